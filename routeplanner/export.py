@@ -1,0 +1,577 @@
+"""Route exports: GeoJSON (RFC 7946), GPX 1.1 (gpxpy) and iCalendar events (icalendar).
+
+Builders return the document (a dict or a string) and never touch the disk; the
+``write_*`` functions check the target, build the whole document first and then
+write it atomically with :func:`routeplanner._io.atomic_write_text`, so a failure
+never leaves a partial or temporary file behind.
+
+Names from OpenStreetMap and titles typed by users are untrusted text.  They are
+passed as text to :mod:`json`, :mod:`gpxpy` and :mod:`icalendar`, which escape
+them; characters that XML 1.0 and iCalendar cannot carry at all (C0 controls,
+lone surrogates) are dropped first.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import re
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import gpxpy.gpx
+import icalendar
+import numpy as np
+from numpy.typing import ArrayLike
+
+from routeplanner import pace
+from routeplanner._io import atomic_write_text, check_writable
+from routeplanner.errors import InputError
+from routeplanner.route import Route
+
+__all__ = [
+    "GPX_CREATOR",
+    "ICS_PRODID",
+    "event_ics",
+    "feature_collection",
+    "gpx_document",
+    "route_feature",
+    "route_summary_line",
+    "segment_feature",
+    "summary_json",
+    "write_geojson",
+    "write_gpx",
+    "write_ics",
+]
+
+log = logging.getLogger(__name__)
+
+GPX_CREATOR = "routeplanner"
+ICS_PRODID = "-//routeplanner//EN"
+
+# Fixed namespace so the same title and start always give the same event UID, and
+# re-importing an updated calendar file replaces the event instead of duplicating it.
+_UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://routeplanner.invalid/ics")
+
+# Characters XML 1.0 cannot represent even escaped (and iCalendar forbids as
+# CONTROL): C0 controls except tab/newline/carriage return, surrogates, U+FFFE/F.
+_XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+_LONLAT_DECIMALS = 6  # ~0.1 m, plenty for GPS-grade tracks (RFC 7946 §11.2)
+_GPX_LONLAT_DECIMALS = 7
+_ELE_DECIMALS = 1
+
+
+def _text(value: object) -> str:
+    """Untrusted text with characters no XML/iCalendar document can hold removed."""
+    return _XML_INVALID_RE.sub("", str(value))
+
+
+def _positions(
+    lon: ArrayLike, lat: ArrayLike, ele: ArrayLike | None, decimals: int = _LONLAT_DECIMALS
+) -> list[list[float]]:
+    """GeoJSON positions ``[lon, lat, ele]``, or ``[lon, lat]`` where elevation is unusable.
+
+    A LineString mixing 2D and 3D positions is legal but confuses readers, so a
+    single non-finite elevation drops elevations from the whole line.
+    """
+    x = np.round(np.asarray(lon, dtype=np.float64), decimals)
+    y = np.round(np.asarray(lat, dtype=np.float64), decimals)
+    if x.shape != y.shape or x.ndim != 1:
+        raise InputError(
+            f"lon and lat must be 1-D arrays of equal length, got {x.shape} and {y.shape}"
+        )
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise InputError("coordinates contain non-finite lon/lat values")
+    if ele is not None:
+        z = np.asarray(ele, dtype=np.float64)
+        if z.shape != x.shape:
+            raise InputError(f"ele must match lon/lat in length: {z.shape} vs {x.shape}")
+        if np.isfinite(z).all():
+            return np.column_stack((x, y, np.round(z, _ELE_DECIMALS))).tolist()
+        log.warning("elevation has non-finite values; writing 2D coordinates")
+    return np.column_stack((x, y)).tolist()
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON types: numpy scalars/arrays unwrapped, tuples as lists, NaN/inf as null."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def route_feature(route: Route, *, properties: Mapping[str, Any] | None = None) -> dict:
+    """A route as a GeoJSON LineString Feature.
+
+    Parameters
+    ----------
+    route
+        The route.
+    properties
+        Extra properties, added after (and overriding) the standard ones.
+
+    Returns
+    -------
+    dict
+        Feature with ``[lon, lat, ele]`` coordinates (lon/lat rounded to 6
+        decimals, elevation to 0.1 m) and properties ``name``, ``kind``,
+        ``distance_m``, ``duration_s``, ``target_duration_s`` (None if unset),
+        ``ascent_m``, ``descent_m``, ``trail_share``, ``overlap_share``,
+        ``max_grade``, ``hardest_sac``, ``pace_model``, ``flat_pace``, ``ways``,
+        ``cues`` (``{name, at_m, length_m}``) and ``warnings``.
+    """
+    props: dict[str, Any] = {"name": str(route.name), "kind": str(route.kind)}
+    stats = route.stats.as_dict()
+    props["distance_m"] = stats["distance_m"]
+    props["duration_s"] = stats["duration_s"]
+    target = route.target_duration_s
+    props["target_duration_s"] = None if target is None else round(float(target), 1)
+    for key in (
+        "ascent_m",
+        "descent_m",
+        "trail_share",
+        "overlap_share",
+        "max_grade",
+        "hardest_sac",
+    ):
+        props[key] = stats[key]
+    props["pace_model"] = route.profile.model
+    props["flat_pace"] = pace.format_pace(route.profile.flat_pace_s_per_km)
+    props["ways"] = [str(n) for n in route.names]
+    props["cues"] = [
+        {
+            "name": str(c.name),
+            "at_m": round(float(c.at_m), 1),
+            "length_m": round(float(c.length_m), 1),
+        }
+        for c in route.cues
+    ]
+    props["warnings"] = [str(w) for w in route.warnings]
+    if properties:
+        props.update(_jsonable(dict(properties)))
+    return {
+        "type": "Feature",
+        "geometry": {
+            "type": "LineString",
+            "coordinates": _positions(route.lon, route.lat, route.ele),
+        },
+        "properties": props,
+    }
+
+
+def segment_feature(
+    lon: ArrayLike, lat: ArrayLike, ele: ArrayLike | None, properties: Mapping[str, Any]
+) -> dict:
+    """A GeoJSON LineString Feature from coordinate arrays (climbs, descents, ski lines).
+
+    Parameters
+    ----------
+    lon, lat
+        Coordinates in degrees, at least two points.
+    ele
+        Elevations in metres, or None for 2D coordinates.
+    properties
+        Feature properties (made JSON-ready: numpy values unwrapped, NaN as null).
+
+    Returns
+    -------
+    dict
+        The Feature.
+
+    Raises
+    ------
+    InputError
+        If there are fewer than two points or the arrays differ in length.
+    """
+    coords = _positions(lon, lat, ele)
+    if len(coords) < 2:
+        raise InputError(f"a LineString needs at least 2 points, got {len(coords)}")
+    return {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": coords},
+        "properties": _jsonable(dict(properties)),
+    }
+
+
+def _iter_positions(coords: Any) -> Iterator[list[float]]:
+    """Every position of a GeoJSON coordinates member, whatever the nesting."""
+    if coords and isinstance(coords[0], (int, float)):
+        yield coords
+    else:
+        for c in coords:
+            yield from _iter_positions(c)
+
+
+def _bbox(features: Sequence[dict]) -> list[float] | None:
+    """RFC 7946 bbox: 2*n numbers, n = 3 only if every position has an elevation."""
+    pts = [
+        p
+        for f in features
+        if (geom := f.get("geometry")) and geom.get("coordinates") is not None
+        for p in _iter_positions(geom["coordinates"])
+    ]
+    if not pts:
+        return None
+    dims = 3 if all(len(p) >= 3 for p in pts) else 2
+    arr = np.array([p[:dims] for p in pts], dtype=np.float64)
+    return [*arr.min(axis=0).tolist(), *arr.max(axis=0).tolist()]
+
+
+def feature_collection(routes: Sequence[Route], extra_features: Sequence[dict] = ()) -> dict:
+    """An RFC 7946 FeatureCollection: route features first, then ``extra_features``.
+
+    Parameters
+    ----------
+    routes
+        Routes, the main route first (consumers take the first feature as it).
+    extra_features
+        Already-built Features (e.g. from :func:`segment_feature`), appended as given.
+
+    Returns
+    -------
+    dict
+        The collection, with a ``bbox`` and no ``crs`` member (RFC 7946 §4).
+
+    Raises
+    ------
+    InputError
+        If ``routes`` is empty.
+    """
+    if not routes:
+        raise InputError("no routes to export: at least one route is needed")
+    features = [route_feature(r) for r in routes]
+    features.extend(_jsonable(dict(f)) for f in extra_features)
+    out: dict[str, Any] = {"type": "FeatureCollection"}
+    bbox = _bbox(features)
+    if bbox is not None:
+        out["bbox"] = bbox
+    out["features"] = features
+    return out
+
+
+def write_geojson(
+    path: str | os.PathLike[str],
+    routes: Sequence[Route],
+    extra_features: Sequence[dict] = (),
+) -> Path:
+    """Write :func:`feature_collection` as a UTF-8 GeoJSON file, atomically.
+
+    Parameters
+    ----------
+    path
+        Output file.
+    routes, extra_features
+        As for :func:`feature_collection`.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    InputError
+        If the target folder is missing or ``path`` cannot be written.
+    """
+    target = check_writable(path)
+    doc = feature_collection(routes, extra_features)
+    text = json.dumps(_jsonable(doc), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    out = atomic_write_text(target, text + "\n")
+    log.debug("wrote GeoJSON with %d features to %s", len(doc["features"]), out)
+    return out
+
+
+def route_summary_line(route: Route) -> str:
+    """One-line summary of a route: distance, duration and climb.
+
+    Parameters
+    ----------
+    route
+        The route.
+
+    Returns
+    -------
+    str
+        E.g. ``"6.4 km, 45 min, 246 m ascent, 246 m descent"``.
+    """
+    s = route.stats
+    return (
+        f"{s.distance_m / 1000.0:.1f} km, {pace.format_duration(s.duration_s)}, "
+        f"{s.ascent_m:.0f} m ascent, {s.descent_m:.0f} m descent"
+    )
+
+
+def _thin(dist_m: np.ndarray, min_spacing_m: float) -> np.ndarray:
+    """Indices of points at least ``min_spacing_m`` apart along the route (ends kept)."""
+    n = len(dist_m)
+    if min_spacing_m <= 0 or n <= 2:
+        return np.arange(n)
+    keep = [0]
+    for i in range(1, n - 1):
+        if dist_m[i] - dist_m[keep[-1]] >= min_spacing_m:
+            keep.append(i)
+    # The last point is the finish and must stay; drop its too-close predecessor.
+    if len(keep) > 1 and dist_m[n - 1] - dist_m[keep[-1]] < min_spacing_m:
+        keep.pop()
+    keep.append(n - 1)
+    return np.asarray(keep)
+
+
+def _aware(start: datetime, what: str) -> datetime:
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise InputError(f"{what} {start.isoformat()!r} has no time zone")
+    return start
+
+
+def gpx_document(
+    routes: Sequence[Route],
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    min_spacing_m: float = 0.0,
+    start: datetime | None = None,
+) -> str:
+    """A GPX 1.1 document with one track per route.
+
+    Parameters
+    ----------
+    routes
+        Routes, one ``<trk>`` each (with the route's name, kind as ``<type>`` and a
+        one-line summary as ``<desc>``), all points in one ``<trkseg>``.
+    name
+        Document name (``<metadata><name>``); defaults to the first route's name.
+    description
+        Document description; defaults to the summary line of a single route.
+    min_spacing_m
+        Keep only points at least this far apart along the route (0 keeps all).
+    start
+        Time zone-aware start time; when given, every point gets a ``<time>``
+        (UTC, whole seconds) from the route's predicted times, for "virtual
+        partner" pacing.
+
+    Returns
+    -------
+    str
+        The XML text, valid against the GPX 1.1 schema.
+
+    Raises
+    ------
+    InputError
+        If ``routes`` is empty, ``min_spacing_m`` is negative or ``start`` is naive.
+    """
+    if not routes:
+        raise InputError("no routes to export: at least one route is needed")
+    if not math.isfinite(min_spacing_m) or min_spacing_m < 0:
+        raise InputError(f"invalid point spacing {min_spacing_m!r} m: must be 0 or more")
+    # UTC ("Z") times are what every GPX reader understands; offsets are not.
+    start_utc = None if start is None else _aware(start, "start time").astimezone(timezone.utc)
+    gpx = gpxpy.gpx.GPX()
+    gpx.creator = GPX_CREATOR
+    gpx.name = _text(name if name is not None else routes[0].name)
+    if description is not None:
+        gpx.description = _text(description)
+    elif len(routes) == 1:
+        gpx.description = route_summary_line(routes[0])
+    for route in routes:
+        track = gpxpy.gpx.GPXTrack(name=_text(route.name), description=route_summary_line(route))
+        track.type = _text(route.kind)
+        segment = gpxpy.gpx.GPXTrackSegment()
+        track.segments.append(segment)
+        idx = _thin(np.asarray(route.dist_m, dtype=np.float64), min_spacing_m)
+        lat = np.round(np.asarray(route.lat, dtype=np.float64)[idx], _GPX_LONLAT_DECIMALS)
+        lon = np.round(np.asarray(route.lon, dtype=np.float64)[idx], _GPX_LONLAT_DECIMALS)
+        ele = np.round(np.asarray(route.ele, dtype=np.float64)[idx], _ELE_DECIMALS)
+        times = np.asarray(route.time_s, dtype=np.float64)[idx]
+        for k in range(len(idx)):
+            segment.points.append(
+                gpxpy.gpx.GPXTrackPoint(
+                    latitude=float(lat[k]),
+                    longitude=float(lon[k]),
+                    # xsd:decimal has no NaN: leave a void out rather than break the file
+                    elevation=float(ele[k]) if math.isfinite(ele[k]) else None,
+                    time=(
+                        start_utc + timedelta(seconds=round(float(times[k])))
+                        if start_utc is not None
+                        else None
+                    ),
+                )
+            )
+        gpx.tracks.append(track)
+    return gpx.to_xml(version="1.1")
+
+
+def write_gpx(
+    path: str | os.PathLike[str],
+    routes: Sequence[Route],
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    min_spacing_m: float = 0.0,
+    start: datetime | None = None,
+) -> Path:
+    """Write :func:`gpx_document` to ``path``, atomically.
+
+    Parameters
+    ----------
+    path
+        Output file.
+    routes, name, description, min_spacing_m, start
+        As for :func:`gpx_document`.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    InputError
+        If the target folder is missing or ``path`` cannot be written.
+    """
+    target = check_writable(path)
+    text = gpx_document(
+        routes, name=name, description=description, min_spacing_m=min_spacing_m, start=start
+    )
+    out = atomic_write_text(target, text)
+    log.debug("wrote GPX with %d tracks to %s", len(routes), out)
+    return out
+
+
+def _ics_text(value: object) -> str:
+    # iCalendar TEXT escapes newlines itself; normalise CRLF/CR so they stay one break.
+    return _text(str(value).replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def event_ics(
+    *,
+    title: str,
+    start: datetime,
+    duration_s: float,
+    location: str,
+    lat: float,
+    lon: float,
+    description: str,
+    uid: str | None = None,
+    stamp: datetime | None = None,
+) -> str:
+    """An RFC 5545 calendar with one event for a planned run.
+
+    Parameters
+    ----------
+    title
+        Event summary.
+    start
+        Time zone-aware start.  A :class:`zoneinfo.ZoneInfo` zone is kept as
+        ``TZID`` (with its ``VTIMEZONE``); any other offset is written in UTC.
+    duration_s
+        Length of the event in seconds (rounded to whole seconds, at least 1).
+    location
+        Place name for the ``LOCATION`` property.
+    lat, lon
+        Start point in degrees, written as ``GEO``.
+    description
+        Event description (may span lines).
+    uid
+        Event UID; by default derived from ``title`` and the start instant, so
+        exporting the same run again updates the event rather than duplicating it.
+    stamp
+        ``DTSTAMP`` (creation time); defaults to now.
+
+    Returns
+    -------
+    str
+        The calendar text, CRLF line endings.
+
+    Raises
+    ------
+    InputError
+        If ``start`` is naive, the duration is not positive and finite, or the
+        coordinates are out of range.
+    """
+    _aware(start, "start time")
+    if not math.isfinite(duration_s) or duration_s <= 0:
+        raise InputError(f"invalid event duration {duration_s!r} s: must be more than 0")
+    if not (math.isfinite(lat) and -90.0 <= lat <= 90.0):
+        raise InputError(f"invalid latitude {lat!r}: must be between -90 and 90")
+    if not (math.isfinite(lon) and -180.0 <= lon <= 180.0):
+        raise InputError(f"invalid longitude {lon!r}: must be between -180 and 180")
+    stamp = datetime.now(timezone.utc) if stamp is None else _aware(stamp, "stamp time")
+    start_utc = start.astimezone(timezone.utc)
+    if uid is None:
+        key = f"{title}\x1f{start_utc.strftime('%Y%m%dT%H%M%SZ')}"
+        uid = f"{uuid.uuid5(_UID_NAMESPACE, key)}@routeplanner"
+    # TZID needs an IANA name for VTIMEZONE; fixed offsets have none, so use UTC.
+    dtstart = start if isinstance(start.tzinfo, ZoneInfo) else start_utc
+
+    cal = icalendar.Calendar()
+    cal.add("prodid", ICS_PRODID)
+    cal.add("version", "2.0")
+    event = icalendar.Event()
+    event.add("uid", _ics_text(uid))
+    event.add("dtstamp", stamp.astimezone(timezone.utc))
+    event.add("dtstart", dtstart)
+    event.add("duration", timedelta(seconds=max(1, round(duration_s))))
+    event.add("summary", _ics_text(title))
+    event.add("location", _ics_text(location))
+    event.add("geo", (float(lat), float(lon)))
+    event.add("description", _ics_text(description))
+    cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical().decode("utf-8")
+
+
+def write_ics(path: str | os.PathLike[str], **kwargs: Any) -> Path:
+    """Write :func:`event_ics` (called with ``kwargs``) to ``path``, atomically.
+
+    Parameters
+    ----------
+    path
+        Output file.
+    **kwargs
+        Arguments of :func:`event_ics`.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    InputError
+        If the target folder is missing, ``path`` cannot be written, or an event
+        value is invalid.
+    """
+    target = check_writable(path)
+    out = atomic_write_text(target, event_ics(**kwargs))
+    log.debug("wrote calendar event to %s", out)
+    return out
+
+
+def summary_json(routes: Sequence[Route]) -> dict:
+    """Route summaries for ``--json`` output.
+
+    Parameters
+    ----------
+    routes
+        Routes to summarise.
+
+    Returns
+    -------
+    dict
+        ``{"routes": [route.summary(), ...]}``.
+    """
+    return {"routes": [_jsonable(r.summary()) for r in routes]}

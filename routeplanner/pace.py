@@ -1,0 +1,876 @@
+"""Runner pace model: time per metre as a function of grade and terrain.
+
+Two grade models are offered:
+
+``minetti``
+    The energy cost of running measured by Minetti et al. (2002), "Energy cost of
+    walking and running at extreme uphill and downhill slopes", J Appl Physiol
+    93:1039-1046.  Time is assumed proportional to metabolic cost (constant power),
+    with a cap on downhill speed because the metabolic optimum (about -18 %) is far
+    faster than runners can safely descend.
+``tobler``
+    Tobler's (1993) hiking function, rescaled so that its flat-ground value is the
+    runner's flat pace.
+
+Grades are rise over run (``0.1`` = 10 %), positive uphill, and lengths are
+horizontal.  All grade functions are vectorised over numpy arrays; NaN grades
+propagate to NaN results.
+
+The module also holds the parsers for the user-facing quantities (pace, duration,
+distance, coordinates, grade windows, difficulty) so that the CLI and the library
+reject bad values with the same one-line :class:`~routeplanner.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import numbers
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from routeplanner.errors import InputError
+
+__all__ = [
+    "DOWNHILL_SPEED_CAP",
+    "EXCESS_GRADE_PENALTY",
+    "GRADE_PRESETS",
+    "MAX_MODEL_GRADE",
+    "MODELS",
+    "SAC_FACTORS",
+    "SAC_SCALE",
+    "STEPS_FACTOR",
+    "SURFACE_FACTORS",
+    "VISIBILITY_FACTORS",
+    "RunnerProfile",
+    "cost_ratio",
+    "format_duration",
+    "format_pace",
+    "minetti_cost",
+    "parse_difficulty",
+    "parse_distance",
+    "parse_duration",
+    "parse_grade_window",
+    "parse_latlon",
+    "parse_pace",
+    "speed_ratio",
+    "terrain_factor",
+    "tobler_speed_kmh",
+]
+
+logger = logging.getLogger(__name__)
+
+MODELS: tuple[str, ...] = ("minetti", "tobler")
+
+# Minetti's polynomial was fitted on treadmill data between -45 % and +45 %; outside
+# that range it is an extrapolation (it turns down again above ~+60 %), so grades are
+# clipped here and the excess is handled by EXCESS_GRADE_PENALTY.
+MAX_MODEL_GRADE = 0.45
+
+# Fastest descent relative to flat speed.  The raw Minetti ratio makes -10 % about
+# 1.67x and -18 % about 2x flat speed, which only a free-falling elite might manage.
+# Strava's Grade Adjusted Pace and field data put the best-case speed gain of ordinary
+# runners on moderate descents (-5 % to -10 %) at roughly 15-25 %; braking, footing and
+# eccentric load stop them going faster.  1.25 is the top of that range, so descents
+# are never cheaper than 0.8x the flat time per metre.
+DOWNHILL_SPEED_CAP = 1.25
+
+# Extra multiplicative penalty per unit of grade beyond ±MAX_MODEL_GRADE:
+# ratio(i) = ratio(±0.45) * (1 + EXCESS_GRADE_PENALTY * (|i| - 0.45)).
+# 3.0 is about the relative slope of Minetti's cost at +45 % (d ln Cr / di = 2.86),
+# so uphill costs continue smoothly instead of flattening; on the downhill side it is
+# deliberately harsher than the polynomial because >45 % descents are scrambles.
+EXCESS_GRADE_PENALTY = 3.0
+
+# Minetti coefficients, highest power first (np.polyval order).
+_MINETTI_COEFFS = (155.4, -30.4, -43.3, 46.3, 19.5, 3.6)
+_MINETTI_FLAT = 3.6  # Cr(0), J/(kg·m)
+
+# OSM sac_scale values -> SAC T-grade.
+SAC_SCALE: dict[str, int] = {
+    "hiking": 1,
+    "mountain_hiking": 2,
+    "demanding_mountain_hiking": 3,
+    "alpine_hiking": 4,
+    "demanding_alpine_hiking": 5,
+    "difficult_alpine_hiking": 6,
+}
+
+# Time factors indexed by T-grade; index 0 = no sac_scale tag.  Same values as
+# Valhalla's pedestrian costing (kSacScaleSpeedFactor): about 90, 80, 65, 40, 25 and
+# 15 % of normal speed for T1..T6.
+SAC_FACTORS: tuple[float, ...] = (1.0, 1.11, 1.25, 1.54, 2.5, 4.0, 6.67)
+
+# highway=steps: the elevation gain is already charged by the grade model, this covers
+# the broken stride (fixed step height, no flow on descents); stair-running speeds are
+# around 60 % of the equivalent ramp for non-specialists.
+STEPS_FACTOR = 1.6
+
+# OSM surface -> time factor for a trail runner.  Unknown or missing surfaces are 1.0
+# (most untagged mountain paths are dirt, and SAC/visibility already flag the rough ones).
+SURFACE_FACTORS: dict[str, float] = {
+    # sealed or hard-packed: no slow-down
+    "paved": 1.0,
+    "asphalt": 1.0,
+    "concrete": 1.0,
+    "concrete:plates": 1.0,
+    "concrete:lanes": 1.0,
+    "paving_stones": 1.0,
+    "compacted": 1.0,
+    "wood": 1.0,
+    "metal": 1.0,
+    "tartan": 1.0,
+    # slightly irregular
+    "sett": 1.02,
+    "cobblestone": 1.05,
+    "gravel": 1.05,
+    "fine_gravel": 1.05,
+    "woodchips": 1.05,
+    "dirt": 1.08,
+    "ground": 1.08,
+    "earth": 1.08,
+    "unpaved": 1.08,
+    "unhewn_cobblestone": 1.1,
+    "grass": 1.12,
+    "pebblestone": 1.15,
+    # rough or soft
+    "rock": 1.2,
+    "stone": 1.2,
+    "bare_rock": 1.2,
+    "mud": 1.25,
+    "sand": 1.3,
+    "scree": 1.4,
+    "snow": 1.4,
+    "ice": 1.5,
+}
+
+# OSM trail_visibility -> time factor (route finding and uncertain footing).
+VISIBILITY_FACTORS: dict[str, float] = {
+    "excellent": 1.0,
+    "good": 1.0,
+    "intermediate": 1.0,
+    "bad": 1.1,
+    "horrible": 1.2,
+    "no": 1.3,
+}
+
+# Named grade windows (rise/run, inclusive bounds) for climb-focused searches.
+GRADE_PRESETS: dict[str, tuple[float, float]] = {
+    # ski-touring skin track: steep enough to gain height, gentle enough to skin
+    "skin-track": (0.15, 0.30),
+    # vertical-kilometre style: 20 % and steeper, up to 45°
+    "vk": (0.20, 1.0),
+    # runnable climbs for easy days and tempo hill work
+    "easy-climb": (0.05, 0.12),
+    # power-hiking terrain: too steep to run for most
+    "steep": (0.25, 0.5),
+}
+
+_MIN_PACE_S_PER_KM = 120.0
+_MAX_PACE_S_PER_KM = 1800.0
+_MAX_DURATION_S = 24 * 3600.0
+_MAX_GRADE_PERCENT = 100.0
+_MAX_GRADE_DEG = 60.0
+
+
+# --------------------------------------------------------------------------- grade
+
+
+def minetti_cost(grade: ArrayLike) -> np.ndarray:
+    """Energy cost of running per metre (Minetti et al. 2002).
+
+    ``Cr(i) = 155.4 i^5 - 30.4 i^4 - 43.3 i^3 + 46.3 i^2 + 19.5 i + 3.6``, with the
+    grade clipped to ``[-0.45, 0.45]`` (the measured range).
+
+    Parameters
+    ----------
+    grade : array_like
+        Rise over run, positive uphill.
+
+    Returns
+    -------
+    numpy.ndarray
+        Cost in J/(kg·m), same shape as `grade`.
+
+    Examples
+    --------
+    >>> round(float(minetti_cost(0.1)), 3)
+    5.968
+    >>> round(float(minetti_cost(-0.1)), 3)
+    2.152
+    >>> minetti_cost([0.0, 0.45]) == minetti_cost([0.0, 0.9])
+    array([ True,  True])
+    """
+    i = np.clip(np.asarray(grade, dtype=float), -MAX_MODEL_GRADE, MAX_MODEL_GRADE)
+    return np.asarray(np.polyval(_MINETTI_COEFFS, i))
+
+
+def tobler_speed_kmh(grade: ArrayLike) -> np.ndarray:
+    """Walking speed from Tobler's hiking function.
+
+    ``W = 6 exp(-3.5 |i + 0.05|)`` km/h, fastest (6 km/h) at a 5 % descent.
+
+    Parameters
+    ----------
+    grade : array_like
+        Rise over run, positive uphill.
+
+    Returns
+    -------
+    numpy.ndarray
+        Speed in km/h, same shape as `grade`.
+
+    Examples
+    --------
+    >>> round(float(tobler_speed_kmh(0.0)), 3)
+    5.037
+    >>> round(float(tobler_speed_kmh(-0.05)), 3)
+    6.0
+    """
+    i = np.asarray(grade, dtype=float)
+    return np.asarray(6.0 * np.exp(-3.5 * np.abs(i + 0.05)))
+
+
+def _check_model(model: str) -> None:
+    if model not in MODELS:
+        raise InputError(f"unknown pace model {model!r}: valid models are {', '.join(MODELS)}")
+
+
+def cost_ratio(grade: ArrayLike, model: str = "minetti") -> np.ndarray:
+    """Time per metre at `grade` relative to time per metre on the flat.
+
+    This is the factor the network multiplies an edge's horizontal length by.
+
+    For ``minetti`` it is ``Cr(i) / Cr(0)`` (constant metabolic power), floored at
+    ``1 / DOWNHILL_SPEED_CAP`` = 0.8 so no descent is more than 25 % faster than the
+    flat.  Beyond ±45 % the value at ±45 % is multiplied by
+    ``1 + EXCESS_GRADE_PENALTY * (|i| - 0.45)`` so very steep edges are not cheap.
+
+    For ``tobler`` it is ``W(0) / W(i)``, i.e. Tobler's function rescaled so that
+    flat ground runs at the runner's flat pace.  Its best descent (-5 %) is 1.19x flat
+    speed, inside the same cap, which is applied to both models.
+
+    Parameters
+    ----------
+    grade : array_like
+        Rise over run, positive uphill.
+    model : str
+        One of :data:`MODELS`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Dimensionless ratio > 0, same shape as `grade`; 1 at grade 0.
+
+    Raises
+    ------
+    InputError
+        If `model` is not one of :data:`MODELS`.
+
+    Examples
+    --------
+    >>> float(cost_ratio(0.0))
+    1.0
+    >>> round(float(cost_ratio(0.1)), 3)
+    1.658
+    >>> float(cost_ratio(-0.1))  # capped: raw Minetti would give 0.598
+    0.8
+    >>> round(float(cost_ratio(0.1, model="tobler")), 3)
+    1.419
+    """
+    _check_model(model)
+    i = np.asarray(grade, dtype=float)
+    if model == "minetti":
+        ratio = minetti_cost(i) / _MINETTI_FLAT
+        excess = np.maximum(np.abs(i) - MAX_MODEL_GRADE, 0.0)
+        ratio = ratio * (1.0 + EXCESS_GRADE_PENALTY * excess)
+    else:
+        ratio = tobler_speed_kmh(0.0) / tobler_speed_kmh(i)
+    # np.fmax would swallow NaN grades; np.maximum keeps them visible.
+    return np.asarray(np.maximum(ratio, 1.0 / DOWNHILL_SPEED_CAP))
+
+
+def speed_ratio(grade: ArrayLike, model: str = "minetti") -> np.ndarray:
+    """Speed at `grade` relative to flat speed (``1 / cost_ratio``).
+
+    Parameters
+    ----------
+    grade : array_like
+        Rise over run, positive uphill.
+    model : str
+        One of :data:`MODELS`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Dimensionless ratio in ``(0, DOWNHILL_SPEED_CAP]``, same shape as `grade`.
+
+    Examples
+    --------
+    >>> float(speed_ratio(-0.1))
+    1.25
+    >>> round(float(speed_ratio(0.2)), 3)
+    0.4
+    """
+    return np.asarray(1.0 / cost_ratio(grade, model))
+
+
+# ------------------------------------------------------------------------- terrain
+
+
+def parse_difficulty(text: str | int) -> int:
+    """Parse a SAC hiking difficulty into a T-grade 1..6.
+
+    Parameters
+    ----------
+    text : str or int
+        ``"T3"``, ``"t3"``, ``"3"``, ``3`` or an OSM ``sac_scale`` value such as
+        ``"demanding_mountain_hiking"``.
+
+    Returns
+    -------
+    int
+        T-grade between 1 and 6.
+
+    Raises
+    ------
+    InputError
+        If the value is not a known difficulty.
+
+    Examples
+    --------
+    >>> parse_difficulty("T3"), parse_difficulty(5), parse_difficulty("alpine_hiking")
+    (3, 5, 4)
+    """
+    if isinstance(text, bool):  # bool is an int subclass; True is not a grade
+        raise InputError(f"invalid difficulty {text!r}: expected T1..T6 or a sac_scale value")
+    if isinstance(text, numbers.Integral):
+        grade = int(text)
+    else:
+        key = str(text).strip().lower()
+        match = re.fullmatch(r"t?([0-9]+)", key)
+        if match:
+            grade = int(match.group(1))
+        elif key in SAC_SCALE:
+            grade = SAC_SCALE[key]
+        else:
+            raise InputError(
+                f"invalid difficulty {text!r}: expected T1..T6 or one of {', '.join(SAC_SCALE)}"
+            )
+    if not 1 <= grade <= 6:
+        raise InputError(f"invalid difficulty {text!r}: T-grade must be between 1 and 6")
+    return grade
+
+
+def _tag_factor(value: str | None, table: dict[str, float]) -> float:
+    """Factor of an OSM tag value; ``a;b`` multi-values take the worst part."""
+    if value is None:
+        return 1.0
+    parts = [p.strip().lower() for p in str(value).split(";")]
+    return max(table.get(p, 1.0) for p in parts)
+
+
+def terrain_factor(
+    *,
+    sac: int = 0,
+    highway: str | None = None,
+    surface: str | None = None,
+    trail_visibility: str | None = None,
+) -> float:
+    """Multiplicative slow-down for technical ground.
+
+    The product of ``SAC_FACTORS[sac]``, :data:`STEPS_FACTOR` for ``highway=steps``,
+    :data:`SURFACE_FACTORS` and :data:`VISIBILITY_FACTORS`.  Unknown tag values count
+    as 1.0; ``;``-separated values take the slowest part.
+
+    Parameters
+    ----------
+    sac : int
+        T-grade 1..6, or 0 when the way has no ``sac_scale`` tag.
+    highway : str or None
+        OSM ``highway`` value.
+    surface : str or None
+        OSM ``surface`` value.
+    trail_visibility : str or None
+        OSM ``trail_visibility`` value.
+
+    Returns
+    -------
+    float
+        Factor >= 1 to multiply the time by.
+
+    Raises
+    ------
+    InputError
+        If `sac` is not an integer between 0 and 6.
+
+    Examples
+    --------
+    >>> terrain_factor(sac=3)
+    1.54
+    >>> round(terrain_factor(highway="steps", surface="rock"), 2)
+    1.92
+    >>> terrain_factor(surface="bouncy_castle")
+    1.0
+    """
+    if isinstance(sac, bool) or not isinstance(sac, numbers.Integral) or not 0 <= sac <= 6:
+        raise InputError(f"invalid sac grade {sac!r}: must be an integer between 0 and 6")
+    factor = SAC_FACTORS[int(sac)]
+    if highway is not None and highway.strip().lower() == "steps":
+        factor *= STEPS_FACTOR
+    factor *= _tag_factor(surface, SURFACE_FACTORS)
+    factor *= _tag_factor(trail_visibility, VISIBILITY_FACTORS)
+    return float(factor)
+
+
+# -------------------------------------------------------------------------- parsers
+
+_NUMBER = r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+"
+_PACE_RE = re.compile(
+    rf"(?P<sign>[-+]?)\s*(?:(?P<mm>[0-9]+):(?P<ss>[0-9]{{2}})|(?P<min>{_NUMBER}))"
+    r"\s*(?:min(?:utes?)?)?\s*(?:/\s*km)?"
+)
+
+
+def parse_pace(text: str) -> float:
+    """Parse a running pace into seconds per kilometre.
+
+    Parameters
+    ----------
+    text : str
+        ``"m:ss"`` optionally followed by ``/km`` or ``min/km`` (``"5:30 min/km"``), or
+        a plain number of minutes (``"6"``, ``"6.5"``).
+
+    Returns
+    -------
+    float
+        Seconds per km, between 120 (2:00/km) and 1800 (30:00/km).
+
+    Raises
+    ------
+    InputError
+        If the text is malformed, seconds are 60 or more, or the pace is out of range.
+
+    Examples
+    --------
+    >>> parse_pace("6:00"), parse_pace("5:30 min/km"), parse_pace("6.5")
+    (360.0, 330.0, 390.0)
+    """
+    raw = str(text)
+    match = _PACE_RE.fullmatch(raw.strip().lower())
+    if not match:
+        raise InputError(
+            f"invalid pace {raw!r}: expected min:sec per km such as '6:00' or '5:30 min/km'"
+        )
+    if match["mm"] is not None:
+        seconds = int(match["ss"])
+        if seconds >= 60:
+            raise InputError(f"invalid pace {raw!r}: seconds must be below 60")
+        value = int(match["mm"]) * 60.0 + seconds
+    else:
+        value = float(match["min"]) * 60.0
+    if match["sign"] == "-":
+        value = -value
+    if not _MIN_PACE_S_PER_KM <= value <= _MAX_PACE_S_PER_KM:
+        raise InputError(f"invalid pace {raw!r}: must be between 2:00 and 30:00 min/km")
+    return value
+
+
+def format_pace(s_per_km: float) -> str:
+    """Format seconds per km as ``m:ss`` (rounded to the second).
+
+    Parameters
+    ----------
+    s_per_km : float
+        Pace in seconds per km.
+
+    Returns
+    -------
+    str
+        E.g. ``"6:00"``.
+
+    Raises
+    ------
+    InputError
+        If the pace is negative or not finite.
+
+    Examples
+    --------
+    >>> format_pace(360), format_pace(329.6)
+    ('6:00', '5:30')
+    """
+    if not math.isfinite(s_per_km) or s_per_km < 0:
+        raise InputError(f"invalid pace {s_per_km!r}: must be a finite, non-negative number")
+    total = round(s_per_km)  # round once so 359.6 s gives 6:00, not 5:60
+    return f"{total // 60}:{total % 60:02d}"
+
+
+_DURATION_UNITS_RE = re.compile(
+    rf"(?:(?P<h>{_NUMBER})\s*h(?:rs?|ours?)?)?\s*"
+    rf"(?:(?P<m>{_NUMBER})\s*m(?:in(?:ute)?s?)?)?\s*"
+    rf"(?:(?P<s>{_NUMBER})\s*s(?:ec(?:ond)?s?)?)?"
+)
+_DURATION_CLOCK_RE = re.compile(r"([0-9]+):([0-9]{2})(?::([0-9]{2}(?:\.[0-9]*)?))?")
+
+
+def parse_duration(text: str) -> float:
+    """Parse a duration into seconds.
+
+    Parameters
+    ----------
+    text : str
+        Units (``"75m"``, ``"75min"``, ``"1h15m"``, ``"1 h 15 min"``, ``"1.5h"``,
+        ``"4500s"``), a clock (``"1:15"`` = h:mm, ``"1:15:00"`` = h:mm:ss) or a plain
+        number of minutes (``"90"``).
+
+    Returns
+    -------
+    float
+        Seconds, more than 0 and at most 24 h.
+
+    Raises
+    ------
+    InputError
+        If the text is malformed or the duration is out of range.
+
+    Examples
+    --------
+    >>> parse_duration("1h15m"), parse_duration("1:15"), parse_duration("90")
+    (4500.0, 4500.0, 5400.0)
+    """
+    raw = str(text)
+    key = raw.strip().lower()
+    seconds: float | None = None
+    if re.fullmatch(_NUMBER, key):
+        seconds = float(key) * 60.0
+    elif clock := _DURATION_CLOCK_RE.fullmatch(key):
+        hours, minutes, secs = clock.groups()
+        if int(minutes) >= 60 or (secs is not None and float(secs) >= 60):
+            raise InputError(f"invalid duration {raw!r}: minutes and seconds must be below 60")
+        seconds = int(hours) * 3600.0 + int(minutes) * 60.0 + float(secs or 0)
+    elif key and (units := _DURATION_UNITS_RE.fullmatch(key)):
+        seconds = sum(
+            float(units[name]) * scale
+            for name, scale in (("h", 3600.0), ("m", 60.0), ("s", 1.0))
+            if units[name] is not None
+        )
+    if seconds is None:
+        raise InputError(
+            f"invalid duration {raw!r}: expected e.g. '75min', '1h15m', '1:15' or '4500s'"
+        )
+    if not 0 < seconds <= _MAX_DURATION_S:
+        raise InputError(f"invalid duration {raw!r}: must be more than 0 and at most 24 h")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """Format a duration for people: ``"45 s"``, ``"62 min"`` style below an hour.
+
+    Below one minute the result is in seconds (``"45 s"``); below an hour in whole
+    minutes (``"45 min"``); from an hour on as hours and minutes (``"1 h 15 min"``,
+    ``"2 h"``).  Minutes are rounded to the nearest one.  The output is accepted by
+    :func:`parse_duration`.
+
+    Parameters
+    ----------
+    seconds : float
+        Non-negative duration in seconds.
+
+    Returns
+    -------
+    str
+        Readable duration.
+
+    Raises
+    ------
+    InputError
+        If `seconds` is negative or not finite.
+
+    Examples
+    --------
+    >>> format_duration(4500), format_duration(2700), format_duration(7200), format_duration(40)
+    ('1 h 15 min', '45 min', '2 h', '40 s')
+    """
+    if not math.isfinite(seconds) or seconds < 0:
+        raise InputError(f"invalid duration {seconds!r}: must be a finite, non-negative number")
+    if seconds < 59.5:
+        return f"{round(seconds)} s"
+    total_min = round(seconds / 60.0)  # round once so 3599 s gives "1 h", not "60 min"
+    hours, minutes = divmod(total_min, 60)
+    if hours == 0:
+        return f"{minutes} min"
+    if minutes == 0:
+        return f"{hours} h"
+    return f"{hours} h {minutes} min"
+
+
+def parse_latlon(text: str) -> tuple[float, float]:
+    """Parse ``"lat,lon"`` as typed by people, returning ``(lon, lat)``.
+
+    Parameters
+    ----------
+    text : str
+        Latitude then longitude in decimal degrees, separated by a comma and/or
+        whitespace (``"42.5,1.5"``, ``"42.5, 1.5"``, ``"42.5 1.5"``).
+
+    Returns
+    -------
+    tuple of float
+        ``(lon, lat)``, the internal (x, y) order.
+
+    Raises
+    ------
+    InputError
+        If the text is malformed or a coordinate is out of range.
+
+    Examples
+    --------
+    >>> parse_latlon("42.5,1.5")
+    (1.5, 42.5)
+    """
+    raw = str(text)
+    parts = [p for p in re.split(r"\s*,\s*|\s+", raw.strip()) if p]
+    try:
+        lat, lon = (float(p) for p in parts)
+    except ValueError:
+        raise InputError(
+            f"invalid coordinates {raw!r}: expected 'lat,lon' in decimal degrees"
+        ) from None
+    for name, value, limit in (("latitude", lat, 90), ("longitude", lon, 180)):
+        if not -limit <= value <= limit:  # also rejects NaN
+            raise InputError(f"{name} {value} out of range [-{limit}, {limit}] in {raw!r}")
+    return (lon, lat)
+
+
+_GRADE_WINDOW_RE = re.compile(
+    rf"(?P<lo>{_NUMBER})\s*(?P<u1>%|deg|°)?\s*(?:-|–|to)\s*(?P<hi>{_NUMBER})\s*(?P<u2>%|deg|°)"
+)
+
+
+def parse_grade_window(text: str) -> tuple[float, float]:
+    """Parse a window of (absolute) grades into rise/run bounds.
+
+    Parameters
+    ----------
+    text : str
+        ``"15-30%"`` (percent), ``"9-17deg"`` or ``"9-17°"`` (degrees), or a name
+        from :data:`GRADE_PRESETS`.  The unit is required so ``"0.15-0.3"`` cannot be
+        misread.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)`` rise over run, ``0 <= low < high``.
+
+    Raises
+    ------
+    InputError
+        If the text is malformed, the window is empty or inverted, or a bound
+        exceeds 100 % (60° in degrees).
+
+    Examples
+    --------
+    >>> parse_grade_window("15-30%")
+    (0.15, 0.3)
+    >>> [round(g, 4) for g in parse_grade_window("9-17deg")]
+    [0.1584, 0.3057]
+    >>> parse_grade_window("skin-track")
+    (0.15, 0.3)
+    """
+    raw = str(text)
+    key = raw.strip().lower()
+    if key in GRADE_PRESETS:
+        return GRADE_PRESETS[key]
+    match = _GRADE_WINDOW_RE.fullmatch(key)
+    units = {match["u2"], match["u1"] or match["u2"]} if match else set()
+    if not match or len(units) != 1:
+        raise InputError(
+            f"invalid grade window {raw!r}: expected e.g. '15-30%', '9-17deg' "
+            f"or one of {', '.join(GRADE_PRESETS)}"
+        )
+    lo, hi = float(match["lo"]), float(match["hi"])
+    if lo >= hi:
+        raise InputError(f"invalid grade window {raw!r}: lower bound must be below upper bound")
+    if match["u2"] == "%":
+        if hi > _MAX_GRADE_PERCENT:
+            raise InputError(f"invalid grade window {raw!r}: grades above 100% are not supported")
+        return (lo / 100.0, hi / 100.0)
+    if hi > _MAX_GRADE_DEG:
+        raise InputError(f"invalid grade window {raw!r}: slopes above 60° are not supported")
+    return (math.tan(math.radians(lo)), math.tan(math.radians(hi)))
+
+
+_DISTANCE_UNITS = {"": 1000.0, "k": 1000.0, "km": 1000.0, "m": 1.0, "mi": 1609.344}
+_DISTANCE_RE = re.compile(rf"(?P<value>{_NUMBER})\s*(?P<unit>km|k|mi|m)?")
+
+
+def parse_distance(text: str) -> float:
+    """Parse a distance into metres.
+
+    Parameters
+    ----------
+    text : str
+        A number with unit ``km``, ``k``, ``m`` or ``mi``; a bare number is km
+        (``"5km"``, ``"800m"``, ``"5"``).
+
+    Returns
+    -------
+    float
+        Distance in metres, > 0.
+
+    Raises
+    ------
+    InputError
+        If the text is malformed or the distance is not positive.
+
+    Examples
+    --------
+    >>> parse_distance("5km"), parse_distance("800m"), parse_distance("5")
+    (5000.0, 800.0, 5000.0)
+    """
+    raw = str(text)
+    match = _DISTANCE_RE.fullmatch(raw.strip().lower())
+    if not match:
+        raise InputError(f"invalid distance {raw!r}: expected e.g. '5km', '800m' or '5' (km)")
+    metres = float(match["value"]) * _DISTANCE_UNITS[match["unit"] or ""]
+    if metres <= 0:
+        raise InputError(f"invalid distance {raw!r}: must be greater than 0")
+    return metres
+
+
+# -------------------------------------------------------------------------- profile
+
+
+@dataclass(frozen=True)
+class RunnerProfile:
+    """How fast a runner goes and what ground they accept.
+
+    Parameters
+    ----------
+    flat_pace_s_per_km : float
+        Pace on flat, easy ground in seconds per km (120-1800).
+    model : str
+        Grade model, one of :data:`MODELS`.
+    max_difficulty : int
+        Highest SAC T-grade (1-6) the runner accepts; harder edges are excluded.
+
+    Raises
+    ------
+    InputError
+        If a field is out of range.
+
+    Examples
+    --------
+    >>> p = RunnerProfile.from_strings(pace="5:00")
+    >>> round(p.flat_speed_m_s, 3)
+    3.333
+    >>> float(p.segment_time_s(1000.0, 0.0))
+    300.0
+    """
+
+    flat_pace_s_per_km: float = 360.0
+    model: str = "minetti"
+    max_difficulty: int = 6
+
+    def __post_init__(self) -> None:
+        pace = self.flat_pace_s_per_km
+        if (
+            isinstance(pace, bool)
+            or not isinstance(pace, numbers.Real)
+            or not _MIN_PACE_S_PER_KM <= pace <= _MAX_PACE_S_PER_KM
+        ):
+            raise InputError(
+                f"invalid flat pace {pace!r} s/km: must be between 120 and 1800 (2:00-30:00/km)"
+            )
+        _check_model(self.model)
+        difficulty = self.max_difficulty
+        if (
+            isinstance(difficulty, bool)
+            or not isinstance(difficulty, numbers.Integral)
+            or not 1 <= difficulty <= 6
+        ):
+            raise InputError(f"invalid max difficulty {difficulty!r}: must be an integer 1..6")
+
+    @property
+    def flat_speed_m_s(self) -> float:
+        """Speed on the flat in metres per second."""
+        return 1000.0 / float(self.flat_pace_s_per_km)
+
+    def seconds_per_m(self) -> float:
+        """Time per horizontal metre on the flat, in seconds.
+
+        Returns
+        -------
+        float
+            Seconds per metre.
+        """
+        return float(self.flat_pace_s_per_km) / 1000.0
+
+    @classmethod
+    def from_strings(
+        cls, pace: str = "6:00", model: str = "minetti", max_difficulty: str | int = 6
+    ) -> RunnerProfile:
+        """Build a profile from user-typed values.
+
+        Parameters
+        ----------
+        pace : str
+            Flat pace, see :func:`parse_pace`.
+        model : str
+            Grade model name (case-insensitive).
+        max_difficulty : str or int
+            Highest accepted difficulty, see :func:`parse_difficulty`.
+
+        Returns
+        -------
+        RunnerProfile
+            The validated profile.
+
+        Raises
+        ------
+        InputError
+            If any value is invalid.
+        """
+        return cls(
+            flat_pace_s_per_km=parse_pace(pace),
+            model=str(model).strip().lower(),
+            max_difficulty=parse_difficulty(max_difficulty),
+        )
+
+    def segment_time_s(
+        self, length_m: ArrayLike, grade: ArrayLike, terrain: ArrayLike = 1.0
+    ) -> np.ndarray:
+        """Time to run horizontal segments.
+
+        Parameters
+        ----------
+        length_m : array_like
+            Horizontal length in metres (>= 0).
+        grade : array_like
+            Rise over run, positive uphill.
+        terrain : array_like
+            Terrain factor (> 0), see :func:`terrain_factor`.
+
+        Returns
+        -------
+        numpy.ndarray
+            Seconds, broadcast shape of the inputs.
+
+        Raises
+        ------
+        InputError
+            If a length is negative or a terrain factor is not positive.
+        """
+        length = np.asarray(length_m, dtype=float)
+        factor = np.asarray(terrain, dtype=float)
+        if np.any(length < 0):
+            bad = float(length[length < 0].min())
+            raise InputError(f"invalid segment length {bad} m: must not be negative")
+        if np.any(factor <= 0):
+            bad = float(factor[factor <= 0].min())
+            raise InputError(f"invalid terrain factor {bad}: must be greater than 0")
+        ratio = cost_ratio(grade, self.model)
+        return np.asarray(length * self.seconds_per_m() * ratio * factor)

@@ -1,0 +1,315 @@
+"""A route on the network: its steps, geometry with elevation, stats and cue sheet.
+
+A route is a sequence of :class:`Step` — a stretch of one edge between two
+offsets — so it can start at a snapped point mid-edge and turn around
+part-way along an edge.  :func:`make_route` turns steps into a
+self-contained :class:`Route` (arrays of points with elevation, distance and
+time) that exporters and maps use without the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from routeplanner import pace
+from routeplanner.network import EDGE_CLASSES, Network
+
+__all__ = ["Cue", "Route", "RouteStats", "Step", "make_route", "overlap_m", "shared_m"]
+
+
+class Step(NamedTuple):
+    """Run edge ``edge`` from ``start_m`` to ``end_m`` (metres from its ``u`` end).
+
+    ``end_m < start_m`` runs the edge towards ``u``.
+    """
+
+    edge: int
+    start_m: float
+    end_m: float
+
+    @property
+    def length_m(self) -> float:
+        """Horizontal length of the step."""
+        return abs(self.end_m - self.start_m)
+
+
+class Cue(NamedTuple):
+    """One line of a cue sheet: follow ``name`` from ``at_m`` for ``length_m``."""
+
+    name: str
+    at_m: float
+    length_m: float
+    highway: str
+
+
+@dataclass(frozen=True)
+class RouteStats:
+    """Summary numbers of a route.
+
+    Attributes
+    ----------
+    distance_m, duration_s, ascent_m, descent_m : float
+        Totals along the route (duration under the route's runner profile).
+    trail_share : float
+        Share of the distance on trails (path, footway, track, bridleway, steps).
+    overlap_share : float
+        Share of the distance run more than once, in either direction:
+        ``(distance - distinct distance) / distance``.
+    max_grade : float
+        Steepest grade between profile points at least ~20 m apart, as a
+        fraction (0.25 = 25 %).
+    hardest_sac : int
+        Hardest ``sac_scale`` T-grade on the route (0 where untagged).
+    """
+
+    distance_m: float
+    duration_s: float
+    ascent_m: float
+    descent_m: float
+    trail_share: float
+    overlap_share: float
+    max_grade: float
+    hardest_sac: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        """Rounded values for JSON output."""
+        return {
+            "distance_m": round(self.distance_m, 1),
+            "duration_s": round(self.duration_s, 1),
+            "ascent_m": round(self.ascent_m, 1),
+            "descent_m": round(self.descent_m, 1),
+            "trail_share": round(self.trail_share, 4),
+            "overlap_share": round(self.overlap_share, 4),
+            "max_grade": round(self.max_grade, 4),
+            "hardest_sac": self.hardest_sac,
+        }
+
+
+@dataclass(eq=False)
+class Route:
+    """A route with its geometry and stats, independent of the network.
+
+    Point arrays (``lon``, ``lat``, ``ele``, ``dist_m``, ``time_s``,
+    ``grade``) have one entry per point; ``grade[i]`` is the grade of the
+    stretch from point ``i`` to ``i + 1`` (last entry repeats).
+    """
+
+    name: str
+    kind: str
+    profile: pace.RunnerProfile
+    steps: tuple[Step, ...]
+    lon: np.ndarray
+    lat: np.ndarray
+    ele: np.ndarray
+    dist_m: np.ndarray
+    time_s: np.ndarray
+    grade: np.ndarray
+    point_class: np.ndarray
+    stats: RouteStats
+    cues: tuple[Cue, ...]
+    target_duration_s: float | None = None
+    warnings: list[str] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        """Names of the ways followed, in order (consecutive repeats merged)."""
+        return [c.name for c in self.cues]
+
+    def summary(self) -> dict[str, Any]:
+        """Stats and identity as a JSON-ready dict."""
+        out: dict[str, Any] = {"name": self.name, "kind": self.kind}
+        out.update(self.stats.as_dict())
+        if self.target_duration_s is not None:
+            out["target_duration_s"] = round(self.target_duration_s, 1)
+        out["pace_model"] = self.profile.model
+        out["flat_pace"] = pace.format_pace(self.profile.flat_pace_s_per_km)
+        out["ways"] = self.names
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        return out
+
+
+def _step_points(net: Network, step: Step) -> tuple[np.ndarray, ...]:
+    """Points of one step, in running order: lon, lat, ele, along-step distance."""
+    lon, lat, ele, dist = net.edge_profile(step.edge)
+    lo, hi = sorted((step.start_m, step.end_m))
+    inner = (dist > lo) & (dist < hi)
+    d = np.concatenate(([lo], dist[inner], [hi]))
+    x = np.interp(d, dist, lon)
+    y = np.interp(d, dist, lat)
+    z = np.interp(d, dist, ele)
+    if step.end_m < step.start_m:
+        x, y, z, d = x[::-1], y[::-1], z[::-1], d[::-1]
+    return x, y, z, np.abs(d - d[0])
+
+
+def overlap_m(steps: Sequence[Step]) -> float:
+    """Distance run more than once: total length minus the union per edge."""
+    by_edge: dict[int, list[tuple[float, float]]] = {}
+    total = 0.0
+    for s in steps:
+        lo, hi = sorted((s.start_m, s.end_m))
+        by_edge.setdefault(s.edge, []).append((lo, hi))
+        total += hi - lo
+    return total - sum(_union_length(iv) for iv in by_edge.values())
+
+
+def shared_m(a: Sequence[Step], b: Sequence[Step]) -> float:
+    """Length of the network that both step sequences cover (each counted once)."""
+    ea: dict[int, list[tuple[float, float]]] = {}
+    eb: dict[int, list[tuple[float, float]]] = {}
+    for steps, d in ((a, ea), (b, eb)):
+        for s in steps:
+            d.setdefault(s.edge, []).append(tuple(sorted((s.start_m, s.end_m))))
+    shared = 0.0
+    for e in ea.keys() & eb.keys():
+        ua, ub = _union(ea[e]), _union(eb[e])
+        for lo1, hi1 in ua:
+            for lo2, hi2 in ub:
+                shared += max(0.0, min(hi1, hi2) - max(lo1, lo2))
+    return shared
+
+
+def _union(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    for lo, hi in sorted(intervals):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _union_length(intervals: list[tuple[float, float]]) -> float:
+    return sum(hi - lo for lo, hi in _union(intervals))
+
+
+def make_route(
+    net: Network,
+    steps: Sequence[Step],
+    profile: pace.RunnerProfile,
+    *,
+    name: str = "route",
+    kind: str = "route",
+    target_duration_s: float | None = None,
+) -> Route:
+    """Materialise steps into a :class:`Route` with geometry, stats and cues.
+
+    Parameters
+    ----------
+    net
+        The network the steps refer to.
+    steps
+        Consecutive steps; zero-length steps are dropped.
+    profile
+        Runner profile for the times.
+    name, kind
+        Labels carried to outputs (``kind`` is e.g. ``"loop"``).
+    target_duration_s
+        The requested duration, if any, for reporting.
+
+    Returns
+    -------
+    Route
+    """
+    steps = tuple(s for s in steps if s.length_m > 1e-6)
+    if not steps:
+        raise ValueError("a route needs at least one step of non-zero length")
+    xs, ys, zs, ds, cls, ts = [], [], [], [], [], []
+    spm = profile.seconds_per_m()
+    offset = 0.0
+    for i, s in enumerate(steps):
+        x, y, z, d = _step_points(net, s)
+        dd = np.diff(d)
+        grade = np.divide(np.diff(z), dd, out=np.zeros_like(dd), where=dd > 0)
+        seg_t = dd * pace.cost_ratio(grade, profile.model) * net.edge_terrain[s.edge] * spm
+        t = np.concatenate(([0.0], np.cumsum(seg_t)))
+        sl = slice(0 if i == 0 else 1, None)  # consecutive steps share a point
+        xs.append(x[sl])
+        ys.append(y[sl])
+        zs.append(z[sl])
+        ds.append((d + offset)[sl])
+        ts.append(t[sl])
+        cls.append(np.full(len(x[sl]), net.edge_class[s.edge], dtype=np.int8))
+        offset += float(d[-1])
+    lon = np.concatenate(xs)
+    lat = np.concatenate(ys)
+    ele = np.concatenate(zs)
+    dist = np.concatenate(ds)
+    # Times restart per step; make them cumulative.
+    t_parts = []
+    acc = 0.0
+    for t in ts:
+        t_parts.append(t + acc)
+        acc = float(t_parts[-1][-1]) if len(t) else acc
+    time_s = np.concatenate(t_parts)
+    dd = np.diff(dist)
+    dz = np.diff(ele)
+    grade = np.divide(dz, dd, out=np.zeros_like(dz), where=dd > 0)
+    grade = np.append(grade, grade[-1] if len(grade) else 0.0)
+
+    total = float(dist[-1])
+    trail = sum(s.length_m for s in steps if net.edge_class[s.edge] == 0)
+    stats = RouteStats(
+        distance_m=total,
+        duration_s=float(time_s[-1]),
+        ascent_m=float(np.maximum(dz, 0).sum()),
+        descent_m=float(np.maximum(-dz, 0).sum()),
+        trail_share=trail / total if total else 0.0,
+        overlap_share=overlap_m(steps) / total if total else 0.0,
+        max_grade=_max_grade(dist, ele),
+        hardest_sac=int(max(int(net.edge_sac[s.edge]) for s in steps)),
+    )
+    return Route(
+        name=name,
+        kind=kind,
+        profile=profile,
+        steps=steps,
+        lon=lon,
+        lat=lat,
+        ele=ele,
+        dist_m=dist,
+        time_s=time_s,
+        grade=grade,
+        point_class=np.concatenate(cls),
+        stats=stats,
+        cues=tuple(_cues(net, steps)),
+        target_duration_s=target_duration_s,
+    )
+
+
+def _max_grade(dist: np.ndarray, ele: np.ndarray, window_m: float = 20.0) -> float:
+    """Steepest |grade| between points at least ``window_m`` apart."""
+    j = np.searchsorted(dist, dist + window_m)
+    ok = j < len(dist)
+    if not ok.any():
+        span = dist[-1] - dist[0]
+        return float(abs(ele[-1] - ele[0]) / span) if span > 0 else 0.0
+    i = np.flatnonzero(ok)
+    return float(np.max(np.abs(ele[j[ok]] - ele[i]) / (dist[j[ok]] - dist[i])))
+
+
+def _cues(net: Network, steps: Sequence[Step]) -> list[Cue]:
+    cues: list[Cue] = []
+    at = 0.0
+    for s in steps:
+        name = str(net.edge_name[s.edge]) or _describe(net, s.edge)
+        if cues and cues[-1].name == name:
+            last = cues[-1]
+            cues[-1] = last._replace(length_m=last.length_m + s.length_m)
+        else:
+            cues.append(Cue(name, at, s.length_m, str(net.edge_highway[s.edge])))
+        at += s.length_m
+    return cues
+
+
+def _describe(net: Network, e: int) -> str:
+    hw = str(net.edge_highway[e])
+    if net.edge_class[e] == 0:
+        return f"unnamed {hw}"
+    return f"unnamed {EDGE_CLASSES[int(net.edge_class[e])].replace('_', ' ')} ({hw})"

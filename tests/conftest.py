@@ -1,0 +1,38 @@
+"""Session fixtures: paths of the shared sample data, and the Andorra network."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir() -> Path:
+    """The shared sample-data folder (``../shared/data`` beside the repository)."""
+    path = Path(os.environ.get("ROUTEPLANNER_SHARED_DATA", REPO.parent / "shared" / "data"))
+    if not (path / "andorra").is_dir():
+        pytest.skip(f"shared sample data not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def andorra_dir(shared_data_dir: Path) -> Path:
+    """Folder holding the Andorra OSM extract and SRTM tile."""
+    return shared_data_dir / "andorra"
+
+
+@pytest.fixture(scope="session")
+def andorra_network(andorra_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The Andorra network, built once per test session."""
+    from routeplanner.build import load_network
+
+    return load_network(
+        andorra_dir / "andorra.osm.pbf",
+        [andorra_dir / "N42E001.hgt.zip"],
+        cache_dir=tmp_path_factory.mktemp("netcache"),
+        name="andorra",
+    )
