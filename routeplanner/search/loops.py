@@ -268,7 +268,8 @@ class _LoopSearch:
             seq = path + [int(k) for k in back]
             cand = self._make(seq)
             key = (cand.edges, seq[0])
-            if key in seen:
+            if cand.overlap_m >= 0.499 * cand.length_m or key in seen:
+                # Back the way it came: an out-and-back, not a loop.
                 continue
             seen.add(key)
             out.append(cand)

@@ -1,4 +1,4 @@
-"""Command-line interface: a thin layer over the library.
+"""Shared plumbing of the command-line interface: options, loading, output.
 
 Every command validates its options before loading data, prints one line
 ``error: …`` and exits non-zero on bad input, and writes its output files
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from routeplanner import __version__, pace
 from routeplanner._io import atomic_write_text, check_writable
 from routeplanner.errors import InputError, RoutePlannerError
 
-__all__ = ["main"]
+__all__ = ["Ctx", "cli", "main"]
 
 log = logging.getLogger("routeplanner")
 
@@ -261,50 +260,6 @@ def cli(click_ctx: click.Context, verbose: int, quiet: bool) -> None:
     click_ctx.obj = Ctx(verbosity=verbose, quiet=quiet, progress=sys.stderr.isatty())
 
 
-@cli.command()
-def regions() -> None:
-    """List the regions of the catalog."""
-    from routeplanner import regions as reg
-
-    for r in reg.list_regions():
-        w, s, e, n = r.bbox
-        click.echo(f"{r.name:12s} {r.title}  [{w:.3f},{s:.3f},{e:.3f},{n:.3f}]")
-
-
-@cli.command()
-@_region_options
-@click.option("--json", "as_json", is_flag=True, help="Print statistics as JSON.")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write an HTML map of the network.")
-@click.option("--offline", is_flag=True, help="Make the map work with no network at all.")
-@click.pass_obj
-def network(
-    ctx: Ctx, region, osm, dem, bbox, place, data_dir, online, no_cache, as_json, out, offline
-) -> None:
-    """Build (or load from cache) the trail network and print its statistics."""
-    outs = _outputs(out=out)
-    loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
-    stats = loaded.net.stats()
-    stats["region"] = loaded.files.name
-    if "out" in outs:
-        from routeplanner import maps
-
-        m = maps.network_map(
-            loaded.net,
-            title=f"Trail network: {loaded.files.name}",
-            dem=loaded.dem(),
-            offline=offline,
-            attribution=loaded.files.attribution,
-        )
-        w = _Writer()
-        w.add(outs["out"], maps.render_map(m, offline=offline))
-        w.commit()
-    if as_json:
-        _echo_json(stats)
-    else:
-        for k, v in stats.items():
-            click.echo(f"{k:18s} {v}")
-
-
 def _loop_options(f: Callable[..., Any]) -> Callable[..., Any]:
     opts = [
         click.option("--start", required=True, help="Start as LAT,LON."),
@@ -356,68 +311,6 @@ def _output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-@cli.command()
-@_region_options
-@_loop_options
-@_output_options
-@click.pass_obj
-def loop(
-    ctx: Ctx,
-    region,
-    osm,
-    dem,
-    bbox,
-    place,
-    data_dir,
-    online,
-    no_cache,
-    start,
-    duration,
-    pace_text,
-    model,
-    max_difficulty,
-    tolerance,
-    alternatives,
-    seed,
-    out,
-    gpx,
-    geojson,
-    as_json,
-    offline,
-) -> None:
-    """Plan a loop that takes a target time."""
-    from routeplanner.search.loops import LoopRequest, find_loops
-
-    lon, lat = pace.parse_latlon(start)
-    profile = _profile(pace_text, model, max_difficulty)
-    request = LoopRequest(
-        pace.parse_duration(duration),
-        tolerance=_parse_tolerance(tolerance),
-        alternatives=alternatives,
-        seed=seed,
-    )
-    outs = _outputs(out=out, gpx=gpx, geojson=geojson)
-    loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
-    t0 = time.perf_counter()
-    with _status(ctx, "searching loops"):
-        routes = find_loops(loaded.net, (lon, lat), profile, request)
-    elapsed = time.perf_counter() - t0
-    for r in routes:
-        for wmsg in r.warnings:
-            log.warning("%s: %s", r.name, wmsg)
-    title = f"{pace.format_duration(request.duration_s)} loop from {lat:.4f},{lon:.4f}"
-    _emit(
-        ctx,
-        routes,
-        loaded,
-        outs,
-        title=title,
-        as_json=as_json,
-        offline=offline,
-        extra={"search_s": round(elapsed, 3)},
-    )
-
-
 def _emit(
     ctx: Ctx,
     routes: Sequence[Any],
@@ -457,34 +350,6 @@ def _emit(
             click.echo("  via " + " > ".join(r.names[:8]) + (" > …" if len(r.names) > 8 else ""))
         for p in written:
             click.echo(f"wrote {p}")
-
-
-@cli.command()
-@click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False),
-    help="Folder with the sample region's files (e.g. ../shared/data).",
-)
-@click.option("--out-dir", default="maps", show_default=True, type=click.Path(file_okay=False))
-@click.option("--offline", is_flag=True, help="Make the maps work with no network.")
-@click.pass_obj
-def demo(ctx: Ctx, data_dir, out_dir, offline) -> None:
-    """Run the main job on the Andorra sample region and write maps into OUT_DIR."""
-    from routeplanner import demo as demo_mod
-
-    out = Path(out_dir)
-    if not out.is_dir():
-        out.mkdir(parents=True)
-    loaded = _load(ctx, "andorra", None, (), None, None, data_dir, False, False)
-    entries = demo_mod.run_demo(
-        loaded.net,
-        loaded.dem(),
-        out,
-        offline=offline,
-        attribution=loaded.files.attribution,
-        echo=(lambda _m: None) if ctx.quiet else click.echo,
-    )
-    click.echo(f"wrote {len(entries)} maps; open {out / 'index.html'}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

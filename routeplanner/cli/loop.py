@@ -1,0 +1,85 @@
+"""`routeplanner loop`: loops that take a target time."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from routeplanner import pace
+from routeplanner.cli._common import (
+    Ctx,
+    _emit,
+    _load,
+    _loop_options,
+    _output_options,
+    _outputs,
+    _parse_tolerance,
+    _profile,
+    _region_options,
+    _status,
+    cli,
+    log,
+)
+
+
+@cli.command()
+@_region_options
+@_loop_options
+@_output_options
+@click.pass_obj
+def loop(
+    ctx: Ctx,
+    region,
+    osm,
+    dem,
+    bbox,
+    place,
+    data_dir,
+    online,
+    no_cache,
+    start,
+    duration,
+    pace_text,
+    model,
+    max_difficulty,
+    tolerance,
+    alternatives,
+    seed,
+    out,
+    gpx,
+    geojson,
+    as_json,
+    offline,
+) -> None:
+    """Plan a loop that takes a target time."""
+    from routeplanner.search.loops import LoopRequest, find_loops
+
+    lon, lat = pace.parse_latlon(start)
+    profile = _profile(pace_text, model, max_difficulty)
+    request = LoopRequest(
+        pace.parse_duration(duration),
+        tolerance=_parse_tolerance(tolerance),
+        alternatives=alternatives,
+        seed=seed,
+    )
+    outs = _outputs(out=out, gpx=gpx, geojson=geojson)
+    loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
+    t0 = time.perf_counter()
+    with _status(ctx, "searching loops"):
+        routes = find_loops(loaded.net, (lon, lat), profile, request)
+    elapsed = time.perf_counter() - t0
+    for r in routes:
+        for wmsg in r.warnings:
+            log.warning("%s: %s", r.name, wmsg)
+    title = f"{pace.format_duration(request.duration_s)} loop from {lat:.4f},{lon:.4f}"
+    _emit(
+        ctx,
+        routes,
+        loaded,
+        outs,
+        title=title,
+        as_json=as_json,
+        offline=offline,
+        extra={"search_s": round(elapsed, 3)},
+    )
