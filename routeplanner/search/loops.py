@@ -229,10 +229,15 @@ class _LoopSearch:
         *,
         n_via: int = 16,
     ) -> list[_Cand]:
-        """Out to a via node on the tree, back on a path that avoids the way out.
+        """Loops through one or two via nodes, each leg avoiding the legs before it.
 
-        Via nodes are spread over bearing sectors around the start, at a tree
-        time drawn between 25 % and 50 % of the target.
+        The first via node ``x`` is on the tree, spread over bearing sectors
+        around the start at a tree time drawn between 28 % and 45 % of the
+        target.  From ``x``, a search that penalises the way out gives both the
+        way back (a two-leg loop) and a second via node ``y`` chosen so that
+        out + ``x``→``y`` + the tree time from ``y`` back is close to the
+        target; the last leg ``y``→start then avoids both earlier legs (a
+        triangle).
         """
         g, T = self.g, self.req.duration_s
         s = g.start_node
@@ -253,27 +258,61 @@ class _LoopSearch:
                 continue
             x = int(in_sec[np.argmin(np.abs(tree.t_out[in_sec] - want[sec]))])
             path = self.tree_path(tree, x)
-            w2 = weights.copy()
-            used = np.asarray(path, dtype=np.int64)
-            w2[used] *= 10.0
-            w2[self.rev[used]] *= 10.0
+            w2 = self._penalised(weights, path)
             _, pred2 = dijkstra(g.matrix(w2), indices=x, return_predecessors=True)
-            if pred2[s] < 0:
+            pred2 = np.where(pred2 < 0, -1, pred2).astype(np.int64)
+            if pred2[s] >= 0:
+                self._add(out, seen, path + self._walk(pred2, x, s))
+            y = self._second_via(tree, pred2, float(tree.t_out[x]))
+            if y is None:
                 continue
-            back_nodes = [s]
-            while back_nodes[-1] != x:
-                back_nodes.append(int(pred2[back_nodes[-1]]))
-            back_nodes.reverse()
-            back = g.arc_between(np.asarray(back_nodes[:-1]), np.asarray(back_nodes[1:]))
-            seq = path + [int(k) for k in back]
-            cand = self._make(seq)
-            key = (cand.edges, seq[0])
-            if cand.overlap_m >= 0.499 * cand.length_m or key in seen:
-                # Back the way it came: an out-and-back, not a loop.
-                continue
-            seen.add(key)
-            out.append(cand)
+            leg2 = self._walk(pred2, x, y)
+            w3 = self._penalised(w2, leg2)
+            _, pred3 = dijkstra(g.matrix(w3), indices=y, return_predecessors=True)
+            if pred3[s] >= 0:
+                pred3 = np.where(pred3 < 0, -1, pred3).astype(np.int64)
+                self._add(out, seen, path + leg2 + self._walk(pred3, y, s))
         return out
+
+    def _penalised(self, weights: np.ndarray, arcs: list[int]) -> np.ndarray:
+        """Weights with ``arcs`` (both directions) ten times dearer."""
+        w = weights.copy()
+        used = np.asarray(arcs, dtype=np.int64)
+        w[used] *= 10.0
+        w[self.rev[used]] *= 10.0
+        return w
+
+    def _walk(self, pred: np.ndarray, root: int, v: int) -> list[int]:
+        """Arcs from ``root`` to ``v`` in a predecessor tree rooted at ``root``."""
+        nodes = [v]
+        while nodes[-1] != root:
+            nodes.append(int(pred[nodes[-1]]))
+        nodes.reverse()
+        arcs = self.g.arc_between(np.asarray(nodes[:-1]), np.asarray(nodes[1:]))
+        return [int(k) for k in arcs]
+
+    def _second_via(self, tree: _Tree, pred2: np.ndarray, t_x: float) -> int | None:
+        """A node whose out + leg + tree way back is closest to the target."""
+        g, T = self.g, self.req.duration_s
+        has = pred2 >= 0
+        par = np.full(g.n_nodes, -1, dtype=np.int64)
+        par[has] = g.arc_between(pred2[has], np.flatnonzero(has))
+        t_leg = _tree_sums(pred2, np.where(has, g.arc_time[np.maximum(par, 0)], 0.0))
+        total = t_x + t_leg + np.where(tree.reached, tree.t_back, np.inf)
+        ok = has & (t_leg > 0.15 * T) & (total < 0.98 * T)
+        if not ok.any():
+            return None
+        cand = np.flatnonzero(ok)
+        return int(cand[np.argmax(total[cand])])
+
+    def _add(self, out: list[_Cand], seen: set[tuple[frozenset[int], int]], seq: list[int]) -> None:
+        cand = self._make(seq)
+        key = (cand.edges, seq[0])
+        # Back the way it came is an out-and-back, not a loop.
+        if cand.overlap_m >= 0.499 * cand.length_m or key in seen:
+            return
+        seen.add(key)
+        out.append(cand)
 
     def _make(self, seq: list[int]) -> _Cand:
         """A candidate from whole arcs, with exact time, trail and overlap."""
