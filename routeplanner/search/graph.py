@@ -140,12 +140,17 @@ class SearchGraph:
 
     def matrix(self, weights: np.ndarray) -> sp.csr_matrix:
         """CSR matrix of arc weights (length ``2 * m``); unusable arcs left out."""
-        ok = self.arc_usable & np.isfinite(weights)
+        ok = np.flatnonzero(self.arc_usable & np.isfinite(weights))
         # A tiny floor: scipy treats stored zeros as edges, but keep costs positive.
         w = np.maximum(weights[ok], 1e-6)
-        return sp.csr_matrix(
-            (w, (self.arc_src[ok], self.arc_dst[ok])), shape=(self.n_nodes, self.n_nodes)
-        )
+        src, dst = self.arc_src[ok], self.arc_dst[ok]
+        # scipy sums duplicate entries; the network is simple, but keep only the
+        # cheapest arc per node pair should that ever change.
+        order = np.lexsort((w, dst, src))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = (src[order][1:] != src[order][:-1]) | (dst[order][1:] != dst[order][:-1])
+        keep = order[first]
+        return sp.csr_matrix((w[keep], (src[keep], dst[keep])), shape=(self.n_nodes, self.n_nodes))
 
     def arc_steps(self, arcs: np.ndarray | list[int]) -> list[Step]:
         """Network steps for a sequence of arcs."""

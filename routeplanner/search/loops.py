@@ -337,7 +337,7 @@ class _LoopSearch:
         spur = deficit / 2 * length_m / np.maximum(time_s, 1.0)  # one way, metres
         overlap = (np.asarray(overlap_m) + spur) / (length_m + 2 * spur)
         over = np.clip(time_s / T - 1, 0.0, None)
-        return overlap + 0.15 * (1 - np.asarray(trail_m) / length_m) + 3.0 * over
+        return overlap + 0.25 * (1 - np.asarray(trail_m) / length_m) + 3.0 * over
 
     def combos(self, cands: list[_Cand]) -> list[_Cand]:
         """Two cycles from the start run one after the other (a cloverleaf)."""
