@@ -11,8 +11,8 @@ The pipeline, all vectorised over the whole region:
    distance, keeping the junction elevations exact so that edges meeting at
    a node agree;
 6. make the graph simple (no self-loops or parallel edges) by splitting such
-   edges at their middle profile point, so search code can use plain sparse
-   matrices without losing any loop.
+   edges at their middle profile point (self-loops in three), so search code
+   can use plain sparse matrices without losing any loop.
 
 Why smooth: SRTM3 has metres of noise from cell to cell; summing raw ups and
 downs every 20 m inflates ascent by 10-30 %.  A 60 m window (two thirds of a
@@ -54,7 +54,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bumped whenever the cached network's layout or the build's maths change.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 TRAILS = frozenset({"path", "footway", "bridleway", "steps", "track"})
 MINOR_ROADS = frozenset(
@@ -129,7 +129,7 @@ def classify(tags: dict[str, str], *, major_roads: bool = True) -> int | None:
     if hw is None:
         return None
     foot = tags.get("foot")
-    if foot == "no":
+    if foot in ("no", "private"):
         return None
     if tags.get("access") in ("no", "private") and foot not in _FOOT_OK:
         return None
@@ -305,25 +305,39 @@ def _smooth(
     end: np.ndarray,
     window_m: float,
 ) -> np.ndarray:
-    """Moving average over ``window_m`` of distance, within each edge."""
+    """Moving average over ``window_m`` of distance, within each edge.
+
+    The window is centred and shrinks near the edge's ends so that it never
+    leaves the edge: junction elevations stay exact (edges meeting at a node
+    agree) and a straight ramp stays straight (a one-sided window would bend
+    it near every junction).  It averages the piecewise-linear profile, not
+    the samples, so unevenly spaced samples do not bias it.
+    """
     if window_m <= 0:
         return raw.copy()
     vals = np.where(np.isfinite(raw), raw, 0.0)
-    # One sorted key across all edges lets searchsorted find every window.
+    same = edge[1:] == edge[:-1]
+    area = np.where(same, (vals[1:] + vals[:-1]) / 2 * np.diff(dist), 0.0)
+    integral = _group_cumsum(np.concatenate(([0.0], area)), start)
+    half = np.minimum(window_m / 2, np.minimum(dist, dist[end][edge] - dist))
+    # One sorted key across all edges lets searchsorted find every window end.
     span = float(dist.max()) + 2 * window_m + 1.0
     key = edge * span + dist
-    lo = np.searchsorted(key, key - window_m / 2, side="left")
-    hi = np.searchsorted(key, key + window_m / 2, side="right")
-    lo = np.maximum(lo, start[edge])
-    hi = np.minimum(hi, end[edge] + 1)
-    cs = np.concatenate(([0.0], np.cumsum(vals)))
-    out = (cs[hi] - cs[lo]) / (hi - lo)
-    # Junction elevations stay exact (edges meeting at a node must agree);
-    # the correction fades out over one window so it leaves no kink.
-    fade_s = np.clip(1.0 - dist / window_m, 0.0, 1.0)
-    fade_e = np.clip(1.0 - (dist[end][edge] - dist) / window_m, 0.0, 1.0)
-    out += (raw[start] - out[start])[edge] * fade_s + (raw[end] - out[end])[edge] * fade_e
-    return out
+    last_seg = np.maximum(end - 1, start)[edge]
+
+    def integral_at(q: np.ndarray) -> np.ndarray:
+        k = np.searchsorted(key, edge * span + q, side="right") - 1
+        k = np.clip(k, start[edge], last_seg)
+        k1 = np.minimum(k + 1, end[edge])
+        seg = dist[k1] - dist[k]
+        slope = np.divide(vals[k1] - vals[k], seg, out=np.zeros_like(seg), where=seg > 0)
+        t = q - dist[k]
+        return integral[k] + vals[k] * t + slope * t * t / 2
+
+    width = 2 * half
+    diff = integral_at(dist + half) - integral_at(dist - half)
+    # Under 1 cm the average is the point's own value; dividing would amplify rounding.
+    return np.divide(diff, width, out=vals.copy(), where=width > 0.01)
 
 
 def _features(ways: OsmWays) -> list[dict[str, Any]]:
@@ -368,7 +382,7 @@ def _assemble(
     node_ele = p_raw[node_pt]
     node_osm = osm_nodes.astype(np.int64)
 
-    # Split self-loops and parallel edges at their middle profile point.
+    # Split parallel edges at their middle profile point, self-loops in three.
     lo_n, hi_n = np.minimum(u, v), np.maximum(u, v)
     order = np.lexsort((pe - ps, hi_n, lo_n))
     dup = np.zeros(len(u), dtype=bool)
@@ -381,18 +395,21 @@ def _assemble(
     next_node = len(osm_nodes)
     for e in split:
         keep_mask[e] = False
-        if pe[e] - ps[e] < 2:
-            continue  # a straight duplicate of another edge: nothing to lose
-        mid = (ps[e] + pe[e]) // 2
-        new_ps += [ps[e], mid]
-        new_pe += [mid, pe[e]]
-        new_u += [u[e], next_node]
-        new_v += [next_node, v[e]]
-        new_way += [wayidx[e], wayidx[e]]
-        extra_lon.append(p_lon[mid])
-        extra_lat.append(p_lat[mid])
-        extra_ele.append(p_ele[mid])
-        next_node += 1
+        # A self-loop cut in two would leave two parallel edges: cut it in three.
+        parts = 3 if u[e] == v[e] else 2
+        if pe[e] - ps[e] < parts:
+            continue  # a straight duplicate or an out-and-back spike: nothing to lose
+        cuts = [int(ps[e] + (pe[e] - ps[e]) * k // parts) for k in range(1, parts)]
+        new_ps += [ps[e], *cuts]
+        new_pe += [*cuts, pe[e]]
+        mids = list(range(next_node, next_node + len(cuts)))
+        new_u += [u[e], *mids]
+        new_v += [*mids, v[e]]
+        new_way += [wayidx[e]] * parts
+        extra_lon += [p_lon[c] for c in cuts]
+        extra_lat += [p_lat[c] for c in cuts]
+        extra_ele += [p_ele[c] for c in cuts]
+        next_node += len(cuts)
     ps = np.concatenate([ps[keep_mask], np.asarray(new_ps, dtype=np.int64)])
     pe = np.concatenate([pe[keep_mask], np.asarray(new_pe, dtype=np.int64)])
     u = np.concatenate([u[keep_mask], np.asarray(new_u, dtype=np.int64)])

@@ -364,8 +364,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         click.echo("error: aborted", err=True)
         sys.exit(EXIT_FAILED)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(EXIT_BAD_INPUT)
+        # One line, like every other error; `--help` shows the usage.
+        message = " ".join(exc.format_message().split())
+        click.echo(f"error: {message} (see --help)", err=True)
+        sys.exit(EXIT_BAD_INPUT if isinstance(exc, click.UsageError) else exc.exit_code)
     except (InputError, ValueError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)

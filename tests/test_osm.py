@@ -1,0 +1,280 @@
+"""Tests for routeplanner.osm: small hand-written OSM files with known contents."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import shutil
+from pathlib import Path
+
+import numpy as np
+import osmium
+import pytest
+
+from routeplanner.errors import DataError
+from routeplanner.osm import KEEP_TAGS, read_osm
+
+# Nodes 1-5 run north along lon 1.5; 6-8 form a second line further east.
+NODES = {
+    1: (1.50, 42.50),
+    2: (1.50, 42.51),
+    3: (1.50, 42.52),
+    4: (1.50, 42.53),
+    5: (1.50, 42.54),
+    6: (1.52, 42.50),
+    7: (1.53, 42.50),
+    8: (1.54, 42.51),
+    9: (1.55, 42.52),
+}
+
+# (way id, node refs, tags); node 999 is referenced but not in the file.
+WAYS = [
+    (
+        10,
+        [1, 2, 999, 3, 4, 5],
+        {
+            "highway": "path",
+            "name": "Camí de la Vall",
+            "sac_scale": "mountain_hiking",
+            "surface": "ground",
+            "colour": "red",
+            "source": "survey",
+        },
+    ),
+    (11, [1, 6], {"highway": "track", "access": "private"}),
+    (12, [6, 7], {"highway": "footway", "foot": "no"}),
+    (13, [7, 8], {"piste:type": "downhill", "piste:difficulty": "easy"}),
+    (14, [8, 9], {"aerialway": "chair_lift", "name": "Telecadira"}),
+    (15, [2, 7], {"highway": "motorway", "ref": "CG-1"}),
+    (16, [3, 8], {"building": "yes"}),  # no kept key: not read at all
+    (17, [999, 4], {"highway": "path"}),  # one located node left: dropped
+]
+
+
+def osm_xml(nodes: dict[int, tuple[float, float]], ways: list) -> str:
+    """OSM XML text for nodes ``{id: (lon, lat)}`` and ``(id, refs, tags)`` ways."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
+    for nid, (lon, lat) in nodes.items():
+        lines.append(f'  <node id="{nid}" version="1" lat="{lat!r}" lon="{lon!r}"/>')
+    for wid, refs, tags in ways:
+        lines.append(f'  <way id="{wid}" version="1">')
+        lines += [f'    <nd ref="{r}"/>' for r in refs]
+        lines += [f'    <tag k="{k}" v="{v}"/>' for k, v in tags.items()]
+        lines.append("  </way>")
+    lines.append("</osm>")
+    return "\n".join(lines) + "\n"
+
+
+def write_pbf(xml_path: Path, pbf_path: Path) -> Path:
+    """Convert an OSM XML file to PBF with pyosmium."""
+    with osmium.SimpleWriter(str(pbf_path)) as writer:
+        for obj in osmium.FileProcessor(str(xml_path)):
+            if obj.is_node():
+                writer.add_node(obj)
+            elif obj.is_way():
+                writer.add_way(obj)
+    return pbf_path
+
+
+@pytest.fixture
+def xml_file(tmp_path: Path) -> Path:
+    path = tmp_path / "small.osm"
+    path.write_text(osm_xml(NODES, WAYS), encoding="utf-8")
+    return path
+
+
+def as_tuples(ways) -> list[tuple[int, list[int], dict[str, str]]]:
+    out = []
+    for i in range(len(ways)):
+        a, b = ways.offsets[i], ways.offsets[i + 1]
+        out.append((int(ways.way_ids[i]), ways.node_ids[a:b].tolist(), ways.tags[i]))
+    return out
+
+
+def test_reads_only_ways_with_kept_keys_and_splits_at_missing_node(xml_file: Path) -> None:
+    ways = read_osm(xml_file)
+    got = [(wid, refs) for wid, refs, _ in as_tuples(ways)]
+    # Way 10 is cut at the missing node 999 into two runs with the same id; way 16
+    # (a building) is not read; way 17 keeps a single located node and is dropped.
+    assert got == [
+        (10, [1, 2]),
+        (10, [3, 4, 5]),
+        (11, [1, 6]),
+        (12, [6, 7]),
+        (13, [7, 8]),
+        (14, [8, 9]),
+        (15, [2, 7]),
+    ]
+    assert len(ways) == 7
+    assert ways.offsets.tolist() == [0, 2, 5, 7, 9, 11, 13, 15]
+    assert ways.source == "small.osm"
+    for arr, dtype in (
+        (ways.way_ids, np.int64),
+        (ways.offsets, np.int64),
+        (ways.node_ids, np.int64),
+        (ways.lon, np.float64),
+        (ways.lat, np.float64),
+    ):
+        assert arr.dtype == dtype
+
+
+def test_node_coordinates_follow_the_nodes(xml_file: Path) -> None:
+    ways = read_osm(xml_file)
+    for nid, lon, lat in zip(ways.node_ids, ways.lon, ways.lat, strict=True):
+        want_lon, want_lat = NODES[int(nid)]
+        # OSM stores 7 decimals; pyosmium returns them as doubles.
+        assert lon == pytest.approx(want_lon, abs=1e-7)
+        assert lat == pytest.approx(want_lat, abs=1e-7)
+    assert ways.bbox == pytest.approx((1.50, 42.50, 1.55, 42.54), abs=1e-7)
+
+
+def test_keeps_only_the_listed_tags(xml_file: Path) -> None:
+    ways = read_osm(xml_file)
+    by_id = {wid: tags for wid, _, tags in as_tuples(ways)}
+    assert by_id[10] == {
+        "highway": "path",
+        "name": "Camí de la Vall",
+        "sac_scale": "mountain_hiking",
+        "surface": "ground",
+    }
+    assert by_id[11] == {"highway": "track", "access": "private"}
+    assert by_id[12] == {"highway": "footway", "foot": "no"}
+    assert by_id[13] == {"piste:type": "downhill", "piste:difficulty": "easy"}
+    assert by_id[14] == {"aerialway": "chair_lift", "name": "Telecadira"}
+    assert by_id[15] == {"highway": "motorway", "ref": "CG-1"}
+    assert all(set(t) <= set(KEEP_TAGS) for t in ways.tags)
+    # Both halves of the split way share (equal, independent) tags.
+    assert ways.tags[0] == ways.tags[1]
+
+
+@pytest.mark.parametrize("suffix", [".osm.gz", ".osm.bz2", ".osm.pbf", ".pbf"])
+def test_compressed_and_pbf_files_read_the_same_as_xml(
+    xml_file: Path, tmp_path: Path, suffix: str
+) -> None:
+    data = xml_file.read_bytes()
+    path = tmp_path / f"same{suffix}"
+    if suffix == ".osm.gz":
+        path.write_bytes(gzip.compress(data))
+    elif suffix == ".osm.bz2":
+        path.write_bytes(bz2.compress(data))
+    else:
+        write_pbf(xml_file, path)
+        assert path.read_bytes()[:64] != data[:64]  # really a different format
+    want = read_osm(xml_file)
+    got = read_osm(path)
+    assert got.source == path.name
+    assert as_tuples(got) == as_tuples(want)
+    np.testing.assert_array_equal(got.offsets, want.offsets)
+    np.testing.assert_array_equal(got.lon, want.lon)
+    np.testing.assert_array_equal(got.lat, want.lat)
+
+
+def test_accepts_str_paths(xml_file: Path) -> None:
+    assert len(read_osm(str(xml_file))) == 7
+
+
+def test_andorra_pbf(andorra_dir: Path) -> None:
+    ways = read_osm(andorra_dir / "andorra.osm.pbf")
+    assert 1500 < len(ways) < 2725  # 2,725 ways in the file, not all highways/pistes/lifts
+    w, s, e, n = ways.bbox
+    assert 1.3 < w < e < 1.9
+    assert 42.3 < s < n < 42.8
+    hw = [t.get("highway") for t in ways.tags]
+    assert hw.count("path") > 150
+    assert sum("piste:type" in t for t in ways.tags) > 100
+    assert sum("aerialway" in t for t in ways.tags) > 50
+    assert np.all(np.diff(ways.offsets) >= 2)
+
+
+# -- errors --------------------------------------------------------------------------
+
+
+def check_data_error(path: Path, match: str) -> DataError:
+    with pytest.raises(DataError, match=match) as info:
+        read_osm(path)
+    msg = str(info.value)
+    assert str(path) in msg
+    assert "\n" not in msg
+    assert isinstance(info.value, OSError)  # DataError mixes in OSError for callers
+    return info.value
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    check_data_error(tmp_path / "nowhere.osm.pbf", "not found")
+
+
+def test_folder_is_not_a_file(tmp_path: Path) -> None:
+    folder = tmp_path / "folder.osm"
+    folder.mkdir()
+    check_data_error(folder, "not a file")
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.osm.pbf"
+    path.write_bytes(b"")
+    check_data_error(path, "empty")
+
+
+def test_wrong_suffix(tmp_path: Path) -> None:
+    path = tmp_path / "ways.txt"
+    path.write_text(osm_xml(NODES, WAYS))
+    check_data_error(path, "not an OSM file")
+
+
+def test_truncated_pbf(andorra_dir: Path, tmp_path: Path) -> None:
+    data = (andorra_dir / "andorra.osm.pbf").read_bytes()
+    path = tmp_path / "half.osm.pbf"
+    path.write_bytes(data[: len(data) // 2])
+    check_data_error(path, "not a readable OSM file")
+
+
+def test_truncated_xml(xml_file: Path, tmp_path: Path) -> None:
+    path = tmp_path / "half.osm"
+    path.write_bytes(xml_file.read_bytes()[:400])
+    check_data_error(path, "not a readable OSM file")
+
+
+def test_truncated_gzip(xml_file: Path, tmp_path: Path) -> None:
+    # A cut download must fail, not yield the ways read so far.
+    path = tmp_path / "half.osm.gz"
+    data = gzip.compress(xml_file.read_bytes())
+    path.write_bytes(data[: len(data) // 2])
+    check_data_error(path, "not a readable OSM file")
+
+
+def test_truncated_bz2(xml_file: Path, tmp_path: Path) -> None:
+    path = tmp_path / "half.osm.bz2"
+    path.write_bytes(bz2.compress(xml_file.read_bytes())[:200])
+    check_data_error(path, "not a readable OSM file")
+
+
+def test_text_file_named_osm(tmp_path: Path) -> None:
+    path = tmp_path / "x.osm"
+    path.write_text("these are my running notes, not OpenStreetMap data\n")
+    check_data_error(path, "not a readable OSM file")
+
+
+def test_garbage_named_pbf(tmp_path: Path) -> None:
+    path = tmp_path / "x.osm.pbf"
+    path.write_bytes(b"\x00\x01garbage" * 100)
+    check_data_error(path, "not a readable OSM file")
+
+
+def test_file_with_no_highway_ways(tmp_path: Path) -> None:
+    path = tmp_path / "buildings.osm"
+    path.write_text(osm_xml(NODES, [(16, [3, 8], {"building": "yes"})]))
+    check_data_error(path, "no ways tagged highway")
+
+
+def test_file_whose_ways_all_lack_their_nodes(tmp_path: Path) -> None:
+    # Ways cut at an extract's edge with no located node at all are not "ways".
+    path = tmp_path / "cut.osm"
+    path.write_text(osm_xml({1: (1.5, 42.5)}, [(10, [1, 998, 999], {"highway": "path"})]))
+    check_data_error(path, "no ways tagged highway")
+
+
+def test_file_copied_keeps_its_own_name(xml_file: Path, tmp_path: Path) -> None:
+    other = tmp_path / "sub"
+    other.mkdir()
+    copy = shutil.copy(xml_file, other / "renamed.osm")
+    assert read_osm(copy).source == "renamed.osm"

@@ -1,0 +1,266 @@
+"""Tests for routeplanner.route: routes made from steps on a hand-built network."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from synth import make_network, to_xy
+
+from routeplanner import pace
+from routeplanner.network import Network
+from routeplanner.pace import RunnerProfile
+from routeplanner.route import Cue, Route, RouteStats, Step, make_route, overlap_m, shared_m
+
+FLAT = 1000.0
+PROFILE = RunnerProfile(360.0)
+
+
+def ramp(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Rises 10 % eastwards, flat north-south."""
+    return FLAT + 0.1 * x
+
+
+@pytest.fixture(scope="module")
+def net() -> Network:
+    r"""
+    ::
+
+        4 --road-- 6          "Up": 1 -> 2, 1 km up a 10 % ramp (path, T3)
+        |                     "Main": 2 -> 3 -> 4, flat track cut at 3 (two edges)
+        3 --side-- 5          side: 3 -> 5, 300 m unnamed path up 30 m
+        |                     road: 4 -> 6, 500 m unnamed residential up 50 m
+        1 --Up---- 2
+    """
+    nodes = {
+        1: (0.0, 0.0),
+        2: (1000.0, 0.0),
+        3: (1000.0, 500.0),
+        4: (1000.0, 1000.0),
+        5: (1300.0, 500.0),
+        6: (1500.0, 1000.0),
+    }
+    ways = [
+        ([1, 2], {"highway": "path", "name": "Up", "sac_scale": "demanding_mountain_hiking"}),
+        ([2, 3, 4], {"highway": "track", "name": "Main"}),
+        ([3, 5], {"highway": "path"}),
+        ([4, 6], {"highway": "residential"}),
+    ]
+    return make_network(nodes, ways, ramp)
+
+
+def run(net: Network, a: int, b: int, start: float = 0.0, end: float | None = None) -> Step:
+    """Step along the edge joining OSM nodes a and b, from ``start`` to ``end`` metres
+    measured from ``a`` (whole edge by default)."""
+    osm = net.node_osmid
+    for e in range(net.n_edges):
+        u, v = int(osm[net.edge_u[e]]), int(osm[net.edge_v[e]])
+        length = float(net.edge_length_m[e])
+        stop = length if end is None else end
+        if (u, v) == (a, b):
+            return Step(e, start, stop)
+        if (u, v) == (b, a):
+            return Step(e, length - start, length - stop)
+    raise AssertionError(f"no edge {a}-{b}")
+
+
+def direction_times(net: Network, step: Step, profile: RunnerProfile = PROFILE) -> float:
+    fwd, bwd = net.edge_times(profile)
+    return float(fwd[step.edge] if step.end_m > step.start_m else bwd[step.edge])
+
+
+def test_whole_route(net: Network) -> None:
+    steps = [run(net, 1, 2), run(net, 2, 3), run(net, 3, 4), run(net, 4, 6)]
+    route = make_route(net, steps, PROFILE, name="r", kind="test", target_duration_s=1800.0)
+    assert isinstance(route, Route)
+    s = route.stats
+    assert isinstance(s, RouteStats)
+    # Local metres are equirectangular about y = 0: lengths off that line differ by ~1.5e-4.
+    assert s.distance_m == pytest.approx(2500.0, rel=3e-4)
+    assert s.ascent_m == pytest.approx(150.0, abs=0.05)
+    assert s.descent_m == pytest.approx(0.0, abs=0.05)
+    assert s.trail_share == pytest.approx(2000.0 / 2500.0, rel=3e-4)
+    assert s.overlap_share == 0.0
+    assert s.max_grade == pytest.approx(0.1, rel=0.005)
+    assert s.hardest_sac == 3
+    assert s.duration_s == pytest.approx(sum(direction_times(net, st) for st in steps), rel=1e-9)
+    # Up: 1000 m at 10 % with the T3 factor; road: 500 m at 10 %; Main: 1000 m flat.
+    up_ratio = float(pace.cost_ratio(0.1))
+    want = 0.36 * (1000 * up_ratio * pace.SAC_FACTORS[3] + 1000 + 500 * up_ratio)
+    assert s.duration_s == pytest.approx(want, rel=0.002)
+    assert route.cues == (
+        Cue("Up", 0.0, pytest.approx(1000.0, rel=3e-4), "path"),
+        Cue("Main", pytest.approx(1000.0, rel=3e-4), pytest.approx(1000.0, rel=3e-4), "track"),
+        Cue(
+            "unnamed minor road (residential)",
+            pytest.approx(2000.0, rel=3e-4),
+            pytest.approx(500.0, rel=3e-4),
+            "residential",
+        ),
+    )
+    assert route.names == ["Up", "Main", "unnamed minor road (residential)"]
+    assert route.steps == tuple(steps)
+    assert (route.name, route.kind, route.target_duration_s) == ("r", "test", 1800.0)
+
+
+def test_point_arrays(net: Network) -> None:
+    steps = [run(net, 1, 2), run(net, 2, 3), run(net, 3, 4), run(net, 4, 6)]
+    route = make_route(net, steps, PROFILE)
+    n = len(route.lon)
+    for arr in (route.lat, route.ele, route.dist_m, route.time_s, route.grade, route.point_class):
+        assert len(arr) == n
+    # Consecutive steps share their joining point: no duplicates.
+    assert np.all(np.diff(route.dist_m) > 0)
+    assert np.all(np.diff(route.time_s) > 0)
+    assert route.dist_m[0] == 0.0 and route.time_s[0] == 0.0
+    assert route.dist_m[-1] == pytest.approx(route.stats.distance_m)
+    assert route.time_s[-1] == pytest.approx(route.stats.duration_s)
+    x, y = to_xy(route.lon, route.lat)
+    assert (x[0], y[0]) == pytest.approx((0.0, 0.0), abs=0.01)
+    assert (x[-1], y[-1]) == pytest.approx((1500.0, 1000.0), abs=0.01)
+    np.testing.assert_allclose(route.ele, ramp(x, y), atol=0.01)
+    # Point spacing follows the network's densified profiles.
+    assert np.diff(route.dist_m).max() <= 20.0 + 1e-6
+    # grade[i] is the stretch after point i; the last entry repeats.
+    on_up = x < 999.0
+    np.testing.assert_allclose(route.grade[on_up], 0.1, rtol=0.005)
+    main = (np.abs(x - 1000.0) < 0.01) & (y > 0.01) & (y < 999.0)
+    np.testing.assert_allclose(route.grade[main], 0.0, atol=1e-6)
+    assert route.grade[-1] == route.grade[-2] == pytest.approx(0.1, rel=0.005)
+    assert set(route.point_class[x < 999.0].tolist()) == {0}
+    assert set(route.point_class[-5:].tolist()) == {1}
+
+
+def test_partial_step(net: Network) -> None:
+    step = run(net, 1, 2, 200.0, 700.0)
+    route = make_route(net, [step], PROFILE)
+    assert route.stats.distance_m == pytest.approx(500.0, abs=1e-6)
+    assert route.stats.ascent_m == pytest.approx(50.0, abs=0.05)
+    assert route.stats.descent_m == pytest.approx(0.0, abs=1e-6)
+    x, _ = to_xy(route.lon, route.lat)
+    assert x[0] == pytest.approx(200.0, abs=0.01)
+    assert x[-1] == pytest.approx(700.0, abs=0.01)
+    assert route.ele[0] == pytest.approx(FLAT + 20.0, abs=0.01)
+    assert route.stats.duration_s == pytest.approx(
+        net.partial_time_s(step.edge, step.start_m, step.end_m, PROFILE), rel=1e-9
+    )
+    assert route.stats.duration_s == pytest.approx(direction_times(net, step) / 2, rel=1e-3)
+    assert route.cues == (Cue("Up", 0.0, pytest.approx(500.0), "path"),)
+
+
+def test_reversed_step(net: Network) -> None:
+    step = run(net, 2, 1)
+    route = make_route(net, [step], PROFILE)
+    assert route.stats.distance_m == pytest.approx(1000.0, abs=0.01)
+    assert route.stats.ascent_m == pytest.approx(0.0, abs=1e-6)
+    assert route.stats.descent_m == pytest.approx(100.0, abs=0.05)
+    x, _ = to_xy(route.lon, route.lat)
+    assert x[0] == pytest.approx(1000.0, abs=0.01) and x[-1] == pytest.approx(0.0, abs=0.01)
+    assert np.all(np.diff(x) < 0)
+    np.testing.assert_allclose(route.grade, -0.1, rtol=0.005)
+    assert route.stats.duration_s == pytest.approx(direction_times(net, step), rel=1e-9)
+    up = make_route(net, [run(net, 1, 2)], PROFILE)
+    assert route.stats.duration_s < up.stats.duration_s
+    # Downhill is capped at 1.25x flat speed: 1000 m x 0.8 x 0.36 s/m x T3 factor.
+    assert route.stats.duration_s == pytest.approx(
+        1000 * 0.8 * 0.36 * pace.SAC_FACTORS[3], rel=0.002
+    )
+
+
+def test_out_and_back(net: Network) -> None:
+    steps = [run(net, 1, 2, 0.0, 600.0), run(net, 1, 2, 600.0, 0.0)]
+    route = make_route(net, steps, PROFILE)
+    s = route.stats
+    assert s.distance_m == pytest.approx(1200.0, abs=1e-6)
+    assert s.overlap_share == pytest.approx(0.5, abs=1e-9)
+    assert s.ascent_m == pytest.approx(60.0, abs=0.05)
+    assert s.descent_m == pytest.approx(60.0, abs=0.05)
+    x, _ = to_xy(route.lon, route.lat)
+    assert x[0] == pytest.approx(0.0, abs=0.01) and x[-1] == pytest.approx(0.0, abs=0.01)
+    assert x.max() == pytest.approx(600.0, abs=0.01)
+    # Consecutive steps on the same way are one cue.
+    assert route.cues == (Cue("Up", 0.0, pytest.approx(1200.0), "path"),)
+
+
+def test_cues_merge_across_edges_of_one_way_but_not_around_another(net: Network) -> None:
+    steps = [
+        run(net, 2, 3),
+        run(net, 3, 5),
+        run(net, 5, 3),
+        run(net, 3, 4),
+        run(net, 4, 3),
+        run(net, 3, 2),
+    ]
+    route = make_route(net, steps, PROFILE)
+    assert [c.name for c in route.cues] == ["Main", "unnamed path", "Main"]
+    assert [c.at_m for c in route.cues] == pytest.approx([0.0, 500.0, 1100.0], rel=3e-4)
+    assert [c.length_m for c in route.cues] == pytest.approx([500.0, 600.0, 1500.0], rel=3e-4)
+    assert route.stats.overlap_share == pytest.approx(0.5, abs=1e-9)
+    assert route.stats.trail_share == pytest.approx(1.0)
+    assert route.stats.ascent_m == pytest.approx(30.0, abs=0.05)
+    assert route.stats.descent_m == pytest.approx(30.0, abs=0.05)
+    assert route.stats.hardest_sac == 0
+
+
+def test_zero_length_steps_are_dropped(net: Network) -> None:
+    whole = run(net, 1, 2)
+    route = make_route(net, [Step(whole.edge, 5.0, 5.0), whole, Step(0, 0.0, 0.0)], PROFILE)
+    assert route.steps == (whole,)
+    with pytest.raises(ValueError, match="at least one step"):
+        make_route(net, [Step(0, 3.0, 3.0)], PROFILE)
+    with pytest.raises(ValueError):
+        make_route(net, [], PROFILE)
+
+
+def test_profile_changes_the_times_only(net: Network) -> None:
+    steps = [run(net, 1, 2), run(net, 2, 3)]
+    slow = make_route(net, steps, RunnerProfile(600.0))
+    fast = make_route(net, steps, RunnerProfile(300.0))
+    assert slow.stats.duration_s == pytest.approx(2 * fast.stats.duration_s, rel=1e-9)
+    assert slow.stats.distance_m == fast.stats.distance_m
+    np.testing.assert_array_equal(slow.ele, fast.ele)
+
+
+def test_summary(net: Network) -> None:
+    route = make_route(
+        net, [run(net, 1, 2), run(net, 2, 3)], RunnerProfile(330.0, model="tobler"), name="x"
+    )
+    out = route.summary()
+    assert out["name"] == "x" and out["kind"] == "route"
+    assert out["pace_model"] == "tobler"
+    assert out["flat_pace"] == pace.format_pace(330.0)
+    assert out["ways"] == ["Up", "Main"]
+    assert out["distance_m"] == pytest.approx(1500.0, abs=0.1)
+    assert "target_duration_s" not in out and "warnings" not in out
+    route.warnings.append("short")
+    assert route.summary()["warnings"] == ["short"]
+    assert route.stats.as_dict() == {
+        "distance_m": round(route.stats.distance_m, 1),
+        "duration_s": round(route.stats.duration_s, 1),
+        "ascent_m": round(route.stats.ascent_m, 1),
+        "descent_m": round(route.stats.descent_m, 1),
+        "trail_share": 1.0,
+        "overlap_share": 0.0,
+        "max_grade": round(route.stats.max_grade, 4),
+        "hardest_sac": 3,
+    }
+
+
+def test_overlap_m() -> None:
+    assert overlap_m([Step(0, 0.0, 100.0), Step(1, 0.0, 50.0)]) == 0.0
+    assert overlap_m([Step(0, 0.0, 100.0), Step(0, 100.0, 0.0)]) == pytest.approx(100.0)
+    assert overlap_m([Step(0, 0.0, 100.0), Step(0, 50.0, 150.0)]) == pytest.approx(50.0)
+    assert overlap_m([Step(0, 0.0, 100.0), Step(0, 100.0, 200.0)]) == pytest.approx(0.0)
+    assert overlap_m([Step(0, 0, 10), Step(0, 10, 0), Step(0, 0, 10)]) == pytest.approx(20.0)
+
+
+def test_shared_m() -> None:
+    a = [Step(0, 0.0, 600.0), Step(1, 0.0, 300.0)]
+    assert shared_m(a, [Step(0, 400.0, 1000.0)]) == pytest.approx(200.0)
+    assert shared_m(a, [Step(0, 1000.0, 400.0)]) == pytest.approx(200.0)  # direction is irrelevant
+    assert shared_m(a, [Step(2, 0.0, 300.0)]) == 0.0
+    assert shared_m(a, a) == pytest.approx(900.0)
+    # Each stretch counts once, however often either side runs it.
+    twice = [Step(0, 0.0, 600.0), Step(0, 600.0, 0.0)]
+    assert shared_m(twice, [Step(0, 0.0, 1000.0), Step(0, 1000.0, 0.0)]) == pytest.approx(600.0)
+    assert shared_m([Step(0, 0, 100), Step(0, 200, 300)], [Step(0, 50, 250)]) == pytest.approx(100)
+    assert shared_m(a, []) == 0.0
