@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from routeplanner import export, maps, pace
+from routeplanner import export, group, maps, pace
 from routeplanner._io import atomic_write_text
 from routeplanner.network import Network
 from routeplanner.search.loops import LoopRequest, find_loops
@@ -96,6 +96,12 @@ def run_demo(
         )
     )
     echo(f"loop.html ({size / 1e6:.2f} MB)")
+
+    for extra in (group.demo_group,):
+        entries += [
+            DemoEntry(*e)
+            for e in extra(net, dem, out_dir, offline=offline, attribution=attribution, echo=echo)
+        ]
 
     maps.write_index(out_dir / "index.html", [tuple(e) for e in entries])
     return entries

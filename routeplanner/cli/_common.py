@@ -239,7 +239,7 @@ def _map_html(
         offline=offline,
         attribution=loaded.files.attribution,
     )
-    return maps.render_map(m, offline=offline)
+    return maps.map_html(m)
 
 
 # -- the command group -------------------------------------------------------------

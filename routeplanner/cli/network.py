@@ -40,7 +40,7 @@ def network(
             attribution=loaded.files.attribution,
         )
         w = _Writer()
-        w.add(outs["out"], maps.render_map(m, offline=offline))
+        w.add(outs["out"], maps.map_html(m))
         w.commit()
     if as_json:
         _echo_json(stats)

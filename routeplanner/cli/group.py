@@ -1,0 +1,82 @@
+"""`routeplanner group`: a loop per pace group from one meeting point, all back together."""
+
+from __future__ import annotations
+
+import click
+
+from routeplanner.cli._common import (
+    Ctx,
+    _echo_json,
+    _load,
+    _region_options,
+    _status,
+    cli,
+)
+
+__all__ = ["group_command"]
+
+
+@cli.command("group")
+@click.argument("event_file", metavar="EVENT.toml", type=click.Path(dir_okay=False))
+@click.option(
+    "--out-dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder to create with the map, a GPX per group, event.ics and summary.txt.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the groups' stats as JSON.")
+@click.option("--offline", is_flag=True, help="Make the map work with no network.")
+@_region_options
+@click.pass_obj
+def group_command(
+    ctx: Ctx,
+    event_file,
+    out_dir,
+    force,
+    as_json,
+    offline,
+    region,
+    osm,
+    dem,
+    bbox,
+    place,
+    data_dir,
+    online,
+    no_cache,
+) -> None:
+    """Plan a group run: a loop of the same duration for every pace group in EVENT.toml.
+
+    The region is the event file's `region`, unless --region, --osm/--dem,
+    --bbox or --place is given.  Every output is written into a new folder
+    (OUT_DIR is replaced only with --force), all or nothing.
+    """
+    from routeplanner import group as group_mod
+    from routeplanner.errors import InputError
+
+    event = group_mod.load_event(event_file)
+    target = group_mod.check_out_dir(out_dir, force=force)
+    if not (region or osm or dem or bbox or place):
+        region = event.region
+        if region is None:
+            raise InputError(
+                f'no region: set region = "NAME" in {event_file} or give --region, '
+                "or --osm FILE --dem FILE"
+            )
+    loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
+    with _status(ctx, f"planning {len(event.groups)} groups"):
+        plan = group_mod.plan_group_run(loaded.net, event)
+    with _status(ctx, "drawing the map"):
+        files = group_mod.render_outputs(
+            plan,
+            loaded.net,
+            loaded.dem(),
+            offline=offline,
+            attribution=loaded.files.attribution,
+        )
+    written = group_mod.write_outputs(target, files, force=force)
+    if as_json:
+        _echo_json(group_mod.plan_json(plan, outputs=written))
+    elif not ctx.quiet:
+        click.echo(files[group_mod.SUMMARY_FILE], nl=False)
+        click.echo(f"wrote {len(written)} files into {target}")

@@ -1,0 +1,629 @@
+"""Tests for routeplanner.group and `routeplanner group`: events, plans, outputs."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import itertools
+import json
+import re
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import gpxpy
+import icalendar
+import numpy as np
+import pytest
+from lxml import etree
+
+from routeplanner import group
+from routeplanner.errors import CoverageError, InputError
+from routeplanner.pace import RunnerProfile
+from routeplanner.route import Step, make_route
+
+if str(Path(__file__).resolve().parent) not in sys.path:  # synth.py lives beside this file
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synth import make_network, to_lonlat
+
+REPO = Path(__file__).resolve().parents[1]
+NASTY = '<img src=x onerror=alert(1)> & "quotes"'
+STAMP = datetime(2027, 1, 1, tzinfo=timezone.utc)
+
+
+def meeting(x: float, y: float) -> str:
+    lon, lat = to_lonlat(x, y)
+    return f"{float(lat):.7f},{float(lon):.7f}"
+
+
+def event_toml(
+    *,
+    duration: str = 'duration = "20min"',
+    point: str | None = None,
+    groups: tuple[tuple[str, str], ...] = (("A", "4:00"), ("B", "5:00"), ("C", "6:30")),
+    extra: str = "",
+) -> str:
+    head = f'''title = "Test run"
+date = 2027-06-12
+start = "08:00"
+timezone = "Europe/Andorra"
+{duration}
+meeting_point = "{point or meeting(0.0, 0.0)}"
+location = "Village square"
+notes = "Bring water."
+{extra}
+'''
+    body = "".join(
+        # JSON string escapes are TOML basic-string escapes
+        f'\n[[group]]\nname = {json.dumps(name)}\npace = "{p}"\nmax_difficulty = "T6"\n'
+        for name, p in groups
+    )
+    return head + body
+
+
+def grid_network(n: int = 5, step_m: float = 250.0):
+    """A gently tilted n x n grid of paths around the origin: loops of every size."""
+    nodes = {}
+    for i in range(n):
+        for j in range(n):
+            nodes[i * n + j + 1] = ((j - (n - 1) / 2) * step_m, (i - (n - 1) / 2) * step_m)
+    ways = []
+    for i in range(n):
+        ways.append(([i * n + j + 1 for j in range(n)], {"highway": "path", "name": f"Row {i}"}))
+        ways.append(([j * n + i + 1 for j in range(n)], {"highway": "path", "name": f"Col {i}"}))
+    return make_network(nodes, ways, elevation=lambda x, y: 1000.0 + 0.05 * x + 0.03 * y)
+
+
+@pytest.fixture(scope="module")
+def grid():
+    return grid_network()
+
+
+@pytest.fixture(scope="module")
+def grid_plan(grid):
+    return group.plan_group_run(grid, group.parse_event(event_toml(), "grid.toml"))
+
+
+# -- the event file --------------------------------------------------------------------
+
+
+def test_parse_event_values():
+    ev = group.parse_event(event_toml(duration='return = "09:15"'), "e.toml")
+    assert ev.start == datetime(2027, 6, 12, 8, 0, tzinfo=ZoneInfo("Europe/Andorra"))
+    assert ev.start.utcoffset() == timedelta(hours=2)  # CEST in June
+    assert ev.duration_s == 75 * 60
+    assert ev.end.strftime("%H:%M") == "09:15"
+    lon, lat = to_lonlat(0.0, 0.0)
+    assert ev.meeting == pytest.approx((float(lon), float(lat)), abs=1e-7)
+    assert [g.name for g in ev.groups] == ["A", "B", "C"]
+    assert [g.profile.flat_pace_s_per_km for g in ev.groups] == [240.0, 300.0, 390.0]
+    assert ev.groups[1].label == "Group B"
+    assert ev.notes == "Bring water."
+
+
+def test_example_event_parses():
+    ev = group.load_event(REPO / "data" / "events" / "saturday.toml")
+    assert len(ev.groups) == 3
+    assert ev.region == "andorra"
+    assert ev.duration_s == 75 * 60
+    assert ev.preferences.search_preferences().class_factor == (1.0, 1.5, 4.0)
+
+
+def test_toml_syntax_error_names_file_and_line():
+    text = 'title = "x"\ndate = 2027-06-12\nstart = "08:00\n'
+    with pytest.raises(InputError, match=r"^party\.toml:3: TOML syntax error"):
+        group.parse_event(text, "party.toml")
+
+
+def test_unknown_top_level_key_lists_valid_ones():
+    text = event_toml(extra='colour = "red"')
+    with pytest.raises(InputError) as exc:
+        group.parse_event(text, "e.toml")
+    msg = str(exc.value)
+    line = text.splitlines().index('colour = "red"') + 1
+    assert msg.startswith(f"e.toml:{line}: unknown key 'colour' at the top level")
+    assert "valid keys: " + ", ".join(group.EVENT_KEYS) in msg
+
+
+def test_unknown_group_key_points_at_its_line_with_a_hint():
+    text = event_toml() + 'pase = "5:00"\n'  # in the last [[group]]
+    with pytest.raises(InputError) as exc:
+        group.parse_event(text, "e.toml")
+    msg = str(exc.value)
+    assert msg.startswith(f"e.toml:{len(text.splitlines())}: unknown key 'pase' in [[group]] #3")
+    assert "did you mean 'pace'?" in msg
+    assert ", ".join(group.GROUP_KEYS) in msg
+
+
+def test_unknown_preference_key():
+    text = event_toml(extra="[preferences]\nno_roads = true\n")
+    with pytest.raises(InputError, match=r"unknown key 'no_roads' in \[preferences\].*avoid_roads"):
+        group.parse_event(text, "e.toml")
+
+
+def test_duplicate_group_names_are_rejected():
+    text = event_toml(groups=(("Fast", "4:00"), ("Easy", "6:00"), ("fast ", "5:00")))
+    with pytest.raises(InputError) as exc:
+        group.parse_event(text, "e.toml")
+    lines = text.splitlines()
+    line = lines.index('name = "fast "') + 1
+    assert str(exc.value).startswith(f"e.toml:{line}: duplicate group name 'fast'")
+    assert "#1 and #3" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (('timezone = "Europe/Andorra"', 'timezone = "Europe/Atlantis"'), "unknown timezone"),
+        (('timezone = "Europe/Andorra"', 'timezone = "../etc/passwd"'), "unknown timezone"),
+        (('start = "08:00"', 'start = "25:00"'), "invalid start time '25:00'"),
+        (('start = "08:00"', 'start = "8 am"'), "invalid start time"),
+        (("date = 2027-06-12", 'date = "12/06/2027"'), "invalid date"),
+        (('pace = "5:00"', 'pace = "5:75"'), "group 'B'.*invalid pace '5:75'"),
+        (('pace = "5:00"', 'pace = "0:30"'), "group 'B'.*invalid pace"),
+        (('max_difficulty = "T6"', 'max_difficulty = "T9"'), "group 'A'.*difficulty"),
+        (('duration = "20min"', 'duration = "0min"'), "invalid duration"),
+        (('duration = "20min"', 'duration = "30h"'), "invalid duration"),
+        (('duration = "20min"', 'return = "07:30"'), "return 07:30 is not after the start"),
+        (('duration = "20min"', 'duration = "20min"\nreturn = "9:00"'), "not both"),
+        (('duration = "20min"', ""), "duration .* or return .* not neither"),
+        (('title = "Test run"', ""), "title is missing"),
+        (('title = "Test run"', 'title = "Test\\nrun"'), "title must be one line"),
+        (('max_difficulty = "T6"', 'max_difficulty = "T6"\nmodel = "bike"'), "'A'.*model"),
+        (('max_difficulty = "T6"', "max_difficulty = 9"), "group 'A'.*invalid difficulty 9"),
+        (("meeting_point = ", "meeting_point = 'x' #"), "meeting_point: invalid coordinates"),
+        (("meeting_point = ", "meeting_point = '95,1' #"), "latitude 95.0 out of range"),
+    ],
+)
+def test_bad_values_give_clear_errors(change, match):
+    text = event_toml()
+    old, new = change
+    assert old in text
+    with pytest.raises(InputError, match=match) as exc:
+        group.parse_event(text.replace(old, new, 1), "e.toml")
+    assert re.match(r"e\.toml(:\d+)?: ", str(exc.value))
+    assert "\n" not in str(exc.value)
+
+
+def test_start_in_the_dst_gap_is_rejected():
+    text = event_toml().replace("2027-06-12", "2027-03-28").replace('"08:00"', '"02:30"')
+    with pytest.raises(InputError, match="02:30 does not exist on 2027-03-28 in Europe/Andorra"):
+        group.parse_event(text, "e.toml")
+
+
+def test_return_time_across_the_autumn_clock_change():
+    # 2027-10-31 in Andorra: 03:00 CEST becomes 02:00 CET, so 01:30 to 03:30 is 3 h.
+    text = event_toml(duration='return = "03:30"').replace("2027-06-12", "2027-10-31")
+    ev = group.parse_event(text.replace('"08:00"', '"01:30"'), "e.toml")
+    assert ev.duration_s == 3 * 3600
+    assert ev.end.strftime("%H:%M") == "03:30"
+
+
+def test_workout_keys_are_recognised_but_not_supported_yet():
+    text = event_toml() + "include_climbs = 2\n"
+    with pytest.raises(InputError, match="group 'C': include_climbs is not supported yet") as exc:
+        group.parse_event(text, "e.toml")
+    assert str(exc.value).startswith(f"e.toml:{len(text.splitlines())}:")
+    with pytest.raises(InputError, match="include_descent is not supported yet"):
+        group.parse_event(event_toml() + "include_descent = true\n", "e.toml")
+
+
+def test_load_event_missing_file(tmp_path):
+    with pytest.raises(OSError, match="event file not found"):
+        group.load_event(tmp_path / "nope.toml")
+
+
+# -- planning --------------------------------------------------------------------------
+
+
+def test_every_group_within_three_percent(grid_plan):
+    T = 20 * 60
+    assert grid_plan.tolerance == 0.03
+    assert grid_plan.all_within_tolerance
+    distances = []
+    for r in grid_plan.results:
+        assert r.route is not None and r.problem is None and r.within_tolerance
+        assert abs(r.route.stats.duration_s / T - 1.0) <= 0.03
+        assert r.return_time == grid_plan.event.start + timedelta(seconds=r.route.stats.duration_s)
+        distances.append(r.route.stats.distance_m)
+        # a closed loop from the meeting point
+        assert r.route.lon[0] == pytest.approx(r.route.lon[-1], abs=1e-9)
+        assert r.route.lat[0] == pytest.approx(r.route.lat[-1], abs=1e-9)
+    # same time, so the slower group runs less distance
+    assert distances[0] > distances[1] > distances[2]
+    assert "NOT within" not in group.summary_text(grid_plan)
+
+
+def test_a_group_that_cannot_meet_the_rule_is_told_plainly():
+    # A lone 2 km square: 10 min at 5:00/km, 60 min at 30:00/km; the event is 30 min.
+    net = make_network(
+        {1: (0, 0), 2: (500, 0), 3: (500, 500), 4: (0, 500)},
+        [([1, 2, 3, 4, 1], {"highway": "path", "name": "Square"})],
+    )
+    text = event_toml(
+        duration='duration = "30min"',
+        point=meeting(250.0, 0.0),
+        groups=(("Walk", "15:00"), ("Run", "5:00")),
+    )
+    plan = group.plan_group_run(net, group.parse_event(text, "e.toml"))
+    walk, run = plan.results
+    assert walk.within_tolerance and walk.problem is None
+    assert not run.within_tolerance and not plan.all_within_tolerance
+    assert abs(run.deviation) > 0.03
+    assert run.problem.startswith("NOT within ±3% of the 30 min event: the closest loop")
+    text = group.summary_text(plan)
+    run_line = next(line for line in text.splitlines() if line.startswith("Group Run"))
+    assert "NOT within ±3%" in run_line
+    assert "Warning: Group Run cannot be given a loop within ±3%" in text
+    data = group.plan_json(plan)
+    assert [g["within_tolerance"] for g in data["groups"]] == [True, False]
+    assert data["groups"][1]["problem"] == run.problem
+
+
+def test_meeting_point_outside_the_region(grid):
+    far = meeting(50_000.0, 0.0)  # 50 km east: outside the synthetic DEM
+    ev = group.parse_event(event_toml(point=far), "e.toml")
+    with pytest.raises(CoverageError, match="meeting point is outside the region"):
+        group.plan_group_run(grid, ev)
+
+
+def test_preferences_set_search_costs():
+    assert group.EventPreferences().search_preferences().class_factor == (1.0, 1.5, 4.0)
+    prefs = group.EventPreferences(prefer_trails=False, avoid_roads=True)
+    assert prefs.search_preferences().class_factor == (1.0, 2.0, 20.0)
+
+
+# -- regroup points --------------------------------------------------------------------
+
+# Meeting point M; loop A runs west (M-A1-A2-J-M), loop B east (M-B1-B2-J-M); C runs
+# out to B1 and back.  A and B share junction J (and edge J-M), B and C share B1.
+XY = {
+    "M": (0.0, 0.0),
+    "A1": (-1000.0, 0.0),
+    "A2": (-1000.0, 1000.0),
+    "J": (0.0, 1000.0),
+    "B1": (1500.0, 0.0),
+    "B2": (1500.0, 1000.0),
+}
+WAYS = [("M", "A1"), ("A1", "A2"), ("A2", "J"), ("J", "M"), ("M", "B1"), ("B1", "B2"), ("B2", "J")]
+
+
+@pytest.fixture(scope="module")
+def two_loops():
+    ids = {k: i + 1 for i, k in enumerate(XY)}
+    net = make_network(
+        {ids[k]: xy for k, xy in XY.items()},
+        [([ids[a], ids[b]], {"highway": "path", "name": f"{a}-{b}"}) for a, b in WAYS],
+    )
+    node = {k: net.nearest_node(*(float(c) for c in to_lonlat(*xy))) for k, xy in XY.items()}
+
+    def route(*names: str, label: str):
+        steps = []
+        for a, b in itertools.pairwise(names):
+            e = int(
+                np.flatnonzero(
+                    ((net.edge_u == node[a]) & (net.edge_v == node[b]))
+                    | ((net.edge_u == node[b]) & (net.edge_v == node[a]))
+                )[0]
+            )
+            length = float(net.edge_length_m[e])
+            steps.append(Step(e, 0.0, length) if net.edge_u[e] == node[a] else Step(e, length, 0.0))
+        return make_route(net, steps, RunnerProfile(360.0), name=label)
+
+    routes = [
+        ("A", route("M", "A1", "A2", "J", "M", label="A")),
+        ("B", route("M", "B1", "B2", "J", "M", label="B")),
+        ("C", route("M", "B1", "M", label="C")),
+    ]
+    return net, node, routes
+
+
+def test_regroup_points_where_two_loops_share_a_junction(two_loops):
+    net, node, routes = two_loops
+    m_lon, m_lat = (float(c) for c in to_lonlat(0.0, 0.0))
+    points = group.regroup_points(net, routes, meeting=(m_lon, m_lat))
+    assert [(p.node, p.groups) for p in points] == [
+        (node["B1"], ("B", "C")),  # B and C both pass at 1.5 km: 9 min, window 0
+        (node["J"], ("A", "B")),  # A at 3 km (18 min), B at 4 km (24 min)
+    ]
+    b1, j = points
+    assert b1.window_s == pytest.approx(0.0, abs=1.0)
+    assert [p.at_m for p in j.passes] == pytest.approx([3000.0, 4000.0], abs=2.0)
+    assert j.times() == pytest.approx({"A": 1080.0, "B": 1440.0}, abs=2.0)
+    assert j.window_s == pytest.approx(360.0, abs=2.0)
+    assert set(j.ways) == {"A2-J", "J-M", "B2-J"}
+    assert (j.lon, j.lat) == pytest.approx(tuple(float(c) for c in to_lonlat(0.0, 1000.0)))
+
+
+def test_meeting_point_is_not_a_regroup_point(two_loops):
+    net, node, routes = two_loops
+    points = group.regroup_points(net, routes)  # no meeting point given: M counts too
+    assert {p.node for p in points} == {node["M"], node["J"], node["B1"]}
+    m = next(p for p in points if p.node == node["M"])
+    assert m.groups == ("A", "B", "C")
+    assert not any(p.mid for p in m.passes)  # only at the start and finish
+    assert group.regroup_points(net, routes[:1]) == ()  # one group has nobody to meet
+
+
+def test_plan_regroup_points_are_exactly_the_shared_junctions(grid, grid_plan):
+    """Check the plan against the loops' geometry: nodes on two or more loops."""
+    lon, lat = grid_plan.event.meeting
+    on_route = []
+    for r in grid_plan.results:
+        pts = np.column_stack([r.route.lon, r.route.lat])
+        hit = np.array(
+            [
+                np.isclose(pts, [x, y], atol=1e-9).all(axis=1).any()
+                for x, y in zip(grid.node_lon, grid.node_lat, strict=True)
+            ]
+        )
+        on_route.append(hit)
+    count = np.sum(on_route, axis=0)
+    from routeplanner.network import haversine_m
+
+    far = haversine_m(grid.node_lon, grid.node_lat, lon, lat) > group.REGROUP_EXCLUDE_M
+    expected = set(np.flatnonzero((count >= 2) & far).tolist())
+    assert expected  # the loops do meet
+    assert {p.node for p in grid_plan.regroup_points} == expected
+
+
+# -- outputs ---------------------------------------------------------------------------
+
+
+def test_summary_lines(grid_plan):
+    text = group.summary_text(grid_plan)
+    lines = text.splitlines()
+    assert lines[0] == ("Test run — Sat 12 Jun 2027, 8:00 at Village square; 20 min, back 8:20")
+    for line, r, p in zip(lines[1:4], grid_plan.results, ("4:00", "5:00", "6:30"), strict=True):
+        s = r.route.stats
+        assert line == (
+            f"Group {r.group.name}, {p}/km: {s.distance_m / 1000:.1f} km, "
+            f"↑{s.ascent_m:.0f} m, 20 min, back 8:20"
+        )
+    assert lines[1].startswith("Group A, 4:00/km: ")
+    assert lines[4].startswith("Regroup: R1 ")
+
+
+def test_ics_round_trip(grid_plan):
+    text = group.calendar_text(grid_plan, stamp=STAMP)
+    cal = icalendar.Calendar.from_ical(text)
+    (ev,) = cal.walk("VEVENT")
+    start = ev.decoded("dtstart")
+    assert start == grid_plan.event.start
+    assert start.utcoffset() == timedelta(hours=2)
+    assert ev["dtstart"].params["TZID"] == "Europe/Andorra"
+    longest = max(r.route.stats.duration_s for r in grid_plan.results)
+    assert ev.decoded("duration") == timedelta(seconds=round(max(1200.0, longest)))
+    assert str(ev["summary"]) == "Test run"
+    assert str(ev["location"]) == "Village square"
+    geo = ev["geo"]
+    assert (geo.longitude, geo.latitude) == pytest.approx(grid_plan.event.meeting, abs=1e-6)
+    description = str(ev["description"])
+    for line in group.summary_text(grid_plan).splitlines():
+        assert line in description
+    assert "Bring water." in description
+    assert cal.walk("VTIMEZONE")  # the zone travels with the event
+
+
+def test_gpx_per_group_is_valid(grid_plan, shared_data_dir):
+    schema = etree.XMLSchema(etree.parse(str(shared_data_dir / "schemas" / "gpx-1.1.xsd")))
+    for r in grid_plan.results:
+        text = group.gpx_text(grid_plan, r)
+        assert schema.validate(etree.fromstring(text.encode())), schema.error_log
+        gpx = gpxpy.parse(text)
+        (track,) = gpx.tracks
+        assert track.name == r.group.label
+        pts = track.segments[0].points
+        assert len(pts) == len(r.route.lon)
+        assert pts[0].time == grid_plan.event.start.astimezone(timezone.utc)
+    plan = dataclasses.replace(
+        grid_plan,
+        results=tuple(
+            dataclasses.replace(r, group=dataclasses.replace(r.group, name=n))
+            for r, n in zip(grid_plan.results, ("Ràpid", "ràpid!", "<>"), strict=True)
+        ),
+    )
+    assert group.gpx_filenames(plan) == {
+        "Ràpid": "group-rapid.gpx",
+        "ràpid!": "group-rapid-2.gpx",
+        "<>": "group.gpx",
+    }
+    assert group.gpx_filenames(grid_plan) == {
+        "A": "group-a.gpx",
+        "B": "group-b.gpx",
+        "C": "group-c.gpx",
+    }
+
+
+def test_info_html_escapes_user_text_and_embeds_gpx(grid):
+    text = (
+        event_toml(groups=((NASTY, "4:00"), ("B", "5:00")))
+        .replace('title = "Test run"', "title = '<script>alert(1)</script>'")
+        .replace('notes = "Bring water."', "notes = '</p><b onclick=x>'")
+    )
+    plan = group.plan_group_run(grid, group.parse_event(text, "e.toml"))
+    gpx = {r.group.name: (f"g{i}.gpx", group.gpx_text(plan, r)) for i, r in enumerate(plan.results)}
+    page = group.info_html(plan, gpx)
+    for raw in (NASTY, "<script>", "</p><b onclick=x>", "<img"):
+        assert raw not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    links = re.findall(
+        r'<a download="([^"]+)" href="data:application/gpx\+xml;base64,([^"]+)"', page
+    )
+    assert [name for name, _ in links] == ["g0.gpx", "g1.gpx"]
+    for (_, data), r in zip(links, plan.results, strict=True):
+        assert base64.b64decode(data).decode() == gpx[r.group.name][1]
+
+
+def test_render_outputs_builds_all_four(grid, grid_plan):
+    files = group.render_outputs(grid_plan, grid, None, stamp=STAMP, offline=True)
+    assert list(files) == [
+        "map.html",
+        "group-a.gpx",
+        "group-b.gpx",
+        "group-c.gpx",
+        "event.ics",
+        "summary.txt",
+    ]
+    page = files["map.html"]
+    for r in grid_plan.results:
+        assert r.group.label in page
+    assert page.count("data:application/gpx+xml;base64,") == 3
+    assert '"Meeting point"' in page and '"R1"' in page  # pins, as JSON data for the map
+    assert files["summary.txt"] == group.summary_text(grid_plan)
+
+
+def test_plan_json(grid_plan):
+    data = group.plan_json(grid_plan, outputs=["x/map.html"])
+    json.dumps(data)  # JSON-ready
+    g = data["groups"][0]
+    for key in ("name", "distance_m", "duration_s", "ascent_m", "return_time"):
+        assert key in g
+    assert g["return_time"] == grid_plan.results[0].return_time.isoformat(timespec="seconds")
+    assert g["return_time"].endswith("+02:00")
+    assert data["event"]["timezone"] == "Europe/Andorra"
+    assert len(data["regroup_points"]) == len(grid_plan.regroup_points)
+    assert data["outputs"] == ["x/map.html"]
+
+
+# -- the output folder ------------------------------------------------------------------
+
+FILES = {"map.html": "<html></html>", "group-a.gpx": "<gpx/>", "summary.txt": "hi\n"}
+
+
+def test_write_outputs_creates_the_folder(tmp_path):
+    out = tmp_path / "maps" / "saturday"
+    written = group.write_outputs(out, FILES)
+    assert written == [out / name for name in FILES]
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+    assert (out / "summary.txt").read_text() == "hi\n"
+    assert [p.name for p in (tmp_path / "maps").iterdir()] == ["saturday"]  # no temp left
+
+
+def test_existing_folder_needs_force(tmp_path):
+    out = tmp_path / "saturday"
+    group.write_outputs(out, FILES)
+    with pytest.raises(InputError, match="already exists: use --force"):
+        group.write_outputs(out, {"summary.txt": "new\n"})
+    assert (out / "summary.txt").read_text() == "hi\n"
+    group.write_outputs(out, {"summary.txt": "new\n"}, force=True)
+    assert [p.name for p in out.iterdir()] == ["summary.txt"]  # old files gone
+    assert (out / "summary.txt").read_text() == "new\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["saturday"]
+
+
+def test_force_never_deletes_foreign_files(tmp_path):
+    out = tmp_path / "home"
+    out.mkdir()
+    (out / "thesis.docx").write_text("precious")
+    with pytest.raises(InputError, match=r"refusing to replace .*thesis\.docx"):
+        group.write_outputs(out, FILES, force=True)
+    assert (out / "thesis.docx").read_text() == "precious"
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(InputError, match="not a folder"):
+        group.write_outputs(tmp_path / "file", FILES, force=True)
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_failed_write_leaves_no_half_written_folder(tmp_path, monkeypatch, existing):
+    out = tmp_path / "saturday"
+    if existing:
+        group.write_outputs(out, FILES)
+    calls = []
+
+    def failing(path, text):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        Path(path).write_text(text)
+
+    monkeypatch.setattr(group, "atomic_write_text", failing)
+    with pytest.raises(OSError, match="No space"):
+        group.write_outputs(out, {"map.html": "new", "summary.txt": "new"}, force=True)
+    assert len(calls) == 2
+    if existing:  # the old folder is untouched
+        assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+        assert (out / "summary.txt").read_text() == "hi\n"
+    else:
+        assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == (["saturday"] if existing else [])
+
+
+# -- the command -----------------------------------------------------------------------
+
+
+def run_cli(args, capsys):
+    import routeplanner.cli.group  # noqa: F401  (registers the command)
+    from routeplanner.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+        raise SystemExit(0)
+    out = capsys.readouterr()
+    return exc.value.code, out.out, out.err
+
+
+def test_cli_refuses_an_existing_folder_without_force(tmp_path, capsys):
+    event = tmp_path / "event.toml"
+    event.write_text(event_toml(extra='region = "andorra"'))
+    out = tmp_path / "saturday"
+    out.mkdir()
+    code, _, err = run_cli(["group", str(event), "--out-dir", str(out)], capsys)
+    assert code == 2
+    assert err.strip() == f"error: output folder {out} already exists: use --force to replace it"
+
+
+def test_cli_reports_toml_errors_with_file_and_line(tmp_path, capsys):
+    event = tmp_path / "event.toml"
+    event.write_text('title = "x"\n[[group]\n')
+    code, _, err = run_cli(["group", str(event), "--out-dir", str(tmp_path / "o")], capsys)
+    assert code == 2
+    assert err.startswith(f"error: {event}:2: TOML syntax error")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_andorra_group_run_end_to_end(
+    shared_data_dir, andorra_dir, andorra_network, tmp_path, capsys
+):
+    from routeplanner.dem import open_dem
+
+    out = tmp_path / "maps" / "saturday"
+    event = REPO / "data" / "events" / "saturday.toml"
+    args = ["group", str(event), "--out-dir", str(out), "--data-dir", str(shared_data_dir)]
+    code, stdout, err = run_cli([*args, "--json", "--offline"], capsys)
+    assert code == 0, err
+    data = json.loads(stdout)
+    assert [g["name"] for g in data["groups"]] == ["A", "B", "C"]
+    assert data["event"]["all_within_tolerance"]
+    for g in data["groups"]:
+        assert abs(g["duration_s"] / 4500.0 - 1.0) <= 0.03
+        assert g["return_time"].startswith("2027-06-12T09:1")
+    dist = [g["distance_m"] for g in data["groups"]]
+    assert dist[0] > dist[1] > dist[2]
+    assert data["regroup_points"]
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(
+        ["map.html", "group-a.gpx", "group-b.gpx", "group-c.gpx", "event.ics", "summary.txt"]
+    )
+    assert sorted(data["outputs"]) == sorted(str(out / n) for n in names)
+    schema = etree.XMLSchema(etree.parse(str(shared_data_dir / "schemas" / "gpx-1.1.xsd")))
+    for n in ("group-a.gpx", "group-b.gpx", "group-c.gpx"):
+        assert schema.validate(etree.parse(str(out / n))), schema.error_log
+    cal = icalendar.Calendar.from_ical((out / "event.ics").read_text())
+    assert str(cal.walk("VEVENT")[0]["location"]) == "Avinguda Sant Antoni, La Massana"
+    summary = (out / "summary.txt").read_text()
+    assert len(summary.splitlines()) == 5 and "NOT within" not in summary
+    page = (out / "map.html").read_text()
+    assert page.count("data:application/gpx+xml;base64,") == 3
+    assert len(page.encode()) < 5_000_000
+    # a second run without --force is refused and leaves the folder as it was
+    code, _, err = run_cli(args, capsys)
+    assert code == 2 and "already exists" in err
+    assert (out / "summary.txt").read_text() == summary
+    # the demo's group run: the same event, the same summary
+    dem = open_dem([andorra_dir / "N42E001.hgt.zip"], bbox=andorra_network.bbox)
+    entries = group.demo_group(andorra_network, dem, tmp_path, offline=True)
+    assert [e[1] for e in entries] == ["group-run/map.html"]
+    assert (tmp_path / "group-run" / "summary.txt").read_text() == summary
