@@ -11,6 +11,7 @@ from routeplanner import export, group, maps, pace
 from routeplanner._io import atomic_write_text
 from routeplanner.network import Network
 from routeplanner.search.loops import LoopRequest, find_loops
+from routeplanner.search.scouting import demo_scouting
 
 __all__ = ["DEMO_LOOP", "DemoEntry", "run_demo"]
 
@@ -97,7 +98,7 @@ def run_demo(
     )
     echo(f"loop.html ({size / 1e6:.2f} MB)")
 
-    for extra in (group.demo_group,):
+    for extra in (demo_scouting, group.demo_group):
         entries += [
             DemoEntry(*e)
             for e in extra(net, dem, out_dir, offline=offline, attribution=attribution, echo=echo)

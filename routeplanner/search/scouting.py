@@ -21,10 +21,12 @@ For every line the trip either *walks the line* or *visits its ends*:
 
 Paths are the cheapest under the search preferences (trails preferred to
 roads, as for loops); the reported times are the pace model's real times.
-The order of the lines and the direction of each (up or down, bottom or top
-first) are chosen to minimise the total time: by brute force over every order
-and direction for up to :data:`BRUTE_FORCE_MAX` lines, else nearest neighbour
-then 2-opt and direction flips.
+The order of the lines and the way each is visited (up or down, bottom or top
+first, through or out and back) are chosen to minimise the total time: every
+order is tried for up to :data:`BRUTE_FORCE_MAX` lines (for a fixed order the
+best ways of visiting follow exactly from a small dynamic programme over the
+point where each visit ends); beyond that, nearest neighbour then 2-opt and
+single-line moves.
 
 Daylight needed is ``(moving time + stops) * (1 + reserve)``: a stop at each
 line (looking, photos, notes) and a reserve for rests and route finding. Given
@@ -66,7 +68,10 @@ __all__ = [
     "ScoutRequest",
     "SunTimes",
     "demo_scouting",
+    "map_segments",
     "plan_scouting",
+    "plan_text",
+    "scout_map",
     "sun_times",
 ]
 
@@ -179,10 +184,13 @@ class LineVisit:
     line_id, name : str
         The line.
     mode : str
-        ``"walk up"``, ``"walk down"``, ``"bottom, then top"`` or
-        ``"top, then bottom"``.
+        ``"walk up"`` / ``"walk down"`` (on ways that follow the line),
+        ``"walk up off-trail"`` / ``"walk down off-trail"`` (along the line
+        itself), ``"walk up and back down"`` / ``"walk down and back up"``
+        (along the line, out and back), or ``"bottom, then top"`` /
+        ``"top, then bottom"`` (its ends visited, on ways between them).
     walked : bool
-        Whether the way between the ends follows the line.
+        Whether the trip walks the line itself (on ways or off-trail).
     arrive_s, leave_s : float
         Moving time from the start to reaching the first end and to leaving
         the last end.
@@ -244,6 +252,8 @@ class ScoutPlan:
         ``"brute force"`` or ``"nearest neighbour + 2-opt"``.
     sun : SunTimes or None
         Sunrise/sunset when a date was given.
+    warnings : tuple of str
+        Cross-country legs, and a trip longer than the day's daylight.
     """
 
     route: Route
@@ -314,7 +324,7 @@ def sun_times(lon: float, lat: float, day: date, tz: tzinfo = timezone.utc) -> S
     --------
     >>> s = sun_times(0.0, 0.0, date(2024, 3, 20))
     >>> round(s.day_length_s / 3600, 2)
-    12.12
+    12.11
     """
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise InputError(f"coordinates out of range: {lat},{lon}")
@@ -711,7 +721,7 @@ def _line_options(
         opts.append(_Option(e, x, c, moves, mode, walked, 1, 4))
         if walk_ok:
             c = out_t[e] + lt[e, x] + in_t[x]
-            mode = "walk up cross-country" if up else "walk down cross-country"
+            mode = "walk up off-trail" if up else "walk down off-trail"
             opts.append(_Option(e, x, c, (("out", e), ("line", e, x), ("in", x)), mode, True, 1, 2))
             c = out_t[e] + lt[e, x] + lt[x, e] + in_t[e]
             mode = "walk up and back down" if up else "walk down and back up"
@@ -792,12 +802,12 @@ def plan_scouting(
     ends: list[tuple[float, float]] = [(start_snap.lon, start_snap.lat)]
     far: dict[int, str] = {}
     for ln in lines:
-        for end in (ln.bottom, ln.top):
+        for which, end in (("bottom", ln.bottom), ("top", ln.top)):
             ends.append(end)
             try:
                 snaps.append(net.snap(*end, max_distance_m=max(req.max_offtrail_m, 1.0)))
             except CoverageError as exc:
-                far[len(snaps)] = str(exc)
+                far[len(snaps)] = f"its {which}: {exc}"
                 snaps.append(None)
     paths = _Paths(net, profile, prefs)
     cost = np.full((m, m), math.inf)
@@ -974,7 +984,19 @@ def _move_legs(
 
 
 def plan_text(plan: ScoutPlan) -> list[str]:
-    """Human-readable lines describing a plan (for the CLI and the demo)."""
+    """Human-readable lines describing a plan (for the CLI, the map panel and the demo).
+
+    Parameters
+    ----------
+    plan
+        The trip.
+
+    Returns
+    -------
+    list of str
+        A title line, one line per line visited, the daylight needed and, with a
+        date, sunrise, sunset and the latest start.
+    """
     s = plan.route.stats
     out = [
         f"{plan.route.name}: {s.distance_m / 1000:.1f} km, "
@@ -984,7 +1006,7 @@ def plan_text(plan: ScoutPlan) -> list[str]:
         out.append(
             f"  {j}. {v.name} [{v.line_id}]: {v.mode}, reached after "
             f"{pace.format_duration(v.arrive_elapsed_s)} ({v.arrive_m / 1000:.1f} km)"
-            + (f", {v.offtrail_m:.0f} m cross-country" if v.offtrail_m else "")
+            + (f", {v.offtrail_m:.0f} m off-trail" if v.offtrail_m else "")
         )
     need = (
         f"  daylight needed: {pace.format_duration(plan.daylight_needed_s)} "
@@ -1003,7 +1025,7 @@ def plan_text(plan: ScoutPlan) -> list[str]:
 
 
 def map_segments(lines: Sequence[SkiLine]) -> list[Any]:
-    """Map segments for ski lines: each coloured by its max slope, stats in the popup.
+    """Map segments (panel list, zoom on click) for ski lines, numbered in the given order.
 
     Parameters
     ----------
@@ -1015,27 +1037,82 @@ def map_segments(lines: Sequence[SkiLine]) -> list[Any]:
     list of routeplanner.maps.MapSegment
     """
     from routeplanner import maps
-    from routeplanner.skilines import line_popup_html, slope_color
+    from routeplanner.skilines import BANDS
 
     out = []
-    for ln in lines:
+    for k, ln in enumerate(lines, start=1):
         s = ln.stats
+        band = next(
+            (lab for lab, lo, hi in BANDS if lo <= round(s.slope_max_deg, 1) < hi), BANDS[-1][0]
+        )
+        stats = {
+            "id": ln.id,
+            "length": f"{s.length_m:.0f} m",
+            "drop": f"{s.vertical_drop_m:.0f} m ({s.top_ele_m:.0f}–{s.bottom_ele_m:.0f} m)",
+            "slope": f"mean {s.slope_mean_deg:.0f}°, max {s.slope_max_deg:.0f}° ({band}°)",
+            "aspect": f"{s.aspect} ±{s.aspect_spread_deg:.0f}°",
+        }
+        if ln.difficulty:
+            stats["piste"] = ln.difficulty
         out.append(
             maps.MapSegment(
+                id=str(k),
+                kind="ski line",
                 name=ln.name,
                 lon=ln.lon,
                 lat=ln.lat,
-                color=slope_color(s.slope_max_deg),
-                popup_html=line_popup_html(ln),
-                stats={
-                    "length": f"{s.length_m:.0f} m",
-                    "drop": f"{s.vertical_drop_m:.0f} m",
-                    "slope max": f"{s.slope_max_deg:.0f}°",
-                    "aspect": s.aspect,
-                },
+                ele=ln.ele,
+                stats=stats,
             )
         )
     return out
+
+
+def scout_map(
+    plan: ScoutPlan,
+    *,
+    title: str,
+    network: Network | None,
+    dem: Dem | None,
+    offline: bool = False,
+    attribution: Sequence[str] = (),
+) -> Any:
+    """The trip's map: route with profile, slope overlay, lines coloured by max slope.
+
+    Parameters
+    ----------
+    plan
+        The trip.
+    title
+        Map title (escaped).
+    network, dem
+        For the network layer and the hillshade/slope overlays.
+    offline
+        A map that works with no network.
+    attribution
+        Data attribution lines.
+
+    Returns
+    -------
+    routeplanner.maps.RouteMap
+    """
+    import html
+
+    from routeplanner import maps
+    from routeplanner.skilines import add_line_layer
+
+    m = maps.route_map(
+        [plan.route],
+        title=title,
+        network=network,
+        dem=dem,
+        segments=map_segments(plan.lines),
+        info_html="<br>".join(html.escape(t.strip()) for t in plan_text(plan)[1:]),
+        offline=offline,
+        attribution=attribution,
+    )
+    add_line_layer(m, plan.lines)
+    return m
 
 
 def demo_scouting(
@@ -1048,6 +1125,10 @@ def demo_scouting(
     echo: Any = lambda _m: None,
 ) -> list[tuple[str, str, str]]:
     """Write the demo scouting map (and its GPX/GeoJSON) into ``out_dir``.
+
+    The trip of :data:`DEMO_SCOUT`: from Soldeu to two Grandvalira pistes
+    that share the same north-facing mountainside, Avet (advanced) and Bosc
+    Fosc (easy), on 15 July.
 
     Parameters
     ----------
@@ -1081,17 +1162,7 @@ def demo_scouting(
     tz = ZoneInfo(DEMO_SCOUT["tz"])
     plan = plan_scouting(net, dem, DEMO_SCOUT["start"], lines, day=DEMO_SCOUT["date"], tz=tz)
     title = "Summer scouting from Soldeu: " + " and ".join(ln.name for ln in plan.lines)
-    info = "<br>".join(_html_lines(plan))
-    m = maps.route_map(
-        [plan.route],
-        title=title,
-        network=net,
-        dem=dem,
-        segments=map_segments(plan.lines),
-        info_html=info,
-        offline=offline,
-        attribution=attribution,
-    )
+    m = scout_map(plan, title=title, network=net, dem=dem, offline=offline, attribution=attribution)
     size = maps.save_map(m, out_dir / "scout.html", offline=offline)
     feats = [line_feature(ln) for ln in plan.lines]
     export.write_gpx(out_dir / "scout.gpx", [plan.route], name=title)
@@ -1111,9 +1182,3 @@ def demo_scouting(
         "(GPX: scout.gpx, GeoJSON: scout.geojson)"
     )
     return [(title, "scout.html", desc)]
-
-
-def _html_lines(plan: ScoutPlan) -> list[str]:
-    import html
-
-    return [html.escape(t.strip()) for t in plan_text(plan)]
