@@ -62,6 +62,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
+from routeplanner._map_assets import esc
 from routeplanner.dem import Dem, aspect_name, sample_slope, slope_aspect
 from routeplanner.errors import CoverageError, DataError, InputError
 from routeplanner.network import EARTH_RADIUS_M, Network, haversine_m
@@ -1203,7 +1204,6 @@ def line_feature(line: SkiLine) -> dict[str, Any]:
 
 def line_popup_html(line: SkiLine) -> str:
     """Stats of a line as a small HTML table (names escaped), for map popups."""
-    import html
 
     s = line.stats
     bands = ", ".join(
@@ -1222,11 +1222,12 @@ def line_popup_html(line: SkiLine) -> str:
         ("Slope bands", bands),
     ]
     body = "".join(
-        f"<tr><th style='text-align:left;padding-right:6px'>{html.escape(k)}</th>"
-        f"<td>{html.escape(v)}</td></tr>"
+        f"<tr><th style='text-align:left;padding-right:6px'>{esc(k)}</th>"
+        f"<td>{esc(v)}</td></tr>"
         for k, v in rows
     )
-    head = f"<b>{html.escape(line.name)}</b> <small>{html.escape(line.id)}</small>"
+    # esc() also escapes braces: folium re-reads its output as a Jinja template.
+    head = f"<b>{esc(line.name)}</b> <small>{esc(line.id)}</small>"
     return f"{head}<table>{body}</table>"
 
 
@@ -1280,7 +1281,6 @@ def line_layer(lines: Sequence[SkiLine], *, name: str = "Ski lines (colour: max 
     folium.GeoJson
         Add it to a map with ``layer.add_to(m)``.
     """
-    import html
 
     import folium
 
@@ -1296,7 +1296,7 @@ def line_layer(lines: Sequence[SkiLine], *, name: str = "Ski lines (colour: max 
                 "geometry": {"type": "LineString", "coordinates": coords},
                 "properties": {
                     "color": slope_color(s.slope_max_deg),
-                    "tip": html.escape(f"{ln.name}: max {s.slope_max_deg:.0f}°, {s.aspect}"),
+                    "tip": esc(f"{ln.name}: max {s.slope_max_deg:.0f}°, {s.aspect}"),
                     "popup": line_popup_html(ln),
                 },
             }

@@ -1,0 +1,309 @@
+"""Open generated maps in headless Chromium (Debian's ``chromium``) with Playwright.
+
+The machine has no internet: requests for Leaflet's CDN files are answered from
+the installed XStatic-Leaflet package and tile requests with a blank tile, so an
+online map renders as it would with a network.  Offline maps are opened with
+every non-file request aborted and recorded: there must be none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_maps import XSS_ROUTE, XSS_TRAIL, climb_route, square_network
+
+from routeplanner import maps
+from routeplanner._map_assets import palette_png
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+BLANK_TILE = palette_png(np.zeros((256, 256), dtype=np.uint8), [(226, 222, 214, 255)])
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"headless browser not installed at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@dataclass
+class Opened:
+    page: object
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+def _leaflet_dir() -> Path:
+    import xstatic.pkg.leaflet
+
+    return Path(xstatic.pkg.leaflet.BASE_DIR)
+
+
+@pytest.fixture
+def open_map(browser, tmp_path) -> Iterator[object]:
+    contexts = []
+
+    def _open(
+        m, name: str = "map.html", *, offline: bool = False, size: tuple[int, int] = (1280, 860)
+    ) -> Opened:
+        path = tmp_path / name
+        maps.save_map(m, path)
+        ctx = browser.new_context(viewport={"width": size[0], "height": size[1]}, offline=offline)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        opened = Opened(page)
+        page.on(
+            "console", lambda msg: opened.errors.append(msg.text) if msg.type == "error" else None
+        )
+        page.on("pageerror", lambda exc: opened.errors.append(f"pageerror: {exc}"))
+
+        def on_dialog(dialog) -> None:
+            opened.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+
+        def handle(route) -> None:
+            url = route.request.url
+            if url.startswith(("file:", "data:")):
+                route.continue_()
+                return
+            opened.requests.append(url)
+            if offline:
+                route.abort()
+            elif "/leaflet@" in url:
+                local = _leaflet_dir() / url.rsplit("/dist/", 1)[-1]
+                ctype = (
+                    "text/css"
+                    if url.endswith(".css")
+                    else ("image/png" if url.endswith(".png") else "application/javascript")
+                )
+                route.fulfill(body=local.read_bytes(), content_type=ctype)
+            else:  # a tile
+                route.fulfill(body=BLANK_TILE, content_type="image/png")
+
+        page.route("**/*", handle)
+        page.goto(path.as_uri())
+        page.wait_for_function("window.routeplannerMap !== undefined", timeout=10_000)
+        return opened
+
+    yield _open
+    for ctx in contexts:
+        ctx.close()
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    net = square_network()
+    route = climb_route(net)
+    seg = maps.MapSegment(
+        "1",
+        "climb",
+        "The climb",
+        route.lon[10:60],
+        route.lat[10:60],
+        route.ele[10:60],
+        {"Gain": "+100 m"},
+    )
+    return net, route, seg
+
+
+def overlay_labels(page) -> list[str]:
+    return [
+        t.strip() for t in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    ]
+
+
+def test_online_route_map_renders(open_map, synthetic):
+    net, route, seg = synthetic
+    from synth import make_dem
+    from test_maps import climb_elevation
+
+    dem = make_dem(climb_elevation, extent_m=3000.0, cell_m=20.0)
+    m = maps.route_map([route], title="Synthetic", network=net, dem=dem, segments=[seg])
+    o = open_map(m)
+    page = o.page
+    assert page.evaluate("typeof L === 'object' && L.version") == "1.9.3"
+    assert page.locator(".leaflet-container").count() == 1
+    # Casing, two grade classes and the segment highlight are SVG paths.
+    assert page.locator(".leaflet-overlay-pane svg path").count() >= 4
+    assert page.locator(".leaflet-rp-net-pane canvas").count() == 0  # network off online
+    assert page.locator(".leaflet-tile-pane img.leaflet-tile").count() > 0
+    labels = overlay_labels(page)
+    for name in (
+        "Hillshade (DEM)",
+        "Slope angle (27°+)",
+        "Trail network (by difficulty)",
+        "Segments",
+    ):
+        assert name in labels
+    assert any(label.startswith("Test route") for label in labels)
+    bases = page.locator(".leaflet-control-layers-base label").all_inner_texts()
+    assert [b.strip() for b in bases] == ["OpenStreetMap", "OpenTopoMap", "Esri World Imagery"]
+    assert page.locator("#rp-profile-panel svg.rp-profile").is_visible()
+    assert page.locator("#rp-panel").is_visible()
+    assert page.locator("#rp-legend").is_visible()
+    assert "3.00 km" in page.locator("#rp-panel").inner_text()
+    page.locator(".leaflet-control-layers").hover()
+    page.get_by_label("Trail network (by difficulty)").check()
+    assert page.locator(".leaflet-rp-net-pane canvas").count() == 1
+    assert (
+        "© OpenStreetMap contributors" in page.locator(".leaflet-control-attribution").inner_text()
+    )
+    assert o.errors == [] and o.dialogs == []
+
+
+def test_pointing_at_profile_moves_marker_along_route(open_map, synthetic):
+    _, route, _ = synthetic
+    o = open_map(maps.route_map([route], title="Hover"))
+    page = o.page
+    hit = page.locator("svg.rp-profile .rp-hit").bounding_box()
+    page.mouse.move(hit["x"] + hit["width"] * 0.25, hit["y"] + hit["height"] / 2)
+    assert page.locator(".leaflet-overlay-pane path.rp-hover").count() == 1
+    readout = page.locator("svg.rp-profile .rp-cursor text").text_content()
+    km, ele = readout.split(" km · ")[0], readout.split(" · ")[1]
+    assert float(km) == pytest.approx(0.75, abs=0.01)  # a quarter of 3 km, to a pixel
+    assert float(ele.removesuffix(" m")) == pytest.approx(1075, abs=1.5)
+    assert readout.endswith(" · +10 %")
+    lat, lon = page.evaluate(
+        "(() => { const m = window.routeplannerMap.map; let p = null;"
+        " m.eachLayer(l => { if (l.options && l.options.className"
+        " === 'rp-hover') p = l.getLatLng(); }); return [p.lat, p.lng];"
+        " })()"
+    )
+    assert lat == pytest.approx(np.interp(750.0, route.dist_m, route.lat), abs=1e-4)
+    assert lon == pytest.approx(np.interp(750.0, route.dist_m, route.lon), abs=1e-4)
+    page.mouse.move(5, 5)
+    assert page.locator(".leaflet-overlay-pane path.rp-hover").count() == 0
+    assert o.errors == []
+
+
+def test_clicking_a_segment_zooms_to_it(open_map, synthetic):
+    _, route, seg = synthetic
+    o = open_map(maps.route_map([route], title="Zoom", segments=[seg]))
+    page = o.page
+    before = page.evaluate("window.routeplannerMap.map.getZoom()")
+    page.locator("[data-rp-seg='0']").click()
+    page.wait_for_function(f"window.routeplannerMap.map.getZoom() > {before}", timeout=5000)
+    page.wait_for_timeout(300)  # let the zoom animation end before reading the bounds
+    inside = page.evaluate(
+        f"window.routeplannerMap.map.getBounds().contains([[{seg.lat.min()}, {seg.lon.min()}],"
+        f" [{seg.lat.max()}, {seg.lon.max()}]])"
+    )
+    assert inside
+    assert o.errors == []
+
+
+def test_offline_map_works_without_any_network(open_map, synthetic):
+    net, route, seg = synthetic
+    from synth import make_dem
+    from test_maps import climb_elevation
+
+    dem = make_dem(climb_elevation, extent_m=3000.0, cell_m=20.0)
+    m = maps.route_map([route], title="Offline", network=net, dem=dem, segments=[seg], offline=True)
+    o = open_map(m, offline=True)
+    page = o.page
+    assert page.locator(".leaflet-overlay-pane svg path").count() >= 4
+    assert page.locator(".leaflet-image-layer").count() == 1  # the hillshade
+    assert page.locator(".leaflet-tile-pane img").count() == 0
+    assert "Trail network (by difficulty)" in overlay_labels(page)
+    assert page.locator("#rp-profile-panel svg.rp-profile").is_visible()
+    assert o.requests == []
+    assert o.errors == []
+
+
+def test_untrusted_names_show_as_text(open_map):
+    net = square_network(XSS_TRAIL)
+    route = climb_route(net, XSS_ROUTE)
+    seg = maps.MapSegment(
+        "1", "climb", XSS_TRAIL, route.lon[:20], route.lat[:20], route.ele[:20], {"x": XSS_TRAIL}
+    )
+    m = maps.route_map(
+        [route],
+        title=XSS_TRAIL,
+        network=net,
+        segments=[seg],
+        markers=[(float(route.lon[3]), float(route.lat[3]), XSS_TRAIL)],
+        offline=True,
+    )
+    o = open_map(m, offline=True)
+    page = o.page
+    page.locator(".leaflet-control-layers-overlays input").first.wait_for(state="attached")
+    # Show every tooltip and the network layer so all names are in the page.
+    page.evaluate("""(() => { const m = window.routeplannerMap.map;
+        document.querySelectorAll('.leaflet-control-layers-overlays input').forEach(i => {
+            if (!i.checked) i.click(); });
+        m.eachLayer(l => { if (l.getTooltip && l.getTooltip()) l.openTooltip(
+            l.getLatLngs ? l.getBounds().getCenter() : undefined); }); })()""")
+    page.wait_for_timeout(200)
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("[onerror]").count() == 0
+    assert o.dialogs == []
+    assert XSS_TRAIL in page.locator("#rp-panel h1").inner_text()
+    assert XSS_TRAIL in page.locator("[data-rp-seg='0']").inner_text()
+    assert any(XSS_ROUTE in label for label in overlay_labels(page))
+    tips = page.locator(".leaflet-tooltip").all_inner_texts()
+    assert any(XSS_TRAIL in t for t in tips)
+    assert o.errors == []
+
+
+def test_offline_network_map_renders(open_map):
+    o = open_map(maps.network_map(square_network(), title="Network", offline=True), offline=True)
+    page = o.page
+    assert page.locator(".leaflet-rp-net-pane canvas").count() == 1
+    assert overlay_labels(page) == ["Trail network (by difficulty)"]
+    assert page.locator("#rp-profile-panel").count() == 0
+    assert "4.0 km" in page.locator("#rp-panel").inner_text()  # path + track
+    assert o.requests == [] and o.errors == []
+
+
+@pytest.mark.slow
+def test_andorra_loop_map_screenshot(open_map, andorra_network, andorra_dir):
+    from routeplanner.dem import open_dem
+    from routeplanner.pace import RunnerProfile
+    from routeplanner.search.loops import LoopRequest, find_loops
+
+    net = andorra_network
+    dem = open_dem([andorra_dir / "N42E001.hgt.zip"], bbox=net.bbox)
+    routes = find_loops(net, (1.5339, 42.5447), RunnerProfile(360.0), LoopRequest(75 * 60))
+    m = maps.route_map(
+        routes,
+        title="Andorra la Vella · 75 min loop",
+        network=net,
+        dem=dem,
+        markers=[(1.5339, 42.5447, "Meeting point")],
+        offline=True,
+    )
+    o = open_map(m, offline=True)
+    page = o.page
+    hit = page.locator("svg.rp-profile .rp-hit").bounding_box()
+    page.mouse.move(hit["x"] + hit["width"] * 0.4, hit["y"] + hit["height"] / 2)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "andorra_loop_map.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 50_000
+    assert page.locator(".leaflet-overlay-pane svg path").count() >= 3
+    assert o.requests == [] and o.errors == []
