@@ -12,6 +12,7 @@ from routeplanner._io import atomic_write_text
 from routeplanner.network import Network
 from routeplanner.search.loops import LoopRequest, find_loops
 from routeplanner.search.scouting import demo_scouting
+from routeplanner.search.workouts import demo_workouts
 
 __all__ = ["DEMO_LOOP", "DemoEntry", "run_demo"]
 
@@ -98,7 +99,7 @@ def run_demo(
     )
     echo(f"loop.html ({size / 1e6:.2f} MB)")
 
-    for extra in (demo_scouting, group.demo_group):
+    for extra in (demo_workouts, demo_scouting, group.demo_group):
         entries += [
             DemoEntry(*e)
             for e in extra(net, dem, out_dir, offline=offline, attribution=attribution, echo=echo)

@@ -3,7 +3,17 @@
 Each command module registers itself on the ``cli`` group when imported.
 """
 
-from routeplanner.cli import demo, group, lines, loop, network, regions, scout  # noqa: F401
+from routeplanner.cli import (  # noqa: F401  (importing registers the commands)
+    climbs,
+    demo,
+    group,
+    lines,
+    loop,
+    network,
+    regions,
+    scout,
+    workout,
+)
 from routeplanner.cli._common import cli, main
 
 __all__ = ["cli", "main"]

@@ -108,7 +108,9 @@ class Loaded:
         """Open the DEM over the network's area (for map overlays)."""
         from routeplanner.dem import open_dem
 
-        return open_dem(self.dem_paths, bbox=self.net.bbox)
+        w, s, e, n = self.net.bbox
+        pad = 0.005  # a network along one straight line has a flat bbox
+        return open_dem(self.dem_paths, bbox=(w - pad, s - pad, e + pad, n + pad))
 
 
 def _load(

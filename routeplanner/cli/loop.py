@@ -21,11 +21,13 @@ from routeplanner.cli._common import (
     cli,
     log,
 )
+from routeplanner.cli.climbs import loop_segment_args, loop_segment_options, plan_segment_loop
 
 
 @cli.command()
 @_region_options
 @_loop_options
+@loop_segment_options
 @_output_options
 @click.pass_obj
 def loop(
@@ -46,6 +48,12 @@ def loop(
     tolerance,
     alternatives,
     seed,
+    include_climbs,
+    climb_grade,
+    climb_min_gain,
+    include_descent,
+    descent_grade,
+    descent_minutes,
     out,
     gpx,
     geojson,
@@ -63,11 +71,20 @@ def loop(
         alternatives=alternatives,
         seed=seed,
     )
+    seg_args = loop_segment_args(
+        include_climbs, climb_grade, climb_min_gain, include_descent, descent_grade, descent_minutes
+    )
     outs = _outputs(out=out, gpx=gpx, geojson=geojson)
     loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
     t0 = time.perf_counter()
+    extra_features, segments, extra = [], [], {}
     with _status(ctx, "searching loops"):
-        routes = find_loops(loaded.net, (lon, lat), profile, request)
+        if seg_args is None:
+            routes = find_loops(loaded.net, (lon, lat), profile, request)
+        else:
+            routes, extra_features, segments, extra = plan_segment_loop(
+                loaded, (lon, lat), profile, request, seg_args
+            )
     elapsed = time.perf_counter() - t0
     for r in routes:
         for wmsg in r.warnings:
@@ -81,5 +98,7 @@ def loop(
         title=title,
         as_json=as_json,
         offline=offline,
-        extra={"search_s": round(elapsed, 3)},
+        extra_features=extra_features,
+        segments=segments,
+        extra={"search_s": round(elapsed, 3), **extra},
     )

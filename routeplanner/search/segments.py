@@ -32,7 +32,13 @@ How segments are found
    ``max_difficulty`` split a climb.
 5. **Ranking.**  ``fit`` is the share of a segment's length whose grade,
    measured over 100 m, lies inside the window.  Segments are ranked by fit
-   rounded to 0.1 (best first), then by distance from the query point.
+   rounded to 0.1 (best first), then by distance from the query point (to the
+   segment's nearest point).  Where several stretches overlap, none is listed
+   twice: stretches come from disjoint parts of the maximal climbs.
+6. **Checked on the DEM.**  Profiles are smoothed; with a DEM given,
+   :func:`find_segments` also measures each stretch on the raw raster along its
+   geometry (:func:`check_segment`) and keeps it only if that mean grade is in
+   the window too.
 
 All grades are magnitudes (rise over run, 0.2 = 20 %); ``kind`` says which way
 a segment is run.  ``mean_grade`` is exactly ``gain_m / length_m`` (or
@@ -46,11 +52,12 @@ can refer to a segment listed by an earlier ``climbs`` or ``descents`` run.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -71,7 +78,9 @@ __all__ = [
     "SegmentScan",
     "check_segment",
     "find_segments",
+    "map_segment",
     "parse_minutes_window",
+    "parse_segment_id",
     "scan_segments",
     "segment_by_id",
     "segment_route",
@@ -146,6 +155,8 @@ class SegmentRequest:
         Largest straight-line distance from ``near`` to a segment.
     limit : int
         Largest number of segments returned.
+    min_trail_share : float
+        Smallest share of the length on trails (paths, tracks; not roads).
     """
 
     kind: str = "climb"
@@ -155,6 +166,7 @@ class SegmentRequest:
     near: tuple[float, float] | None = None
     within_m: float = 5000.0
     limit: int = 10
+    min_trail_share: float = 0.0
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -176,11 +188,10 @@ class SegmentRequest:
             raise InputError(f"invalid search radius {self.within_m!r} m: must be positive")
         if not 1 <= self.limit <= 1000:
             raise InputError(f"invalid limit {self.limit}: must be between 1 and 1000")
-
-    @property
-    def noun(self) -> str:
-        """``"climb"`` or ``"descent"``."""
-        return self.kind
+        if not 0.0 <= self.min_trail_share <= 1.0:
+            raise InputError(
+                f"invalid trail share {self.min_trail_share!r}: must be between 0 and 1"
+            )
 
 
 def _check_minutes(lo: float, hi: float, raw: str) -> None:
@@ -455,17 +466,18 @@ def _split_climb(
         a = int(rec[cut[0]])
         b = int(rec[cut[0] + 1])
         out.append((start, start + a))
-        low = a + int(np.argmin(zz[a : b + 1]))
-        start = start + low
+        # Restart at the gap's lowest point (its last occurrence, so a dead-flat
+        # stretch is skipped); always move on, so the loop ends.
+        gap = zz[a : b + 1]
+        low = a + len(gap) - 1 - int(np.argmin(gap[::-1]))
+        start += max(low, 1)
     # Trim flat ends to within _TRIM_M of the low and the high.
     trimmed = []
     for a, b in out:
         zz = z[a : b + 1]
-        if zz[-1] - zz[0] < s.min_rise_m:
-            continue
         first = a + int(np.flatnonzero(zz <= zz[0] + _TRIM_M)[-1])
         last = a + int(np.flatnonzero(zz >= zz[-1] - _TRIM_M)[0])
-        if last > first:
+        if last > first and z[last] - z[first] >= s.min_rise_m:
             trimmed.append((first, last))
     return trimmed
 
@@ -533,7 +545,7 @@ def scan_segments(net: Network, settings: ScanSettings | None = None) -> Segment
         if len(z) < 2 or float(z.max() - z.min()) < s.min_rise_m:
             continue
         piv = _zigzag(z.tolist(), s.dip_m)
-        for p, q in zip(piv[:-1], piv[1:], strict=True):
+        for p, q in itertools.pairwise(piv):
             lo_p, hi_p = (p, q) if z[q] > z[p] else (q, p)
             pts = np.arange(lo_p, hi_p + 1) if lo_p < hi_p else np.arange(lo_p, hi_p - 1, -1)
             zz = z[pts]
@@ -711,7 +723,9 @@ class Segment:
         )
 
 
-def _max_grade_100(dist: np.ndarray, ele: np.ndarray, window_m: float = MAX_GRADE_WINDOW_M) -> float:
+def _max_grade_100(
+    dist: np.ndarray, ele: np.ndarray, window_m: float = MAX_GRADE_WINDOW_M
+) -> float:
     length = float(dist[-1] - dist[0])
     if length <= 0:
         return 0.0
@@ -823,9 +837,7 @@ def _end_grades(d: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     g_start = np.divide(
         np.interp(fwd, d, z) - z, fwd - d, out=np.full(len(d), np.inf), where=fwd > d
     )
-    g_end = np.divide(
-        z - np.interp(bwd, d, z), d - bwd, out=np.full(len(d), np.inf), where=d > bwd
-    )
+    g_end = np.divide(z - np.interp(bwd, d, z), d - bwd, out=np.full(len(d), np.inf), where=d > bwd)
     return g_start, g_end
 
 
@@ -849,7 +861,7 @@ def _fit_run(
     cand = np.arange(n)
     if n > _MAX_FIT_POINTS:
         # Thin to every k-th point plus every local extreme (where the best ends tend to be).
-        k = int(math.ceil(n / _MAX_FIT_POINTS))
+        k = math.ceil(n / _MAX_FIT_POINTS)
         dz = np.diff(z)
         turn = np.flatnonzero(np.sign(dz[:-1]) != np.sign(dz[1:])) + 1
         cand = np.unique(np.concatenate((np.arange(0, n, k), turn, [n - 1])))
@@ -867,8 +879,10 @@ def _fit_run(
         ok &= (dur >= req.duration_s[0]) & (dur <= req.duration_s[1])
     if not ok.any():
         return []
-    score = np.where(ok, rise - 1e-6 * length, -np.inf)
-    flat = int(np.argmax(score))
+    # Most height; ties (to the centimetre) go to the shorter, then the lower stretch.
+    r = np.where(ok, np.round(rise, 2), -np.inf)
+    tied = r == r.max()
+    flat = int(np.argmin(np.where(tied, np.round(length, 2), np.inf)))
     i, j = int(i_ok[flat // len(j_ok)]), int(j_ok[flat % len(j_ok)])
     out = [(i, j)]
     for a, b in ((0, i), (j, n - 1)):
@@ -926,6 +940,8 @@ def _violation(seg: Segment, req: SegmentRequest, profile: pace.RunnerProfile) -
         v += (seg.distance_m - req.within_m) / req.within_m
     if seg.hardest_sac > profile.max_difficulty:
         v += 0.5 * (seg.hardest_sac - profile.max_difficulty)
+    if seg.trail_share < req.min_trail_share:
+        v += req.min_trail_share - seg.trail_share
     return v
 
 
@@ -945,7 +961,8 @@ def _nothing_found(
     want = f"{lo:.0%}-{hi:.0%}"
     if req.duration_s is not None:
         want += f", {req.duration_s[0] / 60:g}-{req.duration_s[1] / 60:g} min"
-    head = f"no {req.kind} of {want} with {req.min_gain_m:.0f} m {'gain' if req.kind == 'climb' else 'loss'}{where}"
+    change = "gain" if req.kind == "climb" else "loss"
+    head = f"no {req.kind} of {want} with {req.min_gain_m:.0f} m {change}{where}"
     if scan.n_climbs == 0:
         return InputError(f"{head}: the network has no climbs or descents at all")
     ks = np.arange(scan.n_climbs)
@@ -956,7 +973,12 @@ def _nothing_found(
     best: tuple[float, Segment] | None = None
     for k in ks.tolist():
         seg = _make_segment(
-            scan, req.kind, int(scan.lo[k]), int(scan.hi[k]), profile, window=req.grade,
+            scan,
+            req.kind,
+            int(scan.lo[k]),
+            int(scan.hi[k]),
+            profile,
+            window=req.grade,
             near=req.near,
         )
         v = _violation(seg, req, profile)
@@ -984,12 +1006,12 @@ def _nothing_found(
         hints.append(f"search within {math.ceil(seg.distance_m / 1000):.0f} km (--within)")
     if seg.hardest_sac > profile.max_difficulty:
         hints.append(f"allow difficulty T{seg.hardest_sac} (--max-difficulty)")
+    if seg.trail_share < req.min_trail_share:
+        hints.append(f"accept roads (it is {seg.trail_share:.0%} on trails)")
     if dem_rejected:
         hints.append(f"note {dem_rejected} candidate(s) failed the check against the DEM")
     verb = "+" if req.kind == "climb" else "-"
-    near_txt = (
-        f" {seg.distance_m / 1000:.1f} km away" if seg.distance_m is not None else ""
-    )
+    near_txt = f" {seg.distance_m / 1000:.1f} km away" if seg.distance_m is not None else ""
     nearest = (
         f"nearest: {seg.id} on {seg.name}{near_txt}, {seg.length_m / 1000:.2f} km, "
         f"{verb}{seg.rise_m:.0f} m, mean {seg.mean_grade:.0%}, "
@@ -1003,6 +1025,8 @@ def _climb_distances(scan: SegmentScan, near: tuple[float, float]) -> np.ndarray
     """Straight-line distance from ``near`` to every maximal climb's nearest point."""
     key = ("dist", near)
     if key not in scan._cache:
+        if len(scan._cache) > 64:  # a long-running process asks about many places
+            scan._cache.clear()
         net = scan.net
         d_pt = haversine_m(net.prof_lon[scan.prof], net.prof_lat[scan.prof], near[0], near[1])
         a = np.minimum(scan.lo, scan.hi)
@@ -1109,13 +1133,15 @@ def find_segments(
             )
             if seg.distance_m is not None and seg.distance_m > request.within_m:
                 continue
+            if seg.trail_share < request.min_trail_share - 1e-9:
+                continue
             if dem is not None:
                 chk = check_segment(seg, dem)
                 sign_ok = (chk.rise_m > 0) == (request.kind == "climb")
                 if not (sign_ok and lo <= chk.mean_grade <= hi):
                     dem_rejected += 1
                     continue
-                seg = _replace(seg, dem_check=chk)
+                seg = replace(seg, dem_check=chk)
             found.append(seg)
     if dem_rejected:
         log.info("%d segments left out: their grade on the DEM is outside the window", dem_rejected)
@@ -1126,13 +1152,40 @@ def find_segments(
     return _rank(found)[: request.limit]
 
 
-def _replace(seg: Segment, **changes: Any) -> Segment:
-    from dataclasses import replace
-
-    return replace(seg, **changes)
-
-
 _ID_RE = re.compile(r"(?P<kind>[cd])(?P<chain>[0-9]+):(?P<a>[0-9]+)-(?P<b>[0-9]+)")
+
+
+def parse_segment_id(segment_id: str) -> tuple[str, int, int, int]:
+    """Split a segment id into ``(kind, chain, from_point, to_point)``.
+
+    Parameters
+    ----------
+    segment_id
+        ``c<chain>:<from>-<to>`` for a climb, ``d…`` for a descent.
+
+    Returns
+    -------
+    tuple
+        Kind (``"climb"`` or ``"descent"``) and three integers.
+
+    Raises
+    ------
+    InputError
+        If the id is malformed.
+
+    Examples
+    --------
+    >>> parse_segment_id("c12:40-97")
+    ('climb', 12, 40, 97)
+    """
+    m = _ID_RE.fullmatch(str(segment_id).strip().lower())
+    if not m:
+        raise InputError(
+            f"invalid segment id {segment_id!r}: expected e.g. 'c12:40-97' "
+            "(as listed by `routeplanner climbs` or `descents`)"
+        )
+    kind = "climb" if m["kind"] == "c" else "descent"
+    return kind, int(m["chain"]), int(m["a"]), int(m["b"])
 
 
 def segment_by_id(
@@ -1168,16 +1221,8 @@ def segment_by_id(
         If the id is malformed, unknown on this network, or the stretch does
         not run the way its kind says.
     """
-    raw = str(segment_id).strip()
-    m = _ID_RE.fullmatch(raw.lower())
-    if not m:
-        raise InputError(
-            f"invalid segment id {segment_id!r}: expected e.g. 'c12:40-97' "
-            "(as listed by `routeplanner climbs` or `descents`)"
-        )
+    kind, c, a, b = parse_segment_id(segment_id)
     scan = scan_segments(net, settings)
-    c, a, b = int(m["chain"]), int(m["a"]), int(m["b"])
-    kind = "climb" if m["kind"] == "c" else "descent"
     if c >= scan.n_chains:
         raise InputError(f"unknown segment id {segment_id!r}: no chain {c} in this network")
     n = int(scan.offsets[c + 1] - scan.offsets[c])
@@ -1243,9 +1288,11 @@ def segments_geojson(segments: Sequence[Segment], routes: Sequence[Route] = ()) 
     feats = [s.feature(rank=i + 1) for i, s in enumerate(segments)]
     if routes:
         return export.feature_collection(routes, feats)
-    coords = np.concatenate([np.column_stack((s.lon, s.lat, s.ele)) for s in segments]) if (
-        segments
-    ) else np.zeros((0, 3))
+    coords = (
+        np.concatenate([np.column_stack((s.lon, s.lat, s.ele)) for s in segments])
+        if (segments)
+        else np.zeros((0, 3))
+    )
     out: dict[str, Any] = {"type": "FeatureCollection"}
     if len(coords):
         lo = np.round(coords.min(axis=0), 6)
@@ -1254,3 +1301,40 @@ def segments_geojson(segments: Sequence[Segment], routes: Sequence[Route] = ()) 
         out["bbox"] = [*lo.tolist(), *hi.tolist()]
     out["features"] = feats
     return out
+
+
+def map_segment(segment: Segment, label: str | None = None) -> Any:
+    """The segment as a :class:`routeplanner.maps.MapSegment` for route maps.
+
+    Parameters
+    ----------
+    segment
+        The segment.
+    label
+        Short code drawn on the map and in the list (default: the segment id).
+
+    Returns
+    -------
+    routeplanner.maps.MapSegment
+    """
+    from routeplanner import maps
+
+    sign = "+" if segment.kind == "climb" else "-"
+    stats = {
+        "length": f"{segment.length_m / 1000:.2f} km",
+        "gain" if segment.kind == "climb" else "loss": f"{sign}{segment.rise_m:.0f} m",
+        "mean grade": f"{segment.mean_grade:.0%}",
+        "max grade (100 m)": f"{segment.max_grade:.0%}",
+        "time": pace.format_duration(segment.duration_s),
+        "difficulty": f"T{segment.hardest_sac}" if segment.hardest_sac else "untagged",
+        "id": segment.id,
+    }
+    return maps.MapSegment(
+        id=label or segment.id,
+        kind=segment.kind,
+        name=segment.name,
+        lon=segment.lon,
+        lat=segment.lat,
+        ele=segment.ele,
+        stats=stats,
+    )

@@ -1,0 +1,854 @@
+"""Workouts built on climbs and descents: hill repeats, and loops through segments.
+
+Repeats
+    Run from the start to the segment, run it ``reps`` times in its direction
+    with the way back between efforts (jog down after a climb, climb back up
+    after a descent), and return.  For a descent the route either goes to the
+    top first or to the bottom and climbs it, whichever is quicker overall.
+
+Loops through segments
+    Composed from pieces the rest of the search already trusts.  Qualifying
+    climbs (and a descent) near the start come from
+    :func:`routeplanner.search.segments.find_segments`.  Every ordering of a
+    few of them is costed from shortest-path trees (one per segment end), and
+    the best ordering becomes the *core*: start → segment → … → start, each
+    segment run in its own direction (a descent downhill), the legs between
+    them on shortest paths that avoid what the route has already used (×5
+    cost, so the way back is not the way out).  The core is then topped up to
+    the target time with a loop of the remaining duration from
+    :func:`routeplanner.search.loops.find_loops`, run first as a warm-up and
+    chosen to share as little as possible with the core.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+from scipy.sparse.csgraph import dijkstra
+
+from routeplanner import pace
+from routeplanner.errors import InputError, NoRouteError
+from routeplanner.network import Network
+from routeplanner.route import Route, Step, make_route, shared_m
+from routeplanner.search.graph import Preferences, SearchGraph
+from routeplanner.search.loops import LoopRequest, find_loops
+from routeplanner.search.segments import Segment, SegmentRequest, find_segments, map_segment
+
+__all__ = [
+    "DEMO_WORKOUTS",
+    "MAX_REPS",
+    "RepeatsWorkout",
+    "SegmentLoop",
+    "demo_workouts",
+    "plan_loop_with_segments",
+    "plan_repeats",
+    "plan_repeats_near",
+    "workout_line",
+]
+
+log = logging.getLogger(__name__)
+
+MAX_REPS = 30
+MAX_SEGMENTS_IN_LOOP = 4
+
+# Cost multiplier on ways the route already uses, for the legs that follow.
+_REUSE_PENALTY = 5.0
+
+
+# --------------------------------------------------------------------------- routing
+
+
+class _Opt(NamedTuple):
+    """A way to leave or reach a point: via search node ``node`` with ``steps``."""
+
+    node: int
+    steps: tuple[Step, ...]
+    cost: float  # weighted cost of ``steps``
+    time_s: float  # running time of ``steps``
+
+
+class _Router:
+    """Shortest paths between the start and points on edges (for one runner)."""
+
+    def __init__(
+        self,
+        net: Network,
+        profile: pace.RunnerProfile,
+        start: tuple[float, float],
+        prefs: Preferences | None,
+        max_snap_m: float,
+    ) -> None:
+        self.net = net
+        self.profile = profile
+        self.snap = net.snap(start[0], start[1], max_distance_m=max_snap_m)
+        self.g = SearchGraph(net, profile, self.snap, prefs)
+        g = self.g
+        self.arc_factor = np.concatenate([g.factor, g.factor])
+        self.base = g.arc_time * self.arc_factor
+        self.arc_edge = np.concatenate([g.edge, g.edge])
+
+    def point_opts(self, edge: int, off: float, *, leaving: bool) -> list[_Opt]:
+        """Ways to reach (or, ``leaving``, to leave) the point ``off`` on ``edge``."""
+        g = self.g
+        ks = np.flatnonzero((g.edge == edge) & (g.lo <= off + 1e-6) & (g.hi >= off - 1e-6))
+        out = []
+        for k in ks.tolist():
+            for node, at in ((int(g.a[k]), float(g.lo[k])), (int(g.b[k]), float(g.hi[k]))):
+                step = Step(edge, off, at) if leaving else Step(edge, at, off)
+                t = self.net.partial_time_s(edge, step.start_m, step.end_m, self.profile)
+                if not math.isfinite(t) or not g.usable[k]:
+                    continue
+                cost = t * float(g.factor[k])
+                out.append(_Opt(node, (step,) if step.length_m > 1e-6 else (), cost, t))
+        return out
+
+    def start_opts(self) -> list[_Opt]:
+        """The start itself."""
+        return [_Opt(self.g.start_node, (), 0.0, 0.0)]
+
+    def trees(
+        self, sources: Sequence[_Opt], weights: np.ndarray, *, reverse: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Dijkstra rows from each source node (towards it when ``reverse``)."""
+        mat = self.g.matrix(weights)
+        if reverse:
+            mat = mat.T.tocsr()
+        nodes = np.asarray([o.node for o in sources], dtype=np.int64)
+        dist, pred = dijkstra(mat, indices=nodes, return_predecessors=True)
+        return np.atleast_2d(dist), np.atleast_2d(pred)
+
+    def path_arcs(self, pred_row: np.ndarray, src: int, dst: int, *, reverse: bool) -> list[int]:
+        """Arcs of the tree path between ``src`` (the root) and ``dst``."""
+        nodes = [dst]
+        while nodes[-1] != src:
+            p = int(pred_row[nodes[-1]])
+            if p < 0:
+                raise NoRouteError("no path between the route's points")
+            nodes.append(p)
+        if not reverse:
+            nodes.reverse()
+        arr = np.asarray(nodes, dtype=np.int64)
+        return [int(k) for k in self.g.arc_between(arr[:-1], arr[1:])]
+
+    def leg(
+        self,
+        src: Sequence[_Opt],
+        dst: Sequence[_Opt],
+        weights: np.ndarray,
+    ) -> tuple[list[Step], float]:
+        """Cheapest steps from a source option to a target option, and their time."""
+        dist, pred = self.trees(src, weights)
+        best: tuple[float, int, int] | None = None
+        for i, s in enumerate(src):
+            for j, d in enumerate(dst):
+                c = s.cost + float(dist[i, d.node]) + d.cost
+                if math.isfinite(c) and (best is None or c < best[0]):
+                    best = (c, i, j)
+        direct = self._direct(src, dst)
+        if direct is not None and (best is None or direct[1] <= best[0]):
+            step, _, t = direct
+            return [step], t
+        if best is None:
+            raise NoRouteError("no path between the route's points")
+        _, i, j = best
+        arcs = self.path_arcs(pred[i], src[i].node, dst[j].node, reverse=False)
+        steps = [*src[i].steps, *self.g.arc_steps(arcs), *dst[j].steps]
+        t = src[i].time_s + float(self.g.arc_time[arcs].sum()) + dst[j].time_s
+        return steps, t
+
+    def _direct(self, src: Sequence[_Opt], dst: Sequence[_Opt]) -> tuple[Step, float, float] | None:
+        """Straight along one edge when both points lie on it, with no node between."""
+        if not src or not dst or not src[0].steps or not dst[0].steps:
+            return None
+        a, b = src[0].steps[0], dst[0].steps[-1]
+        if a.edge != b.edge:
+            return None
+        g = self.g
+        e, x, y = a.edge, a.start_m, b.end_m
+        same = np.flatnonzero(
+            (g.edge == e) & (g.lo <= min(x, y) + 1e-6) & (g.hi >= max(x, y) - 1e-6)
+        )
+        if len(same) == 0:
+            return None
+        t = self.net.partial_time_s(e, x, y, self.profile)
+        return Step(e, x, y), t * float(g.factor[same[0]]), t
+
+    def penalised(self, used_edges: set[int]) -> np.ndarray:
+        """Base weights with the ways in ``used_edges`` made more expensive."""
+        w = self.base.copy()
+        if used_edges:
+            w[np.isin(self.arc_edge, list(used_edges))] *= _REUSE_PENALTY
+        return w
+
+
+def _seg_start(seg: Segment) -> tuple[int, float]:
+    return seg.steps[0].edge, seg.steps[0].start_m
+
+
+def _seg_end(seg: Segment) -> tuple[int, float]:
+    return seg.steps[-1].edge, seg.steps[-1].end_m
+
+
+def _reverse(steps: Sequence[Step]) -> list[Step]:
+    return [Step(s.edge, s.end_m, s.start_m) for s in reversed(steps)]
+
+
+def _steps_time(net: Network, steps: Sequence[Step], profile: pace.RunnerProfile) -> float:
+    return float(sum(net.partial_time_s(s.edge, s.start_m, s.end_m, profile) for s in steps))
+
+
+# --------------------------------------------------------------------------- repeats
+
+
+@dataclass(frozen=True, eq=False)
+class RepeatsWorkout:
+    """A repeats workout on one segment.
+
+    Attributes
+    ----------
+    route : Route
+        The whole run, start to start (``kind="workout"``).
+    segment : Segment
+        The climb or descent repeated.
+    reps : int
+        Number of efforts.
+    approach_s : float
+        From the start to the first effort.
+    effort_s : float
+        One run of the segment in its direction.
+    recovery_s : float
+        One run of the segment the other way (between efforts).
+    repeat_s : float
+        One repeat: effort plus recovery.
+    return_s : float
+        From the end of the last effort back to the start.
+    total_s : float
+        The whole run.
+    """
+
+    route: Route
+    segment: Segment
+    reps: int
+    approach_s: float
+    effort_s: float
+    recovery_s: float
+    repeat_s: float
+    return_s: float
+    total_s: float
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready numbers of the workout."""
+        return {
+            "segment": self.segment.id,
+            "kind": self.segment.kind,
+            "reps": self.reps,
+            "approach_s": round(self.approach_s, 1),
+            "effort_s": round(self.effort_s, 1),
+            "recovery_s": round(self.recovery_s, 1),
+            "repeat_s": round(self.repeat_s, 1),
+            "return_s": round(self.return_s, 1),
+            "total_s": round(self.total_s, 1),
+        }
+
+
+def plan_repeats(
+    net: Network,
+    start: tuple[float, float],
+    segment: Segment,
+    profile: pace.RunnerProfile,
+    reps: int = 4,
+    *,
+    prefs: Preferences | None = None,
+    max_snap_m: float = 500.0,
+) -> RepeatsWorkout:
+    """Plan hill repeats: start → segment, ``reps`` × (effort + way back), → start.
+
+    Parameters
+    ----------
+    net
+        The network the segment was found on.
+    start
+        ``(lon, lat)`` of the start (and finish).
+    segment
+        A climb (efforts run uphill) or a descent (efforts run downhill).
+    profile
+        Runner profile.
+    reps
+        Number of efforts, 1 to :data:`MAX_REPS`.
+    prefs
+        Search preferences for the way there and back.
+    max_snap_m
+        Largest accepted distance from the start to the network.
+
+    Returns
+    -------
+    RepeatsWorkout
+
+    Raises
+    ------
+    InputError
+        If ``reps`` is out of range.
+    CoverageError
+        If the start is off the network.
+    NoRouteError
+        If the segment cannot be reached from the start.
+    """
+    if isinstance(reps, bool) or not isinstance(reps, int) or not 1 <= reps <= MAX_REPS:
+        raise InputError(f"invalid number of repeats {reps!r}: must be 1 to {MAX_REPS}")
+    router = _Router(net, profile, start, prefs, max_snap_m)
+    w = router.base
+    effort = list(segment.steps)
+    back = _reverse(effort)
+    effort_s = _steps_time(net, effort, profile)
+    recovery_s = _steps_time(net, back, profile)
+    top_e, top_o = _seg_start(segment) if segment.kind == "descent" else _seg_end(segment)
+    bot_e, bot_o = _seg_end(segment) if segment.kind == "descent" else _seg_start(segment)
+
+    def to_start_from(edge: int, off: float) -> tuple[list[Step], float]:
+        return router.leg(router.point_opts(edge, off, leaving=True), router.start_opts(), w)
+
+    def from_start_to(edge: int, off: float) -> tuple[list[Step], float]:
+        return router.leg(router.start_opts(), router.point_opts(edge, off, leaving=False), w)
+
+    # Plans: (approach, body, return) with their times.
+    plans = []
+    home, home_s = to_start_from(bot_e, bot_o)
+    to_bottom, to_bottom_s = from_start_to(bot_e, bot_o)
+    up, down = (effort, back) if segment.kind == "climb" else (back, effort)
+    if segment.kind == "climb":
+        body = [s for _ in range(reps) for s in (*effort, *back)]
+        plans.append((to_bottom, to_bottom_s, body, home, home_s))
+    else:
+        body = [s for _ in range(reps) for s in (*up, *down)]
+        plans.append((to_bottom, to_bottom_s, body, home, home_s))
+        to_top, to_top_s = from_start_to(top_e, top_o)
+        body = [*effort, *[s for _ in range(reps - 1) for s in (*back, *effort)]]
+        plans.append((to_top, to_top_s, body, home, home_s))
+    approach, approach_s, body, ret, ret_s = min(
+        plans, key=lambda p: p[1] + _steps_time(net, p[2], profile) + p[4]
+    )
+    steps = [*approach, *body, *ret]
+    route = make_route(
+        net,
+        steps,
+        profile,
+        name=f"{reps} × {segment.kind} repeats: {segment.name}",
+        kind="workout",
+    )
+    work = RepeatsWorkout(
+        route=route,
+        segment=segment,
+        reps=reps,
+        approach_s=approach_s,
+        effort_s=effort_s,
+        recovery_s=recovery_s,
+        repeat_s=effort_s + recovery_s,
+        return_s=ret_s,
+        total_s=route.stats.duration_s,
+    )
+    route.extras["workout"] = work.summary()
+    return work
+
+
+def workout_line(work: RepeatsWorkout) -> str:
+    """One line describing a repeats workout's times.
+
+    Parameters
+    ----------
+    work
+        The workout.
+
+    Returns
+    -------
+    str
+        E.g. ``"4 × (effort 6 min up + 2 min down) = one repeat 8 min; …"``.
+    """
+    up = work.segment.kind == "climb"
+    f = pace.format_duration
+    return (
+        f"{work.reps} × (effort {f(work.effort_s)} {'up' if up else 'down'} + "
+        f"{f(work.recovery_s)} {'down' if up else 'up'}) = one repeat {f(work.repeat_s)}; "
+        f"approach {f(work.approach_s)}, return {f(work.return_s)}; total {f(work.total_s)}"
+    )
+
+
+def plan_repeats_near(
+    net: Network,
+    start: tuple[float, float],
+    request: SegmentRequest,
+    profile: pace.RunnerProfile,
+    reps: int = 4,
+    *,
+    dem: Any = None,
+    candidates: int = 5,
+    prefs: Preferences | None = None,
+    max_snap_m: float = 500.0,
+) -> RepeatsWorkout:
+    """Repeats on a segment found near a point: of the best ``candidates``, the quickest to reach.
+
+    Parameters
+    ----------
+    net
+        The network.
+    start
+        ``(lon, lat)`` of the start (and finish).
+    request
+        What segment to look for (its ``near`` defaults to the start).
+    profile
+        Runner profile.
+    reps
+        Number of efforts.
+    dem
+        Optional DEM to check the segments' grades against.
+    candidates
+        How many of the best-fitting segments are considered.
+    prefs
+        Search preferences for the way there and back.
+    max_snap_m
+        Largest accepted distance from the start to the network.
+
+    Returns
+    -------
+    RepeatsWorkout
+        On the candidate with the least time to get there and back.
+
+    Raises
+    ------
+    InputError
+        If no segment meets the request (the message names the nearest miss).
+    """
+    if request.near is None:
+        request = replace(request, near=start)
+    segs = find_segments(net, request, profile, dem=dem)[: max(1, candidates)]
+    plans = []
+    for seg in segs:
+        try:
+            plans.append(
+                plan_repeats(net, start, seg, profile, reps, prefs=prefs, max_snap_m=max_snap_m)
+            )
+        except NoRouteError:
+            continue
+    if not plans:
+        raise NoRouteError(
+            f"none of the {len(segs)} best {request.kind}s can be reached from the start"
+        )
+    return min(plans, key=lambda w: w.approach_s + w.return_s)
+
+
+# --------------------------------------------------------------------------- loops
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentLoop:
+    """Loops that pass through climbs and descents, and the segments they use.
+
+    Attributes
+    ----------
+    routes : list of Route
+        Best first; each carries ``extras["segments"]`` (ids in running order).
+    segments : list of tuple of Segment
+        Per route, the segments it runs, in order.
+    """
+
+    routes: list[Route]
+    segments: list[tuple[Segment, ...]] = field(default_factory=list)
+
+
+def plan_loop_with_segments(
+    net: Network,
+    start: tuple[float, float],
+    profile: pace.RunnerProfile,
+    request: LoopRequest,
+    *,
+    climbs: int = 0,
+    climb_grade: tuple[float, float] = (0.15, 0.30),
+    climb_min_gain_m: float = 50.0,
+    include_descent: bool = False,
+    descent_grade: tuple[float, float] = (0.08, 0.25),
+    descent_minutes: tuple[float, float] | None = None,
+    descent_min_loss_m: float = 50.0,
+    dem: Any = None,
+    prefs: Preferences | None = None,
+    max_snap_m: float = 500.0,
+    pool_size: int = 6,
+) -> SegmentLoop:
+    """A loop of the target time that runs qualifying climbs up and a descent down.
+
+    Parameters
+    ----------
+    net
+        The network.
+    start
+        ``(lon, lat)`` of the start.
+    profile
+        Runner profile.
+    request
+        Target duration, tolerance, alternatives and seed, as for loops.
+    climbs
+        Number of different climbs to include (0 to 4).
+    climb_grade
+        Mean-grade window of the climbs.
+    climb_min_gain_m
+        Smallest gain of a climb.
+    include_descent
+        Also run one descent (downhill).
+    descent_grade
+        Mean-grade window of the descent.
+    descent_minutes
+        Window on the descent's running time, in seconds.
+    descent_min_loss_m
+        Smallest loss of the descent.
+    dem
+        Optional DEM to check the segments' grades against.
+    prefs
+        Search preferences.
+    max_snap_m
+        Largest accepted distance from the start to the network.
+    pool_size
+        How many of the best segments of each kind are combined.
+
+    Returns
+    -------
+    SegmentLoop
+
+    Raises
+    ------
+    InputError
+        If nothing is asked for, or no qualifying segment is within reach
+        (the message names the nearest miss).
+    NoRouteError
+        If the segments cannot be linked into a loop.
+    """
+    if isinstance(climbs, bool) or not 0 <= climbs <= MAX_SEGMENTS_IN_LOOP:
+        raise InputError(f"invalid number of climbs {climbs!r}: must be 0 to 4")
+    if climbs == 0 and not include_descent:
+        raise InputError("nothing to include: ask for at least one climb or a descent")
+    T = request.duration_s
+    router = _Router(net, profile, start, prefs, max_snap_m)
+    snap = router.snap
+    # A segment must lie within half the loop's flat-pace distance of the start.
+    reach = float(np.clip(T / 2 / profile.seconds_per_m() * 0.8, 1000.0, 20000.0))
+    near = (snap.lon, snap.lat)
+    kinds: list[tuple[str, int, SegmentRequest]] = []
+    if climbs:
+        kinds.append(
+            (
+                "climb",
+                climbs,
+                SegmentRequest(
+                    "climb", climb_grade, climb_min_gain_m, near=near, within_m=reach, limit=60
+                ),
+            )
+        )
+    if include_descent:
+        kinds.append(
+            (
+                "descent",
+                1,
+                SegmentRequest(
+                    "descent",
+                    descent_grade,
+                    descent_min_loss_m,
+                    duration_s=descent_minutes,
+                    near=near,
+                    within_m=reach,
+                    limit=60,
+                ),
+            )
+        )
+    # Shortest-path rows from the start, and towards it.
+    w = router.base
+    start_rows, _ = router.trees(router.start_opts(), w)
+    home_rows, _ = router.trees(router.start_opts(), w, reverse=True)
+    pools: list[list[Segment]] = []
+    for _, n, req in kinds:
+        found = find_segments(net, req, profile, dem=dem, raise_if_none=False)
+        # Of the qualifying segments, keep those quickest to run there, through and back.
+        there_back = [
+            _best(router.point_opts(*_seg_start(sg), leaving=False), start_rows[0])
+            + sg.duration_s
+            + _best(router.point_opts(*_seg_end(sg), leaving=True), home_rows[0])
+            for sg in found
+        ]
+        # Half the pool: the quickest there and back; half: the most height for that time.
+        tb = np.asarray(there_back, dtype=np.float64)
+        rise = np.array([sg.rise_m for sg in found])
+        size = max(pool_size, n)
+        picked: list[int] = []
+        for key in (tb, tb / np.maximum(rise, 1.0)):
+            for i in np.argsort(key, kind="stable").tolist():
+                if len(picked) >= (size + 1) // 2 * (1 + (key is not tb)):
+                    break
+                if math.isfinite(tb[i]) and i not in picked:
+                    picked.append(i)
+        segs = [found[i] for i in picked][:size]
+        if len(segs) < n:
+            try:  # the finder's own error names the nearest miss
+                find_segments(net, req, profile, dem=dem)
+            except InputError as exc:
+                msg = str(exc).replace("(--within)", "(a longer run reaches farther)")
+                raise InputError(msg) from None
+            raise InputError(
+                f"only {len(segs)} {req.kind}(s) qualify within {reach / 1000:.1f} km of the "
+                f"start, {n} asked for: lower the count or widen the grade window"
+            )
+        pools.append(segs)
+
+    all_segs = [s for p in pools for s in p]
+    s_opts = [router.point_opts(*_seg_start(s), leaving=False) for s in all_segs]
+    e_opts = [router.point_opts(*_seg_end(s), leaving=True) for s in all_segs]
+    n_all = len(all_segs)
+    approach = np.array([_best(o, start_rows[0]) for o in s_opts])
+    home = np.array([_best(o, home_rows[0]) for o in e_opts])
+    link = np.full((n_all, n_all), np.inf)
+    for i, eo in enumerate(e_opts):
+        if not eo:
+            continue
+        rows, _ = router.trees(eo, w)
+        for j, so in enumerate(s_opts):
+            if i != j:
+                link[i, j] = min(
+                    (
+                        a.cost + float(rows[r, b.node]) + b.cost
+                        for r, a in enumerate(eo)
+                        for b in so
+                    ),
+                    default=np.inf,
+                )
+    seg_cost = np.array([s.duration_s for s in all_segs])
+    fit = np.array([s.fit for s in all_segs])
+    edges = [frozenset(st.edge for st in s.steps) for s in all_segs]
+
+    offsets = np.cumsum([0] + [len(p) for p in pools])
+    choices = [
+        itertools.combinations(range(offsets[i], offsets[i + 1]), n)
+        for i, (_, n, _) in enumerate(kinds)
+    ]
+    scored: list[tuple[float, tuple[int, ...]]] = []
+    for combo in itertools.product(*choices):
+        members = [x for part in combo for x in part]
+        if any(edges[a] & edges[b] for a, b in itertools.combinations(members, 2)):
+            continue  # a climb and the same stretch as a descent: an out-and-back
+        for order in itertools.permutations(members):
+            core = approach[order[0]] + home[order[-1]] + seg_cost[list(order)].sum()
+            core += sum(link[a, b] for a, b in itertools.pairwise(order))
+            if not math.isfinite(core):
+                continue
+            # Time on the segments is the point; time getting to them is the cost.
+            on_segs = float(seg_cost[list(order)].sum())
+            over = max(0.0, core / T - 1.0)
+            score = (core - on_segs) / T - 0.5 * on_segs / T + 10.0 * over
+            score += 0.3 * float(np.mean(1.0 - fit[list(order)]))
+            scored.append((score, order))
+    if not scored:
+        raise NoRouteError(
+            "the qualifying segments near the start cannot be linked into a loop "
+            "(they lie on ways the start's network does not reach)"
+        )
+    scored.sort()
+
+    routes: list[Route] = []
+    used_segs: list[tuple[Segment, ...]] = []
+    tried = 0
+    for _, order in scored:
+        if len(routes) == request.alternatives or tried >= 4 * request.alternatives + 2:
+            break
+        tried += 1
+        route = _build_loop(router, [all_segs[i] for i in order], request, len(routes) + 1)
+        if any(
+            shared_m(route.steps, r.steps) > 0.5 * min(route.stats.distance_m, r.stats.distance_m)
+            for r in routes
+        ):
+            continue
+        routes.append(route)
+        used_segs.append(tuple(all_segs[i] for i in order))
+    return SegmentLoop(routes, used_segs)
+
+
+def _best(opts: Sequence[_Opt], row: np.ndarray) -> float:
+    """Cheapest cost through any option given one Dijkstra row."""
+    return min((o.cost + float(row[o.node]) for o in opts), default=np.inf)
+
+
+def _build_loop(
+    router: _Router, segs: Sequence[Segment], request: LoopRequest, number: int
+) -> Route:
+    """Core (start → segments → start, legs avoiding used ways) plus a top-up loop."""
+    net, profile = router.net, router.profile
+    T = request.duration_s
+    steps: list[Step] = []
+    used: set[int] = set()
+    cur = router.start_opts()
+    for seg in segs:
+        used |= {s.edge for s in seg.steps}
+    for seg in segs:
+        leg, _ = router.leg(
+            cur, router.point_opts(*_seg_start(seg), leaving=False), router.penalised(used)
+        )
+        steps += leg
+        used |= {s.edge for s in leg}
+        steps += list(seg.steps)
+        cur = router.point_opts(*_seg_end(seg), leaving=True)
+    leg, _ = router.leg(cur, router.start_opts(), router.penalised(used))
+    steps += leg
+    core_s = _steps_time(net, steps, profile)
+    warnings: list[str] = []
+    rest = T - core_s
+    if rest > request.tolerance * T / 2:
+        tol = float(np.clip(request.tolerance * T * 0.6 / rest, 0.005, 0.5))
+        try:
+            subs = find_loops(
+                net,
+                (router.snap.lon, router.snap.lat),
+                profile,
+                LoopRequest(rest, tolerance=tol, alternatives=3, seed=request.seed),
+            )
+        except NoRouteError as exc:
+            subs = []
+            warnings.append(f"could not top up the loop to the target time: {exc}")
+        if subs:
+            sub = min(
+                subs,
+                key=lambda r: (
+                    shared_m(r.steps, steps) / r.stats.distance_m,
+                    abs(r.stats.duration_s - rest),
+                ),
+            )
+            # The top-up runs first, as a warm-up before the efforts.
+            steps = [*sub.steps, *steps]
+    route = make_route(net, steps, profile, name=f"Loop {number}", kind="loop", target_duration_s=T)
+    route.extras["segments"] = [s.id for s in segs]
+    route.extras["core_s"] = round(core_s, 1)
+    err = route.stats.duration_s / T - 1
+    if core_s > T * (1 + request.tolerance):
+        warnings.append(
+            f"the segments need at least {core_s / 60:.0f} min from the start, more than the "
+            f"target {T / 60:.0f} min: ask for fewer segments or a longer run"
+        )
+    elif abs(err) > request.tolerance:
+        warnings.append(
+            f"duration {route.stats.duration_s / 60:.0f} min misses the target "
+            f"{T / 60:.0f} min by {err:+.0%}"
+        )
+    route.warnings.extend(warnings)
+    return route
+
+
+# --------------------------------------------------------------------------- demo
+
+#: The demo workouts: climb repeats and a descent-practice workout near La Massana.
+DEMO_WORKOUTS: dict[str, dict[str, Any]] = {
+    "climb": {
+        "start": (1.5148, 42.5450),
+        "grade": (0.15, 0.30),
+        "minutes": (3 * 60.0, 12 * 60.0),
+        "min_gain_m": 80.0,
+        "within_m": 3000.0,
+        "reps": 4,
+        "pace": "6:00",
+    },
+    "descent": {
+        "start": (1.5148, 42.5450),
+        "grade": (0.10, 0.30),
+        "minutes": (3 * 60.0, 8 * 60.0),
+        "min_gain_m": 60.0,
+        "within_m": 3000.0,
+        "reps": 3,
+        "pace": "6:00",
+    },
+}
+
+
+def demo_workouts(
+    net: Network,
+    dem: Any,
+    out_dir: Path,
+    *,
+    offline: bool = False,
+    attribution: Sequence[str] = (),
+    echo: Callable[[str], None] = lambda _m: None,
+) -> list[tuple[str, str, str]]:
+    """Write the demo's climb-repeats and descent-practice maps into ``out_dir``.
+
+    Parameters
+    ----------
+    net
+        The Andorra network.
+    dem
+        Its DEM (map overlays, and the segments' grade check).
+    out_dir
+        Existing folder to write into.
+    offline
+        Write maps that work with no network.
+    attribution
+        Data attribution lines for the maps.
+    echo
+        Receives one progress line per map written.
+
+    Returns
+    -------
+    list of tuple of str
+        ``(title, filename, description)`` per map, for the demo's index page.
+    """
+    from routeplanner import export, maps
+
+    entries = []
+    for kind, cfg in DEMO_WORKOUTS.items():
+        profile = pace.RunnerProfile.from_strings(cfg["pace"], max_difficulty="T3")
+        req = SegmentRequest(
+            kind,
+            cfg["grade"],
+            cfg["min_gain_m"],
+            duration_s=cfg.get("minutes"),
+            near=cfg["start"],
+            within_m=cfg["within_m"],
+            limit=5,
+            min_trail_share=0.8,  # on trails: technique, not tarmac
+        )
+        work = plan_repeats_near(net, cfg["start"], req, profile, cfg["reps"], dem=dem)
+        seg = work.segment
+        lo, hi = cfg["grade"]
+        if kind == "climb":
+            title = f"Hill repeats: {cfg['reps']} × {seg.name} from La Massana"
+            what = (
+                f"{cfg['reps']} × a {seg.length_m:.0f} m climb, +{seg.rise_m:.0f} m at "
+                f"{seg.mean_grade:.0%} mean (max {seg.max_grade:.0%} over 100 m), "
+                f"chosen for a {lo * 100:.0f}-{hi * 100:.0f}% skin-track grade"
+            )
+        else:
+            m_lo, m_hi = cfg["minutes"]
+            title = f"Descent practice: {cfg['reps']} × {seg.name} from La Massana"
+            what = (
+                f"{cfg['reps']} × a {pace.format_duration(seg.duration_s)} descent, "
+                f"-{seg.rise_m:.0f} m at {seg.mean_grade:.0%} mean, chosen for "
+                f"{m_lo / 60:.0f}-{m_hi / 60:.0f} min at {lo * 100:.0f}-{hi * 100:.0f}%"
+            )
+        filename = f"workout-{kind}.html"
+        m = maps.route_map(
+            [work.route],
+            title=title,
+            network=net,
+            dem=dem,
+            segments=[map_segment(seg, "1")],
+            info_html=f"<p>{html.escape(workout_line(work))}</p>",
+            offline=offline,
+            attribution=attribution,
+        )
+        size = maps.save_map(m, out_dir / filename, offline=offline)
+        export.write_gpx(out_dir / f"workout-{kind}.gpx", [work.route], name=title)
+        desc = (
+            f"{what}; one repeat {pace.format_duration(work.repeat_s)}, total "
+            f"{pace.format_duration(work.total_s)} at {cfg['pace']}/km flat pace "
+            f"(GPX: workout-{kind}.gpx)"
+        )
+        entries.append((title, filename, desc))
+        echo(f"{filename} ({size / 1e6:.2f} MB)")
+    return entries

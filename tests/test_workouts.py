@@ -1,0 +1,378 @@
+"""Tests for routeplanner.search.workouts: hill repeats and loops through segments.
+
+The hill is exact: a flat trail at 1000 m meets a 20 % ramp of 500 m at a
+junction (x = 0), so every leg's time is a flat or a constant-grade time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from routeplanner.errors import InputError
+from routeplanner.pace import RunnerProfile
+from routeplanner.route import Step
+from routeplanner.search import workouts as W
+from routeplanner.search.loops import LoopRequest
+from routeplanner.search.segments import SegmentRequest, find_segments
+
+if str(Path(__file__).resolve().parent) not in sys.path:  # synth.py lives beside this file
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synth import make_dem, make_network, to_lonlat, to_xy
+
+PROFILE = RunnerProfile(360.0)
+
+
+def hill(x, y):
+    """Flat at 1000 m west of x = 0, then 20 % up eastwards."""
+    return 1000.0 + 0.2 * np.maximum(x, 0.0) + 0.0 * y
+
+
+def lonlat(x: float, y: float) -> tuple[float, float]:
+    lon, lat = to_lonlat(x, y)
+    return float(lon), float(lat)
+
+
+def contains_run(steps: Sequence[Step], run: Sequence[Step]) -> int:
+    """How many times ``run`` appears as consecutive steps (same direction) in ``steps``."""
+    key = [(s.edge, round(s.start_m, 3), round(s.end_m, 3)) for s in steps]
+    sub = [(s.edge, round(s.start_m, 3), round(s.end_m, 3)) for s in run]
+    return sum(key[i : i + len(sub)] == sub for i in range(len(key) - len(sub) + 1))
+
+
+@pytest.fixture(scope="module")
+def hill_net():
+    nodes = {1: (-1000.0, 0.0), 2: (0.0, 0.0), 3: (500.0, 0.0)}
+    ways = [
+        ([1, 2], {"highway": "path", "name": "Valley path"}),
+        ([2, 3], {"highway": "path", "name": "Ramp"}),
+    ]
+    return make_network(nodes, ways, hill)
+
+
+@pytest.fixture(scope="module")
+def ramp_climb(hill_net):
+    (seg,) = find_segments(hill_net, SegmentRequest("climb", (0.15, 0.3)), PROFILE)
+    return seg
+
+
+def test_climb_repeats_times_add_up(hill_net, ramp_climb):
+    seg = ramp_climb
+    assert seg.rise_m == pytest.approx(100.0, abs=1e-3)
+    assert seg.length_m == pytest.approx(500.0, abs=0.01)
+    work = W.plan_repeats(hill_net, lonlat(-500.0, 0.0), seg, PROFILE, reps=3)
+    flat = float(PROFILE.segment_time_s(500.0, 0.0))  # 500 m to the foot of the ramp
+    up = float(PROFILE.segment_time_s(seg.length_m, 0.2))
+    down = float(PROFILE.segment_time_s(seg.length_m, -0.2))
+    assert work.approach_s == pytest.approx(flat, rel=1e-6)
+    assert work.return_s == pytest.approx(flat, rel=1e-6)
+    assert work.effort_s == pytest.approx(up, rel=1e-4)
+    assert work.recovery_s == pytest.approx(down, rel=1e-4)
+    assert work.repeat_s == pytest.approx(up + down, rel=1e-4)
+    assert work.total_s == pytest.approx(2 * flat + 3 * (up + down), rel=1e-4)
+    route = work.route
+    assert route.stats.duration_s == pytest.approx(work.total_s, rel=1e-9)
+    assert route.stats.distance_m == pytest.approx(1000.0 + 3 * 1000.0, abs=0.1)
+    assert route.stats.ascent_m == pytest.approx(300.0, abs=0.01)
+    # Closed at the start, and the climb is run uphill three times.
+    x, _y = to_xy(route.lon[[0, -1]], route.lat[[0, -1]])
+    assert x == pytest.approx([-500.0, -500.0], abs=1e-6)
+    assert contains_run(route.steps, seg.steps) == 3
+    assert route.kind == "workout" and route.extras["workout"]["reps"] == 3
+    summary = work.summary()
+    assert summary["segment"] == seg.id and summary["total_s"] == pytest.approx(work.total_s, 0.1)
+
+
+def test_descent_repeats_run_the_descent_downhill(hill_net):
+    (seg,) = find_segments(hill_net, SegmentRequest("descent", (0.15, 0.3)), PROFILE)
+    work = W.plan_repeats(hill_net, lonlat(-500.0, 0.0), seg, PROFILE, reps=2)
+    flat = float(PROFILE.segment_time_s(500.0, 0.0))
+    up = float(PROFILE.segment_time_s(seg.length_m, 0.2))
+    down = float(PROFILE.segment_time_s(seg.length_m, -0.2))
+    assert work.effort_s == pytest.approx(down, rel=1e-4)
+    assert work.recovery_s == pytest.approx(up, rel=1e-4)
+    # Either way round, the run is: there, 2 × (up + down), back.
+    assert work.total_s == pytest.approx(2 * flat + 2 * (up + down), rel=1e-4)
+    assert contains_run(work.route.steps, seg.steps) == 2
+    assert all(s.end_m < s.start_m for s in seg.steps)  # the ramp edge runs u → v uphill
+
+
+def test_start_on_the_segment_itself(hill_net, ramp_climb):
+    work = W.plan_repeats(hill_net, lonlat(250.0, 0.0), ramp_climb, PROFILE, reps=1)
+    half_down = float(PROFILE.segment_time_s(250.0, -0.2))
+    assert work.approach_s == pytest.approx(half_down, rel=1e-3)
+    assert work.return_s == pytest.approx(float(PROFILE.segment_time_s(250.0, 0.2)), rel=1e-3)
+    x, _ = to_xy(work.route.lon[[0, -1]], work.route.lat[[0, -1]])
+    assert x == pytest.approx([250.0, 250.0], abs=1e-6)
+
+
+@pytest.mark.parametrize("reps", [0, -1, W.MAX_REPS + 1, True])
+def test_bad_reps(hill_net, ramp_climb, reps):
+    with pytest.raises(InputError, match="repeats"):
+        W.plan_repeats(hill_net, lonlat(-500.0, 0.0), ramp_climb, PROFILE, reps=reps)
+
+
+@pytest.fixture(scope="module")
+def two_hills():
+    """A flat valley path with two 20 % ramps going north, 300 m and 1500 m from x = 0."""
+
+    def terrain(x, y):
+        return 1000.0 + 0.2 * np.maximum(y, 0.0) + 0.0 * x
+
+    nodes = {
+        1: (-2000.0, 0.0),
+        2: (-1500.0, 0.0),
+        3: (300.0, 0.0),
+        4: (2000.0, 0.0),
+        5: (-1500.0, 600.0),
+        6: (300.0, 600.0),
+    }
+    ways = [
+        ([1, 2, 3, 4], {"highway": "path", "name": "Valley"}),
+        ([2, 5], {"highway": "path", "name": "Far ramp"}),
+        ([3, 6], {"highway": "path", "name": "Near ramp"}),
+    ]
+    return make_network(nodes, ways, terrain)
+
+
+def test_repeats_near_pick_the_quickest_to_reach(two_hills):
+    req = SegmentRequest("climb", (0.15, 0.3), near=lonlat(0.0, 0.0), within_m=3000.0)
+    work = W.plan_repeats_near(two_hills, lonlat(0.0, 0.0), req, PROFILE, reps=2)
+    assert work.segment.names == ("Near ramp",)
+    assert work.approach_s == pytest.approx(float(PROFILE.segment_time_s(300.0, 0.0)), rel=1e-6)
+    with pytest.raises(InputError, match="nearest"):
+        W.plan_repeats_near(
+            two_hills, lonlat(0.0, 0.0), SegmentRequest("climb", (0.3, 0.5)), PROFILE
+        )
+
+
+# --------------------------------------------------------------------------- loops
+
+
+def summit(x, y):
+    """A cone (summit 2000 m, flanks 25 %) on a plain at 1800 m beyond r = 800 m."""
+    return 2000.0 - 0.25 * np.minimum(np.hypot(x, y), 800.0)
+
+
+@pytest.fixture(scope="module")
+def cone_ring():
+    """A flat ring path (r = 1000 m) with two ridge paths to the summit."""
+    ang = np.linspace(0.0, 2 * np.pi, 16, endpoint=False)
+    nodes = {10 + i: (1000.0 * np.cos(a), 1000.0 * np.sin(a)) for i, a in enumerate(ang)}
+    nodes.update({1: (0.0, 0.0), 2: (-800.0, 0.0), 3: (800.0, 0.0)})
+    ways = [
+        ([*range(10, 26), 10], {"highway": "path", "name": "Ring"}),
+        # Feet of the cone (r = 800 m) are way ends, so their elevations are exact.
+        ([18, 2], {"highway": "path", "name": "West approach"}),  # 18 = ring vertex at 180°
+        ([2, 1], {"highway": "path", "name": "West ridge"}),
+        ([1, 3], {"highway": "path", "name": "East ridge"}),
+        ([3, 10], {"highway": "path", "name": "East approach"}),  # 10 = ring vertex at 0°
+    ]
+    return make_network(nodes, ways, summit)
+
+
+def test_loop_runs_the_climb_up_and_the_descent_down(cone_ring):
+    start = lonlat(0.0, -1000.0)
+    res = W.plan_loop_with_segments(
+        cone_ring,
+        start,
+        PROFILE,
+        LoopRequest(75 * 60.0, tolerance=0.05),
+        climbs=1,
+        climb_grade=(0.2, 0.3),
+        climb_min_gain_m=150.0,
+        include_descent=True,
+        descent_grade=(0.2, 0.3),
+        descent_min_loss_m=150.0,
+    )
+    (route,) = res.routes
+    (segs,) = res.segments
+    assert sorted(s.kind for s in segs) == ["climb", "descent"]
+    for seg in segs:
+        assert seg.rise_m == pytest.approx(200.0, abs=1e-3)
+        assert seg.mean_grade == pytest.approx(0.25, abs=1e-6)
+        assert contains_run(route.steps, seg.steps) == 1  # in its own direction
+    assert route.ele.max() == pytest.approx(2000.0, abs=1e-3)
+    climb = next(s for s in segs if s.kind == "climb")
+    descent = next(s for s in segs if s.kind == "descent")
+    assert climb.ele[-1] > climb.ele[0] and descent.ele[-1] < descent.ele[0]
+    assert {climb.names, descent.names} == {("West ridge",), ("East ridge",)}
+    assert route.extras["segments"] == [s.id for s in segs]
+    x, y = to_xy(route.lon[[0, -1]], route.lat[[0, -1]])
+    assert x == pytest.approx([0.0, 0.0], abs=1e-3) and y == pytest.approx([-1000.0] * 2, abs=1e-3)
+    assert abs(route.stats.duration_s / (75 * 60.0) - 1) <= 0.05, route.warnings
+    assert not route.warnings
+
+
+def test_loop_too_short_for_the_segments_warns(cone_ring):
+    res = W.plan_loop_with_segments(
+        cone_ring,
+        lonlat(0.0, -1000.0),
+        PROFILE,
+        LoopRequest(30 * 60.0),
+        climbs=1,
+        climb_grade=(0.2, 0.3),
+    )
+    route = res.routes[0]
+    assert route.warnings and "need at least" in route.warnings[0]
+    assert route.stats.duration_s > 30 * 60.0 * 1.05
+
+
+def test_loop_bad_requests(cone_ring):
+    start = lonlat(0.0, -1000.0)
+    with pytest.raises(InputError, match="nothing to include"):
+        W.plan_loop_with_segments(cone_ring, start, PROFILE, LoopRequest(3600.0))
+    with pytest.raises(InputError, match="number of climbs"):
+        W.plan_loop_with_segments(cone_ring, start, PROFILE, LoopRequest(3600.0), climbs=9)
+    with pytest.raises(InputError, match="nearest"):
+        W.plan_loop_with_segments(
+            cone_ring, start, PROFILE, LoopRequest(3600.0), climbs=1, climb_grade=(0.4, 0.6)
+        )
+    with pytest.raises(InputError, match="only 2 climb"):
+        W.plan_loop_with_segments(
+            cone_ring, start, PROFILE, LoopRequest(3600.0), climbs=3, climb_grade=(0.2, 0.3)
+        )
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+@pytest.fixture
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ROUTEPLANNER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("ROUTEPLANNER_DATA_DIR", raising=False)
+    logger = logging.getLogger("routeplanner")
+    level = logger.level
+    yield tmp_path
+    logger.setLevel(level)
+
+
+def run_cli(args: list[str]) -> int:
+    import routeplanner.cli.workout  # noqa: F401  (registers the command)
+    from routeplanner.cli import main
+
+    try:
+        main(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        ([], "give either --segment ID or --near"),
+        (["--segment", "c1:2-3", "--near", "42.5,1.5"], "give either --segment ID or --near"),
+        (["--segment", "c1:2-3"], "--start LAT,LON is needed"),
+        (["--segment", "q1", "--start", "42.5,1.5"], "invalid segment id"),
+        (["--near", "42.5,1.5", "--reps", "0"], "invalid --reps 0"),
+        (["--near", "42.5,1.5", "--grade", "30-10%"], "lower bound must be below"),
+        (["--near", "42.5,1.5", "--minutes", "0"], "0 minutes is empty"),
+    ],
+)
+def test_cli_workout_bad_input(isolated, capsys, args, match):
+    code = run_cli(["workout", "repeats", "--osm", "x.osm", "--dem", "x.tif", *args])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and err.count("\n") == 1
+    assert match in err
+
+
+def test_cli_workout_repeats_on_files(isolated, capsys):
+    from test_segments import _write_osm, _write_tif
+
+    nodes = {1: (-2000.0, 0.0), 2: (300.0, 0.0), 3: (2000.0, 0.0), 4: (300.0, 600.0)}
+    ways = [
+        ([1, 2, 3], {"highway": "path", "name": "Valley"}),
+        ([2, 4], {"highway": "path", "name": "Ramp"}),
+    ]
+
+    def terrain(x, y):
+        return 1000.0 + 0.2 * np.maximum(y, 0.0) + 0.0 * x
+
+    dem = make_dem(terrain, extent_m=2500.0, cell_m=10.0)
+    osm = _write_osm(isolated / "h.osm", nodes, ways)
+    tif = _write_tif(isolated / "h.tif", dem.elevation, dem.transform)
+    lon, lat = lonlat(0.0, 0.0)
+    args = ["workout", "repeats", "--osm", str(osm), "--dem", str(tif), "--no-cache"]
+    code = run_cli([*args, "--near", f"{lat},{lon}", "--reps", "3", "--json", "--gpx", "w.gpx"])
+    out = capsys.readouterr().out
+    assert code == 0
+    data = json.loads(out)
+    work = data["workout"]
+    assert work["reps"] == 3 and work["kind"] == "climb"
+    flat = float(PROFILE.segment_time_s(300.0, 0.0))
+    up = float(PROFILE.segment_time_s(600.0, 0.2))
+    down = float(PROFILE.segment_time_s(600.0, -0.2))
+    assert work["approach_s"] == pytest.approx(flat, abs=0.1)
+    assert work["repeat_s"] == pytest.approx(up + down, rel=1e-3)
+    assert work["total_s"] == pytest.approx(2 * flat + 3 * (up + down), rel=1e-3)
+    assert data["segment"]["gain_m"] == pytest.approx(120.0, abs=0.1)
+    assert data["routes"][0]["kind"] == "workout"
+    assert (isolated / "w.gpx").exists()
+    # The same by id, in text.
+    code = run_cli([*args, "--segment", work["segment"], "--start", f"{lat},{lon}", "--reps", "2"])
+    out = capsys.readouterr().out
+    assert code == 0 and "2 × (effort" in out and "total" in out
+
+
+def test_loop_segment_options_are_checked_before_loading():
+    from routeplanner.cli.climbs import loop_segment_args
+
+    assert loop_segment_args(0, "15-30%", "50m", False, "8-25%", None) is None
+    args = loop_segment_args(2, "skin-track", "80m", True, "9-17deg", "5-10")
+    assert args is not None
+    assert args["climbs"] == 2 and args["climb_grade"] == (0.15, 0.30)
+    assert args["climb_min_gain_m"] == 80.0 and args["include_descent"] is True
+    assert args["descent_grade"] == pytest.approx((0.1584, 0.3057), abs=1e-4)
+    assert args["descent_minutes"] == (300.0, 600.0)
+    for bad, match in (
+        ((5, "15-30%", "50m", False, "8-25%", None), "--include-climbs 5"),
+        ((1, "30-15%", "50m", False, "8-25%", None), "lower bound"),
+        ((1, "15-30%", "50m", True, "8-25%", "10-5"), "lower bound"),
+        ((0, "15-30%", "50m", True, "8-25%", "0"), "0 minutes"),
+    ):
+        with pytest.raises(InputError, match=match):
+            loop_segment_args(*bad)
+
+
+# --------------------------------------------------------------------------- Andorra
+
+
+@pytest.mark.slow
+def test_andorra_repeats_and_loop_with_climbs(andorra_network, tmp_path):
+    net = andorra_network
+    start = (1.5148, 42.5450)  # La Massana
+    profile = RunnerProfile(360.0, max_difficulty=3)
+    req = SegmentRequest("climb", (0.15, 0.30), 60.0, duration_s=(120.0, 720.0), near=start)
+    work = W.plan_repeats_near(net, start, req, profile, reps=4)
+    seg = work.segment
+    assert 0.15 <= seg.mean_grade <= 0.30 and 120.0 <= work.effort_s <= 720.0
+    assert contains_run(work.route.steps, seg.steps) == 4
+    assert work.total_s == pytest.approx(
+        work.approach_s + 4 * work.repeat_s + work.return_s, rel=1e-3
+    )
+    assert work.route.lon[0] == pytest.approx(work.route.lon[-1], abs=1e-9)
+    assert work.route.lat[0] == pytest.approx(work.route.lat[-1], abs=1e-9)
+
+    res = W.plan_loop_with_segments(
+        net, start, profile, LoopRequest(90 * 60.0), climbs=2, include_descent=True
+    )
+    route = res.routes[0]
+    assert abs(route.stats.duration_s / 5400.0 - 1) <= 0.05, route.warnings
+    assert route.lon[0] == pytest.approx(route.lon[-1]) and route.lat[0] == pytest.approx(
+        route.lat[-1]
+    )
+    kinds = [s.kind for s in res.segments[0]]
+    assert sorted(kinds) == ["climb", "climb", "descent"]
+    for s in res.segments[0]:
+        assert contains_run(route.steps, s.steps) >= 1
+        assert (s.ele[-1] > s.ele[0]) == (s.kind == "climb")
+    doc = json.dumps([s.feature() for s in res.segments[0]])
+    assert '"kind": "descent"' in doc
