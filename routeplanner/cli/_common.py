@@ -262,25 +262,45 @@ def cli(click_ctx: click.Context, verbose: int, quiet: bool) -> None:
     click_ctx.obj = Ctx(verbosity=verbose, quiet=quiet, progress=sys.stderr.isatty())
 
 
+def _runner_options(
+    pace_default: str = "6:00", model_default: str = "minetti"
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--pace``, ``--model`` and ``--max-difficulty``: the runner profile."""
+
+    def deco(f: Callable[..., Any]) -> Callable[..., Any]:
+        opts = [
+            click.option(
+                "--pace",
+                "pace_text",
+                default=pace_default,
+                show_default=True,
+                help="Flat pace, min/km.",
+            ),
+            click.option(
+                "--model",
+                default=model_default,
+                show_default=True,
+                help="Pace model: minetti (running) or tobler (hiking).",
+            ),
+            click.option(
+                "--max-difficulty",
+                default="T6",
+                show_default=True,
+                help="Hardest sac_scale allowed, T1..T6.",
+            ),
+        ]
+        for opt in reversed(opts):
+            f = opt(f)
+        return f
+
+    return deco
+
+
 def _loop_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = _runner_options()(f)
     opts = [
         click.option("--start", required=True, help="Start as LAT,LON."),
         click.option("--duration", required=True, help="Target time, e.g. 75m, 1h15m, 1:15."),
-        click.option(
-            "--pace", "pace_text", default="6:00", show_default=True, help="Flat pace, min/km."
-        ),
-        click.option(
-            "--model",
-            default="minetti",
-            show_default=True,
-            help="Pace model: minetti (running) or tobler (hiking).",
-        ),
-        click.option(
-            "--max-difficulty",
-            default="T6",
-            show_default=True,
-            help="Hardest sac_scale allowed, T1..T6.",
-        ),
         click.option(
             "--tolerance", default="5%", show_default=True, help="Accepted duration error."
         ),

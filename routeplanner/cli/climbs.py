@@ -19,6 +19,7 @@ from routeplanner.cli._common import (
     _outputs,
     _profile,
     _region_options,
+    _runner_options,
     _status,
     _Writer,
     cli,
@@ -163,21 +164,6 @@ def _segment_options(kind: str) -> Callable[[Callable[..., Any]], Callable[..., 
                 help=f"Window on the running time of the {kind} itself, e.g. 5-10.",
             ),
             click.option(
-                "--pace", "pace_text", default="6:00", show_default=True, help="Flat pace, min/km."
-            ),
-            click.option(
-                "--model",
-                default="minetti",
-                show_default=True,
-                help="Pace model: minetti (running) or tobler (hiking).",
-            ),
-            click.option(
-                "--max-difficulty",
-                default="T6",
-                show_default=True,
-                help="Hardest sac_scale allowed, T1..T6.",
-            ),
-            click.option(
                 "--trails-only",
                 is_flag=True,
                 help="Only segments at least 80% on trails (paths and tracks, not roads).",
@@ -194,7 +180,7 @@ def _segment_options(kind: str) -> Callable[[Callable[..., Any]], Callable[..., 
         ]
         for opt in reversed(opts):
             f = opt(f)
-        return f
+        return _runner_options()(f)
 
     return deco
 

@@ -18,6 +18,7 @@ from routeplanner.cli._common import (
     _outputs,
     _profile,
     _region_options,
+    _runner_options,
     _status,
     _Writer,
     cli,
@@ -124,16 +125,7 @@ def resolve_lines(
     show_default=True,
     help="Slope window for dem:LAT,LON fall lines, degrees.",
 )
-@click.option("--pace", "pace_text", default="11:55", show_default=True, help="Flat pace, min/km.")
-@click.option(
-    "--model",
-    default="tobler",
-    show_default=True,
-    help="Pace model: tobler (hiking) or minetti (running).",
-)
-@click.option(
-    "--max-difficulty", default="T6", show_default=True, help="Hardest sac_scale allowed."
-)
+@_runner_options("11:55", "tobler")
 @click.option(
     "--stop", default="15m", show_default=True, help="Time spent at each line (daylight)."
 )

@@ -13,6 +13,7 @@ from routeplanner.cli._common import (
     _outputs,
     _profile,
     _region_options,
+    _runner_options,
     _status,
     cli,
 )
@@ -63,16 +64,7 @@ def workout() -> None:
 )
 @click.option("--reps", default=4, show_default=True, type=int, help="Number of efforts.")
 @click.option("--start", help="Start and finish as LAT,LON (default: --near).")
-@click.option("--pace", "pace_text", default="6:00", show_default=True, help="Flat pace, min/km.")
-@click.option(
-    "--model",
-    default="minetti",
-    show_default=True,
-    help="Pace model: minetti (running) or tobler (hiking).",
-)
-@click.option(
-    "--max-difficulty", default="T6", show_default=True, help="Hardest sac_scale allowed, T1..T6."
-)
+@_runner_options()
 @_output_options
 @click.pass_obj
 def repeats(
