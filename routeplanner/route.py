@@ -156,7 +156,8 @@ def overlap_m(steps: Sequence[Step]) -> float:
         lo, hi = sorted((s.start_m, s.end_m))
         by_edge.setdefault(s.edge, []).append((lo, hi))
         total += hi - lo
-    return total - sum(_union_length(iv) for iv in by_edge.values())
+    # Float rounding can make the difference a hair below zero.
+    return max(0.0, total - sum(_union_length(iv) for iv in by_edge.values()))
 
 
 def shared_m(a: Sequence[Step], b: Sequence[Step]) -> float:
