@@ -512,15 +512,6 @@ def _parse_group(src: _Source, raw: Any, index: int) -> PaceGroup:
             "include_descent",
             index,
         )
-    if (climbs or descent) and _workout_loop_function() is None:
-        key = "include_climbs" if climbs else "include_descent"
-        raise src.error(
-            f"{what}: {key} is not supported yet (loops through climbs and descents are "
-            "still being built); remove it to plan a plain loop",
-            "group",
-            key,
-            index,
-        )
     return PaceGroup(name, profile, climbs, grade, descent)
 
 
@@ -970,23 +961,26 @@ def regroup_points(
     return tuple(points)
 
 
-def _workout_loop_function() -> Callable[..., list[Route]] | None:
-    """The workouts module's loop search through climbs/descents, None until it exists."""
-    return None
+def _workout_loop_function() -> Callable[..., Any]:
+    """The workouts module's loop search through climbs and descents."""
+    from routeplanner.search.workouts import plan_loop_with_segments
+
+    return plan_loop_with_segments
 
 
 def _workout_loops(
     net: Network, event: GroupEvent, group: PaceGroup, request: LoopRequest, prefs: Preferences
 ) -> list[Route]:
-    """Loops passing climbs or a descent (needs the workouts module)."""
+    """Loops that run the group's climbs up and its descent down."""
     find = _workout_loop_function()
-    if find is None:
-        wanted = "include_climbs" if group.include_climbs else "include_descent"
-        raise InputError(
-            f"group {group.name!r}: {wanted} is not supported yet "
-            "(loops through climbs and descents are still being built)"
-        )
-    return find(net, event.meeting, group.profile, request, prefs=prefs)
+    kwargs: dict[str, Any] = {
+        "climbs": group.include_climbs,
+        "include_descent": group.include_descent,
+        "prefs": prefs,
+    }
+    if group.climb_grade is not None:
+        kwargs["climb_grade"] = group.climb_grade
+    return find(net, event.meeting, group.profile, request, **kwargs).routes
 
 
 def _candidates(

@@ -200,13 +200,30 @@ def test_return_time_across_the_autumn_clock_change():
     assert ev.end.strftime("%H:%M") == "03:30"
 
 
-def test_workout_keys_are_recognised_but_not_supported_yet():
-    text = event_toml() + "include_climbs = 2\n"
-    with pytest.raises(InputError, match="group 'C': include_climbs is not supported yet") as exc:
-        group.parse_event(text, "e.toml")
-    assert str(exc.value).startswith(f"e.toml:{len(text.splitlines())}:")
-    with pytest.raises(InputError, match="include_descent is not supported yet"):
-        group.parse_event(event_toml() + "include_descent = true\n", "e.toml")
+def test_workout_keys_are_parsed():
+    ev = group.parse_event(
+        event_toml() + 'include_climbs = 2\nclimb_grade = "skin-track"\ninclude_descent = true\n',
+        "e.toml",
+    )
+    last = ev.groups[-1]
+    assert last.include_climbs == 2
+    assert last.climb_grade == pytest.approx((0.15, 0.30))
+    assert last.include_descent is True
+    with pytest.raises(InputError, match="include_climbs must be a whole number"):
+        group.parse_event(event_toml() + "include_climbs = 9\n", "e.toml")
+
+
+@pytest.mark.slow
+def test_andorra_group_with_a_climb(andorra_network):
+    repo = Path(__file__).resolve().parents[1]
+    text = (repo / "data" / "events" / "saturday.toml").read_text(encoding="utf-8")
+    text += '\n[[group]]\nname = "Hills"\npace = "6:00"\nmax_difficulty = "T3"\n'
+    text += "include_climbs = 1\n"
+    ev = group.parse_event(text, "saturday.toml")
+    plan = group.plan_group_run(andorra_network, ev)
+    hills = next(r for r in plan.results if r.group.name == "Hills")
+    assert hills.within_tolerance
+    assert hills.route.extras.get("segments")
 
 
 def test_load_event_missing_file(tmp_path):
