@@ -18,7 +18,17 @@ import numpy as np
 from routeplanner import pace
 from routeplanner.network import EDGE_CLASSES, Network
 
-__all__ = ["Cue", "Route", "RouteStats", "Step", "make_route", "overlap_m", "shared_m"]
+__all__ = [
+    "Cue",
+    "Route",
+    "RouteStats",
+    "Step",
+    "make_route",
+    "max_grade",
+    "overlap_m",
+    "shared_m",
+    "step_points",
+]
 
 
 class Step(NamedTuple):
@@ -134,7 +144,7 @@ class Route:
         return out
 
 
-def _step_points(net: Network, step: Step) -> tuple[np.ndarray, ...]:
+def step_points(net: Network, step: Step) -> tuple[np.ndarray, ...]:
     """Points of one step, in running order: lon, lat, ele, along-step distance."""
     lon, lat, ele, dist = net.edge_profile(step.edge)
     lo, hi = sorted((step.start_m, step.end_m))
@@ -225,7 +235,7 @@ def make_route(
     spm = profile.seconds_per_m()
     offset = 0.0
     for i, s in enumerate(steps):
-        x, y, z, d = _step_points(net, s)
+        x, y, z, d = step_points(net, s)
         dd = np.diff(d)
         grade = np.divide(np.diff(z), dd, out=np.zeros_like(dd), where=dd > 0)
         seg_t = dd * pace.cost_ratio(grade, profile.model) * net.edge_terrain[s.edge] * spm
@@ -263,7 +273,7 @@ def make_route(
         descent_m=float(np.maximum(-dz, 0).sum()),
         trail_share=trail / total if total else 0.0,
         overlap_share=overlap_m(steps) / total if total else 0.0,
-        max_grade=_max_grade(dist, ele),
+        max_grade=max_grade(dist, ele),
         hardest_sac=int(max(int(net.edge_sac[s.edge]) for s in steps)),
     )
     return Route(
@@ -284,8 +294,14 @@ def make_route(
     )
 
 
-def _max_grade(dist: np.ndarray, ele: np.ndarray, window_m: float = 20.0) -> float:
-    """Steepest |grade| between points at least ``window_m`` apart."""
+def max_grade(dist: np.ndarray, ele: np.ndarray, window_m: float = 20.0) -> float:
+    """Steepest |grade| between points at least ``window_m`` apart along a profile.
+
+    Examples
+    --------
+    >>> round(max_grade(np.array([0.0, 50.0, 100.0]), np.array([0.0, 5.0, 20.0])), 2)
+    0.3
+    """
     j = np.searchsorted(dist, dist + window_m)
     ok = j < len(dist)
     if not ok.any():

@@ -7,8 +7,10 @@ and converted to lon/lat, so distances and grades can be worked out by hand.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
+import rasterio
 from affine import Affine
 from rasterio.crs import CRS
 
@@ -117,3 +119,52 @@ def ring_with_spurs(radius_m: float = 1000.0, n: int = 12) -> Network:
         ([half, 101], {"highway": "track", "name": "West spur"}),
     ]
     return make_network(nodes, ways)
+
+
+def write_osm_xml(
+    path: Path,
+    nodes: dict[int, tuple[float, float]],
+    ways: Sequence[tuple],
+    *,
+    comment: str = "",
+    digits: int = 7,
+) -> Path:
+    """An OSM XML file from nodes in local metres.
+
+    ``ways`` are ``(refs, tags)`` (ids numbered from 1) or ``(id, refs, tags)``.
+    """
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
+    if comment:
+        lines.append(f"<!-- {comment} -->")
+    for nid, (x, y) in nodes.items():
+        lon, lat = to_lonlat(x, y)
+        lines.append(
+            f'<node id="{nid}" version="1" lat="{float(lat):.{digits}f}" '
+            f'lon="{float(lon):.{digits}f}"/>'
+        )
+    for i, way in enumerate(ways, start=1):
+        wid, refs, tags = way if len(way) == 3 else (i, *way)
+        lines.append(f'<way id="{wid}" version="1">')
+        lines += [f'<nd ref="{r}"/>' for r in refs]
+        lines += [f'<tag k="{k}" v="{v}"/>' for k, v in tags.items()]
+        lines.append("</way>")
+    lines.append("</osm>")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def write_geotiff(path: Path, elevation: np.ndarray, transform: Affine) -> Path:
+    """A float32 EPSG:4326 GeoTIFF of ``elevation`` on ``transform``."""
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=elevation.shape[0],
+        width=elevation.shape[1],
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=transform,
+    ) as dst:
+        dst.write(np.asarray(elevation, dtype=np.float32), 1)
+    return path

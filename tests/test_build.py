@@ -8,8 +8,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import rasterio
-from synth import make_dem, make_network, make_ways, ring_with_spurs, to_lonlat, to_xy
+from synth import (
+    make_dem,
+    make_network,
+    make_ways,
+    ring_with_spurs,
+    to_lonlat,
+    to_xy,
+    write_geotiff,
+    write_osm_xml,
+)
 
 from routeplanner import build
 from routeplanner.build import BuildSettings, build_network, classify, load_network
@@ -453,41 +461,13 @@ T_WAYS = [
 
 def write_osm(path: Path, nodes=T_NODES, ways=T_WAYS, comment: str = "") -> Path:
     """An OSM XML file from nodes in local metres and ``(id, refs, tags)`` ways."""
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
-    if comment:
-        lines.append(f"<!-- {comment} -->")
-    for nid, (x, y) in nodes.items():
-        lon, lat = to_lonlat(x, y)
-        lines.append(
-            f'<node id="{nid}" version="1" lat="{float(lat):.7f}" lon="{float(lon):.7f}"/>'
-        )
-    for wid, refs, tags in ways:
-        lines.append(f'<way id="{wid}" version="1">')
-        lines += [f'<nd ref="{r}"/>' for r in refs]
-        lines += [f'<tag k="{k}" v="{v}"/>' for k, v in tags.items()]
-        lines.append("</way>")
-    lines.append("</osm>")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return write_osm_xml(path, nodes, ways, comment=comment)
 
 
 def write_dem(path: Path, func=flat, extent_m: float = 2000.0, cell_m: float = 20.0) -> Path:
     """A GeoTIFF of the synthetic DEM ``func`` around the synth origin."""
     dem = make_dem(func, extent_m=extent_m, cell_m=cell_m)
-    h, w = dem.elevation.shape
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        height=h,
-        width=w,
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        transform=dem.transform,
-    ) as dst:
-        dst.write(np.asarray(dem.elevation, dtype=np.float32), 1)
-    return path
+    return write_geotiff(path, dem.elevation, dem.transform)
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import rasterio
 from affine import Affine
-from synth import make_dem, to_lonlat
+from synth import make_dem, to_lonlat, write_geotiff, write_osm_xml
 
 from routeplanner.cli import main
 
@@ -24,36 +23,11 @@ WAYS = [
 
 
 def write_osm(path: Path) -> Path:
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
-    for nid, (x, y) in NODES.items():
-        lon, lat = to_lonlat(x, y)
-        lines.append(
-            f'<node id="{nid}" version="1" lat="{float(lat):.7f}" lon="{float(lon):.7f}"/>'
-        )
-    for wid, refs, tags in WAYS:
-        lines.append(f'<way id="{wid}" version="1">')
-        lines += [f'<nd ref="{r}"/>' for r in refs]
-        lines += [f'<tag k="{k}" v="{v}"/>' for k, v in tags.items()]
-        lines.append("</way>")
-    lines.append("</osm>")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return write_osm_xml(path, NODES, WAYS)
 
 
 def write_tif(path: Path, elevation: np.ndarray, transform: Affine) -> Path:
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        height=elevation.shape[0],
-        width=elevation.shape[1],
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        transform=transform,
-    ) as dst:
-        dst.write(np.asarray(elevation, dtype=np.float32), 1)
-    return path
+    return write_geotiff(path, elevation, transform)
 
 
 def ramp(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -18,8 +18,7 @@ from zoneinfo import ZoneInfo
 import gpxpy
 import numpy as np
 import pytest
-import rasterio
-from synth import make_dem, make_network, to_lonlat
+from synth import make_dem, make_network, to_lonlat, write_geotiff, write_osm_xml
 
 import routeplanner.cli.lines
 import routeplanner.cli.scout  # noqa: F401  (registers the commands until cli/__init__ does)
@@ -260,36 +259,13 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def write_region(tmp_path: Path) -> list[str]:
     """The synthetic world as an OSM XML file with a piste, and a GeoTIFF."""
     piste = {20: (1000.0, 1300.0), 21: (1000.0, 200.0)}
-    rows = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
-    for nid, (x, y) in {**NODES, **piste}.items():
-        lon, lat = to_lonlat(x, y)
-        rows.append(f'<node id="{nid}" version="1" lat="{float(lat):.7f}" lon="{float(lon):.7f}"/>')
     tagged = [
         *WAYS,
         ([20, 21], {"piste:type": "downhill", "piste:difficulty": "easy", "name": "Meadow run"}),
     ]
-    for wid, (refs, tags) in enumerate(tagged, start=1):
-        rows.append(f'<way id="{wid}" version="1">')
-        rows += [f'<nd ref="{r}"/>' for r in refs]
-        rows += [f'<tag k="{k}" v="{v}"/>' for k, v in tags.items()]
-        rows.append("</way>")
-    rows.append("</osm>")
-    osm = tmp_path / "world.osm"
-    osm.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    osm = write_osm_xml(tmp_path / "world.osm", {**NODES, **piste}, tagged)
     dem = make_dem(plane, extent_m=EXTENT_M, cell_m=CELL_M)
-    tif = tmp_path / "world.tif"
-    with rasterio.open(
-        tif,
-        "w",
-        driver="GTiff",
-        height=dem.elevation.shape[0],
-        width=dem.elevation.shape[1],
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        transform=dem.transform,
-    ) as dst:
-        dst.write(np.asarray(dem.elevation, dtype=np.float32), 1)
+    tif = write_geotiff(tmp_path / "world.tif", dem.elevation, dem.transform)
     return ["--osm", str(osm), "--dem", str(tif)]
 
 

@@ -18,8 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import rasterio
-from affine import Affine
 
 from routeplanner.errors import InputError
 from routeplanner.pace import RunnerProfile, parse_grade_window
@@ -29,7 +27,7 @@ from routeplanner.search.segments import SegmentRequest, find_segments
 
 if str(Path(__file__).resolve().parent) not in sys.path:  # synth.py lives beside this file
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synth import make_dem, make_network, to_lonlat, to_xy
+from synth import make_dem, make_network, to_lonlat, to_xy, write_geotiff, write_osm_xml
 
 PROFILE = RunnerProfile(360.0)
 
@@ -526,39 +524,6 @@ def test_scan_settings_are_validated():
 # --------------------------------------------------------------------------- CLI
 
 
-def _write_osm(path: Path, nodes, ways) -> Path:
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
-    for nid, (x, y) in nodes.items():
-        lon, lat = to_lonlat(x, y)
-        lines.append(
-            f'<node id="{nid}" version="1" lat="{float(lat):.8f}" lon="{float(lon):.8f}"/>'
-        )
-    for wid, (refs, tags) in enumerate(ways, 1):
-        lines.append(f'<way id="{wid}" version="1">')
-        lines += [f'<nd ref="{r}"/>' for r in refs]
-        lines += [f'<tag k="{k}" v="{v}"/>' for k, v in tags.items()]
-        lines.append("</way>")
-    lines.append("</osm>")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def _write_tif(path: Path, elevation: np.ndarray, transform: Affine) -> Path:
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        height=elevation.shape[0],
-        width=elevation.shape[1],
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        transform=transform,
-    ) as dst:
-        dst.write(np.asarray(elevation, dtype=np.float32), 1)
-    return path
-
-
 @pytest.fixture
 def cli_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """``--osm``/``--dem`` options for the cone, run in an empty folder."""
@@ -574,8 +539,8 @@ def cli_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[
         ([*range(10, 22), 10], {"highway": "track", "name": "Contour"}),
     ]
     dem = make_dem(cone, extent_m=2000.0, cell_m=10.0)
-    osm = _write_osm(tmp_path / "cone.osm", nodes, ways)
-    tif = _write_tif(tmp_path / "cone.tif", dem.elevation, dem.transform)
+    osm = write_osm_xml(tmp_path / "cone.osm", nodes, ways, digits=8)
+    tif = write_geotiff(tmp_path / "cone.tif", dem.elevation, dem.transform)
     logger = logging.getLogger("routeplanner")
     level = logger.level
     yield ["--osm", str(osm), "--dem", str(tif), "--no-cache"]

@@ -285,7 +285,7 @@ def test_cli_workout_bad_input(isolated, capsys, args, match):
 
 
 def test_cli_workout_repeats_on_files(isolated, capsys):
-    from test_segments import _write_osm, _write_tif
+    from synth import write_geotiff, write_osm_xml
 
     nodes = {1: (-2000.0, 0.0), 2: (300.0, 0.0), 3: (2000.0, 0.0), 4: (300.0, 600.0)}
     ways = [
@@ -297,8 +297,8 @@ def test_cli_workout_repeats_on_files(isolated, capsys):
         return 1000.0 + 0.2 * np.maximum(y, 0.0) + 0.0 * x
 
     dem = make_dem(terrain, extent_m=2500.0, cell_m=10.0)
-    osm = _write_osm(isolated / "h.osm", nodes, ways)
-    tif = _write_tif(isolated / "h.tif", dem.elevation, dem.transform)
+    osm = write_osm_xml(isolated / "h.osm", nodes, ways, digits=8)
+    tif = write_geotiff(isolated / "h.tif", dem.elevation, dem.transform)
     lon, lat = lonlat(0.0, 0.0)
     args = ["workout", "repeats", "--osm", str(osm), "--dem", str(tif), "--no-cache"]
     code = run_cli([*args, "--near", f"{lat},{lon}", "--reps", "3", "--json", "--gpx", "w.gpx"])

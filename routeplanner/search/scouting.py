@@ -52,7 +52,16 @@ from routeplanner import pace
 from routeplanner.dem import Dem
 from routeplanner.errors import CoverageError, InputError, NoRouteError
 from routeplanner.network import Network, Snap, haversine_m
-from routeplanner.route import Cue, Route, RouteStats, Step, make_route, overlap_m
+from routeplanner.route import (
+    Cue,
+    Route,
+    RouteStats,
+    Step,
+    make_route,
+    max_grade,
+    overlap_m,
+    step_points,
+)
 from routeplanner.search.graph import Preferences, SearchGraph
 from routeplanner.skilines import SkiLine
 
@@ -551,7 +560,7 @@ def _assemble(
         descent_m=float(np.maximum(-dz, 0).sum()),
         trail_share=trail_m / total if total else 0.0,
         overlap_share=overlap_m(steps) / total if total else 0.0,
-        max_grade=_max_grade(dist, ele),
+        max_grade=max_grade(dist, ele),
         hardest_sac=int(max((int(net.edge_sac[s.edge]) for s in steps), default=0)),
     )
     route = Route(
@@ -573,17 +582,6 @@ def _assemble(
     return route, ends
 
 
-def _max_grade(dist: np.ndarray, ele: np.ndarray, window_m: float = 20.0) -> float:
-    """Steepest |grade| between points at least ``window_m`` apart (as route.py)."""
-    j = np.searchsorted(dist, dist + window_m)
-    ok = j < len(dist)
-    if not ok.any():
-        span = dist[-1] - dist[0]
-        return float(abs(ele[-1] - ele[0]) / span) if span > 0 else 0.0
-    i = np.flatnonzero(ok)
-    return float(np.max(np.abs(ele[j[ok]] - ele[i]) / (dist[j[ok]] - dist[i])))
-
-
 # -- walked check -------------------------------------------------------------------
 
 
@@ -593,7 +591,7 @@ def _walk_share(net: Network, line: SkiLine, steps: Sequence[Step], near_m: floa
 
     if not steps:
         return 0.0
-    pts = [np.column_stack(net.project(*_step_lonlat(net, s))) for s in steps]
+    pts = [np.column_stack(net.project(*step_points(net, s)[:2])) for s in steps]
     coords = np.concatenate(pts)
     if len(coords) < 2:
         return 0.0
@@ -605,13 +603,6 @@ def _walk_share(net: Network, line: SkiLine, steps: Sequence[Step], near_m: floa
     x, y = net.project(lx, ly)
     dist = shapely.distance(shapely.points(x, y), path)
     return float(np.mean(dist <= near_m))
-
-
-def _step_lonlat(net: Network, s: Step) -> tuple[np.ndarray, np.ndarray]:
-    lon, lat, _, dist = net.edge_profile(s.edge)
-    lo, hi = sorted((s.start_m, s.end_m))
-    d = np.concatenate(([lo], dist[(dist > lo) & (dist < hi)], [hi]))
-    return np.interp(d, dist, lon), np.interp(d, dist, lat)
 
 
 # -- visiting options and ordering --------------------------------------------------
