@@ -1,11 +1,11 @@
 """routeplanner: plan trail-running routes by time from OpenStreetMap and DEM data.
 
-The data flow follows the modules: region files (:mod:`routeplanner.regions`,
-:mod:`routeplanner.osm`, :mod:`routeplanner.dem`) → trail network with
-elevation (:mod:`routeplanner.build`, :mod:`routeplanner.network`) → pace model
+The data flow follows the modules: region files (:mod:`routeplanner.sources.regions`,
+:mod:`routeplanner.sources.osm`, :mod:`routeplanner.sources.dem`) → trail network with
+elevation (:mod:`routeplanner.network.build`, :mod:`routeplanner.network.model`) → pace model
 (:mod:`routeplanner.pace`) → search (:mod:`routeplanner.search`) → route
-(:mod:`routeplanner.route`) → outputs (:mod:`routeplanner.export`,
-:mod:`routeplanner.maps`).
+(:mod:`routeplanner.route`) → outputs (:mod:`routeplanner.output.export`,
+:mod:`routeplanner.output.maps`).
 """
 
 from __future__ import annotations

@@ -7,9 +7,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from routeplanner import export, group, maps, pace
+from routeplanner import pace
 from routeplanner._io import atomic_write_text
-from routeplanner.network import Network
+from routeplanner.events import group
+from routeplanner.network.model import Network
+from routeplanner.output import export, maps
 from routeplanner.search.loops import LoopRequest, find_loops
 from routeplanner.search.scouting import demo_scouting
 from routeplanner.search.workouts import demo_workouts

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from routeplanner import pace
-from routeplanner.network import EDGE_CLASSES, Network
+from routeplanner.network.model import EDGE_CLASSES, Network
 
 __all__ = [
     "Cue",

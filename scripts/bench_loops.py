@@ -67,7 +67,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from routeplanner import pace
 from routeplanner.errors import CoverageError, InputError, NoRouteError, RoutePlannerError
-from routeplanner.network import EARTH_RADIUS_M, Network
+from routeplanner.network.model import EARTH_RADIUS_M, Network
 from routeplanner.route import Route, make_route
 from routeplanner.search.graph import SearchGraph
 from routeplanner.search.loops import LoopRequest, find_loops
@@ -829,8 +829,8 @@ def _parse_durations(text: str) -> list[float]:
 
 
 def _load(data_dir: str, cache_dir: str | None) -> Network:
-    from routeplanner import regions
-    from routeplanner.build import load_network
+    from routeplanner.network.build import load_network
+    from routeplanner.sources import regions
 
     files = regions.resolve_region("andorra", data_dir=data_dir)
     cache = cache_dir if cache_dir is not None else regions.cache_dir(data_dir)

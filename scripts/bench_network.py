@@ -78,7 +78,7 @@ def run_one(spec: dict[str, Any]) -> dict[str, Any]:
     """
     kind = spec["kind"]
     if kind == "routeplanner":
-        from routeplanner.build import load_network
+        from routeplanner.network.build import load_network
 
         import_mb = _peak_mb(resource.RUSAGE_SELF)
         t0 = time.perf_counter()

@@ -68,7 +68,7 @@ def _median(values: list[float]) -> float:
 
 def run(data_dir: Path, repeat: int) -> dict[str, Any]:
     """Run every timing; returns the numbers (seconds)."""
-    from routeplanner.build import load_network
+    from routeplanner.network.build import load_network
     from routeplanner.pace import RunnerProfile
     from routeplanner.search import segments as S
     from routeplanner.search.loops import LoopRequest

@@ -28,7 +28,7 @@ def andorra_dir(shared_data_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def andorra_network(andorra_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     """The Andorra network, built once per test session."""
-    from routeplanner.build import load_network
+    from routeplanner.network.build import load_network
 
     return load_network(
         andorra_dir / "andorra.osm.pbf",

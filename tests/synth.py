@@ -14,10 +14,10 @@ import rasterio
 from affine import Affine
 from rasterio.crs import CRS
 
-from routeplanner.build import BuildSettings, build_network
-from routeplanner.dem import Dem
-from routeplanner.network import EARTH_RADIUS_M, Network
-from routeplanner.osm import OsmWays
+from routeplanner.network.build import BuildSettings, build_network
+from routeplanner.network.model import EARTH_RADIUS_M, Network
+from routeplanner.sources.dem import Dem
+from routeplanner.sources.osm import OsmWays
 
 LON0, LAT0 = 1.5, 42.5
 _K = np.pi / 180 * EARTH_RADIUS_M

@@ -1,4 +1,4 @@
-"""Tests for routeplanner.build on hand-built ways over synthetic DEMs with known answers."""
+"""Tests for network.build on hand-built ways over synthetic DEMs with known answers."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from synth import (
     write_osm_xml,
 )
 
-from routeplanner import build
-from routeplanner.build import BuildSettings, build_network, classify, load_network
 from routeplanner.errors import DataError
-from routeplanner.network import Network, haversine_m
+from routeplanner.network import build
+from routeplanner.network.build import BuildSettings, build_network, classify, load_network
+from routeplanner.network.model import Network, haversine_m
 
 FLAT = 1000.0
 
@@ -393,7 +393,7 @@ def test_ways_outside_the_dem_are_dropped(caplog: pytest.LogCaptureFixture) -> N
         ([4, 5], {"highway": "path"}),  # 1.0 km outside
         ([6, 7], {"highway": "track"}),  # 1.2 km, crossing out: dropped whole
     ]
-    with caplog.at_level(logging.WARNING, logger="routeplanner.build"):
+    with caplog.at_level(logging.WARNING, logger="routeplanner.network.build"):
         net = make_network(nodes, ways, west_only)
     assert net.n_edges == 2
     assert sorted(net.edge_length_m.round(2).tolist()) == [800.0, 1500.0]
@@ -601,7 +601,7 @@ def test_corrupt_cache_is_rebuilt(
     good = load_network(osm, [dem], cache_dir=cache)
     (cached,) = cache.iterdir()
     cached.write_bytes(cached.read_bytes()[:100])  # truncated
-    with caplog.at_level(logging.WARNING, logger="routeplanner.build"):
+    with caplog.at_level(logging.WARNING, logger="routeplanner.network.build"):
         net = load_network(osm, [dem], cache_dir=cache)
     assert net.meta["from_cache"] is False
     np.testing.assert_array_equal(net.prof_ele, good.prof_ele)

@@ -1,4 +1,4 @@
-"""Tests for routeplanner.dem on synthetic rasters with known answers, plus the Andorra tile."""
+"""Tests for sources.dem on synthetic rasters with known answers, plus the Andorra tile."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from affine import Affine
 from rasterio.crs import CRS
 from scipy import ndimage
 
-from routeplanner.dem import (
+from routeplanner.errors import CoverageError, DataError, InputError
+from routeplanner.sources.dem import (
     Dem,
     aspect_name,
     hillshade,
@@ -24,7 +25,6 @@ from routeplanner.dem import (
     slope_aspect,
     to_lonlat_grid,
 )
-from routeplanner.errors import CoverageError, DataError, InputError
 
 UTM31 = CRS.from_epsg(32631)
 WGS84 = CRS.from_epsg(4326)
@@ -286,7 +286,7 @@ def test_voids_are_filled_close_to_the_ramp(tmp_path: Path, caplog: pytest.LogCa
     z[15:19, 20:25] = -9999.0  # a 4 x 5 block
     z[0:2, 0] = -9999.0  # and a void on the border
     path = write_tif(tmp_path / "voids.tif", z, transform, WGS84, nodata=-9999.0)
-    with caplog.at_level("INFO", logger="routeplanner.dem"):
+    with caplog.at_level("INFO", logger="routeplanner.sources.dem"):
         dem = open_dem([path])
     assert dem.voids_filled == 22
     assert "22 void cells filled" in caplog.text

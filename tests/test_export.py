@@ -1,4 +1,4 @@
-"""Tests for routeplanner.export: GeoJSON, GPX and iCalendar output."""
+"""Tests for routeplanner.output.export: GeoJSON, GPX and iCalendar output."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from lxml import etree
 
-from routeplanner import export
 from routeplanner.errors import InputError
+from routeplanner.output import export
 from routeplanner.pace import RunnerProfile
 from routeplanner.route import Route, Step, make_route
 

@@ -1,4 +1,4 @@
-"""Tests for routeplanner.group and `routeplanner group`: events, plans, outputs."""
+"""Tests for routeplanner.events.group and `routeplanner group`: events, plans, outputs."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from lxml import etree
 
-from routeplanner import group
 from routeplanner.errors import CoverageError, InputError
+from routeplanner.events import group
 from routeplanner.pace import RunnerProfile
 from routeplanner.route import Step, make_route
 
@@ -377,7 +377,7 @@ def test_plan_regroup_points_are_exactly_the_shared_junctions(grid, grid_plan):
         )
         on_route.append(hit)
     count = np.sum(on_route, axis=0)
-    from routeplanner.network import haversine_m
+    from routeplanner.network.model import haversine_m
 
     far = haversine_m(grid.node_lon, grid.node_lat, lon, lat) > group.REGROUP_EXCLUDE_M
     expected = set(np.flatnonzero((count >= 2) & far).tolist())
@@ -604,7 +604,7 @@ def test_cli_reports_toml_errors_with_file_and_line(tmp_path, capsys):
 def test_andorra_group_run_end_to_end(
     shared_data_dir, andorra_dir, andorra_network, tmp_path, capsys
 ):
-    from routeplanner.dem import open_dem
+    from routeplanner.sources.dem import open_dem
 
     out = tmp_path / "maps" / "saturday"
     event = REPO / "data" / "events" / "saturday.toml"

@@ -80,14 +80,15 @@ def test_ladder_alternatives_are_really_different():
     # From the middle of a long ladder, rectangles to the west and to the
     # east share only the middle rung.
     net = ladder(rungs=7)
-    routes = find_loops(net, _start(1500, 0), PROFILE,
-                        LoopRequest(2 * (1000 + 400) * 0.36, alternatives=3, seed=3))
+    routes = find_loops(
+        net, _start(1500, 0), PROFILE, LoopRequest(2 * (1000 + 400) * 0.36, alternatives=3, seed=3)
+    )
     assert len(routes) >= 2
     for r in routes:
         assert _closes(r)
         assert abs(r.stats.duration_s / r.target_duration_s - 1) <= 0.05
     for i, a in enumerate(routes):
-        for b in routes[i + 1:]:
+        for b in routes[i + 1 :]:
             limit = 0.5 * min(a.stats.distance_m, b.stats.distance_m)
             assert shared_m(a.steps, b.steps) <= limit + 1e-6
 
@@ -150,8 +151,9 @@ def test_bad_requests(kwargs):
 @pytest.mark.parametrize("minutes", [30, 75, 120])
 def test_andorra_loops(andorra_network, minutes):
     start = (1.5148, 42.5450)  # La Massana
-    routes = find_loops(andorra_network, start, PROFILE,
-                        LoopRequest(minutes * 60.0, alternatives=2, seed=7))
+    routes = find_loops(
+        andorra_network, start, PROFILE, LoopRequest(minutes * 60.0, alternatives=2, seed=7)
+    )
     for r in routes:
         assert _closes(r)
         assert abs(r.stats.duration_s / (minutes * 60) - 1) <= 0.05

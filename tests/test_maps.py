@@ -1,4 +1,4 @@
-"""HTML-level tests for routeplanner.maps on hand-built networks, plus Andorra size checks."""
+"""HTML-level tests for output.maps on hand-built networks, plus Andorra size checks."""
 
 from __future__ import annotations
 
@@ -15,16 +15,16 @@ import pytest
 from lxml import html as lxml_html
 from synth import make_dem, make_network
 
-from routeplanner import maps
-from routeplanner._map_assets import (
+from routeplanner.errors import InputError
+from routeplanner.output import maps
+from routeplanner.output._map_assets import (
     esc,
     external_loads,
     js_json,
     leaflet_assets,
     palette_png,
 )
-from routeplanner._profile_svg import nice_step, profile_svg
-from routeplanner.errors import InputError
+from routeplanner.output._profile_svg import nice_step, profile_svg
 from routeplanner.pace import RunnerProfile
 from routeplanner.route import Step, make_route
 
@@ -485,8 +485,8 @@ def test_write_index_escapes_and_links(tmp_path):
 
 @pytest.fixture(scope="module")
 def andorra_maps(andorra_network, andorra_dir):
-    from routeplanner.dem import open_dem
     from routeplanner.search.loops import LoopRequest, find_loops
+    from routeplanner.sources.dem import open_dem
 
     net = andorra_network
     dem = open_dem([andorra_dir / "N42E001.hgt.zip"], bbox=net.bbox)

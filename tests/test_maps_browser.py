@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from test_maps import XSS_ROUTE, XSS_TRAIL, climb_route, square_network
 
-from routeplanner import maps
-from routeplanner._map_assets import palette_png
+from routeplanner.output import maps
+from routeplanner.output._map_assets import palette_png
 
 pytestmark = pytest.mark.browser
 
@@ -282,9 +282,9 @@ def test_offline_network_map_renders(open_map):
 
 @pytest.mark.slow
 def test_andorra_loop_map_screenshot(open_map, andorra_network, andorra_dir):
-    from routeplanner.dem import open_dem
     from routeplanner.pace import RunnerProfile
     from routeplanner.search.loops import LoopRequest, find_loops
+    from routeplanner.sources.dem import open_dem
 
     net = andorra_network
     dem = open_dem([andorra_dir / "N42E001.hgt.zip"], bbox=net.bbox)

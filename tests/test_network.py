@@ -1,4 +1,4 @@
-"""Tests for routeplanner.network on hand-built networks with known answers."""
+"""Tests for routeplanner.network.model on hand-built networks with known answers."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from synth import make_network, ring_with_spurs, to_lonlat, to_xy
 
 from routeplanner import pace
 from routeplanner.errors import CoverageError, InputError
-from routeplanner.network import EDGE_CLASSES, Network, Snap, haversine_m, to_networkx
+from routeplanner.network.model import EDGE_CLASSES, Network, Snap, haversine_m, to_networkx
 from routeplanner.pace import RunnerProfile
 
 FLAT = 1000.0

@@ -1,4 +1,4 @@
-"""Tests for routeplanner.osm: small hand-written OSM files with known contents."""
+"""Tests for routeplanner.sources.osm: small hand-written OSM files with known contents."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import osmium
 import pytest
 
 from routeplanner.errors import DataError
-from routeplanner.osm import KEEP_TAGS, read_osm
+from routeplanner.sources.osm import KEEP_TAGS, read_osm
 
 # Nodes 1-5 run north along lon 1.5; 6-8 form a second line further east.
 NODES = {

@@ -26,17 +26,17 @@ import osmnx
 import pytest
 import rasterio
 
-from routeplanner import download as dl
-from routeplanner import regions
-from routeplanner.download import (
+from routeplanner.errors import DataError, DownloadError, InputError
+from routeplanner.sources import download as dl
+from routeplanner.sources import regions
+from routeplanner.sources.download import (
     SYNTHETIC_ID_BASE,
     dem_tile_names,
     download,
     fetch_dem_tiles,
     fetch_osm,
 )
-from routeplanner.errors import DataError, DownloadError, InputError
-from routeplanner.regions import (
+from routeplanner.sources.regions import (
     REPO_DIR,
     Region,
     RegionFile,
@@ -215,7 +215,7 @@ def test_fetch_dem_tiles_skips_missing_tile(
     server: LocalServer, hgt_gz: bytes, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     _tile_routes(server, hgt_gz, ["N42E001"])  # N42E000 answers 404: sea
-    with caplog.at_level(logging.WARNING, logger="routeplanner.download"):
+    with caplog.at_level(logging.WARNING, logger="routeplanner.sources.download"):
         paths = fetch_dem_tiles(
             (0.5, 42.2, 1.5, 42.8), dest_dir=tmp_path, base_url=f"{server.url}/skadi"
         )

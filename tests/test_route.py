@@ -7,7 +7,7 @@ import pytest
 from synth import make_network, to_xy
 
 from routeplanner import pace
-from routeplanner.network import Network
+from routeplanner.network.model import Network
 from routeplanner.pace import RunnerProfile
 from routeplanner.route import Cue, Route, RouteStats, Step, make_route, overlap_m, shared_m
 

@@ -23,11 +23,11 @@ from synth import make_dem, make_network, to_lonlat, write_geotiff, write_osm_xm
 import routeplanner.cli.lines
 import routeplanner.cli.scout  # noqa: F401  (registers the commands until cli/__init__ does)
 from routeplanner import pace
-from routeplanner import skilines as sk
 from routeplanner.cli import main
 from routeplanner.errors import CoverageError, InputError, NoRouteError
-from routeplanner.network import haversine_m
+from routeplanner.network.model import haversine_m
 from routeplanner.search import scouting as sc
+from routeplanner.skilines import lines as sk
 
 EXTENT_M = 3500.0
 CELL_M = 20.0
@@ -400,7 +400,7 @@ def test_line_outside_the_dem(isolated, capsys):
 
 @pytest.fixture(scope="module")
 def andorra_dem(andorra_network, andorra_dir):
-    from routeplanner.dem import open_dem
+    from routeplanner.sources.dem import open_dem
 
     return open_dem([andorra_dir / "N42E001.hgt.zip"], bbox=andorra_network.bbox)
 

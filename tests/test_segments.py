@@ -645,7 +645,7 @@ VILLAGES = {
 
 @pytest.fixture(scope="module")
 def andorra_dem(andorra_network, andorra_dir):
-    from routeplanner.dem import open_dem
+    from routeplanner.sources.dem import open_dem
 
     return open_dem([andorra_dir / "N42E001.hgt.zip"], bbox=andorra_network.bbox)
 

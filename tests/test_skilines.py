@@ -1,4 +1,4 @@
-"""Tests for routeplanner.skilines: slope/aspect maths on synthetic planes, sources, selection."""
+"""Tests for skilines.lines: slope/aspect maths on synthetic planes, sources, selection."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from affine import Affine
 from rasterio.crs import CRS
 from synth import make_dem, make_network, to_lonlat
 
-from routeplanner import skilines as sk
-from routeplanner.dem import open_dem
 from routeplanner.errors import CoverageError, DataError, InputError
+from routeplanner.skilines import lines as sk
+from routeplanner.sources.dem import open_dem
 
 UTM31 = CRS.from_epsg(32631)
 # Top-left corner of the synthetic UTM rasters (near Andorra).

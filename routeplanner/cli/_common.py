@@ -106,7 +106,7 @@ class Loaded:
 
     def dem(self) -> Any:
         """Open the DEM over the network's area (for map overlays)."""
-        from routeplanner.dem import open_dem
+        from routeplanner.sources.dem import open_dem
 
         w, s, e, n = self.net.bbox
         pad = 0.005  # a network along one straight line has a flat bbox
@@ -124,8 +124,8 @@ def _load(
     online: bool,
     no_cache: bool,
 ) -> Loaded:
-    from routeplanner import regions
-    from routeplanner.build import load_network
+    from routeplanner.network.build import load_network
+    from routeplanner.sources import regions
 
     if bbox or place:
         files = _fetch_area(bbox, place, data_dir, online)
@@ -143,7 +143,7 @@ def _load(
 
 
 def _fetch_area(bbox: str | None, place: str | None, data_dir: str | None, online: bool) -> Any:
-    from routeplanner import download, regions
+    from routeplanner.sources import download, regions
 
     if bbox and place:
         raise InputError("give either --bbox or --place, not both")
@@ -159,7 +159,7 @@ def _fetch_area(bbox: str | None, place: str | None, data_dir: str | None, onlin
     dest = regions.cache_dir(data_dir) / "downloads"
     dest.mkdir(parents=True, exist_ok=True)
     osm = download.fetch_osm(area, dest_dir=dest)
-    from routeplanner.osm import read_osm
+    from routeplanner.sources.osm import read_osm
 
     ways = read_osm(osm)
     tiles = download.fetch_dem_tiles(ways.bbox, dest_dir=dest)
@@ -228,7 +228,7 @@ def _map_html(
     markers: Sequence[Any] = (),
     info_html: str | None = None,
 ) -> str:
-    from routeplanner import maps
+    from routeplanner.output import maps
 
     m = maps.route_map(
         routes,
@@ -346,7 +346,7 @@ def _emit(
     segments: Sequence[Any] = (),
     extra: dict[str, Any] | None = None,
 ) -> None:
-    from routeplanner import export
+    from routeplanner.output import export
 
     w = _Writer()
     if "gpx" in outs:

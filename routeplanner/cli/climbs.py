@@ -186,7 +186,7 @@ def _segment_options(kind: str) -> Callable[[Callable[..., Any]], Callable[..., 
 
 
 def _run(ctx: Ctx, kind: str, opts: dict[str, Any]) -> None:
-    from routeplanner import export
+    from routeplanner.output import export
     from routeplanner.search.segments import (
         find_segments,
         map_segment,

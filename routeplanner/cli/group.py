@@ -51,8 +51,8 @@ def group_command(
     --bbox or --place is given.  Every output is written into a new folder
     (OUT_DIR is replaced only with --force), all or nothing.
     """
-    from routeplanner import group as group_mod
     from routeplanner.errors import InputError
+    from routeplanner.events import group as group_mod
 
     event = group_mod.load_event(event_file)
     target = group_mod.check_out_dir(out_dir, force=force)

@@ -106,7 +106,7 @@ def _parse_min_slope(value: float | None) -> float | None:
 
 def _dem_for(loaded: Any, extra: Sequence[Any]) -> Any:
     """The DEM over the network and any user lines (so a line just outside still fits)."""
-    from routeplanner.dem import open_dem
+    from routeplanner.sources.dem import open_dem
 
     w, s, e, n = loaded.net.bbox
     for raw in extra:
@@ -158,7 +158,7 @@ def collect_lines(
     -------
     list of SkiLine
     """
-    from routeplanner import skilines
+    from routeplanner.skilines import lines as skilines
 
     out = []
     if "osm" in sources:
@@ -270,7 +270,7 @@ def lines_command(
     Slope is the terrain's (Horn's method on the DEM), in CalTopo's bands;
     pitch is the line's own gradient. Both are the steepest 50 m in "max".
     """
-    from routeplanner import skilines
+    from routeplanner.skilines import lines as skilines
 
     near_pt = pace.parse_latlon(near) if near else None
     if within is not None and near_pt is None:
@@ -335,8 +335,8 @@ def lines_command(
 
 
 def _lines_map_html(lines: Sequence[Any], loaded: Any, dem: Any, offline: bool) -> str:
-    from routeplanner import maps
-    from routeplanner.skilines import add_line_layer
+    from routeplanner.output import maps
+    from routeplanner.skilines.lines import add_line_layer
 
     title = f"Ski lines: {len(lines)} in {loaded.files.name}"
     m = maps.network_map(

@@ -30,7 +30,7 @@ def network(
     stats = loaded.net.stats()
     stats["region"] = loaded.files.name
     if "out" in outs:
-        from routeplanner import maps
+        from routeplanner.output import maps
 
         m = maps.network_map(
             loaded.net,

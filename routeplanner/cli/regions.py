@@ -12,7 +12,7 @@ from routeplanner.cli._common import (
 @cli.command()
 def regions() -> None:
     """List the regions of the catalog."""
-    from routeplanner import regions as reg
+    from routeplanner.sources import regions as reg
 
     for r in reg.list_regions():
         w, s, e, n = r.bbox

@@ -82,7 +82,7 @@ def resolve_lines(
     CoverageError
         If a line lies outside the DEM.
     """
-    from routeplanner import skilines
+    from routeplanner.skilines import lines as skilines
 
     raws = skilines.osm_lines(net) + list(file_raws)
     out = []
@@ -177,8 +177,9 @@ def scout_command(
     order is chosen for the shortest trip. Reports the time to each line, the
     total time and ascent, and the daylight needed.
     """
-    from routeplanner import export, skilines
+    from routeplanner.output import export
     from routeplanner.search import scouting
+    from routeplanner.skilines import lines as skilines
 
     lon, lat = pace.parse_latlon(start)
     profile = _profile(pace_text, model, max_difficulty)
@@ -229,7 +230,7 @@ def scout_command(
 
 
 def _scout_map_html(plan: Any, loaded: Any, dem: Any, title: str, offline: bool) -> str:
-    from routeplanner import maps
+    from routeplanner.output import maps
     from routeplanner.search.scouting import scout_map
 
     m = scout_map(

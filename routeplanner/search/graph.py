@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from routeplanner import pace
-from routeplanner.network import Network, Snap
+from routeplanner.network.model import Network, Snap
 from routeplanner.route import Step
 
 __all__ = ["Preferences", "SearchGraph"]

@@ -31,7 +31,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from routeplanner import pace
 from routeplanner.errors import InputError, NoRouteError
-from routeplanner.network import Network
+from routeplanner.network.model import Network
 from routeplanner.route import Route, Step, make_route, shared_m
 from routeplanner.search.graph import Preferences, SearchGraph
 

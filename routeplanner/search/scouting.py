@@ -49,9 +49,8 @@ import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from routeplanner import pace
-from routeplanner.dem import Dem
 from routeplanner.errors import CoverageError, InputError, NoRouteError
-from routeplanner.network import Network, Snap, haversine_m
+from routeplanner.network.model import Network, Snap, haversine_m
 from routeplanner.route import (
     Cue,
     Route,
@@ -63,7 +62,8 @@ from routeplanner.route import (
     step_points,
 )
 from routeplanner.search.graph import Preferences, SearchGraph
-from routeplanner.skilines import SkiLine
+from routeplanner.skilines.lines import SkiLine
+from routeplanner.sources.dem import Dem
 
 __all__ = [
     "BRUTE_FORCE_MAX",
@@ -1025,10 +1025,10 @@ def map_segments(lines: Sequence[SkiLine]) -> list[Any]:
 
     Returns
     -------
-    list of routeplanner.maps.MapSegment
+    list of routeplanner.output.maps.MapSegment
     """
-    from routeplanner import maps
-    from routeplanner.skilines import BANDS
+    from routeplanner.output import maps
+    from routeplanner.skilines.lines import BANDS
 
     out = []
     for k, ln in enumerate(lines, start=1):
@@ -1085,12 +1085,12 @@ def scout_map(
 
     Returns
     -------
-    routeplanner.maps.RouteMap
+    routeplanner.output.maps.RouteMap
     """
     import html
 
-    from routeplanner import maps
-    from routeplanner.skilines import add_line_layer
+    from routeplanner.output import maps
+    from routeplanner.skilines.lines import add_line_layer
 
     m = maps.route_map(
         [plan.route],
@@ -1144,9 +1144,9 @@ def demo_scouting(
     import json
     from zoneinfo import ZoneInfo
 
-    from routeplanner import export, maps
     from routeplanner._io import atomic_write_text
-    from routeplanner.skilines import analyze_line, find_line, line_feature, osm_lines
+    from routeplanner.output import export, maps
+    from routeplanner.skilines.lines import analyze_line, find_line, line_feature, osm_lines
 
     raws = osm_lines(net)
     lines = [analyze_line(find_line(raws, q), dem) for q in DEMO_SCOUT["lines"]]

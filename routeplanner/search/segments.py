@@ -64,7 +64,7 @@ import numpy as np
 
 from routeplanner import pace
 from routeplanner.errors import InputError
-from routeplanner.network import Network, haversine_m
+from routeplanner.network.model import Network, haversine_m
 from routeplanner.route import Route, Step, make_route
 
 __all__ = [
@@ -705,8 +705,8 @@ class Segment:
         return out
 
     def feature(self, **extra: Any) -> dict[str, Any]:
-        """The segment as a GeoJSON Feature (``routeplanner.export.segment_feature``)."""
-        from routeplanner import export
+        """The segment as a GeoJSON Feature (``routeplanner.output.export.segment_feature``)."""
+        from routeplanner.output import export
 
         props = self.properties()
         props.update(extra)
@@ -1050,7 +1050,7 @@ def check_segment(segment: Segment, dem: Any, *, spacing_m: float = 5.0) -> Segm
     segment
         The segment.
     dem
-        A :class:`routeplanner.dem.Dem` covering the segment.
+        A :class:`routeplanner.sources.dem.Dem` covering the segment.
     spacing_m
         Sampling step along the segment.
 
@@ -1099,7 +1099,7 @@ def find_segments(
     profile
         Runner profile: running times, and the hardest difficulty allowed.
     dem
-        Optional :class:`routeplanner.dem.Dem`; when given, a segment is only
+        Optional :class:`routeplanner.sources.dem.Dem`; when given, a segment is only
         reported if its mean grade measured on the raw DEM along its geometry
         also lies in the window (and it runs the right way).
     settings
@@ -1276,14 +1276,14 @@ def segments_geojson(segments: Sequence[Segment], routes: Sequence[Route] = ()) 
     segments
         Segments, one LineString feature each with :meth:`Segment.properties`.
     routes
-        Routes to put first (as :func:`routeplanner.export.feature_collection`).
+        Routes to put first (as :func:`routeplanner.output.export.feature_collection`).
 
     Returns
     -------
     dict
         The collection, with a ``bbox``.
     """
-    from routeplanner import export
+    from routeplanner.output import export
 
     feats = [s.feature(rank=i + 1) for i, s in enumerate(segments)]
     if routes:
@@ -1304,7 +1304,7 @@ def segments_geojson(segments: Sequence[Segment], routes: Sequence[Route] = ()) 
 
 
 def map_segment(segment: Segment, label: str | None = None) -> Any:
-    """The segment as a :class:`routeplanner.maps.MapSegment` for route maps.
+    """The segment as a :class:`routeplanner.output.maps.MapSegment` for route maps.
 
     Parameters
     ----------
@@ -1315,9 +1315,9 @@ def map_segment(segment: Segment, label: str | None = None) -> Any:
 
     Returns
     -------
-    routeplanner.maps.MapSegment
+    routeplanner.output.maps.MapSegment
     """
-    from routeplanner import maps
+    from routeplanner.output import maps
 
     sign = "+" if segment.kind == "climb" else "-"
     stats = {

@@ -36,7 +36,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from routeplanner import pace
 from routeplanner.errors import InputError, NoRouteError
-from routeplanner.network import Network
+from routeplanner.network.model import Network
 from routeplanner.route import Route, Step, make_route, shared_m
 from routeplanner.search.graph import Preferences, SearchGraph
 from routeplanner.search.loops import LoopRequest, find_loops
@@ -798,7 +798,7 @@ def demo_workouts(
     list of tuple of str
         ``(title, filename, description)`` per map, for the demo's index page.
     """
-    from routeplanner import export, maps
+    from routeplanner.output import export, maps
 
     entries = []
     for kind, cfg in DEMO_WORKOUTS.items():

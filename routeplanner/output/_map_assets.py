@@ -1,4 +1,4 @@
-"""Building blocks for :mod:`routeplanner.maps`: escaping, raw HTML blocks, PNGs, Leaflet.
+"""Building blocks for :mod:`routeplanner.output.maps`: escaping, raw HTML blocks, PNGs, Leaflet.
 
 Folium renders a macro's output and then parses that output *again* as a Jinja
 template, so any ``{{ … }}`` in text that reaches a folium template is evaluated

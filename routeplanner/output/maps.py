@@ -12,7 +12,7 @@ from the ``XStatic-Leaflet`` package, no tile layer is added, and the hillshade
 and trail network stand in for the basemap.
 
 Untrusted text (OSM names, titles, labels) is escaped with
-:func:`routeplanner._map_assets.esc` / :func:`~routeplanner._map_assets.js_json`
+:func:`routeplanner.output._map_assets.esc` / :func:`~routeplanner.output._map_assets.js_json`
 and never passed to folium's templates, which would evaluate ``{{ … }}`` in it.
 """
 
@@ -40,7 +40,9 @@ from scipy import ndimage
 
 from routeplanner import __version__
 from routeplanner._io import atomic_write_text, check_writable
-from routeplanner._map_assets import (
+from routeplanner.errors import CoverageError, InputError, RoutePlannerError
+from routeplanner.network.model import EARTH_RADIUS_M, Network
+from routeplanner.output._map_assets import (
     Block,
     esc,
     external_loads,
@@ -49,11 +51,9 @@ from routeplanner._map_assets import (
     palette_png,
     png_data_url,
 )
-from routeplanner._profile_svg import ProfilePlot, profile_svg
-from routeplanner.dem import Dem, hillshade, slope_aspect, to_lonlat_grid
-from routeplanner.errors import CoverageError, InputError, RoutePlannerError
-from routeplanner.network import EARTH_RADIUS_M, Network
+from routeplanner.output._profile_svg import ProfilePlot, profile_svg
 from routeplanner.route import Route
+from routeplanner.sources.dem import Dem, hillshade, slope_aspect, to_lonlat_grid
 
 __all__ = [
     "COLOR_BY",

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from routeplanner.download import _check_bbox, download
 from routeplanner.errors import DataError, InputError
+from routeplanner.sources.download import _check_bbox, download
 
 try:
     import tomllib
@@ -48,7 +48,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-REPO_DIR = Path(__file__).resolve().parents[1]
+REPO_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_CATALOG_DIR = REPO_DIR / "data" / "regions"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 #: Subfolder of a data folder that downloads go to (ignored by git in the repo).

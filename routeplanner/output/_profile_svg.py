@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from routeplanner._map_assets import esc
+from routeplanner.output._map_assets import esc
 
 __all__ = ["ProfilePlot", "nice_step", "profile_svg"]
 

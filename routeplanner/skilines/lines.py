@@ -19,7 +19,7 @@ Lines come from three sources, all reduced to a :class:`RawLine` (a named polyli
 Every line is analysed the same way, whatever its source, so lines compare
 alike: it is resampled every ``sample_m`` metres, oriented top to bottom, and
 elevation, slope and aspect are read from the DEM at each sample. Slope and
-aspect are Horn's (1981) 3x3 method in metres (:func:`routeplanner.dem.slope_aspect`:
+aspect are Horn's (1981) 3x3 method in metres (:func:`routeplanner.sources.dem.slope_aspect`:
 geodesic cell sizes per row for a geographic DEM, the CRS's linear unit for a
 projected one), interpolated bilinearly between cell centres (aspect as unit
 vectors). Elevations in GPX files are ignored for the same reason.
@@ -62,10 +62,10 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from routeplanner._map_assets import esc
-from routeplanner.dem import Dem, aspect_name, sample_slope, slope_aspect
 from routeplanner.errors import CoverageError, DataError, InputError
-from routeplanner.network import EARTH_RADIUS_M, Network, haversine_m
+from routeplanner.network.model import EARTH_RADIUS_M, Network, haversine_m
+from routeplanner.output._map_assets import esc
+from routeplanner.sources.dem import Dem, aspect_name, sample_slope, slope_aspect
 
 __all__ = [
     "BANDS",
@@ -1192,7 +1192,7 @@ def line_feature(line: SkiLine) -> dict[str, Any]:
         ``slope_max_deg``, ``aspect``, ``band_shares`` …), ``top`` and ``bottom``
         ([lat, lon]), and ``stroke`` (the max-slope colour).
     """
-    from routeplanner.export import segment_feature
+    from routeplanner.output.export import segment_feature
 
     props: dict[str, Any] = {"kind": "ski_line"}
     props.update(line.summary())
@@ -1222,8 +1222,7 @@ def line_popup_html(line: SkiLine) -> str:
         ("Slope bands", bands),
     ]
     body = "".join(
-        f"<tr><th style='text-align:left;padding-right:6px'>{esc(k)}</th>"
-        f"<td>{esc(v)}</td></tr>"
+        f"<tr><th style='text-align:left;padding-right:6px'>{esc(k)}</th><td>{esc(v)}</td></tr>"
         for k, v in rows
     )
     # esc() also escapes braces: folium re-reads its output as a Jinja template.
@@ -1325,7 +1324,7 @@ def add_line_layer(m: Any, lines: Sequence[SkiLine]) -> Any:
     Parameters
     ----------
     m
-        A folium map (e.g. from :func:`routeplanner.maps.route_map`).
+        A folium map (e.g. from :func:`routeplanner.output.maps.route_map`).
     lines
         The lines.
 

@@ -1,4 +1,4 @@
-"""Build a :class:`~routeplanner.network.Network` from OSM ways and a DEM, with a cache.
+"""Build a :class:`~routeplanner.network.model.Network` from OSM ways and a DEM, with a cache.
 
 The pipeline, all vectorised over the whole region:
 
@@ -35,10 +35,10 @@ from typing import Any
 import numpy as np
 
 from routeplanner import pace
-from routeplanner.dem import Dem, open_dem
 from routeplanner.errors import DataError
-from routeplanner.network import Network, haversine_m
-from routeplanner.osm import OsmWays, read_osm
+from routeplanner.network.model import Network, haversine_m
+from routeplanner.sources.dem import Dem, open_dem
+from routeplanner.sources.osm import OsmWays, read_osm
 
 __all__ = [
     "FORMAT_VERSION",
@@ -172,9 +172,9 @@ def build_network(
     Parameters
     ----------
     ways
-        From :func:`routeplanner.osm.read_osm`.
+        From :func:`routeplanner.sources.osm.read_osm`.
     dem
-        From :func:`routeplanner.dem.open_dem`, covering the ways (partly is fine).
+        From :func:`routeplanner.sources.dem.open_dem`, covering the ways (partly is fine).
     settings
         Build settings; defaults if omitted.
     progress

@@ -35,10 +35,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
-from routeplanner import export, pace
+from routeplanner import pace
 from routeplanner._io import atomic_write_text
 from routeplanner.errors import CoverageError, DataError, InputError, NoRouteError
-from routeplanner.network import Network, haversine_m
+from routeplanner.network.model import Network, haversine_m
+from routeplanner.output import export
 from routeplanner.route import Route
 from routeplanner.search.graph import Preferences
 from routeplanner.search.loops import LoopRequest, find_loops
@@ -94,7 +95,7 @@ GROUP_TOLERANCE = 0.03
 #: places to regroup (every loop leaves and returns through them).
 REGROUP_EXCLUDE_M = 150.0
 #: The example event, which ``routeplanner demo`` plans on the Andorra sample.
-DEMO_EVENT = Path(__file__).resolve().parents[1] / "data" / "events" / "saturday.toml"
+DEMO_EVENT = Path(__file__).resolve().parents[2] / "data" / "events" / "saturday.toml"
 #: Name of the HTML map in an output folder.
 MAP_FILE = "map.html"
 #: Regroup points pinned on the map (the best ones, at least REGROUP_GAP_M apart).
@@ -1345,7 +1346,7 @@ def plan_json(plan: GroupPlan, outputs: Sequence[str | os.PathLike[str]] = ()) -
 
 
 def calendar_text(plan: GroupPlan, *, stamp: datetime | None = None) -> str:
-    """The event as an RFC 5545 calendar (:func:`routeplanner.export.event_ics`).
+    """The event as an RFC 5545 calendar (:func:`routeplanner.output.export.event_ics`).
 
     Parameters
     ----------
@@ -1525,7 +1526,7 @@ def map_html(
     str
         The HTML document.
     """
-    from routeplanner import maps
+    from routeplanner.output import maps
 
     m = maps.route_map(
         plan.routes,

@@ -1,0 +1,1 @@
+"""Group runs: event files, one route per pace group, regroup points."""

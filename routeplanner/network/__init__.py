@@ -1,0 +1,1 @@
+"""The trail network: its array model and how it is built (and cached)."""

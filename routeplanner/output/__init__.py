@@ -1,0 +1,1 @@
+"""Everything written for people and devices: GPX, GeoJSON, iCalendar, maps."""

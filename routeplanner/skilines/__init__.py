@@ -1,0 +1,1 @@
+"""Ski lines: OSM pistes, user files and DEM fall lines, with their slopes."""

@@ -1,0 +1,1 @@
+"""Region files: the catalog, downloads, OSM ways and DEM rasters."""
