@@ -258,7 +258,7 @@ def test_loop_output_folder_checked_before_loading(
 def test_network_json_andorra(
     shared_data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = ["network", "--region", "andorra", "--data-dir", str(shared_data_dir), "--json"]
+    args = ["network", "--region", "andorra-2013", "--data-dir", str(shared_data_dir), "--json"]
     code, out, err = run(args, capsys)
     assert code == 0, err
     stats = json.loads(out)
@@ -272,7 +272,7 @@ def test_network_json_andorra(
         "dem_voids_filled",
         "build_s",
     } <= set(stats)
-    assert stats["region"] == "andorra"
+    assert stats["region"] == "andorra-2013"
     assert 150.0 <= stats["trail_km"] <= 600.0
     assert 100.0 <= stats["road_km"] <= 1000.0
     assert 600.0 <= stats["elevation_min_m"] < stats["elevation_max_m"] <= 3200.0

@@ -608,7 +608,9 @@ def test_andorra_group_run_end_to_end(
 
     out = tmp_path / "maps" / "saturday"
     event = REPO / "data" / "events" / "saturday.toml"
+    # the fixture network is the 2013 extract
     args = ["group", str(event), "--out-dir", str(out), "--data-dir", str(shared_data_dir)]
+    args += ["--region", "andorra-2013"]
     code, stdout, err = run_cli([*args, "--json", "--offline"], capsys)
     assert code == 0, err
     data = json.loads(stdout)

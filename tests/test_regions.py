@@ -508,9 +508,10 @@ def test_trails(edges: list[tuple[int, int]], trails: list[list[int]]) -> None:
 
 
 def test_andorra_catalog() -> None:
-    region = load_region("andorra")
-    assert load_region(" Andorra") == region
-    assert [r.name for r in list_regions()] == ["andorra"]
+    assert load_region("andorra").osm[0].name == "andorra/andorra-2025.osm.pbf"
+    region = load_region("andorra-2013")
+    assert load_region(" Andorra-2013") == region
+    assert sorted(r.name for r in list_regions()) == ["andorra", "andorra-2013"]
     assert region.title.startswith("Andorra")
     west, south, east, north = region.bbox
     assert (west, south, east, north) == pytest.approx((1.0366, 41.7369, 1.8253, 42.7883), abs=1e-3)
@@ -534,8 +535,9 @@ def test_andorra_catalog() -> None:
     )
 
 
-def test_catalog_hashes_match_shared_files(shared_data_dir: Path) -> None:
-    region = load_region("andorra")
+@pytest.mark.parametrize("name", ["andorra", "andorra-2013"])
+def test_catalog_hashes_match_shared_files(shared_data_dir: Path, name: str) -> None:
+    region = load_region(name)
     for file in (*region.osm, *region.dem):
         digest = hashlib.sha256((shared_data_dir / file.name).read_bytes()).hexdigest()
         assert digest == file.sha256, file.name
@@ -545,9 +547,12 @@ def test_unknown_region_suggests_close_names() -> None:
     with pytest.raises(InputError) as info:
         load_region("andora")
     assert str(info.value) == (
-        "unknown region 'andora' (did you mean 'andorra'?); known regions: andorra"
+        "unknown region 'andora' (did you mean 'andorra' or 'andorra-2013'?); "
+        "known regions: andorra, andorra-2013"
     )
-    with pytest.raises(InputError, match=r"^unknown region 'zzz'; known regions: andorra$"):
+    with pytest.raises(
+        InputError, match=r"^unknown region .zzz.; known regions: andorra, andorra-2013$"
+    ):
         load_region("zzz")
     with pytest.raises(InputError, match="unknown region"):
         load_region("../regions/andorra")
@@ -644,12 +649,12 @@ def test_cache_dir_skips_read_only_data_dir(
 
 
 def test_resolve_andorra_from_shared_data(shared_data_dir: Path) -> None:
-    files = resolve_region("andorra", data_dir=shared_data_dir)
+    files = resolve_region("andorra-2013", data_dir=shared_data_dir)
     assert files.osm == shared_data_dir.resolve() / "andorra" / "andorra.osm.pbf"
     assert files.dem == (shared_data_dir.resolve() / "andorra" / "N42E001.hgt.zip",)
-    assert files.name == "andorra"
-    assert files.bbox == load_region("andorra").bbox
-    assert files.attribution == load_region("andorra").attribution
+    assert files.name == "andorra-2013"
+    assert files.bbox == load_region("andorra-2013").bbox
+    assert files.attribution == load_region("andorra-2013").attribution
 
 
 @pytest.fixture

@@ -454,7 +454,7 @@ def test_andorra_scouting_from_soldeu(andorra_network, andorra_dem, tmp_path):
 
 @pytest.mark.slow
 def test_andorra_commands(shared_data_dir, isolated, capsys):
-    region = ["--region", "andorra", "--data-dir", str(shared_data_dir)]
+    region = ["--region", "andorra-2013", "--data-dir", str(shared_data_dir)]
     code, out, err = run(
         ["lines", *region, "--near", "42.5765,1.6675", "--within", "2km", "--json"], capsys
     )
