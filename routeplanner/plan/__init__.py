@@ -1,0 +1,1 @@
+"""A base-building block: weeks of sessions, each run with its route."""
