@@ -134,11 +134,14 @@ def test_trailhead_file(tmp_path):
 
 
 def _catalog(region, results: Path, **kw) -> dict[str, str]:
-    from routeplanner.catalog.runner import RegionSource, run_catalog
+    from routeplanner.catalog.runner import ClusterOptions, RegionSource, run_catalog
 
     osm, tif = region
     req = CatalogRequest(durations_s=(1800.0, 2700.0), kinds=("easy", "hilly"))
-    run = run_catalog([RegionSource("grid", str(osm), (str(tif),))], req, results, **kw)
+    regions = [RegionSource("grid", str(osm), (str(tif),))]
+    run = run_catalog(regions, req, results, cluster=ClusterOptions(**kw))
+    assert run.tasks == len(list(Path(results).glob("*.json")))
+    assert len(run.worker_peak_mb) == run.workers
     routes = [r for res in run.results for r in res["routes"]]
     return site_files("Grid <club>", run.trailheads["grid"], routes)
 
@@ -245,3 +248,31 @@ def test_site_escapes_names_and_links_resolve():
     assert np.isclose(
         json.loads(files["catalog.geojson"])["features"][0]["geometry"]["coordinates"][1][2], 1050.0
     )
+
+
+def test_clip_keeps_the_edges_inside(region):
+    from synth import to_lonlat
+
+    from routeplanner.network.build import load_network
+    from routeplanner.network.clip import clip
+
+    net = load_network(region[0], [region[1]])
+    assert net.n_edges == 2 * GRID * (GRID - 1)
+    west, south = to_lonlat(-1300.0, -1300.0)
+    east, north = to_lonlat(1.0, 1300.0)
+    half = clip(net, (float(west), float(south), float(east), float(north)))
+    # columns x = -1200 ... 0: 4 x 7 nodes; 4 x 6 vertical and 3 x 7 horizontal edges
+    assert (half.n_nodes, half.n_edges) == (28, 45)
+    assert half.prof_offsets[-1] == len(half.prof_lon)
+    assert np.all(half.node_lon <= east)
+    kept = np.isin(net.node_lon, half.node_lon)
+    assert half.edge_length_m.sum() == pytest.approx(45 * SPACING_M, rel=1e-3)
+    assert kept.sum() == 28
+
+
+@pytest.mark.slow
+def test_tiles_that_cover_the_region_give_the_same_catalogue(region, tmp_path):
+    whole = _catalog(region, tmp_path / "w", workers=2, batch_size=2)
+    tiled = _catalog(region, tmp_path / "t", workers=2, batch_size=2, tile_m=1000.0)
+    # a 45-minute loop reaches 4.5 km: every tile's cut is the whole 2.4 km grid
+    assert tiled == whole

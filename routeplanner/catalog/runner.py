@@ -24,6 +24,7 @@ from distributed import as_completed
 
 from routeplanner._io import atomic_write_text
 from routeplanner.catalog.tasks import CatalogRequest, run_batch, task_key
+from routeplanner.catalog.tiles import plan_tiles, reach_m
 from routeplanner.catalog.trailheads import (
     Trailhead,
     keep_near_trails,
@@ -33,11 +34,13 @@ from routeplanner.catalog.trailheads import (
 )
 from routeplanner.errors import InputError
 from routeplanner.network.build import load_network
+from routeplanner.network.clip import clip
 from routeplanner.network.model import Network
 
 __all__ = [
     "BATCH_SIZE",
     "CatalogRun",
+    "ClusterOptions",
     "RegionSource",
     "TrailheadSource",
     "run_catalog",
@@ -99,6 +102,13 @@ def select_trailheads(
     return tuple(keep_near_trails(merge_close(points), net))
 
 
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process, in MB (Linux reports kB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _batches(trailheads: Sequence[Trailhead], size: int) -> list[tuple[Trailhead, ...]]:
     return [tuple(trailheads[i : i + size]) for i in range(0, len(trailheads), size)]
 
@@ -110,18 +120,51 @@ def _task(net: Network, batch: tuple[Trailhead, ...], request: CatalogRequest, p
     return path
 
 
-def _client(workers: int | None, scheduler: str | None) -> tuple[Any, Any]:
+def _client(workers: int, scheduler: str | None) -> tuple[Any, Any]:
     """Connect a Dask client (and start the local cluster it owns, or None)."""
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
         return Client(scheduler, timeout="30s"), None
-    n = workers or 1
+    n = workers
     # one thread per worker process: the searches are Python- and numpy-bound
     cluster = LocalCluster(
         n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     return Client(cluster), cluster
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    """Where and how a catalogue is computed.
+
+    Attributes
+    ----------
+    workers : int
+        Local worker processes; ignored with ``scheduler``.
+    scheduler : str or None
+        Address of a running Dask scheduler (``tcp://HOST:PORT``).
+    batch_size : int
+        Trailheads per task.
+    tile_m : float or None
+        When given, each region is split into tiles of this side (see
+        :mod:`routeplanner.catalog.tiles`); a tile's network is the region's network cut
+        to the tile grown by the reach of the longest route, and only tiles are copied
+        to the workers.
+    """
+
+    workers: int = 1
+    scheduler: str | None = None
+    batch_size: int = BATCH_SIZE
+    tile_m: float | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.workers <= 256:
+            raise InputError(f"workers must be between 1 and 256, got {self.workers}")
+        if not 1 <= self.batch_size <= 1000:
+            raise InputError(f"batch size must be between 1 and 1000, got {self.batch_size}")
+        if self.tile_m is not None and not self.tile_m >= 1000:
+            raise InputError(f"tile side must be at least 1 km, got {self.tile_m} m")
 
 
 @dataclass(frozen=True)
@@ -136,6 +179,10 @@ class CatalogRun:
         Task results in task order (region order, then batch order).
     workers : int
         Workers the cluster had.
+    worker_peak_mb : dict of str to float
+        Peak resident memory of each worker process at the end of the run.
+    tiles : int
+        Networks the routes were computed on (one per region, or one per tile).
     tasks : int
         Tasks in all; ``resumed`` of them were already done.
     resumed : int
@@ -145,6 +192,8 @@ class CatalogRun:
     trailheads: dict[str, tuple[Trailhead, ...]]
     results: list[dict[str, Any]]
     workers: int
+    worker_peak_mb: dict[str, float]
+    tiles: int
     tasks: int
     resumed: int
 
@@ -155,9 +204,7 @@ def run_catalog(
     results_dir: str | os.PathLike[str],
     *,
     source: TrailheadSource | None = None,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    batch_size: int = BATCH_SIZE,
+    cluster: ClusterOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> CatalogRun:
     """Compute a catalogue on Dask, resuming from earlier results.
@@ -175,12 +222,8 @@ def run_catalog(
         Folder of per-task result files (kept between runs).
     source
         Where the trailheads come from (default: the regions' OSM files).
-    workers
-        Local worker processes (default 1); ignored with ``scheduler``.
-    scheduler
-        Address of a running Dask scheduler (``tcp://HOST:PORT``).
-    batch_size
-        Trailheads per task.
+    cluster
+        Where and how to compute (default: one local worker, no tiles).
     progress
         Called with (tasks done, tasks in all) as tasks finish.
 
@@ -188,14 +231,13 @@ def run_catalog(
     -------
     CatalogRun
     """
-    if workers is not None and not 1 <= workers <= 256:
-        raise InputError(f"workers must be between 1 and 256, got {workers}")
+    opt = cluster or ClusterOptions()
     if len({r.name for r in regions}) != len(regions):
         raise InputError("the same region is given twice")
     out = Path(results_dir)
     out.mkdir(parents=True, exist_ok=True)
     src = source or TrailheadSource()
-    client, cluster = _client(workers, scheduler)
+    client, local = _client(opt.workers, opt.scheduler)
     try:
         nets = [client.submit(_load, r, key=f"network-{r.name}", pure=False) for r in regions]
         picks = [
@@ -203,10 +245,12 @@ def run_catalog(
             for n, r in zip(nets, regions, strict=True)
         ]
         chosen = dict(zip([r.name for r in regions], client.gather(picks), strict=True))
-        plan = []
+        plan: list[tuple[Any, tuple[Trailhead, ...], Path]] = []
         for r, net in zip(regions, nets, strict=True):
-            for i, batch in enumerate(_batches(chosen[r.name], batch_size)):
-                plan.append((net, batch, out / f"{task_key(r.name, i, batch, request)}.json"))
+            for net_part, part in _parts(client, net, chosen[r.name], request, opt.tile_m):
+                for i, batch in enumerate(_batches(part, opt.batch_size)):
+                    key = task_key(r.name, len(plan) + i, batch, request)
+                    plan.append((net_part, batch, out / f"{key}.json"))
         todo = [p for p in plan if not p[2].is_file()]
         if todo:
             # one copy of each network per worker, not one per task
@@ -223,10 +267,36 @@ def run_catalog(
             if progress is not None:
                 progress(done, len(plan))
         client.gather(futures)  # re-raises a task's error here
-        n_workers = len(client.scheduler_info()["workers"])
+        peaks = client.run(_peak_rss_mb)
+        n_tiles = len({id(n) for n, _, _ in plan})
     finally:
         client.close()
-        if cluster is not None:
-            cluster.close()
+        if local is not None:
+            local.close()
     results = [json.loads(p.read_text(encoding="utf-8")) for _, _, p in plan]
-    return CatalogRun(chosen, results, n_workers, len(plan), len(plan) - len(todo))
+    return CatalogRun(
+        chosen,
+        results,
+        len(peaks),
+        {k: round(v, 1) for k, v in sorted(peaks.items())},
+        n_tiles,
+        len(plan),
+        len(plan) - len(todo),
+    )
+
+
+def _parts(
+    client: Any,
+    net: Any,
+    trailheads: Sequence[Trailhead],
+    request: CatalogRequest,
+    tile_m: float | None,
+) -> list[tuple[Any, tuple[Trailhead, ...]]]:
+    """Pair the region's network with its trailheads, or each tile's cut with its own."""
+    if tile_m is None:
+        return [(net, tuple(trailheads))]
+    reach = reach_m(max(request.durations_s))
+    return [
+        (client.submit(clip, net, t.bbox, pure=False), t.trailheads)
+        for t in plan_tiles(trailheads, tile_m=tile_m, reach=reach)
+    ]

@@ -200,7 +200,8 @@ def site_files(
     trailheads
         Trailheads of the catalogue.
     routes
-        Route records (see :func:`routeplanner.catalog.tasks.route_record`), in order.
+        Route records (see :func:`routeplanner.catalog.tasks.route_record`), in any
+        order: the site lists them by trailhead id, kind and duration.
 
     Returns
     -------
@@ -209,6 +210,9 @@ def site_files(
     """
     leaflet = leaflet_assets()
     by_id = {t.id: t for t in trailheads}
+    # one canonical order, however the work was split into tasks and tiles
+    trailheads = sorted(trailheads, key=lambda t: t.id)
+    routes = sorted(routes, key=lambda r: (r["trailhead"], r["kind"], r["target_duration_s"]))
     files = {
         "index.html": _index(title, trailheads, routes),
         "catalog.geojson": json.dumps(catalog_geojson(routes), separators=(",", ":")) + "\n",

@@ -209,25 +209,34 @@ class _Router:
         misses = tuple(_time_miss(work.route, s.planned_s, self.opt.tolerance))
         return RoutedSession(s, work.route, misses, work.segment.id, work.reps)
 
+    def _candidates(self, s: PlannedSession, alternatives: int, seed: int) -> list[Route]:
+        req = LoopRequest(
+            s.planned_s, tolerance=self.opt.tolerance, alternatives=alternatives, seed=seed
+        )
+        return find_loops(self.net, self.home, self.profile, req)
+
     def loop(self, s: PlannedSession, week: Sequence[Route]) -> RoutedSession:
         """Route an easy or long run: the loop sharing least with the week's other routes."""
-        req = LoopRequest(
-            s.planned_s,
-            tolerance=self.opt.tolerance,
-            alternatives=self.opt.alternatives,
-            seed=self.opt.seed + len(self.used),
-        )
-        try:
-            routes = find_loops(self.net, self.home, self.profile, req)
-        except NoRouteError as exc:
-            return RoutedSession(s, None, (str(exc),))
-        fresh = [r for r in routes if frozenset(st.edge for st in r.steps) not in self.used]
-        pool = fresh or routes
 
         def worst_share(r: Route) -> float:
             return max((shared_share(r, w) for w in week), default=0.0)
 
-        route = min(pool, key=lambda r: (worst_share(r), abs(r.stats.duration_s - s.planned_s)))
+        def pick(routes: list[Route]) -> Route:
+            fresh = [r for r in routes if frozenset(st.edge for st in r.steps) not in self.used]
+            return min(
+                fresh or routes,
+                key=lambda r: (worst_share(r), abs(r.stats.duration_s - s.planned_s)),
+            )
+
+        seed = self.opt.seed + len(self.used)
+        try:
+            route = pick(self._candidates(s, self.opt.alternatives, seed))
+            if worst_share(route) > MAX_SHARED:
+                # one wider look, on other perturbations, before settling
+                more = self._candidates(s, 2 * self.opt.alternatives, seed + 1000)
+                route = pick([route, *more])
+        except NoRouteError as exc:
+            return RoutedSession(s, None, (str(exc),))
         self.used.append(frozenset(st.edge for st in route.steps))
         misses = _time_miss(route, s.planned_s, self.opt.tolerance)
         return RoutedSession(s, route, tuple(misses))
