@@ -98,7 +98,7 @@ def test_windows() -> None:
     assert units.parse_minutes_window("5-10min") == (300.0, 600.0)
     assert units.parse_slope_window("30 to 45deg") == (30.0, 45.0)
     lo, hi = units.parse_grade_window("9-17°")
-    assert lo == pytest.approx(math.tan(math.radians(9)))
+    assert (lo, hi) == pytest.approx((math.tan(math.radians(9)), math.tan(math.radians(17))))
     with pytest.raises(InputError, match="0 minutes is empty"):
         units.parse_minutes_window("0")
     with pytest.raises(InputError, match="out of range"):
