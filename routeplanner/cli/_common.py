@@ -18,7 +18,6 @@ from typing import Any
 import click
 
 from routeplanner import units
-from routeplanner._io import atomic_write_text
 from routeplanner.cli.options import Ctx, OutputOptions, RegionOptions
 from routeplanner.errors import InputError
 
@@ -127,6 +126,8 @@ class Writer:
 
     def commit(self) -> list[Path]:
         """Write every queued file atomically; on failure remove those already written."""
+        from routeplanner._io import atomic_write_text
+
         done: list[Path] = []
         try:
             for path, text in self.files:

@@ -24,7 +24,6 @@ from typing import Any, TypeVar
 import click
 
 from routeplanner import units
-from routeplanner._io import check_writable
 from routeplanner.errors import InputError
 
 __all__ = [
@@ -159,6 +158,8 @@ def parsed(parse: Callable[[Any], Any]) -> Callable[[click.Context, click.Parame
 
 
 def _output_path(click_ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    from routeplanner._io import check_writable  # tempfile: only when a path is given
+
     return parsed(check_writable)(click_ctx, param, value)
 
 
