@@ -22,7 +22,7 @@ from routeplanner.plan.block import Block, PlannedSession
 from routeplanner.plan.routing import RoutedSession
 from routeplanner.route import Route
 
-__all__ = ["gpx_name", "plan_files", "plan_ics", "plan_json", "week_line"]
+__all__ = ["gpx_name", "map_name", "plan_files", "plan_ics", "plan_json", "week_line"]
 
 _KIND_LABEL = {
     "easy": "Easy run",
@@ -55,7 +55,8 @@ def gpx_name(s: PlannedSession) -> str:
     return f"gpx/{s.date.isoformat()}-{s.kind}.gpx"
 
 
-def _map_name(s: PlannedSession) -> str:
+def map_name(s: PlannedSession) -> str:
+    """File name of a session's interactive map, unique within a block."""
     return f"maps/{s.date.isoformat()}-{s.kind}.html"
 
 
@@ -261,10 +262,10 @@ def _day_html(rs: RoutedSession) -> str:
         if rs.segment:
             out.append(f"<div>{rs.reps} × segment {e(rs.segment)}</div>")
         out.append(
-            f'<a href="{e(_map_name(s))}" title="interactive map">{_preview_svg(rs.route)}</a>'
+            f'<a href="{e(map_name(s))}" title="interactive map">{_preview_svg(rs.route)}</a>'
         )
         out.append(
-            f'<div><a href="{e(_map_name(s))}">map</a> · <a href="{e(gpx_name(s))}">GPX</a></div>'
+            f'<div><a href="{e(map_name(s))}">map</a> · <a href="{e(gpx_name(s))}">GPX</a></div>'
         )
     out.extend(f'<div class="missed">MISSED: {e(m)}</div>' for m in rs.misses)
     out.append("</div>")
