@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import click
 
 from routeplanner.cli import (
+    catalog,
     climbs,
     demo,
     group,
@@ -73,6 +74,7 @@ for _command in (
     scout.scout_command,
     group.group_command,
     plan.plan_command,
+    catalog.catalog_command,
     demo.demo,
 ):
     cli.add_command(_command)

@@ -88,9 +88,9 @@ def _from_file(click_ctx: click.Context, path: str | None) -> dict[str, Any]:
     """Read plan.toml and return the values of the options not given on the command line."""
     if path is None:
         return {}
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
+    else:  # pragma: no cover - Python 3.10
         import tomli as tomllib
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
