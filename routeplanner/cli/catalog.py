@@ -121,7 +121,8 @@ def catalog_command(ctx: Ctx, **o: Any) -> None:
     routes = [r for res in run.results for r in res["routes"]]
     trailheads = [t for ths in run.trailheads.values() for t in ths]
     title = "Routes: " + ", ".join(s.name for s in sources)
-    files = site_files(title, trailheads, routes)
+    files: dict[str, str] = {}
+    listed: list[dict[str, Any]] = []
     if events:
         by_name = {s.name: s for s in sources}
 
@@ -132,10 +133,10 @@ def catalog_command(ctx: Ctx, **o: Any) -> None:
             return load_network(s.osm, list(s.dem), cache_dir=s.cache_dir, name=s.name)
 
         with status(ctx, "planning the group runs"):
-            event_files_text, _ = events_site_files(
+            files, listed = events_site_files(
                 events, network_for, title=title, offline=o["offline"]
             )
-        files.update(event_files_text)
+    files.update(site_files(title, trailheads, routes, listed))
     with outputs:
         for name, text in files.items():
             outputs.put_in(folder, name, text)

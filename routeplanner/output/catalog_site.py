@@ -88,7 +88,27 @@ def _options(values: Sequence[tuple[str, str]]) -> str:
     )
 
 
-def _index(title: str, trailheads: Sequence[Trailhead], routes: Sequence[dict[str, Any]]) -> str:
+def _events_html(events: Sequence[dict[str, Any]]) -> str:
+    if not events:
+        return ""
+    e = html.escape
+    items = "".join(
+        f"<li><a href='{e(ev['folder'])}/map.html'>{e(ev['title'])}</a>, "
+        f"{e(ev['start'][:16].replace('T', ' '))}</li>"
+        for ev in events
+    )
+    return (
+        "<h2>Group runs</h2><p><a href='events.ics'>Subscribe to the calendar</a></p>"
+        f"<ul>{items}</ul>"
+    )
+
+
+def _index(
+    title: str,
+    trailheads: Sequence[Trailhead],
+    routes: Sequence[dict[str, Any]],
+    events: Sequence[dict[str, Any]],
+) -> str:
     e = html.escape
     durations = sorted({round(r["target_duration_s"] / 60) for r in routes})
     kinds = sorted({r["kind"] for r in routes})
@@ -124,8 +144,8 @@ def _index(title: str, trailheads: Sequence[Trailhead], routes: Sequence[dict[st
         + "</label><label>Min trail share (%)<input id='f-trail' type='number' min='0' "
         + "max='100'></label></div>"
         + f"<p><span id='count'>{len(routes)}</span> routes of {len(routes)} shown. "
-        + "<a href='catalog.geojson'>catalog.geojson</a> · "
-        + "<a href='events.ics'>group runs (calendar)</a></p>"
+        + "<a href='catalog.geojson'>catalog.geojson</a></p>"
+        + _events_html(events)
         + "<table id='routes'><thead><tr><th>Trailhead</th><th>Kind</th><th>Time</th>"
         + "<th>Distance</th><th>Ascent</th><th>Trail</th><th></th></tr></thead><tbody>"
         + "".join(rows)
@@ -190,8 +210,9 @@ def site_files(
     title: str,
     trailheads: Sequence[Trailhead],
     routes: Sequence[dict[str, Any]],
+    events: Sequence[dict[str, Any]] = (),
 ) -> dict[str, str]:
-    """Every file of the site (but the events), by relative name.
+    """Every file of the site but the events' own, by relative name.
 
     Parameters
     ----------
@@ -202,6 +223,9 @@ def site_files(
     routes
         Route records (see :func:`routeplanner.catalog.tasks.route_record`), in any
         order: the site lists them by trailhead id, kind and duration.
+    events
+        Group runs to list (``title``, ``start``, ``folder``), see
+        :func:`routeplanner.catalog.events.events_site_files`.
 
     Returns
     -------
@@ -214,7 +238,7 @@ def site_files(
     trailheads = sorted(trailheads, key=lambda t: t.id)
     routes = sorted(routes, key=lambda r: (r["trailhead"], r["kind"], r["target_duration_s"]))
     files = {
-        "index.html": _index(title, trailheads, routes),
+        "index.html": _index(title, trailheads, routes, events),
         "catalog.geojson": json.dumps(catalog_geojson(routes), separators=(",", ":")) + "\n",
         "assets/leaflet.js": leaflet.js,
         "assets/leaflet.css": leaflet.css,
