@@ -276,3 +276,35 @@ def test_tiles_that_cover_the_region_give_the_same_catalogue(region, tmp_path):
     tiled = _catalog(region, tmp_path / "t", workers=2, batch_size=2, tile_m=1000.0)
     # a 45-minute loop reaches 4.5 km: every tile's cut is the whole 2.4 km grid
     assert tiled == whole
+
+
+def test_merge_calendars_keeps_every_event_and_each_zone_once():
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import icalendar
+
+    from routeplanner.catalog.events import merge_calendars
+    from routeplanner.output.export import event_ics
+
+    zone = ZoneInfo("Europe/Andorra")
+    texts = [
+        event_ics(
+            title=f"Run {k}",
+            start=dt.datetime(2027, 6, 12 + k, 8, 0, tzinfo=zone),
+            duration_s=4500.0,
+            location="La Massana",
+            lat=42.545,
+            lon=1.5148,
+            description="",
+            stamp=dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc),
+        )
+        for k in range(3)
+    ]
+    cal = icalendar.Calendar.from_ical(merge_calendars(texts, name="Club"))
+    events = cal.walk("VEVENT")
+    assert [str(e["summary"]) for e in events] == ["Run 0", "Run 1", "Run 2"]
+    assert len(cal.walk("VTIMEZONE")) <= 1
+    assert events[1].decoded("dtstart").astimezone(dt.timezone.utc) == dt.datetime(
+        2027, 6, 13, 6, 0, tzinfo=dt.timezone.utc
+    )
