@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -145,3 +146,22 @@ def test_every_command_has_quiet_verbose_and_units() -> None:
     for cmd in leaves(cli):
         names = {o for p in cmd.params for o in p.opts}
         assert {"-q", "-v", "--units"} <= names, cmd.name
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_shell_completion_script_and_answers(shell: str) -> None:
+    env = {**os.environ, "_ROUTEPLANNER_COMPLETE": f"{shell}_source"}
+    script = subprocess.run(
+        [sys.executable, "-m", "routeplanner"], env=env, capture_output=True, text=True
+    )
+    assert "_ROUTEPLANNER_COMPLETE" in script.stdout
+    env = {
+        **os.environ,
+        "_ROUTEPLANNER_COMPLETE": "bash_complete",
+        "COMP_WORDS": "routeplanner loop --un",
+        "COMP_CWORD": "2",
+    }
+    answer = subprocess.run(
+        [sys.executable, "-m", "routeplanner"], env=env, capture_output=True, text=True
+    )
+    assert answer.stdout.split() == ["plain,--units"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date, tzinfo
 from typing import Any
 
 import click
@@ -92,8 +91,6 @@ def scout_command(
     start: tuple[float, float],
     line_queries: tuple[str, ...],
     files: tuple[str, ...],
-    day: date | None,
-    tz: tzinfo,
     **opts: Any,
 ) -> None:
     """Plan a summer trip on foot from a trailhead to ski lines and back.
@@ -119,7 +116,7 @@ def scout_command(
         dem = dem_around(loaded.net, loaded.dem_paths, file_raws)
         lines = resolve_lines(line_queries, loaded.net, dem, file_raws, opts["slope_window"])
         plan = scouting.plan_scouting(
-            loaded.net, dem, start, lines, profile, request, day=day, tz=tz
+            loaded.net, dem, start, lines, profile, request, day=opts["day"], tz=opts["tz"]
         )
     for wmsg in plan.warnings:
         log.warning("%s", wmsg)
