@@ -17,6 +17,7 @@ import numpy as np
 
 from routeplanner import pace
 from routeplanner.network.model import EDGE_CLASSES, Network
+from routeplanner.terrain import max_grade
 
 __all__ = [
     "Cue",
@@ -24,11 +25,13 @@ __all__ = [
     "RouteStats",
     "Step",
     "make_route",
-    "max_grade",
     "overlap_m",
     "shared_m",
     "step_points",
 ]
+
+#: Window of a route's ``max_grade``: 20 m, about one DEM-smoothed rise.
+MAX_GRADE_WINDOW_M = 20.0
 
 
 class Step(NamedTuple):
@@ -70,7 +73,7 @@ class RouteStats:
         Share of the distance run more than once, in either direction:
         ``(distance - distinct distance) / distance``.
     max_grade : float
-        Steepest grade between profile points at least ~20 m apart, as a
+        Steepest grade over any 20 m stretch (:data:`MAX_GRADE_WINDOW_M`), as a
         fraction (0.25 = 25 %).
     hardest_sac : int
         Hardest ``sac_scale`` T-grade on the route (0 where untagged).
@@ -273,7 +276,7 @@ def make_route(
         descent_m=float(np.maximum(-dz, 0).sum()),
         trail_share=trail / total if total else 0.0,
         overlap_share=overlap_m(steps) / total if total else 0.0,
-        max_grade=max_grade(dist, ele),
+        max_grade=max_grade(dist, ele, window_m=MAX_GRADE_WINDOW_M),
         hardest_sac=int(max(int(net.edge_sac[s.edge]) for s in steps)),
     )
     return Route(
@@ -292,23 +295,6 @@ def make_route(
         cues=tuple(_cues(net, steps)),
         target_duration_s=target_duration_s,
     )
-
-
-def max_grade(dist: np.ndarray, ele: np.ndarray, window_m: float = 20.0) -> float:
-    """Steepest |grade| between points at least ``window_m`` apart along a profile.
-
-    Examples
-    --------
-    >>> round(max_grade(np.array([0.0, 50.0, 100.0]), np.array([0.0, 5.0, 20.0])), 2)
-    0.3
-    """
-    j = np.searchsorted(dist, dist + window_m)
-    ok = j < len(dist)
-    if not ok.any():
-        span = dist[-1] - dist[0]
-        return float(abs(ele[-1] - ele[0]) / span) if span > 0 else 0.0
-    i = np.flatnonzero(ok)
-    return float(np.max(np.abs(ele[j[ok]] - ele[i]) / (dist[j[ok]] - dist[i])))
 
 
 def _cues(net: Network, steps: Sequence[Step]) -> list[Cue]:

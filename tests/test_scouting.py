@@ -22,10 +22,10 @@ from synth import make_dem, make_network, to_lonlat, write_geotiff, write_osm_xm
 
 import routeplanner.cli.lines
 import routeplanner.cli.scout  # noqa: F401  (registers the commands until cli/__init__ does)
-from routeplanner import pace
+from routeplanner import demo, pace
+from routeplanner._geo import haversine_m
 from routeplanner.cli import main
 from routeplanner.errors import CoverageError, InputError, NoRouteError
-from routeplanner.network.model import haversine_m
 from routeplanner.search import scouting as sc
 from routeplanner.skilines import lines as sk
 
@@ -437,7 +437,7 @@ def test_andorra_scouting_from_soldeu(andorra_network, andorra_dem, tmp_path):
     plan = sc.plan_scouting(
         andorra_network,
         andorra_dem,
-        sc.DEMO_SCOUT["start"],
+        demo.DEMO_SCOUT["start"],
         lines,
         day=date(2024, 7, 15),
         tz=ZoneInfo("Europe/Andorra"),
@@ -447,7 +447,7 @@ def test_andorra_scouting_from_soldeu(andorra_network, andorra_dem, tmp_path):
     assert plan.route.stats.ascent_m >= drops
     assert 2 * 3600 < plan.moving_s < 6 * 3600
     assert plan.sun is not None and plan.sun.fits
-    entries = sc.demo_scouting(andorra_network, andorra_dem, tmp_path)
+    entries = demo.demo_scouting(andorra_network, andorra_dem, tmp_path)
     assert entries[0][1] == "scout.html" and (tmp_path / "scout.html").stat().st_size > 10_000
     assert (tmp_path / "scout.gpx").exists() and (tmp_path / "scout.geojson").exists()
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from routeplanner.errors import InputError
+from routeplanner.output.segments import segment_feature
 from routeplanner.pace import RunnerProfile
 from routeplanner.route import Step
 from routeplanner.search import workouts as W
@@ -374,5 +375,5 @@ def test_andorra_repeats_and_loop_with_climbs(andorra_network, tmp_path):
     for s in res.segments[0]:
         assert contains_run(route.steps, s.steps) >= 1
         assert (s.ele[-1] > s.ele[0]) == (s.kind == "climb")
-    doc = json.dumps([s.feature() for s in res.segments[0]])
+    doc = json.dumps([segment_feature(s) for s in res.segments[0]])
     assert '"kind": "descent"' in doc

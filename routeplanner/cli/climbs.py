@@ -187,12 +187,8 @@ def _segment_options(kind: str) -> Callable[[Callable[..., Any]], Callable[..., 
 
 def _run(ctx: Ctx, kind: str, opts: dict[str, Any]) -> None:
     from routeplanner.output import export
-    from routeplanner.search.segments import (
-        find_segments,
-        map_segment,
-        segment_route,
-        segments_geojson,
-    )
+    from routeplanner.output.segments import map_segment, segments_geojson
+    from routeplanner.search.segments import find_segments, segment_route
 
     req = segment_request(
         kind,
@@ -408,11 +404,11 @@ def plan_segment_loop(
         the segments of every route (once each) as GeoJSON features and map
         segments, and ``{"segments": [...]}`` for ``--json``.
     """
-    from routeplanner.search.segments import map_segment
+    from routeplanner.output.segments import map_segment, segment_feature
     from routeplanner.search.workouts import plan_loop_with_segments
 
     res = plan_loop_with_segments(loaded.net, start, profile, request, dem=loaded.dem(), **args)
     segs = list({s.id: s for group in res.segments for s in group}.values())
-    features = [s.feature() for s in segs]
+    features = [segment_feature(s) for s in segs]
     marks = [map_segment(s, str(i + 1)) for i, s in enumerate(segs)]
     return res.routes, features, marks, {"segments": [s.properties() for s in segs]}

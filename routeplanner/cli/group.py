@@ -52,10 +52,12 @@ def group_command(
     (OUT_DIR is replaced only with --force), all or nothing.
     """
     from routeplanner.errors import InputError
-    from routeplanner.events import group as group_mod
+    from routeplanner.events.event import load_event
+    from routeplanner.events.plan import plan_group_run
+    from routeplanner.output import group_run
 
-    event = group_mod.load_event(event_file)
-    target = group_mod.check_out_dir(out_dir, force=force)
+    event = load_event(event_file)
+    target = group_run.check_out_dir(out_dir, force=force)
     if not (region or osm or dem or bbox or place):
         region = event.region
         if region is None:
@@ -65,18 +67,18 @@ def group_command(
             )
     loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
     with _status(ctx, f"planning {len(event.groups)} groups"):
-        plan = group_mod.plan_group_run(loaded.net, event)
+        plan = plan_group_run(loaded.net, event)
     with _status(ctx, "drawing the map"):
-        files = group_mod.render_outputs(
+        files = group_run.render_outputs(
             plan,
             loaded.net,
             loaded.dem(),
             offline=offline,
             attribution=loaded.files.attribution,
         )
-    written = group_mod.write_outputs(target, files, force=force)
+    written = group_run.write_outputs(target, files, force=force)
     if as_json:
-        _echo_json(group_mod.plan_json(plan, outputs=written))
+        _echo_json(group_run.plan_json(plan, outputs=written))
     elif not ctx.quiet:
-        click.echo(files[group_mod.SUMMARY_FILE], nl=False)
+        click.echo(files[group_run.SUMMARY_FILE], nl=False)
         click.echo(f"wrote {len(written)} files into {target}")

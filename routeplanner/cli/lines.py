@@ -158,6 +158,7 @@ def collect_lines(
     -------
     list of SkiLine
     """
+    from routeplanner.skilines import fall_lines
     from routeplanner.skilines import lines as skilines
 
     out = []
@@ -167,7 +168,7 @@ def collect_lines(
         out += [skilines.analyze_line(r, dem) for r in file_raws]
     if "dem" in sources:
         bbox = _search_bbox(loaded.net, near, within_m)
-        raws = skilines.dem_lines(dem, window, min_drop_m=min_drop_m, bbox=bbox)
+        raws = fall_lines.dem_lines(dem, window, min_drop_m=min_drop_m, bbox=bbox)
         out += skilines.analyze_lines(raws, dem)
     return out
 
@@ -270,6 +271,8 @@ def lines_command(
     Slope is the terrain's (Horn's method on the DEM), in CalTopo's bands;
     pitch is the line's own gradient. Both are the steepest 50 m in "max".
     """
+    from routeplanner.output.skilines import line_collection
+    from routeplanner.skilines import fall_lines, line_files
     from routeplanner.skilines import lines as skilines
 
     near_pt = pace.parse_latlon(near) if near else None
@@ -277,13 +280,13 @@ def lines_command(
         raise InputError("--within needs --near LAT,LON")
     within_m = pace.parse_distance(within or "5km")
     srcs = parse_sources(sources, files)
-    window = skilines.parse_slope_window(slope_window)
+    window = fall_lines.parse_slope_window(slope_window)
     drop = parse_drop(min_drop)
     min_slope = _parse_min_slope(min_slope)
     if sort_key == "near" and near_pt is None:
         raise InputError("--sort near needs --near LAT,LON")
     outs = _outputs(out=out, geojson=geojson)
-    file_raws = [r for f in files for r in skilines.read_line_file(f)]
+    file_raws = [r for f in files for r in line_files.read_line_file(f)]
     loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
     with _status(ctx, "analysing lines"):
         dem_obj = _dem_for(loaded, file_raws)
@@ -306,7 +309,7 @@ def lines_command(
 
     w = _Writer()
     if "geojson" in outs:
-        w.add(outs["geojson"], json.dumps(skilines.line_collection(chosen), ensure_ascii=False))
+        w.add(outs["geojson"], json.dumps(line_collection(chosen), ensure_ascii=False))
     if "out" in outs:
         if not chosen:
             raise InputError("no lines to map: widen --near/--within or lower --min-slope")
@@ -336,13 +339,17 @@ def lines_command(
 
 def _lines_map_html(lines: Sequence[Any], loaded: Any, dem: Any, offline: bool) -> str:
     from routeplanner.output import maps
-    from routeplanner.skilines.lines import add_line_layer
+    from routeplanner.output.skilines import line_layer
 
     title = f"Ski lines: {len(lines)} in {loaded.files.name}"
     m = maps.network_map(
-        loaded.net, title=title, dem=dem, offline=offline, attribution=loaded.files.attribution
+        loaded.net,
+        title=title,
+        dem=dem,
+        offline=offline,
+        attribution=loaded.files.attribution,
+        layers=[line_layer(lines)],
     )
-    add_line_layer(m, lines)
     lon = [float(v) for ln in lines for v in (ln.lon.min(), ln.lon.max())]
     lat = [float(v) for ln in lines for v in (ln.lat.min(), ln.lat.max())]
     m.fit_bounds([[min(lat), min(lon)], [max(lat), max(lon)]])

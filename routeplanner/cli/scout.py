@@ -82,6 +82,7 @@ def resolve_lines(
     CoverageError
         If a line lies outside the DEM.
     """
+    from routeplanner.skilines import fall_lines
     from routeplanner.skilines import lines as skilines
 
     raws = skilines.osm_lines(net) + list(file_raws)
@@ -90,7 +91,7 @@ def resolve_lines(
         match = _DEM_ID_RE.fullmatch(q.strip())
         if match:
             lon, lat = pace.parse_latlon(f"{match['lat']},{match['lon']}")
-            raw = skilines.trace_fall_line(dem, lon, lat, window)
+            raw = fall_lines.trace_fall_line(dem, lon, lat, window)
             if raw is None:
                 raise InputError(
                     f"no fall line from {lat},{lon}: the slope there is outside "
@@ -178,12 +179,13 @@ def scout_command(
     total time and ascent, and the daylight needed.
     """
     from routeplanner.output import export
+    from routeplanner.output.skilines import line_feature
     from routeplanner.search import scouting
-    from routeplanner.skilines import lines as skilines
+    from routeplanner.skilines import fall_lines, line_files
 
     lon, lat = pace.parse_latlon(start)
     profile = _profile(pace_text, model, max_difficulty)
-    window = skilines.parse_slope_window(slope_window)
+    window = fall_lines.parse_slope_window(slope_window)
     request = scouting.ScoutRequest(
         stop_s=pace.parse_duration(stop), max_offtrail_m=pace.parse_distance(max_offtrail)
     )
@@ -194,7 +196,7 @@ def scout_command(
             f"too many --line ({len(line_queries)}): one trip visits at most {scouting.MAX_LINES}"
         )
     outs = _outputs(out=out, gpx=gpx, geojson=geojson)
-    file_raws = [r for f in files for r in skilines.read_line_file(f)]
+    file_raws = [r for f in files for r in line_files.read_line_file(f)]
     loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
     with _status(ctx, "planning the trip"):
         dem_obj = _dem_for(loaded, file_raws)
@@ -209,7 +211,7 @@ def scout_command(
     if "gpx" in outs:
         w.add(outs["gpx"], export.gpx_document([plan.route], name=title))
     if "geojson" in outs:
-        feats = [skilines.line_feature(ln) for ln in plan.lines]
+        feats = [line_feature(ln) for ln in plan.lines]
         doc = export.feature_collection([plan.route], feats)
         w.add(outs["geojson"], json.dumps(doc, ensure_ascii=False))
     if "out" in outs:
@@ -231,7 +233,7 @@ def scout_command(
 
 def _scout_map_html(plan: Any, loaded: Any, dem: Any, title: str, offline: bool) -> str:
     from routeplanner.output import maps
-    from routeplanner.search.scouting import scout_map
+    from routeplanner.output.scouting import scout_map
 
     m = scout_map(
         plan,

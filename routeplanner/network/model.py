@@ -16,45 +16,21 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from routeplanner import pace
+from routeplanner._geo import EARTH_RADIUS_M, haversine_m, local_xy
 from routeplanner.errors import CoverageError, InputError
 
 __all__ = [
+    "EARTH_RADIUS_M",
     "EDGE_CLASSES",
     "Network",
     "Snap",
-    "haversine_m",
     "to_networkx",
 ]
 
 log = logging.getLogger(__name__)
 
-EARTH_RADIUS_M = 6_371_008.8
-
 #: Edge classes, by code: 0 trail (path, footway, track …), 1 minor road, 2 major road.
 EDGE_CLASSES: tuple[str, ...] = ("trail", "minor_road", "major_road")
-
-
-def haversine_m(
-    lon1: np.ndarray | float,
-    lat1: np.ndarray | float,
-    lon2: np.ndarray | float,
-    lat2: np.ndarray | float,
-) -> np.ndarray:
-    """Great-circle distance in metres between points given in degrees.
-
-    Examples
-    --------
-    >>> round(float(haversine_m(1.5, 42.0, 1.5, 42.001)), 1)
-    111.2
-    """
-    lon1, lat1, lon2, lat2 = (
-        np.radians(np.asarray(a, dtype=np.float64)) for a in (lon1, lat1, lon2, lat2)
-    )
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
 class Snap(NamedTuple):
@@ -242,10 +218,7 @@ class Network:
         is plenty for snapping and nearest-point queries.
         """
         lon0, lat0 = self._projection()
-        k = np.pi / 180 * EARTH_RADIUS_M
-        x = (np.asarray(lon) - lon0) * k * np.cos(np.radians(lat0))
-        y = (np.asarray(lat) - lat0) * k
-        return x, y
+        return local_xy(lon, lat, lon0, lat0)
 
     def _tree(self) -> tuple[Any, np.ndarray, np.ndarray]:
         if "tree" not in self._cache:

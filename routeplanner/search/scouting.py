@@ -41,33 +41,38 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone, tzinfo
-from pathlib import Path
+from datetime import date, timedelta, timezone, tzinfo
 from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.sparse.csgraph import dijkstra
+import shapely
 
 from routeplanner import pace
+from routeplanner._geo import haversine_m
+from routeplanner.daylight import SunTimes, sun_times
 from routeplanner.errors import CoverageError, InputError, NoRouteError
-from routeplanner.network.model import Network, Snap, haversine_m
+from routeplanner.network.model import Network, Snap
 from routeplanner.route import (
-    Cue,
     Route,
-    RouteStats,
     Step,
-    make_route,
-    max_grade,
-    overlap_m,
     step_points,
 )
-from routeplanner.search.graph import Preferences, SearchGraph
+from routeplanner.search.graph import Preferences
+from routeplanner.search.scout_legs import (
+    OFFTRAIL_FACTOR,
+    PISTE_FACTOR,
+    Leg,
+    NetPath,
+    PathFinder,
+    assemble_trip,
+    line_arrays,
+    offtrail_arrays,
+)
 from routeplanner.skilines.lines import SkiLine
 from routeplanner.sources.dem import Dem
 
 __all__ = [
     "BRUTE_FORCE_MAX",
-    "DEMO_SCOUT",
     "HIKING_PROFILE",
     "MAX_LINES",
     "OFFTRAIL_FACTOR",
@@ -76,20 +81,13 @@ __all__ = [
     "ScoutPlan",
     "ScoutRequest",
     "SunTimes",
-    "demo_scouting",
-    "map_segments",
     "plan_scouting",
     "plan_text",
-    "scout_map",
     "sun_times",
 ]
 
 log = logging.getLogger(__name__)
 
-#: Cross-country on pathless summer ground (grass, scree): the SAC T3 time factor.
-OFFTRAIL_FACTOR: float = pace.SAC_FACTORS[3]
-#: Walking up or down a graded downhill or nordic piste in summer: grass (as pace.py).
-PISTE_FACTOR: float = pace.SURFACE_FACTORS["grass"]
 #: Tobler's hiking function at its own flat speed (5.04 km/h = 11:55 /km).
 HIKING_PROFILE = pace.RunnerProfile(flat_pace_s_per_km=715.0, model="tobler", max_difficulty=6)
 #: Orders and directions are tried exhaustively up to this many lines.
@@ -98,17 +96,7 @@ BRUTE_FORCE_MAX = 6
 MAX_LINES = 12
 # Ends closer than this to their snapped point need no cross-country leg.
 _SPUR_MIN_M = 25.0
-# Sample spacing of cross-country legs and of the walked-line check.
-_OFF_SAMPLE_M = 10.0
 _CHECK_SAMPLE_M = 25.0
-
-#: The demo trip: from Soldeu village to two Grandvalira pistes, mid-July.
-DEMO_SCOUT: dict[str, Any] = {
-    "start": (1.6675, 42.5765),
-    "lines": ("osm:48928233", "osm:48928226"),
-    "date": date(2024, 7, 15),
-    "tz": "Europe/Andorra",
-}
 
 
 @dataclass(frozen=True)
@@ -156,32 +144,6 @@ class ScoutRequest:
         for name, value, lo, hi in checks:
             if not (isinstance(value, (int, float)) and lo <= value <= hi):
                 raise InputError(f"{name} {value!r} out of range: use {lo:g} to {hi:g}")
-
-
-class SunTimes(NamedTuple):
-    """Sunrise and sunset on a day, and what they mean for a trip.
-
-    Attributes
-    ----------
-    day : datetime.date
-        The date.
-    sunrise, sunset : datetime or None
-        Aware datetimes in the requested zone; None when the sun does not rise
-        or set that day (polar day or night).
-    day_length_s : float
-        Time between sunrise and sunset (86400 or 0 at the poles' extremes).
-    latest_start : datetime or None
-        Sunset minus the daylight needed; None if there is no sunset.
-    fits : bool
-        Whether the daylight needed fits between sunrise and sunset.
-    """
-
-    day: date
-    sunrise: datetime | None
-    sunset: datetime | None
-    day_length_s: float
-    latest_start: datetime | None
-    fits: bool
 
 
 @dataclass(frozen=True)
@@ -309,277 +271,10 @@ class ScoutPlan:
 # -- sun ----------------------------------------------------------------------------
 
 
-def sun_times(lon: float, lat: float, day: date, tz: tzinfo = timezone.utc) -> SunTimes:
-    """Sunrise and sunset (NOAA general solar position approximation).
-
-    Uses the fractional-year series for the equation of time and declination,
-    and a zenith of 90.833° (upper limb, standard refraction).
-
-    Parameters
-    ----------
-    lon, lat
-        Place in degrees.
-    day
-        Calendar date (UTC day of the computation).
-    tz
-        Zone of the returned times.
-
-    Returns
-    -------
-    SunTimes
-        With ``latest_start`` None and ``fits`` True (no trip yet).
-
-    Examples
-    --------
-    >>> s = sun_times(0.0, 0.0, date(2024, 3, 20))
-    >>> round(s.day_length_s / 3600, 2)
-    12.11
-    """
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise InputError(f"coordinates out of range: {lat},{lon}")
-    doy = day.timetuple().tm_yday
-    days_in_year = (
-        366 if (day.year % 4 == 0 and day.year % 100 != 0) or day.year % 400 == 0 else 365
-    )
-    g = 2 * math.pi / days_in_year * (doy - 1)  # fractional year at 12:00 UTC
-    eqtime = 229.18 * (
-        0.000075
-        + 0.001868 * math.cos(g)
-        - 0.032077 * math.sin(g)
-        - 0.014615 * math.cos(2 * g)
-        - 0.040849 * math.sin(2 * g)
-    )
-    decl = (
-        0.006918
-        - 0.399912 * math.cos(g)
-        + 0.070257 * math.sin(g)
-        - 0.006758 * math.cos(2 * g)
-        + 0.000907 * math.sin(2 * g)
-        - 0.002697 * math.cos(3 * g)
-        + 0.00148 * math.sin(3 * g)
-    )
-    phi = math.radians(lat)
-    cos_ha = math.cos(math.radians(90.833)) / (math.cos(phi) * math.cos(decl)) - math.tan(
-        phi
-    ) * math.tan(decl)
-    midnight = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
-    if cos_ha <= -1.0:  # sun never sets
-        return SunTimes(day, None, None, 86400.0, None, True)
-    if cos_ha >= 1.0:  # sun never rises
-        return SunTimes(day, None, None, 0.0, None, False)
-    ha = math.degrees(math.acos(cos_ha))
-    rise_min = 720.0 - 4.0 * (lon + ha) - eqtime
-    set_min = 720.0 - 4.0 * (lon - ha) - eqtime
-    sunrise = (midnight + timedelta(minutes=rise_min)).astimezone(tz)
-    sunset = (midnight + timedelta(minutes=set_min)).astimezone(tz)
-    return SunTimes(day, sunrise, sunset, (set_min - rise_min) * 60.0, None, True)
-
-
 # -- paths --------------------------------------------------------------------------
 
 
-class _Path(NamedTuple):
-    time_s: float
-    steps: tuple[Step, ...]
-
-
-class _Paths:
-    """Fastest network paths between snapped points, one Dijkstra per source."""
-
-    def __init__(self, net: Network, profile: pace.RunnerProfile, prefs: Preferences) -> None:
-        self.net = net
-        self.profile = profile
-        self.prefs = prefs
-        self.edge_factor = prefs.edge_factor(net)
-
-    def tree(self, src: Snap) -> tuple[SearchGraph, np.ndarray, np.ndarray]:
-        g = SearchGraph(self.net, self.profile, src, self.prefs)
-        factor = np.concatenate([g.factor, g.factor])
-        dist, pred = dijkstra(
-            g.matrix(g.arc_time * factor), indices=g.start_node, return_predecessors=True
-        )
-        return g, dist, pred
-
-    def path(self, src: Snap, tree: tuple[SearchGraph, np.ndarray, np.ndarray], dst: Snap) -> _Path:
-        g, dist, pred = tree
-        net = self.net
-        e, o = dst.edge, dst.offset_m
-        length = float(net.edge_length_m[e])
-        f = float(self.edge_factor[e])
-        best: tuple[float, int, Step | None] = (math.inf, -1, None)
-        if src.edge == e:
-            t = net.partial_time_s(e, src.offset_m, o, self.profile)
-            best = (t * f, -1, Step(e, src.offset_m, o))
-        for node, start_m in ((int(net.edge_u[e]), 0.0), (int(net.edge_v[e]), length)):
-            if not np.isfinite(dist[node]):
-                continue
-            t = net.partial_time_s(e, start_m, o, self.profile)
-            cost = float(dist[node]) + t * f
-            if cost < best[0]:
-                best = (cost, node, Step(e, start_m, o))
-        cost, node, last = best
-        if not math.isfinite(cost) or last is None:
-            return _Path(math.inf, ())
-        steps: list[Step] = []
-        if node >= 0:
-            nodes = [node]
-            while nodes[-1] != g.start_node:
-                p = int(pred[nodes[-1]])
-                if p < 0:
-                    return _Path(math.inf, ())
-                nodes.append(p)
-            nodes.reverse()
-            if len(nodes) > 1:
-                arcs = g.arc_between(np.asarray(nodes[:-1]), np.asarray(nodes[1:]))
-                steps = g.arc_steps(arcs)
-        steps.append(last)
-        steps = [s for s in steps if s.length_m > 1e-6]
-        time_s = sum(net.partial_time_s(s.edge, s.start_m, s.end_m, self.profile) for s in steps)
-        return _Path(float(time_s), tuple(steps))
-
-
 # -- legs and route assembly --------------------------------------------------------
-
-
-class _Leg(NamedTuple):
-    """A piece of the trip: network steps, a straight cross-country line, or a ski line."""
-
-    steps: tuple[Step, ...] = ()
-    off: tuple[float, float, float, float] | None = None  # lon0, lat0, lon1, lat1
-    line: SkiLine | None = None
-    up: bool = False  # walk the ski line bottom to top
-    label: str = ""
-
-
-def _timed(
-    profile: pace.RunnerProfile, d: np.ndarray, ele: np.ndarray, factor: float
-) -> np.ndarray:
-    """Cumulative off-network time along a profile (pace model x terrain ``factor``)."""
-    dd = np.diff(d)
-    grade = np.divide(np.diff(ele), dd, out=np.zeros_like(dd), where=dd > 0)
-    seg_t = dd * pace.cost_ratio(grade, profile.model) * profile.seconds_per_m() * factor
-    return np.concatenate(([0.0], np.cumsum(seg_t)))
-
-
-def _offtrail_arrays(
-    dem: Dem, profile: pace.RunnerProfile, lon0: float, lat0: float, lon1: float, lat1: float
-) -> tuple[np.ndarray, ...]:
-    length = float(haversine_m(lon0, lat0, lon1, lat1))
-    n = max(1, math.ceil(length / _OFF_SAMPLE_M))
-    t = np.linspace(0.0, 1.0, n + 1)
-    lon = lon0 + t * (lon1 - lon0)
-    lat = lat0 + t * (lat1 - lat0)
-    ele = dem.sample(lon, lat)
-    if not np.isfinite(ele).all():
-        raise CoverageError(f"cross-country leg to {lat1:.5f},{lon1:.5f} leaves the elevation data")
-    d = t * length
-    return lon, lat, ele, d, _timed(profile, d, ele, OFFTRAIL_FACTOR)
-
-
-def _line_factor(line: SkiLine) -> float:
-    """Terrain factor for walking a line itself: graded pistes are easy grass in summer."""
-    if line.source == "osm" and line.piste_type in ("downhill", "nordic"):
-        return PISTE_FACTOR
-    return OFFTRAIL_FACTOR
-
-
-def _line_arrays(profile: pace.RunnerProfile, line: SkiLine, up: bool) -> tuple[np.ndarray, ...]:
-    lon, lat, ele, d = line.lon, line.lat, line.ele, line.dist_m
-    if up:
-        lon, lat, ele, d = lon[::-1], lat[::-1], ele[::-1], d[-1] - d[::-1]
-    return lon, lat, ele, d, _timed(profile, d, ele, _line_factor(line))
-
-
-def _assemble(
-    net: Network,
-    dem: Dem,
-    profile: pace.RunnerProfile,
-    legs: Sequence[_Leg],
-    name: str,
-) -> tuple[Route, list[tuple[float, float]]]:
-    """A Route from legs; also (distance, time) at the end of every leg."""
-    xs, ys, zs, ds, ts, cls = [], [], [], [], [], []
-    cues: list[Cue] = []
-    steps: list[Step] = []
-    ends: list[tuple[float, float]] = []
-    dist0 = time0 = 0.0
-    trail_m = offtrail_m = 0.0
-    for leg in legs:
-        if leg.off is not None or leg.line is not None:
-            if leg.off is not None:
-                lon, lat, ele, d, t = _offtrail_arrays(dem, profile, *leg.off)
-            else:
-                lon, lat, ele, d, t = _line_arrays(profile, leg.line, leg.up)
-            pc = np.zeros(len(lon), dtype=np.int8)
-            leg_cues = [Cue(leg.label, 0.0, float(d[-1]), "offtrail")]
-            offtrail_m += float(d[-1])
-        else:
-            real = [s for s in leg.steps if s.length_m > 1e-6]
-            if not real:
-                ends.append((dist0, time0))
-                continue
-            r = make_route(net, real, profile)
-            lon, lat, ele, d, t, pc = r.lon, r.lat, r.ele, r.dist_m, r.time_s, r.point_class
-            leg_cues = list(r.cues)
-            steps.extend(real)
-            trail_m += sum(s.length_m for s in real if net.edge_class[s.edge] == 0)
-        if float(d[-1]) <= 0:
-            ends.append((dist0, time0))
-            continue
-        first = 0 if not xs else 1  # legs share their joining point
-        xs.append(lon[first:])
-        ys.append(lat[first:])
-        zs.append(ele[first:])
-        ds.append(d[first:] + dist0)
-        ts.append(t[first:] + time0)
-        cls.append(pc[first:])
-        for c in leg_cues:
-            if cues and cues[-1].name == c.name:
-                cues[-1] = cues[-1]._replace(length_m=cues[-1].length_m + c.length_m)
-            else:
-                cues.append(c._replace(at_m=c.at_m + dist0))
-        dist0 += float(d[-1])
-        time0 += float(t[-1])
-        ends.append((dist0, time0))
-    if not xs:
-        raise NoRouteError("the scouting trip has zero length: the lines are at the start")
-    lon = np.concatenate(xs)
-    lat = np.concatenate(ys)
-    ele = np.concatenate(zs)
-    dist = np.concatenate(ds)
-    time_s = np.concatenate(ts)
-    dd = np.diff(dist)
-    dz = np.diff(ele)
-    grade = np.divide(dz, dd, out=np.zeros_like(dz), where=dd > 0)
-    grade = np.append(grade, grade[-1] if len(grade) else 0.0)
-    total = float(dist[-1])
-    stats = RouteStats(
-        distance_m=total,
-        duration_s=float(time_s[-1]),
-        ascent_m=float(np.maximum(dz, 0).sum()),
-        descent_m=float(np.maximum(-dz, 0).sum()),
-        trail_share=trail_m / total if total else 0.0,
-        overlap_share=overlap_m(steps) / total if total else 0.0,
-        max_grade=max_grade(dist, ele),
-        hardest_sac=int(max((int(net.edge_sac[s.edge]) for s in steps), default=0)),
-    )
-    route = Route(
-        name=name,
-        kind="scout",
-        profile=profile,
-        steps=tuple(steps),
-        lon=lon,
-        lat=lat,
-        ele=ele,
-        dist_m=dist,
-        time_s=time_s,
-        grade=grade,
-        point_class=np.concatenate(cls),
-        stats=stats,
-        cues=tuple(cues),
-    )
-    route.extras["offtrail_m"] = round(offtrail_m, 1)
-    return route, ends
 
 
 # -- walked check -------------------------------------------------------------------
@@ -587,8 +282,6 @@ def _assemble(
 
 def _walk_share(net: Network, line: SkiLine, steps: Sequence[Step], near_m: float) -> float:
     """Share of the line's samples within ``near_m`` of the path's geometry."""
-    import shapely
-
     if not steps:
         return 0.0
     pts = [np.column_stack(net.project(*step_points(net, s)[:2])) for s in steps]
@@ -800,9 +493,9 @@ def plan_scouting(
             except CoverageError as exc:
                 far[len(snaps)] = f"its {which}: {exc}"
                 snaps.append(None)
-    paths = _Paths(net, profile, prefs)
+    paths = PathFinder(net, profile, prefs)
     cost = np.full((m, m), math.inf)
-    plan_paths: dict[tuple[int, int], _Path] = {}
+    plan_paths: dict[tuple[int, int], NetPath] = {}
     for a in range(m):
         src = snaps[a]
         if src is None:
@@ -812,7 +505,7 @@ def plan_scouting(
             dst = snaps[b]
             if a == b:
                 cost[a, b] = 0.0
-                plan_paths[a, b] = _Path(0.0, ())
+                plan_paths[a, b] = NetPath(0.0, ())
             elif dst is not None:
                 plan_paths[a, b] = p = paths.path(src, tree, dst)
                 cost[a, b] = p.time_s
@@ -824,13 +517,13 @@ def plan_scouting(
         if s is None:
             out_t[k] = in_t[k] = math.inf
         elif s.distance_m > _SPUR_MIN_M:
-            out_t[k] = _offtrail_arrays(dem, profile, s.lon, s.lat, *ends[k])[4][-1]
-            in_t[k] = _offtrail_arrays(dem, profile, *ends[k], s.lon, s.lat)[4][-1]
+            out_t[k] = offtrail_arrays(dem, profile, s.lon, s.lat, *ends[k])[4][-1]
+            in_t[k] = offtrail_arrays(dem, profile, *ends[k], s.lon, s.lat)[4][-1]
     line_t = np.zeros((n, 2))
     options: list[list[_Option]] = []
     for i, ln in enumerate(lines):
-        line_t[i, 0] = _line_arrays(profile, ln, True)[4][-1]
-        line_t[i, 1] = _line_arrays(profile, ln, False)[4][-1]
+        line_t[i, 0] = line_arrays(profile, ln, True)[4][-1]
+        line_t[i, 1] = line_arrays(profile, ln, False)[4][-1]
         b, t = 1 + 2 * i, 2 + 2 * i
         hugs = {}
         for e, x in ((b, t), (t, b)):
@@ -860,13 +553,13 @@ def plan_scouting(
         options.append(opts)
     order, chosen, method = _best_order(options, cost)
 
-    legs: list[_Leg] = []
+    legs: list[Leg] = []
     marks: list[tuple[int, int]] = []  # per line: legs done on arrival, on leaving
     warnings: list[str] = []
     here = 0
     for i, opt in zip(order, chosen, strict=True):
         ln = lines[i]
-        legs.append(_Leg(steps=plan_paths[here, opt.entry].steps, label="to " + ln.name))
+        legs.append(Leg(steps=plan_paths[here, opt.entry].steps, label="to " + ln.name))
         counts = []
         for mv in opt.moves:
             new = _move_legs(mv, ln, i, snaps, ends, plan_paths)
@@ -884,9 +577,9 @@ def plan_scouting(
         leave = first + sum(counts[: opt.leave_after])
         marks.append((arrive, leave))
         here = opt.exit
-    legs.append(_Leg(steps=plan_paths[here, 0].steps, label="back to the start"))
+    legs.append(Leg(steps=plan_paths[here, 0].steps, label="back to the start"))
     names = [lines[i].name for i in order]
-    route, leg_ends = _assemble(net, dem, profile, legs, "Scouting: " + ", ".join(names))
+    route, leg_ends = assemble_trip(net, dem, profile, legs, "Scouting: " + ", ".join(names))
 
     visits = []
     for j, (i, opt) in enumerate(zip(order, chosen, strict=True)):
@@ -948,15 +641,15 @@ def _move_legs(
     i: int,
     snaps: Sequence[Snap | None],
     ends: Sequence[tuple[float, float]],
-    plan_paths: dict[tuple[int, int], _Path],
-) -> list[_Leg]:
+    plan_paths: dict[tuple[int, int], NetPath],
+) -> list[Leg]:
     """The legs of one move of an option (none for a cross-country leg not needed)."""
     kind = mv[0]
     if kind == "net":
-        return [_Leg(steps=plan_paths[mv[1], mv[2]].steps, label=line.name)]
+        return [Leg(steps=plan_paths[mv[1], mv[2]].steps, label=line.name)]
     if kind == "line":
         up = mv[1] == 1 + 2 * i
-        return [_Leg(line=line, up=up, label=f"{line.name} ({'up' if up else 'down'}, off-trail)")]
+        return [Leg(line=line, up=up, label=f"{line.name} ({'up' if up else 'down'}, off-trail)")]
     k = mv[1]
     s = snaps[k]
     if s is None or s.distance_m <= _SPUR_MIN_M:
@@ -964,10 +657,10 @@ def _move_legs(
     which = "bottom" if (k - 1) % 2 == 0 else "top"
     if kind == "out":
         return [
-            _Leg(off=(s.lon, s.lat, *ends[k]), label=f"cross-country to the {which} of {line.name}")
+            Leg(off=(s.lon, s.lat, *ends[k]), label=f"cross-country to the {which} of {line.name}")
         ]
     return [
-        _Leg(off=(*ends[k], s.lon, s.lat), label=f"cross-country from the {which} of {line.name}")
+        Leg(off=(*ends[k], s.lon, s.lat), label=f"cross-country from the {which} of {line.name}")
     ]
 
 
@@ -1013,163 +706,3 @@ def plan_text(plan: ScoutPlan) -> list[str]:
             f"{zone}; " + (f"start by {start_by}" if sun.fits else "not enough daylight")
         )
     return out
-
-
-def map_segments(lines: Sequence[SkiLine]) -> list[Any]:
-    """Map segments (panel list, zoom on click) for ski lines, numbered in the given order.
-
-    Parameters
-    ----------
-    lines
-        The lines.
-
-    Returns
-    -------
-    list of routeplanner.output.maps.MapSegment
-    """
-    from routeplanner.output import maps
-    from routeplanner.skilines.lines import BANDS
-
-    out = []
-    for k, ln in enumerate(lines, start=1):
-        s = ln.stats
-        band = next(
-            (lab for lab, lo, hi in BANDS if lo <= round(s.slope_max_deg, 1) < hi), BANDS[-1][0]
-        )
-        stats = {
-            "id": ln.id,
-            "length": f"{s.length_m:.0f} m",
-            "drop": f"{s.vertical_drop_m:.0f} m ({s.top_ele_m:.0f}–{s.bottom_ele_m:.0f} m)",
-            "slope": f"mean {s.slope_mean_deg:.0f}°, max {s.slope_max_deg:.0f}° ({band}°)",
-            "aspect": f"{s.aspect} ±{s.aspect_spread_deg:.0f}°",
-        }
-        if ln.difficulty:
-            stats["piste"] = ln.difficulty
-        out.append(
-            maps.MapSegment(
-                id=str(k),
-                kind="ski line",
-                name=ln.name,
-                lon=ln.lon,
-                lat=ln.lat,
-                ele=ln.ele,
-                stats=stats,
-            )
-        )
-    return out
-
-
-def scout_map(
-    plan: ScoutPlan,
-    *,
-    title: str,
-    network: Network | None,
-    dem: Dem | None,
-    offline: bool = False,
-    attribution: Sequence[str] = (),
-) -> Any:
-    """The trip's map: route with profile, slope overlay, lines coloured by max slope.
-
-    Parameters
-    ----------
-    plan
-        The trip.
-    title
-        Map title (escaped).
-    network, dem
-        For the network layer and the hillshade/slope overlays.
-    offline
-        A map that works with no network.
-    attribution
-        Data attribution lines.
-
-    Returns
-    -------
-    routeplanner.output.maps.RouteMap
-    """
-    import html
-
-    from routeplanner.output import maps
-    from routeplanner.skilines.lines import add_line_layer
-
-    m = maps.route_map(
-        [plan.route],
-        title=title,
-        network=network,
-        dem=dem,
-        segments=map_segments(plan.lines),
-        info_html="<br>".join(html.escape(t.strip()) for t in plan_text(plan)[1:]),
-        offline=offline,
-        attribution=attribution,
-    )
-    add_line_layer(m, plan.lines)
-    return m
-
-
-def demo_scouting(
-    net: Network,
-    dem: Dem,
-    out_dir: Path,
-    *,
-    offline: bool = False,
-    attribution: Sequence[str] = (),
-    echo: Any = lambda _m: None,
-) -> list[tuple[str, str, str]]:
-    """Write the demo scouting map (and its GPX/GeoJSON) into ``out_dir``.
-
-    The trip of :data:`DEMO_SCOUT`: from Soldeu to two Grandvalira pistes
-    that share the same north-facing mountainside, Avet (advanced) and Bosc
-    Fosc (easy), on 15 July.
-
-    Parameters
-    ----------
-    net
-        The Andorra network.
-    dem
-        Its DEM.
-    out_dir
-        Existing folder.
-    offline
-        Maps that work with no network.
-    attribution
-        Data attribution lines.
-    echo
-        Receives one progress line per map.
-
-    Returns
-    -------
-    list of tuple
-        ``(title, filename, description)`` index entries.
-    """
-    import json
-    from zoneinfo import ZoneInfo
-
-    from routeplanner._io import atomic_write_text
-    from routeplanner.output import export, maps
-    from routeplanner.skilines.lines import analyze_line, find_line, line_feature, osm_lines
-
-    raws = osm_lines(net)
-    lines = [analyze_line(find_line(raws, q), dem) for q in DEMO_SCOUT["lines"]]
-    tz = ZoneInfo(DEMO_SCOUT["tz"])
-    plan = plan_scouting(net, dem, DEMO_SCOUT["start"], lines, day=DEMO_SCOUT["date"], tz=tz)
-    title = "Summer scouting from Soldeu: " + " and ".join(ln.name for ln in plan.lines)
-    m = scout_map(plan, title=title, network=net, dem=dem, offline=offline, attribution=attribution)
-    size = maps.save_map(m, out_dir / "scout.html", offline=offline)
-    feats = [line_feature(ln) for ln in plan.lines]
-    export.write_gpx(out_dir / "scout.gpx", [plan.route], name=title)
-    atomic_write_text(
-        out_dir / "scout.geojson", json.dumps(export.feature_collection([plan.route], feats))
-    )
-    echo(f"scout.html ({size / 1e6:.2f} MB)")
-    s = plan.route.stats
-    parts = "; ".join(
-        f"{ln.name} ({ln.difficulty}, max {ln.stats.slope_max_deg:.0f}°, {ln.stats.aspect})"
-        for ln in plan.lines
-    )
-    desc = (
-        f"on foot at Tobler's hiking pace: {s.distance_m / 1000:.1f} km, "
-        f"{pace.format_duration(plan.moving_s)} moving, +{s.ascent_m:.0f} m, "
-        f"{pace.format_duration(plan.daylight_needed_s)} of daylight; lines: {parts} "
-        "(GPX: scout.gpx, GeoJSON: scout.geojson)"
-    )
-    return [(title, "scout.html", desc)]

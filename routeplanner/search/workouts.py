@@ -22,13 +22,11 @@ Loops through segments
 
 from __future__ import annotations
 
-import html
 import itertools
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -40,14 +38,12 @@ from routeplanner.network.model import Network
 from routeplanner.route import Route, Step, make_route, shared_m
 from routeplanner.search.graph import Preferences, SearchGraph
 from routeplanner.search.loops import LoopRequest, find_loops
-from routeplanner.search.segments import Segment, SegmentRequest, find_segments, map_segment
+from routeplanner.search.segments import Segment, SegmentRequest, find_segments
 
 __all__ = [
-    "DEMO_WORKOUTS",
     "MAX_REPS",
     "RepeatsWorkout",
     "SegmentLoop",
-    "demo_workouts",
     "plan_loop_with_segments",
     "plan_repeats",
     "plan_repeats_near",
@@ -740,115 +736,3 @@ def _build_loop(
         )
     route.warnings.extend(warnings)
     return route
-
-
-# --------------------------------------------------------------------------- demo
-
-#: The demo workouts: climb repeats and a descent-practice workout near La Massana.
-DEMO_WORKOUTS: dict[str, dict[str, Any]] = {
-    "climb": {
-        "start": (1.5148, 42.5450),
-        "grade": (0.15, 0.30),
-        "minutes": (3 * 60.0, 12 * 60.0),
-        "min_gain_m": 80.0,
-        "within_m": 3000.0,
-        "reps": 4,
-        "pace": "6:00",
-    },
-    "descent": {
-        "start": (1.5148, 42.5450),
-        "grade": (0.10, 0.30),
-        "minutes": (3 * 60.0, 8 * 60.0),
-        "min_gain_m": 60.0,
-        "within_m": 3000.0,
-        "reps": 3,
-        "pace": "6:00",
-    },
-}
-
-
-def demo_workouts(
-    net: Network,
-    dem: Any,
-    out_dir: Path,
-    *,
-    offline: bool = False,
-    attribution: Sequence[str] = (),
-    echo: Callable[[str], None] = lambda _m: None,
-) -> list[tuple[str, str, str]]:
-    """Write the demo's climb-repeats and descent-practice maps into ``out_dir``.
-
-    Parameters
-    ----------
-    net
-        The Andorra network.
-    dem
-        Its DEM (map overlays, and the segments' grade check).
-    out_dir
-        Existing folder to write into.
-    offline
-        Write maps that work with no network.
-    attribution
-        Data attribution lines for the maps.
-    echo
-        Receives one progress line per map written.
-
-    Returns
-    -------
-    list of tuple of str
-        ``(title, filename, description)`` per map, for the demo's index page.
-    """
-    from routeplanner.output import export, maps
-
-    entries = []
-    for kind, cfg in DEMO_WORKOUTS.items():
-        profile = pace.RunnerProfile.from_strings(cfg["pace"], max_difficulty="T3")
-        req = SegmentRequest(
-            kind,
-            cfg["grade"],
-            cfg["min_gain_m"],
-            duration_s=cfg.get("minutes"),
-            near=cfg["start"],
-            within_m=cfg["within_m"],
-            limit=5,
-            min_trail_share=0.8,  # on trails: technique, not tarmac
-        )
-        work = plan_repeats_near(net, cfg["start"], req, profile, cfg["reps"], dem=dem)
-        seg = work.segment
-        lo, hi = cfg["grade"]
-        if kind == "climb":
-            title = f"Hill repeats: {cfg['reps']} × {seg.name} from La Massana"
-            what = (
-                f"{cfg['reps']} × a {seg.length_m:.0f} m climb, +{seg.rise_m:.0f} m at "
-                f"{seg.mean_grade:.0%} mean (max {seg.max_grade:.0%} over 100 m), "
-                f"chosen for a {lo * 100:.0f}-{hi * 100:.0f}% skin-track grade"
-            )
-        else:
-            m_lo, m_hi = cfg["minutes"]
-            title = f"Descent practice: {cfg['reps']} × {seg.name} from La Massana"
-            what = (
-                f"{cfg['reps']} × a {pace.format_duration(seg.duration_s)} descent, "
-                f"-{seg.rise_m:.0f} m at {seg.mean_grade:.0%} mean, chosen for "
-                f"{m_lo / 60:.0f}-{m_hi / 60:.0f} min at {lo * 100:.0f}-{hi * 100:.0f}%"
-            )
-        filename = f"workout-{kind}.html"
-        m = maps.route_map(
-            [work.route],
-            title=title,
-            network=net,
-            dem=dem,
-            segments=[map_segment(seg, "1")],
-            info_html=f"<p>{html.escape(workout_line(work))}</p>",
-            offline=offline,
-            attribution=attribution,
-        )
-        size = maps.save_map(m, out_dir / filename, offline=offline)
-        export.write_gpx(out_dir / f"workout-{kind}.gpx", [work.route], name=title)
-        desc = (
-            f"{what}; one repeat {pace.format_duration(work.repeat_s)}, total "
-            f"{pace.format_duration(work.total_s)} at {cfg['pace']}/km flat pace "
-            f"(GPX: workout-{kind}.gpx)"
-        )
-        entries.append((title, filename, desc))
-        echo(f"{filename} ({size / 1e6:.2f} MB)")
-    return entries

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from routeplanner._geo import check_bbox
 from routeplanner.errors import DownloadError, InputError
 
 if TYPE_CHECKING:
@@ -128,24 +129,8 @@ class HTTPStatusError(DownloadError):
 
 
 def _check_bbox(bbox: Sequence[float]) -> Bbox:
-    """Validate a ``(west, south, east, north)`` box in degrees and return it as floats."""
-    try:
-        west, south, east, north = (float(v) for v in bbox)
-    except (TypeError, ValueError) as exc:
-        raise InputError(
-            f"bbox must be 4 numbers (west, south, east, north), got {bbox!r}"
-        ) from exc
-    if not all(math.isfinite(v) for v in (west, south, east, north)):
-        raise InputError(f"bbox has a non-finite value: {bbox!r}")
-    if not (
-        -180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90
-    ):
-        raise InputError(f"bbox out of range (lon -180..180, lat -90..90): {bbox!r}")
-    if west >= east or south >= north:
-        # West > east would mean crossing the antimeridian, which tiles and Overpass
-        # queries here do not handle.
-        raise InputError(f"bbox must have west < east and south < north: {bbox!r}")
-    return west, south, east, north
+    """Validate a ``(west, south, east, north)`` box (see :func:`routeplanner._geo.check_bbox`)."""
+    return check_bbox(bbox)
 
 
 def _one_line(text: object, limit: int = 300) -> str:
