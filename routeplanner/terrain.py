@@ -137,6 +137,8 @@ def slope_aspect(dem: Dem) -> tuple[np.ndarray, np.ndarray]:
     dz_dcol = ((c + 2.0 * f + i) - (a + 2.0 * d + g)) / 8.0
     dz_drow = ((g + 2.0 * h + i) - (a + 2.0 * b + c)) / 8.0
     t = dem.transform
+    dx_m: np.ndarray | float
+    dy_m: np.ndarray | float
     if dem.crs.is_geographic:
         rows = np.arange(dem.elevation.shape[0], dtype=np.float64)
         lats = t.f + (rows + 0.5) * t.e

@@ -227,7 +227,7 @@ def test_andorra_group_with_a_climb(andorra_network):
     plan = planning.plan_group_run(andorra_network, ev)
     hills = next(r for r in plan.results if r.group.name == "Hills")
     assert hills.within_tolerance
-    assert hills.route.extras.get("segments")
+    assert hills.route.segment_ids
 
 
 def test_load_event_missing_file(tmp_path):

@@ -105,7 +105,16 @@ def test_out_and_back_along_a_line_timed_by_hand(world):
     assert visit.leave_s == pytest.approx(expected - offtrail_s(200.0, -GRADE), rel=5e-3)
     assert visit.offtrail_m == pytest.approx(2600.0, rel=2e-3)
     assert plan.daylight_needed_s == pytest.approx((plan.moving_s + 900.0) * 1.2)
-    assert plan.route.kind == "scout" and plan.route.steps == ()
+    # Every leg is off the network: all in the steps, none of it trail.
+    assert plan.route.kind == "scout" and plan.route.network_steps == ()
+    assert [s.label for s in plan.route.steps] == [
+        "cross-country to the bottom of Meadow",
+        "Meadow (up, off-trail)",
+        "Meadow (down, off-trail)",
+        "cross-country from the bottom of Meadow",
+    ]
+    assert plan.route.stats.trail_share == 0.0
+    assert plan.route.offtrail_m == pytest.approx(plan.route.stats.distance_m)
     assert plan.order_method == "brute force"
 
 

@@ -10,6 +10,7 @@ import difflib
 import logging
 import os
 import re
+import sys
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,10 +23,10 @@ from routeplanner import pace
 from routeplanner.errors import DataError, InputError
 from routeplanner.search.graph import Preferences
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python < 3.11
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # Python 3.10: the same parser, as a package
+    import tomli as tomllib
 
 __all__ = [
     "EVENT_KEYS",
@@ -319,7 +320,7 @@ def _string(
     default: Any = _REQUIRED,
     multiline: bool = False,
 ) -> Any:
-    """A string value, stripped; ``default`` when the key is absent (required without one)."""
+    """Return a string value, stripped; ``default`` if the key is absent (required without)."""
     if key not in raw:
         if default is _REQUIRED:
             raise src.error(f"{key} is missing", table, None, index)
@@ -382,7 +383,7 @@ def _parse_zone(src: _Source, value: Any) -> ZoneInfo:
 
 
 def _localize(src: _Source, day: date, clock: time, zone: ZoneInfo, key: str) -> datetime:
-    """An aware datetime, refusing local times a DST change skips."""
+    """Return an aware datetime, refusing local times a DST change skips."""
     local = datetime.combine(day, clock)
     aware = local.replace(tzinfo=zone)
     if aware.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != local:
@@ -392,6 +393,27 @@ def _localize(src: _Source, day: date, clock: time, zone: ZoneInfo, key: str) ->
             key=key,
         )
     return aware
+
+
+def _group_profile(src: _Source, raw: dict[str, Any], what: str, index: int) -> pace.RunnerProfile:
+    """Return a group's runner profile from its pace, model and max_difficulty."""
+    model = raw.get("model", "minetti")
+    for key, value in (("pace", raw["pace"]), ("model", model)):
+        if not isinstance(value, str):
+            raise src.error(f"{what}: {key} must be a string, got {value!r}", "group", key, index)
+    try:
+        flat_pace = pace.parse_pace(raw["pace"])
+    except InputError as exc:
+        raise src.error(f"{what}: {exc}", "group", "pace", index) from None
+    try:
+        difficulty = pace.parse_difficulty(raw["max_difficulty"])
+    except InputError as exc:
+        raise src.error(f"{what}: {exc}", "group", "max_difficulty", index) from None
+    try:
+        profile = pace.RunnerProfile(flat_pace, model.strip().lower(), difficulty)
+    except InputError as exc:
+        raise src.error(f"{what}: {exc}", "group", "model", index) from None
+    return profile
 
 
 def _parse_group(src: _Source, raw: Any, index: int) -> PaceGroup:
@@ -417,22 +439,7 @@ def _parse_group(src: _Source, raw: Any, index: int) -> PaceGroup:
         raise src.error(
             f'{what} needs max_difficulty, e.g. max_difficulty = "T3"', "group", None, index
         )
-    model = raw.get("model", "minetti")
-    for key, value in (("pace", raw["pace"]), ("model", model)):
-        if not isinstance(value, str):
-            raise src.error(f"{what}: {key} must be a string, got {value!r}", "group", key, index)
-    try:
-        flat_pace = pace.parse_pace(raw["pace"])
-    except InputError as exc:
-        raise src.error(f"{what}: {exc}", "group", "pace", index) from None
-    try:
-        difficulty = pace.parse_difficulty(raw["max_difficulty"])
-    except InputError as exc:
-        raise src.error(f"{what}: {exc}", "group", "max_difficulty", index) from None
-    try:
-        profile = pace.RunnerProfile(flat_pace, model.strip().lower(), difficulty)
-    except InputError as exc:
-        raise src.error(f"{what}: {exc}", "group", "model", index) from None
+    profile = _group_profile(src, raw, what, index)
     climbs = raw.get("include_climbs", 0)
     if isinstance(climbs, bool) or not isinstance(climbs, int) or not 0 <= climbs <= 5:
         raise src.error(
@@ -462,27 +469,8 @@ def _parse_group(src: _Source, raw: Any, index: int) -> PaceGroup:
     return PaceGroup(name, profile, climbs, grade, descent)
 
 
-def parse_event(text: str, source: str = "<event>") -> GroupEvent:
-    """Parse and validate an event file's text.
-
-    Parameters
-    ----------
-    text
-        TOML text (keys in ``docs/group-events.md``).
-    source
-        File name used in error messages.
-
-    Returns
-    -------
-    GroupEvent
-
-    Raises
-    ------
-    InputError
-        On a TOML syntax error (with the line), an unknown key (listing the valid
-        ones), a missing or invalid value (time, timezone, pace, difficulty,
-        coordinates, duration), or two groups with the same name.
-    """
+def _load_toml(text: str, source: str) -> dict[str, Any]:
+    """Parse TOML text; a syntax error names the file, line and column."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -494,20 +482,11 @@ def parse_event(text: str, source: str = "<event>") -> GroupEvent:
                 f"{source}:{pos[1]}: TOML syntax error: {msg} (column {pos[2]})"
             ) from None
         raise InputError(f"{source}: TOML syntax error: {msg}") from None
-    src = _Source(text, source)
-    _check_keys(src, raw, EVENT_KEYS, None)
+    return raw
 
-    for key in ("title", "date", "start", "timezone", "meeting_point"):
-        if key not in raw:
-            raise src.error(f"{key} is missing")
-    title = _string(src, raw, "title")
-    if not title:
-        raise src.error("title must not be empty", key="title")
-    day = _parse_date(src, raw["date"])
-    clock = _parse_clock(src, raw["start"], "start")
-    zone = _parse_zone(src, raw["timezone"])
-    start = _localize(src, day, clock, zone, "start")
 
+def _parse_duration_s(src: _Source, raw: dict[str, Any], start: datetime, zone: ZoneInfo) -> float:
+    """Return the event's duration from ``duration`` or ``return`` (exactly one given)."""
     if ("duration" in raw) == ("return" in raw):
         raise src.error(
             'give either duration (e.g. "75min") or return (e.g. "09:15"), not '
@@ -523,7 +502,9 @@ def parse_event(text: str, source: str = "<event>") -> GroupEvent:
         except InputError as exc:
             raise src.error(str(exc), key="duration") from None
     else:
-        back = _localize(src, day, _parse_clock(src, raw["return"], "return"), zone, "return")
+        back = _localize(
+            src, start.date(), _parse_clock(src, raw["return"], "return"), zone, "return"
+        )
         # Same-zone aware datetimes subtract as wall-clock times: go through UTC so
         # a night with a clock change counts its real length.
         duration_s = (
@@ -540,8 +521,11 @@ def parse_event(text: str, source: str = "<event>") -> GroupEvent:
             f"event duration {pace.format_duration(duration_s)} is too short: at least 5 min",
             key="duration" if "duration" in raw else "return",
         )
+    return float(duration_s)
 
-    meeting = raw["meeting_point"]
+
+def _parse_meeting(src: _Source, meeting: Any) -> tuple[float, float]:
+    """Return ``(lon, lat)`` of the meeting point, given as ``"LAT,LON"``."""
     if not isinstance(meeting, str):
         raise src.error(
             f'meeting_point must be a string "LAT,LON", got {meeting!r}', key="meeting_point"
@@ -550,15 +534,11 @@ def parse_event(text: str, source: str = "<event>") -> GroupEvent:
         lon, lat = pace.parse_latlon(meeting)
     except InputError as exc:
         raise src.error(f"meeting_point: {exc}", key="meeting_point") from None
+    return lon, lat
 
-    location = _string(src, raw, "location", default="") or ""
-    notes = _string(src, raw, "notes", default="", multiline=True) or ""
-    region = _string(src, raw, "region", default=None) or None
-    seed = raw.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise src.error(f"seed must be a whole number 0 or more, got {seed!r}", key="seed")
 
-    prefs_raw = raw.get("preferences", {})
+def _parse_preferences(src: _Source, prefs_raw: Any) -> EventPreferences:
+    """Return the ``[preferences]`` table, checked."""
     if not isinstance(prefs_raw, dict):
         raise src.error("preferences must be a table: [preferences]", key="preferences")
     _check_keys(src, prefs_raw, PREFERENCE_KEYS, "preferences")
@@ -568,8 +548,11 @@ def parse_event(text: str, source: str = "<event>") -> GroupEvent:
                 f"{key} must be true or false, got {prefs_raw[key]!r}", "preferences", key
             )
     prefs = EventPreferences(**prefs_raw)
+    return prefs
 
-    groups_raw = raw.get("group")
+
+def _parse_groups(src: _Source, groups_raw: Any) -> tuple[PaceGroup, ...]:
+    """Return the ``[[group]]`` tables as pace groups, names distinct."""
     if not isinstance(groups_raw, list) or not groups_raw:
         raise src.error(
             "an event needs at least one pace group: add a [[group]] table with name, pace "
@@ -593,13 +576,65 @@ def parse_event(text: str, source: str = "<event>") -> GroupEvent:
             )
         seen[key] = i
         groups.append(group)
+    return tuple(groups)
+
+
+def parse_event(text: str, source: str = "<event>") -> GroupEvent:
+    """Parse and validate an event file's text.
+
+    Parameters
+    ----------
+    text
+        TOML text (keys in ``docs/group-events.md``).
+    source
+        File name used in error messages.
+
+    Returns
+    -------
+    GroupEvent
+
+    Raises
+    ------
+    InputError
+        On a TOML syntax error (with the line), an unknown key (listing the valid
+        ones), a missing or invalid value (time, timezone, pace, difficulty,
+        coordinates, duration), or two groups with the same name.
+    """
+    raw = _load_toml(text, source)
+    src = _Source(text, source)
+    _check_keys(src, raw, EVENT_KEYS, None)
+
+    for key in ("title", "date", "start", "timezone", "meeting_point"):
+        if key not in raw:
+            raise src.error(f"{key} is missing")
+    title = _string(src, raw, "title")
+    if not title:
+        raise src.error("title must not be empty", key="title")
+    day = _parse_date(src, raw["date"])
+    clock = _parse_clock(src, raw["start"], "start")
+    zone = _parse_zone(src, raw["timezone"])
+    start = _localize(src, day, clock, zone, "start")
+
+    duration_s = _parse_duration_s(src, raw, start, zone)
+
+    lon, lat = _parse_meeting(src, raw["meeting_point"])
+
+    location = _string(src, raw, "location", default="") or ""
+    notes = _string(src, raw, "notes", default="", multiline=True) or ""
+    region = _string(src, raw, "region", default=None) or None
+    seed = raw.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise src.error(f"seed must be a whole number 0 or more, got {seed!r}", key="seed")
+
+    prefs = _parse_preferences(src, raw.get("preferences", {}))
+    groups = _parse_groups(src, raw.get("group"))
     return GroupEvent(
         title=title,
         start=start,
         duration_s=float(duration_s),
         meeting_lon=lon,
         meeting_lat=lat,
-        groups=tuple(groups),
+        groups=groups,
         location=location,
         notes=notes,
         preferences=prefs,

@@ -136,7 +136,7 @@ def _workout_loops(
 def _candidates(
     net: Network, event: GroupEvent, group: PaceGroup, tolerance: float, alternatives: int
 ) -> tuple[list[Route], str | None]:
-    """A group's candidate loops, best first, or no loops and the reason."""
+    """Return a group's candidate loops, best first, or no loops and the reason."""
     request = LoopRequest(
         event.duration_s, tolerance=tolerance, alternatives=alternatives, seed=event.seed
     )
@@ -279,9 +279,7 @@ def plan_group_run(
             problem = f"no loop from the meeting point at all: {reason}"
             results.append(GroupResult(group, None, T, None, False, problem))
             continue
-        route = dataclasses.replace(
-            routes[i], name=group.label, extras={**routes[i].extras, "group": group.name}
-        )
+        route = dataclasses.replace(routes[i], name=group.label)
         on_time = abs(errs[i]) <= tolerance
         problem = None if on_time else _problem(route, T, tolerance)
         back = add_seconds(event.start, route.stats.duration_s)

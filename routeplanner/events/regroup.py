@@ -120,6 +120,7 @@ def _best_window(passes: Sequence[RegroupPass]) -> tuple[float, dict[str, float]
 
 
 def point_rank(point: RegroupPoint) -> tuple[int, float, int, int]:
+    """Return the sort key of a regroup point: most groups mid-run, tightest window first."""
     mid = len(point.mid_groups)
     return (-(mid if mid >= 2 else 0), point.window_s, -len(point.groups), point.node)
 
@@ -128,7 +129,7 @@ def _node_passes(net: Network, route: Route) -> list[tuple[int, float]]:
     """``(node, at_m)`` for every network node the route runs through or starts/ends at."""
     out: list[tuple[int, float]] = []
     at = 0.0
-    for s in route.steps:
+    for s in route.network_steps:
         length = float(net.edge_length_m[s.edge])
         ends = ((s.start_m, at), (s.end_m, at + s.length_m))
         for offset, where in ends:
@@ -176,7 +177,7 @@ def route_passes(
 def shared_passes(
     per_route: Sequence[dict[int, list[RegroupPass]]],
 ) -> dict[int, list[RegroupPass]]:
-    """Passes of nodes that two or more of the routes pass."""
+    """Return passes of nodes that two or more of the routes pass."""
     merged: dict[int, list[RegroupPass]] = {}
     for passes in per_route:
         for node, ps in passes.items():

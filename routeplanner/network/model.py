@@ -176,10 +176,11 @@ class Network:
         """
         key = ("times", profile)
         if key not in self._cache:
-            fwd, bwd = self.flat_equivalent_m(profile.model)
-            scale = self.edge_terrain * profile.seconds_per_m()
-            t_fwd = fwd * scale
-            t_bwd = bwd * scale
+            dd, grade, edge = self.segment_arrays()
+            terrain = self.edge_terrain[edge]
+            n = self.n_edges
+            t_fwd = np.bincount(edge, profile.segment_time_s(dd, grade, terrain), minlength=n)
+            t_bwd = np.bincount(edge, profile.segment_time_s(dd, -grade, terrain), minlength=n)
             banned = self.edge_sac > profile.max_difficulty
             t_fwd[banned] = np.inf
             t_bwd[banned] = np.inf
@@ -202,8 +203,7 @@ class Network:
         grade = np.divide(np.diff(z), dd, out=np.zeros_like(dd), where=dd > 0)
         if end_m < start_m:
             grade = -grade
-        ratio = pace.cost_ratio(grade, profile.model)
-        return float(np.sum(dd * ratio) * self.edge_terrain[e] * profile.seconds_per_m())
+        return float(np.sum(profile.segment_time_s(dd, grade, self.edge_terrain[e])))
 
     # -- geometry helpers ----------------------------------------------------
     def _projection(self) -> tuple[float, float]:

@@ -69,7 +69,7 @@ def esc(text: object) -> str:
 
 
 def js_json(value: Any) -> str:
-    """JSON for embedding in a ``<script>`` element (a JavaScript expression).
+    r"""JSON for embedding in a ``<script>`` element (a JavaScript expression).
 
     ``<``, ``>`` and ``&`` become ``\\u003c`` etc., so no string can close the
     script element or open a comment, U+2028/2029 are escaped for old engines,
@@ -187,7 +187,7 @@ def palette_png(index: np.ndarray, palette: Sequence[tuple[int, int, int, int]])
 
 
 def png_data_url(png: bytes) -> str:
-    """``data:`` URL of PNG bytes."""
+    """Return the ``data:`` URL of PNG bytes."""
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 

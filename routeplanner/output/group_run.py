@@ -157,7 +157,7 @@ def _iso(t: datetime | None) -> str | None:
 
 
 def plan_json(plan: GroupPlan, outputs: Sequence[str | os.PathLike[str]] = ()) -> dict[str, Any]:
-    """The plan as a JSON-ready dict (``--json`` output).
+    """Return the plan as a JSON-ready dict (``--json`` output).
 
     Parameters
     ----------
@@ -226,7 +226,7 @@ def plan_json(plan: GroupPlan, outputs: Sequence[str | os.PathLike[str]] = ()) -
 
 
 def calendar_text(plan: GroupPlan, *, stamp: datetime | None = None) -> str:
-    """The event as an RFC 5545 calendar (:func:`routeplanner.output.export.event_ics`).
+    """Return the event as an RFC 5545 calendar (:func:`routeplanner.output.export.event_ics`).
 
     Parameters
     ----------
@@ -260,7 +260,7 @@ def calendar_text(plan: GroupPlan, *, stamp: datetime | None = None) -> str:
 
 
 def gpx_text(plan: GroupPlan, result: GroupResult) -> str:
-    """A group's loop as GPX 1.1, with predicted times from the event's start.
+    """Return a group's loop as GPX 1.1, with predicted times from the event's start.
 
     Parameters
     ----------
@@ -386,7 +386,7 @@ def map_html(
     offline: bool = False,
     attribution: Sequence[str] = (),
 ) -> str:
-    """The event's HTML map: a layer per group, meeting and regroup points, details.
+    """Return the event's HTML map: a layer per group, meeting and regroup points, details.
 
     Parameters
     ----------
@@ -568,7 +568,7 @@ def write_outputs(
 def featured_regroup_points(
     plan: GroupPlan, n: int = MAP_REGROUP_POINTS, min_gap_m: float = REGROUP_GAP_M
 ) -> list[RegroupPoint]:
-    """The best regroup points that are not next to a better one (``R1``, ``R2``… on the map).
+    """Return the best regroup points not next to a better one (``R1``, ``R2``… on the map).
 
     Consecutive junctions of a stretch that several loops share are all regroup
     points; people need one of them.

@@ -1,5 +1,7 @@
-"""Route data drawn on the maps: kilometre marks, colour classes along the line,
-the elevation profile and the view's extent.
+"""Route data drawn on the maps: distance marks, colours, profile and extent.
+
+Kilometre marks and arrows, colour classes along the line, the elevation
+profile and the view's extent.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def pad_bbox(
     bbox: tuple[float, float, float, float],
     pad_m: float,
 ) -> tuple[float, float, float, float]:
+    """Return ``bbox`` widened by ``pad_m`` metres on every side."""
     w, s, e, n = bbox
     dlat = pad_m / M_PER_DEG
     dlon = pad_m / (M_PER_DEG * max(math.cos(math.radians((s + n) / 2)), 1e-6))
@@ -63,17 +66,20 @@ def pad_bbox(
 
 
 def routes_bbox(routes: Sequence[Route]) -> tuple[float, float, float, float]:
+    """Return the ``(west, south, east, north)`` box around all routes."""
     lon = np.concatenate([r.lon for r in routes])
     lat = np.concatenate([r.lat for r in routes])
     return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
 
 
 def fit_bounds(bbox: tuple[float, float, float, float]) -> list[list[float]]:
+    """Return a bbox as Leaflet's ``[[south, west], [north, east]]``."""
     w, s, e, n = bbox
     return [[round(s, 5), round(w, 5)], [round(n, 5), round(e, 5)]]
 
 
 def km_interval(distance_m: float) -> float:
+    """Return the spacing of distance marks: at most 25 along the route."""
     for step in (1000.0, 2000.0, 5000.0, 10000.0, 20000.0, 50000.0):
         if distance_m / step <= 25:
             return step
@@ -120,6 +126,7 @@ def markers_data(route: Route) -> dict[str, list[Any]]:
 
 
 def route_profile(route: Route, index: int) -> tuple[ProfilePlot, dict[str, Any]]:
+    """Return a route's profile plot and the data the page's script reads from it."""
     total = float(route.dist_m[-1])
     n = int(min(_PROFILE_SAMPLES, max(2, len(route.dist_m))))
     d = np.linspace(0.0, total, n) if total > 0 else np.zeros(n)

@@ -1,5 +1,7 @@
-"""Map overlays from the data: hillshade and slope shading from the DEM, the trail
-network by difficulty, ski pistes and lifts.
+"""Map overlays from the data: DEM shading, the trail network, pistes and lifts.
+
+Hillshade and slope-angle shading from the DEM, the trail network by
+difficulty, ski pistes and lifts.
 """
 
 from __future__ import annotations
@@ -108,7 +110,7 @@ def _mercator_rows(grid: np.ndarray, south: float, north: float) -> np.ndarray:
 def display_dem(
     dem: Dem, bbox: tuple[float, float, float, float], *, max_px: int = _DEM_MAX_PX
 ) -> Dem:
-    """The DEM over ``bbox`` at screen resolution, for overlays.
+    """Return the DEM over ``bbox`` at screen resolution, for overlays.
 
     A DEM coarser than the overlay's pixels (SRTM over a small area) is
     resampled with cubic splines onto a WGS84 grid of ``max_px`` on the longer
@@ -277,7 +279,7 @@ def add_network_layer(
     show: bool,
     tol_m: float,
 ) -> None:
-    """The trail network coloured by difficulty, one canvas polyline per (style, name)."""
+    """Return the trail network coloured by difficulty, one canvas polyline per (style, name)."""
     off = net.prof_offsets
     if bbox is not None:
         w, s, e, n = bbox
@@ -336,7 +338,7 @@ def add_pistes_layer(
         tags = f.get("tags", {}) or {}
         name = str(tags.get("name", "") or "")
         if "aerialway" in tags:
-            style = ("#222222", 1.5, 0.9, "6 4")
+            style: tuple[str, float, float, str | None] = ("#222222", 1.5, 0.9, "6 4")
             kind = f"lift ({tags['aerialway']})"
         else:
             ptype = str(tags.get("piste:type", "piste"))

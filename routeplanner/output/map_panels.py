@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 
 def km_text(m: float) -> str:
+    """Return a distance in km, with two decimals below 10 km."""
     return f"{m / 1000:.1f} km" if m >= 10_000 else f"{m / 1000:.2f} km"
 
 
@@ -84,6 +85,7 @@ def _route_rows(route: Route, short: bool) -> list[tuple[str, str]]:
 
 
 def stats_table(routes: Sequence[Route], colours: Sequence[str]) -> str:
+    """Return the routes' numbers as an HTML table, a column per route when several."""
     if len(routes) == 1:
         rows = _route_rows(routes[0], short=False)
         body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
@@ -104,6 +106,7 @@ def stats_table(routes: Sequence[Route], colours: Sequence[str]) -> str:
 
 
 def segments_html(segments: Sequence[MapSegment]) -> str:
+    """Return the numbered list of segments (zoom buttons), or nothing."""
     if not segments:
         return ""
     items = []
@@ -142,6 +145,7 @@ def _keys(title: str, items: Sequence[tuple[str, str]]) -> str:
 
 
 def legend_html(*, color_by: str | None, network: bool, dem: Dem | None) -> str:
+    """Return the legend box for what the map shows."""
     parts = []
     grade_ticks = ["−15", "−8", "−3", "3", "8", "15", "25"]
     if color_by == "pace":
@@ -174,6 +178,7 @@ def legend_html(*, color_by: str | None, network: bool, dem: Dem | None) -> str:
 
 
 def panel_html(title: str, inner: str, *, wide: bool = False) -> str:
+    """Return the foldable title panel around ``inner`` (inserted as is)."""
     cls = "rp-box rp-wide" if wide else "rp-box"
     return (
         f'<div id="rp-panel" class="{cls}"><details open class="rp-fold">'
@@ -186,6 +191,7 @@ def panel_html(title: str, inner: str, *, wide: bool = False) -> str:
 def profile_panel(
     routes: Sequence[Route], plots: Sequence[ProfilePlot], colours: Sequence[str]
 ) -> str:
+    """Return the elevation profile panel, with a tab per route when several."""
     hint = "<small> · point at it to find the place on the map</small>"
     if len(routes) == 1:
         return (
@@ -213,6 +219,7 @@ def profile_panel(
 
 
 def attribution_lines(dem: Dem | None, network: Network | None, extra: Sequence[str]) -> list[str]:
+    """Return the data credits, escaped, without repeats."""
     lines = ["Trails © OpenStreetMap contributors"]
     source = (
         dem.source

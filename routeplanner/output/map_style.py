@@ -154,4 +154,5 @@ def classify(values: np.ndarray, classes: Sequence[ColourClass]) -> np.ndarray:
 
 
 def rgb(color: str) -> tuple[int, int, int]:
+    """Return the ``(r, g, b)`` of a ``#rrggbb`` colour."""
     return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)

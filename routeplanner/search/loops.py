@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
@@ -32,7 +32,7 @@ from scipy.sparse.csgraph import dijkstra
 from routeplanner import pace
 from routeplanner.errors import InputError, NoRouteError
 from routeplanner.network.model import Network
-from routeplanner.route import Route, Step, make_route, shared_m
+from routeplanner.route import AnyStep, Route, Step, make_route, shared_m
 from routeplanner.search.graph import Preferences, SearchGraph
 
 __all__ = ["MAX_DURATION_S", "LoopRequest", "find_loops"]
@@ -521,8 +521,7 @@ def find_loops(
     for _, route in built:
         if any(_too_similar(route.steps, r.steps) for r in routes):
             continue
-        route.name = f"Loop {len(routes) + 1}"
-        routes.append(route)
+        routes.append(replace(route, name=f"Loop {len(routes) + 1}"))
         if len(routes) == request.alternatives:
             break
     if not routes:
@@ -537,14 +536,15 @@ def find_loops(
                 target_duration_s=T,
             )
         )
-    for r in routes:
+    for k, r in enumerate(routes):
         err = r.stats.duration_s / T - 1
         if abs(err) > request.tolerance:
-            r.warnings.append(
+            miss = (
                 f"duration {r.stats.duration_s / 60:.0f} min misses the target "
                 f"{T / 60:.0f} min by {err:+.0%}: the network around the start has no "
                 "loop closer to it"
             )
+            routes[k] = replace(r, warnings=(*r.warnings, miss))
     if len(routes) < request.alternatives:
         log.warning(
             "found %d really different loops of the %d asked for", len(routes), request.alternatives
@@ -559,7 +559,7 @@ def _route_score(route: Route, target_s: float) -> float:
     return st.overlap_share + TRAIL_WEIGHT * (1 - st.trail_share) + 3.0 * over
 
 
-def _too_similar(a: Sequence[Step], b: Sequence[Step]) -> bool:
+def _too_similar(a: Sequence[AnyStep], b: Sequence[AnyStep]) -> bool:
     la = sum(s.length_m for s in a)
     lb = sum(s.length_m for s in b)
     return shared_m(a, b) > 0.5 * min(la, lb)

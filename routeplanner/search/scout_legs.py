@@ -1,5 +1,7 @@
-"""Legs of a scouting trip: fastest paths on the network, cross-country stretches
-and walks along ski lines, timed and joined into one route.
+"""Legs of a scouting trip, timed and joined into one route.
+
+Fastest paths on the network, cross-country stretches and walks along ski
+lines.
 """
 
 from __future__ import annotations
@@ -16,19 +18,10 @@ from routeplanner import pace
 from routeplanner._geo import haversine_m
 from routeplanner.errors import CoverageError, NoRouteError
 from routeplanner.network.model import Network, Snap
-from routeplanner.route import (
-    MAX_GRADE_WINDOW_M,
-    Cue,
-    Route,
-    RouteStats,
-    Step,
-    make_route,
-    overlap_m,
-)
+from routeplanner.route import OffStep, Route, Step, make_route
 from routeplanner.search.graph import Preferences, SearchGraph
 from routeplanner.skilines.lines import SkiLine
 from routeplanner.sources.dem import Dem
-from routeplanner.terrain import max_grade
 
 __all__ = [
     "OFFTRAIL_FACTOR",
@@ -57,6 +50,8 @@ _OFF_SAMPLE_M = 10.0
 
 
 class NetPath(NamedTuple):
+    """A fastest path on the network: its time and steps (no steps: unreachable)."""
+
     time_s: float
     steps: tuple[Step, ...]
 
@@ -71,6 +66,7 @@ class PathFinder:
         self.edge_factor = prefs.edge_factor(net)
 
     def tree(self, src: Snap) -> tuple[SearchGraph, np.ndarray, np.ndarray]:
+        """Return the search graph from ``src`` with its Dijkstra times and predecessors."""
         g = SearchGraph(self.net, self.profile, src, self.prefs)
         factor = np.concatenate([g.factor, g.factor])
         dist, pred = dijkstra(
@@ -81,6 +77,7 @@ class PathFinder:
     def path(
         self, src: Snap, tree: tuple[SearchGraph, np.ndarray, np.ndarray], dst: Snap
     ) -> NetPath:
+        """Return the fastest path from ``src`` (its ``tree``) to ``dst``."""
         g, dist, pred = tree
         net = self.net
         e, o = dst.edge, dst.offset_m
@@ -128,19 +125,10 @@ class Leg(NamedTuple):
     label: str = ""
 
 
-def _timed(
-    profile: pace.RunnerProfile, d: np.ndarray, ele: np.ndarray, factor: float
-) -> np.ndarray:
-    """Cumulative off-network time along a profile (pace model x terrain ``factor``)."""
-    dd = np.diff(d)
-    grade = np.divide(np.diff(ele), dd, out=np.zeros_like(dd), where=dd > 0)
-    seg_t = dd * pace.cost_ratio(grade, profile.model) * profile.seconds_per_m() * factor
-    return np.concatenate(([0.0], np.cumsum(seg_t)))
-
-
 def offtrail_arrays(
     dem: Dem, profile: pace.RunnerProfile, lon0: float, lat0: float, lon1: float, lat1: float
 ) -> tuple[np.ndarray, ...]:
+    """Return the profile and times of a straight cross-country leg over the DEM."""
     length = float(haversine_m(lon0, lat0, lon1, lat1))
     n = max(1, math.ceil(length / _OFF_SAMPLE_M))
     t = np.linspace(0.0, 1.0, n + 1)
@@ -150,7 +138,7 @@ def offtrail_arrays(
     if not np.isfinite(ele).all():
         raise CoverageError(f"cross-country leg to {lat1:.5f},{lon1:.5f} leaves the elevation data")
     d = t * length
-    return lon, lat, ele, d, _timed(profile, d, ele, OFFTRAIL_FACTOR)
+    return lon, lat, ele, d, pace.profile_times_s(d, ele, profile, OFFTRAIL_FACTOR)
 
 
 def _line_factor(line: SkiLine) -> float:
@@ -161,10 +149,20 @@ def _line_factor(line: SkiLine) -> float:
 
 
 def line_arrays(profile: pace.RunnerProfile, line: SkiLine, up: bool) -> tuple[np.ndarray, ...]:
+    """Return the profile and times of walking a ski line down (or up)."""
     lon, lat, ele, d = line.lon, line.lat, line.ele, line.dist_m
     if up:
         lon, lat, ele, d = lon[::-1], lat[::-1], ele[::-1], d[-1] - d[::-1]
-    return lon, lat, ele, d, _timed(profile, d, ele, _line_factor(line))
+    return lon, lat, ele, d, pace.profile_times_s(d, ele, profile, _line_factor(line))
+
+
+def _leg_steps(dem: Dem, profile: pace.RunnerProfile, leg: Leg) -> list[Step | OffStep]:
+    """Return the steps of one leg: its network steps, or one off-network step."""
+    if leg.off is not None:
+        return [OffStep(leg.label, *offtrail_arrays(dem, profile, *leg.off))]
+    if leg.line is not None:
+        return [OffStep(leg.label, *line_arrays(profile, leg.line, leg.up))]
+    return [s for s in leg.steps if s.length_m > 1e-6]
 
 
 def assemble_trip(
@@ -174,86 +172,40 @@ def assemble_trip(
     legs: Sequence[Leg],
     name: str,
 ) -> tuple[Route, list[tuple[float, float]]]:
-    """A Route from legs; also (distance, time) at the end of every leg."""
-    xs, ys, zs, ds, ts, cls = [], [], [], [], [], []
-    cues: list[Cue] = []
-    steps: list[Step] = []
-    ends: list[tuple[float, float]] = []
-    dist0 = time0 = 0.0
-    trail_m = offtrail_m = 0.0
-    for leg in legs:
-        if leg.off is not None or leg.line is not None:
-            if leg.off is not None:
-                lon, lat, ele, d, t = offtrail_arrays(dem, profile, *leg.off)
-            else:
-                lon, lat, ele, d, t = line_arrays(profile, leg.line, leg.up)
-            pc = np.zeros(len(lon), dtype=np.int8)
-            leg_cues = [Cue(leg.label, 0.0, float(d[-1]), "offtrail")]
-            offtrail_m += float(d[-1])
-        else:
-            real = [s for s in leg.steps if s.length_m > 1e-6]
-            if not real:
-                ends.append((dist0, time0))
-                continue
-            r = make_route(net, real, profile)
-            lon, lat, ele, d, t, pc = r.lon, r.lat, r.ele, r.dist_m, r.time_s, r.point_class
-            leg_cues = list(r.cues)
-            steps.extend(real)
-            trail_m += sum(s.length_m for s in real if net.edge_class[s.edge] == 0)
-        if float(d[-1]) <= 0:
-            ends.append((dist0, time0))
-            continue
-        first = 0 if not xs else 1  # legs share their joining point
-        xs.append(lon[first:])
-        ys.append(lat[first:])
-        zs.append(ele[first:])
-        ds.append(d[first:] + dist0)
-        ts.append(t[first:] + time0)
-        cls.append(pc[first:])
-        for c in leg_cues:
-            if cues and cues[-1].name == c.name:
-                cues[-1] = cues[-1]._replace(length_m=cues[-1].length_m + c.length_m)
-            else:
-                cues.append(c._replace(at_m=c.at_m + dist0))
-        dist0 += float(d[-1])
-        time0 += float(t[-1])
-        ends.append((dist0, time0))
-    if not xs:
+    """Join legs into one route (:func:`~routeplanner.route.make_route`).
+
+    Parameters
+    ----------
+    net, dem
+        The network and the DEM (for cross-country legs).
+    profile
+        The walker.
+    legs
+        The trip's legs, in order.
+    name
+        The route's name.
+
+    Returns
+    -------
+    route : Route
+        The trip, ``kind`` ``"scout"``; its off-network stretches are
+        :class:`~routeplanner.route.OffStep` steps.
+    ends : list of tuple
+        ``(distance_m, time_s)`` from the start at the end of every leg.
+
+    Raises
+    ------
+    NoRouteError
+        If the trip has no length.
+    """
+    per_leg = [_leg_steps(dem, profile, leg) for leg in legs]
+    steps = [s for leg_steps in per_leg for s in leg_steps if s.length_m > 1e-6]
+    if not steps:
         raise NoRouteError("the scouting trip has zero length: the lines are at the start")
-    lon = np.concatenate(xs)
-    lat = np.concatenate(ys)
-    ele = np.concatenate(zs)
-    dist = np.concatenate(ds)
-    time_s = np.concatenate(ts)
-    dd = np.diff(dist)
-    dz = np.diff(ele)
-    grade = np.divide(dz, dd, out=np.zeros_like(dz), where=dd > 0)
-    grade = np.append(grade, grade[-1] if len(grade) else 0.0)
-    total = float(dist[-1])
-    stats = RouteStats(
-        distance_m=total,
-        duration_s=float(time_s[-1]),
-        ascent_m=float(np.maximum(dz, 0).sum()),
-        descent_m=float(np.maximum(-dz, 0).sum()),
-        trail_share=trail_m / total if total else 0.0,
-        overlap_share=overlap_m(steps) / total if total else 0.0,
-        max_grade=max_grade(dist, ele, window_m=MAX_GRADE_WINDOW_M),
-        hardest_sac=int(max((int(net.edge_sac[s.edge]) for s in steps), default=0)),
-    )
-    route = Route(
-        name=name,
-        kind="scout",
-        profile=profile,
-        steps=tuple(steps),
-        lon=lon,
-        lat=lat,
-        ele=ele,
-        dist_m=dist,
-        time_s=time_s,
-        grade=grade,
-        point_class=np.concatenate(cls),
-        stats=stats,
-        cues=tuple(cues),
-    )
-    route.extras["offtrail_m"] = round(offtrail_m, 1)
+    route = make_route(net, steps, profile, name=name, kind="scout")
+    ends = []
+    at_m = 0.0
+    for leg_steps in per_leg:
+        at_m += sum(s.length_m for s in leg_steps if s.length_m > 1e-6)
+        ends.append((at_m, float(np.interp(at_m, route.dist_m, route.time_s))))
     return route, ends

@@ -40,7 +40,7 @@ import itertools
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta, timezone, tzinfo
 from typing import Any, NamedTuple
 
@@ -185,7 +185,7 @@ class LineVisit:
     offtrail_m: float
 
     def as_dict(self) -> dict[str, Any]:
-        """Rounded values for JSON output."""
+        """Return rounded values for JSON output."""
         return {
             "id": self.line_id,
             "name": self.name,
@@ -343,10 +343,10 @@ def _best_order(
     n = len(options)
     if n <= BRUTE_FORCE_MAX:
         best: tuple[float, list[int], list[_Option]] = (math.inf, [], [])
-        for order in itertools.permutations(range(n)):
-            c, chosen = _order_cost(order, options, cost)
+        for perm in itertools.permutations(range(n)):
+            c, picked = _order_cost(perm, options, cost)
             if c < best[0]:
-                best = (c, list(order), chosen)
+                best = (c, list(perm), picked)
         return best[1], best[2], "brute force"
     # Nearest neighbour, then 2-opt (segment reversal) and moving single lines.
     left = set(range(n))
@@ -401,7 +401,13 @@ def _line_options(
             mode, walked = ("walk up" if up else "walk down"), True
         else:
             mode, walked = ("bottom, then top" if up else "top, then bottom"), False
-        moves = (("out", e), ("in", e), ("net", e, x), ("out", x), ("in", x))
+        moves: tuple[tuple[Any, ...], ...] = (
+            ("out", e),
+            ("in", e),
+            ("net", e, x),
+            ("out", x),
+            ("in", x),
+        )
         opts.append(_Option(e, x, c, moves, mode, walked, 1, 4))
         if walk_ok:
             c = out_t[e] + lt[e, x] + in_t[x]
@@ -469,159 +475,35 @@ def plan_scouting(
         If a line cannot be reached on foot from the start.
     """
     req = request or ScoutRequest()
-    if not lines:
-        raise InputError("no lines to scout: give at least one line")
-    if len(lines) > MAX_LINES:
-        raise InputError(f"too many lines ({len(lines)}): one trip visits at most {MAX_LINES}")
-    ids = [ln.id for ln in lines]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise InputError(f"line given twice: {', '.join(dup)}")
-    prefs = prefs or Preferences()
+    _check_lines(lines)
     lon0, lat0 = start
-    start_snap = net.snap(lon0, lat0, max_distance_m=req.max_snap_m)
-    n = len(lines)
-    m = 1 + 2 * n
-    snaps: list[Snap | None] = [start_snap]
-    ends: list[tuple[float, float]] = [(start_snap.lon, start_snap.lat)]
-    far: dict[int, str] = {}
-    for ln in lines:
-        for which, end in (("bottom", ln.bottom), ("top", ln.top)):
-            ends.append(end)
-            try:
-                snaps.append(net.snap(*end, max_distance_m=max(req.max_offtrail_m, 1.0)))
-            except CoverageError as exc:
-                far[len(snaps)] = f"its {which}: {exc}"
-                snaps.append(None)
-    paths = PathFinder(net, profile, prefs)
-    cost = np.full((m, m), math.inf)
-    plan_paths: dict[tuple[int, int], NetPath] = {}
-    for a in range(m):
-        src = snaps[a]
-        if src is None:
-            continue
-        tree = paths.tree(src)
-        for b in range(m):
-            dst = snaps[b]
-            if a == b:
-                cost[a, b] = 0.0
-                plan_paths[a, b] = NetPath(0.0, ())
-            elif dst is not None:
-                plan_paths[a, b] = p = paths.path(src, tree, dst)
-                cost[a, b] = p.time_s
-    # Cross-country legs between snapped points and line ends.
-    out_t = np.zeros(m)
-    in_t = np.zeros(m)
-    for k in range(1, m):
-        s = snaps[k]
-        if s is None:
-            out_t[k] = in_t[k] = math.inf
-        elif s.distance_m > _SPUR_MIN_M:
-            out_t[k] = offtrail_arrays(dem, profile, s.lon, s.lat, *ends[k])[4][-1]
-            in_t[k] = offtrail_arrays(dem, profile, *ends[k], s.lon, s.lat)[4][-1]
-    line_t = np.zeros((n, 2))
-    options: list[list[_Option]] = []
-    for i, ln in enumerate(lines):
-        line_t[i, 0] = line_arrays(profile, ln, True)[4][-1]
-        line_t[i, 1] = line_arrays(profile, ln, False)[4][-1]
-        b, t = 1 + 2 * i, 2 + 2 * i
-        hugs = {}
-        for e, x in ((b, t), (t, b)):
-            p = plan_paths.get((e, x))
-            if p is None or not math.isfinite(p.time_s):
-                continue
-            length = sum(s.length_m for s in p.steps)
-            hugs[e, x] = length <= 1.5 * float(ln.stats.length_m) + 200.0 and (
-                _walk_share(net, ln, p.steps, req.near_m) >= req.walk_share
-            )
-        walk_ok = float(ln.stats.slope_max_deg) <= req.max_walk_slope_deg
-        opts = _line_options(i, ln, cost, out_t, in_t, line_t, walk_ok, hugs)
-        opts = [
-            o for o in opts if math.isfinite(cost[0, o.entry]) and math.isfinite(cost[o.exit, 0])
-        ]
-        if not opts:
-            why = "; ".join(far.get(k, "") for k in (b, t) if k in far)
-            if why and not walk_ok:
-                why += (
-                    f"; too steep to walk (max {ln.stats.slope_max_deg:.0f}° > "
-                    f"{req.max_walk_slope_deg:.0f}°)"
-                )
-            raise NoRouteError(
-                f"line {ln.name!r} ({ln.id}) cannot be reached on foot from the start"
-                + (f": {why}" if why else " on the network")
-            )
-        options.append(opts)
+    pts = _snap_points(net, start, lines, req)
+    cost, plan_paths = _path_table(PathFinder(net, profile, prefs or Preferences()), pts.snaps)
+    out_t, in_t = _spur_times(dem, profile, pts)
+    options = [
+        _options_for(net, profile, req, pts, cost, plan_paths, (out_t, in_t), i)
+        for i in range(len(lines))
+    ]
     order, chosen, method = _best_order(options, cost)
-
-    legs: list[Leg] = []
-    marks: list[tuple[int, int]] = []  # per line: legs done on arrival, on leaving
-    warnings: list[str] = []
-    here = 0
-    for i, opt in zip(order, chosen, strict=True):
-        ln = lines[i]
-        legs.append(Leg(steps=plan_paths[here, opt.entry].steps, label="to " + ln.name))
-        counts = []
-        for mv in opt.moves:
-            new = _move_legs(mv, ln, i, snaps, ends, plan_paths)
-            counts.append(len(new))
-            legs.extend(new)
-            if mv[0] == "out" and new:
-                which = "bottom" if (mv[1] - 1) % 2 == 0 else "top"
-                warnings.append(
-                    f"the {which} of {ln.name} is {snaps[mv[1]].distance_m:.0f} m from the "
-                    "nearest way: cross-country"
-                )
-        # Index of the leg that ends on arrival at / on leaving the line.
-        first = len(legs) - sum(counts) - 1
-        arrive = first + sum(counts[: opt.arrive_after])
-        leave = first + sum(counts[: opt.leave_after])
-        marks.append((arrive, leave))
-        here = opt.exit
-    legs.append(Leg(steps=plan_paths[here, 0].steps, label="back to the start"))
+    legs, marks, warnings = _trip_legs(lines, order, chosen, pts, plan_paths)
     names = [lines[i].name for i in order]
     route, leg_ends = assemble_trip(net, dem, profile, legs, "Scouting: " + ", ".join(names))
-
-    visits = []
-    for j, (i, opt) in enumerate(zip(order, chosen, strict=True)):
-        ln = lines[i]
-        arrive_m, arrive_s = leg_ends[marks[j][0]]
-        leave_m, leave_s = leg_ends[marks[j][1]]
-        off = 0.0
-        for mv in opt.moves:
-            if mv[0] in ("out", "in") and out_t[mv[1]] > 0:
-                off += float(haversine_m(snaps[mv[1]].lon, snaps[mv[1]].lat, *ends[mv[1]]))  # type: ignore[union-attr]
-            elif mv[0] == "line":
-                off += float(ln.stats.length_m)
-        visits.append(
-            LineVisit(
-                line_id=ln.id,
-                name=ln.name,
-                mode=opt.mode,
-                walked=opt.walked,
-                arrive_s=arrive_s,
-                leave_s=leave_s,
-                arrive_elapsed_s=arrive_s + j * req.stop_s,
-                arrive_m=arrive_m,
-                leave_m=leave_m,
-                offtrail_m=off,
-            )
-        )
+    visits = [
+        _visit(lines[i], opt, j, leg_ends, marks[j], pts, out_t, req.stop_s)
+        for j, (i, opt) in enumerate(zip(order, chosen, strict=True))
+    ]
     moving = route.stats.duration_s
-    stops = n * req.stop_s
+    stops = len(lines) * req.stop_s
     needed = (moving + stops) * (1.0 + req.reserve)
     sun = None
     if day is not None:
-        sun = sun_times(lon0, lat0, day, tz)
-        if sun.sunset is not None:
-            latest = sun.sunset - timedelta(seconds=needed)
-            sun = sun._replace(latest_start=latest, fits=sun.day_length_s >= needed)
+        sun = _daylight(lon0, lat0, day, tz, needed)
         if not sun.fits:
             warnings.append(
                 f"the trip needs {pace.format_duration(needed)} of daylight but "
                 f"{day.isoformat()} has {pace.format_duration(sun.day_length_s)}"
             )
-    route.warnings.extend(warnings)
-    route.extras["visits"] = [v.as_dict() for v in visits]
+    route = replace(route, warnings=(*route.warnings, *warnings))
     return ScoutPlan(
         route=route,
         lines=tuple(lines[i] for i in order),
@@ -635,6 +517,210 @@ def plan_scouting(
     )
 
 
+def _check_lines(lines: Sequence[SkiLine]) -> None:
+    """Refuse no lines, too many, or one given twice."""
+    if not lines:
+        raise InputError("no lines to scout: give at least one line")
+    if len(lines) > MAX_LINES:
+        raise InputError(f"too many lines ({len(lines)}): one trip visits at most {MAX_LINES}")
+    ids = [ln.id for ln in lines]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise InputError(f"line given twice: {', '.join(dup)}")
+
+
+class _Points(NamedTuple):
+    """The trip's points: the start, then every line's bottom and top.
+
+    ``snaps[k]`` is point ``k`` on the network (None when too far: ``far[k]``
+    says why), ``ends[k]`` the point itself.
+    """
+
+    lines: Sequence[SkiLine]
+    snaps: list[Snap | None]
+    ends: list[tuple[float, float]]
+    far: dict[int, str]
+
+
+def _snap_points(
+    net: Network, start: tuple[float, float], lines: Sequence[SkiLine], req: ScoutRequest
+) -> _Points:
+    """Snap the start (which must be near a way) and both ends of every line."""
+    start_snap = net.snap(*start, max_distance_m=req.max_snap_m)
+    snaps: list[Snap | None] = [start_snap]
+    ends: list[tuple[float, float]] = [(start_snap.lon, start_snap.lat)]
+    far: dict[int, str] = {}
+    for ln in lines:
+        for which, end in (("bottom", ln.bottom), ("top", ln.top)):
+            ends.append(end)
+            try:
+                snaps.append(net.snap(*end, max_distance_m=max(req.max_offtrail_m, 1.0)))
+            except CoverageError as exc:
+                far[len(snaps)] = f"its {which}: {exc}"
+                snaps.append(None)
+    return _Points(lines, snaps, ends, far)
+
+
+def _path_table(
+    paths: PathFinder, snaps: Sequence[Snap | None]
+) -> tuple[np.ndarray, dict[tuple[int, int], NetPath]]:
+    """Return the fastest network path and its time between every two snapped points."""
+    m = len(snaps)
+    cost = np.full((m, m), math.inf)
+    plan_paths: dict[tuple[int, int], NetPath] = {}
+    for a, src in enumerate(snaps):
+        if src is None:
+            continue
+        tree = paths.tree(src)
+        for b, dst in enumerate(snaps):
+            if a == b:
+                cost[a, b] = 0.0
+                plan_paths[a, b] = NetPath(0.0, ())
+            elif dst is not None:
+                plan_paths[a, b] = p = paths.path(src, tree, dst)
+                cost[a, b] = p.time_s
+    return cost, plan_paths
+
+
+def _spur_times(
+    dem: Dem, profile: pace.RunnerProfile, pts: _Points
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the cross-country times from each snapped point to its end, and back."""
+    m = len(pts.snaps)
+    out_t = np.zeros(m)
+    in_t = np.zeros(m)
+    for k in range(1, m):
+        s = pts.snaps[k]
+        if s is None:
+            out_t[k] = in_t[k] = math.inf
+        elif s.distance_m > _SPUR_MIN_M:
+            out_t[k] = offtrail_arrays(dem, profile, s.lon, s.lat, *pts.ends[k])[4][-1]
+            in_t[k] = offtrail_arrays(dem, profile, *pts.ends[k], s.lon, s.lat)[4][-1]
+    return out_t, in_t
+
+
+def _options_for(
+    net: Network,
+    profile: pace.RunnerProfile,
+    req: ScoutRequest,
+    pts: _Points,
+    cost: np.ndarray,
+    plan_paths: dict[tuple[int, int], NetPath],
+    spurs: tuple[np.ndarray, np.ndarray],
+    i: int,
+) -> list[_Option]:
+    """Return the ways to visit line ``i`` that can be reached from the start and back."""
+    ln = pts.lines[i]
+    line_t = np.zeros((len(pts.lines), 2))
+    line_t[i, 0] = line_arrays(profile, ln, True)[4][-1]
+    line_t[i, 1] = line_arrays(profile, ln, False)[4][-1]
+    b, t = 1 + 2 * i, 2 + 2 * i
+    hugs = {}
+    for e, x in ((b, t), (t, b)):
+        p = plan_paths.get((e, x))
+        if p is None or not math.isfinite(p.time_s):
+            continue
+        length = sum(s.length_m for s in p.steps)
+        hugs[e, x] = length <= 1.5 * float(ln.stats.length_m) + 200.0 and (
+            _walk_share(net, ln, p.steps, req.near_m) >= req.walk_share
+        )
+    walk_ok = float(ln.stats.slope_max_deg) <= req.max_walk_slope_deg
+    opts = _line_options(i, ln, cost, *spurs, line_t, walk_ok, hugs)
+    opts = [o for o in opts if math.isfinite(cost[0, o.entry]) and math.isfinite(cost[o.exit, 0])]
+    if not opts:
+        why = "; ".join(pts.far.get(k, "") for k in (b, t) if k in pts.far)
+        if why and not walk_ok:
+            why += (
+                f"; too steep to walk (max {ln.stats.slope_max_deg:.0f}° > "
+                f"{req.max_walk_slope_deg:.0f}°)"
+            )
+        raise NoRouteError(
+            f"line {ln.name!r} ({ln.id}) cannot be reached on foot from the start"
+            + (f": {why}" if why else " on the network")
+        )
+    return opts
+
+
+def _trip_legs(
+    lines: Sequence[SkiLine],
+    order: Sequence[int],
+    chosen: Sequence[_Option],
+    pts: _Points,
+    plan_paths: dict[tuple[int, int], NetPath],
+) -> tuple[list[Leg], list[tuple[int, int]], list[str]]:
+    """Return the trip's legs, per line the legs done on arrival and on leaving, warnings."""
+    legs: list[Leg] = []
+    marks: list[tuple[int, int]] = []
+    warnings: list[str] = []
+    here = 0
+    for i, opt in zip(order, chosen, strict=True):
+        ln = lines[i]
+        legs.append(Leg(steps=plan_paths[here, opt.entry].steps, label="to " + ln.name))
+        counts = []
+        for mv in opt.moves:
+            new = _move_legs(mv, ln, i, pts.snaps, pts.ends, plan_paths)
+            counts.append(len(new))
+            legs.extend(new)
+            snap = pts.snaps[mv[1]]
+            if mv[0] == "out" and new and snap is not None:
+                which = "bottom" if (mv[1] - 1) % 2 == 0 else "top"
+                warnings.append(
+                    f"the {which} of {ln.name} is {snap.distance_m:.0f} m from the "
+                    "nearest way: cross-country"
+                )
+        # Index of the leg that ends on arrival at / on leaving the line.
+        first = len(legs) - sum(counts) - 1
+        marks.append(
+            (first + sum(counts[: opt.arrive_after]), first + sum(counts[: opt.leave_after]))
+        )
+        here = opt.exit
+    legs.append(Leg(steps=plan_paths[here, 0].steps, label="back to the start"))
+    return legs, marks, warnings
+
+
+def _visit(
+    ln: SkiLine,
+    opt: _Option,
+    j: int,
+    leg_ends: Sequence[tuple[float, float]],
+    mark: tuple[int, int],
+    pts: _Points,
+    out_t: np.ndarray,
+    stop_s: float,
+) -> LineVisit:
+    """Return the visit of the ``j``-th line of the trip."""
+    arrive_m, arrive_s = leg_ends[mark[0]]
+    leave_m, leave_s = leg_ends[mark[1]]
+    off = 0.0
+    for mv in opt.moves:
+        snap = pts.snaps[mv[1]]
+        if mv[0] in ("out", "in") and out_t[mv[1]] > 0 and snap is not None:
+            off += float(haversine_m(snap.lon, snap.lat, *pts.ends[mv[1]]))
+        elif mv[0] == "line":
+            off += float(ln.stats.length_m)
+    return LineVisit(
+        line_id=ln.id,
+        name=ln.name,
+        mode=opt.mode,
+        walked=opt.walked,
+        arrive_s=arrive_s,
+        leave_s=leave_s,
+        arrive_elapsed_s=arrive_s + j * stop_s,
+        arrive_m=arrive_m,
+        leave_m=leave_m,
+        offtrail_m=off,
+    )
+
+
+def _daylight(lon: float, lat: float, day: date, tz: tzinfo, needed_s: float) -> SunTimes:
+    """Return the day's sun times with the latest start for a trip of ``needed_s``."""
+    sun = sun_times(lon, lat, day, tz)
+    if sun.sunset is not None:
+        latest = sun.sunset - timedelta(seconds=needed_s)
+        sun = sun._replace(latest_start=latest, fits=sun.day_length_s >= needed_s)
+    return sun
+
+
 def _move_legs(
     mv: tuple[Any, ...],
     line: SkiLine,
@@ -643,7 +729,7 @@ def _move_legs(
     ends: Sequence[tuple[float, float]],
     plan_paths: dict[tuple[int, int], NetPath],
 ) -> list[Leg]:
-    """The legs of one move of an option (none for a cross-country leg not needed)."""
+    """Return the legs of one move of an option (none for a cross-country leg not needed)."""
     kind = mv[0]
     if kind == "net":
         return [Leg(steps=plan_paths[mv[1], mv[2]].steps, label=line.name)]

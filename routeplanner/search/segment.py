@@ -216,7 +216,7 @@ def make_segment(
     window: tuple[float, float],
     near: tuple[float, float] | None = None,
 ) -> Segment:
-    """A :class:`Segment` from chain points ``p_low`` (bottom) to ``p_high`` (top)."""
+    """Return a :class:`Segment` from chain points ``p_low`` (bottom) to ``p_high`` (top)."""
     net = scan.net
     p0, p1 = (p_low, p_high) if kind == "climb" else (p_high, p_low)
     step = 1 if p1 > p0 else -1

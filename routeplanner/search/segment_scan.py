@@ -100,7 +100,7 @@ class SegmentScan:
         return self.net.prof_ele[self.prof]
 
     def interval_times(self, profile: pace.RunnerProfile) -> tuple[np.ndarray, np.ndarray]:
-        """Running time of every interval along and against its chain's direction."""
+        """Return running time of every interval along and against its chain's direction."""
         key = (profile.flat_pace_s_per_km, profile.model)
         if key not in self._times:
             net = self.net
@@ -112,10 +112,10 @@ class SegmentScan:
             dd = self.dist[start + 1] - self.dist[start]
             dz = z[start + 1] - z[start]
             grade = np.divide(dz, dd, out=np.zeros_like(dz), where=dd > 0)
-            scale = dd * net.edge_terrain[self.iv_edge] * profile.seconds_per_m()
+            terrain = net.edge_terrain[self.iv_edge]
             self._times[key] = (
-                scale * pace.cost_ratio(grade, profile.model),
-                scale * pace.cost_ratio(-grade, profile.model),
+                profile.segment_time_s(dd, grade, terrain),
+                profile.segment_time_s(dd, -grade, terrain),
             )
         return self._times[key]
 

@@ -311,13 +311,13 @@ def _fit_climb(
     z = scan.ele[pts]
     d = np.abs(scan.dist[pts] - scan.dist[pts[0]])
     t = np.concatenate(([0.0], np.cumsum(t_iv)))
-    out = []
+    out: list[tuple[int, int]] = []
     # Runs of allowed intervals: points [s, e] with every interval s..e-1 allowed.
     edges = np.diff(np.concatenate(([0], allowed.astype(np.int8), [0])))
     for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
-        s, e = int(s), int(e)
-        sub = _fit_run(d[s : e + 1] - d[s], z[s : e + 1], t[s : e + 1] - t[s], req)
-        out.extend((int(pts[s + i]), int(pts[s + j])) for i, j in sub)
+        a, b = int(s), int(e)
+        sub = _fit_run(d[a : b + 1] - d[a], z[a : b + 1], t[a : b + 1] - t[a], req)
+        out.extend((int(pts[a + i]), int(pts[a + j])) for i, j in sub)
     return out
 
 
@@ -352,7 +352,7 @@ def _nothing_found(
     profile: pace.RunnerProfile,
     dem_rejected: int,
 ) -> InputError:
-    """An error naming the nearest miss and how to widen the request."""
+    """Return an error naming the nearest miss and how to widen the request."""
     where = (
         f" within {req.within_m / 1000:g} km of {req.near[1]:.4f},{req.near[0]:.4f}"
         if req.near is not None
@@ -564,7 +564,7 @@ def segment_by_id(
     settings: ScanSettings | None = None,
     window: tuple[float, float] = DEFAULT_GRADE,
 ) -> Segment:
-    """The segment with an id from an earlier listing (same network build).
+    """Return the segment with an id from an earlier listing (same network build).
 
     Parameters
     ----------
@@ -609,7 +609,7 @@ def segment_by_id(
 def segment_route(
     net: Network, segment: Segment, profile: pace.RunnerProfile, *, name: str | None = None
 ) -> Route:
-    """The segment as a :class:`~routeplanner.route.Route` (for GPX export).
+    """Return the segment as a :class:`~routeplanner.route.Route` (for GPX export).
 
     Parameters
     ----------

@@ -107,7 +107,7 @@ class _Router:
         return out
 
     def start_opts(self) -> list[_Opt]:
-        """The start itself."""
+        """Return the start itself."""
         return [_Opt(self.g.start_node, (), 0.0, 0.0)]
 
     def trees(
@@ -178,7 +178,7 @@ class _Router:
         return Step(e, x, y), t * float(g.factor[same[0]]), t
 
     def penalised(self, used_edges: set[int]) -> np.ndarray:
-        """Base weights with the ways in ``used_edges`` made more expensive."""
+        """Return base weights with the ways in ``used_edges`` made more expensive."""
         w = self.base.copy()
         if used_edges:
             w[np.isin(self.arc_edge, list(used_edges))] *= _REUSE_PENALTY
@@ -350,7 +350,6 @@ def plan_repeats(
         return_s=ret_s,
         total_s=route.stats.duration_s,
     )
-    route.extras["workout"] = work.summary()
     return work
 
 
@@ -449,7 +448,7 @@ class SegmentLoop:
     Attributes
     ----------
     routes : list of Route
-        Best first; each carries ``extras["segments"]`` (ids in running order).
+        Best first; each has ``segment_ids`` (in running order).
     segments : list of tuple of Segment
         Per route, the segments it runs, in order.
     """
@@ -476,7 +475,7 @@ def plan_loop_with_segments(
     max_snap_m: float = 500.0,
     pool_size: int = 6,
 ) -> SegmentLoop:
-    """A loop of the target time that runs qualifying climbs up and a descent down.
+    """Return a loop of the target time that runs qualifying climbs up and a descent down.
 
     Parameters
     ----------
@@ -533,124 +532,37 @@ def plan_loop_with_segments(
     # A segment must lie within half the loop's flat-pace distance of the start.
     reach = float(np.clip(T / 2 / profile.seconds_per_m() * 0.8, 1000.0, 20000.0))
     near = (snap.lon, snap.lat)
-    kinds: list[tuple[str, int, SegmentRequest]] = []
+    kinds: list[tuple[int, SegmentRequest]] = []
     if climbs:
-        kinds.append(
-            (
-                "climb",
-                climbs,
-                SegmentRequest(
-                    "climb", climb_grade, climb_min_gain_m, near=near, within_m=reach, limit=60
-                ),
-            )
+        climb = SegmentRequest(
+            "climb", climb_grade, climb_min_gain_m, near=near, within_m=reach, limit=60
         )
+        kinds.append((climbs, climb))
     if include_descent:
-        kinds.append(
-            (
-                "descent",
-                1,
-                SegmentRequest(
-                    "descent",
-                    descent_grade,
-                    descent_min_loss_m,
-                    duration_s=descent_minutes,
-                    near=near,
-                    within_m=reach,
-                    limit=60,
-                ),
-            )
+        descent = SegmentRequest(
+            "descent",
+            descent_grade,
+            descent_min_loss_m,
+            duration_s=descent_minutes,
+            near=near,
+            within_m=reach,
+            limit=60,
         )
+        kinds.append((1, descent))
     # Shortest-path rows from the start, and towards it.
-    w = router.base
-    start_rows, _ = router.trees(router.start_opts(), w)
-    home_rows, _ = router.trees(router.start_opts(), w, reverse=True)
-    pools: list[list[Segment]] = []
-    for _, n, req in kinds:
-        found = find_segments(net, req, profile, dem=dem, raise_if_none=False)
-        # Of the qualifying segments, keep those quickest to run there, through and back.
-        there_back = [
-            _best(router.point_opts(*_seg_start(sg), leaving=False), start_rows[0])
-            + sg.duration_s
-            + _best(router.point_opts(*_seg_end(sg), leaving=True), home_rows[0])
-            for sg in found
-        ]
-        # Half the pool: the quickest there and back; half: the most height for that time.
-        tb = np.asarray(there_back, dtype=np.float64)
-        rise = np.array([sg.rise_m for sg in found])
-        size = max(pool_size, n)
-        picked: list[int] = []
-        for key in (tb, tb / np.maximum(rise, 1.0)):
-            for i in np.argsort(key, kind="stable").tolist():
-                if len(picked) >= (size + 1) // 2 * (1 + (key is not tb)):
-                    break
-                if math.isfinite(tb[i]) and i not in picked:
-                    picked.append(i)
-        segs = [found[i] for i in picked][:size]
-        if len(segs) < n:
-            try:  # the finder's own error names the nearest miss
-                find_segments(net, req, profile, dem=dem)
-            except InputError as exc:
-                msg = str(exc).replace("(--within)", "(a longer run reaches farther)")
-                raise InputError(msg) from None
-            raise InputError(
-                f"only {len(segs)} {req.kind}(s) qualify within {reach / 1000:.1f} km of the "
-                f"start, {n} asked for: lower the count or widen the grade window"
-            )
-        pools.append(segs)
-
-    all_segs = [s for p in pools for s in p]
-    s_opts = [router.point_opts(*_seg_start(s), leaving=False) for s in all_segs]
-    e_opts = [router.point_opts(*_seg_end(s), leaving=True) for s in all_segs]
-    n_all = len(all_segs)
-    approach = np.array([_best(o, start_rows[0]) for o in s_opts])
-    home = np.array([_best(o, home_rows[0]) for o in e_opts])
-    link = np.full((n_all, n_all), np.inf)
-    for i, eo in enumerate(e_opts):
-        if not eo:
-            continue
-        rows, _ = router.trees(eo, w)
-        for j, so in enumerate(s_opts):
-            if i != j:
-                link[i, j] = min(
-                    (
-                        a.cost + float(rows[r, b.node]) + b.cost
-                        for r, a in enumerate(eo)
-                        for b in so
-                    ),
-                    default=np.inf,
-                )
-    seg_cost = np.array([s.duration_s for s in all_segs])
-    fit = np.array([s.fit for s in all_segs])
-    edges = [frozenset(st.edge for st in s.steps) for s in all_segs]
-
-    offsets = np.cumsum([0] + [len(p) for p in pools])
-    choices = [
-        itertools.combinations(range(offsets[i], offsets[i + 1]), n)
-        for i, (_, n, _) in enumerate(kinds)
+    start_row = router.trees(router.start_opts(), router.base)[0][0]
+    home_row = router.trees(router.start_opts(), router.base, reverse=True)[0][0]
+    pools = [
+        _segment_pool(router, req, n, (start_row, home_row), dem=dem, pool_size=pool_size)
+        for n, req in kinds
     ]
-    scored: list[tuple[float, tuple[int, ...]]] = []
-    for combo in itertools.product(*choices):
-        members = [x for part in combo for x in part]
-        if any(edges[a] & edges[b] for a, b in itertools.combinations(members, 2)):
-            continue  # a climb and the same stretch as a descent: an out-and-back
-        for order in itertools.permutations(members):
-            core = approach[order[0]] + home[order[-1]] + seg_cost[list(order)].sum()
-            core += sum(link[a, b] for a, b in itertools.pairwise(order))
-            if not math.isfinite(core):
-                continue
-            # Time on the segments is the point; time getting to them is the cost.
-            on_segs = float(seg_cost[list(order)].sum())
-            over = max(0.0, core / T - 1.0)
-            score = (core - on_segs) / T - 0.5 * on_segs / T + 10.0 * over
-            score += 0.3 * float(np.mean(1.0 - fit[list(order)]))
-            scored.append((score, order))
+    all_segs = [s for p in pools for s in p]
+    scored = _score_orders(router, pools, [n for n, _ in kinds], (start_row, home_row), T)
     if not scored:
         raise NoRouteError(
             "the qualifying segments near the start cannot be linked into a loop "
             "(they lie on ways the start's network does not reach)"
         )
-    scored.sort()
-
     routes: list[Route] = []
     used_segs: list[tuple[Segment, ...]] = []
     tried = 0
@@ -667,6 +579,124 @@ def plan_loop_with_segments(
         routes.append(route)
         used_segs.append(tuple(all_segs[i] for i in order))
     return SegmentLoop(routes, used_segs)
+
+
+def _segment_pool(
+    router: _Router,
+    req: SegmentRequest,
+    n: int,
+    rows: tuple[np.ndarray, np.ndarray],
+    *,
+    dem: Any,
+    pool_size: int,
+) -> list[Segment]:
+    """Return the segments to combine: quickest there and back, and most height for it.
+
+    ``rows`` are the shortest-path rows from the start and towards it.
+    """
+    net, profile = router.net, router.profile
+    found = find_segments(net, req, profile, dem=dem, raise_if_none=False)
+    # Of the qualifying segments, keep those quickest to run there, through and back.
+    tb = np.array(
+        [
+            _best(router.point_opts(*_seg_start(sg), leaving=False), rows[0])
+            + sg.duration_s
+            + _best(router.point_opts(*_seg_end(sg), leaving=True), rows[1])
+            for sg in found
+        ],
+        dtype=np.float64,
+    )
+    # Half the pool: the quickest there and back; half: the most height for that time.
+    rise = np.array([sg.rise_m for sg in found])
+    size = max(pool_size, n)
+    picked: list[int] = []
+    for key in (tb, tb / np.maximum(rise, 1.0)):
+        for i in np.argsort(key, kind="stable").tolist():
+            if len(picked) >= (size + 1) // 2 * (1 + (key is not tb)):
+                break
+            if math.isfinite(tb[i]) and i not in picked:
+                picked.append(i)
+    segs = [found[i] for i in picked][:size]
+    if len(segs) < n:
+        try:  # the finder's own error names the nearest miss
+            find_segments(net, req, profile, dem=dem)
+        except InputError as exc:
+            msg = str(exc).replace("(--within)", "(a longer run reaches farther)")
+            raise InputError(msg) from None
+        raise InputError(
+            f"only {len(segs)} {req.kind}(s) qualify within {req.within_m / 1000:.1f} km "
+            f"of the start, {n} asked for: lower the count or widen the grade window"
+        )
+    return segs
+
+
+def _link_times(router: _Router, segs: Sequence[Segment]) -> np.ndarray:
+    """Return the time from the end of every segment to the start of every other."""
+    s_opts = [router.point_opts(*_seg_start(s), leaving=False) for s in segs]
+    e_opts = [router.point_opts(*_seg_end(s), leaving=True) for s in segs]
+    link = np.full((len(segs), len(segs)), np.inf)
+    for i, eo in enumerate(e_opts):
+        if not eo:
+            continue
+        rows, _ = router.trees(eo, router.base)
+        for j, so in enumerate(s_opts):
+            if i != j:
+                link[i, j] = min(
+                    (
+                        a.cost + float(rows[r, b.node]) + b.cost
+                        for r, a in enumerate(eo)
+                        for b in so
+                    ),
+                    default=np.inf,
+                )
+    return link
+
+
+def _score_orders(
+    router: _Router,
+    pools: Sequence[Sequence[Segment]],
+    counts: Sequence[int],
+    rows: tuple[np.ndarray, np.ndarray],
+    target_s: float,
+) -> list[tuple[float, tuple[int, ...]]]:
+    """Return every order of segments to run, best (lowest) score first.
+
+    Segments are indices into the pools concatenated; ``counts`` says how many
+    of each pool a loop runs.
+    """
+    all_segs = [s for p in pools for s in p]
+    approach = np.array(
+        [_best(router.point_opts(*_seg_start(s), leaving=False), rows[0]) for s in all_segs]
+    )
+    home = np.array(
+        [_best(router.point_opts(*_seg_end(s), leaving=True), rows[1]) for s in all_segs]
+    )
+    link = _link_times(router, all_segs)
+    seg_cost = np.array([s.duration_s for s in all_segs])
+    fit = np.array([s.fit for s in all_segs])
+    edges = [frozenset(st.edge for st in s.steps) for s in all_segs]
+    offsets = np.cumsum([0] + [len(p) for p in pools])
+    choices = [
+        itertools.combinations(range(offsets[i], offsets[i + 1]), n) for i, n in enumerate(counts)
+    ]
+    scored: list[tuple[float, tuple[int, ...]]] = []
+    for combo in itertools.product(*choices):
+        members = [x for part in combo for x in part]
+        if any(edges[a] & edges[b] for a, b in itertools.combinations(members, 2)):
+            continue  # a climb and the same stretch as a descent: an out-and-back
+        for order in itertools.permutations(members):
+            core = approach[order[0]] + home[order[-1]] + seg_cost[list(order)].sum()
+            core += sum(link[a, b] for a, b in itertools.pairwise(order))
+            if not math.isfinite(core):
+                continue
+            # Time on the segments is the point; time getting to them is the cost.
+            on_segs = float(seg_cost[list(order)].sum())
+            over = max(0.0, core / target_s - 1.0)
+            score = (core - on_segs) / target_s - 0.5 * on_segs / target_s + 10.0 * over
+            score += 0.3 * float(np.mean(1.0 - fit[list(order)]))
+            scored.append((score, order))
+    scored.sort()
+    return scored
 
 
 def _best(opts: Sequence[_Opt], row: np.ndarray) -> float:
@@ -719,10 +749,8 @@ def _build_loop(
                 ),
             )
             # The top-up runs first, as a warm-up before the efforts.
-            steps = [*sub.steps, *steps]
+            steps = [*sub.network_steps, *steps]
     route = make_route(net, steps, profile, name=f"Loop {number}", kind="loop", target_duration_s=T)
-    route.extras["segments"] = [s.id for s in segs]
-    route.extras["core_s"] = round(core_s, 1)
     err = route.stats.duration_s / T - 1
     if core_s > T * (1 + request.tolerance):
         warnings.append(
@@ -734,5 +762,6 @@ def _build_loop(
             f"duration {route.stats.duration_s / 60:.0f} min misses the target "
             f"{T / 60:.0f} min by {err:+.0%}"
         )
-    route.warnings.extend(warnings)
-    return route
+    return replace(
+        route, warnings=(*route.warnings, *warnings), segment_ids=tuple(s.id for s in segs)
+    )

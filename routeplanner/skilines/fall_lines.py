@@ -175,7 +175,7 @@ def trace_fall_line(
     max_length_m: float = 5000.0,
     gap_m: float = 60.0,
 ) -> RawLine | None:
-    """The fall line from one point down through a slope window.
+    """Return the fall line from one point down through a slope window.
 
     Parameters
     ----------
@@ -268,25 +268,9 @@ def dem_lines(
     if int(max_lines) < 1:
         raise InputError(f"max_lines must be >= 1, got {max_lines!r}")
     step = _step_m(dem, step_m)
-    slope, aspect = slope_aspect(dem)
-    rows, cols = np.nonzero((slope >= lo) & (slope <= hi) & np.isfinite(aspect))
-    if rows.size == 0:
-        return []
-    t = dem.transform
-    cx, cy = t @ (cols + 0.5, rows + 0.5)
-    lon, lat = _to_lonlat(dem, np.asarray(cx), np.asarray(cy))
-    if bbox is not None:
-        bw, bs, be, bn = bbox
-        inb = (lon >= bw) & (lon <= be) & (lat >= bs) & (lat <= bn)
-        lon, lat, rows, cols = lon[inb], lat[inb], rows[inb], cols[inb]
+    lon, lat = _seeds(dem, lo, hi, bbox)
     if lon.size == 0:
         return []
-    dx, dy = dem.cell_size_m()
-    cell = max(dx, dy)
-    up_lon, up_lat = _deg_steps(lat, -cell, aspect[rows, cols].astype(np.float64))
-    s_up, _ = sample_slope(dem, lon + up_lon, lat + up_lat)
-    seed = ~((s_up >= lo) & (s_up <= hi))
-    lon, lat = lon[seed], lat[seed]
     log.debug("dem_lines: %d seeds in window %s-%s°", lon.size, lo, hi)
     traces = _trace(dem, lon, lat, (lo, hi), step, max_length_m, gap_m)
     z0 = dem.sample(lon, lat)
@@ -298,7 +282,48 @@ def dem_lines(
         if drop >= min_drop_m:
             cands.append((drop, i, tx, ty))
     cands.sort(key=lambda c: (-c[0], c[1]))
-    lat0 = float(np.mean(lat)) if lat.size else 0.0
+    kept = _spaced(cands, float(np.mean(lat)), spacing_m, int(max_lines))
+    out = []
+    for k, (drop, tx, ty) in enumerate(kept, start=1):
+        _, asp = sample_slope(dem, tx, ty)
+        face = compass_name(circular_aspect(asp)[0])
+        name = f"fall line {k} ({face} face, {drop:.0f} m)"
+        out.append(RawLine(_dem_id(float(tx[0]), float(ty[0])), name, "dem", tx, ty, {}))
+    return out
+
+
+def _seeds(
+    dem: Dem, lo: float, hi: float, bbox: tuple[float, float, float, float] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the cells on the top edge of terrain inside the window (``bbox`` only)."""
+    slope, aspect = slope_aspect(dem)
+    rows, cols = np.nonzero((slope >= lo) & (slope <= hi) & np.isfinite(aspect))
+    if rows.size == 0:
+        return np.zeros(0), np.zeros(0)
+    t = dem.transform
+    cx, cy = t @ (cols + 0.5, rows + 0.5)  # type: ignore[operator]  # affine takes arrays
+    lon, lat = _to_lonlat(dem, np.asarray(cx), np.asarray(cy))
+    if bbox is not None:
+        bw, bs, be, bn = bbox
+        inb = (lon >= bw) & (lon <= be) & (lat >= bs) & (lat <= bn)
+        lon, lat, rows, cols = lon[inb], lat[inb], rows[inb], cols[inb]
+    if lon.size == 0:
+        return lon, lat
+    dx, dy = dem.cell_size_m()
+    cell = max(dx, dy)
+    up_lon, up_lat = _deg_steps(lat, -cell, aspect[rows, cols].astype(np.float64))
+    s_up, _ = sample_slope(dem, lon + up_lon, lat + up_lat)
+    seed = ~((s_up >= lo) & (s_up <= hi))
+    return lon[seed], lat[seed]
+
+
+def _spaced(
+    cands: list[tuple[float, int, np.ndarray, np.ndarray]],
+    lat0: float,
+    spacing_m: float,
+    max_lines: int,
+) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """Keep candidates, most drop first, unless mostly within ``spacing_m`` of a kept one."""
     kept: list[tuple[float, np.ndarray, np.ndarray]] = []
     taken = None
     for drop, _i, tx, ty in cands:
@@ -310,15 +335,9 @@ def dem_lines(
         kept.append((drop, tx, ty))
         buf = shapely.buffer(geom, spacing_m)
         taken = buf if taken is None else shapely.union(taken, buf)
-        if len(kept) >= int(max_lines):
+        if len(kept) >= max_lines:
             break
-    out = []
-    for k, (drop, tx, ty) in enumerate(kept, start=1):
-        _, asp = sample_slope(dem, tx, ty)
-        face = compass_name(circular_aspect(asp)[0])
-        name = f"fall line {k} ({face} face, {drop:.0f} m)"
-        out.append(RawLine(_dem_id(float(tx[0]), float(ty[0])), name, "dem", tx, ty, {}))
-    return out
+    return kept
 
 
 def _to_lonlat(dem: Dem, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

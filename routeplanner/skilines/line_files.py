@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import gpxpy
 import gpxpy.gpx
@@ -117,14 +118,13 @@ def _geojson_parts(p: Path, text: str) -> list[tuple[str | None, np.ndarray, np.
         props = {str(k): str(v) for k, v in props.items() if isinstance(v, (str, int, float))}
         name = props.get("name") or props.get("title")
         gtype = geom.get("type")
-        lines = (
-            [geom.get("coordinates")]
-            if gtype == "LineString"
-            else geom.get("coordinates")
-            if gtype == "MultiLineString"
-            else []
-        )
-        for coords in lines or []:
+        coordinates = geom.get("coordinates")
+        lines: list[Any] = []
+        if gtype == "LineString":
+            lines = [coordinates]
+        elif gtype == "MultiLineString" and isinstance(coordinates, list):
+            lines = coordinates
+        for coords in lines:
             try:
                 arr = np.asarray([c[:2] for c in coords], dtype=np.float64)
             except (TypeError, ValueError, IndexError) as exc:

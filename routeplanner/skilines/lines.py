@@ -165,7 +165,7 @@ class LineStats:
         return {b[0]: round(s, 3) for b, s in zip(BANDS, self.band_shares, strict=True)}
 
     def as_dict(self) -> dict[str, Any]:
-        """Rounded values for JSON output."""
+        """Return rounded values for JSON output."""
 
         def r(x: float, n: int = 1) -> float | None:
             return round(float(x), n) if math.isfinite(x) else None
@@ -566,7 +566,7 @@ def _id_keys(line_id: str) -> set[str]:
 
 
 def find_line(lines: Sequence[SkiLine | RawLine], query: str) -> SkiLine | RawLine:
-    """The line a user means by a name or id.
+    """Return the line a user means by a name or id.
 
     Parameters
     ----------
@@ -602,7 +602,7 @@ def find_line(lines: Sequence[SkiLine | RawLine], query: str) -> SkiLine | RawLi
             f"{ln.id} ({ln.tags.get('piste:difficulty', ln.source)})" for ln in by_name[:8]
         )
         raise InputError(f"line name {q!r} is ambiguous: {desc}; give one of these ids")
-    names = {}
+    names: dict[str, str] = {}
     for ln in lines:
         names.setdefault(_norm(ln.name), ln.name)
     close = difflib.get_close_matches(nq, list(names), n=5, cutoff=0.6)
