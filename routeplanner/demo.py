@@ -41,7 +41,12 @@ __all__ = [
 ]
 
 #: The demo loop: 75 minutes easy from La Massana, three alternatives.
-DEMO_LOOP = {"start": (1.5148, 42.5450), "duration_s": 75 * 60.0, "pace": "6:00", "seed": 7}
+DEMO_LOOP: dict[str, Any] = {
+    "start": (1.5148, 42.5450),
+    "duration_s": 75 * 60.0,
+    "pace": "6:00",
+    "seed": 7,
+}
 
 #: The example event, which ``routeplanner demo`` plans on the Andorra sample.
 DEMO_EVENT = Path(__file__).resolve().parents[1] / "data" / "events" / "saturday.toml"
@@ -167,7 +172,9 @@ def run_demo(
             for e in extra(net, dem, out_dir, offline=offline, attribution=attribution, echo=echo)
         ]
 
-    maps.write_index(out_dir / "index.html", [tuple(e) for e in entries])
+    maps.write_index(
+        out_dir / "index.html", [(e.title, e.filename, e.description) for e in entries]
+    )
     return entries
 
 

@@ -187,11 +187,15 @@ def _choose(
         return (-on_time, excess, *_combo_key(chosen), sum(pick))
 
     if math.prod(len(c) for c in choices) <= _MAX_COMBOS:
-        return list(min(itertools.product(*choices), key=key))
+        combos: list[tuple[int, ...]] = list(itertools.product(*choices))
+        best: tuple[int, ...] = min(combos, key=key)
+        return list(best)
     pick: list[int] = []
     for g, ch in enumerate(choices):
         # Later groups are not chosen yet: score with their first candidate.
-        pick.append(min(ch, key=lambda i, g=g: key([*pick, i] + [0] * (len(choices) - g - 1))))
+        rest = [0] * (len(choices) - g - 1)
+        scored = [(key([*pick, i, *rest]), n, i) for n, i in enumerate(ch)]
+        pick.append(min(scored)[2])
     return pick
 
 
@@ -276,7 +280,7 @@ def plan_group_run(
         event.groups, cands, errors, pick, reasons, strict=True
     ):
         if not routes:
-            problem = f"no loop from the meeting point at all: {reason}"
+            problem: str | None = f"no loop from the meeting point at all: {reason}"
             results.append(GroupResult(group, None, T, None, False, problem))
             continue
         route = dataclasses.replace(routes[i], name=group.label)

@@ -25,7 +25,6 @@ import hashlib
 import logging
 import os
 import pickle
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -35,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from routeplanner import pace
+from routeplanner._io import atomic_writer, sha256_file
 from routeplanner.errors import DataError
 from routeplanner.network.model import Network, haversine_m
 from routeplanner.sources.dem import Dem, open_dem
@@ -523,17 +523,12 @@ def _max_grades(
 # -- loading with a cache ------------------------------------------------------
 
 
-def _file_digest(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 def cache_key(osm: Path, dem: Sequence[Path], settings: BuildSettings) -> str:
     """Hash of the input files' contents, the build settings and the format version."""
     h = hashlib.sha256()
     h.update(f"v{FORMAT_VERSION};{settings.key()}".encode())
     for p in (osm, *dem):
-        h.update(_file_digest(Path(p)).encode())
+        h.update(sha256_file(p).encode())
     return h.hexdigest()
 
 
@@ -604,11 +599,5 @@ def load_network(
 
 def _write_atomic(path: Path, net: Network) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(net, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as f:
+        pickle.dump(net, f, protocol=pickle.HIGHEST_PROTOCOL)

@@ -119,7 +119,7 @@ class Block(MacroElement):
         self.body_text = body
         self.js_text = js
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as folium's MacroElement
         """Add the strings to the figure's header, body and script sections."""
         figure = self.get_root()
         if not isinstance(figure, Figure):

@@ -388,7 +388,7 @@ def gpx_document(
         gpx.description = route_summary_line(routes[0])
     for route in routes:
         track = gpxpy.gpx.GPXTrack(name=_text(route.name), description=route_summary_line(route))
-        track.type = _text(route.kind)
+        track.type = _text(route.kind)  # type: ignore[assignment]  # gpxpy declares None
         segment = gpxpy.gpx.GPXTrackSegment()
         track.segments.append(segment)
         idx = _thin(np.asarray(route.dist_m, dtype=np.float64), min_spacing_m)

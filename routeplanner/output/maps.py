@@ -26,6 +26,7 @@ from typing import Any
 import folium
 import numpy as np
 import xyzservices.providers as xyz
+from branca.element import Figure, MacroElement
 from folium.folium import _default_css, _default_js
 
 from routeplanner._geo import M_PER_DEG
@@ -129,15 +130,6 @@ class RouteMap(folium.Map):
     def __init__(self, *args: Any, offline: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.offline = offline
-
-
-# -- colours ------------------------------------------------------------------------
-
-
-# -- geometry helpers ---------------------------------------------------------------
-
-
-# -- formatting ---------------------------------------------------------------------
 
 
 # -- the map ------------------------------------------------------------------------
@@ -355,7 +347,9 @@ def _new_map(title: str, bbox: tuple[float, float, float, float], offline: bool)
         zoom_control="topright",
         offline=offline,
     )
-    m.get_root().title = esc(title)
+    figure = m.get_root()
+    assert isinstance(figure, Figure)
+    figure.title = esc(title)
     if offline:
         assets = leaflet_assets()
         m.default_js = []
@@ -398,7 +392,7 @@ def _add_basemaps(m: folium.Map) -> None:
 
 
 def _tooltip(
-    layer: folium.map.Layer,
+    layer: MacroElement,
     text_html: str,
     *,
     sticky: bool = True,
@@ -410,12 +404,6 @@ def _tooltip(
     layer.add_child(
         Block(js=f"{layer.get_name()}.bindTooltip({js_json(text_html)}, {js_json(opts)});\n")
     )
-
-
-# -- DEM overlays -------------------------------------------------------------------
-
-
-# -- network and pistes ---------------------------------------------------------------
 
 
 # -- routes -------------------------------------------------------------------------
@@ -551,7 +539,7 @@ def _finish(
     fit: list[list[float]],
     attribution: list[str],
     route_groups: Sequence[folium.FeatureGroup] = (),
-    seg_layers: Sequence[folium.map.Layer] = (),
+    seg_layers: Sequence[MacroElement] = (),
     seg_bounds: Sequence[Any] = (),
     profiles: Sequence[dict[str, Any]] = (),
     body: str = "",
@@ -760,6 +748,3 @@ def network_map(
     return _finish(
         m, fit=fit_bounds(bbox), attribution=attribution_lines(dem, network, attribution), body=body
     )
-
-
-# -- output -------------------------------------------------------------------------

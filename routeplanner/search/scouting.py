@@ -268,15 +268,6 @@ class ScoutPlan:
         return out
 
 
-# -- sun ----------------------------------------------------------------------------
-
-
-# -- paths --------------------------------------------------------------------------
-
-
-# -- legs and route assembly --------------------------------------------------------
-
-
 # -- walked check -------------------------------------------------------------------
 
 
@@ -783,8 +774,8 @@ def plan_text(plan: ScoutPlan) -> list[str]:
         f"({pace.format_duration(plan.stops_s)} of stops and a reserve included)"
     )
     out.append(need)
-    if plan.sun is not None and plan.sun.sunrise is not None and plan.sun.sunset is not None:
-        sun = plan.sun
+    sun = plan.sun
+    if sun is not None and sun.sunrise is not None and sun.sunset is not None:
         zone = sun.sunrise.tzname() or ""
         start_by = sun.latest_start.strftime("%H:%M") if sun.latest_start else "-"
         out.append(

@@ -55,7 +55,7 @@ import math
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -565,7 +565,11 @@ def _id_keys(line_id: str) -> set[str]:
     return keys
 
 
-def find_line(lines: Sequence[SkiLine | RawLine], query: str) -> SkiLine | RawLine:
+#: A raw or an analysed line.
+_L = TypeVar("_L", SkiLine, RawLine)
+
+
+def find_line(lines: Sequence[_L], query: str) -> _L:
     """Return the line a user means by a name or id.
 
     Parameters

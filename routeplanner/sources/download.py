@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from routeplanner._geo import check_bbox
+from routeplanner._io import sha256_file
 from routeplanner.errors import DownloadError, InputError
 
 if TYPE_CHECKING:
@@ -139,14 +140,6 @@ def _one_line(text: object, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def download(
     url: str,
     dest: Path,
@@ -191,7 +184,7 @@ def download(
         if expected is None:
             log.debug("cache hit: %s", dest)
             return dest
-        if _sha256_of(dest) == expected:
+        if sha256_file(dest) == expected:
             log.debug("cache hit (sha256 ok): %s", dest)
             return dest
         log.warning("%s does not match its sha256; downloading it again", dest)
