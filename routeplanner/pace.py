@@ -210,7 +210,7 @@ def minetti_cost(grade: ArrayLike) -> np.ndarray:
 
 
 def tobler_speed_kmh(grade: ArrayLike) -> np.ndarray:
-    """Walking speed from Tobler's hiking function.
+    """Return walking speed from Tobler's hiking function.
 
     ``W = 6 exp(-3.5 |i + 0.05|)`` km/h, fastest (6 km/h) at a 5 % descent.
 

@@ -45,7 +45,7 @@ _METRES_RE = re.compile(r"\s*(?P<v>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(?P<u>m|km)?\
 
 
 def parse_metres(text: str, what: str = "elevation gain") -> float:
-    """A height such as ``80``, ``80m`` or ``0.1km``, in metres (0..5000).
+    """Parse a height such as ``80``, ``80m`` or ``0.1km``, in metres (0..5000).
 
     Parameters
     ----------

@@ -70,7 +70,7 @@ def parse_sources(values: Sequence[str], files: Sequence[str]) -> tuple[str, ...
 
 
 def parse_drop(text: str) -> float:
-    """A vertical drop such as ``300``, ``300m`` or ``0.5km``, in metres (1..5000).
+    """Parse a vertical drop such as ``300``, ``300m`` or ``0.5km``, in metres (1..5000).
 
     Parameters
     ----------
@@ -105,7 +105,7 @@ def _parse_min_slope(value: float | None) -> float | None:
 
 
 def _dem_for(loaded: Any, extra: Sequence[Any]) -> Any:
-    """The DEM over the network and any user lines (so a line just outside still fits)."""
+    """Return the DEM over the network and any user lines (so a line just outside still fits)."""
     from routeplanner.sources.dem import open_dem
 
     w, s, e, n = loaded.net.bbox

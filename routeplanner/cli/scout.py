@@ -49,7 +49,7 @@ def parse_date(text: str | None) -> date | None:
 
 
 def parse_tz(text: str) -> Any:
-    """An IANA time zone name (``Europe/Andorra``) or ``UTC``.
+    """Parse an IANA time zone name (``Europe/Andorra``) or ``UTC``.
 
     Raises
     ------

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
+import shapely
+from scipy.sparse.csgraph import connected_components
 
 from routeplanner import pace
 from routeplanner._geo import EARTH_RADIUS_M, haversine_m, local_xy
@@ -170,7 +173,7 @@ class Network:
         return self._cache[key]
 
     def edge_times(self, profile: pace.RunnerProfile) -> tuple[np.ndarray, np.ndarray]:
-        """Running time of every edge in seconds, ``(u→v, v→u)``.
+        """Return running time of every edge in seconds, ``(u→v, v→u)``.
 
         Edges harder than ``profile.max_difficulty`` get ``inf``.
         """
@@ -222,8 +225,6 @@ class Network:
 
     def _tree(self) -> tuple[Any, np.ndarray, np.ndarray]:
         if "tree" not in self._cache:
-            import shapely
-
             x, y = self.project(self.prof_lon, self.prof_lat)
             coords = np.column_stack([x, y])
             lines = shapely.linestrings(
@@ -240,9 +241,6 @@ class Network:
     def component_length_m(self) -> np.ndarray:
         """Per edge, the total length of ways in its connected component."""
         if "components" not in self._cache:
-            import scipy.sparse as sp
-            from scipy.sparse.csgraph import connected_components
-
             adj = sp.coo_matrix(
                 (np.ones(self.n_edges), (self.edge_u, self.edge_v)),
                 shape=(self.n_nodes, self.n_nodes),
@@ -284,8 +282,6 @@ class Network:
             If the point is outside the DEM, or farther than
             ``max_distance_m`` from every edge.
         """
-        import shapely
-
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise InputError(f"coordinates out of range: {lat},{lon} (expected lat,lon)")
         if not self.covers(lon, lat):
@@ -378,8 +374,8 @@ def to_networkx(net: Network, profile: pace.RunnerProfile | None = None) -> Any:
     networkx.MultiDiGraph
         ``graph["crs"]`` is ``"epsg:4326"`` as osmnx expects.
     """
+    # networkx takes a third of a second to import and only this export needs it.
     import networkx as nx
-    import shapely
 
     g = nx.MultiDiGraph(crs="epsg:4326", name=net.meta.get("region", "routeplanner"))
     degree = np.bincount(np.concatenate([net.edge_u, net.edge_v]), minlength=net.n_nodes)

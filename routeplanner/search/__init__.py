@@ -1,0 +1,1 @@
+"""Searches on the network: loops, climbs and descents, workouts, scouting trips."""
