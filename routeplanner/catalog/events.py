@@ -89,14 +89,16 @@ def events_site_files(
     events : list of dict
         Per event: title, start, folder and whether every group is within tolerance.
     """
-    from routeplanner.events import group as group_mod
+    from routeplanner.events.event import load_event
+    from routeplanner.events.plan import plan_group_run
+    from routeplanner.output import group_run as group_mod
 
     files: dict[str, str] = {}
     events = []
     calendars = []
     for path in paths:
-        event = group_mod.load_event(path)
-        plan = group_mod.plan_group_run(network_for(event.region), event)
+        event = load_event(path)
+        plan = plan_group_run(network_for(event.region), event)
         folder = f"events/{_slug(path.stem)}"
         net = network_for(event.region)
         for name, text in group_mod.render_outputs(plan, net, None, offline=offline).items():

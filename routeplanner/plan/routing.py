@@ -122,12 +122,12 @@ def shared_share(a: Route, b: Route) -> float:
     Two routes on the same stretch share all of it:
 
     >>> from types import SimpleNamespace
-    >>> r = SimpleNamespace(steps=(Step(0, 0.0, 100.0),))
+    >>> r = SimpleNamespace(network_steps=(Step(0, 0.0, 100.0),))
     >>> shared_share(r, r)
     1.0
     """
-    shorter = min(_unique_m(a.steps), _unique_m(b.steps))
-    return 0.0 if shorter <= 0 else min(1.0, shared_m(a.steps, b.steps) / shorter)
+    shorter = min(_unique_m(a.network_steps), _unique_m(b.network_steps))
+    return 0.0 if shorter <= 0 else min(1.0, shared_m(a.network_steps, b.network_steps) / shorter)
 
 
 def _time_miss(route: Route, target_s: float, tolerance: float) -> list[str]:
@@ -222,7 +222,9 @@ class _Router:
             return max((shared_share(r, w) for w in week), default=0.0)
 
         def pick(routes: list[Route]) -> Route:
-            fresh = [r for r in routes if frozenset(st.edge for st in r.steps) not in self.used]
+            fresh = [
+                r for r in routes if frozenset(st.edge for st in r.network_steps) not in self.used
+            ]
             return min(
                 fresh or routes,
                 key=lambda r: (worst_share(r), abs(r.stats.duration_s - s.planned_s)),
@@ -237,7 +239,7 @@ class _Router:
                 route = pick([route, *more])
         except NoRouteError as exc:
             return RoutedSession(s, None, (str(exc),))
-        self.used.append(frozenset(st.edge for st in route.steps))
+        self.used.append(frozenset(st.edge for st in route.network_steps))
         misses = _time_miss(route, s.planned_s, self.opt.tolerance)
         return RoutedSession(s, route, tuple(misses))
 
