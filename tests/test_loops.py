@@ -69,10 +69,12 @@ class TestRing:
         x0, y0 = route.lon[0], route.lat[0]
         assert abs(x0 - start[0]) < 1e-6 and abs(y0 - start[1]) < 1e-6
 
-    def test_target_beyond_the_network_gives_closest_loop_with_warning(self):
+    def test_target_beyond_the_network_gives_closest_plan_that_misses(self):
         net = ring_with_spurs()
         (route,) = find_loops(net, _start(1000, 0), PROFILE, LoopRequest(4 * 3600.0))
-        assert route.warnings and "misses the target" in route.warnings[0]
+        assert route.outcome is not None and not route.outcome.meets_brief
+        assert "under the 240 min target" in route.outcome.misses[0]
+        assert route.warnings[0] == route.outcome.misses[0]
         assert _closes(route)
 
 
@@ -109,12 +111,27 @@ def test_seed_determinism():
     assert [r.steps for r in a] == [r.steps for r in b]
 
 
-def test_dead_end_valley_has_no_loop():
+def test_dead_end_valley_is_answered_by_an_out_and_back():
+    # A tree of ways (no cycle): 800 m + 800 m up the valley, 600 m up a side path.
     nodes = {1: (0, 0), 2: (800, 0), 3: (1600, 200), 4: (800, 600)}
     ways = [([1, 2, 3], {"highway": "track"}), ([2, 4], {"highway": "path"})]
     net = make_network(nodes, ways)
-    with pytest.raises(NoRouteError, match="no loop"):
-        find_loops(net, _start(0, 0), PROFILE, LoopRequest(1800))
+    target = 2 * 1200 * 0.36  # 1.2 km out and back
+    (route,) = find_loops(net, _start(0, 0), PROFILE, LoopRequest(target))
+    assert route.outcome is not None and route.outcome.meets_brief
+    assert route.outcome.shape == "out-and-back"
+    assert route.name == "Out-and-back 1"
+    assert route.stats.duration_s == pytest.approx(target, rel=0.01)
+    assert route.stats.overlap_share > 0.45
+    assert _closes(route)
+
+
+def test_isolated_start_with_nowhere_to_go_is_an_error():
+    # The only way from the start is too hard for the runner.
+    nodes = {1: (0, 0), 2: (800, 0)}
+    net = make_network(nodes, [([1, 2], {"highway": "path", "sac_scale": "alpine_hiking"})])
+    with pytest.raises(NoRouteError, match="no route"):
+        find_loops(net, _start(0, 0), RunnerProfile(360.0, max_difficulty=2), LoopRequest(1800))
 
 
 def test_uphill_direction_costs_more_time():
