@@ -29,12 +29,36 @@ except PackageNotFoundError:  # running from a source tree without an install
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
+#: The stable front door, imported on first use so that ``import routeplanner`` stays light.
+_FRONT_DOOR = {
+    "load_network": "routeplanner.network.build",
+    "RunnerProfile": "routeplanner.pace",
+    "LoopRequest": "routeplanner.search.loops",
+    "find_loops": "routeplanner.search.loops",
+    "Constraints": "routeplanner.brief",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Import the front-door names lazily (PEP 562)."""
+    if name in _FRONT_DOOR:
+        import importlib
+
+        return getattr(importlib.import_module(_FRONT_DOOR[name]), name)
+    raise AttributeError(f"module 'routeplanner' has no attribute {name!r}")
+
+
 __all__ = [
+    "Constraints",
     "CoverageError",
     "DataError",
     "DownloadError",
     "InputError",
+    "LoopRequest",
     "NoRouteError",
     "RoutePlannerError",
+    "RunnerProfile",
     "__version__",
+    "find_loops",
+    "load_network",
 ]

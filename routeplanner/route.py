@@ -227,12 +227,15 @@ def geometric_overlap_m(
     The track is resampled every few metres; a sample counts as overlap when a
     sample at least ``3 * within_m`` earlier along the route lies within
     ``within_m`` of it (so a bend is not overlap, but running back along the
-    same or a parallel way is, in either direction).
+    same or a parallel way is, in either direction).  On a route that ends
+    where it started, distance along it is measured round the cycle, so the
+    finish meeting the start is not overlap.  Each U-turn leaves
+    ``within_m`` uncounted.
 
     Examples
     --------
-    An out-and-back of 1 km each way runs its whole way back over the way out,
-    less the turn:
+    An out-and-back of 1 km each way runs its way back over the way out, less
+    10 m at the turn and 10 m at the finish:
 
     >>> lat = np.concatenate([np.linspace(42.0, 42.009, 50), np.linspace(42.009, 42.0, 50)])
     >>> lon = np.full(100, 1.5)
@@ -253,6 +256,9 @@ def geometric_overlap_m(
     if len(pairs) == 0:
         return 0.0
     gap = np.abs(d[pairs[:, 1]] - d[pairs[:, 0]])
+    if np.hypot(x[-1] - x[0], y[-1] - y[0]) <= within_m:
+        # A route that closes is a cycle: its end meeting its start is no overlap.
+        gap = np.minimum(gap, total - gap)
     later = np.maximum(pairs[:, 0], pairs[:, 1])[gap >= 3 * within_m]
     over = np.zeros(n, dtype=bool)
     over[later] = True

@@ -182,8 +182,8 @@ def test_out_and_back(net: Network) -> None:
     route = make_route(net, steps, PROFILE)
     s = route.stats
     assert s.distance_m == pytest.approx(1200.0, abs=1e-6)
-    # Geometric overlap: the way back, less the first 10 m after the U-turn.
-    assert s.overlap_share == pytest.approx((600 - 10) / 1200, abs=0.005)
+    # Geometric overlap: the way back, less 10 m after the U-turn and before the finish.
+    assert s.overlap_share == pytest.approx((600 - 20) / 1200, abs=0.005)
     assert s.ascent_m == pytest.approx(60.0, abs=0.05)
     assert s.descent_m == pytest.approx(60.0, abs=0.05)
     x, _ = to_xy(route.lon, route.lat)
@@ -206,8 +206,8 @@ def test_cues_merge_across_edges_of_one_way_but_not_around_another(net: Network)
     assert [c.name for c in route.cues] == ["Main", "unnamed path", "Main"]
     assert [c.at_m for c in route.cues] == pytest.approx([0.0, 500.0, 1100.0], rel=3e-4)
     assert [c.length_m for c in route.cues] == pytest.approx([500.0, 600.0, 1500.0], rel=3e-4)
-    # Half the distance is run twice, less 10 m after each of the two U-turns.
-    assert route.stats.overlap_share == pytest.approx((1300 - 20) / 2600, abs=0.005)
+    # Half the distance is run twice, less 10 m at each of the two U-turns and the finish.
+    assert route.stats.overlap_share == pytest.approx((1300 - 30) / 2600, abs=0.005)
     assert route.stats.trail_share == pytest.approx(1.0)
     assert route.stats.ascent_m == pytest.approx(30.0, abs=0.05)
     assert route.stats.descent_m == pytest.approx(30.0, abs=0.05)
