@@ -31,7 +31,7 @@ EXIT_MISSED = 3
 
 
 def _constraint_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """``--avoid-roads``, ``--min-trail``, ``--max-ascent``, ``--max-ascent-rate``, ``--max-grade``."""
+    """Add the brief options: avoid roads, trail share, ascent, ascent rate, grade."""
     opts = [
         click.option(
             "--avoid-roads",
