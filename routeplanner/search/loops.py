@@ -115,6 +115,9 @@ COST_LIMIT = 3.0
 #: Deficit below which a loop is not topped up with a spur.
 PAD_MIN_S = 15.0
 
+#: A cached reach subgraph serves targets whose reach is at least 1 / this of its own.
+REACH_REUSE = 1.3
+
 #: Bisection steps locating a spur's turnaround on its edge (2**-16 of the edge).
 TURN_BISECTIONS = 16
 
@@ -555,13 +558,15 @@ def _graph_for(
 ) -> tuple[SearchGraph, np.ndarray]:
     """Get the search graph within reach of the start and its base weights (cached).
 
-    A graph built for a longer target serves every shorter one from the same
-    start; only when a longer target comes is the reach grown.
+    A graph built for the same or a slightly longer target (up to
+    :data:`REACH_REUSE` times the reach) serves the query: alternatives, other
+    seeds and nearby durations from one start share it.
     """
     reach_s = request.duration_s * (1 + request.tolerance) / 2
     key = ("loop_graph", profile, snap, prefs, request.constraints)
     cached = net._cache.get(key)
-    if cached is not None and cached[0] >= reach_s:
+    # A somewhat larger graph serves as well; a much larger one costs more per tree.
+    if cached is not None and reach_s <= cached[0] <= REACH_REUSE * reach_s:
         return cached[1], cached[2]
     edges = reach_edges(net, profile, snap, reach_s)
     g = SearchGraph(net, profile, snap, prefs, edges=edges)
