@@ -21,6 +21,7 @@ from routeplanner.route import Outcome, Route
 __all__ = [
     "LOLLIPOP_OVERLAP",
     "MAIN_ROAD_CLASS",
+    "MAIN_ROAD_NOTE_M",
     "OUT_AND_BACK_OVERLAP",
     "Constraints",
     "assess",
@@ -29,6 +30,9 @@ __all__ = [
 
 #: Edge class of main roads (trunk, primary, secondary) in the network.
 MAIN_ROAD_CLASS = 2
+
+#: Main-road distance worth a note under avoid-roads (shorter is a crossing).
+MAIN_ROAD_NOTE_M = 50.0
 
 #: Geometric overlap share from which a route is an out-and-back.
 OUT_AND_BACK_OVERLAP = 0.40
@@ -214,10 +218,11 @@ def assess(
     if st.hardest_sac > cap:
         misses.append(f"difficulty T{st.hardest_sac} > T{cap}")
     notes: list[str] = []
-    if c.avoid_roads and st.main_road_share > 0:
+    main_m = st.main_road_share * st.distance_m
+    if c.avoid_roads and main_m >= MAIN_ROAD_NOTE_M:
         notes.append(
-            f"{st.main_road_share:.0%} on main roads "
-            f"({st.main_road_share * st.distance_m / 1000:.1f} km) where no other way connects"
+            f"{main_m / 1000:.1f} km ({st.main_road_share:.0%}) on main roads "
+            "where no other way connects"
         )
     return Outcome(
         meets_brief=not misses,

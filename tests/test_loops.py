@@ -231,6 +231,7 @@ def test_avoid_roads_takes_a_main_road_that_is_the_only_connection_and_says_so()
     target = (4000 + 2 * 300 + 2 * 424) * 0.36
     req = LoopRequest(target, constraints=Constraints(avoid_roads=True))
     (route,) = find_loops(net, _start(-600, -600), PROFILE, req)
+    assert route.outcome is not None
     assert "CG-1" in route.names
     assert route.outcome is not None and route.outcome.meets_brief
     assert route.outcome.notes and "where no other way connects" in route.outcome.notes[0]

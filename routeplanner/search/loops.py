@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from routeplanner import pace
@@ -68,10 +69,10 @@ MAX_DURATION_S = 24 * 3600.0
 TRAIL_PREFERENCE = Preferences(class_factor=(1.0, 3.0, 10.0), sac_factor=0.05)
 
 #: Shortest-path trees grown per query (the first on true costs).
-TREE_ROUNDS = 4
+TREE_ROUNDS = 3
 
 #: Via-node loops per tree (one per bearing sector around the start).
-VIA_SECTORS = 4
+VIA_SECTORS = 6
 
 #: Spread of the random cost perturbations (log-normal sigma) between trees.
 NOISE_SIGMA = 0.8
@@ -82,8 +83,14 @@ CYCLES_PER_TREE = 60
 #: Candidates combined pairwise into cloverleaf loops.
 COMBO_POOL = 40
 
+#: Best cloverleaf combinations kept as candidates.
+COMBO_KEEP = 60
+
 #: How many of the best candidates are built and measured exactly.
 EXACT_POOL = 8
+
+#: Candidates built and measured at least, before stopping at enough good ones.
+MIN_BUILT = 1
 
 #: Weight of the road share against the overlap share in the loop score.
 TRAIL_WEIGHT = 0.5
@@ -111,6 +118,9 @@ COMBO_SHARES = (0.7, 0.85)
 
 #: Cost-unit bound of every Dijkstra, as a multiple of the target time.
 COST_LIMIT = 3.0
+
+#: Share of the tolerance under the target within which a loop gets no spur.
+PAD_WITHIN = 0.6
 
 #: Deficit below which a loop is not topped up with a spur.
 PAD_MIN_S = 15.0
@@ -202,15 +212,14 @@ class _Cand:
 
 
 def _tree_sums(pred: np.ndarray, own: np.ndarray) -> np.ndarray:
-    """Sum ``own`` over each node's tree path from the root (pointer jumping)."""
+    """Sum ``own`` (one column per quantity) over each node's tree path (pointer jumping)."""
     val = own.astype(np.float64).copy()
     anc = pred.copy()
-    has = anc >= 0
-    while has.any():
-        idx = np.flatnonzero(has)
+    idx = np.flatnonzero(anc >= 0)
+    while len(idx):
         val[idx] += val[anc[idx]]
         anc[idx] = anc[anc[idx]]
-        has = anc >= 0
+        idx = idx[anc[idx] >= 0]
     return val
 
 
@@ -248,6 +257,8 @@ class _LoopSearch:
         )
         self.ascent_cap = req.constraints.ascent_cap_m(req.duration_s)
         self.limit = COST_LIMIT * req.duration_s
+        # Loops this close under the target are left as they are (no spur).
+        self.no_pad_s = (1 - PAD_WITHIN * req.tolerance) * req.duration_s
 
     def dijkstra(self, weights: np.ndarray, source: int) -> tuple[np.ndarray, np.ndarray]:
         """One bounded Dijkstra: distances and predecessors (-1 where none)."""
@@ -265,20 +276,29 @@ class _LoopSearch:
         par = g.tree_arcs(pred)
         k = np.maximum(par, 0)
 
-        def sums(values: np.ndarray) -> np.ndarray:
-            return _tree_sums(pred, np.where(has, values[k], 0.0))
-
+        per_arc = np.column_stack(
+            [
+                np.ones(len(g.arc_time)),
+                g.arc_time,
+                g.arc_time[g.rev],
+                g.arc_len,
+                self.arc_trail,
+                self.arc_up,
+                self.arc_up[g.rev],
+            ]
+        )
+        sums = _tree_sums(pred, np.where(has[:, None], per_arc[k], 0.0))
         return _Tree(
             par=par,
             pred=pred,
             reached=np.isfinite(dist),
-            depth=_tree_sums(pred, has.astype(np.float64)).astype(np.int64),
-            t_out=sums(g.arc_time),
-            t_back=sums(g.arc_time[g.rev]),
-            length=sums(g.arc_len),
-            trail=sums(self.arc_trail),
-            up_out=sums(self.arc_up),
-            up_back=sums(self.arc_up[g.rev]),
+            depth=sums[:, 0].astype(np.int64),
+            t_out=sums[:, 1],
+            t_back=sums[:, 2],
+            length=sums[:, 3],
+            trail=sums[:, 4],
+            up_out=sums[:, 5],
+            up_back=sums[:, 6],
         )
 
     def cycles(self, tree: _Tree, seen: set[tuple[int, int]]) -> list[_Cand]:
@@ -321,8 +341,8 @@ class _LoopSearch:
         if not chosen:
             return []
         idx = np.asarray(chosen)
-        outs = g.paths_from_tree(tree.par, a[idx])
-        backs = g.paths_from_tree(tree.par, b[idx])
+        walked = g.paths_from_tree(tree.par, np.concatenate([a[idx], b[idx]]))
+        outs, backs = walked[: len(idx)], walked[len(idx) :]
         out = []
         for j, i in enumerate(idx):
             seq = [*outs[j].tolist(), int(arcs[i]), *g.rev[backs[j][::-1]].tolist()]
@@ -371,7 +391,7 @@ class _LoopSearch:
             if len(in_sec) == 0:
                 continue
             x = int(in_sec[np.argmin(np.abs(tree.t_out[in_sec] - want[sec]))])
-            path = g.paths_from_tree(tree.par, np.array([x]))[0].tolist()
+            path = g.path_arcs(tree.pred, s, x)
             w2 = g.penalised(weights, path, REUSE_PENALTY)
             _, pred2 = self.dijkstra(w2, x)
             if pred2[s] >= 0:
@@ -426,7 +446,7 @@ class _LoopSearch:
         T = self.req.duration_s
         time_s = np.asarray(time_s, dtype=np.float64)
         length_m = np.maximum(np.asarray(length_m, dtype=np.float64), 1.0)
-        deficit = np.clip(T - time_s, 0.0, None)
+        deficit = np.where(time_s >= self.no_pad_s, 0.0, np.clip(T - time_s, 0.0, None))
         spur = deficit / 2 * length_m / np.maximum(time_s, 1.0)  # one way, metres
         overlap = (np.asarray(overlap_m) + spur) / (length_m + 2 * spur)
         over = np.clip(time_s / T - 1, 0.0, None)
@@ -448,32 +468,38 @@ class _LoopSearch:
             (c for c in cands if c.time_s < COMBO_SHARES[1] * T and c.length_m > 0),
             key=lambda c: (c.overlap_m + 0.3 * (c.length_m - c.trail_m)) / c.length_m,
         )[:COMBO_POOL]
-        lengths = self.g.length
+        if len(pool) < 2:
+            return []
+        # Shared length of every pair at once: incidence (pool x edges) weighted by length.
+        rows = np.repeat(np.arange(len(pool)), [len(c.edges) for c in pool])
+        cols = np.fromiter((e for c in pool for e in c.edges), dtype=np.int64, count=len(rows))
+        inc = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(pool), self.g.m))
+        shared = (inc @ sp.diags(self.g.length) @ inc.T).toarray()
+        num = np.array([[c.time_s, c.length_m, c.trail_m, c.overlap_m, c.ascent_m] for c in pool])
+        i, j = np.triu_indices(len(pool), k=1)
+        t = num[i, 0] + num[j, 0]
+        ok = (COMBO_SHARES[0] * T <= t) & (t <= (1 + self.req.tolerance) * T)
+        i, j, t = i[ok], j[ok], t[ok]
+        length = num[i, 1] + num[j, 1]
+        trail = num[i, 2] + num[j, 2]
+        overlap = num[i, 3] + num[j, 3] + shared[i, j]
+        up = num[i, 4] + num[j, 4]
+        score = self._score(t, length, trail, overlap, up)
         out = []
-        for i, c1 in enumerate(pool):
-            for c2 in pool[i + 1 :]:
-                t = c1.time_s + c2.time_s
-                if not (COMBO_SHARES[0] * T <= t <= (1 + self.req.tolerance) * T):
-                    continue
-                common = c1.edges & c2.edges
-                shared = float(lengths[list(common)].sum()) if common else 0.0
-                length = c1.length_m + c2.length_m
-                overlap = c1.overlap_m + c2.overlap_m + shared
-                trail = c1.trail_m + c2.trail_m
-                up = c1.ascent_m + c2.ascent_m
-                score = float(self._score(t, length, trail, overlap, up))
-                out.append(
-                    _Cand(
-                        c1.arcs + c2.arcs,
-                        t,
-                        length,
-                        trail,
-                        overlap,
-                        up,
-                        c1.edges | c2.edges,
-                        score,
-                    )
+        for q in np.argsort(score)[:COMBO_KEEP]:
+            c1, c2 = pool[int(i[q])], pool[int(j[q])]
+            out.append(
+                _Cand(
+                    c1.arcs + c2.arcs,
+                    float(t[q]),
+                    float(length[q]),
+                    float(trail[q]),
+                    float(overlap[q]),
+                    float(up[q]),
+                    c1.edges | c2.edges,
+                    float(score[q]),
                 )
+            )
         return out
 
     # -- topping up to the exact duration -----------------------------------
@@ -659,9 +685,14 @@ def find_loops(
     # enough really different ones meet the brief, or EXACT_POOL are built.
     built: list[tuple[tuple[bool, float], Route]] = []
     for c in cands:
-        if len(built) >= max(EXACT_POOL, request.alternatives + 2) or _enough(built, request):
+        if len(built) >= max(EXACT_POOL, request.alternatives + 2) or (
+            len(built) >= MIN_BUILT and _enough(built, request)
+        ):
             break
-        steps = search.pad(c.arcs, T - c.time_s) if c.time_s < T else g.arc_steps(c.arcs)
+        if c.time_s < search.no_pad_s:
+            steps = search.pad(c.arcs, T - c.time_s)
+        else:
+            steps = g.arc_steps(c.arcs)
         if steps is None:
             continue
         built.append(_build(net, steps, profile, request))
