@@ -37,6 +37,7 @@ __all__ = [
     "Preferences",
     "SearchGraph",
     "avoid_main_roads",
+    "climb_aversion",
     "closure",
     "hard_limits",
     "main_roads_needed",
@@ -132,6 +133,17 @@ def hard_limits(*, max_grade: float | None = None, max_sac: int | None = None) -
         if max_sac is not None:
             bad |= net.edge_sac[arcs.edge] > max_sac
         return np.where(bad, np.inf, 1.0)
+
+    return factor
+
+
+def climb_aversion(weight: float) -> EdgeCost:
+    """Multiplier ``1 + weight * climb per metre``: steers away from ascent (easy runs)."""
+
+    def factor(arcs: ArcData) -> np.ndarray:
+        net = arcs.net
+        up = np.where(arcs.forward, net.edge_ascent_m[arcs.edge], net.edge_descent_m[arcs.edge])
+        return 1.0 + weight * up / np.maximum(net.edge_length_m[arcs.edge], 1.0)
 
     return factor
 

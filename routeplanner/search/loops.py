@@ -52,6 +52,7 @@ from routeplanner.search.graph import (
     Preferences,
     SearchGraph,
     avoid_main_roads,
+    climb_aversion,
     hard_limits,
     reach_edges,
     scaled,
@@ -100,6 +101,9 @@ OVERSHOOT_WEIGHT = 3.0
 
 #: Weight of a constraint shortfall (trail share, ascent) in the loop score.
 CONSTRAINT_WEIGHT = 4.0
+
+#: Cost per metre climbed per metre run when the ascent is capped (10 % grade: ×2).
+CLIMB_AVERSION = 10.0
 
 #: Shortest tree cycle worth keeping, as a share of the target.
 MIN_CYCLE_SHARE = 0.1
@@ -194,6 +198,8 @@ def edge_cost(net: Network, prefs: Preferences, constraints: Constraints) -> Edg
         )
     if constraints.avoid_roads:
         factors.append(avoid_main_roads(net))
+    if constraints.max_ascent_m is not None or constraints.max_ascent_rate_m_h is not None:
+        factors.append(climb_aversion(CLIMB_AVERSION))
     return scaled(prefs, *factors)
 
 
@@ -735,7 +741,7 @@ def _build(
         max_difficulty=profile.max_difficulty,
     )
     route = replace(route, outcome=outcome, warnings=[*outcome.misses, *outcome.notes])
-    return (not outcome.meets_brief, _route_score(route, T)), route
+    return (not outcome.meets_brief, _route_score(route, request)), route
 
 
 def _enough(built: list[tuple[tuple[bool, float], Route]], request: LoopRequest) -> bool:
@@ -753,11 +759,24 @@ def _named(route: Route, index: int) -> Route:
     return replace(route, name=f"{label} {index}")
 
 
-def _route_score(route: Route, target_s: float) -> float:
-    """Score a finished route as the search does, on its real numbers (lower is better)."""
+def _route_score(route: Route, request: LoopRequest) -> float:
+    """Score a finished route as the search does, on its real numbers (lower is better).
+
+    Shortfalls on the brief count too, so that among routes that miss it the
+    closest comes first.
+    """
     st = route.stats
-    over = max(0.0, st.duration_s / target_s - 1)
-    return st.overlap_share + TRAIL_WEIGHT * (1 - st.trail_share) + OVERSHOOT_WEIGHT * over
+    T = request.duration_s
+    err = abs(st.duration_s / T - 1)
+    over = max(0.0, st.duration_s / T - 1) + max(0.0, err - request.tolerance)
+    score = st.overlap_share + TRAIL_WEIGHT * (1 - st.trail_share) + OVERSHOOT_WEIGHT * over
+    c = request.constraints
+    if c.min_trail is not None:
+        score += CONSTRAINT_WEIGHT * max(0.0, c.min_trail - st.trail_share)
+    cap = c.ascent_cap_m(T)
+    if np.isfinite(cap):
+        score += CONSTRAINT_WEIGHT * max(0.0, st.ascent_m / max(cap, 1.0) - 1)
+    return score
 
 
 def _too_similar(a: Sequence[Step], b: Sequence[Step]) -> bool:
