@@ -1,4 +1,4 @@
-"""The speed benchmark script runs in its quick mode and reports every column (no timings asserted)."""
+"""The speed benchmark runs in its quick mode and reports every column (no timings asserted)."""
 
 from __future__ import annotations
 
