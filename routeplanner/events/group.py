@@ -41,6 +41,7 @@ from routeplanner.errors import CoverageError, DataError, InputError, NoRouteErr
 from routeplanner.network.model import Network, haversine_m
 from routeplanner.output import export
 from routeplanner.route import Route
+from routeplanner.brief import Constraints
 from routeplanner.search.graph import Preferences
 from routeplanner.search.loops import LoopRequest, find_loops
 
@@ -989,7 +990,11 @@ def _candidates(
 ) -> tuple[list[Route], str | None]:
     """A group's candidate loops, best first, or no loops and the reason."""
     request = LoopRequest(
-        event.duration_s, tolerance=tolerance, alternatives=alternatives, seed=event.seed
+        event.duration_s,
+        tolerance=tolerance,
+        alternatives=alternatives,
+        seed=event.seed,
+        constraints=Constraints(avoid_roads=event.preferences.avoid_roads),
     )
     prefs = event.preferences.search_preferences()
     if group.include_climbs or group.include_descent:
