@@ -93,6 +93,12 @@ EXACT_POOL = 8
 #: Candidates built and measured at least, before stopping at enough good ones.
 MIN_BUILT = 1
 
+#: Geometric overlap share of a built route that is good enough to stop building.
+GOOD_OVERLAP = 0.06
+
+#: Candidates built at least when the best built ones overlap more than GOOD_OVERLAP.
+MIN_BUILT_OVERLAP = 4
+
 #: Weight of the road share against the overlap share in the loop score.
 TRAIL_WEIGHT = 0.5
 
@@ -692,7 +698,8 @@ def find_loops(
     built: list[tuple[tuple[bool, float], Route]] = []
     for c in cands:
         if len(built) >= max(EXACT_POOL, request.alternatives + 2) or (
-            len(built) >= MIN_BUILT and _enough(built, request)
+            len(built) >= MIN_BUILT
+            and _enough(built, request, final=len(built) >= MIN_BUILT_OVERLAP)
         ):
             break
         if c.time_s < search.no_pad_s:
@@ -744,11 +751,18 @@ def _build(
     return (not outcome.meets_brief, _route_score(route, request)), route
 
 
-def _enough(built: list[tuple[tuple[bool, float], Route]], request: LoopRequest) -> bool:
-    """Whether ``alternatives`` really different built routes meet the brief."""
+def _enough(
+    built: list[tuple[tuple[bool, float], Route]], request: LoopRequest, *, final: bool
+) -> bool:
+    """Whether ``alternatives`` really different built routes meet the brief.
+
+    Unless ``final``, they must also overlap at most :data:`GOOD_OVERLAP`.
+    """
     good: list[Route] = []
     for (missed, _), route in built:
-        if not missed and not any(_too_similar(route.steps, r.steps) for r in good):
+        if missed or (not final and route.stats.overlap_share > GOOD_OVERLAP):
+            continue
+        if not any(_too_similar(route.steps, r.steps) for r in good):
             good.append(route)
     return len(good) >= request.alternatives
 
