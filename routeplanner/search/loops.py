@@ -126,11 +126,14 @@ SECOND_LEG = (0.15, 0.98)
 #: Cloverleaf: a part below this share of the target, the sum above the first.
 COMBO_SHARES = (0.7, 0.85)
 
-#: Cost-unit bound of every Dijkstra, as a multiple of the target time.
+#: Cost-unit bound of the trees' Dijkstras, as a multiple of the target time.
 COST_LIMIT = 3.0
 
 #: Share of the tolerance under the target within which a loop gets no spur.
 PAD_WITHIN = 0.6
+
+#: Cost-unit bound of the via legs' Dijkstras, as a multiple of the target time.
+VIA_LIMIT = 3.0
 
 #: Deficit below which a loop is not topped up with a spur.
 PAD_MIN_S = 15.0
@@ -272,11 +275,16 @@ class _LoopSearch:
         # Loops this close under the target are left as they are (no spur).
         self.no_pad_s = (1 - PAD_WITHIN * req.tolerance) * req.duration_s
 
-    def dijkstra(self, weights: np.ndarray, source: int) -> tuple[np.ndarray, np.ndarray]:
+    def dijkstra(
+        self, weights: np.ndarray, source: int, limit: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """One bounded Dijkstra: distances and predecessors (-1 where none)."""
         self.dijkstras += 1
         dist, pred = dijkstra(
-            self.g.matrix(weights), indices=source, return_predecessors=True, limit=self.limit
+            self.g.matrix(weights),
+            indices=source,
+            return_predecessors=True,
+            limit=self.limit if limit is None else limit,
         )
         return dist, np.where(pred < 0, -1, pred).astype(np.int64)
 
@@ -405,14 +413,14 @@ class _LoopSearch:
             x = int(in_sec[np.argmin(np.abs(tree.t_out[in_sec] - want[sec]))])
             path = g.path_arcs(tree.pred, s, x)
             w2 = g.penalised(weights, path, REUSE_PENALTY)
-            _, pred2 = self.dijkstra(w2, x)
+            _, pred2 = self.dijkstra(w2, x, VIA_LIMIT * T)
             if pred2[s] >= 0:
                 self._add(out, seen, path + g.path_arcs(pred2, x, s))
             y = self._second_via(tree, pred2, float(tree.t_out[x]))
             if y is None:
                 continue
             leg2 = g.path_arcs(pred2, x, y)
-            _, pred3 = self.dijkstra(g.penalised(w2, leg2, REUSE_PENALTY), y)
+            _, pred3 = self.dijkstra(g.penalised(w2, leg2, REUSE_PENALTY), y, VIA_LIMIT * T)
             if pred3[s] >= 0:
                 self._add(out, seen, path + leg2 + g.path_arcs(pred3, y, s))
         return out
