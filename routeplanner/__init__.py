@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from routeplanner.errors import (
     CoverageError,
@@ -28,6 +29,12 @@ except PackageNotFoundError:  # running from a source tree without an install
     __version__ = "0+unknown"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+if TYPE_CHECKING:  # the real imports happen on first use, in __getattr__
+    from routeplanner.brief import Constraints
+    from routeplanner.network.build import load_network
+    from routeplanner.pace import RunnerProfile
+    from routeplanner.search.loops import LoopRequest, find_loops
 
 #: The stable front door, imported on first use so that ``import routeplanner`` stays light.
 _FRONT_DOOR = {

@@ -41,6 +41,7 @@ import sys
 import time
 import types
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +166,7 @@ def run(
                 req = routeplanner.LoopRequest(T, tolerance=0.05, alternatives=1, seed=0)
                 _clear_loop_caches(net)
                 t, calls, ok = _timed(
-                    lambda xy=xy, req=req: routeplanner.find_loops(net, xy, profile, req), counter
+                    partial(routeplanner.find_loops, net, xy, profile, req), counter
                 )
                 rows.append(
                     {"start": st.key, "duration_min": T / 60, "bare_s": bare, "cold_s": t}
@@ -174,9 +175,7 @@ def run(
             _clear_loop_caches(net)
             for T in sorted(durations_s, reverse=True):
                 req = routeplanner.LoopRequest(T, tolerance=0.05, alternatives=1, seed=0)
-                t, _, _ = _timed(
-                    lambda xy=xy, req=req: routeplanner.find_loops(net, xy, profile, req), counter
-                )
+                t, _, _ = _timed(partial(routeplanner.find_loops, net, xy, profile, req), counter)
                 row = next(r for r in rows if r["start"] == st.key and r["duration_min"] == T / 60)
                 row["plan_s"] = t
     if before is not None:
@@ -189,8 +188,7 @@ def run(
                 net._cache.clear()
                 net.edge_times(profile)
                 t, calls, _ = _timed(
-                    lambda st=st, req=req: before.find_loops(net, (st.lon, st.lat), profile, req),
-                    old_counter,
+                    partial(before.find_loops, net, (st.lon, st.lat), profile, req), old_counter
                 )
                 row["before_s"], row["before_calls"] = t, calls
     return {"rows": rows, "summary": summarize(rows)}
