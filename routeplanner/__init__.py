@@ -5,14 +5,17 @@ The data flow follows the modules: region files (:mod:`routeplanner.sources.regi
 elevation (:mod:`routeplanner.network.build`, :mod:`routeplanner.network.model`) → pace model
 (:mod:`routeplanner.pace`) → search (:mod:`routeplanner.search`) → route
 (:mod:`routeplanner.route`) → outputs (:mod:`routeplanner.output.export`,
-:mod:`routeplanner.output.maps`).
+:mod:`routeplanner.output.maps`).  What people type and read is parsed and
+formatted in :mod:`routeplanner.units`.
+
+Importing the package is cheap: the errors and unit parsers are imported here,
+everything that needs numpy on first use of its module.
 """
 
 from __future__ import annotations
 
 import logging
-from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from routeplanner.errors import (
     CoverageError,
@@ -22,13 +25,17 @@ from routeplanner.errors import (
     NoRouteError,
     RoutePlannerError,
 )
-
-try:
-    __version__ = version("routeplanner")
-except PackageNotFoundError:  # running from a source tree without an install
-    __version__ = "0+unknown"
-
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+from routeplanner.units import (
+    format_distance,
+    format_duration,
+    format_height,
+    format_pace,
+    parse_distance,
+    parse_duration,
+    parse_height,
+    parse_latlon,
+    parse_pace,
+)
 
 if TYPE_CHECKING:  # the real imports happen on first use, in __getattr__
     from routeplanner.brief import Constraints
@@ -36,7 +43,9 @@ if TYPE_CHECKING:  # the real imports happen on first use, in __getattr__
     from routeplanner.pace import RunnerProfile
     from routeplanner.search.loops import LoopRequest, find_loops
 
-#: The stable front door, imported on first use so that ``import routeplanner`` stays light.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+#: The library's front door, imported on first use so that ``import routeplanner`` stays light.
 _FRONT_DOOR = {
     "load_network": "routeplanner.network.build",
     "RunnerProfile": "routeplanner.pace",
@@ -44,16 +53,6 @@ _FRONT_DOOR = {
     "find_loops": "routeplanner.search.loops",
     "Constraints": "routeplanner.brief",
 }
-
-
-def __getattr__(name: str) -> object:
-    """Import the front-door names lazily (PEP 562)."""
-    if name in _FRONT_DOOR:
-        import importlib
-
-        return getattr(importlib.import_module(_FRONT_DOOR[name]), name)
-    raise AttributeError(f"module 'routeplanner' has no attribute {name!r}")
-
 
 __all__ = [
     "Constraints",
@@ -67,5 +66,32 @@ __all__ = [
     "RunnerProfile",
     "__version__",
     "find_loops",
+    "format_distance",
+    "format_duration",
+    "format_height",
+    "format_pace",
     "load_network",
+    "parse_distance",
+    "parse_duration",
+    "parse_height",
+    "parse_latlon",
+    "parse_pace",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Return ``__version__`` and the front-door names on first use (PEP 562)."""
+    if name in _FRONT_DOOR:
+        import importlib
+
+        return getattr(importlib.import_module(_FRONT_DOOR[name]), name)
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("routeplanner")
+        except PackageNotFoundError:  # running from a source tree without an install
+            value = "0+unknown"
+        globals()["__version__"] = value
+        return value
+    raise AttributeError(f"module 'routeplanner' has no attribute {name!r}")

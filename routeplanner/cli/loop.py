@@ -4,34 +4,62 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import click
 
-from routeplanner import pace
-from routeplanner.cli._common import (
-    Ctx,
-    _emit,
-    _load,
-    _loop_options,
-    _output_options,
-    _outputs,
-    _parse_tolerance,
-    _profile,
-    _region_options,
-    _status,
-    cli,
-    log,
+from routeplanner import units
+from routeplanner.cli._common import Ctx, emit, load, log, status
+from routeplanner.cli.options import (
+    F,
+    LoopOptions,
+    OutputOptions,
+    RegionOptions,
+    RunnerOptions,
+    _apply,
+    _grouped,
+    common_options,
+    loop_options,
+    loop_segment_options,
+    output_options,
+    region_options,
+    runner_options,
 )
-from routeplanner.cli.climbs import loop_segment_args, loop_segment_options, plan_segment_loop
+
+__all__ = ["EXIT_MISSED", "BriefOptions", "brief_options", "loop", "report_missed"]
 
 #: Exit code of a plan that was written but missed the brief.
 EXIT_MISSED = 3
 
 
-def _constraint_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """Add the brief options: avoid roads, trail share, ascent, ascent rate, grade."""
+@dataclass(frozen=True)
+class BriefOptions:
+    """The brief's hard constraints as typed, and whether a miss still exits 0."""
+
+    avoid_roads: bool = False
+    min_trail: str | None = None
+    max_ascent: str | None = None
+    max_ascent_rate: str | None = None
+    max_grade: str | None = None
+    accept_closest: bool = False
+
+    def constraints(self) -> Any:
+        """Build the :class:`~routeplanner.brief.Constraints` (InputError on a bad value)."""
+        from routeplanner.brief import Constraints
+
+        return Constraints.from_strings(
+            avoid_roads=self.avoid_roads,
+            min_trail=self.min_trail,
+            max_ascent=self.max_ascent,
+            max_ascent_rate=self.max_ascent_rate,
+            max_grade=self.max_grade,
+        )
+
+
+def brief_options(f: F) -> F:
+    """Add the brief's options, passed as ``brief: BriefOptions``."""
     opts = [
         click.option(
             "--avoid-roads",
@@ -48,9 +76,15 @@ def _constraint_options(f: Callable[..., Any]) -> Callable[..., Any]:
             help="Exit 0 even when the closest plan misses the brief.",
         ),
     ]
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
+    keys = (
+        "avoid_roads",
+        "min_trail",
+        "max_ascent",
+        "max_ascent_rate",
+        "max_grade",
+        "accept_closest",
+    )
+    return _apply(_grouped("brief", BriefOptions, keys)(f), opts)
 
 
 def report_missed(routes: Sequence[Any], *, as_json: bool, accept_closest: bool) -> None:
@@ -67,100 +101,67 @@ def report_missed(routes: Sequence[Any], *, as_json: bool, accept_closest: bool)
         sys.exit(EXIT_MISSED)
 
 
-@cli.command()
-@_region_options
-@_loop_options
+@click.command()
+@region_options
+@loop_options
+@runner_options()
 @loop_segment_options
-@_constraint_options
-@_output_options
+@brief_options
+@output_options()
+@common_options
 @click.pass_obj
 def loop(
     ctx: Ctx,
-    region,
-    osm,
-    dem,
-    bbox,
-    place,
-    data_dir,
-    online,
-    no_cache,
-    start,
-    duration,
-    pace_text,
-    model,
-    max_difficulty,
-    tolerance,
-    alternatives,
-    seed,
-    include_climbs,
-    climb_grade,
-    climb_min_gain,
-    include_descent,
-    descent_grade,
-    descent_minutes,
-    avoid_roads,
-    min_trail,
-    max_ascent,
-    max_ascent_rate,
-    max_grade,
-    accept_closest,
-    out,
-    gpx,
-    geojson,
-    as_json,
-    offline,
+    src: RegionOptions,
+    target: LoopOptions,
+    runner: RunnerOptions,
+    segs: dict[str, Any] | None,
+    brief: BriefOptions,
+    output: OutputOptions,
 ) -> None:
     """Plan a loop that takes a target time."""
-    from routeplanner.brief import Constraints
-    from routeplanner.search.loops import LoopRequest, find_loops
+    from routeplanner.search.loops import find_loops
 
-    lon, lat = pace.parse_latlon(start)
-    profile = _profile(pace_text, model, max_difficulty)
-    constraints = Constraints.from_strings(
-        avoid_roads=avoid_roads,
-        min_trail=min_trail,
-        max_ascent=max_ascent,
-        max_ascent_rate=max_ascent_rate,
-        max_grade=max_grade,
-    )
-    request = LoopRequest(
-        pace.parse_duration(duration),
-        tolerance=_parse_tolerance(tolerance),
-        alternatives=alternatives,
-        seed=seed,
-        constraints=constraints,
-    )
-    seg_args = loop_segment_args(
-        include_climbs, climb_grade, climb_min_gain, include_descent, descent_grade, descent_minutes
-    )
-    outs = _outputs(out=out, gpx=gpx, geojson=geojson)
-    loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
+    profile = runner.profile()
+    request = replace(target.request(), constraints=brief.constraints())
+    loaded = load(ctx, src)
     t0 = time.perf_counter()
-    extra_features: list[Any] = []
-    segments: list[Any] = []
+    features: list[dict[str, Any]] = []
+    marks: list[Any] = []
     extra: dict[str, Any] = {}
-    with _status(ctx, "searching loops"):
-        if seg_args is None:
-            routes = find_loops(loaded.net, (lon, lat), profile, request)
+    with status(ctx, "searching loops"):
+        if segs is None:
+            routes = find_loops(loaded.net, target.start, profile, request)
         else:
-            routes, extra_features, segments, extra = plan_segment_loop(
-                loaded, (lon, lat), profile, request, seg_args
+            from routeplanner.search.segment_loops import SegmentLoopOptions, plan_segment_loop
+            from routeplanner.search.segments import map_segment
+
+            plan = plan_segment_loop(
+                loaded.net,
+                target.start,
+                profile,
+                request,
+                SegmentLoopOptions(**segs),
+                dem=loaded.dem(),
             )
+            routes = list(plan.routes)
+            features = [s.feature() for s in plan.segments]
+            marks = [map_segment(s, str(i + 1)) for i, s in enumerate(plan.segments)]
+            extra = {"segments": [s.properties() for s in plan.segments]}
     elapsed = time.perf_counter() - t0
     for r in routes:
         for wmsg in r.warnings:
             log.warning("%s: %s", r.name, wmsg)
-    title = f"{pace.format_duration(request.duration_s)} loop from {lat:.4f},{lon:.4f}"
-    _emit(
+    lon, lat = target.start
+    title = f"{units.format_duration(request.duration_s)} loop from {lat:.4f},{lon:.4f}"
+    emit(
         ctx,
         routes,
         loaded,
-        outs,
+        output,
         title=title,
-        as_json=as_json,
-        offline=offline,
-        extra_features=extra_features,
-        segments=segments,
+        extra_features=features,
+        segments=marks,
         extra={"search_s": round(elapsed, 3), **extra},
     )
-    report_missed(routes, as_json=as_json, accept_closest=accept_closest)
+    report_missed(routes, as_json=output.as_json, accept_closest=brief.accept_closest)
