@@ -45,6 +45,7 @@ __all__ = [
     "reach_edges",
     "reuse_penalty",
     "scaled",
+    "tree_sums",
 ]
 
 #: Cost multiplier of an edge already used by the route (both directions).
@@ -245,6 +246,18 @@ def reach_edges(
     keep = near[net.edge_u] | near[net.edge_v]
     keep[e] = True
     return np.flatnonzero(keep)
+
+
+def tree_sums(pred: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Sum ``own`` (one column per quantity) over each node's tree path (pointer jumping)."""
+    val = own.astype(np.float64).copy()
+    anc = pred.copy()
+    idx = np.flatnonzero(anc >= 0)
+    while len(idx):
+        val[idx] += val[anc[idx]]
+        anc[idx] = anc[anc[idx]]
+        idx = idx[anc[idx] >= 0]
+    return val
 
 
 class SearchGraph:

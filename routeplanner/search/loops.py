@@ -56,6 +56,7 @@ from routeplanner.search.graph import (
     hard_limits,
     reach_edges,
     scaled,
+    tree_sums,
 )
 
 __all__ = ["MAX_DURATION_S", "TRAIL_PREFERENCE", "LoopRequest", "edge_cost", "find_loops"]
@@ -226,18 +227,6 @@ class _Cand:
     score: float = 0.0
 
 
-def _tree_sums(pred: np.ndarray, own: np.ndarray) -> np.ndarray:
-    """Sum ``own`` (one column per quantity) over each node's tree path (pointer jumping)."""
-    val = own.astype(np.float64).copy()
-    anc = pred.copy()
-    idx = np.flatnonzero(anc >= 0)
-    while len(idx):
-        val[idx] += val[anc[idx]]
-        anc[idx] = anc[anc[idx]]
-        idx = idx[anc[idx] >= 0]
-    return val
-
-
 @dataclass
 class _Tree:
     par: np.ndarray  # arc into each node, -1 at the root / unreached
@@ -307,7 +296,7 @@ class _LoopSearch:
                 self.arc_up[g.rev],
             ]
         )
-        sums = _tree_sums(pred, np.where(has[:, None], per_arc[k], 0.0))
+        sums = tree_sums(pred, np.where(has[:, None], per_arc[k], 0.0))
         return _Tree(
             par=par,
             pred=pred,
@@ -430,7 +419,7 @@ class _LoopSearch:
         g, T = self.g, self.req.duration_s
         has = pred2 >= 0
         par = g.tree_arcs(pred2)
-        t_leg = _tree_sums(pred2, np.where(has, g.arc_time[np.maximum(par, 0)], 0.0))
+        t_leg = tree_sums(pred2, np.where(has, g.arc_time[np.maximum(par, 0)], 0.0))
         total = t_x + t_leg + np.where(tree.reached, tree.t_back, np.inf)
         ok = has & (t_leg > SECOND_LEG[0] * T) & (total < SECOND_LEG[1] * T)
         if not ok.any():
