@@ -27,6 +27,7 @@ Usage::
 
     .venv/bin/python scripts/bench_speed.py [--region andorra] [--quick]
         [--durations 30,60,90,120] [--before-rev deb4a83] [--before-queries 8]
+        [--osm synthetic-x100.osm.pbf --dem synthetic-x100.tif]
 """
 
 from __future__ import annotations
@@ -248,6 +249,12 @@ def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> in
     ap.add_argument("--region", default="andorra", help="catalog region (default andorra)")
     ap.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     ap.add_argument("--cache-dir", default=None, help="network cache folder")
+    ap.add_argument(
+        "--osm",
+        default=None,
+        help="OSM file instead of --region (e.g. make_synthetic_region.py's), with --dem",
+    )
+    ap.add_argument("--dem", default=None, help="DEM file for --osm")
     ap.add_argument("--durations", default="30,60,90,120", help="minutes, comma-separated")
     ap.add_argument("--before-rev", default=BEFORE_REV, help="git revision of 'before'")
     ap.add_argument("--before-queries", type=int, default=8, help="queries run by 'before'")
@@ -264,6 +271,12 @@ def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> in
     if args.quick:
         starts, durations, repeat = starts[:2], durations[:2], 3
         args.before_queries = min(args.before_queries, 1)
+    if net is None and args.osm:
+        if not args.dem:
+            print("error: --osm needs --dem")
+            return 2
+        net = routeplanner.load_network(args.osm, [args.dem], cache_dir=args.cache_dir)
+        net.meta["region"] = Path(args.osm).name
     if net is None:
         net = bench_loops._load(args.data_dir, args.cache_dir, args.region)
     before = None if args.no_before else load_before(args.before_rev)
