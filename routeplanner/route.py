@@ -238,7 +238,8 @@ def make_route(
         x, y, z, d = step_points(net, s)
         dd = np.diff(d)
         grade = np.divide(np.diff(z), dd, out=np.zeros_like(dd), where=dd > 0)
-        seg_t = dd * pace.cost_ratio(grade, profile.model) * net.edge_terrain[s.edge] * spm
+        factor = net.edge_terrain[s.edge] * float(profile.class_factor(net.edge_class[s.edge]))
+        seg_t = dd * profile.cost_ratio(grade) * factor * spm
         t = np.concatenate(([0.0], np.cumsum(seg_t)))
         sl = slice(0 if i == 0 else 1, None)  # consecutive steps share a point
         xs.append(x[sl])

@@ -10,6 +10,7 @@ from routeplanner.cli import (  # noqa: F401  (importing registers the commands)
     lines,
     loop,
     network,
+    pace,
     regions,
     scout,
     workout,

@@ -12,7 +12,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +173,20 @@ def _fetch_area(bbox: str | None, place: str | None, data_dir: str | None, onlin
 
 
 def _profile(pace_text: str, model: str, max_difficulty: str) -> pace.RunnerProfile:
-    return pace.RunnerProfile.from_strings(pace_text, model, max_difficulty)
+    click_ctx = click.get_current_context(silent=True)
+    path = click_ctx.meta.get("routeplanner.profile") if click_ctx else None
+    if path is None or click_ctx is None:
+        return pace.RunnerProfile.from_strings(pace_text, model, max_difficulty)
+    # --profile replaces --pace and --model; --max-difficulty still narrows it.
+    src = click.core.ParameterSource
+    for name, flag in (("pace_text", "--pace"), ("model", "--model")):
+        if click_ctx.get_parameter_source(name) not in (src.DEFAULT, None):
+            raise InputError(f"give either --profile or {flag}, not both")
+    profile = pace.RunnerProfile.from_toml(path)
+    if click_ctx.get_parameter_source("max_difficulty") not in (src.DEFAULT, None):
+        profile = replace(profile, max_difficulty=pace.parse_difficulty(max_difficulty))
+    duration = click_ctx.params.get("duration")
+    return profile.for_duration(pace.parse_duration(duration)) if duration else profile
 
 
 def _parse_tolerance(text: str) -> float:
@@ -287,6 +300,13 @@ def _runner_options(
                 default="T6",
                 show_default=True,
                 help="Hardest sac_scale allowed, T1..T6.",
+            ),
+            click.option(
+                "--profile",
+                type=click.Path(dir_okay=False),
+                expose_value=False,
+                callback=lambda c, _p, v: c.meta.__setitem__("routeplanner.profile", v),
+                help="Runner profile TOML from `routeplanner pace fit` (replaces --pace).",
             ),
         ]
         for opt in reversed(opts):

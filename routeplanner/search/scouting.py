@@ -457,7 +457,7 @@ def _timed(
     """Cumulative off-network time along a profile (pace model x terrain ``factor``)."""
     dd = np.diff(d)
     grade = np.divide(np.diff(ele), dd, out=np.zeros_like(dd), where=dd > 0)
-    seg_t = dd * pace.cost_ratio(grade, profile.model) * profile.seconds_per_m() * factor
+    seg_t = dd * profile.cost_ratio(grade) * profile.seconds_per_m() * factor
     return np.concatenate(([0.0], np.cumsum(seg_t)))
 
 

@@ -295,7 +295,7 @@ class SegmentScan:
 
     def interval_times(self, profile: pace.RunnerProfile) -> tuple[np.ndarray, np.ndarray]:
         """Running time of every interval along and against its chain's direction."""
-        key = (profile.flat_pace_s_per_km, profile.model)
+        key = profile
         if key not in self._times:
             net = self.net
             z = net.prof_ele[self.prof]
@@ -306,10 +306,13 @@ class SegmentScan:
             dd = self.dist[start + 1] - self.dist[start]
             dz = z[start + 1] - z[start]
             grade = np.divide(dz, dd, out=np.zeros_like(dz), where=dd > 0)
-            scale = dd * net.edge_terrain[self.iv_edge] * profile.seconds_per_m()
+            factor = net.edge_terrain[self.iv_edge] * profile.class_factor(
+                net.edge_class[self.iv_edge]
+            )
+            scale = dd * factor * profile.seconds_per_m()
             self._times[key] = (
-                scale * pace.cost_ratio(grade, profile.model),
-                scale * pace.cost_ratio(-grade, profile.model),
+                scale * profile.cost_ratio(grade),
+                scale * profile.cost_ratio(-grade),
             )
         return self._times[key]
 
