@@ -13,6 +13,7 @@ from synth import make_dem, synthetic_recording, write_geotiff, write_gpx_track,
 
 from routeplanner import calibration as cal
 from routeplanner.cli import main
+from routeplanner.errors import InputError
 from routeplanner.pace import RunnerProfile
 
 RUNNER = RunnerProfile(
@@ -160,3 +161,44 @@ def test_profile_changes_the_loop_from_the_command_line(tmp_path, capsys):
     assert ascent(shy) < 20.0  # the flat ring
     code, out, err = run([*base, "--profile", "shy.toml", "--pace", "5:00"], capsys)
     assert code == 2 and "either --profile or --pace" in err
+
+
+EVENT = """title = "Test run"
+date = 2027-06-12
+start = "08:00"
+timezone = "Europe/Andorra"
+duration = "20min"
+meeting_point = "42.5,1.5"
+
+[[group]]
+name = "Mine"
+profile = "shy.toml"
+max_difficulty = "T3"
+
+[[group]]
+name = "Plain"
+pace = "6:00"
+max_difficulty = "T6"
+"""
+
+
+def test_group_event_takes_a_profile_per_group(tmp_path):
+    from routeplanner.events.group import load_event
+
+    (tmp_path / "shy.toml").write_text(HILL_SHY)
+    (tmp_path / "run.toml").write_text(EVENT)
+    mine, plain = load_event(tmp_path / "run.toml").groups
+    assert mine.profile == RunnerProfile(
+        360.0,
+        max_difficulty=3,
+        grade_correction=(1.4, 1.4, 1.4, 1.2, 1.0, 1.2, 1.4, 1.4, 1.4),
+    )
+    assert plain.profile == RunnerProfile(360.0)
+    (tmp_path / "both.toml").write_text(
+        EVENT.replace('profile = "shy.toml"', 'profile = "shy.toml"\npace = "5:00"')
+    )
+    with pytest.raises(InputError, match="either profile or pace"):
+        load_event(tmp_path / "both.toml")
+    (tmp_path / "gone.toml").write_text(EVENT.replace("shy.toml", "missing.toml"))
+    with pytest.raises(InputError, match="no such file"):
+        load_event(tmp_path / "gone.toml")

@@ -131,6 +131,7 @@ GROUP_KEYS = (
     "include_climbs",
     "climb_grade",
     "include_descent",
+    "profile",
 )
 _MAX_GROUPS = 12
 _MAX_NAME_LEN = 60
@@ -465,6 +466,7 @@ def _parse_group(src: _Source, raw: Any, index: int) -> PaceGroup:
             index,
         )
     what = f"group {name!r}"
+    raw, from_file = _profile_file(src, raw, what, index)
     if "pace" not in raw:
         raise src.error(f'{what} needs a flat pace, e.g. pace = "6:00"', "group", None, index)
     if "max_difficulty" not in raw:
@@ -513,7 +515,31 @@ def _parse_group(src: _Source, raw: Any, index: int) -> PaceGroup:
             "include_descent",
             index,
         )
+    # A profile file brings its own pace, model and corrections; the group's difficulty.
+    profile = dataclasses.replace(from_file or profile, max_difficulty=profile.max_difficulty)
     return PaceGroup(name, profile, climbs, grade, descent)
+
+
+def _profile_file(
+    src: _Source, raw: dict[str, Any], what: str, index: int
+) -> tuple[dict[str, Any], pace.RunnerProfile | None]:
+    """Read a group's ``profile = "me.toml"`` (relative to the event file), if any.
+
+    The profile replaces ``pace`` and ``model``; its pace and model are filled in so
+    the group's other checks run unchanged.
+    """
+    if "profile" not in raw:
+        return raw, None
+    for key in ("pace", "model"):
+        if key in raw:
+            raise src.error(f"{what}: give either profile or {key}", "group", key, index)
+    path = Path(src.name).parent / str(raw["profile"])
+    try:
+        loaded = pace.RunnerProfile.from_toml(path)
+    except InputError as exc:
+        raise src.error(f"{what}: {exc}", "group", "profile", index) from None
+    filled = {**raw, "pace": pace.format_pace(loaded.flat_pace_s_per_km), "model": loaded.model}
+    return filled, loaded
 
 
 def parse_event(text: str, source: str = "<event>") -> GroupEvent:
