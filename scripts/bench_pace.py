@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -132,8 +133,14 @@ def _print_table(result: dict) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print a table (or JSON)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
-    ap.add_argument("--data-dir", type=Path, default=default)
+    env = os.environ.get("ROUTEPLANNER_DATA_DIR")
+    default = Path(env) if env else Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    ap.add_argument(
+        "--data-dir",
+        type=Path,
+        default=default,
+        help="folder holding tracks/ (default $ROUTEPLANNER_DATA_DIR, else ../shared/data)",
+    )
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = ap.parse_args(argv)
     result = run(args.data_dir)

@@ -148,3 +148,16 @@ def test_real_tracks_fit_to_plausible_profiles(shared_data_dir: Path):
     assert fit.moving_s == pytest.approx(
         sum(cal.moving_time_s(read_track(p)) for p in walks), rel=1e-9
     )
+
+
+def test_points_are_matched_to_the_nearest_way_class():
+    from synth import make_network, to_lonlat
+
+    net = make_network(
+        {1: (0, 0), 2: (1000, 0), 3: (0, 300), 4: (1000, 300)},
+        [([1, 2], {"highway": "path"}), ([3, 4], {"highway": "residential"})],
+        extent_m=2000,
+    )
+    class_of = cal.network_class_of(net)
+    lon, lat = to_lonlat(np.array([500.0, 500.0, 500.0]), np.array([10.0, 290.0, 150.0]))
+    np.testing.assert_array_equal(class_of(lon, lat), [0, 1, -1])  # trail, road, far

@@ -130,3 +130,20 @@ def test_real_recordings(shared_data_dir: Path, name: str, moving_h: float):
     assert np.all(np.diff(track.time_s) > 0)
     # The README's moving hours (gaps <= 60 s), to its two decimals.
     assert moving_time_s(track) / 3600.0 == pytest.approx(moving_h, abs=0.006)
+
+
+def test_route_gpx_is_a_planned_line(tmp_path: Path):
+    pts = "".join(
+        f'<rtept lat="{la}" lon="{lo}"><ele>{z}</ele></rtept>'
+        for lo, la, z in zip(LON, LAT, ELE, strict=True)
+    )
+    path = tmp_path / "route.gpx"
+    path.write_text(
+        '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">'
+        f"<rte><name>plan</name>{pts}</rte></gpx>"
+    )
+    line = read_track(path, require_times=False)
+    np.testing.assert_allclose(line.lon, LON)
+    np.testing.assert_allclose(line.ele_m, ELE)
+    with pytest.raises(InputError, match="no point has a time"):
+        read_track(path)
