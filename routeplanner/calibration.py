@@ -551,7 +551,10 @@ def fit_profile(
     err = np.abs(_chunk_pred(p, ch, n_bands) / ch.obs_s - 1.0)
     notes = []
     if not has_trail:
-        notes.append("trail factor not fitted: no network to match the tracks to")
+        notes.append(
+            "trail factor not fitted: no point matched to a network "
+            "(none given with --osm/--dem, or no way within 25 m)"
+        )
     raw = dict(zip([k for k in knots if k != 0], ch.raw_band_m.round(0), strict=True))
     return Fit(
         profile=profile,

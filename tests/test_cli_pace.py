@@ -202,3 +202,28 @@ def test_group_event_takes_a_profile_per_group(tmp_path):
     (tmp_path / "gone.toml").write_text(EVENT.replace("shy.toml", "missing.toml"))
     with pytest.raises(InputError, match="no such file"):
         load_event(tmp_path / "gone.toml")
+
+
+def test_fit_matches_points_to_a_network_for_the_trail_factor(tmp_path, capsys):
+    # Out 5 km along a path, back 5 km along a road 100 m away, 20 % slower on the path.
+    nodes = {1: (-3000, 0), 2: (3000, 0), 3: (-3000, 100), 4: (3000, 100)}
+    ways = [([1, 2], {"highway": "path"}), ([3, 4], {"highway": "residential"})]
+    osm = write_osm_xml(tmp_path / "x.osm", nodes, ways)
+    dem = make_dem(lambda x, y: 1000 + 0 * x, extent_m=4000.0, cell_m=20.0)
+    tif = write_geotiff(tmp_path / "x.tif", dem.elevation, dem.transform)
+    from synth import to_lonlat
+
+    x = np.concatenate([np.linspace(-2500, 2500, 2000), np.linspace(2500, -2500, 2000)])
+    y = np.concatenate([np.zeros(2000), np.full(2000, 100.0)])
+    t = np.concatenate([np.arange(2000) * 1.8, 2000 * 1.8 + np.arange(2000) * 1.5])
+    lon, lat = to_lonlat(x, y)
+    rec = write_gpx_track(tmp_path / "r.gpx", t, lon, lat, np.full(4000, 1000.0))
+    args = ["pace", "fit", str(rec), "--osm", str(osm), "--dem", str(tif), "--json"]
+    code, out, err = run(args, capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    # 5 km of each class against a 3 km prior: 1.2 is shrunk to about 1.1.
+    assert 1.05 <= data["trail_factor"] <= 1.2
+    assert data["notes"] == []
+    code, out, err = run(["pace", "fit", str(rec), "--json"], capsys)
+    assert json.loads(out)["trail_factor"] == 1.0
