@@ -15,11 +15,15 @@ How recordings are prepared (:func:`prepare`):
 
 * **Stops.**  An interval between two fixes longer than :data:`STOP_GAP_S` (60 s)
   is a stop and counts neither as time nor as distance.  Recorders with
-  auto-pause leave exactly such gaps, and walkers' devices that log every 10-30 s
-  never leave more than 60 s while moving; a shorter threshold would cut sparse
-  recordings into pieces, a longer one would count breaks as slow walking.  It is
+  auto-pause leave exactly such gaps, and recorders that log every 1-30 s while
+  moving do not; a shorter threshold would cut sparse recordings (fixes every
+  10-30 s) into pieces, a longer one would count breaks as slow walking.  It is
   also the definition of moving time in the sample tracks' README, so fitted and
-  measured moving times are the same quantity.
+  measured moving times are the same quantity.  It is not perfect: on the sample
+  walks (fixes every 8-34 s) some gaps over 60 s are slow walking rather than
+  halts (median speed over such gaps 0.04-0.9 m/s against about 1 m/s moving);
+  they are left out of the fit, whose chunks then carry a little less data.
+  :func:`predict` of a whole line (``pace predict``) counts every interval.
 * **GPS jitter.**  Positions are smoothed with a Gaussian of
   :data:`POSITION_SIGMA_S` (4 s) in time before measuring distance: on 1 s
   recordings jitter of a few metres otherwise adds several percent of phantom
