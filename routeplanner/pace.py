@@ -879,15 +879,6 @@ class RunnerProfile:
             max_difficulty=parse_difficulty(max_difficulty),
         )
 
-    @property
-    def is_calibrated(self) -> bool:
-        """Whether the profile carries fitted corrections."""
-        return (
-            self.grade_correction is not None
-            or self.trail_factor != 1.0
-            or self.fatigue_per_h != 0.0
-        )
-
     def cost_ratio(self, grade: ArrayLike) -> np.ndarray:
         """Time per metre at `grade` relative to the flat, for this runner.
 
