@@ -39,7 +39,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from routeplanner import pace
+from routeplanner import pace, units
 from routeplanner.errors import InputError
 
 if sys.version_info >= (3, 11):
@@ -95,7 +95,7 @@ def profile_toml(
         *[f"# Note: {n}" for n in notes],
         "",
         "[pace]",
-        f"flat_pace = {_toml_value(pace.format_pace(profile.flat_pace_s_per_km))}"
+        f"flat_pace = {_toml_value(units.format_pace(profile.flat_pace_s_per_km))}"
         "  # min:sec per km on flat, easy ground",
         f"flat_pace_s_per_km = {_toml_value(float(profile.flat_pace_s_per_km))}"
         "  # the same in seconds; wins over flat_pace",
@@ -198,13 +198,13 @@ def _profile(doc: dict[str, Any], p: Path) -> pace.RunnerProfile:
     if "flat_pace_s_per_km" in section:
         flat = section["flat_pace_s_per_km"]
     elif "flat_pace" in section:
-        flat = pace.parse_pace(str(section["flat_pace"]))
+        flat = units.parse_pace(str(section["flat_pace"]))
     else:
         raise InputError('[pace] needs flat_pace (e.g. "5:30")')
     return pace.RunnerProfile(
         flat_pace_s_per_km=flat,
         model=str(section.get("model", "minetti")).strip().lower(),
-        max_difficulty=pace.parse_difficulty(section.get("max_difficulty", 6)),
+        max_difficulty=units.parse_difficulty(section.get("max_difficulty", 6)),
         grade_correction=_grade_correction(_table(doc, "grade")),
         trail_factor=_table(doc, "terrain").get("trail_factor", 1.0),
         fatigue_per_h=_table(doc, "fatigue").get("per_hour", 0.0),

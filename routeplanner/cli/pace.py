@@ -6,15 +6,20 @@ from pathlib import Path
 from typing import Any
 
 import click
-import numpy as np
 
-from routeplanner import pace
+from routeplanner import units
 from routeplanner._io import atomic_write_text, check_writable
-from routeplanner.cli._common import Ctx, _echo_json, cli, log
+from routeplanner.cli._common import Ctx, echo_json, log
+from routeplanner.cli.options import common_options
 from routeplanner.errors import CoverageError, InputError
 
+__all__ = ["fit", "pace_group", "predict"]
 
-@cli.group(name="pace")
+_MODELS = ("minetti", "tobler")  # routeplanner.pace.MODELS, without importing numpy for --help
+
+
+@click.group(name="pace")
+@common_options
 def pace_group() -> None:
     """Fit your own pace profile from recordings, and predict times with it."""
 
@@ -46,7 +51,7 @@ def _class_of(osm: str | None, dem: tuple[str, ...]) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print the fit as JSON.")
 @click.option(
     "--model",
-    type=click.Choice(["auto", *pace.MODELS]),
+    type=click.Choice(["auto", *_MODELS]),
     default="auto",
     show_default=True,
     help="Grade model to correct; auto picks the one that fits better.",
@@ -54,6 +59,7 @@ def _class_of(osm: str | None, dem: tuple[str, ...]) -> Any:
 @click.option("--max-difficulty", default="T6", show_default=True, help="Stored in the profile.")
 @click.option("--osm", type=click.Path(dir_okay=False), help="OSM file to fit the trail factor.")
 @click.option("--dem", multiple=True, type=click.Path(dir_okay=False), help="DEM for --osm.")
+@common_options
 @click.pass_obj
 def fit(
     ctx: Ctx,
@@ -67,10 +73,11 @@ def fit(
 ) -> None:
     """Fit a runner profile to recorded RUNS (.gpx, .tcx, .fit)."""
     from routeplanner import calibration as cal
+    from routeplanner import pace
     from routeplanner.profile_file import profile_toml
     from routeplanner.sources.tracks import read_track
 
-    difficulty = pace.parse_difficulty(max_difficulty)
+    difficulty = units.parse_difficulty(max_difficulty)
     out_path = _check_out(out, runs) if out else None
     tracks = [read_track(r) for r in runs]
     class_of = _class_of(osm, dem)
@@ -81,7 +88,7 @@ def fit(
     p = result.profile
     summary = {
         "flat_pace_s_per_km": p.flat_pace_s_per_km,
-        "flat_pace": pace.format_pace(p.flat_pace_s_per_km),
+        "flat_pace": units.format_pace(p.flat_pace_s_per_km),
         "model": p.model,
         "tracks": list(result.tracks),
         "moving_s": round(result.moving_s, 1),
@@ -103,7 +110,7 @@ def fit(
         atomic_write_text(out_path, text)
         summary["out"] = str(out_path)
     if as_json:
-        _echo_json(summary)
+        echo_json(summary)
     elif not ctx.quiet:
         hours = result.moving_s / 3600.0
         click.echo(
@@ -131,13 +138,15 @@ def fit(
     help="Take elevations from this DEM instead of the file's; repeat for tiles.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print {moving_s, distance_m, ascent_m}.")
+@common_options
 @click.pass_obj
 def predict(ctx: Ctx, line: str, profile_path: str, dem: tuple[str, ...], as_json: bool) -> None:
     """Predict the moving time of LINE (.gpx track or route, .tcx, .fit)."""
     from routeplanner import calibration as cal
+    from routeplanner.pace import RunnerProfile
     from routeplanner.sources.tracks import read_track
 
-    profile = pace.RunnerProfile.from_toml(profile_path)
+    profile = RunnerProfile.from_toml(profile_path)
     track = read_track(line, require_times=False)
     ele = None
     if dem:
@@ -150,6 +159,8 @@ def predict(ctx: Ctx, line: str, profile_path: str, dem: tuple[str, ...], as_jso
             float(track.lon.max()) + pad,
             float(track.lat.max()) + pad,
         )
+        import numpy as np
+
         ele = open_dem(list(dem), bbox=bbox).sample(track.lon, track.lat)
         if not np.isfinite(ele).all():
             raise CoverageError(f"{track.name}: the line leaves the DEM ({', '.join(dem)})")
@@ -162,9 +173,9 @@ def predict(ctx: Ctx, line: str, profile_path: str, dem: tuple[str, ...], as_jso
         "ascent_m": round(result.ascent_m, 1),
     }
     if as_json:
-        _echo_json(out)
+        echo_json(out)
     elif not ctx.quiet:
         click.echo(
-            f"{pace.format_duration(result.moving_s)} moving for "
+            f"{units.format_duration(result.moving_s)} moving for "
             f"{result.distance_m / 1000:.2f} km and {result.ascent_m:.0f} m of ascent"
         )
