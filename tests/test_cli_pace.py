@@ -183,7 +183,7 @@ max_difficulty = "T6"
 
 
 def test_group_event_takes_a_profile_per_group(tmp_path):
-    from routeplanner.events.group import load_event
+    from routeplanner.events.event import load_event
 
     (tmp_path / "shy.toml").write_text(HILL_SHY)
     (tmp_path / "run.toml").write_text(EVENT)
