@@ -45,7 +45,7 @@ from routeplanner import pace
 from routeplanner.brief import Constraints, assess
 from routeplanner.errors import InputError, NoRouteError
 from routeplanner.network.model import Network, Snap
-from routeplanner.route import Route, Step, make_route, shared_m
+from routeplanner.route import AnyStep, Route, Step, make_route, shared_m
 from routeplanner.search.graph import (
     REUSE_PENALTY,
     EdgeCost,
@@ -744,7 +744,7 @@ def _build(
         tolerance=request.tolerance,
         max_difficulty=profile.max_difficulty,
     )
-    route = replace(route, outcome=outcome, warnings=[*outcome.misses, *outcome.notes])
+    route = replace(route, outcome=outcome, warnings=(*outcome.misses, *outcome.notes))
     return (not outcome.meets_brief, _route_score(route, request)), route
 
 
@@ -790,7 +790,7 @@ def _route_score(route: Route, request: LoopRequest) -> float:
     return score
 
 
-def _too_similar(a: Sequence[Step], b: Sequence[Step]) -> bool:
+def _too_similar(a: Sequence[AnyStep], b: Sequence[AnyStep]) -> bool:
     la = sum(s.length_m for s in a)
     lb = sum(s.length_m for s in b)
     return shared_m(a, b) > SIMILAR_SHARE * min(la, lb)
