@@ -22,6 +22,7 @@ from routeplanner.cli import (
     lines,
     loop,
     network,
+    pace,
     plan,
     regions,
     scout,
@@ -75,6 +76,7 @@ for _command in (
     group.group_command,
     plan.plan_command,
     catalog.catalog_command,
+    pace.pace_group,
     demo.demo,
 ):
     cli.add_command(_command)
