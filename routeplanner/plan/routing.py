@@ -187,18 +187,41 @@ class _Router:
                 break
         return None if best is None else best[1]
 
+    def _descent_for(self, target_s: float) -> Segment | None:
+        """Choose the block's practice descent: the trail one that best fits a session."""
+        best: tuple[tuple[bool, float], Segment] | None = None
+        for seg in self._segments("descent"):
+            work = self._best_repeats([seg], target_s)
+            if work is None:
+                continue
+            key = (seg.trail_share < 0.5, abs(work.total_s / target_s - 1.0))
+            if best is None or key < best[0]:
+                best = (key, seg)
+        return None if best is None else best[1]
+
+    def _climbs_for(self) -> list[Segment]:
+        """Climbs for the climb sessions, none on the practice descent's ground."""
+        if self._climbs is None:
+            taken = (
+                {st.edge for st in self._descent.steps}
+                if isinstance(self._descent, Segment)
+                else set()
+            )
+            self._climbs = [
+                c for c in self._segments("climb") if not taken & {st.edge for st in c.steps}
+            ]
+        return self._climbs
+
     def workout(self, s: PlannedSession, week_index: int) -> RoutedSession:
         """Route a climb or descent session: repeats on a segment near home."""
         if s.kind == "climbs":
-            if self._climbs is None:
-                self._climbs = self._segments("climb")
+            climbs = self._climbs_for()
             # another climb each week, the nearest first
-            k = week_index % len(self._climbs) if self._climbs else 0
-            segs = self._climbs[k:] + self._climbs[:k]
+            k = week_index % len(climbs) if climbs else 0
+            segs = climbs[k:] + climbs[:k]
         else:
             if self._descent is False:
-                found = self._segments("descent")
-                self._descent = found[0] if found else None
+                self._descent = self._descent_for(s.planned_s)
             segs = [self._descent] if isinstance(self._descent, Segment) else []
         if not segs:
             what = "climb at ski-slope angles" if s.kind == "climbs" else "5-10 min descent"
@@ -302,6 +325,10 @@ def route_block(
     if not net.n_edges if hasattr(net, "n_edges") else False:
         raise InputError("the network around home is empty")
     router = _Router(net, home, profile, opt)
+    first_descent = next((s for s in block.sessions if s.kind == "descent"), None)
+    if first_descent is not None:
+        # chosen first, so that no climb session runs on the practice descent's ground
+        router._descent = router._descent_for(first_descent.planned_s)
     total = sum(1 for s in block.sessions if s.is_run)
     done = 0
     weeks: list[list[RoutedSession]] = []
