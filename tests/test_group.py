@@ -20,6 +20,7 @@ from lxml import etree
 
 from routeplanner.errors import CoverageError, InputError
 from routeplanner.events import group
+from routeplanner.output.policy import MANIFEST_NAME
 from routeplanner.pace import RunnerProfile
 from routeplanner.route import Step, make_route
 
@@ -513,19 +514,22 @@ def test_write_outputs_creates_the_folder(tmp_path):
     out = tmp_path / "maps" / "saturday"
     written = group.write_outputs(out, FILES)
     assert written == [out / name for name in FILES]
-    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, MANIFEST_NAME])
     assert (out / "summary.txt").read_text() == "hi\n"
     assert [p.name for p in (tmp_path / "maps").iterdir()] == ["saturday"]  # no temp left
 
 
-def test_existing_folder_needs_force(tmp_path):
+def test_own_outputs_are_replaced_others_need_force(tmp_path):
     out = tmp_path / "saturday"
     group.write_outputs(out, FILES)
-    with pytest.raises(InputError, match="already exists: use --force"):
+    # the folder holds only what group wrote: replaced, old outputs removed
+    group.write_outputs(out, {"summary.txt": "new\n"})
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST_NAME, "summary.txt"]
+    (out / "summary.txt").write_text("edited")  # edited by hand: the user's now
+    with pytest.raises(InputError, match="already exists .*summary.txt.* use --force"):
         group.write_outputs(out, {"summary.txt": "new\n"})
-    assert (out / "summary.txt").read_text() == "hi\n"
+    assert (out / "summary.txt").read_text() == "edited"
     group.write_outputs(out, {"summary.txt": "new\n"}, force=True)
-    assert [p.name for p in out.iterdir()] == ["summary.txt"]  # old files gone
     assert (out / "summary.txt").read_text() == "new\n"
     assert [p.name for p in tmp_path.iterdir()] == ["saturday"]
 
@@ -534,9 +538,16 @@ def test_force_never_deletes_foreign_files(tmp_path):
     out = tmp_path / "home"
     out.mkdir()
     (out / "thesis.docx").write_text("precious")
-    with pytest.raises(InputError, match=r"refusing to replace .*thesis\.docx"):
+    (out / "map.html").mkdir()  # a user's folder where an output goes
+    with pytest.raises(InputError, match=r"thesis\.docx"):
+        group.write_outputs(out, FILES)
+    with pytest.raises(InputError, match=r"map\.html is a folder"):
         group.write_outputs(out, FILES, force=True)
+    (out / "map.html").rmdir()
+    group.write_outputs(out, FILES, force=True)
     assert (out / "thesis.docx").read_text() == "precious"
+    group.write_outputs(out, {"summary.txt": "x"}, force=True)  # old outputs go, not the thesis
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST_NAME, "summary.txt", "thesis.docx"]
     (tmp_path / "file").write_text("x")
     with pytest.raises(InputError, match="not a folder"):
         group.write_outputs(tmp_path / "file", FILES, force=True)
@@ -560,7 +571,7 @@ def test_failed_write_leaves_no_half_written_folder(tmp_path, monkeypatch, exist
         group.write_outputs(out, {"map.html": "new", "summary.txt": "new"}, force=True)
     assert len(calls) == 2
     if existing:  # the old folder is untouched
-        assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+        assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, MANIFEST_NAME])
         assert (out / "summary.txt").read_text() == "hi\n"
     else:
         assert not out.exists()
@@ -586,9 +597,14 @@ def test_cli_refuses_an_existing_folder_without_force(tmp_path, capsys):
     event.write_text(event_toml(extra='region = "andorra"'))
     out = tmp_path / "saturday"
     out.mkdir()
+    (out / "notes.txt").write_text("mine")
     code, _, err = run_cli(["group", str(event), "--out-dir", str(out)], capsys)
     assert code == 2
-    assert err.strip() == f"error: output folder {out} already exists: use --force to replace it"
+    assert err.strip() == (
+        f"error: output folder {out} already exists and holds files routeplanner group did "
+        "not write (notes.txt): use --force to write into it (it replaces files of the same "
+        "names and keeps the others)"
+    )
 
 
 def test_cli_reports_toml_errors_with_file_and_line(tmp_path, capsys):
@@ -622,7 +638,7 @@ def test_andorra_group_run_end_to_end(
     dist = [g["distance_m"] for g in data["groups"]]
     assert dist[0] > dist[1] > dist[2]
     assert data["regroup_points"]
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.name for p in out.iterdir() if p.name != MANIFEST_NAME)
     assert names == sorted(
         ["map.html", "group-a.gpx", "group-b.gpx", "group-c.gpx", "event.ics", "summary.txt"]
     )
@@ -637,10 +653,12 @@ def test_andorra_group_run_end_to_end(
     page = (out / "map.html").read_text()
     assert page.count("data:application/gpx+xml;base64,") == 3
     assert len(page.encode()) < 5_000_000
-    # a second run without --force is refused and leaves the folder as it was
+    # a second run replaces its own outputs without --force; one the user edited is refused
+    (out / "summary.txt").write_text("my notes")
     code, _, err = run_cli(args, capsys)
     assert code == 2 and "already exists" in err
-    assert (out / "summary.txt").read_text() == summary
+    assert (out / "summary.txt").read_text() == "my notes"
+    (out / "summary.txt").write_text(summary)
     # the demo's group run: the same event, the same summary
     dem = open_dem([andorra_dir / "N42E001.hgt.zip"], bbox=andorra_network.bbox)
     entries = group.demo_group(andorra_network, dem, tmp_path, offline=True)

@@ -19,8 +19,9 @@ from typing import Any
 import click
 
 from routeplanner import __version__, pace
-from routeplanner._io import atomic_write_text, check_writable
+from routeplanner._text import terminal_safe
 from routeplanner.errors import InputError, RoutePlannerError
+from routeplanner.output.policy import OutputPlan, Target
 
 __all__ = ["Ctx", "cli", "main"]
 
@@ -135,6 +136,9 @@ def _load(
         files = regions.resolve_region(
             region, osm=osm, dem=list(dem), data_dir=data_dir, online=online
         )
+    plan = _current_plan()
+    if plan is not None:  # the region's files are inputs too
+        plan.add_inputs(files.osm, *files.dem)
     cache = None if no_cache else regions.cache_dir(data_dir)
     with _status(ctx, f"loading {files.name}") as step:
         net = load_network(files.osm, files.dem, cache_dir=cache, name=files.name, progress=step)
@@ -187,31 +191,86 @@ def _parse_tolerance(text: str) -> float:
     return value
 
 
-def _outputs(**paths: str | None) -> dict[str, Path]:
-    """Check every requested output path up front."""
-    return {k: check_writable(v) for k, v in paths.items() if v}
+_PLAN_KEY = "routeplanner.outputs"
+_FORCE_KEY = "routeplanner.force"
+_OUTPUT_OPTIONS = {"out": "--out", "gpx": "--gpx", "geojson": "--geojson", "out_dir": "--out-dir"}
+
+
+def _store_force(click_ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    click_ctx.meta[_FORCE_KEY] = value
+    return value
+
+
+_force_option = click.option(
+    "--force",
+    is_flag=True,
+    expose_value=False,
+    callback=_store_force,
+    help="Replace existing files that this command did not write (other files are kept).",
+)
+
+
+def _run_inputs(click_ctx: click.Context) -> list[str]:
+    """Every file named by a path option or argument of the command (not outputs)."""
+    found: list[str] = []
+    for param in click_ctx.command.params:
+        if not isinstance(param.type, click.Path) or param.name in _OUTPUT_OPTIONS:
+            continue
+        value = click_ctx.params.get(param.name or "")
+        values = value if isinstance(value, (tuple, list)) else [value]
+        found += [str(v) for v in values if v]
+    return found
+
+
+def _output_plan() -> OutputPlan:
+    """Return the output plan of the running command (made on first use)."""
+    click_ctx = click.get_current_context()
+    plan = click_ctx.meta.get(_PLAN_KEY)
+    if plan is None:
+        command = click_ctx.command_path.split(" ", 1)[-1]
+        force = bool(click_ctx.meta.get(_FORCE_KEY) or click_ctx.params.get("force"))
+        plan = OutputPlan(command, force=force, inputs=_run_inputs(click_ctx))
+        click_ctx.meta[_PLAN_KEY] = plan
+        click_ctx.call_on_close(plan.discard)
+    return plan
+
+
+def _current_plan() -> OutputPlan | None:
+    click_ctx = click.get_current_context(silent=True)
+    return None if click_ctx is None else click_ctx.meta.get(_PLAN_KEY)
+
+
+def _outputs(**paths: str | None) -> dict[str, Target]:
+    """Check every requested output path up front (see `routeplanner.output.policy`)."""
+    plan = _output_plan()
+    outs = {
+        k: plan.add_file(_OUTPUT_OPTIONS.get(k, f"--{k}"), v, stdout=k != "out")
+        for k, v in paths.items()
+        if v
+    }
+    if plan.uses_stdout and click.get_current_context().params.get("as_json"):
+        raise InputError("--json prints to stdout, and so does an output named -: choose one")
+    return outs
+
+
+def _say(text: str) -> None:
+    """Print a line for the reader: to stderr when an output goes to stdout."""
+    plan = _current_plan()
+    for line in str(text).split("\n"):
+        click.echo(terminal_safe(line), err=plan is not None and plan.uses_stdout)
 
 
 class _Writer:
     """Collects output files, then writes them all or none."""
 
     def __init__(self) -> None:
-        self.files: list[tuple[Path, str]] = []
+        self.plan = _output_plan()
 
-    def add(self, path: Path, text: str) -> None:
-        self.files.append((path, text))
+    def add(self, target: Target, text: str) -> None:
+        self.plan.put(target, text)
 
     def commit(self) -> list[Path]:
-        done: list[Path] = []
-        try:
-            for path, text in self.files:
-                atomic_write_text(path, text)
-                done.append(path)
-        except OSError:
-            for p in done:
-                p.unlink(missing_ok=True)
-            raise
-        return done
+        return list(self.plan.commit().written)
 
 
 def _echo_json(data: Any) -> None:
@@ -327,6 +386,7 @@ def _output_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--geojson", type=click.Path(dir_okay=False), help="GeoJSON file."),
         click.option("--json", "as_json", is_flag=True, help="Print stats as JSON."),
         click.option("--offline", is_flag=True, help="Make the map work with no network."),
+        _force_option,
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -337,7 +397,7 @@ def _emit(
     ctx: Ctx,
     routes: Sequence[Any],
     loaded: Loaded,
-    outs: dict[str, Path],
+    outs: dict[str, Target],
     *,
     title: str,
     as_json: bool,
@@ -364,14 +424,14 @@ def _emit(
     elif not ctx.quiet:
         for r in routes:
             s = r.stats
-            click.echo(
+            _say(
                 f"{r.name}: {s.distance_m / 1000:.1f} km, "
                 f"{pace.format_duration(s.duration_s)}, +{s.ascent_m:.0f}/-{s.descent_m:.0f} m, "
                 f"trail {s.trail_share:.0%}, overlap {s.overlap_share:.0%}"
             )
-            click.echo("  via " + " > ".join(r.names[:8]) + (" > …" if len(r.names) > 8 else ""))
+            _say("  via " + " > ".join(r.names[:8]) + (" > …" if len(r.names) > 8 else ""))
         for p in written:
-            click.echo(f"wrote {p}")
+            _say(f"wrote {p}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

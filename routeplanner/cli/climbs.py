@@ -20,6 +20,7 @@ from routeplanner.cli._common import (
     _profile,
     _region_options,
     _runner_options,
+    _say,
     _status,
     _Writer,
     cli,
@@ -260,11 +261,11 @@ def _run(ctx: Ctx, kind: str, opts: dict[str, Any]) -> None:
         )
         return
     if not ctx.quiet:
-        click.echo(title)
+        _say(title)
         for row in segment_table(segs):
-            click.echo(row)
+            _say(row)
         for p in written:
-            click.echo(f"wrote {p}")
+            _say(f"wrote {p}")
 
 
 @cli.command()

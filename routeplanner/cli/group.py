@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from routeplanner.cli._common import (
     Ctx,
     _echo_json,
     _load,
+    _output_plan,
     _region_options,
+    _say,
     _status,
     cli,
 )
@@ -24,7 +28,12 @@ __all__ = ["group_command"]
     type=click.Path(file_okay=False),
     help="Folder to create with the map, a GPX per group, event.ics and summary.txt.",
 )
-@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write into an existing folder: replace its files of the same names "
+    "(others routeplanner did not write are kept).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the groups' stats as JSON.")
 @click.option("--offline", is_flag=True, help="Make the map work with no network.")
 @_region_options
@@ -55,7 +64,8 @@ def group_command(
     from routeplanner.events import group as group_mod
 
     event = group_mod.load_event(event_file)
-    target = group_mod.check_out_dir(out_dir, force=force)
+    plan_out = _output_plan()
+    target = plan_out.add_folder("--out-dir", out_dir)
     if not (region or osm or dem or bbox or place):
         region = event.region
         if region is None:
@@ -74,9 +84,14 @@ def group_command(
             offline=offline,
             attribution=loaded.files.attribution,
         )
-    written = group_mod.write_outputs(target, files, force=force)
+    written = [plan_out.put_in(target, name, text) for name, text in files.items()]
+    report = plan_out.commit()
+    written = [Path(out_dir) / name for name in files]
     if as_json:
         _echo_json(group_mod.plan_json(plan, outputs=written))
     elif not ctx.quiet:
-        click.echo(files[group_mod.SUMMARY_FILE], nl=False)
-        click.echo(f"wrote {len(written)} files into {target}")
+        for row in files[group_mod.SUMMARY_FILE].splitlines():
+            _say(row)
+        _say(f"wrote {len(written)} files into {out_dir}")
+        if report.kept:
+            _say(f"kept {len(report.kept)} entries routeplanner did not write in {out_dir}")

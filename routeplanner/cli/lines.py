@@ -14,9 +14,11 @@ from routeplanner import pace
 from routeplanner.cli._common import (
     Ctx,
     _echo_json,
+    _force_option,
     _load,
     _outputs,
     _region_options,
+    _say,
     _status,
     _Writer,
     cli,
@@ -240,6 +242,7 @@ def _table(lines: Sequence[Any]) -> list[str]:
 @click.option("--geojson", type=click.Path(dir_okay=False), help="GeoJSON file of the lines.")
 @click.option("--json", "as_json", is_flag=True, help="Print the lines as JSON.")
 @click.option("--offline", is_flag=True, help="Make the map work with no network.")
+@_force_option
 @click.pass_obj
 def lines_command(
     ctx: Ctx,
@@ -326,12 +329,12 @@ def lines_command(
     if not ctx.quiet:
         if chosen:
             for row in _table(chosen):
-                click.echo(row)
+                _say(row)
         else:
-            click.echo("no lines match: widen --near/--within or lower --min-slope")
-        click.echo(f"{len(chosen)} line(s) from {', '.join(srcs)}")
+            _say("no lines match: widen --near/--within or lower --min-slope")
+        _say(f"{len(chosen)} line(s) from {', '.join(srcs)}")
         for p in written:
-            click.echo(f"wrote {p}")
+            _say(f"wrote {p}")
 
 
 def _lines_map_html(lines: Sequence[Any], loaded: Any, dem: Any, offline: bool) -> str:

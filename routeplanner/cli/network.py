@@ -7,9 +7,11 @@ import click
 from routeplanner.cli._common import (
     Ctx,
     _echo_json,
+    _force_option,
     _load,
     _outputs,
     _region_options,
+    _say,
     _Writer,
     cli,
 )
@@ -20,6 +22,7 @@ from routeplanner.cli._common import (
 @click.option("--json", "as_json", is_flag=True, help="Print statistics as JSON.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write an HTML map of the network.")
 @click.option("--offline", is_flag=True, help="Make the map work with no network at all.")
+@_force_option
 @click.pass_obj
 def network(
     ctx: Ctx, region, osm, dem, bbox, place, data_dir, online, no_cache, as_json, out, offline
@@ -46,4 +49,4 @@ def network(
         _echo_json(stats)
     else:
         for k, v in stats.items():
-            click.echo(f"{k:18s} {v}")
+            _say(f"{k:18s} {v}")

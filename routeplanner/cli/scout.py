@@ -14,11 +14,13 @@ from routeplanner import pace
 from routeplanner.cli._common import (
     Ctx,
     _echo_json,
+    _force_option,
     _load,
     _outputs,
     _profile,
     _region_options,
     _runner_options,
+    _say,
     _status,
     _Writer,
     cli,
@@ -142,6 +144,7 @@ def resolve_lines(
 @click.option("--geojson", type=click.Path(dir_okay=False), help="GeoJSON file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.option("--offline", is_flag=True, help="Make the map work with no network.")
+@_force_option
 @click.pass_obj
 def scout_command(
     ctx: Ctx,
@@ -224,9 +227,9 @@ def scout_command(
         _echo_json(data)
     elif not ctx.quiet:
         for row in scouting.plan_text(plan):
-            click.echo(row)
+            _say(row)
         for p in written:
-            click.echo(f"wrote {p}")
+            _say(f"wrote {p}")
 
 
 def _scout_map_html(plan: Any, loaded: Any, dem: Any, title: str, offline: bool) -> str:

@@ -14,6 +14,7 @@ from routeplanner.cli._common import (
     _profile,
     _region_options,
     _runner_options,
+    _say,
     _status,
     cli,
 )
@@ -146,5 +147,5 @@ def repeats(
         extra={"workout": work.summary(), "segment": seg.properties()},
     )
     if not as_json and not ctx.quiet:
-        click.echo(f"{seg.kind} {seg.id} ({seg.name}): {seg.summary_line()}")
-        click.echo(f"  {workout_line(work)}")
+        _say(f"{seg.kind} {seg.id} ({seg.name}): {seg.summary_line()}")
+        _say(f"  {workout_line(work)}")
