@@ -526,7 +526,7 @@ def test_own_outputs_are_replaced_others_need_force(tmp_path):
     group.write_outputs(out, {"summary.txt": "new\n"})
     assert sorted(p.name for p in out.iterdir()) == [MANIFEST_NAME, "summary.txt"]
     (out / "summary.txt").write_text("edited")  # edited by hand: the user's now
-    with pytest.raises(InputError, match="already exists .*summary.txt.* use --force"):
+    with pytest.raises(InputError, match=r"already exists .*summary\.txt.* use --force"):
         group.write_outputs(out, {"summary.txt": "new\n"})
     assert (out / "summary.txt").read_text() == "edited"
     group.write_outputs(out, {"summary.txt": "new\n"}, force=True)
