@@ -64,6 +64,17 @@ def _status(ctx: Ctx, what: str) -> Iterator[Callable[[str], None]]:
         yield lambda step: bar.update(task, description=f"{what}: {step}")
 
 
+_NO_VERIFY_KEY = "routeplanner.no_verify"
+
+
+def _store_meta(key: str) -> Callable[[click.Context, click.Parameter, bool], bool]:
+    def store(click_ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+        click_ctx.meta[key] = value
+        return value
+
+    return store
+
+
 def _region_options(f: Callable[..., Any]) -> Callable[..., Any]:
     opts = [
         click.option("--region", help="Region name from the catalog (see `routeplanner regions`)."),
@@ -91,6 +102,13 @@ def _region_options(f: Callable[..., Any]) -> Callable[..., Any]:
             help="Download missing data (OSM via Overpass, SRTM tiles), cached on disk.",
         ),
         click.option("--no-cache", is_flag=True, help="Rebuild the network, ignoring the cache."),
+        click.option(
+            "--no-verify",
+            is_flag=True,
+            expose_value=False,
+            callback=_store_meta(_NO_VERIFY_KEY),
+            help="Use catalog files even if their SHA-256 differs from the catalog's.",
+        ),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -133,8 +151,10 @@ def _load(
     else:
         if region is None and osm is None and not dem:
             raise InputError("no region: give --region NAME, or --osm FILE --dem FILE")
+        click_ctx = click.get_current_context(silent=True)
+        verify = not (click_ctx is not None and click_ctx.meta.get(_NO_VERIFY_KEY))
         files = regions.resolve_region(
-            region, osm=osm, dem=list(dem), data_dir=data_dir, online=online
+            region, osm=osm, dem=list(dem), data_dir=data_dir, online=online, verify=verify
         )
     plan = _current_plan()
     if plan is not None:  # the region's files are inputs too

@@ -208,7 +208,7 @@ class Dem:
 
 
 def _gdal_path(path: Path) -> str:
-    """The string GDAL opens for ``path``: zip members and gzip via virtual file systems."""
+    """Return the string GDAL opens for ``path``: zip members and gzip via virtual file systems."""
     if not path.exists():
         raise DataError(f"DEM file not found: {path}")
     name = path.name.lower()

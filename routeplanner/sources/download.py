@@ -520,7 +520,7 @@ _WayMap = dict[int, tuple[list[int], dict[str, str]]]
 
 
 def _string_tags(data: dict[str, Any]) -> dict[str, str]:
-    """The OSM tags in an osmnx node/edge attribute dict (osmnx's own attrs are not str)."""
+    """Return the OSM tags in an osmnx node/edge attribute dict (osmnx's own attrs are not str)."""
     return {key: value for key, value in data.items() if isinstance(value, str)}
 
 
