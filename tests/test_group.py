@@ -664,3 +664,23 @@ def test_andorra_group_run_end_to_end(
     entries = group.demo_group(andorra_network, dem, tmp_path, offline=True)
     assert [e[1] for e in entries] == ["group-run/map.html"]
     assert (tmp_path / "group-run" / "summary.txt").read_text() == summary
+
+
+def test_meeting_point_far_from_any_way_says_so(grid):
+    grid.meta["dem_bounds"] = (1.0, 42.0, 2.0, 43.0)  # inside the data, far from the ways
+    far = meeting(6_900.0, 0.0)
+    ev = group.parse_event(event_toml(point=far), "e.toml")
+    with pytest.raises(
+        CoverageError,
+        match=r"^meeting point .* is 6\.4 km from the nearest way \(limit \d+ m\)$",
+    ):
+        group.plan_group_run(grid, ev)
+
+
+def test_a_return_after_midnight_states_its_date():
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    start = datetime(2027, 6, 12, 8, 0, tzinfo=ZoneInfo("Europe/Andorra"))
+    assert group._clock(start + timedelta(hours=23, minutes=59), start) == "7:59 Sun 13 Jun"
+    assert group._clock(start + timedelta(hours=1), start) == "9:00"

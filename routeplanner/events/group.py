@@ -1102,6 +1102,9 @@ def plan_group_run(
     try:
         snap = net.snap(lon, lat)
     except CoverageError as exc:
+        w, s, e, n = net.meta.get("dem_bounds") or net.bbox
+        if w <= lon <= e and s <= lat <= n:  # inside the data, only far from any way
+            raise CoverageError(f"meeting point {str(exc).removeprefix('point ')}") from None
         name = f" {region!r}" if region else ""
         raise CoverageError(f"meeting point is outside the region{name}: {exc}") from None
     cands: list[list[Route]] = []
@@ -1152,10 +1155,10 @@ def plan_group_run(
 
 
 def _clock(t: datetime, start: datetime) -> str:
-    """``9:14``, rounded to the minute, with ``(+1 day)`` past midnight."""
+    """``9:14``, rounded to the minute; past midnight with its date (``7:59 Sun 13 Jun``)."""
     t = t + timedelta(seconds=30)
     days = (t.date() - start.date()).days
-    return f"{t.hour}:{t.minute:02d}" + (f" (+{days} day)" if days else "")
+    return f"{t.hour}:{t.minute:02d}" + (f" {t.strftime('%a %d %b')}" if days else "")
 
 
 def summary_line(result: GroupResult, start: datetime) -> str:
@@ -1166,7 +1169,7 @@ def summary_line(result: GroupResult, start: datetime) -> str:
     result
         The group's result.
     start
-        The event's start (for the ``+1 day`` mark of late returns).
+        The event's start (late returns give their date).
 
     Returns
     -------
