@@ -32,8 +32,8 @@ from numpy.typing import ArrayLike
 
 from routeplanner import pace
 from routeplanner._io import atomic_write_text, check_writable
-from routeplanner.output._vtimezone import vtimezone
 from routeplanner.errors import InputError
+from routeplanner.output._vtimezone import vtimezone
 from routeplanner.route import Route
 
 __all__ = [
