@@ -463,3 +463,40 @@ def test_temporary_names_are_short_whatever_the_output_name(tmp_path):
     plan.commit()
     assert (tmp_path / name).read_text() == "<gpx/>"
     assert np.array_equal(sorted(p.name for p in tmp_path.iterdir()), sorted([name, MANIFEST_NAME]))
+
+
+CHILD = """
+import sys
+from routeplanner.output.policy import OutputPlan
+plan = OutputPlan("loop", force=True)
+target = plan.add_file("--gpx", sys.argv[1])
+plan.put(target, "<gpx>new</gpx>")
+print("staged", flush=True)
+sys.stdin.read()  # wait to be killed
+"""
+
+
+def test_kill_9_while_staged_changes_nothing_and_the_next_run_cleans_up(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from routeplanner.output.policy import OutputPlan
+
+    keep = tmp_path / "keep.gpx"
+    keep.write_text("OLD")
+    with subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(keep)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as child:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "staged"
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert keep.read_text() == "OLD"
+    left = [p.name for p in tmp_path.iterdir() if p.name.startswith(TMP_PREFIX)]
+    assert left == [f"{TMP_PREFIX}{child.pid}~" + left[0].rsplit("~", 1)[1]]
+    OutputPlan("loop", force=True).add_file("--gpx", keep)  # the next run
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.gpx"]
