@@ -591,7 +591,10 @@ class OutputPlan:
             man = _Manifest.read(folder)
             for p in paths:
                 man.record(p.name, self.command, p)
-            _write_manifest(man)
+            try:
+                _write_manifest(man)
+            except OSError as exc:  # the outputs are in place; only the record is missing
+                log.warning("could not record the outputs in %s (%s)", folder / MANIFEST_NAME, exc)
 
 
 def _write_manifest(man: _Manifest) -> None:
