@@ -411,8 +411,14 @@ def test_loop_writes_gpx_to_stdout_and_the_summary_to_stderr(tmp_path, inputs, c
     assert not (tmp_path / "-").exists()
 
 
-def test_loop_failed_write_keeps_every_existing_file(tmp_path, inputs, capsys, monkeypatch):
-    """A run that fails while writing changes nothing and leaves no temporaries."""
+@pytest.mark.parametrize(
+    ("failure", "exit_code"),
+    [(OSError(28, "No space left on device"), 1), (KeyboardInterrupt(), 1)],  # Ctrl-C: aborted
+)
+def test_loop_failed_write_keeps_every_existing_file(
+    tmp_path, inputs, capsys, monkeypatch, failure, exit_code
+):
+    """A run that fails (or is interrupted) while writing changes nothing, leaves no temporary."""
     from routeplanner.output import policy
 
     (tmp_path / "keep.gpx").write_text("OLD")
@@ -423,7 +429,7 @@ def test_loop_failed_write_keeps_every_existing_file(tmp_path, inputs, capsys, m
     def failing_replace(src: object, dst: object) -> None:
         calls.append(str(dst))
         if len(calls) == 2:
-            raise OSError(28, "No space left on device")
+            raise failure
         real(src, dst)  # type: ignore[arg-type]
 
     monkeypatch.setattr(policy.os, "replace", failing_replace)
@@ -431,7 +437,7 @@ def test_loop_failed_write_keeps_every_existing_file(tmp_path, inputs, capsys, m
     code, _out, err = run(
         [*args, "--gpx", "keep.gpx", "--geojson", "keep.geojson", "--force"], capsys
     )
-    assert code == 1, err
+    assert code == exit_code, err
     assert (tmp_path / "keep.gpx").read_text() == "OLD"
     assert (tmp_path / "keep.geojson").read_text() == "OLD"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(TMP_PREFIX)]
