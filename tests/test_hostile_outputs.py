@@ -167,9 +167,9 @@ def hostile_path(case: str, tmp_path: Path, inp: dict[str, Path], *, folder: boo
     """The path to give an output option for one hostile case."""
     if case == "input":
         return str(tmp_path) if folder else str(inp["osm"])
-    if case == "input-link":  # the same file through a link
-        link = tmp_path / "alias.osm"
-        link.symlink_to(inp["dem"])
+    if case == "input-link":  # the same file under another name (a hard link)
+        link = tmp_path / "alias.tif"
+        os.link(inp["dem"], link)
         return str(link)
     if case == "fifo":
         os.mkfifo(tmp_path / "pipe")
@@ -317,12 +317,15 @@ def fake_work(monkeypatch: pytest.MonkeyPatch) -> None:
         def dem(self) -> None:
             return None
 
-    monkeypatch.setattr(_common, "_load", lambda *a, **k: FakeLoaded())
     import routeplanner.cli.demo as cli_demo
     import routeplanner.cli.group as cli_group
 
-    monkeypatch.setattr(cli_demo, "_load", lambda *a, **k: FakeLoaded())
-    monkeypatch.setattr(cli_group, "_load", lambda *a, **k: FakeLoaded())
+    def fake_load(*_a: object, **_k: object) -> FakeLoaded:
+        _common.check_inputs()  # what load checks before any work
+        return FakeLoaded()
+
+    monkeypatch.setattr(cli_demo, "load", fake_load)
+    monkeypatch.setattr(cli_group, "load", fake_load)
     monkeypatch.setattr(group_mod, "plan_group_run", lambda *a, **k: None)
     monkeypatch.setattr(
         group_mod,

@@ -90,7 +90,7 @@ def test_cli_no_verify_overrides(region, monkeypatch, capsys):
     args = ["network", "--region", "pinned", "--data-dir", str(region["data"])]
     with pytest.raises(SystemExit) as exc:
         main(args)
-    assert exc.value.code == 1
+    assert exc.value.code == 2  # a data error
     assert "SHA-256" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         main([*args, "--no-verify"])

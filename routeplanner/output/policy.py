@@ -457,6 +457,20 @@ class OutputPlan:
             "did not write it; use --force to replace it"
         )
 
+    def target_for(self, given: str | os.PathLike[str]) -> Target:
+        """Return the planned output named ``given`` (as it was added).
+
+        Raises
+        ------
+        KeyError
+            If no output of that name was planned.
+        """
+        text = os.fspath(given)
+        for t in self.targets:
+            if t.given == text:
+                return t
+        raise KeyError(f"{text} is not a planned output")
+
     # -- staging ----------------------------------------------------------------
 
     def put(self, target: Target, data: str | bytes) -> None:
