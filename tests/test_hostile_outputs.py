@@ -308,7 +308,8 @@ def fake_work(monkeypatch: pytest.MonkeyPatch) -> None:
     """Replace the planning of `group` and `demo` by fixed outputs (the policy is under test)."""
     from routeplanner import demo as demo_mod
     from routeplanner.cli import _common
-    from routeplanner.events import group as group_mod
+    from routeplanner.events import plan as planning
+    from routeplanner.output import group_run as group_mod
 
     class FakeLoaded:
         net = None
@@ -326,7 +327,7 @@ def fake_work(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(cli_demo, "load", fake_load)
     monkeypatch.setattr(cli_group, "load", fake_load)
-    monkeypatch.setattr(group_mod, "plan_group_run", lambda *a, **k: None)
+    monkeypatch.setattr(planning, "plan_group_run", lambda *a, **k: None)
     monkeypatch.setattr(
         group_mod,
         "render_outputs",

@@ -93,7 +93,7 @@ class BuildSettings:
     major_roads: bool = True
 
     def key(self) -> str:
-        """A stable text form for cache keys."""
+        """Return a stable text form for cache keys."""
         return ",".join(f"{k}={v}" for k, v in sorted(asdict(self).items()))
 
 
@@ -303,7 +303,7 @@ def _smooth(
     end: np.ndarray,
     window_m: float,
 ) -> np.ndarray:
-    """Moving average over ``window_m`` of distance, within each edge.
+    """Return moving average over ``window_m`` of distance, within each edge.
 
     The window is centred and shrinks near the edge's ends so that it never
     leaves the edge: junction elevations stay exact (edges meeting at a node

@@ -298,7 +298,7 @@ def _is_relative(name: str) -> bool:
 
 
 def data_dirs(data_dir: str | Path | None = None) -> list[Path]:
-    """Return the data folders to search, most preferred first, without duplicates.
+    """Return data folders to search, most preferred first, without duplicates.
 
     Parameters
     ----------
