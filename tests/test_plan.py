@@ -215,3 +215,20 @@ def test_plan_files_are_valid(grid, shared_data_dir):
     assert str(first["summary"]) == "Cross-training 30 min"
     assert first.decoded("dtstart") == dt.datetime(2027, 5, 3, 5, 30, tzinfo=dt.timezone.utc)
     assert "&lt;block&gt;" in files["plan.html"] and "<block>" not in files["plan.html"]
+
+
+def test_workout_minimum_comes_from_the_easy_runs():
+    plain = build_block(request())
+    longer = build_block(request(workout_min_s=60 * 60.0))
+    for a, b in zip(plain.weeks, longer.weeks, strict=True):
+        assert b.run_s == pytest.approx(a.run_s)  # the week's running time is kept
+        for s in b.sessions:
+            if s.kind in ("climbs", "descent"):
+                assert s.planned_s == pytest.approx(3600.0)
+        took = sum(s.planned_s for s in b.sessions if s.kind in ("climbs", "descent")) - sum(
+            s.planned_s for s in a.sessions if s.kind in ("climbs", "descent")
+        )
+        gave = sum(s.planned_s for s in a.sessions if s.kind == "easy") - sum(
+            s.planned_s for s in b.sessions if s.kind == "easy"
+        )
+        assert took == pytest.approx(gave)

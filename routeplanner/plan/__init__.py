@@ -8,13 +8,19 @@ files.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from routeplanner import pace
 from routeplanner.network.model import Network
 from routeplanner.plan.block import Block, BlockRequest, build_block
-from routeplanner.plan.routing import RoutedSession, RoutingOptions, route_block
+from routeplanner.plan.routing import (
+    RoutedSession,
+    RoutingOptions,
+    route_block,
+    shortest_descent_session_s,
+)
 
 __all__ = ["Block", "BlockRequest", "Plan", "RoutingOptions", "make_plan"]
 
@@ -81,5 +87,11 @@ def make_plan(
     Plan
     """
     block = build_block(request)
+    descent = next((s for s in block.sessions if s.kind == "descent"), None)
+    if descent is not None:
+        # a descent session must at least reach the practice descent, run it and come home
+        shortest = shortest_descent_session_s(net, home, profile, options, descent.planned_s)
+        if shortest is not None and shortest > descent.planned_s:
+            block = build_block(dataclasses.replace(request, workout_min_s=shortest))
     weeks = route_block(block, net, home, profile, options=options, progress=progress)
     return Plan(block, tuple(tuple(w) for w in weeks))

@@ -14,9 +14,9 @@ The rules (all parameters of :class:`BlockRequest`):
   ``long_day``; the other run days share the rest.
 - About 80 % of the running time is easy (``easy_share``). With ``goal="ski"`` one session
   a week from week 2 is a climb session and, from week 3, another is a descent-practice
-  session. Their *work* (the climbs, the descents) is the hard time and is counted as
-  half of the session; the sessions are sized so that hard time stays within
-  ``1 - easy_share`` of the week.
+  session. Their *work* (the climbs, the descents) is the hard time and is counted as a
+  third of the session; the sessions are sized so that hard time stays within
+  ``1 - easy_share`` of the week, and are at least ``workout_min_s`` long.
 - Days that are neither run days nor rest: the first free day of the week is cross-training;
   at least one day a week is a rest day. Two 5-minute strength or core slots a week go on
   easy-run days.
@@ -47,8 +47,9 @@ DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_WEEKS = 12
 #: Shortest run worth planning a route for.
 MIN_RUN_S = 20 * 60.0
-#: Share of a climb or descent session that is hard work (the rest is getting there).
-HARD_SHARE_OF_WORKOUT = 0.5
+#: Share of a climb or descent session that is hard work: the efforts are about a third of
+#: it; the way there, the easy jogs between efforts and the way home are easy.
+HARD_SHARE_OF_WORKOUT = 0.35
 #: Length of a strength or core slot.
 STRENGTH_S = 5 * 60.0
 #: Cross-training session length, as a share of the week's running time.
@@ -87,6 +88,9 @@ class BlockRequest:
         Largest share of the week's running time in the long run.
     cross : str
         Cross-training activity (``cycling``, ``swimming``, ``ski touring`` …).
+    workout_min_s : float
+        Shortest climb or descent session (e.g. the time it takes to reach the practice
+        descent, run it once and come home); taken from the easy runs of the week.
     """
 
     start: dt.date
@@ -101,6 +105,7 @@ class BlockRequest:
     easy_share: float = 0.80
     long_cap: float = 0.30
     cross: str = "cycling"
+    workout_min_s: float = 0.0
 
     def __post_init__(self) -> None:
         _check_request(self)
@@ -266,7 +271,7 @@ def _run_sessions(
     if workouts:
         # a workout's hard half must fit the week's hard budget
         workout_s = min(rest_s / len(others), hard_budget / HARD_SHARE_OF_WORKOUT / len(workouts))
-        workout_s = max(workout_s, MIN_RUN_S)
+        workout_s = max(workout_s, MIN_RUN_S, req.workout_min_s)
         for d in workouts:
             out[d] = (kinds[d], workout_s, workout_s * HARD_SHARE_OF_WORKOUT)
         rest_s -= workout_s * len(workouts)

@@ -35,6 +35,7 @@ __all__ = [
     "RoutingOptions",
     "route_block",
     "shared_share",
+    "shortest_descent_session_s",
 ]
 
 log = logging.getLogger(__name__)
@@ -283,6 +284,21 @@ def _variety_misses(routed: list[RoutedSession]) -> list[RoutedSession]:
             rs if not extra else RoutedSession(**{**vars(rs), "misses": (*rs.misses, *extra)})
         )
     return out
+
+
+def shortest_descent_session_s(
+    net: Network,
+    home: tuple[float, float],
+    profile: pace.RunnerProfile,
+    options: RoutingOptions | None,
+    target_s: float,
+) -> float | None:
+    """Time of one repeat of the practice descent from home and back (None: no descent)."""
+    router = _Router(net, home, profile, options or RoutingOptions())
+    seg = router._descent_for(target_s)
+    if seg is None:
+        return None
+    return plan_repeats(net, home, seg, profile, 1).total_s
 
 
 def route_block(
