@@ -224,7 +224,7 @@ def test_workout_minimum_comes_from_the_easy_runs():
         assert b.run_s == pytest.approx(a.run_s)  # the week's running time is kept
         for s in b.sessions:
             if s.kind in ("climbs", "descent"):
-                assert s.planned_s == pytest.approx(3600.0)
+                assert s.planned_s >= 3600.0 - 1e-6
         took = sum(s.planned_s for s in b.sessions if s.kind in ("climbs", "descent")) - sum(
             s.planned_s for s in a.sessions if s.kind in ("climbs", "descent")
         )
