@@ -149,7 +149,11 @@ def run_demo(
     routes = find_loops(net, DEMO_LOOP["start"], profile, req)
     title = "75 min easy loops from La Massana"
     m = maps.route_map(
-        routes, title=title, network=net, dem=dem, offline=offline, attribution=attribution
+        routes,
+        title=title,
+        network=net,
+        dem=dem,
+        options=maps.MapOptions(offline=offline, attribution=attribution),
     )
     size = maps.save_map(m, out_dir / "loop.html", offline=offline)
     export.write_gpx(out_dir / "loop.gpx", routes[:1], name=title)
@@ -248,9 +252,11 @@ def demo_workouts(
             network=net,
             dem=dem,
             segments=[map_segment(seg, "1")],
-            info_html=f"<p>{html.escape(workout_line(work))}</p>",
-            offline=offline,
-            attribution=attribution,
+            options=maps.MapOptions(
+                info_html=f"<p>{html.escape(workout_line(work))}</p>",
+                offline=offline,
+                attribution=attribution,
+            ),
         )
         size = maps.save_map(m, out_dir / filename, offline=offline)
         export.write_gpx(out_dir / f"workout-{kind}.gpx", [work.route], name=title)

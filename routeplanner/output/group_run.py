@@ -412,9 +412,9 @@ def map_html(
         network=net,
         dem=dem,
         markers=_markers(plan),
-        info_html=info_html(plan, gpx),
-        offline=offline,
-        attribution=attribution,
+        options=maps.MapOptions(
+            info_html=info_html(plan, gpx), offline=offline, attribution=attribution
+        ),
     )
     return maps.map_html(m)
 
