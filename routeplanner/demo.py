@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from routeplanner import data as package_data
 from routeplanner import pace
 from routeplanner._io import atomic_write_text
+from routeplanner.daylight import TripDay
 from routeplanner.events.event import load_event
 from routeplanner.events.plan import plan_group_run
 from routeplanner.network.model import Network
@@ -308,7 +309,8 @@ def demo_scouting(
     raws = osm_lines(net)
     lines = [analyze_line(find_line(raws, q), dem) for q in DEMO_SCOUT["lines"]]
     tz = ZoneInfo(DEMO_SCOUT["tz"])
-    plan = plan_scouting(net, dem, DEMO_SCOUT["start"], lines, day=DEMO_SCOUT["date"], tz=tz)
+    day = TripDay(DEMO_SCOUT["date"], tz)
+    plan = plan_scouting(net, dem, DEMO_SCOUT["start"], lines, daylight=day)
     title = "Summer scouting from Soldeu: " + " and ".join(ln.name for ln in plan.lines)
     m = scout_map(plan, title=title, network=net, dem=dem, offline=offline, attribution=attribution)
     size = maps.save_map(m, out_dir / "scout.html", offline=offline)
