@@ -251,9 +251,7 @@ def calendar_text(plan: GroupPlan, *, stamp: datetime | None = None) -> str:
         title=ev.title,
         start=ev.start,
         duration_s=max(ev.duration_s, longest),
-        location=ev.place,
-        lat=ev.meeting_lat,
-        lon=ev.meeting_lon,
+        place=export.EventPlace(ev.place, lon=ev.meeting_lon, lat=ev.meeting_lat),
         description=description,
         stamp=stamp,
     )
