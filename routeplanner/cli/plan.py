@@ -137,9 +137,8 @@ def _maps(plan: Any, offline: bool) -> dict[str, str]:
             if rs.route is None:
                 continue
             title = f"{rs.session.kind} {rs.session.date.isoformat()}"
-            out[map_name(rs.session)] = maps.map_html(
-                maps.route_map([rs.route], title=title, offline=offline)
-            )
+            m = maps.route_map([rs.route], title=title, options=maps.MapOptions(offline=offline))
+            out[map_name(rs.session)] = maps.map_html(m)
     return out
 
 
@@ -189,7 +188,7 @@ def plan_command(
     values.update(_from_file(click_ctx, plan_file))
     if not values.get("home"):
         raise InputError("no home: give --home LAT,LON (or home in the plan file)")
-    lat, lon = units.parse_latlon(values["home"])
+    lon, lat = units.parse_latlon(values["home"])
     request = _request(values)
     tz = values["tz"] if not isinstance(values["tz"], str) else units.parse_time_zone(values["tz"])
     start_time = _clock(values["start_time"])

@@ -205,31 +205,33 @@ def _preview_svg(route: Route, width: int = 160, height: int = 110) -> str:
 
 def _volume_svg(block: Block, weeks: Sequence[Sequence[RoutedSession]]) -> str:
     """Bar chart of the weekly running time: planned, and what the routes take."""
-    top = max(w.planned_run_s for w in block.weeks) * 1.15
+    top = max(w.planned_run_s for w in block.weeks) * 1.1
     bars = []
-    n = len(block.weeks)
-    bw = 100.0 / n
-    for i, (w, routed) in enumerate(zip(block.weeks, weeks, strict=True)):
-        h = w.planned_run_s / top * 100
-        colour = "#90caf9" if w.recovery else "#1565c0"
+    for w, routed in zip(block.weeks, weeks, strict=True):
         routed_s = sum(rs.route.stats.duration_s for rs in routed if rs.route is not None)
+        cls = "bar recovery" if w.recovery else "bar"
         bars.append(
-            f'<rect x="{i * bw + bw * 0.15:.2f}" y="{100 - h:.2f}" width="{bw * 0.7:.2f}" '
-            f'height="{h:.2f}" fill="{colour}"><title>Week {w.index}: '
-            f"{_hm(w.planned_run_s)} planned, {_hm(routed_s)} routed</title></rect>"
-            f'<text x="{i * bw + bw / 2:.2f}" y="98" font-size="4" text-anchor="middle" '
-            f'fill="#fff">{_hm(w.planned_run_s)}</text>'
+            f'<div class="col" title="Week {w.index}: {_hm(w.planned_run_s)} planned, '
+            f'{_hm(routed_s)} routed"><div class="{cls}" '
+            f'style="height:{w.planned_run_s / top * 100:.1f}%"></div>'
+            f"<div>W{w.index}<br>{_hm(w.planned_run_s)}</div></div>"
         )
     return (
-        '<svg class="volume" viewBox="0 0 100 100" preserveAspectRatio="none" '
-        'role="img" aria-label="weekly running time">' + "".join(bars) + "</svg>"
+        '<div class="volume" role="img" aria-label="weekly running time">'
+        + "".join(bars)
+        + "</div>"
     )
 
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:0;padding:0 12px 40px;color:#212121}
 h1{font-size:1.4em}h2{font-size:1.1em;margin:1.2em 0 .4em}
-.volume{width:100%;height:160px;background:#fafafa;border:1px solid #ddd}
+.volume{display:flex;gap:6px;align-items:flex-end;height:170px;padding:6px;
+background:#fafafa;border:1px solid #ddd;font-size:.8em;text-align:center}
+.volume .col{flex:1;display:flex;flex-direction:column;justify-content:flex-end;height:100%}
+.volume .bar{background:#1565c0;border-radius:3px 3px 0 0}
+.volume .bar.recovery{background:#90caf9}
+.session+.session{border-top:1px dashed #ccc;margin-top:6px;padding-top:6px}
 .week{display:grid;grid-template-columns:repeat(7,minmax(0,1fr));gap:6px}
 .day{border:1px solid #ddd;border-radius:6px;padding:6px;font-size:.85em;min-width:0}
 .kind{font-weight:600;color:#fff;border-radius:4px;padding:1px 5px;display:inline-block}
@@ -241,12 +243,11 @@ a{color:#0d47a1}
 """
 
 
-def _day_html(rs: RoutedSession) -> str:
+def _session_html(rs: RoutedSession) -> str:
     s = rs.session
     e = html.escape
     out = [
-        f'<div class="day" id="{e(s.date.isoformat())}-{e(s.kind)}">',
-        f"<div>{e(s.date.strftime('%a %d %b'))}</div>",
+        f'<div class="session" id="{e(s.date.isoformat())}-{e(s.kind)}">',
         f'<span class="kind" style="background:{_KIND_COLOUR[s.kind]}">'
         f"{e(_KIND_LABEL[s.kind])}</span>",
     ]
@@ -298,8 +299,12 @@ def plan_html(
         days: dict[dt.date, list[RoutedSession]] = {}
         for rs in routed:
             days.setdefault(rs.session.date, []).append(rs)
-        for day_sessions in days.values():
-            parts.append("".join(_day_html(rs) for rs in day_sessions))
+        for day, day_sessions in days.items():
+            parts.append(
+                f"<div class='day'><div>{e(day.strftime('%a %d %b'))}</div>"
+                + "".join(_session_html(rs) for rs in day_sessions)
+                + "</div>"
+            )
         parts.append("</div>")
     parts.append(
         "<p><small>Map data © OpenStreetMap contributors (ODbL). Plan rules: "
