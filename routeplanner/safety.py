@@ -83,12 +83,18 @@ DEFAULT_START = time(8, 0)
 def clean_text(text: object) -> str:
     r"""Drop control and format characters (terminal escapes, bidi overrides) from text.
 
+    Tabs and line breaks become spaces, so a name stays on its line.
+
     Examples
     --------
     >>> clean_text("Refugi\x1b[31m de\u202e Coma")
     'Refugi[31m de Coma'
     """
-    return "".join(c for c in str(text) if unicodedata.category(c)[0] != "C" or c == " ")
+    return "".join(
+        " " if c in "\t\n\r" else c
+        for c in str(text)
+        if c in "\t\n\r" or unicodedata.category(c)[0] != "C"
+    )
 
 
 # -- results ----------------------------------------------------------------------------
@@ -490,7 +496,10 @@ class _RouteLine:
 
 
 def _route_nodes(net: Network, route: Route) -> tuple[np.ndarray, np.ndarray]:
-    """Network nodes the route passes, with their distance along it."""
+    """Network nodes the route passes, with their distance along it.
+
+    The first is the start when it is a node, else the first node reached.
+    """
     nodes, along = [], []
     at = 0.0
     for i, s in enumerate(route.steps):
@@ -501,11 +510,11 @@ def _route_nodes(net: Network, route: Route) -> tuple[np.ndarray, np.ndarray]:
         at += s.length_m
         if s.end_m >= length - 1e-6:
             nodes.append(int(net.edge_v[s.edge]))
+            along.append(at)
         elif s.end_m <= 1e-6:
             nodes.append(int(net.edge_u[s.edge]))
-        else:
-            nodes.append(int(net.edge_u[s.edge] if s.end_m < length / 2 else net.edge_v[s.edge]))
-        along.append(at)
+            along.append(at)
+        # A turn mid-edge reaches no node.
     return np.asarray(nodes, dtype=np.int64), np.asarray(along)
 
 
@@ -584,14 +593,31 @@ def _bailouts(
     to_start = _times_to(net, route.profile, nodes[:1])
     out = []
     for kind, name, lon, lat, a in sorted(found, key=lambda t: t[4]):
-        if kind == "road":
-            secs, via = 0.0, "road"
-        else:
-            n = int(nodes[int(np.argmin(np.abs(along - a)))])
-            secs, via = min((float(to_road[n]), "road"), (float(to_start[n]), "start"))
+        secs, via = 0.0, "road"
+        if kind != "road":
+            secs, via = min(
+                (_time_from(net, route, a, to_road), "road"),
+                (_time_from(net, route, a, to_start), "start"),
+            )
         out.append(Bailout(kind, name, lon, lat, a, secs if math.isfinite(secs) else 0.0, via))
     positions = np.unique(np.concatenate([contacts, [b.along_m for b in out]]))
     return tuple(out), positions
+
+
+def _time_from(net: Network, route: Route, along_m: float, node_s: np.ndarray) -> float:
+    """Time from a point of the route to targets: via either end of its edge."""
+    at = 0.0
+    for s in route.steps:
+        if at + s.length_m >= along_m or s is route.steps[-1]:
+            sign = 1.0 if s.end_m >= s.start_m else -1.0
+            off = s.start_m + sign * min(max(along_m - at, 0.0), s.length_m)
+            e = s.edge
+            length = float(net.edge_length_m[e])
+            t_u = net.partial_time_s(e, off, 0.0, route.profile) + node_s[net.edge_u[e]]
+            t_v = net.partial_time_s(e, off, length, route.profile) + node_s[net.edge_v[e]]
+            return float(min(t_u, t_v))
+        at += s.length_m
+    return math.inf
 
 
 def _longest_gap(route: Route, positions: np.ndarray) -> tuple[float, float, float]:

@@ -345,19 +345,33 @@ def _emit(
     extra_features: Sequence[dict[str, Any]] = (),
     segments: Sequence[Any] = (),
     extra: dict[str, Any] | None = None,
+    safety: Sequence[Any] = (),
+    show_safety: bool = False,
+    safety_path: Path | None = None,
 ) -> None:
     from routeplanner.output import export
 
     w = _Writer()
+    # Shown (--safety), the sheets also mark the GPX and the map and go to safety.txt.
+    shown = safety if show_safety else ()
+    wpts = list(dict.fromkeys(p for s in shown for p in s.waypoints()))
     if "gpx" in outs:
-        w.add(outs["gpx"], export.gpx_document(routes, name=title))
+        w.add(outs["gpx"], export.gpx_document(routes, name=title, waypoints=wpts))
     if "geojson" in outs:
         w.add(outs["geojson"], json.dumps(export.feature_collection(routes, extra_features)))
     if "out" in outs:
-        w.add(outs["out"], _map_html(routes, loaded, title, offline=offline, segments=segments))
+        info = "".join(s.to_html() for s in shown) or None
+        w.add(
+            outs["out"],
+            _map_html(routes, loaded, title, offline=offline, segments=segments, info_html=info),
+        )
+    if safety_path is not None and shown:
+        w.add(safety_path, "\n".join(s.to_text() for s in shown))
     written = w.commit()
     if as_json:
         data = export.summary_json(routes)
+        for entry, sheet in zip(data["routes"], safety, strict=False):
+            entry["safety"] = sheet.to_json()
         data.update(extra or {})
         data["outputs"] = [str(p) for p in written]
         _echo_json(data)
@@ -370,6 +384,8 @@ def _emit(
                 f"trail {s.trail_share:.0%}, overlap {s.overlap_share:.0%}"
             )
             click.echo("  via " + " > ".join(r.names[:8]) + (" > …" if len(r.names) > 8 else ""))
+        for sheet in shown:
+            click.echo(sheet.to_text())
         for p in written:
             click.echo(f"wrote {p}")
 

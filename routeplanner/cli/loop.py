@@ -21,6 +21,7 @@ from routeplanner.cli._common import (
     cli,
     log,
 )
+from routeplanner.cli._safety import safety_options, safety_request, safety_sheets
 from routeplanner.cli.climbs import loop_segment_args, loop_segment_options, plan_segment_loop
 
 
@@ -29,6 +30,7 @@ from routeplanner.cli.climbs import loop_segment_args, loop_segment_options, pla
 @_loop_options
 @loop_segment_options
 @_output_options
+@safety_options
 @click.pass_obj
 def loop(
     ctx: Ctx,
@@ -59,6 +61,9 @@ def loop(
     geojson,
     as_json,
     offline,
+    safety,
+    date_text,
+    time_text,
 ) -> None:
     """Plan a loop that takes a target time."""
     from routeplanner.search.loops import LoopRequest, find_loops
@@ -75,9 +80,12 @@ def loop(
         include_climbs, climb_grade, climb_min_gain, include_descent, descent_grade, descent_minutes
     )
     outs = _outputs(out=out, gpx=gpx, geojson=geojson)
+    sreq = safety_request(enabled=safety, date_text=date_text, time_text=time_text, outs=outs)
     loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
     t0 = time.perf_counter()
-    extra_features, segments, extra = [], [], {}
+    extra_features: list = []
+    segments: list = []
+    extra: dict = {}
     with _status(ctx, "searching loops"):
         if seg_args is None:
             routes = find_loops(loaded.net, (lon, lat), profile, request)
@@ -90,6 +98,10 @@ def loop(
         for wmsg in r.warnings:
             log.warning("%s: %s", r.name, wmsg)
     title = f"{pace.format_duration(request.duration_s)} loop from {lat:.4f},{lon:.4f}"
+    sheets: list = []
+    if safety or as_json:
+        with _status(ctx, "safety sheet"):
+            sheets = safety_sheets(routes, loaded, sreq, title=title, outputs=list(outs.values()))
     _emit(
         ctx,
         routes,
@@ -101,4 +113,7 @@ def loop(
         extra_features=extra_features,
         segments=segments,
         extra={"search_s": round(elapsed, 3), **extra},
+        safety=sheets,
+        show_safety=safety,
+        safety_path=sreq.path,
     )
