@@ -12,7 +12,8 @@ network and the places of :mod:`routeplanner.sources.pois`:
   longest stretch between bail-outs (start and finish count) is given in time.
 * **Water and shelter** within :data:`NEAR_RADIUS_M` of the route, peaks and
   passes within :data:`ON_ROUTE_RADIUS_M`.
-* **Daylight** from :mod:`astral` at the start point for the start date.
+* **Daylight** from :mod:`astral` at the start point for the start date
+  (:mod:`routeplanner.daylight`).
 * **Exposure**: time above treeline, where the treeline is estimated locally
   as the 98th percentile of the elevation of network points inside OSM forest
   (``landuse=forest``, ``natural=wood``) within :data:`TREELINE_SEARCH_M` of
@@ -33,13 +34,13 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
 from routeplanner import pace
+from routeplanner.daylight import default_start, parse_start, region_timezone, sun_times
 from routeplanner.errors import InputError
 from routeplanner.network.model import Network
 from routeplanner.route import Route
@@ -52,8 +53,10 @@ __all__ = [
     "Exposure",
     "Place",
     "SafetySheet",
+    "alert_after_s",
     "clean_text",
     "default_start",
+    "parse_start",
     "region_timezone",
     "safety_sheet",
     "sun_times",
@@ -76,8 +79,6 @@ MERGE_ALONG_M = 300.0
 TREELINE_SEARCH_M = 5000.0
 #: Window of the steepest-grade figure.
 STEEP_WINDOW_M = 100.0
-#: Default start time of day when none is given.
-DEFAULT_START = time(8, 0)
 
 
 def clean_text(text: object) -> str:
@@ -353,109 +354,6 @@ def _place_text(p: Place) -> str:
     return f"{name}{ele}, {p.offset_m:.0f} m off route"
 
 
-# -- time and place -----------------------------------------------------------------------
-
-
-def region_timezone(name: str | None, lon: float, lat: float) -> ZoneInfo:
-    """Find the time zone of a region: the catalog's ``timezone``, else looked up offline.
-
-    Parameters
-    ----------
-    name
-        IANA zone name from the region catalog, or None.
-    lon, lat
-        A point of the region, for :mod:`timezonefinder` when it is installed.
-
-    Returns
-    -------
-    zoneinfo.ZoneInfo
-        UTC when neither is available (with a warning).
-
-    Raises
-    ------
-    InputError
-        If ``name`` is not a known IANA zone.
-    """
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise InputError(f"unknown time zone {name!r}: expected e.g. Europe/Andorra") from None
-    try:
-        from timezonefinder import TimezoneFinder  # optional, offline
-    except ImportError:
-        log.warning("no time zone for this area (no catalog entry, no timezonefinder): using UTC")
-        return ZoneInfo("UTC")
-    found = TimezoneFinder().timezone_at(lng=lon, lat=lat)
-    return ZoneInfo(found or "UTC")
-
-
-def default_start(zone: tzinfo, *, now: datetime | None = None) -> datetime:
-    """Return the next 08:00 in ``zone`` after ``now`` (default: the current time).
-
-    Examples
-    --------
-    >>> from zoneinfo import ZoneInfo
-    >>> z = ZoneInfo("Europe/Andorra")
-    >>> default_start(z, now=datetime(2025, 6, 1, 9, 30, tzinfo=z)).isoformat()
-    '2025-06-02T08:00:00+02:00'
-    """
-    now = (now or datetime.now(zone)).astimezone(zone)
-    start = datetime.combine(now.date(), DEFAULT_START, tzinfo=zone)
-    return (
-        start
-        if start > now
-        else datetime.combine(now.date() + timedelta(days=1), DEFAULT_START, tzinfo=zone)
-    )
-
-
-def parse_start(
-    date_text: str | None, time_text: str | None, zone: tzinfo, *, now: datetime | None = None
-) -> datetime:
-    """Parse the start from ``--date YYYY-MM-DD`` and ``--start-time HH:MM`` in ``zone``.
-
-    Missing parts default to :func:`default_start`'s date and 08:00.
-
-    Raises
-    ------
-    InputError
-        If either text is malformed.
-    """
-    base = default_start(zone, now=now)
-    day, clock = base.date(), base.time()
-    if date_text is not None:
-        try:
-            day = date.fromisoformat(date_text.strip())
-        except ValueError:
-            raise InputError(f"invalid --date {date_text!r}: expected YYYY-MM-DD") from None
-    if time_text is not None:
-        try:
-            clock = time.fromisoformat(time_text.strip())
-        except ValueError:
-            raise InputError(f"invalid --start-time {time_text!r}: expected HH:MM") from None
-    return datetime.combine(day, clock.replace(tzinfo=None), tzinfo=zone)
-
-
-def sun_times(
-    lon: float, lat: float, day: date, zone: tzinfo
-) -> tuple[datetime | None, datetime | None]:
-    """Sunrise and sunset (astral, standard refraction) at a place, in ``zone``.
-
-    Returns None for an event that does not happen that day (polar day/night).
-    """
-    from astral import Observer
-    from astral.sun import sunrise, sunset
-
-    obs = Observer(latitude=lat, longitude=lon)
-    out: list[datetime | None] = []
-    for fn in (sunrise, sunset):
-        try:
-            out.append(fn(obs, date=day, tzinfo=zone))
-        except ValueError:
-            out.append(None)
-    return out[0], out[1]
-
-
 # -- geometry ---------------------------------------------------------------------------------
 
 
@@ -706,7 +604,7 @@ def _start_place(route: Route, pois: Pois, rl: _RouteLine) -> str:
     return where
 
 
-def _alert_after_s(duration_s: float) -> float:
+def alert_after_s(duration_s: float) -> float:
     """How long after the expected finish a partner should call: 1 h, or a quarter of the run."""
     raw = max(3600.0, 0.25 * duration_s)
     return math.ceil(raw / 900.0) * 900.0
@@ -791,7 +689,7 @@ def safety_sheet(
     )
     exposure = _exposure(net, route, pois)
     place = _start_place(route, pois, rl)
-    alert_at = finish + timedelta(seconds=_alert_after_s(route.stats.duration_s))
+    alert_at = finish + timedelta(seconds=alert_after_s(route.stats.duration_s))
     name = title or route.name
     message = _partner_message(
         name,

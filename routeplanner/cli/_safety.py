@@ -13,7 +13,15 @@ import click
 from routeplanner._io import check_writable
 from routeplanner.errors import DataError, InputError
 
-__all__ = ["SafetyRequest", "safety_options", "safety_request", "safety_sheets"]
+__all__ = [
+    "SAFETY_FILE",
+    "SafetyRequest",
+    "add_group_safety",
+    "group_sheet",
+    "safety_options",
+    "safety_request",
+    "safety_sheets",
+]
 
 SAFETY_FILE = "safety.txt"
 
@@ -112,3 +120,29 @@ def safety_sheets(
         )
         for r in routes
     ]
+
+
+def group_sheet(plan: Any, loaded: Any, *, outputs: tuple[str, ...] = ()) -> Any:
+    """Compute a group run's safety sheet, with the region's emergency number."""
+    from routeplanner.events.group_safety import group_safety_sheet
+    from routeplanner.sources.pois import read_pois
+
+    _zone, number = _region_facts(loaded)
+    return group_safety_sheet(
+        plan,
+        loaded.net,
+        read_pois(loaded.files.osm),
+        emergency_number=number,
+        outputs=outputs,
+    )
+
+
+def add_group_safety(data: dict[str, Any], sheet: Any) -> None:
+    """Put the sheet into a group run's ``--json``: ``safety`` per group and for the event."""
+    event = sheet.to_json()
+    by_label = {g["group"]: g for g in event["groups"]}
+    for item in data.get("groups", []):
+        found = by_label.get(item.get("label"))
+        if found is not None:
+            item["safety"] = {k: v for k, v in found.items() if k != "group"}
+    data["safety"] = event

@@ -30,6 +30,10 @@ def demo(ctx: Ctx, data_dir, out_dir, offline) -> None:
     if not out.is_dir():
         out.mkdir(parents=True)
     loaded = _load(ctx, "andorra", None, (), None, None, data_dir, False, False)
+    from routeplanner.sources import regions
+    from routeplanner.sources.pois import read_pois
+
+    region = regions.load_region("andorra")
     entries = demo_mod.run_demo(
         loaded.net,
         loaded.dem(),
@@ -37,5 +41,7 @@ def demo(ctx: Ctx, data_dir, out_dir, offline) -> None:
         offline=offline,
         attribution=loaded.files.attribution,
         echo=(lambda _m: None) if ctx.quiet else click.echo,
+        pois=read_pois(loaded.files.osm),
+        region=region,
     )
     click.echo(f"wrote {len(entries)} maps; open {out / 'index.html'}")

@@ -12,6 +12,7 @@ from routeplanner.cli._common import (
     _status,
     cli,
 )
+from routeplanner.cli._safety import SAFETY_FILE, add_group_safety, group_sheet
 
 __all__ = ["group_command"]
 
@@ -27,6 +28,12 @@ __all__ = ["group_command"]
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the groups' stats as JSON.")
 @click.option("--offline", is_flag=True, help="Make the map work with no network.")
+@click.option(
+    "--safety",
+    is_flag=True,
+    help="Print the event's safety sheet (bail-outs, regroup points, back-marker times, "
+    "partner message) and write safety.txt into OUT_DIR.",
+)
 @_region_options
 @click.pass_obj
 def group_command(
@@ -36,6 +43,7 @@ def group_command(
     force,
     as_json,
     offline,
+    safety,
     region,
     osm,
     dem,
@@ -74,9 +82,20 @@ def group_command(
             offline=offline,
             attribution=loaded.files.attribution,
         )
+    sheet = None
+    if safety or as_json:
+        with _status(ctx, "safety sheet"):
+            sheet = group_sheet(plan, loaded, outputs=tuple(files))
+        if safety:
+            files[SAFETY_FILE] = sheet.to_text()
     written = group_mod.write_outputs(target, files, force=force)
     if as_json:
-        _echo_json(group_mod.plan_json(plan, outputs=written))
+        data = group_mod.plan_json(plan, outputs=written)
+        if sheet is not None:
+            add_group_safety(data, sheet)
+        _echo_json(data)
     elif not ctx.quiet:
         click.echo(files[group_mod.SUMMARY_FILE], nl=False)
+        if safety and sheet is not None:
+            click.echo(sheet.to_text())
         click.echo(f"wrote {len(written)} files into {target}")

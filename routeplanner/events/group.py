@@ -140,7 +140,9 @@ _TIME_RE = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
 _CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
 _TOML_POS_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 # Names of files this module writes, so --force never deletes anything else.
-_OWN_FILE_RE = re.compile(r"(map\.html|event\.ics|summary\.txt|[a-z0-9][a-z0-9-]*\.gpx)")
+_OWN_FILE_RE = re.compile(
+    r"(map\.html|event\.ics|summary\.txt|safety\.txt|[a-z0-9][a-z0-9-]*\.gpx)"
+)
 
 
 # -- the event -------------------------------------------------------------------------
@@ -1703,6 +1705,7 @@ def demo_group(
     event_path: str | os.PathLike[str] = DEMO_EVENT,
     subdir: str = "group-run",
     echo: Callable[[str], None] = lambda _m: None,
+    extra_files: Callable[[GroupPlan], dict[str, str]] | None = None,
 ) -> list[tuple[str, str, str]]:
     """Plan the example group run (three pace groups in Andorra) for the demo.
 
@@ -1727,6 +1730,9 @@ def demo_group(
         Folder inside ``out_dir`` for this run's files.
     echo
         Receives the chat summary and the files written.
+    extra_files
+        Called with the plan; the files it returns (name to text, e.g. the
+        safety sheet) are written with the others.
 
     Returns
     -------
@@ -1737,6 +1743,8 @@ def demo_group(
     event = load_event(event_path)
     plan = plan_group_run(net, event)
     files = render_outputs(plan, net, dem, offline=offline, attribution=attribution)
+    if extra_files is not None:
+        files.update(extra_files(plan))
     written = write_outputs(Path(out_dir) / subdir, files, force=True)
     text = files[SUMMARY_FILE]
     echo(text.rstrip("\n"))
