@@ -262,6 +262,8 @@ class SafetySheet:
             f"(km {self.longest_without_bailout_m[0] / 1000:.1f}"
             f"-{self.longest_without_bailout_m[1] / 1000:.1f})",
         ]
+        if any(b.kind == "lift" for b in self.bailouts):
+            out.append("    (a lift is a way down only while it runs: check its season and hours)")
         out += [
             f"    km {b.along_m / 1000:5.1f}  {b.kind:7s} {b.name or '(unnamed)'}"
             + ("" if b.to_road_s == 0 else f": {_to_safety(b)}")
@@ -614,7 +616,7 @@ def _partner_message(
     sheet_title: str, route: Route, start_place: str, daylight: Daylight, **more: Any
 ) -> str:
     s = route.stats
-    ways = [w for w in route.names if not w.startswith("unnamed")][:5]
+    ways = list(dict.fromkeys(w for w in route.names if not w.startswith("unnamed")))[:5]
     files = more["outputs"]
     lat, lon = float(route.lat[0]), float(route.lon[0])
     summary = (
