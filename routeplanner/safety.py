@@ -55,6 +55,7 @@ __all__ = [
     "SafetySheet",
     "alert_after_s",
     "clean_text",
+    "clock",
     "default_start",
     "parse_start",
     "region_timezone",
@@ -255,8 +256,8 @@ class SafetySheet:
             f"  {self.distance_m / 1000:.1f} km, +{self.ascent_m:.0f} m, "
             f"{pace.format_duration(self.duration_s)}; start {_when(d.start)} "
             f"from {self.start_place}",
-            f"  Daylight: sunrise {_hm(d.sunrise)}, sunset {_hm(d.sunset)}, "
-            f"expected finish {_hm(d.expected_finish)}, {_margin(d)}",
+            f"  Daylight: sunrise {clock(d.sunrise)}, sunset {clock(d.sunset)}, "
+            f"expected finish {clock(d.expected_finish)}, {_margin(d)}",
             f"  Bail-outs ({len(self.bailouts)}); longest stretch without one: "
             f"{pace.format_duration(self.longest_without_bailout_s)} "
             f"(km {self.longest_without_bailout_m[0] / 1000:.1f}"
@@ -324,8 +325,9 @@ def _iso(t: datetime | None) -> str | None:
     return None if t is None else t.isoformat(timespec="seconds")
 
 
-def _hm(t: datetime | None) -> str:
-    return "none" if t is None else t.strftime("%H:%M")
+def clock(t: datetime | None) -> str:
+    """Clock time rounded to the nearest minute ("none" for None)."""
+    return "none" if t is None else (t + timedelta(seconds=30)).strftime("%H:%M")
 
 
 def _when(t: datetime) -> str:
@@ -631,8 +633,8 @@ def _partner_message(
         f"Running {sheet_title}: {s.distance_m / 1000:.1f} km, +{s.ascent_m:.0f} m, "
         f"start {start.strftime('%a')} {start.day} {start.strftime('%b %H:%M')} "
         f"from {start_place}, "
-        f"back by {_hm(daylight.expected_finish)}. If you have not heard from me by "
-        f"{_hm(more['alert_at'])}, call {more['emergency_number']} and tell them: {summary}."
+        f"back by {clock(daylight.expected_finish)}. If you have not heard from me by "
+        f"{clock(more['alert_at'])}, call {more['emergency_number']} and tell them: {summary}."
     )
 
 

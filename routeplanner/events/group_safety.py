@@ -20,6 +20,7 @@ from routeplanner.safety import (
     SafetySheet,
     alert_after_s,
     clean_text,
+    clock,
     safety_sheet,
 )
 from routeplanner.sources.pois import Pois
@@ -111,12 +112,12 @@ class GroupSafetySheet:
             f"GROUP RUN SAFETY SHEET: {self.title}",
             f"  Start {self.start.strftime('%a %d %b %Y %H:%M')} at {self.place}; "
             f"back-marker with {self.back_marker_group}, back by "
-            f"{self.back_marker_finish.strftime('%H:%M')}",
+            f"{clock(self.back_marker_finish)}",
             "  Regroup points (back-marker's time last):",
         ]
         for i, r in enumerate(self.regroup, start=1):
-            who = ", ".join(f"{g} {t.strftime('%H:%M')}" for g, t in r.times)
-            bm = "" if r.back_marker is None else f"; back-marker {r.back_marker.strftime('%H:%M')}"
+            who = ", ".join(f"{g} {clock(t)}" for g, t in r.times)
+            bm = "" if r.back_marker is None else f"; back-marker {clock(r.back_marker)}"
             out.append(f"    R{i} {r.name}: {who}{bm}")
         if not self.regroup:
             out.append("    none: the loops share no junction away from the meeting point")
@@ -246,7 +247,7 @@ def _partner_message(
     )
     return (
         f"Running {ev.title}: {size}, start {ev.start.strftime('%a')} {ev.start.day} "
-        f"{ev.start.strftime('%b %H:%M')} from {ev.place}, back by {finish.strftime('%H:%M')}. "
-        f"If you have not heard from us by {alert.strftime('%H:%M')}, call {number} and tell "
+        f"{ev.start.strftime('%b %H:%M')} from {ev.place}, back by {clock(finish)}. "
+        f"If you have not heard from us by {clock(alert)}, call {number} and tell "
         f"them: {summary}."
     )
