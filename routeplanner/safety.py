@@ -531,53 +531,67 @@ def _longest_gap(route: Route, positions: np.ndarray) -> tuple[float, float, flo
     return float(t[k + 1] - t[k]), float(pts[k]), float(pts[k + 1])
 
 
-def _exposure(net: Network, route: Route, pois: Pois) -> Exposure:
+def _in_forest(forest: np.ndarray, tree: Any, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Whether each point lies inside any forest polygon (prepared, vectorised tests)."""
     import shapely
 
-    ele, dist = route.ele, route.dist_m
-    hi = int(np.nanargmax(ele))
+    inside = np.zeros(len(lon), dtype=bool)
+    pt, poly = tree.query(shapely.points(lon, lat))  # bounding-box candidates
+    if len(pt):
+        hit = shapely.contains_xy(forest[poly], lon[pt], lat[pt])
+        inside[pt[hit]] = True
+    return inside
+
+
+def _steepest(dist: np.ndarray, ele: np.ndarray) -> tuple[float, float, float]:
+    """Steepest |grade| over a :data:`STEEP_WINDOW_M` window: grade, where, window length."""
     j = np.searchsorted(dist, dist + STEEP_WINDOW_M)
     ok = np.flatnonzero(j < len(dist))
-    if len(ok):
-        g = np.abs(ele[j[ok]] - ele[ok]) / (dist[j[ok]] - dist[ok])
-        k = int(np.argmax(g))
-        steep, steep_at, window = (
-            float(g[k]),
-            float(dist[ok[k]]),
-            float(dist[j[ok[k]]] - dist[ok[k]]),
-        )
-    else:
+    if not len(ok):
         span = float(dist[-1] - dist[0])
-        steep, steep_at, window = (float(abs(ele[-1] - ele[0]) / span) if span else 0.0), 0.0, span
-    treeline, above = None, None
+        return (float(abs(ele[-1] - ele[0]) / span) if span else 0.0), 0.0, span
+    g = np.abs(ele[j[ok]] - ele[ok]) / (dist[j[ok]] - dist[ok])
+    k = int(np.argmax(g))
+    return float(g[k]), float(dist[ok[k]]), float(dist[j[ok[k]]] - dist[ok[k]])
+
+
+def _treeline(net: Network, route: Route, pois: Pois) -> tuple[float | None, float | None]:
+    """Estimated treeline and the time above it (None, None without forest nearby)."""
+    import shapely
+
+    if not pois.forest:
+        return None, None
+    forest = np.asarray(pois.forest, dtype=object)
+    shapely.prepare(forest)
+    tree = shapely.STRtree(forest)
+    pad_lat = TREELINE_SEARCH_M / 111_000.0
+    pad_lon = pad_lat / max(math.cos(math.radians(float(route.lat.mean()))), 0.1)
+    idx = np.flatnonzero(
+        (net.prof_lon > route.lon.min() - pad_lon)
+        & (net.prof_lon < route.lon.max() + pad_lon)
+        & (net.prof_lat > route.lat.min() - pad_lat)
+        & (net.prof_lat < route.lat.max() + pad_lat)
+    )
+    covered = _in_forest(forest, tree, net.prof_lon[idx], net.prof_lat[idx])
+    if not covered.any():
+        return None, None
+    treeline = float(np.percentile(net.prof_ele[idx[covered]], 98))
+    in_forest = _in_forest(forest, tree, route.lon, route.lat)
+    ele = route.ele
+    seg_open = ~(in_forest[:-1] | in_forest[1:]) & (np.minimum(ele[:-1], ele[1:]) > treeline)
+    return treeline, float(np.diff(route.time_s)[seg_open].sum())
+
+
+def _exposure(net: Network, route: Route, pois: Pois) -> Exposure:
+    ele, dist = route.ele, route.dist_m
+    hi = int(np.nanargmax(ele))
+    steep, steep_at, window = _steepest(dist, ele)
+    treeline, above = _treeline(net, route, pois)
     method = (
         "treeline: 98th percentile elevation of network points in OSM forest within "
         f"{TREELINE_SEARCH_M / 1000:.0f} km; exposed = outside forest and above it; "
         f"steepest grade over a {STEEP_WINDOW_M:.0f} m window of DEM elevations"
     )
-    if pois.forest:
-        tree = shapely.STRtree(list(pois.forest))
-        pad_lat = TREELINE_SEARCH_M / 111_000.0
-        pad_lon = pad_lat / max(math.cos(math.radians(float(route.lat.mean()))), 0.1)
-        box = (
-            (net.prof_lon > route.lon.min() - pad_lon)
-            & (net.prof_lon < route.lon.max() + pad_lon)
-            & (net.prof_lat > route.lat.min() - pad_lat)
-            & (net.prof_lat < route.lat.max() + pad_lat)
-        )
-        idx = np.flatnonzero(box)
-        hit, _ = tree.query(
-            shapely.points(net.prof_lon[idx], net.prof_lat[idx]), predicate="within"
-        )
-        if len(hit):
-            treeline = float(np.percentile(net.prof_ele[idx[np.unique(hit)]], 98))
-            in_forest = np.zeros(len(route.lon), dtype=bool)
-            rhit, _ = tree.query(shapely.points(route.lon, route.lat), predicate="within")
-            in_forest[rhit] = True
-            seg_open = ~(in_forest[:-1] | in_forest[1:]) & (
-                np.minimum(ele[:-1], ele[1:]) > treeline
-            )
-            above = float(np.diff(route.time_s)[seg_open].sum())
     return Exposure(
         above_treeline_s=above,
         treeline_m=treeline,
