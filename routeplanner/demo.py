@@ -153,7 +153,7 @@ def run_demo(
             offline=offline,
             attribution=attribution,
             echo=echo,
-            extra_files=None if pois is None else _group_sheet_file(net, pois, emergency_number),
+            safety=None if pois is None else _group_sheet(net, pois, emergency_number),
         )
     ]
 
@@ -161,15 +161,12 @@ def run_demo(
     return entries
 
 
-def _group_sheet_file(
-    net: Network, pois: Pois, emergency_number: str
-) -> Callable[[Any], dict[str, str]]:
-    """Make the demo group run's ``safety.txt`` from its plan."""
+def _group_sheet(net: Network, pois: Pois, emergency_number: str) -> Callable[[Any], Any]:
+    """Make the function that computes the demo group run's safety sheet from its plan."""
 
-    def files(plan: Any) -> dict[str, str]:
+    def sheet(plan: Any) -> Any:
         from routeplanner.events.group_safety import group_safety_sheet
 
-        sheet = group_safety_sheet(plan, net, pois, emergency_number=emergency_number)
-        return {"safety.txt": sheet.to_text()}
+        return group_safety_sheet(plan, net, pois, emergency_number=emergency_number)
 
-    return files
+    return sheet

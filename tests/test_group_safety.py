@@ -124,3 +124,19 @@ def test_demo_event_group_cli_writes_safety(shared_data_dir: Path, tmp_path: Pat
     assert all("safety" in g for g in data["groups"] if g.get("distance_m"))
     text = (out / "safety.txt").read_text(encoding="utf-8")
     assert "GROUP RUN SAFETY SHEET" in text and "call 112" in text
+
+
+def test_render_outputs_with_a_sheet_marks_map_gpx_and_writes_safety_txt(grid_plan) -> None:
+    net, plan = grid_plan
+    lon, lat = to_lonlat(250.0, 0.0)
+    pois = Pois(shelters=(Poi("shelter", "<b>Cabana</b>", float(lon), float(lat)),))
+    sheet = group_safety_sheet(plan, net, pois)
+    files = group.render_outputs(plan, net, None, offline=True, safety=sheet)
+    assert files["safety.txt"] == sheet.to_text()
+    assert "rp-safety" in files["map.html"] and "<b>Cabana</b>" not in files["map.html"]
+    gpx = [text for name, text in files.items() if name.endswith(".gpx")]
+    on_route = [s for _, s in sheet.groups if s.shelters]
+    assert on_route  # the shelter lies on at least one loop
+    assert sum("<wpt" in text for text in gpx) == len(on_route)
+    without = group.render_outputs(plan, net, None, offline=True)
+    assert "safety.txt" not in without and "rp-safety" not in without["map.html"]

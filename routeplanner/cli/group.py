@@ -12,7 +12,7 @@ from routeplanner.cli._common import (
     _status,
     cli,
 )
-from routeplanner.cli._safety import SAFETY_FILE, add_group_safety, group_sheet
+from routeplanner.cli._safety import add_group_safety, group_sheet
 
 __all__ = ["group_command"]
 
@@ -74,6 +74,11 @@ def group_command(
     loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
     with _status(ctx, f"planning {len(event.groups)} groups"):
         plan = group_mod.plan_group_run(loaded.net, event)
+    sheet = None
+    if safety or as_json:
+        names = [group_mod.MAP_FILE, *group_mod.gpx_filenames(plan).values()]
+        with _status(ctx, "safety sheet"):
+            sheet = group_sheet(plan, loaded, outputs=tuple(names))
     with _status(ctx, "drawing the map"):
         files = group_mod.render_outputs(
             plan,
@@ -81,13 +86,8 @@ def group_command(
             loaded.dem(),
             offline=offline,
             attribution=loaded.files.attribution,
+            safety=sheet if safety else None,
         )
-    sheet = None
-    if safety or as_json:
-        with _status(ctx, "safety sheet"):
-            sheet = group_sheet(plan, loaded, outputs=tuple(files))
-        if safety:
-            files[SAFETY_FILE] = sheet.to_text()
     written = group_mod.write_outputs(target, files, force=force)
     if as_json:
         data = group_mod.plan_json(plan, outputs=written)

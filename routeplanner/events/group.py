@@ -96,12 +96,15 @@ GROUP_TOLERANCE = 0.03
 REGROUP_EXCLUDE_M = 150.0
 #: The example event, which ``routeplanner demo`` plans on the Andorra sample.
 DEMO_EVENT = Path(__file__).resolve().parents[2] / "data" / "events" / "saturday.toml"
+#: Folder of the demo's group run inside the demo's output folder.
+DEMO_SUBDIR = "group-run"
 #: Name of the HTML map in an output folder.
 MAP_FILE = "map.html"
 #: Regroup points pinned on the map (the best ones, at least REGROUP_GAP_M apart).
 MAP_REGROUP_POINTS = 10
 REGROUP_GAP_M = 300.0
 SUMMARY_FILE = "summary.txt"
+SAFETY_FILE = "safety.txt"
 ICS_FILE = "event.ics"
 
 #: Keys of the event file's top level, in documentation order.
@@ -1381,7 +1384,11 @@ def calendar_text(plan: GroupPlan, *, stamp: datetime | None = None) -> str:
     )
 
 
-def gpx_text(plan: GroupPlan, result: GroupResult) -> str:
+def gpx_text(
+    plan: GroupPlan,
+    result: GroupResult,
+    waypoints: Sequence[tuple[float, float, str, str]] = (),
+) -> str:
     """A group's loop as GPX 1.1, with predicted times from the event's start.
 
     Parameters
@@ -1408,6 +1415,7 @@ def gpx_text(plan: GroupPlan, result: GroupResult) -> str:
         name=f"{plan.event.title} — {result.group.label}",
         description=summary_line(result, plan.event.start),
         start=plan.event.start,
+        waypoints=waypoints,
     )
 
 
@@ -1507,6 +1515,7 @@ def map_html(
     *,
     offline: bool = False,
     attribution: Sequence[str] = (),
+    extra_info_html: str = "",
 ) -> str:
     """The event's HTML map: a layer per group, meeting and regroup points, details.
 
@@ -1522,6 +1531,8 @@ def map_html(
         Make a map that works with no network.
     attribution
         Data credits.
+    extra_info_html
+        More (escaped) HTML for the details panel, such as the safety sheet.
 
     Returns
     -------
@@ -1536,7 +1547,7 @@ def map_html(
         network=net,
         dem=dem,
         markers=_markers(plan),
-        info_html=info_html(plan, gpx),
+        info_html=info_html(plan, gpx) + extra_info_html,
         offline=offline,
         attribution=attribution,
     )
@@ -1551,6 +1562,7 @@ def render_outputs(
     offline: bool = False,
     attribution: Sequence[str] = (),
     stamp: datetime | None = None,
+    safety: Any = None,
 ) -> dict[str, str]:
     """Every output file's text, built in memory: map, GPX per group, calendar, summary.
 
@@ -1566,23 +1578,43 @@ def render_outputs(
         Data credits for the map.
     stamp
         ``DTSTAMP`` of the calendar event; defaults to now.
+    safety
+        The event's safety sheet
+        (:class:`~routeplanner.events.group_safety.GroupSafetySheet`), if any:
+        it goes into the map panel, the GPX files (bail-outs, water, shelters)
+        and ``safety.txt``.
 
     Returns
     -------
     dict
         File name to text: ``map.html``, one ``group-….gpx`` per group with a
-        route, ``event.ics`` and ``summary.txt``.
+        route, ``event.ics``, ``summary.txt`` and ``safety.txt`` with a sheet.
     """
     names = gpx_filenames(plan)
+    sheets = dict(safety.groups) if safety is not None else {}
     gpx = {
-        r.group.name: (names[r.group.name], gpx_text(plan, r))
+        r.group.name: (
+            names[r.group.name],
+            gpx_text(
+                plan,
+                r,
+                sheets[r.group.label].waypoints() if r.group.label in sheets else (),
+            ),
+        )
         for r in plan.results
         if r.route is not None
     }
-    files = {MAP_FILE: map_html(plan, net, dem, gpx, offline=offline, attribution=attribution)}
+    extra = safety.to_html() if safety is not None else ""
+    files = {
+        MAP_FILE: map_html(
+            plan, net, dem, gpx, offline=offline, attribution=attribution, extra_info_html=extra
+        )
+    }
     files.update(dict(gpx.values()))
     files[ICS_FILE] = calendar_text(plan, stamp=stamp)
     files[SUMMARY_FILE] = summary_text(plan)
+    if safety is not None:
+        files[SAFETY_FILE] = safety.to_text()
     return files
 
 
@@ -1703,13 +1735,12 @@ def demo_group(
     offline: bool = False,
     attribution: Sequence[str] = (),
     event_path: str | os.PathLike[str] = DEMO_EVENT,
-    subdir: str = "group-run",
     echo: Callable[[str], None] = lambda _m: None,
-    extra_files: Callable[[GroupPlan], dict[str, str]] | None = None,
+    safety: Callable[[GroupPlan], Any] | None = None,
 ) -> list[tuple[str, str, str]]:
     """Plan the example group run (three pace groups in Andorra) for the demo.
 
-    Writes ``out_dir/<subdir>/`` (map, a GPX per group, calendar event and
+    Writes ``out_dir/group-run/`` (map, a GPX per group, calendar event and
     summary), replacing an earlier demo run.
 
     Parameters
@@ -1726,13 +1757,10 @@ def demo_group(
         Data credits for the map.
     event_path
         The event file (``data/events/saturday.toml``).
-    subdir
-        Folder inside ``out_dir`` for this run's files.
     echo
         Receives the chat summary and the files written.
-    extra_files
-        Called with the plan; the files it returns (name to text, e.g. the
-        safety sheet) are written with the others.
+    safety
+        Makes the event's safety sheet from the plan (see :func:`render_outputs`).
 
     Returns
     -------
@@ -1740,11 +1768,17 @@ def demo_group(
         Index entries ``(title, filename, description)``, filename relative to
         ``out_dir``.
     """
+    subdir = DEMO_SUBDIR
     event = load_event(event_path)
     plan = plan_group_run(net, event)
-    files = render_outputs(plan, net, dem, offline=offline, attribution=attribution)
-    if extra_files is not None:
-        files.update(extra_files(plan))
+    files = render_outputs(
+        plan,
+        net,
+        dem,
+        offline=offline,
+        attribution=attribution,
+        safety=safety(plan) if safety is not None else None,
+    )
     written = write_outputs(Path(out_dir) / subdir, files, force=True)
     text = files[SUMMARY_FILE]
     echo(text.rstrip("\n"))
