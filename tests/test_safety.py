@@ -497,3 +497,28 @@ def test_andorra_2025_loop_safety(
     assert 1300 < safety["highest_m"] < 2500
     assert 0 < safety["longest_without_bailout_s"] < 75 * 60 * 1.1
     assert "call 112" in safety["partner_message"]
+
+
+@pytest.mark.usefixtures("_isolated")
+def test_workout_repeats_carries_the_sheet(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    from synth import write_osm_xml
+
+    nodes = {1: (-2000.0, 0.0), 2: (300.0, 0.0), 3: (2000.0, 0.0), 4: (300.0, 600.0)}
+    ways = [
+        ([1, 2, 3], {"highway": "path", "name": "Valley"}),
+        ([2, 4], {"highway": "path", "name": "Ramp"}),
+    ]
+    dem = make_dem(lambda x, y: 1000.0 + 0.2 * np.maximum(y, 0.0) + 0.0 * x, extent_m=2500.0)
+    osm = write_osm_xml(tmp_path / "h.osm", nodes, ways, digits=8)
+    tif = write_geotiff(tmp_path / "h.tif", dem.elevation, dem.transform)
+    lon, lat = to_lonlat(0.0, 0.0)
+    args = ["workout", "repeats", "--osm", str(osm), "--dem", str(tif), "--no-cache"]
+    near = ["--near", f"{float(lat)},{float(lon)}", "--reps", "3", "--date", "2025-06-21"]
+    code, out, err = run([*args, *near, "--json"], capsys)
+    assert code == 0, err
+    safety = json.loads(out)["routes"][0]["safety"]
+    assert safety["highest_m"] == pytest.approx(1120.0, abs=2.0)  # the top of the 120 m ramp
+    assert safety["bailouts"] == []  # no road, village or lift anywhere
+    code, out, err = run([*args, *near, "--safety", "--gpx", "w.gpx"], capsys)
+    assert code == 0, err
+    assert "SAFETY SHEET" in out and (tmp_path / "safety.txt").is_file()

@@ -17,6 +17,7 @@ from routeplanner.cli._common import (
     _status,
     cli,
 )
+from routeplanner.cli._safety import safety_options, safety_request, safety_sheets
 from routeplanner.cli.climbs import segment_request
 from routeplanner.errors import InputError
 
@@ -66,6 +67,7 @@ def workout() -> None:
 @click.option("--start", help="Start and finish as LAT,LON (default: --near).")
 @_runner_options()
 @_output_options
+@safety_options
 @click.pass_obj
 def repeats(
     ctx: Ctx,
@@ -95,6 +97,9 @@ def repeats(
     geojson,
     as_json,
     offline,
+    safety,
+    date_text,
+    time_text,
 ) -> None:
     """Run to a climb or descent, do N repeats (effort and way back), and return.
 
@@ -123,6 +128,7 @@ def repeats(
         req = segment_request(kind, near, within, grade, min_rise, minutes, 10, trails_only)
     profile = _profile(pace_text, model, max_difficulty)
     outs = _outputs(out=out, gpx=gpx, geojson=geojson)
+    sreq = safety_request(enabled=safety, date_text=date_text, time_text=time_text, outs=outs)
     loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
     with _status(ctx, "planning the workout"):
         if req is not None:
@@ -133,6 +139,12 @@ def repeats(
     seg = work.segment
     lon, lat = start_pt
     title = f"{reps} × {seg.kind} repeats on {seg.name} from {lat:.4f},{lon:.4f}"
+    sheets: list = []
+    if safety or as_json:
+        with _status(ctx, "safety sheet"):
+            sheets = safety_sheets(
+                [work.route], loaded, sreq, title=title, outputs=list(outs.values())
+            )
     _emit(
         ctx,
         [work.route],
@@ -144,6 +156,9 @@ def repeats(
         extra_features=[seg.feature()],
         segments=[map_segment(seg, "1")],
         extra={"workout": work.summary(), "segment": seg.properties()},
+        safety=sheets,
+        show_safety=safety,
+        safety_path=sreq.path,
     )
     if not as_json and not ctx.quiet:
         click.echo(f"{seg.kind} {seg.id} ({seg.name}): {seg.summary_line()}")
