@@ -473,8 +473,8 @@ def _bailouts(
     last = -math.inf
     for a in contacts:
         if a - last > MERGE_ALONG_M:
-            k = int(np.argmin(np.abs(along - a)))
-            name = _road_name(net, int(nodes[k])) if abs(along[k] - a) < 1.0 else ""
+            k = int(np.argmin(np.abs(along - a))) if len(along) else -1
+            name = _road_name(net, int(nodes[k])) if k >= 0 and abs(along[k] - a) < 1.0 else ""
             if not name:
                 name = next((c.name for c in reversed(route.cues) if c.at_m <= a), "road")
             lon = float(np.interp(a, route.dist_m, route.lon))

@@ -522,3 +522,19 @@ def test_workout_repeats_carries_the_sheet(tmp_path: Path, capsys: pytest.Captur
     code, out, err = run([*args, *near, "--safety", "--gpx", "w.gpx"], capsys)
     assert code == 0, err
     assert "SAFETY SHEET" in out and (tmp_path / "safety.txt").is_file()
+
+
+def test_out_and_back_inside_one_road_edge(flat) -> None:
+    # No network node is reached: the sheet still works from the road points themselves.
+    net, _ = flat
+    road = next(e for e in range(net.n_edges) if net.edge_class[e] > 0)
+    route = make_route(
+        net,
+        [Step(road, 100.0, 400.0), Step(road, 400.0, 100.0)],
+        pace.RunnerProfile.from_strings("6:00"),
+    )
+    sheet = safety_sheet(route, net, valley_pois(), start=START)
+    assert [(b.kind, b.name, b.along_m) for b in sheet.bailouts] == [
+        ("road", "Carretera Test", 0.0)
+    ]
+    assert sheet.longest_without_bailout_s < 60.0  # on the road all the way
