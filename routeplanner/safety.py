@@ -6,7 +6,8 @@ network and the places of :mod:`routeplanner.sources.pois`:
 * **Bail-outs** are where the route touches a road (a network node with a
   minor or major road edge, or a stretch run on a road), passes within
   :data:`VILLAGE_RADIUS_M` of a village, town, hamlet or city, or within
-  :data:`LIFT_RADIUS_M` of an aerialway station.  Each gets the time from
+  :data:`LIFT_RADIUS_M` of either end of a lift that carries people down
+  (cable car, gondola, chair lift).  Each gets the time from
   there to safety: the shorter of the way to the nearest road and the way back
   to the start, both over the network under the route's pace model.  The
   longest stretch between bail-outs (start and finish count) is given in time.
@@ -488,7 +489,9 @@ def _bailouts(
         last = -math.inf
         for p, a, _off in rl.near(group, radius):
             if a - last > MERGE_ALONG_M:
-                name = p.name or ("lift station" if kind == "lift" else p.kind)
+                label = p.kind.replace("_", " ")
+                name = (f"{p.name} ({label})" if p.name else label) if kind == "lift" else p.name
+                name = name or p.kind
                 found.append((kind, name, p.lon, p.lat, a))
             last = a
     to_road = _times_to(net, route.profile, _road_nodes(net))

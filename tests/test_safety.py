@@ -321,8 +321,9 @@ POI_XML = """<?xml version="1.0" encoding="UTF-8"?>
   <tag k="mountain_pass" v="yes"/><tag k="name" v="Coll"/></node>
  <node id="5" version="1" lat="42.54" lon="1.50">
   <tag k="place" v="hamlet"/><tag k="name" v="Llogaret"/></node>
- <node id="6" version="1" lat="42.55" lon="1.50">
-  <tag k="aerialway" v="station"/></node>
+ <node id="6" version="1" lat="42.55" lon="1.50"/>
+ <node id="60" version="1" lat="42.56" lon="1.51"/>
+ <node id="61" version="1" lat="42.565" lon="1.515"/>
  <node id="7" version="1" lat="42.56" lon="1.50">
   <tag k="amenity" v="bench"/></node>
  <node id="8" version="1" lat="42.57" lon="1.50">
@@ -344,6 +345,9 @@ POI_XML = """<?xml version="1.0" encoding="UTF-8"?>
  </way>
  <way id="102" version="1"><nd ref="40"/><nd ref="41"/><nd ref="42"/><nd ref="40"/>
   <tag k="landuse" v="forest"/></way>
+ <way id="103" version="1"><nd ref="6"/><nd ref="60"/>
+  <tag k="aerialway" v="chair_lift"/><tag k="name" v="TSD Pic"/></way>
+ <way id="104" version="1"><nd ref="60"/><nd ref="61"/><tag k="aerialway" v="drag_lift"/></way>
  <relation id="200" version="1"><member type="way" ref="101" role="outer"/>
   <tag k="type" v="multipolygon"/><tag k="natural" v="wood"/></relation>
 </osm>
@@ -360,7 +364,7 @@ def test_read_pois_from_a_small_osm_file(tmp_path: Path) -> None:
         "peaks": 1,
         "passes": 1,
         "villages": 1,
-        "lifts": 1,
+        "lifts": 2,
         "forest": 2,
     }
     assert {(p.kind, p.name) for p in pois.water} == {("spring", "Font"), ("drinking_water", "")}
@@ -369,7 +373,11 @@ def test_read_pois_from_a_small_osm_file(tmp_path: Path) -> None:
     assert 1.600 < hut.lon < 1.601 and 42.600 < hut.lat < 42.601  # inside the building
     assert pois.peaks[0].ele_m == 2905.0 and pois.peaks[0].osm_id == "n3"
     assert pois.passes[0].kind == "pass" and pois.villages[0].kind == "hamlet"
-    assert pois.lifts[0].kind == "lift_station"
+    # Both ends of the chair lift; the drag lift carries nobody down.
+    assert {(p.kind, p.name, p.osm_id) for p in pois.lifts} == {
+        ("chair_lift", "TSD Pic", "n6"),
+        ("chair_lift", "TSD Pic", "n60"),
+    }
     # The wood relation and the forest way, as polygons.
     assert any(f.contains(shapely.Point(1.41, 42.41)) for f in pois.forest)
     assert any(f.contains(shapely.Point(1.458, 42.452)) for f in pois.forest)

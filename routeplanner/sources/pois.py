@@ -39,8 +39,11 @@ POI_TAGS: dict[tuple[str, str], tuple[str, str]] = {
     ("place", "town"): ("villages", "town"),
     ("place", "hamlet"): ("villages", "hamlet"),
     ("place", "city"): ("villages", "city"),
-    ("aerialway", "station"): ("lifts", "lift_station"),
 }
+
+#: Aerial lifts that carry people down as well as up: their two ends are lift bail-outs.
+#: (Drag lifts and rope tows only go up.)
+CARRYING_LIFTS: tuple[str, ...] = ("cable_car", "gondola", "chair_lift", "mixed_lift")
 
 #: Tags of forest cover, read as polygons.
 FOREST_TAGS: tuple[tuple[str, str], ...] = (("landuse", "forest"), ("natural", "wood"))
@@ -78,8 +81,11 @@ class Pois:
 
     Attributes
     ----------
-    water, shelters, peaks, passes, villages, lifts : tuple of Poi
+    water, shelters, peaks, passes, villages : tuple of Poi
         Places by group (see :data:`POI_TAGS`).
+    lifts : tuple of Poi
+        Both ends of every lift that carries people down (:data:`CARRYING_LIFTS`),
+        named after the lift, ``kind`` its ``aerialway`` value.
     forest : tuple of shapely.Geometry
         Forest and wood polygons (lon/lat).
     source : str
@@ -140,8 +146,21 @@ def _locate(obj: Any, wkb: Any) -> tuple[float, float, str, Any] | None:
     return pt.x, pt.y, f"{'w' if obj.from_way() else 'r'}{obj.orig_id()}", geom
 
 
+def _lift_ends(way: Any) -> list[Poi]:
+    """Both ends of a carrying lift (none for other ways or unlocated ends)."""
+    kind = way.tags.get("aerialway")
+    if kind not in CARRYING_LIFTS or len(way.nodes) < 2:
+        return []
+    name = way.tags.get("name") or ""
+    out = []
+    for nd in (way.nodes[0], way.nodes[len(way.nodes) - 1]):
+        if nd.location.valid():
+            out.append(Poi(kind, name, nd.location.lon, nd.location.lat, None, f"n{nd.ref}"))
+    return out
+
+
 def read_pois(path: str | os.PathLike[str]) -> Pois:
-    """Read water, shelters, peaks, passes, villages, lift stations and forest.
+    """Read water, shelters, peaks, passes, villages, lift ends and forest.
 
     Parameters
     ----------
@@ -160,18 +179,25 @@ def read_pois(path: str | os.PathLike[str]) -> Pois:
     """
     path = Path(path)
     _check_path(path)
-    tags = tuple(POI_TAGS) + FOREST_TAGS
+    lift_tags = tuple(("aerialway", v) for v in CARRYING_LIFTS)
+    tags = tuple(POI_TAGS) + FOREST_TAGS + lift_tags
     groups: dict[str, list[Poi]] = {g: [] for g, _ in POI_TAGS.values()}
+    groups["lifts"] = []
     forest: list[Any] = []
     wkb = osmium.geom.WKBFactory()
     try:
         processor = (
             osmium.FileProcessor(str(path))
             .with_areas(osmium.filter.TagFilter(*tags))
-            .with_filter(osmium.filter.EntityFilter(osmium.osm.NODE | osmium.osm.AREA))
+            .with_filter(
+                osmium.filter.EntityFilter(osmium.osm.NODE | osmium.osm.WAY | osmium.osm.AREA)
+            )
             .with_filter(osmium.filter.TagFilter(*tags))
         )
         for obj in processor:
+            if isinstance(obj, osmium.osm.Way):
+                groups["lifts"] += _lift_ends(obj)
+                continue
             located = _locate(obj, wkb)
             if located is None:
                 continue
