@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from routeplanner.errors import InputError
 
-__all__ = ["DEFAULT_START", "default_start", "parse_start", "region_timezone", "sun_times"]
+__all__ = [
+    "DEFAULT_START",
+    "default_start",
+    "parse_start",
+    "region_timezone",
+    "start_at",
+    "sun_times",
+]
 
 log = logging.getLogger(__name__)
 
@@ -69,31 +76,29 @@ def default_start(zone: tzinfo, *, now: datetime | None = None) -> datetime:
     )
 
 
+def start_at(
+    day: date | None, clock: time | None, zone: tzinfo, *, now: datetime | None = None
+) -> datetime:
+    """Combine a day and a time of day in ``zone``; missing parts from :func:`default_start`."""
+    base = default_start(zone, now=now)
+    return datetime.combine(day or base.date(), clock or base.time(), tzinfo=zone)
+
+
 def parse_start(
     date_text: str | None, time_text: str | None, zone: tzinfo, *, now: datetime | None = None
 ) -> datetime:
-    """Parse the start from ``--date YYYY-MM-DD`` and ``--start-time HH:MM`` in ``zone``.
-
-    Missing parts default to :func:`default_start`'s date and 08:00.
+    """Parse the start from ``YYYY-MM-DD`` and ``HH:MM`` texts in ``zone`` (None: default).
 
     Raises
     ------
     InputError
         If either text is malformed.
     """
-    base = default_start(zone, now=now)
-    day, clock = base.date(), base.time()
-    if date_text is not None:
-        try:
-            day = date.fromisoformat(date_text.strip())
-        except ValueError:
-            raise InputError(f"invalid --date {date_text!r}: expected YYYY-MM-DD") from None
-    if time_text is not None:
-        try:
-            clock = time.fromisoformat(time_text.strip())
-        except ValueError:
-            raise InputError(f"invalid --start-time {time_text!r}: expected HH:MM") from None
-    return datetime.combine(day, clock.replace(tzinfo=None), tzinfo=zone)
+    from routeplanner.units import parse_clock, parse_date
+
+    day = parse_date(date_text) if date_text is not None else None
+    clock = parse_clock(time_text) if time_text is not None else None
+    return start_at(day, clock, zone, now=now)
 
 
 def sun_times(

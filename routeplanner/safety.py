@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from routeplanner import pace
+from routeplanner import pace, units
 from routeplanner.daylight import default_start, parse_start, region_timezone, sun_times
 from routeplanner.errors import InputError
 from routeplanner.network.model import Network
@@ -255,12 +255,12 @@ class SafetySheet:
         out = [
             f"SAFETY SHEET: {self.title}",
             f"  {self.distance_m / 1000:.1f} km, +{self.ascent_m:.0f} m, "
-            f"{pace.format_duration(self.duration_s)}; start {_when(d.start)} "
+            f"{units.format_duration(self.duration_s)}; start {_when(d.start)} "
             f"from {self.start_place}",
             f"  Daylight: sunrise {clock(d.sunrise)}, sunset {clock(d.sunset)}, "
             f"expected finish {clock(d.expected_finish)}, {_margin(d)}",
             f"  Bail-outs ({len(self.bailouts)}); longest stretch without one: "
-            f"{pace.format_duration(self.longest_without_bailout_s)} "
+            f"{units.format_duration(self.longest_without_bailout_s)} "
             f"(km {self.longest_without_bailout_m[0] / 1000:.1f}"
             f"-{self.longest_without_bailout_m[1] / 1000:.1f})",
         ]
@@ -282,7 +282,7 @@ class SafetySheet:
         tl = (
             "unknown (no forest mapped nearby)"
             if x.above_treeline_s is None
-            else f"{pace.format_duration(x.above_treeline_s)} above ~{x.treeline_m:.0f} m"
+            else f"{units.format_duration(x.above_treeline_s)} above ~{x.treeline_m:.0f} m"
         )
         out += [
             f"  Exposure: {tl}; highest {x.highest_m:.0f} m at km {x.highest_along_m / 1000:.1f}; "
@@ -339,7 +339,7 @@ def _margin(d: Daylight) -> str:
     if d.margin_s is None:
         return "no sunset that day"
     sign = "" if d.margin_s >= 0 else "-"
-    text = f"margin {sign}{pace.format_duration(abs(d.margin_s))}"
+    text = f"margin {sign}{units.format_duration(abs(d.margin_s))}"
     if d.margin_s < 0:
         text += " (FINISHES AFTER SUNSET: take a lamp)"
     if d.starts_in_dark:
@@ -349,7 +349,7 @@ def _margin(d: Daylight) -> str:
 
 def _to_safety(b: Bailout) -> str:
     where = "to the nearest road" if b.via == "road" else "back to the start"
-    return f"{pace.format_duration(b.to_road_s)} {where}"
+    return f"{units.format_duration(b.to_road_s)} {where}"
 
 
 def _place_text(p: Place) -> str:

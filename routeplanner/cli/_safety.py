@@ -1,79 +1,115 @@
-"""Command-line plumbing of the safety sheet: options, start time, region facts."""
+"""Command-line plumbing of the safety sheet: options, start time, region facts.
+
+:func:`safety_options` adds ``--safety``, ``--date`` and ``--start-time`` to a
+command that also has :func:`~routeplanner.cli.options.output_options`, and
+hands them on inside ``output.safety`` (a :class:`SafetyOptions`), so the
+command's own arguments do not change; :func:`~routeplanner.cli._common.emit`
+does the rest.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
-from routeplanner._io import check_writable
+from routeplanner import units
+from routeplanner.cli.options import parsed
 from routeplanner.errors import DataError, InputError
 
 __all__ = [
     "SAFETY_FILE",
-    "SafetyRequest",
+    "SafetyOptions",
     "add_group_safety",
     "group_sheet",
     "safety_options",
-    "safety_request",
     "safety_sheets",
 ]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 SAFETY_FILE = "safety.txt"
 
 
-def safety_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--safety``, ``--date`` and ``--start-time`` to a command."""
-    opts = [
-        click.option(
-            "--safety",
-            is_flag=True,
-            help="Print a safety sheet (bail-outs, water, daylight, partner message); "
-            "also marks the map and GPX and writes safety.txt beside the outputs.",
-        ),
-        click.option(
-            "--date",
-            "date_text",
-            help="Day of the run, YYYY-MM-DD (default: the next 08:00 in the region's zone).",
-        ),
-        click.option("--start-time", "time_text", help="Start time, HH:MM (default 08:00)."),
-    ]
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
+@dataclass(frozen=True)
+class SafetyOptions:
+    """The safety options of one run.
 
+    Attributes
+    ----------
+    enabled : bool
+        ``--safety``: print the sheet, mark the map and GPX, write safety.txt.
+    day : date or None
+        ``--date``.
+    clock : time or None
+        ``--start-time``.
+    path : Path or None
+        Where safety.txt goes (beside the first output file), when enabled.
+    """
 
-@dataclass
-class SafetyRequest:
-    """The safety options of one run: on or off, the start, where safety.txt goes."""
-
-    enabled: bool
-    date_text: str | None
-    time_text: str | None
+    enabled: bool = False
+    day: date | None = None
+    clock: time | None = None
     path: Path | None = None
 
 
-def safety_request(
-    *, enabled: bool, date_text: str | None, time_text: str | None, outs: dict[str, Path]
-) -> SafetyRequest:
-    """Check the safety options up front; with ``--safety``, place safety.txt beside outputs."""
-    from zoneinfo import ZoneInfo
+def _safety_path(output: Any) -> Path | None:
+    """``safety.txt`` beside the first output file, checked writable now."""
+    from routeplanner._io import check_writable
 
-    from routeplanner.safety import parse_start
+    outs = output.paths()
+    if not outs:
+        return None
+    target = next(iter(outs.values())).parent / SAFETY_FILE
+    if any(p.resolve() == target.resolve() for p in outs.values()):
+        raise InputError(f"an output is named {target}: that is where the safety sheet goes")
+    return check_writable(target)
 
-    parse_start(date_text, time_text, ZoneInfo("UTC"))  # bad texts fail before loading
-    req = SafetyRequest(enabled=enabled, date_text=date_text, time_text=time_text)
-    if enabled and outs:
-        folder = next(iter(outs.values())).parent
-        target = folder / SAFETY_FILE
-        if any(p.resolve() == target.resolve() for p in outs.values()):
-            raise InputError(f"an output is named {target}: that is where the safety sheet goes")
-        req.path = check_writable(target)
-    return req
+
+def safety_options(f: F) -> F:
+    """Add ``--safety``, ``--date`` and ``--start-time``; list it below ``output_options``."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        enabled = kwargs.pop("safety_flag")
+        opts = SafetyOptions(enabled, kwargs.pop("safety_date"), kwargs.pop("safety_clock"))
+        output = kwargs["output"]
+        if enabled:
+            opts = dataclasses.replace(opts, path=_safety_path(output))
+        kwargs["output"] = dataclasses.replace(output, safety=opts)
+        return f(*args, **kwargs)
+
+    opts = [
+        click.option(
+            "--safety",
+            "safety_flag",
+            is_flag=True,
+            help="Print a safety sheet (bail-outs, water, daylight, partner message); "
+            "also mark the map and GPX, and write safety.txt beside the outputs.",
+        ),
+        click.option(
+            "--date",
+            "safety_date",
+            callback=parsed(units.parse_date),
+            help="Day of the run, YYYY-MM-DD (default: the day of the next 08:00 there).",
+        ),
+        click.option(
+            "--start-time",
+            "safety_clock",
+            callback=parsed(units.parse_clock),
+            help="Start time, HH:MM (default 08:00), in the region's time zone.",
+        ),
+    ]
+    out: Any = wrapper
+    for opt in reversed(opts):
+        out = opt(out)
+    return out
 
 
 def _region_facts(loaded: Any) -> tuple[str | None, str]:
@@ -90,14 +126,15 @@ def _region_facts(loaded: Any) -> tuple[str | None, str]:
 def safety_sheets(
     routes: Sequence[Any],
     loaded: Any,
-    req: SafetyRequest,
+    opts: SafetyOptions,
     *,
     title: str,
     outputs: Sequence[Path] = (),
     now: datetime | None = None,
 ) -> list[Any]:
     """Compute one safety sheet per route (reading the region's places once)."""
-    from routeplanner.safety import parse_start, region_timezone, safety_sheet
+    from routeplanner.daylight import region_timezone, start_at
+    from routeplanner.safety import safety_sheet
     from routeplanner.sources.pois import read_pois
 
     if not routes:
@@ -105,7 +142,7 @@ def safety_sheets(
     zone_name, number = _region_facts(loaded)
     first = routes[0]
     zone = region_timezone(zone_name, float(first.lon[0]), float(first.lat[0]))
-    start = parse_start(req.date_text, req.time_text, zone, now=now)
+    start = start_at(opts.day, opts.clock, zone, now=now)
     pois = read_pois(loaded.files.osm)
     names = [p.name for p in outputs]
     return [

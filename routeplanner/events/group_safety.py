@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from routeplanner import pace
+from routeplanner import units
 from routeplanner.network.model import Network
 from routeplanner.safety import (
     DEFAULT_EMERGENCY_NUMBER,
@@ -241,7 +241,7 @@ def _partner_message(
     lat, lon = ev.meeting_lat, ev.meeting_lon
     summary = (
         f"group run of {len(sheets)} groups ({', '.join(label for label, _ in sheets)}), "
-        f"{pace.format_duration(ev.duration_s)} loops from {lat:.5f},{lon:.5f}, "
+        f"{units.format_duration(ev.duration_s)} loops from {lat:.5f},{lon:.5f}, "
         f"map https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=14/{lat:.5f}/{lon:.5f}"
         + (f", files {', '.join(outputs)}" if outputs else "")
     )
