@@ -13,8 +13,8 @@ network and the places of :mod:`routeplanner.sources.pois`:
   longest stretch between bail-outs (start and finish count) is given in time.
 * **Water and shelter** within :data:`NEAR_RADIUS_M` of the route, peaks and
   passes within :data:`ON_ROUTE_RADIUS_M`.
-* **Daylight** from :mod:`astral` at the start point for the start date
-  (:mod:`routeplanner.daylight`).
+* **Daylight** at the start point for the start date
+  (:func:`routeplanner.daylight.sun_times`).
 * **Exposure**: time above treeline, where the treeline is estimated locally
   as the 98th percentile of the elevation of network points inside OSM forest
   (``landuse=forest``, ``natural=wood``) within :data:`TREELINE_SEARCH_M` of
@@ -35,7 +35,7 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
@@ -44,7 +44,7 @@ from routeplanner import pace, units
 from routeplanner.daylight import default_start, parse_start, region_timezone, sun_times
 from routeplanner.errors import InputError
 from routeplanner.network.model import Network
-from routeplanner.route import Route
+from routeplanner.route import Route, Step
 from routeplanner.sources.pois import Poi, Pois
 
 __all__ = [
@@ -406,6 +406,9 @@ def _route_nodes(net: Network, route: Route) -> tuple[np.ndarray, np.ndarray]:
     nodes, along = [], []
     at = 0.0
     for i, s in enumerate(route.steps):
+        if not isinstance(s, Step):  # off the network: no node on the way
+            at += s.length_m
+            continue
         length = float(net.edge_length_m[s.edge])
         if i == 0 and s.start_m in (0.0, length):
             nodes.append(int(net.edge_u[s.edge] if s.start_m == 0.0 else net.edge_v[s.edge]))
@@ -514,6 +517,8 @@ def _time_from(net: Network, route: Route, along_m: float, node_s: np.ndarray) -
     at = 0.0
     for s in route.steps:
         if at + s.length_m >= along_m or s is route.steps[-1]:
+            if not isinstance(s, Step):
+                return math.inf  # off the network: no time over it
             sign = 1.0 if s.end_m >= s.start_m else -1.0
             off = s.start_m + sign * min(max(along_m - at, 0.0), s.length_m)
             e = s.edge
@@ -699,7 +704,8 @@ def safety_sheet(
     bailouts, positions = _bailouts(net, route, pois, rl)
     gap_s, gap_from, gap_to = _longest_gap(route, positions)
     lon0, lat0 = float(route.lon[0]), float(route.lat[0])
-    rise, set_ = sun_times(lon0, lat0, start.date(), start.tzinfo)
+    sun = sun_times(lon0, lat0, start.date(), start.tzinfo or timezone.utc)
+    rise, set_ = sun.sunrise, sun.sunset
     finish = start + timedelta(seconds=float(route.stats.duration_s))
     daylight = Daylight(
         start=start,

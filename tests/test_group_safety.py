@@ -1,4 +1,4 @@
-"""Tests for routeplanner.events.group_safety: one sheet for a group run on a hand-built grid."""
+"""Tests for routeplanner.output.group_safety: one sheet for a group run on a hand-built grid."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 from synth import make_network, to_lonlat
 
-from routeplanner.events import group
-from routeplanner.events.group_safety import group_safety_sheet
+from routeplanner import demo
+from routeplanner.events.event import parse_event
+from routeplanner.events.plan import plan_group_run
+from routeplanner.output import group_run
+from routeplanner.output.group_safety import group_safety_sheet
 from routeplanner.sources.pois import Poi, Pois
 
 
@@ -54,7 +57,7 @@ def grid_plan():
         ways.append(([i * n + j + 1 for j in range(n)], {"highway": "path", "name": f"Row {i}"}))
         ways.append(([j * n + i + 1 for j in range(n)], {"highway": "path", "name": f"Col {i}"}))
     net = make_network(nodes, ways, elevation=lambda x, y: 1000.0 + 0.05 * x + 0.03 * y)
-    return net, group.plan_group_run(net, group.parse_event(EVENT, "grid.toml"))
+    return net, plan_group_run(net, parse_event(EVENT, "grid.toml"))
 
 
 def test_group_sheet_names_back_marker_and_regroup_times(grid_plan) -> None:
@@ -71,7 +74,7 @@ def test_group_sheet_names_back_marker_and_regroup_times(grid_plan) -> None:
         assert s.daylight.start == plan.event.start
         assert [w.name for w in s.water] == ["Font"]
     # Regroup stops are the featured regroup points, with every group's pass time.
-    featured = group.featured_regroup_points(plan, n=5)
+    featured = group_run.featured_regroup_points(plan, n=5)
     assert len(sheet.regroup) == len(featured) > 0
     utc_start = plan.event.start.astimezone(timezone.utc)
     for stop, point in zip(sheet.regroup, featured, strict=True):
@@ -114,7 +117,7 @@ def test_demo_event_group_cli_writes_safety(shared_data_dir: Path, tmp_path: Pat
     from routeplanner.cli import main
 
     out = tmp_path / "run"
-    args = ["group", str(group.DEMO_EVENT), "--data-dir", str(shared_data_dir)]
+    args = ["group", str(demo.DEMO_EVENT), "--data-dir", str(shared_data_dir)]
     try:
         main([*args, "--out-dir", str(out), "--safety", "--json"])
     except SystemExit as exc:
@@ -131,12 +134,12 @@ def test_render_outputs_with_a_sheet_marks_map_gpx_and_writes_safety_txt(grid_pl
     lon, lat = to_lonlat(250.0, 0.0)
     pois = Pois(shelters=(Poi("shelter", "<b>Cabana</b>", float(lon), float(lat)),))
     sheet = group_safety_sheet(plan, net, pois)
-    files = group.render_outputs(plan, net, None, offline=True, safety=sheet)
+    files = group_run.render_outputs(plan, net, None, offline=True, safety=sheet)
     assert files["safety.txt"] == sheet.to_text()
     assert "rp-safety" in files["map.html"] and "<b>Cabana</b>" not in files["map.html"]
     gpx = [text for name, text in files.items() if name.endswith(".gpx")]
     on_route = [s for _, s in sheet.groups if s.shelters]
     assert on_route  # the shelter lies on at least one loop
     assert sum("<wpt" in text for text in gpx) == len(on_route)
-    without = group.render_outputs(plan, net, None, offline=True)
+    without = group_run.render_outputs(plan, net, None, offline=True)
     assert "safety.txt" not in without and "rp-safety" not in without["map.html"]

@@ -234,16 +234,16 @@ def test_sun_times_match_published_values(
     lon: float, lat: float, day: date, which: str, published: str
 ) -> None:
     zone = ZoneInfo("Europe/Madrid")
-    rise, set_ = sun_times(lon, lat, day, zone)
-    got = rise if which == "sunrise" else set_
+    sun = sun_times(lon, lat, day, zone)
+    got = sun.sunrise if which == "sunrise" else sun.sunset
     assert got is not None
     want = datetime.combine(day, datetime.strptime(published, "%H:%M:%S").time(), tzinfo=zone)
     assert abs((got - want).total_seconds()) <= 120
 
 
 def test_polar_day_has_no_sunset() -> None:
-    rise, set_ = sun_times(18.9, 69.65, date(2025, 6, 21), ZoneInfo("Europe/Oslo"))  # Tromsø
-    assert rise is None and set_ is None
+    sun = sun_times(18.9, 69.65, date(2025, 6, 21), ZoneInfo("Europe/Oslo"))  # Tromsø
+    assert sun.sunrise is None and sun.sunset is None
 
 
 def test_default_start_is_the_next_eight_o_clock() -> None:

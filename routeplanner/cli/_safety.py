@@ -161,7 +161,7 @@ def safety_sheets(
 
 def group_sheet(plan: Any, loaded: Any, *, outputs: tuple[str, ...] = ()) -> Any:
     """Compute a group run's safety sheet, with the region's emergency number."""
-    from routeplanner.events.group_safety import group_safety_sheet
+    from routeplanner.output.group_safety import group_safety_sheet
     from routeplanner.sources.pois import read_pois
 
     _zone, number = _region_facts(loaded)

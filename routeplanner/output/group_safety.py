@@ -11,9 +11,10 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from routeplanner import units
+from routeplanner.events.plan import GroupPlan
 from routeplanner.network.model import Network
 from routeplanner.safety import (
     DEFAULT_EMERGENCY_NUMBER,
@@ -24,9 +25,6 @@ from routeplanner.safety import (
     safety_sheet,
 )
 from routeplanner.sources.pois import Pois
-
-if TYPE_CHECKING:
-    from routeplanner.events.group import GroupPlan
 
 __all__ = ["GroupSafetySheet", "RegroupStop", "group_safety_sheet"]
 
@@ -158,7 +156,7 @@ def group_safety_sheet(
     Parameters
     ----------
     plan
-        The planned event (:func:`routeplanner.events.group.plan_group_run`).
+        The planned event (:func:`routeplanner.events.plan.plan_group_run`).
     net
         Its network.
     pois
@@ -172,7 +170,7 @@ def group_safety_sheet(
     -------
     GroupSafetySheet
     """
-    from routeplanner.events.group import featured_regroup_points
+    from routeplanner.output.group_run import featured_regroup_points
 
     ev = plan.event
     with_route = [(r, r.route) for r in plan.results if r.route is not None]
