@@ -60,16 +60,17 @@ class SafetyOptions:
 
 
 def _safety_path(output: Any) -> Path | None:
-    """``safety.txt`` beside the first output file, checked writable now."""
-    from routeplanner._io import check_writable
+    """Plan ``safety.txt`` beside the first output file (checked now, by the output policy)."""
+    from routeplanner.cli._outputs import output_plan
 
-    outs = output.paths()
-    if not outs:
+    files = [p for p in output.paths().values() if str(p) != "-"]
+    if not files:
         return None
-    target = next(iter(outs.values())).parent / SAFETY_FILE
-    if any(p.resolve() == target.resolve() for p in outs.values()):
+    target = files[0].parent / SAFETY_FILE
+    if any(p.resolve() == target.resolve() for p in files):
         raise InputError(f"an output is named {target}: that is where the safety sheet goes")
-    return check_writable(target)
+    output_plan().add_file("--safety", target, stdout=False)
+    return target
 
 
 def safety_options(f: F) -> F:

@@ -9,6 +9,7 @@ import click
 
 from routeplanner import units
 from routeplanner.cli._common import Ctx, Writer, echo_json, echo_written, load, log, status
+from routeplanner.cli._outputs import say
 from routeplanner.cli.options import (
     OutputOptions,
     RegionOptions,
@@ -133,7 +134,7 @@ def scout_command(
         echo_json(data)
         return
     for row in scouting.plan_text(plan):
-        click.echo(row)
+        say(row)
     echo_written(ctx, written)
 
 
