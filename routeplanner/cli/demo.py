@@ -36,6 +36,7 @@ def demo(ctx: Ctx, data_dir: str | None, out_dir: str, offline: bool) -> None:
     from routeplanner.sources import regions
     from routeplanner.sources.pois import read_pois
 
+    osm = getattr(loaded.files, "osm", None)  # the places for the safety sheets
     entries = demo_mod.run_demo(
         loaded.net,
         loaded.dem(),
@@ -43,7 +44,7 @@ def demo(ctx: Ctx, data_dir: str | None, out_dir: str, offline: bool) -> None:
         offline=offline,
         attribution=loaded.files.attribution,
         echo=(lambda _m: None) if ctx.quiet else say,
-        pois=read_pois(loaded.files.osm),
+        pois=read_pois(osm) if osm is not None else None,
         region=regions.load_region("andorra"),
     )
     report = outputs.commit()
