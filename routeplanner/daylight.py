@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +19,7 @@ from routeplanner.errors import InputError
 __all__ = [
     "DEFAULT_START",
     "SunTimes",
+    "TripDay",
     "default_start",
     "parse_start",
     "region_timezone",
@@ -29,6 +31,22 @@ log = logging.getLogger(__name__)
 
 #: Default start time of day when none is given.
 DEFAULT_START = time(8, 0)
+
+
+@dataclass(frozen=True)
+class TripDay:
+    """The day of a trip, and the zone its times are given in.
+
+    Attributes
+    ----------
+    day : datetime.date
+        Calendar date.
+    tz : datetime.tzinfo
+        Zone of the sunrise, sunset and latest start (UTC by default).
+    """
+
+    day: date
+    tz: tzinfo = timezone.utc
 
 
 class SunTimes(NamedTuple):

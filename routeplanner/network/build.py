@@ -272,11 +272,7 @@ def build_network(
     net = _assemble(
         ways,
         classes,
-        e_ps,
-        e_pe,
-        u_osm,
-        v_osm,
-        e_wayidx,
+        _EdgeArrays(e_ps, e_pe, u_osm, v_osm, e_wayidx),
         p_lon,
         p_lat,
         p_ele,
@@ -355,14 +351,31 @@ def _features(ways: OsmWays) -> list[dict[str, Any]]:
     return out
 
 
+@dataclass(frozen=True)
+class _EdgeArrays:
+    """The kept edges, one entry each, before the graph is made simple.
+
+    Attributes
+    ----------
+    ps, pe : numpy.ndarray
+        First and last profile point of each edge.
+    u_osm, v_osm : numpy.ndarray
+        OSM ids of the end nodes.
+    wayidx : numpy.ndarray
+        Index of each edge's way in the ways read.
+    """
+
+    ps: np.ndarray
+    pe: np.ndarray
+    u_osm: np.ndarray
+    v_osm: np.ndarray
+    wayidx: np.ndarray
+
+
 def _assemble(
     ways: OsmWays,
     classes: np.ndarray,
-    ps: np.ndarray,
-    pe: np.ndarray,
-    u_osm: np.ndarray,
-    v_osm: np.ndarray,
-    wayidx: np.ndarray,
+    edges: _EdgeArrays,
     p_lon: np.ndarray,
     p_lat: np.ndarray,
     p_ele: np.ndarray,
@@ -370,6 +383,7 @@ def _assemble(
     features: list[dict[str, Any]],
 ) -> Network:
     """Index nodes, make the graph simple, and gather the final arrays."""
+    ps, pe, u_osm, v_osm, wayidx = edges.ps, edges.pe, edges.u_osm, edges.v_osm, edges.wayidx
     osm_nodes, inv = np.unique(np.concatenate([u_osm, v_osm]), return_inverse=True)
     u, v = inv[: len(u_osm)], inv[len(u_osm) :]
     node_pt = np.zeros(len(osm_nodes), dtype=np.int64)
