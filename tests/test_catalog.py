@@ -285,7 +285,7 @@ def test_merge_calendars_keeps_every_event_and_each_zone_once():
     import icalendar
 
     from routeplanner.catalog.events import merge_calendars
-    from routeplanner.output.export import event_ics
+    from routeplanner.output.export import EventPlace, event_ics
 
     zone = ZoneInfo("Europe/Andorra")
     texts = [
@@ -293,9 +293,7 @@ def test_merge_calendars_keeps_every_event_and_each_zone_once():
             title=f"Run {k}",
             start=dt.datetime(2027, 6, 12 + k, 8, 0, tzinfo=zone),
             duration_s=4500.0,
-            location="La Massana",
-            lat=42.545,
-            lon=1.5148,
+            place=EventPlace("La Massana", 1.5148, 42.545),
             description="",
             stamp=dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc),
         )

@@ -23,6 +23,7 @@ from routeplanner.network.model import Network
 from routeplanner.output.export import gpx_document
 from routeplanner.route import Route
 from routeplanner.search.loops import LoopRequest, find_loops
+from routeplanner.search.segment_loops import SegmentLoopOptions
 from routeplanner.search.workouts import plan_loop_with_segments
 
 __all__ = ["KINDS", "CatalogRequest", "route_record", "run_batch", "task_key"]
@@ -127,10 +128,10 @@ def _one(
     if kind == "easy":
         return find_loops(net, start, profile, loop)[0]
     if kind == "hilly":
-        return plan_loop_with_segments(net, start, profile, loop, climbs=1).routes[0]
-    return plan_loop_with_segments(
-        net, start, profile, loop, include_descent=True, descent_minutes=(180.0, 600.0)
-    ).routes[0]
+        options = SegmentLoopOptions(climbs=1)
+    else:
+        options = SegmentLoopOptions(include_descent=True, descent_minutes=(180.0, 600.0))
+    return plan_loop_with_segments(net, start, profile, loop, options).routes[0]
 
 
 def run_batch(
