@@ -19,7 +19,8 @@ from typing import Any
 import click
 
 from routeplanner import __version__, pace
-from routeplanner._io import atomic_write_text, check_writable
+from routeplanner._io import atomic_write_bytes, atomic_write_text, check_writable
+from routeplanner.cli._exports import add_route_files, export_options
 from routeplanner.errors import InputError, RoutePlannerError
 
 __all__ = ["Ctx", "cli", "main"]
@@ -196,16 +197,21 @@ class _Writer:
     """Collects output files, then writes them all or none."""
 
     def __init__(self) -> None:
-        self.files: list[tuple[Path, str]] = []
+        self.files: list[tuple[Path, str | bytes]] = []
 
-    def add(self, path: Path, text: str) -> None:
+    def add(self, path: Path, text: str | bytes) -> None:
+        if any(p == path for p, _ in self.files):
+            raise InputError(f"two outputs would be written to {path}: give different names")
         self.files.append((path, text))
 
     def commit(self) -> list[Path]:
         done: list[Path] = []
         try:
             for path, text in self.files:
-                atomic_write_text(path, text)
+                if isinstance(text, bytes):
+                    atomic_write_bytes(path, text)
+                else:
+                    atomic_write_text(path, text)
                 done.append(path)
         except OSError:
             for p in done:
@@ -323,14 +329,18 @@ def _loop_options(f: Callable[..., Any]) -> Callable[..., Any]:
 def _output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     opts = [
         click.option("--out", type=click.Path(dir_okay=False), help="HTML map."),
-        click.option("--gpx", type=click.Path(dir_okay=False), help="GPX 1.1 track file."),
+        click.option(
+            "--gpx",
+            type=click.Path(dir_okay=False),
+            help="Timed GPX 1.1 file; alternatives go to NAME-2.gpx, NAME-3.gpx …",
+        ),
         click.option("--geojson", type=click.Path(dir_okay=False), help="GeoJSON file."),
         click.option("--json", "as_json", is_flag=True, help="Print stats as JSON."),
         click.option("--offline", is_flag=True, help="Make the map work with no network."),
     ]
     for opt in reversed(opts):
         f = opt(f)
-    return f
+    return export_options(f)
 
 
 def _emit(
@@ -345,12 +355,12 @@ def _emit(
     extra_features: Sequence[dict[str, Any]] = (),
     segments: Sequence[Any] = (),
     extra: dict[str, Any] | None = None,
+    points: dict[int, Sequence[Any]] | None = None,
 ) -> None:
     from routeplanner.output import export
 
     w = _Writer()
-    if "gpx" in outs:
-        w.add(outs["gpx"], export.gpx_document(routes, name=title))
+    add_route_files(w.add, routes, title=title, gpx=outs.get("gpx"), points=points)
     if "geojson" in outs:
         w.add(outs["geojson"], json.dumps(export.feature_collection(routes, extra_features)))
     if "out" in outs:

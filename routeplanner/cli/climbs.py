@@ -24,6 +24,7 @@ from routeplanner.cli._common import (
     _Writer,
     cli,
 )
+from routeplanner.cli._exports import add_route_files, export_settings
 from routeplanner.errors import InputError
 
 __all__ = [
@@ -186,7 +187,6 @@ def _segment_options(kind: str) -> Callable[[Callable[..., Any]], Callable[..., 
 
 
 def _run(ctx: Ctx, kind: str, opts: dict[str, Any]) -> None:
-    from routeplanner.output import export
     from routeplanner.search.segments import (
         find_segments,
         map_segment,
@@ -224,9 +224,9 @@ def _run(ctx: Ctx, kind: str, opts: dict[str, Any]) -> None:
     lon, lat = req.near if req.near is not None else (0.0, 0.0)
     title = f"{kind.title()}s of {lo * 100:.0f}-{hi * 100:.0f}% near {lat:.4f},{lon:.4f}"
     w = _Writer()
-    if "gpx" in outs:
+    if "gpx" in outs or export_settings().fit is not None:
         routes = [segment_route(loaded.net, s, profile) for s in segs]
-        w.add(outs["gpx"], export.gpx_document(routes, name=title))
+        add_route_files(w.add, routes, title=title, gpx=outs.get("gpx"))
     if "geojson" in outs:
         w.add(outs["geojson"], json.dumps(segments_geojson(segs), ensure_ascii=False))
     if "out" in outs:

@@ -24,6 +24,7 @@ from routeplanner.cli._common import (
     cli,
     log,
 )
+from routeplanner.cli._exports import add_route_files, export_options
 from routeplanner.cli.lines import _dem_for
 from routeplanner.errors import InputError
 
@@ -138,10 +139,11 @@ def resolve_lines(
 @click.option("--date", "day", help="Date YYYY-MM-DD: sunrise, sunset and latest start.")
 @click.option("--tz", default="UTC", show_default=True, help="Time zone for --date times.")
 @click.option("--out", type=click.Path(dir_okay=False), help="HTML map.")
-@click.option("--gpx", type=click.Path(dir_okay=False), help="GPX 1.1 track file.")
+@click.option("--gpx", type=click.Path(dir_okay=False), help="Timed GPX 1.1 file.")
 @click.option("--geojson", type=click.Path(dir_okay=False), help="GeoJSON file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.option("--offline", is_flag=True, help="Make the map work with no network.")
+@export_options
 @click.pass_obj
 def scout_command(
     ctx: Ctx,
@@ -206,8 +208,7 @@ def scout_command(
         log.warning("%s", wmsg)
     title = f"Scouting {', '.join(ln.name for ln in plan.lines)} from {lat:.4f},{lon:.4f}"
     w = _Writer()
-    if "gpx" in outs:
-        w.add(outs["gpx"], export.gpx_document([plan.route], name=title))
+    add_route_files(w.add, [plan.route], title=title, gpx=outs.get("gpx"))
     if "geojson" in outs:
         feats = [skilines.line_feature(ln) for ln in plan.lines]
         doc = export.feature_collection([plan.route], feats)

@@ -33,6 +33,7 @@ from numpy.typing import ArrayLike
 from routeplanner import pace
 from routeplanner._io import atomic_write_text, check_writable
 from routeplanner.errors import InputError
+from routeplanner.output.points import POINT_KINDS, RoutePoint, profile_points, route_points
 from routeplanner.route import Route
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "event_ics",
     "feature_collection",
     "gpx_document",
+    "numbered_paths",
     "route_feature",
     "route_summary_line",
     "segment_feature",
@@ -337,6 +339,42 @@ def _aware(start: datetime, what: str) -> datetime:
     return start
 
 
+def _timed(start_utc: datetime | None, seconds: float) -> datetime | None:
+    return None if start_utc is None else start_utc + timedelta(seconds=round(seconds))
+
+
+def _gpx_route_points(
+    route: Route, idx: np.ndarray, start_utc: datetime | None
+) -> Iterator[tuple[float, float, float | None, datetime | None]]:
+    """``(lat, lon, ele or None, time or None)`` of the kept points of a route."""
+    lat = np.round(np.asarray(route.lat, dtype=np.float64)[idx], _GPX_LONLAT_DECIMALS)
+    lon = np.round(np.asarray(route.lon, dtype=np.float64)[idx], _GPX_LONLAT_DECIMALS)
+    ele = np.round(np.asarray(route.ele, dtype=np.float64)[idx], _ELE_DECIMALS)
+    times = np.asarray(route.time_s, dtype=np.float64)[idx]
+    for k in range(len(idx)):
+        # xsd:decimal has no NaN: leave a void out rather than break the file
+        z = float(ele[k]) if math.isfinite(ele[k]) else None
+        yield float(lat[k]), float(lon[k]), z, _timed(start_utc, float(times[k]))
+
+
+def _waypoints(
+    route: Route, points: Sequence[RoutePoint], start_utc: datetime | None
+) -> Iterator[gpxpy.gpx.GPXWaypoint]:
+    dist = np.asarray(route.dist_m, dtype=np.float64)
+    for p in route_points(route, points, climbs=False):
+        ele = float(np.interp(p.at_m, dist, route.ele))
+        wpt = gpxpy.gpx.GPXWaypoint(
+            latitude=round(p.lat, _GPX_LONLAT_DECIMALS),
+            longitude=round(p.lon, _GPX_LONLAT_DECIMALS),
+            elevation=round(ele, _ELE_DECIMALS) if math.isfinite(ele) else None,
+            time=_timed(start_utc, float(np.interp(p.at_m, dist, route.time_s))),
+            name=_text(p.name),
+            symbol=POINT_KINDS[p.kind][1],
+            type=p.kind,
+        )
+        yield wpt
+
+
 def gpx_document(
     routes: Sequence[Route],
     *,
@@ -344,8 +382,14 @@ def gpx_document(
     description: str | None = None,
     min_spacing_m: float = 0.0,
     start: datetime | None = None,
+    points: Sequence[RoutePoint] = (),
+    climbs: bool = False,
+    as_route: bool = False,
 ) -> str:
-    """A GPX 1.1 document with one track per route.
+    """Build a GPX 1.1 document with one track (or route) per route.
+
+    Devices want one route per file: pass a single route (see
+    :func:`numbered_paths` for the file names of alternatives).
 
     Parameters
     ----------
@@ -362,6 +406,14 @@ def gpx_document(
         Time zone-aware start time; when given, every point gets a ``<time>``
         (UTC, whole seconds) from the route's predicted times, for "virtual
         partner" pacing.
+    points
+        Named points on the first route, written as ``<wpt>`` (``<sym>`` and
+        ``<type>`` from their kind, ``<time>`` when the route passes).
+    climbs
+        Also add waypoints at the first route's climbs and descents
+        (:func:`routeplanner.output.points.profile_points`).
+    as_route
+        Write ``<rte>``/``<rtept>`` instead of ``<trk>``, for devices that follow routes.
 
     Returns
     -------
@@ -386,32 +438,51 @@ def gpx_document(
         gpx.description = _text(description)
     elif len(routes) == 1:
         gpx.description = route_summary_line(routes[0])
+    all_points = [*(profile_points(routes[0]) if climbs else []), *points]
+    gpx.waypoints.extend(_waypoints(routes[0], all_points, start_utc))
     for route in routes:
+        idx = _thin(np.asarray(route.dist_m, dtype=np.float64), min_spacing_m)
+        kept = _gpx_route_points(route, idx, start_utc)
+        if as_route:
+            rte = gpxpy.gpx.GPXRoute(name=_text(route.name), description=route_summary_line(route))
+            rte.type = _text(route.kind)
+            rte.points.extend(
+                gpxpy.gpx.GPXRoutePoint(latitude=y, longitude=x, elevation=z, time=t)
+                for y, x, z, t in kept
+            )
+            gpx.routes.append(rte)
+            continue
         track = gpxpy.gpx.GPXTrack(name=_text(route.name), description=route_summary_line(route))
         track.type = _text(route.kind)
         segment = gpxpy.gpx.GPXTrackSegment()
         track.segments.append(segment)
-        idx = _thin(np.asarray(route.dist_m, dtype=np.float64), min_spacing_m)
-        lat = np.round(np.asarray(route.lat, dtype=np.float64)[idx], _GPX_LONLAT_DECIMALS)
-        lon = np.round(np.asarray(route.lon, dtype=np.float64)[idx], _GPX_LONLAT_DECIMALS)
-        ele = np.round(np.asarray(route.ele, dtype=np.float64)[idx], _ELE_DECIMALS)
-        times = np.asarray(route.time_s, dtype=np.float64)[idx]
-        for k in range(len(idx)):
-            segment.points.append(
-                gpxpy.gpx.GPXTrackPoint(
-                    latitude=float(lat[k]),
-                    longitude=float(lon[k]),
-                    # xsd:decimal has no NaN: leave a void out rather than break the file
-                    elevation=float(ele[k]) if math.isfinite(ele[k]) else None,
-                    time=(
-                        start_utc + timedelta(seconds=round(float(times[k])))
-                        if start_utc is not None
-                        else None
-                    ),
-                )
-            )
+        segment.points.extend(
+            gpxpy.gpx.GPXTrackPoint(latitude=y, longitude=x, elevation=z, time=t)
+            for y, x, z, t in kept
+        )
         gpx.tracks.append(track)
     return gpx.to_xml(version="1.1")
+
+
+def numbered_paths(path: str | os.PathLike[str], count: int) -> list[Path]:
+    """Name the files of ``count`` routes: ``loop.gpx``, ``loop-2.gpx``, ``loop-3.gpx``.
+
+    Parameters
+    ----------
+    path
+        The name given for the first (best) route.
+    count
+        Number of routes.
+
+    Returns
+    -------
+    list of Path
+        ``path`` itself first, then the stem with ``-2``, ``-3`` … before the suffix.
+    """
+    p = Path(path)
+    suffix = "".join(p.suffixes[-1:])
+    stem = p.name[: len(p.name) - len(suffix)] if suffix else p.name
+    return [p, *(p.with_name(f"{stem}-{k}{suffix}") for k in range(2, count + 1))]
 
 
 def write_gpx(
@@ -422,6 +493,8 @@ def write_gpx(
     description: str | None = None,
     min_spacing_m: float = 0.0,
     start: datetime | None = None,
+    points: Sequence[RoutePoint] = (),
+    as_route: bool = False,
 ) -> Path:
     """Write :func:`gpx_document` to ``path``, atomically.
 
@@ -429,7 +502,7 @@ def write_gpx(
     ----------
     path
         Output file.
-    routes, name, description, min_spacing_m, start
+    routes, name, description, min_spacing_m, start, points, as_route
         As for :func:`gpx_document`.
 
     Returns
@@ -444,7 +517,13 @@ def write_gpx(
     """
     target = check_writable(path)
     text = gpx_document(
-        routes, name=name, description=description, min_spacing_m=min_spacing_m, start=start
+        routes,
+        name=name,
+        description=description,
+        min_spacing_m=min_spacing_m,
+        start=start,
+        points=points,
+        as_route=as_route,
     )
     out = atomic_write_text(target, text)
     log.debug("wrote GPX with %d tracks to %s", len(routes), out)
