@@ -1,4 +1,4 @@
-"""Command-line exports: one timed GPX and one FIT course per route, `--gpx-route`, `--start-time`."""
+"""Command-line exports: a timed GPX and a FIT course per route, --gpx-route, --start-time."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def fit_records(path: Path) -> tuple[list[dict], list[dict]]:
 def test_loop_writes_timed_gpx_and_fit_that_agree(ring, tmp_path, capsys, shared_data_dir):
     args = ["loop", *ring, "--duration", "45m", "--tolerance", "50%", "--json"]
     args += ["--gpx", "ring.gpx", "--fit", "ring.fit", "--start-time", "2026-06-01T07:30+02:00"]
-    code, out, err = run(args, capsys)
+    code, _out, err = run(args, capsys)
     assert code == 0, err
     gpx = gpxpy.parse((tmp_path / "ring.gpx").read_text(encoding="utf-8"))
     schema = etree.XMLSchema(etree.parse(str(shared_data_dir / "schemas" / "gpx-1.1.xsd")))
@@ -111,7 +111,7 @@ def test_same_path_for_two_outputs_is_refused(ring, tmp_path, capsys):
 
 
 def test_bad_start_time_is_one_line_error(ring, capsys):
-    code, out, err = run(["loop", *ring, "--duration", "45m", "--start-time", "soon"], capsys)
+    code, _out, err = run(["loop", *ring, "--duration", "45m", "--start-time", "soon"], capsys)
     assert code == 2
     assert "HH:MM" in err and len(err.strip().splitlines()) == 1
 

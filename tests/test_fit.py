@@ -1,4 +1,4 @@
-"""Tests for routeplanner.output.fit: FIT courses checked with an independent decoder (fitdecode)."""
+"""Tests for routeplanner.output.fit: FIT courses checked with an independent decoder."""
 
 from __future__ import annotations
 
