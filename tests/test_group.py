@@ -646,3 +646,32 @@ def test_andorra_group_run_end_to_end(
     entries = group.demo_group(andorra_network, dem, tmp_path, offline=True)
     assert [e[1] for e in entries] == ["group-run/map.html"]
     assert (tmp_path / "group-run" / "summary.txt").read_text() == summary
+
+
+def test_fit_per_group_has_regroup_points_and_the_event_start(grid_plan, tmp_path):
+    import io
+
+    import fitdecode
+
+    featured = group.featured_regroup_points(grid_plan)
+    assert featured
+    for r in grid_plan.results:
+        points = group.regroup_route_points(grid_plan, r)
+        passes = [p for fp in featured for p in fp.passes if p.group == r.group.name]
+        assert len(points) == len(passes)
+        records, course_points = [], []
+        with fitdecode.FitReader(io.BytesIO(group.fit_bytes(grid_plan, r))) as reader:
+            for frame in reader:
+                if isinstance(frame, fitdecode.FitDataMessage) and frame.name == "record":
+                    records.append(frame.get_value("timestamp"))
+                elif isinstance(frame, fitdecode.FitDataMessage) and frame.name == "course_point":
+                    course_points.append((frame.get_value("type"), frame.get_value("name")))
+        assert len(records) == len(r.route.lon)
+        assert records[0] == grid_plan.event.start.astimezone(timezone.utc)
+        regroup = [name for kind, name in course_points if kind == "meeting_spot"]
+        assert len(regroup) == len(passes)
+        assert all(name.startswith("R") for name in regroup)
+        gpx = gpxpy.parse(group.gpx_text(grid_plan, r))
+        assert sum(w.type == "regroup" for w in gpx.waypoints) == len(passes)
+    written = group.write_outputs(tmp_path / "o", {"group-a.fit": b".FIT", "summary.txt": "x"})
+    assert [p.read_bytes() for p in written] == [b".FIT", b"x"]

@@ -27,6 +27,7 @@ __all__ = ["group_command"]
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the groups' stats as JSON.")
 @click.option("--offline", is_flag=True, help="Make the map work with no network.")
+@click.option("--fit", "with_fit", is_flag=True, help="Also write a FIT course per group.")
 @_region_options
 @click.pass_obj
 def group_command(
@@ -36,6 +37,7 @@ def group_command(
     force,
     as_json,
     offline,
+    with_fit,
     region,
     osm,
     dem,
@@ -74,7 +76,14 @@ def group_command(
             offline=offline,
             attribution=loaded.files.attribution,
         )
-    written = group_mod.write_outputs(target, files, force=force)
+    all_files: dict[str, str | bytes] = dict(files)
+    if with_fit:
+        names = group_mod.gpx_filenames(plan)
+        for r in plan.results:
+            if r.route is not None:
+                fit_name = names[r.group.name].removesuffix(".gpx") + ".fit"
+                all_files[fit_name] = group_mod.fit_bytes(plan, r)
+    written = group_mod.write_outputs(target, all_files, force=force)
     if as_json:
         _echo_json(group_mod.plan_json(plan, outputs=written))
     elif not ctx.quiet:

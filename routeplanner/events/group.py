@@ -36,10 +36,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from routeplanner import pace
-from routeplanner._io import atomic_write_text
+from routeplanner._io import atomic_write_bytes, atomic_write_text
 from routeplanner.errors import CoverageError, DataError, InputError, NoRouteError
 from routeplanner.network.model import Network, haversine_m
-from routeplanner.output import export
+from routeplanner.output import export, fit
+from routeplanner.output.points import RoutePoint
 from routeplanner.route import Route
 from routeplanner.search.graph import Preferences
 from routeplanner.search.loops import LoopRequest, find_loops
@@ -140,7 +141,7 @@ _TIME_RE = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
 _CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
 _TOML_POS_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 # Names of files this module writes, so --force never deletes anything else.
-_OWN_FILE_RE = re.compile(r"(map\.html|event\.ics|summary\.txt|[a-z0-9][a-z0-9-]*\.gpx)")
+_OWN_FILE_RE = re.compile(r"(map\.html|event\.ics|summary\.txt|[a-z0-9][a-z0-9-]*\.(gpx|fit))")
 
 
 # -- the event -------------------------------------------------------------------------
@@ -1406,6 +1407,64 @@ def gpx_text(plan: GroupPlan, result: GroupResult) -> str:
         name=f"{plan.event.title} — {result.group.label}",
         description=summary_line(result, plan.event.start),
         start=plan.event.start,
+        points=regroup_route_points(plan, result),
+        climbs=True,
+    )
+
+
+def regroup_route_points(plan: GroupPlan, result: GroupResult) -> list[RoutePoint]:
+    """Name the featured regroup points (``R1``, ``R2``…) a group passes, for its GPX and FIT.
+
+    Parameters
+    ----------
+    plan
+        The planned event.
+    result
+        The group's result.
+
+    Returns
+    -------
+    list of RoutePoint
+        One ``regroup`` point per pass of the group, named like
+        ``"R1: regroup with A, C"``.
+    """
+    out: list[RoutePoint] = []
+    for k, point in enumerate(featured_regroup_points(plan), start=1):
+        others = [g for g in point.groups if g != result.group.name]
+        for p in point.passes:
+            if p.group == result.group.name:
+                name = f"R{k}: regroup with {', '.join(others)}" if others else f"R{k}: regroup"
+                out.append(RoutePoint(name, "regroup", point.lon, point.lat, p.at_m))
+    return out
+
+
+def fit_bytes(plan: GroupPlan, result: GroupResult) -> bytes:
+    """Give a group's loop as a FIT course, timed from the event's start, with regroup points.
+
+    Parameters
+    ----------
+    plan
+        The planned event.
+    result
+        The group's result (must have a route).
+
+    Returns
+    -------
+    bytes
+        The FIT file.
+
+    Raises
+    ------
+    InputError
+        If the group has no route.
+    """
+    if result.route is None:
+        raise InputError(f"{result.group.label} has no route to export")
+    return fit.course_bytes(
+        result.route,
+        start=plan.event.start,
+        name=result.group.label,
+        points=regroup_route_points(plan, result),
     )
 
 
@@ -1630,7 +1689,7 @@ def check_out_dir(out_dir: str | os.PathLike[str], *, force: bool = False) -> Pa
 
 
 def write_outputs(
-    out_dir: str | os.PathLike[str], files: Mapping[str, str], *, force: bool = False
+    out_dir: str | os.PathLike[str], files: Mapping[str, str | bytes], *, force: bool = False
 ) -> list[Path]:
     """Write files into a new folder, all or nothing.
 
@@ -1644,7 +1703,7 @@ def write_outputs(
     out_dir
         Folder to create (parents are created as needed).
     files
-        File name (no folders) to text.
+        File name (no folders) to text (or bytes, for FIT courses).
     force
         Replace an existing output folder (see :func:`check_out_dir`).
 
@@ -1667,7 +1726,10 @@ def write_outputs(
     old: Path | None = None
     try:
         for name, text in files.items():
-            atomic_write_text(tmp / name, text)
+            if isinstance(text, bytes):
+                atomic_write_bytes(tmp / name, text)
+            else:
+                atomic_write_text(tmp / name, text)
         os.chmod(tmp, 0o755)
         if target.exists():
             old = Path(
