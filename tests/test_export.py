@@ -457,3 +457,35 @@ def test_numbered_paths_for_alternatives(tmp_path):
         "my.run-2.fit",
     ]
     assert [p.name for p in export.numbered_paths(tmp_path / "plain", 2)] == ["plain", "plain-2"]
+
+
+class _Line:
+    """A stand-in ski line: id, name and a descending profile (bottom first)."""
+
+    def __init__(self) -> None:
+        self.id = "osm:42"
+        self.name = NASTY
+        self.lon = np.array([1.50, 1.501, 1.502])
+        self.lat = np.array([42.50, 42.501, 42.502])
+        self.ele = np.array([1800.0, 1900.0, 2050.0])
+
+
+def test_lines_gpx_has_a_track_per_line_and_top_bottom_waypoints(gpx_schema):
+    text = export.lines_gpx_document([_Line(), _Line()], name="Lines")
+    assert_valid_gpx(gpx_schema, text)
+    gpx = gpxpy.parse(text)
+    assert len(gpx.tracks) == 2
+    assert len(gpx.tracks[0].segments[0].points) == 3
+    top, bottom = gpx.waypoints[:2]
+    assert (top.type, top.elevation, top.longitude) == ("line-top", 2050.0, 1.502)
+    assert (bottom.type, bottom.elevation, bottom.longitude) == ("line-bottom", 1800.0, 1.5)
+    assert top.name == f"{NASTY} (top)"
+    with pytest.raises(InputError):
+        export.lines_gpx_document([], name="none")
+
+
+def test_line_end_features_are_points_at_top_and_bottom():
+    feats = export.line_end_features([_Line()])
+    assert [f["properties"]["end"] for f in feats] == ["top", "bottom"]
+    assert feats[0]["geometry"] == {"type": "Point", "coordinates": [1.502, 42.502, 2050.0]}
+    assert feats[1]["properties"]["ele_m"] == 1800.0

@@ -237,7 +237,16 @@ def _table(lines: Sequence[Any]) -> list[str]:
 )
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most this many lines.")
 @click.option("--out", type=click.Path(dir_okay=False), help="HTML map of the lines.")
-@click.option("--geojson", type=click.Path(dir_okay=False), help="GeoJSON file of the lines.")
+@click.option(
+    "--geojson",
+    type=click.Path(dir_okay=False),
+    help="GeoJSON file of the lines, with points at their tops and bottoms.",
+)
+@click.option(
+    "--gpx",
+    type=click.Path(dir_okay=False),
+    help="GPX file: a track per line, waypoints at top and bottom.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the lines as JSON.")
 @click.option("--offline", is_flag=True, help="Make the map work with no network.")
 @click.pass_obj
@@ -262,6 +271,7 @@ def lines_command(
     limit,
     out,
     geojson,
+    gpx,
     as_json,
     offline,
 ) -> None:
@@ -270,6 +280,7 @@ def lines_command(
     Slope is the terrain's (Horn's method on the DEM), in CalTopo's bands;
     pitch is the line's own gradient. Both are the steepest 50 m in "max".
     """
+    from routeplanner.output import export
     from routeplanner.skilines import lines as skilines
 
     near_pt = pace.parse_latlon(near) if near else None
@@ -282,7 +293,7 @@ def lines_command(
     min_slope = _parse_min_slope(min_slope)
     if sort_key == "near" and near_pt is None:
         raise InputError("--sort near needs --near LAT,LON")
-    outs = _outputs(out=out, geojson=geojson)
+    outs = _outputs(out=out, geojson=geojson, gpx=gpx)
     file_raws = [r for f in files for r in skilines.read_line_file(f)]
     loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
     with _status(ctx, "analysing lines"):
@@ -306,7 +317,14 @@ def lines_command(
 
     w = _Writer()
     if "geojson" in outs:
-        w.add(outs["geojson"], json.dumps(skilines.line_collection(chosen), ensure_ascii=False))
+        doc = skilines.line_collection(chosen)
+        doc["features"] = [*doc["features"], *export.line_end_features(chosen)]
+        w.add(outs["geojson"], json.dumps(doc, ensure_ascii=False))
+    if "gpx" in outs:
+        if not chosen:
+            raise InputError("no lines for the GPX: widen --near/--within or lower --min-slope")
+        title = f"Ski lines: {len(chosen)} in {loaded.files.name}"
+        w.add(outs["gpx"], export.lines_gpx_document(chosen, name=title))
     if "out" in outs:
         if not chosen:
             raise InputError("no lines to map: widen --near/--within or lower --min-slope")

@@ -42,6 +42,8 @@ __all__ = [
     "event_ics",
     "feature_collection",
     "gpx_document",
+    "line_end_features",
+    "lines_gpx_document",
     "numbered_paths",
     "route_feature",
     "route_summary_line",
@@ -462,6 +464,104 @@ def gpx_document(
         )
         gpx.tracks.append(track)
     return gpx.to_xml(version="1.1")
+
+
+def _line_ends(line: Any) -> list[tuple[str, float, float, float]]:
+    """``(which, lon, lat, ele)`` of a line's top and bottom (its higher and lower end)."""
+    ele = np.asarray(line.ele, dtype=np.float64)
+    first, last = (0, len(ele) - 1)
+    top, bottom = (first, last) if ele[first] >= ele[last] else (last, first)
+    return [
+        (which, float(line.lon[i]), float(line.lat[i]), float(ele[i]))
+        for which, i in (("top", top), ("bottom", bottom))
+    ]
+
+
+def lines_gpx_document(lines: Sequence[Any], *, name: str) -> str:
+    """Build a GPX 1.1 document of ski lines: a track each, waypoints at top and bottom.
+
+    Parameters
+    ----------
+    lines
+        Lines with ``name``, ``id`` and ``lon``, ``lat``, ``ele`` arrays
+        (e.g. :class:`routeplanner.skilines.lines.SkiLine`).
+    name
+        Document name.
+
+    Returns
+    -------
+    str
+        The XML text, valid against the GPX 1.1 schema.
+
+    Raises
+    ------
+    InputError
+        If there are no lines.
+    """
+    if not lines:
+        raise InputError("no lines to export: widen the search")
+    gpx = gpxpy.gpx.GPX()
+    gpx.creator = GPX_CREATOR
+    gpx.name = _text(name)
+    for line in lines:
+        for which, lon, lat, ele in _line_ends(line):
+            gpx.waypoints.append(
+                gpxpy.gpx.GPXWaypoint(
+                    latitude=round(lat, _GPX_LONLAT_DECIMALS),
+                    longitude=round(lon, _GPX_LONLAT_DECIMALS),
+                    elevation=round(ele, _ELE_DECIMALS) if math.isfinite(ele) else None,
+                    name=_text(f"{line.name} ({which})"),
+                    symbol="Summit" if which == "top" else "Flag, Green",
+                    type=f"line-{which}",
+                )
+            )
+        track = gpxpy.gpx.GPXTrack(name=_text(line.name), description=_text(line.id))
+        track.type = "ski-line"
+        segment = gpxpy.gpx.GPXTrackSegment()
+        track.segments.append(segment)
+        ele = np.asarray(line.ele, dtype=np.float64)
+        for x, y, z in zip(line.lon, line.lat, ele, strict=True):
+            segment.points.append(
+                gpxpy.gpx.GPXTrackPoint(
+                    latitude=round(float(y), _GPX_LONLAT_DECIMALS),
+                    longitude=round(float(x), _GPX_LONLAT_DECIMALS),
+                    elevation=round(float(z), _ELE_DECIMALS) if math.isfinite(z) else None,
+                )
+            )
+        gpx.tracks.append(track)
+    return gpx.to_xml(version="1.1")
+
+
+def line_end_features(lines: Sequence[Any]) -> list[dict]:
+    """Give GeoJSON Point Features at the top and bottom of each line.
+
+    Parameters
+    ----------
+    lines
+        Lines as for :func:`lines_gpx_document`.
+
+    Returns
+    -------
+    list of dict
+        Two Features per line with properties ``line_id``, ``name``, ``end``
+        (``"top"`` or ``"bottom"``) and ``ele_m``.
+    """
+    out = []
+    for line in lines:
+        for which, lon, lat, ele in _line_ends(line):
+            out.append(
+                {
+                    "type": "Feature",
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": _positions([lon], [lat], [ele])[0],
+                    },
+                    "properties": _jsonable(
+                        {"line_id": line.id, "name": line.name, "end": which, "ele_m": ele}
+                    ),
+                }
+            )
+    return out
 
 
 def numbered_paths(path: str | os.PathLike[str], count: int) -> list[Path]:
