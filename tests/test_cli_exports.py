@@ -159,3 +159,23 @@ def test_andorra_loop_alternatives_one_file_each(tmp_path, capsys, shared_data_d
         assert np.maximum(np.diff(ele), 0).sum() == pytest.approx(
             np.maximum(np.diff(gpx_ele), 0).sum(), rel=0.01
         )
+
+
+def test_start_by_place_name_and_swapped_coordinates(tmp_path, capsys):
+    dem = make_dem(slope, extent_m=2000.0, cell_m=20.0)
+    nodes = {**NODES, 99: (1000.0, 30.0)}
+    tags = {99: {"place": "hamlet", "name": "Sant Miquel"}}
+    osm = write_osm_xml(tmp_path / "ring.osm", nodes, WAYS, node_tags=tags)
+    tif = write_geotiff(tmp_path / "ring.tif", dem.elevation, dem.transform)
+    base = ["loop", "--osm", str(osm), "--dem", str(tif), "--duration", "45m", "--tolerance", "50%"]
+    code, _out, err = run([*base, "--start", "sant miquel", "--gpx", "named.gpx"], capsys)
+    assert code == 0, err
+    gpx = gpxpy.parse((tmp_path / "named.gpx").read_text(encoding="utf-8"))
+    assert gpx.name == "45 min loop from Sant Miquel"
+    code, _out, err = run([*base, "--start", "Sant Michel"], capsys)
+    assert code == 2
+    assert "unknown place 'Sant Michel': close matches: Sant Miquel" in err
+    lon, lat = to_lonlat(*NODES[1])
+    code, _out, err = run([*base, "--start", f"{float(lon):.5f},{float(lat):.5f}"], capsys)
+    assert code == 2
+    assert "look swapped" in err and len(err.strip().splitlines()) == 1

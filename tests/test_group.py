@@ -172,7 +172,7 @@ def test_duplicate_group_names_are_rejected():
         (('title = "Test run"', 'title = "Test\\nrun"'), "title must be one line"),
         (('max_difficulty = "T6"', 'max_difficulty = "T6"\nmodel = "bike"'), "'A'.*model"),
         (('max_difficulty = "T6"', "max_difficulty = 9"), "group 'A'.*invalid difficulty 9"),
-        (("meeting_point = ", "meeting_point = 'x' #"), "meeting_point: invalid coordinates"),
+        (("meeting_point = ", "meeting_point = '42.5' #"), "meeting_point: invalid coordinates"),
         (("meeting_point = ", "meeting_point = '95,1' #"), "latitude 95.0 out of range"),
     ],
 )
@@ -675,3 +675,17 @@ def test_fit_per_group_has_regroup_points_and_the_event_start(grid_plan, tmp_pat
         assert sum(w.type == "regroup" for w in gpx.waypoints) == len(passes)
     written = group.write_outputs(tmp_path / "o", {"group-a.fit": b".FIT", "summary.txt": "x"})
     assert [p.read_bytes() for p in written] == [b".FIT", b"x"]
+
+
+def test_meeting_point_by_name_is_resolved_before_planning(grid, grid_plan):
+    event = group.parse_event(event_toml(point="Plaça Major"), "named.toml")
+    assert event.meeting_name == "Plaça Major"
+    with pytest.raises(InputError, match="is a name: resolve it first"):
+        group.plan_group_run(grid, event)
+    lon, lat = to_lonlat(0.0, 0.0)
+    resolved = group.with_meeting_point(event, float(lon), float(lat), "Plaça Major")
+    assert resolved.location == "Village square"  # the file's location wins
+    plan = group.plan_group_run(grid, resolved)
+    assert [r.route.stats.distance_m for r in plan.results] == pytest.approx(
+        [r.route.stats.distance_m for r in grid_plan.results]
+    )

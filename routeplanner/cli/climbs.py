@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -10,6 +11,7 @@ from typing import Any
 import click
 
 from routeplanner import pace
+from routeplanner.cli import _places
 from routeplanner.cli._common import (
     Ctx,
     _echo_json,
@@ -194,9 +196,11 @@ def _run(ctx: Ctx, kind: str, opts: dict[str, Any]) -> None:
         segments_geojson,
     )
 
+    # A place name is resolved once the region is loaded; coordinates are checked now.
+    named = _places.early_point(opts["near"]) is None
     req = segment_request(
         kind,
-        opts["near"],
+        "0,0" if named else opts["near"],
         opts["within"],
         opts["grade"],
         opts["min_rise"],
@@ -217,12 +221,14 @@ def _run(ctx: Ctx, kind: str, opts: dict[str, Any]) -> None:
         opts["online"],
         opts["no_cache"],
     )
+    here = _places.resolve(opts["near"], loaded)
+    req = dataclasses.replace(req, near=(here.lon, here.lat))
     with _status(ctx, f"finding {kind}s"):
         dem = loaded.dem() if opts["check_dem"] else None
         segs = find_segments(loaded.net, req, profile, dem=dem)
     lo, hi = req.grade
     lon, lat = req.near if req.near is not None else (0.0, 0.0)
-    title = f"{kind.title()}s of {lo * 100:.0f}-{hi * 100:.0f}% near {lat:.4f},{lon:.4f}"
+    title = f"{kind.title()}s of {lo * 100:.0f}-{hi * 100:.0f}% near {here.name}"
     w = _Writer()
     if "gpx" in outs or export_settings().fit is not None:
         routes = [segment_route(loaded.net, s, profile) for s in segs]

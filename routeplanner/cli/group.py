@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from routeplanner.cli import _places
 from routeplanner.cli._common import (
     Ctx,
     _echo_json,
@@ -66,6 +67,9 @@ def group_command(
                 "or --osm FILE --dem FILE"
             )
     loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
+    if event.meeting_name:
+        here = _places.resolve(event.meeting_name, loaded)
+        event = group_mod.with_meeting_point(event, here.lon, here.lat, here.name)
     with _status(ctx, f"planning {len(event.groups)} groups"):
         plan = group_mod.plan_group_run(loaded.net, event)
     with _status(ctx, "drawing the map"):

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from routeplanner import pace
+from routeplanner.cli import _places
 from routeplanner.cli._common import (
     Ctx,
     _echo_json,
@@ -283,19 +284,22 @@ def lines_command(
     from routeplanner.output import export
     from routeplanner.skilines import lines as skilines
 
-    near_pt = pace.parse_latlon(near) if near else None
-    if within is not None and near_pt is None:
+    near_pt = _places.early_point(near) if near else None
+    if within is not None and near is None:
         raise InputError("--within needs --near LAT,LON")
     within_m = pace.parse_distance(within or "5km")
     srcs = parse_sources(sources, files)
     window = skilines.parse_slope_window(slope_window)
     drop = parse_drop(min_drop)
     min_slope = _parse_min_slope(min_slope)
-    if sort_key == "near" and near_pt is None:
+    if sort_key == "near" and near is None:
         raise InputError("--sort near needs --near LAT,LON")
     outs = _outputs(out=out, geojson=geojson, gpx=gpx)
     file_raws = [r for f in files for r in skilines.read_line_file(f)]
     loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
+    if near:
+        here = _places.resolve(near, loaded)
+        near_pt = (here.lon, here.lat)
     with _status(ctx, "analysing lines"):
         dem_obj = _dem_for(loaded, file_raws)
         found = collect_lines(
@@ -321,8 +325,6 @@ def lines_command(
         doc["features"] = [*doc["features"], *export.line_end_features(chosen)]
         w.add(outs["geojson"], json.dumps(doc, ensure_ascii=False))
     if "gpx" in outs:
-        if not chosen:
-            raise InputError("no lines for the GPX: widen --near/--within or lower --min-slope")
         title = f"Ski lines: {len(chosen)} in {loaded.files.name}"
         w.add(outs["gpx"], export.lines_gpx_document(chosen, name=title))
     if "out" in outs:

@@ -7,6 +7,7 @@ import time
 import click
 
 from routeplanner import pace
+from routeplanner.cli import _places
 from routeplanner.cli._common import (
     Ctx,
     _emit,
@@ -63,7 +64,7 @@ def loop(
     """Plan a loop that takes a target time."""
     from routeplanner.search.loops import LoopRequest, find_loops
 
-    lon, lat = pace.parse_latlon(start)
+    _places.early_point(start)
     profile = _profile(pace_text, model, max_difficulty)
     request = LoopRequest(
         pace.parse_duration(duration),
@@ -76,6 +77,8 @@ def loop(
     )
     outs = _outputs(out=out, gpx=gpx, geojson=geojson)
     loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
+    here = _places.resolve(start, loaded)
+    lon, lat = here.lon, here.lat
     t0 = time.perf_counter()
     extra_features, segments, extra = [], [], {}
     with _status(ctx, "searching loops"):
@@ -89,7 +92,7 @@ def loop(
     for r in routes:
         for wmsg in r.warnings:
             log.warning("%s: %s", r.name, wmsg)
-    title = f"{pace.format_duration(request.duration_s)} loop from {lat:.4f},{lon:.4f}"
+    title = f"{pace.format_duration(request.duration_s)} loop from {here.name}"
     _emit(
         ctx,
         routes,

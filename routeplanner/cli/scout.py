@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from routeplanner import pace
+from routeplanner.cli import _places
 from routeplanner.cli._common import (
     Ctx,
     _echo_json,
@@ -183,7 +184,7 @@ def scout_command(
     from routeplanner.search import scouting
     from routeplanner.skilines import lines as skilines
 
-    lon, lat = pace.parse_latlon(start)
+    _places.early_point(start)
     profile = _profile(pace_text, model, max_difficulty)
     window = skilines.parse_slope_window(slope_window)
     request = scouting.ScoutRequest(
@@ -198,6 +199,8 @@ def scout_command(
     outs = _outputs(out=out, gpx=gpx, geojson=geojson)
     file_raws = [r for f in files for r in skilines.read_line_file(f)]
     loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
+    here = _places.resolve(start, loaded)
+    lon, lat = here.lon, here.lat
     with _status(ctx, "planning the trip"):
         dem_obj = _dem_for(loaded, file_raws)
         lines = resolve_lines(line_queries, loaded.net, dem_obj, file_raws, window)
@@ -206,7 +209,7 @@ def scout_command(
         )
     for wmsg in plan.warnings:
         log.warning("%s", wmsg)
-    title = f"Scouting {', '.join(ln.name for ln in plan.lines)} from {lat:.4f},{lon:.4f}"
+    title = f"Scouting {', '.join(ln.name for ln in plan.lines)} from {here.name}"
     w = _Writer()
     add_route_files(w.add, [plan.route], title=title, gpx=outs.get("gpx"))
     if "geojson" in outs:

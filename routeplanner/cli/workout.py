@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import click
 
-from routeplanner import pace
+from routeplanner.cli import _places
 from routeplanner.cli._common import (
     Ctx,
     _emit,
@@ -115,15 +117,22 @@ def repeats(
         raise InputError(f"invalid --reps {reps}: must be 1 to {MAX_REPS}")
     if start is None and near is None:
         raise InputError("--start LAT,LON is needed with --segment")
-    start_pt = pace.parse_latlon(start if start is not None else near)
+    start_text = start if start is not None else near
+    _places.early_point(start_text)
+    near_named = near is not None and _places.early_point(near) is None
     if segment_id is not None:
         parse_segment_id(segment_id)  # fail on a malformed id before loading data
     req = None
     if near is not None:
-        req = segment_request(kind, near, within, grade, min_rise, minutes, 10, trails_only)
+        near_text = "0,0" if near_named else near
+        req = segment_request(kind, near_text, within, grade, min_rise, minutes, 10, trails_only)
     profile = _profile(pace_text, model, max_difficulty)
     outs = _outputs(out=out, gpx=gpx, geojson=geojson)
     loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
+    here = _places.resolve(start_text, loaded)
+    start_pt = (here.lon, here.lat)
+    if req is not None and near is not None:
+        req = dataclasses.replace(req, near=_places.resolve(near, loaded)[2:4])
     with _status(ctx, "planning the workout"):
         if req is not None:
             work = plan_repeats_near(loaded.net, start_pt, req, profile, reps, dem=loaded.dem())
@@ -131,8 +140,7 @@ def repeats(
             seg = segment_by_id(loaded.net, segment_id, profile)
             work = plan_repeats(loaded.net, start_pt, seg, profile, reps)
     seg = work.segment
-    lon, lat = start_pt
-    title = f"{reps} × {seg.kind} repeats on {seg.name} from {lat:.4f},{lon:.4f}"
+    title = f"{reps} × {seg.kind} repeats on {seg.name} from {here.name}"
     _emit(
         ctx,
         [work.route],

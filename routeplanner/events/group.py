@@ -44,6 +44,7 @@ from routeplanner.output.points import RoutePoint
 from routeplanner.route import Route
 from routeplanner.search.graph import Preferences
 from routeplanner.search.loops import LoopRequest, find_loops
+from routeplanner.sources.places import looks_like_coordinates
 
 try:
     import tomllib
@@ -73,6 +74,7 @@ __all__ = [
     "check_out_dir",
     "demo_group",
     "featured_regroup_points",
+    "fit_bytes",
     "gpx_filenames",
     "gpx_text",
     "info_html",
@@ -82,9 +84,11 @@ __all__ = [
     "plan_group_run",
     "plan_json",
     "regroup_points",
+    "regroup_route_points",
     "render_outputs",
     "summary_line",
     "summary_text",
+    "with_meeting_point",
     "write_outputs",
 ]
 
@@ -236,6 +240,9 @@ class GroupEvent:
         Seed of the randomised loop search.
     source : str
         File the event came from (for messages).
+    meeting_name : str
+        The meeting point as a place name, still to resolve in the region
+        (:func:`with_meeting_point`); meeting_lon/lat are NaN until then.
     """
 
     title: str
@@ -250,6 +257,7 @@ class GroupEvent:
     region: str | None = None
     seed: int = 0
     source: str = "<event>"
+    meeting_name: str = ""
 
     @property
     def meeting(self) -> tuple[float, float]:
@@ -599,12 +607,17 @@ def parse_event(text: str, source: str = "<event>") -> GroupEvent:
     meeting = raw["meeting_point"]
     if not isinstance(meeting, str):
         raise src.error(
-            f'meeting_point must be a string "LAT,LON", got {meeting!r}', key="meeting_point"
+            f'meeting_point must be a string "LAT,LON" or a place name, got {meeting!r}',
+            key="meeting_point",
         )
-    try:
-        lon, lat = pace.parse_latlon(meeting)
-    except InputError as exc:
-        raise src.error(f"meeting_point: {exc}", key="meeting_point") from None
+    meeting_name = ""
+    if looks_like_coordinates(meeting):
+        try:
+            lon, lat = pace.parse_latlon(meeting)
+        except InputError as exc:
+            raise src.error(f"meeting_point: {exc}", key="meeting_point") from None
+    else:  # a place name, resolved once the region is loaded
+        lon, lat, meeting_name = math.nan, math.nan, meeting.strip()
 
     location = _string(src, raw, "location", default="") or ""
     notes = _string(src, raw, "notes", default="", multiline=True) or ""
@@ -661,6 +674,29 @@ def parse_event(text: str, source: str = "<event>") -> GroupEvent:
         region=region,
         seed=seed,
         source=source,
+        meeting_name=meeting_name,
+    )
+
+
+def with_meeting_point(event: GroupEvent, lon: float, lat: float, name: str) -> GroupEvent:
+    """Give the event with its named meeting point resolved to ``(lon, lat)``.
+
+    Parameters
+    ----------
+    event
+        The event (``meeting_name`` set).
+    lon, lat
+        The place's position.
+    name
+        The place's name, used as the location when the file gives none.
+
+    Returns
+    -------
+    GroupEvent
+        A copy with the meeting point set.
+    """
+    return dataclasses.replace(
+        event, meeting_lon=lon, meeting_lat=lat, location=event.location or name
     )
 
 
@@ -1100,6 +1136,11 @@ def plan_group_run(
         If no group gets any loop.
     """
     lon, lat = event.meeting
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise InputError(
+            f"meeting point {event.meeting_name!r} is a name: resolve it first "
+            "(routeplanner.sources.places, then with_meeting_point)"
+        )
     region = net.meta.get("region")
     try:
         snap = net.snap(lon, lat)
