@@ -51,6 +51,12 @@ from routeplanner.output._map_assets import (
     palette_png,
     png_data_url,
 )
+from routeplanner.output._phone import (
+    PHONE_CSS,
+    PHONE_JS,
+    leaflet_fallback_html,
+    route_tabs_html,
+)
 from routeplanner.output._profile_svg import ProfilePlot, profile_svg
 from routeplanner.route import Route
 from routeplanner.sources.dem import Dem, hillshade, slope_aspect, to_lonlat_grid
@@ -477,8 +483,10 @@ _MAIN_JS = """(function () {
     }});
     new Dock({position: position}).addTo(map);
   }
-  dock("rp-panel", "topleft");
-  dock("rp-legend", "bottomright");
+  if (!document.body.classList.contains("rp-phone")) {
+    dock("rp-panel", "topleft");
+    dock("rp-legend", "bottomright");
+  }
   if (window.innerWidth < 700) {
     document.querySelectorAll("details.rp-fold").forEach(function (d) { d.open = false; });
   }
@@ -597,9 +605,10 @@ def _new_map(title: str, bbox: tuple[float, float, float, float], offline: bool)
         # Plain Leaflet is all these maps use; skip folium's jQuery/Bootstrap/Font Awesome.
         m.default_js = [p for p in _default_js if p[0] == "leaflet"]
         m.default_css = [p for p in _default_css if p[0] == "leaflet_css"]
+        m.add_child(Block(header=leaflet_fallback_html()))
     m.add_child(
         Block(
-            header=f"<style>{_CSS}</style>",
+            header=f"<style>{_CSS}{PHONE_CSS}</style>",
             js=(
                 f"{m.get_name()}.createPane('rp-dem').style.zIndex = 250;\n"
                 f"{m.get_name()}.createPane('rp-net').style.zIndex = 350;\n"
@@ -941,7 +950,7 @@ def _km_interval(distance_m: float) -> float:
 
 
 def _markers_data(route: Route) -> dict[str, list[Any]]:
-    """km markers, direction arrows half-way between them, and start/finish pins."""
+    """Km markers, direction arrows half-way between them, and start/finish pins."""
     d, lon, lat = route.dist_m, route.lon, route.lat
     total = float(d[-1])
     step = _km_interval(total)
@@ -1167,7 +1176,10 @@ def _stats_table(routes: Sequence[Route], colours: Sequence[str]) -> str:
     for k in labels:
         cells = "".join(f"<td>{esc(dict(c).get(k, '–'))}</td>" for c in cols)
         body += f"<tr><th>{esc(k)}</th>{cells}</tr>"
-    return f'<table class="rp-stats"><thead><tr><th></th>{head}</tr></thead>{body}</table>'
+    table = f'<table class="rp-stats"><thead><tr><th></th>{head}</tr></thead>{body}</table>'
+    singles = [_stats_table([r], [c]) for r, c in zip(routes, colours, strict=True)]
+    tabs = route_tabs_html([r.name for r in routes], colours, singles)
+    return f'<div class="rp-cols">{table}</div>{tabs}'
 
 
 def _segments_html(segments: Sequence[MapSegment]) -> str:
@@ -1310,7 +1322,7 @@ def _finish(
         "segs": list(seg_bounds),
         "profiles": list(profiles),
     }
-    js = (
+    js = PHONE_JS + (
         _MAIN_JS.replace("__MAP__", m.get_name())
         .replace("__ROUTES__", "[" + ", ".join(g.get_name() for g in route_groups) + "]")
         .replace("__SEGS__", "[" + ", ".join(s.get_name() for s in seg_layers) + "]")
