@@ -373,6 +373,22 @@ def _check_keys(
 _REQUIRED = object()
 
 
+def _meeting_point(src: _Source, meeting: object) -> tuple[float, float, str]:
+    """Read ``meeting_point``: ``(lon, lat, "")``, or ``(nan, nan, name)`` for a place name."""
+    if not isinstance(meeting, str):
+        raise src.error(
+            f'meeting_point must be a string "LAT,LON" or a place name, got {meeting!r}',
+            key="meeting_point",
+        )
+    if not looks_like_coordinates(meeting):  # a place name, resolved once the region is loaded
+        return math.nan, math.nan, meeting.strip()
+    try:
+        lon, lat = pace.parse_latlon(meeting)
+    except InputError as exc:
+        raise src.error(f"meeting_point: {exc}", key="meeting_point") from None
+    return lon, lat, ""
+
+
 def _string(
     src: _Source,
     raw: Mapping[str, Any],
@@ -604,20 +620,7 @@ def parse_event(text: str, source: str = "<event>") -> GroupEvent:
             key="duration" if "duration" in raw else "return",
         )
 
-    meeting = raw["meeting_point"]
-    if not isinstance(meeting, str):
-        raise src.error(
-            f'meeting_point must be a string "LAT,LON" or a place name, got {meeting!r}',
-            key="meeting_point",
-        )
-    meeting_name = ""
-    if looks_like_coordinates(meeting):
-        try:
-            lon, lat = pace.parse_latlon(meeting)
-        except InputError as exc:
-            raise src.error(f"meeting_point: {exc}", key="meeting_point") from None
-    else:  # a place name, resolved once the region is loaded
-        lon, lat, meeting_name = math.nan, math.nan, meeting.strip()
+    lon, lat, meeting_name = _meeting_point(src, raw["meeting_point"])
 
     location = _string(src, raw, "location", default="") or ""
     notes = _string(src, raw, "notes", default="", multiline=True) or ""

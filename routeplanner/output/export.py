@@ -516,11 +516,11 @@ def lines_gpx_document(lines: Sequence[Any], *, name: str) -> str:
                 )
             )
         track = gpxpy.gpx.GPXTrack(name=_text(line.name), description=_text(line.id))
-        track.type = "ski-line"
+        track.type = "ski-line"  # type: ignore[assignment]
         segment = gpxpy.gpx.GPXTrackSegment()
         track.segments.append(segment)
-        ele = np.asarray(line.ele, dtype=np.float64)
-        for x, y, z in zip(line.lon, line.lat, ele, strict=True):
+        heights = np.asarray(line.ele, dtype=np.float64)
+        for x, y, z in zip(line.lon, line.lat, heights, strict=True):
             segment.points.append(
                 gpxpy.gpx.GPXTrackPoint(
                     latitude=round(float(y), _GPX_LONLAT_DECIMALS),
