@@ -211,7 +211,10 @@ def scout_command(
         log.warning("%s", wmsg)
     title = f"Scouting {', '.join(ln.name for ln in plan.lines)} from {here.name}"
     w = _Writer()
-    add_route_files(w.add, [plan.route], title=title, gpx=outs.get("gpx"))
+    from routeplanner.output.points import point_at
+
+    reach = [point_at(plan.route, v.arrive_m, name=v.name, kind="checkpoint") for v in plan.visits]
+    add_route_files(w.add, [plan.route], title=title, gpx=outs.get("gpx"), points={0: reach})
     if "geojson" in outs:
         feats = [skilines.line_feature(ln) for ln in plan.lines]
         doc = export.feature_collection([plan.route], feats)
