@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from routeplanner import pace
 from routeplanner._io import atomic_write_text
 from routeplanner.events import group
 from routeplanner.network.model import Network
-from routeplanner.output import export, maps
+from routeplanner.output import export, fit, maps
 from routeplanner.search.loops import LoopRequest, find_loops
 from routeplanner.search.scouting import demo_scouting
 from routeplanner.search.workouts import demo_workouts
 
-__all__ = ["DEMO_LOOP", "DemoEntry", "run_demo"]
+__all__ = ["DEMO_LOOP", "DemoEntry", "demo_start", "run_demo"]
 
 #: The demo loop: 75 minutes easy from La Massana, three alternatives.
 DEMO_LOOP = {"start": (1.5148, 42.5450), "duration_s": 75 * 60.0, "pace": "6:00", "seed": 7}
+
+
+def demo_start(today: date | None = None) -> datetime:
+    """Give the demo loop's start for GPX and FIT times: tomorrow at 08:00 in Andorra."""
+    day = (today or date.today()) + timedelta(days=1)
+    return datetime.combine(day, time(8), tzinfo=ZoneInfo("Europe/Andorra"))
 
 
 class DemoEntry(NamedTuple):
@@ -86,7 +94,9 @@ def run_demo(
         routes, title=title, network=net, dem=dem, offline=offline, attribution=attribution
     )
     size = maps.save_map(m, out_dir / "loop.html", offline=offline)
-    export.write_gpx(out_dir / "loop.gpx", routes[:1], name=title)
+    start = demo_start()
+    export.write_gpx(out_dir / "loop.gpx", routes[:1], name=title, start=start)
+    fit.write_course(out_dir / "loop.fit", routes[0], start=start, name=title)
     atomic_write_text(out_dir / "loop.geojson", json.dumps(export.feature_collection(routes)))
     best = routes[0].stats
     entries.append(
@@ -96,7 +106,7 @@ def run_demo(
             f"{len(routes)} alternatives at 6:00/km flat pace; "
             f"best: {best.distance_m / 1000:.1f} km, "
             f"{pace.format_duration(best.duration_s)}, +{best.ascent_m:.0f} m "
-            "(GPX: loop.gpx, GeoJSON: loop.geojson)",
+            "(timed GPX: loop.gpx, FIT course: loop.fit, GeoJSON: loop.geojson)",
         )
     )
     echo(f"loop.html ({size / 1e6:.2f} MB)")

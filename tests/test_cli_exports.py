@@ -179,3 +179,32 @@ def test_start_by_place_name_and_swapped_coordinates(tmp_path, capsys):
     code, _out, err = run([*base, "--start", f"{float(lon):.5f},{float(lat):.5f}"], capsys)
     assert code == 2
     assert "look swapped" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_demo_loop_fit_and_timed_gpx_decode_in_independent_libraries(andorra_network, tmp_path):
+    from garmin_fit_sdk import Decoder, Stream
+
+    from routeplanner import pace
+    from routeplanner.demo import DEMO_LOOP, demo_start
+    from routeplanner.output import export, fit
+    from routeplanner.search.loops import LoopRequest, find_loops
+
+    profile = pace.RunnerProfile.from_strings(DEMO_LOOP["pace"])
+    req = LoopRequest(DEMO_LOOP["duration_s"], alternatives=1, seed=DEMO_LOOP["seed"])
+    (route,) = find_loops(andorra_network, DEMO_LOOP["start"], profile, req)[:1]
+    start = demo_start()
+    gpx_path = export.write_gpx(tmp_path / "loop.gpx", [route], start=start)
+    fit_path = fit.write_course(tmp_path / "loop.fit", route, start=start)
+    gpx = gpxpy.parse(gpx_path.read_text(encoding="utf-8"))
+    pts = gpx.tracks[0].segments[0].points
+    records, _points = fit_records(fit_path)
+    assert len(records) == len(pts) == len(route.lat)
+    assert records[-1]["distance"] == pytest.approx(route.stats.distance_m, abs=0.01)
+    assert gpx.length_2d() == pytest.approx(route.stats.distance_m, rel=0.01)
+    np.testing.assert_allclose([r["altitude"] for r in records], route.ele, atol=0.2)
+    np.testing.assert_allclose([p.elevation for p in pts], route.ele, atol=0.05)
+    assert [r["timestamp"] for r in records] == [p.time for p in pts]
+    assert (pts[-1].time - pts[0].time).total_seconds() == round(route.stats.duration_s)
+    messages, errors = Decoder(Stream.from_byte_array(bytearray(fit_path.read_bytes()))).read()
+    assert errors == [] and len(messages["record_mesgs"]) == len(route.lat)
