@@ -75,3 +75,12 @@ def test_route_points_are_sorted_along_the_route(route):
     pts = route_points(route, extra)
     assert [p.at_m for p in pts] == sorted(p.at_m for p in pts)
     assert [p.kind for p in pts][:2] == ["climb", "regroup"]
+
+
+def test_points_a_route_carries_are_included(route):
+    import dataclasses
+
+    water = point_at(route, 700.0, name="Font", kind="water")
+    carrying = dataclasses.replace(route, extras={**route.extras, "points": (water,)})
+    assert water in route_points(carrying)
+    assert water not in route_points(route)

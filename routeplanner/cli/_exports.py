@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
-from routeplanner._io import check_writable
 from routeplanner.errors import InputError
 
 __all__ = [
@@ -26,6 +25,8 @@ __all__ = [
     "export_settings",
     "parse_start_time",
 ]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_START_HOUR = 8
 _META_KEY = "routeplanner.exports"
@@ -127,14 +128,14 @@ def _store(attr: str, convert: Callable[[Any], Any]) -> Callable[..., None]:
     return callback
 
 
-def export_options(f: Callable[..., Any]) -> Callable[..., Any]:
+def export_options(f: F) -> F:
     """Add ``--fit FILE``, ``--gpx-route`` and ``--start-time`` to a command."""
     opts = [
         click.option(
             "--fit",
             type=click.Path(dir_okay=False),
             expose_value=False,
-            callback=_store("fit", check_writable),
+            callback=_store("fit", _writable),
             help="FIT course for watches; alternatives go to NAME-2.fit, NAME-3.fit …",
         ),
         click.option(
@@ -157,10 +158,16 @@ def export_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def _writable(path: str | Path) -> Path:
+    from routeplanner._io import check_writable  # tempfile: only when a path is given
+
+    return check_writable(path)
+
+
 def _paths(first: Path, count: int) -> list[Path]:
     from routeplanner.output.export import numbered_paths
 
-    return [check_writable(p) for p in numbered_paths(first, count)]
+    return [_writable(p) for p in numbered_paths(first, count)]
 
 
 def add_route_files(

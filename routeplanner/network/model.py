@@ -194,7 +194,7 @@ class Network:
         return self._cache[key]
 
     def edge_times(self, profile: pace.RunnerProfile) -> tuple[np.ndarray, np.ndarray]:
-        """Running time of every edge in seconds, ``(u→v, v→u)``.
+        """Return the running time of every edge in seconds, ``(u→v, v→u)``.
 
         Edges harder than ``profile.max_difficulty`` get ``inf``.
         """

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -196,12 +196,13 @@ def profile_points(
 def route_points(
     route: Route, extra: Iterable[RoutePoint] = (), *, climbs: bool = True
 ) -> list[RoutePoint]:
-    """All points of a route for a device: its climbs and descents plus ``extra``.
+    """All points of a route for a device: climbs and descents, its own points, ``extra``.
 
     Parameters
     ----------
     route
-        The route.
+        The route; :class:`RoutePoint` s in ``route.extras["points"]`` (set by the
+        features that found them: water, bail-outs…) are included.
     extra
         Points from other features (regroup points, water, bail-outs…).
     climbs
@@ -217,7 +218,12 @@ def route_points(
     InputError
         If an extra point has an unknown kind.
     """
-    points: Sequence[RoutePoint] = [*(profile_points(route) if climbs else []), *extra]
+    own = route.extras.get("points", ()) if isinstance(route.extras, Mapping) else ()
+    points: Sequence[RoutePoint] = [
+        *(profile_points(route) if climbs else []),
+        *own,
+        *extra,
+    ]
     for p in points:
         if p.kind not in POINT_KINDS:
             raise InputError(f"unknown point kind {p.kind!r}: use one of {', '.join(POINT_KINDS)}")

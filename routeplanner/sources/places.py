@@ -26,7 +26,7 @@ from typing import NamedTuple
 import osmium
 import osmium.filter
 
-from routeplanner import pace
+from routeplanner import units
 from routeplanner.errors import DataError, InputError
 
 __all__ = [
@@ -267,7 +267,7 @@ def resolve_point(
         is unknown.
     """
     if looks_like_coordinates(text):
-        lon, lat = pace.parse_latlon(text)
+        lon, lat = units.parse_latlon(text)
         check_in_region(lon, lat, bbox, typed=text)
         return Place(f"{lat:.4f},{lon:.4f}", "point", lon, lat)
     return find_place(text, read_places(osm_path))
