@@ -80,7 +80,14 @@ def test_route_points_are_sorted_along_the_route(route):
 def test_points_a_route_carries_are_included(route):
     import dataclasses
 
+    from routeplanner.route import Route
+
+    @dataclasses.dataclass(frozen=True, eq=False)
+    class RouteWithPoints(Route):
+        points: tuple = ()
+
     water = point_at(route, 700.0, name="Font", kind="water")
-    carrying = dataclasses.replace(route, extras={**route.extras, "points": (water,)})
+    fields = {f.name: getattr(route, f.name) for f in dataclasses.fields(route)}
+    carrying = RouteWithPoints(**fields, points=(water,))
     assert water in route_points(carrying)
     assert water not in route_points(route)

@@ -213,7 +213,7 @@ def emit(
 ) -> None:
     """Write the requested files of ``routes``, then print their stats (text or JSON).
 
-    Named points a route carries in ``route.extras["points"]`` (water, bail-outs …)
+    Named points a route carries in its ``points`` (water, bail-outs …, when set)
     become GPX waypoints and FIT course points.
     """
     from routeplanner.cli._exports import add_route_files

@@ -71,14 +71,13 @@ def segment_request(kind: str, opts: dict[str, Any], *, limit: int = 10) -> Any:
     """
     from routeplanner.search.segments import SegmentRequest
 
-    near = opts["near"]
     return SegmentRequest(
         kind=kind,
         grade=opts["grade"],
         min_gain_m=opts["min_rise_m"],
         duration_s=opts["minutes"],
         # A place name is resolved once the region is loaded (see with_near).
-        near=(0.0, 0.0) if isinstance(near, str) else near,
+        near=(0.0, 0.0) if isinstance(opts["near"], str) else opts["near"],
         within_m=opts["within_m"],
         limit=limit,
         min_trail_share=TRAILS_ONLY_SHARE if opts["trails_only"] else 0.0,
@@ -153,7 +152,7 @@ def segment_options(
                 "--near",
                 required=near_required,
                 callback=parsed(point_or_name),
-                help=f"{p}Search around LAT,LON or a place name.",
+                help=f"{p}Search around LAT,LON.",
             ),
             click.option(
                 "--within",
@@ -258,7 +257,8 @@ def _write_segments(
     ctx: Ctx, segs: Sequence[Any], loaded: Any, profile: Any, output: OutputOptions, title: str
 ) -> list[Any]:
     from routeplanner.cli._exports import add_route_files, export_settings
-    from routeplanner.search.segments import map_segment, segment_route, segments_geojson
+    from routeplanner.output.segments import map_segment, segments_geojson
+    from routeplanner.search.segments import segment_route
 
     w = Writer()
     if output.gpx is not None or export_settings().fit is not None:

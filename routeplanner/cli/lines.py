@@ -184,6 +184,7 @@ def lines_command(
     pitch is the line's own gradient. Both are the steepest 50 m in "max".
     """
     from routeplanner.skilines import lines as skilines
+    from routeplanner.skilines.line_files import read_line_file
     from routeplanner.skilines.select import collect_lines, dem_around
 
     if within_m is not None and near is None:
@@ -192,7 +193,7 @@ def lines_command(
     srcs = parse_sources(sources, files)
     if opts["sort_key"] == "near" and near is None:
         raise InputError("--sort near needs --near LAT,LON")
-    file_raws = [r for f in files for r in skilines.read_line_file(f)]
+    file_raws = [r for f in files for r in read_line_file(f)]
     loaded = load(ctx, src)
     if near is not None:
         here = _places.resolve(near, loaded)
@@ -239,11 +240,11 @@ def _write(
     ctx: Ctx, chosen: Sequence[Any], loaded: Any, dem: Any, output: OutputOptions
 ) -> list[Any]:
     from routeplanner.output import export
-    from routeplanner.skilines import lines as skilines
+    from routeplanner.output.skilines import line_collection
 
     w = Writer()
     if output.geojson is not None:
-        doc = skilines.line_collection(chosen)
+        doc = line_collection(chosen)
         doc["features"] = [*doc["features"], *export.line_end_features(chosen)]
         w.add(output.geojson, json.dumps(doc, ensure_ascii=False))
     if output.gpx is not None:
@@ -259,13 +260,17 @@ def _write(
 
 def _lines_map_html(lines: Sequence[Any], loaded: Any, dem: Any, offline: bool) -> str:
     from routeplanner.output import maps
-    from routeplanner.skilines.lines import add_line_layer
+    from routeplanner.output.skilines import line_layer
 
     title = f"Ski lines: {len(lines)} in {loaded.files.name}"
     m = maps.network_map(
-        loaded.net, title=title, dem=dem, offline=offline, attribution=loaded.files.attribution
+        loaded.net,
+        title=title,
+        dem=dem,
+        offline=offline,
+        attribution=loaded.files.attribution,
+        layers=[line_layer(lines)],
     )
-    add_line_layer(m, lines)
     lon = [float(v) for ln in lines for v in (ln.lon.min(), ln.lon.max())]
     lat = [float(v) for ln in lines for v in (ln.lat.min(), ln.lat.max())]
     m.fit_bounds([[min(lat), min(lon)], [max(lat), max(lon)]])

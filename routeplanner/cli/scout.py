@@ -108,7 +108,7 @@ def scout_command(
     total time and ascent, and the daylight needed.
     """
     from routeplanner.search import scouting
-    from routeplanner.skilines import lines as skilines
+    from routeplanner.skilines.line_files import read_line_file
     from routeplanner.skilines.select import dem_around, resolve_lines
 
     profile = runner.profile()
@@ -117,7 +117,7 @@ def scout_command(
         raise InputError(
             f"too many --line ({len(line_queries)}): one trip visits at most {scouting.MAX_LINES}"
         )
-    file_raws = [r for f in files for r in skilines.read_line_file(f)]
+    file_raws = [r for f in files for r in read_line_file(f)]
     loaded = load(ctx, src)
     here = _places.resolve(start, loaded)
     with status(ctx, "planning the trip"):
@@ -157,13 +157,13 @@ def _write(
     from routeplanner.cli._exports import add_route_files
     from routeplanner.output import export
     from routeplanner.output.points import point_at
-    from routeplanner.skilines import lines as skilines
+    from routeplanner.output.skilines import line_feature
 
     w = Writer()
     reach = [point_at(plan.route, v.arrive_m, name=v.name, kind="checkpoint") for v in plan.visits]
     add_route_files(w.add, [plan.route], title=title, gpx=output.gpx, points={0: reach})
     if output.geojson is not None:
-        feats = [skilines.line_feature(ln) for ln in plan.lines]
+        feats = [line_feature(ln) for ln in plan.lines]
         doc = export.feature_collection([plan.route], feats)
         w.add(output.geojson, json.dumps(doc, ensure_ascii=False))
     if output.out is not None:
@@ -174,7 +174,7 @@ def _write(
 
 def _scout_map_html(plan: Any, loaded: Any, dem: Any, title: str, offline: bool) -> str:
     from routeplanner.output import maps
-    from routeplanner.search.scouting import scout_map
+    from routeplanner.output.scouting import scout_map
 
     m = scout_map(
         plan,

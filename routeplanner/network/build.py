@@ -25,7 +25,6 @@ import hashlib
 import logging
 import os
 import pickle
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -35,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from routeplanner import pace
+from routeplanner._io import atomic_writer, sha256_file
 from routeplanner.errors import DataError
 from routeplanner.network.model import Network, haversine_m
 from routeplanner.sources.dem import Dem, open_dem
@@ -95,7 +95,7 @@ class BuildSettings:
     major_roads: bool = True
 
     def key(self) -> str:
-        """A stable text form for cache keys."""
+        """Return a stable text form for cache keys."""
         return ",".join(f"{k}={v}" for k, v in sorted(asdict(self).items()))
 
 
@@ -305,7 +305,7 @@ def _smooth(
     end: np.ndarray,
     window_m: float,
 ) -> np.ndarray:
-    """Moving average over ``window_m`` of distance, within each edge.
+    """Return moving average over ``window_m`` of distance, within each edge.
 
     The window is centred and shrinks near the edge's ends so that it never
     leaves the edge: junction elevations stay exact (edges meeting at a node
@@ -523,21 +523,12 @@ def _max_grades(
 # -- loading with a cache ------------------------------------------------------
 
 
-def _file_digest(path: Path) -> str:
-    """Return the SHA-256 of a file's contents, read in 1 MiB chunks (Python 3.10 safe)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def cache_key(osm: Path, dem: Sequence[Path], settings: BuildSettings) -> str:
     """Hash of the input files' contents, the build settings and the format version."""
     h = hashlib.sha256()
     h.update(f"v{FORMAT_VERSION};{settings.key()}".encode())
     for p in (osm, *dem):
-        h.update(_file_digest(Path(p)).encode())
+        h.update(sha256_file(p).encode())
     return h.hexdigest()
 
 
@@ -608,11 +599,5 @@ def load_network(
 
 def _write_atomic(path: Path, net: Network) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(net, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as f:
+        pickle.dump(net, f, protocol=pickle.HIGHEST_PROTOCOL)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -201,8 +201,8 @@ def route_points(
     Parameters
     ----------
     route
-        The route; :class:`RoutePoint` s in ``route.extras["points"]`` (set by the
-        features that found them: water, bail-outs…) are included.
+        The route; the :class:`RoutePoint` s in its ``points`` attribute, if it has
+        one (set by the features that found them: water, bail-outs…), are included.
     extra
         Points from other features (regroup points, water, bail-outs…).
     climbs
@@ -218,7 +218,7 @@ def route_points(
     InputError
         If an extra point has an unknown kind.
     """
-    own = route.extras.get("points", ()) if isinstance(route.extras, Mapping) else ()
+    own: Sequence[RoutePoint] = getattr(route, "points", ())
     points: Sequence[RoutePoint] = [
         *(profile_points(route) if climbs else []),
         *own,
