@@ -135,7 +135,7 @@ def export_options(f: F) -> F:
             "--fit",
             type=click.Path(dir_okay=False),
             expose_value=False,
-            callback=_store("fit", _writable),
+            callback=_fit_path,
             help="FIT course for watches; alternatives go to NAME-2.fit, NAME-3.fit …",
         ),
         click.option(
@@ -158,16 +158,32 @@ def export_options(f: F) -> F:
     return f
 
 
-def _writable(path: str | Path) -> Path:
-    from routeplanner._io import check_writable  # tempfile: only when a path is given
+def _fit_path(click_ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Check ``--fit`` now, in the run's output plan, and keep it for the export."""
+    if value is None:
+        return
+    from routeplanner.cli._outputs import output_plan
 
-    return check_writable(path)
+    try:
+        output_plan(click_ctx).add_file("--fit", Path(value), stdout=False)
+    except InputError as exc:
+        raise click.BadParameter(str(exc), ctx=click_ctx, param=param) from None
+    click_ctx.find_root().meta.setdefault(_META_KEY, ExportSettings()).fit = Path(value)
 
 
-def _paths(first: Path, count: int) -> list[Path]:
+def _paths(first: Path, count: int, option: str) -> list[Path]:
+    """Name one file per route; the second and later are added to the output plan."""
+    from routeplanner.cli._outputs import current_plan
     from routeplanner.output.export import numbered_paths
 
-    return [_writable(p) for p in numbered_paths(first, count)]
+    if count > 1 and str(first) == "-":
+        raise InputError(f"{option} -: {count} routes need {count} files, not standard output")
+    paths = numbered_paths(first, count)
+    plan = current_plan()
+    if plan is not None:
+        for p in paths[1:]:
+            plan.add_file(option, p, stdout=False)
+    return paths
 
 
 def add_route_files(
@@ -203,7 +219,9 @@ def add_route_files(
     points = points or {}
     start = settings.start_time()
     if gpx is not None:
-        for i, (path, route) in enumerate(zip(_paths(gpx, len(routes)), routes, strict=True)):
+        for i, (path, route) in enumerate(
+            zip(_paths(gpx, len(routes), "--gpx"), routes, strict=True)
+        ):
             text = export.gpx_document(
                 [route],
                 name=title if i == 0 else route.name,
@@ -215,7 +233,7 @@ def add_route_files(
             add(path, text)
     if settings.fit is not None:
         for i, (path, route) in enumerate(
-            zip(_paths(settings.fit, len(routes)), routes, strict=True)
+            zip(_paths(settings.fit, len(routes), "--fit"), routes, strict=True)
         ):
             name = title if i == 0 else route.name
             add(path, fit.course_bytes(route, start=start, name=name, points=points.get(i, ())))

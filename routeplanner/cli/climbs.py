@@ -21,6 +21,7 @@ from routeplanner.cli._common import (
     status,
 )
 from routeplanner.cli._exports import export_options
+from routeplanner.cli._outputs import say
 from routeplanner.cli._places import point_or_name
 from routeplanner.cli.options import (
     F,
@@ -247,9 +248,9 @@ def _run(
             }
         )
         return
-    click.echo(title)
+    say(title)
     for row in segment_table(segs, ctx.units):
-        click.echo(row)
+        say(row)
     echo_written(ctx, written)
 
 

@@ -12,6 +12,7 @@ import click
 from routeplanner import units
 from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, Writer, echo_json, echo_written, load, status
+from routeplanner.cli._outputs import say
 from routeplanner.cli._places import point_or_name
 from routeplanner.cli.options import (
     OutputOptions,
@@ -229,10 +230,10 @@ def lines_command(
         return
     if chosen:
         for row in _table(chosen):
-            click.echo(row)
+            say(row)
     else:
-        click.echo("no lines match: widen --near/--within or lower --min-slope")
-    click.echo(f"{len(chosen)} line(s) from {', '.join(srcs)}")
+        say("no lines match: widen --near/--within or lower --min-slope")
+    say(f"{len(chosen)} line(s) from {', '.join(srcs)}")
     echo_written(ctx, written)
 
 

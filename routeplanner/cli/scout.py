@@ -11,6 +11,7 @@ from routeplanner import units
 from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, Writer, echo_json, echo_written, load, log, status
 from routeplanner.cli._exports import export_options
+from routeplanner.cli._outputs import say
 from routeplanner.cli._places import point_or_name
 from routeplanner.cli.options import (
     OutputOptions,
@@ -22,6 +23,7 @@ from routeplanner.cli.options import (
     region_options,
     runner_options,
 )
+from routeplanner.daylight import TripDay
 from routeplanner.errors import InputError
 
 __all__ = ["scout_command"]
@@ -123,15 +125,9 @@ def scout_command(
     with status(ctx, "planning the trip"):
         dem = dem_around(loaded.net, loaded.dem_paths, file_raws)
         lines = resolve_lines(line_queries, loaded.net, dem, file_raws, opts["slope_window"])
+        day = None if opts["day"] is None else TripDay(opts["day"], opts["tz"])
         plan = scouting.plan_scouting(
-            loaded.net,
-            dem,
-            (here.lon, here.lat),
-            lines,
-            profile,
-            request,
-            day=opts["day"],
-            tz=opts["tz"],
+            loaded.net, dem, (here.lon, here.lat), lines, profile, request, daylight=day
         )
     for wmsg in plan.warnings:
         log.warning("%s", wmsg)
@@ -147,7 +143,7 @@ def scout_command(
         echo_json(data)
         return
     for row in scouting.plan_text(plan):
-        click.echo(row)
+        say(row)
     echo_written(ctx, written)
 
 

@@ -9,6 +9,7 @@ import click
 from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, emit, load, status
 from routeplanner.cli._exports import export_options
+from routeplanner.cli._outputs import say
 from routeplanner.cli._places import point_or_name
 from routeplanner.cli.climbs import segment_options, segment_request, with_near
 from routeplanner.cli.options import (
@@ -117,5 +118,5 @@ def repeats(
         extra={"workout": work.summary(), "segment": seg.properties()},
     )
     if not output.as_json:
-        click.echo(f"{seg.kind} {seg.id} ({seg.name}): {seg.summary_line()}")
-        click.echo(f"  {workout_line(work)}")
+        say(f"{seg.kind} {seg.id} ({seg.name}): {seg.summary_line()}")
+        say(f"  {workout_line(work)}")
