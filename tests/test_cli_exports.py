@@ -74,14 +74,29 @@ def fit_records(path: Path) -> tuple[list[dict], list[dict]]:
 
 def test_loop_writes_timed_gpx_and_fit_that_agree(ring, tmp_path, capsys, shared_data_dir):
     args = ["loop", *ring, "--duration", "45m", "--tolerance", "50%", "--json"]
-    args += ["--gpx", "ring.gpx", "--fit", "ring.fit", "--start-time", "2026-06-01T07:30+02:00"]
+    args += [
+        "--gpx",
+        "ring.gpx",
+        "--fit",
+        "ring.fit",
+        "--date",
+        "2026-06-01",
+        "--start-time",
+        "07:30",
+    ]
     code, _out, err = run(args, capsys)
     assert code == 0, err
     gpx = gpxpy.parse((tmp_path / "ring.gpx").read_text(encoding="utf-8"))
     schema = etree.XMLSchema(etree.parse(str(shared_data_dir / "schemas" / "gpx-1.1.xsd")))
     assert schema.validate(etree.parse(str(tmp_path / "ring.gpx"))), schema.error_log
     trkpts = gpx.tracks[0].segments[0].points
-    assert trkpts[0].time == datetime(2026, 6, 1, 5, 30, tzinfo=timezone.utc)
+    # 07:30 in the region's time zone (from the catalog, else looked up, else UTC).
+    from routeplanner.daylight import region_timezone
+
+    lon, lat = to_lonlat(*NODES[1])
+    zone = region_timezone(None, float(lon), float(lat))
+    expected = datetime(2026, 6, 1, 7, 30, tzinfo=zone).astimezone(timezone.utc)
+    assert trkpts[0].time == expected
     records, points = fit_records(tmp_path / "ring.fit")
     assert len(records) == len(trkpts)
     # Same plan in both decoders: distance, elevation and times.
@@ -141,7 +156,7 @@ def test_andorra_loop_alternatives_one_file_each(tmp_path, capsys, shared_data_d
     data = shared_data_dir
     args = ["loop", "--region", "andorra", "--data-dir", str(data), "--start", "42.5450,1.5148"]
     args += ["--duration", "1h15m", "--alternatives", "2", "--gpx", "loop.gpx"]
-    args += ["--fit", "loop.fit", "--start-time", "2026-06-01 07:30"]
+    args += ["--fit", "loop.fit", "--date", "2026-06-01", "--start-time", "07:30"]
     code, _out, err = run(args, capsys)
     assert code == 0, err
     names = sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".gpx", ".fit"))

@@ -425,7 +425,10 @@ def test_timed_gpx_has_times_and_waypoints_with_sym_and_type(ramp_route, gpx_sch
 
     start = datetime(2026, 6, 1, 8, 0, tzinfo=ZoneInfo("Europe/Andorra"))
     water = point_at(ramp_route, 500.0, name="Font <d'en> Ratera", kind="water")
-    text = export.gpx_document([ramp_route], start=start, points=[water], climbs=True)
+    from routeplanner.output.points import profile_points
+
+    points = [*profile_points(ramp_route), water]
+    text = export.gpx_document([ramp_route], start=start, points=points)
     assert_valid_gpx(gpx_schema, text)
     gpx = gpxpy.parse(text)
     pts = gpx.tracks[0].segments[0].points

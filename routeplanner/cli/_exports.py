@@ -21,9 +21,12 @@ __all__ = [
     "ExportSettings",
     "add_route_files",
     "default_start",
+    "device_options",
     "export_options",
     "export_settings",
     "parse_start_time",
+    "plan_start",
+    "start_time_option",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -130,6 +133,22 @@ def _store(attr: str, convert: Callable[[Any], Any]) -> Callable[..., None]:
 
 def export_options(f: F) -> F:
     """Add ``--fit FILE``, ``--gpx-route`` and ``--start-time`` to a command."""
+    return start_time_option(device_options(f))
+
+
+def start_time_option(f: F) -> F:
+    """Add ``--start-time`` (commands whose safety options do not already have one)."""
+    return click.option(
+        "--start-time",
+        expose_value=False,
+        callback=_store("start", parse_start_time),
+        help="Start of the run for GPX/FIT times (HH:MM or YYYY-MM-DD HH:MM); "
+        "default: next morning 08:00.",
+    )(f)
+
+
+def device_options(f: F) -> F:
+    """Add ``--fit FILE`` and ``--gpx-route`` to a command."""
     opts = [
         click.option(
             "--fit",
@@ -144,13 +163,6 @@ def export_options(f: F) -> F:
             expose_value=False,
             callback=_store("gpx_route", bool),
             help="Write GPX routes (<rte>) instead of tracks (<trk>).",
-        ),
-        click.option(
-            "--start-time",
-            expose_value=False,
-            callback=_store("start", parse_start_time),
-            help="Start of the run for GPX/FIT times (HH:MM or YYYY-MM-DD HH:MM); "
-            "default: next morning 08:00.",
         ),
     ]
     for opt in reversed(opts):
@@ -194,6 +206,7 @@ def add_route_files(
     gpx: Path | None,
     points: Mapping[int, Sequence[Any]] | None = None,
     settings: ExportSettings | None = None,
+    waypoints: Sequence[tuple[float, float, str, str]] = (),
 ) -> None:
     """Add a timed GPX and a FIT course per route to a writer.
 
@@ -212,8 +225,12 @@ def add_route_files(
         Extra named points per route index (regroup points, water, bail-outs).
     settings
         Export settings; default: those of the running command.
+    waypoints
+        ``(lon, lat, name, type)`` off-route points for the GPX (a safety sheet's
+        bail-outs, water, shelters).
     """
     from routeplanner.output import export, fit
+    from routeplanner.output.points import profile_points
 
     settings = settings or export_settings()
     points = points or {}
@@ -226,9 +243,9 @@ def add_route_files(
                 [route],
                 name=title if i == 0 else route.name,
                 start=start,
-                points=points.get(i, ()),
-                climbs=True,
+                points=[*profile_points(route), *points.get(i, ())],
                 as_route=settings.gpx_route,
+                waypoints=waypoints,
             )
             add(path, text)
     if settings.fit is not None:
@@ -237,3 +254,29 @@ def add_route_files(
         ):
             name = title if i == 0 else route.name
             add(path, fit.course_bytes(route, start=start, name=name, points=points.get(i, ())))
+
+
+def plan_start(safety: Any, loaded: Any, routes: Sequence[Any]) -> datetime:
+    """Give the run's start from ``--date``/``--start-time`` in the region's time zone.
+
+    Parameters
+    ----------
+    safety
+        The command's safety options (``day``, ``clock``; either may be None).
+    loaded
+        The loaded region (for the catalog's time zone).
+    routes
+        The routes (their start locates the zone when the catalog has none).
+
+    Returns
+    -------
+    datetime
+        The start; by default the next 08:00 in the region.
+    """
+    from routeplanner.cli._safety import _region_facts
+    from routeplanner.daylight import region_timezone, start_at
+
+    zone_name, _number = _region_facts(loaded)
+    first = routes[0]
+    zone = region_timezone(zone_name, float(first.lon[0]), float(first.lat[0]))
+    return start_at(safety.day, safety.clock, zone)

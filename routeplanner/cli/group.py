@@ -10,6 +10,7 @@ import click
 from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, echo_json, load, status
 from routeplanner.cli._outputs import check_inputs, output_plan, say
+from routeplanner.cli._safety import add_group_safety, group_sheet
 from routeplanner.cli.options import (
     OutputOptions,
     RegionOptions,
@@ -38,6 +39,12 @@ __all__ = ["group_command"]
     "(others routeplanner did not write are kept).",
 )
 @click.option("--fit", "with_fit", is_flag=True, help="Also write a FIT course per group.")
+@click.option(
+    "--safety",
+    is_flag=True,
+    help="Print the event's safety sheet (bail-outs, regroup points, back-marker times, "
+    "partner message), add it to the map and GPX files and write safety.txt.",
+)
 @output_options((), json_help="Print the groups' stats as JSON.")
 @region_options
 @common_options
@@ -50,6 +57,7 @@ def group_command(
     out_dir: str,
     force: bool,
     with_fit: bool,
+    safety: bool,
 ) -> None:
     """Plan a group run: a loop of the same duration for every pace group in EVENT.toml.
 
@@ -79,6 +87,11 @@ def group_command(
         event = with_meeting_point(event, here.lon, here.lat, here.name)
     with status(ctx, f"planning {len(event.groups)} groups"):
         plan = plan_group_run(loaded.net, event)
+    sheet = None
+    if safety or output.as_json:
+        names = (group_mod.MAP_FILE, *group_mod.gpx_filenames(plan).values())
+        with status(ctx, "safety sheet"):
+            sheet = group_sheet(plan, loaded, outputs=names)
     with status(ctx, "drawing the map"):
         files = group_mod.render_outputs(
             plan,
@@ -86,6 +99,7 @@ def group_command(
             loaded.dem(),
             offline=output.offline,
             attribution=loaded.files.attribution,
+            safety=sheet if safety else None,
         )
     all_files: dict[str, str | bytes] = dict(files)
     if with_fit:
@@ -99,9 +113,14 @@ def group_command(
     report = outputs.commit()
     written = [Path(out_dir) / name for name in all_files]
     if output.as_json:
-        echo_json(group_mod.plan_json(plan, outputs=written))
+        data = group_mod.plan_json(plan, outputs=written)
+        if sheet is not None:
+            add_group_safety(data, sheet)
+        echo_json(data)
         return
     say(files[group_mod.SUMMARY_FILE].rstrip("\n"))
+    if safety and sheet is not None:
+        say(sheet.to_text().rstrip("\n"))
     if not ctx.quiet:
         say(f"wrote {len(written)} files into {out_dir}")
         if report.kept:

@@ -13,7 +13,8 @@ import click
 from routeplanner import units
 from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, emit, load, log, status
-from routeplanner.cli._exports import export_options
+from routeplanner.cli._exports import device_options
+from routeplanner.cli._safety import safety_options
 from routeplanner.cli.options import (
     F,
     LoopOptions,
@@ -110,7 +111,8 @@ def report_missed(routes: Sequence[Any], *, as_json: bool, accept_closest: bool)
 @loop_segment_options
 @brief_options
 @output_options()
-@export_options
+@device_options
+@safety_options
 @common_options
 @click.pass_obj
 def loop(

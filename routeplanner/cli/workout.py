@@ -8,9 +8,10 @@ import click
 
 from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, emit, load, status
-from routeplanner.cli._exports import export_options
+from routeplanner.cli._exports import device_options
 from routeplanner.cli._outputs import say
 from routeplanner.cli._places import point_or_name
+from routeplanner.cli._safety import safety_options
 from routeplanner.cli.climbs import segment_options, segment_request, with_near
 from routeplanner.cli.options import (
     OutputOptions,
@@ -54,7 +55,8 @@ def workout() -> None:
 )
 @runner_options()
 @output_options()
-@export_options
+@device_options
+@safety_options
 @common_options
 @click.pass_obj
 def repeats(

@@ -35,7 +35,7 @@ from routeplanner import pace
 from routeplanner._io import atomic_write_text, check_writable
 from routeplanner.errors import InputError
 from routeplanner.output._vtimezone import vtimezone
-from routeplanner.output.points import POINT_KINDS, RoutePoint, profile_points, route_points
+from routeplanner.output.points import POINT_KINDS, RoutePoint, route_points
 from routeplanner.route import Route
 
 __all__ = [
@@ -392,8 +392,8 @@ def gpx_document(
     min_spacing_m: float = 0.0,
     start: datetime | None = None,
     points: Sequence[RoutePoint] = (),
-    climbs: bool = False,
     as_route: bool = False,
+    waypoints: Sequence[tuple[float, float, str, str]] = (),
 ) -> str:
     """Build a GPX 1.1 document with one track (or route) per route.
 
@@ -417,12 +417,13 @@ def gpx_document(
         partner" pacing.
     points
         Named points on the first route, written as ``<wpt>`` (``<sym>`` and
-        ``<type>`` from their kind, ``<time>`` when the route passes).
-    climbs
-        Also add waypoints at the first route's climbs and descents
-        (:func:`routeplanner.output.points.profile_points`).
+        ``<type>`` from their kind, ``<time>`` when the route passes); add
+        :func:`routeplanner.output.points.profile_points` for its climbs and descents.
     as_route
         Write ``<rte>``/``<rtept>`` instead of ``<trk>``, for devices that follow routes.
+    waypoints
+        ``(lon, lat, name, type)`` of points to mark (``<wpt>``, e.g. safety
+        bail-outs, water and shelters), before the tracks.
 
     Returns
     -------
@@ -447,8 +448,16 @@ def gpx_document(
         gpx.description = _text(description)
     elif len(routes) == 1:
         gpx.description = route_summary_line(routes[0])
-    all_points = [*(profile_points(routes[0]) if climbs else []), *points]
-    gpx.waypoints.extend(_waypoints(routes[0], all_points, start_utc))
+    gpx.waypoints.extend(_waypoints(routes[0], points, start_utc))
+    for wlon, wlat, wname, wtype in waypoints:
+        gpx.waypoints.append(
+            gpxpy.gpx.GPXWaypoint(
+                latitude=round(float(wlat), _GPX_LONLAT_DECIMALS),
+                longitude=round(float(wlon), _GPX_LONLAT_DECIMALS),
+                name=_text(wname),
+                type=_text(wtype),
+            )
+        )
     for route in routes:
         idx = _thin(np.asarray(route.dist_m, dtype=np.float64), min_spacing_m)
         kept = _gpx_route_points(route, idx, start_utc)
