@@ -103,10 +103,10 @@ def group_command(
         )
     all_files: dict[str, str | bytes] = dict(files)
     if with_fit:
-        names = group_mod.gpx_filenames(plan)
+        gpx_names = group_mod.gpx_filenames(plan)
         for r in plan.results:
             if r.route is not None:
-                fit_name = names[r.group.name].removesuffix(".gpx") + ".fit"
+                fit_name = gpx_names[r.group.name].removesuffix(".gpx") + ".fit"
                 all_files[fit_name] = group_mod.fit_bytes(plan, r)
     for name, text in all_files.items():
         outputs.put_in(target, name, text)
