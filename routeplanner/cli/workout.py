@@ -6,11 +6,13 @@ from typing import Any
 
 import click
 
-from routeplanner import units
+from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, emit, load, status
+from routeplanner.cli._exports import device_options
 from routeplanner.cli._outputs import say
+from routeplanner.cli._places import point_or_name
 from routeplanner.cli._safety import safety_options
-from routeplanner.cli.climbs import segment_options, segment_request
+from routeplanner.cli.climbs import segment_options, segment_request, with_near
 from routeplanner.cli.options import (
     OutputOptions,
     RegionOptions,
@@ -48,11 +50,12 @@ def workout() -> None:
 @click.option("--reps", default=4, show_default=True, type=int, help="Number of efforts.")
 @click.option(
     "--start",
-    callback=parsed(units.parse_latlon),
-    help="Start and finish as LAT,LON (default: --near).",
+    callback=parsed(point_or_name),
+    help="Start and finish as LAT,LON or a place name (default: --near).",
 )
 @runner_options()
 @output_options()
+@device_options
 @safety_options
 @common_options
 @click.pass_obj
@@ -64,7 +67,7 @@ def repeats(
     segment_id: str | None,
     kind: str,
     reps: int,
-    start: tuple[float, float] | None,
+    start: tuple[float, float] | str | None,
     **seg_opts: Any,
 ) -> None:
     """Run to a climb or descent, do N repeats (effort and way back), and return.
@@ -94,6 +97,10 @@ def repeats(
     req = segment_request(kind, seg_opts) if near is not None else None
     profile = runner.profile()
     loaded = load(ctx, src)
+    here = _places.resolve(start_pt, loaded)
+    start_pt = (here.lon, here.lat)
+    if req is not None:
+        req, _near = with_near(req, near, loaded)
     with status(ctx, "planning the workout"):
         if req is not None:
             work = plan_repeats_near(loaded.net, start_pt, req, profile, reps, dem=loaded.dem())
@@ -101,8 +108,7 @@ def repeats(
             seg = segment_by_id(loaded.net, str(segment_id), profile)
             work = plan_repeats(loaded.net, start_pt, seg, profile, reps)
     seg = work.segment
-    lon, lat = start_pt
-    title = f"{reps} × {seg.kind} repeats on {seg.name} from {lat:.4f},{lon:.4f}"
+    title = f"{reps} × {seg.kind} repeats on {seg.name} from {here.name}"
     emit(
         ctx,
         [work.route],
