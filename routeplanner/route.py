@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from routeplanner import pace
+from routeplanner.network import grades
 from routeplanner.network.model import EDGE_CLASSES, Network
 
 __all__ = [
@@ -70,10 +71,15 @@ class RouteStats:
         Share of the distance run more than once, in either direction:
         ``(distance - distinct distance) / distance``.
     max_grade : float
-        Steepest grade between profile points at least ~20 m apart, as a
+        Steepest grade between profile points ``max_grade_over_m`` apart, as a
         fraction (0.25 = 25 %).
     hardest_sac : int
         Hardest ``sac_scale`` T-grade on the route (0 where untagged).
+    max_grade_over_m : float
+        Length the steepest grade is measured over (the route's length if shorter
+        than :data:`routeplanner.network.grades.GRADE_BASELINE_M`).
+    dem_cell_m : float
+        Cell size of the DEM the grades come from (NaN if unknown).
     """
 
     distance_m: float
@@ -84,9 +90,16 @@ class RouteStats:
     overlap_share: float
     max_grade: float
     hardest_sac: int
+    max_grade_over_m: float = grades.GRADE_BASELINE_M
+    dem_cell_m: float = float("nan")
 
-    def as_dict(self) -> dict[str, float | int]:
-        """Rounded values for JSON output."""
+    @property
+    def max_grade_text(self) -> str:
+        """Return the steepest grade in words, e.g. "max 28 % over 100 m (±3 %)"."""
+        return grades.describe_max_grade(self.max_grade, self.max_grade_over_m, self.dem_cell_m)
+
+    def as_dict(self) -> dict[str, float | int | str]:
+        """Return rounded values for JSON output."""
         return {
             "distance_m": round(self.distance_m, 1),
             "duration_s": round(self.duration_s, 1),
@@ -95,6 +108,9 @@ class RouteStats:
             "trail_share": round(self.trail_share, 4),
             "overlap_share": round(self.overlap_share, 4),
             "max_grade": round(self.max_grade, 4),
+            "max_grade_over_m": round(self.max_grade_over_m, 1),
+            "max_grade_confidence": grades.grade_confidence(self.max_grade_over_m, self.dem_cell_m),
+            "max_grade_text": self.max_grade_text,
             "hardest_sac": self.hardest_sac,
         }
 
@@ -266,6 +282,7 @@ def make_route(
 
     total = float(dist[-1])
     trail = sum(s.length_m for s in steps if net.edge_class[s.edge] == 0)
+    steepest, over_m = grades.max_grade_over(dist, ele)
     stats = RouteStats(
         distance_m=total,
         duration_s=float(time_s[-1]),
@@ -273,8 +290,10 @@ def make_route(
         descent_m=float(np.maximum(-dz, 0).sum()),
         trail_share=trail / total if total else 0.0,
         overlap_share=overlap_m(steps) / total if total else 0.0,
-        max_grade=max_grade(dist, ele),
+        max_grade=steepest,
         hardest_sac=int(max(int(net.edge_sac[s.edge]) for s in steps)),
+        max_grade_over_m=over_m,
+        dem_cell_m=float(net.meta.get("dem_cell_m", float("nan"))),
     )
     return Route(
         name=name,
@@ -294,21 +313,20 @@ def make_route(
     )
 
 
-def max_grade(dist: np.ndarray, ele: np.ndarray, window_m: float = 20.0) -> float:
-    """Steepest |grade| between points at least ``window_m`` apart along a profile.
+def max_grade(
+    dist: np.ndarray, ele: np.ndarray, window_m: float = grades.GRADE_BASELINE_M
+) -> float:
+    """Return the steepest |grade| between points at least ``window_m`` apart.
+
+    See :func:`routeplanner.network.grades.max_grade_over`, which also gives
+    the length the grade is measured over.
 
     Examples
     --------
-    >>> round(max_grade(np.array([0.0, 50.0, 100.0]), np.array([0.0, 5.0, 20.0])), 2)
+    >>> round(max_grade(np.array([0.0, 50.0, 100.0]), np.array([0.0, 5.0, 20.0]), 50.0), 2)
     0.3
     """
-    j = np.searchsorted(dist, dist + window_m)
-    ok = j < len(dist)
-    if not ok.any():
-        span = dist[-1] - dist[0]
-        return float(abs(ele[-1] - ele[0]) / span) if span > 0 else 0.0
-    i = np.flatnonzero(ok)
-    return float(np.max(np.abs(ele[j[ok]] - ele[i]) / (dist[j[ok]] - dist[i])))
+    return grades.max_grade_over(dist, ele, window_m=window_m)[0]
 
 
 def _cues(net: Network, steps: Sequence[Step]) -> list[Cue]:

@@ -114,6 +114,12 @@ class Network:
     prof_dist: np.ndarray
     features: list[dict[str, Any]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    #: Per edge: the length ``edge_max_grade`` is measured over (metres).
+    edge_max_grade_over_m: np.ndarray | None = None
+    #: Per edge: "bridge", "tunnel", "embankment", "cutting" or "" (see network.grades).
+    edge_structure: np.ndarray | None = None
+    #: Per edge: whether the road grade cap changed its profile.
+    edge_grade_capped: np.ndarray | None = None
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -194,7 +200,7 @@ class Network:
         return self._cache[key]
 
     def edge_times(self, profile: pace.RunnerProfile) -> tuple[np.ndarray, np.ndarray]:
-        """Running time of every edge in seconds, ``(u→v, v→u)``.
+        """Return the running time of every edge in seconds, ``(u→v, v→u)``.
 
         Edges harder than ``profile.max_difficulty`` get ``inf``.
         """

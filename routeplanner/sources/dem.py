@@ -347,13 +347,29 @@ def _on_grid(ds: rasterio.DatasetReader, grid: Affine, crs: CRS) -> bool:
     return abs(dc - round(dc)) < 1e-6 and abs(dr - round(dr)) < 1e-6
 
 
+def _cell_area_m2(ds: rasterio.DatasetReader) -> float:
+    """Approximate area of one cell in square metres (at the dataset's centre)."""
+    t = ds.transform
+    if ds.crs is not None and ds.crs.is_geographic:
+        x, y = t @ (ds.width / 2.0, ds.height / 2.0)
+        dx, dy = _geographic_cell_m(ds.crs, x, np.array([y]), t.a, t.e)
+        return float(dx[0] * dy[0])
+    factor = _linear_factor(ds.crs) if ds.crs is not None else 1.0
+    return abs(t.a * t.e - t.b * t.d) * factor * factor
+
+
 def _read_mosaic(
     datasets: Sequence[rasterio.DatasetReader],
     stack: ExitStack,
     bbox: tuple[float, float, float, float] | None,
     margin_deg: float,
 ) -> tuple[np.ndarray, Affine, np.ndarray]:
-    """Mosaic datasets on the first one's grid; returns elevation, transform, coverage mask."""
+    """Mosaic datasets on the finest one's grid; returns elevation, transform, coverage mask.
+
+    Sources of mixed resolution are resampled to the finest, which also wins
+    where they overlap (ties keep the given order).
+    """
+    datasets = sorted(datasets, key=_cell_area_m2)
     first = datasets[0]
     dst_crs = first.crs
     if _north_up(first.transform):
