@@ -58,7 +58,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bumped whenever the cached network's layout or the build's maths change.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 11
 
 TRAILS = frozenset({"path", "footway", "bridleway", "steps", "track"})
 MINOR_ROADS = frozenset(

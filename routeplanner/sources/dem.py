@@ -364,12 +364,7 @@ def _read_mosaic(
     bbox: tuple[float, float, float, float] | None,
     margin_deg: float,
 ) -> tuple[np.ndarray, Affine, np.ndarray]:
-    """Mosaic datasets on the finest one's grid; returns elevation, transform, coverage mask.
-
-    Sources of mixed resolution are resampled to the finest, which also wins
-    where they overlap (ties keep the given order).
-    """
-    datasets = sorted(datasets, key=_cell_area_m2)
+    """Mosaic datasets on the first one's grid; returns elevation, transform, coverage mask."""
     first = datasets[0]
     dst_crs = first.crs
     if _north_up(first.transform):
@@ -477,8 +472,9 @@ def open_dem(
     paths
         SRTM ``.hgt``, ``.hgt.zip`` (or any zip holding one ``.hgt``/GeoTIFF),
         ``.hgt.gz`` files or GeoTIFFs in any CRS. Several files are mosaicked on the
-        grid of the first one; files in another CRS are reprojected to it (bilinear).
-        Where tiles overlap, the earlier file wins.
+        grid (and in the CRS) of the one with the finest cells; the others are
+        resampled to it (bilinear). Where tiles overlap, the finer file wins, then
+        the earlier one.
     bbox
         (west, south, east, north) in degrees: read only the window covering it plus
         ``margin_deg``. None reads everything.
@@ -511,6 +507,8 @@ def open_dem(
     with ExitStack() as stack:
         datasets = [_open_dataset(stack, p) for p in path_list]
         source = _describe(datasets, path_list)
+        # Mixed resolutions resample to the finest, which also wins where tiles overlap.
+        datasets = sorted(datasets, key=_cell_area_m2)
         try:
             if len(datasets) == 1 and _north_up(datasets[0].transform):
                 elevation, transform = _read_single(datasets[0], bbox, margin_deg)
