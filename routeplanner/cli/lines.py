@@ -159,17 +159,26 @@ def collect_lines(
     list of SkiLine
     """
     from routeplanner.skilines import lines as skilines
+    from routeplanner.sources.forest import read_forest
 
+    forest = read_forest(loaded.files.osm)
     out = []
     if "osm" in sources:
-        out += skilines.analyze_lines(skilines.osm_lines(loaded.net), dem)
+        out += skilines.analyze_lines(skilines.osm_lines(loaded.net), dem, forest=forest)
     if "file" in sources:
-        out += [skilines.analyze_line(r, dem) for r in file_raws]
+        out += [skilines.analyze_line(r, dem, forest=forest) for r in file_raws]
     if "dem" in sources:
         bbox = _search_bbox(loaded.net, near, within_m)
         raws = skilines.dem_lines(dem, window, min_drop_m=min_drop_m, bbox=bbox)
-        out += skilines.analyze_lines(raws, dem)
+        out += skilines.analyze_lines(raws, dem, forest=forest)
     return out
+
+
+def _distance_m(line: Any, near: tuple[float, float]) -> float:
+    """Return the distance from ``near`` (lon, lat) to the line's closest sample."""
+    from routeplanner.network.model import haversine_m
+
+    return float(haversine_m(line.lon, line.lat, near[0], near[1]).min())
 
 
 def _sort(lines: list[Any], key: str, near: tuple[float, float] | None) -> list[Any]:
@@ -181,24 +190,28 @@ def _sort(lines: list[Any], key: str, near: tuple[float, float] | None) -> list[
     return sorted(lines, key=lambda ln: (-getattr(ln.stats, attr), ln.id))
 
 
-def _table(lines: Sequence[Any]) -> list[str]:
+def _table(lines: Sequence[Any], near: tuple[float, float] | None = None) -> list[str]:
     head = (
         f"{'id':<21} {'name':<24} {'grade':<12} {'len m':>6} {'drop':>5} {'top':>5} "
         f"{'slope':>5} {'max':>4} {'pitch':>5} {'aspect':<8} {'27-34°':>6} {'35-45°':>6} "
-        f"{'46°+':>5}"
+        f"{'46°+':>5} {'ski':>3} {'ATES':<11}"
     )
-    rows = [head]
+    rows = [head + (f" {'dist km':>7}" if near else "")]
     for ln in lines:
         s = ln.stats
+        g = ln.grading
         mid = s.band_shares[1] + s.band_shares[2] + s.band_shares[3]
         steep = s.band_shares[5] + s.band_shares[6]
-        rows.append(
+        row = (
             f"{ln.id[:21]:<21} {ln.name[:24]:<24} {(ln.difficulty or ln.source)[:12]:<12} "
             f"{s.length_m:6.0f} {s.vertical_drop_m:5.0f} {s.top_ele_m:5.0f} "
             f"{s.slope_mean_deg:5.1f} {s.slope_max_deg:4.0f} {s.pitch_max_deg:5.0f} "
             f"{s.aspect + ' ±' + format(s.aspect_spread_deg, '.0f'):<8} "
-            f"{mid:6.0%} {s.band_shares[4]:6.0%} {steep:5.0%}"
+            f"{mid:6.0%} {s.band_shares[4]:6.0%} {steep:5.0%} {g.ski_grade:>3} {g.ates:<11}"
         )
+        if near:
+            row += f" {_distance_m(ln, near) / 1000:7.2f}"
+        rows.append(row)
     return rows
 
 
@@ -318,20 +331,31 @@ def lines_command(
             {
                 "sources": list(srcs),
                 "count": len(chosen),
-                "lines": [ln.summary() for ln in chosen],
+                "lines": [_summary(ln, near_pt) for ln in chosen],
                 "outputs": [str(p) for p in written],
             }
         )
         return
     if not ctx.quiet:
         if chosen:
-            for row in _table(chosen):
+            for row in _table(chosen, near_pt):
                 click.echo(row)
+            click.echo(
+                "ski grade: Toponeige-style estimate from the DEM; ATES: "
+                "a terrain indication, not an avalanche forecast"
+            )
         else:
             click.echo("no lines match: widen --near/--within or lower --min-slope")
         click.echo(f"{len(chosen)} line(s) from {', '.join(srcs)}")
         for p in written:
             click.echo(f"wrote {p}")
+
+
+def _summary(line: Any, near: tuple[float, float] | None) -> dict[str, Any]:
+    out: dict[str, Any] = line.summary()
+    if near is not None:
+        out["distance_m"] = round(_distance_m(line, near), 1)
+    return out
 
 
 def _lines_map_html(lines: Sequence[Any], loaded: Any, dem: Any, offline: bool) -> str:

@@ -65,7 +65,9 @@ from numpy.typing import ArrayLike
 from routeplanner.errors import CoverageError, DataError, InputError
 from routeplanner.network.model import EARTH_RADIUS_M, Network, haversine_m
 from routeplanner.output._map_assets import esc
+from routeplanner.skilines.grading import SkiGrading, grade_line
 from routeplanner.sources.dem import Dem, aspect_name, sample_slope, slope_aspect
+from routeplanner.sources.forest import ForestCover
 
 __all__ = [
     "BANDS",
@@ -237,6 +239,10 @@ class SkiLine:
         The line's numbers.
     tags : dict
         OSM tags or file properties.
+    forest : numpy.ndarray or None
+        Per sample, whether it lies in forest (``None`` if forest was not read).
+    dem_cell_m : float
+        Cell size of the DEM the profile comes from.
     """
 
     id: str
@@ -250,6 +256,20 @@ class SkiLine:
     aspect_deg: np.ndarray
     stats: LineStats
     tags: Mapping[str, str] = field(default_factory=dict)
+    forest: np.ndarray | None = None
+    dem_cell_m: float = math.nan
+
+    @property
+    def grading(self) -> SkiGrading:
+        """Ski grade, pitches, ATES class … (:mod:`routeplanner.skilines.grading`)."""
+        return grade_line(
+            self.dist_m,
+            self.ele,
+            self.slope_deg,
+            self.aspect_deg,
+            forest=self.forest,
+            cell_m=self.dem_cell_m,
+        )
 
     @property
     def difficulty(self) -> str | None:
@@ -279,8 +299,13 @@ class SkiLine:
         if self.difficulty:
             out["difficulty"] = self.difficulty
         out.update(self.stats.as_dict())
-        out["top"] = [round(self.top[1], 6), round(self.top[0], 6)]
-        out["bottom"] = [round(self.bottom[1], 6), round(self.bottom[0], 6)]
+        out.update(self.grading.as_dict())
+        out["top"] = [round(self.top[0], 6), round(self.top[1], 6), round(float(self.ele[0]), 1)]
+        out["bottom"] = [
+            round(self.bottom[0], 6),
+            round(self.bottom[1], 6),
+            round(float(self.ele[-1]), 1),
+        ]
         return out
 
 
@@ -493,7 +518,9 @@ def _check_raw(raw: RawLine) -> tuple[np.ndarray, np.ndarray]:
     return lon, lat
 
 
-def analyze_line(raw: RawLine, dem: Dem, *, sample_m: float = 10.0) -> SkiLine:
+def analyze_line(
+    raw: RawLine, dem: Dem, *, sample_m: float = 10.0, forest: ForestCover | None = None
+) -> SkiLine:
     """Resample a line, orient it top to bottom and compute its DEM profile and stats.
 
     Parameters
@@ -504,6 +531,8 @@ def analyze_line(raw: RawLine, dem: Dem, *, sample_m: float = 10.0) -> SkiLine:
         Elevation model covering the line.
     sample_m
         Sample spacing along the line in metres (0.5-100).
+    forest
+        Forest cover; gives the line's forest share (unknown without it).
 
     Returns
     -------
@@ -553,11 +582,18 @@ def analyze_line(raw: RawLine, dem: Dem, *, sample_m: float = 10.0) -> SkiLine:
         aspect_deg=aspect,
         stats=stats,
         tags=dict(raw.tags),
+        forest=None if forest is None else forest.contains(x, y),
+        dem_cell_m=max(dem.cell_size_m()),
     )
 
 
 def analyze_lines(
-    raws: Iterable[RawLine], dem: Dem, *, sample_m: float = 10.0, skip_uncovered: bool = True
+    raws: Iterable[RawLine],
+    dem: Dem,
+    *,
+    sample_m: float = 10.0,
+    skip_uncovered: bool = True,
+    forest: ForestCover | None = None,
 ) -> list[SkiLine]:
     """Analyse many lines; lines outside the DEM are skipped (logged) or an error.
 
@@ -571,6 +607,8 @@ def analyze_lines(
         Sample spacing, see :func:`analyze_line`.
     skip_uncovered
         Skip (with a warning) lines not fully inside the DEM instead of raising.
+    forest
+        Forest cover, see :func:`analyze_line`.
 
     Returns
     -------
@@ -580,7 +618,7 @@ def analyze_lines(
     skipped = []
     for raw in raws:
         try:
-            out.append(analyze_line(raw, dem, sample_m=sample_m))
+            out.append(analyze_line(raw, dem, sample_m=sample_m, forest=forest))
         except CoverageError:
             if not skip_uncovered:
                 raise

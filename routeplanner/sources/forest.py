@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,10 @@ class ForestCover:
     polygons: tuple[shapely.Geometry, ...]
     source: str = ""
 
+    @cached_property
+    def _tree(self) -> shapely.STRtree:
+        return shapely.STRtree(list(self.polygons))
+
     def contains(self, lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
         """Tell which points lie in forest.
 
@@ -66,9 +71,8 @@ class ForestCover:
         out = np.zeros(x.shape, dtype=bool)
         if not self.polygons or x.size == 0:
             return out
-        tree = shapely.STRtree(list(self.polygons))
         pts = shapely.points(x.ravel(), y.ravel())
-        hit, _ = tree.query(pts, predicate="intersects")
+        hit, _ = self._tree.query(pts, predicate="intersects")
         flat = out.ravel()
         flat[np.unique(hit)] = True
         return flat.reshape(x.shape)
@@ -112,6 +116,8 @@ def read_forest(
             .with_filter(osmium.filter.TagFilter(*FOREST_TAGS))
         )
         for area in processor:
+            if not isinstance(area, osmium.osm.Area):  # the filter lets areas only
+                continue
             try:
                 geom = shapely.from_wkb(wkb.create_multipolygon(area))
             except RuntimeError:  # an unclosed ring or a broken multipolygon
