@@ -130,12 +130,42 @@ def test_roads_are_capped_trails_are_not() -> None:
     assert main_road.edge_max_grade[0] <= grades.ROAD_MAX_GRADE[2] + 1e-9
 
 
-def test_a_road_whose_ends_are_too_steep_becomes_straight() -> None:
-    nodes = {1: (0.0, 0.0), 2: (0.0, 200.0)}
-    net = make_network(nodes, [([1, 2], {"highway": "residential"})], _hillside)
-    assert net.edge_max_grade[0] == pytest.approx(0.6, rel=0.01)  # ends kept, line straight
-    _, _, ele, dist = net.edge_profile(0)
-    np.testing.assert_allclose(np.diff(ele) / np.diff(dist), 0.6, rtol=0.01)
+def test_junctions_move_so_a_steep_road_fits_its_cap() -> None:
+    # A 200 m street straight up a 60 % hillside, a trail going on from its top.
+    nodes = {1: (0.0, 0.0), 2: (0.0, 200.0), 3: (0.0, 400.0)}
+    ways = [
+        ([1, 2], {"highway": "residential", "name": "street"}),
+        ([2, 3], {"highway": "path", "name": "trail"}),
+    ]
+    net = make_network(nodes, ways, _hillside)
+    street, trail = _edge_of(net, "street"), _edge_of(net, "trail")
+    # The DEM says 120 m of rise; 30 % allows 60 m: both ends move 30 m.
+    assert net.edge_max_grade[street] == pytest.approx(0.30, abs=1e-3)
+    bottom, top = net.edge_u[street], net.edge_v[street]
+    assert net.node_ele[bottom] == pytest.approx(FLAT + 30.0, abs=0.5)
+    assert net.node_ele[top] == pytest.approx(FLAT + 120.0 - 30.0, abs=0.5)
+    # The trail keeps its far end and meets the street where it now is.
+    _, _, ele, _ = net.edge_profile(trail)
+    assert ele[0] == pytest.approx(net.node_ele[top])
+    assert ele[-1] == pytest.approx(FLAT + 240.0, abs=0.5)
+    assert net.edge_grade_capped[street] and net.edge_grade_capped[trail]
+    assert net.meta["roads_too_steep_end_to_end"] == 0
+
+
+def test_fit_junctions_leaves_feasible_roads_alone() -> None:
+    dist = np.array([0.0, 50.0, 100.0, 0.0, 100.0])
+    ele = np.array([0.0, 5.0, 10.0, 10.0, 40.0])
+    start, end = np.array([0, 3]), np.array([2, 4])
+    node = (np.array([0, 1]), np.array([1, 2]))
+    cap = np.array([0.3, 0.3])
+    out, still = grades.fit_junctions(ele, dist, start, end, node, cap)
+    np.testing.assert_array_equal(out, ele)
+    assert still == 0
+    out, still = grades.fit_junctions(ele, dist, start, end, node, np.array([0.3, 0.2]))
+    # The second edge (30 m over 100 m) must lose 10 m: its ends move, the first edge tilts.
+    assert out[4] - out[3] == pytest.approx(20.0, abs=1e-3)
+    assert out[2] == out[3] and out[0] == 0.0
+    assert still == 0
 
 
 def test_a_one_cell_spike_does_not_make_a_grade() -> None:
@@ -170,3 +200,67 @@ def test_network_records_the_dem_cell() -> None:
     net = make_network(nodes, [([1, 2], {"highway": "path"})], cell_m=30.0)
     assert net.meta["dem_cell_m"] == pytest.approx(30.0, rel=0.02)
     assert net.meta["grade_baseline_m"] == grades.GRADE_BASELINE_M
+
+
+# -- Andorra (2025 extract, SRTM3) ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def andorra_2025(andorra_dir, tmp_path_factory):
+    from routeplanner.network.build import load_network
+
+    return load_network(
+        andorra_dir / "andorra-2025.osm.pbf",
+        [andorra_dir / "N42E001.hgt.zip"],
+        cache_dir=tmp_path_factory.mktemp("netcache"),
+        name="andorra",
+    )
+
+
+def _named(net, name: str) -> np.ndarray:
+    edges = np.flatnonzero(net.edge_name == name)
+    assert edges.size, name
+    return edges
+
+
+@pytest.mark.slow
+def test_andorra_roads_respect_their_caps_and_trails_keep_theirs(andorra_2025) -> None:
+    net = andorra_2025
+    minor, major, trail = (net.edge_class == c for c in (1, 2, 0))
+    assert net.edge_max_grade[minor].max() <= grades.ROAD_MAX_GRADE[1] + 1e-3
+    assert net.edge_max_grade[major].max() <= grades.ROAD_MAX_GRADE[2] + 1e-3
+    # SRTM reads hundreds of roads steeper than their cap (hillside beside the terrace).
+    assert net.meta["roads_capped"] > 500
+    # Trails are not capped: steep ones stay steep.
+    assert net.edge_max_grade[trail].max() > 0.8
+    assert net.meta["dem_cell_m"] == pytest.approx(92.6, abs=0.5)
+
+
+@pytest.mark.slow
+def test_andorra_named_streets_and_cols(andorra_2025) -> None:
+    net = andorra_2025
+    # Port d'Envalira, the highest road pass of the Pyrenees, tops out at 2408 m.
+    envalira = _named(net, "Port d'Envalira")
+    top = max(float(net.edge_profile(e)[2].max()) for e in envalira)
+    assert top == pytest.approx(2408.0, abs=15.0)
+    assert net.edge_max_grade[envalira].max() <= 0.15 + 1e-3
+    # The road to the Coll d'Ordino: a steady climb, 7 % on average.
+    ordino = _named(net, "Carretera Coll d'Ordino")
+    rise = net.edge_ascent_m[ordino].sum() - net.edge_descent_m[ordino].sum()
+    assert abs(rise) / net.edge_length_m[ordino].sum() == pytest.approx(0.073, abs=0.02)
+    assert net.edge_max_grade[ordino].max() <= 0.15 + 1e-3
+    # A village street on the hillside above Sant Julià: under the minor-road cap.
+    jou = _named(net, "Carrer de Coll de Jou")
+    assert net.edge_max_grade[jou].max() <= 0.30 + 1e-3
+
+
+@pytest.mark.slow
+def test_andorra_footbridge_is_a_straight_line(andorra_2025) -> None:
+    net = andorra_2025
+    # The Canillo suspension footbridge spans a valley: 590 m of straight line.
+    (e,) = _named(net, "Pont tibetà de Canillo")
+    assert net.edge_structure[e] == "bridge"
+    _, _, ele, dist = net.edge_profile(e)
+    assert dist[-1] == pytest.approx(590.0, abs=10.0)
+    grade = np.diff(ele) / np.diff(dist)
+    np.testing.assert_allclose(grade, (ele[-1] - ele[0]) / dist[-1], atol=1e-9)

@@ -146,3 +146,34 @@ def test_a_line_on_a_dem_face_end_to_end() -> None:
     assert (top_lon, top_lat) == (pytest.approx(float(lon[0])), pytest.approx(float(lat[0])))
     assert top_ele == pytest.approx(_face(np.array(0.0), np.array(900.0)), abs=1.0)
     assert out["bottom"][2] < top_ele
+
+
+@pytest.mark.slow
+def test_andorra_lines_json_near_and_map(shared_data_dir, tmp_path, monkeypatch, capsys) -> None:
+    import json
+
+    import routeplanner.cli.lines  # noqa: F401  (registers the command)
+    from routeplanner.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ROUTEPLANNER_CACHE_DIR", str(tmp_path / "cache"))
+    args = ["lines", "--region", "andorra", "--data-dir", str(shared_data_dir)]
+    args += ["--near", "42.5785,1.6663", "--within", "3km", "--json", "--out", "lines.html"]
+    main(args)  # returns on success; exits only on errors
+    data = json.loads(capsys.readouterr().out)
+    lines = data["lines"]
+    assert len(lines) > 5
+    for ln in lines:
+        assert ln["ski_grade"] in {"S1", "S2", "S3", "S4", "S5"}
+        assert ln["ates"] in {"simple", "challenging", "complex"}
+        assert set(ln["pitches_vertical_m"]) == {"30", "35", "40", "45"}
+        assert ln["aspect_sector"] in grading.SECTORS
+        assert 0.0 <= ln["forest_share"] <= 1.0
+        lon, lat, ele = ln["top"]
+        assert 1.4 < lon < 1.8 and 42.4 < lat < 42.7 and ele >= ln["bottom"][2]
+        assert ln["distance_m"] <= 3000.0
+    distances = [ln["distance_m"] for ln in lines]
+    assert distances == sorted(distances)
+    page = (tmp_path / "lines.html").read_text()
+    assert "not an avalanche forecast" in page
+    assert "Junctions" not in page  # the panel lists lines, not network statistics

@@ -162,11 +162,13 @@ def _fetch_area(bbox: str | None, place: str | None, data_dir: str | None, onlin
     from routeplanner.sources.osm import read_osm
 
     ways = read_osm(osm)
-    tiles = download.fetch_dem_tiles(ways.bbox, dest_dir=dest)
+    from routeplanner.sources.copernicus import fetch_dem
+
+    dem_files = fetch_dem(ways.bbox, dest_dir=dest)  # Copernicus GLO-30, else SRTM
     return regions.RegionFiles(
         osm=osm,
-        dem=tuple(tiles),
-        attribution=(regions.OSM_ATTRIBUTION, "SRTM: NASA/USGS, public domain"),
+        dem=dem_files.paths,
+        attribution=(regions.OSM_ATTRIBUTION, dem_files.attribution),
         name="custom",
         bbox=ways.bbox,
     )

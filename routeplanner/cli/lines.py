@@ -360,11 +360,16 @@ def _summary(line: Any, near: tuple[float, float] | None) -> dict[str, Any]:
 
 def _lines_map_html(lines: Sequence[Any], loaded: Any, dem: Any, offline: bool) -> str:
     from routeplanner.output import maps
-    from routeplanner.skilines.lines import add_line_layer
+    from routeplanner.skilines.lines import add_line_layer, lines_panel_html
 
     title = f"Ski lines: {len(lines)} in {loaded.files.name}"
     m = maps.network_map(
-        loaded.net, title=title, dem=dem, offline=offline, attribution=loaded.files.attribution
+        loaded.net,
+        title=title,
+        dem=dem,
+        offline=offline,
+        attribution=loaded.files.attribution,
+        panel_html=lines_panel_html(lines),
     )
     add_line_layer(m, lines)
     lon = [float(v) for ln in lines for v in (ln.lon.min(), ln.lon.max())]

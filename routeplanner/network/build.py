@@ -58,7 +58,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bumped whenever the cached network's layout or the build's maths change.
-FORMAT_VERSION = 11
+FORMAT_VERSION = 12
 
 TRAILS = frozenset({"path", "footway", "bridleway", "steps", "track"})
 MINOR_ROADS = frozenset(
@@ -268,8 +268,14 @@ def build_network(
 
     step("smoothing profiles")
     e_tags = [ways.tags[i] for i in sel[e_way]]
-    p_ele, capped = _grade_profiles(
-        p_raw, p_dist, p_edge, p_start, p_end, e_tags, classes[sel[e_way]], s.smooth_window_m
+    _, e_node = np.unique(np.concatenate([nid[ea], nid[eb]]), return_inverse=True)
+    p_ele, capped, too_steep = _grade_profiles(
+        p_raw,
+        _Span(p_dist, p_edge, p_start, p_end),
+        (e_node[: len(ea)], e_node[len(ea) :]),
+        e_tags,
+        classes[sel[e_way]],
+        s.smooth_window_m,
     )
 
     step("assembling the graph")
@@ -282,12 +288,13 @@ def build_network(
         wayidx=sel[e_way[keep]],
         capped=capped[keep],
     )
-    net = _assemble(ways, classes, edges, _Points(p_lon, p_lat, p_ele, p_raw), features)
+    net = _assemble(ways, classes, edges, _Points(p_lon, p_lat, p_ele), features)
     cell_m = max(dem.cell_size_m())
     net.meta.update(
         dem_cell_m=round(cell_m, 1),
         grade_baseline_m=grades.GRADE_BASELINE_M,
         roads_capped=int(capped[keep].sum()),
+        roads_too_steep_end_to_end=too_steep,
         dem_voids_filled=int(dem.voids_filled),
         dropped_km=round(dropped_km, 2),
         dem_bounds=tuple(round(x, 6) for x in dem.bounds_lonlat),
@@ -299,35 +306,48 @@ def build_network(
     return net
 
 
+class _Span(NamedTuple):
+    """Profile points of all edges: distance from the edge start, edge, edge ranges."""
+
+    dist: np.ndarray
+    edge: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+
 def _grade_profiles(
     raw: np.ndarray,
-    dist: np.ndarray,
-    edge: np.ndarray,
-    start: np.ndarray,
-    end: np.ndarray,
+    span: _Span,
+    node: tuple[np.ndarray, np.ndarray],
     tags: Sequence[dict[str, str]],
     edge_class: np.ndarray,
     window_m: float,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Turn raw DEM samples into profiles whose grades can be trusted.
 
-    Structures are straightened, then the median and the moving average
-    smooth (unless ``window_m`` is 0), then roads are capped (see
-    :mod:`routeplanner.network.grades`).
+    Structures are straightened, then the outlier filter and the moving
+    average smooth (unless ``window_m`` is 0), then junctions are fitted to
+    the road caps and roads are capped (see :mod:`routeplanner.network.grades`).
 
     Returns
     -------
-    tuple of numpy.ndarray
-        Per point the elevation; per edge whether its road cap changed it.
+    tuple
+        Per point the elevation; per edge whether the road cap changed it; the
+        number of roads still steeper end to end than their cap.
     """
+    dist, edge, start, end = span
     is_struct = np.array([bool(grades.structure(t)) for t in tags], dtype=bool)
     ele = grades.straighten(raw, dist, start, end, is_struct)
     if window_m > 0:  # a zero window asks for the DEM as it is
         ele = grades.running_median(ele, start, end)
         ele = _smooth(ele, dist, edge, start, end, window_m)
     cap = np.array([grades.ROAD_MAX_GRADE.get(int(c), np.inf) for c in edge_class])
-    cap[is_struct] = np.inf
-    return grades.cap_grades(ele, dist, start, end, cap)
+    fitted, too_steep = grades.fit_junctions(ele, dist, start, end, node, cap)
+    shift = np.abs(np.concatenate([fitted[start] - ele[start], fitted[end] - ele[end]]))
+    log.info("junctions moved for road caps: %d, at most %.1f m", (shift > 0).sum(), shift.max())
+    moved = np.abs(fitted[start] - ele[start]) + np.abs(fitted[end] - ele[end]) > 1e-9
+    capped_ele, capped = grades.cap_grades(fitted, dist, start, end, cap)
+    return capped_ele, capped | moved, too_steep
 
 
 def _smooth(
@@ -402,12 +422,11 @@ class _Edges(NamedTuple):
 
 
 class _Points(NamedTuple):
-    """Per profile point: position, graded elevation, raw DEM elevation."""
+    """Per profile point: position and graded elevation (junctions included)."""
 
     lon: np.ndarray
     lat: np.ndarray
     ele: np.ndarray
-    raw: np.ndarray
 
 
 def _assemble(
@@ -419,7 +438,7 @@ def _assemble(
 ) -> Network:
     """Index nodes, make the graph simple, and gather the final arrays."""
     ps, pe, u_osm, v_osm, wayidx, capped = edges
-    p_lon, p_lat, p_ele, p_raw = pts
+    p_lon, p_lat, p_ele = pts
     osm_nodes, inv = np.unique(np.concatenate([u_osm, v_osm]), return_inverse=True)
     u, v = inv[: len(u_osm)], inv[len(u_osm) :]
     node_pt = np.zeros(len(osm_nodes), dtype=np.int64)
@@ -427,7 +446,7 @@ def _assemble(
     node_pt[v] = pe
     node_lon = p_lon[node_pt]
     node_lat = p_lat[node_pt]
-    node_ele = p_raw[node_pt]
+    node_ele = p_ele[node_pt]
     node_osm = osm_nodes.astype(np.int64)
 
     # Split parallel edges at their middle profile point, self-loops in three.

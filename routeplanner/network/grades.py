@@ -13,9 +13,12 @@ rules turn sampled elevations into grades that hold up:
    (``bridge=*``, ``tunnel=*``, ``embankment=*``, ``cutting=*`` other than
    ``no``) are built to cross terrain the DEM shows: their profile is the
    straight line between their two ends.
-3. **Road caps.**  A road's profile is pulled toward the straight line
-   between its ends until no stretch is steeper than :data:`ROAD_MAX_GRADE`
-   for its class.  Trails are not capped: steep trails exist.
+3. **Road caps.**  Junction elevations (raw DEM samples) are moved, as
+   little as they need, until no road's ends are further apart in height than
+   its cap allows (:func:`fit_junctions`); then each road's profile is pulled
+   toward the straight line between its ends until no stretch is steeper than
+   :data:`ROAD_MAX_GRADE` for its class (:func:`cap_grades`).  Trails are not
+   capped: steep trails exist.
 4. **Confidence.**  Every grade is reported over a stated length with the
    uncertainty :func:`grade_uncertainty` gives for the DEM's cell size.
 
@@ -56,6 +59,7 @@ __all__ = [
     "STRUCTURE_TAGS",
     "cap_grades",
     "describe_max_grade",
+    "fit_junctions",
     "grade_confidence",
     "grade_uncertainty",
     "max_grade_over",
@@ -366,3 +370,81 @@ def cap_grades(
     changed = alpha < 1.0 - 1e-9
     out = np.where(changed[group], line + alpha[group] * resid, ele)
     return out, changed
+
+
+def fit_junctions(
+    ele: np.ndarray,
+    dist_m: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    node: tuple[np.ndarray, np.ndarray],
+    cap: np.ndarray,
+    *,
+    iterations: int = 200,
+) -> tuple[np.ndarray, int]:
+    """Move junction elevations until every capped edge's ends respect its cap.
+
+    Each round, every edge whose ends differ by more than ``cap * length``
+    asks both its ends to move half the excess toward each other; a node asked
+    by several edges moves by the mean of their requests.  The profile of
+    every edge at a moved node is tilted linearly (full shift at that end,
+    none at the other), so edges still agree where they meet.
+
+    Parameters
+    ----------
+    ele, dist_m
+        Elevation and distance from the group's start, all edges concatenated.
+    start, end
+        Per edge, the index of its first and last sample (inclusive).
+    node
+        Per edge, the node index of its first and of its last sample.
+    cap
+        Per edge, the largest grade (``inf`` for none).
+    iterations
+        Most rounds.
+
+    Returns
+    -------
+    tuple
+        The new elevations and the number of capped edges still too steep end
+        to end (those become straight lines in :func:`cap_grades`).
+    """
+    ele = np.array(ele, dtype=np.float64, copy=True)
+    nu, nv = node
+    n_nodes = int(max(nu.max(initial=-1), nv.max(initial=-1))) + 1
+    length = dist_m[end] - dist_m[start]
+    z = np.full(n_nodes, np.nan)
+    z[nu] = ele[start]
+    z[nv] = ele[end]
+    z0 = z.copy()
+    ok = np.isfinite(cap) & np.isfinite(ele[start]) & np.isfinite(ele[end]) & (length > 0)
+    e = np.flatnonzero(ok)
+    allowed = cap[e] * length[e]
+    for _ in range(iterations):
+        dz = z[nv[e]] - z[nu[e]]
+        excess = np.abs(dz) - allowed
+        bad = excess > 1e-6
+        if not bad.any():
+            break
+        half = np.sign(dz[bad]) * excess[bad] / 2
+        shift = np.zeros(n_nodes)
+        count = np.zeros(n_nodes)
+        np.add.at(shift, nu[e[bad]], half)
+        np.add.at(shift, nv[e[bad]], -half)
+        np.add.at(count, nu[e[bad]], 1)
+        np.add.at(count, nv[e[bad]], 1)
+        z += np.divide(shift, count, out=np.zeros(n_nodes), where=count > 0)
+    still = int((np.abs(z[nv[e]] - z[nu[e]]) - allowed > 1e-3).sum())
+    moved = np.nan_to_num(z - z0)
+    if not moved.any():
+        return ele, still
+    sizes = end - start + 1
+    group = np.repeat(np.arange(len(start)), sizes)
+    t = np.divide(
+        dist_m - dist_m[start][group],
+        length[group],
+        out=np.zeros(len(dist_m)),
+        where=length[group] > 0,
+    )
+    ele += moved[nu][group] * (1 - t) + moved[nv][group] * t
+    return ele, still

@@ -118,7 +118,8 @@ class Network:
     edge_max_grade_over_m: np.ndarray | None = None
     #: Per edge: "bridge", "tunnel", "embankment", "cutting" or "" (see network.grades).
     edge_structure: np.ndarray | None = None
-    #: Per edge: whether the road grade cap changed its profile.
+    #: Per edge: whether the road grade caps changed its profile (a trail's too, when a
+    #: junction it shares with a road was moved).
     edge_grade_capped: np.ndarray | None = None
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 

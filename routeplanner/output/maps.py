@@ -1442,6 +1442,7 @@ def network_map(
     dem: Dem | None = None,
     offline: bool = False,
     attribution: Sequence[str] = (),
+    panel_html: str | None = None,
 ) -> RouteMap:
     """Build an overview map of a whole trail network, coloured by difficulty.
 
@@ -1457,6 +1458,9 @@ def network_map(
         Build a file that needs no network: Leaflet inlined, no tile layers.
     attribution
         Extra attribution lines (escaped).
+    panel_html
+        HTML to show in the side panel instead of the network's statistics
+        (already escaped, e.g. a list of ski lines).
 
     Returns
     -------
@@ -1491,6 +1495,8 @@ def network_map(
         f'<table class="rp-stats">{table}</table>'
         '<p class="rp-note">Point at a line for its name and difficulty.</p>'
     )
+    if panel_html is not None:
+        panel = panel_html
     body = _panel_html(title, panel) + _legend_html(color_by=None, network=True, dem=dem)
     return _finish(
         m, fit=_fit(bbox), attribution=_attribution_lines(dem, network, attribution), body=body
