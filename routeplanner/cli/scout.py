@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -26,6 +27,8 @@ from routeplanner.cli._common import (
 )
 from routeplanner.cli.lines import _dem_for
 from routeplanner.errors import InputError
+
+EXIT_MISSED = 3  # plan written, but it misses the brief
 
 __all__ = ["parse_date", "parse_tz", "resolve_lines", "scout_command"]
 
@@ -135,6 +138,14 @@ def resolve_lines(
     show_default=True,
     help="Farthest a line end may be from a way to walk there cross-country.",
 )
+@click.option(
+    "--max-slope",
+    default=30.0,
+    show_default=True,
+    type=float,
+    help="Steepest terrain (degrees over 50 m) any off-trail leg may cross; at 30 or less "
+    "trails beyond T4 are left out too. Lines beyond it are left out (exit 3).",
+)
 @click.option("--date", "day", help="Date YYYY-MM-DD: sunrise, sunset and latest start.")
 @click.option("--tz", default="UTC", show_default=True, help="Time zone for --date times.")
 @click.option("--out", type=click.Path(dir_okay=False), help="HTML map.")
@@ -162,6 +173,7 @@ def scout_command(
     max_difficulty,
     stop,
     max_offtrail,
+    max_slope,
     day,
     tz,
     out,
@@ -185,7 +197,9 @@ def scout_command(
     profile = _profile(pace_text, model, max_difficulty)
     window = skilines.parse_slope_window(slope_window)
     request = scouting.ScoutRequest(
-        stop_s=pace.parse_duration(stop), max_offtrail_m=pace.parse_distance(max_offtrail)
+        stop_s=pace.parse_duration(stop),
+        max_offtrail_m=pace.parse_distance(max_offtrail),
+        max_slope_deg=max_slope,
     )
     the_day = parse_date(day)
     zone = parse_tz(tz)
@@ -227,6 +241,11 @@ def scout_command(
             click.echo(row)
         for p in written:
             click.echo(f"wrote {p}")
+    if plan.left_out:
+        if not as_json:
+            left = "; ".join(f"{name}: {why}" for name, why in plan.left_out)
+            click.echo(f"MISSED: left out {left}")
+        sys.exit(EXIT_MISSED)
 
 
 def _scout_map_html(plan: Any, loaded: Any, dem: Any, title: str, offline: bool) -> str:

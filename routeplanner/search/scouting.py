@@ -36,6 +36,7 @@ limb with standard refraction, about a minute of error) say by when to start.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import math
@@ -63,7 +64,7 @@ from routeplanner.route import (
 )
 from routeplanner.search.graph import Preferences, SearchGraph
 from routeplanner.skilines.lines import SkiLine
-from routeplanner.sources.dem import Dem
+from routeplanner.sources.dem import Dem, sample_slope
 
 __all__ = [
     "BRUTE_FORCE_MAX",
@@ -72,6 +73,8 @@ __all__ = [
     "MAX_LINES",
     "OFFTRAIL_FACTOR",
     "PISTE_FACTOR",
+    "SAFE_SLOPE_DEG",
+    "SAFE_TRAIL_SAC",
     "LineVisit",
     "ScoutPlan",
     "ScoutRequest",
@@ -92,6 +95,10 @@ OFFTRAIL_FACTOR: float = pace.SAC_FACTORS[3]
 PISTE_FACTOR: float = pace.SURFACE_FACTORS["grass"]
 #: Tobler's hiking function at its own flat speed (5.04 km/h = 11:55 /km).
 HIKING_PROFILE = pace.RunnerProfile(flat_pace_s_per_km=715.0, model="tobler", max_difficulty=6)
+#: Default limit of off-trail terrain (degrees over 50 m): beyond it a slip is a fall.
+SAFE_SLOPE_DEG: float = 30.0
+#: Hardest trail grade (SAC T4) planned while the slope limit is at its default.
+SAFE_TRAIL_SAC: int = 4
 #: Orders and directions are tried exhaustively up to this many lines.
 BRUTE_FORCE_MAX = 6
 #: Most lines one trip may visit.
@@ -133,6 +140,11 @@ class ScoutRequest:
         A line whose steepest 50 m (``slope_max_deg``) is at most this may be
         walked cross-country along its own course; steeper lines are
         scrambling terrain in summer, so only their ends are visited.
+    max_slope_deg : float
+        No planned off-trail leg (cross-country or along a line) may cross
+        terrain steeper than this over 50 m; trails beyond T4 are left out too
+        unless this is raised above :data:`SAFE_SLOPE_DEG`. A line that can only
+        be reached beyond the limit is left out of the plan, which says why.
     """
 
     stop_s: float = 15 * 60.0
@@ -142,6 +154,7 @@ class ScoutRequest:
     reserve: float = 0.2
     max_snap_m: float = 500.0
     max_walk_slope_deg: float = 35.0
+    max_slope_deg: float = 30.0
 
     def __post_init__(self) -> None:
         checks = (
@@ -152,6 +165,7 @@ class ScoutRequest:
             ("reserve", self.reserve, 0.0, 2.0),
             ("max_snap_m", self.max_snap_m, 1.0, 10_000.0),
             ("max_walk_slope_deg", self.max_walk_slope_deg, 0.0, 90.0),
+            ("max_slope_deg", self.max_slope_deg, 5.0, 90.0),
         )
         for name, value, lo, hi in checks:
             if not (isinstance(value, (int, float)) and lo <= value <= hi):
@@ -263,6 +277,12 @@ class ScoutPlan:
         Sunrise/sunset when a date was given.
     warnings : tuple of str
         Cross-country legs, and a trip longer than the day's daylight.
+    left_out : tuple of (str, str)
+        Lines left out as (name, reason): reachable only over terrain steeper
+        than the slope limit or along trails beyond T4.
+    steep_legs : tuple of (str, float)
+        Legs steeper than :data:`SAFE_SLOPE_DEG` that the plan does use (only
+        when the limit was raised): label and steepest 50 m in degrees.
     """
 
     route: Route
@@ -274,6 +294,8 @@ class ScoutPlan:
     order_method: str
     sun: SunTimes | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    left_out: tuple[tuple[str, str], ...] = ()
+    steep_legs: tuple[tuple[str, float], ...] = ()
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary of the trip."""
@@ -303,6 +325,8 @@ class ScoutPlan:
             }
         if self.warnings:
             out["warnings"] = list(self.warnings)
+        out["left_out"] = [{"name": n, "reason": r} for n, r in self.left_out]
+        out["steep_legs"] = [{"leg": n, "slope_max_deg": round(d, 1)} for n, d in self.steep_legs]
         return out
 
 
@@ -407,11 +431,13 @@ class _Paths:
         length = float(net.edge_length_m[e])
         f = float(self.edge_factor[e])
         best: tuple[float, int, Step | None] = (math.inf, -1, None)
-        if src.edge == e:
+        # An edge beyond the profile's difficulty may only be touched at its ends.
+        banned = int(net.edge_sac[e]) > self.profile.max_difficulty
+        if src.edge == e and not (banned and abs(o - src.offset_m) > 1e-6):
             t = net.partial_time_s(e, src.offset_m, o, self.profile)
             best = (t * f, -1, Step(e, src.offset_m, o))
         for node, start_m in ((int(net.edge_u[e]), 0.0), (int(net.edge_v[e]), length)):
-            if not np.isfinite(dist[node]):
+            if not np.isfinite(dist[node]) or (banned and abs(o - start_m) > 1e-6):
                 continue
             t = net.partial_time_s(e, start_m, o, self.profile)
             cost = float(dist[node]) + t * f
@@ -474,6 +500,14 @@ def _offtrail_arrays(
         raise CoverageError(f"cross-country leg to {lat1:.5f},{lon1:.5f} leaves the elevation data")
     d = t * length
     return lon, lat, ele, d, _timed(profile, d, ele, OFFTRAIL_FACTOR)
+
+
+def _steepest_50m_deg(dem: Dem, lon: np.ndarray, lat: np.ndarray) -> float:
+    """Return the steepest 50 m mean terrain slope along sampled points (10 m apart)."""
+    slope, _ = sample_slope(dem, lon, lat)
+    slope = np.nan_to_num(slope, nan=0.0)
+    k = min(len(slope), 5)
+    return float(np.convolve(slope, np.full(k, 1.0 / k), mode="valid").max())
 
 
 def _line_factor(line: SkiLine) -> float:
@@ -785,6 +819,8 @@ def plan_scouting(
     if dup:
         raise InputError(f"line given twice: {', '.join(dup)}")
     prefs = prefs or Preferences()
+    if req.max_slope_deg <= SAFE_SLOPE_DEG and profile.max_difficulty > SAFE_TRAIL_SAC:
+        profile = dataclasses.replace(profile, max_difficulty=SAFE_TRAIL_SAC)
     lon0, lat0 = start
     start_snap = net.snap(lon0, lat0, max_distance_m=req.max_snap_m)
     n = len(lines)
@@ -819,15 +855,22 @@ def plan_scouting(
     # Cross-country legs between snapped points and line ends.
     out_t = np.zeros(m)
     in_t = np.zeros(m)
+    leg_slope = np.zeros(m)  # steepest 50 m of the cross-country leg to each end
     for k in range(1, m):
         s = snaps[k]
         if s is None:
             out_t[k] = in_t[k] = math.inf
         elif s.distance_m > _SPUR_MIN_M:
-            out_t[k] = _offtrail_arrays(dem, profile, s.lon, s.lat, *ends[k])[4][-1]
+            lon_k, lat_k, _, _, t_out = _offtrail_arrays(dem, profile, s.lon, s.lat, *ends[k])
+            out_t[k] = t_out[-1]
             in_t[k] = _offtrail_arrays(dem, profile, *ends[k], s.lon, s.lat)[4][-1]
+            leg_slope[k] = _steepest_50m_deg(dem, lon_k, lat_k)
+            if leg_slope[k] > req.max_slope_deg:
+                out_t[k] = in_t[k] = math.inf
     line_t = np.zeros((n, 2))
     options: list[list[_Option]] = []
+    kept: list[int] = []
+    left_out: list[tuple[str, str]] = []
     for i, ln in enumerate(lines):
         line_t[i, 0] = _line_arrays(profile, ln, True)[4][-1]
         line_t[i, 1] = _line_arrays(profile, ln, False)[4][-1]
@@ -841,12 +884,16 @@ def plan_scouting(
             hugs[e, x] = length <= 1.5 * float(ln.stats.length_m) + 200.0 and (
                 _walk_share(net, ln, p.steps, req.near_m) >= req.walk_share
             )
-        walk_ok = float(ln.stats.slope_max_deg) <= req.max_walk_slope_deg
+        walk_ok = float(ln.stats.slope_max_deg) <= min(req.max_walk_slope_deg, req.max_slope_deg)
         opts = _line_options(i, ln, cost, out_t, in_t, line_t, walk_ok, hugs)
         opts = [
             o for o in opts if math.isfinite(cost[0, o.entry]) and math.isfinite(cost[o.exit, 0])
         ]
         if not opts:
+            steep = [k for k in (b, t) if leg_slope[k] > req.max_slope_deg]
+            if steep or float(ln.stats.slope_max_deg) > req.max_slope_deg:
+                left_out.append((ln.name, _too_steep_reason(ln, steep, leg_slope, req)))
+                continue
             why = "; ".join(far.get(k, "") for k in (b, t) if k in far)
             if why and not walk_ok:
                 why += (
@@ -858,7 +905,14 @@ def plan_scouting(
                 + (f": {why}" if why else " on the network")
             )
         options.append(opts)
-    order, chosen, method = _best_order(options, cost)
+        kept.append(i)
+    if not kept:
+        raise NoRouteError(
+            "no line can be reached within the slope limit: "
+            + "; ".join(f"{name}: {why}" for name, why in left_out)
+        )
+    order_k, chosen, method = _best_order(options, cost)
+    order = [kept[j] for j in order_k]
 
     legs: list[_Leg] = []
     marks: list[tuple[int, int]] = []  # per line: legs done on arrival, on leaving
@@ -914,7 +968,7 @@ def plan_scouting(
             )
         )
     moving = route.stats.duration_s
-    stops = n * req.stop_s
+    stops = len(kept) * req.stop_s
     needed = (moving + stops) * (1.0 + req.reserve)
     sun = None
     if day is not None:
@@ -927,6 +981,9 @@ def plan_scouting(
                 f"the trip needs {pace.format_duration(needed)} of daylight but "
                 f"{day.isoformat()} has {pace.format_duration(sun.day_length_s)}"
             )
+    steep_legs = _mark_steep_legs(route, legs, leg_ends, _steep_legs(legs, leg_slope, ends, net))
+    warnings += [f"steep: {label} ({_deg_text(deg)})" for label, deg in steep_legs]
+    warnings += [f"left out {name}: {why}" for name, why in left_out]
     route.warnings.extend(warnings)
     route.extras["visits"] = [v.as_dict() for v in visits]
     return ScoutPlan(
@@ -939,7 +996,71 @@ def plan_scouting(
         order_method=method,
         sun=sun,
         warnings=tuple(warnings),
+        left_out=tuple(left_out),
+        steep_legs=tuple(steep_legs),
     )
+
+
+def _deg_text(deg: float) -> str:
+    return f"{deg:.0f}°, over {SAFE_SLOPE_DEG:.0f}°" if math.isfinite(deg) else "beyond T4"
+
+
+def _mark_steep_legs(
+    route: Route,
+    legs: Sequence[_Leg],
+    leg_ends: Sequence[tuple[float, float]],
+    steep: Sequence[tuple[int, str, float]],
+) -> list[tuple[str, float]]:
+    """Record where steep legs run along the route (``extras["steep_spans_m"]``); list them."""
+    starts = [0.0, *(float(d) for d, _ in leg_ends[:-1])]
+    route.extras["steep_spans_m"] = [
+        [round(starts[k], 1), round(float(leg_ends[k][0]), 1)] for k, _, _ in steep
+    ]
+    return [(label, deg) for _, label, deg in steep]
+
+
+def _too_steep_reason(
+    line: SkiLine, steep: Sequence[int], leg_slope: np.ndarray, req: ScoutRequest
+) -> str:
+    """Say why a line is beyond the slope limit."""
+    parts = [
+        f"the way to its {'bottom' if (k - 1) % 2 == 0 else 'top'} crosses "
+        f"{leg_slope[k]:.0f}° terrain"
+        for k in steep
+    ]
+    if float(line.stats.slope_max_deg) > req.max_slope_deg:
+        parts.append(f"the line itself is {line.stats.slope_max_deg:.0f}° at its steepest")
+    return (
+        ", ".join(parts) + f" (limit {req.max_slope_deg:.0f}°; raise --max-slope to plan it anyway)"
+    )
+
+
+def _steep_legs(
+    legs: Sequence[_Leg],
+    leg_slope: np.ndarray,
+    ends: Sequence[tuple[float, float]],
+    net: Network,
+) -> list[tuple[int, str, float]]:
+    """List legs steeper than :data:`SAFE_SLOPE_DEG` or on trails beyond T4.
+
+    Returns
+    -------
+    list of tuple
+        ``(leg index, label, steepest 50 m in degrees)``; NaN degrees for a
+        trail leg beyond T4.
+    """
+    out: list[tuple[int, str, float]] = []
+    by_end = {ends[k]: k for k in range(1, len(ends))}
+    for j, leg in enumerate(legs):
+        if leg.off is not None:
+            k = by_end.get((leg.off[2], leg.off[3]), by_end.get((leg.off[0], leg.off[1])))
+            if k is not None and leg_slope[k] > SAFE_SLOPE_DEG:
+                out.append((j, leg.label, float(leg_slope[k])))
+        elif leg.line is not None and float(leg.line.stats.slope_max_deg) > SAFE_SLOPE_DEG:
+            out.append((j, leg.label, float(leg.line.stats.slope_max_deg)))
+        elif any(int(net.edge_sac[st.edge]) > SAFE_TRAIL_SAC for st in leg.steps):
+            out.append((j, leg.label + " (trail beyond T4)", math.nan))
+    return out
 
 
 def _move_legs(
@@ -999,6 +1120,10 @@ def plan_text(plan: ScoutPlan) -> list[str]:
             f"{pace.format_duration(v.arrive_elapsed_s)} ({v.arrive_m / 1000:.1f} km)"
             + (f", {v.offtrail_m:.0f} m off-trail" if v.offtrail_m else "")
         )
+    for label, deg in plan.steep_legs:
+        out.append(f"  steep leg: {label} ({_deg_text(deg)})")
+    for name, why in plan.left_out:
+        out.append(f"  left out: {name}: {why}")
     need = (
         f"  daylight needed: {pace.format_duration(plan.daylight_needed_s)} "
         f"({pace.format_duration(plan.stops_s)} of stops and a reserve included)"
@@ -1103,7 +1228,27 @@ def scout_map(
         attribution=attribution,
     )
     add_line_layer(m, plan.lines)
+    _add_steep_legs(m, plan)
     return m
+
+
+def _add_steep_legs(m: Any, plan: ScoutPlan) -> None:
+    """Draw the plan's steep legs in red over the route (a layer of their own)."""
+    import folium
+
+    from routeplanner.output._map_assets import esc
+
+    r = plan.route
+    spans = r.extras.get("steep_spans_m", [])
+    if not spans:
+        return
+    layer = folium.FeatureGroup(name="Steep legs (red)")
+    for (label, _), (a, b) in zip(plan.steep_legs, spans, strict=True):
+        idx = (r.dist_m >= a - 0.05) & (r.dist_m <= b + 0.05)
+        pts = [[float(y), float(x)] for x, y in zip(r.lon[idx], r.lat[idx], strict=True)]
+        if len(pts) >= 2:
+            folium.PolyLine(pts, color="#d7191c", weight=7, tooltip=esc(label)).add_to(layer)
+    layer.add_to(m)
 
 
 def demo_scouting(
