@@ -502,7 +502,7 @@ def test_a_line_beyond_the_slope_limit_is_left_out(cliff_world):
     plan = sc.plan_scouting(net, dem, start_at(-500.0, 0.0), [face, meadow])
     assert [v.name for v in plan.visits] == ["Meadow"]
     ((name, why),) = plan.left_out
-    assert name == "Face" and "40°" in why and "--max-slope" in why
+    assert name == "Face" and "40.0° terrain" in why and "--max-slope" in why
     assert plan.steep_legs == ()
     assert plan.summary()["left_out"][0]["name"] == "Face"
     assert any("left out Face" in w for w in plan.warnings)

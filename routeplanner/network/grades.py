@@ -160,13 +160,16 @@ def grade_uncertainty(over_m: float, cell_m: float) -> float:
 def grade_confidence(over_m: float, cell_m: float) -> str:
     """Rate a grade ``"high"``, ``"medium"`` or ``"low"`` from its uncertainty.
 
-    High is within ±3 points, medium within ±8, low beyond.
+    High is within ±3 points, medium within ±8, low beyond; ``"unknown"``
+    without a cell size.
 
     Examples
     --------
     >>> grade_confidence(100.0, 90.0), grade_confidence(100.0, 30.0), grade_confidence(300.0, 30.0)
     ('low', 'medium', 'high')
     """
+    if not math.isfinite(cell_m):
+        return "unknown"
     u = grade_uncertainty(over_m, cell_m)
     if u <= 0.03:
         return "high"

@@ -1002,7 +1002,7 @@ def plan_scouting(
 
 
 def _deg_text(deg: float) -> str:
-    return f"{deg:.0f}°, over {SAFE_SLOPE_DEG:.0f}°" if math.isfinite(deg) else "beyond T4"
+    return f"{deg:.1f}°, over {SAFE_SLOPE_DEG:.0f}°" if math.isfinite(deg) else "beyond T4"
 
 
 def _mark_steep_legs(
@@ -1025,11 +1025,11 @@ def _too_steep_reason(
     """Say why a line is beyond the slope limit."""
     parts = [
         f"the way to its {'bottom' if (k - 1) % 2 == 0 else 'top'} crosses "
-        f"{leg_slope[k]:.0f}° terrain"
+        f"{leg_slope[k]:.1f}° terrain"
         for k in steep
     ]
     if float(line.stats.slope_max_deg) > req.max_slope_deg:
-        parts.append(f"the line itself is {line.stats.slope_max_deg:.0f}° at its steepest")
+        parts.append(f"the line itself is {line.stats.slope_max_deg:.1f}° at its steepest")
     return (
         ", ".join(parts) + f" (limit {req.max_slope_deg:.0f}°; raise --max-slope to plan it anyway)"
     )
