@@ -5,13 +5,17 @@ The data flow follows the modules: region files (:mod:`routeplanner.sources.regi
 elevation (:mod:`routeplanner.network.build`, :mod:`routeplanner.network.model`) → pace model
 (:mod:`routeplanner.pace`) → search (:mod:`routeplanner.search`) → route
 (:mod:`routeplanner.route`) → outputs (:mod:`routeplanner.output.export`,
-:mod:`routeplanner.output.maps`).
+:mod:`routeplanner.output.maps`).  What people type and read is parsed and
+formatted in :mod:`routeplanner.units`.
+
+Importing the package is cheap: the errors and unit parsers are imported here,
+everything that needs numpy on first use of its module.
 """
 
 from __future__ import annotations
 
 import logging
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from routeplanner.errors import (
     CoverageError,
@@ -21,11 +25,17 @@ from routeplanner.errors import (
     NoRouteError,
     RoutePlannerError,
 )
-
-try:
-    __version__ = version("routeplanner")
-except PackageNotFoundError:  # running from a source tree without an install
-    __version__ = "0+unknown"
+from routeplanner.units import (
+    format_distance,
+    format_duration,
+    format_height,
+    format_pace,
+    parse_distance,
+    parse_duration,
+    parse_height,
+    parse_latlon,
+    parse_pace,
+)
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -37,4 +47,27 @@ __all__ = [
     "NoRouteError",
     "RoutePlannerError",
     "__version__",
+    "format_distance",
+    "format_duration",
+    "format_height",
+    "format_pace",
+    "parse_distance",
+    "parse_duration",
+    "parse_height",
+    "parse_latlon",
+    "parse_pace",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Return ``__version__`` on first use (reading package metadata costs time)."""
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("routeplanner")
+        except PackageNotFoundError:  # running from a source tree without an install
+            value = "0+unknown"
+        globals()["__version__"] = value
+        return value
+    raise AttributeError(f"module 'routeplanner' has no attribute {name!r}")

@@ -16,23 +16,33 @@ Grades are rise over run (``0.1`` = 10 %), positive uphill, and lengths are
 horizontal.  All grade functions are vectorised over numpy arrays; NaN grades
 propagate to NaN results.
 
-The module also holds the parsers for the user-facing quantities (pace, duration,
-distance, coordinates, grade windows, difficulty) so that the CLI and the library
-reject bad values with the same one-line :class:`~routeplanner.errors.InputError`.
+The parsers and formatters of what people type or read (pace, duration, distance,
+coordinates, grade windows, difficulty) live in :mod:`routeplanner.units`; the
+names below are re-exported from there for existing callers.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import numbers
-import re
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from routeplanner.errors import InputError
+from routeplanner.units import (
+    GRADE_PRESETS,
+    SAC_SCALE,
+    format_duration,
+    format_pace,
+    parse_difficulty,
+    parse_distance,
+    parse_duration,
+    parse_grade_window,
+    parse_latlon,
+    parse_pace,
+)
 
 __all__ = [
     "DOWNHILL_SPEED_CAP",
@@ -89,15 +99,7 @@ EXCESS_GRADE_PENALTY = 3.0
 _MINETTI_COEFFS = (155.4, -30.4, -43.3, 46.3, 19.5, 3.6)
 _MINETTI_FLAT = 3.6  # Cr(0), J/(kg·m)
 
-# OSM sac_scale values -> SAC T-grade.
-SAC_SCALE: dict[str, int] = {
-    "hiking": 1,
-    "mountain_hiking": 2,
-    "demanding_mountain_hiking": 3,
-    "alpine_hiking": 4,
-    "demanding_alpine_hiking": 5,
-    "difficult_alpine_hiking": 6,
-}
+# OSM sac_scale values -> SAC T-grade: SAC_SCALE in routeplanner.units.
 
 # Time factors indexed by T-grade; index 0 = no sac_scale tag.  Same values as
 # Valhalla's pedestrian costing (kSacScaleSpeedFactor): about 90, 80, 65, 40, 25 and
@@ -157,23 +159,8 @@ VISIBILITY_FACTORS: dict[str, float] = {
     "no": 1.3,
 }
 
-# Named grade windows (rise/run, inclusive bounds) for climb-focused searches.
-GRADE_PRESETS: dict[str, tuple[float, float]] = {
-    # ski-touring skin track: steep enough to gain height, gentle enough to skin
-    "skin-track": (0.15, 0.30),
-    # vertical-kilometre style: 20 % and steeper, up to 45°
-    "vk": (0.20, 1.0),
-    # runnable climbs for easy days and tempo hill work
-    "easy-climb": (0.05, 0.12),
-    # power-hiking terrain: too steep to run for most
-    "steep": (0.25, 0.5),
-}
-
 _MIN_PACE_S_PER_KM = 120.0
 _MAX_PACE_S_PER_KM = 1800.0
-_MAX_DURATION_S = 24 * 3600.0
-_MAX_GRADE_PERCENT = 100.0
-_MAX_GRADE_DEG = 60.0
 
 
 # --------------------------------------------------------------------------- grade
@@ -209,7 +196,7 @@ def minetti_cost(grade: ArrayLike) -> np.ndarray:
 
 
 def tobler_speed_kmh(grade: ArrayLike) -> np.ndarray:
-    """Walking speed from Tobler's hiking function.
+    """Return the walking speed from Tobler's hiking function.
 
     ``W = 6 exp(-3.5 |i + 0.05|)`` km/h, fastest (6 km/h) at a 5 % descent.
 
@@ -321,50 +308,6 @@ def speed_ratio(grade: ArrayLike, model: str = "minetti") -> np.ndarray:
 # ------------------------------------------------------------------------- terrain
 
 
-def parse_difficulty(text: str | int) -> int:
-    """Parse a SAC hiking difficulty into a T-grade 1..6.
-
-    Parameters
-    ----------
-    text : str or int
-        ``"T3"``, ``"t3"``, ``"3"``, ``3`` or an OSM ``sac_scale`` value such as
-        ``"demanding_mountain_hiking"``.
-
-    Returns
-    -------
-    int
-        T-grade between 1 and 6.
-
-    Raises
-    ------
-    InputError
-        If the value is not a known difficulty.
-
-    Examples
-    --------
-    >>> parse_difficulty("T3"), parse_difficulty(5), parse_difficulty("alpine_hiking")
-    (3, 5, 4)
-    """
-    if isinstance(text, bool):  # bool is an int subclass; True is not a grade
-        raise InputError(f"invalid difficulty {text!r}: expected T1..T6 or a sac_scale value")
-    if isinstance(text, numbers.Integral):
-        grade = int(text)
-    else:
-        key = str(text).strip().lower()
-        match = re.fullmatch(r"t?([0-9]+)", key)
-        if match:
-            grade = int(match.group(1))
-        elif key in SAC_SCALE:
-            grade = SAC_SCALE[key]
-        else:
-            raise InputError(
-                f"invalid difficulty {text!r}: expected T1..T6 or one of {', '.join(SAC_SCALE)}"
-            )
-    if not 1 <= grade <= 6:
-        raise InputError(f"invalid difficulty {text!r}: T-grade must be between 1 and 6")
-    return grade
-
-
 def _tag_factor(value: str | None, table: dict[str, float]) -> float:
     """Factor of an OSM tag value; ``a;b`` multi-values take the worst part."""
     if value is None:
@@ -424,321 +367,6 @@ def terrain_factor(
     factor *= _tag_factor(surface, SURFACE_FACTORS)
     factor *= _tag_factor(trail_visibility, VISIBILITY_FACTORS)
     return float(factor)
-
-
-# -------------------------------------------------------------------------- parsers
-
-_NUMBER = r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+"
-_PACE_RE = re.compile(
-    rf"(?P<sign>[-+]?)\s*(?:(?P<mm>[0-9]+):(?P<ss>[0-9]{{2}})|(?P<min>{_NUMBER}))"
-    r"\s*(?:min(?:utes?)?)?\s*(?:/\s*km)?"
-)
-
-
-def parse_pace(text: str) -> float:
-    """Parse a running pace into seconds per kilometre.
-
-    Parameters
-    ----------
-    text : str
-        ``"m:ss"`` optionally followed by ``/km`` or ``min/km`` (``"5:30 min/km"``), or
-        a plain number of minutes (``"6"``, ``"6.5"``).
-
-    Returns
-    -------
-    float
-        Seconds per km, between 120 (2:00/km) and 1800 (30:00/km).
-
-    Raises
-    ------
-    InputError
-        If the text is malformed, seconds are 60 or more, or the pace is out of range.
-
-    Examples
-    --------
-    >>> parse_pace("6:00"), parse_pace("5:30 min/km"), parse_pace("6.5")
-    (360.0, 330.0, 390.0)
-    """
-    raw = str(text)
-    match = _PACE_RE.fullmatch(raw.strip().lower())
-    if not match:
-        raise InputError(
-            f"invalid pace {raw!r}: expected min:sec per km such as '6:00' or '5:30 min/km'"
-        )
-    if match["mm"] is not None:
-        seconds = int(match["ss"])
-        if seconds >= 60:
-            raise InputError(f"invalid pace {raw!r}: seconds must be below 60")
-        value = int(match["mm"]) * 60.0 + seconds
-    else:
-        value = float(match["min"]) * 60.0
-    if match["sign"] == "-":
-        value = -value
-    if not _MIN_PACE_S_PER_KM <= value <= _MAX_PACE_S_PER_KM:
-        raise InputError(f"invalid pace {raw!r}: must be between 2:00 and 30:00 min/km")
-    return value
-
-
-def format_pace(s_per_km: float) -> str:
-    """Format seconds per km as ``m:ss`` (rounded to the second).
-
-    Parameters
-    ----------
-    s_per_km : float
-        Pace in seconds per km.
-
-    Returns
-    -------
-    str
-        E.g. ``"6:00"``.
-
-    Raises
-    ------
-    InputError
-        If the pace is negative or not finite.
-
-    Examples
-    --------
-    >>> format_pace(360), format_pace(329.6)
-    ('6:00', '5:30')
-    """
-    if not math.isfinite(s_per_km) or s_per_km < 0:
-        raise InputError(f"invalid pace {s_per_km!r}: must be a finite, non-negative number")
-    total = round(s_per_km)  # round once so 359.6 s gives 6:00, not 5:60
-    return f"{total // 60}:{total % 60:02d}"
-
-
-_DURATION_UNITS_RE = re.compile(
-    rf"(?:(?P<h>{_NUMBER})\s*h(?:rs?|ours?)?)?\s*"
-    rf"(?:(?P<m>{_NUMBER})\s*m(?:in(?:ute)?s?)?)?\s*"
-    rf"(?:(?P<s>{_NUMBER})\s*s(?:ec(?:ond)?s?)?)?"
-)
-_DURATION_CLOCK_RE = re.compile(r"([0-9]+):([0-9]{2})(?::([0-9]{2}(?:\.[0-9]*)?))?")
-
-
-def parse_duration(text: str) -> float:
-    """Parse a duration into seconds.
-
-    Parameters
-    ----------
-    text : str
-        Units (``"75m"``, ``"75min"``, ``"1h15m"``, ``"1 h 15 min"``, ``"1.5h"``,
-        ``"4500s"``), a clock (``"1:15"`` = h:mm, ``"1:15:00"`` = h:mm:ss) or a plain
-        number of minutes (``"90"``).
-
-    Returns
-    -------
-    float
-        Seconds, more than 0 and at most 24 h.
-
-    Raises
-    ------
-    InputError
-        If the text is malformed or the duration is out of range.
-
-    Examples
-    --------
-    >>> parse_duration("1h15m"), parse_duration("1:15"), parse_duration("90")
-    (4500.0, 4500.0, 5400.0)
-    """
-    raw = str(text)
-    key = raw.strip().lower()
-    seconds: float | None = None
-    if re.fullmatch(_NUMBER, key):
-        seconds = float(key) * 60.0
-    elif clock := _DURATION_CLOCK_RE.fullmatch(key):
-        hours, minutes, secs = clock.groups()
-        if int(minutes) >= 60 or (secs is not None and float(secs) >= 60):
-            raise InputError(f"invalid duration {raw!r}: minutes and seconds must be below 60")
-        seconds = int(hours) * 3600.0 + int(minutes) * 60.0 + float(secs or 0)
-    elif key and (units := _DURATION_UNITS_RE.fullmatch(key)):
-        seconds = sum(
-            float(units[name]) * scale
-            for name, scale in (("h", 3600.0), ("m", 60.0), ("s", 1.0))
-            if units[name] is not None
-        )
-    if seconds is None:
-        raise InputError(
-            f"invalid duration {raw!r}: expected e.g. '75min', '1h15m', '1:15' or '4500s'"
-        )
-    if not 0 < seconds <= _MAX_DURATION_S:
-        raise InputError(f"invalid duration {raw!r}: must be more than 0 and at most 24 h")
-    return seconds
-
-
-def format_duration(seconds: float) -> str:
-    """Format a duration for people: ``"45 s"``, ``"62 min"`` style below an hour.
-
-    Below one minute the result is in seconds (``"45 s"``); below an hour in whole
-    minutes (``"45 min"``); from an hour on as hours and minutes (``"1 h 15 min"``,
-    ``"2 h"``).  Minutes are rounded to the nearest one.  The output is accepted by
-    :func:`parse_duration`.
-
-    Parameters
-    ----------
-    seconds : float
-        Non-negative duration in seconds.
-
-    Returns
-    -------
-    str
-        Readable duration.
-
-    Raises
-    ------
-    InputError
-        If `seconds` is negative or not finite.
-
-    Examples
-    --------
-    >>> format_duration(4500), format_duration(2700), format_duration(7200), format_duration(40)
-    ('1 h 15 min', '45 min', '2 h', '40 s')
-    """
-    if not math.isfinite(seconds) or seconds < 0:
-        raise InputError(f"invalid duration {seconds!r}: must be a finite, non-negative number")
-    if seconds < 59.5:
-        return f"{round(seconds)} s"
-    total_min = round(seconds / 60.0)  # round once so 3599 s gives "1 h", not "60 min"
-    hours, minutes = divmod(total_min, 60)
-    if hours == 0:
-        return f"{minutes} min"
-    if minutes == 0:
-        return f"{hours} h"
-    return f"{hours} h {minutes} min"
-
-
-def parse_latlon(text: str) -> tuple[float, float]:
-    """Parse ``"lat,lon"`` as typed by people, returning ``(lon, lat)``.
-
-    Parameters
-    ----------
-    text : str
-        Latitude then longitude in decimal degrees, separated by a comma and/or
-        whitespace (``"42.5,1.5"``, ``"42.5, 1.5"``, ``"42.5 1.5"``).
-
-    Returns
-    -------
-    tuple of float
-        ``(lon, lat)``, the internal (x, y) order.
-
-    Raises
-    ------
-    InputError
-        If the text is malformed or a coordinate is out of range.
-
-    Examples
-    --------
-    >>> parse_latlon("42.5,1.5")
-    (1.5, 42.5)
-    """
-    raw = str(text)
-    parts = [p for p in re.split(r"\s*,\s*|\s+", raw.strip()) if p]
-    try:
-        lat, lon = (float(p) for p in parts)
-    except ValueError:
-        raise InputError(
-            f"invalid coordinates {raw!r}: expected 'lat,lon' in decimal degrees"
-        ) from None
-    for name, value, limit in (("latitude", lat, 90), ("longitude", lon, 180)):
-        if not -limit <= value <= limit:  # also rejects NaN
-            raise InputError(f"{name} {value} out of range [-{limit}, {limit}] in {raw!r}")
-    return (lon, lat)
-
-
-_GRADE_WINDOW_RE = re.compile(
-    rf"(?P<lo>{_NUMBER})\s*(?P<u1>%|deg|°)?\s*(?:-|–|to)\s*(?P<hi>{_NUMBER})\s*(?P<u2>%|deg|°)"
-)
-
-
-def parse_grade_window(text: str) -> tuple[float, float]:
-    """Parse a window of (absolute) grades into rise/run bounds.
-
-    Parameters
-    ----------
-    text : str
-        ``"15-30%"`` (percent), ``"9-17deg"`` or ``"9-17°"`` (degrees), or a name
-        from :data:`GRADE_PRESETS`.  The unit is required so ``"0.15-0.3"`` cannot be
-        misread.
-
-    Returns
-    -------
-    tuple of float
-        ``(low, high)`` rise over run, ``0 <= low < high``.
-
-    Raises
-    ------
-    InputError
-        If the text is malformed, the window is empty or inverted, or a bound
-        exceeds 100 % (60° in degrees).
-
-    Examples
-    --------
-    >>> parse_grade_window("15-30%")
-    (0.15, 0.3)
-    >>> [round(g, 4) for g in parse_grade_window("9-17deg")]
-    [0.1584, 0.3057]
-    >>> parse_grade_window("skin-track")
-    (0.15, 0.3)
-    """
-    raw = str(text)
-    key = raw.strip().lower()
-    if key in GRADE_PRESETS:
-        return GRADE_PRESETS[key]
-    match = _GRADE_WINDOW_RE.fullmatch(key)
-    units = {match["u2"], match["u1"] or match["u2"]} if match else set()
-    if not match or len(units) != 1:
-        raise InputError(
-            f"invalid grade window {raw!r}: expected e.g. '15-30%', '9-17deg' "
-            f"or one of {', '.join(GRADE_PRESETS)}"
-        )
-    lo, hi = float(match["lo"]), float(match["hi"])
-    if lo >= hi:
-        raise InputError(f"invalid grade window {raw!r}: lower bound must be below upper bound")
-    if match["u2"] == "%":
-        if hi > _MAX_GRADE_PERCENT:
-            raise InputError(f"invalid grade window {raw!r}: grades above 100% are not supported")
-        return (lo / 100.0, hi / 100.0)
-    if hi > _MAX_GRADE_DEG:
-        raise InputError(f"invalid grade window {raw!r}: slopes above 60° are not supported")
-    return (math.tan(math.radians(lo)), math.tan(math.radians(hi)))
-
-
-_DISTANCE_UNITS = {"": 1000.0, "k": 1000.0, "km": 1000.0, "m": 1.0, "mi": 1609.344}
-_DISTANCE_RE = re.compile(rf"(?P<value>{_NUMBER})\s*(?P<unit>km|k|mi|m)?")
-
-
-def parse_distance(text: str) -> float:
-    """Parse a distance into metres.
-
-    Parameters
-    ----------
-    text : str
-        A number with unit ``km``, ``k``, ``m`` or ``mi``; a bare number is km
-        (``"5km"``, ``"800m"``, ``"5"``).
-
-    Returns
-    -------
-    float
-        Distance in metres, > 0.
-
-    Raises
-    ------
-    InputError
-        If the text is malformed or the distance is not positive.
-
-    Examples
-    --------
-    >>> parse_distance("5km"), parse_distance("800m"), parse_distance("5")
-    (5000.0, 800.0, 5000.0)
-    """
-    raw = str(text)
-    match = _DISTANCE_RE.fullmatch(raw.strip().lower())
-    if not match:
-        raise InputError(f"invalid distance {raw!r}: expected e.g. '5km', '800m' or '5' (km)")
-    metres = float(match["value"]) * _DISTANCE_UNITS[match["unit"] or ""]
-    if metres <= 0:
-        raise InputError(f"invalid distance {raw!r}: must be greater than 0")
-    return metres
 
 
 # -------------------------------------------------------------------------- profile

@@ -162,7 +162,7 @@ def test_non_osm_file(files: list[str], tmp_path: Path, capsys: pytest.CaptureFi
     notes.write_text("my training notes\nnot a map\n")
     before = snapshot(tmp_path)
     code, out, err = run(["network", "--osm", str(notes), *files[2:]], capsys)
-    assert code == 1
+    assert code == 2  # a file that is not what it claims is bad input (DataError)
     assert_one_line_error(code, out, err, "not a readable OSM file", str(notes))
     assert leftovers(tmp_path, before) == []
 

@@ -27,7 +27,6 @@ if str(Path(__file__).resolve().parent) not in sys.path:  # synth.py lives besid
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth import make_network, to_lonlat
 
-REPO = Path(__file__).resolve().parents[1]
 NASTY = '<img src=x onerror=alert(1)> & "quotes"'
 STAMP = datetime(2027, 1, 1, tzinfo=timezone.utc)
 
@@ -103,7 +102,7 @@ def test_parse_event_values():
 
 
 def test_example_event_parses():
-    ev = group.load_event(REPO / "data" / "events" / "saturday.toml")
+    ev = group.load_event(group.DEMO_EVENT)
     assert len(ev.groups) == 3
     assert ev.region == "andorra"
     assert ev.duration_s == 75 * 60
@@ -215,8 +214,7 @@ def test_workout_keys_are_parsed():
 
 @pytest.mark.slow
 def test_andorra_group_with_a_climb(andorra_network):
-    repo = Path(__file__).resolve().parents[1]
-    text = (repo / "data" / "events" / "saturday.toml").read_text(encoding="utf-8")
+    text = group.DEMO_EVENT.read_text(encoding="utf-8")
     text += '\n[[group]]\nname = "Hills"\npace = "6:00"\nmax_difficulty = "T3"\n'
     text += "include_climbs = 1\n"
     ev = group.parse_event(text, "saturday.toml")
@@ -607,7 +605,7 @@ def test_andorra_group_run_end_to_end(
     from routeplanner.sources.dem import open_dem
 
     out = tmp_path / "maps" / "saturday"
-    event = REPO / "data" / "events" / "saturday.toml"
+    event = group.DEMO_EVENT
     # the fixture network is the 2013 extract
     args = ["group", str(event), "--out-dir", str(out), "--data-dir", str(shared_data_dir)]
     args += ["--region", "andorra-2013"]

@@ -323,7 +323,7 @@ def test_cli_workout_repeats_on_files(isolated, capsys):
 
 
 def test_loop_segment_options_are_checked_before_loading():
-    from routeplanner.cli.climbs import loop_segment_args
+    from routeplanner.cli.options import loop_segment_args
 
     assert loop_segment_args(0, "15-30%", "50m", False, "8-25%", None) is None
     args = loop_segment_args(2, "skin-track", "80m", True, "9-17deg", "5-10")

@@ -1,19 +1,9 @@
 """Command-line interface: a thin layer over the library, one module per command.
 
-Each command module registers itself on the ``cli`` group when imported.
+Commands are registered on the ``cli`` group in :mod:`routeplanner.cli.main`;
+shared options live in :mod:`routeplanner.cli.options`.
 """
 
-from routeplanner.cli import (  # noqa: F401  (importing registers the commands)
-    climbs,
-    demo,
-    group,
-    lines,
-    loop,
-    network,
-    regions,
-    scout,
-    workout,
-)
-from routeplanner.cli._common import cli, main
+from routeplanner.cli.main import cli, main
 
 __all__ = ["cli", "main"]

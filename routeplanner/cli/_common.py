@@ -1,15 +1,14 @@
-"""Shared plumbing of the command-line interface: options, loading, output.
+"""Shared plumbing of the commands: progress display, loading a region, writing outputs.
 
-Every command validates its options before loading data, prints one line
-``error: …`` and exits non-zero on bad input, and writes its output files
-only once everything has been computed (each file atomically).
+Every command validates its options before loading data (see
+:mod:`routeplanner.cli.options`), and writes its output files only once
+everything has been computed (each file atomically, all or none).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,33 +17,29 @@ from typing import Any
 
 import click
 
-from routeplanner import __version__, pace
-from routeplanner._io import atomic_write_text, check_writable
-from routeplanner.errors import InputError, RoutePlannerError
+from routeplanner import units
+from routeplanner.cli.options import Ctx, OutputOptions, RegionOptions
+from routeplanner.errors import InputError
 
-__all__ = ["Ctx", "cli", "main"]
+__all__ = [
+    "Ctx",
+    "Loaded",
+    "Writer",
+    "echo_json",
+    "emit",
+    "load",
+    "log",
+    "map_html",
+    "route_lines",
+    "status",
+]
 
 log = logging.getLogger("routeplanner")
 
-EXIT_BAD_INPUT = 2
-EXIT_FAILED = 1
-
-
-# -- shared plumbing -------------------------------------------------------------
-
-
-@dataclass
-class Ctx:
-    """Options shared by every command."""
-
-    verbosity: int = 0
-    quiet: bool = False
-    progress: bool = True
-
 
 @contextmanager
-def _status(ctx: Ctx, what: str) -> Iterator[Callable[[str], None]]:
-    """A progress display for a long step; yields a callback naming sub-steps."""
+def status(ctx: Ctx, what: str) -> Iterator[Callable[[str], None]]:
+    """Show a progress display for a long step; yield a callback naming sub-steps."""
     if ctx.quiet or not ctx.progress:
         yield lambda _step: None
         return
@@ -61,39 +56,6 @@ def _status(ctx: Ctx, what: str) -> Iterator[Callable[[str], None]]:
     ) as bar:
         task = bar.add_task(what, total=None)
         yield lambda step: bar.update(task, description=f"{what}: {step}")
-
-
-def _region_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    opts = [
-        click.option("--region", help="Region name from the catalog (see `routeplanner regions`)."),
-        click.option(
-            "--osm",
-            type=click.Path(dir_okay=False),
-            help="OSM file (.osm.pbf, .osm, .osm.gz, .osm.bz2) instead of --region.",
-        ),
-        click.option(
-            "--dem",
-            multiple=True,
-            type=click.Path(dir_okay=False),
-            help="DEM file (SRTM .hgt/.hgt.zip or GeoTIFF); repeat for several tiles.",
-        ),
-        click.option("--bbox", help="W,S,E,N area to fetch when --online (instead of --region)."),
-        click.option("--place", help="Place name to fetch when --online (geocoded by Nominatim)."),
-        click.option(
-            "--data-dir",
-            type=click.Path(file_okay=False),
-            help="Folder with region files (default: $ROUTEPLANNER_DATA_DIR, ./data).",
-        ),
-        click.option(
-            "--online",
-            is_flag=True,
-            help="Download missing data (OSM via Overpass, SRTM tiles), cached on disk.",
-        ),
-        click.option("--no-cache", is_flag=True, help="Rebuild the network, ignoring the cache."),
-    ]
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
 
 
 @dataclass
@@ -113,97 +75,59 @@ class Loaded:
         return open_dem(self.dem_paths, bbox=(w - pad, s - pad, e + pad, n + pad))
 
 
-def _load(
-    ctx: Ctx,
-    region: str | None,
-    osm: str | None,
-    dem: Sequence[str],
-    bbox: str | None,
-    place: str | None,
-    data_dir: str | None,
-    online: bool,
-    no_cache: bool,
-) -> Loaded:
+def _region_files(src: RegionOptions) -> Any:
+    from routeplanner.sources import regions
+
+    if src.bbox or src.place:
+        if src.bbox and src.place:
+            raise InputError("give either --bbox or --place, not both")
+        if not src.online:
+            raise InputError("--bbox and --place fetch data: add --online")
+        from routeplanner.sources.area import fetch_area
+
+        return fetch_area(src.bbox or src.place or "", data_dir=src.data_dir)
+    if src.region is None and src.osm is None and not src.dem:
+        raise InputError("no region: give --region NAME, or --osm FILE --dem FILE")
+    return regions.resolve_region(
+        src.region, osm=src.osm, dem=list(src.dem), data_dir=src.data_dir, online=src.online
+    )
+
+
+def load(ctx: Ctx, src: RegionOptions) -> Loaded:
+    """Load (or build and cache) the network of the region the options name.
+
+    Raises
+    ------
+    InputError
+        If no region is named, or the options contradict each other.
+    DataError
+        If a file is missing or unreadable.
+    """
     from routeplanner.network.build import load_network
     from routeplanner.sources import regions
 
-    if bbox or place:
-        files = _fetch_area(bbox, place, data_dir, online)
-    else:
-        if region is None and osm is None and not dem:
-            raise InputError("no region: give --region NAME, or --osm FILE --dem FILE")
-        files = regions.resolve_region(
-            region, osm=osm, dem=list(dem), data_dir=data_dir, online=online
-        )
-    cache = None if no_cache else regions.cache_dir(data_dir)
-    with _status(ctx, f"loading {files.name}") as step:
+    files = _region_files(src)
+    cache = None if src.no_cache else regions.cache_dir(src.data_dir)
+    with status(ctx, f"loading {files.name}") as step:
         net = load_network(files.osm, files.dem, cache_dir=cache, name=files.name, progress=step)
     net.meta.setdefault("attribution", list(files.attribution))
     return Loaded(net, files, tuple(files.dem))
 
 
-def _fetch_area(bbox: str | None, place: str | None, data_dir: str | None, online: bool) -> Any:
-    from routeplanner.sources import download, regions
-
-    if bbox and place:
-        raise InputError("give either --bbox or --place, not both")
-    if not online:
-        raise InputError("--bbox and --place fetch data: add --online")
-    area: Any = place
-    if bbox:
-        try:
-            w, s, e, n = (float(x) for x in bbox.split(","))
-        except ValueError:
-            raise InputError(f"invalid --bbox {bbox!r}: expected W,S,E,N in degrees") from None
-        area = (w, s, e, n)
-    dest = regions.cache_dir(data_dir) / "downloads"
-    dest.mkdir(parents=True, exist_ok=True)
-    osm = download.fetch_osm(area, dest_dir=dest)
-    from routeplanner.sources.osm import read_osm
-
-    ways = read_osm(osm)
-    from routeplanner.sources.copernicus import fetch_dem
-
-    dem_files = fetch_dem(ways.bbox, dest_dir=dest)  # Copernicus GLO-30, else SRTM
-    return regions.RegionFiles(
-        osm=osm,
-        dem=dem_files.paths,
-        attribution=(regions.OSM_ATTRIBUTION, dem_files.attribution),
-        name="custom",
-        bbox=ways.bbox,
-    )
-
-
-def _profile(pace_text: str, model: str, max_difficulty: str) -> pace.RunnerProfile:
-    return pace.RunnerProfile.from_strings(pace_text, model, max_difficulty)
-
-
-def _parse_tolerance(text: str) -> float:
-    t = text.strip()
-    try:
-        value = float(t[:-1]) / 100 if t.endswith("%") else float(t)
-    except ValueError:
-        raise InputError(f"invalid tolerance {text!r}: use e.g. 5% or 0.05") from None
-    if not 0.005 <= value <= 0.5:
-        raise InputError(f"tolerance {text!r} out of range: use 0.5% to 50%")
-    return value
-
-
-def _outputs(**paths: str | None) -> dict[str, Path]:
-    """Check every requested output path up front."""
-    return {k: check_writable(v) for k, v in paths.items() if v}
-
-
-class _Writer:
+class Writer:
     """Collects output files, then writes them all or none."""
 
     def __init__(self) -> None:
         self.files: list[tuple[Path, str]] = []
 
     def add(self, path: Path, text: str) -> None:
+        """Queue ``text`` for ``path``."""
         self.files.append((path, text))
 
     def commit(self) -> list[Path]:
+        """Write every queued file atomically; on failure remove those already written."""
+        from routeplanner._io import atomic_write_text
+
         done: list[Path] = []
         try:
             for path, text in self.files:
@@ -216,11 +140,19 @@ class _Writer:
         return done
 
 
-def _echo_json(data: Any) -> None:
+def echo_json(data: Any) -> None:
+    """Print ``data`` as indented JSON."""
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-def _map_html(
+def echo_written(ctx: Ctx, written: Sequence[Path]) -> None:
+    """Name the files written (not with ``-q``)."""
+    if not ctx.quiet:
+        for p in written:
+            click.echo(f"wrote {p}")
+
+
+def map_html(
     routes: Sequence[Any],
     loaded: Loaded,
     title: str,
@@ -230,6 +162,7 @@ def _map_html(
     markers: Sequence[Any] = (),
     info_html: str | None = None,
 ) -> str:
+    """Render the HTML map of ``routes`` over the loaded region."""
     from routeplanner.output import maps
 
     m = maps.route_map(
@@ -246,169 +179,52 @@ def _map_html(
     return maps.map_html(m)
 
 
-# -- the command group -------------------------------------------------------------
+def route_lines(routes: Sequence[Any], system: units.UnitSystem = "metric") -> list[str]:
+    """Return two text lines per route: its stats, and the ways it follows."""
+    per_m, unit = (1.0 / units.FT_M, "ft") if system == "imperial" else (1.0, "m")
+    rows = []
+    for r in routes:
+        s = r.stats
+        rows.append(
+            f"{r.name}: {units.format_distance(s.distance_m, system)}, "
+            f"{units.format_duration(s.duration_s)}, "
+            f"+{s.ascent_m * per_m:.0f}/-{s.descent_m * per_m:.0f} {unit}, "
+            f"trail {s.trail_share:.0%}, overlap {s.overlap_share:.0%}"
+        )
+        rows.append("  via " + " > ".join(r.names[:8]) + (" > …" if len(r.names) > 8 else ""))
+    return rows
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="routeplanner")
-@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress display.")
-@click.pass_context
-def cli(click_ctx: click.Context, verbose: int, quiet: bool) -> None:
-    """Plan trail-running routes by time from OpenStreetMap trails and DEM terrain."""
-    level = (
-        logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
-    )
-    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("routeplanner").setLevel(level)
-    click_ctx.obj = Ctx(verbosity=verbose, quiet=quiet, progress=sys.stderr.isatty())
-
-
-def _runner_options(
-    pace_default: str = "6:00", model_default: str = "minetti"
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``--pace``, ``--model`` and ``--max-difficulty``: the runner profile."""
-
-    def deco(f: Callable[..., Any]) -> Callable[..., Any]:
-        opts = [
-            click.option(
-                "--pace",
-                "pace_text",
-                default=pace_default,
-                show_default=True,
-                help="Flat pace, min/km.",
-            ),
-            click.option(
-                "--model",
-                default=model_default,
-                show_default=True,
-                help="Pace model: minetti (running) or tobler (hiking).",
-            ),
-            click.option(
-                "--max-difficulty",
-                default="T6",
-                show_default=True,
-                help="Hardest sac_scale allowed, T1..T6.",
-            ),
-        ]
-        for opt in reversed(opts):
-            f = opt(f)
-        return f
-
-    return deco
-
-
-def _loop_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = _runner_options()(f)
-    opts = [
-        click.option("--start", required=True, help="Start as LAT,LON."),
-        click.option("--duration", required=True, help="Target time, e.g. 75m, 1h15m, 1:15."),
-        click.option(
-            "--tolerance", default="5%", show_default=True, help="Accepted duration error."
-        ),
-        click.option(
-            "--alternatives",
-            default=1,
-            show_default=True,
-            type=int,
-            help="Number of really different loops.",
-        ),
-        click.option(
-            "--seed", default=0, show_default=True, type=int, help="Seed of the randomised search."
-        ),
-    ]
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
-
-
-def _output_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    opts = [
-        click.option("--out", type=click.Path(dir_okay=False), help="HTML map."),
-        click.option("--gpx", type=click.Path(dir_okay=False), help="GPX 1.1 track file."),
-        click.option("--geojson", type=click.Path(dir_okay=False), help="GeoJSON file."),
-        click.option("--json", "as_json", is_flag=True, help="Print stats as JSON."),
-        click.option("--offline", is_flag=True, help="Make the map work with no network."),
-    ]
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
-
-
-def _emit(
+def emit(
     ctx: Ctx,
     routes: Sequence[Any],
     loaded: Loaded,
-    outs: dict[str, Path],
+    output: OutputOptions,
     *,
     title: str,
-    as_json: bool,
-    offline: bool,
     extra_features: Sequence[dict[str, Any]] = (),
     segments: Sequence[Any] = (),
     extra: dict[str, Any] | None = None,
 ) -> None:
+    """Write the requested files of ``routes``, then print their stats (text or JSON)."""
     from routeplanner.output import export
 
-    w = _Writer()
+    outs = output.paths()
+    w = Writer()
     if "gpx" in outs:
         w.add(outs["gpx"], export.gpx_document(routes, name=title))
     if "geojson" in outs:
         w.add(outs["geojson"], json.dumps(export.feature_collection(routes, extra_features)))
     if "out" in outs:
-        w.add(outs["out"], _map_html(routes, loaded, title, offline=offline, segments=segments))
+        html = map_html(routes, loaded, title, offline=output.offline, segments=segments)
+        w.add(outs["out"], html)
     written = w.commit()
-    if as_json:
+    if output.as_json:
         data = export.summary_json(routes)
         data.update(extra or {})
         data["outputs"] = [str(p) for p in written]
-        _echo_json(data)
-    elif not ctx.quiet:
-        for r in routes:
-            s = r.stats
-            click.echo(
-                f"{r.name}: {s.distance_m / 1000:.1f} km, "
-                f"{pace.format_duration(s.duration_s)}, +{s.ascent_m:.0f}/-{s.descent_m:.0f} m, "
-                f"trail {s.trail_share:.0%}, overlap {s.overlap_share:.0%}"
-            )
-            click.echo("  via " + " > ".join(r.names[:8]) + (" > …" if len(r.names) > 8 else ""))
-        for p in written:
-            click.echo(f"wrote {p}")
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: run the CLI, turning expected errors into one-line messages."""
-    try:
-        cli.main(
-            args=list(argv) if argv is not None else None,
-            prog_name="routeplanner",
-            standalone_mode=False,
-        )
-    except click.exceptions.Abort:
-        click.echo("error: aborted", err=True)
-        sys.exit(EXIT_FAILED)
-    except click.ClickException as exc:
-        # One line, like every other error; `--help` shows the usage.
-        message = " ".join(exc.format_message().split())
-        click.echo(f"error: {message} (see --help)", err=True)
-        sys.exit(EXIT_BAD_INPUT if isinstance(exc, click.UsageError) else exc.exit_code)
-    except (InputError, ValueError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    except RoutePlannerError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_FAILED)
-    except OSError as exc:
-        click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
-        sys.exit(EXIT_FAILED)
-    except KeyboardInterrupt:
-        click.echo("error: interrupted", err=True)
-        sys.exit(130)
-    except Exception as exc:  # a bug: one line, the traceback only with -v
-        if any(a in ("-v", "-vv", "--verbose") for a in (argv or sys.argv[1:])):
-            raise
-        click.echo(
-            f"error: internal error ({type(exc).__name__}: {exc}); rerun with -v for details",
-            err=True,
-        )
-        sys.exit(EXIT_FAILED)
+        echo_json(data)
+        return
+    for row in route_lines(routes, ctx.units):
+        click.echo(row)
+    echo_written(ctx, written)

@@ -3,37 +3,38 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
 
-from routeplanner import pace
+from routeplanner import units
 from routeplanner.cli._common import (
     Ctx,
-    _echo_json,
-    _load,
-    _map_html,
-    _output_options,
-    _outputs,
-    _profile,
-    _region_options,
-    _runner_options,
-    _status,
-    _Writer,
-    cli,
+    Writer,
+    echo_json,
+    echo_written,
+    load,
+    map_html,
+    status,
 )
-from routeplanner.errors import InputError
+from routeplanner.cli.options import (
+    F,
+    OutputOptions,
+    RegionOptions,
+    RunnerOptions,
+    common_options,
+    output_options,
+    parsed,
+    region_options,
+    runner_options,
+)
 
 __all__ = [
     "TRAILS_ONLY_SHARE",
     "climbs",
     "descents",
-    "loop_segment_args",
-    "loop_segment_options",
-    "parse_metres",
-    "plan_segment_loop",
+    "segment_options",
     "segment_request",
     "segment_table",
 ]
@@ -41,58 +42,19 @@ __all__ = [
 #: ``--trails-only``: the share of a segment's length that must be on trails.
 TRAILS_ONLY_SHARE = 0.8
 
-_METRES_RE = re.compile(r"\s*(?P<v>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(?P<u>m|km)?\s*")
 
-
-def parse_metres(text: str, what: str = "elevation gain") -> float:
-    """A height such as ``80``, ``80m`` or ``0.1km``, in metres (0..5000).
-
-    Parameters
-    ----------
-    text
-        The value; a bare number is metres.
-    what
-        What it is, for the error message.
-
-    Returns
-    -------
-    float
-        Metres.
-
-    Raises
-    ------
-    InputError
-        If malformed or out of range.
-    """
-    match = _METRES_RE.fullmatch(str(text).lower())
-    if not match:
-        raise InputError(f"invalid {what} {text!r}: expected e.g. '80m'")
-    value = float(match["v"]) * (1000.0 if match["u"] == "km" else 1.0)
-    if value > 5000.0:
-        raise InputError(f"{what} {text!r} out of range: use 0 m to 5000 m")
-    return value
-
-
-def segment_request(
-    kind: str,
-    near: str,
-    within: str,
-    grade: str,
-    min_rise: str,
-    minutes: str | None,
-    limit: int,
-    trails_only: bool = False,
-) -> Any:
-    """Validate the command's options into a :class:`SegmentRequest` (before loading data).
+def segment_request(kind: str, opts: dict[str, Any], *, limit: int = 10) -> Any:
+    """Build a :class:`~routeplanner.search.segments.SegmentRequest` from parsed options.
 
     Parameters
     ----------
     kind
         ``"climb"`` or ``"descent"``.
-    near, within, grade, min_rise, minutes, limit
-        The options as typed.
-    trails_only
-        Ask for segments at least 80 % on trails.
+    opts
+        ``near``, ``within_m``, ``grade``, ``min_rise_m``, ``minutes``, ``trails_only``,
+        parsed by the options' callbacks.
+    limit
+        How many segments to find.
 
     Returns
     -------
@@ -101,318 +63,242 @@ def segment_request(
     Raises
     ------
     InputError
-        If any option is invalid.
+        If the request is inconsistent.
     """
-    from routeplanner.search.segments import SegmentRequest, parse_minutes_window
+    from routeplanner.search.segments import SegmentRequest
 
     return SegmentRequest(
         kind=kind,
-        grade=pace.parse_grade_window(grade),
-        min_gain_m=parse_metres(min_rise, "minimum gain" if kind == "climb" else "minimum loss"),
-        duration_s=parse_minutes_window(minutes) if minutes else None,
-        near=pace.parse_latlon(near),
-        within_m=pace.parse_distance(within),
+        grade=opts["grade"],
+        min_gain_m=opts["min_rise_m"],
+        duration_s=opts["minutes"],
+        near=opts["near"],
+        within_m=opts["within_m"],
         limit=limit,
-        min_trail_share=TRAILS_ONLY_SHARE if trails_only else 0.0,
+        min_trail_share=TRAILS_ONLY_SHARE if opts["trails_only"] else 0.0,
     )
 
 
-def segment_table(segments: Sequence[Any]) -> list[str]:
-    """Text rows for a list of segments, a header first."""
+def segment_table(segments: Sequence[Any], system: units.UnitSystem = "metric") -> list[str]:
+    """Return text rows for a list of segments, a header first."""
     rows = [
         f"{'#':>2}  {'id':<14} {'length':>8} {'height':>7} {'mean':>5} {'max':>5} "
         f"{'time':>9} {'away':>7}  way"
     ]
     for i, s in enumerate(segments, 1):
         sign = "+" if s.kind == "climb" else "-"
-        away = f"{s.distance_m / 1000:.1f} km" if s.distance_m is not None else ""
+        away = units.format_distance(s.distance_m, system) if s.distance_m is not None else ""
         sac = f" (T{s.hardest_sac})" if s.hardest_sac else ""
-        height = f"{sign}{s.rise_m:.0f} m"
+        height = f"{sign}{units.format_height(s.rise_m, system)}"
+        length = units.format_distance(s.length_m, system, digits=2)
         rows.append(
-            f"{i:>2}  {s.id:<14} {s.length_m / 1000:>5.2f} km {height:>7} "
-            f"{s.mean_grade:>5.0%} {s.max_grade:>5.0%} {pace.format_duration(s.duration_s):>9} "
+            f"{i:>2}  {s.id:<14} {length:>8} {height:>7} "
+            f"{s.mean_grade:>5.0%} {s.max_grade:>5.0%} {units.format_duration(s.duration_s):>9} "
             f"{away:>7}  {s.name}{sac}"
         )
     return rows
 
 
-def _segment_options(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    noun = "gain" if kind == "climb" else "loss"
+def segment_options(
+    kind: str,
+    *,
+    near_required: bool = True,
+    within: str = "5km",
+    minutes: str | None = None,
+    help_prefix: str = "",
+) -> Callable[[F], F]:
+    """Add the options that describe a climb or descent to look for.
 
-    def deco(f: Callable[..., Any]) -> Callable[..., Any]:
+    Parameters
+    ----------
+    kind
+        ``"climb"`` or ``"descent"`` (names ``--min-gain`` or ``--min-loss``).
+    near_required
+        Whether ``--near`` must be given.
+    within, minutes
+        Defaults of ``--within`` and ``--minutes``.
+    help_prefix
+        Prepended to each help text (e.g. ``"With --near: "``).
+
+    Returns
+    -------
+    callable
+        Decorator; the command receives ``near``, ``within_m``, ``grade``, ``min_rise_m``,
+        ``minutes`` and ``trails_only``.
+    """
+    noun = "gain" if kind == "climb" else "loss"
+    p = help_prefix
+
+    def deco(f: F) -> F:
         opts = [
-            click.option("--near", required=True, help="Search around LAT,LON."),
             click.option(
-                "--within", default="5km", show_default=True, help="Search radius, e.g. 5km."
+                "--near",
+                required=near_required,
+                callback=parsed(units.parse_latlon),
+                help=f"{p}Search around LAT,LON.",
+            ),
+            click.option(
+                "--within",
+                "within_m",
+                default=within,
+                show_default=True,
+                callback=parsed(units.parse_distance),
+                help=f"{p}Search radius: 800m, 5km, 3mi.",
             ),
             click.option(
                 "--grade",
                 default="8-50%",
                 show_default=True,
-                help="Mean-grade window: 15-30%, 9-17deg, or a preset "
+                callback=parsed(units.parse_grade_window),
+                help=f"{p}Mean-grade window: 15-30%, 9-17deg, or a preset "
                 "(skin-track 15-30%, vk 20-100%, easy-climb 5-12%, steep 25-50%).",
             ),
             click.option(
                 f"--min-{noun}",
-                "min_rise",
+                "min_rise_m",
                 default="30m",
                 show_default=True,
-                help=f"Smallest elevation {noun}.",
+                callback=parsed(_height_parser(f"minimum {noun}")),
+                help=f"{p}Smallest elevation {noun}: 30m, 100ft.",
             ),
             click.option(
                 "--minutes",
-                help=f"Window on the running time of the {kind} itself, e.g. 5-10.",
+                default=minutes,
+                show_default=minutes is not None,
+                callback=parsed(units.parse_minutes_window),
+                help=f"{p}Window on the running time of the {kind} itself, e.g. 5-10.",
             ),
             click.option(
                 "--trails-only",
                 is_flag=True,
-                help="Only segments at least 80% on trails (paths and tracks, not roads).",
-            ),
-            click.option(
-                "--limit", default=10, show_default=True, type=int, help="How many to list."
-            ),
-            click.option(
-                "--check-dem/--no-check-dem",
-                default=True,
-                show_default=True,
-                help="Keep only segments whose grade measured on the raw DEM is in the window.",
+                help=f"{p}Only segments at least 80% on trails (paths and tracks, not roads).",
             ),
         ]
         for opt in reversed(opts):
             f = opt(f)
-        return _runner_options()(f)
+        return f
 
     return deco
 
 
-def _run(ctx: Ctx, kind: str, opts: dict[str, Any]) -> None:
-    from routeplanner.output import export
-    from routeplanner.search.segments import (
-        find_segments,
-        map_segment,
-        segment_route,
-        segments_geojson,
-    )
+def _height_parser(what: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        return units.parse_height(text, what=what)
 
-    req = segment_request(
-        kind,
-        opts["near"],
-        opts["within"],
-        opts["grade"],
-        opts["min_rise"],
-        opts["minutes"],
-        opts["limit"],
-        opts["trails_only"],
-    )
-    profile = _profile(opts["pace_text"], opts["model"], opts["max_difficulty"])
-    outs = _outputs(out=opts["out"], gpx=opts["gpx"], geojson=opts["geojson"])
-    loaded = _load(
-        ctx,
-        opts["region"],
-        opts["osm"],
-        opts["dem"],
-        opts["bbox"],
-        opts["place"],
-        opts["data_dir"],
-        opts["online"],
-        opts["no_cache"],
-    )
-    with _status(ctx, f"finding {kind}s"):
+    return parse
+
+
+_SEGMENT_KEYS = ("near", "within_m", "grade", "min_rise_m", "minutes", "trails_only")
+
+
+def _run(
+    ctx: Ctx, kind: str, src: RegionOptions, runner: RunnerOptions, opts: dict[str, Any]
+) -> None:
+    from routeplanner.search.segments import find_segments
+
+    output: OutputOptions = opts["output"]
+    req = segment_request(kind, opts, limit=opts["limit"])
+    profile = runner.profile()
+    loaded = load(ctx, src)
+    with status(ctx, f"finding {kind}s"):
         dem = loaded.dem() if opts["check_dem"] else None
         segs = find_segments(loaded.net, req, profile, dem=dem)
     lo, hi = req.grade
     lon, lat = req.near if req.near is not None else (0.0, 0.0)
     title = f"{kind.title()}s of {lo * 100:.0f}-{hi * 100:.0f}% near {lat:.4f},{lon:.4f}"
-    w = _Writer()
-    if "gpx" in outs:
-        routes = [segment_route(loaded.net, s, profile) for s in segs]
-        w.add(outs["gpx"], export.gpx_document(routes, name=title))
-    if "geojson" in outs:
-        w.add(outs["geojson"], json.dumps(segments_geojson(segs), ensure_ascii=False))
-    if "out" in outs:
-        with _status(ctx, "drawing the map"):
-            best = segment_route(loaded.net, segs[0], profile, name=f"1: {segs[0].name}")
-            marks = [map_segment(s, str(i + 1)) for i, s in enumerate(segs)]
-            w.add(
-                outs["out"],
-                _map_html([best], loaded, title, offline=opts["offline"], segments=marks),
-            )
-    written = w.commit()
-    if opts["as_json"]:
-        _echo_json(
+    written = _write_segments(ctx, segs, loaded, profile, output, title)
+    if output.as_json:
+        query = {
+            "kind": kind,
+            "near": [round(lat, 6), round(lon, 6)],
+            "within_m": req.within_m,
+            "grade": [lo, hi],
+            "min_rise_m": req.min_gain_m,
+            "duration_s": list(req.duration_s) if req.duration_s else None,
+            "pace_model": profile.model,
+            "flat_pace": units.format_pace(profile.flat_pace_s_per_km),
+            "max_difficulty": profile.max_difficulty,
+            "min_trail_share": req.min_trail_share,
+            "dem_checked": dem is not None,
+        }
+        echo_json(
             {
-                "query": {
-                    "kind": kind,
-                    "near": [round(lat, 6), round(lon, 6)],
-                    "within_m": req.within_m,
-                    "grade": [lo, hi],
-                    "min_rise_m": req.min_gain_m,
-                    "duration_s": list(req.duration_s) if req.duration_s else None,
-                    "pace_model": profile.model,
-                    "flat_pace": pace.format_pace(profile.flat_pace_s_per_km),
-                    "max_difficulty": profile.max_difficulty,
-                    "min_trail_share": req.min_trail_share,
-                    "dem_checked": dem is not None,
-                },
+                "query": query,
                 "segments": [{"rank": i + 1, **s.properties()} for i, s in enumerate(segs)],
                 "outputs": [str(p) for p in written],
             }
         )
         return
-    if not ctx.quiet:
-        click.echo(title)
-        for row in segment_table(segs):
-            click.echo(row)
-        for p in written:
-            click.echo(f"wrote {p}")
+    click.echo(title)
+    for row in segment_table(segs, ctx.units):
+        click.echo(row)
+    echo_written(ctx, written)
 
 
-@cli.command()
-@_region_options
-@_segment_options("climb")
-@_output_options
+def _write_segments(
+    ctx: Ctx, segs: Sequence[Any], loaded: Any, profile: Any, output: OutputOptions, title: str
+) -> list[Any]:
+    from routeplanner.output import export
+    from routeplanner.search.segments import map_segment, segment_route, segments_geojson
+
+    w = Writer()
+    if output.gpx is not None:
+        routes = [segment_route(loaded.net, s, profile) for s in segs]
+        w.add(output.gpx, export.gpx_document(routes, name=title))
+    if output.geojson is not None:
+        w.add(output.geojson, json.dumps(segments_geojson(segs), ensure_ascii=False))
+    if output.out is not None:
+        with status(ctx, "drawing the map"):
+            best = segment_route(loaded.net, segs[0], profile, name=f"1: {segs[0].name}")
+            marks = [map_segment(s, str(i + 1)) for i, s in enumerate(segs)]
+            w.add(
+                output.out, map_html([best], loaded, title, offline=output.offline, segments=marks)
+            )
+    return w.commit()
+
+
+def _segment_command(kind: str) -> Callable[[F], F]:
+    """Add every option of ``climbs``/``descents``."""
+
+    def deco(f: F) -> F:
+        f = common_options(f)
+        f = output_options()(f)
+        f = click.option(
+            "--check-dem/--no-check-dem",
+            default=True,
+            show_default=True,
+            help="Keep only segments whose grade measured on the raw DEM is in the window.",
+        )(f)
+        f = click.option(
+            "--limit", default=10, show_default=True, type=int, help="How many to list."
+        )(f)
+        f = runner_options()(f)
+        f = segment_options(kind)(f)
+        return region_options(f)
+
+    return deco
+
+
+@click.command()
+@_segment_command("climb")
 @click.pass_obj
-def climbs(ctx: Ctx, **opts: Any) -> None:
+def climbs(ctx: Ctx, src: RegionOptions, runner: RunnerOptions, **opts: Any) -> None:
     """List steep climbs near a point: best fit to the grade window first, then nearest.
 
     A climb is a maximal continuous stretch uphill along a way (short flats and
     dips of under 10 m allowed); its mean grade is gain over horizontal length
     and its max grade is measured over 100 m.
     """
-    _run(ctx, "climb", opts)
+    _run(ctx, "climb", src, runner, opts)
 
 
-@cli.command()
-@_region_options
-@_segment_options("descent")
-@_output_options
+@click.command()
+@_segment_command("descent")
 @click.pass_obj
-def descents(ctx: Ctx, **opts: Any) -> None:
+def descents(ctx: Ctx, src: RegionOptions, runner: RunnerOptions, **opts: Any) -> None:
     """List descents for downhill practice near a point (--minutes: their running time).
 
     Descents are climbs run downhill; their time uses the downhill side of the
     pace model.
     """
-    _run(ctx, "descent", opts)
-
-
-# -- `loop --include-climbs N --climb-grade … --include-descent` -----------------------
-
-
-def loop_segment_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """Options of ``loop`` that route it through climbs and a descent."""
-    opts = [
-        click.option(
-            "--include-climbs",
-            default=0,
-            show_default=True,
-            type=int,
-            help="Run this many different climbs on the loop, uphill (0-4).",
-        ),
-        click.option(
-            "--climb-grade",
-            default="15-30%",
-            show_default=True,
-            help="Mean-grade window of those climbs (15-30%, 9-17deg, skin-track, vk …).",
-        ),
-        click.option(
-            "--climb-min-gain", default="50m", show_default=True, help="Smallest gain of a climb."
-        ),
-        click.option("--include-descent", is_flag=True, help="Also run one descent, downhill."),
-        click.option(
-            "--descent-grade",
-            default="8-25%",
-            show_default=True,
-            help="Mean-grade window of the descent.",
-        ),
-        click.option("--descent-minutes", help="Window on the descent's running time, e.g. 5-10."),
-    ]
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
-
-
-def loop_segment_args(
-    include_climbs: int,
-    climb_grade: str,
-    climb_min_gain: str,
-    include_descent: bool,
-    descent_grade: str,
-    descent_minutes: str | None,
-) -> dict[str, Any] | None:
-    """Validate the loop's segment options (before loading data).
-
-    Parameters
-    ----------
-    include_climbs, climb_grade, climb_min_gain, include_descent, descent_grade, descent_minutes
-        The options as typed.
-
-    Returns
-    -------
-    dict or None
-        Keyword arguments for
-        :func:`routeplanner.search.workouts.plan_loop_with_segments`, or None
-        when no segment is asked for (a plain loop).
-
-    Raises
-    ------
-    InputError
-        If an option is invalid.
-    """
-    from routeplanner.search.segments import parse_minutes_window
-    from routeplanner.search.workouts import MAX_SEGMENTS_IN_LOOP
-
-    if not 0 <= include_climbs <= MAX_SEGMENTS_IN_LOOP:
-        raise InputError(
-            f"invalid --include-climbs {include_climbs}: must be 0 to {MAX_SEGMENTS_IN_LOOP}"
-        )
-    args = {
-        "climbs": include_climbs,
-        "climb_grade": pace.parse_grade_window(climb_grade),
-        "climb_min_gain_m": parse_metres(climb_min_gain, "minimum climb gain"),
-        "include_descent": include_descent,
-        "descent_grade": pace.parse_grade_window(descent_grade),
-        "descent_minutes": parse_minutes_window(descent_minutes) if descent_minutes else None,
-    }
-    if not include_climbs and not include_descent:
-        return None
-    return args
-
-
-def plan_segment_loop(
-    loaded: Any,
-    start: tuple[float, float],
-    profile: Any,
-    request: Any,
-    args: dict[str, Any],
-) -> tuple[list[Any], list[dict[str, Any]], list[Any], dict[str, Any]]:
-    """Plan ``loop --include-climbs/--include-descent`` and its outputs' extras.
-
-    Parameters
-    ----------
-    loaded
-        The loaded region (``_load``'s result).
-    start
-        ``(lon, lat)``.
-    profile
-        Runner profile.
-    request
-        The :class:`~routeplanner.search.loops.LoopRequest`.
-    args
-        From :func:`loop_segment_args`.
-
-    Returns
-    -------
-    tuple
-        ``(routes, extra_features, map_segments, extra_json)`` for ``_emit``:
-        the segments of every route (once each) as GeoJSON features and map
-        segments, and ``{"segments": [...]}`` for ``--json``.
-    """
-    from routeplanner.search.segments import map_segment
-    from routeplanner.search.workouts import plan_loop_with_segments
-
-    res = plan_loop_with_segments(loaded.net, start, profile, request, dem=loaded.dem(), **args)
-    segs = list({s.id: s for group in res.segments for s in group}.values())
-    features = [s.feature() for s in segs]
-    marks = [map_segment(s, str(i + 1)) for i, s in enumerate(segs)]
-    return res.routes, features, marks, {"segments": [s.properties() for s in segs]}
+    _run(ctx, "descent", src, runner, opts)

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import click
 
-from routeplanner.cli._common import (
-    Ctx,
-    _echo_json,
-    _load,
-    _region_options,
-    _status,
-    cli,
+from routeplanner.cli._common import Ctx, echo_json, load, status
+from routeplanner.cli.options import (
+    OutputOptions,
+    RegionOptions,
+    common_options,
+    output_options,
+    region_options,
 )
+from routeplanner.errors import InputError
 
 __all__ = ["group_command"]
 
 
-@cli.command("group")
+@click.command("group")
 @click.argument("event_file", metavar="EVENT.toml", type=click.Path(dir_okay=False))
 @click.option(
     "--out-dir",
@@ -25,25 +28,17 @@ __all__ = ["group_command"]
     help="Folder to create with the map, a GPX per group, event.ics and summary.txt.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
-@click.option("--json", "as_json", is_flag=True, help="Print the groups' stats as JSON.")
-@click.option("--offline", is_flag=True, help="Make the map work with no network.")
-@_region_options
+@output_options((), json_help="Print the groups' stats as JSON.")
+@region_options
+@common_options
 @click.pass_obj
 def group_command(
     ctx: Ctx,
-    event_file,
-    out_dir,
-    force,
-    as_json,
-    offline,
-    region,
-    osm,
-    dem,
-    bbox,
-    place,
-    data_dir,
-    online,
-    no_cache,
+    src: RegionOptions,
+    output: OutputOptions,
+    event_file: str,
+    out_dir: str,
+    force: bool,
 ) -> None:
     """Plan a group run: a loop of the same duration for every pace group in EVENT.toml.
 
@@ -51,32 +46,32 @@ def group_command(
     --bbox or --place is given.  Every output is written into a new folder
     (OUT_DIR is replaced only with --force), all or nothing.
     """
-    from routeplanner.errors import InputError
     from routeplanner.events import group as group_mod
 
     event = group_mod.load_event(event_file)
     target = group_mod.check_out_dir(out_dir, force=force)
-    if not (region or osm or dem or bbox or place):
-        region = event.region
-        if region is None:
+    if not src.given:
+        if event.region is None:
             raise InputError(
                 f'no region: set region = "NAME" in {event_file} or give --region, '
                 "or --osm FILE --dem FILE"
             )
-    loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
-    with _status(ctx, f"planning {len(event.groups)} groups"):
+        src = dataclasses.replace(src, region=event.region)
+    loaded = load(ctx, src)
+    with status(ctx, f"planning {len(event.groups)} groups"):
         plan = group_mod.plan_group_run(loaded.net, event)
-    with _status(ctx, "drawing the map"):
+    with status(ctx, "drawing the map"):
         files = group_mod.render_outputs(
             plan,
             loaded.net,
             loaded.dem(),
-            offline=offline,
+            offline=output.offline,
             attribution=loaded.files.attribution,
         )
     written = group_mod.write_outputs(target, files, force=force)
-    if as_json:
-        _echo_json(group_mod.plan_json(plan, outputs=written))
-    elif not ctx.quiet:
-        click.echo(files[group_mod.SUMMARY_FILE], nl=False)
+    if output.as_json:
+        echo_json(group_mod.plan_json(plan, outputs=written))
+        return
+    click.echo(files[group_mod.SUMMARY_FILE], nl=False)
+    if not ctx.quiet:
         click.echo(f"wrote {len(written)} files into {target}")

@@ -3,102 +3,86 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import click
 
-from routeplanner import pace
-from routeplanner.cli._common import (
-    Ctx,
-    _emit,
-    _load,
-    _loop_options,
-    _output_options,
-    _outputs,
-    _parse_tolerance,
-    _profile,
-    _region_options,
-    _status,
-    cli,
-    log,
+from routeplanner import units
+from routeplanner.cli._common import Ctx, emit, load, log, status
+from routeplanner.cli.options import (
+    LoopOptions,
+    OutputOptions,
+    RegionOptions,
+    RunnerOptions,
+    common_options,
+    loop_options,
+    loop_segment_options,
+    output_options,
+    region_options,
+    runner_options,
 )
-from routeplanner.cli.climbs import loop_segment_args, loop_segment_options, plan_segment_loop
+
+__all__ = ["loop"]
 
 
-@cli.command()
-@_region_options
-@_loop_options
+@click.command()
+@region_options
+@loop_options
+@runner_options()
 @loop_segment_options
-@_output_options
+@output_options()
+@common_options
 @click.pass_obj
 def loop(
     ctx: Ctx,
-    region,
-    osm,
-    dem,
-    bbox,
-    place,
-    data_dir,
-    online,
-    no_cache,
-    start,
-    duration,
-    pace_text,
-    model,
-    max_difficulty,
-    tolerance,
-    alternatives,
-    seed,
-    include_climbs,
-    climb_grade,
-    climb_min_gain,
-    include_descent,
-    descent_grade,
-    descent_minutes,
-    out,
-    gpx,
-    geojson,
-    as_json,
-    offline,
+    src: RegionOptions,
+    target: LoopOptions,
+    runner: RunnerOptions,
+    segs: dict[str, Any] | None,
+    output: OutputOptions,
 ) -> None:
     """Plan a loop that takes a target time."""
-    from routeplanner.search.loops import LoopRequest, find_loops
+    from routeplanner.search.loops import find_loops
 
-    lon, lat = pace.parse_latlon(start)
-    profile = _profile(pace_text, model, max_difficulty)
-    request = LoopRequest(
-        pace.parse_duration(duration),
-        tolerance=_parse_tolerance(tolerance),
-        alternatives=alternatives,
-        seed=seed,
-    )
-    seg_args = loop_segment_args(
-        include_climbs, climb_grade, climb_min_gain, include_descent, descent_grade, descent_minutes
-    )
-    outs = _outputs(out=out, gpx=gpx, geojson=geojson)
-    loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
+    profile = runner.profile()
+    request = target.request()
+    loaded = load(ctx, src)
     t0 = time.perf_counter()
-    extra_features, segments, extra = [], [], {}
-    with _status(ctx, "searching loops"):
-        if seg_args is None:
-            routes = find_loops(loaded.net, (lon, lat), profile, request)
+    features: list[dict[str, Any]] = []
+    marks: list[Any] = []
+    extra: dict[str, Any] = {}
+    with status(ctx, "searching loops"):
+        if segs is None:
+            routes = find_loops(loaded.net, target.start, profile, request)
         else:
-            routes, extra_features, segments, extra = plan_segment_loop(
-                loaded, (lon, lat), profile, request, seg_args
+            from routeplanner.search.segment_loops import SegmentLoopOptions, plan_segment_loop
+            from routeplanner.search.segments import map_segment
+
+            plan = plan_segment_loop(
+                loaded.net,
+                target.start,
+                profile,
+                request,
+                SegmentLoopOptions(**segs),
+                dem=loaded.dem(),
             )
+            routes = list(plan.routes)
+            features = [s.feature() for s in plan.segments]
+            marks = [map_segment(s, str(i + 1)) for i, s in enumerate(plan.segments)]
+            extra = {"segments": [s.properties() for s in plan.segments]}
     elapsed = time.perf_counter() - t0
     for r in routes:
         for wmsg in r.warnings:
             log.warning("%s: %s", r.name, wmsg)
-    title = f"{pace.format_duration(request.duration_s)} loop from {lat:.4f},{lon:.4f}"
-    _emit(
+    lon, lat = target.start
+    title = f"{units.format_duration(request.duration_s)} loop from {lat:.4f},{lon:.4f}"
+    emit(
         ctx,
         routes,
         loaded,
-        outs,
+        output,
         title=title,
-        as_json=as_json,
-        offline=offline,
-        extra_features=extra_features,
-        segments=segments,
+        extra_features=features,
+        segments=marks,
         extra={"search_s": round(elapsed, 3), **extra},
     )

@@ -4,46 +4,45 @@ from __future__ import annotations
 
 import click
 
-from routeplanner.cli._common import (
-    Ctx,
-    _echo_json,
-    _load,
-    _outputs,
-    _region_options,
-    _Writer,
-    cli,
+from routeplanner.cli._common import Ctx, Writer, echo_json, load
+from routeplanner.cli.options import (
+    OutputOptions,
+    RegionOptions,
+    common_options,
+    output_options,
+    region_options,
 )
 
+__all__ = ["network"]
 
-@cli.command()
-@_region_options
-@click.option("--json", "as_json", is_flag=True, help="Print statistics as JSON.")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write an HTML map of the network.")
-@click.option("--offline", is_flag=True, help="Make the map work with no network at all.")
+
+@click.command()
+@region_options
+@output_options(
+    ("out",), json_help="Print statistics as JSON.", map_help="Write an HTML map of the network."
+)
+@common_options
 @click.pass_obj
-def network(
-    ctx: Ctx, region, osm, dem, bbox, place, data_dir, online, no_cache, as_json, out, offline
-) -> None:
+def network(ctx: Ctx, src: RegionOptions, output: OutputOptions) -> None:
     """Build (or load from cache) the trail network and print its statistics."""
-    outs = _outputs(out=out)
-    loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
+    loaded = load(ctx, src)
     stats = loaded.net.stats()
     stats["region"] = loaded.files.name
-    if "out" in outs:
+    if output.out is not None:
         from routeplanner.output import maps
 
         m = maps.network_map(
             loaded.net,
             title=f"Trail network: {loaded.files.name}",
             dem=loaded.dem(),
-            offline=offline,
+            offline=output.offline,
             attribution=loaded.files.attribution,
         )
-        w = _Writer()
-        w.add(outs["out"], maps.map_html(m))
+        w = Writer()
+        w.add(output.out, maps.map_html(m))
         w.commit()
-    if as_json:
-        _echo_json(stats)
+    if output.as_json:
+        echo_json(stats)
     else:
         for k, v in stats.items():
             click.echo(f"{k:18s} {v}")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import click
 
-from routeplanner.cli._common import (
-    cli,
-)
+from routeplanner.cli.options import common_options
+
+__all__ = ["regions"]
 
 
-@cli.command()
+@click.command()
+@common_options
 def regions() -> None:
     """List the regions of the catalog."""
     from routeplanner.sources import regions as reg

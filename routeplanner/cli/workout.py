@@ -2,36 +2,37 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from routeplanner import pace
-from routeplanner.cli._common import (
-    Ctx,
-    _emit,
-    _load,
-    _output_options,
-    _outputs,
-    _profile,
-    _region_options,
-    _runner_options,
-    _status,
-    cli,
+from routeplanner import units
+from routeplanner.cli._common import Ctx, emit, load, status
+from routeplanner.cli.climbs import segment_options, segment_request
+from routeplanner.cli.options import (
+    OutputOptions,
+    RegionOptions,
+    RunnerOptions,
+    common_options,
+    output_options,
+    parsed,
+    region_options,
+    runner_options,
 )
-from routeplanner.cli.climbs import segment_request
 from routeplanner.errors import InputError
 
 __all__ = ["repeats", "workout"]
 
 
-@cli.group()
+@click.group()
+@common_options
 def workout() -> None:
     """Workouts on climbs and descents."""
 
 
 @workout.command()
-@_region_options
+@region_options
 @click.option("--segment", "segment_id", help="Segment id from `climbs` or `descents`.")
-@click.option("--near", help="Find the segment near LAT,LON (instead of --segment).")
 @click.option(
     "--kind",
     type=click.Choice(["climb", "descent"]),
@@ -39,62 +40,29 @@ def workout() -> None:
     show_default=True,
     help="With --near: repeat a climb (run up) or a descent (run down).",
 )
-@click.option("--within", default="3km", show_default=True, help="With --near: search radius.")
-@click.option(
-    "--grade",
-    default="8-50%",
-    show_default=True,
-    help="With --near: mean-grade window (15-30%, 9-17deg, skin-track, vk …).",
-)
-@click.option(
-    "--min-gain",
-    "min_rise",
-    default="30m",
-    show_default=True,
-    help="With --near: smallest gain (or loss).",
-)
-@click.option(
-    "--minutes",
-    default="2-12",
-    show_default=True,
-    help="With --near: window on the time of one effort.",
-)
-@click.option(
-    "--trails-only", is_flag=True, help="With --near: only segments at least 80% on trails."
+@segment_options(
+    "climb", near_required=False, within="3km", minutes="2-12", help_prefix="With --near: "
 )
 @click.option("--reps", default=4, show_default=True, type=int, help="Number of efforts.")
-@click.option("--start", help="Start and finish as LAT,LON (default: --near).")
-@_runner_options()
-@_output_options
+@click.option(
+    "--start",
+    callback=parsed(units.parse_latlon),
+    help="Start and finish as LAT,LON (default: --near).",
+)
+@runner_options()
+@output_options()
+@common_options
 @click.pass_obj
 def repeats(
     ctx: Ctx,
-    region,
-    osm,
-    dem,
-    bbox,
-    place,
-    data_dir,
-    online,
-    no_cache,
-    segment_id,
-    near,
-    kind,
-    within,
-    grade,
-    min_rise,
-    minutes,
-    trails_only,
-    reps,
-    start,
-    pace_text,
-    model,
-    max_difficulty,
-    out,
-    gpx,
-    geojson,
-    as_json,
-    offline,
+    src: RegionOptions,
+    runner: RunnerOptions,
+    output: OutputOptions,
+    segment_id: str | None,
+    kind: str,
+    reps: int,
+    start: tuple[float, float] | None,
+    **seg_opts: Any,
 ) -> None:
     """Run to a climb or descent, do N repeats (effort and way back), and return.
 
@@ -109,42 +77,38 @@ def repeats(
         workout_line,
     )
 
+    near = seg_opts["near"]
     if (segment_id is None) == (near is None):
         raise InputError("give either --segment ID or --near LAT,LON (one of them)")
     if not 1 <= reps <= MAX_REPS:
         raise InputError(f"invalid --reps {reps}: must be 1 to {MAX_REPS}")
-    if start is None and near is None:
+    start_pt = start if start is not None else near
+    if start_pt is None:
         raise InputError("--start LAT,LON is needed with --segment")
-    start_pt = pace.parse_latlon(start if start is not None else near)
     if segment_id is not None:
         parse_segment_id(segment_id)  # fail on a malformed id before loading data
-    req = None
-    if near is not None:
-        req = segment_request(kind, near, within, grade, min_rise, minutes, 10, trails_only)
-    profile = _profile(pace_text, model, max_difficulty)
-    outs = _outputs(out=out, gpx=gpx, geojson=geojson)
-    loaded = _load(ctx, region, osm, dem, bbox, place, data_dir, online, no_cache)
-    with _status(ctx, "planning the workout"):
+    req = segment_request(kind, seg_opts) if near is not None else None
+    profile = runner.profile()
+    loaded = load(ctx, src)
+    with status(ctx, "planning the workout"):
         if req is not None:
             work = plan_repeats_near(loaded.net, start_pt, req, profile, reps, dem=loaded.dem())
         else:
-            seg = segment_by_id(loaded.net, segment_id, profile)
+            seg = segment_by_id(loaded.net, str(segment_id), profile)
             work = plan_repeats(loaded.net, start_pt, seg, profile, reps)
     seg = work.segment
     lon, lat = start_pt
     title = f"{reps} × {seg.kind} repeats on {seg.name} from {lat:.4f},{lon:.4f}"
-    _emit(
+    emit(
         ctx,
         [work.route],
         loaded,
-        outs,
+        output,
         title=title,
-        as_json=as_json,
-        offline=offline,
         extra_features=[seg.feature()],
         segments=[map_segment(seg, "1")],
         extra={"workout": work.summary(), "segment": seg.properties()},
     )
-    if not as_json and not ctx.quiet:
+    if not output.as_json:
         click.echo(f"{seg.kind} {seg.id} ({seg.name}): {seg.summary_line()}")
         click.echo(f"  {workout_line(work)}")

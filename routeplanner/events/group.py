@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
+from routeplanner import data as package_data
 from routeplanner import pace
 from routeplanner._io import atomic_write_text
 from routeplanner.errors import CoverageError, DataError, InputError, NoRouteError
@@ -95,7 +96,7 @@ GROUP_TOLERANCE = 0.03
 #: places to regroup (every loop leaves and returns through them).
 REGROUP_EXCLUDE_M = 150.0
 #: The example event, which ``routeplanner demo`` plans on the Andorra sample.
-DEMO_EVENT = Path(__file__).resolve().parents[2] / "data" / "events" / "saturday.toml"
+DEMO_EVENT = package_data.demo_event_path()
 #: Name of the HTML map in an output folder.
 MAP_FILE = "map.html"
 #: Regroup points pinned on the map (the best ones, at least REGROUP_GAP_M apart).

@@ -597,8 +597,12 @@ def _max_grades(
 
 
 def _file_digest(path: Path) -> str:
+    """Return the SHA-256 of a file's contents, read in 1 MiB chunks (Python 3.10 safe)."""
+    h = hashlib.sha256()
     with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def cache_key(osm: Path, dem: Sequence[Path], settings: BuildSettings) -> str:

@@ -1,0 +1,1 @@
+"""Searches on the trail network: graph, loops, segments, workouts, scouting."""

@@ -49,6 +49,7 @@ degrees low. Finer DEMs give steeper, truer maxima.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import logging
@@ -80,6 +81,7 @@ __all__ = [
     "analyze_line",
     "analyze_lines",
     "lines_panel_html",
+    "with_forest",
     "band_shares",
     "circular_aspect",
     "dem_lines",
@@ -586,6 +588,23 @@ def analyze_line(
         forest=None if forest is None else forest.contains(x, y),
         dem_cell_m=max(dem.cell_size_m()),
     )
+
+
+def with_forest(line: SkiLine, forest: ForestCover) -> SkiLine:
+    """Return the line with its samples' forest cover (for its forest share and ATES class).
+
+    Parameters
+    ----------
+    line
+        An analysed line.
+    forest
+        Forest polygons, e.g. from :func:`routeplanner.sources.forest.read_forest`.
+
+    Returns
+    -------
+    SkiLine
+    """
+    return dataclasses.replace(line, forest=forest.contains(line.lon, line.lat))
 
 
 def analyze_lines(

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from routeplanner import data as package_data
 from routeplanner.errors import DataError, InputError
 from routeplanner.sources.download import _check_bbox, download
 
@@ -49,7 +50,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 REPO_DIR = Path(__file__).resolve().parents[2]
-DEFAULT_CATALOG_DIR = REPO_DIR / "data" / "regions"
+DEFAULT_CATALOG_DIR = package_data.catalog_dir()
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 #: Subfolder of a data folder that downloads go to (ignored by git in the repo).
 DOWNLOADS = "downloads"

@@ -1,0 +1,547 @@
+"""Options shared by the commands, each declared once with its parsing callback.
+
+A callback turns the text into a value (through :mod:`routeplanner.units`) and
+raises :class:`click.BadParameter` on bad input, so every option is checked
+before any data is loaded, and the error names the option.  Options that belong
+together are handed to the command as one object (:class:`RegionOptions`,
+:class:`RunnerOptions`, :class:`LoopOptions`, :class:`OutputOptions`), which keeps
+each command's signature short.
+
+Only click and the standard library are imported here, so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from routeplanner import units
+from routeplanner.errors import InputError
+
+__all__ = [
+    "Ctx",
+    "LoopOptions",
+    "OutputOptions",
+    "RegionOptions",
+    "RunnerOptions",
+    "common_options",
+    "loop_options",
+    "loop_segment_args",
+    "loop_segment_options",
+    "output_options",
+    "parsed",
+    "region_options",
+    "runner_options",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# -- the context shared by every command ------------------------------------------
+
+
+@dataclass
+class Ctx:
+    """Settings shared by every command: verbosity, progress display, units."""
+
+    verbosity: int = 0
+    quiet: bool = False
+    progress: bool = True
+    units: units.UnitSystem = "metric"
+
+
+def _ctx(click_ctx: click.Context) -> Ctx:
+    obj = click_ctx.find_object(Ctx)
+    if obj is None:
+        obj = click_ctx.ensure_object(Ctx)
+        obj.progress = sys.stderr.isatty()
+    return obj
+
+
+def _configure_logging(obj: Ctx) -> None:
+    if obj.quiet:
+        level = logging.ERROR
+    else:
+        level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(obj.verbosity, 2)]
+    logging.basicConfig(format="%(levelname)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("routeplanner").setLevel(level)
+
+
+def _verbose_cb(click_ctx: click.Context, _param: click.Parameter, value: int) -> None:
+    obj = _ctx(click_ctx)
+    obj.verbosity += value or 0
+    _configure_logging(obj)
+
+
+def _quiet_cb(click_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    obj = _ctx(click_ctx)
+    if value:
+        obj.quiet = True
+        obj.progress = False
+    _configure_logging(obj)
+
+
+def _units_cb(click_ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        _ctx(click_ctx).units = parsed(units.parse_unit_system)(click_ctx, param, value)
+
+
+def common_options(f: F) -> F:
+    """Add ``-v``, ``-q`` and ``--units``, accepted before or after the subcommand."""
+    opts = [
+        click.option(
+            "-v",
+            "--verbose",
+            count=True,
+            expose_value=False,
+            is_eager=True,
+            callback=_verbose_cb,
+            help="More log output (-vv for debug); shows the traceback of an internal error.",
+        ),
+        click.option(
+            "-q",
+            "--quiet",
+            is_flag=True,
+            expose_value=False,
+            is_eager=True,
+            callback=_quiet_cb,
+            help="No progress display or log messages; the result is still printed.",
+        ),
+        click.option(
+            "--units",
+            type=click.Choice(units.UNIT_SYSTEMS, case_sensitive=False),
+            expose_value=False,
+            is_eager=True,
+            callback=_units_cb,
+            help="Units of printed distances, heights and paces (default metric).",
+        ),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+# -- parsing callbacks -------------------------------------------------------------
+
+
+def parsed(parse: Callable[[Any], Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """Make a click callback from a parser: None passes, InputError becomes BadParameter.
+
+    Parameters
+    ----------
+    parse
+        A parser from :mod:`routeplanner.units` (or any function raising InputError).
+
+    Returns
+    -------
+    callable
+        ``callback(ctx, param, value)`` for :func:`click.option`.
+    """
+
+    def callback(click_ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except InputError as exc:
+            raise click.BadParameter(str(exc), ctx=click_ctx, param=param) from None
+
+    return callback
+
+
+def _output_path(click_ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    from routeplanner._io import check_writable  # tempfile: only when a path is given
+
+    return parsed(check_writable)(click_ctx, param, value)
+
+
+def _bbox(text: str) -> tuple[float, float, float, float]:
+    try:
+        w, s, e, n = (float(x) for x in text.split(","))
+    except ValueError:
+        raise InputError(f"invalid --bbox {text!r}: expected W,S,E,N in degrees") from None
+    if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+        raise InputError(f"invalid --bbox {text!r}: expected W,S,E,N with W < E and S < N")
+    return (w, s, e, n)
+
+
+def _grouped(name: str, build: Callable[..., Any], keys: Sequence[str]) -> Callable[[F], F]:
+    """Wrap a command so the options ``keys`` reach it as one object ``name=build(**values)``."""
+
+    def deco(f: F) -> F:
+        @functools.wraps(f)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            values = {k: kwargs.pop(k) for k in keys}
+            kwargs[name] = build(**values)
+            return f(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return deco
+
+
+def _apply(f: F, opts: Sequence[Callable[[F], F]]) -> F:
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+# -- where the data comes from -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegionOptions:
+    """Where the network comes from: ``--region``, ``--osm``/``--dem``, or a download."""
+
+    region: str | None = None
+    osm: str | None = None
+    dem: tuple[str, ...] = ()
+    bbox: tuple[float, float, float, float] | None = None
+    place: str | None = None
+    data_dir: str | None = None
+    online: bool = False
+    no_cache: bool = False
+
+    @property
+    def given(self) -> bool:
+        """Whether any source of data was named on the command line."""
+        return bool(self.region or self.osm or self.dem or self.bbox or self.place)
+
+
+def region_options(f: F) -> F:
+    """Add the region options, passed to the command as ``src: RegionOptions``."""
+    opts: list[Callable[[F], F]] = [
+        click.option("--region", help="Region name from the catalog (see `routeplanner regions`)."),
+        click.option(
+            "--osm",
+            type=click.Path(dir_okay=False),
+            help="OSM file (.osm.pbf, .osm, .osm.gz, .osm.bz2) instead of --region.",
+        ),
+        click.option(
+            "--dem",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            help="DEM file (SRTM .hgt/.hgt.zip or GeoTIFF); repeat for several tiles.",
+        ),
+        click.option(
+            "--bbox",
+            callback=parsed(_bbox),
+            help="W,S,E,N area to fetch when --online (instead of --region).",
+        ),
+        click.option("--place", help="Place name to fetch when --online (geocoded by Nominatim)."),
+        click.option(
+            "--data-dir",
+            type=click.Path(file_okay=False),
+            help="Folder with region files (default: $ROUTEPLANNER_DATA_DIR, ./data).",
+        ),
+        click.option(
+            "--online",
+            is_flag=True,
+            help="Download missing data (OSM via Overpass, SRTM tiles), cached on disk.",
+        ),
+        click.option("--no-cache", is_flag=True, help="Rebuild the network, ignoring the cache."),
+    ]
+    keys = [fld.name for fld in dataclasses.fields(RegionOptions)]
+    return _apply(_grouped("src", _region, keys)(f), opts)
+
+
+def _region(**values: Any) -> RegionOptions:
+    values["dem"] = tuple(values["dem"])
+    return RegionOptions(**values)
+
+
+# -- the runner ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunnerOptions:
+    """``--pace``, ``--model``, ``--max-difficulty``, parsed."""
+
+    flat_pace_s_per_km: float
+    model: str
+    max_difficulty: int
+
+    def profile(self) -> Any:
+        """Build the :class:`~routeplanner.pace.RunnerProfile` (imports the pace model).
+
+        Raises
+        ------
+        InputError
+            If the model is unknown.
+        """
+        from routeplanner.pace import RunnerProfile
+
+        return RunnerProfile(self.flat_pace_s_per_km, self.model, self.max_difficulty)
+
+
+def _runner(**values: Any) -> RunnerOptions:
+    return RunnerOptions(
+        flat_pace_s_per_km=values["pace"],
+        model=str(values["model"]).strip().lower(),
+        max_difficulty=values["max_difficulty"],
+    )
+
+
+def runner_options(pace_default: str = "6:00", model_default: str = "minetti") -> Callable[[F], F]:
+    """Add ``--pace``, ``--model`` and ``--max-difficulty``, passed as ``runner: RunnerOptions``."""
+
+    def deco(f: F) -> F:
+        opts: list[Callable[[F], F]] = [
+            click.option(
+                "--pace",
+                default=pace_default,
+                show_default=True,
+                callback=parsed(units.parse_pace),
+                help="Flat pace or speed: 6:00, 6:00/km, 9:39/mi, 10km/h, 6mph.",
+            ),
+            click.option(
+                "--model",
+                default=model_default,
+                show_default=True,
+                help="Pace model: minetti (running) or tobler (hiking).",
+            ),
+            click.option(
+                "--max-difficulty",
+                default="T6",
+                show_default=True,
+                callback=parsed(units.parse_difficulty),
+                help="Hardest sac_scale allowed, T1..T6.",
+            ),
+        ]
+        keys = ("pace", "model", "max_difficulty")
+        return _apply(_grouped("runner", _runner, keys)(f), opts)
+
+    return deco
+
+
+# -- loops --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoopOptions:
+    """A loop's start and target time, parsed."""
+
+    start: tuple[float, float]
+    duration_s: float
+    tolerance: float
+    alternatives: int
+    seed: int
+
+    def request(self) -> Any:
+        """Build the :class:`~routeplanner.search.loops.LoopRequest`.
+
+        Raises
+        ------
+        InputError
+            If ``alternatives`` is out of range.
+        """
+        from routeplanner.search.loops import LoopRequest
+
+        return LoopRequest(
+            self.duration_s,
+            tolerance=self.tolerance,
+            alternatives=self.alternatives,
+            seed=self.seed,
+        )
+
+
+def loop_options(f: F) -> F:
+    """Add ``--start``, ``--duration``, ``--tolerance``, … passed as ``target: LoopOptions``."""
+    opts: list[Callable[[F], F]] = [
+        click.option(
+            "--start", required=True, callback=parsed(units.parse_latlon), help="Start as LAT,LON."
+        ),
+        click.option(
+            "--duration",
+            required=True,
+            callback=parsed(units.parse_duration),
+            help="Target time: 75m, 75min, 1h15, 1h15m, 1:15.",
+        ),
+        click.option(
+            "--tolerance",
+            default="5%",
+            show_default=True,
+            callback=parsed(units.parse_tolerance),
+            help="Accepted duration error: 5%, 3 (= 3%), 0.05.",
+        ),
+        click.option(
+            "--alternatives",
+            default=1,
+            show_default=True,
+            type=int,
+            help="Number of really different loops.",
+        ),
+        click.option(
+            "--seed", default=0, show_default=True, type=int, help="Seed of the randomised search."
+        ),
+    ]
+    keys = ("start", "duration", "tolerance", "alternatives", "seed")
+
+    def build(**v: Any) -> LoopOptions:
+        return LoopOptions(v["start"], v["duration"], v["tolerance"], v["alternatives"], v["seed"])
+
+    return _apply(_grouped("target", build, keys)(f), opts)
+
+
+def loop_segment_args(
+    include_climbs: int,
+    climb_grade: str,
+    climb_min_gain: str,
+    include_descent: bool,
+    descent_grade: str,
+    descent_minutes: str | None,
+) -> dict[str, Any] | None:
+    """Validate the loop's segment options as typed (before loading data).
+
+    Parameters
+    ----------
+    include_climbs, climb_grade, climb_min_gain, include_descent, descent_grade, descent_minutes
+        The options as typed.
+
+    Returns
+    -------
+    dict or None
+        Fields of :class:`~routeplanner.search.segment_loops.SegmentLoopOptions`, or
+        None when no segment is asked for (a plain loop).
+
+    Raises
+    ------
+    InputError
+        If an option is invalid.
+    """
+    from routeplanner.search.workouts import MAX_SEGMENTS_IN_LOOP
+
+    if not 0 <= include_climbs <= MAX_SEGMENTS_IN_LOOP:
+        raise InputError(
+            f"invalid --include-climbs {include_climbs}: must be 0 to {MAX_SEGMENTS_IN_LOOP}"
+        )
+    args = {
+        "climbs": include_climbs,
+        "climb_grade": units.parse_grade_window(climb_grade),
+        "climb_min_gain_m": units.parse_height(climb_min_gain, what="minimum climb gain"),
+        "include_descent": include_descent,
+        "descent_grade": units.parse_grade_window(descent_grade),
+        "descent_minutes": units.parse_minutes_window(descent_minutes) if descent_minutes else None,
+    }
+    if not include_climbs and not include_descent:
+        return None
+    return args
+
+
+def loop_segment_options(f: F) -> F:
+    """Add the options routing ``loop`` through climbs and a descent, passed as ``segs``."""
+    opts: list[Callable[[F], F]] = [
+        click.option(
+            "--include-climbs",
+            default=0,
+            show_default=True,
+            type=int,
+            help="Run this many different climbs on the loop, uphill (0-4).",
+        ),
+        click.option(
+            "--climb-grade",
+            default="15-30%",
+            show_default=True,
+            help="Mean-grade window of those climbs (15-30%, 9-17deg, skin-track, vk …).",
+        ),
+        click.option(
+            "--climb-min-gain",
+            default="50m",
+            show_default=True,
+            help="Smallest gain of a climb (50m, 150ft).",
+        ),
+        click.option("--include-descent", is_flag=True, help="Also run one descent, downhill."),
+        click.option(
+            "--descent-grade",
+            default="8-25%",
+            show_default=True,
+            help="Mean-grade window of the descent.",
+        ),
+        click.option("--descent-minutes", help="Window on the descent's running time, e.g. 5-10."),
+    ]
+    keys = (
+        "include_climbs",
+        "climb_grade",
+        "climb_min_gain",
+        "include_descent",
+        "descent_grade",
+        "descent_minutes",
+    )
+    return _apply(_grouped("segs", loop_segment_args, keys)(f), opts)
+
+
+# -- outputs ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """Output files (checked writable up front) and how to print the result."""
+
+    out: Path | None = None
+    gpx: Path | None = None
+    geojson: Path | None = None
+    as_json: bool = False
+    offline: bool = False
+
+    def paths(self) -> dict[str, Path]:
+        """Return the requested files by kind (``out``, ``gpx``, ``geojson``)."""
+        found = {"out": self.out, "gpx": self.gpx, "geojson": self.geojson}
+        return {k: v for k, v in found.items() if v is not None}
+
+
+_OUTPUT_HELP = {
+    "out": "HTML map.",
+    "gpx": "GPX 1.1 track file.",
+    "geojson": "GeoJSON file.",
+}
+
+
+def output_options(
+    kinds: Sequence[str] = ("out", "gpx", "geojson"),
+    *,
+    json_help: str = "Print stats as JSON.",
+    map_help: str | None = None,
+) -> Callable[[F], F]:
+    """Add output options (``--out``, ``--gpx``, ``--geojson``, ``--json``, ``--offline``).
+
+    Parameters
+    ----------
+    kinds
+        Which files the command can write.
+    json_help
+        Help text of ``--json``.
+    map_help
+        Help text of ``--out`` if not the default.
+
+    Returns
+    -------
+    callable
+        The decorator; the command receives ``output: OutputOptions``.
+    """
+
+    def deco(f: F) -> F:
+        opts: list[Callable[[F], F]] = []
+        for kind in kinds:
+            text = map_help if kind == "out" and map_help else _OUTPUT_HELP[kind]
+            opts.append(
+                click.option(
+                    f"--{kind}",
+                    type=click.Path(dir_okay=False),
+                    callback=_output_path,
+                    help=text,
+                )
+            )
+        opts.append(click.option("--json", "as_json", is_flag=True, help=json_help))
+        opts.append(click.option("--offline", is_flag=True, help="Make the map work offline."))
+        keys = (*kinds, "as_json", "offline")
+        return _apply(_grouped("output", OutputOptions, keys)(f), opts)
+
+    return deco

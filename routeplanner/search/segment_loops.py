@@ -1,0 +1,124 @@
+"""Loops through climbs and a descent: ``loop --include-climbs N --include-descent``.
+
+A thin layer over :func:`routeplanner.search.workouts.plan_loop_with_segments` that
+takes its options as one validated object and returns the distinct segments run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from routeplanner.errors import InputError
+from routeplanner.network.model import Network
+from routeplanner.pace import RunnerProfile
+from routeplanner.route import Route
+from routeplanner.search.loops import LoopRequest
+from routeplanner.search.segments import Segment
+from routeplanner.search.workouts import MAX_SEGMENTS_IN_LOOP, plan_loop_with_segments
+
+__all__ = ["SegmentLoopOptions", "SegmentLoopPlan", "plan_segment_loop"]
+
+
+@dataclass(frozen=True)
+class SegmentLoopOptions:
+    """Which climbs and descent a loop runs.
+
+    Parameters
+    ----------
+    climbs : int
+        Number of different climbs run uphill (0 to ``MAX_SEGMENTS_IN_LOOP``).
+    climb_grade : tuple of float
+        Mean-grade window of the climbs (rise over run).
+    climb_min_gain_m : float
+        Smallest gain of a climb.
+    include_descent : bool
+        Also run one descent downhill.
+    descent_grade : tuple of float
+        Mean-grade window of the descent.
+    descent_minutes : tuple of float or None
+        Window on the descent's running time, seconds.
+
+    Raises
+    ------
+    InputError
+        If ``climbs`` is out of range.
+    """
+
+    climbs: int = 0
+    climb_grade: tuple[float, float] = (0.15, 0.30)
+    climb_min_gain_m: float = 50.0
+    include_descent: bool = False
+    descent_grade: tuple[float, float] = (0.08, 0.25)
+    descent_minutes: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.climbs, bool) or not 0 <= self.climbs <= MAX_SEGMENTS_IN_LOOP:
+            raise InputError(
+                f"invalid --include-climbs {self.climbs}: must be 0 to {MAX_SEGMENTS_IN_LOOP}"
+            )
+
+    @property
+    def wanted(self) -> bool:
+        """Whether any segment is asked for (else the loop is a plain one)."""
+        return bool(self.climbs or self.include_descent)
+
+
+@dataclass(frozen=True)
+class SegmentLoopPlan:
+    """Loops through segments, and the distinct segments they run (in first-run order)."""
+
+    routes: tuple[Route, ...]
+    segments: tuple[Segment, ...]
+
+
+def plan_segment_loop(
+    net: Network,
+    start: tuple[float, float],
+    profile: RunnerProfile,
+    request: LoopRequest,
+    options: SegmentLoopOptions,
+    *,
+    dem: Any = None,
+) -> SegmentLoopPlan:
+    """Plan loops of the target time that run the asked climbs and descent.
+
+    Parameters
+    ----------
+    net
+        The network.
+    start
+        ``(lon, lat)`` of the start.
+    profile
+        Runner profile.
+    request
+        Target time, tolerance, alternatives and seed.
+    options
+        The segments to run.
+    dem
+        Elevation model used to check segment grades, or None.
+
+    Returns
+    -------
+    SegmentLoopPlan
+
+    Raises
+    ------
+    NoRouteError
+        If no loop can run the asked segments.
+    """
+    res = plan_loop_with_segments(
+        net,
+        start,
+        profile,
+        request,
+        dem=dem,
+        climbs=options.climbs,
+        climb_grade=options.climb_grade,
+        climb_min_gain_m=options.climb_min_gain_m,
+        include_descent=options.include_descent,
+        descent_grade=options.descent_grade,
+        descent_minutes=options.descent_minutes,
+    )
+    distinct = {s.id: s for group in res.segments for s in group}
+    return SegmentLoopPlan(routes=tuple(res.routes), segments=tuple(distinct.values()))

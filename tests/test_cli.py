@@ -1,0 +1,167 @@
+"""Command-line behaviour shared by every command: verbosity anywhere, exit codes, help cost."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from synth import make_dem, write_geotiff, write_osm_xml
+
+from routeplanner.cli import main
+
+# A T-junction (no loop on it): "Main" 1 km east-west, a 400 m spur north.
+NODES = {1: (0.0, 0.0), 2: (500.0, 0.0), 3: (1000.0, 0.0), 4: (500.0, 400.0)}
+WAYS = [
+    (10, [1, 2, 3], {"highway": "path", "name": "Main"}),
+    (11, [2, 4], {"highway": "residential"}),
+]
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ROUTEPLANNER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("ROUTEPLANNER_DATA_DIR", raising=False)
+    monkeypatch.delenv("ROUTEPLANNER_CATALOG_DIR", raising=False)
+    logger = logging.getLogger("routeplanner")
+    level = logger.level
+    yield
+    logger.setLevel(level)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> list[str]:
+    def ramp(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return 1000.0 + 0.1 * x
+
+    dem = make_dem(ramp, extent_m=2000.0, cell_m=20.0)
+    osm = write_osm_xml(tmp_path / "line.osm", NODES, WAYS)
+    tif = write_geotiff(tmp_path / "line.tif", dem.elevation, dem.transform)
+    return ["--osm", str(osm), "--dem", str(tif)]
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        ["-q", "network", "{files}"],
+        ["network", "{files}", "-q"],
+        ["network", "-q", "{files}"],
+        ["--quiet", "network", "{files}", "-v"],
+    ],
+)
+def test_quiet_anywhere_still_prints_the_result(where, files, capsys):
+    args = [x for a in where for x in (files if a == "{files}" else [a])]
+    code, out, err = run(args, capsys)
+    assert code == 0, err
+    assert "edges" in out and "trail_km" in out  # the statistics are the result
+    assert err == ""
+
+
+def test_verbose_after_the_subcommand_logs_more(files, capsys):
+    code, _, err = run(["network", *files, "-vv"], capsys)
+    assert code == 0, err
+    assert logging.getLogger("routeplanner").level == logging.DEBUG
+
+
+def test_bare_distance_is_bad_input(files, capsys):
+    code, out, err = run(["climbs", *files, "--near", "42.5,1.5", "--within", "500"], capsys)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "'--within'" in err and "needs a unit" in err
+
+
+def test_tolerance_3_is_3_percent_and_units_option(files, capsys):
+    # the T-junction has no loop: the search fails, but only after the options parsed
+    args = ["loop", *files, "--start", "0.0045,0.0", "--duration", "1h15", "--tolerance", "3"]
+    _, _, err = run([*args, "--pace", "9:39/mi", "--units", "imperial"], capsys)
+    assert "Invalid value" not in err and "invalid" not in err, err
+
+
+def test_missing_input_file_is_bad_input(files, tmp_path, capsys):
+    code, out, err = run(["network", "--osm", str(tmp_path / "nope.osm"), *files[2:]], capsys)
+    assert code == 2 and out == "" and "not found" in err
+
+
+def test_internal_error_is_one_line_and_exit_1_and_traceback_with_v(files, capsys, monkeypatch):
+    import routeplanner.network.build as build
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug, not bad input")
+
+    monkeypatch.setattr(build, "load_network", broken)
+    code, out, err = run(["network", *files], capsys)
+    assert code == 1 and out == ""
+    assert err.strip() == (
+        "error: internal error (ValueError: a bug, not bad input); rerun with -v for details"
+    )
+    with pytest.raises(ValueError, match="a bug"):
+        main(["network", *files, "-v"])
+
+
+def test_regions_lists_the_packaged_catalog(capsys):
+    from routeplanner.data import catalog_dir, demo_event_path
+
+    assert (catalog_dir() / "andorra.toml").is_file()
+    assert demo_event_path().is_file()
+    code, out, _ = run(["regions"], capsys)
+    assert code == 0 and out.startswith("andorra")
+
+
+def test_help_imports_no_heavy_library() -> None:
+    code = (
+        "import sys\n"
+        "from routeplanner.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = ('numpy', 'folium', 'rasterio', 'scipy', 'osmnx')\n"
+        "heavy = [m for m in heavy if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in done.stdout
+    assert "Commands:" in done.stdout and "loop" in done.stdout
+
+
+def test_every_command_has_quiet_verbose_and_units() -> None:
+    from routeplanner.cli import cli
+
+    def leaves(group):
+        for cmd in group.commands.values():
+            yield from leaves(cmd) if hasattr(cmd, "commands") else [cmd]
+
+    for cmd in leaves(cli):
+        names = {o for p in cmd.params for o in p.opts}
+        assert {"-q", "-v", "--units"} <= names, cmd.name
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_shell_completion_script_and_answers(shell: str) -> None:
+    env = {**os.environ, "_ROUTEPLANNER_COMPLETE": f"{shell}_source"}
+    script = subprocess.run(
+        [sys.executable, "-m", "routeplanner"], env=env, capture_output=True, text=True
+    )
+    assert "_ROUTEPLANNER_COMPLETE" in script.stdout
+    env = {
+        **os.environ,
+        "_ROUTEPLANNER_COMPLETE": "bash_complete",
+        "COMP_WORDS": "routeplanner loop --un",
+        "COMP_CWORD": "2",
+    }
+    answer = subprocess.run(
+        [sys.executable, "-m", "routeplanner"], env=env, capture_output=True, text=True
+    )
+    assert answer.stdout.split() == ["plain,--units"]
