@@ -514,11 +514,10 @@ def test_a_line_beyond_the_slope_limit_is_left_out(cliff_world):
     assert {v.name for v in plan.visits} == {"Face", "Meadow"}
     assert plan.left_out == ()
     assert plan.steep_legs
-    for label, deg in plan.steep_legs:
-        assert "Face" in label and deg == pytest.approx(40.0, abs=1.5)
-    spans = plan.route.extras["steep_spans_m"]
-    assert len(spans) == len(plan.steep_legs)
-    assert all(0.0 <= a < b <= plan.route.stats.distance_m + 0.1 for a, b in spans)
+    for leg in plan.steep_legs:
+        assert "Face" in leg.label and leg.slope_max_deg == pytest.approx(40.0, abs=1.5)
+        assert 0.0 <= leg.start_m < leg.end_m <= plan.route.stats.distance_m + 0.1
+    assert plan.summary()["steep_legs"][0]["slope_max_deg"] == pytest.approx(40.0, abs=1.5)
     assert any("steep leg" in row for row in sc.plan_text(plan))
 
 
@@ -544,7 +543,7 @@ def test_trails_beyond_t4_are_left_out_at_the_default_limit(world):
         bold = sc.plan_scouting(
             net, dem, start_at(-500.0, 0.0), [top], request=sc.ScoutRequest(max_slope_deg=35)
         )
-        assert any("beyond T4" in label for label, _ in bold.steep_legs)
+        assert any("beyond T4" in leg.label for leg in bold.steep_legs)
     finally:
         net.edge_sac[:] = sac
         net._cache.clear()

@@ -78,6 +78,7 @@ __all__ = [
     "LineVisit",
     "ScoutPlan",
     "ScoutRequest",
+    "SteepLeg",
     "SunTimes",
     "demo_scouting",
     "map_segments",
@@ -116,6 +117,35 @@ DEMO_SCOUT: dict[str, Any] = {
     "date": date(2024, 7, 15),
     "tz": "Europe/Andorra",
 }
+
+
+class SteepLeg(NamedTuple):
+    """A leg of a plan steeper than :data:`SAFE_SLOPE_DEG` (or on a trail beyond T4).
+
+    Attributes
+    ----------
+    label : str
+        What the leg is ("cross-country to the top of …").
+    slope_max_deg : float
+        Steepest 50 m of terrain slope; NaN for a trail leg beyond T4.
+    start_m, end_m : float
+        Where the leg runs along the route.
+    """
+
+    label: str
+    slope_max_deg: float
+    start_m: float
+    end_m: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return JSON-ready values."""
+        deg = self.slope_max_deg
+        return {
+            "leg": self.label,
+            "slope_max_deg": round(deg, 1) if math.isfinite(deg) else None,
+            "start_m": round(self.start_m, 1),
+            "end_m": round(self.end_m, 1),
+        }
 
 
 @dataclass(frozen=True)
@@ -280,9 +310,9 @@ class ScoutPlan:
     left_out : tuple of (str, str)
         Lines left out as (name, reason): reachable only over terrain steeper
         than the slope limit or along trails beyond T4.
-    steep_legs : tuple of (str, float)
-        Legs steeper than :data:`SAFE_SLOPE_DEG` that the plan does use (only
-        when the limit was raised): label and steepest 50 m in degrees.
+    steep_legs : tuple of SteepLeg
+        Legs steeper than :data:`SAFE_SLOPE_DEG`, or on trails beyond T4, that
+        the plan does use (only when the limit was raised).
     """
 
     route: Route
@@ -295,7 +325,7 @@ class ScoutPlan:
     sun: SunTimes | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
     left_out: tuple[tuple[str, str], ...] = ()
-    steep_legs: tuple[tuple[str, float], ...] = ()
+    steep_legs: tuple[SteepLeg, ...] = ()
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary of the trip."""
@@ -326,7 +356,7 @@ class ScoutPlan:
         if self.warnings:
             out["warnings"] = list(self.warnings)
         out["left_out"] = [{"name": n, "reason": r} for n, r in self.left_out]
-        out["steep_legs"] = [{"leg": n, "slope_max_deg": round(d, 1)} for n, d in self.steep_legs]
+        out["steep_legs"] = [leg.as_dict() for leg in self.steep_legs]
         return out
 
 
@@ -981,8 +1011,8 @@ def plan_scouting(
                 f"the trip needs {pace.format_duration(needed)} of daylight but "
                 f"{day.isoformat()} has {pace.format_duration(sun.day_length_s)}"
             )
-    steep_legs = _mark_steep_legs(route, legs, leg_ends, _steep_legs(legs, leg_slope, ends, net))
-    warnings += [f"steep: {label} ({_deg_text(deg)})" for label, deg in steep_legs]
+    steep_legs = _locate(leg_ends, _steep_legs(legs, leg_slope, ends, net))
+    warnings += [f"steep: {leg.label} ({_deg_text(leg.slope_max_deg)})" for leg in steep_legs]
     warnings += [f"left out {name}: {why}" for name, why in left_out]
     route.warnings.extend(warnings)
     route.extras["visits"] = [v.as_dict() for v in visits]
@@ -1005,18 +1035,12 @@ def _deg_text(deg: float) -> str:
     return f"{deg:.1f}°, over {SAFE_SLOPE_DEG:.0f}°" if math.isfinite(deg) else "beyond T4"
 
 
-def _mark_steep_legs(
-    route: Route,
-    legs: Sequence[_Leg],
-    leg_ends: Sequence[tuple[float, float]],
-    steep: Sequence[tuple[int, str, float]],
-) -> list[tuple[str, float]]:
-    """Record where steep legs run along the route (``extras["steep_spans_m"]``); list them."""
+def _locate(
+    leg_ends: Sequence[tuple[float, float]], steep: Sequence[tuple[int, str, float]]
+) -> list[SteepLeg]:
+    """Place steep legs (leg index, label, degrees) along the route."""
     starts = [0.0, *(float(d) for d, _ in leg_ends[:-1])]
-    route.extras["steep_spans_m"] = [
-        [round(starts[k], 1), round(float(leg_ends[k][0]), 1)] for k, _, _ in steep
-    ]
-    return [(label, deg) for _, label, deg in steep]
+    return [SteepLeg(label, deg, starts[k], float(leg_ends[k][0])) for k, label, deg in steep]
 
 
 def _too_steep_reason(
@@ -1120,8 +1144,8 @@ def plan_text(plan: ScoutPlan) -> list[str]:
             f"{pace.format_duration(v.arrive_elapsed_s)} ({v.arrive_m / 1000:.1f} km)"
             + (f", {v.offtrail_m:.0f} m off-trail" if v.offtrail_m else "")
         )
-    for label, deg in plan.steep_legs:
-        out.append(f"  steep leg: {label} ({_deg_text(deg)})")
+    for leg in plan.steep_legs:
+        out.append(f"  steep leg: {leg.label} ({_deg_text(leg.slope_max_deg)})")
     for name, why in plan.left_out:
         out.append(f"  left out: {name}: {why}")
     need = (
@@ -1239,15 +1263,14 @@ def _add_steep_legs(m: Any, plan: ScoutPlan) -> None:
     from routeplanner.output._map_assets import esc
 
     r = plan.route
-    spans = r.extras.get("steep_spans_m", [])
-    if not spans:
+    if not plan.steep_legs:
         return
     layer = folium.FeatureGroup(name="Steep legs (red)")
-    for (label, _), (a, b) in zip(plan.steep_legs, spans, strict=True):
-        idx = (r.dist_m >= a - 0.05) & (r.dist_m <= b + 0.05)
+    for leg in plan.steep_legs:
+        idx = (r.dist_m >= leg.start_m - 0.05) & (r.dist_m <= leg.end_m + 0.05)
         pts = [[float(y), float(x)] for x, y in zip(r.lon[idx], r.lat[idx], strict=True)]
         if len(pts) >= 2:
-            folium.PolyLine(pts, color="#d7191c", weight=7, tooltip=esc(label)).add_to(layer)
+            folium.PolyLine(pts, color="#d7191c", weight=7, tooltip=esc(leg.label)).add_to(layer)
     layer.add_to(m)
 
 
