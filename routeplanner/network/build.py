@@ -558,7 +558,7 @@ def _assemble(
         prof_dist=dist,
         features=features,
         edge_max_grade_over_m=np.minimum(length, grades.GRADE_BASELINE_M),
-        edge_structure=np.array([grades.structure(t) for t in tags], dtype=object),
+        edge_structure=np.array([grades.structure(t) for t in tags], dtype="<U10"),
         edge_grade_capped=capped,
     )
 

@@ -116,7 +116,8 @@ class Network:
     meta: dict[str, Any] = field(default_factory=dict)
     #: Per edge: the length ``edge_max_grade`` is measured over (metres).
     edge_max_grade_over_m: np.ndarray | None = None
-    #: Per edge: "bridge", "tunnel", "embankment", "cutting" or "" (see network.grades).
+    #: Per edge: "bridge", "tunnel", "embankment", "cutting" or "" (see network.grades;
+    #: a fixed-width str array, so caches store it without pickling).
     edge_structure: np.ndarray | None = None
     #: Per edge: whether the road grade caps changed its profile (a trail's too, when a
     #: junction it shares with a road was moved).
