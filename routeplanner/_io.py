@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from routeplanner.errors import InputError
 
@@ -30,21 +34,49 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
     return p
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Open a temporary file beside ``path`` for writing; rename it into place on success.
+
+    On any error the temporary file is removed and ``path`` is left as it was.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.bin"
+    >>> with atomic_writer(target) as f:
+    ...     _ = f.write(b"data")
+    >>> target.read_bytes()
+    b'data'
+    """
     p = Path(path)
     fd, tmp = tempfile.mkstemp(
         dir=p.parent if str(p.parent) else ".", prefix=f".{p.name}.", suffix=".tmp"
     )
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
         os.chmod(tmp, 0o644)
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return p
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
+    with atomic_writer(path) as f:
+        f.write(data)
+    return Path(path)
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Return the SHA-256 hex digest of a file's contents, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:

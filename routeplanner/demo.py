@@ -2,24 +2,90 @@
 
 from __future__ import annotations
 
+import html
 import json
+import os
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
+from routeplanner import data as package_data
 from routeplanner import pace
 from routeplanner._io import atomic_write_text
-from routeplanner.events import group
+from routeplanner.events.event import load_event
+from routeplanner.events.plan import plan_group_run
 from routeplanner.network.model import Network
 from routeplanner.output import export, maps
+from routeplanner.output.group_run import MAP_FILE, SUMMARY_FILE, render_outputs, write_outputs
+from routeplanner.output.scouting import scout_map
+from routeplanner.output.segments import map_segment
+from routeplanner.output.skilines import line_feature
 from routeplanner.search.loops import LoopRequest, find_loops
-from routeplanner.search.scouting import demo_scouting
-from routeplanner.search.workouts import demo_workouts
+from routeplanner.search.scouting import plan_scouting
+from routeplanner.search.segments import SegmentRequest
+from routeplanner.search.workouts import plan_repeats_near, workout_line
+from routeplanner.skilines.lines import analyze_line, find_line, osm_lines
+from routeplanner.sources.dem import Dem
 
-__all__ = ["DEMO_LOOP", "DemoEntry", "run_demo"]
+__all__ = [
+    "DEMO_EVENT",
+    "DEMO_LOOP",
+    "DEMO_SCOUT",
+    "DEMO_WORKOUTS",
+    "DemoEntry",
+    "demo_group",
+    "demo_scouting",
+    "demo_workouts",
+    "run_demo",
+]
 
 #: The demo loop: 75 minutes easy from La Massana, three alternatives.
-DEMO_LOOP = {"start": (1.5148, 42.5450), "duration_s": 75 * 60.0, "pace": "6:00", "seed": 7}
+DEMO_LOOP: dict[str, Any] = {
+    "start": (1.5148, 42.5450),
+    "duration_s": 75 * 60.0,
+    "pace": "6:00",
+    "seed": 7,
+}
+
+#: The example event, which ``routeplanner demo`` plans on the Andorra sample.
+DEMO_EVENT = package_data.demo_event_path()
+
+
+#: The demo trip: from Soldeu village to two Grandvalira pistes, mid-July.
+DEMO_SCOUT: dict[str, Any] = {
+    "start": (1.6675, 42.5765),
+    "lines": ("osm:48928233", "osm:48928226"),
+    "date": date(2024, 7, 15),
+    "tz": "Europe/Andorra",
+}
+
+#: The demo workouts: climb repeats and a descent-practice workout near La Massana.
+DEMO_WORKOUTS: dict[str, dict[str, Any]] = {
+    "climb": {
+        "start": (1.5148, 42.5450),
+        "grade": (0.15, 0.30),
+        "minutes": (3 * 60.0, 12 * 60.0),
+        "min_gain_m": 80.0,
+        "within_m": 3000.0,
+        "reps": 4,
+        "pace": "6:00",
+    },
+    "descent": {
+        "start": (1.5148, 42.5450),
+        "grade": (0.10, 0.30),
+        "minutes": (3 * 60.0, 8 * 60.0),
+        "min_gain_m": 60.0,
+        "within_m": 3000.0,
+        "reps": 3,
+        "pace": "6:00",
+    },
+}
+
+
+def _quiet(_message: str) -> None:
+    """Drop a progress line."""
 
 
 class DemoEntry(NamedTuple):
@@ -37,7 +103,7 @@ def run_demo(
     *,
     offline: bool = False,
     attribution: Sequence[str] = (),
-    echo: Callable[[str], None] = lambda _m: None,
+    echo: Callable[[str], None] = _quiet,
 ) -> list[DemoEntry]:
     """Write the demo maps (and GPX/GeoJSON of the loop) into ``out_dir``.
 
@@ -101,11 +167,223 @@ def run_demo(
     )
     echo(f"loop.html ({size / 1e6:.2f} MB)")
 
-    for extra in (demo_workouts, demo_scouting, group.demo_group):
+    for extra in (demo_workouts, demo_scouting, demo_group):
         entries += [
             DemoEntry(*e)
             for e in extra(net, dem, out_dir, offline=offline, attribution=attribution, echo=echo)
         ]
 
-    maps.write_index(out_dir / "index.html", [tuple(e) for e in entries])
+    maps.write_index(
+        out_dir / "index.html", [(e.title, e.filename, e.description) for e in entries]
+    )
     return entries
+
+
+def demo_workouts(
+    net: Network,
+    dem: Any,
+    out_dir: Path,
+    *,
+    offline: bool = False,
+    attribution: Sequence[str] = (),
+    echo: Callable[[str], None] = _quiet,
+) -> list[tuple[str, str, str]]:
+    """Write the demo's climb-repeats and descent-practice maps into ``out_dir``.
+
+    Parameters
+    ----------
+    net
+        The Andorra network.
+    dem
+        Its DEM (map overlays, and the segments' grade check).
+    out_dir
+        Existing folder to write into.
+    offline
+        Write maps that work with no network.
+    attribution
+        Data attribution lines for the maps.
+    echo
+        Receives one progress line per map written.
+
+    Returns
+    -------
+    list of tuple of str
+        ``(title, filename, description)`` per map, for the demo's index page.
+    """
+    entries = []
+    for kind, cfg in DEMO_WORKOUTS.items():
+        profile = pace.RunnerProfile.from_strings(cfg["pace"], max_difficulty="T3")
+        req = SegmentRequest(
+            kind,
+            cfg["grade"],
+            cfg["min_gain_m"],
+            duration_s=cfg.get("minutes"),
+            near=cfg["start"],
+            within_m=cfg["within_m"],
+            limit=5,
+            min_trail_share=0.8,  # on trails: technique, not tarmac
+        )
+        work = plan_repeats_near(net, cfg["start"], req, profile, cfg["reps"], dem=dem)
+        seg = work.segment
+        lo, hi = cfg["grade"]
+        if kind == "climb":
+            title = f"Hill repeats: {cfg['reps']} × {seg.name} from La Massana"
+            what = (
+                f"{cfg['reps']} × a {seg.length_m:.0f} m climb, +{seg.rise_m:.0f} m at "
+                f"{seg.mean_grade:.0%} mean (max {seg.max_grade:.0%} over 100 m), "
+                f"chosen for a {lo * 100:.0f}-{hi * 100:.0f}% skin-track grade"
+            )
+        else:
+            m_lo, m_hi = cfg["minutes"]
+            title = f"Descent practice: {cfg['reps']} × {seg.name} from La Massana"
+            what = (
+                f"{cfg['reps']} × a {pace.format_duration(seg.duration_s)} descent, "
+                f"-{seg.rise_m:.0f} m at {seg.mean_grade:.0%} mean, chosen for "
+                f"{m_lo / 60:.0f}-{m_hi / 60:.0f} min at {lo * 100:.0f}-{hi * 100:.0f}%"
+            )
+        filename = f"workout-{kind}.html"
+        m = maps.route_map(
+            [work.route],
+            title=title,
+            network=net,
+            dem=dem,
+            segments=[map_segment(seg, "1")],
+            info_html=f"<p>{html.escape(workout_line(work))}</p>",
+            offline=offline,
+            attribution=attribution,
+        )
+        size = maps.save_map(m, out_dir / filename, offline=offline)
+        export.write_gpx(out_dir / f"workout-{kind}.gpx", [work.route], name=title)
+        desc = (
+            f"{what}; one repeat {pace.format_duration(work.repeat_s)}, total "
+            f"{pace.format_duration(work.total_s)} at {cfg['pace']}/km flat pace "
+            f"(GPX: workout-{kind}.gpx)"
+        )
+        entries.append((title, filename, desc))
+        echo(f"{filename} ({size / 1e6:.2f} MB)")
+    return entries
+
+
+def demo_scouting(
+    net: Network,
+    dem: Dem,
+    out_dir: Path,
+    *,
+    offline: bool = False,
+    attribution: Sequence[str] = (),
+    echo: Callable[[str], None] = _quiet,
+) -> list[tuple[str, str, str]]:
+    """Write the demo scouting map (and its GPX/GeoJSON) into ``out_dir``.
+
+    The trip of :data:`DEMO_SCOUT`: from Soldeu to two Grandvalira pistes
+    that share the same north-facing mountainside, Avet (advanced) and Bosc
+    Fosc (easy), on 15 July.
+
+    Parameters
+    ----------
+    net
+        The Andorra network.
+    dem
+        Its DEM.
+    out_dir
+        Existing folder.
+    offline
+        Maps that work with no network.
+    attribution
+        Data attribution lines.
+    echo
+        Receives one progress line per map.
+
+    Returns
+    -------
+    list of tuple
+        ``(title, filename, description)`` index entries.
+    """
+    raws = osm_lines(net)
+    lines = [analyze_line(find_line(raws, q), dem) for q in DEMO_SCOUT["lines"]]
+    tz = ZoneInfo(DEMO_SCOUT["tz"])
+    plan = plan_scouting(net, dem, DEMO_SCOUT["start"], lines, day=DEMO_SCOUT["date"], tz=tz)
+    title = "Summer scouting from Soldeu: " + " and ".join(ln.name for ln in plan.lines)
+    m = scout_map(plan, title=title, network=net, dem=dem, offline=offline, attribution=attribution)
+    size = maps.save_map(m, out_dir / "scout.html", offline=offline)
+    feats = [line_feature(ln) for ln in plan.lines]
+    export.write_gpx(out_dir / "scout.gpx", [plan.route], name=title)
+    atomic_write_text(
+        out_dir / "scout.geojson", json.dumps(export.feature_collection([plan.route], feats))
+    )
+    echo(f"scout.html ({size / 1e6:.2f} MB)")
+    s = plan.route.stats
+    parts = "; ".join(
+        f"{ln.name} ({ln.difficulty}, max {ln.stats.slope_max_deg:.0f}°, {ln.stats.aspect})"
+        for ln in plan.lines
+    )
+    desc = (
+        f"on foot at Tobler's hiking pace: {s.distance_m / 1000:.1f} km, "
+        f"{pace.format_duration(plan.moving_s)} moving, +{s.ascent_m:.0f} m, "
+        f"{pace.format_duration(plan.daylight_needed_s)} of daylight; lines: {parts} "
+        "(GPX: scout.gpx, GeoJSON: scout.geojson)"
+    )
+    return [(title, "scout.html", desc)]
+
+
+def demo_group(
+    net: Network,
+    dem: Any,
+    out_dir: str | os.PathLike[str],
+    *,
+    offline: bool = False,
+    attribution: Sequence[str] = (),
+    event_path: str | os.PathLike[str] = DEMO_EVENT,
+    subdir: str = "group-run",
+    echo: Callable[[str], None] = _quiet,
+) -> list[tuple[str, str, str]]:
+    """Plan the example group run (three pace groups in Andorra) for the demo.
+
+    Writes ``out_dir/<subdir>/`` (map, a GPX per group, calendar event and
+    summary), replacing an earlier demo run.
+
+    Parameters
+    ----------
+    net
+        The Andorra network.
+    dem
+        Its DEM, for the map's overlays.
+    out_dir
+        The demo's folder (must exist).
+    offline
+        Make a map that works with no network.
+    attribution
+        Data credits for the map.
+    event_path
+        The event file (``data/events/saturday.toml``).
+    subdir
+        Folder inside ``out_dir`` for this run's files.
+    echo
+        Receives the chat summary and the files written.
+
+    Returns
+    -------
+    list of tuple
+        Index entries ``(title, filename, description)``, filename relative to
+        ``out_dir``.
+    """
+    event = load_event(event_path)
+    plan = plan_group_run(net, event)
+    files = render_outputs(plan, net, dem, offline=offline, attribution=attribution)
+    written = write_outputs(Path(out_dir) / subdir, files, force=True)
+    text = files[SUMMARY_FILE]
+    echo(text.rstrip("\n"))
+    size = len(files[MAP_FILE].encode("utf-8"))
+    echo(f"{subdir}/{MAP_FILE} ({size / 1e6:.2f} MB) and {len(written) - 1} more files")
+    on_time = "all within ±3%" if plan.all_within_tolerance else "NOT all within ±3%"
+    groups = ", ".join(
+        f"{r.group.label} {pace.format_pace(r.group.profile.flat_pace_s_per_km)}/km"
+        for r in plan.results
+    )
+    description = (
+        f"{event.title}: {len(plan.results)} pace groups ({groups}), one "
+        f"{pace.format_duration(event.duration_s)} loop each from {event.place}, {on_time}, "
+        f"{len(plan.regroup_points)} regroup points (GPX per group, event.ics, summary.txt in "
+        f"{subdir}/)"
+    )
+    return [(f"Group run: {event.title}", f"{subdir}/{MAP_FILE}", description)]

@@ -66,6 +66,7 @@ __all__ = [
     "parse_grade_window",
     "parse_latlon",
     "parse_pace",
+    "profile_times_s",
     "speed_ratio",
     "terrain_factor",
     "tobler_speed_kmh",
@@ -502,3 +503,39 @@ class RunnerProfile:
             raise InputError(f"invalid terrain factor {bad}: must be greater than 0")
         ratio = cost_ratio(grade, self.model)
         return np.asarray(length * self.seconds_per_m() * ratio * factor)
+
+
+def profile_times_s(
+    dist_m: np.ndarray, ele_m: np.ndarray, profile: RunnerProfile, terrain: float = 1.0
+) -> np.ndarray:
+    """Return the cumulative running time at every point of a profile.
+
+    The one time formula for a polyline (:meth:`RunnerProfile.segment_time_s`
+    on each stretch between points), for routes, cross-country legs and
+    walks along ski lines alike.
+
+    Parameters
+    ----------
+    dist_m
+        Horizontal distance of every point from the first, non-decreasing.
+    ele_m
+        Elevation of every point.
+    profile
+        The runner.
+    terrain
+        Terrain factor (> 0) of the whole polyline.
+
+    Returns
+    -------
+    numpy.ndarray
+        Seconds from the first point, ``0.0`` first.
+
+    Examples
+    --------
+    >>> p = RunnerProfile(flat_pace_s_per_km=360.0)
+    >>> profile_times_s(np.array([0.0, 500.0, 1000.0]), np.zeros(3), p).tolist()
+    [0.0, 180.0, 360.0]
+    """
+    dd = np.diff(dist_m)
+    grade = np.divide(np.diff(ele_m), dd, out=np.zeros_like(dd), where=dd > 0)
+    return np.concatenate(([0.0], np.cumsum(profile.segment_time_s(dd, grade, terrain))))

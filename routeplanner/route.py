@@ -10,7 +10,7 @@ time) that exporters and maps use without the network.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -18,18 +18,24 @@ import numpy as np
 from routeplanner import pace
 from routeplanner.network import grades
 from routeplanner.network.model import EDGE_CLASSES, Network
+from routeplanner.pace import profile_times_s
 
 __all__ = [
+    "OFF_NETWORK",
+    "AnyStep",
     "Cue",
+    "OffStep",
     "Route",
     "RouteStats",
     "Step",
     "make_route",
-    "max_grade",
     "overlap_m",
     "shared_m",
     "step_points",
 ]
+
+#: Window of a route's ``max_grade`` (the grade baseline of routeplanner.network.grades).
+MAX_GRADE_WINDOW_M = grades.GRADE_BASELINE_M
 
 
 class Step(NamedTuple):
@@ -46,6 +52,34 @@ class Step(NamedTuple):
     def length_m(self) -> float:
         """Horizontal length of the step."""
         return abs(self.end_m - self.start_m)
+
+
+class OffStep(NamedTuple):
+    """Go off the network: a polyline with elevations and its own running times.
+
+    Cross-country legs and walks along ski lines.  Off-network distance is never
+    trail: it counts in a route's distance but not in its trail share, and its
+    points have the class :data:`OFF_NETWORK`.
+    """
+
+    label: str
+    lon: np.ndarray
+    lat: np.ndarray
+    ele: np.ndarray
+    dist_m: np.ndarray
+    time_s: np.ndarray
+
+    @property
+    def length_m(self) -> float:
+        """Horizontal length of the step."""
+        return float(self.dist_m[-1])
+
+
+#: A route's steps: runs along network edges, or off the network.
+AnyStep = Step | OffStep
+
+#: ``Route.point_class`` of points off the network (edge classes are 0, 1, 2).
+OFF_NETWORK = -1
 
 
 class Cue(NamedTuple):
@@ -115,19 +149,34 @@ class RouteStats:
         }
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class Route:
     """A route with its geometry and stats, independent of the network.
 
     Point arrays (``lon``, ``lat``, ``ele``, ``dist_m``, ``time_s``,
     ``grade``) have one entry per point; ``grade[i]`` is the grade of the
-    stretch from point ``i`` to ``i + 1`` (last entry repeats).
+    stretch from point ``i`` to ``i + 1`` (last entry repeats).  A route is
+    immutable: derive a changed one with :func:`dataclasses.replace`.
+
+    Attributes
+    ----------
+    steps : tuple of Step or OffStep
+        What to run, in order: network steps and off-network stretches.
+    point_class : numpy.ndarray
+        Edge class of every point (:data:`~routeplanner.network.model.EDGE_CLASSES`
+        index), or :data:`OFF_NETWORK`.
+    warnings : tuple of str
+        Where the route misses what was asked, for the person reading it.
+    offtrail_m : float
+        Distance off the network (cross-country and along ski lines).
+    segment_ids : tuple of str
+        Ids of the climbs and descents a loop through segments runs, in order.
     """
 
     name: str
     kind: str
     profile: pace.RunnerProfile
-    steps: tuple[Step, ...]
+    steps: tuple[AnyStep, ...]
     lon: np.ndarray
     lat: np.ndarray
     ele: np.ndarray
@@ -138,8 +187,14 @@ class Route:
     stats: RouteStats
     cues: tuple[Cue, ...]
     target_duration_s: float | None = None
-    warnings: list[str] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    offtrail_m: float = 0.0
+    segment_ids: tuple[str, ...] = ()
+
+    @property
+    def network_steps(self) -> tuple[Step, ...]:
+        """The steps along network edges, in order."""
+        return tuple(s for s in self.steps if isinstance(s, Step))
 
     @property
     def names(self) -> list[str]:
@@ -174,11 +229,13 @@ def step_points(net: Network, step: Step) -> tuple[np.ndarray, ...]:
     return x, y, z, np.abs(d - d[0])
 
 
-def overlap_m(steps: Sequence[Step]) -> float:
-    """Distance run more than once: total length minus the union per edge."""
+def overlap_m(steps: Sequence[AnyStep]) -> float:
+    """Distance of the network run more than once: length minus the union per edge."""
     by_edge: dict[int, list[tuple[float, float]]] = {}
     total = 0.0
     for s in steps:
+        if not isinstance(s, Step):
+            continue
         lo, hi = sorted((s.start_m, s.end_m))
         by_edge.setdefault(s.edge, []).append((lo, hi))
         total += hi - lo
@@ -186,13 +243,16 @@ def overlap_m(steps: Sequence[Step]) -> float:
     return max(0.0, total - sum(_union_length(iv) for iv in by_edge.values()))
 
 
-def shared_m(a: Sequence[Step], b: Sequence[Step]) -> float:
+def shared_m(a: Sequence[AnyStep], b: Sequence[AnyStep]) -> float:
     """Length of the network that both step sequences cover (each counted once)."""
     ea: dict[int, list[tuple[float, float]]] = {}
     eb: dict[int, list[tuple[float, float]]] = {}
     for steps, d in ((a, ea), (b, eb)):
         for s in steps:
-            d.setdefault(s.edge, []).append(tuple(sorted((s.start_m, s.end_m))))
+            if not isinstance(s, Step):
+                continue
+            lo, hi = sorted((s.start_m, s.end_m))
+            d.setdefault(s.edge, []).append((lo, hi))
     shared = 0.0
     for e in ea.keys() & eb.keys():
         ua, ub = _union(ea[e]), _union(eb[e])
@@ -218,7 +278,7 @@ def _union_length(intervals: list[tuple[float, float]]) -> float:
 
 def make_route(
     net: Network,
-    steps: Sequence[Step],
+    steps: Sequence[AnyStep],
     profile: pace.RunnerProfile,
     *,
     name: str = "route",
@@ -227,12 +287,16 @@ def make_route(
 ) -> Route:
     """Materialise steps into a :class:`Route` with geometry, stats and cues.
 
+    Every search assembles its routes here.
+
     Parameters
     ----------
     net
         The network the steps refer to.
     steps
-        Consecutive steps; zero-length steps are dropped.
+        Consecutive steps: :class:`Step` along the network (timed under
+        ``profile``) or :class:`OffStep` off it (with their own times);
+        zero-length steps are dropped.
     profile
         Runner profile for the times.
     name, kind
@@ -243,46 +307,34 @@ def make_route(
     Returns
     -------
     Route
+
+    Raises
+    ------
+    ValueError
+        If no step has a length.
     """
     steps = tuple(s for s in steps if s.length_m > 1e-6)
     if not steps:
         raise ValueError("a route needs at least one step of non-zero length")
-    xs, ys, zs, ds, cls, ts = [], [], [], [], [], []
-    spm = profile.seconds_per_m()
-    offset = 0.0
-    for i, s in enumerate(steps):
-        x, y, z, d = step_points(net, s)
-        dd = np.diff(d)
-        grade = np.divide(np.diff(z), dd, out=np.zeros_like(dd), where=dd > 0)
-        seg_t = dd * pace.cost_ratio(grade, profile.model) * net.edge_terrain[s.edge] * spm
-        t = np.concatenate(([0.0], np.cumsum(seg_t)))
+    parts = [_step_arrays(net, s, profile) for s in steps]
+    offset = time0 = 0.0
+    cols: list[list[np.ndarray]] = [[], [], [], [], [], []]
+    for i, (x, y, z, d, t, c) in enumerate(parts):
         sl = slice(0 if i == 0 else 1, None)  # consecutive steps share a point
-        xs.append(x[sl])
-        ys.append(y[sl])
-        zs.append(z[sl])
-        ds.append((d + offset)[sl])
-        ts.append(t[sl])
-        cls.append(np.full(len(x[sl]), net.edge_class[s.edge], dtype=np.int8))
+        for col, arr in zip(cols, (x, y, z, d + offset, t + time0, c), strict=True):
+            col.append(arr[sl])
         offset += float(d[-1])
-    lon = np.concatenate(xs)
-    lat = np.concatenate(ys)
-    ele = np.concatenate(zs)
-    dist = np.concatenate(ds)
-    # Times restart per step; make them cumulative.
-    t_parts = []
-    acc = 0.0
-    for t in ts:
-        t_parts.append(t + acc)
-        acc = float(t_parts[-1][-1]) if len(t) else acc
-    time_s = np.concatenate(t_parts)
+        time0 += float(t[-1])
+    lon, lat, ele, dist, time_s, point_class = (np.concatenate(c) for c in cols)
     dd = np.diff(dist)
     dz = np.diff(ele)
     grade = np.divide(dz, dd, out=np.zeros_like(dz), where=dd > 0)
     grade = np.append(grade, grade[-1] if len(grade) else 0.0)
 
     total = float(dist[-1])
-    trail = sum(s.length_m for s in steps if net.edge_class[s.edge] == 0)
-    steepest, over_m = grades.max_grade_over(dist, ele)
+    on_net = [s for s in steps if isinstance(s, Step)]
+    trail = sum(s.length_m for s in on_net if net.edge_class[s.edge] == 0)
+    steepest, over_m = grades.max_grade_over(dist, ele, window_m=MAX_GRADE_WINDOW_M)
     stats = RouteStats(
         distance_m=total,
         duration_s=float(time_s[-1]),
@@ -291,7 +343,7 @@ def make_route(
         trail_share=trail / total if total else 0.0,
         overlap_share=overlap_m(steps) / total if total else 0.0,
         max_grade=steepest,
-        hardest_sac=int(max(int(net.edge_sac[s.edge]) for s in steps)),
+        hardest_sac=int(max((int(net.edge_sac[s.edge]) for s in on_net), default=0)),
         max_grade_over_m=over_m,
         dem_cell_m=float(net.meta.get("dem_cell_m", float("nan"))),
     )
@@ -306,39 +358,42 @@ def make_route(
         dist_m=dist,
         time_s=time_s,
         grade=grade,
-        point_class=np.concatenate(cls),
+        point_class=point_class,
         stats=stats,
         cues=tuple(_cues(net, steps)),
         target_duration_s=target_duration_s,
+        offtrail_m=sum(s.length_m for s in steps if isinstance(s, OffStep)),
     )
 
 
-def max_grade(
-    dist: np.ndarray, ele: np.ndarray, window_m: float = grades.GRADE_BASELINE_M
-) -> float:
-    """Return the steepest |grade| between points at least ``window_m`` apart.
-
-    See :func:`routeplanner.network.grades.max_grade_over`, which also gives
-    the length the grade is measured over.
-
-    Examples
-    --------
-    >>> round(max_grade(np.array([0.0, 50.0, 100.0]), np.array([0.0, 5.0, 20.0]), 50.0), 2)
-    0.3
-    """
-    return grades.max_grade_over(dist, ele, window_m=window_m)[0]
+def _step_arrays(
+    net: Network, step: AnyStep, profile: pace.RunnerProfile
+) -> tuple[np.ndarray, ...]:
+    """``(lon, lat, ele, dist_m, time_s, point_class)`` of one step, from its start."""
+    if isinstance(step, OffStep):
+        n = len(step.lon)
+        cls = np.full(n, OFF_NETWORK, dtype=np.int8)
+        return step.lon, step.lat, step.ele, step.dist_m, step.time_s, cls
+    x, y, z, d = step_points(net, step)
+    t = profile_times_s(d, z, profile, float(net.edge_terrain[step.edge]))
+    cls = np.full(len(x), net.edge_class[step.edge], dtype=np.int8)
+    return x, y, z, d, t, cls
 
 
-def _cues(net: Network, steps: Sequence[Step]) -> list[Cue]:
+def _cues(net: Network, steps: Sequence[AnyStep]) -> list[Cue]:
     cues: list[Cue] = []
     at = 0.0
     for s in steps:
-        name = str(net.edge_name[s.edge]) or _describe(net, s.edge)
+        if isinstance(s, OffStep):
+            name, highway = s.label, "offtrail"
+        else:
+            name = str(net.edge_name[s.edge]) or _describe(net, s.edge)
+            highway = str(net.edge_highway[s.edge])
         if cues and cues[-1].name == name:
             last = cues[-1]
             cues[-1] = last._replace(length_m=last.length_m + s.length_m)
         else:
-            cues.append(Cue(name, at, s.length_m, str(net.edge_highway[s.edge])))
+            cues.append(Cue(name, at, s.length_m, highway))
         at += s.length_m
     return cues
 

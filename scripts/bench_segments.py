@@ -151,7 +151,7 @@ def run(data_dir: Path, repeat: int) -> dict[str, Any]:
         per_village[name] = {
             "median_s": _median(times),
             "duration_min": round(r.stats.duration_s / 60.0, 1),
-            "segments": r.extras.get("segments"),
+            "segments": list(r.segment_ids),
             "warnings": r.warnings,
         }
         loop_t.extend(times)

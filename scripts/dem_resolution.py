@@ -34,8 +34,9 @@ from rasterio.warp import reproject
 
 from routeplanner.network.build import load_network
 from routeplanner.skilines.lines import analyze_lines, osm_lines
-from routeplanner.sources.dem import Dem, open_dem, slope_aspect
+from routeplanner.sources.dem import Dem, open_dem
 from routeplanner.sources.forest import read_forest
+from routeplanner.terrain import slope_aspect
 
 PISTES = (
     "osm:371470859",  # la Portella d'Arcalis (expert)

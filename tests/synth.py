@@ -14,13 +14,14 @@ import rasterio
 from affine import Affine
 from rasterio.crs import CRS
 
+from routeplanner._geo import M_PER_DEG
 from routeplanner.network.build import BuildSettings, build_network
-from routeplanner.network.model import EARTH_RADIUS_M, Network
+from routeplanner.network.model import Network
 from routeplanner.sources.dem import Dem
 from routeplanner.sources.osm import OsmWays
 
 LON0, LAT0 = 1.5, 42.5
-_K = np.pi / 180 * EARTH_RADIUS_M
+_K = M_PER_DEG
 
 
 def to_lonlat(x: float | np.ndarray, y: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:

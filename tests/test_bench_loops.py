@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from synth import make_network, ring_with_spurs, to_lonlat
 
+from routeplanner._geo import EARTH_RADIUS_M
 from routeplanner.errors import NoRouteError
-from routeplanner.network.model import EARTH_RADIUS_M
 from routeplanner.pace import RunnerProfile
 
 REPO = Path(__file__).resolve().parents[1]

@@ -19,10 +19,11 @@ from synth import (
     write_osm_xml,
 )
 
+from routeplanner._geo import haversine_m
 from routeplanner.errors import DataError
 from routeplanner.network import build
 from routeplanner.network.build import BuildSettings, build_network, classify, load_network
-from routeplanner.network.model import Network, haversine_m
+from routeplanner.network.model import Network
 
 FLAT = 1000.0
 

@@ -16,15 +16,8 @@ from rasterio.crs import CRS
 from scipy import ndimage
 
 from routeplanner.errors import CoverageError, DataError, InputError
-from routeplanner.sources.dem import (
-    Dem,
-    aspect_name,
-    hillshade,
-    open_dem,
-    sample_slope,
-    slope_aspect,
-    to_lonlat_grid,
-)
+from routeplanner.sources.dem import Dem, open_dem, to_lonlat_grid
+from routeplanner.terrain import aspect_name, hillshade, sample_slope, slope_aspect
 
 UTM31 = CRS.from_epsg(32631)
 WGS84 = CRS.from_epsg(4326)

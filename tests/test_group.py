@@ -18,8 +18,12 @@ import numpy as np
 import pytest
 from lxml import etree
 
+from routeplanner import demo
 from routeplanner.errors import CoverageError, InputError
-from routeplanner.events import group
+from routeplanner.events import event as E
+from routeplanner.events import plan as planning
+from routeplanner.events import regroup
+from routeplanner.output import group_run as group_out
 from routeplanner.pace import RunnerProfile
 from routeplanner.route import Step, make_route
 
@@ -81,14 +85,14 @@ def grid():
 
 @pytest.fixture(scope="module")
 def grid_plan(grid):
-    return group.plan_group_run(grid, group.parse_event(event_toml(), "grid.toml"))
+    return planning.plan_group_run(grid, E.parse_event(event_toml(), "grid.toml"))
 
 
 # -- the event file --------------------------------------------------------------------
 
 
 def test_parse_event_values():
-    ev = group.parse_event(event_toml(duration='return = "09:15"'), "e.toml")
+    ev = E.parse_event(event_toml(duration='return = "09:15"'), "e.toml")
     assert ev.start == datetime(2027, 6, 12, 8, 0, tzinfo=ZoneInfo("Europe/Andorra"))
     assert ev.start.utcoffset() == timedelta(hours=2)  # CEST in June
     assert ev.duration_s == 75 * 60
@@ -102,7 +106,7 @@ def test_parse_event_values():
 
 
 def test_example_event_parses():
-    ev = group.load_event(group.DEMO_EVENT)
+    ev = E.load_event(demo.DEMO_EVENT)
     assert len(ev.groups) == 3
     assert ev.region == "andorra"
     assert ev.duration_s == 75 * 60
@@ -112,39 +116,39 @@ def test_example_event_parses():
 def test_toml_syntax_error_names_file_and_line():
     text = 'title = "x"\ndate = 2027-06-12\nstart = "08:00\n'
     with pytest.raises(InputError, match=r"^party\.toml:3: TOML syntax error"):
-        group.parse_event(text, "party.toml")
+        E.parse_event(text, "party.toml")
 
 
 def test_unknown_top_level_key_lists_valid_ones():
     text = event_toml(extra='colour = "red"')
     with pytest.raises(InputError) as exc:
-        group.parse_event(text, "e.toml")
+        E.parse_event(text, "e.toml")
     msg = str(exc.value)
     line = text.splitlines().index('colour = "red"') + 1
     assert msg.startswith(f"e.toml:{line}: unknown key 'colour' at the top level")
-    assert "valid keys: " + ", ".join(group.EVENT_KEYS) in msg
+    assert "valid keys: " + ", ".join(E.EVENT_KEYS) in msg
 
 
 def test_unknown_group_key_points_at_its_line_with_a_hint():
     text = event_toml() + 'pase = "5:00"\n'  # in the last [[group]]
     with pytest.raises(InputError) as exc:
-        group.parse_event(text, "e.toml")
+        E.parse_event(text, "e.toml")
     msg = str(exc.value)
     assert msg.startswith(f"e.toml:{len(text.splitlines())}: unknown key 'pase' in [[group]] #3")
     assert "did you mean 'pace'?" in msg
-    assert ", ".join(group.GROUP_KEYS) in msg
+    assert ", ".join(E.GROUP_KEYS) in msg
 
 
 def test_unknown_preference_key():
     text = event_toml(extra="[preferences]\nno_roads = true\n")
     with pytest.raises(InputError, match=r"unknown key 'no_roads' in \[preferences\].*avoid_roads"):
-        group.parse_event(text, "e.toml")
+        E.parse_event(text, "e.toml")
 
 
 def test_duplicate_group_names_are_rejected():
     text = event_toml(groups=(("Fast", "4:00"), ("Easy", "6:00"), ("fast ", "5:00")))
     with pytest.raises(InputError) as exc:
-        group.parse_event(text, "e.toml")
+        E.parse_event(text, "e.toml")
     lines = text.splitlines()
     line = lines.index('name = "fast "') + 1
     assert str(exc.value).startswith(f"e.toml:{line}: duplicate group name 'fast'")
@@ -180,7 +184,7 @@ def test_bad_values_give_clear_errors(change, match):
     old, new = change
     assert old in text
     with pytest.raises(InputError, match=match) as exc:
-        group.parse_event(text.replace(old, new, 1), "e.toml")
+        E.parse_event(text.replace(old, new, 1), "e.toml")
     assert re.match(r"e\.toml(:\d+)?: ", str(exc.value))
     assert "\n" not in str(exc.value)
 
@@ -188,19 +192,19 @@ def test_bad_values_give_clear_errors(change, match):
 def test_start_in_the_dst_gap_is_rejected():
     text = event_toml().replace("2027-06-12", "2027-03-28").replace('"08:00"', '"02:30"')
     with pytest.raises(InputError, match="02:30 does not exist on 2027-03-28 in Europe/Andorra"):
-        group.parse_event(text, "e.toml")
+        E.parse_event(text, "e.toml")
 
 
 def test_return_time_across_the_autumn_clock_change():
     # 2027-10-31 in Andorra: 03:00 CEST becomes 02:00 CET, so 01:30 to 03:30 is 3 h.
     text = event_toml(duration='return = "03:30"').replace("2027-06-12", "2027-10-31")
-    ev = group.parse_event(text.replace('"08:00"', '"01:30"'), "e.toml")
+    ev = E.parse_event(text.replace('"08:00"', '"01:30"'), "e.toml")
     assert ev.duration_s == 3 * 3600
     assert ev.end.strftime("%H:%M") == "03:30"
 
 
 def test_workout_keys_are_parsed():
-    ev = group.parse_event(
+    ev = E.parse_event(
         event_toml() + 'include_climbs = 2\nclimb_grade = "skin-track"\ninclude_descent = true\n',
         "e.toml",
     )
@@ -209,24 +213,24 @@ def test_workout_keys_are_parsed():
     assert last.climb_grade == pytest.approx((0.15, 0.30))
     assert last.include_descent is True
     with pytest.raises(InputError, match="include_climbs must be a whole number"):
-        group.parse_event(event_toml() + "include_climbs = 9\n", "e.toml")
+        E.parse_event(event_toml() + "include_climbs = 9\n", "e.toml")
 
 
 @pytest.mark.slow
 def test_andorra_group_with_a_climb(andorra_network):
-    text = group.DEMO_EVENT.read_text(encoding="utf-8")
+    text = demo.DEMO_EVENT.read_text(encoding="utf-8")
     text += '\n[[group]]\nname = "Hills"\npace = "6:00"\nmax_difficulty = "T3"\n'
     text += "include_climbs = 1\n"
-    ev = group.parse_event(text, "saturday.toml")
-    plan = group.plan_group_run(andorra_network, ev)
+    ev = E.parse_event(text, "saturday.toml")
+    plan = planning.plan_group_run(andorra_network, ev)
     hills = next(r for r in plan.results if r.group.name == "Hills")
     assert hills.within_tolerance
-    assert hills.route.extras.get("segments")
+    assert hills.route.segment_ids
 
 
 def test_load_event_missing_file(tmp_path):
     with pytest.raises(OSError, match="event file not found"):
-        group.load_event(tmp_path / "nope.toml")
+        E.load_event(tmp_path / "nope.toml")
 
 
 # -- planning --------------------------------------------------------------------------
@@ -247,7 +251,7 @@ def test_every_group_within_three_percent(grid_plan):
         assert r.route.lat[0] == pytest.approx(r.route.lat[-1], abs=1e-9)
     # same time, so the slower group runs less distance
     assert distances[0] > distances[1] > distances[2]
-    assert "NOT within" not in group.summary_text(grid_plan)
+    assert "NOT within" not in group_out.summary_text(grid_plan)
 
 
 def test_a_group_that_cannot_meet_the_rule_is_told_plainly():
@@ -261,31 +265,31 @@ def test_a_group_that_cannot_meet_the_rule_is_told_plainly():
         point=meeting(250.0, 0.0),
         groups=(("Walk", "15:00"), ("Run", "5:00")),
     )
-    plan = group.plan_group_run(net, group.parse_event(text, "e.toml"))
+    plan = planning.plan_group_run(net, E.parse_event(text, "e.toml"))
     walk, run = plan.results
     assert walk.within_tolerance and walk.problem is None
     assert not run.within_tolerance and not plan.all_within_tolerance
     assert abs(run.deviation) > 0.03
     assert run.problem.startswith("NOT within ±3% of the 30 min event: the closest loop")
-    text = group.summary_text(plan)
+    text = group_out.summary_text(plan)
     run_line = next(line for line in text.splitlines() if line.startswith("Group Run"))
     assert "NOT within ±3%" in run_line
     assert "Warning: Group Run cannot be given a loop within ±3%" in text
-    data = group.plan_json(plan)
+    data = group_out.plan_json(plan)
     assert [g["within_tolerance"] for g in data["groups"]] == [True, False]
     assert data["groups"][1]["problem"] == run.problem
 
 
 def test_meeting_point_outside_the_region(grid):
     far = meeting(50_000.0, 0.0)  # 50 km east: outside the synthetic DEM
-    ev = group.parse_event(event_toml(point=far), "e.toml")
+    ev = E.parse_event(event_toml(point=far), "e.toml")
     with pytest.raises(CoverageError, match="meeting point is outside the region"):
-        group.plan_group_run(grid, ev)
+        planning.plan_group_run(grid, ev)
 
 
 def test_preferences_set_search_costs():
-    assert group.EventPreferences().search_preferences().class_factor == (1.0, 1.5, 4.0)
-    prefs = group.EventPreferences(prefer_trails=False, avoid_roads=True)
+    assert E.EventPreferences().search_preferences().class_factor == (1.0, 1.5, 4.0)
+    prefs = E.EventPreferences(prefer_trails=False, avoid_roads=True)
     assert prefs.search_preferences().class_factor == (1.0, 2.0, 20.0)
 
 
@@ -337,7 +341,7 @@ def two_loops():
 def test_regroup_points_where_two_loops_share_a_junction(two_loops):
     net, node, routes = two_loops
     m_lon, m_lat = (float(c) for c in to_lonlat(0.0, 0.0))
-    points = group.regroup_points(net, routes, meeting=(m_lon, m_lat))
+    points = regroup.regroup_points(net, routes, meeting=(m_lon, m_lat))
     assert [(p.node, p.groups) for p in points] == [
         (node["B1"], ("B", "C")),  # B and C both pass at 1.5 km: 9 min, window 0
         (node["J"], ("A", "B")),  # A at 3 km (18 min), B at 4 km (24 min)
@@ -353,12 +357,12 @@ def test_regroup_points_where_two_loops_share_a_junction(two_loops):
 
 def test_meeting_point_is_not_a_regroup_point(two_loops):
     net, node, routes = two_loops
-    points = group.regroup_points(net, routes)  # no meeting point given: M counts too
+    points = regroup.regroup_points(net, routes)  # no meeting point given: M counts too
     assert {p.node for p in points} == {node["M"], node["J"], node["B1"]}
     m = next(p for p in points if p.node == node["M"])
     assert m.groups == ("A", "B", "C")
     assert not any(p.mid for p in m.passes)  # only at the start and finish
-    assert group.regroup_points(net, routes[:1]) == ()  # one group has nobody to meet
+    assert regroup.regroup_points(net, routes[:1]) == ()  # one group has nobody to meet
 
 
 def test_plan_regroup_points_are_exactly_the_shared_junctions(grid, grid_plan):
@@ -377,7 +381,7 @@ def test_plan_regroup_points_are_exactly_the_shared_junctions(grid, grid_plan):
     count = np.sum(on_route, axis=0)
     from routeplanner.network.model import haversine_m
 
-    far = haversine_m(grid.node_lon, grid.node_lat, lon, lat) > group.REGROUP_EXCLUDE_M
+    far = haversine_m(grid.node_lon, grid.node_lat, lon, lat) > regroup.REGROUP_EXCLUDE_M
     expected = set(np.flatnonzero((count >= 2) & far).tolist())
     assert expected  # the loops do meet
     assert {p.node for p in grid_plan.regroup_points} == expected
@@ -387,7 +391,7 @@ def test_plan_regroup_points_are_exactly_the_shared_junctions(grid, grid_plan):
 
 
 def test_summary_lines(grid_plan):
-    text = group.summary_text(grid_plan)
+    text = group_out.summary_text(grid_plan)
     lines = text.splitlines()
     assert lines[0] == ("Test run — Sat 12 Jun 2027, 8:00 at Village square; 20 min, back 8:20")
     for line, r, p in zip(lines[1:4], grid_plan.results, ("4:00", "5:00", "6:30"), strict=True):
@@ -401,7 +405,7 @@ def test_summary_lines(grid_plan):
 
 
 def test_ics_round_trip(grid_plan):
-    text = group.calendar_text(grid_plan, stamp=STAMP)
+    text = group_out.calendar_text(grid_plan, stamp=STAMP)
     cal = icalendar.Calendar.from_ical(text)
     (ev,) = cal.walk("VEVENT")
     start = ev.decoded("dtstart")
@@ -415,7 +419,7 @@ def test_ics_round_trip(grid_plan):
     geo = ev["geo"]
     assert (geo.longitude, geo.latitude) == pytest.approx(grid_plan.event.meeting, abs=1e-6)
     description = str(ev["description"])
-    for line in group.summary_text(grid_plan).splitlines():
+    for line in group_out.summary_text(grid_plan).splitlines():
         assert line in description
     assert "Bring water." in description
     assert cal.walk("VTIMEZONE")  # the zone travels with the event
@@ -424,7 +428,7 @@ def test_ics_round_trip(grid_plan):
 def test_gpx_per_group_is_valid(grid_plan, shared_data_dir):
     schema = etree.XMLSchema(etree.parse(str(shared_data_dir / "schemas" / "gpx-1.1.xsd")))
     for r in grid_plan.results:
-        text = group.gpx_text(grid_plan, r)
+        text = group_out.gpx_text(grid_plan, r)
         assert schema.validate(etree.fromstring(text.encode())), schema.error_log
         gpx = gpxpy.parse(text)
         (track,) = gpx.tracks
@@ -439,12 +443,12 @@ def test_gpx_per_group_is_valid(grid_plan, shared_data_dir):
             for r, n in zip(grid_plan.results, ("Ràpid", "ràpid!", "<>"), strict=True)
         ),
     )
-    assert group.gpx_filenames(plan) == {
+    assert group_out.gpx_filenames(plan) == {
         "Ràpid": "group-rapid.gpx",
         "ràpid!": "group-rapid-2.gpx",
         "<>": "group.gpx",
     }
-    assert group.gpx_filenames(grid_plan) == {
+    assert group_out.gpx_filenames(grid_plan) == {
         "A": "group-a.gpx",
         "B": "group-b.gpx",
         "C": "group-c.gpx",
@@ -457,9 +461,11 @@ def test_info_html_escapes_user_text_and_embeds_gpx(grid):
         .replace('title = "Test run"', "title = '<script>alert(1)</script>'")
         .replace('notes = "Bring water."', "notes = '</p><b onclick=x>'")
     )
-    plan = group.plan_group_run(grid, group.parse_event(text, "e.toml"))
-    gpx = {r.group.name: (f"g{i}.gpx", group.gpx_text(plan, r)) for i, r in enumerate(plan.results)}
-    page = group.info_html(plan, gpx)
+    plan = planning.plan_group_run(grid, E.parse_event(text, "e.toml"))
+    gpx = {
+        r.group.name: (f"g{i}.gpx", group_out.gpx_text(plan, r)) for i, r in enumerate(plan.results)
+    }
+    page = group_out.info_html(plan, gpx)
     for raw in (NASTY, "<script>", "</p><b onclick=x>", "<img"):
         assert raw not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
@@ -472,7 +478,7 @@ def test_info_html_escapes_user_text_and_embeds_gpx(grid):
 
 
 def test_render_outputs_builds_all_four(grid, grid_plan):
-    files = group.render_outputs(grid_plan, grid, None, stamp=STAMP, offline=True)
+    files = group_out.render_outputs(grid_plan, grid, None, stamp=STAMP, offline=True)
     assert list(files) == [
         "map.html",
         "group-a.gpx",
@@ -486,11 +492,11 @@ def test_render_outputs_builds_all_four(grid, grid_plan):
         assert r.group.label in page
     assert page.count("data:application/gpx+xml;base64,") == 3
     assert '"Meeting point"' in page and '"R1"' in page  # pins, as JSON data for the map
-    assert files["summary.txt"] == group.summary_text(grid_plan)
+    assert files["summary.txt"] == group_out.summary_text(grid_plan)
 
 
 def test_plan_json(grid_plan):
-    data = group.plan_json(grid_plan, outputs=["x/map.html"])
+    data = group_out.plan_json(grid_plan, outputs=["x/map.html"])
     json.dumps(data)  # JSON-ready
     g = data["groups"][0]
     for key in ("name", "distance_m", "duration_s", "ascent_m", "return_time"):
@@ -509,7 +515,7 @@ FILES = {"map.html": "<html></html>", "group-a.gpx": "<gpx/>", "summary.txt": "h
 
 def test_write_outputs_creates_the_folder(tmp_path):
     out = tmp_path / "maps" / "saturday"
-    written = group.write_outputs(out, FILES)
+    written = group_out.write_outputs(out, FILES)
     assert written == [out / name for name in FILES]
     assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
     assert (out / "summary.txt").read_text() == "hi\n"
@@ -518,11 +524,11 @@ def test_write_outputs_creates_the_folder(tmp_path):
 
 def test_existing_folder_needs_force(tmp_path):
     out = tmp_path / "saturday"
-    group.write_outputs(out, FILES)
+    group_out.write_outputs(out, FILES)
     with pytest.raises(InputError, match="already exists: use --force"):
-        group.write_outputs(out, {"summary.txt": "new\n"})
+        group_out.write_outputs(out, {"summary.txt": "new\n"})
     assert (out / "summary.txt").read_text() == "hi\n"
-    group.write_outputs(out, {"summary.txt": "new\n"}, force=True)
+    group_out.write_outputs(out, {"summary.txt": "new\n"}, force=True)
     assert [p.name for p in out.iterdir()] == ["summary.txt"]  # old files gone
     assert (out / "summary.txt").read_text() == "new\n"
     assert [p.name for p in tmp_path.iterdir()] == ["saturday"]
@@ -533,18 +539,18 @@ def test_force_never_deletes_foreign_files(tmp_path):
     out.mkdir()
     (out / "thesis.docx").write_text("precious")
     with pytest.raises(InputError, match=r"refusing to replace .*thesis\.docx"):
-        group.write_outputs(out, FILES, force=True)
+        group_out.write_outputs(out, FILES, force=True)
     assert (out / "thesis.docx").read_text() == "precious"
     (tmp_path / "file").write_text("x")
     with pytest.raises(InputError, match="not a folder"):
-        group.write_outputs(tmp_path / "file", FILES, force=True)
+        group_out.write_outputs(tmp_path / "file", FILES, force=True)
 
 
 @pytest.mark.parametrize("existing", [False, True])
 def test_failed_write_leaves_no_half_written_folder(tmp_path, monkeypatch, existing):
     out = tmp_path / "saturday"
     if existing:
-        group.write_outputs(out, FILES)
+        group_out.write_outputs(out, FILES)
     calls = []
 
     def failing(path, text):
@@ -553,9 +559,9 @@ def test_failed_write_leaves_no_half_written_folder(tmp_path, monkeypatch, exist
             raise OSError(28, "No space left on device")
         Path(path).write_text(text)
 
-    monkeypatch.setattr(group, "atomic_write_text", failing)
+    monkeypatch.setattr(group_out, "atomic_write_text", failing)
     with pytest.raises(OSError, match="No space"):
-        group.write_outputs(out, {"map.html": "new", "summary.txt": "new"}, force=True)
+        group_out.write_outputs(out, {"map.html": "new", "summary.txt": "new"}, force=True)
     assert len(calls) == 2
     if existing:  # the old folder is untouched
         assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
@@ -605,7 +611,7 @@ def test_andorra_group_run_end_to_end(
     from routeplanner.sources.dem import open_dem
 
     out = tmp_path / "maps" / "saturday"
-    event = group.DEMO_EVENT
+    event = demo.DEMO_EVENT
     # the fixture network is the 2013 extract
     args = ["group", str(event), "--out-dir", str(out), "--data-dir", str(shared_data_dir)]
     args += ["--region", "andorra-2013"]
@@ -641,6 +647,6 @@ def test_andorra_group_run_end_to_end(
     assert (out / "summary.txt").read_text() == summary
     # the demo's group run: the same event, the same summary
     dem = open_dem([andorra_dir / "N42E001.hgt.zip"], bbox=andorra_network.bbox)
-    entries = group.demo_group(andorra_network, dem, tmp_path, offline=True)
+    entries = demo.demo_group(andorra_network, dem, tmp_path, offline=True)
     assert [e[1] for e in entries] == ["group-run/map.html"]
     assert (tmp_path / "group-run" / "summary.txt").read_text() == summary

@@ -13,8 +13,9 @@ import pytest
 from synth import make_network, ring_with_spurs, to_lonlat, to_xy
 
 from routeplanner import pace
+from routeplanner._geo import haversine_m
 from routeplanner.errors import CoverageError, InputError
-from routeplanner.network.model import EDGE_CLASSES, Network, Snap, haversine_m, to_networkx
+from routeplanner.network.model import EDGE_CLASSES, Network, Snap, to_networkx
 from routeplanner.pace import RunnerProfile
 
 FLAT = 1000.0

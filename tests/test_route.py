@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from synth import make_network, to_xy
 
 from routeplanner import pace
+from routeplanner._geo import M_PER_DEG
 from routeplanner.network.model import Network
 from routeplanner.pace import RunnerProfile
-from routeplanner.route import Cue, Route, RouteStats, Step, make_route, overlap_m, shared_m
+from routeplanner.route import (
+    OFF_NETWORK,
+    Cue,
+    OffStep,
+    Route,
+    RouteStats,
+    Step,
+    make_route,
+    overlap_m,
+    shared_m,
+    step_points,
+)
 
 FLAT = 1000.0
 PROFILE = RunnerProfile(360.0)
@@ -231,7 +245,9 @@ def test_summary(net: Network) -> None:
     assert out["ways"] == ["Up", "Main"]
     assert out["distance_m"] == pytest.approx(1500.0, abs=0.1)
     assert "target_duration_s" not in out and "warnings" not in out
-    route.warnings.append("short")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        route.name = "renamed"  # type: ignore[misc]
+    route = dataclasses.replace(route, warnings=("short",))
     assert route.summary()["warnings"] == ["short"]
     assert route.stats.as_dict() == {
         "distance_m": round(route.stats.distance_m, 1),
@@ -267,3 +283,31 @@ def test_shared_m() -> None:
     assert shared_m(twice, [Step(0, 0.0, 1000.0), Step(0, 1000.0, 0.0)]) == pytest.approx(600.0)
     assert shared_m([Step(0, 0, 100), Step(0, 200, 300)], [Step(0, 50, 250)]) == pytest.approx(100)
     assert shared_m(a, []) == 0.0
+
+
+def test_off_network_steps_are_steps_but_not_trail(net: Network) -> None:
+    on = run(net, 1, 2)
+    x0, y0, z0, _ = (a[-1] for a in step_points(net, on))
+    # 300 m cross-country from the end of the trail, 30 m up, at 10 min/km.
+    d = np.array([0.0, 150.0, 300.0])
+    off = OffStep(
+        "across the meadow",
+        np.full(3, x0),
+        y0 + d / M_PER_DEG,
+        z0 + d / 10.0,
+        d,
+        np.array([0.0, 90.0, 180.0]),
+    )
+    alone = make_route(net, [on], PROFILE)
+    route = make_route(net, [on, off], PROFILE)
+    assert route.steps == (on, off) and route.network_steps == (on,)
+    total = alone.stats.distance_m + 300.0
+    assert route.stats.distance_m == pytest.approx(total)
+    assert route.stats.trail_share == pytest.approx(alone.stats.distance_m / total)
+    assert route.offtrail_m == pytest.approx(300.0) and alone.offtrail_m == 0.0
+    assert route.stats.duration_s == pytest.approx(alone.stats.duration_s + 180.0)
+    assert route.stats.ascent_m == pytest.approx(alone.stats.ascent_m + 30.0)
+    assert route.cues[-1] == Cue("across the meadow", alone.stats.distance_m, 300.0, "offtrail")
+    assert route.point_class[-2:].tolist() == [OFF_NETWORK, OFF_NETWORK]
+    assert route.point_class[: len(alone.lon)].tolist() == alone.point_class.tolist()
+    assert overlap_m(route.steps) == 0.0 and shared_m(route.steps, [off]) == 0.0

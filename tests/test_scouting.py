@@ -22,10 +22,10 @@ from synth import make_dem, make_network, to_lonlat, write_geotiff, write_osm_xm
 
 import routeplanner.cli.lines
 import routeplanner.cli.scout  # noqa: F401  (registers the commands until cli/__init__ does)
-from routeplanner import pace
+from routeplanner import demo, pace
+from routeplanner._geo import haversine_m
 from routeplanner.cli import main
 from routeplanner.errors import CoverageError, InputError, NoRouteError
-from routeplanner.network.model import haversine_m
 from routeplanner.search import scouting as sc
 from routeplanner.skilines import lines as sk
 
@@ -105,7 +105,16 @@ def test_out_and_back_along_a_line_timed_by_hand(world):
     assert visit.leave_s == pytest.approx(expected - offtrail_s(200.0, -GRADE), rel=5e-3)
     assert visit.offtrail_m == pytest.approx(2600.0, rel=2e-3)
     assert plan.daylight_needed_s == pytest.approx((plan.moving_s + 900.0) * 1.2)
-    assert plan.route.kind == "scout" and plan.route.steps == ()
+    # Every leg is off the network: all in the steps, none of it trail.
+    assert plan.route.kind == "scout" and plan.route.network_steps == ()
+    assert [s.label for s in plan.route.steps] == [
+        "cross-country to the bottom of Meadow",
+        "Meadow (up, off-trail)",
+        "Meadow (down, off-trail)",
+        "cross-country from the bottom of Meadow",
+    ]
+    assert plan.route.stats.trail_share == 0.0
+    assert plan.route.offtrail_m == pytest.approx(plan.route.stats.distance_m)
     assert plan.order_method == "brute force"
 
 
@@ -437,7 +446,7 @@ def test_andorra_scouting_from_soldeu(andorra_network, andorra_dem, tmp_path):
     plan = sc.plan_scouting(
         andorra_network,
         andorra_dem,
-        sc.DEMO_SCOUT["start"],
+        demo.DEMO_SCOUT["start"],
         lines,
         day=date(2024, 7, 15),
         tz=ZoneInfo("Europe/Andorra"),
@@ -447,7 +456,7 @@ def test_andorra_scouting_from_soldeu(andorra_network, andorra_dem, tmp_path):
     assert plan.route.stats.ascent_m >= drops
     assert 2 * 3600 < plan.moving_s < 6 * 3600
     assert plan.sun is not None and plan.sun.fits
-    entries = sc.demo_scouting(andorra_network, andorra_dem, tmp_path)
+    entries = demo.demo_scouting(andorra_network, andorra_dem, tmp_path)
     assert entries[0][1] == "scout.html" and (tmp_path / "scout.html").stat().st_size > 10_000
     assert (tmp_path / "scout.gpx").exists() and (tmp_path / "scout.geojson").exists()
 

@@ -20,8 +20,10 @@ import numpy as np
 import pytest
 
 from routeplanner.errors import InputError
+from routeplanner.output.segments import segments_geojson
 from routeplanner.pace import RunnerProfile, parse_grade_window
 from routeplanner.route import shared_m
+from routeplanner.search import segment_scan
 from routeplanner.search import segments as S
 from routeplanner.search.segments import SegmentRequest, find_segments
 
@@ -56,7 +58,7 @@ def climbs_of(net):
     """Every maximal climb as a Segment (bottom to top)."""
     scan = S.scan_segments(net)
     return [
-        S._make_segment(scan, "climb", int(a), int(b), PROFILE, window=(0.0, 1.0))
+        S.make_segment(scan, "climb", int(a), int(b), PROFILE, window=(0.0, 1.0))
         for a, b in zip(scan.lo, scan.hi, strict=True)
     ]
 
@@ -194,7 +196,7 @@ def test_cone_has_two_climbs_to_the_summit_and_a_flat_contour(cone_net):
 
 
 def test_every_edge_is_in_exactly_one_chain(cone_net):
-    chains = S._build_chains(cone_net)
+    chains = segment_scan._build_chains(cone_net)
     edges = [e for c in chains for e, _ in c]
     assert sorted(edges) == list(range(cone_net.n_edges))
     # The ridge trails meet at the summit (two edges there), so they make one chain
@@ -441,7 +443,7 @@ def test_segment_id_of_the_wrong_kind(ramp_net):
 def test_geojson_features_carry_kind_and_stats(cone_net):
     climbs = find_segments(cone_net, SegmentRequest("climb", (0.2, 0.3)), PROFILE)
     descents = find_segments(cone_net, SegmentRequest("descent", (0.2, 0.3)), PROFILE)
-    doc = json.loads(json.dumps(S.segments_geojson([*climbs, *descents])))
+    doc = json.loads(json.dumps(segments_geojson([*climbs, *descents])))
     assert doc["type"] == "FeatureCollection" and len(doc["features"]) == 4
     assert len(doc["bbox"]) == 6
     for feat, seg in zip(doc["features"], [*climbs, *descents], strict=True):

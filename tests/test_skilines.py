@@ -16,8 +16,12 @@ from rasterio.crs import CRS
 from synth import make_dem, make_network, to_lonlat
 
 from routeplanner.errors import CoverageError, DataError, InputError
+from routeplanner.output import maps
+from routeplanner.output import skilines as sk_out
+from routeplanner.skilines import fall_lines, line_files
 from routeplanner.skilines import lines as sk
 from routeplanner.sources.dem import open_dem
+from routeplanner.terrain import BANDS, band_shares
 
 UTM31 = CRS.from_epsg(32631)
 # Top-left corner of the synthetic UTM rasters (near Andorra).
@@ -164,7 +168,7 @@ def test_line_stats_rejects_bad_profiles():
 def test_band_edges():
     # Half-open bands at the lower bounds; 0.1° rounding at the edges.
     values = [26.9, 26.96, 29.99, 30.0, 31.9, 34.96, 45.9, 46.0, 49.9, 50.0, 70.0]
-    got = [sk.BANDS[int(np.argmax(sk.band_shares([v])))][0] for v in values]
+    got = [BANDS[int(np.argmax(band_shares([v])))][0] for v in values]
     assert got == [
         "<27",
         "27-29",
@@ -178,10 +182,10 @@ def test_band_edges():
         "50+",
         "50+",
     ]
-    assert sk.band_shares([10.0, 40.0], [3.0, 1.0]) == pytest.approx((0.75, 0, 0, 0, 0.25, 0, 0))
-    assert sk.band_shares([np.nan]) == (0.0,) * 7
-    assert sk.slope_color(36.0) == sk.BAND_COLORS[4]
-    assert sk.slope_color(10.0) == sk.BAND_COLORS[0]
+    assert band_shares([10.0, 40.0], [3.0, 1.0]) == pytest.approx((0.75, 0, 0, 0, 0.25, 0, 0))
+    assert band_shares([np.nan]) == (0.0,) * 7
+    assert sk_out.slope_color(36.0) == sk_out.BAND_COLORS[4]
+    assert sk_out.slope_color(10.0) == sk_out.BAND_COLORS[0]
 
 
 def test_circular_aspect():
@@ -228,18 +232,18 @@ def test_bad_line_geometry(tmp_path):
 
 
 def test_parse_slope_window():
-    assert sk.parse_slope_window("30-45") == (30.0, 45.0)
-    assert sk.parse_slope_window("27–35°") == (27.0, 35.0)
-    assert sk.parse_slope_window(" 30 - 45 deg ") == (30.0, 45.0)
-    assert sk.parse_slope_window((25, 40)) == (25.0, 40.0)
+    assert fall_lines.parse_slope_window("30-45") == (30.0, 45.0)
+    assert fall_lines.parse_slope_window("27–35°") == (27.0, 35.0)
+    assert fall_lines.parse_slope_window(" 30 - 45 deg ") == (30.0, 45.0)
+    assert fall_lines.parse_slope_window((25, 40)) == (25.0, 40.0)
     with pytest.raises(InputError, match="out of range"):
-        sk.parse_slope_window("30-95")
+        fall_lines.parse_slope_window("30-95")
     with pytest.raises(InputError, match="low bound must be below"):
-        sk.parse_slope_window("45-30")
+        fall_lines.parse_slope_window("45-30")
     with pytest.raises(InputError, match="invalid slope window"):
-        sk.parse_slope_window("steep")
+        fall_lines.parse_slope_window("steep")
     with pytest.raises(InputError, match="invalid slope window"):
-        sk.parse_slope_window("30-nan")
+        fall_lines.parse_slope_window("30-nan")
 
 
 # 37°, not 35°: make_dem's planes are built on a sphere and read ~0.1° low by the
@@ -254,7 +258,7 @@ def step_face(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def test_dem_fall_lines_on_a_step_face():
     dem = make_dem(step_face, extent_m=1500.0, cell_m=20.0)
-    raws = sk.dem_lines(dem, (30.0, 45.0), min_drop_m=300.0, spacing_m=250.0)
+    raws = fall_lines.dem_lines(dem, (30.0, 45.0), min_drop_m=300.0, spacing_m=250.0)
     assert 8 <= len(raws) <= 13
     lines = [sk.analyze_line(r, dem) for r in raws]
     starts_y = []
@@ -268,11 +272,11 @@ def test_dem_fall_lines_on_a_step_face():
         starts_y.append(float(ln.lat[0]))
     ys = np.sort(np.asarray(starts_y)) * (math.pi / 180 * 6_371_008.8)
     assert np.min(np.diff(ys)) > 200.0  # kept lines are spaced apart
-    assert sk.dem_lines(dem, (30.0, 45.0), min_drop_m=650.0) == []
-    assert sk.dem_lines(dem, (40.0, 50.0), min_drop_m=100.0) == []
+    assert fall_lines.dem_lines(dem, (30.0, 45.0), min_drop_m=650.0) == []
+    assert fall_lines.dem_lines(dem, (40.0, 50.0), min_drop_m=100.0) == []
     west, south, east, north = dem.bounds_lonlat
     mid = (south + north) / 2
-    only = sk.dem_lines(
+    only = fall_lines.dem_lines(
         dem, (30, 45), min_drop_m=300.0, bbox=(west, mid - 0.001, east, mid + 0.001)
     )
     assert 1 <= len(only) <= 2
@@ -281,16 +285,16 @@ def test_dem_fall_lines_on_a_step_face():
 def test_trace_fall_line_from_a_point():
     dem = make_dem(step_face, extent_m=1500.0, cell_m=20.0)
     lon, lat = to_lonlat(100.0, 0.0)
-    raw = sk.trace_fall_line(dem, float(lon), float(lat), (30.0, 45.0))
+    raw = fall_lines.trace_fall_line(dem, float(lon), float(lat), (30.0, 45.0))
     assert raw is not None and raw.id == f"dem:{float(lat):.5f},{float(lon):.5f}"
     assert np.all(np.diff(raw.lon) > 0)  # straight down the face, eastwards
     assert np.ptp(raw.lat) < 1e-6
     s = sk.analyze_line(raw, dem).stats
     assert s.length_m == pytest.approx(680.0, abs=40.0)
     flat_lon, flat_lat = to_lonlat(-500.0, 0.0)
-    assert sk.trace_fall_line(dem, float(flat_lon), float(flat_lat)) is None
+    assert fall_lines.trace_fall_line(dem, float(flat_lon), float(flat_lat)) is None
     with pytest.raises(InputError, match="out of range"):
-        sk.trace_fall_line(dem, float(lon), float(lat), (30.0, 80.0))
+        fall_lines.trace_fall_line(dem, float(lon), float(lat), (30.0, 80.0))
 
 
 # -- sources ---------------------------------------------------------------------------
@@ -343,7 +347,7 @@ def test_read_gpx_tracks_and_routes(tmp_path):
         tracks=[("Couloir", [[(1.5, 42.5), (1.501, 42.499)], [(1.502, 42.498)]])],
         routes=[(None, [(1.6, 42.6), (1.601, 42.599)])],
     )
-    raws = sk.read_line_file(path)
+    raws = line_files.read_line_file(path)
     assert [(r.id, r.name, r.source) for r in raws] == [
         ("file:lines:1", "Couloir", "file"),
         ("file:lines:2", "lines 2", "file"),
@@ -354,13 +358,13 @@ def test_read_gpx_tracks_and_routes(tmp_path):
 def test_gpx_with_no_track_is_an_error(tmp_path):
     path = write_gpx(tmp_path / "empty.gpx", waypoints=[(1.5, 42.5)])
     with pytest.raises(InputError, match=r"empty.gpx has no track or route"):
-        sk.read_line_file(path)
+        line_files.read_line_file(path)
     bad = tmp_path / "bad.gpx"
     bad.write_text("<gpx><trk>", encoding="utf-8")
     with pytest.raises(DataError, match="not a valid GPX file"):
-        sk.read_line_file(bad)
+        line_files.read_line_file(bad)
     with pytest.raises(DataError, match="line file not found"):
-        sk.read_line_file(tmp_path / "missing.gpx")
+        line_files.read_line_file(tmp_path / "missing.gpx")
 
 
 def test_read_geojson(tmp_path):
@@ -388,17 +392,17 @@ def test_read_geojson(tmp_path):
     }
     path = tmp_path / "my.geojson"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    raws = sk.read_line_file(path)
+    raws = line_files.read_line_file(path)
     assert [r.name for r in raws] == ["North couloir", "my 2", "my 3"]
     assert raws[0].tags == {"name": "North couloir", "grade": "3"}
     points = tmp_path / "points.geojson"
     points.write_text(json.dumps({"type": "Point", "coordinates": [1, 2]}), encoding="utf-8")
     with pytest.raises(InputError, match="no LineString"):
-        sk.read_line_file(points)
+        line_files.read_line_file(points)
     broken = tmp_path / "broken.json"
     broken.write_text("{", encoding="utf-8")
     with pytest.raises(DataError, match="not a valid GeoJSON"):
-        sk.read_line_file(broken)
+        line_files.read_line_file(broken)
 
 
 # -- selection and output ----------------------------------------------------------------
@@ -445,7 +449,7 @@ def test_filter_feature_and_popup(tmp_path):
     far = (top[0] + 0.1, top[1])
     assert sk.filter_lines([steep, gentle], near=far, within_m=1000.0) == []
 
-    feat = sk.line_feature(steep)
+    feat = sk_out.line_feature(steep)
     props = feat["properties"]
     for key in (
         "id",
@@ -460,27 +464,27 @@ def test_filter_feature_and_popup(tmp_path):
     ):
         assert key in props
     assert props["band_shares"]["35-45"] == 1.0 and props["aspect"] == "E"
-    assert props["kind"] == "ski_line" and props["stroke"] == sk.BAND_COLORS[4]
+    assert props["kind"] == "ski_line" and props["stroke"] == sk_out.BAND_COLORS[4]
     coords = feat["geometry"]["coordinates"]
     assert feat["geometry"]["type"] == "LineString" and len(coords[0]) == 3
     assert coords[0][2] > coords[-1][2]
-    coll = sk.line_collection([steep, gentle])
+    coll = sk_out.line_collection([steep, gentle])
     assert coll["type"] == "FeatureCollection" and len(coll["features"]) == 2
     assert len(coll["bbox"]) == 6
     json.dumps(coll, allow_nan=False)
 
-    popup = sk.line_popup_html(steep)
+    popup = sk_out.line_popup_html(steep)
     assert evil not in popup and "&lt;img src=x" in popup
 
     import folium
 
-    m = folium.Map(location=[42.6, 1.5])
-    folium.LayerControl().add_to(m)
-    layer = sk.add_line_layer(m, [steep, gentle])
+    net = make_network({1: (0.0, 0.0), 2: (500.0, 0.0)}, [([1, 2], {"highway": "path"})])
+    layer = sk_out.line_layer([steep, gentle])
+    m = maps.network_map(net, title="lines", layers=[layer])
     children = list(m._children.values())
     assert children.index(layer) < max(
         i for i, c in enumerate(children) if isinstance(c, folium.LayerControl)
     )
-    page = m.get_root().render()
+    page = maps.map_html(m)
     # Escaped once by us; folium's tojson then writes the "&" as \u0026.
     assert evil not in page and "lt;img src=x onerror=alert(1)" in page

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from routeplanner.errors import InputError
+from routeplanner.output.segments import segment_feature
 from routeplanner.pace import RunnerProfile
 from routeplanner.route import Step
 from routeplanner.search import workouts as W
@@ -84,7 +85,7 @@ def test_climb_repeats_times_add_up(hill_net, ramp_climb):
     x, _y = to_xy(route.lon[[0, -1]], route.lat[[0, -1]])
     assert x == pytest.approx([-500.0, -500.0], abs=1e-6)
     assert contains_run(route.steps, seg.steps) == 3
-    assert route.kind == "workout" and route.extras["workout"]["reps"] == 3
+    assert route.kind == "workout" and work.summary()["reps"] == 3
     summary = work.summary()
     assert summary["segment"] == seg.id and summary["total_s"] == pytest.approx(work.total_s, 0.1)
 
@@ -203,7 +204,7 @@ def test_loop_runs_the_climb_up_and_the_descent_down(cone_ring):
     descent = next(s for s in segs if s.kind == "descent")
     assert climb.ele[-1] > climb.ele[0] and descent.ele[-1] < descent.ele[0]
     assert {climb.names, descent.names} == {("West ridge",), ("East ridge",)}
-    assert route.extras["segments"] == [s.id for s in segs]
+    assert route.segment_ids == tuple(s.id for s in segs)
     x, y = to_xy(route.lon[[0, -1]], route.lat[[0, -1]])
     assert x == pytest.approx([0.0, 0.0], abs=1e-3) and y == pytest.approx([-1000.0] * 2, abs=1e-3)
     assert abs(route.stats.duration_s / (75 * 60.0) - 1) <= 0.05, route.warnings
@@ -374,5 +375,5 @@ def test_andorra_repeats_and_loop_with_climbs(andorra_network, tmp_path):
     for s in res.segments[0]:
         assert contains_run(route.steps, s.steps) >= 1
         assert (s.ele[-1] > s.ele[0]) == (s.kind == "climb")
-    doc = json.dumps([s.feature() for s in res.segments[0]])
+    doc = json.dumps([segment_feature(s) for s in res.segments[0]])
     assert '"kind": "descent"' in doc

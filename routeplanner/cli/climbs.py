@@ -239,7 +239,8 @@ def _write_segments(
     ctx: Ctx, segs: Sequence[Any], loaded: Any, profile: Any, output: OutputOptions, title: str
 ) -> list[Any]:
     from routeplanner.output import export
-    from routeplanner.search.segments import map_segment, segment_route, segments_geojson
+    from routeplanner.output.segments import map_segment, segments_geojson
+    from routeplanner.search.segments import segment_route
 
     w = Writer()
     if output.gpx is not None:

@@ -46,9 +46,11 @@ def group_command(
     --bbox or --place is given.  Every output is written into a new folder
     (OUT_DIR is replaced only with --force), all or nothing.
     """
-    from routeplanner.events import group as group_mod
+    from routeplanner.events.event import load_event
+    from routeplanner.events.plan import plan_group_run
+    from routeplanner.output import group_run as group_mod
 
-    event = group_mod.load_event(event_file)
+    event = load_event(event_file)
     target = group_mod.check_out_dir(out_dir, force=force)
     if not src.given:
         if event.region is None:
@@ -59,7 +61,7 @@ def group_command(
         src = dataclasses.replace(src, region=event.region)
     loaded = load(ctx, src)
     with status(ctx, f"planning {len(event.groups)} groups"):
-        plan = group_mod.plan_group_run(loaded.net, event)
+        plan = plan_group_run(loaded.net, event)
     with status(ctx, "drawing the map"):
         files = group_mod.render_outputs(
             plan,

@@ -198,6 +198,7 @@ def lines_command(
     pitch is the line's own gradient. Both are the steepest 50 m in "max".
     """
     from routeplanner.skilines import lines as skilines
+    from routeplanner.skilines.line_files import read_line_file
     from routeplanner.skilines.select import collect_lines, dem_around
     from routeplanner.sources.forest import read_forest
 
@@ -207,7 +208,7 @@ def lines_command(
     srcs = parse_sources(sources, files)
     if opts["sort_key"] == "near" and near is None:
         raise InputError("--sort near needs --near LAT,LON")
-    file_raws = [r for f in files for r in skilines.read_line_file(f)]
+    file_raws = [r for f in files for r in read_line_file(f)]
     loaded = load(ctx, src)
     with status(ctx, "analysing lines"):
         dem = dem_around(loaded.net, loaded.dem_paths, file_raws)
@@ -256,11 +257,11 @@ def lines_command(
 def _write(
     ctx: Ctx, chosen: Sequence[Any], loaded: Any, dem: Any, output: OutputOptions
 ) -> list[Any]:
-    from routeplanner.skilines import lines as skilines
+    from routeplanner.output.skilines import line_collection
 
     w = Writer()
     if output.geojson is not None:
-        w.add(output.geojson, json.dumps(skilines.line_collection(chosen), ensure_ascii=False))
+        w.add(output.geojson, json.dumps(line_collection(chosen), ensure_ascii=False))
     if output.out is not None:
         if not chosen:
             raise InputError("no lines to map: widen --near/--within or lower --min-slope")
@@ -271,7 +272,7 @@ def _write(
 
 def _lines_map_html(lines: Sequence[Any], loaded: Any, dem: Any, offline: bool) -> str:
     from routeplanner.output import maps
-    from routeplanner.skilines.lines import add_line_layer, lines_panel_html
+    from routeplanner.output.skilines import line_layer, lines_panel_html
 
     title = f"Ski lines: {len(lines)} in {loaded.files.name}"
     m = maps.network_map(
@@ -280,9 +281,9 @@ def _lines_map_html(lines: Sequence[Any], loaded: Any, dem: Any, offline: bool) 
         dem=dem,
         offline=offline,
         attribution=loaded.files.attribution,
-        panel_html=lines_panel_html(lines),
+        layers=[line_layer(lines)],
+        panel_body=lines_panel_html(lines),
     )
-    add_line_layer(m, lines)
     lon = [float(v) for ln in lines for v in (ln.lon.min(), ln.lon.max())]
     lat = [float(v) for ln in lines for v in (ln.lat.min(), ln.lat.max())]
     m.fit_bounds([[min(lat), min(lon)], [max(lat), max(lon)]])

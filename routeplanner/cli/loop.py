@@ -55,8 +55,8 @@ def loop(
         if segs is None:
             routes = find_loops(loaded.net, target.start, profile, request)
         else:
+            from routeplanner.output.segments import map_segment, segment_feature
             from routeplanner.search.segment_loops import SegmentLoopOptions, plan_segment_loop
-            from routeplanner.search.segments import map_segment
 
             plan = plan_segment_loop(
                 loaded.net,
@@ -67,7 +67,7 @@ def loop(
                 dem=loaded.dem(),
             )
             routes = list(plan.routes)
-            features = [s.feature() for s in plan.segments]
+            features = [segment_feature(s) for s in plan.segments]
             marks = [map_segment(s, str(i + 1)) for i, s in enumerate(plan.segments)]
             extra = {"segments": [s.properties() for s in plan.segments]}
     elapsed = time.perf_counter() - t0

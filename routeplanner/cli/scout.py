@@ -114,7 +114,7 @@ def scout_command(
     total time and ascent, and the daylight needed.
     """
     from routeplanner.search import scouting
-    from routeplanner.skilines import lines as skilines
+    from routeplanner.skilines.line_files import read_line_file
     from routeplanner.skilines.select import dem_around, resolve_lines
 
     profile = runner.profile()
@@ -127,7 +127,7 @@ def scout_command(
         raise InputError(
             f"too many --line ({len(line_queries)}): one trip visits at most {scouting.MAX_LINES}"
         )
-    file_raws = [r for f in files for r in skilines.read_line_file(f)]
+    file_raws = [r for f in files for r in read_line_file(f)]
     loaded = load(ctx, src)
     with status(ctx, "planning the trip"):
         dem = dem_around(loaded.net, loaded.dem_paths, file_raws)
@@ -163,13 +163,13 @@ def _write(
     ctx: Ctx, plan: Any, loaded: Any, dem: Any, title: str, output: OutputOptions
 ) -> list[Any]:
     from routeplanner.output import export
-    from routeplanner.skilines import lines as skilines
+    from routeplanner.output.skilines import line_feature
 
     w = Writer()
     if output.gpx is not None:
         w.add(output.gpx, export.gpx_document([plan.route], name=title))
     if output.geojson is not None:
-        feats = [skilines.line_feature(ln) for ln in plan.lines]
+        feats = [line_feature(ln) for ln in plan.lines]
         doc = export.feature_collection([plan.route], feats)
         w.add(output.geojson, json.dumps(doc, ensure_ascii=False))
     if output.out is not None:
@@ -180,7 +180,7 @@ def _write(
 
 def _scout_map_html(plan: Any, loaded: Any, dem: Any, title: str, offline: bool) -> str:
     from routeplanner.output import maps
-    from routeplanner.search.scouting import scout_map
+    from routeplanner.output.scouting import scout_map
 
     m = scout_map(
         plan,

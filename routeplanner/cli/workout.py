@@ -69,7 +69,8 @@ def repeats(
     With --near, the segment is the quickest to reach of the five that best fit
     the request.  Reports the total time and the time of one repeat.
     """
-    from routeplanner.search.segments import map_segment, parse_segment_id, segment_by_id
+    from routeplanner.output.segments import map_segment, segment_feature
+    from routeplanner.search.segments import parse_segment_id, segment_by_id
     from routeplanner.search.workouts import (
         MAX_REPS,
         plan_repeats,
@@ -105,7 +106,7 @@ def repeats(
         loaded,
         output,
         title=title,
-        extra_features=[seg.feature()],
+        extra_features=[segment_feature(seg)],
         segments=[map_segment(seg, "1")],
         extra={"workout": work.summary(), "segment": seg.properties()},
     )

@@ -28,7 +28,6 @@ import hashlib
 import logging
 import os
 import pickle
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -38,6 +37,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from routeplanner import pace
+from routeplanner._io import atomic_writer, sha256_file
 from routeplanner.errors import DataError
 from routeplanner.network import grades
 from routeplanner.network.model import Network, haversine_m
@@ -596,21 +596,12 @@ def _max_grades(
 # -- loading with a cache ------------------------------------------------------
 
 
-def _file_digest(path: Path) -> str:
-    """Return the SHA-256 of a file's contents, read in 1 MiB chunks (Python 3.10 safe)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def cache_key(osm: Path, dem: Sequence[Path], settings: BuildSettings) -> str:
     """Hash of the input files' contents, the build settings and the format version."""
     h = hashlib.sha256()
     h.update(f"v{FORMAT_VERSION};{settings.key()}".encode())
     for p in (osm, *dem):
-        h.update(_file_digest(Path(p)).encode())
+        h.update(sha256_file(p).encode())
     return h.hexdigest()
 
 
@@ -681,11 +672,5 @@ def load_network(
 
 def _write_atomic(path: Path, net: Network) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(net, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as f:
+        pickle.dump(net, f, protocol=pickle.HIGHEST_PROTOCOL)

@@ -14,47 +14,26 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
+import shapely
+from scipy.sparse.csgraph import connected_components
 
 from routeplanner import pace
+from routeplanner._geo import EARTH_RADIUS_M, haversine_m, local_xy
 from routeplanner.errors import CoverageError, InputError
 
 __all__ = [
+    "EARTH_RADIUS_M",
     "EDGE_CLASSES",
     "Network",
     "Snap",
-    "haversine_m",
     "to_networkx",
 ]
 
 log = logging.getLogger(__name__)
 
-EARTH_RADIUS_M = 6_371_008.8
-
 #: Edge classes, by code: 0 trail (path, footway, track …), 1 minor road, 2 major road.
 EDGE_CLASSES: tuple[str, ...] = ("trail", "minor_road", "major_road")
-
-
-def haversine_m(
-    lon1: np.ndarray | float,
-    lat1: np.ndarray | float,
-    lon2: np.ndarray | float,
-    lat2: np.ndarray | float,
-) -> np.ndarray:
-    """Great-circle distance in metres between points given in degrees.
-
-    Examples
-    --------
-    >>> round(float(haversine_m(1.5, 42.0, 1.5, 42.001)), 1)
-    111.2
-    """
-    lon1, lat1, lon2, lat2 = (
-        np.radians(np.asarray(a, dtype=np.float64)) for a in (lon1, lat1, lon2, lat2)
-    )
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
 class Snap(NamedTuple):
@@ -208,10 +187,11 @@ class Network:
         """
         key = ("times", profile)
         if key not in self._cache:
-            fwd, bwd = self.flat_equivalent_m(profile.model)
-            scale = self.edge_terrain * profile.seconds_per_m()
-            t_fwd = fwd * scale
-            t_bwd = bwd * scale
+            dd, grade, edge = self.segment_arrays()
+            terrain = self.edge_terrain[edge]
+            n = self.n_edges
+            t_fwd = np.bincount(edge, profile.segment_time_s(dd, grade, terrain), minlength=n)
+            t_bwd = np.bincount(edge, profile.segment_time_s(dd, -grade, terrain), minlength=n)
             banned = self.edge_sac > profile.max_difficulty
             t_fwd[banned] = np.inf
             t_bwd[banned] = np.inf
@@ -234,8 +214,7 @@ class Network:
         grade = np.divide(np.diff(z), dd, out=np.zeros_like(dd), where=dd > 0)
         if end_m < start_m:
             grade = -grade
-        ratio = pace.cost_ratio(grade, profile.model)
-        return float(np.sum(dd * ratio) * self.edge_terrain[e] * profile.seconds_per_m())
+        return float(np.sum(profile.segment_time_s(dd, grade, self.edge_terrain[e])))
 
     # -- geometry helpers ----------------------------------------------------
     def _projection(self) -> tuple[float, float]:
@@ -250,15 +229,10 @@ class Network:
         is plenty for snapping and nearest-point queries.
         """
         lon0, lat0 = self._projection()
-        k = np.pi / 180 * EARTH_RADIUS_M
-        x = (np.asarray(lon) - lon0) * k * np.cos(np.radians(lat0))
-        y = (np.asarray(lat) - lat0) * k
-        return x, y
+        return local_xy(lon, lat, lon0, lat0)
 
     def _tree(self) -> tuple[Any, np.ndarray, np.ndarray]:
         if "tree" not in self._cache:
-            import shapely
-
             x, y = self.project(self.prof_lon, self.prof_lat)
             coords = np.column_stack([x, y])
             lines = shapely.linestrings(
@@ -275,9 +249,6 @@ class Network:
     def component_length_m(self) -> np.ndarray:
         """Per edge, the total length of ways in its connected component."""
         if "components" not in self._cache:
-            import scipy.sparse as sp
-            from scipy.sparse.csgraph import connected_components
-
             adj = sp.coo_matrix(
                 (np.ones(self.n_edges), (self.edge_u, self.edge_v)),
                 shape=(self.n_nodes, self.n_nodes),
@@ -319,8 +290,6 @@ class Network:
             If the point is outside the DEM, or farther than
             ``max_distance_m`` from every edge.
         """
-        import shapely
-
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise InputError(f"coordinates out of range: {lat},{lon} (expected lat,lon)")
         if not self.covers(lon, lat):
@@ -413,8 +382,8 @@ def to_networkx(net: Network, profile: pace.RunnerProfile | None = None) -> Any:
     networkx.MultiDiGraph
         ``graph["crs"]`` is ``"epsg:4326"`` as osmnx expects.
     """
+    # networkx takes a third of a second to import and only this export needs it.
     import networkx as nx
-    import shapely
 
     g = nx.MultiDiGraph(crs="epsg:4326", name=net.meta.get("region", "routeplanner"))
     degree = np.bincount(np.concatenate([net.edge_u, net.edge_v]), minlength=net.n_nodes)

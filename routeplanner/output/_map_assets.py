@@ -69,7 +69,7 @@ def esc(text: object) -> str:
 
 
 def js_json(value: Any) -> str:
-    """JSON for embedding in a ``<script>`` element (a JavaScript expression).
+    r"""JSON for embedding in a ``<script>`` element (a JavaScript expression).
 
     ``<``, ``>`` and ``&`` become ``\\u003c`` etc., so no string can close the
     script element or open a comment, U+2028/2029 are escaped for old engines,
@@ -79,7 +79,7 @@ def js_json(value: Any) -> str:
     Examples
     --------
     >>> js_json({"a": "</script>{{x}}"})
-    '{"a":"\\\\u003c/script\\\\u003e\\\\u007b{x}}"}'
+    '{"a":"\\u003c/script\\u003e\\u007b{x}}"}'
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     text = (
@@ -119,7 +119,7 @@ class Block(MacroElement):
         self.body_text = body
         self.js_text = js
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as folium's MacroElement
         """Add the strings to the figure's header, body and script sections."""
         figure = self.get_root()
         if not isinstance(figure, Figure):
@@ -187,7 +187,7 @@ def palette_png(index: np.ndarray, palette: Sequence[tuple[int, int, int, int]])
 
 
 def png_data_url(png: bytes) -> str:
-    """``data:`` URL of PNG bytes."""
+    """Return the ``data:`` URL of PNG bytes."""
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 

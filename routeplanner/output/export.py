@@ -115,7 +115,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def route_feature(route: Route, *, properties: Mapping[str, Any] | None = None) -> dict:
-    """A route as a GeoJSON LineString Feature.
+    """Return a route as a GeoJSON LineString Feature.
 
     Parameters
     ----------
@@ -177,7 +177,7 @@ def route_feature(route: Route, *, properties: Mapping[str, Any] | None = None) 
 def segment_feature(
     lon: ArrayLike, lat: ArrayLike, ele: ArrayLike | None, properties: Mapping[str, Any]
 ) -> dict:
-    """A GeoJSON LineString Feature from coordinate arrays (climbs, descents, ski lines).
+    """Return a GeoJSON LineString Feature from coordinate arrays (climbs, descents, ski lines).
 
     Parameters
     ----------
@@ -233,7 +233,7 @@ def _bbox(features: Sequence[dict]) -> list[float] | None:
 
 
 def feature_collection(routes: Sequence[Route], extra_features: Sequence[dict] = ()) -> dict:
-    """An RFC 7946 FeatureCollection: route features first, then ``extra_features``.
+    """Return an RFC 7946 FeatureCollection: route features first, then ``extra_features``.
 
     Parameters
     ----------
@@ -317,7 +317,7 @@ def route_summary_line(route: Route) -> str:
 
 
 def _thin(dist_m: np.ndarray, min_spacing_m: float) -> np.ndarray:
-    """Indices of points at least ``min_spacing_m`` apart along the route (ends kept)."""
+    """Return indices of points at least ``min_spacing_m`` apart along the route (ends kept)."""
     n = len(dist_m)
     if min_spacing_m <= 0 or n <= 2:
         return np.arange(n)
@@ -346,7 +346,7 @@ def gpx_document(
     min_spacing_m: float = 0.0,
     start: datetime | None = None,
 ) -> str:
-    """A GPX 1.1 document with one track per route.
+    """Return a GPX 1.1 document with one track per route.
 
     Parameters
     ----------
@@ -389,7 +389,7 @@ def gpx_document(
         gpx.description = route_summary_line(routes[0])
     for route in routes:
         track = gpxpy.gpx.GPXTrack(name=_text(route.name), description=route_summary_line(route))
-        track.type = _text(route.kind)
+        track.type = _text(route.kind)  # type: ignore[assignment]  # gpxpy declares None
         segment = gpxpy.gpx.GPXTrackSegment()
         track.segments.append(segment)
         idx = _thin(np.asarray(route.dist_m, dtype=np.float64), min_spacing_m)
@@ -469,7 +469,7 @@ def event_ics(
     uid: str | None = None,
     stamp: datetime | None = None,
 ) -> str:
-    """An RFC 5545 calendar with one event for a planned run.
+    """Return an RFC 5545 calendar with one event for a planned run.
 
     Parameters
     ----------

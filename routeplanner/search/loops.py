@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
@@ -32,7 +32,7 @@ from scipy.sparse.csgraph import dijkstra
 from routeplanner import pace
 from routeplanner.errors import InputError, NoRouteError
 from routeplanner.network.model import Network
-from routeplanner.route import Route, Step, make_route, shared_m
+from routeplanner.route import AnyStep, Route, Step, make_route, shared_m
 from routeplanner.search.graph import Preferences, SearchGraph
 
 __all__ = ["MAX_DURATION_S", "LoopRequest", "find_loops"]
@@ -301,7 +301,7 @@ class _LoopSearch:
         return [int(k) for k in arcs]
 
     def _second_via(self, tree: _Tree, pred2: np.ndarray, t_x: float) -> int | None:
-        """A node whose out + leg + tree way back is closest to the target."""
+        """Return a node whose out + leg + tree way back is closest to the target."""
         g, T = self.g, self.req.duration_s
         has = pred2 >= 0
         par = np.full(g.n_nodes, -1, dtype=np.int64)
@@ -324,7 +324,7 @@ class _LoopSearch:
         out.append(cand)
 
     def _make(self, seq: list[int]) -> _Cand:
-        """A candidate from whole arcs, with exact time, trail and overlap."""
+        """Return a candidate from whole arcs, with exact time, trail and overlap."""
         g = self.g
         arr = np.asarray(seq, dtype=np.int64)
         sedge = self.arc_sedge[arr]
@@ -521,8 +521,7 @@ def find_loops(
     for _, route in built:
         if any(_too_similar(route.steps, r.steps) for r in routes):
             continue
-        route.name = f"Loop {len(routes) + 1}"
-        routes.append(route)
+        routes.append(replace(route, name=f"Loop {len(routes) + 1}"))
         if len(routes) == request.alternatives:
             break
     if not routes:
@@ -537,14 +536,15 @@ def find_loops(
                 target_duration_s=T,
             )
         )
-    for r in routes:
-        err = r.stats.duration_s / T - 1
+    for k, loop in enumerate(routes):
+        err = loop.stats.duration_s / T - 1
         if abs(err) > request.tolerance:
-            r.warnings.append(
-                f"duration {r.stats.duration_s / 60:.0f} min misses the target "
+            miss = (
+                f"duration {loop.stats.duration_s / 60:.0f} min misses the target "
                 f"{T / 60:.0f} min by {err:+.0%}: the network around the start has no "
                 "loop closer to it"
             )
+            routes[k] = replace(loop, warnings=(*loop.warnings, miss))
     if len(routes) < request.alternatives:
         log.warning(
             "found %d really different loops of the %d asked for", len(routes), request.alternatives
@@ -553,13 +553,13 @@ def find_loops(
 
 
 def _route_score(route: Route, target_s: float) -> float:
-    """The search's score, on a finished route's real numbers (lower is better)."""
+    """Return the search's score, on a finished route's real numbers (lower is better)."""
     st = route.stats
     over = max(0.0, st.duration_s / target_s - 1)
     return st.overlap_share + TRAIL_WEIGHT * (1 - st.trail_share) + 3.0 * over
 
 
-def _too_similar(a: Sequence[Step], b: Sequence[Step]) -> bool:
+def _too_similar(a: Sequence[AnyStep], b: Sequence[AnyStep]) -> bool:
     la = sum(s.length_m for s in a)
     lb = sum(s.length_m for s in b)
     return shared_m(a, b) > 0.5 * min(la, lb)

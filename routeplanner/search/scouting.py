@@ -36,116 +36,78 @@ limb with standard refraction, about a minute of error) say by when to start.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone, tzinfo
-from pathlib import Path
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta, timezone, tzinfo
 from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.sparse.csgraph import dijkstra
+import shapely
 
 from routeplanner import pace
+from routeplanner._geo import haversine_m
+from routeplanner.daylight import SunTimes, sun_times
 from routeplanner.errors import CoverageError, InputError, NoRouteError
-from routeplanner.network.model import Network, Snap, haversine_m
+from routeplanner.network.model import Network, Snap
 from routeplanner.route import (
-    Cue,
     Route,
-    RouteStats,
     Step,
-    make_route,
-    max_grade,
-    overlap_m,
     step_points,
 )
-from routeplanner.search.graph import Preferences, SearchGraph
+from routeplanner.search.graph import Preferences
+from routeplanner.search.scout_legs import (
+    OFFTRAIL_FACTOR,
+    PISTE_FACTOR,
+    Leg,
+    NetPath,
+    PathFinder,
+    assemble_trip,
+    line_arrays,
+    offtrail_arrays,
+)
+from routeplanner.search.scout_safety import (
+    SAFE_SLOPE_DEG,
+    SteepLeg,
+    deg_text,
+    safe_profile,
+    spur_slopes,
+    steep_legs,
+    too_steep_reason,
+)
 from routeplanner.skilines.lines import SkiLine
-from routeplanner.sources.dem import Dem, sample_slope
+from routeplanner.sources.dem import Dem
 
 __all__ = [
     "BRUTE_FORCE_MAX",
-    "DEMO_SCOUT",
     "HIKING_PROFILE",
     "MAX_LINES",
     "OFFTRAIL_FACTOR",
     "PISTE_FACTOR",
     "SAFE_SLOPE_DEG",
-    "SAFE_TRAIL_SAC",
     "LineVisit",
     "ScoutPlan",
     "ScoutRequest",
     "SteepLeg",
     "SunTimes",
-    "demo_scouting",
-    "map_segments",
     "plan_scouting",
     "plan_text",
-    "scout_map",
     "sun_times",
 ]
 
 log = logging.getLogger(__name__)
 
-#: Cross-country on pathless summer ground (grass, scree): the SAC T3 time factor.
-OFFTRAIL_FACTOR: float = pace.SAC_FACTORS[3]
-#: Walking up or down a graded downhill or nordic piste in summer: grass (as pace.py).
-PISTE_FACTOR: float = pace.SURFACE_FACTORS["grass"]
 #: Tobler's hiking function at its own flat speed (5.04 km/h = 11:55 /km).
 HIKING_PROFILE = pace.RunnerProfile(flat_pace_s_per_km=715.0, model="tobler", max_difficulty=6)
-#: Default limit of off-trail terrain (degrees over 50 m): beyond it a slip is a fall.
-SAFE_SLOPE_DEG: float = 30.0
-#: Hardest trail grade (SAC T4) planned while the slope limit is at its default.
-SAFE_TRAIL_SAC: int = 4
 #: Orders and directions are tried exhaustively up to this many lines.
 BRUTE_FORCE_MAX = 6
 #: Most lines one trip may visit.
 MAX_LINES = 12
 # Ends closer than this to their snapped point need no cross-country leg.
 _SPUR_MIN_M = 25.0
-# Sample spacing of cross-country legs and of the walked-line check.
-_OFF_SAMPLE_M = 10.0
 _CHECK_SAMPLE_M = 25.0
-
-#: The demo trip: from Soldeu village to two Grandvalira pistes, mid-July.
-DEMO_SCOUT: dict[str, Any] = {
-    "start": (1.6675, 42.5765),
-    "lines": ("osm:48928233", "osm:48928226"),
-    "date": date(2024, 7, 15),
-    "tz": "Europe/Andorra",
-}
-
-
-class SteepLeg(NamedTuple):
-    """A leg of a plan steeper than :data:`SAFE_SLOPE_DEG` (or on a trail beyond T4).
-
-    Attributes
-    ----------
-    label : str
-        What the leg is ("cross-country to the top of …").
-    slope_max_deg : float
-        Steepest 50 m of terrain slope; NaN for a trail leg beyond T4.
-    start_m, end_m : float
-        Where the leg runs along the route.
-    """
-
-    label: str
-    slope_max_deg: float
-    start_m: float
-    end_m: float
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return JSON-ready values."""
-        deg = self.slope_max_deg
-        return {
-            "leg": self.label,
-            "slope_max_deg": round(deg, 1) if math.isfinite(deg) else None,
-            "start_m": round(self.start_m, 1),
-            "end_m": round(self.end_m, 1),
-        }
 
 
 @dataclass(frozen=True)
@@ -172,9 +134,10 @@ class ScoutRequest:
         scrambling terrain in summer, so only their ends are visited.
     max_slope_deg : float
         No planned off-trail leg (cross-country or along a line) may cross
-        terrain steeper than this over 50 m; trails beyond T4 are left out too
-        unless this is raised above :data:`SAFE_SLOPE_DEG`. A line that can only
-        be reached beyond the limit is left out of the plan, which says why.
+        terrain steeper than this over 50 m; at the default
+        (:data:`~routeplanner.search.scout_safety.SAFE_SLOPE_DEG`) trails beyond
+        T4 are left out too. A line that can only be reached beyond the limit is
+        left out of the plan, which says why (:mod:`routeplanner.search.scout_safety`).
     """
 
     stop_s: float = 15 * 60.0
@@ -184,7 +147,7 @@ class ScoutRequest:
     reserve: float = 0.2
     max_snap_m: float = 500.0
     max_walk_slope_deg: float = 35.0
-    max_slope_deg: float = 30.0
+    max_slope_deg: float = SAFE_SLOPE_DEG
 
     def __post_init__(self) -> None:
         checks = (
@@ -200,32 +163,6 @@ class ScoutRequest:
         for name, value, lo, hi in checks:
             if not (isinstance(value, (int, float)) and lo <= value <= hi):
                 raise InputError(f"{name} {value!r} out of range: use {lo:g} to {hi:g}")
-
-
-class SunTimes(NamedTuple):
-    """Sunrise and sunset on a day, and what they mean for a trip.
-
-    Attributes
-    ----------
-    day : datetime.date
-        The date.
-    sunrise, sunset : datetime or None
-        Aware datetimes in the requested zone; None when the sun does not rise
-        or set that day (polar day or night).
-    day_length_s : float
-        Time between sunrise and sunset (86400 or 0 at the poles' extremes).
-    latest_start : datetime or None
-        Sunset minus the daylight needed; None if there is no sunset.
-    fits : bool
-        Whether the daylight needed fits between sunrise and sunset.
-    """
-
-    day: date
-    sunrise: datetime | None
-    sunset: datetime | None
-    day_length_s: float
-    latest_start: datetime | None
-    fits: bool
 
 
 @dataclass(frozen=True)
@@ -267,7 +204,7 @@ class LineVisit:
     offtrail_m: float
 
     def as_dict(self) -> dict[str, Any]:
-        """Rounded values for JSON output."""
+        """Return rounded values for JSON output."""
         return {
             "id": self.line_id,
             "name": self.name,
@@ -311,8 +248,8 @@ class ScoutPlan:
         Lines left out as (name, reason): reachable only over terrain steeper
         than the slope limit or along trails beyond T4.
     steep_legs : tuple of SteepLeg
-        Legs steeper than :data:`SAFE_SLOPE_DEG`, or on trails beyond T4, that
-        the plan does use (only when the limit was raised).
+        Legs steeper than the default limit, or on trails beyond T4, that the
+        plan does use (only when the limit was raised).
     """
 
     route: Route
@@ -360,299 +297,11 @@ class ScoutPlan:
         return out
 
 
-# -- sun ----------------------------------------------------------------------------
-
-
-def sun_times(lon: float, lat: float, day: date, tz: tzinfo = timezone.utc) -> SunTimes:
-    """Sunrise and sunset (NOAA general solar position approximation).
-
-    Uses the fractional-year series for the equation of time and declination,
-    and a zenith of 90.833° (upper limb, standard refraction).
-
-    Parameters
-    ----------
-    lon, lat
-        Place in degrees.
-    day
-        Calendar date (UTC day of the computation).
-    tz
-        Zone of the returned times.
-
-    Returns
-    -------
-    SunTimes
-        With ``latest_start`` None and ``fits`` True (no trip yet).
-
-    Examples
-    --------
-    >>> s = sun_times(0.0, 0.0, date(2024, 3, 20))
-    >>> round(s.day_length_s / 3600, 2)
-    12.11
-    """
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise InputError(f"coordinates out of range: {lat},{lon}")
-    doy = day.timetuple().tm_yday
-    days_in_year = (
-        366 if (day.year % 4 == 0 and day.year % 100 != 0) or day.year % 400 == 0 else 365
-    )
-    g = 2 * math.pi / days_in_year * (doy - 1)  # fractional year at 12:00 UTC
-    eqtime = 229.18 * (
-        0.000075
-        + 0.001868 * math.cos(g)
-        - 0.032077 * math.sin(g)
-        - 0.014615 * math.cos(2 * g)
-        - 0.040849 * math.sin(2 * g)
-    )
-    decl = (
-        0.006918
-        - 0.399912 * math.cos(g)
-        + 0.070257 * math.sin(g)
-        - 0.006758 * math.cos(2 * g)
-        + 0.000907 * math.sin(2 * g)
-        - 0.002697 * math.cos(3 * g)
-        + 0.00148 * math.sin(3 * g)
-    )
-    phi = math.radians(lat)
-    cos_ha = math.cos(math.radians(90.833)) / (math.cos(phi) * math.cos(decl)) - math.tan(
-        phi
-    ) * math.tan(decl)
-    midnight = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
-    if cos_ha <= -1.0:  # sun never sets
-        return SunTimes(day, None, None, 86400.0, None, True)
-    if cos_ha >= 1.0:  # sun never rises
-        return SunTimes(day, None, None, 0.0, None, False)
-    ha = math.degrees(math.acos(cos_ha))
-    rise_min = 720.0 - 4.0 * (lon + ha) - eqtime
-    set_min = 720.0 - 4.0 * (lon - ha) - eqtime
-    sunrise = (midnight + timedelta(minutes=rise_min)).astimezone(tz)
-    sunset = (midnight + timedelta(minutes=set_min)).astimezone(tz)
-    return SunTimes(day, sunrise, sunset, (set_min - rise_min) * 60.0, None, True)
-
-
-# -- paths --------------------------------------------------------------------------
-
-
-class _Path(NamedTuple):
-    time_s: float
-    steps: tuple[Step, ...]
-
-
-class _Paths:
-    """Fastest network paths between snapped points, one Dijkstra per source."""
-
-    def __init__(self, net: Network, profile: pace.RunnerProfile, prefs: Preferences) -> None:
-        self.net = net
-        self.profile = profile
-        self.prefs = prefs
-        self.edge_factor = prefs.edge_factor(net)
-
-    def tree(self, src: Snap) -> tuple[SearchGraph, np.ndarray, np.ndarray]:
-        g = SearchGraph(self.net, self.profile, src, self.prefs)
-        factor = np.concatenate([g.factor, g.factor])
-        dist, pred = dijkstra(
-            g.matrix(g.arc_time * factor), indices=g.start_node, return_predecessors=True
-        )
-        return g, dist, pred
-
-    def path(self, src: Snap, tree: tuple[SearchGraph, np.ndarray, np.ndarray], dst: Snap) -> _Path:
-        g, dist, pred = tree
-        net = self.net
-        e, o = dst.edge, dst.offset_m
-        length = float(net.edge_length_m[e])
-        f = float(self.edge_factor[e])
-        best: tuple[float, int, Step | None] = (math.inf, -1, None)
-        # An edge beyond the profile's difficulty may only be touched at its ends.
-        banned = int(net.edge_sac[e]) > self.profile.max_difficulty
-        if src.edge == e and not (banned and abs(o - src.offset_m) > 1e-6):
-            t = net.partial_time_s(e, src.offset_m, o, self.profile)
-            best = (t * f, -1, Step(e, src.offset_m, o))
-        for node, start_m in ((int(net.edge_u[e]), 0.0), (int(net.edge_v[e]), length)):
-            if not np.isfinite(dist[node]) or (banned and abs(o - start_m) > 1e-6):
-                continue
-            t = net.partial_time_s(e, start_m, o, self.profile)
-            cost = float(dist[node]) + t * f
-            if cost < best[0]:
-                best = (cost, node, Step(e, start_m, o))
-        cost, node, last = best
-        if not math.isfinite(cost) or last is None:
-            return _Path(math.inf, ())
-        steps: list[Step] = []
-        if node >= 0:
-            nodes = [node]
-            while nodes[-1] != g.start_node:
-                p = int(pred[nodes[-1]])
-                if p < 0:
-                    return _Path(math.inf, ())
-                nodes.append(p)
-            nodes.reverse()
-            if len(nodes) > 1:
-                arcs = g.arc_between(np.asarray(nodes[:-1]), np.asarray(nodes[1:]))
-                steps = g.arc_steps(arcs)
-        steps.append(last)
-        steps = [s for s in steps if s.length_m > 1e-6]
-        time_s = sum(net.partial_time_s(s.edge, s.start_m, s.end_m, self.profile) for s in steps)
-        return _Path(float(time_s), tuple(steps))
-
-
-# -- legs and route assembly --------------------------------------------------------
-
-
-class _Leg(NamedTuple):
-    """A piece of the trip: network steps, a straight cross-country line, or a ski line."""
-
-    steps: tuple[Step, ...] = ()
-    off: tuple[float, float, float, float] | None = None  # lon0, lat0, lon1, lat1
-    line: SkiLine | None = None
-    up: bool = False  # walk the ski line bottom to top
-    label: str = ""
-
-
-def _timed(
-    profile: pace.RunnerProfile, d: np.ndarray, ele: np.ndarray, factor: float
-) -> np.ndarray:
-    """Cumulative off-network time along a profile (pace model x terrain ``factor``)."""
-    dd = np.diff(d)
-    grade = np.divide(np.diff(ele), dd, out=np.zeros_like(dd), where=dd > 0)
-    seg_t = dd * pace.cost_ratio(grade, profile.model) * profile.seconds_per_m() * factor
-    return np.concatenate(([0.0], np.cumsum(seg_t)))
-
-
-def _offtrail_arrays(
-    dem: Dem, profile: pace.RunnerProfile, lon0: float, lat0: float, lon1: float, lat1: float
-) -> tuple[np.ndarray, ...]:
-    length = float(haversine_m(lon0, lat0, lon1, lat1))
-    n = max(1, math.ceil(length / _OFF_SAMPLE_M))
-    t = np.linspace(0.0, 1.0, n + 1)
-    lon = lon0 + t * (lon1 - lon0)
-    lat = lat0 + t * (lat1 - lat0)
-    ele = dem.sample(lon, lat)
-    if not np.isfinite(ele).all():
-        raise CoverageError(f"cross-country leg to {lat1:.5f},{lon1:.5f} leaves the elevation data")
-    d = t * length
-    return lon, lat, ele, d, _timed(profile, d, ele, OFFTRAIL_FACTOR)
-
-
-def _steepest_50m_deg(dem: Dem, lon: np.ndarray, lat: np.ndarray) -> float:
-    """Return the steepest 50 m mean terrain slope along sampled points (10 m apart)."""
-    slope, _ = sample_slope(dem, lon, lat)
-    slope = np.nan_to_num(slope, nan=0.0)
-    k = min(len(slope), 5)
-    return float(np.convolve(slope, np.full(k, 1.0 / k), mode="valid").max())
-
-
-def _line_factor(line: SkiLine) -> float:
-    """Terrain factor for walking a line itself: graded pistes are easy grass in summer."""
-    if line.source == "osm" and line.piste_type in ("downhill", "nordic"):
-        return PISTE_FACTOR
-    return OFFTRAIL_FACTOR
-
-
-def _line_arrays(profile: pace.RunnerProfile, line: SkiLine, up: bool) -> tuple[np.ndarray, ...]:
-    lon, lat, ele, d = line.lon, line.lat, line.ele, line.dist_m
-    if up:
-        lon, lat, ele, d = lon[::-1], lat[::-1], ele[::-1], d[-1] - d[::-1]
-    return lon, lat, ele, d, _timed(profile, d, ele, _line_factor(line))
-
-
-def _assemble(
-    net: Network,
-    dem: Dem,
-    profile: pace.RunnerProfile,
-    legs: Sequence[_Leg],
-    name: str,
-) -> tuple[Route, list[tuple[float, float]]]:
-    """A Route from legs; also (distance, time) at the end of every leg."""
-    xs, ys, zs, ds, ts, cls = [], [], [], [], [], []
-    cues: list[Cue] = []
-    steps: list[Step] = []
-    ends: list[tuple[float, float]] = []
-    dist0 = time0 = 0.0
-    trail_m = offtrail_m = 0.0
-    for leg in legs:
-        if leg.off is not None or leg.line is not None:
-            if leg.off is not None:
-                lon, lat, ele, d, t = _offtrail_arrays(dem, profile, *leg.off)
-            else:
-                lon, lat, ele, d, t = _line_arrays(profile, leg.line, leg.up)
-            pc = np.zeros(len(lon), dtype=np.int8)
-            leg_cues = [Cue(leg.label, 0.0, float(d[-1]), "offtrail")]
-            offtrail_m += float(d[-1])
-        else:
-            real = [s for s in leg.steps if s.length_m > 1e-6]
-            if not real:
-                ends.append((dist0, time0))
-                continue
-            r = make_route(net, real, profile)
-            lon, lat, ele, d, t, pc = r.lon, r.lat, r.ele, r.dist_m, r.time_s, r.point_class
-            leg_cues = list(r.cues)
-            steps.extend(real)
-            trail_m += sum(s.length_m for s in real if net.edge_class[s.edge] == 0)
-        if float(d[-1]) <= 0:
-            ends.append((dist0, time0))
-            continue
-        first = 0 if not xs else 1  # legs share their joining point
-        xs.append(lon[first:])
-        ys.append(lat[first:])
-        zs.append(ele[first:])
-        ds.append(d[first:] + dist0)
-        ts.append(t[first:] + time0)
-        cls.append(pc[first:])
-        for c in leg_cues:
-            if cues and cues[-1].name == c.name:
-                cues[-1] = cues[-1]._replace(length_m=cues[-1].length_m + c.length_m)
-            else:
-                cues.append(c._replace(at_m=c.at_m + dist0))
-        dist0 += float(d[-1])
-        time0 += float(t[-1])
-        ends.append((dist0, time0))
-    if not xs:
-        raise NoRouteError("the scouting trip has zero length: the lines are at the start")
-    lon = np.concatenate(xs)
-    lat = np.concatenate(ys)
-    ele = np.concatenate(zs)
-    dist = np.concatenate(ds)
-    time_s = np.concatenate(ts)
-    dd = np.diff(dist)
-    dz = np.diff(ele)
-    grade = np.divide(dz, dd, out=np.zeros_like(dz), where=dd > 0)
-    grade = np.append(grade, grade[-1] if len(grade) else 0.0)
-    total = float(dist[-1])
-    stats = RouteStats(
-        distance_m=total,
-        duration_s=float(time_s[-1]),
-        ascent_m=float(np.maximum(dz, 0).sum()),
-        descent_m=float(np.maximum(-dz, 0).sum()),
-        trail_share=trail_m / total if total else 0.0,
-        overlap_share=overlap_m(steps) / total if total else 0.0,
-        max_grade=max_grade(dist, ele),
-        hardest_sac=int(max((int(net.edge_sac[s.edge]) for s in steps), default=0)),
-    )
-    route = Route(
-        name=name,
-        kind="scout",
-        profile=profile,
-        steps=tuple(steps),
-        lon=lon,
-        lat=lat,
-        ele=ele,
-        dist_m=dist,
-        time_s=time_s,
-        grade=grade,
-        point_class=np.concatenate(cls),
-        stats=stats,
-        cues=tuple(cues),
-    )
-    route.extras["offtrail_m"] = round(offtrail_m, 1)
-    return route, ends
-
-
 # -- walked check -------------------------------------------------------------------
 
 
 def _walk_share(net: Network, line: SkiLine, steps: Sequence[Step], near_m: float) -> float:
     """Share of the line's samples within ``near_m`` of the path's geometry."""
-    import shapely
-
     if not steps:
         return 0.0
     pts = [np.column_stack(net.project(*step_points(net, s)[:2])) for s in steps]
@@ -714,10 +363,10 @@ def _best_order(
     n = len(options)
     if n <= BRUTE_FORCE_MAX:
         best: tuple[float, list[int], list[_Option]] = (math.inf, [], [])
-        for order in itertools.permutations(range(n)):
-            c, chosen = _order_cost(order, options, cost)
+        for perm in itertools.permutations(range(n)):
+            c, picked = _order_cost(perm, options, cost)
             if c < best[0]:
-                best = (c, list(order), chosen)
+                best = (c, list(perm), picked)
         return best[1], best[2], "brute force"
     # Nearest neighbour, then 2-opt (segment reversal) and moving single lines.
     left = set(range(n))
@@ -772,7 +421,13 @@ def _line_options(
             mode, walked = ("walk up" if up else "walk down"), True
         else:
             mode, walked = ("bottom, then top" if up else "top, then bottom"), False
-        moves = (("out", e), ("in", e), ("net", e, x), ("out", x), ("in", x))
+        moves: tuple[tuple[Any, ...], ...] = (
+            ("out", e),
+            ("in", e),
+            ("net", e, x),
+            ("out", x),
+            ("in", x),
+        )
         opts.append(_Option(e, x, c, moves, mode, walked, 1, 4))
         if walk_ok:
             c = out_t[e] + lt[e, x] + in_t[x]
@@ -840,102 +495,25 @@ def plan_scouting(
         If a line cannot be reached on foot from the start.
     """
     req = request or ScoutRequest()
-    if not lines:
-        raise InputError("no lines to scout: give at least one line")
-    if len(lines) > MAX_LINES:
-        raise InputError(f"too many lines ({len(lines)}): one trip visits at most {MAX_LINES}")
-    ids = [ln.id for ln in lines]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise InputError(f"line given twice: {', '.join(dup)}")
-    prefs = prefs or Preferences()
-    if req.max_slope_deg <= SAFE_SLOPE_DEG and profile.max_difficulty > SAFE_TRAIL_SAC:
-        profile = dataclasses.replace(profile, max_difficulty=SAFE_TRAIL_SAC)
+    _check_lines(lines)
+    profile = safe_profile(profile, req.max_slope_deg)
     lon0, lat0 = start
-    start_snap = net.snap(lon0, lat0, max_distance_m=req.max_snap_m)
-    n = len(lines)
-    m = 1 + 2 * n
-    snaps: list[Snap | None] = [start_snap]
-    ends: list[tuple[float, float]] = [(start_snap.lon, start_snap.lat)]
-    far: dict[int, str] = {}
-    for ln in lines:
-        for which, end in (("bottom", ln.bottom), ("top", ln.top)):
-            ends.append(end)
-            try:
-                snaps.append(net.snap(*end, max_distance_m=max(req.max_offtrail_m, 1.0)))
-            except CoverageError as exc:
-                far[len(snaps)] = f"its {which}: {exc}"
-                snaps.append(None)
-    paths = _Paths(net, profile, prefs)
-    cost = np.full((m, m), math.inf)
-    plan_paths: dict[tuple[int, int], _Path] = {}
-    for a in range(m):
-        src = snaps[a]
-        if src is None:
-            continue
-        tree = paths.tree(src)
-        for b in range(m):
-            dst = snaps[b]
-            if a == b:
-                cost[a, b] = 0.0
-                plan_paths[a, b] = _Path(0.0, ())
-            elif dst is not None:
-                plan_paths[a, b] = p = paths.path(src, tree, dst)
-                cost[a, b] = p.time_s
-    # Cross-country legs between snapped points and line ends.
-    out_t = np.zeros(m)
-    in_t = np.zeros(m)
-    leg_slope = np.zeros(m)  # steepest 50 m of the cross-country leg to each end
-    for k in range(1, m):
-        s = snaps[k]
-        if s is None:
-            out_t[k] = in_t[k] = math.inf
-        elif s.distance_m > _SPUR_MIN_M:
-            lon_k, lat_k, _, _, t_out = _offtrail_arrays(dem, profile, s.lon, s.lat, *ends[k])
-            out_t[k] = t_out[-1]
-            in_t[k] = _offtrail_arrays(dem, profile, *ends[k], s.lon, s.lat)[4][-1]
-            leg_slope[k] = _steepest_50m_deg(dem, lon_k, lat_k)
-            if leg_slope[k] > req.max_slope_deg:
-                out_t[k] = in_t[k] = math.inf
-    line_t = np.zeros((n, 2))
-    options: list[list[_Option]] = []
-    kept: list[int] = []
-    left_out: list[tuple[str, str]] = []
+    pts = _snap_points(net, start, lines, req)
+    cost, plan_paths = _path_table(PathFinder(net, profile, prefs or Preferences()), pts.snaps)
+    out_t, in_t = _spur_times(dem, profile, pts)
+    leg_slope = spur_slopes(dem, pts.snaps, pts.ends, _SPUR_MIN_M)
+    out_t[leg_slope > req.max_slope_deg] = math.inf
+    in_t[leg_slope > req.max_slope_deg] = math.inf
+    options, kept, left_out = [], [], []
     for i, ln in enumerate(lines):
-        line_t[i, 0] = _line_arrays(profile, ln, True)[4][-1]
-        line_t[i, 1] = _line_arrays(profile, ln, False)[4][-1]
-        b, t = 1 + 2 * i, 2 + 2 * i
-        hugs = {}
-        for e, x in ((b, t), (t, b)):
-            p = plan_paths.get((e, x))
-            if p is None or not math.isfinite(p.time_s):
-                continue
-            length = sum(s.length_m for s in p.steps)
-            hugs[e, x] = length <= 1.5 * float(ln.stats.length_m) + 200.0 and (
-                _walk_share(net, ln, p.steps, req.near_m) >= req.walk_share
-            )
-        walk_ok = float(ln.stats.slope_max_deg) <= min(req.max_walk_slope_deg, req.max_slope_deg)
-        opts = _line_options(i, ln, cost, out_t, in_t, line_t, walk_ok, hugs)
-        opts = [
-            o for o in opts if math.isfinite(cost[0, o.entry]) and math.isfinite(cost[o.exit, 0])
-        ]
-        if not opts:
-            steep = [k for k in (b, t) if leg_slope[k] > req.max_slope_deg]
-            if steep or float(ln.stats.slope_max_deg) > req.max_slope_deg:
-                left_out.append((ln.name, _too_steep_reason(ln, steep, leg_slope, req)))
-                continue
-            why = "; ".join(far.get(k, "") for k in (b, t) if k in far)
-            if why and not walk_ok:
-                why += (
-                    f"; too steep to walk (max {ln.stats.slope_max_deg:.0f}° > "
-                    f"{req.max_walk_slope_deg:.0f}°)"
-                )
-            raise NoRouteError(
-                f"line {ln.name!r} ({ln.id}) cannot be reached on foot from the start"
-                + (f": {why}" if why else " on the network")
-            )
-        options.append(opts)
-        kept.append(i)
+        try:
+            options.append(_options_for(net, profile, req, pts, cost, plan_paths, (out_t, in_t), i))
+            kept.append(i)
+        except NoRouteError:
+            why = too_steep_reason(ln, i, leg_slope, req.max_slope_deg)
+            if why is None:
+                raise
+            left_out.append((ln.name, why))
     if not kept:
         raise NoRouteError(
             "no line can be reached within the slope limit: "
@@ -943,79 +521,28 @@ def plan_scouting(
         )
     order_k, chosen, method = _best_order(options, cost)
     order = [kept[j] for j in order_k]
-
-    legs: list[_Leg] = []
-    marks: list[tuple[int, int]] = []  # per line: legs done on arrival, on leaving
-    warnings: list[str] = []
-    here = 0
-    for i, opt in zip(order, chosen, strict=True):
-        ln = lines[i]
-        legs.append(_Leg(steps=plan_paths[here, opt.entry].steps, label="to " + ln.name))
-        counts = []
-        for mv in opt.moves:
-            new = _move_legs(mv, ln, i, snaps, ends, plan_paths)
-            counts.append(len(new))
-            legs.extend(new)
-            if mv[0] == "out" and new:
-                which = "bottom" if (mv[1] - 1) % 2 == 0 else "top"
-                warnings.append(
-                    f"the {which} of {ln.name} is {snaps[mv[1]].distance_m:.0f} m from the "
-                    "nearest way: cross-country"
-                )
-        # Index of the leg that ends on arrival at / on leaving the line.
-        first = len(legs) - sum(counts) - 1
-        arrive = first + sum(counts[: opt.arrive_after])
-        leave = first + sum(counts[: opt.leave_after])
-        marks.append((arrive, leave))
-        here = opt.exit
-    legs.append(_Leg(steps=plan_paths[here, 0].steps, label="back to the start"))
+    legs, marks, warnings = _trip_legs(lines, order, chosen, pts, plan_paths)
     names = [lines[i].name for i in order]
-    route, leg_ends = _assemble(net, dem, profile, legs, "Scouting: " + ", ".join(names))
-
-    visits = []
-    for j, (i, opt) in enumerate(zip(order, chosen, strict=True)):
-        ln = lines[i]
-        arrive_m, arrive_s = leg_ends[marks[j][0]]
-        leave_m, leave_s = leg_ends[marks[j][1]]
-        off = 0.0
-        for mv in opt.moves:
-            if mv[0] in ("out", "in") and out_t[mv[1]] > 0:
-                off += float(haversine_m(snaps[mv[1]].lon, snaps[mv[1]].lat, *ends[mv[1]]))  # type: ignore[union-attr]
-            elif mv[0] == "line":
-                off += float(ln.stats.length_m)
-        visits.append(
-            LineVisit(
-                line_id=ln.id,
-                name=ln.name,
-                mode=opt.mode,
-                walked=opt.walked,
-                arrive_s=arrive_s,
-                leave_s=leave_s,
-                arrive_elapsed_s=arrive_s + j * req.stop_s,
-                arrive_m=arrive_m,
-                leave_m=leave_m,
-                offtrail_m=off,
-            )
-        )
+    route, leg_ends = assemble_trip(net, dem, profile, legs, "Scouting: " + ", ".join(names))
+    visits = [
+        _visit(lines[i], opt, j, leg_ends, marks[j], pts, out_t, req.stop_s)
+        for j, (i, opt) in enumerate(zip(order, chosen, strict=True))
+    ]
     moving = route.stats.duration_s
     stops = len(kept) * req.stop_s
     needed = (moving + stops) * (1.0 + req.reserve)
     sun = None
     if day is not None:
-        sun = sun_times(lon0, lat0, day, tz)
-        if sun.sunset is not None:
-            latest = sun.sunset - timedelta(seconds=needed)
-            sun = sun._replace(latest_start=latest, fits=sun.day_length_s >= needed)
+        sun = _daylight(lon0, lat0, day, tz, needed)
         if not sun.fits:
             warnings.append(
                 f"the trip needs {pace.format_duration(needed)} of daylight but "
                 f"{day.isoformat()} has {pace.format_duration(sun.day_length_s)}"
             )
-    steep_legs = _locate(leg_ends, _steep_legs(legs, leg_slope, ends, net))
-    warnings += [f"steep: {leg.label} ({_deg_text(leg.slope_max_deg)})" for leg in steep_legs]
+    steep = steep_legs(legs, leg_ends, leg_slope, pts.ends, net)
+    warnings += [f"steep: {leg.label} ({deg_text(leg.slope_max_deg)})" for leg in steep]
     warnings += [f"left out {name}: {why}" for name, why in left_out]
-    route.warnings.extend(warnings)
-    route.extras["visits"] = [v.as_dict() for v in visits]
+    route = replace(route, warnings=(*route.warnings, *warnings))
     return ScoutPlan(
         route=route,
         lines=tuple(lines[i] for i in order),
@@ -1027,64 +554,212 @@ def plan_scouting(
         sun=sun,
         warnings=tuple(warnings),
         left_out=tuple(left_out),
-        steep_legs=tuple(steep_legs),
+        steep_legs=tuple(steep),
     )
 
 
-def _deg_text(deg: float) -> str:
-    return f"{deg:.1f}°, over {SAFE_SLOPE_DEG:.0f}°" if math.isfinite(deg) else "beyond T4"
+def _check_lines(lines: Sequence[SkiLine]) -> None:
+    """Refuse no lines, too many, or one given twice."""
+    if not lines:
+        raise InputError("no lines to scout: give at least one line")
+    if len(lines) > MAX_LINES:
+        raise InputError(f"too many lines ({len(lines)}): one trip visits at most {MAX_LINES}")
+    ids = [ln.id for ln in lines]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise InputError(f"line given twice: {', '.join(dup)}")
 
 
-def _locate(
-    leg_ends: Sequence[tuple[float, float]], steep: Sequence[tuple[int, str, float]]
-) -> list[SteepLeg]:
-    """Place steep legs (leg index, label, degrees) along the route."""
-    starts = [0.0, *(float(d) for d, _ in leg_ends[:-1])]
-    return [SteepLeg(label, deg, starts[k], float(leg_ends[k][0])) for k, label, deg in steep]
+class _Points(NamedTuple):
+    """The trip's points: the start, then every line's bottom and top.
 
-
-def _too_steep_reason(
-    line: SkiLine, steep: Sequence[int], leg_slope: np.ndarray, req: ScoutRequest
-) -> str:
-    """Say why a line is beyond the slope limit."""
-    parts = [
-        f"the way to its {'bottom' if (k - 1) % 2 == 0 else 'top'} crosses "
-        f"{leg_slope[k]:.1f}° terrain"
-        for k in steep
-    ]
-    if float(line.stats.slope_max_deg) > req.max_slope_deg:
-        parts.append(f"the line itself is {line.stats.slope_max_deg:.1f}° at its steepest")
-    return (
-        ", ".join(parts) + f" (limit {req.max_slope_deg:.0f}°; raise --max-slope to plan it anyway)"
-    )
-
-
-def _steep_legs(
-    legs: Sequence[_Leg],
-    leg_slope: np.ndarray,
-    ends: Sequence[tuple[float, float]],
-    net: Network,
-) -> list[tuple[int, str, float]]:
-    """List legs steeper than :data:`SAFE_SLOPE_DEG` or on trails beyond T4.
-
-    Returns
-    -------
-    list of tuple
-        ``(leg index, label, steepest 50 m in degrees)``; NaN degrees for a
-        trail leg beyond T4.
+    ``snaps[k]`` is point ``k`` on the network (None when too far: ``far[k]``
+    says why), ``ends[k]`` the point itself.
     """
-    out: list[tuple[int, str, float]] = []
-    by_end = {ends[k]: k for k in range(1, len(ends))}
-    for j, leg in enumerate(legs):
-        if leg.off is not None:
-            k = by_end.get((leg.off[2], leg.off[3]), by_end.get((leg.off[0], leg.off[1])))
-            if k is not None and leg_slope[k] > SAFE_SLOPE_DEG:
-                out.append((j, leg.label, float(leg_slope[k])))
-        elif leg.line is not None and float(leg.line.stats.slope_max_deg) > SAFE_SLOPE_DEG:
-            out.append((j, leg.label, float(leg.line.stats.slope_max_deg)))
-        elif any(int(net.edge_sac[st.edge]) > SAFE_TRAIL_SAC for st in leg.steps):
-            out.append((j, leg.label + " (trail beyond T4)", math.nan))
-    return out
+
+    lines: Sequence[SkiLine]
+    snaps: list[Snap | None]
+    ends: list[tuple[float, float]]
+    far: dict[int, str]
+
+
+def _snap_points(
+    net: Network, start: tuple[float, float], lines: Sequence[SkiLine], req: ScoutRequest
+) -> _Points:
+    """Snap the start (which must be near a way) and both ends of every line."""
+    start_snap = net.snap(*start, max_distance_m=req.max_snap_m)
+    snaps: list[Snap | None] = [start_snap]
+    ends: list[tuple[float, float]] = [(start_snap.lon, start_snap.lat)]
+    far: dict[int, str] = {}
+    for ln in lines:
+        for which, end in (("bottom", ln.bottom), ("top", ln.top)):
+            ends.append(end)
+            try:
+                snaps.append(net.snap(*end, max_distance_m=max(req.max_offtrail_m, 1.0)))
+            except CoverageError as exc:
+                far[len(snaps)] = f"its {which}: {exc}"
+                snaps.append(None)
+    return _Points(lines, snaps, ends, far)
+
+
+def _path_table(
+    paths: PathFinder, snaps: Sequence[Snap | None]
+) -> tuple[np.ndarray, dict[tuple[int, int], NetPath]]:
+    """Return the fastest network path and its time between every two snapped points."""
+    m = len(snaps)
+    cost = np.full((m, m), math.inf)
+    plan_paths: dict[tuple[int, int], NetPath] = {}
+    for a, src in enumerate(snaps):
+        if src is None:
+            continue
+        tree = paths.tree(src)
+        for b, dst in enumerate(snaps):
+            if a == b:
+                cost[a, b] = 0.0
+                plan_paths[a, b] = NetPath(0.0, ())
+            elif dst is not None:
+                plan_paths[a, b] = p = paths.path(src, tree, dst)
+                cost[a, b] = p.time_s
+    return cost, plan_paths
+
+
+def _spur_times(
+    dem: Dem, profile: pace.RunnerProfile, pts: _Points
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the cross-country times from each snapped point to its end, and back."""
+    m = len(pts.snaps)
+    out_t = np.zeros(m)
+    in_t = np.zeros(m)
+    for k in range(1, m):
+        s = pts.snaps[k]
+        if s is None:
+            out_t[k] = in_t[k] = math.inf
+        elif s.distance_m > _SPUR_MIN_M:
+            out_t[k] = offtrail_arrays(dem, profile, s.lon, s.lat, *pts.ends[k])[4][-1]
+            in_t[k] = offtrail_arrays(dem, profile, *pts.ends[k], s.lon, s.lat)[4][-1]
+    return out_t, in_t
+
+
+def _options_for(
+    net: Network,
+    profile: pace.RunnerProfile,
+    req: ScoutRequest,
+    pts: _Points,
+    cost: np.ndarray,
+    plan_paths: dict[tuple[int, int], NetPath],
+    spurs: tuple[np.ndarray, np.ndarray],
+    i: int,
+) -> list[_Option]:
+    """Return the ways to visit line ``i`` that can be reached from the start and back."""
+    ln = pts.lines[i]
+    line_t = np.zeros((len(pts.lines), 2))
+    line_t[i, 0] = line_arrays(profile, ln, True)[4][-1]
+    line_t[i, 1] = line_arrays(profile, ln, False)[4][-1]
+    b, t = 1 + 2 * i, 2 + 2 * i
+    hugs = {}
+    for e, x in ((b, t), (t, b)):
+        p = plan_paths.get((e, x))
+        if p is None or not math.isfinite(p.time_s):
+            continue
+        length = sum(s.length_m for s in p.steps)
+        hugs[e, x] = length <= 1.5 * float(ln.stats.length_m) + 200.0 and (
+            _walk_share(net, ln, p.steps, req.near_m) >= req.walk_share
+        )
+    walk_ok = float(ln.stats.slope_max_deg) <= min(req.max_walk_slope_deg, req.max_slope_deg)
+    opts = _line_options(i, ln, cost, *spurs, line_t, walk_ok, hugs)
+    opts = [o for o in opts if math.isfinite(cost[0, o.entry]) and math.isfinite(cost[o.exit, 0])]
+    if not opts:
+        why = "; ".join(pts.far.get(k, "") for k in (b, t) if k in pts.far)
+        if why and not walk_ok:
+            why += (
+                f"; too steep to walk (max {ln.stats.slope_max_deg:.0f}° > "
+                f"{req.max_walk_slope_deg:.0f}°)"
+            )
+        raise NoRouteError(
+            f"line {ln.name!r} ({ln.id}) cannot be reached on foot from the start"
+            + (f": {why}" if why else " on the network")
+        )
+    return opts
+
+
+def _trip_legs(
+    lines: Sequence[SkiLine],
+    order: Sequence[int],
+    chosen: Sequence[_Option],
+    pts: _Points,
+    plan_paths: dict[tuple[int, int], NetPath],
+) -> tuple[list[Leg], list[tuple[int, int]], list[str]]:
+    """Return the trip's legs, per line the legs done on arrival and on leaving, warnings."""
+    legs: list[Leg] = []
+    marks: list[tuple[int, int]] = []
+    warnings: list[str] = []
+    here = 0
+    for i, opt in zip(order, chosen, strict=True):
+        ln = lines[i]
+        legs.append(Leg(steps=plan_paths[here, opt.entry].steps, label="to " + ln.name))
+        counts = []
+        for mv in opt.moves:
+            new = _move_legs(mv, ln, i, pts.snaps, pts.ends, plan_paths)
+            counts.append(len(new))
+            legs.extend(new)
+            snap = pts.snaps[mv[1]]
+            if mv[0] == "out" and new and snap is not None:
+                which = "bottom" if (mv[1] - 1) % 2 == 0 else "top"
+                warnings.append(
+                    f"the {which} of {ln.name} is {snap.distance_m:.0f} m from the "
+                    "nearest way: cross-country"
+                )
+        # Index of the leg that ends on arrival at / on leaving the line.
+        first = len(legs) - sum(counts) - 1
+        marks.append(
+            (first + sum(counts[: opt.arrive_after]), first + sum(counts[: opt.leave_after]))
+        )
+        here = opt.exit
+    legs.append(Leg(steps=plan_paths[here, 0].steps, label="back to the start"))
+    return legs, marks, warnings
+
+
+def _visit(
+    ln: SkiLine,
+    opt: _Option,
+    j: int,
+    leg_ends: Sequence[tuple[float, float]],
+    mark: tuple[int, int],
+    pts: _Points,
+    out_t: np.ndarray,
+    stop_s: float,
+) -> LineVisit:
+    """Return the visit of the ``j``-th line of the trip."""
+    arrive_m, arrive_s = leg_ends[mark[0]]
+    leave_m, leave_s = leg_ends[mark[1]]
+    off = 0.0
+    for mv in opt.moves:
+        snap = pts.snaps[mv[1]]
+        if mv[0] in ("out", "in") and out_t[mv[1]] > 0 and snap is not None:
+            off += float(haversine_m(snap.lon, snap.lat, *pts.ends[mv[1]]))
+        elif mv[0] == "line":
+            off += float(ln.stats.length_m)
+    return LineVisit(
+        line_id=ln.id,
+        name=ln.name,
+        mode=opt.mode,
+        walked=opt.walked,
+        arrive_s=arrive_s,
+        leave_s=leave_s,
+        arrive_elapsed_s=arrive_s + j * stop_s,
+        arrive_m=arrive_m,
+        leave_m=leave_m,
+        offtrail_m=off,
+    )
+
+
+def _daylight(lon: float, lat: float, day: date, tz: tzinfo, needed_s: float) -> SunTimes:
+    """Return the day's sun times with the latest start for a trip of ``needed_s``."""
+    sun = sun_times(lon, lat, day, tz)
+    if sun.sunset is not None:
+        latest = sun.sunset - timedelta(seconds=needed_s)
+        sun = sun._replace(latest_start=latest, fits=sun.day_length_s >= needed_s)
+    return sun
 
 
 def _move_legs(
@@ -1093,15 +768,15 @@ def _move_legs(
     i: int,
     snaps: Sequence[Snap | None],
     ends: Sequence[tuple[float, float]],
-    plan_paths: dict[tuple[int, int], _Path],
-) -> list[_Leg]:
-    """The legs of one move of an option (none for a cross-country leg not needed)."""
+    plan_paths: dict[tuple[int, int], NetPath],
+) -> list[Leg]:
+    """Return the legs of one move of an option (none for a cross-country leg not needed)."""
     kind = mv[0]
     if kind == "net":
-        return [_Leg(steps=plan_paths[mv[1], mv[2]].steps, label=line.name)]
+        return [Leg(steps=plan_paths[mv[1], mv[2]].steps, label=line.name)]
     if kind == "line":
         up = mv[1] == 1 + 2 * i
-        return [_Leg(line=line, up=up, label=f"{line.name} ({'up' if up else 'down'}, off-trail)")]
+        return [Leg(line=line, up=up, label=f"{line.name} ({'up' if up else 'down'}, off-trail)")]
     k = mv[1]
     s = snaps[k]
     if s is None or s.distance_m <= _SPUR_MIN_M:
@@ -1109,10 +784,10 @@ def _move_legs(
     which = "bottom" if (k - 1) % 2 == 0 else "top"
     if kind == "out":
         return [
-            _Leg(off=(s.lon, s.lat, *ends[k]), label=f"cross-country to the {which} of {line.name}")
+            Leg(off=(s.lon, s.lat, *ends[k]), label=f"cross-country to the {which} of {line.name}")
         ]
     return [
-        _Leg(off=(*ends[k], s.lon, s.lat), label=f"cross-country from the {which} of {line.name}")
+        Leg(off=(*ends[k], s.lon, s.lat), label=f"cross-country from the {which} of {line.name}")
     ]
 
 
@@ -1145,7 +820,7 @@ def plan_text(plan: ScoutPlan) -> list[str]:
             + (f", {v.offtrail_m:.0f} m off-trail" if v.offtrail_m else "")
         )
     for leg in plan.steep_legs:
-        out.append(f"  steep leg: {leg.label} ({_deg_text(leg.slope_max_deg)})")
+        out.append(f"  steep leg: {leg.label} ({deg_text(leg.slope_max_deg)})")
     for name, why in plan.left_out:
         out.append(f"  left out: {name}: {why}")
     need = (
@@ -1153,8 +828,8 @@ def plan_text(plan: ScoutPlan) -> list[str]:
         f"({pace.format_duration(plan.stops_s)} of stops and a reserve included)"
     )
     out.append(need)
-    if plan.sun is not None and plan.sun.sunrise is not None and plan.sun.sunset is not None:
-        sun = plan.sun
+    sun = plan.sun
+    if sun is not None and sun.sunrise is not None and sun.sunset is not None:
         zone = sun.sunrise.tzname() or ""
         start_by = sun.latest_start.strftime("%H:%M") if sun.latest_start else "-"
         out.append(
@@ -1162,182 +837,3 @@ def plan_text(plan: ScoutPlan) -> list[str]:
             f"{zone}; " + (f"start by {start_by}" if sun.fits else "not enough daylight")
         )
     return out
-
-
-def map_segments(lines: Sequence[SkiLine]) -> list[Any]:
-    """Map segments (panel list, zoom on click) for ski lines, numbered in the given order.
-
-    Parameters
-    ----------
-    lines
-        The lines.
-
-    Returns
-    -------
-    list of routeplanner.output.maps.MapSegment
-    """
-    from routeplanner.output import maps
-    from routeplanner.skilines.lines import BANDS
-
-    out = []
-    for k, ln in enumerate(lines, start=1):
-        s = ln.stats
-        band = next(
-            (lab for lab, lo, hi in BANDS if lo <= round(s.slope_max_deg, 1) < hi), BANDS[-1][0]
-        )
-        stats = {
-            "id": ln.id,
-            "length": f"{s.length_m:.0f} m",
-            "drop": f"{s.vertical_drop_m:.0f} m ({s.top_ele_m:.0f}–{s.bottom_ele_m:.0f} m)",
-            "slope": f"mean {s.slope_mean_deg:.0f}°, max {s.slope_max_deg:.0f}° ({band}°)",
-            "aspect": f"{s.aspect} ±{s.aspect_spread_deg:.0f}°",
-        }
-        if ln.difficulty:
-            stats["piste"] = ln.difficulty
-        out.append(
-            maps.MapSegment(
-                id=str(k),
-                kind="ski line",
-                name=ln.name,
-                lon=ln.lon,
-                lat=ln.lat,
-                ele=ln.ele,
-                stats=stats,
-            )
-        )
-    return out
-
-
-def scout_map(
-    plan: ScoutPlan,
-    *,
-    title: str,
-    network: Network | None,
-    dem: Dem | None,
-    offline: bool = False,
-    attribution: Sequence[str] = (),
-) -> Any:
-    """The trip's map: route with profile, slope overlay, lines coloured by max slope.
-
-    Parameters
-    ----------
-    plan
-        The trip.
-    title
-        Map title (escaped).
-    network, dem
-        For the network layer and the hillshade/slope overlays.
-    offline
-        A map that works with no network.
-    attribution
-        Data attribution lines.
-
-    Returns
-    -------
-    routeplanner.output.maps.RouteMap
-    """
-    import html
-
-    from routeplanner.output import maps
-    from routeplanner.skilines.lines import add_line_layer
-
-    m = maps.route_map(
-        [plan.route],
-        title=title,
-        network=network,
-        dem=dem,
-        segments=map_segments(plan.lines),
-        info_html="<br>".join(html.escape(t.strip()) for t in plan_text(plan)[1:]),
-        offline=offline,
-        attribution=attribution,
-    )
-    add_line_layer(m, plan.lines)
-    _add_steep_legs(m, plan)
-    return m
-
-
-def _add_steep_legs(m: Any, plan: ScoutPlan) -> None:
-    """Draw the plan's steep legs in red over the route (a layer of their own)."""
-    import folium
-
-    from routeplanner.output._map_assets import esc
-
-    r = plan.route
-    if not plan.steep_legs:
-        return
-    layer = folium.FeatureGroup(name="Steep legs (red)")
-    for leg in plan.steep_legs:
-        idx = (r.dist_m >= leg.start_m - 0.05) & (r.dist_m <= leg.end_m + 0.05)
-        pts = [[float(y), float(x)] for x, y in zip(r.lon[idx], r.lat[idx], strict=True)]
-        if len(pts) >= 2:
-            folium.PolyLine(pts, color="#d7191c", weight=7, tooltip=esc(leg.label)).add_to(layer)
-    layer.add_to(m)
-
-
-def demo_scouting(
-    net: Network,
-    dem: Dem,
-    out_dir: Path,
-    *,
-    offline: bool = False,
-    attribution: Sequence[str] = (),
-    echo: Any = lambda _m: None,
-) -> list[tuple[str, str, str]]:
-    """Write the demo scouting map (and its GPX/GeoJSON) into ``out_dir``.
-
-    The trip of :data:`DEMO_SCOUT`: from Soldeu to two Grandvalira pistes
-    that share the same north-facing mountainside, Avet (advanced) and Bosc
-    Fosc (easy), on 15 July.
-
-    Parameters
-    ----------
-    net
-        The Andorra network.
-    dem
-        Its DEM.
-    out_dir
-        Existing folder.
-    offline
-        Maps that work with no network.
-    attribution
-        Data attribution lines.
-    echo
-        Receives one progress line per map.
-
-    Returns
-    -------
-    list of tuple
-        ``(title, filename, description)`` index entries.
-    """
-    import json
-    from zoneinfo import ZoneInfo
-
-    from routeplanner._io import atomic_write_text
-    from routeplanner.output import export, maps
-    from routeplanner.skilines.lines import analyze_line, find_line, line_feature, osm_lines
-
-    raws = osm_lines(net)
-    lines = [analyze_line(find_line(raws, q), dem) for q in DEMO_SCOUT["lines"]]
-    tz = ZoneInfo(DEMO_SCOUT["tz"])
-    plan = plan_scouting(net, dem, DEMO_SCOUT["start"], lines, day=DEMO_SCOUT["date"], tz=tz)
-    title = "Summer scouting from Soldeu: " + " and ".join(ln.name for ln in plan.lines)
-    m = scout_map(plan, title=title, network=net, dem=dem, offline=offline, attribution=attribution)
-    size = maps.save_map(m, out_dir / "scout.html", offline=offline)
-    feats = [line_feature(ln) for ln in plan.lines]
-    export.write_gpx(out_dir / "scout.gpx", [plan.route], name=title)
-    atomic_write_text(
-        out_dir / "scout.geojson", json.dumps(export.feature_collection([plan.route], feats))
-    )
-    echo(f"scout.html ({size / 1e6:.2f} MB)")
-    s = plan.route.stats
-    parts = "; ".join(
-        f"{ln.name} ({ln.difficulty}, max {ln.stats.slope_max_deg:.0f}°, {ln.stats.aspect})"
-        for ln in plan.lines
-    )
-    desc = (
-        f"on foot at Tobler's hiking pace: {s.distance_m / 1000:.1f} km, "
-        f"{pace.format_duration(plan.moving_s)} moving, +{s.ascent_m:.0f} m, "
-        f"{pace.format_duration(plan.daylight_needed_s)} of daylight; lines: {parts} "
-        "(GPX: scout.gpx, GeoJSON: scout.geojson)"
-    )
-    return [(title, "scout.html", desc)]

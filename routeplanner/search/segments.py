@@ -52,20 +52,28 @@ can refer to a segment listed by an earlier ``climbs`` or ``descents`` run.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from routeplanner import pace
+from routeplanner._geo import haversine_m
 from routeplanner.errors import InputError
-from routeplanner.network.model import Network, haversine_m
-from routeplanner.route import Route, Step, make_route
+from routeplanner.network.model import Network
+from routeplanner.route import Route, make_route
+from routeplanner.search.segment import (
+    KINDS,
+    MAX_GRADE_WINDOW_M,
+    Segment,
+    SegmentCheck,
+    check_segment,
+    make_segment,
+)
+from routeplanner.search.segment_scan import ScanSettings, SegmentScan, scan_segments
 
 __all__ = [
     "DEFAULT_GRADE",
@@ -78,61 +86,29 @@ __all__ = [
     "SegmentScan",
     "check_segment",
     "find_segments",
-    "map_segment",
     "parse_minutes_window",
     "parse_segment_id",
     "scan_segments",
     "segment_by_id",
     "segment_route",
-    "segments_geojson",
 ]
 
 log = logging.getLogger(__name__)
 
-KINDS: tuple[str, ...] = ("climb", "descent")
 
 #: Default grade window: from a grade that is clearly felt (8 %) to scrambling (50 %).
 DEFAULT_GRADE: tuple[float, float] = (0.08, 0.50)
 
-#: Horizontal distance over which ``max_grade`` and the fit's local grades are measured.
-MAX_GRADE_WINDOW_M = 100.0
 
 # A fitted stretch must climb at the window's low grade over its first and last
 # this many metres, so a long gentle run-in cannot be used to reach the mean.
 _END_CHECK_M = 50.0
-# Ends of a maximal climb are trimmed to within this much of its low and high.
-_TRIM_M = 1.0
 # Above this many points a climb's candidate ends are thinned (fitting is O(n²)).
 _MAX_FIT_POINTS = 360
 _MAX_MINUTES = 24 * 60.0
 
 
 # --------------------------------------------------------------------------- inputs
-
-
-@dataclass(frozen=True)
-class ScanSettings:
-    """The rule that makes maximal climbs (see the module docstring).
-
-    Attributes
-    ----------
-    dip_m : float
-        A drop smaller than this inside a climb does not end it.
-    break_m : float
-        Horizontal distance a climb may run without reaching a new high.
-    min_rise_m : float
-        Smallest elevation gain of a maximal climb.
-    """
-
-    dip_m: float = 10.0
-    break_m: float = 200.0
-    min_rise_m: float = 10.0
-
-    def __post_init__(self) -> None:
-        for name in ("dip_m", "break_m", "min_rise_m"):
-            value = getattr(self, name)
-            if not math.isfinite(value) or value <= 0:
-                raise InputError(f"invalid scan setting {name}={value!r}: must be positive")
 
 
 @dataclass(frozen=True)
@@ -249,586 +225,7 @@ def parse_minutes_window(text: str) -> tuple[float, float]:
     return (lo * 60.0, hi * 60.0)
 
 
-# --------------------------------------------------------------------------- chains
-
-
-@dataclass(eq=False)
-class SegmentScan:
-    """Chains of the network and the maximal climbs along them.
-
-    Chain ``c`` owns chain points ``offsets[c]:offsets[c + 1]``; point ``p``
-    is profile point ``prof[p]`` of the network at ``dist[p]`` metres along
-    its chain.  The interval from point ``p`` to ``p + 1`` of chain ``c`` is
-    interval ``p - c``; it runs along edge ``iv_edge`` from offset ``iv_a`` to
-    ``iv_b`` (metres from the edge's ``u`` end).  Maximal climb ``k`` runs
-    uphill from point ``lo[k]`` to point ``hi[k]`` (either way along its chain).
-    """
-
-    net: Network
-    settings: ScanSettings
-    offsets: np.ndarray
-    prof: np.ndarray
-    dist: np.ndarray
-    chain_of: np.ndarray
-    iv_edge: np.ndarray
-    iv_a: np.ndarray
-    iv_b: np.ndarray
-    lo: np.ndarray
-    hi: np.ndarray
-    _times: dict[Any, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
-    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def n_chains(self) -> int:
-        """Number of chains."""
-        return len(self.offsets) - 1
-
-    @property
-    def n_climbs(self) -> int:
-        """Number of maximal climbs."""
-        return len(self.lo)
-
-    @property
-    def ele(self) -> np.ndarray:
-        """Elevation of every chain point."""
-        return self.net.prof_ele[self.prof]
-
-    def interval_times(self, profile: pace.RunnerProfile) -> tuple[np.ndarray, np.ndarray]:
-        """Running time of every interval along and against its chain's direction."""
-        key = (profile.flat_pace_s_per_km, profile.model)
-        if key not in self._times:
-            net = self.net
-            z = net.prof_ele[self.prof]
-            p = np.arange(len(self.prof))
-            last = np.zeros(len(p), dtype=bool)
-            last[self.offsets[1:] - 1] = True
-            start = p[~last]
-            dd = self.dist[start + 1] - self.dist[start]
-            dz = z[start + 1] - z[start]
-            grade = np.divide(dz, dd, out=np.zeros_like(dz), where=dd > 0)
-            scale = dd * net.edge_terrain[self.iv_edge] * profile.seconds_per_m()
-            self._times[key] = (
-                scale * pace.cost_ratio(grade, profile.model),
-                scale * pace.cost_ratio(-grade, profile.model),
-            )
-        return self._times[key]
-
-    def climb_points(self, k: int) -> np.ndarray:
-        """Chain points of maximal climb ``k`` in uphill order."""
-        a, b = int(self.lo[k]), int(self.hi[k])
-        return np.arange(a, b + 1) if a < b else np.arange(a, b - 1, -1)
-
-
-def _bearing(net: Network, e: int, at_u: bool, reach_m: float = 30.0) -> float:
-    """Direction (radians) leaving the node at one end of edge ``e`` along it."""
-    lon, lat, _, dist = net.edge_profile(e)
-    length = float(dist[-1])
-    off = min(reach_m, length)
-    x0, y0 = (lon[0], lat[0]) if at_u else (lon[-1], lat[-1])
-    at = off if at_u else length - off
-    x1, y1 = float(np.interp(at, dist, lon)), float(np.interp(at, dist, lat))
-    return math.atan2(y1 - y0, (x1 - x0) * math.cos(math.radians(float(y0))))
-
-
-def _pair_ends(net: Network) -> np.ndarray:
-    """Which edge end continues which at every node (see the module docstring).
-
-    End ``2e`` is edge ``e``'s ``u`` end and ``2e + 1`` its ``v`` end; the
-    result maps every end to its partner, or -1 where a chain stops.
-    """
-    n_edges = net.n_edges
-    ends_node = np.empty(2 * n_edges, dtype=np.int64)
-    ends_node[0::2] = net.edge_u
-    ends_node[1::2] = net.edge_v
-    partner = np.full(2 * n_edges, -1, dtype=np.int64)
-    order = np.argsort(ends_node, kind="stable")
-    bounds = np.flatnonzero(np.diff(ends_node[order])) + 1
-    starts = np.concatenate(([0], bounds))
-    stops = np.concatenate((bounds, [len(order)]))
-    deg = stops - starts
-    # Degree 2: the chain always continues (vectorised; by far the commonest case).
-    two = starts[deg == 2]
-    a, b = order[two], order[two + 1]
-    partner[a], partner[b] = b, a
-    way = net.edge_way_id
-    name = net.edge_name
-    for s, t in zip(starts[deg >= 3].tolist(), stops[deg >= 3].tolist(), strict=True):
-        free = sorted(order[s:t].tolist())
-        for key in (lambda x: int(way[x // 2]), lambda x: str(name[x // 2])):
-            groups: dict[Any, list[int]] = {}
-            for x in free:
-                k = key(x)
-                if k != "":
-                    groups.setdefault(k, []).append(x)
-            for members in groups.values():
-                if len(members) == 2:
-                    x, y = members
-                    partner[x], partner[y] = y, x
-            free = [x for x in free if partner[x] < 0]
-        if len(free) >= 2:
-            ang = {x: _bearing(net, x // 2, x % 2 == 0) for x in free}
-            pairs = []
-            for i, x in enumerate(free):
-                for y in free[i + 1 :]:
-                    turn = abs((ang[x] - ang[y]) % (2 * math.pi) - math.pi)  # 0 = straight on
-                    if turn <= math.radians(45.0):
-                        pairs.append((turn, x, y))
-            for _, x, y in sorted(pairs):
-                if partner[x] < 0 and partner[y] < 0:
-                    partner[x], partner[y] = y, x
-    return partner
-
-
-def _build_chains(net: Network) -> list[list[tuple[int, bool]]]:
-    """Chains as lists of ``(edge, forward)``; deterministic for a network."""
-    partner = _pair_ends(net)
-    seen = np.zeros(net.n_edges, dtype=bool)
-    chains: list[list[tuple[int, bool]]] = []
-
-    def walk(e: int, enter_side: int) -> list[tuple[int, bool]]:
-        out = []
-        while not seen[e]:
-            seen[e] = True
-            out.append((e, enter_side == 0))
-            nxt = int(partner[2 * e + (1 - enter_side)])
-            if nxt < 0:
-                break
-            e, enter_side = nxt // 2, nxt % 2
-        return out
-
-    for end in np.flatnonzero(partner < 0).tolist():
-        if not seen[end // 2]:
-            chains.append(walk(end // 2, end % 2))
-    for e in np.flatnonzero(~seen).tolist():  # what is left are closed rings
-        if not seen[e]:
-            chains.append(walk(e, 0))
-    return chains
-
-
-def _zigzag(z: list[float], threshold: float) -> list[int]:
-    """Alternating extremes of ``z`` with every swing at least ``threshold``."""
-    n = len(z)
-    if n < 2:
-        return []
-    lo_i = hi_i = 0
-    trend = 0
-    ext = 0
-    piv: list[int] = []
-    for i in range(1, n):
-        v = z[i]
-        if trend == 0:
-            if v > z[hi_i]:
-                hi_i = i
-            if v < z[lo_i]:
-                lo_i = i
-            if z[hi_i] - z[lo_i] >= threshold:
-                if lo_i < hi_i:
-                    piv, trend, ext = [lo_i], 1, hi_i
-                else:
-                    piv, trend, ext = [hi_i], -1, lo_i
-        elif trend > 0:
-            if v > z[ext]:
-                ext = i
-            elif z[ext] - v >= threshold:
-                piv.append(ext)
-                trend, ext = -1, i
-        else:
-            if v < z[ext]:
-                ext = i
-            elif v - z[ext] >= threshold:
-                piv.append(ext)
-                trend, ext = 1, i
-    if trend:
-        piv.append(ext)
-    return piv
-
-
-def _split_climb(
-    pts: np.ndarray, z: np.ndarray, d: np.ndarray, s: ScanSettings
-) -> list[tuple[int, int]]:
-    """Cut an uphill run of points where it goes ``break_m`` without a new high.
-
-    ``pts``, ``z``, ``d`` are the run's chain points, elevations and distances
-    from its low point, in uphill order.  Returns ``(first, last)`` positions.
-    """
-    out = []
-    start = 0
-    n = len(z)
-    while start < n - 1:
-        zz = z[start:]
-        run_max = np.maximum.accumulate(zz)
-        rec = np.flatnonzero(np.concatenate(([True], zz[1:] > run_max[:-1])))
-        gaps = np.diff(d[start:][rec])
-        cut = np.flatnonzero(gaps > s.break_m)
-        if len(cut) == 0:
-            out.append((start, n - 1))
-            break
-        a = int(rec[cut[0]])
-        b = int(rec[cut[0] + 1])
-        out.append((start, start + a))
-        # Restart at the gap's lowest point (its last occurrence, so a dead-flat
-        # stretch is skipped); always move on, so the loop ends.
-        gap = zz[a : b + 1]
-        low = a + len(gap) - 1 - int(np.argmin(gap[::-1]))
-        start += max(low, 1)
-    # Trim flat ends to within _TRIM_M of the low and the high.
-    trimmed = []
-    for a, b in out:
-        zz = z[a : b + 1]
-        first = a + int(np.flatnonzero(zz <= zz[0] + _TRIM_M)[-1])
-        last = a + int(np.flatnonzero(zz >= zz[-1] - _TRIM_M)[0])
-        if last > first and z[last] - z[first] >= s.min_rise_m:
-            trimmed.append((first, last))
-    return trimmed
-
-
-def scan_segments(net: Network, settings: ScanSettings | None = None) -> SegmentScan:
-    """Find every maximal climb of the network (descents are the same, run down).
-
-    The result is cached on the network per settings.
-
-    Parameters
-    ----------
-    net
-        The network.
-    settings
-        The rule for maximal climbs; defaults if omitted.
-
-    Returns
-    -------
-    SegmentScan
-    """
-    s = settings or ScanSettings()
-    key = ("segment_scan", s)
-    if key in net._cache:
-        return net._cache[key]
-    chains = _build_chains(net)
-    offs = net.prof_offsets
-    prof_parts, iv_e, iv_a, iv_b, sizes = [], [], [], [], []
-    for chain in chains:
-        n_pts = 0
-        for k, (e, fwd) in enumerate(chain):
-            idx = np.arange(offs[e], offs[e + 1])
-            if not fwd:
-                idx = idx[::-1]
-            if k:
-                idx = idx[1:]  # the junction point is already there
-            prof_parts.append(idx)
-            n_pts += len(idx)
-            dist = net.prof_dist[offs[e] : offs[e + 1]]
-            if not fwd:
-                dist = dist[::-1]
-            iv_e.append(np.full(len(dist) - 1, e, dtype=np.int64))
-            iv_a.append(dist[:-1])
-            iv_b.append(dist[1:])
-        sizes.append(n_pts)
-    prof = np.concatenate(prof_parts).astype(np.int64)
-    offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
-    chain_of = np.repeat(np.arange(len(chains)), sizes)
-    iv_edge = np.concatenate(iv_e)
-    ia, ib = np.concatenate(iv_a), np.concatenate(iv_b)
-    step = np.abs(ib - ia)
-    dist = np.zeros(len(prof))
-    not_first = np.ones(len(prof), dtype=bool)
-    not_first[offsets[:-1]] = False
-    dist[not_first] = step
-    # Cumulative distance restarting at each chain.
-    cs = np.cumsum(dist)
-    dist = cs - np.repeat(cs[offsets[:-1]], sizes)
-
-    z_all = net.prof_ele[prof]
-    lows: list[int] = []
-    highs: list[int] = []
-    for c in range(len(chains)):
-        a, b = int(offsets[c]), int(offsets[c + 1])
-        z = z_all[a:b]
-        if len(z) < 2 or float(z.max() - z.min()) < s.min_rise_m:
-            continue
-        piv = _zigzag(z.tolist(), s.dip_m)
-        for p, q in itertools.pairwise(piv):
-            lo_p, hi_p = (p, q) if z[q] > z[p] else (q, p)
-            pts = np.arange(lo_p, hi_p + 1) if lo_p < hi_p else np.arange(lo_p, hi_p - 1, -1)
-            zz = z[pts]
-            dd = np.abs(dist[a + pts] - dist[a + lo_p])
-            for i, j in _split_climb(pts, zz, dd, s):
-                lows.append(a + int(pts[i]))
-                highs.append(a + int(pts[j]))
-    scan = SegmentScan(
-        net=net,
-        settings=s,
-        offsets=offsets,
-        prof=prof,
-        dist=dist,
-        chain_of=chain_of,
-        iv_edge=iv_edge,
-        iv_a=ia,
-        iv_b=ib,
-        lo=np.asarray(lows, dtype=np.int64),
-        hi=np.asarray(highs, dtype=np.int64),
-    )
-    log.debug("scanned %d chains: %d maximal climbs", scan.n_chains, scan.n_climbs)
-    net._cache[key] = scan
-    return scan
-
-
 # --------------------------------------------------------------------------- segments
-
-
-class SegmentCheck(NamedTuple):
-    """A segment's numbers measured on the DEM itself (raw, unsmoothed).
-
-    Attributes
-    ----------
-    rise_m : float
-        Net elevation change in the running direction (negative downhill).
-    mean_grade : float
-        ``|rise_m| / length``.
-    max_grade : float
-        Steepest grade between points 100 m apart.
-    """
-
-    rise_m: float
-    mean_grade: float
-    max_grade: float
-
-
-@dataclass(frozen=True, eq=False)
-class Segment:
-    """A climb or a descent, in its running direction.
-
-    Attributes
-    ----------
-    id : str
-        Stable id, see :func:`segment_by_id`.
-    kind : str
-        ``"climb"`` or ``"descent"``.
-    steps : tuple of Step
-        The stretch as route steps, in running order.
-    lon, lat, ele, dist_m : numpy.ndarray
-        Geometry with elevations, ``dist_m`` from the segment's start.
-    length_m : float
-        Horizontal length.
-    rise_m : float
-        Net elevation gain (climb) or loss (descent), positive.
-    mean_grade : float
-        ``rise_m / length_m``.
-    max_grade : float
-        Steepest grade between two points 100 m apart.
-    duration_s : float
-        Running time under the profile (descents on the model's downhill side).
-    names : tuple of str
-        Names of the ways, in order.
-    hardest_sac : int
-        Hardest SAC T-grade (0 untagged).
-    surfaces : tuple of str
-        OSM surfaces along it (``""`` for untagged stretches left out).
-    trail_share : float
-        Share of the length on trails.
-    fit : float
-        Share of the length whose 100 m grade lies in the requested window.
-    distance_m : float or None
-        Straight-line distance from the query point to the nearest point.
-    dem_check : SegmentCheck or None
-        The same numbers measured on the DEM, when a DEM was given.
-    """
-
-    id: str
-    kind: str
-    steps: tuple[Step, ...]
-    lon: np.ndarray
-    lat: np.ndarray
-    ele: np.ndarray
-    dist_m: np.ndarray
-    length_m: float
-    rise_m: float
-    mean_grade: float
-    max_grade: float
-    duration_s: float
-    names: tuple[str, ...]
-    hardest_sac: int
-    surfaces: tuple[str, ...]
-    trail_share: float
-    fit: float = 1.0
-    distance_m: float | None = None
-    dem_check: SegmentCheck | None = None
-
-    @property
-    def gain_m(self) -> float:
-        """Elevation gain of a climb (0 for a descent)."""
-        return self.rise_m if self.kind == "climb" else 0.0
-
-    @property
-    def loss_m(self) -> float:
-        """Elevation loss of a descent (0 for a climb)."""
-        return self.rise_m if self.kind == "descent" else 0.0
-
-    @property
-    def start(self) -> tuple[float, float]:
-        """``(lon, lat)`` where the segment is started."""
-        return float(self.lon[0]), float(self.lat[0])
-
-    @property
-    def end(self) -> tuple[float, float]:
-        """``(lon, lat)`` where the segment ends."""
-        return float(self.lon[-1]), float(self.lat[-1])
-
-    @property
-    def name(self) -> str:
-        """A readable label: the way names, or the kind when unnamed."""
-        named = [n for n in self.names if not n.startswith("unnamed ")]
-        return " / ".join(named[:3]) if named else (self.names[0] if self.names else self.kind)
-
-    def properties(self) -> dict[str, Any]:
-        """JSON-ready numbers, as in the GeoJSON feature."""
-        out: dict[str, Any] = {"id": self.id, "kind": self.kind, "name": self.name}
-        out["gain_m" if self.kind == "climb" else "loss_m"] = round(self.rise_m, 1)
-        out.update(
-            length_m=round(self.length_m, 1),
-            mean_grade=round(self.mean_grade, 4),
-            max_grade=round(self.max_grade, 4),
-            max_grade_over_m=round(min(MAX_GRADE_WINDOW_M, self.length_m), 1),
-            duration_s=round(self.duration_s, 1),
-            start=[round(self.start[0], 6), round(self.start[1], 6)],
-            end=[round(self.end[0], 6), round(self.end[1], 6)],
-            start_ele_m=round(float(self.ele[0]), 1),
-            end_ele_m=round(float(self.ele[-1]), 1),
-            ways=list(self.names),
-            hardest_sac=self.hardest_sac,
-            surfaces=list(self.surfaces),
-            trail_share=round(self.trail_share, 3),
-            fit=round(self.fit, 3),
-        )
-        if self.distance_m is not None:
-            out["distance_m"] = round(self.distance_m, 1)
-        if self.dem_check is not None:
-            out["dem_mean_grade"] = round(self.dem_check.mean_grade, 4)
-            out["dem_max_grade"] = round(self.dem_check.max_grade, 4)
-        return out
-
-    def feature(self, **extra: Any) -> dict[str, Any]:
-        """The segment as a GeoJSON Feature (``routeplanner.output.export.segment_feature``)."""
-        from routeplanner.output import export
-
-        props = self.properties()
-        props.update(extra)
-        return export.segment_feature(self.lon, self.lat, self.ele, props)
-
-    def summary_line(self) -> str:
-        """One line of numbers for text output."""
-        verb = "+" if self.kind == "climb" else "-"
-        near = f", {self.distance_m / 1000:.1f} km away" if self.distance_m is not None else ""
-        return (
-            f"{self.length_m / 1000:.2f} km, {verb}{self.rise_m:.0f} m, "
-            f"mean {self.mean_grade:.0%}, max {self.max_grade:.0%} (100 m), "
-            f"{pace.format_duration(self.duration_s)}{near}"
-        )
-
-
-def _max_grade_100(
-    dist: np.ndarray, ele: np.ndarray, window_m: float = MAX_GRADE_WINDOW_M
-) -> float:
-    length = float(dist[-1] - dist[0])
-    if length <= 0:
-        return 0.0
-    if length <= window_m:
-        return abs(float(ele[-1] - ele[0])) / length
-    x = np.append(np.arange(dist[0], dist[-1] - window_m, 5.0), dist[-1] - window_m)
-    z0 = np.interp(x, dist, ele)
-    z1 = np.interp(x + window_m, dist, ele)
-    return float(np.max(np.abs(z1 - z0)) / window_m)
-
-
-def _in_window_share(dist: np.ndarray, ele: np.ndarray, lo: float, hi: float) -> float:
-    """Share of the length whose grade over 100 m (centred) lies in ``[lo, hi]``."""
-    length = float(dist[-1] - dist[0])
-    if length <= MAX_GRADE_WINDOW_M:
-        g = abs(float(ele[-1] - ele[0])) / length if length > 0 else 0.0
-        return 1.0 if lo <= g <= hi else 0.0
-    x = np.arange(dist[0] + 5.0, dist[-1], 10.0)
-    half = MAX_GRADE_WINDOW_M / 2
-    a = np.clip(x - half, dist[0], dist[-1] - MAX_GRADE_WINDOW_M)
-    b = a + MAX_GRADE_WINDOW_M
-    g = np.abs(np.interp(b, dist, ele) - np.interp(a, dist, ele)) / MAX_GRADE_WINDOW_M
-    return float(np.mean((g >= lo - 1e-9) & (g <= hi + 1e-9)))
-
-
-def _steps(scan: SegmentScan, p0: int, p1: int) -> tuple[Step, ...]:
-    """Route steps from chain point ``p0`` to ``p1`` (same chain, either way)."""
-    c = int(scan.chain_of[p0])
-    lo, hi = min(p0, p1), max(p0, p1)
-    ivs = np.arange(lo - c, hi - c)
-    edges = scan.iv_edge[ivs]
-    cut = np.flatnonzero(np.diff(edges)) + 1
-    starts = np.concatenate(([0], cut))
-    stops = np.concatenate((cut, [len(ivs)])) - 1
-    steps = [
-        Step(int(edges[s]), float(scan.iv_a[ivs[s]]), float(scan.iv_b[ivs[t]]))
-        for s, t in zip(starts.tolist(), stops.tolist(), strict=True)
-    ]
-    if p1 < p0:
-        steps = [Step(st.edge, st.end_m, st.start_m) for st in reversed(steps)]
-    return tuple(steps)
-
-
-def _make_segment(
-    scan: SegmentScan,
-    kind: str,
-    p_low: int,
-    p_high: int,
-    profile: pace.RunnerProfile,
-    *,
-    window: tuple[float, float],
-    near: tuple[float, float] | None = None,
-) -> Segment:
-    """A :class:`Segment` from chain points ``p_low`` (bottom) to ``p_high`` (top)."""
-    net = scan.net
-    p0, p1 = (p_low, p_high) if kind == "climb" else (p_high, p_low)
-    step = 1 if p1 > p0 else -1
-    pts = np.arange(p0, p1 + step, step)
-    c = int(scan.chain_of[p0])
-    prof = scan.prof[pts]
-    lon, lat, ele = net.prof_lon[prof], net.prof_lat[prof], net.prof_ele[prof]
-    dist = np.abs(scan.dist[pts] - scan.dist[p0])
-    t_fwd, t_bwd = scan.interval_times(profile)
-    ivs = (np.minimum(pts[:-1], pts[1:]) - c).astype(np.int64)
-    duration = float((t_fwd if step > 0 else t_bwd)[ivs].sum())
-    length = float(dist[-1])
-    rise = abs(float(ele[-1] - ele[0]))
-    edges = scan.iv_edge[ivs]
-    order = np.unique(edges, return_index=True)[1]
-    seq = edges[np.sort(order)]
-    names: list[str] = []
-    for e in seq.tolist():
-        nm = str(net.edge_name[e]) or f"unnamed {net.edge_highway[e]}"
-        if not names or names[-1] != nm:
-            names.append(nm)
-    seg_len = np.abs(np.diff(dist))
-    trail = float(seg_len[net.edge_class[edges] == 0].sum())
-    surfaces = tuple(dict.fromkeys(s for s in net.edge_surface[seq].tolist() if s))
-    lo, hi = window
-    distance = None
-    if near is not None:
-        distance = float(np.min(haversine_m(lon, lat, near[0], near[1])))
-    return Segment(
-        id=f"{kind[0]}{c}:{p0 - int(scan.offsets[c])}-{p1 - int(scan.offsets[c])}",
-        kind=kind,
-        steps=_steps(scan, p0, p1),
-        lon=lon,
-        lat=lat,
-        ele=ele,
-        dist_m=dist,
-        length_m=length,
-        rise_m=rise,
-        mean_grade=rise / length if length > 0 else 0.0,
-        max_grade=_max_grade_100(dist, ele),
-        duration_s=duration,
-        names=tuple(names),
-        hardest_sac=int(net.edge_sac[seq].max()),
-        surfaces=surfaces,
-        trail_share=trail / length if length > 0 else 0.0,
-        fit=_in_window_share(dist, ele, lo, hi),
-        distance_m=distance,
-    )
 
 
 def _end_grades(d: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -911,13 +308,13 @@ def _fit_climb(
     z = scan.ele[pts]
     d = np.abs(scan.dist[pts] - scan.dist[pts[0]])
     t = np.concatenate(([0.0], np.cumsum(t_iv)))
-    out = []
+    out: list[tuple[int, int]] = []
     # Runs of allowed intervals: points [s, e] with every interval s..e-1 allowed.
     edges = np.diff(np.concatenate(([0], allowed.astype(np.int8), [0])))
     for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
-        s, e = int(s), int(e)
-        sub = _fit_run(d[s : e + 1] - d[s], z[s : e + 1], t[s : e + 1] - t[s], req)
-        out.extend((int(pts[s + i]), int(pts[s + j])) for i, j in sub)
+        a, b = int(s), int(e)
+        sub = _fit_run(d[a : b + 1] - d[a], z[a : b + 1], t[a : b + 1] - t[a], req)
+        out.extend((int(pts[a + i]), int(pts[a + j])) for i, j in sub)
     return out
 
 
@@ -952,7 +349,7 @@ def _nothing_found(
     profile: pace.RunnerProfile,
     dem_rejected: int,
 ) -> InputError:
-    """An error naming the nearest miss and how to widen the request."""
+    """Return an error naming the nearest miss and how to widen the request."""
     where = (
         f" within {req.within_m / 1000:g} km of {req.near[1]:.4f},{req.near[0]:.4f}"
         if req.near is not None
@@ -973,7 +370,7 @@ def _nothing_found(
         ks = ks[np.argsort(z_d)[:200]]
     best: tuple[float, Segment] | None = None
     for k in ks.tolist():
-        seg = _make_segment(
+        seg = make_segment(
             scan,
             req.kind,
             int(scan.lo[k]),
@@ -1040,39 +437,6 @@ def _climb_distances(scan: SegmentScan, near: tuple[float, float]) -> np.ndarray
     return scan._cache[key]
 
 
-def check_segment(segment: Segment, dem: Any, *, spacing_m: float = 5.0) -> SegmentCheck:
-    """Measure a segment on the DEM itself: net rise, mean and max grade.
-
-    The network's profiles are smoothed; this samples the raster (bilinear)
-    along the segment's geometry every ``spacing_m`` metres.
-
-    Parameters
-    ----------
-    segment
-        The segment.
-    dem
-        A :class:`routeplanner.sources.dem.Dem` covering the segment.
-    spacing_m
-        Sampling step along the segment.
-
-    Returns
-    -------
-    SegmentCheck
-    """
-    d = segment.dist_m
-    x = np.append(np.arange(0.0, float(d[-1]), spacing_m), float(d[-1]))
-    lon = np.interp(x, d, segment.lon)
-    lat = np.interp(x, d, segment.lat)
-    z = np.asarray(dem.sample(lon, lat), dtype=np.float64)
-    rise = float(z[-1] - z[0])
-    length = float(d[-1])
-    return SegmentCheck(
-        rise_m=rise,
-        mean_grade=abs(rise) / length if length > 0 else 0.0,
-        max_grade=_max_grade_100(x, z),
-    )
-
-
 def _rank(segs: list[Segment]) -> list[Segment]:
     return sorted(
         segs,
@@ -1129,7 +493,7 @@ def find_segments(
     lo, hi = request.grade
     for k in ks.tolist():
         for p_low, p_high in _fit_climb(scan, k, request, profile):
-            seg = _make_segment(
+            seg = make_segment(
                 scan, request.kind, p_low, p_high, profile, window=request.grade, near=request.near
             )
             if seg.distance_m is not None and seg.distance_m > request.within_m:
@@ -1197,7 +561,7 @@ def segment_by_id(
     settings: ScanSettings | None = None,
     window: tuple[float, float] = DEFAULT_GRADE,
 ) -> Segment:
-    """The segment with an id from an earlier listing (same network build).
+    """Return the segment with an id from an earlier listing (same network build).
 
     Parameters
     ----------
@@ -1236,13 +600,13 @@ def segment_by_id(
             f"segment {segment_id!r} is not a {kind}: it runs from {z0:.0f} m to {z1:.0f} m"
         )
     p_low, p_high = (p0, p1) if kind == "climb" else (p1, p0)
-    return _make_segment(scan, kind, p_low, p_high, profile, window=window)
+    return make_segment(scan, kind, p_low, p_high, profile, window=window)
 
 
 def segment_route(
     net: Network, segment: Segment, profile: pace.RunnerProfile, *, name: str | None = None
 ) -> Route:
-    """The segment as a :class:`~routeplanner.route.Route` (for GPX export).
+    """Return the segment as a :class:`~routeplanner.route.Route` (for GPX export).
 
     Parameters
     ----------
@@ -1266,76 +630,4 @@ def segment_route(
         profile,
         name=name or f"{segment.kind.title()} {segment.id}: {segment.name}",
         kind=segment.kind,
-    )
-
-
-def segments_geojson(segments: Sequence[Segment], routes: Sequence[Route] = ()) -> dict[str, Any]:
-    """An RFC 7946 FeatureCollection of segments (after any routes).
-
-    Parameters
-    ----------
-    segments
-        Segments, one LineString feature each with :meth:`Segment.properties`.
-    routes
-        Routes to put first (as :func:`routeplanner.output.export.feature_collection`).
-
-    Returns
-    -------
-    dict
-        The collection, with a ``bbox``.
-    """
-    from routeplanner.output import export
-
-    feats = [s.feature(rank=i + 1) for i, s in enumerate(segments)]
-    if routes:
-        return export.feature_collection(routes, feats)
-    coords = (
-        np.concatenate([np.column_stack((s.lon, s.lat, s.ele)) for s in segments])
-        if (segments)
-        else np.zeros((0, 3))
-    )
-    out: dict[str, Any] = {"type": "FeatureCollection"}
-    if len(coords):
-        lo = np.round(coords.min(axis=0), 6)
-        hi = np.round(coords.max(axis=0), 6)
-        lo[2], hi[2] = round(float(coords[:, 2].min()), 1), round(float(coords[:, 2].max()), 1)
-        out["bbox"] = [*lo.tolist(), *hi.tolist()]
-    out["features"] = feats
-    return out
-
-
-def map_segment(segment: Segment, label: str | None = None) -> Any:
-    """The segment as a :class:`routeplanner.output.maps.MapSegment` for route maps.
-
-    Parameters
-    ----------
-    segment
-        The segment.
-    label
-        Short code drawn on the map and in the list (default: the segment id).
-
-    Returns
-    -------
-    routeplanner.output.maps.MapSegment
-    """
-    from routeplanner.output import maps
-
-    sign = "+" if segment.kind == "climb" else "-"
-    stats = {
-        "length": f"{segment.length_m / 1000:.2f} km",
-        "gain" if segment.kind == "climb" else "loss": f"{sign}{segment.rise_m:.0f} m",
-        "mean grade": f"{segment.mean_grade:.0%}",
-        "max grade (100 m)": f"{segment.max_grade:.0%}",
-        "time": pace.format_duration(segment.duration_s),
-        "difficulty": f"T{segment.hardest_sac}" if segment.hardest_sac else "untagged",
-        "id": segment.id,
-    }
-    return maps.MapSegment(
-        id=label or segment.id,
-        kind=segment.kind,
-        name=segment.name,
-        lon=segment.lon,
-        lat=segment.lat,
-        ele=segment.ele,
-        stats=stats,
     )

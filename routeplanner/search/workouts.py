@@ -22,13 +22,11 @@ Loops through segments
 
 from __future__ import annotations
 
-import html
 import itertools
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -40,14 +38,12 @@ from routeplanner.network.model import Network
 from routeplanner.route import Route, Step, make_route, shared_m
 from routeplanner.search.graph import Preferences, SearchGraph
 from routeplanner.search.loops import LoopRequest, find_loops
-from routeplanner.search.segments import Segment, SegmentRequest, find_segments, map_segment
+from routeplanner.search.segments import Segment, SegmentRequest, find_segments
 
 __all__ = [
-    "DEMO_WORKOUTS",
     "MAX_REPS",
     "RepeatsWorkout",
     "SegmentLoop",
-    "demo_workouts",
     "plan_loop_with_segments",
     "plan_repeats",
     "plan_repeats_near",
@@ -111,7 +107,7 @@ class _Router:
         return out
 
     def start_opts(self) -> list[_Opt]:
-        """The start itself."""
+        """Return the start itself."""
         return [_Opt(self.g.start_node, (), 0.0, 0.0)]
 
     def trees(
@@ -182,7 +178,7 @@ class _Router:
         return Step(e, x, y), t * float(g.factor[same[0]]), t
 
     def penalised(self, used_edges: set[int]) -> np.ndarray:
-        """Base weights with the ways in ``used_edges`` made more expensive."""
+        """Return base weights with the ways in ``used_edges`` made more expensive."""
         w = self.base.copy()
         if used_edges:
             w[np.isin(self.arc_edge, list(used_edges))] *= _REUSE_PENALTY
@@ -354,7 +350,6 @@ def plan_repeats(
         return_s=ret_s,
         total_s=route.stats.duration_s,
     )
-    route.extras["workout"] = work.summary()
     return work
 
 
@@ -453,7 +448,7 @@ class SegmentLoop:
     Attributes
     ----------
     routes : list of Route
-        Best first; each carries ``extras["segments"]`` (ids in running order).
+        Best first; each has ``segment_ids`` (in running order).
     segments : list of tuple of Segment
         Per route, the segments it runs, in order.
     """
@@ -480,7 +475,7 @@ def plan_loop_with_segments(
     max_snap_m: float = 500.0,
     pool_size: int = 6,
 ) -> SegmentLoop:
-    """A loop of the target time that runs qualifying climbs up and a descent down.
+    """Return a loop of the target time that runs qualifying climbs up and a descent down.
 
     Parameters
     ----------
@@ -537,124 +532,37 @@ def plan_loop_with_segments(
     # A segment must lie within half the loop's flat-pace distance of the start.
     reach = float(np.clip(T / 2 / profile.seconds_per_m() * 0.8, 1000.0, 20000.0))
     near = (snap.lon, snap.lat)
-    kinds: list[tuple[str, int, SegmentRequest]] = []
+    kinds: list[tuple[int, SegmentRequest]] = []
     if climbs:
-        kinds.append(
-            (
-                "climb",
-                climbs,
-                SegmentRequest(
-                    "climb", climb_grade, climb_min_gain_m, near=near, within_m=reach, limit=60
-                ),
-            )
+        climb = SegmentRequest(
+            "climb", climb_grade, climb_min_gain_m, near=near, within_m=reach, limit=60
         )
+        kinds.append((climbs, climb))
     if include_descent:
-        kinds.append(
-            (
-                "descent",
-                1,
-                SegmentRequest(
-                    "descent",
-                    descent_grade,
-                    descent_min_loss_m,
-                    duration_s=descent_minutes,
-                    near=near,
-                    within_m=reach,
-                    limit=60,
-                ),
-            )
+        descent = SegmentRequest(
+            "descent",
+            descent_grade,
+            descent_min_loss_m,
+            duration_s=descent_minutes,
+            near=near,
+            within_m=reach,
+            limit=60,
         )
+        kinds.append((1, descent))
     # Shortest-path rows from the start, and towards it.
-    w = router.base
-    start_rows, _ = router.trees(router.start_opts(), w)
-    home_rows, _ = router.trees(router.start_opts(), w, reverse=True)
-    pools: list[list[Segment]] = []
-    for _, n, req in kinds:
-        found = find_segments(net, req, profile, dem=dem, raise_if_none=False)
-        # Of the qualifying segments, keep those quickest to run there, through and back.
-        there_back = [
-            _best(router.point_opts(*_seg_start(sg), leaving=False), start_rows[0])
-            + sg.duration_s
-            + _best(router.point_opts(*_seg_end(sg), leaving=True), home_rows[0])
-            for sg in found
-        ]
-        # Half the pool: the quickest there and back; half: the most height for that time.
-        tb = np.asarray(there_back, dtype=np.float64)
-        rise = np.array([sg.rise_m for sg in found])
-        size = max(pool_size, n)
-        picked: list[int] = []
-        for key in (tb, tb / np.maximum(rise, 1.0)):
-            for i in np.argsort(key, kind="stable").tolist():
-                if len(picked) >= (size + 1) // 2 * (1 + (key is not tb)):
-                    break
-                if math.isfinite(tb[i]) and i not in picked:
-                    picked.append(i)
-        segs = [found[i] for i in picked][:size]
-        if len(segs) < n:
-            try:  # the finder's own error names the nearest miss
-                find_segments(net, req, profile, dem=dem)
-            except InputError as exc:
-                msg = str(exc).replace("(--within)", "(a longer run reaches farther)")
-                raise InputError(msg) from None
-            raise InputError(
-                f"only {len(segs)} {req.kind}(s) qualify within {reach / 1000:.1f} km of the "
-                f"start, {n} asked for: lower the count or widen the grade window"
-            )
-        pools.append(segs)
-
-    all_segs = [s for p in pools for s in p]
-    s_opts = [router.point_opts(*_seg_start(s), leaving=False) for s in all_segs]
-    e_opts = [router.point_opts(*_seg_end(s), leaving=True) for s in all_segs]
-    n_all = len(all_segs)
-    approach = np.array([_best(o, start_rows[0]) for o in s_opts])
-    home = np.array([_best(o, home_rows[0]) for o in e_opts])
-    link = np.full((n_all, n_all), np.inf)
-    for i, eo in enumerate(e_opts):
-        if not eo:
-            continue
-        rows, _ = router.trees(eo, w)
-        for j, so in enumerate(s_opts):
-            if i != j:
-                link[i, j] = min(
-                    (
-                        a.cost + float(rows[r, b.node]) + b.cost
-                        for r, a in enumerate(eo)
-                        for b in so
-                    ),
-                    default=np.inf,
-                )
-    seg_cost = np.array([s.duration_s for s in all_segs])
-    fit = np.array([s.fit for s in all_segs])
-    edges = [frozenset(st.edge for st in s.steps) for s in all_segs]
-
-    offsets = np.cumsum([0] + [len(p) for p in pools])
-    choices = [
-        itertools.combinations(range(offsets[i], offsets[i + 1]), n)
-        for i, (_, n, _) in enumerate(kinds)
+    start_row = router.trees(router.start_opts(), router.base)[0][0]
+    home_row = router.trees(router.start_opts(), router.base, reverse=True)[0][0]
+    pools = [
+        _segment_pool(router, req, n, (start_row, home_row), dem=dem, pool_size=pool_size)
+        for n, req in kinds
     ]
-    scored: list[tuple[float, tuple[int, ...]]] = []
-    for combo in itertools.product(*choices):
-        members = [x for part in combo for x in part]
-        if any(edges[a] & edges[b] for a, b in itertools.combinations(members, 2)):
-            continue  # a climb and the same stretch as a descent: an out-and-back
-        for order in itertools.permutations(members):
-            core = approach[order[0]] + home[order[-1]] + seg_cost[list(order)].sum()
-            core += sum(link[a, b] for a, b in itertools.pairwise(order))
-            if not math.isfinite(core):
-                continue
-            # Time on the segments is the point; time getting to them is the cost.
-            on_segs = float(seg_cost[list(order)].sum())
-            over = max(0.0, core / T - 1.0)
-            score = (core - on_segs) / T - 0.5 * on_segs / T + 10.0 * over
-            score += 0.3 * float(np.mean(1.0 - fit[list(order)]))
-            scored.append((score, order))
+    all_segs = [s for p in pools for s in p]
+    scored = _score_orders(router, pools, [n for n, _ in kinds], (start_row, home_row), T)
     if not scored:
         raise NoRouteError(
             "the qualifying segments near the start cannot be linked into a loop "
             "(they lie on ways the start's network does not reach)"
         )
-    scored.sort()
-
     routes: list[Route] = []
     used_segs: list[tuple[Segment, ...]] = []
     tried = 0
@@ -671,6 +579,124 @@ def plan_loop_with_segments(
         routes.append(route)
         used_segs.append(tuple(all_segs[i] for i in order))
     return SegmentLoop(routes, used_segs)
+
+
+def _segment_pool(
+    router: _Router,
+    req: SegmentRequest,
+    n: int,
+    rows: tuple[np.ndarray, np.ndarray],
+    *,
+    dem: Any,
+    pool_size: int,
+) -> list[Segment]:
+    """Return the segments to combine: quickest there and back, and most height for it.
+
+    ``rows`` are the shortest-path rows from the start and towards it.
+    """
+    net, profile = router.net, router.profile
+    found = find_segments(net, req, profile, dem=dem, raise_if_none=False)
+    # Of the qualifying segments, keep those quickest to run there, through and back.
+    tb = np.array(
+        [
+            _best(router.point_opts(*_seg_start(sg), leaving=False), rows[0])
+            + sg.duration_s
+            + _best(router.point_opts(*_seg_end(sg), leaving=True), rows[1])
+            for sg in found
+        ],
+        dtype=np.float64,
+    )
+    # Half the pool: the quickest there and back; half: the most height for that time.
+    rise = np.array([sg.rise_m for sg in found])
+    size = max(pool_size, n)
+    picked: list[int] = []
+    for key in (tb, tb / np.maximum(rise, 1.0)):
+        for i in np.argsort(key, kind="stable").tolist():
+            if len(picked) >= (size + 1) // 2 * (1 + (key is not tb)):
+                break
+            if math.isfinite(tb[i]) and i not in picked:
+                picked.append(i)
+    segs = [found[i] for i in picked][:size]
+    if len(segs) < n:
+        try:  # the finder's own error names the nearest miss
+            find_segments(net, req, profile, dem=dem)
+        except InputError as exc:
+            msg = str(exc).replace("(--within)", "(a longer run reaches farther)")
+            raise InputError(msg) from None
+        raise InputError(
+            f"only {len(segs)} {req.kind}(s) qualify within {req.within_m / 1000:.1f} km "
+            f"of the start, {n} asked for: lower the count or widen the grade window"
+        )
+    return segs
+
+
+def _link_times(router: _Router, segs: Sequence[Segment]) -> np.ndarray:
+    """Return the time from the end of every segment to the start of every other."""
+    s_opts = [router.point_opts(*_seg_start(s), leaving=False) for s in segs]
+    e_opts = [router.point_opts(*_seg_end(s), leaving=True) for s in segs]
+    link = np.full((len(segs), len(segs)), np.inf)
+    for i, eo in enumerate(e_opts):
+        if not eo:
+            continue
+        rows, _ = router.trees(eo, router.base)
+        for j, so in enumerate(s_opts):
+            if i != j:
+                link[i, j] = min(
+                    (
+                        a.cost + float(rows[r, b.node]) + b.cost
+                        for r, a in enumerate(eo)
+                        for b in so
+                    ),
+                    default=np.inf,
+                )
+    return link
+
+
+def _score_orders(
+    router: _Router,
+    pools: Sequence[Sequence[Segment]],
+    counts: Sequence[int],
+    rows: tuple[np.ndarray, np.ndarray],
+    target_s: float,
+) -> list[tuple[float, tuple[int, ...]]]:
+    """Return every order of segments to run, best (lowest) score first.
+
+    Segments are indices into the pools concatenated; ``counts`` says how many
+    of each pool a loop runs.
+    """
+    all_segs = [s for p in pools for s in p]
+    approach = np.array(
+        [_best(router.point_opts(*_seg_start(s), leaving=False), rows[0]) for s in all_segs]
+    )
+    home = np.array(
+        [_best(router.point_opts(*_seg_end(s), leaving=True), rows[1]) for s in all_segs]
+    )
+    link = _link_times(router, all_segs)
+    seg_cost = np.array([s.duration_s for s in all_segs])
+    fit = np.array([s.fit for s in all_segs])
+    edges = [frozenset(st.edge for st in s.steps) for s in all_segs]
+    offsets = np.cumsum([0] + [len(p) for p in pools])
+    choices = [
+        itertools.combinations(range(offsets[i], offsets[i + 1]), n) for i, n in enumerate(counts)
+    ]
+    scored: list[tuple[float, tuple[int, ...]]] = []
+    for combo in itertools.product(*choices):
+        members = [x for part in combo for x in part]
+        if any(edges[a] & edges[b] for a, b in itertools.combinations(members, 2)):
+            continue  # a climb and the same stretch as a descent: an out-and-back
+        for order in itertools.permutations(members):
+            core = approach[order[0]] + home[order[-1]] + seg_cost[list(order)].sum()
+            core += sum(link[a, b] for a, b in itertools.pairwise(order))
+            if not math.isfinite(core):
+                continue
+            # Time on the segments is the point; time getting to them is the cost.
+            on_segs = float(seg_cost[list(order)].sum())
+            over = max(0.0, core / target_s - 1.0)
+            score = (core - on_segs) / target_s - 0.5 * on_segs / target_s + 10.0 * over
+            score += 0.3 * float(np.mean(1.0 - fit[list(order)]))
+            scored.append((score, order))
+    scored.sort()
+    return scored
 
 
 def _best(opts: Sequence[_Opt], row: np.ndarray) -> float:
@@ -723,10 +749,8 @@ def _build_loop(
                 ),
             )
             # The top-up runs first, as a warm-up before the efforts.
-            steps = [*sub.steps, *steps]
+            steps = [*sub.network_steps, *steps]
     route = make_route(net, steps, profile, name=f"Loop {number}", kind="loop", target_duration_s=T)
-    route.extras["segments"] = [s.id for s in segs]
-    route.extras["core_s"] = round(core_s, 1)
     err = route.stats.duration_s / T - 1
     if core_s > T * (1 + request.tolerance):
         warnings.append(
@@ -738,117 +762,6 @@ def _build_loop(
             f"duration {route.stats.duration_s / 60:.0f} min misses the target "
             f"{T / 60:.0f} min by {err:+.0%}"
         )
-    route.warnings.extend(warnings)
-    return route
-
-
-# --------------------------------------------------------------------------- demo
-
-#: The demo workouts: climb repeats and a descent-practice workout near La Massana.
-DEMO_WORKOUTS: dict[str, dict[str, Any]] = {
-    "climb": {
-        "start": (1.5148, 42.5450),
-        "grade": (0.15, 0.30),
-        "minutes": (3 * 60.0, 12 * 60.0),
-        "min_gain_m": 80.0,
-        "within_m": 3000.0,
-        "reps": 4,
-        "pace": "6:00",
-    },
-    "descent": {
-        "start": (1.5148, 42.5450),
-        "grade": (0.10, 0.30),
-        "minutes": (3 * 60.0, 8 * 60.0),
-        "min_gain_m": 60.0,
-        "within_m": 3000.0,
-        "reps": 3,
-        "pace": "6:00",
-    },
-}
-
-
-def demo_workouts(
-    net: Network,
-    dem: Any,
-    out_dir: Path,
-    *,
-    offline: bool = False,
-    attribution: Sequence[str] = (),
-    echo: Callable[[str], None] = lambda _m: None,
-) -> list[tuple[str, str, str]]:
-    """Write the demo's climb-repeats and descent-practice maps into ``out_dir``.
-
-    Parameters
-    ----------
-    net
-        The Andorra network.
-    dem
-        Its DEM (map overlays, and the segments' grade check).
-    out_dir
-        Existing folder to write into.
-    offline
-        Write maps that work with no network.
-    attribution
-        Data attribution lines for the maps.
-    echo
-        Receives one progress line per map written.
-
-    Returns
-    -------
-    list of tuple of str
-        ``(title, filename, description)`` per map, for the demo's index page.
-    """
-    from routeplanner.output import export, maps
-
-    entries = []
-    for kind, cfg in DEMO_WORKOUTS.items():
-        profile = pace.RunnerProfile.from_strings(cfg["pace"], max_difficulty="T3")
-        req = SegmentRequest(
-            kind,
-            cfg["grade"],
-            cfg["min_gain_m"],
-            duration_s=cfg.get("minutes"),
-            near=cfg["start"],
-            within_m=cfg["within_m"],
-            limit=5,
-            min_trail_share=0.8,  # on trails: technique, not tarmac
-        )
-        work = plan_repeats_near(net, cfg["start"], req, profile, cfg["reps"], dem=dem)
-        seg = work.segment
-        lo, hi = cfg["grade"]
-        if kind == "climb":
-            title = f"Hill repeats: {cfg['reps']} × {seg.name} from La Massana"
-            what = (
-                f"{cfg['reps']} × a {seg.length_m:.0f} m climb, +{seg.rise_m:.0f} m at "
-                f"{seg.mean_grade:.0%} mean (max {seg.max_grade:.0%} over 100 m), "
-                f"chosen for a {lo * 100:.0f}-{hi * 100:.0f}% skin-track grade"
-            )
-        else:
-            m_lo, m_hi = cfg["minutes"]
-            title = f"Descent practice: {cfg['reps']} × {seg.name} from La Massana"
-            what = (
-                f"{cfg['reps']} × a {pace.format_duration(seg.duration_s)} descent, "
-                f"-{seg.rise_m:.0f} m at {seg.mean_grade:.0%} mean, chosen for "
-                f"{m_lo / 60:.0f}-{m_hi / 60:.0f} min at {lo * 100:.0f}-{hi * 100:.0f}%"
-            )
-        filename = f"workout-{kind}.html"
-        m = maps.route_map(
-            [work.route],
-            title=title,
-            network=net,
-            dem=dem,
-            segments=[map_segment(seg, "1")],
-            info_html=f"<p>{html.escape(workout_line(work))}</p>",
-            offline=offline,
-            attribution=attribution,
-        )
-        size = maps.save_map(m, out_dir / filename, offline=offline)
-        export.write_gpx(out_dir / f"workout-{kind}.gpx", [work.route], name=title)
-        desc = (
-            f"{what}; one repeat {pace.format_duration(work.repeat_s)}, total "
-            f"{pace.format_duration(work.total_s)} at {cfg['pace']}/km flat pace "
-            f"(GPX: workout-{kind}.gpx)"
-        )
-        entries.append((title, filename, desc))
-        echo(f"{filename} ({size / 1e6:.2f} MB)")
-    return entries
+    return replace(
+        route, warnings=(*route.warnings, *warnings), segment_ids=tuple(s.id for s in segs)
+    )

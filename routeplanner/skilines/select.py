@@ -93,6 +93,7 @@ def collect_lines(
     -------
     list of SkiLine
     """
+    from routeplanner.skilines import fall_lines
     from routeplanner.skilines import lines as skilines
 
     out = []
@@ -102,7 +103,7 @@ def collect_lines(
         out += [skilines.analyze_line(r, dem) for r in file_raws]
     if "dem" in sources:
         bbox = search_bbox(net, near, within_m)
-        raws = skilines.dem_lines(dem, window, min_drop_m=min_drop_m, bbox=bbox)
+        raws = fall_lines.dem_lines(dem, window, min_drop_m=min_drop_m, bbox=bbox)
         out += skilines.analyze_lines(raws, dem)
     return out
 
@@ -141,6 +142,7 @@ def resolve_lines(
     CoverageError
         If a line lies outside the DEM.
     """
+    from routeplanner.skilines import fall_lines
     from routeplanner.skilines import lines as skilines
 
     raws = skilines.osm_lines(net) + list(file_raws)
@@ -149,7 +151,7 @@ def resolve_lines(
         match = _DEM_ID_RE.fullmatch(q.strip())
         if match:
             lon, lat = parse_latlon(f"{match['lat']},{match['lon']}")
-            raw = skilines.trace_fall_line(dem, lon, lat, window)
+            raw = fall_lines.trace_fall_line(dem, lon, lat, window)
             if raw is None:
                 raise InputError(
                     f"no fall line from {lat},{lon}: the slope there is outside "

@@ -33,15 +33,12 @@ from rasterio.vrt import WarpedVRT
 from rasterio.warp import reproject, transform_bounds
 from rasterio.warp import transform as warp_transform
 
+from routeplanner._geo import M_PER_DEG, check_bbox
 from routeplanner.errors import CoverageError, DataError, InputError
 
 __all__ = [
     "Dem",
-    "aspect_name",
-    "hillshade",
     "open_dem",
-    "sample_slope",
-    "slope_aspect",
     "to_lonlat_grid",
 ]
 
@@ -50,9 +47,6 @@ logger = logging.getLogger(__name__)
 _WGS84 = CRS.from_epsg(4326)
 # Members of a zip archive that we know how to open as a DEM.
 _RASTER_SUFFIXES = (".hgt", ".tif", ".tiff")
-# Gradient magnitude (dz/dxy, metres per metre) below which a cell counts as flat.
-_FLAT_GRADIENT = 1e-9
-_COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 
 
 @dataclass(frozen=True, eq=False)
@@ -208,7 +202,7 @@ class Dem:
 
 
 def _gdal_path(path: Path) -> str:
-    """The string GDAL opens for ``path``: zip members and gzip via virtual file systems."""
+    """Return the string GDAL opens for ``path``: zip members and gzip via virtual file systems."""
     if not path.exists():
         raise DataError(f"DEM file not found: {path}")
     name = path.name.lower()
@@ -271,20 +265,10 @@ def _bbox_in_crs(
 
 
 def _check_bbox(bbox: Sequence[float], margin_deg: float) -> tuple[float, float, float, float]:
-    try:
-        west, south, east, north = (float(v) for v in bbox)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"bbox must be (west, south, east, north), got {bbox!r}") from exc
-    ok = (
-        all(math.isfinite(v) for v in (west, south, east, north))
-        and -180.0 <= west < east <= 180.0
-        and -90.0 <= south < north <= 90.0
-    )
-    if not ok:
-        raise InputError(f"bbox must be (west, south, east, north) in degrees, got {bbox!r}")
+    box = check_bbox(bbox)
     if not (math.isfinite(margin_deg) and margin_deg >= 0):
         raise InputError(f"margin_deg must be >= 0, got {margin_deg!r}")
-    return west, south, east, north
+    return box
 
 
 def _coverage_error(
@@ -634,164 +618,6 @@ def _geographic_cell_m(
     return np.asarray(dx, dtype=np.float64), np.asarray(dy, dtype=np.float64)
 
 
-# -- terrain derivatives ------------------------------------------------------------
-
-
-def slope_aspect(dem: Dem) -> tuple[np.ndarray, np.ndarray]:
-    """Slope and aspect of every cell by Horn's (1981) 3x3 method, in metres.
-
-    With the 3x3 neighbourhood ``a b c / d e f / g h i`` (row 0 at the top)::
-
-        dz/dcol = ((c + 2f + i) - (a + 2d + g)) / 8
-        dz/drow = ((g + 2h + i) - (a + 2b + c)) / 8
-
-    These are divided by the signed cell size in metres (east and north components
-    from the transform's signs). For a geographic CRS the east-west cell size
-    shrinks with latitude, so both cell sizes are geodesic distances computed per
-    row on the CRS's ellipsoid; a projected CRS uses its resolution (times its
-    linear unit). The raster is padded by edge replication, so border cells use a
-    one-sided difference at half weight.
-
-    Parameters
-    ----------
-    dem
-        The elevation model. The result is cached on it.
-
-    Returns
-    -------
-    slope_deg : numpy.ndarray
-        float32 slope in degrees from horizontal (0..90).
-    aspect_deg : numpy.ndarray
-        float32 direction the slope faces (downhill), degrees clockwise from north
-        in [0, 360); NaN on flat cells. Both are NaN next to cells without data.
-    """
-    cached = dem._cache.get("slope_aspect")
-    if cached is not None:
-        return cached
-    z = np.pad(dem.elevation.astype(np.float64), 1, mode="edge")
-    a, b, c = z[:-2, :-2], z[:-2, 1:-1], z[:-2, 2:]
-    d, f = z[1:-1, :-2], z[1:-1, 2:]
-    g, h, i = z[2:, :-2], z[2:, 1:-1], z[2:, 2:]
-    dz_dcol = ((c + 2.0 * f + i) - (a + 2.0 * d + g)) / 8.0
-    dz_drow = ((g + 2.0 * h + i) - (a + 2.0 * b + c)) / 8.0
-    t = dem.transform
-    if dem.crs.is_geographic:
-        rows = np.arange(dem.elevation.shape[0], dtype=np.float64)
-        lats = t.f + (rows + 0.5) * t.e
-        lon_c = t.c + t.a * dem.elevation.shape[1] / 2.0
-        dx_m, dy_m = _geographic_cell_m(dem.crs, lon_c, lats, t.a, t.e)
-        dx_m = (np.sign(t.a) * dx_m)[:, None]
-        dy_m = (np.sign(t.e) * dy_m)[:, None]
-    else:
-        factor = _linear_factor(dem.crs)
-        dx_m, dy_m = t.a * factor, t.e * factor
-    dz_east = dz_dcol / dx_m
-    dz_north = dz_drow / dy_m
-    gradient = np.hypot(dz_east, dz_north)
-    slope = np.degrees(np.arctan(gradient))
-    # Downhill is minus the gradient; atan2(east, north) is a clockwise azimuth from north.
-    aspect = np.degrees(np.arctan2(-dz_east, -dz_north)) % 360.0
-    aspect[~(gradient > _FLAT_GRADIENT)] = np.nan
-    slope_deg = slope.astype(np.float32)
-    aspect_deg = aspect.astype(np.float32)
-    slope_deg.flags.writeable = False
-    aspect_deg.flags.writeable = False
-    dem._cache["slope_aspect"] = (slope_deg, aspect_deg)
-    return slope_deg, aspect_deg
-
-
-def sample_slope(dem: Dem, lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """Slope and aspect at points.
-
-    Parameters
-    ----------
-    dem
-        The elevation model.
-    lon, lat
-        Longitudes and latitudes (EPSG:4326), broadcast together.
-
-    Returns
-    -------
-    slope_deg : numpy.ndarray
-        float64 slope, bilinear between cell centres; NaN outside the data.
-    aspect_deg : numpy.ndarray
-        float64 aspect in [0, 360), circular bilinear interpolation (the unit
-        vectors of the neighbouring cells are averaged, flat cells contribute
-        nothing); NaN where all neighbours are flat or outside the data.
-    """
-    slope, aspect = slope_aspect(dem)
-    components = dem._cache.get("aspect_unit")
-    if components is None:
-        rad = np.radians(aspect.astype(np.float64))
-        east = np.nan_to_num(np.sin(rad), nan=0.0).astype(np.float32)
-        north = np.nan_to_num(np.cos(rad), nan=0.0).astype(np.float32)
-        components = dem._cache["aspect_unit"] = (east, north)
-    col, row = dem._pixel_coords(lon, lat)
-    slope_s = _bilinear(slope, col, row)
-    east_s = _bilinear(components[0], col, row)
-    north_s = _bilinear(components[1], col, row)
-    aspect_s = np.degrees(np.arctan2(east_s, north_s)) % 360.0
-    defined = np.isfinite(slope_s) & (np.hypot(east_s, north_s) > 1e-6)
-    aspect_s = np.where(defined, aspect_s, np.nan)
-    return slope_s, aspect_s
-
-
-def hillshade(dem: Dem, *, azimuth_deg: float = 315.0, altitude_deg: float = 45.0) -> np.ndarray:
-    """Shaded relief from Horn slope/aspect.
-
-    ``255 * (cos(zenith) cos(slope) + sin(zenith) sin(slope) cos(azimuth - aspect))``,
-    clipped at 0, with zenith = 90 - altitude.
-
-    Parameters
-    ----------
-    dem
-        The elevation model.
-    azimuth_deg
-        Direction the light comes from, degrees clockwise from north.
-    altitude_deg
-        Height of the light above the horizon, 0..90 degrees.
-
-    Returns
-    -------
-    numpy.ndarray
-        uint8 array of the DEM's shape; 0 where there is no data.
-    """
-    if not math.isfinite(azimuth_deg):
-        raise InputError(f"azimuth_deg must be finite, got {azimuth_deg!r}")
-    if not (0.0 <= altitude_deg <= 90.0):
-        raise InputError(f"altitude_deg must be within 0..90, got {altitude_deg!r}")
-    slope, aspect = slope_aspect(dem)
-    zenith = math.radians(90.0 - altitude_deg)
-    azimuth = math.radians(azimuth_deg)
-    s = np.radians(slope.astype(np.float64))
-    # Flat cells have no aspect, but sin(slope) = 0 there so any value does.
-    asp = np.radians(np.nan_to_num(aspect.astype(np.float64), nan=0.0))
-    shade = math.cos(zenith) * np.cos(s) + math.sin(zenith) * np.sin(s) * np.cos(azimuth - asp)
-    shade = np.nan_to_num(np.clip(shade * 255.0, 0.0, 255.0), nan=0.0)
-    return np.rint(shade).astype(np.uint8)
-
-
-def aspect_name(aspect_deg: float) -> str:
-    """8-point compass name (N, NE, E, SE, S, SW, W, NW) of an aspect in degrees.
-
-    Parameters
-    ----------
-    aspect_deg
-        Degrees clockwise from north; any finite value (taken modulo 360).
-
-    Returns
-    -------
-    str
-        The nearest compass point, or ``"flat"`` for NaN (no aspect).
-    """
-    value = float(aspect_deg)
-    if math.isnan(value):
-        return "flat"
-    if math.isinf(value):
-        raise InputError(f"aspect_deg must be finite, got {aspect_deg!r}")
-    return _COMPASS[math.floor((value % 360.0) / 45.0 + 0.5) % 8]
-
-
 # -- map overlays -------------------------------------------------------------------
 
 
@@ -866,8 +692,8 @@ def to_lonlat_grid(
 
     dx_m, dy_m = dem.cell_size_m()
     lat_c = math.radians((south + north) / 2.0)
-    res_lon = dx_m / (111_320.0 * max(math.cos(lat_c), 1e-6))
-    res_lat = dy_m / 110_574.0
+    res_lon = dx_m / (M_PER_DEG * max(math.cos(lat_c), 1e-6))
+    res_lat = dy_m / M_PER_DEG
     nx = max(1, math.ceil((east - west) / res_lon))
     ny = max(1, math.ceil((north - south) / res_lat))
     scale = max(nx, ny) / max_size

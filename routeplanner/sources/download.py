@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from routeplanner._geo import check_bbox
+from routeplanner._io import sha256_file
 from routeplanner.errors import DownloadError, InputError
 
 if TYPE_CHECKING:
@@ -128,38 +130,14 @@ class HTTPStatusError(DownloadError):
 
 
 def _check_bbox(bbox: Sequence[float]) -> Bbox:
-    """Validate a ``(west, south, east, north)`` box in degrees and return it as floats."""
-    try:
-        west, south, east, north = (float(v) for v in bbox)
-    except (TypeError, ValueError) as exc:
-        raise InputError(
-            f"bbox must be 4 numbers (west, south, east, north), got {bbox!r}"
-        ) from exc
-    if not all(math.isfinite(v) for v in (west, south, east, north)):
-        raise InputError(f"bbox has a non-finite value: {bbox!r}")
-    if not (
-        -180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90
-    ):
-        raise InputError(f"bbox out of range (lon -180..180, lat -90..90): {bbox!r}")
-    if west >= east or south >= north:
-        # West > east would mean crossing the antimeridian, which tiles and Overpass
-        # queries here do not handle.
-        raise InputError(f"bbox must have west < east and south < north: {bbox!r}")
-    return west, south, east, north
+    """Validate a ``(west, south, east, north)`` box (see :func:`routeplanner._geo.check_bbox`)."""
+    return check_bbox(bbox)
 
 
 def _one_line(text: object, limit: int = 300) -> str:
     # Server errors may carry whole HTML pages; messages stay one short line.
     line = " ".join(str(text).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def download(
@@ -206,7 +184,7 @@ def download(
         if expected is None:
             log.debug("cache hit: %s", dest)
             return dest
-        if _sha256_of(dest) == expected:
+        if sha256_file(dest) == expected:
             log.debug("cache hit (sha256 ok): %s", dest)
             return dest
         log.warning("%s does not match its sha256; downloading it again", dest)
@@ -520,7 +498,7 @@ _WayMap = dict[int, tuple[list[int], dict[str, str]]]
 
 
 def _string_tags(data: dict[str, Any]) -> dict[str, str]:
-    """The OSM tags in an osmnx node/edge attribute dict (osmnx's own attrs are not str)."""
+    """Return the OSM tags in an osmnx node/edge attribute dict (osmnx's own attrs are not str)."""
     return {key: value for key, value in data.items() if isinstance(value, str)}
 
 

@@ -149,7 +149,7 @@ class RegionFiles:
 
 
 def _catalog(path: str | Path | None) -> Path:
-    """The catalog folder: ``path``, ``$ROUTEPLANNER_CATALOG_DIR`` or the repository's."""
+    """Return the catalog folder: ``path``, ``$ROUTEPLANNER_CATALOG_DIR`` or the repository's."""
     if path is not None:
         return Path(path)
     env = os.environ.get("ROUTEPLANNER_CATALOG_DIR")
@@ -182,7 +182,7 @@ def list_regions(catalog_dir: Path | None = None) -> list[Region]:
 
 
 def load_region(name: str, *, catalog_dir: Path | None = None) -> Region:
-    """The catalog region called ``name``.
+    """Return the catalog region called ``name``.
 
     Parameters
     ----------
@@ -297,7 +297,7 @@ def _is_relative(name: str) -> bool:
 
 
 def data_dirs(data_dir: str | Path | None = None) -> list[Path]:
-    """Data folders to search, most preferred first, without duplicates.
+    """Return data folders to search, most preferred first, without duplicates.
 
     Parameters
     ----------

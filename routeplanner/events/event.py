@@ -1,0 +1,681 @@
+"""Group-run event files: the TOML an organiser writes, parsed and checked.
+
+An event file (TOML, see ``docs/group-events.md``) names a meeting point, a
+start time and a duration (or return time), and the pace groups.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import re
+import sys
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from routeplanner import pace
+from routeplanner.errors import DataError, InputError
+from routeplanner.search.graph import Preferences
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, as a package
+    import tomli as tomllib
+
+__all__ = [
+    "EVENT_KEYS",
+    "GROUP_KEYS",
+    "PREFERENCE_KEYS",
+    "EventPreferences",
+    "GroupEvent",
+    "PaceGroup",
+    "add_seconds",
+    "fold_name",
+    "load_event",
+    "parse_event",
+]
+
+log = logging.getLogger(__name__)
+
+#: Keys of the event file's top level, in documentation order.
+EVENT_KEYS = (
+    "title",
+    "date",
+    "start",
+    "timezone",
+    "duration",
+    "return",
+    "meeting_point",
+    "location",
+    "region",
+    "notes",
+    "seed",
+    "preferences",
+    "group",
+)
+
+
+#: Keys of the ``[preferences]`` table.
+PREFERENCE_KEYS = ("prefer_trails", "avoid_roads")
+
+
+#: Keys of each ``[[group]]`` table.
+GROUP_KEYS = (
+    "name",
+    "pace",
+    "max_difficulty",
+    "model",
+    "include_climbs",
+    "climb_grade",
+    "include_descent",
+)
+
+
+_MAX_GROUPS = 12
+
+
+_MAX_NAME_LEN = 60
+
+
+_TIME_RE = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
+
+
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
+
+
+_TOML_POS_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
+@dataclass(frozen=True)
+class PaceGroup:
+    """One pace group of an event.
+
+    Attributes
+    ----------
+    name : str
+        Unique name (e.g. ``"B"`` or ``"Steady"``).
+    profile : RunnerProfile
+        Flat pace, pace model and hardest accepted difficulty.
+    include_climbs : int
+        Number of steep climbs the loop should pass (0: none).
+    climb_grade : tuple of float or None
+        Grade window of those climbs as rise/run, None for the default.
+    include_descent : bool
+        Whether the loop should include a descent-practice segment.
+    """
+
+    name: str
+    profile: pace.RunnerProfile
+    include_climbs: int = 0
+    climb_grade: tuple[float, float] | None = None
+    include_descent: bool = False
+
+    @property
+    def label(self) -> str:
+        """``"Group B"`` for a group named ``B``; names starting with "group" stay as they are."""
+        return self.name if self.name.casefold().startswith("group") else f"Group {self.name}"
+
+
+@dataclass(frozen=True)
+class EventPreferences:
+    """How the event's loops trade trails against roads.
+
+    Attributes
+    ----------
+    prefer_trails : bool
+        Favour trails over minor roads (the default search preference).
+    avoid_roads : bool
+        Make roads much more costly still, so they are used only to connect trails.
+    """
+
+    prefer_trails: bool = True
+    avoid_roads: bool = False
+
+    def search_preferences(self) -> Preferences:
+        """Search cost multipliers per edge class (trail, minor road, major road).
+
+        Returns
+        -------
+        Preferences
+            ``(1, 1.5, 4)`` by default, ``(1, 1, 4)`` without ``prefer_trails``;
+            ``avoid_roads`` doubles the minor-road factor and makes major roads 20.
+        """
+        minor = 1.5 if self.prefer_trails else 1.0
+        major = 4.0
+        if self.avoid_roads:
+            minor, major = minor * 2.0, 20.0
+        return Preferences(class_factor=(1.0, minor, major))
+
+
+@dataclass(frozen=True)
+class GroupEvent:
+    """A group run as read from an event file.
+
+    Attributes
+    ----------
+    title : str
+        Event title.
+    start : datetime
+        Start time, aware, in the event's :class:`zoneinfo.ZoneInfo` zone.
+    duration_s : float
+        Time every group runs.
+    meeting_lon, meeting_lat : float
+        Meeting point in degrees.
+    groups : tuple of PaceGroup
+        The pace groups, in file order.
+    location : str
+        Name of the meeting place ("" when not given).
+    notes : str
+        Notes for the participants.
+    preferences : EventPreferences
+        Trail/road preferences.
+    region : str or None
+        Catalog region to plan in, when the file names one.
+    seed : int
+        Seed of the randomised loop search.
+    source : str
+        File the event came from (for messages).
+    """
+
+    title: str
+    start: datetime
+    duration_s: float
+    meeting_lon: float
+    meeting_lat: float
+    groups: tuple[PaceGroup, ...]
+    location: str = ""
+    notes: str = ""
+    preferences: EventPreferences = field(default_factory=EventPreferences)
+    region: str | None = None
+    seed: int = 0
+    source: str = "<event>"
+
+    @property
+    def meeting(self) -> tuple[float, float]:
+        """``(lon, lat)`` of the meeting point."""
+        return (self.meeting_lon, self.meeting_lat)
+
+    @property
+    def end(self) -> datetime:
+        """Expected return (start plus duration, in the event's zone)."""
+        return add_seconds(self.start, self.duration_s)
+
+    @property
+    def place(self) -> str:
+        """The meeting place's name, or its coordinates."""
+        return self.location or f"{self.meeting_lat:.5f},{self.meeting_lon:.5f}"
+
+
+def add_seconds(start: datetime, seconds: float) -> datetime:
+    """Return ``start`` plus ``seconds`` of elapsed time, in ``start``'s zone."""
+    # Aware arithmetic in one zone is wall-clock arithmetic; go through UTC so a
+    # run across a DST change still ends after the right elapsed time.
+    return (start.astimezone(timezone.utc) + timedelta(seconds=seconds)).astimezone(start.tzinfo)
+
+
+class _Source:
+    """An event file's text, to put line numbers on errors."""
+
+    _HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+
+    def __init__(self, text: str, name: str) -> None:
+        self.name = name
+        self.lines = text.splitlines()
+        self.headers: list[tuple[int, str, bool]] = []  # (index, table, is_array)
+        for i, line in enumerate(self.lines):
+            m = self._HEADER_RE.match(line)
+            if m:
+                self.headers.append((i, m[2].strip().strip("\"'"), m[1] == "[["))
+
+    def _span(self, table: str | None, index: int | None) -> tuple[int, int] | None:
+        """Line range (start, stop) of a table's body; the top level when ``table`` is None."""
+        if table is None:
+            return (0, self.headers[0][0] if self.headers else len(self.lines))
+        seen = -1
+        for k, (i, name, is_array) in enumerate(self.headers):
+            if name != table:
+                continue
+            seen += 1
+            if is_array and index is not None and seen != index:
+                continue
+            stop = self.headers[k + 1][0] if k + 1 < len(self.headers) else len(self.lines)
+            return (i, stop)
+        return None
+
+    def line(
+        self, table: str | None = None, key: str | None = None, index: int | None = None
+    ) -> int | None:
+        """1-based line of ``key`` in a table (or of the table's header), None if unknown.
+
+        A key that is itself a table (``[colour]``) is found by its header.
+        """
+        span = self._span(table, index)
+        if span is None:
+            return None
+        if key is not None:
+            pat = re.compile(
+                rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*="
+            )
+            for i in range(*span):
+                if pat.match(self.lines[i]):
+                    return i + 1
+            dotted = key if table is None else f"{table}.{key}"
+            for i, name, _ in self.headers:
+                if name == dotted:
+                    return i + 1
+        return span[0] + 1 if table is not None else None
+
+    def error(
+        self,
+        message: str,
+        table: str | None = None,
+        key: str | None = None,
+        index: int | None = None,
+    ) -> InputError:
+        line = self.line(table, key, index)
+        where = f"{self.name}:{line}" if line else self.name
+        return InputError(f"{where}: {message}")
+
+
+def _where(table: str | None, index: int | None) -> str:
+    if table is None:
+        return "at the top level"
+    return f"in [[{table}]] #{index + 1}" if index is not None else f"in [{table}]"
+
+
+def _check_keys(
+    src: _Source,
+    raw: Mapping[str, Any],
+    valid: Sequence[str],
+    table: str | None,
+    index: int | None = None,
+) -> None:
+    for key in raw:
+        if key not in valid:
+            close = difflib.get_close_matches(key, valid, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise src.error(
+                f"unknown key {key!r} {_where(table, index)}{hint}; valid keys: {', '.join(valid)}",
+                table,
+                key,
+                index,
+            )
+
+
+_REQUIRED = object()
+
+
+def _string(
+    src: _Source,
+    raw: Mapping[str, Any],
+    key: str,
+    table: str | None = None,
+    index: int | None = None,
+    default: Any = _REQUIRED,
+    multiline: bool = False,
+) -> Any:
+    """Return a string value, stripped; ``default`` if the key is absent (required without)."""
+    if key not in raw:
+        if default is _REQUIRED:
+            raise src.error(f"{key} is missing", table, None, index)
+        return default
+    value = raw[key]
+    if not isinstance(value, str):
+        raise src.error(f"{key} must be a string, got {value!r}", table, key, index)
+    value = value.strip()
+    if not multiline and _CONTROL_RE.search(value):
+        raise src.error(f"{key} must be one line of text, got {value!r}", table, key, index)
+    return value
+
+
+def _parse_date(src: _Source, value: Any) -> date:
+    if isinstance(value, datetime):  # a datetime is also a date: refuse it first
+        raise src.error(
+            f"date must be a day such as 2027-06-12, got {value.isoformat()!r}", key="date"
+        )
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise src.error(f"invalid date {value!r}: expected YYYY-MM-DD, e.g. 2027-06-12", key="date")
+
+
+def _parse_clock(src: _Source, value: Any, key: str) -> time:
+    if isinstance(value, time):
+        if value.tzinfo is not None:
+            raise src.error(f"{key} must be a local time; set the zone with timezone", key=key)
+        return value
+    if isinstance(value, str):
+        m = _TIME_RE.fullmatch(value.strip())
+        if m:
+            h, mi, s = int(m[1]), int(m[2]), int(m[3] or 0)
+            if h < 24 and mi < 60 and s < 60:
+                return time(h, mi, s)
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raise src.error(
+        f'invalid {key} time {value!r}: expected HH:MM (24-hour), e.g. "08:00"', key=key
+    )
+
+
+def _parse_zone(src: _Source, value: Any) -> ZoneInfo:
+    if not isinstance(value, str) or not value.strip():
+        raise src.error(
+            f'timezone must be an IANA zone name such as "Europe/Andorra", got {value!r}',
+            key="timezone",
+        )
+    try:
+        return ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise src.error(
+            f'unknown timezone {value!r}: use an IANA zone name such as "Europe/Andorra"',
+            key="timezone",
+        ) from None
+
+
+def _localize(src: _Source, day: date, clock: time, zone: ZoneInfo, key: str) -> datetime:
+    """Return an aware datetime, refusing local times a DST change skips."""
+    local = datetime.combine(day, clock)
+    aware = local.replace(tzinfo=zone)
+    if aware.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != local:
+        raise src.error(
+            f"{key} {clock.strftime('%H:%M')} does not exist on {day.isoformat()} in "
+            f"{zone.key} (the clocks change then)",
+            key=key,
+        )
+    return aware
+
+
+def _group_profile(src: _Source, raw: dict[str, Any], what: str, index: int) -> pace.RunnerProfile:
+    """Return a group's runner profile from its pace, model and max_difficulty."""
+    model = raw.get("model", "minetti")
+    for key, value in (("pace", raw["pace"]), ("model", model)):
+        if not isinstance(value, str):
+            raise src.error(f"{what}: {key} must be a string, got {value!r}", "group", key, index)
+    try:
+        flat_pace = pace.parse_pace(raw["pace"])
+    except InputError as exc:
+        raise src.error(f"{what}: {exc}", "group", "pace", index) from None
+    try:
+        difficulty = pace.parse_difficulty(raw["max_difficulty"])
+    except InputError as exc:
+        raise src.error(f"{what}: {exc}", "group", "max_difficulty", index) from None
+    try:
+        profile = pace.RunnerProfile(flat_pace, model.strip().lower(), difficulty)
+    except InputError as exc:
+        raise src.error(f"{what}: {exc}", "group", "model", index) from None
+    return profile
+
+
+def _parse_group(src: _Source, raw: Any, index: int) -> PaceGroup:
+    if not isinstance(raw, dict):
+        raise src.error(
+            f"[[group]] #{index + 1} must be a table, got {raw!r}", "group", None, index
+        )
+    _check_keys(src, raw, GROUP_KEYS, "group", index)
+    name = _string(src, raw, "name", "group", index)
+    if not name:
+        raise src.error(f"[[group]] #{index + 1} needs a non-empty name", "group", "name", index)
+    if len(name) > _MAX_NAME_LEN:
+        raise src.error(
+            f"group name {name[:20]!r}... is longer than {_MAX_NAME_LEN} characters",
+            "group",
+            "name",
+            index,
+        )
+    what = f"group {name!r}"
+    if "pace" not in raw:
+        raise src.error(f'{what} needs a flat pace, e.g. pace = "6:00"', "group", None, index)
+    if "max_difficulty" not in raw:
+        raise src.error(
+            f'{what} needs max_difficulty, e.g. max_difficulty = "T3"', "group", None, index
+        )
+    profile = _group_profile(src, raw, what, index)
+    climbs = raw.get("include_climbs", 0)
+    if isinstance(climbs, bool) or not isinstance(climbs, int) or not 0 <= climbs <= 5:
+        raise src.error(
+            f"{what}: include_climbs must be a whole number 0..5, got {climbs!r}",
+            "group",
+            "include_climbs",
+            index,
+        )
+    grade = None
+    if "climb_grade" in raw:
+        if not climbs:
+            raise src.error(
+                f"{what}: climb_grade needs include_climbs", "group", "climb_grade", index
+            )
+        try:
+            grade = pace.parse_grade_window(str(raw["climb_grade"]))
+        except InputError as exc:
+            raise src.error(f"{what}: {exc}", "group", "climb_grade", index) from None
+    descent = raw.get("include_descent", False)
+    if not isinstance(descent, bool):
+        raise src.error(
+            f"{what}: include_descent must be true or false, got {descent!r}",
+            "group",
+            "include_descent",
+            index,
+        )
+    return PaceGroup(name, profile, climbs, grade, descent)
+
+
+def _load_toml(text: str, source: str) -> dict[str, Any]:
+    """Parse TOML text; a syntax error names the file, line and column."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        pos = _TOML_POS_RE.search(msg)
+        if pos:
+            msg = msg[: pos.start()]
+            raise InputError(
+                f"{source}:{pos[1]}: TOML syntax error: {msg} (column {pos[2]})"
+            ) from None
+        raise InputError(f"{source}: TOML syntax error: {msg}") from None
+    return raw
+
+
+def _parse_duration_s(src: _Source, raw: dict[str, Any], start: datetime, zone: ZoneInfo) -> float:
+    """Return the event's duration from ``duration`` or ``return`` (exactly one given)."""
+    if ("duration" in raw) == ("return" in raw):
+        raise src.error(
+            'give either duration (e.g. "75min") or return (e.g. "09:15"), not '
+            + ("both" if "duration" in raw else "neither"),
+            key="return" if "return" in raw else None,
+        )
+    if "duration" in raw:
+        value = raw["duration"]
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise src.error(f'invalid duration {value!r}: use e.g. "75min"', key="duration")
+        try:
+            duration_s = pace.parse_duration(str(value))
+        except InputError as exc:
+            raise src.error(str(exc), key="duration") from None
+    else:
+        back = _localize(
+            src, start.date(), _parse_clock(src, raw["return"], "return"), zone, "return"
+        )
+        # Same-zone aware datetimes subtract as wall-clock times: go through UTC so
+        # a night with a clock change counts its real length.
+        duration_s = (
+            back.astimezone(timezone.utc) - start.astimezone(timezone.utc)
+        ).total_seconds()
+        if duration_s <= 0:
+            raise src.error(
+                f"return {back.strftime('%H:%M')} is not after the start "
+                f"{start.strftime('%H:%M')} (runs past midnight are not supported)",
+                key="return",
+            )
+    if duration_s < 5 * 60:
+        raise src.error(
+            f"event duration {pace.format_duration(duration_s)} is too short: at least 5 min",
+            key="duration" if "duration" in raw else "return",
+        )
+    return float(duration_s)
+
+
+def _parse_meeting(src: _Source, meeting: Any) -> tuple[float, float]:
+    """Return ``(lon, lat)`` of the meeting point, given as ``"LAT,LON"``."""
+    if not isinstance(meeting, str):
+        raise src.error(
+            f'meeting_point must be a string "LAT,LON", got {meeting!r}', key="meeting_point"
+        )
+    try:
+        lon, lat = pace.parse_latlon(meeting)
+    except InputError as exc:
+        raise src.error(f"meeting_point: {exc}", key="meeting_point") from None
+    return lon, lat
+
+
+def _parse_preferences(src: _Source, prefs_raw: Any) -> EventPreferences:
+    """Return the ``[preferences]`` table, checked."""
+    if not isinstance(prefs_raw, dict):
+        raise src.error("preferences must be a table: [preferences]", key="preferences")
+    _check_keys(src, prefs_raw, PREFERENCE_KEYS, "preferences")
+    for key in PREFERENCE_KEYS:
+        if key in prefs_raw and not isinstance(prefs_raw[key], bool):
+            raise src.error(
+                f"{key} must be true or false, got {prefs_raw[key]!r}", "preferences", key
+            )
+    prefs = EventPreferences(**prefs_raw)
+    return prefs
+
+
+def _parse_groups(src: _Source, groups_raw: Any) -> tuple[PaceGroup, ...]:
+    """Return the ``[[group]]`` tables as pace groups, names distinct."""
+    if not isinstance(groups_raw, list) or not groups_raw:
+        raise src.error(
+            "an event needs at least one pace group: add a [[group]] table with name, pace "
+            "and max_difficulty",
+            key="group",
+        )
+    if len(groups_raw) > _MAX_GROUPS:
+        raise src.error(f"{len(groups_raw)} groups is too many: at most {_MAX_GROUPS}", "group")
+    groups: list[PaceGroup] = []
+    seen: dict[str, int] = {}
+    for i, g in enumerate(groups_raw):
+        group = _parse_group(src, g, i)
+        key = " ".join(group.name.casefold().split())
+        if key in seen:
+            raise src.error(
+                f"duplicate group name {group.name!r}: groups #{seen[key] + 1} and #{i + 1} "
+                "must have different names",
+                "group",
+                "name",
+                i,
+            )
+        seen[key] = i
+        groups.append(group)
+    return tuple(groups)
+
+
+def parse_event(text: str, source: str = "<event>") -> GroupEvent:
+    """Parse and validate an event file's text.
+
+    Parameters
+    ----------
+    text
+        TOML text (keys in ``docs/group-events.md``).
+    source
+        File name used in error messages.
+
+    Returns
+    -------
+    GroupEvent
+
+    Raises
+    ------
+    InputError
+        On a TOML syntax error (with the line), an unknown key (listing the valid
+        ones), a missing or invalid value (time, timezone, pace, difficulty,
+        coordinates, duration), or two groups with the same name.
+    """
+    raw = _load_toml(text, source)
+    src = _Source(text, source)
+    _check_keys(src, raw, EVENT_KEYS, None)
+
+    for key in ("title", "date", "start", "timezone", "meeting_point"):
+        if key not in raw:
+            raise src.error(f"{key} is missing")
+    title = _string(src, raw, "title")
+    if not title:
+        raise src.error("title must not be empty", key="title")
+    day = _parse_date(src, raw["date"])
+    clock = _parse_clock(src, raw["start"], "start")
+    zone = _parse_zone(src, raw["timezone"])
+    start = _localize(src, day, clock, zone, "start")
+
+    duration_s = _parse_duration_s(src, raw, start, zone)
+
+    lon, lat = _parse_meeting(src, raw["meeting_point"])
+
+    location = _string(src, raw, "location", default="") or ""
+    notes = _string(src, raw, "notes", default="", multiline=True) or ""
+    region = _string(src, raw, "region", default=None) or None
+    seed = raw.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise src.error(f"seed must be a whole number 0 or more, got {seed!r}", key="seed")
+
+    prefs = _parse_preferences(src, raw.get("preferences", {}))
+    groups = _parse_groups(src, raw.get("group"))
+    return GroupEvent(
+        title=title,
+        start=start,
+        duration_s=float(duration_s),
+        meeting_lon=lon,
+        meeting_lat=lat,
+        groups=groups,
+        location=location,
+        notes=notes,
+        preferences=prefs,
+        region=region,
+        seed=seed,
+        source=source,
+    )
+
+
+def load_event(path: str | os.PathLike[str]) -> GroupEvent:
+    """Read and validate an event file.
+
+    Parameters
+    ----------
+    path
+        The TOML file.
+
+    Returns
+    -------
+    GroupEvent
+
+    Raises
+    ------
+    DataError
+        If the file is missing or not UTF-8 text.
+    InputError
+        If its content is invalid (see :func:`parse_event`).
+    """
+    p = Path(path)
+    try:
+        text = p.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise DataError(f"event file not found: {p}") from None
+    except UnicodeDecodeError:
+        raise DataError(f"event file is not UTF-8 text: {p}") from None
+    except OSError as exc:
+        raise DataError(f"cannot read event file {p}: {exc.strerror or exc}") from None
+    return parse_event(text, str(p))
+
+
+def fold_name(name: str) -> str:
+    """Fold a name for comparison: accents dropped, case folded."""
+    plain = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in plain if not unicodedata.combining(c)).casefold()

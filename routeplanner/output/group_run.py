@@ -1,0 +1,596 @@
+"""A planned group run as files: map, a GPX per group, calendar event, summary, JSON.
+
+Outputs are built in memory (:func:`render_outputs`) and written by
+:func:`write_outputs` into a temporary folder beside the target that is renamed
+into place at the end, so a failed run never leaves a half-written folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from routeplanner import pace
+from routeplanner._geo import haversine_m
+from routeplanner._io import atomic_write_text
+from routeplanner.errors import InputError
+from routeplanner.events.event import add_seconds, fold_name
+from routeplanner.events.plan import GroupPlan, GroupResult
+from routeplanner.events.regroup import MAP_REGROUP_POINTS, REGROUP_GAP_M, RegroupPoint
+from routeplanner.network.model import Network
+from routeplanner.output import export, maps
+
+__all__ = [
+    "ICS_FILE",
+    "MAP_FILE",
+    "SUMMARY_FILE",
+    "calendar_text",
+    "check_out_dir",
+    "featured_regroup_points",
+    "gpx_filenames",
+    "gpx_text",
+    "info_html",
+    "map_html",
+    "plan_json",
+    "render_outputs",
+    "summary_line",
+    "summary_text",
+    "write_outputs",
+]
+
+log = logging.getLogger(__name__)
+
+#: Name of the HTML map in an output folder.
+MAP_FILE = "map.html"
+
+
+SUMMARY_FILE = "summary.txt"
+
+
+ICS_FILE = "event.ics"
+
+
+# Names of files this module writes, so --force never deletes anything else.
+_OWN_FILE_RE = re.compile(r"(map\.html|event\.ics|summary\.txt|[a-z0-9][a-z0-9-]*\.gpx)")
+
+
+def _clock(t: datetime, start: datetime) -> str:
+    """``9:14``, rounded to the minute, with ``(+1 day)`` past midnight."""
+    t = t + timedelta(seconds=30)
+    days = (t.date() - start.date()).days
+    return f"{t.hour}:{t.minute:02d}" + (f" (+{days} day)" if days else "")
+
+
+def summary_line(result: GroupResult, start: datetime) -> str:
+    """One chat line for a group.
+
+    Parameters
+    ----------
+    result
+        The group's result.
+    start
+        The event's start (for the ``+1 day`` mark of late returns).
+
+    Returns
+    -------
+    str
+        E.g. ``"Group B, 6:30/km: 9.4 km, ↑380 m, 62 min, back 9:14"``, followed by
+        ``" — NOT within ±3% of the …"`` when the group misses the duration rule.
+    """
+    g = result.group
+    head = f"{g.label}, {pace.format_pace(g.profile.flat_pace_s_per_km)}/km"
+    if result.route is None or result.return_time is None:
+        return f"{head}: NO ROUTE — {result.problem}"
+    s = result.route.stats
+    line = (
+        f"{head}: {s.distance_m / 1000:.1f} km, ↑{s.ascent_m:.0f} m, "
+        f"{pace.format_duration(s.duration_s)}, back {_clock(result.return_time, start)}"
+    )
+    if result.problem:
+        line += f" — {result.problem}"
+    return line
+
+
+def _regroup_text(plan: GroupPlan, point: RegroupPoint) -> str:
+    labels = {r.group.name: r.group.label.removeprefix("Group ") for r in plan.results}
+    times = point.times()
+    where = " / ".join(point.ways[:2]) or f"junction at {point.lat:.5f},{point.lon:.5f}"
+    who = ", ".join(
+        f"{labels.get(g, g)} {_clock(add_seconds(plan.event.start, t), plan.event.start)}"
+        for g, t in sorted(times.items(), key=lambda kv: kv[1])
+    )
+    return f"{where} ({who})"
+
+
+def summary_text(plan: GroupPlan, *, max_regroup: int = 3) -> str:
+    """Short text for a chat message: the event, one line per group, where to regroup.
+
+    Parameters
+    ----------
+    plan
+        The planned event.
+    max_regroup
+        Regroup points listed (best first).
+
+    Returns
+    -------
+    str
+        Lines ending with a newline.
+    """
+    ev = plan.event
+    start = ev.start
+    lines = [
+        f"{ev.title} — {start.strftime('%a %d %b %Y')}, {_clock(start, start)} at {ev.place}; "
+        f"{pace.format_duration(ev.duration_s)}, back {_clock(ev.end, start)}"
+    ]
+    lines.extend(summary_line(r, start) for r in plan.results)
+    featured = featured_regroup_points(plan)
+    if featured:
+        shown = featured[:max_regroup]
+        lines.append(
+            "Regroup: "
+            + "; ".join(f"R{i} {_regroup_text(plan, p)}" for i, p in enumerate(shown, start=1))
+            + ("; more on the map" if len(featured) > len(shown) else "")
+        )
+    else:
+        lines.append("Regroup: the loops share no junction away from the meeting point")
+    if not plan.all_within_tolerance:
+        missed = [r.group.label for r in plan.results if not r.within_tolerance]
+        lines.append(
+            f"Warning: {', '.join(missed)} cannot be given a loop within ±{plan.tolerance:.0%} "
+            "of the event's duration (see above)."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _iso(t: datetime | None) -> str | None:
+    return None if t is None else t.isoformat(timespec="seconds")
+
+
+def plan_json(plan: GroupPlan, outputs: Sequence[str | os.PathLike[str]] = ()) -> dict[str, Any]:
+    """Return the plan as a JSON-ready dict (``--json`` output).
+
+    Parameters
+    ----------
+    plan
+        The planned event.
+    outputs
+        Files written, listed under ``"outputs"``.
+
+    Returns
+    -------
+    dict
+        ``{"event": {...}, "groups": [{"name", "distance_m", "duration_s",
+        "ascent_m", "return_time", ...}], "regroup_points": [...], "summary",
+        "outputs"}``; times are ISO 8601 with the zone's offset.
+    """
+    ev = plan.event
+    groups = []
+    for r in plan.results:
+        g = r.group
+        item: dict[str, Any] = {
+            "name": g.name,
+            "label": g.label,
+            "flat_pace": pace.format_pace(g.profile.flat_pace_s_per_km),
+            "pace_model": g.profile.model,
+            "max_difficulty": f"T{g.profile.max_difficulty}",
+        }
+        if r.route is not None:
+            item.update(r.route.stats.as_dict())
+        item["target_duration_s"] = round(r.target_duration_s, 1)
+        # + 0.0 turns -0.0 into 0.0
+        item["deviation"] = None if r.deviation is None else round(r.deviation, 4) + 0.0
+        item["return_time"] = _iso(r.return_time)
+        item["within_tolerance"] = r.within_tolerance
+        item["problem"] = r.problem
+        item["ways"] = [] if r.route is None else r.route.names
+        groups.append(item)
+    points = [
+        {
+            "lat": round(p.lat, 6),
+            "lon": round(p.lon, 6),
+            "node": p.node,
+            "groups": list(p.groups),
+            "ways": list(p.ways),
+            "window_s": round(p.window_s, 1),
+            "passes": [p_._asdict() for p_ in p.passes],
+        }
+        for p in plan.regroup_points
+    ]
+    return {
+        "event": {
+            "title": ev.title,
+            "start": _iso(ev.start),
+            "timezone": getattr(ev.start.tzinfo, "key", str(ev.start.tzinfo)),
+            "duration_s": round(ev.duration_s, 1),
+            "return_time": _iso(ev.end),
+            "meeting_point": {"lat": ev.meeting_lat, "lon": ev.meeting_lon},
+            "location": ev.location,
+            "tolerance": plan.tolerance,
+            "all_within_tolerance": plan.all_within_tolerance,
+        },
+        "groups": groups,
+        "regroup_points": points,
+        "summary": summary_text(plan),
+        "outputs": [str(o) for o in outputs],
+    }
+
+
+def calendar_text(plan: GroupPlan, *, stamp: datetime | None = None) -> str:
+    """Return the event as an RFC 5545 calendar (:func:`routeplanner.output.export.event_ics`).
+
+    Parameters
+    ----------
+    plan
+        The planned event.
+    stamp
+        ``DTSTAMP``; defaults to now.
+
+    Returns
+    -------
+    str
+        Calendar text; the event lasts until the latest expected return (at
+        least the event's duration) and its description holds the summary and
+        the notes.
+    """
+    ev = plan.event
+    longest = max((r.route.stats.duration_s for r in plan.results if r.route), default=0.0)
+    description = summary_text(plan)
+    if ev.notes:
+        description += "\n" + ev.notes.strip() + "\n"
+    return export.event_ics(
+        title=ev.title,
+        start=ev.start,
+        duration_s=max(ev.duration_s, longest),
+        location=ev.place,
+        lat=ev.meeting_lat,
+        lon=ev.meeting_lon,
+        description=description,
+        stamp=stamp,
+    )
+
+
+def gpx_text(plan: GroupPlan, result: GroupResult) -> str:
+    """Return a group's loop as GPX 1.1, with predicted times from the event's start.
+
+    Parameters
+    ----------
+    plan
+        The planned event.
+    result
+        The group's result (must have a route).
+
+    Returns
+    -------
+    str
+        The GPX document.
+
+    Raises
+    ------
+    InputError
+        If the group has no route.
+    """
+    if result.route is None:
+        raise InputError(f"{result.group.label} has no route to export")
+    return export.gpx_document(
+        [result.route],
+        name=f"{plan.event.title} — {result.group.label}",
+        description=summary_line(result, plan.event.start),
+        start=plan.event.start,
+    )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold_name(text)).strip("-")[:40].strip("-")
+
+
+def gpx_filenames(plan: GroupPlan) -> dict[str, str]:
+    """File name of each group's GPX (``group-b.gpx``), unique, by group name."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for i, r in enumerate(plan.results, start=1):
+        base = _slug(r.group.label) or f"group-{i}"
+        name = base
+        k = 2
+        while name in used:
+            name = f"{base}-{k}"
+            k += 1
+        used.add(name)
+        out[r.group.name] = f"{name}.gpx"
+    return out
+
+
+def info_html(plan: GroupPlan, gpx: Mapping[str, tuple[str, str]]) -> str:
+    """Event details panel for the map: title, time, notes, groups, GPX downloads.
+
+    Every user-given string (title, location, notes, group and way names) is
+    escaped with :func:`html.escape`; the GPX files are embedded as base64
+    ``data:`` URLs, so the map alone is all that needs sharing.
+
+    Parameters
+    ----------
+    plan
+        The planned event.
+    gpx
+        Per group name, ``(file name, GPX text)``.
+
+    Returns
+    -------
+    str
+        An HTML fragment.
+    """
+    ev = plan.event
+    esc = html.escape
+    start = ev.start
+    parts = [
+        f"<p><b>{esc(start.strftime('%a %d %b %Y'))}, {esc(_clock(start, start))}</b> at "
+        f"{esc(ev.place)}<br>{esc(pace.format_duration(ev.duration_s))} — everyone back "
+        f"{esc(_clock(ev.end, start))}</p>",
+    ]
+    if ev.notes:
+        notes = "<br>".join(esc(line) for line in ev.notes.strip().splitlines())
+        parts.append(f"<p>{notes}</p>")
+    parts.append("<ul>")
+    for r in plan.results:
+        line = esc(summary_line(r, start))
+        if r.problem:
+            line = f"<b>{line}</b>"
+        link = ""
+        if r.group.name in gpx:
+            fname, text = gpx[r.group.name]
+            data = base64.b64encode(text.encode("utf-8")).decode("ascii")
+            link = (
+                f' <a download="{esc(fname)}" href="data:application/gpx+xml;base64,{data}">'
+                "download GPX</a>"
+            )
+        parts.append(f"<li>{line}{link}</li>")
+    parts.append("</ul>")
+    featured = featured_regroup_points(plan)
+    if featured:
+        items = "".join(
+            f"<li>R{i} {esc(_regroup_text(plan, p))}</li>" for i, p in enumerate(featured, start=1)
+        )
+        parts.append(
+            f"<p>Regroup points (junctions that two or more groups pass; the best "
+            f"{len(featured)} of {len(plan.regroup_points)}, with passing times):</p>"
+            f'<ul style="list-style:none;padding-left:0">{items}</ul>'
+        )
+    return "\n".join(parts)
+
+
+def _markers(plan: GroupPlan) -> list[tuple[float, float, str]]:
+    # Pins show their label on the map itself, so keep labels short; the panel
+    # lists R1, R2… with the passing times.
+    ev = plan.event
+    marks = [(ev.meeting_lon, ev.meeting_lat, "Meeting point")]
+    for i, p in enumerate(featured_regroup_points(plan), start=1):
+        marks.append((p.lon, p.lat, f"R{i}"))
+    return marks
+
+
+def map_html(
+    plan: GroupPlan,
+    net: Network,
+    dem: Any,
+    gpx: Mapping[str, tuple[str, str]],
+    *,
+    offline: bool = False,
+    attribution: Sequence[str] = (),
+) -> str:
+    """Return the event's HTML map: a layer per group, meeting and regroup points, details.
+
+    Parameters
+    ----------
+    plan
+        The planned event.
+    net, dem
+        Network and DEM, for the map's overlays.
+    gpx
+        Per group name, ``(file name, GPX text)``, embedded as downloads.
+    offline
+        Make a map that works with no network.
+    attribution
+        Data credits.
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
+    m = maps.route_map(
+        plan.routes,
+        title=plan.event.title,
+        network=net,
+        dem=dem,
+        markers=_markers(plan),
+        info_html=info_html(plan, gpx),
+        offline=offline,
+        attribution=attribution,
+    )
+    return maps.map_html(m)
+
+
+def render_outputs(
+    plan: GroupPlan,
+    net: Network,
+    dem: Any,
+    *,
+    offline: bool = False,
+    attribution: Sequence[str] = (),
+    stamp: datetime | None = None,
+) -> dict[str, str]:
+    """Every output file's text, built in memory: map, GPX per group, calendar, summary.
+
+    Parameters
+    ----------
+    plan
+        The planned event.
+    net, dem
+        Network and DEM, for the map.
+    offline
+        Make a map that works with no network.
+    attribution
+        Data credits for the map.
+    stamp
+        ``DTSTAMP`` of the calendar event; defaults to now.
+
+    Returns
+    -------
+    dict
+        File name to text: ``map.html``, one ``group-….gpx`` per group with a
+        route, ``event.ics`` and ``summary.txt``.
+    """
+    names = gpx_filenames(plan)
+    gpx = {
+        r.group.name: (names[r.group.name], gpx_text(plan, r))
+        for r in plan.results
+        if r.route is not None
+    }
+    files = {MAP_FILE: map_html(plan, net, dem, gpx, offline=offline, attribution=attribution)}
+    files.update(dict(gpx.values()))
+    files[ICS_FILE] = calendar_text(plan, stamp=stamp)
+    files[SUMMARY_FILE] = summary_text(plan)
+    return files
+
+
+def check_out_dir(out_dir: str | os.PathLike[str], *, force: bool = False) -> Path:
+    """Check, before any work, that ``out_dir`` may be (re)placed.
+
+    Parameters
+    ----------
+    out_dir
+        The output folder.
+    force
+        Allow replacing an existing folder, if it holds only files this command
+        writes (so a mistyped ``--out-dir`` cannot delete unrelated files).
+
+    Returns
+    -------
+    Path
+        The folder.
+
+    Raises
+    ------
+    InputError
+        If it exists (without ``force``), is a file, holds other files, or its
+        nearest existing parent cannot be written.
+    """
+    p = Path(out_dir)
+    if p.exists() or p.is_symlink():
+        if not p.is_dir() or p.is_symlink():
+            raise InputError(f"output folder {p} exists and is not a folder")
+        if not force:
+            raise InputError(f"output folder {p} already exists: use --force to replace it")
+        foreign = sorted(c.name for c in p.iterdir() if not _OWN_FILE_RE.fullmatch(c.name))
+        if foreign:
+            raise InputError(
+                f"refusing to replace {p}: it holds files routeplanner group did not write "
+                f"({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''})"
+            )
+    parent = p.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"cannot create output folder {p}: {parent} is not writable")
+    return p
+
+
+def write_outputs(
+    out_dir: str | os.PathLike[str], files: Mapping[str, str], *, force: bool = False
+) -> list[Path]:
+    """Write files into a new folder, all or nothing.
+
+    The files go into a temporary folder beside ``out_dir`` that is renamed to
+    it at the end; an existing folder (with ``force``) is swapped out and then
+    deleted.  On failure the temporary folder is removed and any old folder is
+    left as it was.
+
+    Parameters
+    ----------
+    out_dir
+        Folder to create (parents are created as needed).
+    files
+        File name (no folders) to text.
+    force
+        Replace an existing output folder (see :func:`check_out_dir`).
+
+    Returns
+    -------
+    list of Path
+        The files written, in ``files`` order.
+
+    Raises
+    ------
+    InputError
+        If the folder may not be replaced, or a file name is not a plain name.
+    """
+    target = check_out_dir(out_dir, force=force)
+    for name in files:
+        if not _OWN_FILE_RE.fullmatch(name):
+            raise InputError(f"invalid output file name {name!r}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    old: Path | None = None
+    try:
+        for name, text in files.items():
+            atomic_write_text(tmp / name, text)
+        os.chmod(tmp, 0o755)
+        if target.exists():
+            old = Path(
+                tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old")
+            )
+            os.replace(target, old)
+        try:
+            os.replace(tmp, target)
+        except OSError:
+            if old is not None:
+                os.replace(old, target)
+                old = None
+            raise
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    log.debug("wrote %d files into %s", len(files), target)
+    return [target / name for name in files]
+
+
+def featured_regroup_points(
+    plan: GroupPlan, n: int = MAP_REGROUP_POINTS, min_gap_m: float = REGROUP_GAP_M
+) -> list[RegroupPoint]:
+    """Return the best regroup points not next to a better one (``R1``, ``R2``… on the map).
+
+    Consecutive junctions of a stretch that several loops share are all regroup
+    points; people need one of them.
+
+    Parameters
+    ----------
+    plan
+        The planned event.
+    n
+        At most this many points.
+    min_gap_m
+        Skip a point closer than this to one already taken.
+
+    Returns
+    -------
+    list of RegroupPoint
+        Best first (the order of ``plan.regroup_points``).
+    """
+    taken: list[RegroupPoint] = []
+    for p in plan.regroup_points:
+        if len(taken) == n:
+            break
+        if all(haversine_m(p.lon, p.lat, q.lon, q.lat) >= min_gap_m for q in taken):
+            taken.append(p)
+    return taken

@@ -1,0 +1,61 @@
+"""Spherical helpers: one radius, distances, bearings, bboxes."""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pytest
+
+from routeplanner import _geo, _io
+from routeplanner._geo import M_PER_DEG, bearing_deg, check_bbox, compass_name, local_xy, offset_deg
+from routeplanner.errors import InputError
+
+
+def test_doctests_pass() -> None:
+    for module in (_geo, _io):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0
+
+
+def test_local_xy_and_offset_deg_invert_each_other() -> None:
+    dlon, dlat = offset_deg(300.0, -400.0, 42.5)
+    x, y = local_xy(1.5 + dlon, 42.5 + dlat, 1.5, 42.5)
+    assert float(x) == pytest.approx(300.0) and float(y) == pytest.approx(-400.0)
+    assert M_PER_DEG == pytest.approx(111_195.08, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("to", "deg", "name"),
+    [((0, 1), 0, "N"), ((1, 0), 90, "E"), ((0, -1), 180, "S"), ((-1, 1), 315, "NW")],
+)
+def test_bearing_and_compass(to: tuple[float, float], deg: float, name: str) -> None:
+    d = bearing_deg(0.0, 0.0, 0.001 * to[0], 0.001 * to[1])
+    assert d == pytest.approx(deg) and compass_name(d) == name
+    assert compass_name(float("nan")) == "flat"
+    with pytest.raises(InputError):
+        compass_name(float("inf"))
+
+
+@pytest.mark.parametrize(
+    ("bbox", "fragment"),
+    [
+        ((1, 2, 3), "4 numbers"),
+        ((1, 2, float("nan"), 3), "non-finite"),
+        ((1, 2, 200, 3), "out of range"),
+        ((3, 2, 1, 4), "west < east"),
+    ],
+)
+def test_check_bbox_refuses(bbox: tuple[float, ...], fragment: str) -> None:
+    with pytest.raises(InputError, match=fragment):
+        check_bbox(bbox)
+    assert check_bbox(["1", 2, 3, 4.5]) == (1.0, 2.0, 3.0, 4.5)
+
+
+def test_sha256_file(tmp_path) -> None:
+    p = tmp_path / "f"
+    p.write_bytes(b"abc")
+    assert _io.sha256_file(p) == (
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    )
+    assert np.isfinite(M_PER_DEG)
