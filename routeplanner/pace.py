@@ -23,8 +23,11 @@ names below are re-exported from there for existing callers.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import numbers
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +50,7 @@ from routeplanner.units import (
 __all__ = [
     "DOWNHILL_SPEED_CAP",
     "EXCESS_GRADE_PENALTY",
+    "GRADE_KNOTS",
     "GRADE_PRESETS",
     "MAX_MODEL_GRADE",
     "MODELS",
@@ -372,6 +376,12 @@ def terrain_factor(
 
 # -------------------------------------------------------------------------- profile
 
+# Grades (rise/run) at which a fitted profile corrects the grade model; the
+# correction is 1 at 0 % (the flat pace defines the flat), piecewise linear between
+# knots and constant beyond the outer ones.  Bands are narrower near the flat, where
+# recordings have most data and where pace changes fastest per percent.
+GRADE_KNOTS: tuple[float, ...] = (-0.30, -0.18, -0.10, -0.04, 0.0, 0.04, 0.10, 0.18, 0.30)
+
 
 @dataclass(frozen=True)
 class RunnerProfile:
@@ -385,6 +395,15 @@ class RunnerProfile:
         Grade model, one of :data:`MODELS`.
     max_difficulty : int
         Highest SAC T-grade (1-6) the runner accepts; harder edges are excluded.
+    grade_correction : tuple of float or None
+        Factor on the model's time per metre at each grade of :data:`GRADE_KNOTS`
+        (1 at 0 %), interpolated linearly between knots; None means the plain model.
+        Fitted from recordings by :mod:`routeplanner.calibration`.
+    trail_factor : float
+        Time factor on trails (network class ``trail``) relative to roads.
+    fatigue_per_h : float
+        Slow-down per hour of moving: the pace after ``t`` hours is
+        ``1 + fatigue_per_h * t`` times the fresh pace.
 
     Raises
     ------
@@ -403,6 +422,9 @@ class RunnerProfile:
     flat_pace_s_per_km: float = 360.0
     model: str = "minetti"
     max_difficulty: int = 6
+    grade_correction: tuple[float, ...] | None = None
+    trail_factor: float = 1.0
+    fatigue_per_h: float = 0.0
 
     def __post_init__(self) -> None:
         pace = self.flat_pace_s_per_km
@@ -422,6 +444,24 @@ class RunnerProfile:
             or not 1 <= difficulty <= 6
         ):
             raise InputError(f"invalid max difficulty {difficulty!r}: must be an integer 1..6")
+        self._check_calibration()
+
+    def _check_calibration(self) -> None:
+        corr = self.grade_correction
+        if corr is not None:
+            if len(corr) != len(GRADE_KNOTS) or not all(
+                isinstance(c, numbers.Real) and 0.2 <= c <= 5.0 for c in corr
+            ):
+                raise InputError(
+                    f"invalid grade correction {corr!r}: expected {len(GRADE_KNOTS)} factors "
+                    "between 0.2 and 5, one per grade in GRADE_KNOTS"
+                )
+            if corr[GRADE_KNOTS.index(0.0)] != 1.0:
+                raise InputError("invalid grade correction: the factor at 0 % grade must be 1")
+        if not (isinstance(self.trail_factor, numbers.Real) and 0.3 <= self.trail_factor <= 3):
+            raise InputError(f"invalid trail factor {self.trail_factor!r}: must be 0.3..3")
+        if not (isinstance(self.fatigue_per_h, numbers.Real) and -0.5 <= self.fatigue_per_h <= 1):
+            raise InputError(f"invalid fatigue {self.fatigue_per_h!r}/h: must be -0.5..1")
 
     @property
     def flat_speed_m_s(self) -> float:
@@ -469,8 +509,144 @@ class RunnerProfile:
             max_difficulty=parse_difficulty(max_difficulty),
         )
 
+    def cost_ratio(self, grade: ArrayLike) -> np.ndarray:
+        """Time per metre at `grade` relative to the flat, for this runner.
+
+        The model's :func:`~routeplanner.pace.cost_ratio` times the fitted
+        correction (``grade_correction`` interpolated over :data:`GRADE_KNOTS`).
+
+        Parameters
+        ----------
+        grade : array_like
+            Rise over run, positive uphill.
+
+        Returns
+        -------
+        numpy.ndarray
+            Ratio, same shape as `grade`.
+
+        Examples
+        --------
+        >>> knots = (1.3, 1.2, 1.1, 1.0, 1.0, 1.1, 1.2, 1.3, 1.4)
+        >>> p = RunnerProfile(model="tobler", grade_correction=knots)
+        >>> round(float(p.cost_ratio(0.1) / cost_ratio(0.1, "tobler")), 3)
+        1.2
+        """
+        ratio = cost_ratio(grade, self.model)
+        if self.grade_correction is None:
+            return ratio
+        g = np.asarray(grade, dtype=float)
+        return np.asarray(ratio * np.interp(g, GRADE_KNOTS, self.grade_correction))
+
+    def class_factor(self, edge_class: ArrayLike) -> np.ndarray:
+        """Time factor per network class: ``trail_factor`` on trails (class 0), else 1.
+
+        Parameters
+        ----------
+        edge_class : array_like
+            Classes from :data:`routeplanner.network.model.EDGE_CLASSES` indices.
+
+        Returns
+        -------
+        numpy.ndarray
+            Factors, same shape.
+        """
+        cls = np.asarray(edge_class)
+        return np.where(cls == 0, float(self.trail_factor), 1.0)
+
+    def fatigued_s(self, fresh_s: float, *, start_elapsed_s: float = 0.0) -> float:
+        """Return the moving time of a stretch that takes `fresh_s` on fresh legs.
+
+        With the pace growing as ``1 + k t`` (``k = fatigue_per_h / 3600``), time
+        ``t`` and fresh time ``tau`` satisfy ``dt/dtau = 1 + k t``, so a stretch
+        started after ``t0`` seconds takes ``(1/k + t0) (exp(k tau) - 1)``.
+
+        Parameters
+        ----------
+        fresh_s : float
+            Time without fatigue.
+        start_elapsed_s : float
+            Moving time already done before the stretch.
+
+        Returns
+        -------
+        float
+            Seconds.
+
+        Examples
+        --------
+        >>> p = RunnerProfile(fatigue_per_h=0.1)
+        >>> round(p.fatigued_s(3600.0))
+        3786
+        """
+        k = float(self.fatigue_per_h) / 3600.0
+        if abs(k) < 1e-12:
+            return float(fresh_s)
+        return float((1.0 / k + start_elapsed_s) * math.expm1(k * fresh_s))
+
+    @classmethod
+    def from_toml(cls, path: str | os.PathLike[str]) -> RunnerProfile:
+        """Read a profile file (see :mod:`routeplanner.profile_file`).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            TOML file as written by ``routeplanner pace fit``.
+
+        Returns
+        -------
+        RunnerProfile
+            The validated profile.
+
+        Raises
+        ------
+        InputError
+            If the file is missing or invalid.
+        """
+        from routeplanner.profile_file import read_profile
+
+        return read_profile(path)
+
+    def for_duration(self, duration_s: float) -> RunnerProfile:
+        """Fold the fatigue term into the flat pace for outings of `duration_s`.
+
+        Searches add up fixed edge times, which cannot grow with elapsed time.  A
+        route whose total time is `duration_s` takes ``tau`` on fresh legs, with
+        ``duration_s = fatigued_s(tau)``; scaling the flat pace by
+        ``duration_s / tau`` makes the fixed edge times add up to exactly
+        `duration_s` for such a route (and nearly so near it).
+
+        Parameters
+        ----------
+        duration_s : float
+            Target moving time.
+
+        Returns
+        -------
+        RunnerProfile
+            Same profile with a scaled flat pace and no fatigue term; `self` when
+            there is no fatigue term.
+
+        Examples
+        --------
+        >>> p = RunnerProfile(flat_pace_s_per_km=300.0, fatigue_per_h=0.1)
+        >>> round(p.for_duration(3600.0).flat_pace_s_per_km, 1)
+        314.8
+        """
+        k = float(self.fatigue_per_h) / 3600.0
+        if abs(k) < 1e-12 or duration_s <= 0:
+            return self
+        fresh_s = math.log1p(k * duration_s) / k
+        pace_s = float(np.clip(self.flat_pace_s_per_km * duration_s / fresh_s, 120.0, 1800.0))
+        return dataclasses.replace(self, flat_pace_s_per_km=pace_s, fatigue_per_h=0.0)
+
     def segment_time_s(
-        self, length_m: ArrayLike, grade: ArrayLike, terrain: ArrayLike = 1.0
+        self,
+        length_m: ArrayLike,
+        grade: ArrayLike,
+        terrain: ArrayLike = 1.0,
+        *,
+        trail: ArrayLike = 0.0,
     ) -> np.ndarray:
         """Time to run horizontal segments.
 
@@ -482,11 +658,15 @@ class RunnerProfile:
             Rise over run, positive uphill.
         terrain : array_like
             Terrain factor (> 0), see :func:`terrain_factor`.
+        trail : array_like
+            Share of each segment on trails (0 road .. 1 trail): weighs
+            ``trail_factor`` in.
 
         Returns
         -------
         numpy.ndarray
-            Seconds, broadcast shape of the inputs.
+            Seconds on fresh legs (see :meth:`fatigued_s`), broadcast shape of the
+            inputs.
 
         Raises
         ------
@@ -501,8 +681,10 @@ class RunnerProfile:
         if np.any(factor <= 0):
             bad = float(factor[factor <= 0].min())
             raise InputError(f"invalid terrain factor {bad}: must be greater than 0")
-        ratio = cost_ratio(grade, self.model)
-        return np.asarray(length * self.seconds_per_m() * ratio * factor)
+        ratio = self.cost_ratio(grade)
+        share = np.asarray(trail, dtype=float)
+        trail_f = np.power(float(self.trail_factor), share)
+        return np.asarray(length * self.seconds_per_m() * ratio * factor * trail_f)
 
 
 def profile_times_s(

@@ -375,7 +375,8 @@ def _step_arrays(
         cls = np.full(n, OFF_NETWORK, dtype=np.int8)
         return step.lon, step.lat, step.ele, step.dist_m, step.time_s, cls
     x, y, z, d = step_points(net, step)
-    t = profile_times_s(d, z, profile, float(net.edge_terrain[step.edge]))
+    terrain = net.edge_terrain[step.edge] * profile.class_factor(net.edge_class[step.edge])
+    t = profile_times_s(d, z, profile, float(terrain))
     cls = np.full(len(x), net.edge_class[step.edge], dtype=np.int8)
     return x, y, z, d, t, cls
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import rasterio
@@ -168,4 +169,84 @@ def write_geotiff(path: Path, elevation: np.ndarray, transform: Affine) -> Path:
         transform=transform,
     ) as dst:
         dst.write(np.asarray(elevation, dtype=np.float32), 1)
+    return path
+
+
+def synthetic_recording(
+    profile: Any,
+    *,
+    seed: int = 0,
+    n_legs: int = 60,
+    gps_noise_m: float = 2.5,
+    ele_noise_m: float = 1.0,
+    stops: int = 3,
+    stop_s: float = 300.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A 1 s recording of a runner who runs exactly as ``profile`` says.
+
+    The course is ``n_legs`` straight legs of 300-700 m on random headings, each at
+    a grade drawn from -25 % to +25 % (a third of them within ±3 %).  Moving time
+    follows ``profile.segment_time_s`` per metre, with its fatigue term.  The
+    recorder adds Gaussian noise (``gps_noise_m`` per axis, ``ele_noise_m`` in
+    elevation) and pauses during ``stops`` stops of ``stop_s`` (no points, as
+    auto-pause does).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(time_s, lon, lat, ele_m)``.
+    """
+    rng = np.random.default_rng(seed)
+    length = rng.uniform(300.0, 700.0, n_legs)
+    grade = rng.uniform(-0.25, 0.25, n_legs)
+    flat = rng.random(n_legs) < 1 / 3
+    grade[flat] = rng.uniform(-0.03, 0.03, int(flat.sum()))
+    heading = np.cumsum(rng.uniform(-1.0, 1.0, n_legs))
+    d = np.arange(0.0, float(length.sum()), 1.0)
+    leg = np.searchsorted(np.cumsum(length), d, side="right").clip(0, n_legs - 1)
+    x = np.concatenate(([0.0], np.cumsum(np.cos(heading[leg]))[:-1]))
+    y = np.concatenate(([0.0], np.cumsum(np.sin(heading[leg]))[:-1]))
+    z = 500.0 + np.concatenate(([0.0], np.cumsum(grade[leg])[:-1]))
+    fresh = np.concatenate(([0.0], np.cumsum(profile.segment_time_s(np.ones(len(d)), grade[leg]))))
+    k = profile.fatigue_per_h / 3600.0
+    moving = np.expm1(k * fresh) / k if k else fresh
+    t_rec = np.arange(0.0, moving[-1], 1.0)
+    pos = np.interp(t_rec, moving, np.append(d, d[-1] + 1.0))
+    xs = np.interp(pos, d, x) + rng.normal(0.0, gps_noise_m, len(t_rec))
+    ys = np.interp(pos, d, y) + rng.normal(0.0, gps_noise_m, len(t_rec))
+    zs = np.interp(pos, d, z) + rng.normal(0.0, ele_noise_m, len(t_rec))
+    pause = np.zeros(len(t_rec))
+    for at in rng.uniform(0.1, 0.9, stops) * t_rec[-1]:
+        pause[t_rec > at] += stop_s
+    lon, lat = to_lonlat(xs, ys)
+    return t_rec + pause, lon, lat, zs
+
+
+def write_gpx_track(
+    path: Path,
+    time_s: np.ndarray | None,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    ele_m: np.ndarray | None,
+) -> Path:
+    """A GPX 1.1 track; times from 2024-05-01T08:00:00Z, omitted when ``time_s`` is None."""
+    from datetime import datetime, timedelta, timezone
+
+    t0 = datetime(2024, 5, 1, 8, 0, tzinfo=timezone.utc)
+    pts = []
+    for i in range(len(lon)):
+        ele = "" if ele_m is None else f"<ele>{float(ele_m[i]):.2f}</ele>"
+        when = ""
+        if time_s is not None:
+            stamp = (t0 + timedelta(seconds=float(time_s[i]))).strftime("%Y-%m-%dT%H:%M:%SZ")
+            when = f"<time>{stamp}</time>"
+        pts.append(
+            f'<trkpt lat="{float(lat[i]):.7f}" lon="{float(lon[i]):.7f}">{ele}{when}</trkpt>'
+        )
+    text = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<gpx version="1.1" creator="synth" xmlns="http://www.topografix.com/GPX/1/1">'
+        "<trk><name>synthetic</name><trkseg>" + "".join(pts) + "</trkseg></trk></gpx>\n"
+    )
+    path.write_text(text, encoding="utf-8")
     return path

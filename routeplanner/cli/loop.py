@@ -44,7 +44,7 @@ def loop(
     """Plan a loop that takes a target time."""
     from routeplanner.search.loops import find_loops
 
-    profile = runner.profile()
+    profile = runner.profile(target.duration_s)
     request = target.request()
     loaded = load(ctx, src)
     t0 = time.perf_counter()

@@ -14,7 +14,18 @@ from collections.abc import Sequence
 
 import click
 
-from routeplanner.cli import climbs, demo, group, lines, loop, network, regions, scout, workout
+from routeplanner.cli import (
+    climbs,
+    demo,
+    group,
+    lines,
+    loop,
+    network,
+    pace,
+    regions,
+    scout,
+    workout,
+)
 from routeplanner.cli.options import Ctx, common_options
 from routeplanner.errors import CoverageError, DataError, InputError, RoutePlannerError
 
@@ -61,6 +72,7 @@ for _command in (
     lines.lines_command,
     scout.scout_command,
     group.group_command,
+    pace.pace_group,
     demo.demo,
 ):
     cli.add_command(_command)

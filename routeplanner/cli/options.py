@@ -263,30 +263,52 @@ def _region(**values: Any) -> RegionOptions:
 
 @dataclass(frozen=True)
 class RunnerOptions:
-    """``--pace``, ``--model``, ``--max-difficulty``, parsed."""
+    """``--pace``, ``--model``, ``--max-difficulty`` and ``--profile``, parsed."""
 
     flat_pace_s_per_km: float
     model: str
     max_difficulty: int
+    profile_file: str | None = None
+    difficulty_given: bool = False
 
-    def profile(self) -> Any:
+    def profile(self, duration_s: float | None = None) -> Any:
         """Build the :class:`~routeplanner.pace.RunnerProfile` (imports the pace model).
+
+        With ``--profile`` the file gives pace, model and corrections (an explicit
+        ``--max-difficulty`` still applies), and its fatigue term is folded into the
+        pace for a target `duration_s` (:meth:`RunnerProfile.for_duration`).
 
         Raises
         ------
         InputError
-            If the model is unknown.
+            If the model is unknown or the profile file is invalid.
         """
         from routeplanner.pace import RunnerProfile
 
-        return RunnerProfile(self.flat_pace_s_per_km, self.model, self.max_difficulty)
+        if self.profile_file is None:
+            return RunnerProfile(self.flat_pace_s_per_km, self.model, self.max_difficulty)
+        profile = RunnerProfile.from_toml(self.profile_file)
+        if self.difficulty_given:
+            profile = dataclasses.replace(profile, max_difficulty=self.max_difficulty)
+        return profile.for_duration(duration_s) if duration_s else profile
+
+
+def _given(name: str) -> bool:
+    source = click.get_current_context().get_parameter_source(name)
+    return source not in (None, click.core.ParameterSource.DEFAULT)
 
 
 def _runner(**values: Any) -> RunnerOptions:
+    if values["profile"] is not None:
+        for name in ("pace", "model"):
+            if _given(name):
+                raise InputError(f"give either --profile or --{name}, not both")
     return RunnerOptions(
         flat_pace_s_per_km=values["pace"],
         model=str(values["model"]).strip().lower(),
         max_difficulty=values["max_difficulty"],
+        profile_file=values["profile"],
+        difficulty_given=_given("max_difficulty"),
     )
 
 
@@ -315,8 +337,13 @@ def runner_options(pace_default: str = "6:00", model_default: str = "minetti") -
                 callback=parsed(units.parse_difficulty),
                 help="Hardest sac_scale allowed, T1..T6.",
             ),
+            click.option(
+                "--profile",
+                type=click.Path(dir_okay=False),
+                help="Runner profile TOML from `routeplanner pace fit` (replaces --pace).",
+            ),
         ]
-        keys = ("pace", "model", "max_difficulty")
+        keys = ("pace", "model", "max_difficulty", "profile")
         return _apply(_grouped("runner", _runner, keys)(f), opts)
 
     return deco

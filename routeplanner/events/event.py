@@ -6,6 +6,7 @@ start time and a duration (or return time), and the pace groups.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
 import os
@@ -74,6 +75,7 @@ GROUP_KEYS = (
     "include_climbs",
     "climb_grade",
     "include_descent",
+    "profile",
 )
 
 
@@ -395,8 +397,26 @@ def _localize(src: _Source, day: date, clock: time, zone: ZoneInfo, key: str) ->
     return aware
 
 
+def _profile_file(src: _Source, raw: dict[str, Any], what: str, index: int) -> pace.RunnerProfile:
+    """Return a group's ``profile = "me.toml"`` (relative to the event file), with its difficulty.
+
+    A profile file replaces ``pace`` and ``model``; ``max_difficulty`` stays the group's.
+    """
+    for key in ("pace", "model"):
+        if key in raw:
+            raise src.error(f"{what}: give either profile or {key}", "group", key, index)
+    try:
+        difficulty = pace.parse_difficulty(raw["max_difficulty"])
+        loaded = pace.RunnerProfile.from_toml(Path(src.name).parent / str(raw["profile"]))
+    except InputError as exc:
+        raise src.error(f"{what}: {exc}", "group", "profile", index) from None
+    return dataclasses.replace(loaded, max_difficulty=difficulty)
+
+
 def _group_profile(src: _Source, raw: dict[str, Any], what: str, index: int) -> pace.RunnerProfile:
     """Return a group's runner profile from its pace, model and max_difficulty."""
+    if "profile" in raw:
+        return _profile_file(src, raw, what, index)
     model = raw.get("model", "minetti")
     for key, value in (("pace", raw["pace"]), ("model", model)):
         if not isinstance(value, str):
@@ -433,7 +453,7 @@ def _parse_group(src: _Source, raw: Any, index: int) -> PaceGroup:
             index,
         )
     what = f"group {name!r}"
-    if "pace" not in raw:
+    if "pace" not in raw and "profile" not in raw:
         raise src.error(f'{what} needs a flat pace, e.g. pace = "6:00"', "group", None, index)
     if "max_difficulty" not in raw:
         raise src.error(

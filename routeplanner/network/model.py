@@ -156,7 +156,9 @@ class Network:
             self._cache[key] = (dd, grade, edge)
         return self._cache[key]
 
-    def flat_equivalent_m(self, model: str) -> tuple[np.ndarray, np.ndarray]:
+    def flat_equivalent_m(
+        self, model: str, *, profile: pace.RunnerProfile | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Flat-equivalent length of every edge under a pace model, per direction.
 
         Running an edge takes as long as running this many metres on the flat
@@ -166,17 +168,24 @@ class Network:
         ----------
         model
             A pace model name from :data:`routeplanner.pace.MODELS`.
+        profile
+            A runner profile whose fitted grade corrections apply on top of
+            `model` (its own model must be `model`).
 
         Returns
         -------
         tuple of numpy.ndarray
             ``(forward, backward)``: u→v and v→u.
         """
-        key = ("eq", model)
+        corr = None if profile is None else profile.grade_correction
+        key = ("eq", model, corr)
         if key not in self._cache:
             dd, grade, edge = self.segment_arrays()
-            fwd = np.bincount(edge, dd * pace.cost_ratio(grade, model), minlength=self.n_edges)
-            bwd = np.bincount(edge, dd * pace.cost_ratio(-grade, model), minlength=self.n_edges)
+            ratio = profile.cost_ratio if profile is not None and corr else None
+            fwd_r = ratio(grade) if ratio else pace.cost_ratio(grade, model)
+            bwd_r = ratio(-grade) if ratio else pace.cost_ratio(-grade, model)
+            fwd = np.bincount(edge, dd * fwd_r, minlength=self.n_edges)
+            bwd = np.bincount(edge, dd * bwd_r, minlength=self.n_edges)
             self._cache[key] = (fwd, bwd)
         return self._cache[key]
 
@@ -188,7 +197,7 @@ class Network:
         key = ("times", profile)
         if key not in self._cache:
             dd, grade, edge = self.segment_arrays()
-            terrain = self.edge_terrain[edge]
+            terrain = self.edge_terrain[edge] * profile.class_factor(self.edge_class[edge])
             n = self.n_edges
             t_fwd = np.bincount(edge, profile.segment_time_s(dd, grade, terrain), minlength=n)
             t_bwd = np.bincount(edge, profile.segment_time_s(dd, -grade, terrain), minlength=n)
@@ -214,7 +223,8 @@ class Network:
         grade = np.divide(np.diff(z), dd, out=np.zeros_like(dd), where=dd > 0)
         if end_m < start_m:
             grade = -grade
-        return float(np.sum(profile.segment_time_s(dd, grade, self.edge_terrain[e])))
+        terrain = self.edge_terrain[e] * float(profile.class_factor(self.edge_class[e]))
+        return float(np.sum(profile.segment_time_s(dd, grade, terrain)))
 
     # -- geometry helpers ----------------------------------------------------
     def _projection(self) -> tuple[float, float]:

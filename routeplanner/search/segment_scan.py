@@ -101,7 +101,7 @@ class SegmentScan:
 
     def interval_times(self, profile: pace.RunnerProfile) -> tuple[np.ndarray, np.ndarray]:
         """Return running time of every interval along and against its chain's direction."""
-        key = (profile.flat_pace_s_per_km, profile.model)
+        key = profile
         if key not in self._times:
             net = self.net
             z = net.prof_ele[self.prof]
@@ -112,7 +112,8 @@ class SegmentScan:
             dd = self.dist[start + 1] - self.dist[start]
             dz = z[start + 1] - z[start]
             grade = np.divide(dz, dd, out=np.zeros_like(dz), where=dd > 0)
-            terrain = net.edge_terrain[self.iv_edge]
+            edge = self.iv_edge
+            terrain = net.edge_terrain[edge] * profile.class_factor(net.edge_class[edge])
             self._times[key] = (
                 profile.segment_time_s(dd, grade, terrain),
                 profile.segment_time_s(dd, -grade, terrain),

@@ -1,0 +1,601 @@
+"""Fit a runner's pace profile to their own recordings, and predict moving times.
+
+The model of the time to cover a short stretch of horizontal length ``d`` at grade
+``g`` after ``t`` seconds of moving is::
+
+    dt = pace * d * R(g) * C(g) * T**trail * (1 + fatigue_per_h * t / 3600)
+
+``R`` is the chosen grade model (:func:`routeplanner.pace.cost_ratio`), ``C`` the
+runner's correction to it, piecewise linear between the grade knots of
+:data:`routeplanner.pace.GRADE_KNOTS` (``C(0) = 1``), ``T`` the trail factor
+(``trail`` is the share of the stretch on trails; only fitted when the recordings
+can be matched to a network) and the last factor the fatigue term.
+
+How recordings are prepared (:func:`prepare`):
+
+* **Stops.**  An interval between two fixes longer than :data:`STOP_GAP_S` (60 s)
+  is a stop and counts neither as time nor as distance.  Recorders with
+  auto-pause leave exactly such gaps, and recorders that log every 1-30 s while
+  moving do not; a shorter threshold would cut sparse recordings (fixes every
+  10-30 s) into pieces, a longer one would count breaks as slow walking.  It is
+  also the definition of moving time in the sample tracks' README, so fitted and
+  measured moving times are the same quantity.  It is not perfect: on the sample
+  walks (fixes every 8-34 s) some gaps over 60 s are slow walking rather than
+  halts (median speed over such gaps 0.04-0.9 m/s against about 1 m/s moving);
+  they are left out of the fit, whose chunks then carry a little less data.
+  :func:`predict` of a whole line (``pace predict``) counts every interval.
+* **GPS jitter.**  Positions are smoothed with a Gaussian of
+  :data:`POSITION_SIGMA_S` (4 s) in time before measuring distance: on 1 s
+  recordings jitter of a few metres otherwise adds several percent of phantom
+  distance; on sparse recordings (10 s and more between fixes) the kernel leaves
+  the points alone.
+* **Elevation noise.**  Elevations are resampled every 10 m of distance and
+  smoothed with a Gaussian of :data:`ELEVATION_SIGMA_M` (40 m) before grades are
+  taken, so that a 2 m barometric wobble over 5 m is not read as a 40 % wall.
+
+The fit (:func:`fit_profile`) cuts the moving part of every recording into chunks
+of :data:`CHUNK_M` metres, and solves for the log flat pace, the grade corrections,
+the trail factor and the fatigue term with :func:`scipy.optimize.least_squares`
+(robust ``soft_l1`` loss, so a chunk spent at a viewpoint does not drag the fit).
+Each correction is shrunk toward the model by a ridge prior worth
+:data:`PRIOR_M` (3 km) of data: a grade band with 1 km of data keeps about a quarter
+of what the data say, one with 12 km about 80 %.  The trail factor has the same
+prior.  The fatigue term has a prior of 0 ± 2 %/h and is kept only when it passes a
+likelihood-ratio test at 5 % against the fit without it: within one outing elapsed
+time is confounded with terrain and weather, and a spurious trend extrapolates badly.
+The level (flat pace) is then set so that the fitted moving time equals the recorded
+one: the robust loss finds the typical chunk, but moving time is a sum.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.ndimage import gaussian_filter1d
+from scipy.optimize import least_squares
+
+from routeplanner import pace
+from routeplanner.errors import InputError
+from routeplanner.network.model import Network
+from routeplanner.sources.tracks import Track
+
+__all__ = [
+    "CHUNK_M",
+    "ELEVATION_SIGMA_M",
+    "POSITION_SIGMA_S",
+    "PRIOR_M",
+    "STOP_GAP_S",
+    "Fit",
+    "Line",
+    "Prediction",
+    "fit_profile",
+    "moving_time_s",
+    "network_class_of",
+    "predict",
+    "prepare",
+]
+
+logger = logging.getLogger(__name__)
+
+STOP_GAP_S = 60.0
+POSITION_SIGMA_S = 4.0
+ELEVATION_SIGMA_M = 40.0
+CHUNK_M = 200.0
+PRIOR_M = 3000.0
+# Typical scatter of a chunk's log time around the model (walks and runs): scales the
+# residuals so the robust loss switches to linear beyond about 2.5 sigma.
+_CHUNK_SIGMA = 0.15
+# Fatigue prior: 0 +- 5 % per hour, so a single short run cannot invent a large one.
+_FATIGUE_SIGMA_PER_H = 0.02
+# Half the 95 % chi-square quantile with one degree of freedom (costs are half sums
+# of squares).
+_FATIGUE_LR_COST = 3.84 / 2
+_EARTH_M_PER_DEG = 111_320.0
+_ASCENT_HYSTERESIS_M = 3.0
+# Class of a point on the network: 0 trail, >0 road, -1 unmatched.
+ClassOf = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Line:
+    """A prepared line: per interval between consecutive points.
+
+    Parameters
+    ----------
+    name : str
+        Label.
+    length_m : numpy.ndarray
+        Horizontal length of each interval (smoothed positions).
+    grade : numpy.ndarray
+        Grade of each interval from the smoothed elevations.
+    dt_s : numpy.ndarray
+        Recorded duration of each interval (0 for a planned line).
+    moving : numpy.ndarray
+        Boolean: the interval counts (not a stop).
+    trail : numpy.ndarray
+        Share of the interval on trails (1), roads (0); NaN where unknown.
+    ele_m : numpy.ndarray
+        Smoothed elevation at the points (one more than intervals).
+    """
+
+    name: str
+    length_m: np.ndarray
+    grade: np.ndarray
+    dt_s: np.ndarray
+    moving: np.ndarray
+    trail: np.ndarray
+    ele_m: np.ndarray
+
+    @property
+    def distance_m(self) -> float:
+        """Horizontal length of the moving intervals."""
+        return float(self.length_m[self.moving].sum())
+
+    @property
+    def moving_s(self) -> float:
+        """Recorded moving time."""
+        return float(self.dt_s[self.moving].sum())
+
+    @property
+    def ascent_m(self) -> float:
+        """Total ascent of the smoothed elevations with a 3 m hysteresis."""
+        return _ascent(self.ele_m)
+
+    def split(self, fraction: float = 0.5) -> tuple[Line, Line]:
+        """Cut the line at a fraction of its moving distance.
+
+        Parameters
+        ----------
+        fraction : float
+            Where to cut, between 0 and 1.
+
+        Returns
+        -------
+        tuple of Line
+            The part before and the part after.
+        """
+        cum = np.cumsum(np.where(self.moving, self.length_m, 0.0))
+        k = int(np.searchsorted(cum, fraction * cum[-1])) + 1
+        return self._slice(0, k, "a"), self._slice(k, len(self.length_m), "b")
+
+    def _slice(self, i: int, j: int, tag: str) -> Line:
+        return Line(
+            name=f"{self.name}[{tag}]",
+            length_m=self.length_m[i:j],
+            grade=self.grade[i:j],
+            dt_s=self.dt_s[i:j],
+            moving=self.moving[i:j],
+            trail=self.trail[i:j],
+            ele_m=self.ele_m[i : j + 1],
+        )
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Predicted moving time of a line."""
+
+    moving_s: float
+    distance_m: float
+    ascent_m: float
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A fitted profile and what it was fitted on.
+
+    Parameters
+    ----------
+    profile : RunnerProfile
+        The fitted profile.
+    tracks : tuple of str
+        Names of the recordings used.
+    moving_s, distance_m, ascent_m : float
+        Totals over the recordings' moving parts.
+    band_m : dict
+        Metres of data near each grade knot (how much each correction is backed).
+    residual_pct : float
+        Median absolute error of chunk times under the fitted profile, in percent.
+    notes : tuple of str
+        What was not fitted and why.
+    """
+
+    profile: pace.RunnerProfile
+    tracks: tuple[str, ...]
+    moving_s: float
+    distance_m: float
+    ascent_m: float
+    band_m: dict[float, float] = field(default_factory=dict)
+    residual_pct: float = float("nan")
+    notes: tuple[str, ...] = ()
+
+
+# ----------------------------------------------------------------------- preparing
+
+
+def _project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lat0 = math.radians(float(np.mean(lat)))
+    x = (lon - lon[0]) * _EARTH_M_PER_DEG * math.cos(lat0)
+    y = (lat - lat[0]) * _EARTH_M_PER_DEG
+    return x, y
+
+
+def _smooth_in_time(t: np.ndarray, v: np.ndarray, sigma_s: float) -> np.ndarray:
+    """Gaussian smoothing of irregular samples in time (window ±3 sigma)."""
+    out = np.zeros_like(v)
+    wsum = np.zeros_like(v)
+    n = len(v)
+    reach = int(min(n - 1, 3 * sigma_s + 1))
+    for k in range(-reach, reach + 1):
+        idx = np.clip(np.arange(n) + k, 0, n - 1)
+        w = np.exp(-0.5 * ((t[idx] - t) / sigma_s) ** 2)
+        w[(np.arange(n) + k < 0) | (np.arange(n) + k >= n)] = 0.0
+        out += w * v[idx]
+        wsum += w
+    return out / wsum
+
+
+def _smooth_elevation(dist: np.ndarray, ele: np.ndarray, sigma_m: float) -> np.ndarray:
+    """Gaussian smoothing of elevation over distance (resampled every 10 m)."""
+    if not np.isfinite(ele).all() or dist[-1] <= 0:
+        return ele.copy()
+    step = 10.0
+    grid = np.arange(0.0, dist[-1] + step, step)
+    z = np.interp(grid, dist, ele)
+    zs = gaussian_filter1d(z, sigma_m / step, mode="nearest")
+    return np.interp(dist, grid, zs)
+
+
+def _ascent(ele: np.ndarray) -> float:
+    """Total ascent counting only rises of at least the hysteresis."""
+    if len(ele) == 0 or not np.isfinite(ele).all():
+        return 0.0
+    total, ref = 0.0, float(ele[0])
+    for z in ele[1:].tolist():
+        if z - ref >= _ASCENT_HYSTERESIS_M:
+            total += z - ref
+            ref = z
+        elif ref - z >= _ASCENT_HYSTERESIS_M:
+            ref = z
+    return total
+
+
+def prepare(
+    track: Track,
+    *,
+    ele_m: np.ndarray | None = None,
+    class_of: ClassOf | None = None,
+    stop_gap_s: float = STOP_GAP_S,
+) -> Line:
+    """Smooth a recording and cut it into intervals with length, grade and time.
+
+    Parameters
+    ----------
+    track : Track
+        The recording (or a planned line with zero times).
+    ele_m : numpy.ndarray or None
+        Elevations to use instead of the track's own (e.g. sampled from a DEM).
+    class_of : callable or None
+        ``class_of(lon, lat)`` gives the network class of points (0 trail, 1+ road,
+        -1 unmatched); None when no network is available.
+    stop_gap_s : float
+        Intervals longer than this are stops.
+
+    Returns
+    -------
+    Line
+        The prepared intervals.
+
+    Raises
+    ------
+    InputError
+        If the line has no elevations (and none are given).
+    """
+    ele = track.ele_m if ele_m is None else np.asarray(ele_m, dtype=float)
+    if not np.isfinite(ele).all():
+        raise InputError(
+            f"{track.name}: no elevations in the file: give a DEM (--dem) to read them from"
+        )
+    t = track.time_s
+    x, y = _project(track.lon, track.lat)
+    timed = bool(t[-1] > 0)
+    if timed:
+        x = _smooth_in_time(t, x, POSITION_SIGMA_S)
+        y = _smooth_in_time(t, y, POSITION_SIGMA_S)
+    dd = np.hypot(np.diff(x), np.diff(y))
+    dist = np.concatenate(([0.0], np.cumsum(dd)))
+    z = _smooth_elevation(dist, ele, ELEVATION_SIGMA_M)
+    grade = np.divide(np.diff(z), dd, out=np.zeros_like(dd), where=dd > 0.5)
+    dt = np.diff(t)
+    moving = dt <= stop_gap_s if timed else np.ones(len(dd), dtype=bool)
+    trail = np.full(len(dd), np.nan)
+    if class_of is not None:
+        mid_lon = (track.lon[1:] + track.lon[:-1]) / 2
+        mid_lat = (track.lat[1:] + track.lat[:-1]) / 2
+        cls = np.asarray(class_of(mid_lon, mid_lat))
+        trail = np.where(cls < 0, np.nan, (cls == 0).astype(float))
+    return Line(track.name, dd, grade, dt, moving, trail, z)
+
+
+def moving_time_s(track: Track, *, stop_gap_s: float = STOP_GAP_S) -> float:
+    """Sum of the intervals between consecutive points at most `stop_gap_s` apart.
+
+    Parameters
+    ----------
+    track : Track
+        A recording.
+    stop_gap_s : float
+        Longest interval that still counts as moving.
+
+    Returns
+    -------
+    float
+        Seconds.
+    """
+    dt = np.diff(track.time_s)
+    return float(dt[dt <= stop_gap_s].sum())
+
+
+def network_class_of(net: Network, *, max_distance_m: float = 25.0) -> ClassOf:
+    """Match points to the nearest way of a network and give its class.
+
+    Parameters
+    ----------
+    net : Network
+        The network (classes from :data:`routeplanner.network.model.EDGE_CLASSES`).
+    max_distance_m : float
+        Points farther than this from every way are unmatched (-1): GPS error on
+        trails is typically 5-15 m, so 25 m keeps most points and drops off-network
+        stretches.
+
+    Returns
+    -------
+    callable
+        ``class_of(lon, lat)`` giving 0 (trail), 1+ (road) or -1 per point.
+    """
+    import shapely
+
+    def class_of(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        tree, _, _ = net._tree()
+        x, y = net.project(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+        pts = shapely.points(x, y)
+        hit = tree.query_nearest(pts, max_distance=max_distance_m, all_matches=False)
+        out = np.full(len(pts), -1, dtype=int)
+        out[hit[0]] = net.edge_class[hit[1]]
+        return out
+
+    return class_of
+
+
+# ------------------------------------------------------------------------ fitting
+
+
+def _hats(grade: np.ndarray, knots: Sequence[float]) -> np.ndarray:
+    """Piecewise-linear basis: column k is the hat function of the k-th non-zero knot.
+
+    Beyond the outer knots the outer hats stay at 1 (constant extrapolation).
+    """
+    kn = np.asarray(knots, dtype=float)
+    g = np.clip(grade, kn[0], kn[-1])
+    basis = np.zeros((len(g), len(kn)))
+    j = np.clip(np.searchsorted(kn, g, side="right") - 1, 0, len(kn) - 2)
+    w = (g - kn[j]) / (kn[j + 1] - kn[j])
+    rows = np.arange(len(g))
+    basis[rows, j] = 1.0 - w
+    basis[rows, j + 1] += w
+    zero = int(np.argmin(np.abs(kn)))
+    return np.delete(basis, zero, axis=1)
+
+
+@dataclass(frozen=True)
+class _Chunks:
+    obs_s: np.ndarray  # recorded time
+    base_m: np.ndarray  # sum d * R(g): flat-equivalent metres under the model
+    band_m: np.ndarray  # (n, k) sum d * R(g) * hat_k(g)
+    trail: np.ndarray  # share of trail (0 where unknown)
+    elapsed_s: np.ndarray  # moving time before the chunk's middle
+    length_m: np.ndarray
+    raw_band_m: np.ndarray  # (k,) plain metres near each knot
+
+
+def _chunk(lines: Sequence[Line], model: str, knots: Sequence[float]) -> _Chunks:
+    parts: list[tuple[np.ndarray, ...]] = []
+    for line in lines:
+        m = line.moving & (line.length_m > 0)
+        d, g, dt = line.length_m[m], line.grade[m], line.dt_s[m]
+        trail = np.nan_to_num(line.trail[m], nan=0.0)
+        if len(d) == 0:
+            continue
+        cum = np.cumsum(d)
+        cid = np.floor((cum - d / 2) / CHUNK_M).astype(int)
+        ratio = pace.cost_ratio(g, model)
+        hats = _hats(g, knots)
+        n = int(cid[-1]) + 1
+        obs = np.bincount(cid, dt, minlength=n)
+        length = np.bincount(cid, d, minlength=n)
+        base = np.bincount(cid, d * ratio, minlength=n)
+        band = np.stack(
+            [np.bincount(cid, d * ratio * h, minlength=n) for h in hats.T], axis=1
+        ).reshape(n, -1)
+        tr = np.bincount(cid, d * trail, minlength=n) / np.maximum(length, 1e-9)
+        elapsed = np.cumsum(obs) - obs / 2
+        raw = (d[:, None] * hats).sum(axis=0)
+        ok = (obs > 0) & (length > CHUNK_M / 4)
+        parts.append((obs[ok], base[ok], band[ok], tr[ok], elapsed[ok], length[ok], raw))
+    if not parts:
+        raise InputError("no moving stretch in the recordings: nothing to fit")
+    cols = list(zip(*parts, strict=True))
+    return _Chunks(
+        obs_s=np.concatenate(cols[0]),
+        base_m=np.concatenate(cols[1]),
+        band_m=np.concatenate(cols[2]),
+        trail=np.concatenate(cols[3]),
+        elapsed_s=np.concatenate(cols[4]),
+        length_m=np.concatenate(cols[5]),
+        raw_band_m=np.sum(cols[6], axis=0),
+    )
+
+
+def _chunk_pred(p: np.ndarray, ch: _Chunks, n_bands: int) -> np.ndarray:
+    log_pace, log_trail, fatigue = p[0], p[1], p[2]
+    corr = p[3 : 3 + n_bands]
+    eq = ch.base_m + ch.band_m @ corr
+    return (
+        np.exp(log_pace)
+        / 1000.0
+        * np.maximum(eq, 1e-6)
+        * np.exp(log_trail * ch.trail)
+        * (1.0 + fatigue * ch.elapsed_s / 3600.0)
+    )
+
+
+def _solve(ch: _Chunks, *, free: tuple[bool, bool, bool], n_bands: int) -> tuple[np.ndarray, float]:
+    """Least squares on chunk log times; `free` = (grade bands, trail, fatigue)."""
+    bands_free, trail_free, fatigue_free = free
+    weight = np.sqrt(ch.length_m / CHUNK_M) / _CHUNK_SIGMA
+    prior_w = math.sqrt(PRIOR_M / CHUNK_M) / _CHUNK_SIGMA
+    x0 = np.zeros(3 + n_bands)
+    x0[0] = math.log(1000.0 * ch.obs_s.sum() / ch.base_m.sum())
+    mask = np.array([True, trail_free, fatigue_free] + [bands_free] * n_bands)
+
+    def residuals(q: np.ndarray) -> np.ndarray:
+        p = x0.copy()
+        p[mask] = q
+        r = weight * np.log(_chunk_pred(p, ch, n_bands) / ch.obs_s)
+        priors = [prior_w * p[3:]] if bands_free else []
+        if trail_free:
+            priors.append(np.array([prior_w * p[1]]))
+        if fatigue_free:
+            priors.append(np.array([p[2] / _FATIGUE_SIGMA_PER_H]))
+        return np.concatenate([r, *priors])
+
+    lo = np.array([-np.inf, -0.7, -0.3] + [-0.7] * n_bands)[mask]
+    hi = np.array([np.inf, 0.7, 0.5] + [3.0] * n_bands)[mask]
+    sol = least_squares(
+        residuals, x0[mask], bounds=(lo, hi), loss="soft_l1", f_scale=2.5, method="trf"
+    )
+    p = x0.copy()
+    p[mask] = sol.x
+    # The robust loss finds the typical chunk; moving time is a sum, and includes the
+    # slow chunks it discounts.  Set the level so the fitted total time is right.
+    p[0] += math.log(ch.obs_s.sum() / _chunk_pred(p, ch, n_bands).sum())
+    return p, float(sol.cost)
+
+
+def fit_profile(
+    lines: Sequence[Line],
+    *,
+    model: str = "auto",
+    calibrate: bool = True,
+    max_difficulty: int = 6,
+) -> Fit:
+    """Fit a runner profile to prepared recordings.
+
+    Parameters
+    ----------
+    lines : sequence of Line
+        Prepared recordings (:func:`prepare`).
+    model : str
+        ``"minetti"``, ``"tobler"`` or ``"auto"`` (the one that fits better).
+    calibrate : bool
+        Fit grade corrections, trail factor and fatigue; False fits the flat pace
+        of the plain model only.
+    max_difficulty : int
+        Carried into the profile.
+
+    Returns
+    -------
+    Fit
+        The profile and the totals it was fitted on.
+
+    Raises
+    ------
+    InputError
+        If there is no moving stretch, or the fitted pace is outside 2:00-30:00/km.
+    """
+    if not lines:
+        raise InputError("no recordings to fit")
+    models = pace.MODELS if model == "auto" else (model,)
+    knots = pace.GRADE_KNOTS
+    n_bands = len(knots) - 1
+    has_trail = any(np.isfinite(line.trail).any() for line in lines)
+    free = (calibrate, calibrate and has_trail, calibrate)
+    best: tuple[float, str, np.ndarray, _Chunks] | None = None
+    for name in models:
+        ch = _chunk(lines, name, knots)
+        p, cost = _solve(ch, free=free, n_bands=n_bands)
+        if free[2]:
+            # Keep the fatigue term only if it earns its parameter (likelihood-ratio
+            # test at 5 %): within a single outing, elapsed time is confounded with
+            # the terrain and the day, and a spurious trend extrapolates badly.
+            p0, cost0 = _solve(ch, free=(free[0], free[1], False), n_bands=n_bands)
+            if cost0 - cost < _FATIGUE_LR_COST:
+                p, cost = p0, cost0
+        if best is None or cost < best[0]:
+            best = (cost, name, p, ch)
+    assert best is not None
+    _, chosen, p, ch = best
+    pace_s = float(math.exp(p[0]))
+    if not 120.0 <= pace_s <= 1800.0:
+        raise InputError(f"fitted flat pace {pace_s:.0f} s/km is outside 2:00-30:00/km")
+    corr = tuple(round(float(c), 4) for c in p[3:])
+    full = list(corr)
+    full.insert(int(np.argmin(np.abs(knots))), 0.0)
+    profile = pace.RunnerProfile(
+        flat_pace_s_per_km=round(pace_s, 1),
+        model=chosen,
+        max_difficulty=max_difficulty,
+        grade_correction=tuple(round(1.0 + c, 4) for c in full),
+        trail_factor=round(float(math.exp(p[1])), 4),
+        fatigue_per_h=round(float(p[2]), 4),
+    )
+    err = np.abs(_chunk_pred(p, ch, n_bands) / ch.obs_s - 1.0)
+    notes = []
+    if not has_trail:
+        notes.append(
+            "trail factor not fitted: no point matched to a network "
+            "(none given with --osm/--dem, or no way within 25 m)"
+        )
+    raw = dict(zip([k for k in knots if k != 0], ch.raw_band_m.round(0), strict=True))
+    return Fit(
+        profile=profile,
+        tracks=tuple(line.name for line in lines),
+        moving_s=float(sum(line.moving_s for line in lines)),
+        distance_m=float(sum(line.distance_m for line in lines)),
+        ascent_m=float(sum(line.ascent_m for line in lines)),
+        band_m={float(k): float(v) for k, v in raw.items()},
+        residual_pct=float(np.median(err) * 100.0),
+        notes=tuple(notes),
+    )
+
+
+# --------------------------------------------------------------------- predicting
+
+
+def predict(profile: pace.RunnerProfile, line: Line, *, start_elapsed_s: float = 0.0) -> Prediction:
+    """Predict the moving time of a line's moving intervals.
+
+    Parameters
+    ----------
+    profile : RunnerProfile
+        The runner.
+    line : Line
+        A prepared line (recorded or planned).
+    start_elapsed_s : float
+        Moving time already in the legs at the line's start (for the fatigue term).
+
+    Returns
+    -------
+    Prediction
+        Moving time, horizontal distance and ascent.
+    """
+    m = line.moving
+    d = line.length_m[m]
+    trail = line.trail[m]
+    fresh = profile.segment_time_s(d, line.grade[m], trail=np.nan_to_num(trail, nan=0.0))
+    fresh_total = float(fresh.sum())
+    total = profile.fatigued_s(fresh_total, start_elapsed_s=start_elapsed_s)
+    return Prediction(moving_s=total, distance_m=float(d.sum()), ascent_m=line.ascent_m)

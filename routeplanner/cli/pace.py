@@ -1,0 +1,181 @@
+"""`routeplanner pace`: fit a runner profile to recordings, predict a line's time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from routeplanner import units
+from routeplanner._io import atomic_write_text, check_writable
+from routeplanner.cli._common import Ctx, echo_json, log
+from routeplanner.cli.options import common_options
+from routeplanner.errors import CoverageError, InputError
+
+__all__ = ["fit", "pace_group", "predict"]
+
+_MODELS = ("minetti", "tobler")  # routeplanner.pace.MODELS, without importing numpy for --help
+
+
+@click.group(name="pace")
+@common_options
+def pace_group() -> None:
+    """Fit your own pace profile from recordings, and predict times with it."""
+
+
+def _check_out(out: str, inputs: tuple[str, ...]) -> Path:
+    path = check_writable(out)
+    for name in inputs:
+        if Path(name).exists() and path.exists() and path.samefile(name):
+            raise InputError(f"--out {out!r} is one of the input files: choose another name")
+    if path.suffix.lower() != ".toml":
+        raise InputError(f"--out {out!r}: a profile is a .toml file")
+    return path
+
+
+def _class_of(osm: str | None, dem: tuple[str, ...]) -> Any:
+    if osm is None:
+        return None
+    from routeplanner.calibration import network_class_of
+    from routeplanner.network.build import load_network
+
+    if not dem:
+        raise InputError("--osm needs --dem (the network is built with elevations)")
+    return network_class_of(load_network(Path(osm), [Path(d) for d in dem]))
+
+
+@pace_group.command(name="fit")
+@click.argument("runs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the profile (TOML) here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the fit as JSON.")
+@click.option(
+    "--model",
+    type=click.Choice(["auto", *_MODELS]),
+    default="auto",
+    show_default=True,
+    help="Grade model to correct; auto picks the one that fits better.",
+)
+@click.option("--max-difficulty", default="T6", show_default=True, help="Stored in the profile.")
+@click.option("--osm", type=click.Path(dir_okay=False), help="OSM file to fit the trail factor.")
+@click.option("--dem", multiple=True, type=click.Path(dir_okay=False), help="DEM for --osm.")
+@common_options
+@click.pass_obj
+def fit(
+    ctx: Ctx,
+    runs: tuple[str, ...],
+    out: str | None,
+    as_json: bool,
+    model: str,
+    max_difficulty: str,
+    osm: str | None,
+    dem: tuple[str, ...],
+) -> None:
+    """Fit a runner profile to recorded RUNS (.gpx, .tcx, .fit)."""
+    from routeplanner import calibration as cal
+    from routeplanner import pace
+    from routeplanner.profile_file import profile_toml
+    from routeplanner.sources.tracks import read_track
+
+    difficulty = units.parse_difficulty(max_difficulty)
+    out_path = _check_out(out, runs) if out else None
+    tracks = [read_track(r) for r in runs]
+    class_of = _class_of(osm, dem)
+    lines = [cal.prepare(t, class_of=class_of) for t in tracks]
+    result = cal.fit_profile(lines, model=model, max_difficulty=difficulty)
+    for note in result.notes:
+        log.info("%s", note)
+    p = result.profile
+    summary = {
+        "flat_pace_s_per_km": p.flat_pace_s_per_km,
+        "flat_pace": units.format_pace(p.flat_pace_s_per_km),
+        "model": p.model,
+        "tracks": list(result.tracks),
+        "moving_s": round(result.moving_s, 1),
+        "distance_m": round(result.distance_m, 1),
+        "ascent_m": round(result.ascent_m, 1),
+        "grades": list(pace.GRADE_KNOTS),
+        "grade_correction": list(p.grade_correction or ()),
+        "trail_factor": p.trail_factor,
+        "fatigue_per_h": p.fatigue_per_h,
+        "chunk_residual_pct": round(result.residual_pct, 1),
+        "stop_gap_s": cal.STOP_GAP_S,
+        "notes": list(result.notes),
+    }
+    if out_path is not None:
+        fit_info = {k: summary[k] for k in ("tracks", "moving_s", "distance_m", "ascent_m")}
+        fit_info["stop_gap_s"] = cal.STOP_GAP_S
+        fit_info["chunk_residual_pct"] = summary["chunk_residual_pct"]
+        text = profile_toml(p, fit=fit_info, band_m=result.band_m, notes=result.notes)
+        atomic_write_text(out_path, text)
+        summary["out"] = str(out_path)
+    if as_json:
+        echo_json(summary)
+    elif not ctx.quiet:
+        hours = result.moving_s / 3600.0
+        click.echo(
+            f"flat pace {summary['flat_pace']}/km ({p.model}), fatigue "
+            f"{p.fatigue_per_h * 100:+.1f} %/h, from {len(tracks)} recording(s), "
+            f"{result.distance_m / 1000:.1f} km, {hours:.2f} h moving"
+        )
+        if out_path is not None:
+            click.echo(f"wrote {out_path}")
+
+
+@pace_group.command(name="predict")
+@click.argument("line", type=click.Path(dir_okay=False))
+@click.option(
+    "--profile",
+    "profile_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Runner profile TOML from `routeplanner pace fit`.",
+)
+@click.option(
+    "--dem",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Take elevations from this DEM instead of the file's; repeat for tiles.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print {moving_s, distance_m, ascent_m}.")
+@common_options
+@click.pass_obj
+def predict(ctx: Ctx, line: str, profile_path: str, dem: tuple[str, ...], as_json: bool) -> None:
+    """Predict the moving time of LINE (.gpx track or route, .tcx, .fit)."""
+    from routeplanner import calibration as cal
+    from routeplanner.pace import RunnerProfile
+    from routeplanner.sources.tracks import read_track
+
+    profile = RunnerProfile.from_toml(profile_path)
+    track = read_track(line, require_times=False)
+    ele = None
+    if dem:
+        from routeplanner.sources.dem import open_dem
+
+        pad = 0.005  # a line along a parallel or meridian has a flat bbox
+        bbox = (
+            float(track.lon.min()) - pad,
+            float(track.lat.min()) - pad,
+            float(track.lon.max()) + pad,
+            float(track.lat.max()) + pad,
+        )
+        import numpy as np
+
+        ele = open_dem(list(dem), bbox=bbox).sample(track.lon, track.lat)
+        if not np.isfinite(ele).all():
+            raise CoverageError(f"{track.name}: the line leaves the DEM ({', '.join(dem)})")
+    # The whole line counts: a gap in a recording is still ground to cover.
+    prepared = cal.prepare(track, ele_m=ele, stop_gap_s=float("inf"))
+    result = cal.predict(profile, prepared)
+    out = {
+        "moving_s": round(result.moving_s, 1),
+        "distance_m": round(result.distance_m, 1),
+        "ascent_m": round(result.ascent_m, 1),
+    }
+    if as_json:
+        echo_json(out)
+    elif not ctx.quiet:
+        click.echo(
+            f"{units.format_duration(result.moving_s)} moving for "
+            f"{result.distance_m / 1000:.2f} km and {result.ascent_m:.0f} m of ascent"
+        )

@@ -1,0 +1,163 @@
+"""Pace fitting: a synthetic runner with a known profile is recovered; real tracks fit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from synth import synthetic_recording
+
+from routeplanner import calibration as cal
+from routeplanner.errors import InputError
+from routeplanner.pace import GRADE_KNOTS, RunnerProfile
+from routeplanner.sources.tracks import Track, read_track
+
+# A runner slower than Minetti on descents, stronger on moderate climbs, and 4 %/h
+# slower per hour of moving.
+TRUE_CORRECTION = (1.0, 1.15, 1.1, 1.05, 1.0, 0.95, 0.9, 1.1, 1.0)
+TRUE = RunnerProfile(330.0, model="minetti", grade_correction=TRUE_CORRECTION, fatigue_per_h=0.04)
+
+
+def _line(seed: int, profile: RunnerProfile = TRUE) -> cal.Line:
+    return cal.prepare(Track(f"synth{seed}", *synthetic_recording(profile, seed=seed)))
+
+
+@pytest.fixture(scope="module")
+def fitted() -> cal.Fit:
+    """Fit on four noisy 30 km recordings with three 5-minute stops each."""
+    return cal.fit_profile([_line(seed) for seed in range(4)], model="minetti")
+
+
+def test_stops_are_not_moving_time():
+    t, lon, lat, ele = synthetic_recording(TRUE, seed=5, stops=3, stop_s=300.0)
+    track = Track("s", t, lon, lat, ele)
+    assert t[-1] - cal.moving_time_s(track) == pytest.approx(900.0, abs=3.0)
+
+
+def test_flat_pace_is_recovered_within_5_percent(fitted):
+    # Smoothing rounds the grade changes at the legs' corners, which the level
+    # absorbs: the fitted flat pace is an effective one, a few percent slow.
+    assert fitted.profile.flat_pace_s_per_km == pytest.approx(330.0, rel=0.05)
+    assert fitted.profile.model == "minetti"
+
+
+def test_fatigue_is_recovered_within_a_percent_per_hour(fitted):
+    assert fitted.profile.fatigue_per_h == pytest.approx(0.04, abs=0.01)
+
+
+def test_grade_corrections_are_recovered_where_data_is_rich(fitted):
+    corr = np.array(fitted.profile.grade_correction)
+    true = np.array(TRUE_CORRECTION)
+    rich = np.array([fitted.band_m.get(k, np.inf) >= 5000.0 for k in GRADE_KNOTS])
+    assert rich.sum() >= 5
+    # Within 0.06 of the truth, and on the right side of the model where the
+    # truth departs from it by 5 % or more.
+    assert np.all(np.abs(corr - true)[rich] <= 0.06)
+    departs = rich & (np.abs(true - 1.0) >= 0.05)
+    assert np.all(np.sign(corr - 1.0)[departs] == np.sign(true - 1.0)[departs])
+
+
+def test_fitted_profile_predicts_an_unseen_run(fitted):
+    unseen = _line(99)
+    err = cal.predict(fitted.profile, unseen).moving_s / unseen.moving_s - 1.0
+    plain = RunnerProfile(fitted.profile.flat_pace_s_per_km, model="minetti")
+    plain_err = cal.predict(plain, unseen).moving_s / unseen.moving_s - 1.0
+    assert abs(err) < 0.02
+    assert abs(plain_err) > 0.05
+
+
+def test_thin_data_is_shrunk_toward_the_model():
+    # One short recording: corrections stay close to 1 (the model).
+    rec = synthetic_recording(TRUE, seed=7, n_legs=6, stops=0)
+    fit = cal.fit_profile([cal.prepare(Track("short", *rec))], model="minetti")
+    assert fit.profile.grade_correction is not None
+    assert np.all(np.abs(np.array(fit.profile.grade_correction) - 1.0) < 0.06)
+
+
+def test_auto_model_picks_tobler_for_a_tobler_walker():
+    walker = RunnerProfile(800.0, model="tobler")
+    lines = [_line(seed, walker) for seed in (1, 2)]
+    assert cal.fit_profile(lines).profile.model == "tobler"
+
+
+def test_uncalibrated_fit_has_no_corrections():
+    fit = cal.fit_profile([_line(3)], calibrate=False)
+    assert fit.profile.grade_correction == tuple(1.0 for _ in GRADE_KNOTS)
+    assert fit.profile.fatigue_per_h == 0.0
+
+
+def test_trail_factor_is_fitted_when_points_match_a_network():
+    # The runner is 20 % slower on the "trail" half of the course (x < 0 there).
+    t, lon, lat, ele = synthetic_recording(RunnerProfile(330.0), seed=11, stops=0)
+    track = Track("t", t, lon, lat, ele)
+    plain = cal.prepare(track)
+
+    def class_of(lo: np.ndarray, la: np.ndarray) -> np.ndarray:
+        return (lo < np.median(lon)).astype(int)  # 0 (trail) west, 1 (road) east
+
+    line = cal.prepare(track, class_of=class_of)
+    trail = np.nan_to_num(line.trail)
+    slow = line.dt_s * np.where(trail > 0.5, 1.2, 1.0)
+    slowed = cal.Line(
+        line.name, line.length_m, line.grade, slow, line.moving, line.trail, line.ele_m
+    )
+    fit = cal.fit_profile([slowed], model="minetti")
+    # 15 km on each class; the prior (PRIOR_M) keeps it a little short of 1.2.
+    assert 1.1 <= fit.profile.trail_factor <= 1.22
+    assert not fit.notes
+    assert "no point matched to a network" in cal.fit_profile([plain]).notes[0]
+
+
+def test_prediction_uses_its_own_elevations_or_given_ones():
+    lon = np.linspace(1.5, 1.5 + 0.0135, 100)  # about 1.1 km east
+    lat = np.full(100, 42.5)
+    flat = Track("flat", np.zeros(100), lon, lat, np.full(100, 1000.0))
+    profile = RunnerProfile(300.0)
+    p_flat = cal.predict(profile, cal.prepare(flat))
+    ramp = np.linspace(1000.0, 1110.0, 100)
+    p_ramp = cal.predict(profile, cal.prepare(flat, ele_m=ramp))
+    assert p_flat.moving_s == pytest.approx(p_flat.distance_m * 0.3, rel=1e-6)
+    assert p_flat.ascent_m == 0.0
+    assert p_ramp.moving_s > 1.5 * p_flat.moving_s
+    assert p_ramp.ascent_m == pytest.approx(110.0, abs=5.0)
+
+
+def test_line_without_elevations_asks_for_a_dem():
+    track = Track(
+        "noele", np.arange(5.0), np.linspace(1.5, 1.501, 5), np.full(5, 42.5), np.full(5, np.nan)
+    )
+    with pytest.raises(InputError, match="--dem"):
+        cal.prepare(track)
+
+
+def test_no_moving_stretch_is_a_clear_error():
+    t = np.arange(5.0) * 120.0  # every interval is a stop
+    track = Track("gaps", t, np.linspace(1.5, 1.51, 5), np.full(5, 42.5), np.full(5, 500.0))
+    with pytest.raises(InputError, match="no moving stretch"):
+        cal.fit_profile([cal.prepare(track)])
+
+
+@pytest.mark.slow
+def test_real_tracks_fit_to_plausible_profiles(shared_data_dir: Path):
+    walks = sorted((shared_data_dir / "tracks").glob("pilis_*.gpx"))
+    assert len(walks) == 13
+    fit = cal.fit_profile([cal.prepare(read_track(p)) for p in walks])
+    # A club walking in hills: 3-5 km/h on the flat.
+    assert 720.0 <= fit.profile.flat_pace_s_per_km <= 1200.0
+    assert fit.moving_s == pytest.approx(
+        sum(cal.moving_time_s(read_track(p)) for p in walks), rel=1e-9
+    )
+
+
+def test_points_are_matched_to_the_nearest_way_class():
+    from synth import make_network, to_lonlat
+
+    net = make_network(
+        {1: (0, 0), 2: (1000, 0), 3: (0, 300), 4: (1000, 300)},
+        [([1, 2], {"highway": "path"}), ([3, 4], {"highway": "residential"})],
+        extent_m=2000,
+    )
+    class_of = cal.network_class_of(net)
+    lon, lat = to_lonlat(np.array([500.0, 500.0, 500.0]), np.array([10.0, 290.0, 150.0]))
+    np.testing.assert_array_equal(class_of(lon, lat), [0, 1, -1])  # trail, road, far
