@@ -15,7 +15,7 @@ everything that needs numpy on first use of its module.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from routeplanner.errors import (
     CoverageError,
@@ -37,20 +37,40 @@ from routeplanner.units import (
     parse_pace,
 )
 
+if TYPE_CHECKING:  # the real imports happen on first use, in __getattr__
+    from routeplanner.brief import Constraints
+    from routeplanner.network.build import load_network
+    from routeplanner.pace import RunnerProfile
+    from routeplanner.search.loops import LoopRequest, find_loops
+
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
+#: The library's front door, imported on first use so that ``import routeplanner`` stays light.
+_FRONT_DOOR = {
+    "load_network": "routeplanner.network.build",
+    "RunnerProfile": "routeplanner.pace",
+    "LoopRequest": "routeplanner.search.loops",
+    "find_loops": "routeplanner.search.loops",
+    "Constraints": "routeplanner.brief",
+}
+
 __all__ = [
+    "Constraints",
     "CoverageError",
     "DataError",
     "DownloadError",
     "InputError",
+    "LoopRequest",
     "NoRouteError",
     "RoutePlannerError",
+    "RunnerProfile",
     "__version__",
+    "find_loops",
     "format_distance",
     "format_duration",
     "format_height",
     "format_pace",
+    "load_network",
     "parse_distance",
     "parse_duration",
     "parse_height",
@@ -60,7 +80,11 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """Return ``__version__`` on first use (reading package metadata costs time)."""
+    """Return ``__version__`` and the front-door names on first use (PEP 562)."""
+    if name in _FRONT_DOOR:
+        import importlib
+
+        return getattr(importlib.import_module(_FRONT_DOOR[name]), name)
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 

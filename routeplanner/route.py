@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from routeplanner import pace
 from routeplanner.network import grades
@@ -22,12 +23,15 @@ from routeplanner.pace import profile_times_s
 
 __all__ = [
     "OFF_NETWORK",
+    "OVERLAP_WITHIN_M",
     "AnyStep",
     "Cue",
     "OffStep",
+    "Outcome",
     "Route",
     "RouteStats",
     "Step",
+    "geometric_overlap_m",
     "make_route",
     "overlap_m",
     "shared_m",
@@ -102,8 +106,9 @@ class RouteStats:
     trail_share : float
         Share of the distance on trails (path, footway, track, bridleway, steps).
     overlap_share : float
-        Share of the distance run more than once, in either direction:
-        ``(distance - distinct distance) / distance``.
+        Share of the distance whose track runs within :data:`OVERLAP_WITHIN_M`
+        of an earlier part of the route, in either direction (what a runner
+        sees as running the same ground twice), see :func:`geometric_overlap_m`.
     max_grade : float
         Steepest grade between profile points ``max_grade_over_m`` apart, as a
         fraction (0.25 = 25 %).
@@ -124,6 +129,7 @@ class RouteStats:
     overlap_share: float
     max_grade: float
     hardest_sac: int
+    main_road_share: float = 0.0
     max_grade_over_m: float = grades.GRADE_BASELINE_M
     dem_cell_m: float = float("nan")
 
@@ -146,6 +152,39 @@ class RouteStats:
             "max_grade_confidence": grades.grade_confidence(self.max_grade_over_m, self.dem_cell_m),
             "max_grade_text": self.max_grade_text,
             "hardest_sac": self.hardest_sac,
+            "main_road_share": round(self.main_road_share, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Whether a route meets the runner's brief (see :func:`routeplanner.brief.assess`).
+
+    Attributes
+    ----------
+    meets_brief : bool
+        Time within tolerance and every constraint met.
+    misses : tuple of str
+        What was missed and by how much, e.g. ``"trail share 54% < 60%"``.
+    shape : str
+        ``"loop"``, ``"lollipop"`` or ``"out-and-back"``.
+    notes : tuple of str
+        Things the runner asked about that hold but deserve a mention (main
+        road used where no other way connects).
+    """
+
+    meets_brief: bool
+    misses: tuple[str, ...] = ()
+    shape: str = "loop"
+    notes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return {
+            "meets_brief": self.meets_brief,
+            "misses": list(self.misses),
+            "shape": self.shape,
+            "notes": list(self.notes),
         }
 
 
@@ -190,6 +229,7 @@ class Route:
     warnings: tuple[str, ...] = ()
     offtrail_m: float = 0.0
     segment_ids: tuple[str, ...] = ()
+    outcome: Outcome | None = None
 
     @property
     def network_steps(self) -> tuple[Step, ...]:
@@ -207,6 +247,8 @@ class Route:
         out.update(self.stats.as_dict())
         if self.target_duration_s is not None:
             out["target_duration_s"] = round(self.target_duration_s, 1)
+        if self.outcome is not None:
+            out.update(self.outcome.as_dict())
         out["pace_model"] = self.profile.model
         out["flat_pace"] = pace.format_pace(self.profile.flat_pace_s_per_km)
         out["ways"] = self.names
@@ -241,6 +283,60 @@ def overlap_m(steps: Sequence[AnyStep]) -> float:
         total += hi - lo
     # Float rounding can make the difference a hair below zero.
     return max(0.0, total - sum(_union_length(iv) for iv in by_edge.values()))
+
+
+#: Distance within which a later part of a route runs "over" an earlier part.
+OVERLAP_WITHIN_M = 10.0
+
+#: Spacing of the samples the geometric overlap is measured on.
+_OVERLAP_SAMPLE_M = 4.0
+
+
+def geometric_overlap_m(
+    lon: np.ndarray, lat: np.ndarray, dist_m: np.ndarray, *, within_m: float = OVERLAP_WITHIN_M
+) -> float:
+    """Distance whose track runs within ``within_m`` of an earlier part of the route.
+
+    The track is resampled every few metres; a sample counts as overlap when a
+    sample at least ``3 * within_m`` earlier along the route lies within
+    ``within_m`` of it (so a bend is not overlap, but running back along the
+    same or a parallel way is, in either direction).  On a route that ends
+    where it started, distance along it is measured round the cycle, so the
+    finish meeting the start is not overlap.  Each U-turn leaves
+    ``within_m`` uncounted.
+
+    Examples
+    --------
+    An out-and-back of 1 km each way runs its way back over the way out, less
+    10 m at the turn and 10 m at the finish:
+
+    >>> lat = np.concatenate([np.linspace(42.0, 42.009, 50), np.linspace(42.009, 42.0, 50)])
+    >>> lon = np.full(100, 1.5)
+    >>> d = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(lat)) * 111195.0)])
+    >>> 940 < geometric_overlap_m(lon, lat, d) < 1001
+    True
+    """
+    total = float(dist_m[-1]) if len(dist_m) else 0.0
+    if total <= 0:
+        return 0.0
+    n = max(2, int(np.ceil(total / _OVERLAP_SAMPLE_M)) + 1)
+    d = np.linspace(0.0, total, n)
+    k = np.pi / 180 * 6_371_008.8
+    lat0 = float(np.mean(lat))
+    x = np.interp(d, dist_m, lon) * k * np.cos(np.radians(lat0))
+    y = np.interp(d, dist_m, lat) * k
+    pairs = cKDTree(np.column_stack([x, y])).query_pairs(within_m, output_type="ndarray")
+    if len(pairs) == 0:
+        return 0.0
+    gap = np.abs(d[pairs[:, 1]] - d[pairs[:, 0]])
+    if np.hypot(x[-1] - x[0], y[-1] - y[0]) <= within_m:
+        # A route that closes is a cycle: its end meeting its start is no overlap.
+        gap = np.minimum(gap, total - gap)
+    later = np.maximum(pairs[:, 0], pairs[:, 1])[gap >= 3 * within_m]
+    over = np.zeros(n, dtype=bool)
+    over[later] = True
+    step = total / (n - 1)
+    return float(over[1:].sum() * step)
 
 
 def shared_m(a: Sequence[AnyStep], b: Sequence[AnyStep]) -> float:
@@ -335,15 +431,17 @@ def make_route(
     on_net = [s for s in steps if isinstance(s, Step)]
     trail = sum(s.length_m for s in on_net if net.edge_class[s.edge] == 0)
     steepest, over_m = grades.max_grade_over(dist, ele, window_m=MAX_GRADE_WINDOW_M)
+    main = sum(s.length_m for s in on_net if net.edge_class[s.edge] == 2)
     stats = RouteStats(
         distance_m=total,
         duration_s=float(time_s[-1]),
         ascent_m=float(np.maximum(dz, 0).sum()),
         descent_m=float(np.maximum(-dz, 0).sum()),
         trail_share=trail / total if total else 0.0,
-        overlap_share=overlap_m(steps) / total if total else 0.0,
+        overlap_share=min(1.0, geometric_overlap_m(lon, lat, dist) / total) if total else 0.0,
         max_grade=steepest,
         hardest_sac=int(max((int(net.edge_sac[s.edge]) for s in on_net), default=0)),
+        main_road_share=main / total if total else 0.0,
         max_grade_over_m=over_m,
         dem_cell_m=float(net.meta.get("dem_cell_m", float("nan"))),
     )

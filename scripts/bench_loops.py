@@ -26,6 +26,13 @@ Definitions
 success
     The query returned a loop whose duration is within the tolerance (±5 %) of
     the target.
+meets the brief
+    :func:`routeplanner.brief.assess` says so: duration within tolerance and,
+    with ``--avoid-roads``, main roads only where no other way connects (the
+    same assessment is applied to the baseline's routes).
+geometric overlap
+    :attr:`routeplanner.route.RouteStats.overlap_share`: distance whose track
+    runs within 10 m of an earlier part of the route, either direction.
 feasible
     The start's network allows a loop within tolerance: the longest
     out-and-back from the start (out to a node on the fastest path, home on the
@@ -44,8 +51,9 @@ latency
 
 Usage::
 
-    .venv/bin/python scripts/bench_loops.py [--seed 0] [--json] [--details]
-        [--data-dir ../shared/data] [--starts ordino,canillo] [--durations 30,60]
+    .venv/bin/python scripts/bench_loops.py [--region andorra|andorra-2013] [--avoid-roads]
+        [--seed 0] [--json] [--details] [--data-dir ../shared/data]
+        [--starts ordino,canillo] [--durations 30,60]
 """
 
 from __future__ import annotations
@@ -66,6 +74,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from routeplanner import pace
+from routeplanner.brief import Constraints, assess
 from routeplanner.errors import CoverageError, InputError, NoRouteError, RoutePlannerError
 from routeplanner.network.model import EARTH_RADIUS_M, Network
 from routeplanner.route import Route, make_route
@@ -374,6 +383,9 @@ class QueryResult:
     trail_share: float
     latency_s: float
     failure: str | None = None
+    meets_brief: bool = False
+    main_road_share: float = float("nan")
+    shape: str | None = None
 
 
 @dataclass(frozen=True)
@@ -395,6 +407,11 @@ class Summary:
     trail_median: float
     latency_median_s: float
     latency_p90_s: float
+    meets_brief: int = 0
+    meets_rate: float = float("nan")
+    overlap_p90: float = float("nan")
+    main_road_median: float = float("nan")
+    main_road_p90: float = float("nan")
 
 
 def _query(fn: Any) -> tuple[Route | None, float, str | None]:
@@ -416,6 +433,7 @@ def _result(
     route: Route | None,
     latency_s: float,
     failure: str | None,
+    constraints: Constraints | None = None,
 ) -> QueryResult:
     if route is None:
         nan = float("nan")
@@ -425,6 +443,14 @@ def _result(
         )  # fmt: skip
     st = route.stats
     err = st.duration_s / duration_s - 1
+    # Both methods are measured against the same brief by the same code.
+    outcome = assess(
+        route,
+        constraints or Constraints(),
+        target_duration_s=duration_s,
+        tolerance=tolerance,
+        max_difficulty=route.profile.max_difficulty,
+    )
     return QueryResult(
         method=method,
         start=start.key,
@@ -440,6 +466,9 @@ def _result(
         trail_share=st.trail_share,
         latency_s=latency_s,
         failure=None,
+        meets_brief=outcome.meets_brief,
+        main_road_share=st.main_road_share,
+        shape=outcome.shape,
     )
 
 
@@ -452,6 +481,7 @@ def run_bench(
     tolerance: float = 0.05,
     seed: int = 0,
     baseline: BaselineParams | None = None,
+    constraints: Constraints | None = None,
 ) -> list[QueryResult]:
     """Run every start × duration through both methods.
 
@@ -471,6 +501,9 @@ def run_bench(
         Seed for routeplanner's search and (mixed with the query) the baseline.
     baseline
         Baseline parameters.
+    constraints
+        The brief's constraints for routeplanner (the baseline has none) and
+        for measuring both.
 
     Returns
     -------
@@ -487,21 +520,31 @@ def run_bench(
         reach_s = max_out_and_back_s(net, (st.lon, st.lat), profile)
         for T in durations_s:
             feasible = reach_s >= (1 - tolerance) * T
-            req = LoopRequest(T, tolerance=tolerance, alternatives=1, seed=seed)
+            req = LoopRequest(
+                T,
+                tolerance=tolerance,
+                alternatives=1,
+                seed=seed,
+                constraints=constraints or Constraints(),
+            )
             xy = (st.lon, st.lat)
             route, lat_s, fail = _query(
                 lambda xy=xy, req=req: find_loops(net, xy, profile, req, max_snap_m=START_SNAP_M)[
                     0
                 ],
             )
-            out.append(_result("routeplanner", st, T, feasible, tolerance, route, lat_s, fail))
+            out.append(
+                _result("routeplanner", st, T, feasible, tolerance, route, lat_s, fail, constraints)
+            )
             bseed = (seed, i, round(T))
             route, lat_s, fail = _query(
                 lambda xy=xy, T=T, bseed=bseed: baseline_round_trip(
                     net, xy, profile, T, seed=bseed, params=baseline
                 ),
             )
-            out.append(_result("baseline", st, T, feasible, tolerance, route, lat_s, fail))
+            out.append(
+                _result("baseline", st, T, feasible, tolerance, route, lat_s, fail, constraints)
+            )
     return out
 
 
@@ -550,6 +593,7 @@ def summarize(results: Sequence[QueryResult], method: str) -> Summary:
     lat = [r.latency_s for r in rs]
     succ = sum(r.success for r in rs)
     succ_f = sum(r.success for r in feas)
+    meets = sum(r.meets_brief for r in rs)
     return Summary(
         method=method,
         n=n,
@@ -566,6 +610,11 @@ def summarize(results: Sequence[QueryResult], method: str) -> Summary:
         trail_median=percentile([r.trail_share for r in routed], 50),
         latency_median_s=percentile(lat, 50),
         latency_p90_s=percentile(lat, 90),
+        meets_brief=meets,
+        meets_rate=meets / n if n else float("nan"),
+        overlap_p90=percentile([r.overlap_share for r in routed], 90),
+        main_road_median=percentile([r.main_road_share for r in routed], 50),
+        main_road_p90=percentile([r.main_road_share for r in routed], 90),
     )
 
 
@@ -574,14 +623,24 @@ def summarize(results: Sequence[QueryResult], method: str) -> Summary:
 # (summary field, label, kind, better direction or None, target)
 _ROWS: tuple[tuple[str, str, str, str | None, tuple[str, float] | None], ...] = (
     ("success_rate", "success (loop within tolerance)", "count", "higher", None),
-    ("success_rate_feasible", "success among feasible", "count_f", "higher", (">=", 0.95)),
+    ("success_rate_feasible", "success among feasible", "count_f", "higher", None),
+    ("meets_rate", "meets the brief", "count_m", "higher", (">=", 0.95)),
     ("err_median", "median |duration error|", "pct", "lower", ("<=", 0.02)),
     ("err_p90", "p90 |duration error|", "pct", "lower", ("<=", 0.05)),
-    ("overlap_median", "median overlap share", "pct", "lower", ("<=", 0.10)),
-    ("trail_median", "median trail share", "pct", "higher", None),
-    ("latency_median_s", "median latency per query", "sec", None, ("<=", 0.5)),
+    ("overlap_median", "median geometric overlap", "pct", "lower", ("<=", 0.05)),
+    ("overlap_p90", "p90 geometric overlap", "pct", "lower", ("<=", 0.15)),
+    ("trail_median", "median trail share", "pct", "higher", (">=", 0.80)),
+    ("main_road_median", "median main-road share", "pct", "lower", None),
+    ("main_road_p90", "p90 main-road share", "pct", "lower", None),
+    ("latency_median_s", "median latency per query", "sec", None, None),
     ("latency_p90_s", "p90 latency per query", "sec", None, None),
 )
+
+#: Targets that change with avoid-roads (issue 17): trail share and main-road share.
+_AVOID_ROADS_TARGETS: dict[str, tuple[str, float]] = {
+    "trail_median": (">=", 0.90),
+    "main_road_median": ("<=", 0.02),
+}
 
 
 def _ratio(a: float, b: float) -> float:
@@ -623,6 +682,8 @@ def _fmt(s: Summary, field: str, kind: str) -> str:
         return f"{s.successes}/{s.n} {v:.1%}"
     if kind == "count_f":
         return f"{s.successes_feasible}/{s.feasible} {v:.1%}" if s.feasible else "n/a"
+    if kind == "count_m":
+        return f"{s.meets_brief}/{s.n} {v:.1%}"
     if math.isnan(v):
         return "n/a"
     if math.isinf(v):
@@ -640,13 +701,15 @@ def _fmt_target(target: tuple[str, float] | None, kind: str) -> str:
     return f"{sym} {limit:.0%}" if kind != "sec" else f"{sym} {limit:g} s"
 
 
-def comparison(rp: Summary, bl: Summary) -> list[dict[str, Any]]:
+def comparison(rp: Summary, bl: Summary, *, avoid_roads: bool = False) -> list[dict[str, Any]]:
     """One row per metric: both values, ratio, better-than-baseline and target.
 
     Parameters
     ----------
     rp, bl
         Summaries of routeplanner and of the baseline.
+    avoid_roads
+        Whether the run asked for avoid-roads (stricter trail and road targets).
 
     Returns
     -------
@@ -656,7 +719,8 @@ def comparison(rp: Summary, bl: Summary) -> list[dict[str, Any]]:
         None for latency), ``target`` (text or None) and ``target_met``.
     """
     rows = []
-    for field, label, kind, direction, target in _ROWS:
+    for field, label, kind, direction, row_target in _ROWS:
+        target = _AVOID_ROADS_TARGETS.get(field, row_target) if avoid_roads else row_target
         a, b = getattr(rp, field), getattr(bl, field)
         rows.append(
             {
@@ -674,7 +738,7 @@ def comparison(rp: Summary, bl: Summary) -> list[dict[str, Any]]:
     return rows
 
 
-def format_table(rp: Summary, bl: Summary, header: str = "") -> str:
+def format_table(rp: Summary, bl: Summary, header: str = "", *, avoid_roads: bool = False) -> str:
     """The comparison table as text.
 
     Parameters
@@ -683,6 +747,8 @@ def format_table(rp: Summary, bl: Summary, header: str = "") -> str:
         Summaries of routeplanner and of the baseline.
     header
         Lines printed above the table.
+    avoid_roads
+        Whether the run asked for avoid-roads (stricter targets).
 
     Returns
     -------
@@ -690,7 +756,7 @@ def format_table(rp: Summary, bl: Summary, header: str = "") -> str:
     """
     cols = ("metric", "routeplanner", "baseline", "ratio", "better", "target", "met")
     lines = []
-    for row in comparison(rp, bl):
+    for row in comparison(rp, bl, avoid_roads=avoid_roads):
         ratio = row["ratio"]
         lines.append(
             (
@@ -715,7 +781,7 @@ def format_table(rp: Summary, bl: Summary, header: str = "") -> str:
     out += [fmt_line(cols), rule, *(fmt_line(r) for r in lines), rule]
     out.append(
         "ratio = routeplanner / baseline; better = routeplanner beats the baseline on that "
-        "column; targets are issue 3's, for routeplanner (informational, never asserted)."
+        "column; targets are issue 17's, for routeplanner (informational, never asserted)."
     )
     return "\n".join(out)
 
@@ -775,6 +841,16 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="Benchmark routeplanner loops against a GraphHopper-style round trip."
     )
     ap.add_argument("--seed", type=int, default=0, help="seed of both searches (default 0)")
+    ap.add_argument(
+        "--region",
+        default="andorra",
+        help="catalog region: andorra (2025 extract, default) or andorra-2013",
+    )
+    ap.add_argument(
+        "--avoid-roads",
+        action="store_true",
+        help="ask routeplanner for avoid-roads (main roads only where no other way connects)",
+    )
     ap.add_argument("--json", action="store_true", help="print machine-readable JSON")
     ap.add_argument("--details", action="store_true", help="also print one line per query")
     ap.add_argument(
@@ -828,11 +904,11 @@ def _parse_durations(text: str) -> list[float]:
     return [m * 60.0 for m in mins]
 
 
-def _load(data_dir: str, cache_dir: str | None) -> Network:
+def _load(data_dir: str, cache_dir: str | None, region: str = "andorra") -> Network:
     from routeplanner.network.build import load_network
     from routeplanner.sources import regions
 
-    files = regions.resolve_region("andorra", data_dir=data_dir)
+    files = regions.resolve_region(region, data_dir=data_dir)
     cache = cache_dir if cache_dir is not None else regions.cache_dir(data_dir)
     return load_network(files.osm, files.dem, cache_dir=cache, name=files.name)
 
@@ -867,7 +943,7 @@ def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> in
         return 2
     try:
         if net is None:
-            net = _load(args.data_dir, args.cache_dir)
+            net = _load(args.data_dir, args.cache_dir, args.region)
     except RoutePlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -880,6 +956,7 @@ def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> in
         tolerance=args.tolerance,
         seed=args.seed,
         baseline=BaselineParams(points=args.baseline_points),
+        constraints=Constraints(avoid_roads=args.avoid_roads),
     )
     rp, bl = summarize(results, "routeplanner"), summarize(results, "baseline")
     config = {
@@ -891,6 +968,7 @@ def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> in
         "flat_pace": pace.format_pace(profile.flat_pace_s_per_km),
         "model": profile.model,
         "tolerance": args.tolerance,
+        "avoid_roads": args.avoid_roads,
         "baseline": asdict(BaselineParams(points=args.baseline_points)),
         "feasible_rule": "longest out-and-back from the start >= (1 - tolerance) * target",
     }
@@ -900,7 +978,7 @@ def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> in
             "summary": {
                 m: _json_safe(asdict(s)) for m, s in (("routeplanner", rp), ("baseline", bl))
             },
-            "comparison": [_json_safe(r) for r in comparison(rp, bl)],
+            "comparison": [_json_safe(r) for r in comparison(rp, bl, avoid_roads=args.avoid_roads)],
             "queries": [_json_safe(asdict(r)) for r in results],
         }
         print(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False))
@@ -909,14 +987,15 @@ def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> in
         f"Loop benchmark on {config['region']}: {len(starts)} starts x {len(durations)} "
         f"durations ({', '.join(f'{d / 60:g}' for d in durations)} min) = "
         f"{config['queries']} queries; pace {config['flat_pace']}/km {profile.model}, "
-        f"tolerance ±{args.tolerance:.0%}, seed {args.seed}\n"
+        f"tolerance ±{args.tolerance:.0%}, seed {args.seed}, "
+        f"avoid-roads {'on' if args.avoid_roads else 'off'}\n"
         f"baseline: GraphHopper-style round trip, points={args.baseline_points}, "
         f"reuse penalty x5, distance = target time / flat pace\n"
         f"feasible: {rp.feasible}/{rp.n} queries (longest out-and-back from the start "
         f">= {1 - args.tolerance:.0%} of the target); routeplanner warnings: {rp.warned}; "
         f"routes returned: routeplanner {rp.routes}/{rp.n}, baseline {bl.routes}/{bl.n}\n"
     )
-    print(format_table(rp, bl, header))
+    print(format_table(rp, bl, header, avoid_roads=args.avoid_roads))
     if args.details:
         print()
         print(format_details(results))

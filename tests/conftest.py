@@ -36,3 +36,16 @@ def andorra_network(andorra_dir: Path, tmp_path_factory: pytest.TempPathFactory)
         cache_dir=tmp_path_factory.mktemp("netcache"),
         name="andorra",
     )
+
+
+@pytest.fixture(scope="session")
+def andorra2025_network(andorra_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The January 2025 Andorra network (catalog region ``andorra``), built once per session."""
+    from routeplanner.network.build import load_network
+
+    return load_network(
+        andorra_dir / "andorra-2025.osm.pbf",
+        [andorra_dir / "N42E001.hgt.zip"],
+        cache_dir=tmp_path_factory.mktemp("netcache2025"),
+        name="andorra-2025",
+    )

@@ -120,10 +120,14 @@ def test_main_prints_both_methods_on_andorra(andorra_network, shared_data_dir, c
     assert [r["metric"] for r in doc["comparison"]] == [
         "success_rate",
         "success_rate_feasible",
+        "meets_rate",
         "err_median",
         "err_p90",
         "overlap_median",
+        "overlap_p90",
         "trail_median",
+        "main_road_median",
+        "main_road_p90",
         "latency_median_s",
         "latency_p90_s",
     ]
@@ -141,7 +145,7 @@ def test_main_prints_both_methods_on_andorra(andorra_network, shared_data_dir, c
     header = next(line for line in text.splitlines() if line.startswith("metric"))
     cols = ["metric", "routeplanner", "baseline", "ratio", "better", "target", "met"]
     assert header.split() == cols
-    for label in ("success among feasible", "median |duration error|", "p90 latency per query"):
+    for label in ("meets the brief", "median |duration error|", "p90 geometric overlap"):
         assert label in text
     assert "2 starts x 2 durations" in text
     assert sum(line.startswith(("ordino ", "encamp ")) for line in text.splitlines()) == 4

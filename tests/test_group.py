@@ -293,6 +293,30 @@ def test_preferences_set_search_costs():
     assert prefs.search_preferences().class_factor == (1.0, 2.0, 20.0)
 
 
+def test_avoid_roads_key_keeps_the_route_off_a_main_road_that_is_not_needed():
+    # From M, the only loop of the event's time runs M-A-B on paths and back by a
+    # secondary road; the paths also reach a long dead end to the west.
+    side = 3333.0 / (2 + np.sqrt(2))  # loop M-A-B-M = 20 min at 6:00/km
+    net = make_network(
+        {1: (0.0, 0.0), 2: (side, 0.0), 3: (side, side), 4: (-2500.0, 0.0)},
+        [
+            ([4, 1, 2, 3], {"highway": "path", "name": "Valley path"}),
+            ([3, 1], {"highway": "secondary", "name": "CG-9"}),
+        ],
+    )
+
+    def route(avoid: str):
+        text = event_toml(groups=(("A", "6:00"),), extra=f"[preferences]\navoid_roads = {avoid}\n")
+        (result,) = planning.plan_group_run(net, E.parse_event(text, "e.toml")).results
+        assert result.route is not None
+        return result.route
+
+    plain, avoiding = route("false"), route("true")
+    assert "CG-9" in plain.names
+    assert "CG-9" not in avoiding.names and avoiding.stats.main_road_share == 0.0
+    assert avoiding.outcome is not None and avoiding.outcome.shape == "out-and-back"
+
+
 # -- regroup points --------------------------------------------------------------------
 
 # Meeting point M; loop A runs west (M-A1-A2-J-M), loop B east (M-B1-B2-J-M); C runs

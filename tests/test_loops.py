@@ -69,10 +69,12 @@ class TestRing:
         x0, y0 = route.lon[0], route.lat[0]
         assert abs(x0 - start[0]) < 1e-6 and abs(y0 - start[1]) < 1e-6
 
-    def test_target_beyond_the_network_gives_closest_loop_with_warning(self):
+    def test_target_beyond_the_network_gives_closest_plan_that_misses(self):
         net = ring_with_spurs()
         (route,) = find_loops(net, _start(1000, 0), PROFILE, LoopRequest(4 * 3600.0))
-        assert route.warnings and "misses the target" in route.warnings[0]
+        assert route.outcome is not None and not route.outcome.meets_brief
+        assert "under the 240 min target" in route.outcome.misses[0]
+        assert route.warnings[0] == route.outcome.misses[0]
         assert _closes(route)
 
 
@@ -109,12 +111,27 @@ def test_seed_determinism():
     assert [r.steps for r in a] == [r.steps for r in b]
 
 
-def test_dead_end_valley_has_no_loop():
+def test_dead_end_valley_is_answered_by_an_out_and_back():
+    # A tree of ways (no cycle): 800 m + 800 m up the valley, 600 m up a side path.
     nodes = {1: (0, 0), 2: (800, 0), 3: (1600, 200), 4: (800, 600)}
     ways = [([1, 2, 3], {"highway": "track"}), ([2, 4], {"highway": "path"})]
     net = make_network(nodes, ways)
-    with pytest.raises(NoRouteError, match="no loop"):
-        find_loops(net, _start(0, 0), PROFILE, LoopRequest(1800))
+    target = 2 * 1200 * 0.36  # 1.2 km out and back
+    (route,) = find_loops(net, _start(0, 0), PROFILE, LoopRequest(target))
+    assert route.outcome is not None and route.outcome.meets_brief
+    assert route.outcome.shape == "out-and-back"
+    assert route.name == "Out-and-back 1"
+    assert route.stats.duration_s == pytest.approx(target, rel=0.01)
+    assert route.stats.overlap_share > 0.45
+    assert _closes(route)
+
+
+def test_isolated_start_with_nowhere_to_go_is_an_error():
+    # The only way from the start is too hard for the runner.
+    nodes = {1: (0, 0), 2: (800, 0)}
+    net = make_network(nodes, [([1, 2], {"highway": "path", "sac_scale": "alpine_hiking"})])
+    with pytest.raises(NoRouteError, match="no route"):
+        find_loops(net, _start(0, 0), RunnerProfile(360.0, max_difficulty=2), LoopRequest(1800))
 
 
 def test_uphill_direction_costs_more_time():
@@ -160,3 +177,180 @@ def test_andorra_loops(andorra_network, minutes):
         assert 0 <= r.stats.overlap_share < 0.5
         assert r.stats.ascent_m > 0
         assert r.stats.ascent_m == pytest.approx(r.stats.descent_m, abs=1.0)
+
+
+# -- constraints and outcome ---------------------------------------------------------------
+
+SQUARE = {1: (0.0, 0.0), 2: (1000.0, 0.0), 3: (1000.0, 1000.0), 4: (0.0, 1000.0)}
+
+
+def square_with_road_diagonal():
+    """A 4 km square of trails with a main-road diagonal from corner 2 to corner 4.
+
+    The triangle 1-2-4 (2000 m + 1414 m) is a loop only by the road; on
+    trails alone, the same time needs the square (or part of it and a spur).
+    """
+    ways = [
+        ([1, 2, 3, 4, 1], {"highway": "path", "name": "Square"}),
+        ([2, 4], {"highway": "secondary", "name": "CG-9"}),
+    ]
+    return make_network(SQUARE, ways)
+
+
+def test_avoid_roads_does_not_take_the_road_shortcut():
+    from routeplanner.brief import Constraints
+    from routeplanner.search.graph import Preferences
+
+    net = square_with_road_diagonal()
+    target = (2000 + 1000 * np.sqrt(2)) * 0.36
+    neutral = Preferences(class_factor=(1.0, 1.0, 1.0), sac_factor=0.0)
+    (plain,) = find_loops(net, _start(0, 0), PROFILE, LoopRequest(target), prefs=neutral)
+    # Without the constraint the road triangle is the exact, overlap-free loop.
+    assert "CG-9" in plain.names
+    assert plain.stats.main_road_share > 0.3
+    req = LoopRequest(target, constraints=Constraints(avoid_roads=True))
+    (route,) = find_loops(net, _start(0, 0), PROFILE, req, prefs=neutral)
+    assert "CG-9" not in route.names
+    assert route.stats.main_road_share == 0.0
+    assert route.stats.trail_share == 1.0
+    assert route.outcome is not None and route.outcome.meets_brief
+    assert route.stats.duration_s == pytest.approx(target, rel=0.05)
+
+
+def test_avoid_roads_takes_a_main_road_that_is_the_only_connection_and_says_so():
+    from routeplanner.brief import Constraints
+
+    # The start is on a trail stub joined to the square only by 300 m of main road.
+    nodes = {**SQUARE, 10: (-300.0, -300.0), 11: (-600.0, -600.0)}
+    ways = [
+        ([1, 2, 3, 4, 1], {"highway": "path", "name": "Square"}),
+        ([10, 1], {"highway": "primary", "name": "CG-1"}),
+        ([11, 10], {"highway": "path", "name": "Stub"}),
+    ]
+    net = make_network(nodes, ways)
+    target = (4000 + 2 * 300 + 2 * 424) * 0.36
+    req = LoopRequest(target, constraints=Constraints(avoid_roads=True))
+    (route,) = find_loops(net, _start(-600, -600), PROFILE, req)
+    assert route.outcome is not None
+    assert "CG-1" in route.names
+    assert route.outcome is not None and route.outcome.meets_brief
+    assert route.outcome.notes and "where no other way connects" in route.outcome.notes[0]
+
+
+def test_constraint_violations_are_reported_in_misses():
+    from routeplanner.brief import Constraints
+
+    # Only a residential ring on a 10 % ramp: no trail share, 100 m of climb.
+    ramp = make_network(
+        {1: (0, 0), 2: (1000, 0), 3: (1000, 500), 4: (0, 500)},
+        [([1, 2, 3, 4, 1], {"highway": "residential", "name": "Ramp"})],
+        elevation=lambda x, y: 1000 + 0.1 * x,
+    )
+    c = Constraints(min_trail=0.6, max_ascent_m=40.0)
+    t_f, _ = ramp.edge_times(PROFILE)
+    target = float(np.sum(t_f))
+    (route,) = find_loops(ramp, _start(0, 0), PROFILE, LoopRequest(target, constraints=c))
+    assert route.outcome is not None and not route.outcome.meets_brief
+    misses = " | ".join(route.outcome.misses)
+    assert "trail share 0% < 60%" in misses
+    assert "ascent 100 m > 40 m" in misses or "ascent 99 m > 40 m" in misses
+    summary = route.summary()
+    assert summary["meets_brief"] is False and summary["misses"] == list(route.outcome.misses)
+    assert summary["shape"] == "loop"
+
+
+def test_max_grade_closes_steep_edges():
+    from routeplanner.brief import Constraints
+
+    # A flat 1 km square loop beside a steep one: with a grade cap only the flat one.
+    nodes = {**SQUARE, 5: (-1000.0, 0.0), 6: (-1000.0, 1000.0)}
+    ways = [
+        ([1, 2, 3, 4, 1], {"highway": "path", "name": "Flat"}),
+        ([1, 5, 6, 4], {"highway": "path", "name": "Steep"}),
+    ]
+    net = make_network(nodes, ways, elevation=lambda x, y: 1000 + np.where(x < 0, 0.3 * -x, 0))
+    req = LoopRequest(4000 * 0.36, constraints=Constraints(max_grade=0.2))
+    (route,) = find_loops(net, _start(0, 500), PROFILE, req)
+    assert "Steep" not in route.names
+    assert route.stats.max_grade <= 0.2
+
+
+def test_no_spurious_warning_when_no_alternatives_were_asked(caplog):
+    net = ladder(rungs=3)
+    with caplog.at_level("WARNING", logger="routeplanner"):
+        find_loops(net, _start(0, 0), PROFILE, LoopRequest(2 * 1400 * 0.36))
+    assert "really different" not in caplog.text
+
+
+def test_bad_constraint_strings():
+    from routeplanner.brief import Constraints
+
+    c = Constraints.from_strings(min_trail="60%", max_ascent_rate="250m/h", max_grade="25%")
+    assert (c.min_trail, c.max_ascent_rate_m_h, c.max_grade) == (0.6, 250.0, 0.25)
+    assert c.ascent_cap_m(1800.0) == pytest.approx(125.0)
+    with pytest.raises(InputError, match="min-trail"):
+        Constraints.from_strings(min_trail="lots")
+    with pytest.raises(InputError):
+        Constraints.from_strings(min_trail="160%")
+
+
+def test_cli_exit_3_with_missed_and_accept_closest(tmp_path, monkeypatch, capsys):
+    import json
+
+    from synth import make_dem, write_geotiff, write_osm_xml
+
+    from routeplanner.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ROUTEPLANNER_CACHE_DIR", str(tmp_path / "cache"))
+    osm = write_osm_xml(tmp_path / "sq.osm", SQUARE, [([1, 2, 3, 4, 1], {"highway": "path"})])
+    dem = make_dem(lambda x, y: 0 * x + 1000.0, extent_m=6000.0, cell_m=10.0)
+    tif = write_geotiff(tmp_path / "sq.tif", dem.elevation, dem.transform)
+    lon, lat = _start(0, 0)
+    args = ["loop", "--osm", str(osm), "--dem", str(tif), "--start", f"{lat},{lon}"]
+
+    def run(extra):
+        try:
+            main([*args, *extra])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        return (code, *capsys.readouterr())
+
+    code, out, _ = run(["--duration", "4h", "--geojson", "far.geojson"])
+    assert code == 3
+    assert "MISSED: duration" in out and "under the 240 min target" in out
+    props = json.loads((tmp_path / "far.geojson").read_text())["features"][0]["properties"]
+    assert props["meets_brief"] is False and props["misses"]
+    assert props["shape"] in ("loop", "lollipop", "out-and-back")
+    code, out, err = run(["--duration", "4h", "--json"])
+    assert code == 3 and "MISSED: duration" in err
+    data = json.loads(out)["routes"][0]
+    assert data["meets_brief"] is False and data["target_duration_s"] == 14400.0
+    assert {"trail_share", "main_road_share", "overlap_share", "duration_s"} <= data.keys()
+    code, out, _ = run(["--duration", "4h", "--accept-closest"])
+    assert code == 0 and "MISSED: duration" in out
+    code, out, _ = run(["--duration", f"{4000 * 0.36 / 60:.1f}m"])
+    assert code == 0 and "MISSED" not in out
+
+
+def test_front_door_names():
+    import routeplanner
+
+    assert routeplanner.find_loops is find_loops
+    assert routeplanner.LoopRequest is LoopRequest
+    assert routeplanner.RunnerProfile is RunnerProfile
+    net = ladder(rungs=3)
+    assert (net.n_nodes, net.n_edges) == (6, 7)
+
+
+@pytest.mark.slow
+def test_andorra2025_avoid_roads_trail_first(andorra2025_network):
+    from routeplanner.brief import Constraints
+
+    start = (1.5331, 42.5560)  # Ordino
+    req = LoopRequest(60 * 60.0, constraints=Constraints(avoid_roads=True, min_trail=0.6))
+    (route,) = find_loops(andorra2025_network, start, PROFILE, req)
+    assert route.outcome is not None and route.outcome.meets_brief, route.outcome
+    assert route.stats.main_road_share <= 0.02
+    assert route.stats.trail_share >= 0.6

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 import pytest
-from synth import make_network, to_xy
+from synth import make_network, to_lonlat, to_xy
 
 from routeplanner import pace
 from routeplanner._geo import M_PER_DEG
@@ -19,6 +20,7 @@ from routeplanner.route import (
     Route,
     RouteStats,
     Step,
+    geometric_overlap_m,
     make_route,
     overlap_m,
     shared_m,
@@ -185,7 +187,8 @@ def test_out_and_back(net: Network) -> None:
     route = make_route(net, steps, PROFILE)
     s = route.stats
     assert s.distance_m == pytest.approx(1200.0, abs=1e-6)
-    assert s.overlap_share == pytest.approx(0.5, abs=1e-9)
+    # Geometric overlap: the way back, less 10 m after the U-turn and before the finish.
+    assert s.overlap_share == pytest.approx((600 - 20) / 1200, abs=0.005)
     assert s.ascent_m == pytest.approx(60.0, abs=0.05)
     assert s.descent_m == pytest.approx(60.0, abs=0.05)
     x, _ = to_xy(route.lon, route.lat)
@@ -208,7 +211,8 @@ def test_cues_merge_across_edges_of_one_way_but_not_around_another(net: Network)
     assert [c.name for c in route.cues] == ["Main", "unnamed path", "Main"]
     assert [c.at_m for c in route.cues] == pytest.approx([0.0, 500.0, 1100.0], rel=3e-4)
     assert [c.length_m for c in route.cues] == pytest.approx([500.0, 600.0, 1500.0], rel=3e-4)
-    assert route.stats.overlap_share == pytest.approx(0.5, abs=1e-9)
+    # Half the distance is run twice, less 10 m at each of the two U-turns and the finish.
+    assert route.stats.overlap_share == pytest.approx((1300 - 30) / 2600, abs=0.005)
     assert route.stats.trail_share == pytest.approx(1.0)
     assert route.stats.ascent_m == pytest.approx(30.0, abs=0.05)
     assert route.stats.descent_m == pytest.approx(30.0, abs=0.05)
@@ -261,6 +265,7 @@ def test_summary(net: Network) -> None:
         "max_grade_confidence": "high",
         "max_grade_text": "max 10 % over 100 m (±1 %)",
         "hardest_sac": 3,
+        "main_road_share": 0.0,
     }
 
 
@@ -283,6 +288,36 @@ def test_shared_m() -> None:
     assert shared_m(twice, [Step(0, 0.0, 1000.0), Step(0, 1000.0, 0.0)]) == pytest.approx(600.0)
     assert shared_m([Step(0, 0, 100), Step(0, 200, 300)], [Step(0, 50, 250)]) == pytest.approx(100)
     assert shared_m(a, []) == 0.0
+
+
+def _track(*points: tuple[float, float], spacing_m: float = 2.0):
+    """A polyline through local ``(x, y)`` metres, densified, as lon, lat, along-distance."""
+    xs, ys = [], []
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
+        n = max(2, int(np.hypot(x1 - x0, y1 - y0) / spacing_m) + 1)
+        xs.append(np.linspace(x0, x1, n)[:-1])
+        ys.append(np.linspace(y0, y1, n)[:-1])
+    xs.append(np.array([points[-1][0]]))
+    ys.append(np.array([points[-1][1]]))
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    lon, lat = to_lonlat(x, y)
+    d = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(x), np.diff(y)))])
+    return lon, lat, d
+
+
+def test_geometric_overlap_counts_a_parallel_way_within_10_m_in_either_direction() -> None:
+    # A 1 km square loop, then 400 m back along its first side, 6 m beside it
+    # (a parallel way: different edges, same ground for the runner).
+    lon, lat, d = _track((0, 0), (1000, 0), (1000, 1000), (0, 1000), (0, 6), (400, 6))
+    assert geometric_overlap_m(lon, lat, d) == pytest.approx(400 + 6, abs=8)
+    # The same stretch 30 m away is a different way: no overlap there.
+    lon, lat, d = _track((0, 0), (1000, 0), (1000, 1000), (0, 1000), (0, 30), (400, 30))
+    assert geometric_overlap_m(lon, lat, d) == 0.0
+
+
+def test_geometric_overlap_of_a_plain_loop_is_zero() -> None:
+    lon, lat, d = _track((0, 0), (1000, 0), (1000, 1000), (0, 1000), (0, 40))
+    assert geometric_overlap_m(lon, lat, d) == 0.0
 
 
 def test_off_network_steps_are_steps_but_not_trail(net: Network) -> None:

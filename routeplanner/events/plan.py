@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from routeplanner import pace
+from routeplanner.brief import Constraints
 from routeplanner.errors import CoverageError, NoRouteError
 from routeplanner.events.event import GroupEvent, PaceGroup, add_seconds
 from routeplanner.events.regroup import (
@@ -138,7 +139,11 @@ def _candidates(
 ) -> tuple[list[Route], str | None]:
     """Return a group's candidate loops, best first, or no loops and the reason."""
     request = LoopRequest(
-        event.duration_s, tolerance=tolerance, alternatives=alternatives, seed=event.seed
+        event.duration_s,
+        tolerance=tolerance,
+        alternatives=alternatives,
+        seed=event.seed,
+        constraints=Constraints(avoid_roads=event.preferences.avoid_roads),
     )
     prefs = event.preferences.search_preferences()
     if group.include_climbs or group.include_descent:

@@ -162,6 +162,10 @@ def route_feature(route: Route, *, properties: Mapping[str, Any] | None = None) 
         for c in route.cues
     ]
     props["warnings"] = [str(w) for w in route.warnings]
+    props["main_road_share"] = stats.get("main_road_share", 0.0)
+    outcome = getattr(route, "outcome", None)
+    if outcome is not None:
+        props.update(outcome.as_dict())
     if properties:
         props.update(_jsonable(dict(properties)))
     return {

@@ -561,6 +561,18 @@ def _finish(
     return m
 
 
+def _missed_banner(routes: Sequence[Route]) -> str:
+    """Return a red banner naming what the best route missed of the brief ('' if it met it)."""
+    outcome = getattr(routes[0], "outcome", None) if routes else None
+    if outcome is None or outcome.meets_brief:
+        return ""
+    return (
+        '<div class="rp-missed" role="alert" style="background:#c62828;color:#fff;'
+        'padding:6px 8px;margin:0 0 6px;border-radius:4px;font-weight:600">'
+        "MISSED: " + esc("; ".join(outcome.misses)) + "</div>"
+    )
+
+
 def route_map(
     routes: Sequence[Route],
     *,
@@ -653,7 +665,7 @@ def route_map(
         layer.add_to(m)
 
     plots, pdata = zip(*(route_profile(r, i) for i, r in enumerate(routes)), strict=True)
-    panel = stats_table(routes, colours)
+    panel = _missed_banner(routes) + stats_table(routes, colours)
     if info_html:
         panel += f'<div class="rp-info">{info_html}</div>'
     warnings = [w for r in routes for w in r.warnings]

@@ -1,28 +1,194 @@
 """Compact search graph: the network as CSR matrices for one runner and one start.
 
-Edge cost is a function of the edge's data (:class:`Preferences`), so a pace
-model, a trail preference or a closure plugs in without touching the search
-algorithms.  The start, snapped mid-edge, becomes a virtual node splitting its
-edge in two.
+Edge cost is a function of the edge's data, in the spirit of networkx's
+``weight`` callable but vectorised: an :data:`EdgeCost` takes the
+:class:`ArcData` of every directed arc and returns one cost per arc (``inf``
+closes an arc).  A pace model (:func:`pace_cost`), a trail preference
+(:class:`Preferences`), a closure (:func:`closure`), the avoid-main-roads rule
+(:func:`avoid_main_roads`) or a reuse penalty (:func:`reuse_penalty`) plug in
+by composing such functions (:func:`scaled`), without touching the search.
+
+The start, snapped mid-edge, becomes a virtual node splitting its edge in
+two.  A graph can be restricted to the edges within reach of the start
+(:func:`reach_edges`), with its nodes renumbered, so that the cost of a query
+follows its reach and not the size of the region.  The sparse structure is
+built once per graph; :meth:`SearchGraph.matrix` only swaps the weights.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components, dijkstra
 
 from routeplanner import pace
 from routeplanner.network.model import Network, Snap
 from routeplanner.route import Step
 
-__all__ = ["Preferences", "SearchGraph"]
+__all__ = [
+    "MAIN_ROAD_NEEDED_FACTOR",
+    "REUSE_PENALTY",
+    "ArcData",
+    "EdgeCost",
+    "Preferences",
+    "SearchGraph",
+    "avoid_main_roads",
+    "climb_aversion",
+    "closure",
+    "hard_limits",
+    "main_roads_needed",
+    "pace_cost",
+    "reach_edges",
+    "reuse_penalty",
+    "scaled",
+    "tree_sums",
+]
+
+#: Cost multiplier of an edge already used by the route (both directions).
+REUSE_PENALTY = 10.0
+
+#: Cost multiplier of a main road that is the only connection (avoid-roads).
+MAIN_ROAD_NEEDED_FACTOR = 20.0
+
+#: Edge class of main roads (trunk, primary, secondary).
+_MAIN_ROAD = 2
+
+
+class ArcData(NamedTuple):
+    """What an edge cost function sees: one entry per directed search arc.
+
+    Attributes
+    ----------
+    time_s : numpy.ndarray
+        Running time of the arc under the runner's pace model.
+    length_m : numpy.ndarray
+        Horizontal length.
+    edge : numpy.ndarray
+        Network edge the arc runs on (index into the network's edge arrays).
+    forward : numpy.ndarray
+        Whether the arc runs its edge from ``u`` to ``v``.
+    net : Network
+        The network, for any other edge attribute (``net.edge_class[edge]``).
+    """
+
+    time_s: np.ndarray
+    length_m: np.ndarray
+    edge: np.ndarray
+    forward: np.ndarray
+    net: Network
+
+
+#: An edge cost: per-arc costs from the arcs' data; ``inf`` closes an arc.
+EdgeCost = Callable[[ArcData], np.ndarray]
+
+
+def pace_cost(arcs: ArcData) -> np.ndarray:
+    """Cost = running time (the runner's pace model)."""
+    return arcs.time_s
+
+
+def scaled(base: EdgeCost, *factors: EdgeCost) -> EdgeCost:
+    """Compose an edge cost: ``base`` times every factor (factors return multipliers)."""
+
+    def cost(arcs: ArcData) -> np.ndarray:
+        out = np.asarray(base(arcs), dtype=np.float64).copy()
+        for f in factors:
+            out *= f(arcs)
+        return out
+
+    return cost
+
+
+def closure(edges: Iterable[int]) -> EdgeCost:
+    """Multiplier closing the given network edges (both directions)."""
+    closed = np.fromiter(edges, dtype=np.int64)
+
+    def factor(arcs: ArcData) -> np.ndarray:
+        return np.where(np.isin(arcs.edge, closed), np.inf, 1.0)
+
+    return factor
+
+
+def reuse_penalty(edges: Iterable[int], penalty: float = REUSE_PENALTY) -> EdgeCost:
+    """Multiplier making network edges already used ``penalty`` times dearer."""
+    used = np.fromiter(edges, dtype=np.int64)
+
+    def factor(arcs: ArcData) -> np.ndarray:
+        return np.where(np.isin(arcs.edge, used), penalty, 1.0)
+
+    return factor
+
+
+def hard_limits(*, max_grade: float | None = None, max_sac: int | None = None) -> EdgeCost:
+    """Multiplier closing edges steeper than ``max_grade`` or harder than ``max_sac``."""
+
+    def factor(arcs: ArcData) -> np.ndarray:
+        net = arcs.net
+        bad = np.zeros(len(arcs.edge), dtype=bool)
+        if max_grade is not None:
+            bad |= net.edge_max_grade[arcs.edge] > max_grade
+        if max_sac is not None:
+            bad |= net.edge_sac[arcs.edge] > max_sac
+        return np.where(bad, np.inf, 1.0)
+
+    return factor
+
+
+def climb_aversion(weight: float) -> EdgeCost:
+    """Multiplier ``1 + weight * climb per metre``: steers away from ascent (easy runs)."""
+
+    def factor(arcs: ArcData) -> np.ndarray:
+        net = arcs.net
+        up = np.where(arcs.forward, net.edge_ascent_m[arcs.edge], net.edge_descent_m[arcs.edge])
+        return 1.0 + weight * up / np.maximum(net.edge_length_m[arcs.edge], 1.0)
+
+    return factor
+
+
+def main_roads_needed(net: Network) -> np.ndarray:
+    """Per edge, whether it is a main road that is the only connection between its ends.
+
+    A main road edge is needed when its two ends lie in different connected
+    components of the network without main roads.
+    """
+    key = "main_roads_needed"
+    if key not in net._cache:
+        minor = net.edge_class != _MAIN_ROAD
+        adj = sp.coo_matrix(
+            (np.ones(int(minor.sum())), (net.edge_u[minor], net.edge_v[minor])),
+            shape=(net.n_nodes, net.n_nodes),
+        )
+        _, label = connected_components(adj, directed=False)
+        main = ~minor
+        net._cache[key] = main & (label[net.edge_u] != label[net.edge_v])
+    return net._cache[key]
+
+
+def avoid_main_roads(net: Network, needed_factor: float = MAIN_ROAD_NEEDED_FACTOR) -> EdgeCost:
+    """Multiplier for avoid-roads: main roads closed unless no other way connects.
+
+    Main roads that are the only connection stay open at ``needed_factor``
+    times their cost, so the search takes them only when it must.
+    """
+    needed = main_roads_needed(net)
+
+    def factor(arcs: ArcData) -> np.ndarray:
+        main = net.edge_class[arcs.edge] == _MAIN_ROAD
+        return np.where(main, np.where(needed[arcs.edge], needed_factor, np.inf), 1.0)
+
+    return factor
 
 
 @dataclass(frozen=True)
 class Preferences:
     """Cost multipliers on run time that steer the search.
+
+    Calling a :class:`Preferences` is an :data:`EdgeCost`: time times the
+    edge's class factor and difficulty factor.
 
     Attributes
     ----------
@@ -40,13 +206,67 @@ class Preferences:
         cls = np.asarray(self.class_factor)[net.edge_class]
         return cls * (1.0 + self.sac_factor * net.edge_sac)
 
+    def __call__(self, arcs: ArcData) -> np.ndarray:
+        """Per-arc cost: running time times the edge factor."""
+        return arcs.time_s * self.edge_factor(arcs.net)[arcs.edge]
+
+
+def _network_csr(net: Network, profile: pace.RunnerProfile) -> sp.csr_matrix:
+    """Undirected CSR of the network with the faster direction's time (cached)."""
+    key = ("reach_csr", profile)
+    if key not in net._cache:
+        t_f, t_b = net.edge_times(profile)
+        t = np.minimum(t_f, t_b)
+        ok = np.isfinite(t)
+        u, v, w = net.edge_u[ok], net.edge_v[ok], np.maximum(t[ok], 1e-6)
+        net._cache[key] = sp.csr_matrix(
+            (np.concatenate([w, w]), (np.concatenate([u, v]), np.concatenate([v, u]))),
+            shape=(net.n_nodes, net.n_nodes),
+        )
+    return net._cache[key]
+
+
+def reach_edges(
+    net: Network, profile: pace.RunnerProfile, start: Snap, limit_s: float
+) -> np.ndarray:
+    """Network edges with an end within ``limit_s`` of the start (one bounded Dijkstra).
+
+    A loop of duration ``T`` only uses nodes within ``T / 2`` of its start
+    (on the faster direction's times), so ``limit_s = T (1 + tolerance) / 2``
+    keeps every edge such a loop can use.
+    """
+    e = start.edge
+    dist = dijkstra(
+        _network_csr(net, profile),
+        indices=[int(net.edge_u[e]), int(net.edge_v[e])],
+        min_only=True,
+        limit=limit_s,
+    )
+    near = np.isfinite(dist)
+    keep = near[net.edge_u] | near[net.edge_v]
+    keep[e] = True
+    return np.flatnonzero(keep)
+
+
+def tree_sums(pred: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Sum ``own`` (one column per quantity) over each node's tree path (pointer jumping)."""
+    val = own.astype(np.float64).copy()
+    anc = pred.copy()
+    idx = np.flatnonzero(anc >= 0)
+    while len(idx):
+        val[idx] += val[anc[idx]]
+        anc[idx] = anc[anc[idx]]
+        idx = idx[anc[idx] >= 0]
+    return val
+
 
 class SearchGraph:
     """Search edges (network edges, with the start's edge split) and their CSR form.
 
     Search edge ``k`` runs from node ``a[k]`` (at offset ``lo[k]`` of network
     edge ``edge[k]``) to node ``b[k]`` (at ``hi[k]``).  Node ``n_nodes - 1``
-    is the virtual start when the start is mid-edge.
+    is the virtual start when the start is mid-edge.  Arc ``k`` is search
+    edge ``k`` forward, arc ``k + m`` the same edge backward.
 
     Parameters
     ----------
@@ -58,6 +278,9 @@ class SearchGraph:
         Where the route starts.
     prefs
         Search preferences.
+    edges
+        Restrict the graph to these network edges (nodes are then numbered
+        locally; ``node_id`` maps them back).  ``None`` keeps every edge.
     """
 
     def __init__(
@@ -66,47 +289,57 @@ class SearchGraph:
         profile: pace.RunnerProfile,
         start: Snap | None = None,
         prefs: Preferences | None = None,
+        *,
+        edges: np.ndarray | None = None,
     ) -> None:
         self.net = net
         self.profile = profile
         self.prefs = prefs or Preferences()
         t_f, t_b = net.edge_times(profile)
         factor = self.prefs.edge_factor(net)
-        n = net.n_nodes
-        a = net.edge_u.copy()
-        b = net.edge_v.copy()
-        edge = np.arange(net.n_edges)
-        lo = np.zeros(net.n_edges)
-        hi = net.edge_length_m.copy()
-        tf, tb = t_f.copy(), t_b.copy()
-        self.start_node: int
-        if start is None:
-            self.start_node = -1
+        edge = np.arange(net.n_edges) if edges is None else np.asarray(edges, dtype=np.int64)
+        if edges is None:
+            node_id = np.arange(net.n_nodes)
+            a, b = net.edge_u.copy(), net.edge_v.copy()
         else:
+            node_id, inv = np.unique(
+                np.concatenate([net.edge_u[edge], net.edge_v[edge]]), return_inverse=True
+            )
+            a, b = inv[: len(edge)], inv[len(edge) :]
+        n = len(node_id)
+        lo = np.zeros(len(edge))
+        hi = net.edge_length_m[edge].copy()
+        tf, tb = t_f[edge].copy(), t_b[edge].copy()
+        self.start_node = -1
+        if start is not None:
             e, off = start.edge, start.offset_m
             length = float(net.edge_length_m[e])
+            (local_e,) = np.flatnonzero(edge == e)[:1]
+            u, v = int(a[local_e]), int(b[local_e])
             if off <= 1e-3:
-                self.start_node = int(net.edge_u[e])
+                self.start_node = u
             elif off >= length - 1e-3:
-                self.start_node = int(net.edge_v[e])
+                self.start_node = v
             else:
                 s = n
                 n += 1
                 self.start_node = s
-                keep = edge != e
+                keep = np.arange(len(edge)) != local_e
                 a, b, edge, lo, hi, tf, tb = (x[keep] for x in (a, b, edge, lo, hi, tf, tb))
                 banned = not np.isfinite(t_f[e])
-                t1f = np.inf if banned else net.partial_time_s(e, 0.0, off, profile)
-                t1b = np.inf if banned else net.partial_time_s(e, off, 0.0, profile)
-                t2f = np.inf if banned else net.partial_time_s(e, off, length, profile)
-                t2b = np.inf if banned else net.partial_time_s(e, length, off, profile)
-                a = np.append(a, [net.edge_u[e], s])
-                b = np.append(b, [s, net.edge_v[e]])
+
+                def part(x: float, y: float) -> float:
+                    return np.inf if banned else net.partial_time_s(e, x, y, profile)
+
+                a = np.append(a, [u, s])
+                b = np.append(b, [s, v])
                 edge = np.append(edge, [e, e])
                 lo = np.append(lo, [0.0, off])
                 hi = np.append(hi, [off, length])
-                tf = np.append(tf, [t1f, t2f])
-                tb = np.append(tb, [t1b, t2b])
+                tf = np.append(tf, [part(0.0, off), part(off, length)])
+                tb = np.append(tb, [part(off, 0.0), part(length, off)])
+                node_id = np.append(node_id, -1)
+        self.node_id = node_id
         self.n_nodes = n
         self.a, self.b, self.edge, self.lo, self.hi = a, b, edge, lo, hi
         self.t_fwd, self.t_bwd = tf, tb
@@ -115,9 +348,9 @@ class SearchGraph:
         self.is_trail = net.edge_class[edge] == 0
         ok = np.isfinite(tf) & np.isfinite(tb)
         self.usable = ok
-        self.node_lon = np.append(net.node_lon, [start.lon] if n > net.n_nodes else [])
-        self.node_lat = np.append(net.node_lat, [start.lat] if n > net.n_nodes else [])
-        # Directed arcs: arc k is edge k forward, arc k + m is edge k backward.
+        real = np.maximum(node_id, 0)
+        self.node_lon = np.where(node_id >= 0, net.node_lon[real], start.lon if start else 0.0)
+        self.node_lat = np.where(node_id >= 0, net.node_lat[real], start.lat if start else 0.0)
         m = len(a)
         self.m = m
         self.arc_src = np.concatenate([a, b])
@@ -125,10 +358,26 @@ class SearchGraph:
         self.arc_time = np.concatenate([tf, tb])
         self.arc_len = np.concatenate([self.length, self.length])
         self.arc_usable = np.concatenate([ok, ok])
-        # CSR lookup of the arc between two nodes.
+        self.rev = np.concatenate([np.arange(m, 2 * m), np.arange(m)])
+        self.arc_edge = np.concatenate([edge, edge])
+        # CSR structure, built once: arcs sorted by (src, dst); weights are swapped in.
         order = np.lexsort((self.arc_dst, self.arc_src))
         self._arc_keys = self.arc_src[order].astype(np.int64) * n + self.arc_dst[order]
         self._arc_order = order
+        self._indptr = np.searchsorted(self.arc_src[order], np.arange(n + 1)).astype(np.int32)
+        self._indices = self.arc_dst[order].astype(np.int32)
+        self.arcs = ArcData(
+            time_s=self.arc_time,
+            length_m=self.arc_len,
+            edge=self.arc_edge,
+            forward=np.arange(2 * m) < m,
+            net=net,
+        )
+
+    def weights(self, cost: EdgeCost) -> np.ndarray:
+        """Per-arc weights of an edge cost; arcs the profile bans stay closed."""
+        w = np.asarray(cost(self.arcs), dtype=np.float64)
+        return np.where(self.arc_usable, w, np.inf)
 
     def arc_between(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
         """Arc index from ``src`` to ``dst`` (arrays); -1 where there is none."""
@@ -139,18 +388,63 @@ class SearchGraph:
         return np.where(found, self._arc_order[pos], -1)
 
     def matrix(self, weights: np.ndarray) -> sp.csr_matrix:
-        """CSR matrix of arc weights (length ``2 * m``); unusable arcs left out."""
-        ok = np.flatnonzero(self.arc_usable & np.isfinite(weights))
-        # A tiny floor: scipy treats stored zeros as edges, but keep costs positive.
-        w = np.maximum(weights[ok], 1e-6)
-        src, dst = self.arc_src[ok], self.arc_dst[ok]
-        # scipy sums duplicate entries; the network is simple, but keep only the
-        # cheapest arc per node pair should that ever change.
-        order = np.lexsort((w, dst, src))
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = (src[order][1:] != src[order][:-1]) | (dst[order][1:] != dst[order][:-1])
-        keep = order[first]
-        return sp.csr_matrix((w[keep], (src[keep], dst[keep])), shape=(self.n_nodes, self.n_nodes))
+        """CSR matrix of arc weights (length ``2 * m``); ``inf`` arcs are never taken.
+
+        The sparse structure is built once per graph; only the data changes.
+        """
+        w = np.where(self.arc_usable, np.maximum(weights, 1e-6), np.inf)[self._arc_order]
+        return sp.csr_matrix(
+            (w, self._indices, self._indptr), shape=(self.n_nodes, self.n_nodes), copy=False
+        )
+
+    def tree_arcs(self, pred: np.ndarray) -> np.ndarray:
+        """Arc into every node of a predecessor tree (-1 at the root and unreached)."""
+        pred = np.asarray(pred)
+        has = pred >= 0
+        par = np.full(self.n_nodes, -1, dtype=np.int64)
+        par[has] = self.arc_between(pred[has], np.flatnonzero(has))
+        return par
+
+    def path_arcs(self, pred: np.ndarray, root: int, v: int) -> list[int]:
+        """Arcs from ``root`` to ``v`` in a predecessor tree rooted at ``root``."""
+        nodes = [v]
+        while nodes[-1] != root:
+            p = int(pred[nodes[-1]])
+            if p < 0:
+                raise ValueError(f"node {v} is not reached from {root}")
+            nodes.append(p)
+        nodes.reverse()
+        arcs = self.arc_between(np.asarray(nodes[:-1]), np.asarray(nodes[1:]))
+        return [int(k) for k in arcs]
+
+    def paths_from_tree(self, par: np.ndarray, nodes: np.ndarray) -> list[np.ndarray]:
+        """Arcs from the root to each of ``nodes``, walked up all at once.
+
+        ``par`` is :meth:`tree_arcs` of the tree.
+        """
+        cur = np.asarray(nodes, dtype=np.int64).copy()
+        cols = []
+        while True:
+            k = par[cur]
+            active = k >= 0
+            if not active.any():
+                break
+            cols.append(k)
+            cur = np.where(active, self.arc_src[np.maximum(k, 0)], cur)
+        if not cols:
+            return [np.zeros(0, dtype=np.int64) for _ in range(len(cur))]
+        mat = np.stack(cols, axis=1)
+        return [row[row >= 0][::-1] for row in mat]
+
+    def penalised(
+        self, weights: np.ndarray, arcs: Iterable[int], penalty: float = REUSE_PENALTY
+    ) -> np.ndarray:
+        """Weights with ``arcs`` (both directions) ``penalty`` times dearer."""
+        w = weights.copy()
+        used = np.fromiter(arcs, dtype=np.int64)
+        w[used] *= penalty
+        w[self.rev[used]] *= penalty
+        return w
 
     def arc_steps(self, arcs: np.ndarray | list[int]) -> list[Step]:
         """Network steps for a sequence of arcs."""

@@ -1,54 +1,152 @@
-"""Loops that take a target time.
+"""Loops that take a target time, under the runner's hard constraints.
 
-How it works (and why it beats waypoint-based round trips):
+How it works:
 
-1. **Candidate cycles.** A shortest-path tree from the start turns every
-   non-tree edge ``(a, b)`` into a loop: tree path to ``a``, the edge, tree path
-   from ``b`` back.  Its overlap is exactly the shared stem (down to the
-   lowest common ancestor of ``a`` and ``b``).  One Dijkstra gives thousands
-   of loops whose duration, trail share and overlap are computed for all of
-   them at once with array operations.  Trees on randomly perturbed costs
-   (seeded) give more, different loops; both running directions are scored,
-   because up is not down.
-2. **Combinations.** Where no single cycle has the right duration, two
-   cycles from the start with little shared distance make a cloverleaf loop.
-3. **Exact duration.** A loop a little shorter than the target is topped up
-   with a short out-and-back spur that turns around part-way along an edge,
-   found by one multi-source Dijkstra from the loop's nodes; the turnaround
-   point is solved on the edge's elevation profile.
-4. **Alternatives** are picked greedily so that no two share more than half
-   their distance.
+1. **Reach.** One bounded Dijkstra on the whole network keeps the edges a
+   loop of the target time can use (every node of such a loop lies within
+   half the time of the start); everything else works on that subgraph, so a
+   query costs what its reach costs, not what the region costs.  The
+   subgraph's sparse structure is built once and reused across the durations
+   and alternatives of one start; only weights change.
+2. **Costs.** Edge cost is a function of the edge's data
+   (:data:`~routeplanner.search.graph.EdgeCost`): run time times a trail
+   preference, with the hard constraints as closures (grade, difficulty,
+   main roads unless no other way connects under ``avoid_roads``).
+3. **Candidate cycles.** A shortest-path tree from the start turns every
+   non-tree arc ``(a, b)`` into a loop: tree path to ``a``, the arc, tree path
+   from ``b`` back.  Its overlap is the shared stem (down to the lowest common
+   ancestor of ``a`` and ``b``).  Durations, trail share, ascent and overlap of
+   all of them come from array operations; paths of the best are walked up
+   the predecessor arrays all at once.  Trees on seeded random perturbations
+   of the costs give more, different loops, and loops through one or two via
+   nodes whose later legs avoid the earlier ones (:data:`REUSE_PENALTY`) give
+   loops with little overlap where the tree's do not.
+4. **Combinations.** Two cycles with little shared distance make a cloverleaf.
+5. **Exact duration.** A loop a little shorter than the target is topped up
+   with an out-and-back spur that turns around part-way along an edge.  With
+   no cycle in reach, the same spur from the start alone is an out-and-back.
+6. **Outcome.** The best few candidates are built into routes and measured
+   against the brief (:func:`routeplanner.brief.assess`); routes that meet it
+   come first, then the score.  Alternatives share at most half their
+   distance.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from routeplanner import pace
+from routeplanner.brief import Constraints, assess
 from routeplanner.errors import InputError, NoRouteError
-from routeplanner.network.model import Network
+from routeplanner.network.model import Network, Snap
 from routeplanner.route import AnyStep, Route, Step, make_route, shared_m
-from routeplanner.search.graph import Preferences, SearchGraph
+from routeplanner.search.graph import (
+    REUSE_PENALTY,
+    EdgeCost,
+    Preferences,
+    SearchGraph,
+    avoid_main_roads,
+    climb_aversion,
+    hard_limits,
+    reach_edges,
+    scaled,
+    tree_sums,
+)
 
-__all__ = ["MAX_DURATION_S", "LoopRequest", "find_loops"]
+__all__ = ["MAX_DURATION_S", "TRAIL_PREFERENCE", "LoopRequest", "edge_cost", "find_loops"]
 
 log = logging.getLogger(__name__)
 
 MAX_DURATION_S = 24 * 3600.0
 
-#: Weight of the road share against the overlap share in the loop score.
-TRAIL_WEIGHT = 0.25
+# -- tuning constants ------------------------------------------------------------------
 
-#: How many of the best candidates are built and measured exactly.
-EXACT_POOL = 12
+#: Default search preference: trails strongly over minor roads, main roads last.
+TRAIL_PREFERENCE = Preferences(class_factor=(1.0, 3.0, 10.0), sac_factor=0.05)
+
+#: Shortest-path trees grown per query (the first on true costs).
+TREE_ROUNDS = 3
+
+#: Via-node loops per tree (one per bearing sector around the start).
+VIA_SECTORS = 6
 
 #: Spread of the random cost perturbations (log-normal sigma) between trees.
 NOISE_SIGMA = 0.8
+
+#: Best tree cycles per tree whose paths are walked and kept.
+CYCLES_PER_TREE = 60
+
+#: Candidates combined pairwise into cloverleaf loops.
+COMBO_POOL = 40
+
+#: Best cloverleaf combinations kept as candidates.
+COMBO_KEEP = 60
+
+#: How many of the best candidates are built and measured exactly.
+EXACT_POOL = 8
+
+#: Candidates built and measured at least, before stopping at enough good ones.
+MIN_BUILT = 1
+
+#: Geometric overlap share of a built route that is good enough to stop building.
+GOOD_OVERLAP = 0.06
+
+#: Candidates built at least when the best built ones overlap more than GOOD_OVERLAP.
+MIN_BUILT_OVERLAP = 4
+
+#: Weight of the road share against the overlap share in the loop score.
+TRAIL_WEIGHT = 0.5
+
+#: Weight of the overshoot of the target time in the loop score.
+OVERSHOOT_WEIGHT = 3.0
+
+#: Weight of a constraint shortfall (trail share, ascent) in the loop score.
+CONSTRAINT_WEIGHT = 4.0
+
+#: Cost per metre climbed per metre run when the ascent is capped (10 % grade: ×2).
+CLIMB_AVERSION = 10.0
+
+#: Shortest tree cycle worth keeping, as a share of the target.
+MIN_CYCLE_SHARE = 0.1
+
+#: Window of tree times (share of the target) where via nodes are looked for.
+VIA_WINDOW = (0.2, 0.5)
+
+#: Range the wanted time of a via node is drawn from (share of the target).
+VIA_DRAW = (0.28, 0.45)
+
+#: Second leg of a triangle: least share of the target, most total before the way back.
+SECOND_LEG = (0.15, 0.98)
+
+#: Cloverleaf: a part below this share of the target, the sum above the first.
+COMBO_SHARES = (0.7, 0.85)
+
+#: Cost-unit bound of the trees' Dijkstras, as a multiple of the target time.
+COST_LIMIT = 3.0
+
+#: Share of the tolerance under the target within which a loop gets no spur.
+PAD_WITHIN = 0.6
+
+#: Cost-unit bound of the via legs' Dijkstras, as a multiple of the target time.
+VIA_LIMIT = 3.0
+
+#: Deficit below which a loop is not topped up with a spur.
+PAD_MIN_S = 15.0
+
+#: A cached reach subgraph serves targets whose reach is at least 1 / this of its own.
+REACH_REUSE = 1.3
+
+#: Bisection steps locating a spur's turnaround on its edge (2**-16 of the edge).
+TURN_BISECTIONS = 16
+
+#: Alternatives may share at most this share of the shorter one's distance.
+SIMILAR_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -65,12 +163,15 @@ class LoopRequest:
         Number of really different loops to return.
     seed : int
         Seed of the randomised part of the search.
+    constraints : Constraints
+        Hard constraints (avoid main roads, trail share, ascent, grade, difficulty).
     """
 
     duration_s: float
     tolerance: float = 0.05
     alternatives: int = 1
     seed: int = 0
+    constraints: Constraints = field(default_factory=Constraints)
 
     def __post_init__(self) -> None:
         if not np.isfinite(self.duration_s) or self.duration_s <= 0:
@@ -83,6 +184,35 @@ class LoopRequest:
             raise InputError(f"alternatives must be between 1 and 10, got {self.alternatives}")
 
 
+def edge_cost(net: Network, prefs: Preferences, constraints: Constraints) -> EdgeCost:
+    """Make the search's edge cost: preference-weighted time, with the hard constraints.
+
+    Parameters
+    ----------
+    net
+        The network (for the avoid-roads rule).
+    prefs
+        Trail preference.
+    constraints
+        Grade and difficulty caps close edges; ``avoid_roads`` closes main
+        roads except where no other way connects.
+
+    Returns
+    -------
+    EdgeCost
+    """
+    factors: list[EdgeCost] = []
+    if constraints.max_grade is not None or constraints.max_difficulty is not None:
+        factors.append(
+            hard_limits(max_grade=constraints.max_grade, max_sac=constraints.max_difficulty)
+        )
+    if constraints.avoid_roads:
+        factors.append(avoid_main_roads(net))
+    if constraints.max_ascent_m is not None or constraints.max_ascent_rate_m_h is not None:
+        factors.append(climb_aversion(CLIMB_AVERSION))
+    return scaled(prefs, *factors)
+
+
 @dataclass
 class _Cand:
     """A candidate loop made of whole search arcs, scored before padding."""
@@ -92,21 +222,9 @@ class _Cand:
     length_m: float
     trail_m: float
     overlap_m: float
+    ascent_m: float
     edges: frozenset[int]
     score: float = 0.0
-
-
-def _tree_sums(pred: np.ndarray, own: np.ndarray) -> np.ndarray:
-    """Sum ``own`` over each node's tree path from the root (pointer jumping)."""
-    val = own.astype(np.float64).copy()
-    anc = pred.copy()
-    has = anc >= 0
-    while has.any():
-        idx = np.flatnonzero(has)
-        val[idx] += val[anc[idx]]
-        anc[idx] = anc[anc[idx]]
-        has = anc >= 0
-    return val
 
 
 @dataclass
@@ -119,76 +237,90 @@ class _Tree:
     t_back: np.ndarray
     length: np.ndarray
     trail: np.ndarray
+    up_out: np.ndarray
+    up_back: np.ndarray
 
 
 class _LoopSearch:
     """One loop query on a search graph."""
 
-    def __init__(self, g: SearchGraph, req: LoopRequest, rounds: int) -> None:
+    def __init__(self, g: SearchGraph, req: LoopRequest, base: np.ndarray) -> None:
         self.g = g
         self.req = req
+        self.base = base
         self.rng = np.random.default_rng(req.seed)
-        self.rounds = rounds
-        m = g.m
-        self.rev = np.concatenate([np.arange(m, 2 * m), np.arange(m)])
+        self.dijkstras = 0
         self.arc_factor = np.concatenate([g.factor, g.factor])
         self.arc_trail = np.concatenate([g.is_trail, g.is_trail]) * g.arc_len
-        self.arc_sedge = np.concatenate([np.arange(m), np.arange(m)])
+        self.arc_sedge = np.concatenate([np.arange(g.m), np.arange(g.m)])
+        net = g.net
+        full = np.maximum(net.edge_length_m[g.edge], 1e-9)
+        frac = g.length / full
+        self.arc_up = np.concatenate(
+            [net.edge_ascent_m[g.edge] * frac, net.edge_descent_m[g.edge] * frac]
+        )
+        self.ascent_cap = req.constraints.ascent_cap_m(req.duration_s)
+        self.limit = COST_LIMIT * req.duration_s
+        # Loops this close under the target are left as they are (no spur).
+        self.no_pad_s = (1 - PAD_WITHIN * req.tolerance) * req.duration_s
+
+    def dijkstra(
+        self, weights: np.ndarray, source: int, limit: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One bounded Dijkstra: distances and predecessors (-1 where none)."""
+        self.dijkstras += 1
+        dist, pred = dijkstra(
+            self.g.matrix(weights),
+            indices=source,
+            return_predecessors=True,
+            limit=self.limit if limit is None else limit,
+        )
+        return dist, np.where(pred < 0, -1, pred).astype(np.int64)
 
     # -- candidate cycles ----------------------------------------------------
     def tree(self, weights: np.ndarray) -> _Tree:
         g = self.g
-        dist, pred = dijkstra(
-            g.matrix(weights),
-            indices=g.start_node,
-            return_predecessors=True,
-            limit=self.req.duration_s * 2.5 * max(self.g.prefs.class_factor),
-        )
-        reached = np.isfinite(dist)
-        pred = np.where(pred < 0, -1, pred).astype(np.int64)
+        dist, pred = self.dijkstra(weights, g.start_node)
         has = pred >= 0
-        par = np.full(g.n_nodes, -1, dtype=np.int64)
-        par[has] = g.arc_between(pred[has], np.flatnonzero(has))
+        par = g.tree_arcs(pred)
         k = np.maximum(par, 0)
 
-        def sums(values: np.ndarray) -> np.ndarray:
-            return _tree_sums(pred, np.where(has, values[k], 0.0))
-
+        per_arc = np.column_stack(
+            [
+                np.ones(len(g.arc_time)),
+                g.arc_time,
+                g.arc_time[g.rev],
+                g.arc_len,
+                self.arc_trail,
+                self.arc_up,
+                self.arc_up[g.rev],
+            ]
+        )
+        sums = tree_sums(pred, np.where(has[:, None], per_arc[k], 0.0))
         return _Tree(
             par=par,
             pred=pred,
-            reached=reached,
-            depth=_tree_sums(pred, has.astype(np.float64)).astype(np.int64),
-            t_out=sums(g.arc_time),
-            t_back=sums(g.arc_time[self.rev]),
-            length=sums(g.arc_len),
-            trail=sums(self.arc_trail),
+            reached=np.isfinite(dist),
+            depth=sums[:, 0].astype(np.int64),
+            t_out=sums[:, 1],
+            t_back=sums[:, 2],
+            length=sums[:, 3],
+            trail=sums[:, 4],
+            up_out=sums[:, 5],
+            up_back=sums[:, 6],
         )
 
-    def tree_path(self, tree: _Tree, v: int) -> list[int]:
-        """Arcs from the root to ``v``."""
-        path = []
-        while tree.par[v] >= 0:
-            k = int(tree.par[v])
-            path.append(k)
-            v = int(self.g.arc_src[k])
-        path.reverse()
-        return path
-
-    def cycles(self, tree: _Tree, seen: set[tuple[frozenset[int], int]]) -> list[_Cand]:
+    def cycles(self, tree: _Tree, seen: set[tuple[int, int]]) -> list[_Cand]:
         """Fundamental cycles of the tree whose duration could serve the target."""
         g, T = self.g, self.req.duration_s
-        arcs = np.flatnonzero(g.arc_usable)
+        arcs = np.flatnonzero(np.isfinite(self.base))
         a, b = g.arc_src[arcs], g.arc_dst[arcs]
         ok = (
-            tree.reached[a]
-            & tree.reached[b]
-            & (tree.par[b] != arcs)
-            & (tree.par[a] != self.rev[arcs])
+            tree.reached[a] & tree.reached[b] & (tree.par[b] != arcs) & (tree.par[a] != g.rev[arcs])
         )
         arcs, a, b = arcs[ok], a[ok], b[ok]
         d = tree.t_out[a] + g.arc_time[arcs] + tree.t_back[b]
-        keep = (d >= 0.1 * T) & (d <= (1 + self.req.tolerance) * T)
+        keep = (d >= MIN_CYCLE_SHARE * T) & (d <= (1 + self.req.tolerance) * T)
         arcs, a, b, d = arcs[keep], a[keep], b[keep], d[keep]
         if len(arcs) == 0:
             return []
@@ -204,19 +336,25 @@ class _LoopSearch:
         stem = tree.length[x]
         total = tree.length[a] + g.arc_len[arcs] + tree.length[b]
         trail = tree.trail[a] + self.arc_trail[arcs] + tree.trail[b]
-        score = self._score(d, total, trail, stem)
-        out = []
-        for i in np.argsort(score)[:300]:
-            seq = (
-                self.tree_path(tree, int(a[i]))
-                + [int(arcs[i])]
-                + [int(self.rev[k]) for k in reversed(self.tree_path(tree, int(b[i])))]
-            )
-            edges = frozenset(int(self.arc_sedge[k]) for k in seq)
-            key = (edges, seq[0])
+        up = tree.up_out[a] + self.arc_up[arcs] + tree.up_back[b]
+        score = self._score(d, total, trail, stem, up)
+        chosen: list[int] = []
+        for i in np.argsort(score):
+            key = (round(total[i]), round(trail[i]))
             if key in seen:
                 continue
             seen.add(key)
+            chosen.append(int(i))
+            if len(chosen) == CYCLES_PER_TREE:
+                break
+        if not chosen:
+            return []
+        idx = np.asarray(chosen)
+        walked = g.paths_from_tree(tree.par, np.concatenate([a[idx], b[idx]]))
+        outs, backs = walked[: len(idx)], walked[len(idx) :]
+        out = []
+        for j, i in enumerate(idx):
+            seq = [*outs[j].tolist(), int(arcs[i]), *g.rev[backs[j][::-1]].tolist()]
             out.append(
                 _Cand(
                     seq,
@@ -224,33 +362,28 @@ class _LoopSearch:
                     float(total[i]),
                     float(trail[i]),
                     float(stem[i]),
-                    edges,
+                    float(up[i]),
+                    frozenset(self.arc_sedge[seq].tolist()),
                     float(score[i]),
                 )
             )
         return out
 
     def via_loops(
-        self,
-        tree: _Tree,
-        weights: np.ndarray,
-        seen: set[tuple[frozenset[int], int]],
-        *,
-        n_via: int = 16,
+        self, tree: _Tree, weights: np.ndarray, seen: set[tuple[int, int]]
     ) -> list[_Cand]:
         """Loops through one or two via nodes, each leg avoiding the legs before it.
 
-        The first via node ``x`` is on the tree, spread over bearing sectors
-        around the start at a tree time drawn between 28 % and 45 % of the
-        target.  From ``x``, a search that penalises the way out gives both the
-        way back (a two-leg loop) and a second via node ``y`` chosen so that
-        out + ``x``→``y`` + the tree time from ``y`` back is close to the
-        target; the last leg ``y``→start then avoids both earlier legs (a
-        triangle).
+        The first via node ``x`` is on the tree, one per bearing sector around
+        the start, at a tree time drawn from :data:`VIA_DRAW` of the target.
+        From ``x``, a search that penalises the way out gives both the way back
+        (a two-leg loop) and a second via node ``y`` chosen so that out +
+        ``x``→``y`` + the tree time from ``y`` back is close to the target; the
+        last leg ``y``→start then avoids both earlier legs (a triangle).
         """
         g, T = self.g, self.req.duration_s
         s = g.start_node
-        ok = tree.reached & (tree.t_out >= 0.2 * T) & (tree.t_out <= 0.5 * T)
+        ok = tree.reached & (tree.t_out >= VIA_WINDOW[0] * T) & (tree.t_out <= VIA_WINDOW[1] * T)
         nodes = np.flatnonzero(ok)
         if len(nodes) == 0:
             return []
@@ -258,65 +391,45 @@ class _LoopSearch:
             g.node_lat[nodes] - g.node_lat[s],
             (g.node_lon[nodes] - g.node_lon[s]) * np.cos(np.radians(g.node_lat[s])),
         )
-        sector = ((bearing + np.pi) / (2 * np.pi) * n_via).astype(int) % n_via
-        want = self.rng.uniform(0.28, 0.45, n_via) * T
-        out = []
-        for sec in range(n_via):
+        offset = self.rng.uniform(0, 2 * np.pi)
+        sector = ((bearing + np.pi + offset) / (2 * np.pi) * VIA_SECTORS).astype(int) % VIA_SECTORS
+        want = self.rng.uniform(*VIA_DRAW, VIA_SECTORS) * T
+        out: list[_Cand] = []
+        for sec in range(VIA_SECTORS):
             in_sec = nodes[sector == sec]
             if len(in_sec) == 0:
                 continue
             x = int(in_sec[np.argmin(np.abs(tree.t_out[in_sec] - want[sec]))])
-            path = self.tree_path(tree, x)
-            w2 = self._penalised(weights, path)
-            _, pred2 = dijkstra(g.matrix(w2), indices=x, return_predecessors=True)
-            pred2 = np.where(pred2 < 0, -1, pred2).astype(np.int64)
+            path = g.path_arcs(tree.pred, s, x)
+            w2 = g.penalised(weights, path, REUSE_PENALTY)
+            _, pred2 = self.dijkstra(w2, x, VIA_LIMIT * T)
             if pred2[s] >= 0:
-                self._add(out, seen, path + self._walk(pred2, x, s))
+                self._add(out, seen, path + g.path_arcs(pred2, x, s))
             y = self._second_via(tree, pred2, float(tree.t_out[x]))
             if y is None:
                 continue
-            leg2 = self._walk(pred2, x, y)
-            w3 = self._penalised(w2, leg2)
-            _, pred3 = dijkstra(g.matrix(w3), indices=y, return_predecessors=True)
+            leg2 = g.path_arcs(pred2, x, y)
+            _, pred3 = self.dijkstra(g.penalised(w2, leg2, REUSE_PENALTY), y, VIA_LIMIT * T)
             if pred3[s] >= 0:
-                pred3 = np.where(pred3 < 0, -1, pred3).astype(np.int64)
-                self._add(out, seen, path + leg2 + self._walk(pred3, y, s))
+                self._add(out, seen, path + leg2 + g.path_arcs(pred3, y, s))
         return out
 
-    def _penalised(self, weights: np.ndarray, arcs: list[int]) -> np.ndarray:
-        """Weights with ``arcs`` (both directions) ten times dearer."""
-        w = weights.copy()
-        used = np.asarray(arcs, dtype=np.int64)
-        w[used] *= 10.0
-        w[self.rev[used]] *= 10.0
-        return w
-
-    def _walk(self, pred: np.ndarray, root: int, v: int) -> list[int]:
-        """Arcs from ``root`` to ``v`` in a predecessor tree rooted at ``root``."""
-        nodes = [v]
-        while nodes[-1] != root:
-            nodes.append(int(pred[nodes[-1]]))
-        nodes.reverse()
-        arcs = self.g.arc_between(np.asarray(nodes[:-1]), np.asarray(nodes[1:]))
-        return [int(k) for k in arcs]
-
     def _second_via(self, tree: _Tree, pred2: np.ndarray, t_x: float) -> int | None:
-        """Return a node whose out + leg + tree way back is closest to the target."""
+        """Pick a node whose out + leg + tree way back is closest to the target."""
         g, T = self.g, self.req.duration_s
         has = pred2 >= 0
-        par = np.full(g.n_nodes, -1, dtype=np.int64)
-        par[has] = g.arc_between(pred2[has], np.flatnonzero(has))
-        t_leg = _tree_sums(pred2, np.where(has, g.arc_time[np.maximum(par, 0)], 0.0))
+        par = g.tree_arcs(pred2)
+        t_leg = tree_sums(pred2, np.where(has, g.arc_time[np.maximum(par, 0)], 0.0))
         total = t_x + t_leg + np.where(tree.reached, tree.t_back, np.inf)
-        ok = has & (t_leg > 0.15 * T) & (total < 0.98 * T)
+        ok = has & (t_leg > SECOND_LEG[0] * T) & (total < SECOND_LEG[1] * T)
         if not ok.any():
             return None
         cand = np.flatnonzero(ok)
         return int(cand[np.argmax(total[cand])])
 
-    def _add(self, out: list[_Cand], seen: set[tuple[frozenset[int], int]], seq: list[int]) -> None:
+    def _add(self, out: list[_Cand], seen: set[tuple[int, int]], seq: list[int]) -> None:
         cand = self._make(seq)
-        key = (cand.edges, seq[0])
+        key = (round(cand.length_m), round(cand.trail_m))
         # Back the way it came is an out-and-back, not a loop.
         if cand.overlap_m >= 0.499 * cand.length_m or key in seen:
             return
@@ -324,66 +437,95 @@ class _LoopSearch:
         out.append(cand)
 
     def _make(self, seq: list[int]) -> _Cand:
-        """Return a candidate from whole arcs, with exact time, trail and overlap."""
+        """Make a candidate from whole arcs, with exact time, trail and overlap."""
         g = self.g
         arr = np.asarray(seq, dtype=np.int64)
-        sedge = self.arc_sedge[arr]
-        counts = np.bincount(sedge)
+        counts = np.bincount(self.arc_sedge[arr])
         used = np.flatnonzero(counts)
         overlap = float(np.sum((counts[used] - 1) * g.length[used]))
         t = float(g.arc_time[arr].sum())
         length = float(g.arc_len[arr].sum())
         trail = float(self.arc_trail[arr].sum())
-        score = float(self._score(t, length, trail, overlap))
-        return _Cand(seq, t, length, trail, overlap, frozenset(used.tolist()), score)
+        up = float(self.arc_up[arr].sum())
+        score = float(self._score(t, length, trail, overlap, up))
+        return _Cand(seq, t, length, trail, overlap, up, frozenset(used.tolist()), score)
 
-    def _score(self, time_s, length_m, trail_m, overlap_m):
-        """Lower is better: overlap after padding, road share, and overshoot."""
+    def _score(self, time_s, length_m, trail_m, overlap_m, up_m):
+        """Lower is better: overlap after padding, road share, overshoot, constraints."""
         T = self.req.duration_s
         time_s = np.asarray(time_s, dtype=np.float64)
-        length_m = np.asarray(length_m, dtype=np.float64)
-        deficit = np.clip(T - time_s, 0.0, None)
+        length_m = np.maximum(np.asarray(length_m, dtype=np.float64), 1.0)
+        deficit = np.where(time_s >= self.no_pad_s, 0.0, np.clip(T - time_s, 0.0, None))
         spur = deficit / 2 * length_m / np.maximum(time_s, 1.0)  # one way, metres
         overlap = (np.asarray(overlap_m) + spur) / (length_m + 2 * spur)
         over = np.clip(time_s / T - 1, 0.0, None)
-        return overlap + TRAIL_WEIGHT * (1 - np.asarray(trail_m) / length_m) + 3.0 * over
+        share = np.asarray(trail_m) / length_m
+        score = overlap + TRAIL_WEIGHT * (1 - share) + OVERSHOOT_WEIGHT * over
+        c = self.req.constraints
+        if c.min_trail is not None:
+            score = score + CONSTRAINT_WEIGHT * np.clip(c.min_trail - share, 0.0, None)
+        if np.isfinite(self.ascent_cap):
+            up = np.asarray(up_m) * np.maximum(1.0, T / np.maximum(time_s, 1.0))
+            excess = np.clip(up / max(self.ascent_cap, 1.0) - 1, 0.0, None)
+            score = score + CONSTRAINT_WEIGHT * excess
+        return score
 
     def combos(self, cands: list[_Cand]) -> list[_Cand]:
         """Two cycles from the start run one after the other (a cloverleaf)."""
         T = self.req.duration_s
         pool = sorted(
-            (c for c in cands if c.time_s < 0.85 * T),
+            (c for c in cands if c.time_s < COMBO_SHARES[1] * T and c.length_m > 0),
             key=lambda c: (c.overlap_m + 0.3 * (c.length_m - c.trail_m)) / c.length_m,
-        )
-        pool = pool[:60]
-        lengths = self.g.length
+        )[:COMBO_POOL]
+        if len(pool) < 2:
+            return []
+        # Shared length of every pair at once: incidence (pool x edges) weighted by length.
+        rows = np.repeat(np.arange(len(pool)), [len(c.edges) for c in pool])
+        cols = np.fromiter((e for c in pool for e in c.edges), dtype=np.int64, count=len(rows))
+        inc = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(pool), self.g.m))
+        shared = (inc @ sp.diags(self.g.length) @ inc.T).toarray()
+        num = np.array([[c.time_s, c.length_m, c.trail_m, c.overlap_m, c.ascent_m] for c in pool])
+        i, j = np.triu_indices(len(pool), k=1)
+        t = num[i, 0] + num[j, 0]
+        ok = (COMBO_SHARES[0] * T <= t) & (t <= (1 + self.req.tolerance) * T)
+        i, j, t = i[ok], j[ok], t[ok]
+        length = num[i, 1] + num[j, 1]
+        trail = num[i, 2] + num[j, 2]
+        overlap = num[i, 3] + num[j, 3] + shared[i, j]
+        up = num[i, 4] + num[j, 4]
+        score = self._score(t, length, trail, overlap, up)
         out = []
-        for i, c1 in enumerate(pool):
-            for c2 in pool[i + 1 :]:
-                t = c1.time_s + c2.time_s
-                if not (0.7 * T <= t <= (1 + self.req.tolerance) * T):
-                    continue
-                common = c1.edges & c2.edges
-                shared = float(lengths[list(common)].sum()) if common else 0.0
-                length = c1.length_m + c2.length_m
-                overlap = c1.overlap_m + c2.overlap_m + shared
-                trail = c1.trail_m + c2.trail_m
-                score = float(self._score(t, length, trail, overlap))
-                out.append(
-                    _Cand(c1.arcs + c2.arcs, t, length, trail, overlap, c1.edges | c2.edges, score)
+        for q in np.argsort(score)[:COMBO_KEEP]:
+            c1, c2 = pool[int(i[q])], pool[int(j[q])]
+            out.append(
+                _Cand(
+                    c1.arcs + c2.arcs,
+                    float(t[q]),
+                    float(length[q]),
+                    float(trail[q]),
+                    float(overlap[q]),
+                    float(up[q]),
+                    c1.edges | c2.edges,
+                    float(score[q]),
                 )
+            )
         return out
 
     # -- topping up to the exact duration -----------------------------------
     def pad(self, arcs: list[int], deficit_s: float) -> list[Step] | None:
-        """Insert an out-and-back spur of ``deficit_s`` into the loop."""
+        """Insert an out-and-back spur of ``deficit_s`` into the loop.
+
+        With no arcs, the spur from the start is the whole route: an out-and-back.
+        """
         g = self.g
         steps = g.arc_steps(arcs)
-        if deficit_s < 15.0:
-            return steps
+        if deficit_s < PAD_MIN_S:
+            return steps or None
         nodes = [g.start_node] + [int(g.arc_dst[k]) for k in arcs]
-        rt = g.arc_time + g.arc_time[self.rev]
+        open_ = np.isfinite(self.base) & np.isfinite(self.base[g.rev])
+        rt = np.where(open_, g.arc_time + g.arc_time[g.rev], np.inf)
         sources = np.unique(nodes)
+        self.dijkstras += 1
         dist, pred, src = dijkstra(
             g.matrix(rt),
             indices=sources,
@@ -391,7 +533,7 @@ class _LoopSearch:
             return_predecessors=True,
             limit=deficit_s,
         )
-        usable = np.flatnonzero(g.arc_usable)
+        usable = np.flatnonzero(open_)
         p = g.arc_src[usable]
         fits = np.isfinite(dist[p]) & (dist[p] < deficit_s) & (dist[p] + rt[usable] >= deficit_s)
         cand = usable[fits]
@@ -402,14 +544,8 @@ class _LoopSearch:
         rank = self.arc_factor[cand] + 0.5 * in_loop + dist[g.arc_src[cand]] / deficit_s * 0.1
         k = int(cand[np.argmin(rank)])
         p0 = int(g.arc_src[k])
-        path: list[int] = []
-        v = p0
-        while pred[v] >= 0:
-            u = int(pred[v])
-            path.append(int(g.arc_between(np.array([u]), np.array([v]))[0]))
-            v = u
-        path.reverse()
         root = int(src[p0])
+        path = g.path_arcs(np.where(pred < 0, -1, pred), root, p0)
         out_steps = g.arc_steps(path)
         turn = self._turnaround(k, deficit_s - float(dist[p0]))
         back = [Step(s.edge, s.end_m, s.start_m) for s in reversed([*out_steps, turn])]
@@ -417,13 +553,24 @@ class _LoopSearch:
         at = nodes.index(root)
         return steps[:at] + spur + steps[at:]
 
+    def longest_out_and_back(self, tree: _Tree) -> list[int] | None:
+        """Out along the tree to the node farthest in time, and back the same way."""
+        g = self.g
+        rt = np.where(tree.reached, tree.t_out + tree.t_back, -1.0)
+        rt[g.start_node] = -1.0
+        v = int(np.argmax(rt))
+        if rt[v] <= 0:
+            return None
+        path = g.paths_from_tree(tree.par, np.array([v]))[0]
+        return [*path.tolist(), *g.rev[path[::-1]].tolist()]
+
     def _turnaround(self, k: int, round_trip_s: float) -> Step:
         """Partial step along arc ``k`` whose out-and-back takes ``round_trip_s``."""
         g = self.g
         net, prof = g.net, g.profile
         full = g.arc_steps([k])[0]
         lo, hi = 0.0, 1.0
-        for _ in range(30):
+        for _ in range(TURN_BISECTIONS):
             mid = (lo + hi) / 2
             s = g.partial_arc_step(k, mid)
             t = net.partial_time_s(s.edge, s.start_m, s.end_m, prof) + net.partial_time_s(
@@ -437,6 +584,56 @@ class _LoopSearch:
         return s if s.length_m > 0 else full
 
 
+def _graph_for(
+    net: Network,
+    profile: pace.RunnerProfile,
+    snap: Snap,
+    prefs: Preferences,
+    request: LoopRequest,
+) -> tuple[SearchGraph, np.ndarray]:
+    """Get the search graph within reach of the start and its base weights (cached).
+
+    A graph built for the same or a slightly longer target (up to
+    :data:`REACH_REUSE` times the reach) serves the query: alternatives, other
+    seeds and nearby durations from one start share it.
+    """
+    reach_s = request.duration_s * (1 + request.tolerance) / 2
+    key = ("loop_graph", profile, snap, prefs, request.constraints)
+    cached = net._cache.get(key)
+    # A somewhat larger graph serves as well; a much larger one costs more per tree.
+    if cached is not None and reach_s <= cached[0] <= REACH_REUSE * reach_s:
+        return cached[1], cached[2]
+    edges = reach_edges(net, profile, snap, reach_s)
+    g = SearchGraph(net, profile, snap, prefs, edges=edges)
+    base = g.weights(edge_cost(net, prefs, request.constraints))
+    graphs = [k for k in net._cache if isinstance(k, tuple) and k and k[0] == "loop_graph"]
+    for old in graphs[: max(0, len(graphs) - 7)]:
+        del net._cache[old]
+    net._cache[key] = (reach_s, g, base)
+    return g, base
+
+
+def _candidates(search: _LoopSearch, rounds: int) -> tuple[list[_Cand], list[int] | None]:
+    """Candidate loops from ``rounds`` trees, and the longest out-and-back of the first."""
+    g = search.g
+    seen: set[tuple[int, int]] = set()
+    cands: list[_Cand] = []
+    longest = None
+    for r in range(rounds):
+        w = search.base
+        if r:
+            noise = search.rng.lognormal(0.0, NOISE_SIGMA, g.m)
+            w = search.base * np.concatenate([noise, noise])
+        tree = search.tree(w)
+        if r == 0:
+            longest = search.longest_out_and_back(tree)
+        cands.extend(search.cycles(tree, seen))
+        cands.extend(search.via_loops(tree, w, seen))
+    cands.extend(search.combos(cands))
+    cands.sort(key=lambda c: c.score)
+    return cands, longest
+
+
 def find_loops(
     net: Network,
     start: tuple[float, float],
@@ -445,9 +642,9 @@ def find_loops(
     *,
     prefs: Preferences | None = None,
     max_snap_m: float = 500.0,
-    rounds: int = 16,
+    rounds: int = TREE_ROUNDS,
 ) -> list[Route]:
-    """Find loops from ``start`` that take the requested time.
+    """Find loops from ``start`` that take the requested time under its constraints.
 
     Parameters
     ----------
@@ -458,9 +655,10 @@ def find_loops(
     profile
         Runner profile: flat pace, model, max difficulty.
     request
-        Target duration, tolerance, number of alternatives, seed.
+        Target duration, tolerance, number of alternatives, seed, constraints.
     prefs
-        Search preferences (trail over road, easier over harder).
+        Search preferences (trail over road, easier over harder); by default
+        :data:`TRAIL_PREFERENCE`.
     max_snap_m
         Largest accepted distance from the start to the network.
     rounds
@@ -470,96 +668,129 @@ def find_loops(
     Returns
     -------
     list of Route
-        Best first; fewer than asked when the network has no more really
-        different loops.  A loop that misses the tolerance carries a warning.
+        Best first, each with its :class:`~routeplanner.route.Outcome`
+        (``meets_brief``, ``misses``, ``shape``).  Where no cycle is within
+        reach, the best out-and-back or lollipop, labelled by its shape.
+        Fewer than asked when the network has no more really different loops.
 
     Raises
     ------
     CoverageError
         If the start is outside the data or too far from any way.
     NoRouteError
-        If no loop at all exists from the start.
+        If no way at all can be run from the start.
     """
     lon, lat = start
     snap = net.snap(lon, lat, max_distance_m=max_snap_m)
-    g = SearchGraph(net, profile, snap, prefs)
-    search = _LoopSearch(g, request, rounds)
+    prefs = prefs or TRAIL_PREFERENCE
+    g, base = _graph_for(net, profile, snap, prefs, request)
+    search = _LoopSearch(g, request, base)
     T = request.duration_s
-    base = g.arc_time * search.arc_factor
-    seen: set[tuple[frozenset[int], int]] = set()
-    cands: list[_Cand] = []
-    for r in range(rounds):
-        w = base
-        if r:
-            noise = search.rng.lognormal(0.0, NOISE_SIGMA, g.m)
-            w = base * np.concatenate([noise, noise])
-        tree = search.tree(w)
-        cands.extend(search.cycles(tree, seen))
-        cands.extend(search.via_loops(tree, w, seen))
-    if not cands:
-        raise NoRouteError(
-            f"no loop exists from {lat:.5f},{lon:.5f}: the ways reachable from it "
-            "form no cycle within reach of the target time"
-        )
-    cands.extend(search.combos(cands))
+    cands, longest = _candidates(search, rounds)
+    # The out-and-back from the start competes too (it is the answer in a dead end).
+    cands.append(_Cand([], 0.0, 0.0, 0.0, 0.0, 0.0, frozenset(), 0.5 + TRAIL_WEIGHT))
     cands.sort(key=lambda c: c.score)
-
-    # The padded routes of the best few candidates are measured for real
-    # (the spur changes overlap and trail share), and the best of those wins;
-    # the rest follow in estimated order for the alternatives.
-    built: list[tuple[float, Route]] = []
-    for rank, c in enumerate(cands[:200]):
-        if rank >= EXACT_POOL and len(built) >= request.alternatives:
+    # Candidates are built (padded, materialised, assessed) best first until
+    # enough really different ones meet the brief, or EXACT_POOL are built.
+    built: list[tuple[tuple[bool, float], Route]] = []
+    for c in cands:
+        if len(built) >= max(EXACT_POOL, request.alternatives + 2) or (
+            len(built) >= MIN_BUILT
+            and _enough(built, request, final=len(built) >= MIN_BUILT_OVERLAP)
+        ):
             break
-        steps = search.pad(c.arcs, T - c.time_s) if c.time_s < T else g.arc_steps(c.arcs)
+        if c.time_s < search.no_pad_s:
+            steps = search.pad(c.arcs, T - c.time_s)
+        else:
+            steps = g.arc_steps(c.arcs)
         if steps is None:
             continue
-        route = make_route(net, steps, profile, kind="loop", target_duration_s=T)
-        built.append((_route_score(route, T), route))
+        built.append(_build(net, steps, profile, request))
+    if not built and longest:
+        built.append(_build(net, g.arc_steps(longest), profile, request))
+    if not built:
+        raise NoRouteError(
+            f"no route exists from {lat:.5f},{lon:.5f}: no way open to the runner leads "
+            "anywhere from it"
+        )
     built.sort(key=lambda x: x[0])
     routes: list[Route] = []
     for _, route in built:
         if any(_too_similar(route.steps, r.steps) for r in routes):
             continue
-        routes.append(replace(route, name=f"Loop {len(routes) + 1}"))
+        routes.append(_named(route, len(routes) + 1))
         if len(routes) == request.alternatives:
             break
-    if not routes:
-        best = max(cands, key=lambda c: c.time_s)
-        routes.append(
-            make_route(
-                net,
-                g.arc_steps(best.arcs),
-                profile,
-                name="Loop 1",
-                kind="loop",
-                target_duration_s=T,
-            )
-        )
-    for k, loop in enumerate(routes):
-        err = loop.stats.duration_s / T - 1
-        if abs(err) > request.tolerance:
-            miss = (
-                f"duration {loop.stats.duration_s / 60:.0f} min misses the target "
-                f"{T / 60:.0f} min by {err:+.0%}: the network around the start has no "
-                "loop closer to it"
-            )
-            routes[k] = replace(loop, warnings=(*loop.warnings, miss))
-    if len(routes) < request.alternatives:
+    log.debug("loop query: %d candidates, %d Dijkstra calls", len(cands), search.dijkstras)
+    if 1 < request.alternatives and len(routes) < request.alternatives:
         log.warning(
-            "found %d really different loops of the %d asked for", len(routes), request.alternatives
+            "found %d really different loops of the %d asked for",
+            len(routes),
+            request.alternatives,
         )
     return routes
 
 
-def _route_score(route: Route, target_s: float) -> float:
-    """Return the search's score, on a finished route's real numbers (lower is better)."""
+def _build(
+    net: Network, steps: Sequence[Step], profile: pace.RunnerProfile, request: LoopRequest
+) -> tuple[tuple[bool, float], Route]:
+    """Materialise and assess one candidate; the key sorts routes meeting the brief first."""
+    T = request.duration_s
+    route = make_route(net, steps, profile, kind="loop", target_duration_s=T)
+    outcome = assess(
+        route,
+        request.constraints,
+        target_duration_s=T,
+        tolerance=request.tolerance,
+        max_difficulty=profile.max_difficulty,
+    )
+    route = replace(route, outcome=outcome, warnings=(*outcome.misses, *outcome.notes))
+    return (not outcome.meets_brief, _route_score(route, request)), route
+
+
+def _enough(
+    built: list[tuple[tuple[bool, float], Route]], request: LoopRequest, *, final: bool
+) -> bool:
+    """Whether ``alternatives`` really different built routes meet the brief.
+
+    Unless ``final``, they must also overlap at most :data:`GOOD_OVERLAP`.
+    """
+    good: list[Route] = []
+    for (missed, _), route in built:
+        if missed or (not final and route.stats.overlap_share > GOOD_OVERLAP):
+            continue
+        if not any(_too_similar(route.steps, r.steps) for r in good):
+            good.append(route)
+    return len(good) >= request.alternatives
+
+
+def _named(route: Route, index: int) -> Route:
+    shape = route.outcome.shape if route.outcome else "loop"
+    label = {"loop": "Loop", "lollipop": "Lollipop", "out-and-back": "Out-and-back"}[shape]
+    return replace(route, name=f"{label} {index}")
+
+
+def _route_score(route: Route, request: LoopRequest) -> float:
+    """Score a finished route as the search does, on its real numbers (lower is better).
+
+    Shortfalls on the brief count too, so that among routes that miss it the
+    closest comes first.
+    """
     st = route.stats
-    over = max(0.0, st.duration_s / target_s - 1)
-    return st.overlap_share + TRAIL_WEIGHT * (1 - st.trail_share) + 3.0 * over
+    T = request.duration_s
+    err = abs(st.duration_s / T - 1)
+    over = max(0.0, st.duration_s / T - 1) + max(0.0, err - request.tolerance)
+    score = st.overlap_share + TRAIL_WEIGHT * (1 - st.trail_share) + OVERSHOOT_WEIGHT * over
+    c = request.constraints
+    if c.min_trail is not None:
+        score += CONSTRAINT_WEIGHT * max(0.0, c.min_trail - st.trail_share)
+    cap = c.ascent_cap_m(T)
+    if np.isfinite(cap):
+        score += CONSTRAINT_WEIGHT * max(0.0, st.ascent_m / max(cap, 1.0) - 1)
+    return score
 
 
 def _too_similar(a: Sequence[AnyStep], b: Sequence[AnyStep]) -> bool:
     la = sum(s.length_m for s in a)
     lb = sum(s.length_m for s in b)
-    return shared_m(a, b) > 0.5 * min(la, lb)
+    return shared_m(a, b) > SIMILAR_SHARE * min(la, lb)

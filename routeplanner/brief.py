@@ -1,0 +1,232 @@
+"""The runner's brief: hard constraints on a route, and whether a route meets them.
+
+A brief is a target time with a tolerance plus :class:`Constraints`
+(avoid main roads, a minimum trail share, an ascent cap, an ascent-rate cap,
+a grade cap, a difficulty cap).  :func:`assess` measures a finished
+:class:`~routeplanner.route.Route` against it and returns an
+:class:`~routeplanner.route.Outcome`: ``meets_brief`` is true only when the
+time is within tolerance *and* every constraint holds; otherwise ``misses``
+says what was missed and by how much, in words a runner reads.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from routeplanner.errors import InputError
+from routeplanner.route import Outcome, Route
+
+__all__ = [
+    "LOLLIPOP_OVERLAP",
+    "MAIN_ROAD_CLASS",
+    "MAIN_ROAD_NOTE_M",
+    "OUT_AND_BACK_OVERLAP",
+    "Constraints",
+    "assess",
+    "route_shape",
+]
+
+#: Edge class of main roads (trunk, primary, secondary) in the network.
+MAIN_ROAD_CLASS = 2
+
+#: Main-road distance worth a note under avoid-roads (shorter is a crossing).
+MAIN_ROAD_NOTE_M = 50.0
+
+#: Geometric overlap share from which a route is an out-and-back.
+OUT_AND_BACK_OVERLAP = 0.40
+
+#: Geometric overlap share from which a route is a lollipop (stem run twice).
+LOLLIPOP_OVERLAP = 0.15
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Hard constraints on a route; ``None`` leaves a constraint off.
+
+    Attributes
+    ----------
+    avoid_roads : bool
+        Main roads (trunk, primary, secondary) only where no other way
+        connects; such stretches are reported.
+    min_trail : float or None
+        Least trail share of the distance (0.6 = 60 %).
+    max_ascent_m : float or None
+        Most total ascent.
+    max_ascent_rate_m_h : float or None
+        Most ascent per hour of the target time (an easy run: 250 m/h).
+    max_grade : float or None
+        Steepest grade allowed anywhere (0.25 = 25 %), over 20 m.
+    max_difficulty : int or None
+        Hardest SAC T-grade allowed (1-6).
+
+    Examples
+    --------
+    >>> Constraints.from_strings(min_trail="60%", max_ascent="300m").max_ascent_m
+    300.0
+    """
+
+    avoid_roads: bool = False
+    min_trail: float | None = None
+    max_ascent_m: float | None = None
+    max_ascent_rate_m_h: float | None = None
+    max_grade: float | None = None
+    max_difficulty: int | None = None
+
+    def __post_init__(self) -> None:
+        for name, lo, hi in (
+            ("min_trail", 0.0, 1.0),
+            ("max_ascent_m", 0.0, 20000.0),
+            ("max_ascent_rate_m_h", 1.0, 5000.0),
+            ("max_grade", 0.01, 5.0),
+        ):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and lo <= value <= hi):
+                raise InputError(f"{name} {value!r} out of range: use {lo:g} to {hi:g}")
+        if self.max_difficulty is not None and not 1 <= self.max_difficulty <= 6:
+            raise InputError(f"max_difficulty {self.max_difficulty!r} out of range: use 1 to 6")
+
+    def ascent_cap_m(self, duration_s: float) -> float:
+        """Most ascent allowed for a route of ``duration_s`` (inf without a cap)."""
+        caps = [math.inf]
+        if self.max_ascent_m is not None:
+            caps.append(self.max_ascent_m)
+        if self.max_ascent_rate_m_h is not None:
+            caps.append(self.max_ascent_rate_m_h * duration_s / 3600.0)
+        return min(caps)
+
+    @classmethod
+    def from_strings(
+        cls,
+        *,
+        avoid_roads: bool = False,
+        min_trail: str | None = None,
+        max_ascent: str | None = None,
+        max_ascent_rate: str | None = None,
+        max_grade: str | None = None,
+        max_difficulty: int | None = None,
+    ) -> Constraints:
+        """Constraints from typed values: ``"60%"``, ``"300m"``, ``"250m/h"``, ``"25%"``.
+
+        Raises
+        ------
+        InputError
+            If a value cannot be read.
+        """
+        return cls(
+            avoid_roads=avoid_roads,
+            min_trail=None if min_trail is None else _share(min_trail, "min-trail"),
+            max_ascent_m=None if max_ascent is None else _metres(max_ascent, "max-ascent"),
+            max_ascent_rate_m_h=(
+                None if max_ascent_rate is None else _rate(max_ascent_rate, "max-ascent-rate")
+            ),
+            max_grade=None if max_grade is None else _share(max_grade, "max-grade"),
+            max_difficulty=max_difficulty,
+        )
+
+
+def _number(text: str, suffixes: tuple[str, ...], what: str, accepted: str) -> float:
+    raw = str(text).strip().lower().replace(" ", "")
+    for suffix in suffixes:
+        if suffix and raw.endswith(suffix):
+            raw = raw[: -len(suffix)]
+            break
+    if not re.fullmatch(r"\d+(\.\d*)?|\.\d+", raw):
+        raise InputError(f"invalid {what} {text!r}: use {accepted}")
+    return float(raw)
+
+
+def _share(text: str, what: str) -> float:
+    raw = str(text).strip()
+    value = _number(raw, ("%",), what, "a percentage like 60% or a fraction like 0.6")
+    return value / 100.0 if raw.endswith("%") or value > 1.0 else value
+
+
+def _metres(text: str, what: str) -> float:
+    return _number(text, ("m",), what, "metres like 300m")
+
+
+def _rate(text: str, what: str) -> float:
+    return _number(text, ("m/h", "mph"), what, "metres per hour like 250m/h")
+
+
+def route_shape(route: Route) -> str:
+    """``"loop"``, ``"lollipop"`` or ``"out-and-back"``, from the geometric overlap."""
+    share = route.stats.overlap_share
+    if share >= OUT_AND_BACK_OVERLAP:
+        return "out-and-back"
+    if share >= LOLLIPOP_OVERLAP:
+        return "lollipop"
+    return "loop"
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min"
+
+
+def assess(
+    route: Route,
+    constraints: Constraints,
+    *,
+    target_duration_s: float | None,
+    tolerance: float,
+    max_difficulty: int = 6,
+) -> Outcome:
+    """Measure ``route`` against the brief.
+
+    Parameters
+    ----------
+    route
+        The finished route.
+    constraints
+        The hard constraints asked for.
+    target_duration_s
+        The requested time (``None``: no time target).
+    tolerance
+        Accepted relative error of the time.
+    max_difficulty
+        The runner profile's own difficulty cap (the lower of it and the
+        constraint's applies).
+
+    Returns
+    -------
+    Outcome
+    """
+    st = route.stats
+    misses: list[str] = []
+    if target_duration_s:
+        err = st.duration_s / target_duration_s - 1
+        if abs(err) > tolerance + 1e-9:
+            side = "over" if err > 0 else "under"
+            misses.append(
+                f"duration {_minutes(st.duration_s)} is {abs(err):.0%} {side} the "
+                f"{_minutes(target_duration_s)} target (±{tolerance:.0%})"
+            )
+    c = constraints
+    if c.min_trail is not None and st.trail_share < c.min_trail - 1e-9:
+        misses.append(f"trail share {st.trail_share:.0%} < {c.min_trail:.0%}")
+    if c.max_ascent_m is not None and st.ascent_m > c.max_ascent_m + 0.5:
+        misses.append(f"ascent {st.ascent_m:.0f} m > {c.max_ascent_m:.0f} m")
+    if c.max_ascent_rate_m_h is not None and st.duration_s > 0:
+        rate = st.ascent_m / (st.duration_s / 3600.0)
+        if rate > c.max_ascent_rate_m_h + 0.5:
+            misses.append(f"ascent rate {rate:.0f} m/h > {c.max_ascent_rate_m_h:.0f} m/h")
+    if c.max_grade is not None and st.max_grade > c.max_grade + 1e-9:
+        misses.append(f"max grade {st.max_grade:.0%} > {c.max_grade:.0%}")
+    cap = min(max_difficulty, c.max_difficulty or 6)
+    if st.hardest_sac > cap:
+        misses.append(f"difficulty T{st.hardest_sac} > T{cap}")
+    notes: list[str] = []
+    main_m = st.main_road_share * st.distance_m
+    if c.avoid_roads and main_m >= MAIN_ROAD_NOTE_M:
+        notes.append(
+            f"{main_m / 1000:.1f} km ({st.main_road_share:.0%}) on main roads "
+            "where no other way connects"
+        )
+    return Outcome(
+        meets_brief=not misses,
+        misses=tuple(misses),
+        shape=route_shape(route),
+        notes=tuple(notes),
+    )

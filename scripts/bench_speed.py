@@ -1,0 +1,312 @@
+"""Benchmark loop-query speed against one bare scipy Dijkstra, before and after, in one run.
+
+For each start of the loop benchmark (12 places in Andorra) and each target
+duration, it measures in process, on a loaded network:
+
+bare Dijkstra
+    One unbounded :func:`scipy.sparse.csgraph.dijkstra` with predecessors from
+    the start on the whole network's CSR matrix (built beforehand), median of
+    several runs: the unit the query times are expressed in.
+after (cold)
+    :func:`routeplanner.find_loops` with every per-start cache cleared before
+    the query: what a single CLI query costs.
+after (plan)
+    The same queries with the caches kept, per start from the longest
+    duration to the shortest, as a training plan or a route catalogue asks
+    them: the reach subgraph of the longest serves the shorter ones.
+before
+    The loop search as it was at ``--before-rev`` (loaded from git history
+    into a private module; the route assembly is today's for both), on a
+    subset of the queries (``--before-queries``) because it is slow.
+
+Dijkstra calls are counted by wrapping scipy's function in the search
+modules.  Timings are reported, never asserted; ``--quick`` runs a tiny set
+for CI.  The last line is one JSON object with every number.
+
+Usage::
+
+    .venv/bin/python scripts/bench_speed.py [--region andorra] [--quick]
+        [--durations 30,60,90,120] [--before-rev deb4a83] [--before-queries 8]
+        [--osm synthetic-x100.osm.pbf --dem synthetic-x100.tif]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import resource
+import subprocess
+import sys
+import time
+import types
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.sparse.csgraph import dijkstra
+
+import routeplanner
+from routeplanner.network.model import Network
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = REPO.parent / "shared" / "data"
+
+#: The last revision whose loop search rebuilt the CSR per call (issue 18's "before").
+BEFORE_REV = "deb4a83"
+
+_spec = importlib.util.spec_from_file_location("bench_loops", REPO / "scripts" / "bench_loops.py")
+assert _spec is not None and _spec.loader is not None
+bench_loops = importlib.util.module_from_spec(_spec)
+sys.modules.setdefault("bench_loops", bench_loops)
+_spec.loader.exec_module(bench_loops)
+STARTS = bench_loops.STARTS
+
+
+class _Counter:
+    """Wraps scipy's dijkstra in the given modules and counts the calls."""
+
+    def __init__(self, modules: Sequence[types.ModuleType]) -> None:
+        self.calls = 0
+        self.modules = list(modules)
+
+    def __enter__(self) -> _Counter:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            return dijkstra(*args, **kwargs)
+
+        for mod in self.modules:
+            mod.dijkstra = counted  # type: ignore[attr-defined]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for mod in self.modules:
+            mod.dijkstra = dijkstra  # type: ignore[attr-defined]
+
+
+def load_before(rev: str) -> types.ModuleType | None:
+    """The loop search module as of git revision ``rev``, or None without git history."""
+    try:
+        graph_src, loops_src = (
+            subprocess.run(
+                ["git", "-C", str(REPO), "show", f"{rev}:routeplanner/search/{name}.py"],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            for name in ("graph", "loops")
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    graph = types.ModuleType("_before_graph")
+    sys.modules["_before_graph"] = graph
+    exec(compile(graph_src, f"{rev}:graph.py", "exec"), graph.__dict__)
+    loops = types.ModuleType("_before_loops")
+    sys.modules["_before_loops"] = loops
+    src = loops_src.replace("from routeplanner.search.graph import", "from _before_graph import")
+    exec(compile(src, f"{rev}:loops.py", "exec"), loops.__dict__)
+    return loops
+
+
+def bare_dijkstra_s(net: Network, xy: tuple[float, float], profile: Any, repeat: int) -> float:
+    """Median time of one unbounded Dijkstra with predecessors from the start."""
+    from routeplanner.search.graph import SearchGraph
+
+    g = SearchGraph(net, profile, net.snap(*xy, max_distance_m=500.0))
+    mat = g.matrix(g.arc_time)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        dijkstra(mat, indices=g.start_node, return_predecessors=True)
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def _clear_loop_caches(net: Network) -> None:
+    for key in [k for k in net._cache if isinstance(k, tuple) and k and k[0] == "loop_graph"]:
+        del net._cache[key]
+
+
+def _timed(fn: Callable[[], Any], counter: _Counter) -> tuple[float, int, bool]:
+    before = counter.calls
+    t0 = time.perf_counter()
+    try:
+        fn()
+        ok = True
+    except routeplanner.RoutePlannerError:
+        ok = False
+    return time.perf_counter() - t0, counter.calls - before, ok
+
+
+def run(
+    net: Network,
+    starts: Sequence[Any],
+    durations_s: Sequence[float],
+    *,
+    repeat: int,
+    before: types.ModuleType | None,
+    before_queries: int,
+) -> dict[str, Any]:
+    """Measure every query; returns per-query rows and summaries."""
+    import routeplanner.search.graph as graph_mod
+    import routeplanner.search.loops as loops_mod
+
+    profile = routeplanner.RunnerProfile.from_strings("6:00", model="minetti")
+    net.edge_times(profile)
+    net.snap(starts[0].lon, starts[0].lat, max_distance_m=500.0)
+    rows: list[dict[str, Any]] = []
+    counter = _Counter([loops_mod, graph_mod])
+    with counter:
+        for st in starts:
+            xy = (st.lon, st.lat)
+            bare = bare_dijkstra_s(net, xy, profile, repeat)
+            for T in durations_s:
+                req = routeplanner.LoopRequest(T, tolerance=0.05, alternatives=1, seed=0)
+                _clear_loop_caches(net)
+                t, calls, ok = _timed(
+                    partial(routeplanner.find_loops, net, xy, profile, req), counter
+                )
+                rows.append(
+                    {"start": st.key, "duration_min": T / 60, "bare_s": bare, "cold_s": t}
+                    | {"calls": calls, "ok": ok}
+                )
+            _clear_loop_caches(net)
+            for T in sorted(durations_s, reverse=True):
+                req = routeplanner.LoopRequest(T, tolerance=0.05, alternatives=1, seed=0)
+                t, _, _ = _timed(partial(routeplanner.find_loops, net, xy, profile, req), counter)
+                row = next(r for r in rows if r["start"] == st.key and r["duration_min"] == T / 60)
+                row["plan_s"] = t
+    if before is not None:
+        step = max(1, len(rows) // max(before_queries, 1))
+        old_counter = _Counter([before, sys.modules["_before_graph"]])
+        with old_counter:
+            for row in rows[::step][:before_queries]:
+                st = next(s for s in starts if s.key == row["start"])
+                req = before.LoopRequest(row["duration_min"] * 60, tolerance=0.05, seed=0)
+                net._cache.clear()
+                net.edge_times(profile)
+                t, calls, _ = _timed(
+                    partial(before.find_loops, net, (st.lon, st.lat), profile, req), old_counter
+                )
+                row["before_s"], row["before_calls"] = t, calls
+    return {"rows": rows, "summary": summarize(rows)}
+
+
+def _stats(values: Sequence[float]) -> tuple[float, float]:
+    if not values:
+        return math.nan, math.nan
+    return float(np.median(values)), float(np.percentile(values, 90))
+
+
+def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Medians and p90s of times, ratios to the bare Dijkstra and call counts."""
+    out: dict[str, float] = {}
+    for key in ("cold", "plan", "before"):
+        sub = [r for r in rows if f"{key}_s" in r]
+        t = [r[f"{key}_s"] for r in sub]
+        x = [r[f"{key}_s"] / r["bare_s"] for r in sub]
+        out[f"{key}_n"] = len(sub)
+        out[f"{key}_median_ms"], out[f"{key}_p90_ms"] = (1000 * v for v in _stats(t))
+        out[f"{key}_median_x"], out[f"{key}_p90_x"] = _stats(x)
+        calls = [r["calls" if key != "before" else "before_calls"] for r in sub if key != "plan"]
+        out[f"{key}_calls_median"] = float(np.median(calls)) if calls else math.nan
+    out["bare_median_ms"] = 1000 * float(np.median([r["bare_s"] for r in rows]))
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def format_table(s: dict[str, float], header: str) -> str:
+    """The summary as a text table."""
+
+    def f(v: float, unit: str) -> str:
+        return "n/a" if math.isnan(v) else f"{v:.0f}{unit}" if unit != "x" else f"{v:.0f}x"
+
+    lines = [
+        header,
+        f"{'':34} {'before':>10} {'after cold':>11} {'after plan':>11}  target",
+        f"{'queries measured':34} {s['before_n']:>10.0f} {s['cold_n']:>11.0f} {s['plan_n']:>11.0f}",
+    ]
+    for label, key, unit, target in (
+        ("median query time", "median_ms", " ms", ""),
+        ("p90 query time", "p90_ms", " ms", ""),
+        ("median / bare Dijkstra", "median_x", "x", "<= 60x"),
+        ("p90 / bare Dijkstra", "p90_x", "x", "<= 200x"),
+        ("median Dijkstra calls per query", "calls_median", "", "a few tens"),
+    ):
+        cells = [f(s.get(f"{k}_{key}", math.nan), unit) for k in ("before", "cold", "plan")]
+        lines.append(f"{label:34} {cells[0]:>10} {cells[1]:>11} {cells[2]:>11}  {target}")
+    lines.append(f"{'bare Dijkstra from the start (median)':34} {s['bare_median_ms']:.2f} ms")
+    lines.append(f"{'peak RSS of this process':34} {s['peak_rss_mb']:.0f} MB")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> int:
+    """Run the benchmark; print the table and a JSON line.  Returns 0, or 2 on bad input."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--region", default="andorra", help="catalog region (default andorra)")
+    ap.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
+    ap.add_argument("--cache-dir", default=None, help="network cache folder")
+    ap.add_argument(
+        "--osm",
+        default=None,
+        help="OSM file instead of --region (e.g. make_synthetic_region.py's), with --dem",
+    )
+    ap.add_argument("--dem", default=None, help="DEM file for --osm")
+    ap.add_argument("--durations", default="30,60,90,120", help="minutes, comma-separated")
+    ap.add_argument("--before-rev", default=BEFORE_REV, help="git revision of 'before'")
+    ap.add_argument("--before-queries", type=int, default=8, help="queries run by 'before'")
+    ap.add_argument("--no-before", action="store_true", help="skip the 'before' search")
+    ap.add_argument("--quick", action="store_true", help="2 starts x 2 durations (CI)")
+    args = ap.parse_args(argv)
+    try:
+        durations = [float(x) * 60 for x in args.durations.split(",") if x.strip()]
+    except ValueError:
+        print(f"error: invalid --durations {args.durations!r}: use minutes like 30,60")
+        return 2
+    starts = list(STARTS)
+    repeat = 15
+    if args.quick:
+        starts, durations, repeat = starts[:2], durations[:2], 3
+        args.before_queries = min(args.before_queries, 1)
+    if net is None and args.osm:
+        if not args.dem:
+            print("error: --osm needs --dem")
+            return 2
+        net = routeplanner.load_network(args.osm, [args.dem], cache_dir=args.cache_dir)
+        net.meta["region"] = Path(args.osm).name
+    if net is None:
+        net = bench_loops._load(args.data_dir, args.cache_dir, args.region)
+    before = None if args.no_before else load_before(args.before_rev)
+    result = run(
+        net,
+        starts,
+        durations,
+        repeat=repeat,
+        before=before,
+        before_queries=args.before_queries,
+    )
+    header = (
+        f"Loop query speed on {net.meta.get('region', args.region)} "
+        f"({net.n_nodes} nodes, {net.n_edges} edges): {len(starts)} starts x "
+        f"{len(durations)} durations; before = {args.before_rev if before else 'unavailable'}"
+    )
+    print(format_table(result["summary"], header))
+    doc = {
+        "region": net.meta.get("region", args.region),
+        "n_nodes": net.n_nodes,
+        "n_edges": net.n_edges,
+        "before_rev": args.before_rev if before else None,
+        **{
+            k: (None if isinstance(v, float) and math.isnan(v) else v)
+            for k, v in result["summary"].items()
+        },
+    }
+    print(json.dumps(doc))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

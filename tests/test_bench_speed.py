@@ -1,0 +1,41 @@
+"""The speed benchmark runs in its quick mode and reports every column (no timings asserted)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("bench_speed", REPO / "scripts" / "bench_speed.py")
+assert _spec is not None and _spec.loader is not None
+bench = importlib.util.module_from_spec(_spec)
+sys.modules["bench_speed"] = bench
+_spec.loader.exec_module(bench)
+
+
+def test_summary_ratios_on_known_rows():
+    rows = [
+        {"bare_s": 0.002, "cold_s": 0.1, "plan_s": 0.05, "calls": 30},
+        {"bare_s": 0.002, "cold_s": 0.3, "plan_s": 0.15, "calls": 40},
+    ]
+    s = bench.summarize(rows)
+    assert s["cold_median_x"] == pytest.approx(100.0)
+    assert s["plan_median_ms"] == pytest.approx(100.0)
+    assert s["cold_calls_median"] == 35.0
+    assert s["before_n"] == 0
+
+
+@pytest.mark.slow
+def test_quick_mode_runs_on_the_2025_extract(andorra2025_network, capsys):
+    assert bench.main(["--quick", "--no-before"], net=andorra2025_network) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[0].startswith("Loop query speed on")
+    doc = json.loads(out[-1])
+    assert doc["n_nodes"] == andorra2025_network.n_nodes
+    assert doc["cold_n"] == 4 and doc["plan_n"] == 4 and doc["before_n"] == 0
+    for key in ("cold_median_x", "cold_p90_x", "cold_calls_median", "bare_median_ms"):
+        assert doc[key] > 0
