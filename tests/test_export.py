@@ -410,3 +410,38 @@ def test_andorra_loop_exports(andorra_network, gpx_schema, tmp_path):
     assert first["properties"]["kind"] == "loop"
     w, s, _, e, n, _ = doc["bbox"]
     assert 1.40 < w < e < 1.80 and 42.40 < s < n < 42.70
+
+
+@pytest.mark.parametrize(
+    ("zone", "local", "utc"),
+    [
+        ("Europe/Andorra", datetime(2045, 7, 1, 8, 0), datetime(2045, 7, 1, 6, 0)),
+        ("Europe/Andorra", datetime(2045, 12, 1, 8, 0), datetime(2045, 12, 1, 7, 0)),
+        ("Australia/Sydney", datetime(2045, 1, 10, 8, 0), datetime(2045, 1, 9, 21, 0)),
+        ("America/New_York", datetime(2045, 7, 4, 8, 0), datetime(2045, 7, 4, 12, 0)),
+        ("Asia/Tokyo", datetime(2045, 7, 1, 8, 0), datetime(2045, 6, 30, 23, 0)),
+    ],
+)
+def test_vtimezone_rules_hold_past_2038(zone, local, utc):
+    """The calendar's own VTIMEZONE (what calendar apps use) gives the right instant in 2045."""
+    from zoneinfo import ZoneInfo
+
+    text = export.event_ics(
+        title="Late run",
+        start=local.replace(tzinfo=ZoneInfo(zone)),
+        duration_s=3600,
+        location="x",
+        lat=42.5,
+        lon=1.5,
+        description="",
+    )
+    assert "2038" not in text and "only works" not in text
+    cal = icalendar.Calendar.from_ical(text)
+    (vtz,) = cal.walk("VTIMEZONE")
+    tz = vtz.to_tz()
+    ev = cal.walk("VEVENT")[0]
+    assert ev["dtstart"].params["TZID"] == zone
+    start = ev["dtstart"].dt.replace(tzinfo=tz)
+    assert start.astimezone(timezone.utc).replace(tzinfo=None) == utc
+    if zone != "Asia/Tokyo":
+        assert text.count("RRULE:FREQ=YEARLY") == 2

@@ -204,7 +204,7 @@ def test_far_end_reached_along_the_line(world):
     assert plan.visits[0].mode == "walk up and back down"
     req = sc.ScoutRequest(max_walk_slope_deg=10.0)
     with pytest.raises(
-        NoRouteError, match=r"'High'.*its top: .*1200 m from the nearest way.*too steep to walk"
+        NoRouteError, match=r"'High'.*its top: .*1.2 km from the nearest way.*too steep to walk"
     ):
         sc.plan_scouting(net, dem, start_at(0.0, 1500.0), [high], request=req)
 

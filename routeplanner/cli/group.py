@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import click
 
 from routeplanner.cli._common import Ctx, echo_json, load, status
+from routeplanner.cli._outputs import check_inputs, output_plan, say
 from routeplanner.cli.options import (
     OutputOptions,
     RegionOptions,
@@ -27,7 +29,13 @@ __all__ = ["group_command"]
     type=click.Path(file_okay=False),
     help="Folder to create with the map, a GPX per group, event.ics and summary.txt.",
 )
-@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@click.option(
+    "--force",
+    is_flag=True,
+    is_eager=True,
+    help="Write into an existing folder: replace its files of the same names "
+    "(others routeplanner did not write are kept).",
+)
 @output_options((), json_help="Print the groups' stats as JSON.")
 @region_options
 @common_options
@@ -51,7 +59,10 @@ def group_command(
     from routeplanner.output import group_run as group_mod
 
     event = load_event(event_file)
-    target = group_mod.check_out_dir(out_dir, force=force)
+    outputs = output_plan()
+    outputs.force = force
+    target = outputs.add_folder("--out-dir", out_dir)
+    check_inputs(event_file)
     if not src.given:
         if event.region is None:
             raise InputError(
@@ -70,10 +81,15 @@ def group_command(
             offline=output.offline,
             attribution=loaded.files.attribution,
         )
-    written = group_mod.write_outputs(target, files, force=force)
+    for name, text in files.items():
+        outputs.put_in(target, name, text)
+    report = outputs.commit()
+    written = [Path(out_dir) / name for name in files]
     if output.as_json:
         echo_json(group_mod.plan_json(plan, outputs=written))
         return
-    click.echo(files[group_mod.SUMMARY_FILE], nl=False)
+    say(files[group_mod.SUMMARY_FILE].rstrip("\n"))
     if not ctx.quiet:
-        click.echo(f"wrote {len(written)} files into {target}")
+        say(f"wrote {len(written)} files into {out_dir}")
+        if report.kept:
+            say(f"kept {len(report.kept)} entries routeplanner did not write in {out_dir}")

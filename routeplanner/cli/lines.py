@@ -11,6 +11,7 @@ import click
 
 from routeplanner import units
 from routeplanner.cli._common import Ctx, Writer, echo_json, echo_written, load, status
+from routeplanner.cli._outputs import say
 from routeplanner.cli.options import (
     OutputOptions,
     RegionOptions,
@@ -243,14 +244,14 @@ def lines_command(
         return
     if chosen:
         for row in _table(chosen, near):
-            click.echo(row)
-        click.echo(
+            say(row)
+        say(
             "ski grade: Toponeige-style estimate from the DEM; ATES: "
             "a terrain indication, not an avalanche forecast"
         )
     else:
-        click.echo("no lines match: widen --near/--within or lower --min-slope")
-    click.echo(f"{len(chosen)} line(s) from {', '.join(srcs)}")
+        say("no lines match: widen --near/--within or lower --min-slope")
+    say(f"{len(chosen)} line(s) from {', '.join(srcs)}")
     echo_written(ctx, written)
 
 

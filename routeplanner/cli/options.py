@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import click
 
 from routeplanner import units
+from routeplanner.cli._outputs import force_option, no_verify_option
 from routeplanner.errors import InputError
 
 __all__ = [
@@ -158,9 +159,9 @@ def parsed(parse: Callable[[Any], Any]) -> Callable[[click.Context, click.Parame
 
 
 def _output_path(click_ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
-    from routeplanner._io import check_writable  # tempfile: only when a path is given
+    from routeplanner.cli._outputs import output_path  # see routeplanner.output.policy
 
-    return parsed(check_writable)(click_ctx, param, value)
+    return output_path(click_ctx, param, value)
 
 
 def _bbox(text: str) -> tuple[float, float, float, float]:
@@ -248,6 +249,7 @@ def region_options(f: F) -> F:
             help="Download missing data (OSM via Overpass, SRTM tiles), cached on disk.",
         ),
         click.option("--no-cache", is_flag=True, help="Rebuild the network, ignoring the cache."),
+        no_verify_option,
     ]
     keys = [fld.name for fld in dataclasses.fields(RegionOptions)]
     return _apply(_grouped("src", _region, keys)(f), opts)
@@ -568,6 +570,8 @@ def output_options(
             )
         opts.append(click.option("--json", "as_json", is_flag=True, help=json_help))
         opts.append(click.option("--offline", is_flag=True, help="Make the map work offline."))
+        if kinds:
+            opts.append(force_option)
         keys = (*kinds, "as_json", "offline")
         return _apply(_grouped("output", OutputOptions, keys)(f), opts)
 

@@ -9,7 +9,9 @@ from typing import Any
 import click
 
 from routeplanner import units
+from routeplanner._text import terminal_safe
 from routeplanner.cli._common import Ctx, Writer, echo_json, echo_written, load, log, status
+from routeplanner.cli._outputs import say
 from routeplanner.cli.options import (
     OutputOptions,
     RegionOptions,
@@ -150,12 +152,15 @@ def scout_command(
         echo_json(data)
     else:
         for row in scouting.plan_text(plan):
-            click.echo(row)
+            say(row)
         echo_written(ctx, written)
     if plan.left_out:
-        if not output.as_json:
-            left = "; ".join(f"{name}: {why}" for name, why in plan.left_out)
-            click.echo(f"MISSED: left out {left}")
+        # Like the loop commands: on stderr with --json, whose stdout is the JSON.
+        left = "; ".join(f"{name}: {why}" for name, why in plan.left_out)
+        if output.as_json:
+            click.echo(terminal_safe(f"MISSED: left out {left}"), err=True)
+        else:
+            say(f"MISSED: left out {left}")
         sys.exit(EXIT_MISSED)
 
 

@@ -8,6 +8,7 @@ import click
 
 from routeplanner import units
 from routeplanner.cli._common import Ctx, emit, load, status
+from routeplanner.cli._outputs import say
 from routeplanner.cli.climbs import segment_options, segment_request
 from routeplanner.cli.options import (
     OutputOptions,
@@ -111,5 +112,5 @@ def repeats(
         extra={"workout": work.summary(), "segment": seg.properties()},
     )
     if not output.as_json:
-        click.echo(f"{seg.kind} {seg.id} ({seg.name}): {seg.summary_line()}")
-        click.echo(f"  {workout_line(work)}")
+        say(f"{seg.kind} {seg.id} ({seg.name}): {seg.summary_line()}")
+        say(f"  {workout_line(work)}")

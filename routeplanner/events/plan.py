@@ -261,6 +261,9 @@ def plan_group_run(
     try:
         snap = net.snap(lon, lat)
     except CoverageError as exc:
+        w, s, e, n = net.meta.get("dem_bounds") or net.bbox
+        if w <= lon <= e and s <= lat <= n:  # inside the data, only far from any way
+            raise CoverageError(f"meeting point {str(exc).removeprefix('point ')}") from None
         name = f" {region!r}" if region else ""
         raise CoverageError(f"meeting point is outside the region{name}: {exc}") from None
     cands: list[list[Route]] = []

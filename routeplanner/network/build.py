@@ -24,10 +24,8 @@ cell) removes that jitter while keeping real climbs.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import pickle
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -37,9 +35,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from routeplanner import pace
-from routeplanner._io import atomic_writer, sha256_file
 from routeplanner.errors import DataError
-from routeplanner.network import grades
+from routeplanner.network import cache, grades
 from routeplanner.network.model import Network, haversine_m
 from routeplanner.sources.dem import Dem, open_dem
 from routeplanner.sources.osm import OsmWays, read_osm
@@ -597,12 +594,8 @@ def _max_grades(
 
 
 def cache_key(osm: Path, dem: Sequence[Path], settings: BuildSettings) -> str:
-    """Hash of the input files' contents, the build settings and the format version."""
-    h = hashlib.sha256()
-    h.update(f"v{FORMAT_VERSION};{settings.key()}".encode())
-    for p in (osm, *dem):
-        h.update(sha256_file(p).encode())
-    return h.hexdigest()
+    """Hash the inputs (resolved path, name, size, contents), settings and format version."""
+    return cache.cache_key([osm, *dem], f"v{FORMAT_VERSION};{settings.key()}")
 
 
 def load_network(
@@ -642,21 +635,15 @@ def load_network(
         if not p.is_file():
             raise DataError(f"file not found: {p}")
     t0 = time.perf_counter()
-    cache_file = None
+    cache_file = key = None
     if cache_dir is not None:
         key = cache_key(osm_p, dem_p, s)
-        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
-        cache_file = Path(cache_dir) / f"network-{safe}-{key[:20]}.pkl"
-        if cache_file.is_file():
-            try:
-                with open(cache_file, "rb") as f:
-                    net = pickle.load(f)
-                if isinstance(net, Network):
-                    net.meta["from_cache"] = True
-                    net.meta["load_s"] = round(time.perf_counter() - t0, 3)
-                    return net
-            except Exception as exc:  # a damaged cache is rebuilt, never fatal
-                log.warning("ignoring unreadable network cache %s (%s)", cache_file, exc)
+        cache_file = cache.cache_path(cache_dir, name, key)
+        net = cache.load(cache_file, key)
+        if net is not None:
+            net.meta["from_cache"] = True
+            net.meta["load_s"] = round(time.perf_counter() - t0, 3)
+            return net
     if progress:
         progress("reading OSM")
     ways = read_osm(osm_p)
@@ -665,12 +652,6 @@ def load_network(
     dem_obj = open_dem(dem_p, bbox=ways.bbox)
     net = build_network(ways, dem_obj, s, progress=progress)
     net.meta.update(region=name, build_s=round(time.perf_counter() - t0, 3), from_cache=False)
-    if cache_file is not None:
-        _write_atomic(cache_file, net)
+    if cache_file is not None and key is not None:
+        cache.save(cache_file, net, key)
     return net
-
-
-def _write_atomic(path: Path, net: Network) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_writer(path) as f:
-        pickle.dump(net, f, protocol=pickle.HIGHEST_PROTOCOL)

@@ -33,6 +33,7 @@ from numpy.typing import ArrayLike
 from routeplanner import pace
 from routeplanner._io import atomic_write_text, check_writable
 from routeplanner.errors import InputError
+from routeplanner.output._vtimezone import vtimezone
 from routeplanner.route import Route
 
 __all__ = [
@@ -519,8 +520,10 @@ def event_ics(
     if uid is None:
         key = f"{title}\x1f{start_utc.strftime('%Y%m%dT%H%M%SZ')}"
         uid = f"{uuid.uuid5(_UID_NAMESPACE, key)}@routeplanner"
-    # TZID needs an IANA name for VTIMEZONE; fixed offsets have none, so use UTC.
-    dtstart = start if isinstance(start.tzinfo, ZoneInfo) else start_utc
+    # TZID needs an IANA name and a VTIMEZONE with yearly rules (icalendar's own
+    # stop in 2037); fixed offsets and zones without such a rule use UTC.
+    zone = vtimezone(start.tzinfo.key) if isinstance(start.tzinfo, ZoneInfo) else None
+    dtstart = start if zone is not None else start_utc
 
     cal = icalendar.Calendar()
     cal.add("prodid", ICS_PRODID)
@@ -534,8 +537,9 @@ def event_ics(
     event.add("location", _ics_text(location))
     event.add("geo", (float(lat), float(lon)))
     event.add("description", _ics_text(description))
+    if zone is not None:
+        cal.add_component(zone)
     cal.add_component(event)
-    cal.add_missing_timezones()
     return cal.to_ical().decode("utf-8")
 
 
