@@ -21,6 +21,7 @@ from routeplanner.pace import RunnerProfile
 from routeplanner.route import Step
 from routeplanner.search import workouts as W
 from routeplanner.search.loops import LoopRequest
+from routeplanner.search.segment_loops import SegmentLoopOptions
 from routeplanner.search.segments import SegmentRequest, find_segments
 
 if str(Path(__file__).resolve().parent) not in sys.path:  # synth.py lives beside this file
@@ -185,12 +186,14 @@ def test_loop_runs_the_climb_up_and_the_descent_down(cone_ring):
         start,
         PROFILE,
         LoopRequest(75 * 60.0, tolerance=0.05),
-        climbs=1,
-        climb_grade=(0.2, 0.3),
-        climb_min_gain_m=150.0,
-        include_descent=True,
-        descent_grade=(0.2, 0.3),
-        descent_min_loss_m=150.0,
+        SegmentLoopOptions(
+            climbs=1,
+            climb_grade=(0.2, 0.3),
+            climb_min_gain_m=150.0,
+            include_descent=True,
+            descent_grade=(0.2, 0.3),
+            descent_min_loss_m=150.0,
+        ),
     )
     (route,) = res.routes
     (segs,) = res.segments
@@ -217,8 +220,7 @@ def test_loop_too_short_for_the_segments_warns(cone_ring):
         lonlat(0.0, -1000.0),
         PROFILE,
         LoopRequest(30 * 60.0),
-        climbs=1,
-        climb_grade=(0.2, 0.3),
+        SegmentLoopOptions(climbs=1, climb_grade=(0.2, 0.3)),
     )
     route = res.routes[0]
     assert route.warnings and "need at least" in route.warnings[0]
@@ -228,16 +230,28 @@ def test_loop_too_short_for_the_segments_warns(cone_ring):
 def test_loop_bad_requests(cone_ring):
     start = lonlat(0.0, -1000.0)
     with pytest.raises(InputError, match="nothing to include"):
-        W.plan_loop_with_segments(cone_ring, start, PROFILE, LoopRequest(3600.0))
+        W.plan_loop_with_segments(
+            cone_ring, start, PROFILE, LoopRequest(3600.0), SegmentLoopOptions()
+        )
     with pytest.raises(InputError, match="number of climbs"):
-        W.plan_loop_with_segments(cone_ring, start, PROFILE, LoopRequest(3600.0), climbs=9)
+        SegmentLoopOptions(climbs=9)
+    with pytest.raises(InputError, match="number of climbs"):
+        SegmentLoopOptions(climbs=True)
     with pytest.raises(InputError, match="nearest"):
         W.plan_loop_with_segments(
-            cone_ring, start, PROFILE, LoopRequest(3600.0), climbs=1, climb_grade=(0.4, 0.6)
+            cone_ring,
+            start,
+            PROFILE,
+            LoopRequest(3600.0),
+            SegmentLoopOptions(climbs=1, climb_grade=(0.4, 0.6)),
         )
     with pytest.raises(InputError, match="only 2 climb"):
         W.plan_loop_with_segments(
-            cone_ring, start, PROFILE, LoopRequest(3600.0), climbs=3, climb_grade=(0.2, 0.3)
+            cone_ring,
+            start,
+            PROFILE,
+            LoopRequest(3600.0),
+            SegmentLoopOptions(climbs=3, climb_grade=(0.2, 0.3)),
         )
 
 
@@ -363,7 +377,11 @@ def test_andorra_repeats_and_loop_with_climbs(andorra_network, tmp_path):
     assert work.route.lat[0] == pytest.approx(work.route.lat[-1], abs=1e-9)
 
     res = W.plan_loop_with_segments(
-        net, start, profile, LoopRequest(90 * 60.0), climbs=2, include_descent=True
+        net,
+        start,
+        profile,
+        LoopRequest(90 * 60.0),
+        SegmentLoopOptions(climbs=2, include_descent=True),
     )
     route = res.routes[0]
     assert abs(route.stats.duration_s / 5400.0 - 1) <= 0.05, route.warnings

@@ -169,9 +169,9 @@ def map_html(
         dem=loaded.dem(),
         segments=segments,
         markers=markers,
-        info_html=info_html,
-        offline=offline,
-        attribution=loaded.files.attribution,
+        options=maps.MapOptions(
+            info_html=info_html, offline=offline, attribution=loaded.files.attribution
+        ),
     )
     return maps.map_html(m)
 

@@ -22,6 +22,7 @@ from routeplanner.cli.options import (
     region_options,
     runner_options,
 )
+from routeplanner.daylight import TripDay
 from routeplanner.errors import InputError
 
 __all__ = ["EXIT_MISSED", "scout_command"]
@@ -134,9 +135,8 @@ def scout_command(
     with status(ctx, "planning the trip"):
         dem = dem_around(loaded.net, loaded.dem_paths, file_raws)
         lines = resolve_lines(line_queries, loaded.net, dem, file_raws, opts["slope_window"])
-        plan = scouting.plan_scouting(
-            loaded.net, dem, start, lines, profile, request, day=opts["day"], tz=opts["tz"]
-        )
+        day = None if opts["day"] is None else TripDay(opts["day"], opts["tz"])
+        plan = scouting.plan_scouting(loaded.net, dem, start, lines, profile, request, daylight=day)
     for wmsg in plan.warnings:
         log.warning("%s", wmsg)
     lon, lat = start

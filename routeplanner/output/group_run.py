@@ -250,9 +250,7 @@ def calendar_text(plan: GroupPlan, *, stamp: datetime | None = None) -> str:
         title=ev.title,
         start=ev.start,
         duration_s=max(ev.duration_s, longest),
-        location=ev.place,
-        lat=ev.meeting_lat,
-        lon=ev.meeting_lon,
+        place=export.EventPlace(ev.place, lon=ev.meeting_lon, lat=ev.meeting_lat),
         description=description,
         stamp=stamp,
     )
@@ -411,9 +409,9 @@ def map_html(
         network=net,
         dem=dem,
         markers=_markers(plan),
-        info_html=info_html(plan, gpx),
-        offline=offline,
-        attribution=attribution,
+        options=maps.MapOptions(
+            info_html=info_html(plan, gpx), offline=offline, attribution=attribution
+        ),
     )
     return maps.map_html(m)
 

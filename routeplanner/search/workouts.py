@@ -27,7 +27,7 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
@@ -40,8 +40,12 @@ from routeplanner.search.graph import Preferences, SearchGraph
 from routeplanner.search.loops import LoopRequest, find_loops
 from routeplanner.search.segments import Segment, SegmentRequest, find_segments
 
+if TYPE_CHECKING:  # segment_loops imports this module
+    from routeplanner.search.segment_loops import SegmentLoopOptions
+
 __all__ = [
     "MAX_REPS",
+    "ApproachOptions",
     "RepeatsWorkout",
     "SegmentLoop",
     "plan_loop_with_segments",
@@ -375,6 +379,22 @@ def workout_line(work: RepeatsWorkout) -> str:
     )
 
 
+@dataclass(frozen=True)
+class ApproachOptions:
+    """How the start is joined to the network and the way there and back is chosen.
+
+    Attributes
+    ----------
+    prefs : Preferences or None
+        Search preferences for the way there and back (defaults if None).
+    max_snap_m : float
+        Largest accepted distance from the start to the network.
+    """
+
+    prefs: Preferences | None = None
+    max_snap_m: float = 500.0
+
+
 def plan_repeats_near(
     net: Network,
     start: tuple[float, float],
@@ -384,8 +404,7 @@ def plan_repeats_near(
     *,
     dem: Any = None,
     candidates: int = 5,
-    prefs: Preferences | None = None,
-    max_snap_m: float = 500.0,
+    approach: ApproachOptions = ApproachOptions(),
 ) -> RepeatsWorkout:
     """Repeats on a segment found near a point: of the best ``candidates``, the quickest to reach.
 
@@ -405,10 +424,8 @@ def plan_repeats_near(
         Optional DEM to check the segments' grades against.
     candidates
         How many of the best-fitting segments are considered.
-    prefs
-        Search preferences for the way there and back.
-    max_snap_m
-        Largest accepted distance from the start to the network.
+    approach
+        Snapping distance and search preferences for the way there and back.
 
     Returns
     -------
@@ -427,7 +444,15 @@ def plan_repeats_near(
     for seg in segs:
         try:
             plans.append(
-                plan_repeats(net, start, seg, profile, reps, prefs=prefs, max_snap_m=max_snap_m)
+                plan_repeats(
+                    net,
+                    start,
+                    seg,
+                    profile,
+                    reps,
+                    prefs=approach.prefs,
+                    max_snap_m=approach.max_snap_m,
+                )
             )
         except NoRouteError:
             continue
@@ -462,18 +487,11 @@ def plan_loop_with_segments(
     start: tuple[float, float],
     profile: pace.RunnerProfile,
     request: LoopRequest,
+    options: SegmentLoopOptions,
     *,
-    climbs: int = 0,
-    climb_grade: tuple[float, float] = (0.15, 0.30),
-    climb_min_gain_m: float = 50.0,
-    include_descent: bool = False,
-    descent_grade: tuple[float, float] = (0.08, 0.25),
-    descent_minutes: tuple[float, float] | None = None,
-    descent_min_loss_m: float = 50.0,
     dem: Any = None,
     prefs: Preferences | None = None,
     max_snap_m: float = 500.0,
-    pool_size: int = 6,
 ) -> SegmentLoop:
     """Return a loop of the target time that runs qualifying climbs up and a descent down.
 
@@ -487,28 +505,15 @@ def plan_loop_with_segments(
         Runner profile.
     request
         Target duration, tolerance, alternatives and seed, as for loops.
-    climbs
-        Number of different climbs to include (0 to 4).
-    climb_grade
-        Mean-grade window of the climbs.
-    climb_min_gain_m
-        Smallest gain of a climb.
-    include_descent
-        Also run one descent (downhill).
-    descent_grade
-        Mean-grade window of the descent.
-    descent_minutes
-        Window on the descent's running time, in seconds.
-    descent_min_loss_m
-        Smallest loss of the descent.
+    options
+        The climbs and descent to run
+        (:class:`~routeplanner.search.segment_loops.SegmentLoopOptions`).
     dem
         Optional DEM to check the segments' grades against.
     prefs
         Search preferences.
     max_snap_m
         Largest accepted distance from the start to the network.
-    pool_size
-        How many of the best segments of each kind are combined.
 
     Returns
     -------
@@ -522,9 +527,7 @@ def plan_loop_with_segments(
     NoRouteError
         If the segments cannot be linked into a loop.
     """
-    if isinstance(climbs, bool) or not 0 <= climbs <= MAX_SEGMENTS_IN_LOOP:
-        raise InputError(f"invalid number of climbs {climbs!r}: must be 0 to 4")
-    if climbs == 0 and not include_descent:
+    if not options.wanted:
         raise InputError("nothing to include: ask for at least one climb or a descent")
     T = request.duration_s
     router = _Router(net, profile, start, prefs, max_snap_m)
@@ -533,17 +536,22 @@ def plan_loop_with_segments(
     reach = float(np.clip(T / 2 / profile.seconds_per_m() * 0.8, 1000.0, 20000.0))
     near = (snap.lon, snap.lat)
     kinds: list[tuple[int, SegmentRequest]] = []
-    if climbs:
+    if options.climbs:
         climb = SegmentRequest(
-            "climb", climb_grade, climb_min_gain_m, near=near, within_m=reach, limit=60
+            "climb",
+            options.climb_grade,
+            options.climb_min_gain_m,
+            near=near,
+            within_m=reach,
+            limit=60,
         )
-        kinds.append((climbs, climb))
-    if include_descent:
+        kinds.append((options.climbs, climb))
+    if options.include_descent:
         descent = SegmentRequest(
             "descent",
-            descent_grade,
-            descent_min_loss_m,
-            duration_s=descent_minutes,
+            options.descent_grade,
+            options.descent_min_loss_m,
+            duration_s=options.descent_minutes,
             near=near,
             within_m=reach,
             limit=60,
@@ -553,7 +561,7 @@ def plan_loop_with_segments(
     start_row = router.trees(router.start_opts(), router.base)[0][0]
     home_row = router.trees(router.start_opts(), router.base, reverse=True)[0][0]
     pools = [
-        _segment_pool(router, req, n, (start_row, home_row), dem=dem, pool_size=pool_size)
+        _segment_pool(router, req, n, (start_row, home_row), dem=dem, pool_size=options.pool_size)
         for n, req in kinds
     ]
     all_segs = [s for p in pools for s in p]
