@@ -435,7 +435,7 @@ def test_vtimezone_rules_hold_past_2038(zone, local, utc):
         title="Late run",
         start=local.replace(tzinfo=ZoneInfo(zone)),
         duration_s=3600,
-        place=export.EventPlace("x", lon=1.5, lat=42.5),
+        place=export.EventPlace("x", 1.5, 42.5),
         description="",
     )
     assert "2038" not in text and "only works" not in text
