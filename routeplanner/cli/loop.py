@@ -12,6 +12,7 @@ import click
 
 from routeplanner import units
 from routeplanner.cli._common import Ctx, emit, load, log, status
+from routeplanner.cli._safety import safety_options
 from routeplanner.cli.options import (
     F,
     LoopOptions,
@@ -108,6 +109,7 @@ def report_missed(routes: Sequence[Any], *, as_json: bool, accept_closest: bool)
 @loop_segment_options
 @brief_options
 @output_options()
+@safety_options
 @common_options
 @click.pass_obj
 def loop(
