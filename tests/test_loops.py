@@ -354,3 +354,15 @@ def test_andorra2025_avoid_roads_trail_first(andorra2025_network):
     assert route.outcome is not None and route.outcome.meets_brief, route.outcome
     assert route.stats.main_road_share <= 0.02
     assert route.stats.trail_share >= 0.6
+
+
+def test_the_library_leaves_fewer_alternatives_to_its_caller(caplog):
+    # group runs, plans and catalogues ask for alternatives to choose among them: the
+    # runner did not ask, so the search itself says nothing (the loop command does)
+    net = ladder(rungs=3)
+    with caplog.at_level("WARNING", logger="routeplanner"):
+        routes = find_loops(
+            net, _start(0, 0), PROFILE, LoopRequest(2 * 1400 * 0.36, alternatives=10)
+        )
+    assert len(routes) < 10
+    assert "really different" not in caplog.text
