@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import click
 
 from routeplanner import units
+from routeplanner._text import terminal_safe
 from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, Writer, echo_json, echo_written, load, log, status
 from routeplanner.cli._exports import export_options
@@ -26,7 +28,10 @@ from routeplanner.cli.options import (
 from routeplanner.daylight import TripDay
 from routeplanner.errors import InputError
 
-__all__ = ["scout_command"]
+__all__ = ["EXIT_MISSED", "scout_command"]
+
+#: Exit code of a plan that was written but misses the brief (a line left out).
+EXIT_MISSED = 3
 
 
 @click.command("scout")
@@ -76,6 +81,15 @@ __all__ = ["scout_command"]
     help="Farthest a line end may be from a way to walk there cross-country.",
 )
 @click.option(
+    "--max-slope",
+    "max_slope_deg",
+    default=30.0,
+    show_default=True,
+    type=float,
+    help="Steepest terrain (degrees over 50 m) any off-trail leg may cross; at 30 or less "
+    "trails beyond T4 are left out too. Lines beyond it are left out (exit 3).",
+)
+@click.option(
     "--date",
     "day",
     callback=parsed(units.parse_date),
@@ -114,7 +128,11 @@ def scout_command(
     from routeplanner.skilines.select import dem_around, resolve_lines
 
     profile = runner.profile()
-    request = scouting.ScoutRequest(stop_s=opts["stop_s"], max_offtrail_m=opts["max_offtrail_m"])
+    request = scouting.ScoutRequest(
+        stop_s=opts["stop_s"],
+        max_offtrail_m=opts["max_offtrail_m"],
+        max_slope_deg=opts["max_slope_deg"],
+    )
     if len(line_queries) > scouting.MAX_LINES:
         raise InputError(
             f"too many --line ({len(line_queries)}): one trip visits at most {scouting.MAX_LINES}"
@@ -141,10 +159,18 @@ def scout_command(
         data["lines"] = [ln.summary() for ln in plan.lines]
         data["outputs"] = [str(p) for p in written]
         echo_json(data)
-        return
-    for row in scouting.plan_text(plan):
-        say(row)
-    echo_written(ctx, written)
+    else:
+        for row in scouting.plan_text(plan):
+            say(row)
+        echo_written(ctx, written)
+    if plan.left_out:
+        # Like the loop commands: on stderr with --json, whose stdout is the JSON.
+        left = "; ".join(f"{name}: {why}" for name, why in plan.left_out)
+        if output.as_json:
+            click.echo(terminal_safe(f"MISSED: left out {left}"), err=True)
+        else:
+            say(f"MISSED: left out {left}")
+        sys.exit(EXIT_MISSED)
 
 
 def _write(
