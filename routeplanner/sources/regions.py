@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import stat
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,10 +30,10 @@ from routeplanner.errors import DataError, InputError
 from routeplanner.sources.download import _check_bbox, download
 from routeplanner.sources.integrity import verify_sha256
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python < 3.11
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 __all__ = [
     "DEFAULT_CATALOG_DIR",
