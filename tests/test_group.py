@@ -389,6 +389,105 @@ def test_meeting_point_is_not_a_regroup_point(two_loops):
     assert regroup.regroup_points(net, routes[:1]) == ()  # one group has nobody to meet
 
 
+def test_regroup_spread_rule_keeps_only_passes_within_five_minutes(two_loops):
+    """J is passed 6 min apart (A 18 min, B 24 min): not a regroup point; B1 (0 min) is."""
+    net, node, routes = two_loops
+    m_lon, m_lat = (float(c) for c in to_lonlat(0.0, 0.0))
+    points = regroup.regroup_points(net, routes, meeting=(m_lon, m_lat))
+    j = next(p for p in points if p.node == node["J"])
+    assert j.meet() == {"A": pytest.approx(1080.0, abs=2.0)}  # nobody within 5 min of A
+    choice = regroup.choose_regroup_points(points, ["A", "B", "C"])
+    assert [p.node for p in choice.points] == [node["B1"]]
+    ((group, why),) = choice.missing
+    assert group == "A"
+    assert "6 min apart" in why and "A2-J" in why
+    # Waiting up to 7 minutes makes J a regroup point for A and B.
+    loose = regroup.choose_regroup_points(points, ["A", "B", "C"], max_spread_s=420.0)
+    assert {p.node for p in loose.points} == {node["B1"], node["J"]}
+    assert loose.missing == ()
+
+
+def test_regroup_prefers_trail_junction_over_main_road():
+    """Loop M-Q-P-M, M-Q a main road; Q is passed closer in time but P is on trails only."""
+    xy = {"M": (0.0, 0.0), "Q": (1000.0, 0.0), "P": (1000.0, 1000.0)}
+    ids = {k: i + 1 for i, k in enumerate(xy)}
+    net = make_network(
+        {ids[k]: v for k, v in xy.items()},
+        [
+            ([ids["M"], ids["Q"]], {"highway": "secondary", "name": "CG-1"}),
+            ([ids["Q"], ids["P"]], {"highway": "path", "name": "Upper path"}),
+            ([ids["P"], ids["M"]], {"highway": "path", "name": "Lower path"}),
+        ],
+    )
+    node = {k: net.nearest_node(*(float(c) for c in to_lonlat(*v))) for k, v in xy.items()}
+    steps = []
+    for a, b in itertools.pairwise("MQPM"):
+        e = int(
+            np.flatnonzero(
+                ((net.edge_u == node[a]) & (net.edge_v == node[b]))
+                | ((net.edge_u == node[b]) & (net.edge_v == node[a]))
+            )[0]
+        )
+        length = float(net.edge_length_m[e])
+        steps.append(Step(e, 0.0, length) if net.edge_u[e] == node[a] else Step(e, length, 0.0))
+    routes = [
+        ("A", make_route(net, steps, RunnerProfile(300.0), name="A")),
+        ("B", make_route(net, steps, RunnerProfile(330.0), name="B")),
+    ]
+    m_lon, m_lat = (float(c) for c in to_lonlat(0.0, 0.0))
+    points = regroup.regroup_points(net, routes, meeting=(m_lon, m_lat))
+    assert [(p.node, p.main_road) for p in points] == [(node["P"], False), (node["Q"], True)]
+    p, q = points
+    assert q.meet_spread_s() < p.meet_spread_s() <= regroup.MAX_SPREAD_S
+
+
+def _point(node: int, x_m: float, *passes: tuple[str, float]) -> regroup.RegroupPoint:
+    lon, lat = (float(c) for c in to_lonlat(x_m, 0.0))
+    return regroup.RegroupPoint(
+        node, lon, lat, tuple(regroup.RegroupPass(g, 1000.0, t) for g, t in passes)
+    )
+
+
+def test_every_group_gets_a_regroup_point_and_at_most_four():
+    """Five tight A/B junctions rank above the only B/C one; C still gets it, four in all."""
+    ab = [_point(i, 1000.0 * i, ("A", 600.0), ("B", 600.0)) for i in range(1, 6)]
+    bc = _point(9, 9000.0, ("B", 900.0), ("C", 1100.0))
+    far = _point(10, 10000.0, ("A", 600.0), ("C", 1500.0))  # 15 min apart
+    points = sorted([*ab, bc, far], key=regroup.point_rank)
+    assert [p.node for p in points][-2:] == [9, 10]
+    choice = regroup.choose_regroup_points(points, ["A", "B", "C"])
+    assert [p.node for p in choice.points] == [1, 2, 3, 9]
+    assert choice.missing == ()
+    # Without the B/C junction, C gets a plain reason instead.
+    choice = regroup.choose_regroup_points([*ab, far], ["A", "B", "C", "D"])
+    assert len(choice.points) == 4
+    assert dict(choice.missing).keys() == {"C", "D"}
+    assert "15 min apart" in dict(choice.missing)["C"]
+    assert "shares no junction" in dict(choice.missing)["D"]
+
+
+def test_outputs_say_why_a_group_has_no_regroup_point(grid, grid_plan):
+    a, b, _ = (r.group.name for r in grid_plan.results)
+    lon, lat = grid_plan.event.meeting
+    point = regroup.RegroupPoint(
+        7,
+        lon + 0.01,
+        lat,
+        (regroup.RegroupPass(a, 900.0, 300.0), regroup.RegroupPass(b, 900.0, 360.0)),
+    )
+    plan = dataclasses.replace(grid_plan, regroup_points=(point,))
+    text = group_out.summary_text(plan)
+    assert "Regroup: R1 " in text
+    assert "No regroup point for Group C: its loop shares no junction" in text
+    data = group_out.plan_json(plan)
+    assert data["regroup_missing"] == [
+        {"group": "Group C", "reason": group_out.regroup_gaps(plan)[0][1]}
+    ]
+    assert [p["label"] for p in data["map_regroup_points"]] == ["R1"]
+    html_text = group_out.info_html(plan, {})
+    assert "No regroup point for Group C" in html_text
+
+
 def test_plan_regroup_points_are_exactly_the_shared_junctions(grid, grid_plan):
     """Check the plan against the loops' geometry: nodes on two or more loops."""
     lon, lat = grid_plan.event.meeting
