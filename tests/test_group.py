@@ -317,6 +317,101 @@ def test_avoid_roads_key_keeps_the_route_off_a_main_road_that_is_not_needed():
     assert avoiding.outcome is not None and avoiding.outcome.shape == "out-and-back"
 
 
+def _valley(road: str = "path", slope: float = 0.0, back_tags: dict | None = None):
+    """Loop M-A-B-M east (its back way tagged ``road``, ``slope`` uphill to the east),
+    and a flat path dead end 2.5 km to the west."""
+    side = 3333.0 / (2 + np.sqrt(2))
+    return make_network(
+        {1: (0.0, 0.0), 2: (side, 0.0), 3: (side, side), 4: (-2500.0, 0.0)},
+        [
+            ([4, 1, 2, 3], {"highway": "path", "name": "Valley path"}),
+            ([3, 1], {"highway": road, "name": "Back way", **(back_tags or {})}),
+        ],
+        elevation=lambda x, y: 1000.0 + slope * np.maximum(x, 0.0) + 0 * y,
+    )
+
+
+def _group_route(net, *, prefs: str = "", group: str = "", minutes: int = 20):
+    text = event_toml(
+        groups=(("A", "6:00"),),
+        duration=f'duration = "{minutes}min"',
+        extra=f"[preferences]\n{prefs}\n" if prefs else "",
+    )
+    text = text.replace('max_difficulty = "T6"\n', f'max_difficulty = "T6"\n{group}\n')
+    (result,) = planning.plan_group_run(net, E.parse_event(text, "e.toml")).results
+    assert result.route is not None and result.route.outcome is not None
+    return result.route
+
+
+# (network, event key = value, what the plain route breaks) -- each key must change it.
+KEY_CASES = {
+    "min_trail": (("residential", 0.0, None), 'min_trail = "90%"', 20),
+    "max_ascent": (("path", 0.12, None), 'max_ascent = "40m"', 24),
+    "max_ascent_rate": (("path", 0.12, None), 'max_ascent_rate = "100m/h"', 24),
+    "max_grade": (("path", 0.12, None), 'max_grade = "8%"', 24),
+    "max_difficulty": (
+        ("path", 0.0, {"sac_scale": "mountain_hiking"}),
+        'max_difficulty = "T1"',
+        23,
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("key", "where"),
+    # A group's own max_difficulty is its runner profile's (a required key).
+    [
+        (k, w)
+        for k in KEY_CASES
+        for w in ("preferences", "group")
+        if (k, w) != ("max_difficulty", "group")
+    ],
+)
+def test_constraint_keys_change_the_route(key, where):
+    """The loop east breaks the key's limit; with the key the answer is the out-and-back west."""
+    (road, slope, tags), line, minutes = KEY_CASES[key]
+    net = _valley(road, slope, tags)
+    plain = _group_route(net, minutes=minutes)
+    assert "Back way" in plain.names and plain.outcome.shape == "loop"
+    st = plain.stats
+    broken = {
+        "min_trail": st.trail_share < 0.9,
+        "max_ascent": st.ascent_m > 40.0,
+        "max_ascent_rate": st.ascent_m / (st.duration_s / 3600) > 100.0,
+        "max_grade": st.max_grade > 0.08,
+        "max_difficulty": st.hardest_sac > 1,
+    }
+    assert broken[key]
+    kw = {"prefs": line} if where == "preferences" else {"group": line}
+    kept = _group_route(net, minutes=minutes, **kw)
+    assert kept.names == ["Valley path"] and kept.outcome.shape == "out-and-back"
+    assert kept.outcome.meets_brief, kept.outcome.misses
+
+
+def test_group_keys_override_the_event_preferences():
+    text = event_toml(
+        groups=(("A", "6:00"), ("B", "7:00")),
+        extra='[preferences]\nmax_ascent = "300m"\nmin_trail = 0.6\n',
+    )
+    text = text.replace('pace = "7:00"\n', 'pace = "7:00"\nmax_ascent = 100\n')
+    a, b = E.parse_event(text, "e.toml").groups
+    assert (a.constraints.max_ascent_m, a.constraints.min_trail) == (300.0, 0.6)
+    assert (b.constraints.max_ascent_m, b.constraints.min_trail) == (100.0, 0.6)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('[preferences]\nmin_trail = "lots"\n', "min-trail"),
+        ("[preferences]\nmax_ascent = true\n", "max_ascent must be a string or number"),
+        ('[preferences]\nmax_difficulty = "T9"\n', "e.toml:10: invalid difficulty"),
+    ],
+)
+def test_bad_constraint_keys_are_named(extra, message):
+    with pytest.raises(InputError, match=message):
+        E.parse_event(event_toml(extra=extra), "e.toml")
+
+
 # -- regroup points --------------------------------------------------------------------
 
 # Meeting point M; loop A runs west (M-A1-A2-J-M), loop B east (M-B1-B2-J-M); C runs
@@ -773,3 +868,35 @@ def test_andorra_group_run_end_to_end(
     entries = demo.demo_group(andorra_network, dem, tmp_path, offline=True)
     assert [e[1] for e in entries] == ["group-run/map.html"]
     assert (tmp_path / "group-run" / "summary.txt").read_text() == summary
+
+
+def test_cli_constraint_flags_exit_3_with_missed(tmp_path, capsys, monkeypatch):
+    """Only a hilly loop exists: --max-ascent 20m is missed (exit 3) unless --accept-closest."""
+    from synth import make_dem, write_geotiff, write_osm_xml
+
+    monkeypatch.setenv("ROUTEPLANNER_CACHE_DIR", str(tmp_path / "cache"))
+    side = 3333.0 / (2 + np.sqrt(2))
+    nodes = {1: (0.0, 0.0), 2: (side, 0.0), 3: (side, side)}
+    osm = write_osm_xml(
+        tmp_path / "v.osm", nodes, [([1, 2, 3, 1], {"highway": "path", "name": "Hill loop"})]
+    )
+    dem = make_dem(lambda x, y: 1000.0 + 0.12 * np.maximum(x, 0.0) + 0 * y, extent_m=6000.0)
+    tif = write_geotiff(tmp_path / "v.tif", dem.elevation, dem.transform)
+    event = tmp_path / "event.toml"
+    event.write_text(event_toml(groups=(("A", "6:00"),), duration='duration = "24min"'))
+    args = ["group", str(event), "--osm", str(osm), "--dem", str(tif), "--force"]
+    out_dir = ["--out-dir", str(tmp_path / "o")]
+    code, out, _ = run_cli([*args, *out_dir], capsys)
+    assert code == 0 and "MISSED" not in out
+    code, out, _ = run_cli([*args, *out_dir, "--max-ascent", "20m"], capsys)
+    assert code == 3
+    assert re.search(r"^MISSED: Group A: ascent \d+ m > 20 m$", out, re.M)
+    assert "— MISSED: ascent" in out  # the group's summary line says it too
+    code, out, err = run_cli([*args, *out_dir, "--max-ascent", "20m", "--json"], capsys)
+    assert code == 3 and err.startswith("MISSED: Group A: ascent")
+    (group,) = json.loads(out)["groups"]
+    assert group["meets_brief"] is False and group["misses"][0].startswith("ascent")
+    assert group["shape"] == "loop" and group["target_duration_s"] == 1440.0
+    assert {"trail_share", "main_road_share", "overlap_share", "duration_s"} <= group.keys()
+    code, out, _ = run_cli([*args, *out_dir, "--max-ascent", "20m", "--accept-closest"], capsys)
+    assert code == 0 and "MISSED: Group A" in out

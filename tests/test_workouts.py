@@ -323,6 +323,35 @@ def test_cli_workout_repeats_on_files(isolated, capsys):
     assert code == 0 and "2 × (effort" in out and "total" in out
 
 
+def test_cli_workout_repeats_constraints_exit_3(isolated, capsys):
+    """3 repeats of a 120 m climb: --max-ascent 200m is missed (exit 3, MISSED), 400m met."""
+    from synth import write_geotiff, write_osm_xml
+
+    nodes = {1: (-2000.0, 0.0), 2: (300.0, 0.0), 3: (2000.0, 0.0), 4: (300.0, 600.0)}
+    ways = [
+        ([1, 2, 3], {"highway": "path", "name": "Valley"}),
+        ([2, 4], {"highway": "path", "name": "Ramp"}),
+    ]
+    dem = make_dem(lambda x, y: 1000.0 + 0.2 * np.maximum(y, 0.0) + 0.0 * x, extent_m=2500.0)
+    osm = write_osm_xml(isolated / "h.osm", nodes, ways, digits=8)
+    tif = write_geotiff(isolated / "h.tif", dem.elevation, dem.transform)
+    lon, lat = lonlat(0.0, 0.0)
+    args = ["workout", "repeats", "--osm", str(osm), "--dem", str(tif), "--no-cache"]
+    args += ["--near", f"{lat},{lon}", "--reps", "3"]
+    assert run_cli([*args, "--max-ascent", "400m"]) == 0
+    assert "MISSED" not in capsys.readouterr().out
+    assert run_cli([*args, "--max-ascent", "200m"]) == 3
+    assert "MISSED: ascent 360 m > 200 m" in capsys.readouterr().out
+    assert run_cli([*args, "--max-ascent", "200m", "--json"]) == 3
+    out, err = capsys.readouterr()
+    route = json.loads(out)["routes"][0]
+    assert err.startswith("MISSED: ascent 360 m")
+    assert route["meets_brief"] is False and route["target_duration_s"] is None
+    keys = {"misses", "shape", "trail_share", "main_road_share", "overlap_share", "duration_s"}
+    assert keys <= route.keys()
+    assert run_cli([*args, "--max-ascent", "200m", "--accept-closest"]) == 0
+
+
 def test_loop_segment_options_are_checked_before_loading():
     from routeplanner.cli.options import loop_segment_args
 

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import click
 
 from routeplanner.cli._common import Ctx, echo_json, load, status
 from routeplanner.cli.options import (
+    BriefOptions,
     OutputOptions,
     RegionOptions,
+    brief_options,
     common_options,
+    exit_missed,
     output_options,
     region_options,
 )
 from routeplanner.errors import InputError
 
-__all__ = ["group_command"]
+__all__ = ["group_command", "with_brief"]
 
 
 @click.command("group")
@@ -30,11 +34,13 @@ __all__ = ["group_command"]
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @output_options((), json_help="Print the groups' stats as JSON.")
 @region_options
+@brief_options
 @common_options
 @click.pass_obj
 def group_command(
     ctx: Ctx,
     src: RegionOptions,
+    brief: BriefOptions,
     output: OutputOptions,
     event_file: str,
     out_dir: str,
@@ -44,13 +50,15 @@ def group_command(
 
     The region is the event file's `region`, unless --region, --osm/--dem,
     --bbox or --place is given.  Every output is written into a new folder
-    (OUT_DIR is replaced only with --force), all or nothing.
+    (OUT_DIR is replaced only with --force), all or nothing.  The constraint
+    options apply to every group, over the event file's keys; a group that
+    misses its brief is reported as MISSED (exit 3 unless --accept-closest).
     """
     from routeplanner.events.event import load_event
     from routeplanner.events.plan import plan_group_run
     from routeplanner.output import group_run as group_mod
 
-    event = load_event(event_file)
+    event = with_brief(load_event(event_file), brief)
     target = group_mod.check_out_dir(out_dir, force=force)
     if not src.given:
         if event.region is None:
@@ -73,7 +81,29 @@ def group_command(
     written = group_mod.write_outputs(target, files, force=force)
     if output.as_json:
         echo_json(group_mod.plan_json(plan, outputs=written))
-        return
-    click.echo(files[group_mod.SUMMARY_FILE], nl=False)
-    if not ctx.quiet:
-        click.echo(f"wrote {len(written)} files into {target}")
+    else:
+        click.echo(files[group_mod.SUMMARY_FILE], nl=False)
+        if not ctx.quiet:
+            click.echo(f"wrote {len(written)} files into {target}")
+    exit_missed(
+        group_mod.plan_misses(plan), as_json=output.as_json, accept_closest=brief.accept_closest
+    )
+
+
+def with_brief(event: Any, brief: BriefOptions) -> Any:
+    """Return ``event`` with the constraint options given on the command line on every group."""
+    given = {
+        k: v
+        for k, v in dataclasses.asdict(brief.constraints()).items()
+        if v is not None and v is not False
+    }
+    if not given:
+        return event
+    groups = tuple(
+        dataclasses.replace(g, constraints=dataclasses.replace(g.constraints, **given))
+        for g in event.groups
+    )
+    prefs = event.preferences
+    if brief.avoid_roads:
+        prefs = dataclasses.replace(prefs, avoid_roads=True)
+    return dataclasses.replace(event, groups=groups, preferences=prefs)

@@ -10,13 +10,16 @@ import click
 from routeplanner import units
 from routeplanner.cli._common import Ctx, Writer, echo_json, echo_written, load, log, status
 from routeplanner.cli.options import (
+    BriefOptions,
     OutputOptions,
     RegionOptions,
     RunnerOptions,
+    brief_options,
     common_options,
     output_options,
     parsed,
     region_options,
+    report_missed,
     runner_options,
 )
 from routeplanner.errors import InputError
@@ -80,6 +83,7 @@ __all__ = ["scout_command"]
     callback=parsed(units.parse_time_zone),
     help="Time zone for --date times.",
 )
+@brief_options
 @output_options(json_help="Print the plan as JSON.")
 @common_options
 @click.pass_obj
@@ -87,6 +91,7 @@ def scout_command(
     ctx: Ctx,
     src: RegionOptions,
     runner: RunnerOptions,
+    brief: BriefOptions,
     output: OutputOptions,
     start: tuple[float, float],
     line_queries: tuple[str, ...],
@@ -98,12 +103,18 @@ def scout_command(
     Each line is walked up or down where it can be (on a way, or along its own
     course when gentle enough), otherwise its bottom and top are visited; the
     order is chosen for the shortest trip. Reports the time to each line, the
-    total time and ascent, and the daylight needed.
+    total time and ascent, and the daylight needed.  --avoid-roads steers the
+    legs off main roads; every constraint is checked on the trip: MISSED and
+    exit 3 unless --accept-closest.
     """
+    from dataclasses import replace
+
+    from routeplanner.brief import with_outcome
     from routeplanner.search import scouting
     from routeplanner.skilines.line_files import read_line_file
     from routeplanner.skilines.select import dem_around, resolve_lines
 
+    constraints = brief.constraints()
     profile = runner.profile()
     request = scouting.ScoutRequest(stop_s=opts["stop_s"], max_offtrail_m=opts["max_offtrail_m"])
     if len(line_queries) > scouting.MAX_LINES:
@@ -116,8 +127,17 @@ def scout_command(
         dem = dem_around(loaded.net, loaded.dem_paths, file_raws)
         lines = resolve_lines(line_queries, loaded.net, dem, file_raws, opts["slope_window"])
         plan = scouting.plan_scouting(
-            loaded.net, dem, start, lines, profile, request, day=opts["day"], tz=opts["tz"]
+            loaded.net,
+            dem,
+            start,
+            lines,
+            profile,
+            request,
+            day=opts["day"],
+            tz=opts["tz"],
+            prefs=brief.preferences(),
         )
+    plan = replace(plan, route=with_outcome(plan.route, constraints))
     for wmsg in plan.warnings:
         log.warning("%s", wmsg)
     lon, lat = start
@@ -131,10 +151,11 @@ def scout_command(
         data["lines"] = [ln.summary() for ln in plan.lines]
         data["outputs"] = [str(p) for p in written]
         echo_json(data)
-        return
-    for row in scouting.plan_text(plan):
-        click.echo(row)
-    echo_written(ctx, written)
+    else:
+        for row in scouting.plan_text(plan):
+            click.echo(row)
+        echo_written(ctx, written)
+    report_missed([plan.route], as_json=output.as_json, accept_closest=brief.accept_closest)
 
 
 def _write(

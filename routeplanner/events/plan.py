@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any
 
 from routeplanner import pace
-from routeplanner.brief import Constraints
 from routeplanner.errors import CoverageError, NoRouteError
 from routeplanner.events.event import GroupEvent, PaceGroup, add_seconds
 from routeplanner.events.regroup import (
@@ -143,7 +142,7 @@ def _candidates(
         tolerance=tolerance,
         alternatives=alternatives,
         seed=event.seed,
-        constraints=Constraints(avoid_roads=event.preferences.avoid_roads),
+        constraints=group.constraints,
     )
     prefs = event.preferences.search_preferences()
     if group.include_climbs or group.include_descent:

@@ -46,6 +46,7 @@ __all__ = [
     "info_html",
     "map_html",
     "plan_json",
+    "plan_misses",
     "regroup_choice",
     "regroup_gaps",
     "render_outputs",
@@ -104,6 +105,10 @@ def summary_line(result: GroupResult, start: datetime) -> str:
     )
     if result.problem:
         line += f" — {result.problem}"
+    outcome = result.route.outcome
+    others = [m for m in outcome.misses if not m.startswith("duration")] if outcome else []
+    if others:
+        line += f" — MISSED: {'; '.join(others)}"
     return line
 
 
@@ -199,6 +204,7 @@ def plan_json(plan: GroupPlan, outputs: Sequence[str | os.PathLike[str]] = ()) -
         }
         if r.route is not None:
             item.update(r.route.stats.as_dict())
+        item.update(_outcome(r))
         item["target_duration_s"] = round(r.target_duration_s, 1)
         # + 0.0 turns -0.0 into 0.0
         item["deviation"] = None if r.deviation is None else round(r.deviation, 4) + 0.0
@@ -248,6 +254,26 @@ def plan_json(plan: GroupPlan, outputs: Sequence[str | os.PathLike[str]] = ()) -
         "summary": summary_text(plan),
         "outputs": [str(o) for o in outputs],
     }
+
+
+def _outcome(result: GroupResult) -> dict[str, Any]:
+    """``meets_brief``, ``misses``, ``shape``, ``notes`` of a group's loop."""
+    route = result.route
+    if route is None:
+        return {"meets_brief": False, "misses": [result.problem or "no loop"], "shape": None}
+    if route.outcome is None:
+        ok = result.within_tolerance
+        return {"meets_brief": ok, "misses": [] if ok else [result.problem], "shape": "loop"}
+    return route.outcome.as_dict()
+
+
+def plan_misses(plan: GroupPlan) -> list[str]:
+    """Return what each group missed of its brief, ``"Group B: …"`` per miss."""
+    out: list[str] = []
+    for r in plan.results:
+        misses = _outcome(r)["misses"]
+        out.extend(f"{r.group.label}: {m}" for m in misses)
+    return out
 
 
 def calendar_text(plan: GroupPlan, *, stamp: datetime | None = None) -> str:
