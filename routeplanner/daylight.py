@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import NamedTuple
 
@@ -11,10 +12,27 @@ from routeplanner.errors import InputError
 
 __all__ = [
     "SunTimes",
+    "TripDay",
     "sun_times",
 ]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TripDay:
+    """The day of a trip, and the zone its times are given in.
+
+    Attributes
+    ----------
+    day : datetime.date
+        Calendar date.
+    tz : datetime.tzinfo
+        Zone of the sunrise, sunset and latest start (UTC by default).
+    """
+
+    day: date
+    tz: tzinfo = timezone.utc
 
 
 class SunTimes(NamedTuple):

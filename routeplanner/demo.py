@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from routeplanner import data as package_data
 from routeplanner import pace
 from routeplanner._io import atomic_write_text
+from routeplanner.daylight import TripDay
 from routeplanner.events.event import load_event
 from routeplanner.events.plan import plan_group_run
 from routeplanner.network.model import Network
@@ -149,7 +150,11 @@ def run_demo(
     routes = find_loops(net, DEMO_LOOP["start"], profile, req)
     title = "75 min easy loops from La Massana"
     m = maps.route_map(
-        routes, title=title, network=net, dem=dem, offline=offline, attribution=attribution
+        routes,
+        title=title,
+        network=net,
+        dem=dem,
+        options=maps.MapOptions(offline=offline, attribution=attribution),
     )
     size = maps.save_map(m, out_dir / "loop.html", offline=offline)
     export.write_gpx(out_dir / "loop.gpx", routes[:1], name=title)
@@ -248,9 +253,11 @@ def demo_workouts(
             network=net,
             dem=dem,
             segments=[map_segment(seg, "1")],
-            info_html=f"<p>{html.escape(workout_line(work))}</p>",
-            offline=offline,
-            attribution=attribution,
+            options=maps.MapOptions(
+                info_html=f"<p>{html.escape(workout_line(work))}</p>",
+                offline=offline,
+                attribution=attribution,
+            ),
         )
         size = maps.save_map(m, out_dir / filename, offline=offline)
         export.write_gpx(out_dir / f"workout-{kind}.gpx", [work.route], name=title)
@@ -302,7 +309,8 @@ def demo_scouting(
     raws = osm_lines(net)
     lines = [analyze_line(find_line(raws, q), dem) for q in DEMO_SCOUT["lines"]]
     tz = ZoneInfo(DEMO_SCOUT["tz"])
-    plan = plan_scouting(net, dem, DEMO_SCOUT["start"], lines, day=DEMO_SCOUT["date"], tz=tz)
+    day = TripDay(DEMO_SCOUT["date"], tz)
+    plan = plan_scouting(net, dem, DEMO_SCOUT["start"], lines, daylight=day)
     title = "Summer scouting from Soldeu: " + " and ".join(ln.name for ln in plan.lines)
     m = scout_map(plan, title=title, network=net, dem=dem, offline=offline, attribution=attribution)
     size = maps.save_map(m, out_dir / "scout.html", offline=offline)

@@ -72,6 +72,7 @@ def run(data_dir: Path, repeat: int) -> dict[str, Any]:
     from routeplanner.pace import RunnerProfile
     from routeplanner.search import segments as S
     from routeplanner.search.loops import LoopRequest
+    from routeplanner.search.segment_loops import SegmentLoopOptions
     from routeplanner.search.workouts import plan_loop_with_segments
 
     andorra = data_dir / "andorra"
@@ -143,8 +144,7 @@ def run(data_dir: Path, repeat: int) -> dict[str, Any]:
                 (lon, lat),
                 profile,
                 LoopRequest(90 * 60.0),
-                climbs=2,
-                include_descent=True,
+                SegmentLoopOptions(climbs=2, include_descent=True),
             )
             times.append(time.perf_counter() - t0)
         r = res.routes[0]

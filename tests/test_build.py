@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
 from pathlib import Path
@@ -22,6 +23,7 @@ from synth import (
 from routeplanner._geo import haversine_m
 from routeplanner.errors import DataError
 from routeplanner.network import build
+from routeplanner.network import cache as cache_mod
 from routeplanner.network.build import BuildSettings, build_network, classify, load_network
 from routeplanner.network.model import Network
 
@@ -528,7 +530,7 @@ def test_cache_round_trip(files: tuple[Path, Path], tmp_path: Path) -> None:
     cached = list(cache.iterdir())
     assert len(cached) == 1
     assert cached[0].name.startswith("network-tee-")
-    assert cached[0].suffix == ".pkl"
+    assert cached[0].suffix == ".npz"
     second = load_network(osm, [dem], cache_dir=cache, name="tee")
     assert second.meta["from_cache"] is True
     assert second is not first
@@ -550,12 +552,12 @@ def test_cache_key_follows_settings(files: tuple[Path, Path], tmp_path: Path) ->
     net = load_network(osm, [dem], cache_dir=cache, settings=BuildSettings(max_spacing_m=10.0))
     assert net.meta["from_cache"] is False
     assert np.diff(net.edge_profile(0)[3]).max() <= 10.0 + 1e-6
-    assert len(list(cache.glob("*.pkl"))) == 2
+    assert len(list(cache.glob("*.npz"))) == 2
     again = load_network(osm, [dem], cache_dir=cache, settings=BuildSettings(max_spacing_m=10.0))
     assert again.meta["from_cache"] is True
     for other in (BuildSettings(smooth_window_m=0.0), BuildSettings(major_roads=False)):
         assert load_network(osm, [dem], cache_dir=cache, settings=other).meta["from_cache"] is False
-    assert len(list(cache.glob("*.pkl"))) == 4
+    assert len(list(cache.glob("*.npz"))) == 4
 
 
 def test_cache_key_follows_file_contents(files: tuple[Path, Path], tmp_path: Path) -> None:
@@ -573,7 +575,7 @@ def test_cache_key_follows_file_contents(files: tuple[Path, Path], tmp_path: Pat
     main = net.edge_name == "Main"
     assert net.edge_ascent_m[main].sum() == pytest.approx(0.0, abs=0.01)
     assert net.edge_descent_m[main].sum() == pytest.approx(100.0, abs=0.1)
-    assert len(list(cache.glob("*.pkl"))) == 3
+    assert len(list(cache.glob("*.npz"))) == 3
 
 
 def test_cache_key_ignores_the_region_name_but_the_file_name_uses_it(
@@ -591,7 +593,7 @@ def test_cache_key_ignores_the_region_name_but_the_file_name_uses_it(
     cache = tmp_path / "cache"
     load_network(osm, [dem], cache_dir=cache, name="a b/c")
     (cached,) = cache.iterdir()
-    assert cached.name == f"network-a_b_c-{key[:20]}.pkl"
+    assert cached.name == f"network-a_b_c-{key[:20]}.npz"
 
 
 def test_corrupt_cache_is_rebuilt(
@@ -609,7 +611,7 @@ def test_corrupt_cache_is_rebuilt(
     assert any("cache" in r.getMessage() for r in caplog.records)
     # ... and the rebuilt network replaced the damaged file.
     assert load_network(osm, [dem], cache_dir=cache).meta["from_cache"] is True
-    # Something that unpickles but is not a network is rebuilt as well.
+    # A pickle is never loaded (it could run code): rebuilt as well.
     cached.write_bytes(pickle.dumps({"not": "a network"}))
     assert load_network(osm, [dem], cache_dir=cache).meta["from_cache"] is False
     cached.write_bytes(b"")
@@ -623,11 +625,11 @@ def test_failed_cache_write_leaves_nothing(
     osm, dem = files
     cache = tmp_path / "cache"
 
-    def full_disk(obj, f, protocol=None):
-        f.write(b"partial pickle")
+    def full_disk(f, **arrays):
+        f.write(b"partial npz")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(build.pickle, "dump", full_disk)
+    monkeypatch.setattr(cache_mod.np, "savez", full_disk)
     try:
         load_network(osm, [dem], cache_dir=cache)
     except OSError:
@@ -637,7 +639,7 @@ def test_failed_cache_write_leaves_nothing(
     monkeypatch.undo()
     assert load_network(osm, [dem], cache_dir=cache).meta["from_cache"] is False
     assert load_network(osm, [dem], cache_dir=cache).meta["from_cache"] is True
-    assert [p.suffix for p in cache.iterdir()] == [".pkl"]
+    assert [p.suffix for p in cache.iterdir()] == [".npz"]
 
 
 def test_no_cache_dir_writes_nothing(files: tuple[Path, Path], tmp_path: Path) -> None:
@@ -696,3 +698,103 @@ def test_andorra_build(andorra_network: Network) -> None:
     assert kinds == {"piste", "lift"}
     assert net.meta["region"] == "andorra"
     assert net.meta["dem_voids_filled"] > 0
+
+
+# -- the cache cannot run code, and checks what it loads --------------------------------
+
+
+def test_cache_never_unpickles(files: tuple[Path, Path], tmp_path: Path) -> None:
+    """A pickle dropped in as the cache file is not run: the network is rebuilt."""
+    osm, dem = files
+    cache = tmp_path / "cache"
+    load_network(osm, [dem], cache_dir=cache)
+    (cached,) = cache.iterdir()
+    ran = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self):
+            return (ran.mkdir, ())
+
+    cached.write_bytes(pickle.dumps(Payload()))  # a plain pickle
+    assert load_network(osm, [dem], cache_dir=cache).meta["from_cache"] is False
+    assert not ran.exists()
+    # an object array inside an npz needs pickle to load
+    with cached.open("wb") as f:
+        np.savez(f, __header__=np.array([Payload()], dtype=object))
+    net = load_network(osm, [dem], cache_dir=cache)
+    assert net.meta["from_cache"] is False
+    assert not ran.exists()
+    assert load_network(osm, [dem], cache_dir=cache).meta["from_cache"] is True
+
+
+def _rewrite(path: Path, **changes: np.ndarray) -> None:
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {n: npz[n] for n in npz.files}
+    arrays.update(changes)
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["short_profile", "bad_node", "header_shape", "other_key"],
+)
+def test_inconsistent_cache_is_rebuilt_with_a_warning(
+    files: tuple[Path, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture, change: str
+) -> None:
+    osm, dem = files
+    cache = tmp_path / "cache"
+    good = load_network(osm, [dem], cache_dir=cache)
+    (cached,) = cache.iterdir()
+    with np.load(cached, allow_pickle=False) as npz:
+        header = json.loads(bytes(npz["__header__"]).decode())
+        prof_ele, edge_v = npz["prof_ele"], npz["edge_v"]
+    if change == "short_profile":  # arrays disagree, but the header was rewritten to match
+        header["arrays"]["prof_ele"][0] = [len(prof_ele) - 1]
+        _rewrite(
+            cached,
+            prof_ele=prof_ele[:-1],
+            __header__=np.frombuffer(json.dumps(header).encode(), np.uint8),
+        )
+    elif change == "bad_node":
+        _rewrite(cached, edge_v=edge_v + 100)
+    elif change == "header_shape":
+        _rewrite(cached, prof_ele=prof_ele[:-1])
+    else:
+        header["key"] = "0" * 64
+        _rewrite(cached, __header__=np.frombuffer(json.dumps(header).encode(), np.uint8))
+    with caplog.at_level(logging.WARNING, logger="routeplanner.network.cache"):
+        net = load_network(osm, [dem], cache_dir=cache)
+    assert net.meta["from_cache"] is False
+    assert any("rebuilding" in r.getMessage() for r in caplog.records)
+    np.testing.assert_array_equal(net.prof_ele, good.prof_ele)
+    assert load_network(osm, [dem], cache_dir=cache).meta["from_cache"] is True
+
+
+def test_cache_key_includes_the_file_name_that_places_a_tile(tmp_path: Path) -> None:
+    """The same .hgt bytes under another name are another tile: another key."""
+    osm = write_osm(tmp_path / "t.osm")
+    a = tmp_path / "N42E001.hgt"
+    a.write_bytes(b"\0" * 64)
+    b = tmp_path / "N42E002.hgt"
+    b.write_bytes(a.read_bytes())
+    assert build.cache_key(osm, [a], BuildSettings()) != build.cache_key(osm, [b], BuildSettings())
+    # and a copy in another folder is another input (resolved path)
+    (tmp_path / "sub").mkdir()
+    c = tmp_path / "sub" / "N42E001.hgt"
+    c.write_bytes(a.read_bytes())
+    assert build.cache_key(osm, [a], BuildSettings()) != build.cache_key(osm, [c], BuildSettings())
+
+
+def test_stale_cache_temporaries_are_removed(files: tuple[Path, Path], tmp_path: Path) -> None:
+    """A kill -9 during a cache write leaves a temporary; the next run removes it."""
+    from routeplanner._io import TMP_PREFIX
+
+    osm, dem = files
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    stale = cache / f"{TMP_PREFIX}999999999~0a1b2c"
+    stale.write_bytes(b"half a cache")
+    load_network(osm, [dem], cache_dir=cache)
+    assert not stale.exists()
+    assert [p.suffix for p in cache.iterdir()] == [".npz"]

@@ -103,7 +103,7 @@ def test_network_json_on_tiny_files(
     assert stats["elevation_max_m"] == pytest.approx(1100.0, abs=0.1)
     assert stats["from_cache"] is False
     assert stats["region"] == "custom"
-    cached = list((tmp_path / "cache").glob("*.pkl"))
+    cached = list((tmp_path / "cache").glob("*.npz"))
     assert len(cached) == 1
     # Second run: from the cache, same numbers.
     code, out, _ = run(["network", *files, "--json"], capsys)
@@ -281,4 +281,4 @@ def test_network_json_andorra(
     assert stats["dem_voids_filled"] > 0  # the SRTM tile has voids over Andorra
     assert stats["from_cache"] is False
     # The shared data is read-only: the network was cached in the private cache.
-    assert len(list((tmp_path / "cache").glob("network-andorra-*.pkl"))) == 1
+    assert len(list((tmp_path / "cache").glob("network-andorra-*.npz"))) == 1

@@ -565,3 +565,67 @@ def test_andorra_sampling_speed(andorra_dir: Path):
     slope, _ = slope_aspect(dem)
     assert 0.0 <= np.nanmin(slope) and np.nanmax(slope) < 80.0
     assert np.isfinite(slope).all()
+
+
+# -- is it an elevation model at all? -------------------------------------------------
+
+
+def _grid(value: np.ndarray | float, shape: tuple[int, int] = (20, 20)) -> np.ndarray:
+    return np.broadcast_to(np.asarray(value, dtype=np.float32), shape).copy()
+
+
+def test_a_three_band_image_is_not_a_dem(tmp_path: Path) -> None:
+    path = tmp_path / "photo.tif"
+    rgb = np.random.default_rng(1).integers(0, 255, size=(3, 20, 20), dtype=np.uint8)
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=20,
+        height=20,
+        count=3,
+        dtype="uint8",
+        crs="EPSG:4326",
+        transform=from_origin(1.5, 42.6, 0.001, 0.001),
+    ) as dst:
+        dst.write(rgb)
+    with pytest.raises(DataError, match=r"photo\.tif has 3 bands"):
+        open_dem([path])
+
+
+def test_impossible_heights_are_refused(tmp_path: Path) -> None:
+    heights = _grid(1000.0)
+    heights[3, 3] = 65000.0  # an unsigned 16-bit void, not a mountain
+    path = write_tif(
+        tmp_path / "bad.tif", heights, from_origin(1.5, 42.6, 0.001, 0.001), "EPSG:4326"
+    )
+    with pytest.raises(DataError, match=r"heights from 1000 to 65000 m, not plausible"):
+        open_dem([path])
+
+
+def test_a_flat_dem_over_the_area_gives_a_warning(tmp_path: Path, caplog) -> None:
+    zeros = write_tif(
+        tmp_path / "zeros.tif", _grid(0.0), from_origin(1.5, 42.6, 0.001, 0.001), "EPSG:4326"
+    )
+    with caplog.at_level("WARNING", logger="routeplanner.sources.dem"):
+        open_dem([zeros])
+    assert any(
+        "is flat" in r.getMessage() and "every height 0 m" in r.getMessage() for r in caplog.records
+    )
+    caplog.clear()
+    hills = _grid(np.linspace(900.0, 1100.0, 20)[None, :])
+    ok = write_tif(tmp_path / "hills.tif", hills, from_origin(1.5, 42.6, 0.001, 0.001), "EPSG:4326")
+    with caplog.at_level("WARNING", logger="routeplanner.sources.dem"):
+        open_dem([ok])
+    assert not caplog.records
+
+
+def test_a_mostly_void_dem_gives_a_warning(tmp_path: Path, caplog) -> None:
+    heights = _grid(np.linspace(900.0, 1100.0, 20)[None, :])
+    heights[:, 5:] = np.nan
+    path = write_tif(
+        tmp_path / "holes.tif", heights, from_origin(1.5, 42.6, 0.001, 0.001), "EPSG:4326"
+    )
+    with caplog.at_level("WARNING", logger="routeplanner.sources.dem"):
+        open_dem([path])
+    assert any("75% void" in r.getMessage() for r in caplog.records)

@@ -254,9 +254,7 @@ def test_write_gpx(tmp_path, ramp_route, gpx_schema):
 EVENT = {
     "title": "Run: " + NASTY + ", semi; back\\slash",
     "duration_s": 2700.4,
-    "location": "Andorra la Vella, AD",
-    "lat": 42.5078,
-    "lon": 1.5211,
+    "place": export.EventPlace("Andorra la Vella, AD", lon=1.5211, lat=42.5078),
     "description": "Loop of 6.4 km\nascent 246 m; ways: Cami Ral, CG-3",
 }
 
@@ -281,7 +279,7 @@ def test_ics_round_trip_with_zone():
     assert ev.decoded("dtstart").utcoffset() == timedelta(hours=2)
     assert ev.decoded("duration") == timedelta(seconds=2700)
     assert str(ev["summary"]) == EVENT["title"]
-    assert str(ev["location"]) == EVENT["location"]
+    assert str(ev["location"]) == "Andorra la Vella, AD"
     assert str(ev["description"]) == EVENT["description"]
     assert (ev["geo"].latitude, ev["geo"].longitude) == (42.5078, 1.5211)
     assert ev.decoded("dtstamp").tzinfo is not None
@@ -312,14 +310,21 @@ def test_ics_fixed_offset_goes_utc_and_uid_is_deterministic():
         ({"start": datetime(2025, 6, 1, 7, 30)}, "time zone"),
         ({"duration_s": 0.0}, "duration"),
         ({"duration_s": float("nan")}, "duration"),
-        ({"lat": 91.0}, "latitude"),
-        ({"lon": -181.0}, "longitude"),
     ],
 )
 def test_ics_rejects_bad_values(change, match):
     kwargs = {"start": datetime(2025, 6, 1, 7, 30, tzinfo=timezone.utc), **EVENT, **change}
     with pytest.raises(InputError, match=match):
         export.event_ics(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "match"),
+    [(1.5, 91.0, "latitude"), (-181.0, 42.5, "longitude"), (1.5, float("nan"), "latitude")],
+)
+def test_event_place_rejects_bad_coordinates(lon, lat, match):
+    with pytest.raises(InputError, match=match):
+        export.EventPlace("x", lon=lon, lat=lat)
 
 
 def test_write_ics(tmp_path):
@@ -410,3 +415,36 @@ def test_andorra_loop_exports(andorra_network, gpx_schema, tmp_path):
     assert first["properties"]["kind"] == "loop"
     w, s, _, e, n, _ = doc["bbox"]
     assert 1.40 < w < e < 1.80 and 42.40 < s < n < 42.70
+
+
+@pytest.mark.parametrize(
+    ("zone", "local", "utc"),
+    [
+        ("Europe/Andorra", datetime(2045, 7, 1, 8, 0), datetime(2045, 7, 1, 6, 0)),
+        ("Europe/Andorra", datetime(2045, 12, 1, 8, 0), datetime(2045, 12, 1, 7, 0)),
+        ("Australia/Sydney", datetime(2045, 1, 10, 8, 0), datetime(2045, 1, 9, 21, 0)),
+        ("America/New_York", datetime(2045, 7, 4, 8, 0), datetime(2045, 7, 4, 12, 0)),
+        ("Asia/Tokyo", datetime(2045, 7, 1, 8, 0), datetime(2045, 6, 30, 23, 0)),
+    ],
+)
+def test_vtimezone_rules_hold_past_2038(zone, local, utc):
+    """The calendar's own VTIMEZONE (what calendar apps use) gives the right instant in 2045."""
+    from zoneinfo import ZoneInfo
+
+    text = export.event_ics(
+        title="Late run",
+        start=local.replace(tzinfo=ZoneInfo(zone)),
+        duration_s=3600,
+        place=export.EventPlace("x", 1.5, 42.5),
+        description="",
+    )
+    assert "2038" not in text and "only works" not in text
+    cal = icalendar.Calendar.from_ical(text)
+    (vtz,) = cal.walk("VTIMEZONE")
+    tz = vtz.to_tz()
+    ev = cal.walk("VEVENT")[0]
+    assert ev["dtstart"].params["TZID"] == zone
+    start = ev["dtstart"].dt.replace(tzinfo=tz)
+    assert start.astimezone(timezone.utc).replace(tzinfo=None) == utc
+    if zone != "Asia/Tokyo":
+        assert text.count("RRULE:FREQ=YEARLY") == 2

@@ -24,6 +24,7 @@ from routeplanner.events import event as E
 from routeplanner.events import plan as planning
 from routeplanner.events import regroup
 from routeplanner.output import group_run as group_out
+from routeplanner.output.policy import MANIFEST_NAME
 from routeplanner.pace import RunnerProfile
 from routeplanner.route import Step, make_route
 
@@ -735,19 +736,22 @@ def test_write_outputs_creates_the_folder(tmp_path):
     out = tmp_path / "maps" / "saturday"
     written = group_out.write_outputs(out, FILES)
     assert written == [out / name for name in FILES]
-    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, MANIFEST_NAME])
     assert (out / "summary.txt").read_text() == "hi\n"
     assert [p.name for p in (tmp_path / "maps").iterdir()] == ["saturday"]  # no temp left
 
 
-def test_existing_folder_needs_force(tmp_path):
+def test_own_outputs_are_replaced_others_need_force(tmp_path):
     out = tmp_path / "saturday"
     group_out.write_outputs(out, FILES)
-    with pytest.raises(InputError, match="already exists: use --force"):
+    # the folder holds only what group wrote: replaced, old outputs removed
+    group_out.write_outputs(out, {"summary.txt": "new\n"})
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST_NAME, "summary.txt"]
+    (out / "summary.txt").write_text("edited")  # edited by hand: the user's now
+    with pytest.raises(InputError, match=r"already exists .*summary\.txt.* use --force"):
         group_out.write_outputs(out, {"summary.txt": "new\n"})
-    assert (out / "summary.txt").read_text() == "hi\n"
+    assert (out / "summary.txt").read_text() == "edited"
     group_out.write_outputs(out, {"summary.txt": "new\n"}, force=True)
-    assert [p.name for p in out.iterdir()] == ["summary.txt"]  # old files gone
     assert (out / "summary.txt").read_text() == "new\n"
     assert [p.name for p in tmp_path.iterdir()] == ["saturday"]
 
@@ -756,9 +760,16 @@ def test_force_never_deletes_foreign_files(tmp_path):
     out = tmp_path / "home"
     out.mkdir()
     (out / "thesis.docx").write_text("precious")
-    with pytest.raises(InputError, match=r"refusing to replace .*thesis\.docx"):
+    (out / "map.html").mkdir()  # a user's folder where an output goes
+    with pytest.raises(InputError, match=r"thesis\.docx"):
+        group_out.write_outputs(out, FILES)
+    with pytest.raises(InputError, match=r"map\.html is a folder"):
         group_out.write_outputs(out, FILES, force=True)
+    (out / "map.html").rmdir()
+    group_out.write_outputs(out, FILES, force=True)
     assert (out / "thesis.docx").read_text() == "precious"
+    group_out.write_outputs(out, {"summary.txt": "x"}, force=True)  # old outputs go, not the thesis
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST_NAME, "summary.txt", "thesis.docx"]
     (tmp_path / "file").write_text("x")
     with pytest.raises(InputError, match="not a folder"):
         group_out.write_outputs(tmp_path / "file", FILES, force=True)
@@ -782,7 +793,7 @@ def test_failed_write_leaves_no_half_written_folder(tmp_path, monkeypatch, exist
         group_out.write_outputs(out, {"map.html": "new", "summary.txt": "new"}, force=True)
     assert len(calls) == 2
     if existing:  # the old folder is untouched
-        assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+        assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, MANIFEST_NAME])
         assert (out / "summary.txt").read_text() == "hi\n"
     else:
         assert not out.exists()
@@ -808,9 +819,14 @@ def test_cli_refuses_an_existing_folder_without_force(tmp_path, capsys):
     event.write_text(event_toml(extra='region = "andorra"'))
     out = tmp_path / "saturday"
     out.mkdir()
+    (out / "notes.txt").write_text("mine")
     code, _, err = run_cli(["group", str(event), "--out-dir", str(out)], capsys)
     assert code == 2
-    assert err.strip() == f"error: output folder {out} already exists: use --force to replace it"
+    assert err.strip() == (
+        f"error: output folder {out} already exists and holds files routeplanner group did "
+        "not write (notes.txt): use --force to write into it (it replaces files of the same "
+        "names and keeps the others)"
+    )
 
 
 def test_cli_reports_toml_errors_with_file_and_line(tmp_path, capsys):
@@ -844,7 +860,7 @@ def test_andorra_group_run_end_to_end(
     dist = [g["distance_m"] for g in data["groups"]]
     assert dist[0] > dist[1] > dist[2]
     assert data["regroup_points"]
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.name for p in out.iterdir() if p.name != MANIFEST_NAME)
     assert names == sorted(
         ["map.html", "group-a.gpx", "group-b.gpx", "group-c.gpx", "event.ics", "summary.txt"]
     )
@@ -859,10 +875,12 @@ def test_andorra_group_run_end_to_end(
     page = (out / "map.html").read_text()
     assert page.count("data:application/gpx+xml;base64,") == 3
     assert len(page.encode()) < 5_000_000
-    # a second run without --force is refused and leaves the folder as it was
+    # a second run replaces its own outputs without --force; one the user edited is refused
+    (out / "summary.txt").write_text("my notes")
     code, _, err = run_cli(args, capsys)
     assert code == 2 and "already exists" in err
-    assert (out / "summary.txt").read_text() == summary
+    assert (out / "summary.txt").read_text() == "my notes"
+    (out / "summary.txt").write_text(summary)
     # the demo's group run: the same event, the same summary
     dem = open_dem([andorra_dir / "N42E001.hgt.zip"], bbox=andorra_network.bbox)
     entries = demo.demo_group(andorra_network, dem, tmp_path, offline=True)
@@ -900,3 +918,23 @@ def test_cli_constraint_flags_exit_3_with_missed(tmp_path, capsys, monkeypatch):
     assert {"trail_share", "main_road_share", "overlap_share", "duration_s"} <= group.keys()
     code, out, _ = run_cli([*args, *out_dir, "--max-ascent", "20m", "--accept-closest"], capsys)
     assert code == 0 and "MISSED: Group A" in out
+
+
+def test_meeting_point_far_from_any_way_says_so(grid):
+    grid.meta["dem_bounds"] = (1.0, 42.0, 2.0, 43.0)  # inside the data, far from the ways
+    far = meeting(6_900.0, 0.0)
+    ev = E.parse_event(event_toml(point=far), "e.toml")
+    with pytest.raises(
+        CoverageError,
+        match=r"^meeting point .* is 6\.4 km from the nearest way \(limit \d+ m\)$",
+    ):
+        planning.plan_group_run(grid, ev)
+
+
+def test_a_return_after_midnight_states_its_date():
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    start = datetime(2027, 6, 12, 8, 0, tzinfo=ZoneInfo("Europe/Andorra"))
+    assert group_out._clock(start + timedelta(hours=23, minutes=59), start) == "7:59 Sun 13 Jun"
+    assert group_out._clock(start + timedelta(hours=1), start) == "9:00"

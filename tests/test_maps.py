@@ -292,7 +292,9 @@ def test_route_map_panel_shows_stats_profile_and_segments(online_html):
 def test_route_map_by_pace_uses_pace_classes(net):
     steps = [Step(e, 0.0, float(net.edge_length_m[e])) for e in (0, 1)]
     route = make_route(net, steps, RunnerProfile(390.0))
-    page = maps.map_html(maps.route_map([route], title="Pace", color_by="pace"))
+    page = maps.map_html(
+        maps.route_map([route], title="Pace", options=maps.MapOptions(color_by="pace"))
+    )
     colours = re.findall(r'"color": "(#[0-9a-f]{6})"', page)
     # The flat road is run at the 6:30 flat pace ("6:00–7:00"); the 10 % T2 climb at
     # 390 s x 1.658 (Minetti) x 1.25 (T2) = 808 s/km ("12:00–15:00" starts at 720).
@@ -324,7 +326,7 @@ def test_route_map_rejects_bad_arguments(route):
     with pytest.raises(InputError, match="at least one route"):
         maps.route_map([], title="x")
     with pytest.raises(InputError, match="'slope'"):
-        maps.route_map([route], title="x", color_by="slope")
+        maps.route_map([route], title="x", options=maps.MapOptions(color_by="slope"))
 
 
 def test_network_map_colours_trails_by_difficulty(net, dem):
@@ -384,8 +386,7 @@ def hostile_map(offline: bool = False) -> str:
         network=net,
         segments=[seg],
         markers=[(float(route.lon[5]), float(route.lat[5]), '"><svg onload=alert(1)>')],
-        attribution=[XSS_TRAIL],
-        offline=offline,
+        options=maps.MapOptions(attribution=[XSS_TRAIL], offline=offline),
     )
     return maps.map_html(m)
 
@@ -418,7 +419,10 @@ def test_saved_map_holds_no_private_details(tmp_path, route, net, dem):
     for offline in (False, True):
         path = out / f"map{offline}.html"
         maps.save_map(
-            maps.route_map([route], title="t", network=net, dem=dem, offline=offline), path
+            maps.route_map(
+                [route], title="t", network=net, dem=dem, options=maps.MapOptions(offline=offline)
+            ),
+            path,
         )
         page = path.read_text(encoding="utf-8")
         assert str(tmp_path) not in page and "private dir" not in page
@@ -431,7 +435,11 @@ def test_saved_map_holds_no_private_details(tmp_path, route, net, dem):
 
 
 def test_offline_map_inlines_leaflet_and_loads_nothing(route, net, dem):
-    page = maps.map_html(maps.route_map([route], title="t", network=net, dem=dem, offline=True))
+    page = maps.map_html(
+        maps.route_map(
+            [route], title="t", network=net, dem=dem, options=maps.MapOptions(offline=True)
+        )
+    )
     assert external_loads(page) == []
     assert not re.search(r"<(script|img)[^>]+src=|<link[^>]+href=", page, re.I)
     assert "tile.openstreetmap.org" not in page and "arcgisonline" not in page
@@ -493,7 +501,11 @@ def andorra_maps(andorra_network, andorra_dir):
     routes = find_loops(net, (1.5339, 42.5447), RunnerProfile(360.0), LoopRequest(75 * 60))
     return {
         off: maps.route_map(
-            routes, title="Andorra la Vella loop", network=net, dem=dem, offline=off
+            routes,
+            title="Andorra la Vella loop",
+            network=net,
+            dem=dem,
+            options=maps.MapOptions(offline=off),
         )
         for off in (False, True)
     }

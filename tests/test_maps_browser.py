@@ -223,7 +223,14 @@ def test_offline_map_works_without_any_network(open_map, synthetic):
     from test_maps import climb_elevation
 
     dem = make_dem(climb_elevation, extent_m=3000.0, cell_m=20.0)
-    m = maps.route_map([route], title="Offline", network=net, dem=dem, segments=[seg], offline=True)
+    m = maps.route_map(
+        [route],
+        title="Offline",
+        network=net,
+        dem=dem,
+        segments=[seg],
+        options=maps.MapOptions(offline=True),
+    )
     o = open_map(m, offline=True)
     page = o.page
     assert page.locator(".leaflet-overlay-pane svg path").count() >= 4
@@ -247,7 +254,7 @@ def test_untrusted_names_show_as_text(open_map):
         network=net,
         segments=[seg],
         markers=[(float(route.lon[3]), float(route.lat[3]), XSS_TRAIL)],
-        offline=True,
+        options=maps.MapOptions(offline=True),
     )
     o = open_map(m, offline=True)
     page = o.page
@@ -295,7 +302,7 @@ def test_andorra_loop_map_screenshot(open_map, andorra_network, andorra_dir):
         network=net,
         dem=dem,
         markers=[(1.5339, 42.5447, "Meeting point")],
-        offline=True,
+        options=maps.MapOptions(offline=True),
     )
     o = open_map(m, offline=True)
     page = o.page

@@ -278,3 +278,44 @@ def test_file_copied_keeps_its_own_name(xml_file: Path, tmp_path: Path) -> None:
     other.mkdir()
     copy = shutil.copy(xml_file, other / "renamed.osm")
     assert read_osm(copy).source == "renamed.osm"
+
+
+BROKEN_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6">
+<node id="1" version="1" lat="42.5" lon="1.5"/>
+<node id="2" version="1" lat="42.501" lon="1.5"/>
+<node id="4" version="1" lat="42.503" lon="1.5"/>
+<node id="5" version="1" lat="42.504" lon="1.5"/>
+<way id="10" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="5"/>
+<tag k="highway" v="path"/></way>
+<way id="11" version="1"><nd ref="1"/><nd ref="99"/><tag k="highway" v="path"/></way>
+<way id="12" version="1"><nd ref="4"/><nd ref="5"/><tag k="highway" v="path"/></way>
+</osm>
+"""
+
+
+def test_ways_with_missing_nodes_are_counted_and_named(tmp_path, caplog):
+    path = tmp_path / "broken.osm"
+    path.write_text(BROKEN_OSM)
+    with caplog.at_level("WARNING", logger="routeplanner.sources.osm"):
+        ways = read_osm(path)
+    assert sorted(ways.way_ids.tolist()) == [10, 10, 12]  # way 10 cut in two, way 11 dropped
+    (warning,) = [r.getMessage() for r in caplog.records]
+    assert "2 ways have a node missing from the file" in warning and "-v names them" in warning
+    caplog.clear()
+    with caplog.at_level("INFO", logger="routeplanner.sources.osm"):
+        read_osm(path)
+    named = [r.getMessage() for r in caplog.records if r.levelname == "INFO"]
+    assert any("way 10 (node 3), way 11 (node 99)" in m for m in named)
+
+
+def test_a_coordinate_out_of_range_is_a_clear_error(tmp_path):
+    path = tmp_path / "bad.osm"
+    path.write_text(
+        BROKEN_OSM.replace(
+            '<node id="4" version="1" lat="42.503" lon="1.5"/>',
+            '<node id="4" version="1" lat="42.503" lon="500"/>',
+        )
+    )
+    with pytest.raises(DataError, match=r"bad coordinate.*longitudes are -180 to 180"):
+        read_osm(path)

@@ -28,7 +28,7 @@ import rasterio
 
 from routeplanner.errors import DataError, DownloadError, InputError
 from routeplanner.sources import download as dl
-from routeplanner.sources import regions
+from routeplanner.sources import http, regions
 from routeplanner.sources.download import (
     SYNTHETIC_ID_BASE,
     dem_tile_names,
@@ -62,6 +62,7 @@ class Request:
 
 
 Response = tuple[int, bytes, str]  # status, body, content type
+SLEPT: list[float] = []
 
 
 @dataclass
@@ -137,6 +138,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    # retries of 429/5xx answers wait for nothing here (the waits are recorded)
+    monkeypatch.setattr(http.time, "sleep", lambda s: SLEPT.append(s))
 
 
 def _ramp() -> np.ndarray:

@@ -25,6 +25,7 @@ import routeplanner.cli.scout  # noqa: F401  (registers the commands until cli/_
 from routeplanner import demo, pace
 from routeplanner._geo import haversine_m
 from routeplanner.cli import main
+from routeplanner.daylight import TripDay
 from routeplanner.errors import CoverageError, InputError, NoRouteError
 from routeplanner.search import scouting as sc
 from routeplanner.skilines import lines as sk
@@ -156,7 +157,7 @@ def test_order_and_timings_of_several_lines(world):
         line(dem, "East line", 1900.0, 1400.0, 1900.0, 300.0),
     ]
     start = start_at(-500.0, 0.0)
-    plan = sc.plan_scouting(net, dem, start, lines, day=date(2024, 7, 15))
+    plan = sc.plan_scouting(net, dem, start, lines, daylight=TripDay(date(2024, 7, 15)))
     assert sorted(v.line_id for v in plan.visits) == sorted(ln.id for ln in lines)
     assert [ln.id for ln in plan.lines] == [v.line_id for v in plan.visits]
     arrive = [v.arrive_s for v in plan.visits]
@@ -204,7 +205,7 @@ def test_far_end_reached_along_the_line(world):
     assert plan.visits[0].mode == "walk up and back down"
     req = sc.ScoutRequest(max_walk_slope_deg=10.0)
     with pytest.raises(
-        NoRouteError, match=r"'High'.*its top: .*1200 m from the nearest way.*too steep to walk"
+        NoRouteError, match=r"'High'.*its top: .*1.2 km from the nearest way.*too steep to walk"
     ):
         sc.plan_scouting(net, dem, start_at(0.0, 1500.0), [high], request=req)
 
@@ -460,8 +461,7 @@ def test_andorra_scouting_from_soldeu(andorra_network, andorra_dem, tmp_path):
         andorra_dem,
         demo.DEMO_SCOUT["start"],
         lines,
-        day=date(2024, 7, 15),
-        tz=ZoneInfo("Europe/Andorra"),
+        daylight=TripDay(date(2024, 7, 15), ZoneInfo("Europe/Andorra")),
     )
     assert {v.name for v in plan.visits} == {"Avet", "Bosc Fosc"}
     drops = sum(ln.stats.vertical_drop_m for ln in lines)

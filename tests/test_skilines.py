@@ -280,6 +280,12 @@ def test_dem_fall_lines_on_a_step_face():
         dem, (30, 45), min_drop_m=300.0, bbox=(west, mid - 0.001, east, mid + 0.001)
     )
     assert 1 <= len(only) <= 2
+    # A trace cut at 200 m cannot drop 300 m on a 37° face (it drops about 120 m).
+    short = fall_lines.TraceOptions(max_length_m=200.0)
+    assert fall_lines.dem_lines(dem, (30.0, 45.0), min_drop_m=300.0, trace=short) == []
+    assert fall_lines.dem_lines(dem, (30.0, 45.0), min_drop_m=100.0, trace=short)
+    with pytest.raises(InputError, match="trace step"):
+        fall_lines.TraceOptions(step_m=0.5)
 
 
 def test_trace_fall_line_from_a_point():

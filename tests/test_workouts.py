@@ -21,6 +21,7 @@ from routeplanner.pace import RunnerProfile
 from routeplanner.route import Step
 from routeplanner.search import workouts as W
 from routeplanner.search.loops import LoopRequest
+from routeplanner.search.segment_loops import SegmentLoopOptions
 from routeplanner.search.segments import SegmentRequest, find_segments
 
 if str(Path(__file__).resolve().parent) not in sys.path:  # synth.py lives beside this file
@@ -185,12 +186,14 @@ def test_loop_runs_the_climb_up_and_the_descent_down(cone_ring):
         start,
         PROFILE,
         LoopRequest(75 * 60.0, tolerance=0.05),
-        climbs=1,
-        climb_grade=(0.2, 0.3),
-        climb_min_gain_m=150.0,
-        include_descent=True,
-        descent_grade=(0.2, 0.3),
-        descent_min_loss_m=150.0,
+        SegmentLoopOptions(
+            climbs=1,
+            climb_grade=(0.2, 0.3),
+            climb_min_gain_m=150.0,
+            include_descent=True,
+            descent_grade=(0.2, 0.3),
+            descent_min_loss_m=150.0,
+        ),
     )
     (route,) = res.routes
     (segs,) = res.segments
@@ -217,27 +220,93 @@ def test_loop_too_short_for_the_segments_warns(cone_ring):
         lonlat(0.0, -1000.0),
         PROFILE,
         LoopRequest(30 * 60.0),
-        climbs=1,
-        climb_grade=(0.2, 0.3),
+        SegmentLoopOptions(climbs=1, climb_grade=(0.2, 0.3)),
     )
     route = res.routes[0]
     assert route.warnings and "need at least" in route.warnings[0]
     assert route.stats.duration_s > 30 * 60.0 * 1.05
+    # Over the target: the loop misses its brief and says by how much.
+    assert route.outcome is not None and not route.outcome.meets_brief
+    assert (
+        route.outcome.misses[0].startswith("duration ")
+        and "over the 30 min" in (route.outcome.misses[0])
+    )
+
+
+def test_loop_with_segments_meets_the_target_time_and_says_so(cone_ring):
+    res = W.plan_loop_with_segments(
+        cone_ring,
+        lonlat(0.0, -1000.0),
+        PROFILE,
+        LoopRequest(60 * 60.0, tolerance=0.05),
+        SegmentLoopOptions(climbs=1, climb_grade=(0.2, 0.3), include_descent=True),
+    )
+    route = res.routes[0]
+    assert abs(route.stats.duration_s / 3600.0 - 1) <= 0.05
+    assert route.outcome is not None and route.outcome.meets_brief and not route.outcome.misses
+
+
+def cone_ring_with(ridges: str):
+    """The cone ring with both ridges tagged ``highway=ridges``."""
+    ang = np.linspace(0.0, 2 * np.pi, 16, endpoint=False)
+    nodes = {10 + i: (1000.0 * np.cos(a), 1000.0 * np.sin(a)) for i, a in enumerate(ang)}
+    nodes.update({1: (0.0, 0.0), 2: (-800.0, 0.0), 3: (800.0, 0.0)})
+    ways = [
+        ([*range(10, 26), 10], {"highway": "path", "name": "Ring"}),
+        ([18, 2], {"highway": "path", "name": "West approach"}),
+        ([2, 1], {"highway": ridges, "name": "West street"}),
+        ([1, 3], {"highway": ridges, "name": "East street"}),
+        ([3, 10], {"highway": "path", "name": "East approach"}),
+    ]
+    return make_network(nodes, ways, summit)
+
+
+def test_descent_on_a_street_only_when_roads_are_allowed():
+    net = cone_ring_with("residential")
+    start = lonlat(0.0, -1000.0)
+    request = LoopRequest(60 * 60.0, tolerance=0.05)
+    with pytest.raises(InputError, match="accept roads"):
+        W.plan_loop_with_segments(
+            net, start, PROFILE, request, SegmentLoopOptions(include_descent=True)
+        )
+    res = W.plan_loop_with_segments(
+        net, start, PROFILE, request, SegmentLoopOptions(include_descent=True, allow_roads=True)
+    )
+    ((descent,),) = res.segments[:1]
+    assert descent.kind == "descent" and descent.names[0].endswith("street")
+    assert descent.trail_share == 0.0
+    # The same descents on paths are taken without asking.
+    res = W.plan_loop_with_segments(
+        cone_ring_with("path"), start, PROFILE, request, SegmentLoopOptions(include_descent=True)
+    )
+    assert res.segments[0][0].trail_share == 1.0
 
 
 def test_loop_bad_requests(cone_ring):
     start = lonlat(0.0, -1000.0)
     with pytest.raises(InputError, match="nothing to include"):
-        W.plan_loop_with_segments(cone_ring, start, PROFILE, LoopRequest(3600.0))
+        W.plan_loop_with_segments(
+            cone_ring, start, PROFILE, LoopRequest(3600.0), SegmentLoopOptions()
+        )
     with pytest.raises(InputError, match="number of climbs"):
-        W.plan_loop_with_segments(cone_ring, start, PROFILE, LoopRequest(3600.0), climbs=9)
+        SegmentLoopOptions(climbs=9)
+    with pytest.raises(InputError, match="number of climbs"):
+        SegmentLoopOptions(climbs=True)
     with pytest.raises(InputError, match="nearest"):
         W.plan_loop_with_segments(
-            cone_ring, start, PROFILE, LoopRequest(3600.0), climbs=1, climb_grade=(0.4, 0.6)
+            cone_ring,
+            start,
+            PROFILE,
+            LoopRequest(3600.0),
+            SegmentLoopOptions(climbs=1, climb_grade=(0.4, 0.6)),
         )
     with pytest.raises(InputError, match="only 2 climb"):
         W.plan_loop_with_segments(
-            cone_ring, start, PROFILE, LoopRequest(3600.0), climbs=3, climb_grade=(0.2, 0.3)
+            cone_ring,
+            start,
+            PROFILE,
+            LoopRequest(3600.0),
+            SegmentLoopOptions(climbs=3, climb_grade=(0.2, 0.3)),
         )
 
 
@@ -352,12 +421,40 @@ def test_cli_workout_repeats_constraints_exit_3(isolated, capsys):
     assert run_cli([*args, "--max-ascent", "200m", "--accept-closest"]) == 0
 
 
+def test_cli_loop_with_climbs_over_the_target_exits_3(isolated, capsys):
+    """30 min cannot hold the cone's climb: MISSED with the overrun, exit 3; 60 min meets."""
+    from synth import write_geotiff, write_osm_xml
+
+    ang = np.linspace(0.0, 2 * np.pi, 16, endpoint=False)
+    nodes = {10 + i: (1000.0 * np.cos(a), 1000.0 * np.sin(a)) for i, a in enumerate(ang)}
+    nodes.update({1: (0.0, 0.0), 2: (-800.0, 0.0), 3: (800.0, 0.0)})
+    ways = [
+        ([*range(10, 26), 10], {"highway": "path", "name": "Ring"}),
+        ([18, 2, 1, 3, 10], {"highway": "path", "name": "Ridge"}),
+    ]
+    dem = make_dem(summit, extent_m=2500.0, cell_m=10.0)
+    osm = write_osm_xml(isolated / "c.osm", nodes, ways, digits=8)
+    tif = write_geotiff(isolated / "c.tif", dem.elevation, dem.transform)
+    lon, lat = lonlat(0.0, -1000.0)
+    args = ["loop", "--osm", str(osm), "--dem", str(tif), "--no-cache", "--start", f"{lat},{lon}"]
+    args += ["--include-climbs", "1", "--climb-grade", "20-30%", "--tolerance", "5%"]
+    assert run_cli([*args, "--duration", "30m"]) == 3
+    out = capsys.readouterr().out
+    assert "MISSED: duration" in out and "over the 30 min target" in out
+    assert run_cli([*args, "--duration", "30m", "--accept-closest"]) == 0
+    capsys.readouterr()
+    assert run_cli([*args, "--duration", "60m", "--json"]) == 0
+    route = json.loads(capsys.readouterr().out)["routes"][0]
+    assert route["meets_brief"] is True and abs(route["duration_s"] / 3600 - 1) <= 0.05
+
+
 def test_loop_segment_options_are_checked_before_loading():
     from routeplanner.cli.options import loop_segment_args
 
     assert loop_segment_args(0, "15-30%", "50m", False, "8-25%", None) is None
     args = loop_segment_args(2, "skin-track", "80m", True, "9-17deg", "5-10")
-    assert args is not None
+    assert args is not None and args["allow_roads"] is False
+    assert loop_segment_args(1, "15-30%", "50m", False, "8-25%", None, True)["allow_roads"]
     assert args["climbs"] == 2 and args["climb_grade"] == (0.15, 0.30)
     assert args["climb_min_gain_m"] == 80.0 and args["include_descent"] is True
     assert args["descent_grade"] == pytest.approx((0.1584, 0.3057), abs=1e-4)
@@ -392,7 +489,11 @@ def test_andorra_repeats_and_loop_with_climbs(andorra_network, tmp_path):
     assert work.route.lat[0] == pytest.approx(work.route.lat[-1], abs=1e-9)
 
     res = W.plan_loop_with_segments(
-        net, start, profile, LoopRequest(90 * 60.0), climbs=2, include_descent=True
+        net,
+        start,
+        profile,
+        LoopRequest(90 * 60.0),
+        SegmentLoopOptions(climbs=2, include_descent=True),
     )
     route = res.routes[0]
     assert abs(route.stats.duration_s / 5400.0 - 1) <= 0.05, route.warnings

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from routeplanner import units
+from routeplanner.cli._outputs import check_inputs, output_plan, say, verify_catalog
 from routeplanner.cli.options import Ctx, OutputOptions, RegionOptions
 from routeplanner.errors import InputError
 
@@ -89,7 +90,12 @@ def _region_files(src: RegionOptions) -> Any:
     if src.region is None and src.osm is None and not src.dem:
         raise InputError("no region: give --region NAME, or --osm FILE --dem FILE")
     return regions.resolve_region(
-        src.region, osm=src.osm, dem=list(src.dem), data_dir=src.data_dir, online=src.online
+        src.region,
+        osm=src.osm,
+        dem=list(src.dem),
+        data_dir=src.data_dir,
+        online=src.online,
+        verify=verify_catalog(),
     )
 
 
@@ -106,7 +112,9 @@ def load(ctx: Ctx, src: RegionOptions) -> Loaded:
     from routeplanner.network.build import load_network
     from routeplanner.sources import regions
 
+    check_inputs(src.osm, *src.dem)  # before any download or reading
     files = _region_files(src)
+    check_inputs(files.osm, *files.dem)  # the region's files are inputs too
     cache = None if src.no_cache else regions.cache_dir(src.data_dir)
     with status(ctx, f"loading {files.name}") as step:
         net = load_network(files.osm, files.dem, cache_dir=cache, name=files.name, progress=step)
@@ -115,29 +123,18 @@ def load(ctx: Ctx, src: RegionOptions) -> Loaded:
 
 
 class Writer:
-    """Collects output files, then writes them all or none."""
+    """Stages output files, then installs them all or none (see `output.policy`)."""
 
     def __init__(self) -> None:
-        self.files: list[tuple[Path, str]] = []
+        self.plan = output_plan()
 
     def add(self, path: Path, text: str) -> None:
-        """Queue ``text`` for ``path``."""
-        self.files.append((path, text))
+        """Stage ``text`` for the output checked as ``path`` (``-``: stdout)."""
+        self.plan.put(self.plan.target_for(path), text)
 
     def commit(self) -> list[Path]:
-        """Write every queued file atomically; on failure remove those already written."""
-        from routeplanner._io import atomic_write_text
-
-        done: list[Path] = []
-        try:
-            for path, text in self.files:
-                atomic_write_text(path, text)
-                done.append(path)
-        except OSError:
-            for p in done:
-                p.unlink(missing_ok=True)
-            raise
-        return done
+        """Rename every staged file into place (stdout last); on failure change nothing."""
+        return list(self.plan.commit().written)
 
 
 def echo_json(data: Any) -> None:
@@ -149,7 +146,7 @@ def echo_written(ctx: Ctx, written: Sequence[Path]) -> None:
     """Name the files written (not with ``-q``)."""
     if not ctx.quiet:
         for p in written:
-            click.echo(f"wrote {p}")
+            say(f"wrote {p}")
 
 
 def map_html(
@@ -172,9 +169,9 @@ def map_html(
         dem=loaded.dem(),
         segments=segments,
         markers=markers,
-        info_html=info_html,
-        offline=offline,
-        attribution=loaded.files.attribution,
+        options=maps.MapOptions(
+            info_html=info_html, offline=offline, attribution=loaded.files.attribution
+        ),
     )
     return maps.map_html(m)
 
@@ -226,5 +223,5 @@ def emit(
         echo_json(data)
         return
     for row in route_lines(routes, ctx.units):
-        click.echo(row)
+        say(row)
     echo_written(ctx, written)

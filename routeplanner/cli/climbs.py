@@ -18,6 +18,7 @@ from routeplanner.cli._common import (
     map_html,
     status,
 )
+from routeplanner.cli._outputs import say
 from routeplanner.cli.options import (
     F,
     OutputOptions,
@@ -229,9 +230,9 @@ def _run(
             }
         )
         return
-    click.echo(title)
+    say(title)
     for row in segment_table(segs, ctx.units):
-        click.echo(row)
+        say(row)
     echo_written(ctx, written)
 
 

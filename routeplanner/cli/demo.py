@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from routeplanner.cli._common import Ctx, load
+from routeplanner.cli._outputs import force_option, output_plan, say
 from routeplanner.cli.options import RegionOptions, common_options
 
 __all__ = ["demo"]
@@ -20,6 +21,7 @@ __all__ = ["demo"]
 )
 @click.option("--out-dir", default="maps", show_default=True, type=click.Path(file_okay=False))
 @click.option("--offline", is_flag=True, help="Make the maps work with no network.")
+@force_option
 @common_options
 @click.pass_obj
 def demo(ctx: Ctx, data_dir: str | None, out_dir: str, offline: bool) -> None:
@@ -27,15 +29,19 @@ def demo(ctx: Ctx, data_dir: str | None, out_dir: str, offline: bool) -> None:
     from routeplanner import demo as demo_mod
 
     out = Path(out_dir)
-    if not out.is_dir():
-        out.mkdir(parents=True)
+    outputs = output_plan()
+    # the names the demo writes (all but hidden files): checked before any work
+    target = outputs.add_folder("--out-dir", out, names=lambda rel: not rel.startswith("."))
     loaded = load(ctx, RegionOptions(region="andorra", data_dir=data_dir))
     entries = demo_mod.run_demo(
         loaded.net,
         loaded.dem(),
-        out,
+        outputs.staging_folder(target),
         offline=offline,
         attribution=loaded.files.attribution,
-        echo=(lambda _m: None) if ctx.quiet else click.echo,
+        echo=(lambda _m: None) if ctx.quiet else say,
     )
-    click.echo(f"wrote {len(entries)} maps; open {out / 'index.html'}")
+    report = outputs.commit()
+    say(f"wrote {len(entries)} maps; open {out / 'index.html'}")
+    if report.kept:
+        say(f"kept {len(report.kept)} entries routeplanner did not write in {out}")

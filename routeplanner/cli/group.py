@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import click
 
 from routeplanner.cli._common import Ctx, echo_json, load, status
+from routeplanner.cli._outputs import check_inputs, output_plan, say
 from routeplanner.cli.options import (
     BriefOptions,
     OutputOptions,
@@ -31,7 +33,13 @@ __all__ = ["group_command", "with_brief"]
     type=click.Path(file_okay=False),
     help="Folder to create with the map, a GPX per group, event.ics and summary.txt.",
 )
-@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@click.option(
+    "--force",
+    is_flag=True,
+    is_eager=True,
+    help="Write into an existing folder: replace its files of the same names "
+    "(others routeplanner did not write are kept).",
+)
 @output_options((), json_help="Print the groups' stats as JSON.")
 @region_options
 @brief_options
@@ -59,7 +67,10 @@ def group_command(
     from routeplanner.output import group_run as group_mod
 
     event = with_brief(load_event(event_file), brief)
-    target = group_mod.check_out_dir(out_dir, force=force)
+    outputs = output_plan()
+    outputs.force = force
+    target = outputs.add_folder("--out-dir", out_dir)
+    check_inputs(event_file)
     if not src.given:
         if event.region is None:
             raise InputError(
@@ -78,13 +89,18 @@ def group_command(
             offline=output.offline,
             attribution=loaded.files.attribution,
         )
-    written = group_mod.write_outputs(target, files, force=force)
+    for name, text in files.items():
+        outputs.put_in(target, name, text)
+    report = outputs.commit()
+    written = [Path(out_dir) / name for name in files]
     if output.as_json:
         echo_json(group_mod.plan_json(plan, outputs=written))
     else:
-        click.echo(files[group_mod.SUMMARY_FILE], nl=False)
+        say(files[group_mod.SUMMARY_FILE].rstrip("\n"))
         if not ctx.quiet:
-            click.echo(f"wrote {len(written)} files into {target}")
+            say(f"wrote {len(written)} files into {out_dir}")
+            if report.kept:
+                say(f"kept {len(report.kept)} entries routeplanner did not write in {out_dir}")
     exit_missed(
         group_mod.plan_misses(plan), as_json=output.as_json, accept_closest=brief.accept_closest
     )

@@ -11,6 +11,7 @@ import click
 
 from routeplanner import units
 from routeplanner.cli._common import Ctx, Writer, echo_json, echo_written, load, status
+from routeplanner.cli._outputs import say
 from routeplanner.cli.options import (
     OutputOptions,
     RegionOptions,
@@ -222,10 +223,10 @@ def lines_command(
         return
     if chosen:
         for row in _table(chosen):
-            click.echo(row)
+            say(row)
     else:
-        click.echo("no lines match: widen --near/--within or lower --min-slope")
-    click.echo(f"{len(chosen)} line(s) from {', '.join(srcs)}")
+        say("no lines match: widen --near/--within or lower --min-slope")
+    say(f"{len(chosen)} line(s) from {', '.join(srcs)}")
     echo_written(ctx, written)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from routeplanner.cli._common import Ctx, Writer, echo_json, load
+from routeplanner.cli._outputs import say
 from routeplanner.cli.options import (
     OutputOptions,
     RegionOptions,
@@ -45,4 +46,4 @@ def network(ctx: Ctx, src: RegionOptions, output: OutputOptions) -> None:
         echo_json(stats)
     else:
         for k, v in stats.items():
-            click.echo(f"{k:18s} {v}")
+            say(f"{k:18s} {v}")

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import click
 
 from routeplanner import units
+from routeplanner.cli._outputs import force_option, no_verify_option
 from routeplanner.errors import InputError
 
 __all__ = [
@@ -163,9 +164,9 @@ def parsed(parse: Callable[[Any], Any]) -> Callable[[click.Context, click.Parame
 
 
 def _output_path(click_ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
-    from routeplanner._io import check_writable  # tempfile: only when a path is given
+    from routeplanner.cli._outputs import output_path  # see routeplanner.output.policy
 
-    return parsed(check_writable)(click_ctx, param, value)
+    return output_path(click_ctx, param, value)
 
 
 def _bbox(text: str) -> tuple[float, float, float, float]:
@@ -253,6 +254,7 @@ def region_options(f: F) -> F:
             help="Download missing data (OSM via Overpass, SRTM tiles), cached on disk.",
         ),
         click.option("--no-cache", is_flag=True, help="Rebuild the network, ignoring the cache."),
+        no_verify_option,
     ]
     keys = [fld.name for fld in dataclasses.fields(RegionOptions)]
     return _apply(_grouped("src", _region, keys)(f), opts)
@@ -430,6 +432,7 @@ def loop_segment_args(
     include_descent: bool,
     descent_grade: str,
     descent_minutes: str | None,
+    segments_on_roads: bool = False,
 ) -> dict[str, Any] | None:
     """Validate the loop's segment options as typed (before loading data).
 
@@ -437,6 +440,8 @@ def loop_segment_args(
     ----------
     include_climbs, climb_grade, climb_min_gain, include_descent, descent_grade, descent_minutes
         The options as typed.
+    segments_on_roads
+        Accept climbs and descents on roads (by default they are at least half trail).
 
     Returns
     -------
@@ -462,6 +467,7 @@ def loop_segment_args(
         "include_descent": include_descent,
         "descent_grade": units.parse_grade_window(descent_grade),
         "descent_minutes": units.parse_minutes_window(descent_minutes) if descent_minutes else None,
+        "allow_roads": segments_on_roads,
     }
     if not include_climbs and not include_descent:
         return None
@@ -498,6 +504,11 @@ def loop_segment_options(f: F) -> F:
             help="Mean-grade window of the descent.",
         ),
         click.option("--descent-minutes", help="Window on the descent's running time, e.g. 5-10."),
+        click.option(
+            "--segments-on-roads",
+            is_flag=True,
+            help="Accept climbs and descents on roads (by default at least half on trails).",
+        ),
     ]
     keys = (
         "include_climbs",
@@ -506,6 +517,7 @@ def loop_segment_options(f: F) -> F:
         "include_descent",
         "descent_grade",
         "descent_minutes",
+        "segments_on_roads",
     )
     return _apply(_grouped("segs", loop_segment_args, keys)(f), opts)
 
@@ -573,6 +585,8 @@ def output_options(
             )
         opts.append(click.option("--json", "as_json", is_flag=True, help=json_help))
         opts.append(click.option("--offline", is_flag=True, help="Make the map work offline."))
+        if kinds:
+            opts.append(force_option)
         keys = (*kinds, "as_json", "offline")
         return _apply(_grouped("output", OutputOptions, keys)(f), opts)
 

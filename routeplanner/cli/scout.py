@@ -9,6 +9,7 @@ import click
 
 from routeplanner import units
 from routeplanner.cli._common import Ctx, Writer, echo_json, echo_written, load, log, status
+from routeplanner.cli._outputs import say
 from routeplanner.cli.options import (
     BriefOptions,
     OutputOptions,
@@ -22,6 +23,7 @@ from routeplanner.cli.options import (
     report_missed,
     runner_options,
 )
+from routeplanner.daylight import TripDay
 from routeplanner.errors import InputError
 
 __all__ = ["scout_command"]
@@ -126,6 +128,7 @@ def scout_command(
     with status(ctx, "planning the trip"):
         dem = dem_around(loaded.net, loaded.dem_paths, file_raws)
         lines = resolve_lines(line_queries, loaded.net, dem, file_raws, opts["slope_window"])
+        day = None if opts["day"] is None else TripDay(opts["day"], opts["tz"])
         plan = scouting.plan_scouting(
             loaded.net,
             dem,
@@ -133,8 +136,7 @@ def scout_command(
             lines,
             profile,
             request,
-            day=opts["day"],
-            tz=opts["tz"],
+            daylight=day,
             prefs=brief.preferences(),
         )
     plan = replace(plan, route=with_outcome(plan.route, constraints))
@@ -153,7 +155,7 @@ def scout_command(
         echo_json(data)
     else:
         for row in scouting.plan_text(plan):
-            click.echo(row)
+            say(row)
         echo_written(ctx, written)
     report_missed([plan.route], as_json=output.as_json, accept_closest=brief.accept_closest)
 

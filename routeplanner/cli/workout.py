@@ -8,6 +8,7 @@ import click
 
 from routeplanner import units
 from routeplanner.cli._common import Ctx, emit, load, status
+from routeplanner.cli._outputs import say
 from routeplanner.cli.climbs import segment_options, segment_request
 from routeplanner.cli.options import (
     BriefOptions,
@@ -82,6 +83,7 @@ def repeats(
     from routeplanner.search.segments import parse_segment_id, segment_by_id
     from routeplanner.search.workouts import (
         MAX_REPS,
+        ApproachOptions,
         plan_repeats,
         plan_repeats_near,
         workout_line,
@@ -105,8 +107,9 @@ def repeats(
     loaded = load(ctx, src)
     with status(ctx, "planning the workout"):
         if req is not None:
+            approach = ApproachOptions(prefs=prefs)
             work = plan_repeats_near(
-                loaded.net, start_pt, req, profile, reps, dem=loaded.dem(), prefs=prefs
+                loaded.net, start_pt, req, profile, reps, dem=loaded.dem(), approach=approach
             )
         else:
             seg = segment_by_id(loaded.net, str(segment_id), profile)
@@ -126,6 +129,6 @@ def repeats(
         extra={"workout": work.summary(), "segment": seg.properties()},
     )
     if not output.as_json:
-        click.echo(f"{seg.kind} {seg.id} ({seg.name}): {seg.summary_line()}")
-        click.echo(f"  {workout_line(work)}")
+        say(f"{seg.kind} {seg.id} ({seg.name}): {seg.summary_line()}")
+        say(f"  {workout_line(work)}")
     report_missed([work.route], as_json=output.as_json, accept_closest=brief.accept_closest)

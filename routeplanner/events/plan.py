@@ -33,6 +33,7 @@ from routeplanner.network.model import Network
 from routeplanner.route import Route
 from routeplanner.search.graph import Preferences
 from routeplanner.search.loops import LoopRequest, find_loops
+from routeplanner.search.segment_loops import SegmentLoopOptions
 from routeplanner.search.workouts import plan_loop_with_segments
 
 __all__ = ["GROUP_TOLERANCE", "GroupPlan", "GroupResult", "plan_group_run"]
@@ -126,11 +127,13 @@ def _workout_loops(
     kwargs: dict[str, Any] = {
         "climbs": group.include_climbs,
         "include_descent": group.include_descent,
-        "prefs": prefs,
     }
     if group.climb_grade is not None:
         kwargs["climb_grade"] = group.climb_grade
-    return plan_loop_with_segments(net, event.meeting, group.profile, request, **kwargs).routes
+    options = SegmentLoopOptions(**kwargs)
+    return plan_loop_with_segments(
+        net, event.meeting, group.profile, request, options, prefs=prefs
+    ).routes
 
 
 def _candidates(
@@ -264,6 +267,9 @@ def plan_group_run(
     try:
         snap = net.snap(lon, lat)
     except CoverageError as exc:
+        w, s, e, n = net.meta.get("dem_bounds") or net.bbox
+        if w <= lon <= e and s <= lat <= n:  # inside the data, only far from any way
+            raise CoverageError(f"meeting point {str(exc).removeprefix('point ')}") from None
         name = f" {region!r}" if region else ""
         raise CoverageError(f"meeting point is outside the region{name}: {exc}") from None
     cands: list[list[Route]] = []

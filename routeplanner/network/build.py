@@ -21,10 +21,8 @@ cell) removes that jitter while keeping real climbs.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import pickle
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -34,8 +32,8 @@ from typing import Any
 import numpy as np
 
 from routeplanner import pace
-from routeplanner._io import atomic_writer, sha256_file
 from routeplanner.errors import DataError
+from routeplanner.network import cache
 from routeplanner.network.model import Network, haversine_m
 from routeplanner.sources.dem import Dem, open_dem
 from routeplanner.sources.osm import OsmWays, read_osm
@@ -274,11 +272,7 @@ def build_network(
     net = _assemble(
         ways,
         classes,
-        e_ps,
-        e_pe,
-        u_osm,
-        v_osm,
-        e_wayidx,
+        _EdgeArrays(e_ps, e_pe, u_osm, v_osm, e_wayidx),
         p_lon,
         p_lat,
         p_ele,
@@ -357,14 +351,31 @@ def _features(ways: OsmWays) -> list[dict[str, Any]]:
     return out
 
 
+@dataclass(frozen=True)
+class _EdgeArrays:
+    """The kept edges, one entry each, before the graph is made simple.
+
+    Attributes
+    ----------
+    ps, pe : numpy.ndarray
+        First and last profile point of each edge.
+    u_osm, v_osm : numpy.ndarray
+        OSM ids of the end nodes.
+    wayidx : numpy.ndarray
+        Index of each edge's way in the ways read.
+    """
+
+    ps: np.ndarray
+    pe: np.ndarray
+    u_osm: np.ndarray
+    v_osm: np.ndarray
+    wayidx: np.ndarray
+
+
 def _assemble(
     ways: OsmWays,
     classes: np.ndarray,
-    ps: np.ndarray,
-    pe: np.ndarray,
-    u_osm: np.ndarray,
-    v_osm: np.ndarray,
-    wayidx: np.ndarray,
+    edges: _EdgeArrays,
     p_lon: np.ndarray,
     p_lat: np.ndarray,
     p_ele: np.ndarray,
@@ -372,6 +383,7 @@ def _assemble(
     features: list[dict[str, Any]],
 ) -> Network:
     """Index nodes, make the graph simple, and gather the final arrays."""
+    ps, pe, u_osm, v_osm, wayidx = edges.ps, edges.pe, edges.u_osm, edges.v_osm, edges.wayidx
     osm_nodes, inv = np.unique(np.concatenate([u_osm, v_osm]), return_inverse=True)
     u, v = inv[: len(u_osm)], inv[len(u_osm) :]
     node_pt = np.zeros(len(osm_nodes), dtype=np.int64)
@@ -524,12 +536,8 @@ def _max_grades(
 
 
 def cache_key(osm: Path, dem: Sequence[Path], settings: BuildSettings) -> str:
-    """Hash of the input files' contents, the build settings and the format version."""
-    h = hashlib.sha256()
-    h.update(f"v{FORMAT_VERSION};{settings.key()}".encode())
-    for p in (osm, *dem):
-        h.update(sha256_file(p).encode())
-    return h.hexdigest()
+    """Hash the inputs (resolved path, name, size, contents), settings and format version."""
+    return cache.cache_key([osm, *dem], f"v{FORMAT_VERSION};{settings.key()}")
 
 
 def load_network(
@@ -569,21 +577,15 @@ def load_network(
         if not p.is_file():
             raise DataError(f"file not found: {p}")
     t0 = time.perf_counter()
-    cache_file = None
+    cache_file = key = None
     if cache_dir is not None:
         key = cache_key(osm_p, dem_p, s)
-        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
-        cache_file = Path(cache_dir) / f"network-{safe}-{key[:20]}.pkl"
-        if cache_file.is_file():
-            try:
-                with open(cache_file, "rb") as f:
-                    net = pickle.load(f)
-                if isinstance(net, Network):
-                    net.meta["from_cache"] = True
-                    net.meta["load_s"] = round(time.perf_counter() - t0, 3)
-                    return net
-            except Exception as exc:  # a damaged cache is rebuilt, never fatal
-                log.warning("ignoring unreadable network cache %s (%s)", cache_file, exc)
+        cache_file = cache.cache_path(cache_dir, name, key)
+        net = cache.load(cache_file, key)
+        if net is not None:
+            net.meta["from_cache"] = True
+            net.meta["load_s"] = round(time.perf_counter() - t0, 3)
+            return net
     if progress:
         progress("reading OSM")
     ways = read_osm(osm_p)
@@ -592,12 +594,6 @@ def load_network(
     dem_obj = open_dem(dem_p, bbox=ways.bbox)
     net = build_network(ways, dem_obj, s, progress=progress)
     net.meta.update(region=name, build_s=round(time.perf_counter() - t0, 3), from_cache=False)
-    if cache_file is not None:
-        _write_atomic(cache_file, net)
+    if cache_file is not None and key is not None:
+        cache.save(cache_file, net, key)
     return net
-
-
-def _write_atomic(path: Path, net: Network) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_writer(path) as f:
-        pickle.dump(net, f, protocol=pickle.HIGHEST_PROTOCOL)

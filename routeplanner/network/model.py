@@ -317,8 +317,9 @@ class Network:
                 e_idx = int(big[np.argmin(dists)])
                 d = float(dists.min())
         if d > max_distance_m:
+            far = f"{d / 1000:.1f} km" if d >= 1000 else f"{d:.0f} m"
             raise CoverageError(
-                f"point {lat:.5f},{lon:.5f} is {d:.0f} m from the nearest way "
+                f"point {lat:.5f},{lon:.5f} is {far} from the nearest way "
                 f"(limit {max_distance_m:.0f} m)"
             )
         line = lines[e_idx]

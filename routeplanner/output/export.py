@@ -20,6 +20,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -33,11 +34,13 @@ from numpy.typing import ArrayLike
 from routeplanner import pace
 from routeplanner._io import atomic_write_text, check_writable
 from routeplanner.errors import InputError
+from routeplanner.output._vtimezone import vtimezone
 from routeplanner.route import Route
 
 __all__ = [
     "GPX_CREATOR",
     "ICS_PRODID",
+    "EventPlace",
     "event_ics",
     "feature_collection",
     "gpx_document",
@@ -460,14 +463,40 @@ def _ics_text(value: object) -> str:
     return _text(str(value).replace("\r\n", "\n").replace("\r", "\n"))
 
 
+@dataclass(frozen=True)
+class EventPlace:
+    """Where an event meets.
+
+    Attributes
+    ----------
+    name : str
+        Place name, written as ``LOCATION``.
+    lon, lat : float
+        Meeting point in degrees, written as ``GEO``.
+
+    Raises
+    ------
+    InputError
+        If the coordinates are out of range.
+    """
+
+    name: str
+    lon: float
+    lat: float
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.lat) and -90.0 <= self.lat <= 90.0):
+            raise InputError(f"invalid latitude {self.lat!r}: must be between -90 and 90")
+        if not (math.isfinite(self.lon) and -180.0 <= self.lon <= 180.0):
+            raise InputError(f"invalid longitude {self.lon!r}: must be between -180 and 180")
+
+
 def event_ics(
     *,
     title: str,
     start: datetime,
     duration_s: float,
-    location: str,
-    lat: float,
-    lon: float,
+    place: EventPlace,
     description: str,
     uid: str | None = None,
     stamp: datetime | None = None,
@@ -483,10 +512,8 @@ def event_ics(
         ``TZID`` (with its ``VTIMEZONE``); any other offset is written in UTC.
     duration_s
         Length of the event in seconds (rounded to whole seconds, at least 1).
-    location
-        Place name for the ``LOCATION`` property.
-    lat, lon
-        Start point in degrees, written as ``GEO``.
+    place
+        Place name and start point (``LOCATION`` and ``GEO``).
     description
         Event description (may span lines).
     uid
@@ -503,23 +530,20 @@ def event_ics(
     Raises
     ------
     InputError
-        If ``start`` is naive, the duration is not positive and finite, or the
-        coordinates are out of range.
+        If ``start`` is naive or the duration is not positive and finite.
     """
     _aware(start, "start time")
     if not math.isfinite(duration_s) or duration_s <= 0:
         raise InputError(f"invalid event duration {duration_s!r} s: must be more than 0")
-    if not (math.isfinite(lat) and -90.0 <= lat <= 90.0):
-        raise InputError(f"invalid latitude {lat!r}: must be between -90 and 90")
-    if not (math.isfinite(lon) and -180.0 <= lon <= 180.0):
-        raise InputError(f"invalid longitude {lon!r}: must be between -180 and 180")
     stamp = datetime.now(timezone.utc) if stamp is None else _aware(stamp, "stamp time")
     start_utc = start.astimezone(timezone.utc)
     if uid is None:
         key = f"{title}\x1f{start_utc.strftime('%Y%m%dT%H%M%SZ')}"
         uid = f"{uuid.uuid5(_UID_NAMESPACE, key)}@routeplanner"
-    # TZID needs an IANA name for VTIMEZONE; fixed offsets have none, so use UTC.
-    dtstart = start if isinstance(start.tzinfo, ZoneInfo) else start_utc
+    # TZID needs an IANA name and a VTIMEZONE with yearly rules (icalendar's own
+    # stop in 2037); fixed offsets and zones without such a rule use UTC.
+    zone = vtimezone(start.tzinfo.key) if isinstance(start.tzinfo, ZoneInfo) else None
+    dtstart = start if zone is not None else start_utc
 
     cal = icalendar.Calendar()
     cal.add("prodid", ICS_PRODID)
@@ -530,11 +554,12 @@ def event_ics(
     event.add("dtstart", dtstart)
     event.add("duration", timedelta(seconds=max(1, round(duration_s))))
     event.add("summary", _ics_text(title))
-    event.add("location", _ics_text(location))
-    event.add("geo", (float(lat), float(lon)))
+    event.add("location", _ics_text(place.name))
+    event.add("geo", (float(place.lat), float(place.lon)))
     event.add("description", _ics_text(description))
+    if zone is not None:
+        cal.add_component(zone)
     cal.add_component(event)
-    cal.add_missing_timezones()
     return cal.to_ical().decode("utf-8")
 
 

@@ -12,8 +12,6 @@ import html
 import logging
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,6 +31,7 @@ from routeplanner.events.regroup import (
 )
 from routeplanner.network.model import Network
 from routeplanner.output import export, maps
+from routeplanner.output.policy import OutputPlan
 
 __all__ = [
     "ICS_FILE",
@@ -72,10 +71,10 @@ _OWN_FILE_RE = re.compile(r"(map\.html|event\.ics|summary\.txt|[a-z0-9][a-z0-9-]
 
 
 def _clock(t: datetime, start: datetime) -> str:
-    """``9:14``, rounded to the minute, with ``(+1 day)`` past midnight."""
+    """``9:14``, rounded to the minute; past midnight with its date (``7:59 Sun 13 Jun``)."""
     t = t + timedelta(seconds=30)
     days = (t.date() - start.date()).days
-    return f"{t.hour}:{t.minute:02d}" + (f" (+{days} day)" if days else "")
+    return f"{t.hour}:{t.minute:02d}" + (f" {t.strftime('%a %d %b')}" if days else "")
 
 
 def summary_line(result: GroupResult, start: datetime) -> str:
@@ -302,9 +301,7 @@ def calendar_text(plan: GroupPlan, *, stamp: datetime | None = None) -> str:
         title=ev.title,
         start=ev.start,
         duration_s=max(ev.duration_s, longest),
-        location=ev.place,
-        lat=ev.meeting_lat,
-        lon=ev.meeting_lon,
+        place=export.EventPlace(ev.place, lon=ev.meeting_lon, lat=ev.meeting_lat),
         description=description,
         stamp=stamp,
     )
@@ -465,9 +462,9 @@ def map_html(
         network=net,
         dem=dem,
         markers=_markers(plan),
-        info_html=info_html(plan, gpx),
-        offline=offline,
-        attribution=attribution,
+        options=maps.MapOptions(
+            info_html=info_html(plan, gpx), offline=offline, attribution=attribution
+        ),
     )
     return maps.map_html(m)
 
@@ -516,15 +513,18 @@ def render_outputs(
 
 
 def check_out_dir(out_dir: str | os.PathLike[str], *, force: bool = False) -> Path:
-    """Check, before any work, that ``out_dir`` may be (re)placed.
+    """Check, before any work, that ``out_dir`` may be written.
+
+    See :mod:`routeplanner.output.policy`: a new folder, or one holding only
+    files this command wrote (its manifest says so), or any folder with
+    ``force`` (files routeplanner did not write are then kept, never deleted).
 
     Parameters
     ----------
     out_dir
         The output folder.
     force
-        Allow replacing an existing folder, if it holds only files this command
-        writes (so a mistyped ``--out-dir`` cannot delete unrelated files).
+        Allow writing into a folder that holds files this command did not write.
 
     Returns
     -------
@@ -534,38 +534,23 @@ def check_out_dir(out_dir: str | os.PathLike[str], *, force: bool = False) -> Pa
     Raises
     ------
     InputError
-        If it exists (without ``force``), is a file, holds other files, or its
-        nearest existing parent cannot be written.
+        If it is not a folder (or a link to one), holds other files (without
+        ``force``), or its nearest existing parent cannot be written.
     """
-    p = Path(out_dir)
-    if p.exists() or p.is_symlink():
-        if not p.is_dir() or p.is_symlink():
-            raise InputError(f"output folder {p} exists and is not a folder")
-        if not force:
-            raise InputError(f"output folder {p} already exists: use --force to replace it")
-        foreign = sorted(c.name for c in p.iterdir() if not _OWN_FILE_RE.fullmatch(c.name))
-        if foreign:
-            raise InputError(
-                f"refusing to replace {p}: it holds files routeplanner group did not write "
-                f"({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''})"
-            )
-    parent = p.absolute().parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"cannot create output folder {p}: {parent} is not writable")
-    return p
+    OutputPlan("group", force=force).add_folder("--out-dir", out_dir)
+    return Path(out_dir)
 
 
 def write_outputs(
     out_dir: str | os.PathLike[str], files: Mapping[str, str], *, force: bool = False
 ) -> list[Path]:
-    """Write files into a new folder, all or nothing.
+    """Write files into a folder, all or nothing.
 
-    The files go into a temporary folder beside ``out_dir`` that is renamed to
-    it at the end; an existing folder (with ``force``) is swapped out and then
-    deleted.  On failure the temporary folder is removed and any old folder is
-    left as it was.
+    The files go into a temporary folder beside ``out_dir`` that replaces it
+    at the end (or, when the folder holds files routeplanner did not write,
+    whose files are moved in beside them).  Earlier outputs of this command
+    that are not written again are removed; nothing else is.  On failure the
+    temporary folder is removed and the old folder is left as it was.
 
     Parameters
     ----------
@@ -574,7 +559,8 @@ def write_outputs(
     files
         File name (no folders) to text.
     force
-        Replace an existing output folder (see :func:`check_out_dir`).
+        Write into a folder holding files this command did not write, and
+        replace such files of the same names (see :func:`check_out_dir`).
 
     Returns
     -------
@@ -584,38 +570,19 @@ def write_outputs(
     Raises
     ------
     InputError
-        If the folder may not be replaced, or a file name is not a plain name.
+        If the folder may not be written, or a file name is not a plain name.
     """
-    target = check_out_dir(out_dir, force=force)
     for name in files:
         if not _OWN_FILE_RE.fullmatch(name):
             raise InputError(f"invalid output file name {name!r}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
-    old: Path | None = None
-    try:
+    with OutputPlan("group", force=force) as plan:
+        target = plan.add_folder("--out-dir", out_dir)
+        stage = plan.staging_folder(target)
         for name, text in files.items():
-            atomic_write_text(tmp / name, text)
-        os.chmod(tmp, 0o755)
-        if target.exists():
-            old = Path(
-                tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old")
-            )
-            os.replace(target, old)
-        try:
-            os.replace(tmp, target)
-        except OSError:
-            if old is not None:
-                os.replace(old, target)
-                old = None
-            raise
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-    log.debug("wrote %d files into %s", len(files), target)
-    return [target / name for name in files]
+            atomic_write_text(stage / name, text)
+        plan.commit()
+    log.debug("wrote %d files into %s", len(files), out_dir)
+    return [Path(out_dir) / name for name in files]
 
 
 def regroup_choice(

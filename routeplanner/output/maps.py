@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import folium
@@ -99,6 +100,7 @@ __all__ = [
     "SIZE_BUDGET_ONLINE_BYTES",
     "SLOPE_BANDS",
     "ColourClass",
+    "MapOptions",
     "MapSegment",
     "RouteMap",
     "classify",
@@ -119,6 +121,39 @@ log = logging.getLogger(__name__)
 
 #: How a route line can be coloured.
 COLOR_BY: tuple[str, ...] = ("grade", "pace", "route")
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """How a route map is presented.
+
+    Attributes
+    ----------
+    color_by : str
+        ``"grade"``, ``"pace"`` or ``"route"`` (each route in its own colour).
+    offline : bool
+        Build a file that needs no network: Leaflet inlined, no tile layers.
+    info_html : str or None
+        Extra HTML for the panel. It is inserted as is: the caller escapes it.
+    attribution : sequence of str
+        Extra attribution lines (escaped).
+
+    Raises
+    ------
+    InputError
+        If ``color_by`` is unknown.
+    """
+
+    color_by: str = "grade"
+    offline: bool = False
+    info_html: str | None = None
+    attribution: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        if self.color_by not in COLOR_BY:
+            raise InputError(
+                f"unknown color_by {self.color_by!r}: use one of {', '.join(COLOR_BY)}"
+            )
 
 
 _PACE_MODEL_NAMES = {"minetti": "Minetti energy cost", "tobler": "Tobler hiking function"}
@@ -581,11 +616,8 @@ def route_map(
     dem: Dem | None = None,
     segments: Sequence[MapSegment] = (),
     markers: Sequence[tuple[float, float, str]] = (),
-    info_html: str | None = None,
-    color_by: str = "grade",
-    offline: bool = False,
-    attribution: Sequence[str] = (),
     layers: Sequence[folium.map.Layer] = (),
+    options: MapOptions = MapOptions(),
 ) -> RouteMap:
     """Build the interactive map of one or more routes.
 
@@ -607,17 +639,11 @@ def route_map(
         panel zooms to it.
     markers
         ``(lon, lat, label)`` points such as a meeting point (labels escaped).
-    info_html
-        Extra HTML for the panel. It is inserted as is: the caller escapes it.
-    color_by
-        ``"grade"``, ``"pace"`` or ``"route"`` (each route in its own colour).
-    offline
-        Build a file that needs no network: Leaflet inlined, no tile layers.
-    attribution
-        Extra attribution lines (escaped).
     layers
         Further overlays (such as :func:`routeplanner.output.skilines.line_layer`),
         listed in the layer control.
+    options
+        Colouring, offline build, extra panel HTML and attribution.
 
     Returns
     -------
@@ -627,15 +653,14 @@ def route_map(
     Raises
     ------
     InputError
-        If there is no route or ``color_by`` is unknown.
+        If there is no route.
     DataError
-        If ``offline`` and no package providing Leaflet is installed.
+        If ``options.offline`` and no package providing Leaflet is installed.
     """
     routes = list(routes)
     if not routes:
         raise InputError("route_map needs at least one route")
-    if color_by not in COLOR_BY:
-        raise InputError(f"unknown color_by {color_by!r}: use one of {', '.join(COLOR_BY)}")
+    color_by, offline, info_html = options.color_by, options.offline, options.info_html
     bbox = routes_bbox(routes)
     span_m = max(
         (bbox[2] - bbox[0]) * M_PER_DEG * math.cos(math.radians(bbox[1])),
@@ -686,7 +711,7 @@ def route_map(
     return _finish(
         m,
         fit=fit_bounds(bbox),
-        attribution=attribution_lines(dem, network, attribution),
+        attribution=attribution_lines(dem, network, options.attribution),
         route_groups=groups,
         seg_layers=seg_layers,
         seg_bounds=seg_bounds,

@@ -48,8 +48,10 @@ def scout_map(
         network=network,
         dem=dem,
         segments=map_segments(plan.lines),
-        info_html="<br>".join(html.escape(t.strip()) for t in plan_text(plan)[1:]),
-        offline=offline,
-        attribution=attribution,
         layers=[line_layer(plan.lines)],
+        options=maps.MapOptions(
+            info_html="<br>".join(html.escape(t.strip()) for t in plan_text(plan)[1:]),
+            offline=offline,
+            attribution=attribution,
+        ),
     )

@@ -41,7 +41,7 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta, timezone, tzinfo
+from datetime import date, timedelta, tzinfo
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -49,7 +49,7 @@ import shapely
 
 from routeplanner import pace
 from routeplanner._geo import haversine_m
-from routeplanner.daylight import SunTimes, sun_times
+from routeplanner.daylight import SunTimes, TripDay, sun_times
 from routeplanner.errors import CoverageError, InputError, NoRouteError
 from routeplanner.network.model import Network, Snap
 from routeplanner.route import (
@@ -427,8 +427,7 @@ def plan_scouting(
     profile: pace.RunnerProfile = HIKING_PROFILE,
     request: ScoutRequest | None = None,
     *,
-    day: date | None = None,
-    tz: tzinfo = timezone.utc,
+    daylight: TripDay | None = None,
     prefs: Preferences | None = None,
 ) -> ScoutPlan:
     """Plan a trip on foot from ``start`` to every line and back.
@@ -447,8 +446,8 @@ def plan_scouting(
         Hiker profile; Tobler's hiking function by default.
     request
         Options; defaults if None.
-    day, tz
-        Date (and zone for the times) for sunrise/sunset; none if ``day`` is None.
+    daylight
+        Date (and zone for the times) for sunrise/sunset; none if None.
     prefs
         Search preferences for choosing paths.
 
@@ -487,12 +486,12 @@ def plan_scouting(
     stops = len(lines) * req.stop_s
     needed = (moving + stops) * (1.0 + req.reserve)
     sun = None
-    if day is not None:
-        sun = _daylight(lon0, lat0, day, tz, needed)
+    if daylight is not None:
+        sun = _daylight(lon0, lat0, daylight.day, daylight.tz, needed)
         if not sun.fits:
             warnings.append(
                 f"the trip needs {pace.format_duration(needed)} of daylight but "
-                f"{day.isoformat()} has {pace.format_duration(sun.day_length_s)}"
+                f"{daylight.day.isoformat()} has {pace.format_duration(sun.day_length_s)}"
             )
     route = replace(route, warnings=(*route.warnings, *warnings))
     return ScoutPlan(

@@ -1,7 +1,7 @@
 """Loops through climbs and a descent: ``loop --include-climbs N --include-descent``.
 
-A thin layer over :func:`routeplanner.search.workouts.plan_loop_with_segments` that
-takes its options as one validated object and returns the distinct segments run.
+The options of :func:`routeplanner.search.workouts.plan_loop_with_segments` as one
+validated object, and a thin layer over it that returns the distinct segments run.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ __all__ = ["SegmentLoopOptions", "SegmentLoopPlan", "plan_segment_loop"]
 
 @dataclass(frozen=True)
 class SegmentLoopOptions:
-    """Which climbs and descent a loop runs.
+    """Which climbs and descent a loop runs, and how many candidates are combined.
 
-    Parameters
+    Attributes
     ----------
     climbs : int
         Number of different climbs run uphill (0 to ``MAX_SEGMENTS_IN_LOOP``).
@@ -37,7 +37,14 @@ class SegmentLoopOptions:
     descent_grade : tuple of float
         Mean-grade window of the descent.
     descent_minutes : tuple of float or None
-        Window on the descent's running time, seconds.
+        Window on the descent's running time, in seconds.
+    descent_min_loss_m : float
+        Smallest loss of the descent.
+    pool_size : int
+        How many of the best segments of each kind are combined.
+    allow_roads : bool
+        Accept climbs and descents mostly on roads; by default a segment must
+        run at least half on trails (``SEGMENT_MIN_TRAIL``).
 
     Raises
     ------
@@ -51,11 +58,14 @@ class SegmentLoopOptions:
     include_descent: bool = False
     descent_grade: tuple[float, float] = (0.08, 0.25)
     descent_minutes: tuple[float, float] | None = None
+    descent_min_loss_m: float = 50.0
+    pool_size: int = 6
+    allow_roads: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.climbs, bool) or not 0 <= self.climbs <= MAX_SEGMENTS_IN_LOOP:
             raise InputError(
-                f"invalid --include-climbs {self.climbs}: must be 0 to {MAX_SEGMENTS_IN_LOOP}"
+                f"invalid number of climbs {self.climbs!r}: must be 0 to {MAX_SEGMENTS_IN_LOOP}"
             )
 
     @property
@@ -107,18 +117,6 @@ def plan_segment_loop(
     NoRouteError
         If no loop can run the asked segments.
     """
-    res = plan_loop_with_segments(
-        net,
-        start,
-        profile,
-        request,
-        dem=dem,
-        climbs=options.climbs,
-        climb_grade=options.climb_grade,
-        climb_min_gain_m=options.climb_min_gain_m,
-        include_descent=options.include_descent,
-        descent_grade=options.descent_grade,
-        descent_minutes=options.descent_minutes,
-    )
+    res = plan_loop_with_segments(net, start, profile, request, options, dem=dem)
     distinct = {s.id: s for group in res.segments for s in group}
     return SegmentLoopPlan(routes=tuple(res.routes), segments=tuple(distinct.values()))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pyproj
@@ -26,6 +27,7 @@ from routeplanner.terrain import (
 )
 
 __all__ = [
+    "TraceOptions",
     "dem_lines",
     "parse_slope_window",
     "trace_fall_line",
@@ -161,6 +163,34 @@ def _step_m(dem: Dem, step_m: float | None) -> float:
     return max(5.0, min(dx, dy) / 3.0)
 
 
+@dataclass(frozen=True)
+class TraceOptions:
+    """How the steepest-descent trace of a fall line runs.
+
+    Attributes
+    ----------
+    step_m : float or None
+        Step of the trace (1 to 200 m); None for a third of a DEM cell, >= 5 m.
+    max_length_m : float
+        Longest line traced.
+    gap_m : float
+        Stretches outside the window up to this long do not end the line.
+
+    Raises
+    ------
+    InputError
+        If ``step_m`` is out of range.
+    """
+
+    step_m: float | None = None
+    max_length_m: float = 5000.0
+    gap_m: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.step_m is not None and not (1.0 <= self.step_m <= 200.0):
+            raise InputError(f"trace step {self.step_m!r} m out of range: use 1 to 200 m")
+
+
 def _dem_id(lon: float, lat: float) -> str:
     return f"dem:{lat:.5f},{lon:.5f}"
 
@@ -221,9 +251,7 @@ def dem_lines(
     bbox: tuple[float, float, float, float] | None = None,
     spacing_m: float = 250.0,
     max_lines: int = 50,
-    step_m: float | None = None,
-    max_length_m: float = 5000.0,
-    gap_m: float = 60.0,
+    trace: TraceOptions = TraceOptions(),
 ) -> list[RawLine]:
     """Candidate ski lines: fall lines through a slope window with a minimum drop.
 
@@ -247,8 +275,8 @@ def dem_lines(
         Minimum spacing between kept lines.
     max_lines
         Most lines returned.
-    step_m, max_length_m, gap_m
-        See :func:`trace_fall_line`.
+    trace
+        Step, longest line and largest gap of the trace (see :func:`trace_fall_line`).
 
     Returns
     -------
@@ -267,12 +295,12 @@ def dem_lines(
         raise InputError(f"line spacing {spacing_m!r} m out of range: use 10 to 5000 m")
     if int(max_lines) < 1:
         raise InputError(f"max_lines must be >= 1, got {max_lines!r}")
-    step = _step_m(dem, step_m)
+    step = _step_m(dem, trace.step_m)
     lon, lat = _seeds(dem, lo, hi, bbox)
     if lon.size == 0:
         return []
     log.debug("dem_lines: %d seeds in window %s-%s°", lon.size, lo, hi)
-    traces = _trace(dem, lon, lat, (lo, hi), step, max_length_m, gap_m)
+    traces = _trace(dem, lon, lat, (lo, hi), step, trace.max_length_m, trace.gap_m)
     z0 = dem.sample(lon, lat)
     cands = []
     for i, (tx, ty) in enumerate(traces):

@@ -235,6 +235,11 @@ def _open_dataset(stack: ExitStack, path: Path) -> rasterio.DatasetReader:
     if ds.count < 1 or ds.crs is None:
         reason = "no bands" if ds.count < 1 else "no coordinate reference system"
         raise DataError(f"not a readable DEM raster: {path} ({reason})")
+    if ds.count != 1:
+        raise DataError(
+            f"not an elevation model: {path} has {ds.count} bands (an image?); "
+            "a DEM has one band of heights"
+        )
     return ds
 
 
@@ -493,6 +498,7 @@ def open_dem(
         if bbox is not None:
             raise CoverageError(f"bbox {bbox} holds no DEM data in {source}")
         raise DataError(f"DEM {source} holds no valid elevation data")
+    _check_plausible(elevation, source, bbox)
     voids_filled = _fill_voids(elevation, coverage)
     logger.info(
         "DEM %s: %d x %d cells, %d void cells filled",
@@ -504,6 +510,45 @@ def open_dem(
     return Dem(
         elevation=elevation, transform=transform, crs=crs, voids_filled=voids_filled, source=source
     )
+
+
+#: Heights a DEM on Earth can hold, metres (Dead Sea shore to above Everest).
+PLAUSIBLE_ELEVATION_M = (-500.0, 9000.0)
+#: A DEM whose heights over the area span less than this is flat: most likely wrong.
+FLAT_RANGE_M = 1.0
+#: Share of void (nodata) cells over the area above which a warning is given.
+VOID_WARN_SHARE = 0.5
+
+
+def _check_plausible(
+    elevation: np.ndarray, source: str, bbox: tuple[float, float, float, float] | None
+) -> None:
+    """Refuse impossible heights; warn about a flat or mostly void DEM over the area."""
+    valid = elevation[np.isfinite(elevation)]
+    lo, hi = float(valid.min()), float(valid.max())
+    plo, phi = PLAUSIBLE_ELEVATION_M
+    if lo < plo or hi > phi:
+        raise DataError(
+            f"DEM {source} holds heights from {lo:.0f} to {hi:.0f} m, not plausible for "
+            f"terrain ({plo:.0f} to {phi:.0f} m): is it an elevation model in metres?"
+        )
+    where = f"over {tuple(round(v, 4) for v in bbox)}" if bbox is not None else ""
+    if hi - lo < FLAT_RANGE_M:
+        logger.warning(
+            "DEM %s is flat %s (every height %.0f m): climbs and grades will be 0; "
+            "is it the right file?",
+            source,
+            where,
+            lo,
+        )
+    void_share = 1.0 - valid.size / elevation.size
+    if void_share > VOID_WARN_SHARE:
+        logger.warning(
+            "DEM %s is %.0f%% void %s: heights there are interpolated",
+            source,
+            100 * void_share,
+            where,
+        )
 
 
 # -- sampling helpers ---------------------------------------------------------------

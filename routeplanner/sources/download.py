@@ -11,12 +11,13 @@ as an OSM PBF file with pyosmium, so it loads exactly like a Geofabrik extract.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import gzip
 import hashlib
 import logging
 import math
 import os
 import socket
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -25,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from routeplanner._geo import check_bbox
-from routeplanner._io import sha256_file
+from routeplanner._io import clean_stale_temporaries, make_temp_path, sha256_file
 from routeplanner.errors import DownloadError, InputError
+from routeplanner.sources.http import HttpLimits, osmnx_limits, stream_to
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -145,8 +147,10 @@ def download(
     dest: Path,
     *,
     sha256: str | None = None,
-    timeout_s: float = 60,
+    timeout_s: float | None = None,
     progress: Callable[[int, int], None] | None = None,
+    check: Callable[[Path], None] | None = None,
+    limits: HttpLimits | None = None,
 ) -> Path:
     """Download ``url`` to ``dest`` atomically, unless a good copy is already there.
 
@@ -158,13 +162,18 @@ def download(
         Where to store the file; missing parent folders are created.
     sha256
         Expected SHA-256 hex digest. An existing ``dest`` with this digest (or any
-        existing ``dest`` when no digest is given) is a cache hit and no request is
-        made; a download with another digest is rejected.
+        existing ``dest`` that passes ``check`` when no digest is given) is a cache
+        hit and no request is made; a download with another digest is rejected.
     timeout_s
-        Connect and read timeout of the request.
+        Connect and read timeout of each request (default: that of ``limits``).
     progress
         Called as ``progress(done_bytes, total_bytes)`` while downloading;
         ``total_bytes`` is 0 when the server does not announce a length.
+    check
+        Raises :class:`DownloadError` if a file is not what was asked for (wrong
+        format, wrong tile); a download that fails it is discarded, not kept.
+    limits
+        Timeouts, retries of 429/5xx answers and the overall deadline.
 
     Returns
     -------
@@ -176,27 +185,33 @@ def download(
     HTTPStatusError
         If the server answers with an HTTP error status (a :class:`DownloadError`).
     DownloadError
-        If the connection fails or the digest does not match.
+        If the connection fails, the deadline passes, the digest does not match
+        or the file fails ``check``.
     """
     dest = Path(dest)
+    lim = limits or HttpLimits()
+    if timeout_s is not None:
+        lim = dataclasses.replace(lim, connect_timeout_s=timeout_s, read_timeout_s=timeout_s)
     expected = sha256.lower() if sha256 else None
+    clean_stale_temporaries(dest.parent)
     if dest.is_file():
-        if expected is None:
-            log.debug("cache hit: %s", dest)
-            return dest
-        if sha256_file(dest) == expected:
+        if expected is not None and sha256_file(dest) == expected:
             log.debug("cache hit (sha256 ok): %s", dest)
             return dest
-        log.warning("%s does not match its sha256; downloading it again", dest)
+        if expected is None and _passes(check, dest):
+            log.debug("cache hit: %s", dest)
+            return dest
+        log.warning("%s is damaged or not the expected file; downloading it again", dest)
 
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    tmp = Path(tmp_name)
+    tmp = make_temp_path(dest.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            got = _stream_to(url, fh, timeout_s=timeout_s, progress=progress)
+        with open(tmp, "wb") as fh:
+            got = stream_to(url, fh, limits=lim, progress=progress)
         if expected is not None and got != expected:
             raise DownloadError(f"sha256 mismatch for {url}: expected {expected}, got {got}")
+        if check is not None:
+            check(tmp)
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
@@ -204,36 +219,81 @@ def download(
     return dest
 
 
-def _stream_to(
-    url: str,
-    fh: Any,
-    *,
-    timeout_s: float,
-    progress: Callable[[int, int], None] | None,
-) -> str:
-    """Write the body of ``url`` to ``fh``; return its SHA-256 hex digest."""
-    digest = hashlib.sha256()
+def _passes(check: Callable[[Path], None] | None, path: Path) -> bool:
+    if check is None:
+        return True
     try:
-        with requests.get(
-            url, stream=True, timeout=timeout_s, headers={"User-Agent": _USER_AGENT}
-        ) as response:
-            if response.status_code >= 400:
-                raise HTTPStatusError(
-                    f"download failed: {url}: HTTP {response.status_code} {response.reason}",
-                    url=url,
-                    status=response.status_code,
-                )
-            total = int(response.headers.get("Content-Length") or 0)
-            done = 0
-            for chunk in response.iter_content(_CHUNK_BYTES):
-                fh.write(chunk)
-                digest.update(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, total)
-    except requests.RequestException as exc:
-        raise DownloadError(f"download failed: {url}: {_one_line(exc)}") from exc
-    return digest.hexdigest()
+        check(path)
+    except DownloadError as exc:
+        log.warning("%s", exc)
+        return False
+    return True
+
+
+#: Sizes of an uncompressed SRTM tile: 3 and 1 arc-second.
+_HGT_SIZES = {1201 * 1201 * 2: "SRTM3", 3601 * 3601 * 2: "SRTM1"}
+
+
+def check_hgt_gz(name: str) -> Callable[[Path], None]:
+    """Return a check that a file is the gzipped SRTM tile ``name`` (e.g. ``N42E001``).
+
+    The tile's place is its name; its contents must be a gzip stream of one
+    SRTM tile (1201² or 3601² big-endian 16-bit samples), not an error page.
+    """
+
+    def check(path: Path) -> None:
+        size = 0
+        try:
+            with gzip.open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    size += len(block)
+        except (OSError, EOFError) as exc:
+            head = path.read_bytes()[:40]
+            raise DownloadError(
+                f"DEM tile {name} is not a gzipped SRTM tile ({exc}; it starts with {head!r})"
+            ) from None
+        if size not in _HGT_SIZES:
+            raise DownloadError(
+                f"DEM tile {name} holds {size} bytes, not an SRTM tile "
+                f"({' or '.join(str(n) for n in _HGT_SIZES)} bytes)"
+            )
+
+    return check
+
+
+#: Largest area fetched online, km² (``$ROUTEPLANNER_MAX_AREA_KM2`` overrides).
+MAX_AREA_KM2 = 2500.0
+
+
+def area_km2(bbox: Sequence[float]) -> float:
+    """Return the area of a ``(west, south, east, north)`` box in km²."""
+    west, south, east, north = bbox
+    k = 111.32  # km per degree
+    return (east - west) * k * math.cos(math.radians((south + north) / 2)) * (north - south) * k
+
+
+def check_area(bbox: Sequence[float], max_area_km2: float | None = None) -> None:
+    """Refuse a box larger than the online limit, before any request.
+
+    Raises
+    ------
+    InputError
+        If the box is larger than ``max_area_km2`` (default
+        ``$ROUTEPLANNER_MAX_AREA_KM2`` or :data:`MAX_AREA_KM2`).
+    """
+    limit = max_area_km2
+    if limit is None:
+        env = os.environ.get("ROUTEPLANNER_MAX_AREA_KM2")
+        try:
+            limit = float(env) if env else MAX_AREA_KM2
+        except ValueError:
+            raise InputError(f"invalid ROUTEPLANNER_MAX_AREA_KM2 {env!r}: give km²") from None
+    area = area_km2(bbox)
+    if area > limit:
+        raise InputError(
+            f"area of {area:,.0f} km² is over the {limit:,.0f} km² limit for online data: "
+            "choose a smaller --bbox or place (or set ROUTEPLANNER_MAX_AREA_KM2)"
+        )
 
 
 def dem_tile_names(bbox: Sequence[float]) -> list[str]:
@@ -313,6 +373,7 @@ def fetch_dem_tiles(
                     Path(dest_dir) / f"{name}.hgt.gz",
                     timeout_s=timeout_s,
                     progress=progress,
+                    check=check_hgt_gz(name),
                 )
             )
         except HTTPStatusError as exc:
@@ -421,12 +482,13 @@ def fetch_osm(
         "useful_tags_node": list(_NODE_TAGS),
         "http_user_agent": _USER_AGENT,
     }
-    with _osmnx_settings(**settings):
+    with _osmnx_settings(**settings), osmnx_limits(HttpLimits(read_timeout_s=timeout_s)):
         try:
             if isinstance(bbox_or_place, str):
                 bbox = _geocode(bbox_or_place)
             else:
                 bbox = _check_bbox(bbox_or_place)
+            check_area(bbox)
             dest = dest_dir / f"osm-{_bbox_key(bbox)}.osm.pbf"
             if dest.is_file():
                 log.debug("cache hit: %s", dest)
@@ -455,6 +517,8 @@ def fetch_osm(
             raise DownloadError(f"OSM download failed: {_one_line(exc)}") from exc
         except ResponseStatusCodeError as exc:
             raise DownloadError(f"OSM download failed: {_one_line(exc)}") from exc
+        except DownloadError as exc:
+            raise DownloadError(f"OSM download failed: {exc}") from exc
 
     nodes, ways = _collect_elements(graph, features)
     if not ways:
@@ -688,9 +752,7 @@ def _write_pbf(dest: Path, nodes: _NodeMap, ways: _WayMap, bbox: Bbox) -> None:
     header = osmium.io.Header()
     header.add_box(osmium.osm.Box(*bbox))
     header.set("generator", "routeplanner")
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = make_temp_path(dest.parent)
     try:
         writer = osmium.SimpleWriter(osmium.io.File(str(tmp), "pbf"), header=header, overwrite=True)
         try:

@@ -44,6 +44,8 @@ KEEP_TAGS: tuple[str, ...] = (
 #: File endings pyosmium reads (it picks the format from the ending).
 OSM_SUFFIXES: tuple[str, ...] = (".osm.pbf", ".pbf", ".osm", ".osm.gz", ".osm.bz2")
 
+# osmium's x/y of a location that the file does not give.
+_UNDEFINED = osmium.osm.Location().x
 # A way is read when it has one of these keys.
 _WAY_KEYS = ("highway", "piste:type", "aerialway")
 
@@ -142,9 +144,15 @@ def read_osm(path: str | os.PathLike[str]) -> OsmWays:
                 if loc.valid():
                     run.append((nd.ref, loc.lon, loc.lat))
                     continue
+                acc.broken(way.id, nd.ref, missing=loc.x == _UNDEFINED)
                 acc.add(way.id, kept, run)
                 run = []
             acc.add(way.id, kept, run)
+    except osmium.InvalidLocationError as exc:
+        raise DataError(
+            f"not a readable OSM file: {path} (a node has a bad coordinate: {exc}; "
+            "longitudes are -180 to 180, latitudes -90 to 90)"
+        ) from exc
     except (RuntimeError, ValueError, OSError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"not a readable OSM file: {path} ({reason})") from exc
@@ -153,6 +161,7 @@ def read_osm(path: str | os.PathLike[str]) -> OsmWays:
             f"no ways tagged highway, piste:type or aerialway in {path}: "
             "is it an OSM extract of the right area?"
         )
+    acc.report(path.name)
     nodes = np.asarray(acc.nodes, dtype=np.float64).reshape(-1, 3)
     lengths = acc.lengths
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
@@ -178,6 +187,31 @@ class _Collector:
         self.tags: list[dict[str, str]] = []
         self.node_ids: list[int] = []
         self.nodes: list[tuple[int, float, float]] = []
+        self.missing: dict[int, int] = {}  # way id -> first node without a location
+        self.out_of_range: dict[int, int] = {}  # way id -> first node outside the globe
+
+    def broken(self, way_id: int, node_id: int, *, missing: bool) -> None:
+        """Note a way node that has no usable location."""
+        (self.missing if missing else self.out_of_range).setdefault(way_id, node_id)
+
+    def report(self, source: str) -> None:
+        """Say how many ways were cut or dropped at unusable nodes; name them at -v."""
+        for what, ways in (
+            ("a node missing from the file", self.missing),
+            ("a node with out-of-range coordinates", self.out_of_range),
+        ):
+            if not ways:
+                continue
+            log.warning(
+                "%s: %d ways have %s; they were cut there (parts under 2 nodes dropped)%s",
+                source,
+                len(ways),
+                what,
+                "" if log.isEnabledFor(logging.INFO) else " (-v names them)",
+            )
+            named = ", ".join(f"way {w} (node {n})" for w, n in list(ways.items())[:50])
+            more = f" and {len(ways) - 50} more" if len(ways) > 50 else ""
+            log.info("%s: ways with %s: %s%s", source, what, named, more)
 
     def add(self, way_id: int, tags: dict[str, str], run: list[tuple[int, float, float]]) -> None:
         if len(run) < 2:

@@ -27,6 +27,7 @@ from typing import Any
 from routeplanner import data as package_data
 from routeplanner.errors import DataError, InputError
 from routeplanner.sources.download import _check_bbox, download
+from routeplanner.sources.integrity import verify_sha256
 
 try:
     import tomllib
@@ -402,12 +403,16 @@ def _download_target(dirs: Sequence[Path]) -> Path:
     return target / DOWNLOADS
 
 
+class MissingInputFile(DataError, InputError):
+    """A file the user named does not exist or is not a file (bad input: exit 2)."""
+
+
 def _existing_file(path: str | Path, what: str) -> Path:
     p = Path(path).expanduser()
     if not p.exists():
-        raise DataError(f"{what} file not found: {p}")
+        raise MissingInputFile(f"{what} file not found: {p}")
     if not p.is_file():
-        raise DataError(f"{what} path is not a file: {p}")
+        raise MissingInputFile(f"{what} path is not a file: {p}")
     return p.resolve()
 
 
@@ -420,6 +425,7 @@ def resolve_region(
     online: bool = False,
     progress: Callable[[int, int], None] | None = None,
     catalog_dir: Path | None = None,
+    verify: bool = True,
 ) -> RegionFiles:
     """Find (or download) the files of a catalog region, or check explicit files.
 
@@ -441,6 +447,9 @@ def resolve_region(
     catalog_dir
         Catalog folder; defaults to ``$ROUTEPLANNER_CATALOG_DIR`` or the
         repository's ``data/regions``.
+    verify
+        Check catalog files found on disk against their pinned SHA-256 (once
+        per size and modification time, see :mod:`routeplanner.sources.integrity`).
 
     Returns
     -------
@@ -452,7 +461,8 @@ def resolve_region(
         If both or neither of a name and explicit files are given, or the name is
         not in the catalog.
     DataError
-        If a file is missing; for catalog files the message lists every path searched.
+        If a file is missing (for catalog files the message lists every path
+        searched) or does not match its pinned SHA-256.
     DownloadError
         If ``online`` and a download fails.
     """
@@ -461,7 +471,10 @@ def resolve_region(
     if name is not None:
         if osm is not None or dem:
             raise InputError(f"give either region {name!r} or --osm/--dem files, not both")
-        return _resolve_named(name, data_dir, online, progress, catalog_dir)
+        files = _resolve_named(name, data_dir, online, progress, catalog_dir)
+        if verify:
+            _verify(load_region(name, catalog_dir=catalog_dir), files, data_dir)
+        return files
     if osm is None or not dem:
         raise InputError("no region given: name a catalog region, or give both --osm and --dem")
     return RegionFiles(
@@ -471,6 +484,20 @@ def resolve_region(
         name="custom",
         bbox=None,
     )
+
+
+def _verify(region: Region, files: RegionFiles, data_dir: str | Path | None) -> None:
+    """Check every found catalog file that has a pinned digest."""
+    try:
+        record_dir: Path | None = cache_dir(data_dir)
+    except DataError:
+        record_dir = None
+    for entries, path in ((region.osm, files.osm), *((region.dem, p) for p in files.dem)):
+        for f in entries:
+            if path.name == Path(f.name).name and f.sha256:
+                verify_sha256(path, f.sha256, record_dir=record_dir)
+            elif path.name == Path(f.stored_as).name and f.url_sha256:
+                verify_sha256(path, f.url_sha256, record_dir=record_dir)
 
 
 def _resolve_named(

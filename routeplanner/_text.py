@@ -1,0 +1,48 @@
+"""Text from untrusted sources (OSM names) made safe to print on a terminal."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["terminal_safe"]
+
+# C0 and C1 controls and DEL: escape sequences (ESC, CSI, OSC) start with one.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
+# An escape sequence's parameters are printable: drop them with the ESC.
+_ESCAPE_RE = re.compile(
+    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC … BEL or ST (window titles, links)
+    r"|\x1b\[[0-?]*[ -/]*[@-~]"  # CSI (colours, cursor moves, clearing)
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+    r"|\x1b[ -/]*[0-~]?"  # other two-character escapes
+)
+
+
+def terminal_safe(text: object) -> str:
+    r"""Strip control characters and escape sequences from text printed on a terminal.
+
+    Whole escape sequences are removed (so ``ESC]0;title BEL`` leaves no
+    ``]0;title``), other control characters and bidirectional overrides become
+    nothing, tabs and newlines become spaces.  Files keep the original text;
+    this is only for terminal output.
+
+    Parameters
+    ----------
+    text
+        Any value; it is converted with ``str``.
+
+    Returns
+    -------
+    str
+        The text without control characters.
+
+    Examples
+    --------
+    >>> terminal_safe("Cam\x1b]0;pwned\x07í de la Portella")
+    'Camí de la Portella'
+    """
+    s = _ESCAPE_RE.sub("", str(text))
+    s = re.sub(r"[\t\n\r\v\f]", " ", s)
+    s = _CONTROL_RE.sub("", s)
+    # Bidirectional overrides and isolates can reorder what follows on the line.
+    return "".join(c for c in s if unicodedata.category(c) != "Cf" or c in "\u200d\u200c")

@@ -1,0 +1,209 @@
+"""The network cache: plain arrays in an ``.npz`` with a JSON header; nothing runs code.
+
+A cached network is one ``.npz`` file read with ``allow_pickle=False``: every
+array of the :class:`~routeplanner.network.model.Network` (text columns as
+fixed-width Unicode), plus ``__header__``, UTF-8 JSON bytes holding the cache
+key, the format, every array's shape and dtype, the features and metadata.
+On load the key, the format and every shape are checked against each other;
+any mismatch makes :func:`load` return ``None`` with a warning, and the caller
+rebuilds.  Writes go to a short temporary (see
+:mod:`routeplanner.output.policy`) renamed into place; temporaries of a killed
+run are removed on the next load.
+
+The key hashes, for every input file, its resolved path, its name (an SRTM
+tile's name places it), its size and the SHA-256 of its contents.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from routeplanner._io import clean_stale_temporaries, make_temp_path
+from routeplanner.network.model import Network
+
+__all__ = ["CACHE_FORMAT", "cache_key", "cache_path", "load", "save"]
+
+log = logging.getLogger(__name__)
+
+#: Layout of the cache file itself (the build's maths have their own version).
+CACHE_FORMAT = 1
+_HEADER = "__header__"
+_TEXT = frozenset({"edge_highway", "edge_name", "edge_surface", "edge_visibility"})
+_ARRAYS = tuple(
+    f.name for f in dataclasses.fields(Network) if f.name not in ("features", "meta", "_cache")
+)
+
+
+def file_digest(path: str | os.PathLike[str]) -> str:
+    """Return the SHA-256 of a file's contents, as hex."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def cache_key(inputs: Sequence[str | os.PathLike[str]], settings: str) -> str:
+    """Hash the build settings and every input's resolved path, name, size and contents.
+
+    Parameters
+    ----------
+    inputs
+        Input files in a fixed order (the OSM file, then the DEM tiles).
+    settings
+        Text form of everything else that changes the result (build settings
+        and the build's format version).
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    h = hashlib.sha256()
+    h.update(f"cache{CACHE_FORMAT};{settings}".encode())
+    for raw in inputs:
+        p = Path(raw)
+        real = p.resolve()
+        h.update(f"\x1f{real}\x1f{p.name}\x1f{real.stat().st_size}\x1f".encode())
+        h.update(file_digest(real).encode())
+    return h.hexdigest()
+
+
+def cache_path(cache_dir: str | os.PathLike[str], name: str, key: str) -> Path:
+    """Return the cache file of region ``name`` under ``key``."""
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+    return Path(cache_dir) / f"network-{safe}-{key[:20]}.npz"
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return str(obj)
+
+
+def save(path: str | os.PathLike[str], net: Network, key: str) -> Path:
+    """Write ``net`` to ``path`` atomically (a temporary renamed into place).
+
+    Parameters
+    ----------
+    path
+        The cache file (``.npz``).
+    net
+        The network.
+    key
+        Its cache key, checked on load.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, np.ndarray] = {}
+    for name in _ARRAYS:
+        a = np.asarray(getattr(net, name))
+        arrays[name] = a.astype(str) if name in _TEXT else a
+    header = {
+        "format": CACHE_FORMAT,
+        "key": key,
+        "arrays": {n: [list(a.shape), a.dtype.str] for n, a in arrays.items()},
+        "features": net.features,
+        "meta": {k: v for k, v in net.meta.items() if k not in ("from_cache", "load_s")},
+    }
+    text = json.dumps(header, default=_json_default).encode("utf-8")
+    arrays[_HEADER] = np.frombuffer(text, dtype=np.uint8)
+    tmp = make_temp_path(p.parent)
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)  # type: ignore[arg-type]
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, p)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return p
+
+
+def _check_shapes(arrays: dict[str, np.ndarray], header: dict[str, Any]) -> str | None:
+    """Return what is inconsistent in a loaded cache, or None."""
+    listed = header.get("arrays", {})
+    for name in _ARRAYS:
+        if name not in arrays:
+            return f"array {name} missing"
+        a = arrays[name]
+        if listed.get(name) != [list(a.shape), a.dtype.str] or a.ndim != 1:
+            return f"array {name} is not as its header says"
+    n_nodes, n_edges = len(arrays["node_lon"]), len(arrays["edge_u"])
+    off = arrays["prof_offsets"]
+    for name in _ARRAYS:
+        want = {"node": n_nodes, "edge": n_edges}.get(name.split("_")[0])
+        if name == "prof_offsets":
+            want = n_edges + 1
+        elif name.startswith("prof_"):
+            want = int(off[-1]) if len(off) else 0
+        if want is not None and len(arrays[name]) != want:
+            return f"{name} has {len(arrays[name])} entries, expected {want}"
+    if len(off) and (off[0] != 0 or np.any(np.diff(off) < 2)):
+        return "profile offsets are not increasing"
+    for end in ("edge_u", "edge_v"):
+        v = arrays[end]
+        if len(v) and (v.min() < 0 or v.max() >= n_nodes):
+            return f"{end} names nodes that do not exist"
+    return None
+
+
+def load(path: str | os.PathLike[str], key: str) -> Network | None:
+    """Read a cached network; ``None`` (with a warning) if missing, damaged or stale.
+
+    Parameters
+    ----------
+    path
+        The cache file.
+    key
+        The key the network must have been saved under.
+
+    Returns
+    -------
+    Network or None
+    """
+    p = Path(path)
+    clean_stale_temporaries(p.parent)
+    if not p.is_file():
+        return None
+    try:
+        with open(p, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+        header = json.loads(bytes(arrays.pop(_HEADER)).decode("utf-8"))
+        if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
+            problem: str | None = "unknown format"
+        elif header.get("key") != key:
+            problem = "its key does not match the inputs"
+        else:
+            problem = _check_shapes(arrays, header)
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, EOFError) as exc:
+        problem = f"unreadable: {exc}"
+    if problem is not None:
+        log.warning("rebuilding the network: ignoring the cache %s (%s)", p.name, problem)
+        return None
+    fields: dict[str, Any] = {}
+    for name in _ARRAYS:
+        a = arrays[name]
+        fields[name] = a.astype(object) if name in _TEXT else a
+    meta = dict(header.get("meta") or {})
+    if isinstance(meta.get("dem_bounds"), list):
+        meta["dem_bounds"] = tuple(meta["dem_bounds"])
+    return Network(**fields, features=list(header.get("features") or []), meta=meta)
