@@ -1,22 +1,36 @@
-"""Sunrise and sunset for a place and day, and whether a trip fits in the daylight."""
+"""Sunrise and sunset for a place and day, whether a trip fits in the daylight, and start times.
+
+A run starts, unless told otherwise, at the next 08:00 in the region's time
+zone (:func:`default_start`); the zone is the region catalog's ``timezone``
+(:func:`region_timezone`).
+"""
 
 from __future__ import annotations
 
 import logging
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from routeplanner.errors import InputError
 
 __all__ = [
+    "DEFAULT_START",
     "SunTimes",
     "TripDay",
+    "default_start",
+    "parse_start",
+    "region_timezone",
+    "start_at",
     "sun_times",
 ]
 
 log = logging.getLogger(__name__)
+
+#: Default start time of day when none is given.
+DEFAULT_START = time(8, 0)
 
 
 @dataclass(frozen=True)
@@ -125,3 +139,81 @@ def sun_times(lon: float, lat: float, day: date, tz: tzinfo = timezone.utc) -> S
     sunrise = (midnight + timedelta(minutes=rise_min)).astimezone(tz)
     sunset = (midnight + timedelta(minutes=set_min)).astimezone(tz)
     return SunTimes(day, sunrise, sunset, (set_min - rise_min) * 60.0, None, True)
+
+
+def region_timezone(name: str | None, lon: float, lat: float) -> ZoneInfo:
+    """Find the time zone of a region: the catalog's ``timezone``, else looked up offline.
+
+    Parameters
+    ----------
+    name
+        IANA zone name from the region catalog, or None.
+    lon, lat
+        A point of the region, for :mod:`timezonefinder` when it is installed.
+
+    Returns
+    -------
+    zoneinfo.ZoneInfo
+        UTC when neither is available (with a warning).
+
+    Raises
+    ------
+    InputError
+        If ``name`` is not a known IANA zone.
+    """
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InputError(f"unknown time zone {name!r}: expected e.g. Europe/Andorra") from None
+    try:
+        from timezonefinder import TimezoneFinder  # optional, offline
+    except ImportError:
+        log.warning("no time zone for this area (no catalog entry, no timezonefinder): using UTC")
+        return ZoneInfo("UTC")
+    found = TimezoneFinder().timezone_at(lng=lon, lat=lat)
+    return ZoneInfo(found or "UTC")
+
+
+def default_start(zone: tzinfo, *, now: datetime | None = None) -> datetime:
+    """Return the next 08:00 in ``zone`` after ``now`` (default: the current time).
+
+    Examples
+    --------
+    >>> from zoneinfo import ZoneInfo
+    >>> z = ZoneInfo("Europe/Andorra")
+    >>> default_start(z, now=datetime(2025, 6, 1, 9, 30, tzinfo=z)).isoformat()
+    '2025-06-02T08:00:00+02:00'
+    """
+    now = (now or datetime.now(zone)).astimezone(zone)
+    start = datetime.combine(now.date(), DEFAULT_START, tzinfo=zone)
+    return (
+        start
+        if start > now
+        else datetime.combine(now.date() + timedelta(days=1), DEFAULT_START, tzinfo=zone)
+    )
+
+
+def start_at(
+    day: date | None, clock: time | None, zone: tzinfo, *, now: datetime | None = None
+) -> datetime:
+    """Combine a day and a time of day in ``zone``; missing parts from :func:`default_start`."""
+    base = default_start(zone, now=now)
+    return datetime.combine(day or base.date(), clock or base.time(), tzinfo=zone)
+
+
+def parse_start(
+    date_text: str | None, time_text: str | None, zone: tzinfo, *, now: datetime | None = None
+) -> datetime:
+    """Parse the start from ``YYYY-MM-DD`` and ``HH:MM`` texts in ``zone`` (None: default).
+
+    Raises
+    ------
+    InputError
+        If either text is malformed.
+    """
+    from routeplanner.units import parse_clock, parse_date
+
+    day = parse_date(date_text) if date_text is not None else None
+    clock = parse_clock(time_text) if time_text is not None else None
+    return start_at(day, clock, zone, now=now)

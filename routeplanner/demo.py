@@ -16,19 +16,22 @@ from routeplanner import pace
 from routeplanner._io import atomic_write_text
 from routeplanner.daylight import TripDay
 from routeplanner.events.event import load_event
-from routeplanner.events.plan import plan_group_run
+from routeplanner.events.plan import GroupPlan, plan_group_run
 from routeplanner.network.model import Network
 from routeplanner.output import export, maps
 from routeplanner.output.group_run import MAP_FILE, SUMMARY_FILE, render_outputs, write_outputs
 from routeplanner.output.scouting import scout_map
 from routeplanner.output.segments import map_segment
 from routeplanner.output.skilines import line_feature
+from routeplanner.safety import default_start, region_timezone, safety_sheet
 from routeplanner.search.loops import LoopRequest, find_loops
 from routeplanner.search.scouting import plan_scouting
 from routeplanner.search.segments import SegmentRequest
 from routeplanner.search.workouts import plan_repeats_near, workout_line
 from routeplanner.skilines.lines import analyze_line, find_line, osm_lines
 from routeplanner.sources.dem import Dem
+from routeplanner.sources.pois import Pois
+from routeplanner.sources.regions import Region
 
 __all__ = [
     "DEMO_EVENT",
@@ -52,6 +55,8 @@ DEMO_LOOP: dict[str, Any] = {
 
 #: The example event, which ``routeplanner demo`` plans on the Andorra sample.
 DEMO_EVENT = package_data.demo_event_path()
+#: Folder of the demo's group run inside the demo's folder.
+DEMO_GROUP_SUBDIR = "group-run"
 
 
 #: The demo trip: from Soldeu village to two Grandvalira pistes, mid-July.
@@ -105,6 +110,8 @@ def run_demo(
     offline: bool = False,
     attribution: Sequence[str] = (),
     echo: Callable[[str], None] = _quiet,
+    pois: Pois | None = None,
+    region: Region | None = None,
 ) -> list[DemoEntry]:
     """Write the demo maps (and GPX/GeoJSON of the loop) into ``out_dir``.
 
@@ -122,6 +129,13 @@ def run_demo(
         Data attribution lines for the maps.
     echo
         Receives one progress line per map written.
+
+    pois
+        The region's places: with them, the loop and the group run carry a
+        safety sheet (map panel, GPX waypoints, ``safety.txt``) for a start at
+        the next 08:00.
+    region
+        The catalog region, for its time zone and emergency number.
 
     Returns
     -------
@@ -149,15 +163,37 @@ def run_demo(
     req = LoopRequest(DEMO_LOOP["duration_s"], alternatives=3, seed=DEMO_LOOP["seed"])
     routes = find_loops(net, DEMO_LOOP["start"], profile, req)
     title = "75 min easy loops from La Massana"
+    zone = region.timezone if region is not None else None
+    number = region.emergency_number if region is not None else "112"
+    sheet = None
+    if pois is not None:
+        lon, lat = float(routes[0].lon[0]), float(routes[0].lat[0])
+        sheet = safety_sheet(
+            routes[0],
+            net,
+            pois,
+            start=default_start(region_timezone(zone, lon, lat)),
+            title="75 min easy loop from La Massana",
+            emergency_number=number,
+            outputs=["loop.html", "loop.gpx"],
+        )
+        atomic_write_text(out_dir / "safety.txt", sheet.to_text())
     m = maps.route_map(
         routes,
         title=title,
         network=net,
         dem=dem,
-        options=maps.MapOptions(offline=offline, attribution=attribution),
+        options=maps.MapOptions(
+            info_html=sheet.to_html() if sheet is not None else None,
+            offline=offline,
+            attribution=attribution,
+        ),
     )
     size = maps.save_map(m, out_dir / "loop.html", offline=offline)
-    export.write_gpx(out_dir / "loop.gpx", routes[:1], name=title)
+    gpx = export.gpx_document(
+        routes[:1], name=title, waypoints=sheet.waypoints() if sheet is not None else ()
+    )
+    atomic_write_text(out_dir / "loop.gpx", gpx)
     atomic_write_text(out_dir / "loop.geojson", json.dumps(export.feature_collection(routes)))
     best = routes[0].stats
     entries.append(
@@ -167,16 +203,29 @@ def run_demo(
             f"{len(routes)} alternatives at 6:00/km flat pace; "
             f"best: {best.distance_m / 1000:.1f} km, "
             f"{pace.format_duration(best.duration_s)}, +{best.ascent_m:.0f} m "
-            "(GPX: loop.gpx, GeoJSON: loop.geojson)",
+            "(GPX: loop.gpx, GeoJSON: loop.geojson"
+            + (", safety sheet: safety.txt)" if sheet is not None else ")"),
         )
     )
     echo(f"loop.html ({size / 1e6:.2f} MB)")
 
-    for extra in (demo_workouts, demo_scouting, demo_group):
+    for extra in (demo_workouts, demo_scouting):
         entries += [
             DemoEntry(*e)
             for e in extra(net, dem, out_dir, offline=offline, attribution=attribution, echo=echo)
         ]
+    entries += [
+        DemoEntry(*e)
+        for e in demo_group(
+            net,
+            dem,
+            out_dir,
+            offline=offline,
+            attribution=attribution,
+            echo=echo,
+            safety=None if pois is None else _group_sheet(net, pois, number),
+        )
+    ]
 
     maps.write_index(
         out_dir / "index.html", [(e.title, e.filename, e.description) for e in entries]
@@ -342,12 +391,12 @@ def demo_group(
     offline: bool = False,
     attribution: Sequence[str] = (),
     event_path: str | os.PathLike[str] = DEMO_EVENT,
-    subdir: str = "group-run",
     echo: Callable[[str], None] = _quiet,
+    safety: Callable[[GroupPlan], Any] | None = None,
 ) -> list[tuple[str, str, str]]:
     """Plan the example group run (three pace groups in Andorra) for the demo.
 
-    Writes ``out_dir/<subdir>/`` (map, a GPX per group, calendar event and
+    Writes ``out_dir/group-run/`` (map, a GPX per group, calendar event and
     summary), replacing an earlier demo run.
 
     Parameters
@@ -364,10 +413,11 @@ def demo_group(
         Data credits for the map.
     event_path
         The event file (``data/events/saturday.toml``).
-    subdir
-        Folder inside ``out_dir`` for this run's files.
     echo
         Receives the chat summary and the files written.
+    safety
+        Makes the event's safety sheet from the plan (see
+        :func:`~routeplanner.output.group_run.render_outputs`).
 
     Returns
     -------
@@ -375,9 +425,17 @@ def demo_group(
         Index entries ``(title, filename, description)``, filename relative to
         ``out_dir``.
     """
+    subdir = DEMO_GROUP_SUBDIR
     event = load_event(event_path)
     plan = plan_group_run(net, event)
-    files = render_outputs(plan, net, dem, offline=offline, attribution=attribution)
+    files = render_outputs(
+        plan,
+        net,
+        dem,
+        offline=offline,
+        attribution=attribution,
+        safety=safety(plan) if safety is not None else None,
+    )
     written = write_outputs(Path(out_dir) / subdir, files, force=True)
     text = files[SUMMARY_FILE]
     echo(text.rstrip("\n"))
@@ -395,3 +453,14 @@ def demo_group(
         f"{subdir}/)"
     )
     return [(f"Group run: {event.title}", f"{subdir}/{MAP_FILE}", description)]
+
+
+def _group_sheet(net: Network, pois: Pois, emergency_number: str) -> Callable[[GroupPlan], Any]:
+    """Make the function that computes the demo group run's safety sheet from its plan."""
+
+    def sheet(plan: GroupPlan) -> Any:
+        from routeplanner.output.group_safety import group_safety_sheet
+
+        return group_safety_sheet(plan, net, pois, emergency_number=emergency_number)
+
+    return sheet

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from datetime import date, tzinfo
+from datetime import date, time, tzinfo
 from typing import Literal
 
 from routeplanner.errors import InputError
@@ -47,6 +47,7 @@ __all__ = [
     "format_height",
     "format_pace",
     "format_speed",
+    "parse_clock",
     "parse_date",
     "parse_difficulty",
     "parse_distance",
@@ -763,6 +764,29 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(str(text).strip())
     except ValueError:
         raise InputError(f"invalid date {text!r}: expected YYYY-MM-DD, e.g. 2027-06-12") from None
+
+
+def parse_clock(text: str) -> time:
+    """Parse a time of day ``HH:MM`` (or ``HH:MM:SS``).
+
+    Raises
+    ------
+    InputError
+        If malformed.
+
+    Examples
+    --------
+    >>> parse_clock("7:30")
+    datetime.time(7, 30)
+    """
+    t = str(text).strip()
+    if len(t) == 4 and t[1] == ":":
+        t = "0" + t
+    try:
+        clock = time.fromisoformat(t)
+    except ValueError:
+        raise InputError(f"invalid time {text!r}: expected HH:MM, e.g. 07:30") from None
+    return clock.replace(tzinfo=None)
 
 
 def parse_time_zone(text: str) -> tzinfo:

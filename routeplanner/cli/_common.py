@@ -207,21 +207,48 @@ def emit(
     from routeplanner.output import export
 
     outs = output.paths()
+    sheets, shown = _safety(ctx, routes, loaded, output, title)
+    wpts = list(dict.fromkeys(p for s in shown for p in s.waypoints()))
     w = Writer()
     if "gpx" in outs:
-        w.add(outs["gpx"], export.gpx_document(routes, name=title))
+        w.add(outs["gpx"], export.gpx_document(routes, name=title, waypoints=wpts))
     if "geojson" in outs:
         w.add(outs["geojson"], json.dumps(export.feature_collection(routes, extra_features)))
     if "out" in outs:
-        html = map_html(routes, loaded, title, offline=output.offline, segments=segments)
+        info = "".join(s.to_html() for s in shown) or None
+        html = map_html(
+            routes, loaded, title, offline=output.offline, segments=segments, info_html=info
+        )
         w.add(outs["out"], html)
+    if shown and output.safety.path is not None:
+        w.add(output.safety.path, "\n".join(s.to_text() for s in shown))
     written = w.commit()
     if output.as_json:
         data = export.summary_json(routes)
+        for entry, sheet in zip(data["routes"], sheets, strict=False):
+            entry["safety"] = sheet.to_json()
         data.update(extra or {})
         data["outputs"] = [str(p) for p in written]
         echo_json(data)
         return
     for row in route_lines(routes, ctx.units):
         say(row)
+    for sheet in shown:
+        say(sheet.to_text())
     echo_written(ctx, written)
+
+
+def _safety(
+    ctx: Ctx, routes: Sequence[Any], loaded: Loaded, output: OutputOptions, title: str
+) -> tuple[list[Any], list[Any]]:
+    """Safety sheets of the routes (for ``--json`` or ``--safety``), and those to show."""
+    opts = output.safety
+    if opts is None or not routes or not (opts.enabled or output.as_json):
+        return [], []
+    from routeplanner.cli._safety import safety_sheets
+
+    with status(ctx, "safety sheet"):
+        sheets = safety_sheets(
+            routes, loaded, opts, title=title, outputs=list(output.paths().values())
+        )
+    return sheets, (sheets if opts.enabled else [])

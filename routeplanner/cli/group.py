@@ -10,6 +10,7 @@ import click
 
 from routeplanner.cli._common import Ctx, echo_json, load, status
 from routeplanner.cli._outputs import check_inputs, output_plan, say
+from routeplanner.cli._safety import add_group_safety, group_sheet
 from routeplanner.cli.options import (
     BriefOptions,
     OutputOptions,
@@ -40,6 +41,12 @@ __all__ = ["group_command", "with_brief"]
     help="Write into an existing folder: replace its files of the same names "
     "(others routeplanner did not write are kept).",
 )
+@click.option(
+    "--safety",
+    is_flag=True,
+    help="Print the event's safety sheet (bail-outs, regroup points, back-marker times, "
+    "partner message), add it to the map and GPX files and write safety.txt.",
+)
 @output_options((), json_help="Print the groups' stats as JSON.")
 @region_options
 @brief_options
@@ -53,6 +60,7 @@ def group_command(
     event_file: str,
     out_dir: str,
     force: bool,
+    safety: bool,
 ) -> None:
     """Plan a group run: a loop of the same duration for every pace group in EVENT.toml.
 
@@ -81,6 +89,11 @@ def group_command(
     loaded = load(ctx, src)
     with status(ctx, f"planning {len(event.groups)} groups"):
         plan = plan_group_run(loaded.net, event)
+    sheet = None
+    if safety or output.as_json:
+        names = (group_mod.MAP_FILE, *group_mod.gpx_filenames(plan).values())
+        with status(ctx, "safety sheet"):
+            sheet = group_sheet(plan, loaded, outputs=names)
     with status(ctx, "drawing the map"):
         files = group_mod.render_outputs(
             plan,
@@ -88,15 +101,21 @@ def group_command(
             loaded.dem(),
             offline=output.offline,
             attribution=loaded.files.attribution,
+            safety=sheet if safety else None,
         )
     for name, text in files.items():
         outputs.put_in(target, name, text)
     report = outputs.commit()
     written = [Path(out_dir) / name for name in files]
     if output.as_json:
-        echo_json(group_mod.plan_json(plan, outputs=written))
+        data = group_mod.plan_json(plan, outputs=written)
+        if sheet is not None:
+            add_group_safety(data, sheet)
+        echo_json(data)
     else:
         say(files[group_mod.SUMMARY_FILE].rstrip("\n"))
+        if safety and sheet is not None:
+            say(sheet.to_text().rstrip("\n"))
         if not ctx.quiet:
             say(f"wrote {len(written)} files into {out_dir}")
             if report.kept:

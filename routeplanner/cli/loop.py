@@ -10,6 +10,7 @@ import click
 
 from routeplanner import units
 from routeplanner.cli._common import Ctx, emit, load, log, status
+from routeplanner.cli._safety import safety_options
 from routeplanner.cli.options import (
     BriefOptions,
     LoopOptions,
@@ -36,6 +37,7 @@ __all__ = ["loop"]
 @loop_segment_options
 @brief_options
 @output_options()
+@safety_options
 @common_options
 @click.pass_obj
 def loop(

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import click
 
 from routeplanner.cli import (
+    catalog,
     climbs,
     demo,
     group,
@@ -22,6 +23,7 @@ from routeplanner.cli import (
     loop,
     network,
     pace,
+    plan,
     regions,
     scout,
     workout,
@@ -72,6 +74,8 @@ for _command in (
     lines.lines_command,
     scout.scout_command,
     group.group_command,
+    plan.plan_command,
+    catalog.catalog_command,
     pace.pace_group,
     demo.demo,
 ):

@@ -534,6 +534,9 @@ class OutputOptions:
     geojson: Path | None = None
     as_json: bool = False
     offline: bool = False
+    #: The safety sheet's options (:class:`routeplanner.cli._safety.SafetyOptions`),
+    #: on commands that offer one.
+    safety: Any = None
 
     def paths(self) -> dict[str, Path]:
         """Return the requested files by kind (``out``, ``gpx``, ``geojson``)."""

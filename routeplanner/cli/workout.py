@@ -9,6 +9,7 @@ import click
 from routeplanner import units
 from routeplanner.cli._common import Ctx, emit, load, status
 from routeplanner.cli._outputs import say
+from routeplanner.cli._safety import safety_options
 from routeplanner.cli.climbs import segment_options, segment_request
 from routeplanner.cli.options import (
     BriefOptions,
@@ -56,6 +57,7 @@ def workout() -> None:
 @runner_options()
 @brief_options
 @output_options()
+@safety_options
 @common_options
 @click.pass_obj
 def repeats(

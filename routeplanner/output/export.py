@@ -351,6 +351,7 @@ def gpx_document(
     description: str | None = None,
     min_spacing_m: float = 0.0,
     start: datetime | None = None,
+    waypoints: Sequence[tuple[float, float, str, str]] = (),
 ) -> str:
     """Return a GPX 1.1 document with one track per route.
 
@@ -369,6 +370,9 @@ def gpx_document(
         Time zone-aware start time; when given, every point gets a ``<time>``
         (UTC, whole seconds) from the route's predicted times, for "virtual
         partner" pacing.
+    waypoints
+        ``(lon, lat, name, type)`` of points to mark (``<wpt>``, e.g. safety
+        bail-outs, water and shelters), before the tracks.
 
     Returns
     -------
@@ -393,6 +397,15 @@ def gpx_document(
         gpx.description = _text(description)
     elif len(routes) == 1:
         gpx.description = route_summary_line(routes[0])
+    for wlon, wlat, wname, wtype in waypoints:
+        gpx.waypoints.append(
+            gpxpy.gpx.GPXWaypoint(
+                latitude=round(float(wlat), _GPX_LONLAT_DECIMALS),
+                longitude=round(float(wlon), _GPX_LONLAT_DECIMALS),
+                name=_text(wname),
+                type=_text(wtype),
+            )
+        )
     for route in routes:
         track = gpxpy.gpx.GPXTrack(name=_text(route.name), description=route_summary_line(route))
         track.type = _text(route.kind)  # type: ignore[assignment]  # gpxpy declares None

@@ -61,13 +61,17 @@ MAP_FILE = "map.html"
 
 
 SUMMARY_FILE = "summary.txt"
+#: Name of the safety sheet (written with a sheet only).
+SAFETY_FILE = "safety.txt"
 
 
 ICS_FILE = "event.ics"
 
 
 # Names of files this module writes, so --force never deletes anything else.
-_OWN_FILE_RE = re.compile(r"(map\.html|event\.ics|summary\.txt|[a-z0-9][a-z0-9-]*\.gpx)")
+_OWN_FILE_RE = re.compile(
+    r"(map\.html|event\.ics|summary\.txt|safety\.txt|[a-z0-9][a-z0-9-]*\.gpx)"
+)
 
 
 def _clock(t: datetime, start: datetime) -> str:
@@ -307,7 +311,11 @@ def calendar_text(plan: GroupPlan, *, stamp: datetime | None = None) -> str:
     )
 
 
-def gpx_text(plan: GroupPlan, result: GroupResult) -> str:
+def gpx_text(
+    plan: GroupPlan,
+    result: GroupResult,
+    waypoints: Sequence[tuple[float, float, str, str]] = (),
+) -> str:
     """Return a group's loop as GPX 1.1, with predicted times from the event's start.
 
     Parameters
@@ -316,6 +324,8 @@ def gpx_text(plan: GroupPlan, result: GroupResult) -> str:
         The planned event.
     result
         The group's result (must have a route).
+    waypoints
+        ``(lon, lat, name, type)`` points to mark (a safety sheet's bail-outs …).
 
     Returns
     -------
@@ -334,6 +344,7 @@ def gpx_text(plan: GroupPlan, result: GroupResult) -> str:
         name=f"{plan.event.title} — {result.group.label}",
         description=summary_line(result, plan.event.start),
         start=plan.event.start,
+        waypoints=waypoints,
     )
 
 
@@ -435,6 +446,7 @@ def map_html(
     *,
     offline: bool = False,
     attribution: Sequence[str] = (),
+    extra_info_html: str = "",
 ) -> str:
     """Return the event's HTML map: a layer per group, meeting and regroup points, details.
 
@@ -450,6 +462,8 @@ def map_html(
         Make a map that works with no network.
     attribution
         Data credits.
+    extra_info_html
+        More (escaped) HTML for the details panel, such as the safety sheet.
 
     Returns
     -------
@@ -463,7 +477,9 @@ def map_html(
         dem=dem,
         markers=_markers(plan),
         options=maps.MapOptions(
-            info_html=info_html(plan, gpx), offline=offline, attribution=attribution
+            info_html=info_html(plan, gpx) + extra_info_html,
+            offline=offline,
+            attribution=attribution,
         ),
     )
     return maps.map_html(m)
@@ -477,6 +493,7 @@ def render_outputs(
     offline: bool = False,
     attribution: Sequence[str] = (),
     stamp: datetime | None = None,
+    safety: Any = None,
 ) -> dict[str, str]:
     """Every output file's text, built in memory: map, GPX per group, calendar, summary.
 
@@ -492,23 +509,39 @@ def render_outputs(
         Data credits for the map.
     stamp
         ``DTSTAMP`` of the calendar event; defaults to now.
+    safety
+        The event's safety sheet
+        (:class:`~routeplanner.output.group_safety.GroupSafetySheet`), if any:
+        it goes into the map panel, the GPX files (bail-outs, water, shelters)
+        and ``safety.txt``.
 
     Returns
     -------
     dict
         File name to text: ``map.html``, one ``group-….gpx`` per group with a
-        route, ``event.ics`` and ``summary.txt``.
+        route, ``event.ics``, ``summary.txt`` and, with a sheet, ``safety.txt``.
     """
     names = gpx_filenames(plan)
+    sheets = dict(safety.groups) if safety is not None else {}
     gpx = {
-        r.group.name: (names[r.group.name], gpx_text(plan, r))
+        r.group.name: (
+            names[r.group.name],
+            gpx_text(plan, r, sheets[r.group.label].waypoints() if r.group.label in sheets else ()),
+        )
         for r in plan.results
         if r.route is not None
     }
-    files = {MAP_FILE: map_html(plan, net, dem, gpx, offline=offline, attribution=attribution)}
+    extra = safety.to_html() if safety is not None else ""
+    files = {
+        MAP_FILE: map_html(
+            plan, net, dem, gpx, offline=offline, attribution=attribution, extra_info_html=extra
+        )
+    }
     files.update(dict(gpx.values()))
     files[ICS_FILE] = calendar_text(plan, stamp=stamp)
     files[SUMMARY_FILE] = summary_text(plan)
+    if safety is not None:
+        files[SAFETY_FILE] = safety.to_text()
     return files
 
 

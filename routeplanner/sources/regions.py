@@ -111,6 +111,10 @@ class Region:
         DEM tiles; all are needed.
     attribution : tuple of str
         Credits that maps and exports of this region must show.
+    timezone : str or None
+        IANA time zone of the region (``timezone``), for start times and sun times.
+    emergency_number : str
+        Number to call in an emergency (``emergency_number``; 112 across Europe).
     """
 
     name: str
@@ -119,6 +123,8 @@ class Region:
     osm: tuple[RegionFile, ...]
     dem: tuple[RegionFile, ...]
     attribution: tuple[str, ...]
+    timezone: str | None = None
+    emergency_number: str = "112"
 
 
 @dataclass(frozen=True)
@@ -240,6 +246,12 @@ def _read_region(path: Path) -> Region:
         raise bad(f"attribution must be a list of strings, got {attribution!r}")
     osm = _read_files(raw.get("osm"), "osm", bad)
     dem = _read_files(raw.get("dem"), "dem", bad)
+    zone = raw.get("timezone")
+    if zone is not None and not isinstance(zone, str):
+        raise bad(f"timezone must be a string such as 'Europe/Andorra', got {zone!r}")
+    number = raw.get("emergency_number", "112")
+    if not isinstance(number, str) or not number.strip():
+        raise bad(f"emergency_number must be a string such as '112', got {number!r}")
     return Region(
         name=name,
         title=title,
@@ -247,6 +259,8 @@ def _read_region(path: Path) -> Region:
         osm=osm,
         dem=dem,
         attribution=tuple(attribution),
+        timezone=zone,
+        emergency_number=number.strip(),
     )
 
 

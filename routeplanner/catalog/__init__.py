@@ -1,0 +1,1 @@
+"""Route catalogues: every trailhead of a region × durations × kinds, on Dask."""

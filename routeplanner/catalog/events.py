@@ -1,0 +1,116 @@
+"""The club's group runs in the catalogue: one page folder per event and one calendar feed.
+
+Every ``*.toml`` event file of a folder (see ``docs/group-events.md``) is planned on its
+region's network, exactly as ``routeplanner group`` does; its outputs go to
+``events/<name>/`` and its calendar event into ``events.ics``, one feed members can
+subscribe to.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import icalendar
+
+from routeplanner.errors import InputError
+from routeplanner.network.model import Network
+
+__all__ = ["event_files", "events_site_files", "merge_calendars"]
+
+
+def event_files(folder: str | os.PathLike[str]) -> list[Path]:
+    """List the event files of a folder, by name.
+
+    Raises
+    ------
+    InputError
+        If the folder does not exist or holds no ``.toml`` file.
+    """
+    p = Path(folder)
+    if not p.is_dir():
+        raise InputError(f"events folder not found: {p}")
+    files = sorted(f for f in p.glob("*.toml") if f.is_file())
+    if not files:
+        raise InputError(f"no event files (*.toml) in {p}")
+    return files
+
+
+def merge_calendars(texts: Sequence[str], *, name: str) -> str:
+    """One calendar holding every event (and each time zone once) of several calendars."""
+    out = icalendar.Calendar()
+    out.add("prodid", "-//routeplanner//club events//EN")
+    out.add("version", "2.0")
+    out.add("x-wr-calname", name)
+    zones: set[str] = set()
+    for text in texts:
+        cal = icalendar.Calendar.from_ical(text)
+        for tz in cal.walk("VTIMEZONE"):
+            tzid = str(tz.get("tzid"))
+            if tzid not in zones:
+                zones.add(tzid)
+                out.add_component(tz)
+        for ev in cal.walk("VEVENT"):
+            out.add_component(ev)
+    return out.to_ical().decode("utf-8")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "event"
+
+
+def events_site_files(
+    paths: Sequence[Path],
+    network_for: Callable[[str | None], Network],
+    *,
+    title: str,
+    offline: bool = False,
+) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """Plan every event and render its files under ``events/<name>/``.
+
+    Parameters
+    ----------
+    paths
+        Event files.
+    network_for
+        Returns the network of an event's region (``None``: the catalogue's first).
+    title
+        Name of the calendar feed.
+    offline
+        Make the event maps work offline.
+
+    Returns
+    -------
+    files : dict of str to str
+        Relative name to text, ``events.ics`` included.
+    events : list of dict
+        Per event: title, start, folder and whether every group is within tolerance.
+    """
+    from routeplanner.events.event import load_event
+    from routeplanner.events.plan import plan_group_run
+    from routeplanner.output import group_run as group_mod
+
+    files: dict[str, str] = {}
+    events = []
+    calendars = []
+    for path in paths:
+        event = load_event(path)
+        plan = plan_group_run(network_for(event.region), event)
+        folder = f"events/{_slug(path.stem)}"
+        net = network_for(event.region)
+        for name, text in group_mod.render_outputs(plan, net, None, offline=offline).items():
+            files[f"{folder}/{name}"] = text
+        calendars.append(files[f"{folder}/{group_mod.ICS_FILE}"])
+        events.append(
+            {
+                "title": event.title,
+                "start": event.start.isoformat(),
+                "folder": folder,
+                "all_within_tolerance": all(r.within_tolerance for r in plan.results),
+            }
+        )
+    files["events.ics"] = merge_calendars(calendars, name=title)
+    return files, events

@@ -1,0 +1,302 @@
+"""Run catalogue tasks on Dask: a local cluster by default, any scheduler by address.
+
+- Each region's network is loaded on a worker (from the shared cache, or built), then
+  replicated once to every worker; tasks receive it by reference, so a worker holds one
+  copy however many tasks it runs. Several regions load in parallel.
+- One task per (region, trailhead batch). Each finished task's result is written at once,
+  atomically, as ``<results_dir>/<task key>.json``; a rerun skips tasks whose file exists,
+  so an interrupted catalogue resumes where it stopped.
+- Results are gathered in task order, never in completion order, so the catalogue is the
+  same for any number of workers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from distributed import as_completed
+
+from routeplanner._io import atomic_write_text
+from routeplanner.catalog.tasks import CatalogRequest, run_batch, task_key
+from routeplanner.catalog.tiles import plan_tiles, reach_m
+from routeplanner.catalog.trailheads import (
+    Trailhead,
+    keep_near_trails,
+    merge_close,
+    read_trailhead_file,
+    trailheads_from_osm,
+)
+from routeplanner.errors import InputError
+from routeplanner.network.build import load_network
+from routeplanner.network.clip import clip
+from routeplanner.network.model import Network
+
+__all__ = [
+    "BATCH_SIZE",
+    "CatalogRun",
+    "ClusterOptions",
+    "RegionSource",
+    "TrailheadSource",
+    "run_catalog",
+    "select_trailheads",
+]
+
+log = logging.getLogger(__name__)
+
+#: Trailheads per task: enough to amortise task overhead, small enough to balance.
+BATCH_SIZE = 4
+
+
+@dataclass(frozen=True)
+class RegionSource:
+    """Where one region's data is: files readable by every worker.
+
+    Attributes
+    ----------
+    name : str
+        Region name (names task results and the cached network).
+    osm : str
+        OSM file.
+    dem : tuple of str
+        DEM files.
+    cache_dir : str or None
+        Network cache folder shared by the workers (None: build in memory).
+    """
+
+    name: str
+    osm: str
+    dem: tuple[str, ...]
+    cache_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class TrailheadSource:
+    """Which trailheads: from the region's OSM (default) or a GeoJSON file, in a bbox."""
+
+    file: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+
+
+def _load(region: RegionSource) -> Network:
+    """Load a region's network on a worker (from the shared cache when there)."""
+    return load_network(region.osm, list(region.dem), cache_dir=region.cache_dir, name=region.name)
+
+
+def select_trailheads(
+    net: Network, region: RegionSource, source: TrailheadSource
+) -> tuple[Trailhead, ...]:
+    """Pick the region's trailheads: read, merged within 300 m, kept near trails, in a bbox."""
+    if source.file is not None:
+        points = read_trailhead_file(source.file)
+        if source.bbox is not None:
+            w, s, e, n = source.bbox
+            points = [p for p in points if w <= p.lon <= e and s <= p.lat <= n]
+    else:
+        points = trailheads_from_osm(region.osm, bbox=source.bbox)
+    return tuple(keep_near_trails(merge_close(points), net))
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process, in MB (Linux reports kB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _batches(trailheads: Sequence[Trailhead], size: int) -> list[tuple[Trailhead, ...]]:
+    return [tuple(trailheads[i : i + size]) for i in range(0, len(trailheads), size)]
+
+
+def _task(net: Network, batch: tuple[Trailhead, ...], request: CatalogRequest, path: str) -> str:
+    """Run one batch on a worker and write its result file; return the path."""
+    result = run_batch(net, batch, request)
+    atomic_write_text(path, json.dumps(result, sort_keys=True, separators=(",", ":")))
+    return path
+
+
+def _client(workers: int, scheduler: str | None) -> tuple[Any, Any]:
+    """Connect a Dask client (and start the local cluster it owns, or None)."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        return Client(scheduler, timeout="30s"), None
+    n = workers
+    # one thread per worker process: the searches are Python- and numpy-bound
+    cluster = LocalCluster(
+        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0"
+    )
+    return Client(cluster), cluster
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    """Where and how a catalogue is computed.
+
+    Attributes
+    ----------
+    workers : int
+        Local worker processes; ignored with ``scheduler``.
+    scheduler : str or None
+        Address of a running Dask scheduler (``tcp://HOST:PORT``).
+    batch_size : int
+        Trailheads per task.
+    tile_m : float or None
+        When given, each region is split into tiles of this side (see
+        :mod:`routeplanner.catalog.tiles`); a tile's network is the region's network cut
+        to the tile grown by the reach of the longest route, and only tiles are copied
+        to the workers.
+    """
+
+    workers: int = 1
+    scheduler: str | None = None
+    batch_size: int = BATCH_SIZE
+    tile_m: float | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.workers <= 256:
+            raise InputError(f"workers must be between 1 and 256, got {self.workers}")
+        if not 1 <= self.batch_size <= 1000:
+            raise InputError(f"batch size must be between 1 and 1000, got {self.batch_size}")
+        if self.tile_m is not None and not self.tile_m >= 1000:
+            raise InputError(f"tile side must be at least 1 km, got {self.tile_m} m")
+
+
+@dataclass(frozen=True)
+class CatalogRun:
+    """What a run computed.
+
+    Attributes
+    ----------
+    trailheads : dict of str to tuple of Trailhead
+        Per region, its trailheads.
+    results : list of dict
+        Task results in task order (region order, then batch order).
+    workers : int
+        Workers the cluster had.
+    worker_peak_mb : dict of str to float
+        Peak resident memory of each worker process at the end of the run.
+    tiles : int
+        Networks the routes were computed on (one per region, or one per tile).
+    tasks : int
+        Tasks in all; ``resumed`` of them were already done.
+    resumed : int
+        Tasks whose results were there from an earlier run.
+    """
+
+    trailheads: dict[str, tuple[Trailhead, ...]]
+    results: list[dict[str, Any]]
+    workers: int
+    worker_peak_mb: dict[str, float]
+    tiles: int
+    tasks: int
+    resumed: int
+
+
+def run_catalog(
+    regions: Sequence[RegionSource],
+    request: CatalogRequest,
+    results_dir: str | os.PathLike[str],
+    *,
+    source: TrailheadSource | None = None,
+    cluster: ClusterOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> CatalogRun:
+    """Compute a catalogue on Dask, resuming from earlier results.
+
+    Regions are loaded in parallel on the workers; each network is then copied to every
+    worker once and the tasks refer to it.
+
+    Parameters
+    ----------
+    regions
+        Regions whose files every worker can read.
+    request
+        Durations, kinds and runner of every route.
+    results_dir
+        Folder of per-task result files (kept between runs).
+    source
+        Where the trailheads come from (default: the regions' OSM files).
+    cluster
+        Where and how to compute (default: one local worker, no tiles).
+    progress
+        Called with (tasks done, tasks in all) as tasks finish.
+
+    Returns
+    -------
+    CatalogRun
+    """
+    opt = cluster or ClusterOptions()
+    if len({r.name for r in regions}) != len(regions):
+        raise InputError("the same region is given twice")
+    out = Path(results_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    src = source or TrailheadSource()
+    client, local = _client(opt.workers, opt.scheduler)
+    try:
+        nets = [client.submit(_load, r, key=f"network-{r.name}", pure=False) for r in regions]
+        picks = [
+            client.submit(select_trailheads, n, r, src, key=f"trailheads-{r.name}", pure=False)
+            for n, r in zip(nets, regions, strict=True)
+        ]
+        chosen = dict(zip([r.name for r in regions], client.gather(picks), strict=True))
+        plan: list[tuple[Any, tuple[Trailhead, ...], Path]] = []
+        for r, net in zip(regions, nets, strict=True):
+            for net_part, part in _parts(client, net, chosen[r.name], request, opt.tile_m):
+                for i, batch in enumerate(_batches(part, opt.batch_size)):
+                    key = task_key(r.name, len(plan) + i, batch, request)
+                    plan.append((net_part, batch, out / f"{key}.json"))
+        todo = [p for p in plan if not p[2].is_file()]
+        if todo:
+            # one copy of each network per worker, not one per task
+            client.replicate(list({id(n): n for n, _, _ in todo}.values()))
+        done = len(plan) - len(todo)
+        if progress is not None:
+            progress(done, len(plan))
+        futures = [
+            client.submit(_task, net, batch, request, str(path), key=path.stem, pure=False)
+            for net, batch, path in todo
+        ]
+        for _ in as_completed(futures):
+            done += 1
+            if progress is not None:
+                progress(done, len(plan))
+        client.gather(futures)  # re-raises a task's error here
+        peaks = client.run(_peak_rss_mb)
+        n_tiles = len({id(n) for n, _, _ in plan})
+    finally:
+        client.close()
+        if local is not None:
+            local.close()
+    results = [json.loads(p.read_text(encoding="utf-8")) for _, _, p in plan]
+    return CatalogRun(
+        chosen,
+        results,
+        len(peaks),
+        {k: round(v, 1) for k, v in sorted(peaks.items())},
+        n_tiles,
+        len(plan),
+        len(plan) - len(todo),
+    )
+
+
+def _parts(
+    client: Any,
+    net: Any,
+    trailheads: Sequence[Trailhead],
+    request: CatalogRequest,
+    tile_m: float | None,
+) -> list[tuple[Any, tuple[Trailhead, ...]]]:
+    """Pair the region's network with its trailheads, or each tile's cut with its own."""
+    if tile_m is None:
+        return [(net, tuple(trailheads))]
+    reach = reach_m(max(request.durations_s))
+    return [
+        (client.submit(clip, net, t.bbox, pure=False), t.trailheads)
+        for t in plan_tiles(trailheads, tile_m=tile_m, reach=reach)
+    ]

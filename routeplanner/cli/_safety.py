@@ -1,0 +1,186 @@
+"""Command-line plumbing of the safety sheet: options, start time, region facts.
+
+:func:`safety_options` adds ``--safety``, ``--date`` and ``--start-time`` to a
+command that also has :func:`~routeplanner.cli.options.output_options`, and
+hands them on inside ``output.safety`` (a :class:`SafetyOptions`), so the
+command's own arguments do not change; :func:`~routeplanner.cli._common.emit`
+does the rest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from routeplanner import units
+from routeplanner.cli.options import parsed
+from routeplanner.errors import DataError, InputError
+
+__all__ = [
+    "SAFETY_FILE",
+    "SafetyOptions",
+    "add_group_safety",
+    "group_sheet",
+    "safety_options",
+    "safety_sheets",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SAFETY_FILE = "safety.txt"
+
+
+@dataclass(frozen=True)
+class SafetyOptions:
+    """The safety options of one run.
+
+    Attributes
+    ----------
+    enabled : bool
+        ``--safety``: print the sheet, mark the map and GPX, write safety.txt.
+    day : date or None
+        ``--date``.
+    clock : time or None
+        ``--start-time``.
+    path : Path or None
+        Where safety.txt goes (beside the first output file), when enabled.
+    """
+
+    enabled: bool = False
+    day: date | None = None
+    clock: time | None = None
+    path: Path | None = None
+
+
+def _safety_path(output: Any) -> Path | None:
+    """Plan ``safety.txt`` beside the first output file (checked now, by the output policy)."""
+    from routeplanner.cli._outputs import output_plan
+
+    files = [p for p in output.paths().values() if str(p) != "-"]
+    if not files:
+        return None
+    target = files[0].parent / SAFETY_FILE
+    if any(p.resolve() == target.resolve() for p in files):
+        raise InputError(f"an output is named {target}: that is where the safety sheet goes")
+    output_plan().add_file("--safety", target, stdout=False)
+    return target
+
+
+def safety_options(f: F) -> F:
+    """Add ``--safety``, ``--date`` and ``--start-time``; list it below ``output_options``."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        enabled = kwargs.pop("safety_flag")
+        opts = SafetyOptions(enabled, kwargs.pop("safety_date"), kwargs.pop("safety_clock"))
+        output = kwargs["output"]
+        if enabled:
+            opts = dataclasses.replace(opts, path=_safety_path(output))
+        kwargs["output"] = dataclasses.replace(output, safety=opts)
+        return f(*args, **kwargs)
+
+    opts = [
+        click.option(
+            "--safety",
+            "safety_flag",
+            is_flag=True,
+            help="Print a safety sheet (bail-outs, water, daylight, partner message); "
+            "also mark the map and GPX, and write safety.txt beside the outputs.",
+        ),
+        click.option(
+            "--date",
+            "safety_date",
+            callback=parsed(units.parse_date),
+            help="Day of the run, YYYY-MM-DD (default: the day of the next 08:00 there).",
+        ),
+        click.option(
+            "--start-time",
+            "safety_clock",
+            callback=parsed(units.parse_clock),
+            help="Start time, HH:MM (default 08:00), in the region's time zone.",
+        ),
+    ]
+    out: Any = wrapper
+    for opt in reversed(opts):
+        out = opt(out)
+    return out
+
+
+def _region_facts(loaded: Any) -> tuple[str | None, str]:
+    """Look up the catalog's time zone and emergency number of the loaded region."""
+    from routeplanner.sources import regions
+
+    try:
+        region = regions.load_region(loaded.files.name)
+    except (DataError, InputError):
+        return None, "112"
+    return region.timezone, region.emergency_number
+
+
+def safety_sheets(
+    routes: Sequence[Any],
+    loaded: Any,
+    opts: SafetyOptions,
+    *,
+    title: str,
+    outputs: Sequence[Path] = (),
+    now: datetime | None = None,
+) -> list[Any]:
+    """Compute one safety sheet per route (reading the region's places once)."""
+    from routeplanner.daylight import region_timezone, start_at
+    from routeplanner.safety import safety_sheet
+    from routeplanner.sources.pois import read_pois
+
+    if not routes:
+        return []
+    zone_name, number = _region_facts(loaded)
+    first = routes[0]
+    zone = region_timezone(zone_name, float(first.lon[0]), float(first.lat[0]))
+    start = start_at(opts.day, opts.clock, zone, now=now)
+    pois = read_pois(loaded.files.osm)
+    names = [p.name for p in outputs]
+    return [
+        safety_sheet(
+            r,
+            loaded.net,
+            pois,
+            start=start,
+            title=title if len(routes) == 1 else f"{title} ({r.name})",
+            emergency_number=number,
+            outputs=names,
+        )
+        for r in routes
+    ]
+
+
+def group_sheet(plan: Any, loaded: Any, *, outputs: tuple[str, ...] = ()) -> Any:
+    """Compute a group run's safety sheet, with the region's emergency number."""
+    from routeplanner.output.group_safety import group_safety_sheet
+    from routeplanner.sources.pois import read_pois
+
+    _zone, number = _region_facts(loaded)
+    return group_safety_sheet(
+        plan,
+        loaded.net,
+        read_pois(loaded.files.osm),
+        emergency_number=number,
+        outputs=outputs,
+    )
+
+
+def add_group_safety(data: dict[str, Any], sheet: Any) -> None:
+    """Put the sheet into a group run's ``--json``: ``safety`` per group and for the event."""
+    event = sheet.to_json()
+    by_label = {g["group"]: g for g in event["groups"]}
+    for item in data.get("groups", []):
+        found = by_label.get(item.get("label"))
+        if found is not None:
+            item["safety"] = {k: v for k, v in found.items() if k != "group"}
+    data["safety"] = event

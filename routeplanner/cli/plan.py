@@ -1,0 +1,231 @@
+"""`routeplanner plan`: a base-building block with a route for every run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from routeplanner import units
+from routeplanner.cli._common import Ctx, echo_json, load, status
+from routeplanner.cli.options import (
+    RegionOptions,
+    RunnerOptions,
+    common_options,
+    parsed,
+    region_options,
+    runner_options,
+)
+from routeplanner.errors import InputError
+
+__all__ = ["plan_command"]
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: Keys of a plan.toml, each the same as its option (with ``-`` as ``_``).
+PLAN_KEYS = (
+    "home",
+    "weeks",
+    "start",
+    "week_time",
+    "days",
+    "long_day",
+    "goal",
+    "ramp",
+    "recovery_every",
+    "recovery_factor",
+    "cross",
+    "start_time",
+    "tz",
+    "seed",
+)
+
+
+def _days(text: str) -> tuple[int, ...]:
+    parts = [p.strip().lower()[:3] for p in str(text).split(",") if p.strip()]
+    if not parts:
+        raise InputError("no run days given: use e.g. --days tue,thu,sat,sun")
+    bad = [p for p in parts if p not in _DAYS]
+    if bad:
+        raise InputError(f"unknown day {bad[0]!r}: use mon, tue, wed, thu, fri, sat, sun")
+    return tuple(sorted({_DAYS.index(p) for p in parts}))
+
+
+def _day(text: str) -> int:
+    (day,) = _days(text)[:1]
+    return day
+
+
+def _week_time(text: str) -> tuple[float, float]:
+    lo, sep, hi = str(text).partition("-")
+    if not sep:
+        one = units.parse_duration(lo)
+        return one, one
+    return units.parse_duration(lo), units.parse_duration(hi)
+
+
+def _share(text: str) -> float:
+    raw = str(text).strip()
+    value = float(raw.rstrip("%")) / 100 if raw.endswith("%") else float(raw)
+    return value if value <= 1 else value / 100
+
+
+def _clock(text: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(str(text).strip())
+    except ValueError:
+        raise InputError(f"invalid start time {text!r}: expected HH:MM, e.g. 07:30") from None
+
+
+def _next_monday() -> dt.date:
+    today = dt.date.today()
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
+def _from_file(click_ctx: click.Context, path: str | None) -> dict[str, Any]:
+    """Read plan.toml and return the values of the options not given on the command line."""
+    if path is None:
+        return {}
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"plan file not found: {path}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{path} is not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - set(PLAN_KEYS))
+    if unknown:
+        raise InputError(f"{path}: unknown key {unknown[0]!r}; keys: {', '.join(PLAN_KEYS)}")
+    out = {}
+    for key, value in data.items():
+        if click_ctx.get_parameter_source(key) != click.core.ParameterSource.COMMANDLINE:
+            out[key] = ",".join(value) if isinstance(value, list) else str(value)
+    return out
+
+
+def _request(values: dict[str, Any]) -> Any:
+    from routeplanner.plan import BlockRequest
+
+    lo_hi = _week_time(values["week_time"])
+    return BlockRequest(
+        start=units.parse_date(values["start"]) if values["start"] else _next_monday(),
+        weeks=int(values["weeks"]),
+        week_time_s=lo_hi,
+        run_days=_days(values["days"]),
+        long_day=_day(values["long_day"]) if values["long_day"] else None,
+        goal=str(values["goal"]).strip().lower(),
+        ramp=_share(values["ramp"]),
+        recovery_every=int(values["recovery_every"]),
+        recovery_factor=_share(values["recovery_factor"]),
+        cross=str(values["cross"]),
+    )
+
+
+def _maps(plan: Any, offline: bool) -> dict[str, str]:
+    """Render the interactive map of every routed session, by relative name."""
+    from routeplanner.output import maps
+    from routeplanner.output.plan_files import map_name
+
+    out = {}
+    for week in plan.weeks:
+        for rs in week:
+            if rs.route is None:
+                continue
+            title = f"{rs.session.kind} {rs.session.date.isoformat()}"
+            m = maps.route_map([rs.route], title=title, options=maps.MapOptions(offline=offline))
+            out[map_name(rs.session)] = maps.map_html(m)
+    return out
+
+
+@click.command("plan")
+@click.argument("plan_file", metavar="[PLAN.toml]", required=False, type=click.Path())
+@click.option("--home", help="LAT,LON of the runner's door (every route starts there).")
+@click.option("--weeks", default="6", show_default=True, help="Weeks in the block, 1 to 12.")
+@click.option("--start", help="First day of the block, YYYY-MM-DD (default: next Monday).")
+@click.option("--week-time", default="3h-4h30", show_default=True, help="Weekly running time.")
+@click.option("--days", default="tue,thu,sat,sun", show_default=True, help="Run days.")
+@click.option("--long-day", help="Day of the long run (default: the last run day).")
+@click.option("--goal", default="trail", show_default=True, help="trail, or ski.")
+@click.option("--ramp", default="10%", show_default=True, help="Largest weekly growth, ≤ 20%.")
+@click.option("--recovery-every", default="4", show_default=True, help="3 or 4.")
+@click.option("--recovery-factor", default="85%", show_default=True)
+@click.option("--cross", default="cycling", show_default=True, help="Cross-training activity.")
+@click.option("--start-time", default="08:00", show_default=True, help="Time of the sessions.")
+@click.option("--tz", default="UTC", show_default=True, callback=parsed(units.parse_time_zone))
+@click.option("--seed", default="0", show_default=True)
+@click.option("--out-dir", required=True, type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Write into an existing folder.")
+@click.option("--accept-closest", is_flag=True, help="Exit 0 even if sessions miss the brief.")
+@click.option("--json", "as_json", is_flag=True, help="Print plan.json to stdout.")
+@click.option("--offline", is_flag=True, help="Make the session maps work offline.")
+@runner_options()
+@region_options
+@common_options
+@click.pass_context
+def plan_command(
+    click_ctx: click.Context,
+    src: RegionOptions,
+    runner: RunnerOptions,
+    plan_file: str | None,
+    **values: Any,
+) -> None:
+    """Plan a base-building block: weeks of sessions, each run with its route from home.
+
+    Options can also come from PLAN.toml (keys as the options, with _ for -);
+    options given on the command line win.  Every output goes into OUT_DIR at
+    once: plan.html, plan.ics, plan.json, a GPX and a map per routed session.
+    """
+    from routeplanner.output.plan_files import plan_files, week_line
+    from routeplanner.output.policy import OutputPlan
+    from routeplanner.plan import RoutingOptions, make_plan
+
+    ctx: Ctx = click_ctx.find_object(Ctx) or Ctx()
+    values.update(_from_file(click_ctx, plan_file))
+    if not values.get("home"):
+        raise InputError("no home: give --home LAT,LON (or home in the plan file)")
+    lon, lat = units.parse_latlon(values["home"])
+    request = _request(values)
+    tz = values["tz"] if not isinstance(values["tz"], str) else units.parse_time_zone(values["tz"])
+    start_time = _clock(values["start_time"])
+    outputs = OutputPlan("plan", force=values["force"])
+    folder = outputs.add_folder("--out-dir", values["out_dir"])
+    if not src.given:
+        src = RegionOptions(region="andorra", data_dir=src.data_dir)
+    loaded = load(ctx, src)
+    outputs.add_inputs(loaded.files.osm, *loaded.files.dem)
+    with status(ctx, "routing the sessions") as step:
+        plan = make_plan(
+            loaded.net,
+            (lon, lat),
+            runner.profile(),
+            request,
+            options=RoutingOptions(seed=int(values["seed"])),
+            progress=lambda done, total: step(f"{done}/{total}"),
+        )
+    title = f"{request.weeks}-week {request.goal} block from {lat:.4f},{lon:.4f}"
+    files = plan_files(plan.block, plan.weeks, title=title, start_time=start_time, tz=str(tz))
+    files.update(_maps(plan, values["offline"]))
+    with outputs:
+        for name, text in files.items():
+            outputs.put_in(folder, name, text)
+        outputs.commit()
+    import json
+
+    data = json.loads(files["plan.json"])
+    if values["as_json"]:
+        echo_json(data)
+    else:
+        for week in data["weeks"]:
+            click.echo(week_line(week))
+        if not ctx.quiet:
+            click.echo(f"wrote {len(files)} files into {values['out_dir']}")
+    if not plan.meets_brief:
+        for miss in plan.misses:
+            click.echo(f"MISSED: {miss}")
+        if not values["accept_closest"]:
+            sys.exit(3)

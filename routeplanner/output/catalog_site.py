@@ -1,0 +1,251 @@
+"""The catalogue as a static site that works from a folder or any static host.
+
+Files, by relative name:
+
+- ``index.html``: a map of every trailhead and a table of routes, filterable by duration,
+  kind, ascent and trail share (``assets/catalog.js``, no server needed);
+- ``routes/<id>.html`` and ``routes/<id>.gpx``: one page per route with its map,
+  elevation profile and stats, and its GPX;
+- ``catalog.geojson``: every route as a LineString feature;
+- ``assets/``: Leaflet (from the installed XStatic-Leaflet package), the stylesheet and
+  the index script, shared by every page.
+
+Every name from OSM is escaped; the embedded JSON cannot close its script element.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any
+
+from routeplanner.catalog.trailheads import Trailhead
+from routeplanner.output._map_assets import js_json, leaflet_assets
+
+__all__ = ["catalog_geojson", "site_files"]
+
+_KIND_LABEL = {"easy": "Easy", "hilly": "Hilly", "descent": "Descent practice"}
+
+
+def _static(name: str) -> str:
+    return (resources.files("routeplanner.output") / "static" / name).read_text("utf-8")
+
+
+def _hm(seconds: float) -> str:
+    m = round(seconds / 60)
+    return f"{m // 60} h {m % 60:02d}" if m >= 60 else f"{m} min"
+
+
+def catalog_geojson(routes: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Every route as a GeoJSON LineString feature (RFC 7946, ``[lon, lat, ele]``)."""
+    feats = []
+    for r in routes:
+        props = {
+            k: r[k]
+            for k in (
+                "id",
+                "trailhead",
+                "trailhead_name",
+                "kind",
+                "target_duration_s",
+                "duration_s",
+                "distance_m",
+                "ascent_m",
+                "trail_share",
+                "meets_brief",
+                "misses",
+                "gpx",
+            )
+        }
+        coords = [list(p) for p in zip(r["lon"], r["lat"], r["ele"], strict=True)]
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": coords},
+                "properties": props,
+            }
+        )
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def _head(title: str, depth: int) -> str:
+    up = "../" * depth
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(title)}</title>"
+        f"<link rel='stylesheet' href='{up}assets/leaflet.css'>"
+        f"<link rel='stylesheet' href='{up}assets/catalog.css'>"
+        f"<script src='{up}assets/leaflet.js'></script></head><body>"
+    )
+
+
+def _options(values: Sequence[tuple[str, str]]) -> str:
+    return "".join(
+        f"<option value='{html.escape(v)}'>{html.escape(label)}</option>" for v, label in values
+    )
+
+
+def _events_html(events: Sequence[dict[str, Any]]) -> str:
+    if not events:
+        return ""
+    e = html.escape
+    items = "".join(
+        f"<li><a href='{e(ev['folder'])}/map.html'>{e(ev['title'])}</a>, "
+        f"{e(ev['start'][:16].replace('T', ' '))}</li>"
+        for ev in events
+    )
+    return (
+        "<h2>Group runs</h2><p><a href='events.ics'>Subscribe to the calendar</a></p>"
+        f"<ul>{items}</ul>"
+    )
+
+
+def _index(
+    title: str,
+    trailheads: Sequence[Trailhead],
+    routes: Sequence[dict[str, Any]],
+    events: Sequence[dict[str, Any]],
+) -> str:
+    e = html.escape
+    durations = sorted({round(r["target_duration_s"] / 60) for r in routes})
+    kinds = sorted({r["kind"] for r in routes})
+    names = {t.id: t.label for t in trailheads}
+    rows = []
+    for r in routes:
+        cls = "" if r["meets_brief"] else " class='missed'"
+        miss = "" if r["meets_brief"] else f" (MISSED: {e('; '.join(r['misses']))})"
+        rows.append(
+            f"<tr{cls} data-duration='{round(r['target_duration_s'] / 60)}' "
+            f"data-kind='{e(r['kind'])}' data-ascent='{r['ascent_m']}' "
+            f"data-trail='{r['trail_share']}' data-trailhead='{e(r['trailhead'])}'>"
+            f"<td><a href='routes/{e(r['id'])}.html'>{e(names.get(r['trailhead'], r['trailhead']))}"
+            f"</a></td><td>{e(_KIND_LABEL.get(r['kind'], r['kind']))}</td>"
+            f"<td>{e(_hm(r['duration_s']))}{miss}</td><td>{r['distance_m'] / 1000:.1f} km</td>"
+            f"<td>+{r['ascent_m']:.0f} m</td><td>{r['trail_share']:.0%}</td>"
+            f"<td><a href='{e(r['gpx'])}'>GPX</a></td></tr>"
+        )
+    data = {
+        "trailheads": [
+            {"id": t.id, "label": t.label, "lon": t.lon, "lat": t.lat} for t in trailheads
+        ]
+    }
+    return (
+        _head(title, 0)
+        + f"<header><h1>{e(title)}</h1></header><main><div id='map'></div>"
+        + "<div class='filters'>"
+        + "<label>Duration<select id='f-duration'><option value=''>any</option>"
+        + _options([(str(d), f"{d} min") for d in durations])
+        + "</select></label><label>Kind<select id='f-kind'><option value=''>any</option>"
+        + _options([(k, _KIND_LABEL.get(k, k)) for k in kinds])
+        + "</select></label><label>Max ascent (m)<input id='f-ascent' type='number' min='0'>"
+        + "</label><label>Min trail share (%)<input id='f-trail' type='number' min='0' "
+        + "max='100'></label></div>"
+        + f"<p><span id='count'>{len(routes)}</span> routes of {len(routes)} shown. "
+        + "<a href='catalog.geojson'>catalog.geojson</a></p>"
+        + _events_html(events)
+        + "<table id='routes'><thead><tr><th>Trailhead</th><th>Kind</th><th>Time</th>"
+        + "<th>Distance</th><th>Ascent</th><th>Trail</th><th></th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table><p><small>Map data © OpenStreetMap contributors (ODbL)."
+        + "</small></p></main>"
+        + f"<script id='catalog-data' type='application/json'>{js_json(data)}</script>"
+        + "<script src='assets/catalog.js'></script></body></html>"
+    )
+
+
+def _profile_svg(r: dict[str, Any]) -> str:
+    d, z = r["dist_m"], r["ele"]
+    if len(d) < 2 or d[-1] <= 0:
+        return ""
+    lo, hi = min(z), max(z)
+    span = max(hi - lo, 1.0)
+    pts = " ".join(
+        f"{x / d[-1] * 1000:.1f},{95 - (y - lo) / span * 90:.1f}" for x, y in zip(d, z, strict=True)
+    )
+    return (
+        "<svg class='profile' viewBox='0 0 1000 100' preserveAspectRatio='none' role='img' "
+        f"aria-label='elevation profile, {lo:.0f} to {hi:.0f} m'>"
+        f"<polyline points='{pts}' fill='none' stroke='#1565c0' stroke-width='2' "
+        "vector-effect='non-scaling-stroke'/></svg>"
+    )
+
+
+def _route_page(r: dict[str, Any], trailhead: Trailhead | None) -> str:
+    e = html.escape
+    where = trailhead.label if trailhead is not None else r["trailhead"]
+    title = f"{where}: {_KIND_LABEL.get(r['kind'], r['kind'])} {_hm(r['target_duration_s'])}"
+    banner = (
+        "" if r["meets_brief"] else f"<p class='banner'>MISSED: {e('; '.join(r['misses']))}</p>"
+    )
+    line = [[la, lo] for lo, la in zip(r["lon"], r["lat"], strict=True)]
+    stats = [
+        ("time", _hm(r["duration_s"])),
+        ("distance", f"{r['distance_m'] / 1000:.1f} km"),
+        ("ascent", f"+{r['ascent_m']:.0f} m"),
+        ("trail", f"{r['trail_share']:.0%}"),
+    ]
+    script = (
+        "var m=L.map('map');L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png',"
+        "{maxZoom:17,attribution:'&copy; OpenStreetMap contributors'}).addTo(m);"
+        f"var line=L.polyline({js_json(line)},{{color:'#c62828',weight:4}}).addTo(m);"
+        "m.fitBounds(line.getBounds(),{padding:[20,20]});"
+        "L.circleMarker(line.getLatLngs()[0],{radius:7,color:'#1b5e20'}).addTo(m);"
+    )
+    return (
+        _head(title, 1)
+        + f"<header><h1>{e(title)}</h1></header><main>{banner}<div id='map'></div>"
+        + "<div class='stats'>"
+        + "".join(f"<div>{e(k)}<br><b>{e(v)}</b></div>" for k, v in stats)
+        + "</div>"
+        + _profile_svg(r)
+        + f"<p><a href='{e(r['id'])}.gpx'>GPX</a> · <a href='../index.html'>all routes</a></p>"
+        + f"</main><script>{script}</script></body></html>"
+    )
+
+
+def site_files(
+    title: str,
+    trailheads: Sequence[Trailhead],
+    routes: Sequence[dict[str, Any]],
+    events: Sequence[dict[str, Any]] = (),
+) -> dict[str, str]:
+    """Every file of the site but the events' own, by relative name.
+
+    Parameters
+    ----------
+    title
+        Site title.
+    trailheads
+        Trailheads of the catalogue.
+    routes
+        Route records (see :func:`routeplanner.catalog.tasks.route_record`), in any
+        order: the site lists them by trailhead id, kind and duration.
+    events
+        Group runs to list (``title``, ``start``, ``folder``), see
+        :func:`routeplanner.catalog.events.events_site_files`.
+
+    Returns
+    -------
+    dict of str to str
+        Relative file name to text.
+    """
+    leaflet = leaflet_assets()
+    by_id = {t.id: t for t in trailheads}
+    # one canonical order, however the work was split into tasks and tiles
+    trailheads = sorted(trailheads, key=lambda t: t.id)
+    routes = sorted(routes, key=lambda r: (r["trailhead"], r["kind"], r["target_duration_s"]))
+    files = {
+        "index.html": _index(title, trailheads, routes, events),
+        "catalog.geojson": json.dumps(catalog_geojson(routes), separators=(",", ":")) + "\n",
+        "assets/leaflet.js": leaflet.js,
+        "assets/leaflet.css": leaflet.css,
+        "assets/catalog.css": _static("catalog.css"),
+        "assets/catalog.js": _static("catalog.js"),
+    }
+    for r in routes:
+        files[f"routes/{r['id']}.html"] = _route_page(r, by_id.get(r["trailhead"]))
+        files[r["gpx"]] = r["gpx_text"]
+    return files

@@ -1,0 +1,387 @@
+"""A route for every running session of a block, found with the existing searches.
+
+- Easy runs and the long run are loops of the session's time from home
+  (:func:`routeplanner.search.loops.find_loops`, several alternatives). Of those, the one
+  sharing least with the week's other routes is taken; a loop already used earlier in the
+  block is not used again.
+- Climb sessions are repeats on a climb at ski-slope angles (``climb_grade``, default
+  20–35°, i.e. 36–70 % grade); each week takes another of the nearest climbs, and the
+  number of repeats that best fits the session's time.
+- Descent sessions are repeats of one 5–10 minute descent, the *same* one every week: the
+  point is to push the pace on ground that has become familiar.
+
+Every session's route meets its time within ``tolerance`` or is marked with what it missed.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from routeplanner import pace
+from routeplanner.errors import InputError, NoRouteError
+from routeplanner.network.model import Network
+from routeplanner.plan.block import Block, PlannedSession
+from routeplanner.route import Route, Step, shared_m
+from routeplanner.search.loops import LoopRequest, find_loops
+from routeplanner.search.segments import Segment, SegmentRequest, find_segments
+from routeplanner.search.workouts import MAX_REPS, RepeatsWorkout, plan_repeats
+
+__all__ = [
+    "MAX_SHARED",
+    "RoutedSession",
+    "RoutingOptions",
+    "route_block",
+    "shared_share",
+    "shortest_descent_session_s",
+]
+
+log = logging.getLogger(__name__)
+
+#: Largest share of distance two sessions of one week may have in common.
+MAX_SHARED = 0.30
+#: Candidate segments considered for a climb or descent session.
+SEGMENT_CANDIDATES = 8
+
+
+@dataclass(frozen=True)
+class RoutingOptions:
+    """How sessions are routed.
+
+    Attributes
+    ----------
+    tolerance : float
+        Accepted relative error of a session's time.
+    alternatives : int
+        Loops asked for per easy or long session (variety comes from choosing among them).
+    seed : int
+        Seed of the loop search.
+    climb_grade : tuple of float
+        Mean-grade window of climbs (grade, not degrees).
+    climb_min_gain_m : float
+        Smallest gain of a climb.
+    descent_s : tuple of float
+        Running-time window of the practice descent.
+    descent_grade : tuple of float
+        Mean-grade window of the practice descent.
+    within_m : float
+        How far from home climbs and descents are looked for.
+    """
+
+    tolerance: float = 0.05
+    alternatives: int = 3
+    seed: int = 0
+    climb_grade: tuple[float, float] = (math.tan(math.radians(20)), math.tan(math.radians(35)))
+    climb_min_gain_m: float = 40.0
+    descent_s: tuple[float, float] = (300.0, 600.0)
+    descent_grade: tuple[float, float] = (0.08, 0.30)
+    within_m: float = 5000.0
+
+
+@dataclass(frozen=True)
+class RoutedSession:
+    """A session with its route and whether the route meets the session's brief.
+
+    Attributes
+    ----------
+    session : PlannedSession
+        The planned session.
+    route : Route or None
+        Its route (None for sessions without one, or when none could be found).
+    misses : tuple of str
+        What the route misses (empty when it meets the brief).
+    segment : str or None
+        Id of the climb or descent repeated, for workouts.
+    reps : int
+        Number of repeats, for workouts.
+    """
+
+    session: PlannedSession
+    route: Route | None = None
+    misses: tuple[str, ...] = ()
+    segment: str | None = None
+    reps: int = 0
+
+    @property
+    def meets_brief(self) -> bool:
+        """Whether the route meets its time and the block's variety rule."""
+        return self.route is not None and not self.misses
+
+
+def _unique_m(steps: Sequence[Step]) -> float:
+    """Length of network a route covers, each stretch counted once."""
+    return shared_m(steps, steps)
+
+
+def shared_share(a: Route, b: Route) -> float:
+    """Share of the shorter route's network that the other route also covers.
+
+    Examples
+    --------
+    Two routes on the same stretch share all of it:
+
+    >>> from types import SimpleNamespace
+    >>> r = SimpleNamespace(network_steps=(Step(0, 0.0, 100.0),))
+    >>> shared_share(r, r)
+    1.0
+    """
+    shorter = min(_unique_m(a.network_steps), _unique_m(b.network_steps))
+    return 0.0 if shorter <= 0 else min(1.0, shared_m(a.network_steps, b.network_steps) / shorter)
+
+
+def _time_miss(route: Route, target_s: float, tolerance: float) -> list[str]:
+    """Return a miss string when the route's time is off by more than the tolerance."""
+    err = route.stats.duration_s / target_s - 1.0
+    if abs(err) <= tolerance + 1e-9:
+        return []
+    return [
+        f"time {route.stats.duration_s / 60:.0f} min for {target_s / 60:.0f} min planned "
+        f"({err:+.0%}, tolerance ±{tolerance:.0%})"
+    ]
+
+
+@contextmanager
+def _no_alternatives_warning() -> Iterator[None]:
+    """Drop the search's "fewer alternatives than asked" warning.
+
+    The plan asks for alternatives only to choose among them; the runner did not ask, so
+    the warning would be about nothing they asked for.
+    """
+    logger = logging.getLogger("routeplanner.search.loops")
+
+    def keep(record: logging.LogRecord) -> bool:
+        return "really different" not in record.getMessage()
+
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
+
+
+class _Router:
+    """Routes the sessions of one block from one home, remembering what it used."""
+
+    def __init__(
+        self,
+        net: Network,
+        home: tuple[float, float],
+        profile: pace.RunnerProfile,
+        options: RoutingOptions,
+    ) -> None:
+        self.net, self.home, self.profile, self.opt = net, home, profile, options
+        self.used: list[frozenset[int]] = []
+        self._climbs: list[Segment] | None = None
+        self._descent: Segment | bool | None = False  # False: not looked for yet
+
+    def _segments(self, kind: str) -> list[Segment]:
+        """Nearest qualifying climbs or descents, trail first."""
+        o = self.opt
+        req = SegmentRequest(
+            kind=kind,
+            grade=o.climb_grade if kind == "climb" else o.descent_grade,
+            min_gain_m=o.climb_min_gain_m if kind == "climb" else 30.0,
+            duration_s=None if kind == "climb" else o.descent_s,
+            near=self.home,
+            within_m=o.within_m,
+            limit=SEGMENT_CANDIDATES,
+        )
+        segs = find_segments(self.net, req, self.profile, raise_if_none=False)
+        # trail first: a street is a segment to practise on only when nothing else is near
+        return sorted(segs, key=lambda s: s.trail_share < 0.5)
+
+    def _best_repeats(self, segs: Sequence[Segment], target_s: float) -> RepeatsWorkout | None:
+        """Of the segments and rep counts, the repeats closest to the target time."""
+        best: tuple[float, RepeatsWorkout] | None = None
+        for seg in segs:
+            one = plan_repeats(self.net, self.home, seg, self.profile, 1)
+            reps = round((target_s - one.approach_s - one.return_s) / one.repeat_s)
+            reps = min(max(reps, 1), MAX_REPS)
+            work = one if reps == 1 else plan_repeats(self.net, self.home, seg, self.profile, reps)
+            err = abs(work.total_s / target_s - 1.0)
+            if best is None or err < best[0]:
+                best = (err, work)
+            if err <= self.opt.tolerance:
+                break
+        return None if best is None else best[1]
+
+    def _descent_for(self, target_s: float) -> Segment | None:
+        """Choose the block's practice descent: the trail one that best fits a session."""
+        best: tuple[tuple[bool, float], Segment] | None = None
+        for seg in self._segments("descent"):
+            work = self._best_repeats([seg], target_s)
+            if work is None:
+                continue
+            key = (seg.trail_share < 0.5, abs(work.total_s / target_s - 1.0))
+            if best is None or key < best[0]:
+                best = (key, seg)
+        return None if best is None else best[1]
+
+    def _climbs_for(self) -> list[Segment]:
+        """Climbs for the climb sessions, none on the practice descent's ground."""
+        if self._climbs is None:
+            taken = (
+                {st.edge for st in self._descent.steps}
+                if isinstance(self._descent, Segment)
+                else set()
+            )
+            self._climbs = [
+                c for c in self._segments("climb") if not taken & {st.edge for st in c.steps}
+            ]
+        return self._climbs
+
+    def workout(self, s: PlannedSession, week_index: int) -> RoutedSession:
+        """Route a climb or descent session: repeats on a segment near home."""
+        if s.kind == "climbs":
+            climbs = self._climbs_for()
+            # another climb each week, the nearest first
+            k = week_index % len(climbs) if climbs else 0
+            segs = climbs[k:] + climbs[:k]
+        else:
+            if self._descent is False:
+                self._descent = self._descent_for(s.planned_s)
+            segs = [self._descent] if isinstance(self._descent, Segment) else []
+        if not segs:
+            what = "climb at ski-slope angles" if s.kind == "climbs" else "5-10 min descent"
+            return RoutedSession(s, None, (f"no {what} within {self.opt.within_m / 1000:.0f} km",))
+        work = self._best_repeats(segs, s.planned_s)
+        if work is None:
+            return RoutedSession(s, None, ("no repeats fit the session",))
+        misses = tuple(_time_miss(work.route, s.planned_s, self.opt.tolerance))
+        return RoutedSession(s, work.route, misses, work.segment.id, work.reps)
+
+    def _candidates(self, s: PlannedSession, alternatives: int, seed: int) -> list[Route]:
+        req = LoopRequest(
+            s.planned_s, tolerance=self.opt.tolerance, alternatives=alternatives, seed=seed
+        )
+        with _no_alternatives_warning():
+            return find_loops(self.net, self.home, self.profile, req)
+
+    def loop(self, s: PlannedSession, week: Sequence[Route]) -> RoutedSession:
+        """Route an easy or long run: the loop sharing least with the week's other routes."""
+
+        def worst_share(r: Route) -> float:
+            return max((shared_share(r, w) for w in week), default=0.0)
+
+        def pick(routes: list[Route]) -> Route:
+            fresh = [
+                r for r in routes if frozenset(st.edge for st in r.network_steps) not in self.used
+            ]
+            return min(
+                fresh or routes,
+                key=lambda r: (worst_share(r), abs(r.stats.duration_s - s.planned_s)),
+            )
+
+        seed = self.opt.seed + len(self.used)
+        try:
+            route = pick(self._candidates(s, self.opt.alternatives, seed))
+            if worst_share(route) > MAX_SHARED:
+                # one wider look, on other perturbations, before settling
+                more = self._candidates(s, 2 * self.opt.alternatives, seed + 1000)
+                route = pick([route, *more])
+        except NoRouteError as exc:
+            return RoutedSession(s, None, (str(exc),))
+        self.used.append(frozenset(st.edge for st in route.network_steps))
+        misses = _time_miss(route, s.planned_s, self.opt.tolerance)
+        return RoutedSession(s, route, tuple(misses))
+
+
+def _variety_misses(routed: list[RoutedSession]) -> list[RoutedSession]:
+    """Mark sessions of one week whose routes share more than :data:`MAX_SHARED`."""
+    out = []
+    for i, rs in enumerate(routed):
+        extra = []
+        for other in routed[:i]:
+            if rs.route is None or other.route is None:
+                continue
+            share = shared_share(rs.route, other.route)
+            if share > MAX_SHARED:
+                day = other.session.date.strftime("%a %d %b")
+                extra.append(f"shares {share:.0%} of its distance with {day} (limit 30%)")
+        out.append(
+            rs if not extra else RoutedSession(**{**vars(rs), "misses": (*rs.misses, *extra)})
+        )
+    return out
+
+
+def shortest_descent_session_s(
+    net: Network,
+    home: tuple[float, float],
+    profile: pace.RunnerProfile,
+    options: RoutingOptions | None,
+    target_s: float,
+) -> float | None:
+    """Time of one repeat of the practice descent from home and back (None: no descent)."""
+    router = _Router(net, home, profile, options or RoutingOptions())
+    seg = router._descent_for(target_s)
+    if seg is None:
+        return None
+    return plan_repeats(net, home, seg, profile, 1).total_s
+
+
+def route_block(
+    block: Block,
+    net: Network,
+    home: tuple[float, float],
+    profile: pace.RunnerProfile,
+    *,
+    options: RoutingOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[list[RoutedSession]]:
+    """Find a route for every running session of a block.
+
+    Parameters
+    ----------
+    block
+        The block from :func:`routeplanner.plan.block.build_block`.
+    net
+        The network around home.
+    home
+        ``(lon, lat)`` of the runner's door; every route starts and ends there.
+    profile
+        Runner profile.
+    options
+        Routing options.
+    progress
+        Called with (sessions done, sessions to route) after each routed session.
+
+    Returns
+    -------
+    list of list of RoutedSession
+        Per week, every session (those without a route included), in date order.
+
+    Raises
+    ------
+    CoverageError
+        If home is off the network.
+    """
+    opt = options or RoutingOptions()
+    if not net.n_edges if hasattr(net, "n_edges") else False:
+        raise InputError("the network around home is empty")
+    router = _Router(net, home, profile, opt)
+    first_descent = next((s for s in block.sessions if s.kind == "descent"), None)
+    if first_descent is not None:
+        # chosen first, so that no climb session runs on the practice descent's ground
+        router._descent = router._descent_for(first_descent.planned_s)
+    total = sum(1 for s in block.sessions if s.is_run)
+    done = 0
+    weeks: list[list[RoutedSession]] = []
+    for w in block.weeks:
+        routed: list[RoutedSession] = []
+        for s in w.sessions:
+            if not s.is_run:
+                routed.append(RoutedSession(s))
+                continue
+            if s.kind in ("climbs", "descent"):
+                rs = router.workout(s, w.index - 1)
+            else:
+                rs = router.loop(s, [r.route for r in routed if r.route is not None])
+            routed.append(rs)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+        weeks.append(_variety_misses(routed))
+    return weeks

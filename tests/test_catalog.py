@@ -1,0 +1,308 @@
+"""Tests for routeplanner.catalog: trailheads on hand-written OSM files, and the catalogue
+on Dask (one worker, two workers, a separately started scheduler and worker) giving the
+same bytes, resuming after an interruption."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import numpy as np
+import pytest
+
+from routeplanner.catalog.tasks import CatalogRequest
+from routeplanner.catalog.trailheads import (
+    Trailhead,
+    keep_near_trails,
+    merge_close,
+    read_trailhead_file,
+    trailheads_from_osm,
+)
+from routeplanner.errors import InputError
+from routeplanner.output.catalog_site import site_files
+
+GRID = 7
+SPACING_M = 400.0
+
+
+def grid_region(folder: Path) -> tuple[Path, Path]:
+    """A 7 x 7 trail grid 400 m apart on a gentle slope, with trailheads as tagged nodes.
+
+    Trailheads: a car park at the centre, a bus stop 100 m from it (merged into it), a hut
+    at a corner, a car park 2 km from any way (dropped), and a car park drawn as a way.
+    """
+    from synth import make_dem, to_lonlat, write_geotiff
+
+    half = (GRID - 1) / 2
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
+
+    def node(nid: int, x: float, y: float, tags: dict[str, str] | None = None) -> None:
+        lon, lat = to_lonlat(x, y)
+        tag = "".join(f'<tag k="{k}" v={quoteattr(v)}/>' for k, v in (tags or {}).items())
+        lines.append(
+            f'<node id="{nid}" version="1" lat="{float(lat):.8f}" lon="{float(lon):.8f}">'
+            f"{tag}</node>"
+        )
+
+    def nid(i: int, j: int) -> int:
+        return i * GRID + j + 1
+
+    for i in range(GRID):
+        for j in range(GRID):
+            node(nid(i, j), (i - half) * SPACING_M, (j - half) * SPACING_M)
+    node(900, 10.0, 10.0, {"amenity": "parking", "name": "Centre car park"})
+    node(901, 100.0, 10.0, {"highway": "bus_stop", "name": "Centre <stop>"})
+    node(902, -half * SPACING_M, -half * SPACING_M + 20, {"tourism": "alpine_hut", "name": "Hut"})
+    node(903, 4000.0, 4000.0, {"amenity": "parking", "name": "Far away"})
+    for k, (x, y) in enumerate([(1190, 1190), (1210, 1190), (1210, 1210), (1190, 1210)]):
+        node(910 + k, x, y)
+    way = 1
+    for i in range(GRID):
+        refs = "".join(f'<nd ref="{nid(i, j)}"/>' for j in range(GRID))
+        lines.append(f'<way id="{way}" version="1">{refs}<tag k="highway" v="path"/></way>')
+        way += 1
+    for j in range(GRID):
+        refs = "".join(f'<nd ref="{nid(i, j)}"/>' for i in range(GRID))
+        lines.append(f'<way id="{way}" version="1">{refs}<tag k="highway" v="path"/></way>')
+        way += 1
+    refs = "".join(f'<nd ref="{n}"/>' for n in (910, 911, 912, 913, 910))
+    lines.append(f'<way id="99" version="1">{refs}<tag k="amenity" v="parking"/></way>')
+    lines.append("</osm>")
+    osm = folder / "grid.osm"
+    osm.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    dem = make_dem(lambda x, y: 1500.0 + 0.18 * x, extent_m=2500.0, cell_m=20.0)
+    tif = write_geotiff(folder / "grid.tif", dem.elevation, dem.transform)
+    return osm, tif
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory) -> tuple[Path, Path]:
+    return grid_region(tmp_path_factory.mktemp("grid"))
+
+
+def test_trailheads_from_osm_read_merge_and_keep(region):
+    from routeplanner.network.build import load_network
+
+    osm, tif = region
+    points = trailheads_from_osm(osm)
+    assert [(p.id, p.kind) for p in points] == [
+        ("n900", "parking"),
+        ("n901", "station"),
+        ("n902", "hut"),
+        ("n903", "parking"),
+        ("w99", "parking"),
+    ]
+    merged = merge_close(points)
+    # the bus stop outranks the car park 90 m away; the way's centroid is a point of its own
+    assert [p.id for p in merged] == ["n901", "n902", "n903", "w99"]
+    net = load_network(osm, [tif])
+    kept = keep_near_trails(merged, net)
+    assert [p.id for p in kept] == ["n901", "n902", "w99"]  # the far car park has no trail
+    inside = trailheads_from_osm(osm, bbox=(1.48, 42.48, 1.49, 42.495))
+    assert {p.id for p in inside} == {"n902"}
+
+
+def test_trailhead_file(tmp_path):
+    good = tmp_path / "t.geojson"
+    good.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [1.5, 42.5]},
+                        "properties": {"name": "Gate", "id": "g1"},
+                    }
+                ],
+            }
+        )
+    )
+    assert read_trailhead_file(good) == [Trailhead("g1", "Gate", "point", 1.5, 42.5)]
+    bad = tmp_path / "b.geojson"
+    bad.write_text('{"type": "FeatureCollection", "features": [{"geometry": null}]}')
+    with pytest.raises(InputError, match="feature 0 is not a Point"):
+        read_trailhead_file(bad)
+    with pytest.raises(InputError, match="not found"):
+        read_trailhead_file(tmp_path / "missing.geojson")
+
+
+def _catalog(region, results: Path, **kw) -> dict[str, str]:
+    from routeplanner.catalog.runner import ClusterOptions, RegionSource, run_catalog
+
+    osm, tif = region
+    req = CatalogRequest(durations_s=(1800.0, 2700.0), kinds=("easy", "hilly"))
+    regions = [RegionSource("grid", str(osm), (str(tif),))]
+    run = run_catalog(regions, req, results, cluster=ClusterOptions(**kw))
+    assert run.tasks == len(list(Path(results).glob("*.json")))
+    assert len(run.worker_peak_mb) == run.workers
+    routes = [r for res in run.results for r in res["routes"]]
+    return site_files("Grid <club>", run.trailheads["grid"], routes)
+
+
+@pytest.mark.slow
+def test_catalog_identical_on_one_and_two_workers_and_resumes(region, tmp_path):
+    one = _catalog(region, tmp_path / "r1", workers=1, batch_size=1)
+    two = _catalog(region, tmp_path / "r2", workers=2, batch_size=1)
+    assert one == two
+    data = json.loads(one["catalog.geojson"])
+    feats = data["features"]
+    assert len(feats) == 3 * 2 * 2  # trailheads x kinds x durations
+    for f in feats:
+        p = f["properties"]
+        assert set(p) >= {"trailhead", "kind", "target_duration_s", "duration_s", "gpx"}
+        assert p["meets_brief"] == (abs(p["duration_s"] / p["target_duration_s"] - 1) <= 0.05)
+        assert p["gpx"] in one
+    assert "Grid &lt;club&gt;" in one["index.html"] and "<club>" not in one["index.html"]
+    # resume: a finished task is not recomputed (its file is used as it is)
+    files = sorted((tmp_path / "r1").glob("*.json"))
+    assert len(files) == 3
+    marked = json.loads(files[0].read_text())
+    marked["routes"][0]["trailhead_name"] = "from the earlier run"
+    files[0].write_text(json.dumps(marked))
+    files[1].unlink()
+    again = _catalog(region, tmp_path / "r1", workers=1, batch_size=1)
+    assert "from the earlier run" in again["catalog.geojson"]
+    assert (tmp_path / "r1" / files[1].name).is_file()
+
+
+def _start(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    with log.open("w") as out:  # the child keeps its own handle
+        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+
+
+@pytest.mark.slow
+def test_catalog_on_a_separately_started_scheduler(region, tmp_path):
+    dask = Path(sys.executable).with_name("dask")
+    if not dask.exists():
+        dask = Path(shutil.which("dask") or "dask")
+    info = tmp_path / "scheduler.json"
+    procs = [
+        _start(
+            [
+                str(dask),
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(info),
+            ],
+            tmp_path / "scheduler.log",
+        )
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not info.is_file() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        address = json.loads(info.read_text())["address"]
+        assert address.startswith("tcp://127.0.0.1:")
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+        worker = [str(dask), "worker", address, "--nthreads", "1", "--no-dashboard"]
+        procs.append(_start([*worker, "--host", "127.0.0.1"], tmp_path / "worker.log", env))
+        remote = _catalog(region, tmp_path / "rs", scheduler=address, batch_size=2)
+        local = _catalog(region, tmp_path / "rl", workers=1, batch_size=2)
+        assert remote == local
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=30)
+
+
+def test_site_escapes_names_and_links_resolve():
+    th = Trailhead("n1", "</script><b>x</b>", "parking", 1.5, 42.5)
+    rec = {
+        "id": "n1-easy-30",
+        "trailhead": "n1",
+        "trailhead_name": th.name,
+        "kind": "easy",
+        "target_duration_s": 1800.0,
+        "duration_s": 1700.0,
+        "distance_m": 4000.0,
+        "ascent_m": 50.0,
+        "trail_share": 0.9,
+        "meets_brief": False,
+        "misses": ["time 28 min for 30 min (-6%)"],
+        "lon": [1.5, 1.51, 1.5],
+        "lat": [42.5, 42.51, 42.5],
+        "ele": [1000.0, 1050.0, 1000.0],
+        "dist_m": [0.0, 1400.0, 2800.0],
+        "gpx": "routes/n1-easy-30.gpx",
+        "gpx_text": "<gpx/>",
+    }
+    files = site_files("Club", [th], [rec])
+    page = files["routes/n1-easy-30.html"]
+    for text in (files["index.html"], page):
+        assert "<b>x</b>" not in text and "</script><b>" not in text
+    assert "MISSED: time 28 min" in page
+    assert "routes/n1-easy-30.html" in files["index.html"]
+    assert np.isclose(
+        json.loads(files["catalog.geojson"])["features"][0]["geometry"]["coordinates"][1][2], 1050.0
+    )
+
+
+def test_clip_keeps_the_edges_inside(region):
+    from synth import to_lonlat
+
+    from routeplanner.network.build import load_network
+    from routeplanner.network.clip import clip
+
+    net = load_network(region[0], [region[1]])
+    assert net.n_edges == 2 * GRID * (GRID - 1)
+    west, south = to_lonlat(-1300.0, -1300.0)
+    east, north = to_lonlat(1.0, 1300.0)
+    half = clip(net, (float(west), float(south), float(east), float(north)))
+    # columns x = -1200 ... 0: 4 x 7 nodes; 4 x 6 vertical and 3 x 7 horizontal edges
+    assert (half.n_nodes, half.n_edges) == (28, 45)
+    assert half.prof_offsets[-1] == len(half.prof_lon)
+    assert np.all(half.node_lon <= east)
+    kept = np.isin(net.node_lon, half.node_lon)
+    assert half.edge_length_m.sum() == pytest.approx(45 * SPACING_M, rel=1e-3)
+    assert kept.sum() == 28
+
+
+@pytest.mark.slow
+def test_tiles_that_cover_the_region_give_the_same_catalogue(region, tmp_path):
+    whole = _catalog(region, tmp_path / "w", workers=2, batch_size=2)
+    tiled = _catalog(region, tmp_path / "t", workers=2, batch_size=2, tile_m=1000.0)
+    # a 45-minute loop reaches 4.5 km: every tile's cut is the whole 2.4 km grid
+    assert tiled == whole
+
+
+def test_merge_calendars_keeps_every_event_and_each_zone_once():
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import icalendar
+
+    from routeplanner.catalog.events import merge_calendars
+    from routeplanner.output.export import EventPlace, event_ics
+
+    zone = ZoneInfo("Europe/Andorra")
+    texts = [
+        event_ics(
+            title=f"Run {k}",
+            start=dt.datetime(2027, 6, 12 + k, 8, 0, tzinfo=zone),
+            duration_s=4500.0,
+            place=EventPlace("La Massana", 1.5148, 42.545),
+            description="",
+            stamp=dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc),
+        )
+        for k in range(3)
+    ]
+    cal = icalendar.Calendar.from_ical(merge_calendars(texts, name="Club"))
+    events = cal.walk("VEVENT")
+    assert [str(e["summary"]) for e in events] == ["Run 0", "Run 1", "Run 2"]
+    assert len(cal.walk("VTIMEZONE")) <= 1
+    assert events[1].decoded("dtstart").astimezone(dt.timezone.utc) == dt.datetime(
+        2027, 6, 13, 6, 0, tzinfo=dt.timezone.utc
+    )

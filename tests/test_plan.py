@@ -1,0 +1,234 @@
+"""Tests for routeplanner.plan: the block's rules on known inputs, routing on a hand-built
+network, and the plan's files (JSON, iCalendar, GPX)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+
+import icalendar
+import pytest
+from lxml import etree
+
+from routeplanner.errors import InputError
+from routeplanner.output.plan_files import plan_files, plan_json
+from routeplanner.pace import RunnerProfile
+from routeplanner.plan.block import (
+    HARD_SHARE_OF_WORKOUT,
+    BlockRequest,
+    build_block,
+    weekly_run_times,
+)
+from routeplanner.plan.routing import MAX_SHARED, RoutingOptions, route_block, shared_share
+
+H = 3600.0
+MAY3 = dt.date(2027, 5, 3)  # a Monday
+
+
+def request(**kw) -> BlockRequest:
+    args = {
+        "start": MAY3,
+        "weeks": 6,
+        "week_time_s": (3 * H, 4.5 * H),
+        "run_days": (1, 3, 5, 6),
+        "goal": "ski",
+    }
+    args.update(kw)
+    return BlockRequest(**args)
+
+
+# --- the block's rules -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ramp", [0.10, 0.20])
+@pytest.mark.parametrize("every", [3, 4])
+def test_ramp_and_recovery_weeks(ramp, every):
+    times = weekly_run_times(request(weeks=12, ramp=ramp, recovery_every=every))
+    assert times[0] == (3 * H, False)
+    build = [t for t, rec in times if not rec]
+    for a, b in itertools.pairwise(build):
+        assert b <= a * (1 + ramp) + 1e-6  # never more than the ramp over the last build week
+        assert b >= a  # and never down
+    assert max(build) <= 4.5 * H + 1e-6
+    recovery = [i for i, (_, rec) in enumerate(times) if rec]
+    assert recovery == [i for i in range(12) if (i + 1) % every == 0]
+    for i in recovery:
+        assert times[i][0] == pytest.approx(0.85 * times[i - 1][0])
+
+
+def test_six_week_ski_block_rules():
+    block = build_block(request())
+    assert len(block.weeks) == 6
+    for w in block.weeks:
+        days = {s.date for s in w.sessions}
+        assert len(days) == 7  # every day of the week is planned
+        run = [s for s in w.sessions if s.is_run]
+        assert sum(s.planned_s for s in run) == pytest.approx(w.planned_run_s)
+        long_runs = [s for s in run if s.kind == "long"]
+        assert len(long_runs) == 1 and long_runs[0].date.weekday() == 6
+        assert long_runs[0].planned_s <= 0.30 * w.planned_run_s + 1e-6
+        assert w.hard_s <= 0.20 * w.planned_run_s + 1e-6  # about 80 % easy
+        assert any(s.kind == "rest" for s in w.sessions)
+        assert sum(s.kind == "strength" for s in w.sessions) == 2
+        assert all(s.planned_s == 300 for s in w.sessions if s.kind == "strength")
+        assert sum(s.kind == "cross" for s in w.sessions) == 1
+        kinds = [s.kind for s in run]
+        climbs = kinds.count("climbs")
+        descents = kinds.count("descent")
+        if w.recovery:
+            assert climbs == descents == 0
+        else:
+            assert climbs == (1 if w.index >= 2 else 0)
+            assert descents == (1 if w.index >= 3 else 0)
+        for s in run:
+            if s.kind in ("climbs", "descent"):
+                assert s.hard_s == pytest.approx(s.planned_s * HARD_SHARE_OF_WORKOUT)
+
+
+def test_trail_goal_has_no_workouts():
+    block = build_block(request(goal="trail"))
+    assert {s.kind for s in block.sessions} == {"easy", "long", "cross", "strength", "rest"}
+
+
+def test_six_run_days_leave_one_rest_and_no_cross_day():
+    block = build_block(request(run_days=(0, 1, 2, 3, 4, 5), week_time_s=(4 * H, 5 * H)))
+    for w in block.weeks:
+        assert [s.kind for s in w.sessions].count("rest") == 1
+        assert all(s.kind != "cross" for s in w.sessions)
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"weeks": 13}, "weeks must be between 1 and 12"),
+        ({"weeks": 0}, "weeks must be between 1 and 12"),
+        ({"week_time_s": (5 * H, 4 * H)}, "lower bound 5.0 h is above the upper bound 4.0 h"),
+        ({"week_time_s": (1 * H, 4 * H)}, "too small for 4 run days"),
+        ({"run_days": ()}, "no run days"),
+        ({"run_days": tuple(range(7))}, "no rest day"),
+        ({"long_day": 0}, "long-run day mon is not one of the run days"),
+        ({"ramp": 0.3}, "up to 20 %"),
+        ({"recovery_every": 5}, "use 3 or 4"),
+        ({"goal": "road"}, "unknown goal"),
+    ],
+)
+def test_bad_requests(kw, match):
+    with pytest.raises(InputError, match=match):
+        request(**kw)
+
+
+# --- routing on a hand-built network ----------------------------------------------------
+
+
+GRID = 9  # nodes a side
+SPACING_M = 400.0
+
+
+@pytest.fixture(scope="module")
+def grid():
+    """A flat 9 x 9 trail grid, 400 m apart: loops of every length around the centre."""
+    from tests.synth import make_network
+
+    def nid(i: int, j: int) -> int:
+        return i * GRID + j + 1
+
+    half = (GRID - 1) / 2
+    nodes = {
+        nid(i, j): ((i - half) * SPACING_M, (j - half) * SPACING_M)
+        for i in range(GRID)
+        for j in range(GRID)
+    }
+    tags = {"highway": "path"}
+    ways = [([nid(i, j) for j in range(GRID)], tags) for i in range(GRID)]
+    ways += [([nid(i, j) for i in range(GRID)], tags) for j in range(GRID)]
+    return make_network(nodes, ways)
+
+
+def centre() -> tuple[float, float]:
+    from tests.synth import to_lonlat
+
+    lon, lat = to_lonlat(0.0, 0.0)
+    return float(lon), float(lat)
+
+
+def test_route_block_on_a_grid_meets_times_and_varies(grid):
+    block = build_block(
+        request(weeks=2, goal="trail", week_time_s=(2 * H, 2.2 * H), run_days=(1, 4, 6))
+    )
+    profile = RunnerProfile.from_strings("6:00")
+    weeks = route_block(block, grid, centre(), profile)
+    for routed in weeks:
+        runs = [rs for rs in routed if rs.session.is_run]
+        assert all(rs.route is not None for rs in runs)
+        for rs in runs:
+            assert rs.route is not None
+            err = rs.route.stats.duration_s / rs.session.planned_s - 1
+            assert (abs(err) <= 0.05) == (not any(m.startswith("time") for m in rs.misses))
+        for i, a in enumerate(runs):
+            assert a.route is not None
+            over = [
+                b.session.date.strftime("%a %d %b")
+                for b in runs[:i]
+                if b.route is not None and shared_share(a.route, b.route) > MAX_SHARED
+            ]
+            said = [m for m in a.misses if "shares" in m]
+            assert len(over) == len(said)
+            assert all(day in m for day, m in zip(over, said, strict=True))
+    data = plan_json(block, weeks)
+    assert data["meets_brief"] == all(
+        rs.meets_brief for routed in weeks for rs in routed if rs.session.is_run
+    )
+
+
+def test_plan_files_are_valid(grid, shared_data_dir):
+    block = build_block(request(weeks=1, goal="trail", week_time_s=(2 * H, 2 * H)))
+    weeks = route_block(
+        block,
+        grid,
+        centre(),
+        RunnerProfile.from_strings("6:00"),
+        options=RoutingOptions(alternatives=2),
+    )
+    files = plan_files(
+        block, weeks, title="May <block>", start_time=dt.time(7, 30), tz="Europe/Andorra"
+    )
+    data = json.loads(files["plan.json"])
+    week = data["weeks"][0]
+    assert week["index"] == 1 and week["start"] == "2027-05-03" and week["recovery"] is False
+    routed = [s for s in week["sessions"] if "route" in s]
+    assert len(routed) == 4
+    for s in routed:
+        assert set(s["route"]) >= {"duration_s", "distance_m", "ascent_m", "gpx", "meets_brief"}
+        assert s["route"]["gpx"] in files
+    assert all("route" not in s for s in week["sessions"] if s["kind"] in ("rest", "strength"))
+    schema = etree.XMLSchema(etree.parse(str(shared_data_dir / "schemas" / "gpx-1.1.xsd")))
+    for name, text in files.items():
+        if name.endswith(".gpx"):
+            assert schema.validate(etree.fromstring(text.encode())), schema.error_log
+    cal = icalendar.Calendar.from_ical(files["plan.ics"])
+    events = cal.walk("VEVENT")
+    non_rest = [s for s in week["sessions"] if s["kind"] != "rest"]
+    assert len(events) == len(non_rest)
+    first = events[0]
+    # 07:30 in Andorra in May is 05:30 UTC (CEST, UTC+2)
+    assert str(first["summary"]) == "Cross-training 30 min"
+    assert first.decoded("dtstart") == dt.datetime(2027, 5, 3, 5, 30, tzinfo=dt.timezone.utc)
+    assert "&lt;block&gt;" in files["plan.html"] and "<block>" not in files["plan.html"]
+
+
+def test_workout_minimum_comes_from_the_easy_runs():
+    plain = build_block(request())
+    longer = build_block(request(workout_min_s=60 * 60.0))
+    for a, b in zip(plain.weeks, longer.weeks, strict=True):
+        assert b.run_s == pytest.approx(a.run_s)  # the week's running time is kept
+        for s in b.sessions:
+            if s.kind in ("climbs", "descent"):
+                assert s.planned_s >= 3600.0 - 1e-6
+        took = sum(s.planned_s for s in b.sessions if s.kind in ("climbs", "descent")) - sum(
+            s.planned_s for s in a.sessions if s.kind in ("climbs", "descent")
+        )
+        gave = sum(s.planned_s for s in a.sessions if s.kind == "easy") - sum(
+            s.planned_s for s in b.sessions if s.kind == "easy"
+        )
+        assert took == pytest.approx(gave)
