@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import os
@@ -20,9 +21,11 @@ from routeplanner.events.plan import GroupPlan, plan_group_run
 from routeplanner.network.model import Network
 from routeplanner.output import export, maps
 from routeplanner.output.group_run import MAP_FILE, SUMMARY_FILE, render_outputs, write_outputs
+from routeplanner.output.plan_files import plan_files, plan_maps
 from routeplanner.output.scouting import scout_map
 from routeplanner.output.segments import map_segment
 from routeplanner.output.skilines import line_feature
+from routeplanner.plan import BlockRequest, make_plan
 from routeplanner.safety import default_start, region_timezone, safety_sheet
 from routeplanner.search.loops import LoopRequest, find_loops
 from routeplanner.search.scouting import plan_scouting
@@ -40,6 +43,7 @@ __all__ = [
     "DEMO_WORKOUTS",
     "DemoEntry",
     "demo_group",
+    "demo_plan",
     "demo_scouting",
     "demo_workouts",
     "run_demo",
@@ -57,6 +61,18 @@ DEMO_LOOP: dict[str, Any] = {
 DEMO_EVENT = package_data.demo_event_path()
 #: Folder of the demo's group run inside the demo's folder.
 DEMO_GROUP_SUBDIR = "group-run"
+#: The demo's training block (``routeplanner plan`` with the same values).
+DEMO_PLAN: dict[str, Any] = {
+    "request": {
+        "start": date(2027, 5, 3),
+        "weeks": 6,
+        "week_time_s": (3 * 3600.0, 4.5 * 3600.0),
+        "run_days": (1, 3, 5, 6),
+        "goal": "ski",
+    },
+    "start_time": dt.time(7, 30),
+}
+DEMO_PLAN_SUBDIR = "plan"
 
 
 #: The demo trip: from Soldeu village to two Grandvalira pistes, mid-July.
@@ -227,10 +243,50 @@ def run_demo(
         )
     ]
 
+    entries.append(DemoEntry(*demo_plan(net, out_dir, offline=offline, echo=echo)))
+
     maps.write_index(
         out_dir / "index.html", [(e.title, e.filename, e.description) for e in entries]
     )
     return entries
+
+
+def demo_plan(
+    net: Network,
+    out_dir: Path,
+    *,
+    offline: bool = False,
+    echo: Callable[[str], None] = _quiet,
+) -> tuple[str, str, str]:
+    """Write the demo's 6-week ``--goal ski`` block from La Massana into ``out_dir/plan``.
+
+    Returns
+    -------
+    tuple of str
+        Title, the page's path relative to ``out_dir``, and a description.
+    """
+    request = BlockRequest(**DEMO_PLAN["request"])
+    profile = pace.RunnerProfile.from_strings(DEMO_LOOP["pace"])
+    plan = make_plan(net, DEMO_LOOP["start"], profile, request)
+    title = "6-week ski base block from La Massana"
+    files = plan_files(
+        plan.block, plan.weeks, title=title, start_time=DEMO_PLAN["start_time"], tz="Europe/Andorra"
+    )
+    files.update(plan_maps(plan.weeks, offline=offline))
+    for name, text in files.items():
+        path = out_dir / DEMO_PLAN_SUBDIR / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, text)
+    runs = [rs for w in plan.weeks for rs in w if rs.session.is_run]
+    met = sum(rs.meets_brief for rs in runs)
+    echo(f"{DEMO_PLAN_SUBDIR}/plan.html ({len(files)} files)")
+    return (
+        title,
+        f"{DEMO_PLAN_SUBDIR}/plan.html",
+        f"3 h → 4 h 30 a week, Tue Thu Sat Sun, climbs from week 2 and descent practice "
+        f"from week 3; {met}/{len(runs)} routed runs meet their brief "
+        "(calendar: plan.ics, every run's GPX and map)",
+    )
 
 
 def demo_workouts(

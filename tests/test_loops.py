@@ -384,3 +384,15 @@ def test_ascent_cap_missed_by_the_first_search_is_retried_with_heavier_climb_cos
     (first,) = find_loops(net, _start(0, 0), PROFILE, request)
     assert first.names == ["Climb"] and first.stats.ascent_m > 50.0
     assert first.outcome is not None and not first.outcome.meets_brief
+
+
+def test_the_library_leaves_fewer_alternatives_to_its_caller(caplog):
+    # group runs, plans and catalogues ask for alternatives to choose among them: the
+    # runner did not ask, so the search itself says nothing (the loop command does)
+    net = ladder(rungs=3)
+    with caplog.at_level("WARNING", logger="routeplanner"):
+        routes = find_loops(
+            net, _start(0, 0), PROFILE, LoopRequest(2 * 1400 * 0.36, alternatives=10)
+        )
+    assert len(routes) < 10
+    assert "really different" not in caplog.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -99,6 +100,10 @@ def catalog_command(ctx: Ctx, **o: Any) -> None:
 
     if o["workers"] and o["scheduler"]:
         raise InputError("give either --workers or --scheduler, not both")
+    if ctx.verbosity < 2:
+        # Dask's own connection chatter is not about anything the user asked for
+        for name in ("distributed", "tornado"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     units.parse_pace(o["pace"])
     events = event_files(o["events"]) if o["events"] else []
     outputs = OutputPlan("catalog", force=o["force"])

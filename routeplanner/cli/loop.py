@@ -62,6 +62,12 @@ def loop(
     with status(ctx, "searching loops"):
         if segs is None:
             routes = find_loops(loaded.net, target.start, profile, request)
+            if 1 < request.alternatives and len(routes) < request.alternatives:
+                log.warning(
+                    "found %d really different loops of the %d asked for",
+                    len(routes),
+                    request.alternatives,
+                )
         else:
             from routeplanner.output.segments import map_segment, segment_feature
             from routeplanner.search.segment_loops import SegmentLoopOptions, plan_segment_loop

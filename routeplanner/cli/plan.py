@@ -126,22 +126,6 @@ def _request(values: dict[str, Any]) -> Any:
     )
 
 
-def _maps(plan: Any, offline: bool) -> dict[str, str]:
-    """Render the interactive map of every routed session, by relative name."""
-    from routeplanner.output import maps
-    from routeplanner.output.plan_files import map_name
-
-    out = {}
-    for week in plan.weeks:
-        for rs in week:
-            if rs.route is None:
-                continue
-            title = f"{rs.session.kind} {rs.session.date.isoformat()}"
-            m = maps.route_map([rs.route], title=title, options=maps.MapOptions(offline=offline))
-            out[map_name(rs.session)] = maps.map_html(m)
-    return out
-
-
 @click.command("plan")
 @click.argument("plan_file", metavar="[PLAN.toml]", required=False, type=click.Path())
 @click.option("--home", help="LAT,LON of the runner's door (every route starts there).")
@@ -180,7 +164,7 @@ def plan_command(
     options given on the command line win.  Every output goes into OUT_DIR at
     once: plan.html, plan.ics, plan.json, a GPX and a map per routed session.
     """
-    from routeplanner.output.plan_files import plan_files, week_line
+    from routeplanner.output.plan_files import plan_files, plan_maps, week_line
     from routeplanner.output.policy import OutputPlan
     from routeplanner.plan import RoutingOptions, make_plan
 
@@ -209,7 +193,7 @@ def plan_command(
         )
     title = f"{request.weeks}-week {request.goal} block from {lat:.4f},{lon:.4f}"
     files = plan_files(plan.block, plan.weeks, title=title, start_time=start_time, tz=str(tz))
-    files.update(_maps(plan, values["offline"]))
+    files.update(plan_maps(plan.weeks, offline=values["offline"]))
     with outputs:
         for name, text in files.items():
             outputs.put_in(folder, name, text)

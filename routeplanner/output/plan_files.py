@@ -22,7 +22,7 @@ from routeplanner.plan.block import Block, PlannedSession
 from routeplanner.plan.routing import RoutedSession
 from routeplanner.route import Route
 
-__all__ = ["gpx_name", "map_name", "plan_files", "plan_ics", "plan_json", "week_line"]
+__all__ = ["gpx_name", "map_name", "plan_files", "plan_ics", "plan_json", "plan_maps", "week_line"]
 
 _KIND_LABEL = {
     "easy": "Easy run",
@@ -339,3 +339,18 @@ def plan_files(
                 [rs.route], name=f"{_KIND_LABEL[s.kind]} {s.date.isoformat()}", start=begin
             )
     return files
+
+
+def plan_maps(weeks: Sequence[Sequence[RoutedSession]], *, offline: bool = False) -> dict[str, str]:
+    """Render the interactive map of every routed session, by relative name."""
+    from routeplanner.output import maps
+
+    out = {}
+    for week in weeks:
+        for rs in week:
+            if rs.route is None:
+                continue
+            title = f"{_KIND_LABEL[rs.session.kind]} {rs.session.date.isoformat()}"
+            m = maps.route_map([rs.route], title=title, options=maps.MapOptions(offline=offline))
+            out[map_name(rs.session)] = maps.map_html(m)
+    return out

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from routeplanner import pace
@@ -143,25 +142,6 @@ def _time_miss(route: Route, target_s: float, tolerance: float) -> list[str]:
     ]
 
 
-@contextmanager
-def _no_alternatives_warning() -> Iterator[None]:
-    """Drop the search's "fewer alternatives than asked" warning.
-
-    The plan asks for alternatives only to choose among them; the runner did not ask, so
-    the warning would be about nothing they asked for.
-    """
-    logger = logging.getLogger("routeplanner.search.loops")
-
-    def keep(record: logging.LogRecord) -> bool:
-        return "really different" not in record.getMessage()
-
-    logger.addFilter(keep)
-    try:
-        yield
-    finally:
-        logger.removeFilter(keep)
-
-
 class _Router:
     """Routes the sessions of one block from one home, remembering what it used."""
 
@@ -257,8 +237,7 @@ class _Router:
         req = LoopRequest(
             s.planned_s, tolerance=self.opt.tolerance, alternatives=alternatives, seed=seed
         )
-        with _no_alternatives_warning():
-            return find_loops(self.net, self.home, self.profile, req)
+        return find_loops(self.net, self.home, self.profile, req)
 
     def loop(self, s: PlannedSession, week: Sequence[Route]) -> RoutedSession:
         """Route an easy or long run: the loop sharing least with the week's other routes."""
