@@ -7,7 +7,7 @@ import html
 import json
 import os
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ from routeplanner.daylight import TripDay
 from routeplanner.events.event import load_event
 from routeplanner.events.plan import GroupPlan, plan_group_run
 from routeplanner.network.model import Network
-from routeplanner.output import export, maps
+from routeplanner.output import export, fit, maps
 from routeplanner.output.group_run import MAP_FILE, SUMMARY_FILE, render_outputs, write_outputs
 from routeplanner.output.plan_files import plan_files, plan_maps
 from routeplanner.output.scouting import scout_map
@@ -45,6 +45,7 @@ __all__ = [
     "demo_group",
     "demo_plan",
     "demo_scouting",
+    "demo_start",
     "demo_workouts",
     "run_demo",
 ]
@@ -108,6 +109,12 @@ DEMO_WORKOUTS: dict[str, dict[str, Any]] = {
 
 def _quiet(_message: str) -> None:
     """Drop a progress line."""
+
+
+def demo_start(today: date | None = None) -> datetime:
+    """Give the demo loop's start for GPX and FIT times: tomorrow at 08:00 in Andorra."""
+    day = (today or date.today()) + timedelta(days=1)
+    return datetime.combine(day, time(8), tzinfo=ZoneInfo("Europe/Andorra"))
 
 
 class DemoEntry(NamedTuple):
@@ -206,10 +213,15 @@ def run_demo(
         ),
     )
     size = maps.save_map(m, out_dir / "loop.html", offline=offline)
+    start = demo_start()
     gpx = export.gpx_document(
-        routes[:1], name=title, waypoints=sheet.waypoints() if sheet is not None else ()
+        routes[:1],
+        name=title,
+        start=start,
+        waypoints=sheet.waypoints() if sheet is not None else (),
     )
     atomic_write_text(out_dir / "loop.gpx", gpx)
+    fit.write_course(out_dir / "loop.fit", routes[0], start=start, name=title)
     atomic_write_text(out_dir / "loop.geojson", json.dumps(export.feature_collection(routes)))
     best = routes[0].stats
     entries.append(
@@ -219,7 +231,7 @@ def run_demo(
             f"{len(routes)} alternatives at 6:00/km flat pace; "
             f"best: {best.distance_m / 1000:.1f} km, "
             f"{pace.format_duration(best.duration_s)}, +{best.ascent_m:.0f} m "
-            "(GPX: loop.gpx, GeoJSON: loop.geojson"
+            "(timed GPX: loop.gpx, FIT course: loop.fit, GeoJSON: loop.geojson"
             + (", safety sheet: safety.txt)" if sheet is not None else ")"),
         )
     )

@@ -130,20 +130,26 @@ def write_osm_xml(
     *,
     comment: str = "",
     digits: int = 7,
+    node_tags: dict[int, dict[str, str]] | None = None,
 ) -> Path:
     """An OSM XML file from nodes in local metres.
 
-    ``ways`` are ``(refs, tags)`` (ids numbered from 1) or ``(id, refs, tags)``.
+    ``ways`` are ``(refs, tags)`` (ids numbered from 1) or ``(id, refs, tags)``;
+    ``node_tags`` gives tags of some nodes (named places, peaks…).
     """
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
     if comment:
         lines.append(f"<!-- {comment} -->")
     for nid, (x, y) in nodes.items():
         lon, lat = to_lonlat(x, y)
+        tags = (node_tags or {}).get(nid, {})
         lines.append(
             f'<node id="{nid}" version="1" lat="{float(lat):.{digits}f}" '
-            f'lon="{float(lon):.{digits}f}"/>'
+            f'lon="{float(lon):.{digits}f}"' + ("/>" if not tags else ">")
         )
+        if tags:
+            lines += [f'<tag k="{k}" v="{v}"/>' for k, v in tags.items()]
+            lines.append("</node>")
     for i, way in enumerate(ways, start=1):
         wid, refs, tags = way if len(way) == 3 else (i, *way)
         lines.append(f'<way id="{wid}" version="1">')

@@ -206,7 +206,7 @@ LOOP_START = f"{_LAT:.6f},{_LON:.6f}"  # on the main path
         (["--pace", "abc"], ["invalid pace", "'abc'"]),
         (["--start", "95,1"], ["latitude 95.0 out of range"]),
         (["--start", "42.5,181"], ["longitude 181.0 out of range"]),
-        (["--start", "here"], ["invalid coordinates", "'here'"]),
+        (["--start", "42.5,1.5,3"], ["invalid coordinates", "'42.5,1.5,3'"]),
         (["--duration", "0"], ["invalid duration", "'0'"]),
         (["--duration", "25h"], ["invalid duration", "'25h'"]),
         (["--duration", "soon"], ["duration", "'soon'"]),

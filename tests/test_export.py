@@ -417,6 +417,88 @@ def test_andorra_loop_exports(andorra_network, gpx_schema, tmp_path):
     assert 1.40 < w < e < 1.80 and 42.40 < s < n < 42.70
 
 
+# -- timed GPX with waypoints, routes, one file per route ---------------------------
+
+
+def test_timed_gpx_has_times_and_waypoints_with_sym_and_type(ramp_route, gpx_schema):
+    from routeplanner.output.points import point_at
+
+    start = datetime(2026, 6, 1, 8, 0, tzinfo=ZoneInfo("Europe/Andorra"))
+    water = point_at(ramp_route, 500.0, name="Font <d'en> Ratera", kind="water")
+    from routeplanner.output.points import profile_points
+
+    points = [*profile_points(ramp_route), water]
+    text = export.gpx_document([ramp_route], start=start, points=points)
+    assert_valid_gpx(gpx_schema, text)
+    gpx = gpxpy.parse(text)
+    pts = gpx.tracks[0].segments[0].points
+    assert pts[0].time == datetime(2026, 6, 1, 6, 0, tzinfo=timezone.utc)  # 08:00 CEST
+    elapsed = (pts[-1].time - pts[0].time).total_seconds()
+    assert elapsed == round(ramp_route.stats.duration_s)
+    # The 100 m ramp is a climb (from its foot), then the water point half-way.
+    assert [(w.type, w.symbol) for w in gpx.waypoints] == [
+        ("climb", "Summit"),
+        ("water", "Drinking Water"),
+    ]
+    assert gpx.waypoints[1].name == "Font <d'en> Ratera"
+    half = float(np.interp(500.0, ramp_route.dist_m, ramp_route.time_s))
+    assert (gpx.waypoints[1].time - pts[0].time).total_seconds() == round(half)
+
+
+def test_gpx_route_writes_rte_instead_of_trk(ramp_route, gpx_schema):
+    start = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
+    text = export.gpx_document([ramp_route], start=start, as_route=True)
+    assert_valid_gpx(gpx_schema, text)
+    gpx = gpxpy.parse(text)
+    assert gpx.tracks == []
+    assert len(gpx.routes) == 1
+    assert len(gpx.routes[0].points) == len(ramp_route.lat)
+    assert gpx.routes[0].points[0].time == start
+    assert gpx.routes[0].points[-1].elevation == pytest.approx(ramp_route.ele[-1], abs=0.05)
+
+
+def test_numbered_paths_for_alternatives(tmp_path):
+    names = [p.name for p in export.numbered_paths(tmp_path / "loop.gpx", 3)]
+    assert names == ["loop.gpx", "loop-2.gpx", "loop-3.gpx"]
+    assert [p.name for p in export.numbered_paths(tmp_path / "my.run.fit", 2)] == [
+        "my.run.fit",
+        "my.run-2.fit",
+    ]
+    assert [p.name for p in export.numbered_paths(tmp_path / "plain", 2)] == ["plain", "plain-2"]
+
+
+class _Line:
+    """A stand-in ski line: id, name and a descending profile (bottom first)."""
+
+    def __init__(self) -> None:
+        self.id = "osm:42"
+        self.name = NASTY
+        self.lon = np.array([1.50, 1.501, 1.502])
+        self.lat = np.array([42.50, 42.501, 42.502])
+        self.ele = np.array([1800.0, 1900.0, 2050.0])
+
+
+def test_lines_gpx_has_a_track_per_line_and_top_bottom_waypoints(gpx_schema):
+    text = export.lines_gpx_document([_Line(), _Line()], name="Lines")
+    assert_valid_gpx(gpx_schema, text)
+    gpx = gpxpy.parse(text)
+    assert len(gpx.tracks) == 2
+    assert len(gpx.tracks[0].segments[0].points) == 3
+    top, bottom = gpx.waypoints[:2]
+    assert (top.type, top.elevation, top.longitude) == ("line-top", 2050.0, 1.502)
+    assert (bottom.type, bottom.elevation, bottom.longitude) == ("line-bottom", 1800.0, 1.5)
+    assert top.name == f"{NASTY} (top)"
+    with pytest.raises(InputError):
+        export.lines_gpx_document([], name="none")
+
+
+def test_line_end_features_are_points_at_top_and_bottom():
+    feats = export.line_end_features([_Line()])
+    assert [f["properties"]["end"] for f in feats] == ["top", "bottom"]
+    assert feats[0]["geometry"] == {"type": "Point", "coordinates": [1.502, 42.502, 2050.0]}
+    assert feats[1]["properties"]["ele_m"] == 1800.0
+
+
 @pytest.mark.parametrize(
     ("zone", "local", "utc"),
     [

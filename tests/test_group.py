@@ -176,7 +176,7 @@ def test_duplicate_group_names_are_rejected():
         (('title = "Test run"', 'title = "Test\\nrun"'), "title must be one line"),
         (('max_difficulty = "T6"', 'max_difficulty = "T6"\nmodel = "bike"'), "'A'.*model"),
         (('max_difficulty = "T6"', "max_difficulty = 9"), "group 'A'.*invalid difficulty 9"),
-        (("meeting_point = ", "meeting_point = 'x' #"), "meeting_point: invalid coordinates"),
+        (("meeting_point = ", "meeting_point = '42.5' #"), "meeting_point: invalid coordinates"),
         (("meeting_point = ", "meeting_point = '95,1' #"), "latitude 95.0 out of range"),
     ],
 )
@@ -918,6 +918,49 @@ def test_cli_constraint_flags_exit_3_with_missed(tmp_path, capsys, monkeypatch):
     assert {"trail_share", "main_road_share", "overlap_share", "duration_s"} <= group.keys()
     code, out, _ = run_cli([*args, *out_dir, "--max-ascent", "20m", "--accept-closest"], capsys)
     assert code == 0 and "MISSED: Group A" in out
+
+
+def test_fit_per_group_has_regroup_points_and_the_event_start(grid_plan, tmp_path):
+    import io
+
+    import fitdecode
+
+    featured = group_out.featured_regroup_points(grid_plan)
+    assert featured
+    for r in grid_plan.results:
+        points = group_out.regroup_route_points(grid_plan, r)
+        passes = [p for fp in featured for p in fp.passes if p.group == r.group.name]
+        assert len(points) == len(passes)
+        records, course_points = [], []
+        with fitdecode.FitReader(io.BytesIO(group_out.fit_bytes(grid_plan, r))) as reader:
+            for frame in reader:
+                if isinstance(frame, fitdecode.FitDataMessage) and frame.name == "record":
+                    records.append(frame.get_value("timestamp"))
+                elif isinstance(frame, fitdecode.FitDataMessage) and frame.name == "course_point":
+                    course_points.append((frame.get_value("type"), frame.get_value("name")))
+        assert len(records) == len(r.route.lon)
+        assert records[0] == grid_plan.event.start.astimezone(timezone.utc)
+        regroup = [name for kind, name in course_points if kind == "meeting_spot"]
+        assert len(regroup) == len(passes)
+        assert all(name.startswith("R") for name in regroup)
+        gpx = gpxpy.parse(group_out.gpx_text(grid_plan, r))
+        assert sum(w.type == "regroup" for w in gpx.waypoints) == len(passes)
+    written = group_out.write_outputs(tmp_path / "o", {"group-a.fit": b".FIT", "summary.txt": "x"})
+    assert [p.read_bytes() for p in written] == [b".FIT", b"x"]
+
+
+def test_meeting_point_by_name_is_resolved_before_planning(grid, grid_plan):
+    event = E.parse_event(event_toml(point="Plaça Major"), "named.toml")
+    assert event.meeting_name == "Plaça Major"
+    with pytest.raises(InputError, match="is a name: resolve it first"):
+        planning.plan_group_run(grid, event)
+    lon, lat = to_lonlat(0.0, 0.0)
+    resolved = E.with_meeting_point(event, float(lon), float(lat), "Plaça Major")
+    assert resolved.location == "Village square"  # the file's location wins
+    plan = planning.plan_group_run(grid, resolved)
+    assert [r.route.stats.distance_m for r in plan.results] == pytest.approx(
+        [r.route.stats.distance_m for r in grid_plan.results]
+    )
 
 
 def test_meeting_point_far_from_any_way_says_so(grid):

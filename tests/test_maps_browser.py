@@ -8,6 +8,7 @@ every non-file request aborted and recorded: there must be none.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,7 +68,12 @@ def open_map(browser, tmp_path) -> Iterator[object]:
     contexts = []
 
     def _open(
-        m, name: str = "map.html", *, offline: bool = False, size: tuple[int, int] = (1280, 860)
+        m,
+        name: str = "map.html",
+        *,
+        offline: bool = False,
+        size: tuple[int, int] = (1280, 860),
+        cdn_fails: bool = False,
     ) -> Opened:
         path = tmp_path / name
         maps.save_map(m, path)
@@ -93,6 +99,8 @@ def open_map(browser, tmp_path) -> Iterator[object]:
                 return
             opened.requests.append(url)
             if offline:
+                route.abort()
+            elif "/leaflet@" in url and cdn_fails:
                 route.abort()
             elif "/leaflet@" in url:
                 local = _leaflet_dir() / url.rsplit("/dist/", 1)[-1]
@@ -314,3 +322,116 @@ def test_andorra_loop_map_screenshot(open_map, andorra_network, andorra_dir):
     assert shot.stat().st_size > 50_000
     assert page.locator(".leaflet-overlay-pane svg path").count() >= 3
     assert o.requests == [] and o.errors == []
+
+
+# -- phones ---------------------------------------------------------------------------
+
+CONTROLS = {
+    "zoom": ".leaflet-control-zoom",
+    "layers": ".leaflet-control-layers",
+    "scale": ".leaflet-control-scale",
+    "attribution": ".leaflet-control-attribution",
+    "panel": "#rp-panel",
+    "legend": "#rp-legend",
+}
+
+
+def _boxes(page) -> dict[str, dict]:
+    out = {}
+    for name, sel in CONTROLS.items():
+        loc = page.locator(sel)
+        if loc.count() == 1 and loc.is_visible():
+            out[name] = loc.bounding_box()
+    return out
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def four_groups(net):
+    return [climb_route(net, name=f"Group {c} · a long name") for c in "ABCD"]
+
+
+@pytest.mark.parametrize("size", [(390, 844), (1400, 1000)])
+def test_controls_do_not_overlap(open_map, synthetic, size):
+    net, _route, _ = synthetic
+    m = maps.route_map(four_groups(net), title="Saturday group run", network=net)
+    o = open_map(m, f"map-{size[0]}.html", size=size)
+    page = o.page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"group_map_{size[0]}x{size[1]}.png"))
+    boxes = _boxes(page)
+    assert {"zoom", "layers", "attribution", "scale", "panel", "legend"} <= set(boxes)
+    clashes = [(a, b) for a, b in itertools.combinations(boxes, 2) if _overlap(boxes[a], boxes[b])]
+    assert clashes == [], boxes
+    width = size[0]
+    for name, box in boxes.items():  # nothing cut off at the sides
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, name
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    prof = page.locator("svg.rp-profile").first.bounding_box()
+    assert prof["x"] >= 0 and prof["x"] + prof["width"] <= width + 0.5
+    assert o.errors == []
+
+
+def test_phone_panel_is_a_bottom_sheet_with_group_tabs(open_map, synthetic):
+    net, _route, _ = synthetic
+    m = maps.route_map(four_groups(net), title="Saturday group run", network=net)
+    o = open_map(m, size=(390, 844))
+    page = o.page
+    sheet = page.locator("#rp-sheet").bounding_box()
+    map_box = page.locator(".folium-map").bounding_box()
+    prof = page.locator("#rp-profile-panel").bounding_box()
+    # Below the map and above the profile, across the whole width; the map keeps most room.
+    assert sheet["y"] >= map_box["y"] + map_box["height"] - 0.5
+    assert sheet["y"] + sheet["height"] <= prof["y"] + 0.5
+    assert sheet["width"] == pytest.approx(390, abs=1)
+    assert map_box["height"] > 844 / 2
+    assert page.locator(".leaflet-top.leaflet-left #rp-panel").count() == 0
+    # Closed at first; its handle opens it, showing tabs instead of columns.
+    page.locator("#rp-panel summary").click()
+    assert page.locator(".rp-cols").is_hidden()
+    assert page.locator(".rp-gtabs").is_visible()
+    page.locator("label[for=rp-gtab-3]").click()
+    fourth = page.locator(".rp-gtab-3")
+    assert fourth.is_visible() and page.locator(".rp-gtab-0").is_hidden()
+    assert "Distance" in fourth.inner_text()
+    box = fourth.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390.5
+    assert page.locator("#rp-ptab-3").is_checked()  # the profile follows the tab
+    assert o.errors == []
+
+
+def test_desktop_keeps_columns_and_docked_panel(open_map, synthetic):
+    net, _route, _ = synthetic
+    m = maps.route_map(four_groups(net), title="Saturday group run", network=net)
+    page = open_map(m, size=(1400, 1000)).page
+    assert page.locator("#rp-sheet").count() == 0
+    assert page.locator(".leaflet-top.leaflet-left #rp-panel").count() == 1
+    assert page.locator(".rp-cols").is_visible()
+    assert page.locator(".rp-gtabs").is_hidden()
+    panel = page.locator("#rp-panel").bounding_box()
+    last = page.locator(".rp-cols thead th").last.bounding_box()  # the 4th group's column
+    assert last["x"] + last["width"] <= panel["x"] + panel["width"]
+
+
+def test_online_map_falls_back_to_inlined_leaflet(open_map, synthetic):
+    _net, route, _ = synthetic
+    o = open_map(maps.route_map([route], title="No CDN"), cdn_fails=True)
+    page = o.page
+    assert page.evaluate("window.routeplannerLeafletFallback === true")
+    assert page.evaluate("L.version") == "1.9.3"
+    assert page.locator(".leaflet-overlay-pane svg path").count() >= 2
+    assert page.locator(".leaflet-control-zoom").is_visible()
+    # Leaflet's stylesheet came from the fallback too: panes are positioned.
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('.leaflet-pane')).position")
+        == "absolute"
+    )
+    assert any("/leaflet@" in u for u in o.requests)
+    assert [e for e in o.errors if "Failed to load resource" not in e] == []

@@ -128,7 +128,7 @@ SPACING_M = 400.0
 @pytest.fixture(scope="module")
 def grid():
     """A flat 9 x 9 trail grid, 400 m apart: loops of every length around the centre."""
-    from tests.synth import make_network
+    from synth import make_network
 
     def nid(i: int, j: int) -> int:
         return i * GRID + j + 1
@@ -146,7 +146,7 @@ def grid():
 
 
 def centre() -> tuple[float, float]:
-    from tests.synth import to_lonlat
+    from synth import to_lonlat
 
     lon, lat = to_lonlat(0.0, 0.0)
     return float(lon), float(lat)

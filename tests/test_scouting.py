@@ -341,6 +341,12 @@ def test_lines_and_scout_commands(isolated, capsys):
     assert data["routes"][0]["kind"] == "scout"
     gpx = gpxpy.parse((isolated / "scout.gpx").read_text())
     assert len(gpx.tracks[0].segments[0].points) > 50
+    # The line reached is a waypoint at the time the plan gets there.
+    (reach,) = [w for w in gpx.waypoints if w.type == "checkpoint"]
+    assert reach.name == "Meadow run"
+    start_time = gpx.tracks[0].segments[0].points[0].time
+    elapsed = (reach.time - start_time).total_seconds()
+    assert elapsed == pytest.approx(plan["visits"][0]["arrive_s"], abs=1.0)
     doc = json.loads((isolated / "scout.geojson").read_text())
     assert doc["features"][0]["properties"]["kind"] == "scout"
     assert doc["features"][1]["properties"]["kind"] == "ski_line"

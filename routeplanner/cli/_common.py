@@ -128,8 +128,8 @@ class Writer:
     def __init__(self) -> None:
         self.plan = output_plan()
 
-    def add(self, path: Path, text: str) -> None:
-        """Stage ``text`` for the output checked as ``path`` (``-``: stdout)."""
+    def add(self, path: Path, text: str | bytes) -> None:
+        """Stage ``text`` (or bytes) for the output checked as ``path`` (``-``: stdout)."""
         self.plan.put(self.plan.target_for(path), text)
 
     def commit(self) -> list[Path]:
@@ -203,15 +203,23 @@ def emit(
     segments: Sequence[Any] = (),
     extra: dict[str, Any] | None = None,
 ) -> None:
-    """Write the requested files of ``routes``, then print their stats (text or JSON)."""
+    """Write the requested files of ``routes``, then print their stats (text or JSON).
+
+    Named points a route carries in its ``points`` (water, bail-outs …, when set)
+    become GPX waypoints and FIT course points.
+    """
+    from routeplanner.cli._exports import add_route_files, export_settings, plan_start
     from routeplanner.output import export
 
     outs = output.paths()
     sheets, shown = _safety(ctx, routes, loaded, output, title)
     wpts = list(dict.fromkeys(p for s in shown for p in s.waypoints()))
     w = Writer()
-    if "gpx" in outs:
-        w.add(outs["gpx"], export.gpx_document(routes, name=title, waypoints=wpts))
+    settings = export_settings()
+    safety = getattr(output, "safety", None)
+    if settings.start is None and safety is not None and routes:
+        settings.start = plan_start(safety, loaded, routes)  # --date/--start-time, region zone
+    add_route_files(w.add, routes, title=title, gpx=outs.get("gpx"), waypoints=wpts)
     if "geojson" in outs:
         w.add(outs["geojson"], json.dumps(export.feature_collection(routes, extra_features)))
     if "out" in outs:

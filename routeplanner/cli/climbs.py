@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import click
 
 from routeplanner import units
+from routeplanner.cli import _places
 from routeplanner.cli._common import (
     Ctx,
     Writer,
@@ -18,7 +20,9 @@ from routeplanner.cli._common import (
     map_html,
     status,
 )
+from routeplanner.cli._exports import export_options
 from routeplanner.cli._outputs import say
+from routeplanner.cli._places import point_or_name
 from routeplanner.cli.options import (
     F,
     OutputOptions,
@@ -73,11 +77,24 @@ def segment_request(kind: str, opts: dict[str, Any], *, limit: int = 10) -> Any:
         grade=opts["grade"],
         min_gain_m=opts["min_rise_m"],
         duration_s=opts["minutes"],
-        near=opts["near"],
+        # A place name is resolved once the region is loaded (see with_near).
+        near=(0.0, 0.0) if isinstance(opts["near"], str) else opts["near"],
         within_m=opts["within_m"],
         limit=limit,
         min_trail_share=TRAILS_ONLY_SHARE if opts["trails_only"] else 0.0,
     )
+
+
+def with_near(req: Any, near: Any, loaded: Any) -> tuple[Any, Any]:
+    """Resolve ``--near`` (coordinates or a place name) in the loaded region.
+
+    Returns
+    -------
+    tuple
+        The request with the resolved point, and the place (for titles).
+    """
+    here = _places.resolve(near, loaded)
+    return dataclasses.replace(req, near=(here.lon, here.lat)), here
 
 
 def segment_table(segments: Sequence[Any], system: units.UnitSystem = "metric") -> list[str]:
@@ -135,7 +152,7 @@ def segment_options(
             click.option(
                 "--near",
                 required=near_required,
-                callback=parsed(units.parse_latlon),
+                callback=parsed(point_or_name),
                 help=f"{p}Search around LAT,LON.",
             ),
             click.option(
@@ -201,12 +218,13 @@ def _run(
     req = segment_request(kind, opts, limit=opts["limit"])
     profile = runner.profile()
     loaded = load(ctx, src)
+    req, here = with_near(req, opts["near"], loaded)
     with status(ctx, f"finding {kind}s"):
         dem = loaded.dem() if opts["check_dem"] else None
         segs = find_segments(loaded.net, req, profile, dem=dem)
     lo, hi = req.grade
-    lon, lat = req.near if req.near is not None else (0.0, 0.0)
-    title = f"{kind.title()}s of {lo * 100:.0f}-{hi * 100:.0f}% near {lat:.4f},{lon:.4f}"
+    lon, lat = req.near
+    title = f"{kind.title()}s of {lo * 100:.0f}-{hi * 100:.0f}% near {here.name}"
     written = _write_segments(ctx, segs, loaded, profile, output, title)
     if output.as_json:
         query = {
@@ -239,14 +257,14 @@ def _run(
 def _write_segments(
     ctx: Ctx, segs: Sequence[Any], loaded: Any, profile: Any, output: OutputOptions, title: str
 ) -> list[Any]:
-    from routeplanner.output import export
+    from routeplanner.cli._exports import add_route_files, export_settings
     from routeplanner.output.segments import map_segment, segments_geojson
     from routeplanner.search.segments import segment_route
 
     w = Writer()
-    if output.gpx is not None:
+    if output.gpx is not None or export_settings().fit is not None:
         routes = [segment_route(loaded.net, s, profile) for s in segs]
-        w.add(output.gpx, export.gpx_document(routes, name=title))
+        add_route_files(w.add, routes, title=title, gpx=output.gpx)
     if output.geojson is not None:
         w.add(output.geojson, json.dumps(segments_geojson(segs), ensure_ascii=False))
     if output.out is not None:
@@ -264,6 +282,7 @@ def _segment_command(kind: str) -> Callable[[F], F]:
 
     def deco(f: F) -> F:
         f = common_options(f)
+        f = export_options(f)
         f = output_options()(f)
         f = click.option(
             "--check-dem/--no-check-dem",

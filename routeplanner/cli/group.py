@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, echo_json, load, status
 from routeplanner.cli._outputs import check_inputs, output_plan, say
 from routeplanner.cli._safety import add_group_safety, group_sheet
@@ -41,6 +42,7 @@ __all__ = ["group_command", "with_brief"]
     help="Write into an existing folder: replace its files of the same names "
     "(others routeplanner did not write are kept).",
 )
+@click.option("--fit", "with_fit", is_flag=True, help="Also write a FIT course per group.")
 @click.option(
     "--safety",
     is_flag=True,
@@ -60,7 +62,7 @@ def group_command(
     event_file: str,
     out_dir: str,
     force: bool,
-    safety: bool,
+    **extra: bool,
 ) -> None:
     """Plan a group run: a loop of the same duration for every pace group in EVENT.toml.
 
@@ -70,10 +72,11 @@ def group_command(
     options apply to every group, over the event file's keys; a group that
     misses its brief is reported as MISSED (exit 3 unless --accept-closest).
     """
-    from routeplanner.events.event import load_event
+    from routeplanner.events.event import load_event, with_meeting_point
     from routeplanner.events.plan import plan_group_run
     from routeplanner.output import group_run as group_mod
 
+    with_fit, safety = extra["with_fit"], extra["safety"]
     event = with_brief(load_event(event_file), brief)
     outputs = output_plan()
     outputs.force = force
@@ -87,6 +90,9 @@ def group_command(
             )
         src = dataclasses.replace(src, region=event.region)
     loaded = load(ctx, src)
+    if event.meeting_name:  # a place name: look it up in the region
+        here = _places.resolve(event.meeting_name, loaded)
+        event = with_meeting_point(event, here.lon, here.lat, here.name)
     with status(ctx, f"planning {len(event.groups)} groups"):
         plan = plan_group_run(loaded.net, event)
     sheet = None
@@ -103,10 +109,17 @@ def group_command(
             attribution=loaded.files.attribution,
             safety=sheet if safety else None,
         )
-    for name, text in files.items():
+    all_files: dict[str, str | bytes] = dict(files)
+    if with_fit:
+        gpx_names = group_mod.gpx_filenames(plan)
+        for r in plan.results:
+            if r.route is not None:
+                fit_name = gpx_names[r.group.name].removesuffix(".gpx") + ".fit"
+                all_files[fit_name] = group_mod.fit_bytes(plan, r)
+    for name, text in all_files.items():
         outputs.put_in(target, name, text)
     report = outputs.commit()
-    written = [Path(out_dir) / name for name in files]
+    written = [Path(out_dir) / name for name in all_files]
     if output.as_json:
         data = group_mod.plan_json(plan, outputs=written)
         if sheet is not None:

@@ -10,8 +10,10 @@ from typing import Any
 import click
 
 from routeplanner import units
+from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, Writer, echo_json, echo_written, load, status
 from routeplanner.cli._outputs import say
+from routeplanner.cli._places import point_or_name
 from routeplanner.cli.options import (
     OutputOptions,
     RegionOptions,
@@ -111,8 +113,8 @@ def _table(lines: Sequence[Any]) -> list[str]:
 @region_options
 @click.option(
     "--near",
-    callback=parsed(units.parse_latlon),
-    help="Only lines within --within of LAT,LON (nearest first).",
+    callback=parsed(point_or_name),
+    help="Only lines within --within of LAT,LON or a place (nearest first).",
 )
 @click.option(
     "--within",
@@ -161,7 +163,9 @@ def _table(lines: Sequence[Any]) -> list[str]:
 )
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most this many lines.")
 @output_options(
-    ("out", "geojson"), json_help="Print the lines as JSON.", map_help="HTML map of the lines."
+    ("out", "gpx", "geojson"),
+    json_help="Print the lines as JSON.",
+    map_help="HTML map of the lines.",
 )
 @common_options
 @click.pass_obj
@@ -169,7 +173,7 @@ def lines_command(
     ctx: Ctx,
     src: RegionOptions,
     output: OutputOptions,
-    near: tuple[float, float] | None,
+    near: tuple[float, float] | str | None,
     within_m: float | None,
     sources: Sequence[str],
     files: Sequence[str],
@@ -192,6 +196,9 @@ def lines_command(
         raise InputError("--sort near needs --near LAT,LON")
     file_raws = [r for f in files for r in read_line_file(f)]
     loaded = load(ctx, src)
+    if near is not None:
+        here = _places.resolve(near, loaded)
+        near = (here.lon, here.lat)
     with status(ctx, "analysing lines"):
         dem = dem_around(loaded.net, loaded.dem_paths, file_raws)
         found = collect_lines(
@@ -233,11 +240,17 @@ def lines_command(
 def _write(
     ctx: Ctx, chosen: Sequence[Any], loaded: Any, dem: Any, output: OutputOptions
 ) -> list[Any]:
+    from routeplanner.output import export
     from routeplanner.output.skilines import line_collection
 
     w = Writer()
     if output.geojson is not None:
-        w.add(output.geojson, json.dumps(line_collection(chosen), ensure_ascii=False))
+        doc = line_collection(chosen)
+        doc["features"] = [*doc["features"], *export.line_end_features(chosen)]
+        w.add(output.geojson, json.dumps(doc, ensure_ascii=False))
+    if output.gpx is not None:
+        title = f"Ski lines: {len(chosen)} in {loaded.files.name}"
+        w.add(output.gpx, export.lines_gpx_document(chosen, name=title))
     if output.out is not None:
         if not chosen:
             raise InputError("no lines to map: widen --near/--within or lower --min-slope")

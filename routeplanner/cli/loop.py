@@ -9,7 +9,9 @@ from typing import Any
 import click
 
 from routeplanner import units
+from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, emit, load, log, status
+from routeplanner.cli._exports import device_options
 from routeplanner.cli._safety import safety_options
 from routeplanner.cli.options import (
     BriefOptions,
@@ -37,6 +39,7 @@ __all__ = ["loop"]
 @loop_segment_options
 @brief_options
 @output_options()
+@device_options
 @safety_options
 @common_options
 @click.pass_obj
@@ -55,13 +58,15 @@ def loop(
     profile = runner.profile(target.duration_s)
     request = replace(target.request(), constraints=brief.constraints())
     loaded = load(ctx, src)
+    here = _places.resolve(target.start, loaded)
+    start = (here.lon, here.lat)
     t0 = time.perf_counter()
     features: list[dict[str, Any]] = []
     marks: list[Any] = []
     extra: dict[str, Any] = {}
     with status(ctx, "searching loops"):
         if segs is None:
-            routes = find_loops(loaded.net, target.start, profile, request)
+            routes = find_loops(loaded.net, start, profile, request)
             if 1 < request.alternatives and len(routes) < request.alternatives:
                 log.warning(
                     "found %d really different loops of the %d asked for",
@@ -74,7 +79,7 @@ def loop(
 
             plan = plan_segment_loop(
                 loaded.net,
-                target.start,
+                start,
                 profile,
                 request,
                 SegmentLoopOptions(**segs),
@@ -88,8 +93,7 @@ def loop(
     for r in routes:
         for wmsg in r.warnings:
             log.warning("%s: %s", r.name, wmsg)
-    lon, lat = target.start
-    title = f"{units.format_duration(request.duration_s)} loop from {lat:.4f},{lon:.4f}"
+    title = f"{units.format_duration(request.duration_s)} loop from {here.name}"
     emit(
         ctx,
         routes,

@@ -25,6 +25,7 @@ import click
 
 from routeplanner import units
 from routeplanner.cli._outputs import force_option, no_verify_option
+from routeplanner.cli._places import point_or_name
 from routeplanner.errors import InputError
 
 __all__ = [
@@ -363,7 +364,7 @@ def runner_options(pace_default: str = "6:00", model_default: str = "minetti") -
 class LoopOptions:
     """A loop's start and target time, parsed."""
 
-    start: tuple[float, float]
+    start: tuple[float, float] | str  # (lon, lat), or a place name resolved once loaded
     duration_s: float
     tolerance: float
     alternatives: int
@@ -391,7 +392,10 @@ def loop_options(f: F) -> F:
     """Add ``--start``, ``--duration``, ``--tolerance``, … passed as ``target: LoopOptions``."""
     opts: list[Callable[[F], F]] = [
         click.option(
-            "--start", required=True, callback=parsed(units.parse_latlon), help="Start as LAT,LON."
+            "--start",
+            required=True,
+            callback=parsed(point_or_name),
+            help="Start as LAT,LON or a place name from the region (La Massana).",
         ),
         click.option(
             "--duration",

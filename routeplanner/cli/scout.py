@@ -8,8 +8,11 @@ from typing import Any
 import click
 
 from routeplanner import units
+from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, Writer, echo_json, echo_written, load, log, status
+from routeplanner.cli._exports import export_options
 from routeplanner.cli._outputs import say
+from routeplanner.cli._places import point_or_name
 from routeplanner.cli.options import (
     BriefOptions,
     OutputOptions,
@@ -32,7 +35,10 @@ __all__ = ["scout_command"]
 @click.command("scout")
 @region_options
 @click.option(
-    "--start", required=True, callback=parsed(units.parse_latlon), help="Trailhead as LAT,LON."
+    "--start",
+    required=True,
+    callback=parsed(point_or_name),
+    help="Trailhead as LAT,LON or a place name from the region.",
 )
 @click.option(
     "--line",
@@ -87,6 +93,7 @@ __all__ = ["scout_command"]
 )
 @brief_options
 @output_options(json_help="Print the plan as JSON.")
+@export_options
 @common_options
 @click.pass_obj
 def scout_command(
@@ -95,7 +102,7 @@ def scout_command(
     runner: RunnerOptions,
     brief: BriefOptions,
     output: OutputOptions,
-    start: tuple[float, float],
+    start: tuple[float, float] | str,
     line_queries: tuple[str, ...],
     files: tuple[str, ...],
     **opts: Any,
@@ -125,6 +132,7 @@ def scout_command(
         )
     file_raws = [r for f in files for r in read_line_file(f)]
     loaded = load(ctx, src)
+    here = _places.resolve(start, loaded)
     with status(ctx, "planning the trip"):
         dem = dem_around(loaded.net, loaded.dem_paths, file_raws)
         lines = resolve_lines(line_queries, loaded.net, dem, file_raws, opts["slope_window"])
@@ -132,7 +140,7 @@ def scout_command(
         plan = scouting.plan_scouting(
             loaded.net,
             dem,
-            start,
+            (here.lon, here.lat),
             lines,
             profile,
             request,
@@ -142,8 +150,7 @@ def scout_command(
     plan = replace(plan, route=with_outcome(plan.route, constraints))
     for wmsg in plan.warnings:
         log.warning("%s", wmsg)
-    lon, lat = start
-    title = f"Scouting {', '.join(ln.name for ln in plan.lines)} from {lat:.4f},{lon:.4f}"
+    title = f"Scouting {', '.join(ln.name for ln in plan.lines)} from {here.name}"
     written = _write(ctx, plan, loaded, dem, title, output)
     if output.as_json:
         from routeplanner.output import export
@@ -163,12 +170,14 @@ def scout_command(
 def _write(
     ctx: Ctx, plan: Any, loaded: Any, dem: Any, title: str, output: OutputOptions
 ) -> list[Any]:
+    from routeplanner.cli._exports import add_route_files
     from routeplanner.output import export
+    from routeplanner.output.points import point_at
     from routeplanner.output.skilines import line_feature
 
     w = Writer()
-    if output.gpx is not None:
-        w.add(output.gpx, export.gpx_document([plan.route], name=title))
+    reach = [point_at(plan.route, v.arrive_m, name=v.name, kind="checkpoint") for v in plan.visits]
+    add_route_files(w.add, [plan.route], title=title, gpx=output.gpx, points={0: reach})
     if output.geojson is not None:
         feats = [line_feature(ln) for ln in plan.lines]
         doc = export.feature_collection([plan.route], feats)

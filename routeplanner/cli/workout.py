@@ -6,11 +6,13 @@ from typing import Any
 
 import click
 
-from routeplanner import units
+from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, emit, load, status
+from routeplanner.cli._exports import device_options
 from routeplanner.cli._outputs import say
+from routeplanner.cli._places import point_or_name
 from routeplanner.cli._safety import safety_options
-from routeplanner.cli.climbs import segment_options, segment_request
+from routeplanner.cli.climbs import segment_options, segment_request, with_near
 from routeplanner.cli.options import (
     BriefOptions,
     OutputOptions,
@@ -51,12 +53,13 @@ def workout() -> None:
 @click.option("--reps", default=4, show_default=True, type=int, help="Number of efforts.")
 @click.option(
     "--start",
-    callback=parsed(units.parse_latlon),
-    help="Start and finish as LAT,LON (default: --near).",
+    callback=parsed(point_or_name),
+    help="Start and finish as LAT,LON or a place name (default: --near).",
 )
 @runner_options()
 @brief_options
 @output_options()
+@device_options
 @safety_options
 @common_options
 @click.pass_obj
@@ -91,7 +94,7 @@ def repeats(
         workout_line,
     )
 
-    start: tuple[float, float] | None = seg_opts.pop("start")
+    start: tuple[float, float] | str | None = seg_opts.pop("start")
     near = seg_opts["near"]
     if (segment_id is None) == (near is None):
         raise InputError("give either --segment ID or --near LAT,LON (one of them)")
@@ -107,6 +110,10 @@ def repeats(
     prefs = brief.preferences()
     profile = runner.profile()
     loaded = load(ctx, src)
+    here = _places.resolve(start_pt, loaded)
+    start_pt = (here.lon, here.lat)
+    if req is not None:
+        req, _near = with_near(req, near, loaded)
     with status(ctx, "planning the workout"):
         if req is not None:
             approach = ApproachOptions(prefs=prefs)
@@ -118,8 +125,7 @@ def repeats(
             work = plan_repeats(loaded.net, start_pt, seg, profile, reps, prefs=prefs)
     work = replace(work, route=with_outcome(work.route, constraints))
     seg = work.segment
-    lon, lat = start_pt
-    title = f"{reps} × {seg.kind} repeats on {seg.name} from {lat:.4f},{lon:.4f}"
+    title = f"{reps} × {seg.kind} repeats on {seg.name} from {here.name}"
     emit(
         ctx,
         [work.route],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import logging
+import math
 import os
 import re
 import sys
@@ -42,6 +43,7 @@ __all__ = [
     "fold_name",
     "load_event",
     "parse_event",
+    "with_meeting_point",
 ]
 
 log = logging.getLogger(__name__)
@@ -201,6 +203,9 @@ class GroupEvent:
         Seed of the randomised loop search.
     source : str
         File the event came from (for messages).
+    meeting_name : str
+        The meeting point as a place name, still to look up in the region
+        (:func:`with_meeting_point`); meeting_lon/lat are NaN until then.
     """
 
     title: str
@@ -215,6 +220,7 @@ class GroupEvent:
     region: str | None = None
     seed: int = 0
     source: str = "<event>"
+    meeting_name: str = ""
 
     @property
     def meeting(self) -> tuple[float, float]:
@@ -565,17 +571,44 @@ def _parse_duration_s(src: _Source, raw: dict[str, Any], start: datetime, zone: 
     return float(duration_s)
 
 
-def _parse_meeting(src: _Source, meeting: Any) -> tuple[float, float]:
-    """Return ``(lon, lat)`` of the meeting point, given as ``"LAT,LON"``."""
+def _parse_meeting(src: _Source, meeting: Any) -> tuple[float, float, str]:
+    """Return ``(lon, lat, "")`` of the meeting point, or ``(nan, nan, name)`` for a place."""
+    from routeplanner.sources.places import looks_like_coordinates
+
     if not isinstance(meeting, str):
         raise src.error(
-            f'meeting_point must be a string "LAT,LON", got {meeting!r}', key="meeting_point"
+            f'meeting_point must be a string "LAT,LON" or a place name, got {meeting!r}',
+            key="meeting_point",
         )
+    if not looks_like_coordinates(meeting):  # a place name, looked up once the region is loaded
+        return math.nan, math.nan, meeting.strip()
     try:
         lon, lat = pace.parse_latlon(meeting)
     except InputError as exc:
         raise src.error(f"meeting_point: {exc}", key="meeting_point") from None
-    return lon, lat
+    return lon, lat, ""
+
+
+def with_meeting_point(event: GroupEvent, lon: float, lat: float, name: str) -> GroupEvent:
+    """Give the event with its named meeting point resolved to ``(lon, lat)``.
+
+    Parameters
+    ----------
+    event
+        The event (``meeting_name`` set).
+    lon, lat
+        The place's position.
+    name
+        The place's name, used as the location when the file gives none.
+
+    Returns
+    -------
+    GroupEvent
+        A copy with the meeting point set.
+    """
+    return dataclasses.replace(
+        event, meeting_lon=lon, meeting_lat=lat, location=event.location or name
+    )
 
 
 def _parse_preferences(src: _Source, prefs_raw: Any) -> EventPreferences:
@@ -699,7 +732,7 @@ def parse_event(text: str, source: str = "<event>") -> GroupEvent:
 
     duration_s = _parse_duration_s(src, raw, start, zone)
 
-    lon, lat = _parse_meeting(src, raw["meeting_point"])
+    lon, lat, meeting_name = _parse_meeting(src, raw["meeting_point"])
 
     location = _string(src, raw, "location", default="") or ""
     notes = _string(src, raw, "notes", default="", multiline=True) or ""
@@ -723,6 +756,7 @@ def parse_event(text: str, source: str = "<event>") -> GroupEvent:
         region=region,
         seed=seed,
         source=source,
+        meeting_name=meeting_name,
     )
 
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from routeplanner import pace
-from routeplanner.errors import CoverageError, NoRouteError
+from routeplanner.errors import CoverageError, InputError, NoRouteError
 from routeplanner.events.event import GroupEvent, PaceGroup, add_seconds
 from routeplanner.events.regroup import (
     REGROUP_EXCLUDE_M,
@@ -263,6 +263,11 @@ def plan_group_run(
         If no group gets any loop.
     """
     lon, lat = event.meeting
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise InputError(
+            f"meeting point {event.meeting_name!r} is a name: resolve it first "
+            "(routeplanner.sources.places, then events.event.with_meeting_point)"
+        )
     region = net.meta.get("region")
     try:
         snap = net.snap(lon, lat)

@@ -35,6 +35,7 @@ from routeplanner import pace
 from routeplanner._io import atomic_write_text, check_writable
 from routeplanner.errors import InputError
 from routeplanner.output._vtimezone import vtimezone
+from routeplanner.output.points import POINT_KINDS, RoutePoint, route_points
 from routeplanner.route import Route
 
 __all__ = [
@@ -44,6 +45,9 @@ __all__ = [
     "event_ics",
     "feature_collection",
     "gpx_document",
+    "line_end_features",
+    "lines_gpx_document",
+    "numbered_paths",
     "route_feature",
     "route_summary_line",
     "segment_feature",
@@ -344,6 +348,42 @@ def _aware(start: datetime, what: str) -> datetime:
     return start
 
 
+def _timed(start_utc: datetime | None, seconds: float) -> datetime | None:
+    return None if start_utc is None else start_utc + timedelta(seconds=round(seconds))
+
+
+def _gpx_route_points(
+    route: Route, idx: np.ndarray, start_utc: datetime | None
+) -> Iterator[tuple[float, float, float | None, datetime | None]]:
+    """``(lat, lon, ele or None, time or None)`` of the kept points of a route."""
+    lat = np.round(np.asarray(route.lat, dtype=np.float64)[idx], _GPX_LONLAT_DECIMALS)
+    lon = np.round(np.asarray(route.lon, dtype=np.float64)[idx], _GPX_LONLAT_DECIMALS)
+    ele = np.round(np.asarray(route.ele, dtype=np.float64)[idx], _ELE_DECIMALS)
+    times = np.asarray(route.time_s, dtype=np.float64)[idx]
+    for k in range(len(idx)):
+        # xsd:decimal has no NaN: leave a void out rather than break the file
+        z = float(ele[k]) if math.isfinite(ele[k]) else None
+        yield float(lat[k]), float(lon[k]), z, _timed(start_utc, float(times[k]))
+
+
+def _waypoints(
+    route: Route, points: Sequence[RoutePoint], start_utc: datetime | None
+) -> Iterator[gpxpy.gpx.GPXWaypoint]:
+    dist = np.asarray(route.dist_m, dtype=np.float64)
+    for p in route_points(route, points, climbs=False):
+        ele = float(np.interp(p.at_m, dist, route.ele))
+        wpt = gpxpy.gpx.GPXWaypoint(
+            latitude=round(p.lat, _GPX_LONLAT_DECIMALS),
+            longitude=round(p.lon, _GPX_LONLAT_DECIMALS),
+            elevation=round(ele, _ELE_DECIMALS) if math.isfinite(ele) else None,
+            time=_timed(start_utc, float(np.interp(p.at_m, dist, route.time_s))),
+            name=_text(p.name),
+            symbol=POINT_KINDS[p.kind][1],
+            type=p.kind,
+        )
+        yield wpt
+
+
 def gpx_document(
     routes: Sequence[Route],
     *,
@@ -351,9 +391,14 @@ def gpx_document(
     description: str | None = None,
     min_spacing_m: float = 0.0,
     start: datetime | None = None,
+    points: Sequence[RoutePoint] = (),
+    as_route: bool = False,
     waypoints: Sequence[tuple[float, float, str, str]] = (),
 ) -> str:
-    """Return a GPX 1.1 document with one track per route.
+    """Build a GPX 1.1 document with one track (or route) per route.
+
+    Devices want one route per file: pass a single route (see
+    :func:`numbered_paths` for the file names of alternatives).
 
     Parameters
     ----------
@@ -370,6 +415,12 @@ def gpx_document(
         Time zone-aware start time; when given, every point gets a ``<time>``
         (UTC, whole seconds) from the route's predicted times, for "virtual
         partner" pacing.
+    points
+        Named points on the first route, written as ``<wpt>`` (``<sym>`` and
+        ``<type>`` from their kind, ``<time>`` when the route passes); add
+        :func:`routeplanner.output.points.profile_points` for its climbs and descents.
+    as_route
+        Write ``<rte>``/``<rtept>`` instead of ``<trk>``, for devices that follow routes.
     waypoints
         ``(lon, lat, name, type)`` of points to mark (``<wpt>``, e.g. safety
         bail-outs, water and shelters), before the tracks.
@@ -397,6 +448,7 @@ def gpx_document(
         gpx.description = _text(description)
     elif len(routes) == 1:
         gpx.description = route_summary_line(routes[0])
+    gpx.waypoints.extend(_waypoints(routes[0], points, start_utc))
     for wlon, wlat, wname, wtype in waypoints:
         gpx.waypoints.append(
             gpxpy.gpx.GPXWaypoint(
@@ -407,31 +459,146 @@ def gpx_document(
             )
         )
     for route in routes:
+        idx = _thin(np.asarray(route.dist_m, dtype=np.float64), min_spacing_m)
+        kept = _gpx_route_points(route, idx, start_utc)
+        if as_route:
+            rte = gpxpy.gpx.GPXRoute(name=_text(route.name), description=route_summary_line(route))
+            rte.type = _text(route.kind)
+            rte.points.extend(
+                gpxpy.gpx.GPXRoutePoint(latitude=y, longitude=x, elevation=z, time=t)
+                for y, x, z, t in kept
+            )
+            gpx.routes.append(rte)
+            continue
         track = gpxpy.gpx.GPXTrack(name=_text(route.name), description=route_summary_line(route))
         track.type = _text(route.kind)  # type: ignore[assignment]  # gpxpy declares None
         segment = gpxpy.gpx.GPXTrackSegment()
         track.segments.append(segment)
-        idx = _thin(np.asarray(route.dist_m, dtype=np.float64), min_spacing_m)
-        lat = np.round(np.asarray(route.lat, dtype=np.float64)[idx], _GPX_LONLAT_DECIMALS)
-        lon = np.round(np.asarray(route.lon, dtype=np.float64)[idx], _GPX_LONLAT_DECIMALS)
-        ele = np.round(np.asarray(route.ele, dtype=np.float64)[idx], _ELE_DECIMALS)
-        times = np.asarray(route.time_s, dtype=np.float64)[idx]
-        for k in range(len(idx)):
+        segment.points.extend(
+            gpxpy.gpx.GPXTrackPoint(latitude=y, longitude=x, elevation=z, time=t)
+            for y, x, z, t in kept
+        )
+        gpx.tracks.append(track)
+    return gpx.to_xml(version="1.1")
+
+
+def _line_ends(line: Any) -> list[tuple[str, float, float, float]]:
+    """``(which, lon, lat, ele)`` of a line's top and bottom (its higher and lower end)."""
+    ele = np.asarray(line.ele, dtype=np.float64)
+    first, last = (0, len(ele) - 1)
+    top, bottom = (first, last) if ele[first] >= ele[last] else (last, first)
+    return [
+        (which, float(line.lon[i]), float(line.lat[i]), float(ele[i]))
+        for which, i in (("top", top), ("bottom", bottom))
+    ]
+
+
+def lines_gpx_document(lines: Sequence[Any], *, name: str) -> str:
+    """Build a GPX 1.1 document of ski lines: a track each, waypoints at top and bottom.
+
+    Parameters
+    ----------
+    lines
+        Lines with ``name``, ``id`` and ``lon``, ``lat``, ``ele`` arrays
+        (e.g. :class:`routeplanner.skilines.lines.SkiLine`).
+    name
+        Document name.
+
+    Returns
+    -------
+    str
+        The XML text, valid against the GPX 1.1 schema.
+
+    Raises
+    ------
+    InputError
+        If there are no lines.
+    """
+    if not lines:
+        raise InputError("no lines to export: widen the search")
+    gpx = gpxpy.gpx.GPX()
+    gpx.creator = GPX_CREATOR
+    gpx.name = _text(name)
+    for line in lines:
+        for which, lon, lat, ele in _line_ends(line):
+            gpx.waypoints.append(
+                gpxpy.gpx.GPXWaypoint(
+                    latitude=round(lat, _GPX_LONLAT_DECIMALS),
+                    longitude=round(lon, _GPX_LONLAT_DECIMALS),
+                    elevation=round(ele, _ELE_DECIMALS) if math.isfinite(ele) else None,
+                    name=_text(f"{line.name} ({which})"),
+                    symbol="Summit" if which == "top" else "Flag, Green",
+                    type=f"line-{which}",
+                )
+            )
+        track = gpxpy.gpx.GPXTrack(name=_text(line.name), description=_text(line.id))
+        track.type = "ski-line"  # type: ignore[assignment]
+        segment = gpxpy.gpx.GPXTrackSegment()
+        track.segments.append(segment)
+        heights = np.asarray(line.ele, dtype=np.float64)
+        for x, y, z in zip(line.lon, line.lat, heights, strict=True):
             segment.points.append(
                 gpxpy.gpx.GPXTrackPoint(
-                    latitude=float(lat[k]),
-                    longitude=float(lon[k]),
-                    # xsd:decimal has no NaN: leave a void out rather than break the file
-                    elevation=float(ele[k]) if math.isfinite(ele[k]) else None,
-                    time=(
-                        start_utc + timedelta(seconds=round(float(times[k])))
-                        if start_utc is not None
-                        else None
-                    ),
+                    latitude=round(float(y), _GPX_LONLAT_DECIMALS),
+                    longitude=round(float(x), _GPX_LONLAT_DECIMALS),
+                    elevation=round(float(z), _ELE_DECIMALS) if math.isfinite(z) else None,
                 )
             )
         gpx.tracks.append(track)
     return gpx.to_xml(version="1.1")
+
+
+def line_end_features(lines: Sequence[Any]) -> list[dict]:
+    """Give GeoJSON Point Features at the top and bottom of each line.
+
+    Parameters
+    ----------
+    lines
+        Lines as for :func:`lines_gpx_document`.
+
+    Returns
+    -------
+    list of dict
+        Two Features per line with properties ``line_id``, ``name``, ``end``
+        (``"top"`` or ``"bottom"``) and ``ele_m``.
+    """
+    out = []
+    for line in lines:
+        for which, lon, lat, ele in _line_ends(line):
+            out.append(
+                {
+                    "type": "Feature",
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": _positions([lon], [lat], [ele])[0],
+                    },
+                    "properties": _jsonable(
+                        {"line_id": line.id, "name": line.name, "end": which, "ele_m": ele}
+                    ),
+                }
+            )
+    return out
+
+
+def numbered_paths(path: str | os.PathLike[str], count: int) -> list[Path]:
+    """Name the files of ``count`` routes: ``loop.gpx``, ``loop-2.gpx``, ``loop-3.gpx``.
+
+    Parameters
+    ----------
+    path
+        The name given for the first (best) route.
+    count
+        Number of routes.
+
+    Returns
+    -------
+    list of Path
+        ``path`` itself first, then the stem with ``-2``, ``-3`` … before the suffix.
+    """
+    p = Path(path)
+    suffix = "".join(p.suffixes[-1:])
+    stem = p.name[: len(p.name) - len(suffix)] if suffix else p.name
+    return [p, *(p.with_name(f"{stem}-{k}{suffix}") for k in range(2, count + 1))]
 
 
 def write_gpx(
@@ -442,6 +609,8 @@ def write_gpx(
     description: str | None = None,
     min_spacing_m: float = 0.0,
     start: datetime | None = None,
+    points: Sequence[RoutePoint] = (),
+    as_route: bool = False,
 ) -> Path:
     """Write :func:`gpx_document` to ``path``, atomically.
 
@@ -449,7 +618,7 @@ def write_gpx(
     ----------
     path
         Output file.
-    routes, name, description, min_spacing_m, start
+    routes, name, description, min_spacing_m, start, points, as_route
         As for :func:`gpx_document`.
 
     Returns
@@ -464,7 +633,13 @@ def write_gpx(
     """
     target = check_writable(path)
     text = gpx_document(
-        routes, name=name, description=description, min_spacing_m=min_spacing_m, start=start
+        routes,
+        name=name,
+        description=description,
+        min_spacing_m=min_spacing_m,
+        start=start,
+        points=points,
+        as_route=as_route,
     )
     out = atomic_write_text(target, text)
     log.debug("wrote GPX with %d tracks to %s", len(routes), out)

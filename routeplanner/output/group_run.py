@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from routeplanner import pace
-from routeplanner._io import atomic_write_text
+from routeplanner._io import atomic_write_bytes, atomic_write_text
 from routeplanner.errors import InputError
 from routeplanner.events.event import add_seconds, fold_name
 from routeplanner.events.plan import GroupPlan, GroupResult
@@ -30,7 +30,8 @@ from routeplanner.events.regroup import (
     choose_regroup_points,
 )
 from routeplanner.network.model import Network
-from routeplanner.output import export, maps
+from routeplanner.output import export, fit, maps
+from routeplanner.output.points import RoutePoint, profile_points
 from routeplanner.output.policy import OutputPlan
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "calendar_text",
     "check_out_dir",
     "featured_regroup_points",
+    "fit_bytes",
     "gpx_filenames",
     "gpx_text",
     "info_html",
@@ -48,6 +50,7 @@ __all__ = [
     "plan_misses",
     "regroup_choice",
     "regroup_gaps",
+    "regroup_route_points",
     "render_outputs",
     "summary_line",
     "summary_text",
@@ -70,7 +73,7 @@ ICS_FILE = "event.ics"
 
 # Names of files this module writes, so --force never deletes anything else.
 _OWN_FILE_RE = re.compile(
-    r"(map\.html|event\.ics|summary\.txt|safety\.txt|[a-z0-9][a-z0-9-]*\.gpx)"
+    r"(map\.html|event\.ics|summary\.txt|safety\.txt|[a-z0-9][a-z0-9-]*\.(gpx|fit))"
 )
 
 
@@ -344,7 +347,64 @@ def gpx_text(
         name=f"{plan.event.title} — {result.group.label}",
         description=summary_line(result, plan.event.start),
         start=plan.event.start,
+        points=[*profile_points(result.route), *regroup_route_points(plan, result)],
         waypoints=waypoints,
+    )
+
+
+def regroup_route_points(plan: GroupPlan, result: GroupResult) -> list[RoutePoint]:
+    """Name the featured regroup points (``R1``, ``R2``…) a group passes, for its GPX and FIT.
+
+    Parameters
+    ----------
+    plan
+        The planned event.
+    result
+        The group's result.
+
+    Returns
+    -------
+    list of RoutePoint
+        One ``regroup`` point per pass of the group, named like
+        ``"R1: regroup with A, C"``.
+    """
+    out: list[RoutePoint] = []
+    for k, point in enumerate(featured_regroup_points(plan), start=1):
+        others = [g for g in point.groups if g != result.group.name]
+        for p in point.passes:
+            if p.group == result.group.name:
+                name = f"R{k}: regroup with {', '.join(others)}" if others else f"R{k}: regroup"
+                out.append(RoutePoint(name, "regroup", point.lon, point.lat, p.at_m))
+    return out
+
+
+def fit_bytes(plan: GroupPlan, result: GroupResult) -> bytes:
+    """Give a group's loop as a FIT course, timed from the event's start, with regroup points.
+
+    Parameters
+    ----------
+    plan
+        The planned event.
+    result
+        The group's result (must have a route).
+
+    Returns
+    -------
+    bytes
+        The FIT file.
+
+    Raises
+    ------
+    InputError
+        If the group has no route.
+    """
+    if result.route is None:
+        raise InputError(f"{result.group.label} has no route to export")
+    return fit.course_bytes(
+        result.route,
+        start=plan.event.start,
+        name=result.group.label,
+        points=regroup_route_points(plan, result),
     )
 
 
@@ -575,7 +635,7 @@ def check_out_dir(out_dir: str | os.PathLike[str], *, force: bool = False) -> Pa
 
 
 def write_outputs(
-    out_dir: str | os.PathLike[str], files: Mapping[str, str], *, force: bool = False
+    out_dir: str | os.PathLike[str], files: Mapping[str, str | bytes], *, force: bool = False
 ) -> list[Path]:
     """Write files into a folder, all or nothing.
 
@@ -590,7 +650,7 @@ def write_outputs(
     out_dir
         Folder to create (parents are created as needed).
     files
-        File name (no folders) to text.
+        File name (no folders) to text (or bytes, for FIT courses).
     force
         Write into a folder holding files this command did not write, and
         replace such files of the same names (see :func:`check_out_dir`).
@@ -612,7 +672,10 @@ def write_outputs(
         target = plan.add_folder("--out-dir", out_dir)
         stage = plan.staging_folder(target)
         for name, text in files.items():
-            atomic_write_text(stage / name, text)
+            if isinstance(text, bytes):
+                atomic_write_bytes(stage / name, text)
+            else:
+                atomic_write_text(stage / name, text)
         plan.commit()
     log.debug("wrote %d files into %s", len(files), out_dir)
     return [Path(out_dir) / name for name in files]

@@ -13,6 +13,7 @@ from routeplanner.network.model import Network
 from routeplanner.output._map_assets import (
     esc,
 )
+from routeplanner.output._phone import route_tabs_html
 from routeplanner.output._profile_svg import ProfilePlot
 from routeplanner.output.map_style import (
     DIFFICULTY_STYLES,
@@ -102,7 +103,11 @@ def stats_table(routes: Sequence[Route], colours: Sequence[str]) -> str:
     for k in labels:
         cells = "".join(f"<td>{esc(dict(c).get(k, '–'))}</td>" for c in cols)
         body += f"<tr><th>{esc(k)}</th>{cells}</tr>"
-    return f'<table class="rp-stats"><thead><tr><th></th>{head}</tr></thead>{body}</table>'
+    table = f'<table class="rp-stats"><thead><tr><th></th>{head}</tr></thead>{body}</table>'
+    # On phones the columns give way to tabs (see output/_phone.py).
+    singles = [stats_table([r], [c]) for r, c in zip(routes, colours, strict=True)]
+    tabs = route_tabs_html([r.name for r in routes], colours, singles)
+    return f'<div class="rp-cols">{table}</div>{tabs}'
 
 
 def segments_html(segments: Sequence[MapSegment]) -> str:

@@ -39,6 +39,7 @@ from routeplanner.output._map_assets import (
     js_json,
     leaflet_assets,
 )
+from routeplanner.output._phone import PHONE_CSS, PHONE_JS, leaflet_fallback_html
 from routeplanner.output.map_data import (
     fit_bounds,
     markers_data,
@@ -273,8 +274,10 @@ _MAIN_JS = """(function () {
     }});
     new Dock({position: position}).addTo(map);
   }
-  dock("rp-panel", "topleft");
-  dock("rp-legend", "bottomright");
+  if (!document.body.classList.contains("rp-phone")) {
+    dock("rp-panel", "topleft");
+    dock("rp-legend", "bottomright");
+  }
   if (window.innerWidth < 700) {
     document.querySelectorAll("details.rp-fold").forEach(function (d) { d.open = false; });
   }
@@ -395,9 +398,10 @@ def _new_map(title: str, bbox: tuple[float, float, float, float], offline: bool)
         # Plain Leaflet is all these maps use; skip folium's jQuery/Bootstrap/Font Awesome.
         m.default_js = [p for p in _default_js if p[0] == "leaflet"]
         m.default_css = [p for p in _default_css if p[0] == "leaflet_css"]
+        m.add_child(Block(header=leaflet_fallback_html()))
     m.add_child(
         Block(
-            header=f"<style>{_CSS}</style>",
+            header=f"<style>{_CSS}{PHONE_CSS}</style>",
             js=(
                 f"{m.get_name()}.createPane('rp-dem').style.zIndex = 250;\n"
                 f"{m.get_name()}.createPane('rp-net').style.zIndex = 350;\n"
@@ -586,7 +590,7 @@ def _finish(
         "segs": list(seg_bounds),
         "profiles": list(profiles),
     }
-    js = (
+    js = PHONE_JS + (
         _MAIN_JS.replace("__MAP__", m.get_name())
         .replace("__ROUTES__", "[" + ", ".join(g.get_name() for g in route_groups) + "]")
         .replace("__SEGS__", "[" + ", ".join(s.get_name() for s in seg_layers) + "]")

@@ -1,0 +1,205 @@
+"""FIT course export for watches (Garmin, Coros, Suunto), encoded with Garmin's FIT SDK.
+
+A course file holds, in this order: ``file_id`` (type course), ``course``
+(name, sport running), one ``lap`` with the totals, a timer ``event`` start,
+one ``record`` per route point (position, altitude, distance and the time the
+pace model predicts, so the watch's virtual partner runs the plan), a timer
+``event`` stop and one ``course_point`` per :class:`~routeplanner.output.points.RoutePoint`.
+One route makes one file.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from garmin_fit_sdk import Encoder, Profile
+
+from routeplanner._io import atomic_write_bytes, check_writable
+from routeplanner.errors import InputError
+from routeplanner.output.points import POINT_KINDS, RoutePoint, route_points
+from routeplanner.route import Route
+
+__all__ = ["FIT_NAME_BYTES", "course_bytes", "write_course"]
+
+log = logging.getLogger(__name__)
+
+#: Course and course point names are cut to this many UTF-8 bytes (watches show ~15 chars).
+FIT_NAME_BYTES = 32
+
+_MESG = Profile["mesg_num"]
+_SEMICIRCLES = 2**31 / 180.0
+_MIN_ALT_M, _MAX_ALT_M = -500.0, 12_000.0  # altitude is uint16, scale 5, offset 500
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
+
+
+def _name(text: str) -> str:
+    """Untrusted name without control characters, cut to whole characters within the limit."""
+    raw = _CONTROL_RE.sub("", str(text)).strip()
+    data = raw.encode("utf-8")[:FIT_NAME_BYTES]
+    return data.decode("utf-8", errors="ignore")
+
+
+def _semi(deg: float) -> int:
+    return round(deg * _SEMICIRCLES)
+
+
+def _aware_utc(start: datetime) -> datetime:
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise InputError(f"start time {start.isoformat()!r} has no time zone")
+    return start.astimezone(timezone.utc)
+
+
+def _records(route: Route, start_utc: datetime) -> Iterable[dict[str, Any]]:
+    lat = np.asarray(route.lat, dtype=np.float64)
+    lon = np.asarray(route.lon, dtype=np.float64)
+    ele = np.asarray(route.ele, dtype=np.float64)
+    dist = np.asarray(route.dist_m, dtype=np.float64)
+    times = np.asarray(route.time_s, dtype=np.float64)
+    for k in range(len(lat)):
+        rec: dict[str, Any] = {
+            "mesg_num": _MESG["RECORD"],
+            "timestamp": start_utc + timedelta(seconds=round(float(times[k]))),
+            "position_lat": _semi(float(lat[k])),
+            "position_long": _semi(float(lon[k])),
+            "distance": float(dist[k]),
+        }
+        if math.isfinite(ele[k]):
+            rec["altitude"] = min(max(float(ele[k]), _MIN_ALT_M), _MAX_ALT_M)
+        yield rec
+
+
+def course_bytes(
+    route: Route,
+    *,
+    start: datetime,
+    name: str | None = None,
+    points: Iterable[RoutePoint] = (),
+    climbs: bool = True,
+) -> bytes:
+    """Encode a route as a FIT course.
+
+    Parameters
+    ----------
+    route
+        The route; every point becomes a ``record``.
+    start
+        Time zone-aware start time; record times are ``start`` plus the
+        route's predicted times (whole seconds).
+    name
+        Course name (default: the route's name), cut to :data:`FIT_NAME_BYTES`.
+    points
+        Extra named points (regroup points, water, bail-outs…).
+    climbs
+        Add course points at the climbs and descents of the route's profile.
+
+    Returns
+    -------
+    bytes
+        The FIT file.
+
+    Raises
+    ------
+    InputError
+        If ``start`` is naive or a point has an unknown kind.
+    """
+    start_utc = _aware_utc(start)
+    stats = route.stats
+    end_utc = start_utc + timedelta(seconds=round(stats.duration_s))
+    enc = Encoder()
+    enc.write_mesg(
+        {
+            "mesg_num": _MESG["FILE_ID"],
+            "type": "course",
+            "manufacturer": "development",
+            "product": 0,
+            "serial_number": 1,
+            "time_created": start_utc,
+        }
+    )
+    enc.write_mesg(
+        {"mesg_num": _MESG["COURSE"], "sport": "running", "name": _name(name or route.name)}
+    )
+    first = (_semi(float(route.lat[0])), _semi(float(route.lon[0])))
+    last = (_semi(float(route.lat[-1])), _semi(float(route.lon[-1])))
+    enc.write_mesg(
+        {
+            "mesg_num": _MESG["LAP"],
+            "message_index": 0,
+            "timestamp": end_utc,
+            "start_time": start_utc,
+            "start_position_lat": first[0],
+            "start_position_long": first[1],
+            "end_position_lat": last[0],
+            "end_position_long": last[1],
+            "total_elapsed_time": float(round(stats.duration_s)),
+            "total_timer_time": float(round(stats.duration_s)),
+            "total_distance": float(stats.distance_m),
+            "total_ascent": round(stats.ascent_m),
+            "total_descent": round(stats.descent_m),
+        }
+    )
+    timer = {"mesg_num": _MESG["EVENT"], "event": "timer", "event_group": 0}
+    enc.write_mesg({**timer, "timestamp": start_utc, "event_type": "start"})
+    for rec in _records(route, start_utc):
+        enc.write_mesg(rec)
+    enc.write_mesg({**timer, "timestamp": end_utc, "event_type": "stop_disable_all"})
+    times = np.asarray(route.time_s, dtype=np.float64)
+    dist = np.asarray(route.dist_m, dtype=np.float64)
+    for i, p in enumerate(route_points(route, points, climbs=climbs)):
+        at_s = float(np.interp(p.at_m, dist, times))
+        enc.write_mesg(
+            {
+                "mesg_num": _MESG["COURSE_POINT"],
+                "message_index": i,
+                "timestamp": start_utc + timedelta(seconds=round(at_s)),
+                "position_lat": _semi(p.lat),
+                "position_long": _semi(p.lon),
+                "distance": float(p.at_m),
+                "type": POINT_KINDS[p.kind][0],
+                "name": _name(p.name),
+            }
+        )
+    return bytes(enc.close())
+
+
+def write_course(
+    path: str | os.PathLike[str],
+    route: Route,
+    *,
+    start: datetime,
+    name: str | None = None,
+    points: Iterable[RoutePoint] = (),
+    climbs: bool = True,
+) -> Path:
+    """Write :func:`course_bytes` to ``path``, atomically.
+
+    Parameters
+    ----------
+    path
+        Output file.
+    route, start, name, points, climbs
+        As for :func:`course_bytes`.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    InputError
+        If the target folder is missing or ``path`` cannot be written.
+    """
+    target = check_writable(path)
+    data = course_bytes(route, start=start, name=name, points=points, climbs=climbs)
+    out = atomic_write_bytes(target, data)
+    log.debug("wrote FIT course of %d records to %s", len(route.lat), out)
+    return out
