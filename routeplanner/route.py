@@ -17,9 +17,9 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from routeplanner import pace
+from routeplanner.network import grades
 from routeplanner.network.model import EDGE_CLASSES, Network
 from routeplanner.pace import profile_times_s
-from routeplanner.terrain import max_grade
 
 __all__ = [
     "OFF_NETWORK",
@@ -38,8 +38,8 @@ __all__ = [
     "step_points",
 ]
 
-#: Window of a route's ``max_grade``: 20 m, about one DEM-smoothed rise.
-MAX_GRADE_WINDOW_M = 20.0
+#: Window of a route's ``max_grade`` (the grade baseline of routeplanner.network.grades).
+MAX_GRADE_WINDOW_M = grades.GRADE_BASELINE_M
 
 
 class Step(NamedTuple):
@@ -110,10 +110,15 @@ class RouteStats:
         of an earlier part of the route, in either direction (what a runner
         sees as running the same ground twice), see :func:`geometric_overlap_m`.
     max_grade : float
-        Steepest grade over any 20 m stretch (:data:`MAX_GRADE_WINDOW_M`), as a
+        Steepest grade between profile points ``max_grade_over_m`` apart, as a
         fraction (0.25 = 25 %).
     hardest_sac : int
         Hardest ``sac_scale`` T-grade on the route (0 where untagged).
+    max_grade_over_m : float
+        Length the steepest grade is measured over (the route's length if shorter
+        than :data:`routeplanner.network.grades.GRADE_BASELINE_M`).
+    dem_cell_m : float
+        Cell size of the DEM the grades come from (NaN if unknown).
     """
 
     distance_m: float
@@ -125,8 +130,15 @@ class RouteStats:
     max_grade: float
     hardest_sac: int
     main_road_share: float = 0.0
+    max_grade_over_m: float = grades.GRADE_BASELINE_M
+    dem_cell_m: float = float("nan")
 
-    def as_dict(self) -> dict[str, float | int]:
+    @property
+    def max_grade_text(self) -> str:
+        """Return the steepest grade in words, e.g. "max 28 % over 100 m (±3 %)"."""
+        return grades.describe_max_grade(self.max_grade, self.max_grade_over_m, self.dem_cell_m)
+
+    def as_dict(self) -> dict[str, float | int | str]:
         """Return rounded values for JSON output."""
         return {
             "distance_m": round(self.distance_m, 1),
@@ -136,6 +148,9 @@ class RouteStats:
             "trail_share": round(self.trail_share, 4),
             "overlap_share": round(self.overlap_share, 4),
             "max_grade": round(self.max_grade, 4),
+            "max_grade_over_m": round(self.max_grade_over_m, 1),
+            "max_grade_confidence": grades.grade_confidence(self.max_grade_over_m, self.dem_cell_m),
+            "max_grade_text": self.max_grade_text,
             "hardest_sac": self.hardest_sac,
             "main_road_share": round(self.main_road_share, 4),
         }
@@ -415,6 +430,7 @@ def make_route(
     total = float(dist[-1])
     on_net = [s for s in steps if isinstance(s, Step)]
     trail = sum(s.length_m for s in on_net if net.edge_class[s.edge] == 0)
+    steepest, over_m = grades.max_grade_over(dist, ele, window_m=MAX_GRADE_WINDOW_M)
     main = sum(s.length_m for s in on_net if net.edge_class[s.edge] == 2)
     stats = RouteStats(
         distance_m=total,
@@ -423,9 +439,11 @@ def make_route(
         descent_m=float(np.maximum(-dz, 0).sum()),
         trail_share=trail / total if total else 0.0,
         overlap_share=min(1.0, geometric_overlap_m(lon, lat, dist) / total) if total else 0.0,
-        max_grade=max_grade(dist, ele, window_m=MAX_GRADE_WINDOW_M),
+        max_grade=steepest,
         hardest_sac=int(max((int(net.edge_sac[s.edge]) for s in on_net), default=0)),
         main_road_share=main / total if total else 0.0,
+        max_grade_over_m=over_m,
+        dem_cell_m=float(net.meta.get("dem_cell_m", float("nan"))),
     )
     return Route(
         name=name,

@@ -334,9 +334,13 @@ def test_mosaic_resamples_a_tile_on_another_grid(tmp_path: Path):
         tmp_path / "east.tif", west=1.02975, north=42.53025, shape=(62, 62), res=0.0005
     )
     dem = open_dem([west, east])
-    assert dem.transform.a == pytest.approx(0.001)
-    assert dem.transform.c == pytest.approx(1.0)
-    lon = np.linspace(1.025, 1.055, 61)
+    # Mixed resolutions resample to the finest: the east tile's grid, extended west.
+    assert dem.transform.a == pytest.approx(0.0005)
+    assert (dem.transform.c - 1.02975) / 0.0005 == pytest.approx(
+        round((dem.transform.c - 1.02975) / 0.0005), abs=1e-6
+    )
+    assert dem.transform.c <= 1.0 + 1e-9
+    lon = np.linspace(1.005, 1.055, 101)
     for lat in (42.505, 42.515, 42.525):
         np.testing.assert_allclose(dem.sample(lon, lat), ramp(lon, lat), atol=0.1)
 
@@ -352,8 +356,9 @@ def test_mosaic_reprojects_a_tile_in_another_crs(tmp_path: Path):
     lon, lat = lonlat_of_utm(x, y)
     east = write_tif(tmp_path / "east.tif", ramp(lon, lat).astype(np.float32), transform, UTM31)
     dem = open_dem([west, east])
-    assert dem.crs == WGS84
-    assert dem.transform.a == pytest.approx(0.001)
+    # The 30 m UTM tile is finer than the 0.001° one: the mosaic is on its grid.
+    assert dem.crs == UTM31
+    assert dem.transform.a == pytest.approx(30.0)
     lon_s = np.linspace(1.025, 1.05, 51)
     for lat_s in (42.505, 42.515, 42.525):
         z = dem.sample(lon_s, np.full(51, lat_s))

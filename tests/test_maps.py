@@ -278,7 +278,7 @@ def test_route_map_panel_shows_stats_profile_and_segments(online_html):
     assert stats["Ascent"] == "+200 m"
     assert stats["Descent"] == "0 m"
     assert stats["On trails"] == "67 %"
-    assert stats["Steepest"] == "10 %"
+    assert stats["Steepest"] == "max 10 % over 100 m (±2 %)"
     assert stats["Hardest"] == "T2 mountain hiking"
     assert stats["Flat pace"] == "6:00 /km"
     assert "Minetti" in doc.xpath("string(//div[@id='rp-panel'])")

@@ -261,6 +261,9 @@ def test_summary(net: Network) -> None:
         "trail_share": 1.0,
         "overlap_share": 0.0,
         "max_grade": round(route.stats.max_grade, 4),
+        "max_grade_over_m": 100.0,
+        "max_grade_confidence": "high",
+        "max_grade_text": "max 10 % over 100 m (±1 %)",
         "hardest_sac": 3,
         "main_road_share": 0.0,
     }

@@ -501,3 +501,109 @@ def test_andorra_commands(shared_data_dir, isolated, capsys):
         ["scout", *region, "--start", "42.5765,1.6675", "--line", "Tamaro"], capsys
     )
     assert "close matches: 'Tamarro'" in one_line_error(code, out, err)
+
+
+# -- safe scouting: no leg steeper than the slope limit -----------------------------------
+
+FACE_TAN = math.tan(math.radians(40.0))
+
+
+def cliff(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Flat valley, a 40° face from y = 100 to 500 m, flat again above."""
+    return 1000.0 + FACE_TAN * np.clip(y, 100.0, 500.0) - FACE_TAN * 100.0 + 0.0 * x
+
+
+@pytest.fixture(scope="module")
+def cliff_world():
+    net = make_network(NODES, WAYS, cliff, extent_m=EXTENT_M, cell_m=CELL_M)
+    dem = make_dem(cliff, extent_m=EXTENT_M, cell_m=CELL_M)
+    return net, dem
+
+
+def test_a_line_beyond_the_slope_limit_is_left_out(cliff_world):
+    net, dem = cliff_world
+    # The face line's ends are 300 m and 400 m up the 40° face from the valley
+    # path; the upper path is beyond max_offtrail_m. The meadow is flat.
+    face = line(dem, "Face", 1000.0, 400.0, 1000.0, 300.0)
+    meadow = line(dem, "Meadow", 1500.0, -100.0, 1500.0, -300.0)
+    plan = sc.plan_scouting(net, dem, start_at(-500.0, 0.0), [face, meadow])
+    assert [v.name for v in plan.visits] == ["Meadow"]
+    ((name, why),) = plan.left_out
+    assert name == "Face" and "40.0° terrain" in why and "--max-slope" in why
+    assert plan.steep_legs == ()
+    assert plan.summary()["left_out"][0]["name"] == "Face"
+    assert any("left out Face" in w for w in plan.warnings)
+
+    # Raised limit: planned, and its steep legs are listed and located on the route.
+    plan = sc.plan_scouting(
+        net, dem, start_at(-500.0, 0.0), [face, meadow], request=sc.ScoutRequest(max_slope_deg=45)
+    )
+    assert {v.name for v in plan.visits} == {"Face", "Meadow"}
+    assert plan.left_out == ()
+    assert plan.steep_legs
+    for leg in plan.steep_legs:
+        assert "Face" in leg.label and leg.slope_max_deg == pytest.approx(40.0, abs=1.5)
+        assert 0.0 <= leg.start_m < leg.end_m <= plan.route.stats.distance_m + 0.1
+    assert plan.summary()["steep_legs"][0]["slope_max_deg"] == pytest.approx(40.0, abs=1.5)
+    assert any("steep leg" in row for row in sc.plan_text(plan))
+
+
+def test_only_steep_lines_is_no_route(cliff_world):
+    net, dem = cliff_world
+    face = line(dem, "Face", 1000.0, 400.0, 1000.0, 300.0)
+    with pytest.raises(NoRouteError, match="within the slope limit: Face"):
+        sc.plan_scouting(net, dem, start_at(-500.0, 0.0), [face])
+
+
+def test_trails_beyond_t4_are_left_out_at_the_default_limit(world):
+    net, dem = world
+    climb = net.edge_name == "Climb"
+    sac = net.edge_sac.copy()
+    net.edge_sac[climb] = 5  # T5 demanding alpine hiking
+    net._cache.clear()
+    try:
+        top = line(dem, "Top", 0.0, 1500.0, 300.0, 1500.0)
+        safe = sc.plan_scouting(net, dem, start_at(-500.0, 0.0), [top])
+        used = {int(s.edge) for s in safe.route.steps}
+        assert not (climb[list(used)]).any()  # around by the East track instead
+        assert safe.steep_legs == ()
+        bold = sc.plan_scouting(
+            net, dem, start_at(-500.0, 0.0), [top], request=sc.ScoutRequest(max_slope_deg=35)
+        )
+        assert any("beyond T4" in leg.label for leg in bold.steep_legs)
+    finally:
+        net.edge_sac[:] = sac
+        net._cache.clear()
+
+
+def test_scout_command_exits_3_when_a_line_is_left_out(isolated, capsys):
+    face = {20: (1000.0, 400.0), 21: (1000.0, 300.0)}
+    tagged = [*WAYS, ([20, 21], {"piste:type": "skitour", "name": "Face"})]
+    osm = write_osm_xml(isolated / "cliff.osm", {**NODES, **face}, tagged)
+    dem = make_dem(cliff, extent_m=EXTENT_M, cell_m=CELL_M)
+    tif = write_geotiff(isolated / "cliff.tif", dem.elevation, dem.transform)
+    start = to_lonlat(-500.0, 0.0)
+    args = ["scout", "--osm", str(osm), "--dem", str(tif), "--line", "Face"]
+    args += ["--line", "Valley", "--file", str(isolated / "meadow.geojson")]
+    lon, lat = to_lonlat(np.array([1500.0, 1500.0]), np.array([-100.0, -300.0]))
+    (isolated / "meadow.geojson").write_text(
+        json.dumps(
+            {
+                "type": "Feature",
+                "properties": {"name": "Valley"},
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[float(x), float(y)] for x, y in zip(lon, lat, strict=True)],
+                },
+            }
+        )
+    )
+    args += ["--start", f"{float(start[1]):.7f},{float(start[0]):.7f}", "--out", "scout.html"]
+    code, out, _ = run(args, capsys)
+    assert code == 3
+    assert out.strip().splitlines()[-1].startswith("MISSED: left out Face")
+    assert (isolated / "scout.html").is_file()
+    code, out, err = run([*args[:-2], "--max-slope", "45", "--out", "bold.html"], capsys)
+    assert code == 0, err
+    assert "steep leg" in out
+    assert "Steep legs (red)" in (isolated / "bold.html").read_text()

@@ -88,24 +88,42 @@ def _sort(lines: list[Any], key: str) -> list[Any]:
     return sorted(lines, key=lambda ln: (-getattr(ln.stats, attr), ln.id))
 
 
-def _table(lines: Sequence[Any]) -> list[str]:
+def _distance_m(line: Any, near: tuple[float, float]) -> float:
+    """Return the distance from ``near`` (lon, lat) to the line's closest sample."""
+    from routeplanner.network.model import haversine_m
+
+    return float(haversine_m(line.lon, line.lat, near[0], near[1]).min())
+
+
+def _summary(line: Any, near: tuple[float, float] | None) -> dict[str, Any]:
+    out: dict[str, Any] = line.summary()
+    if near is not None:
+        out["distance_m"] = round(_distance_m(line, near), 1)
+    return out
+
+
+def _table(lines: Sequence[Any], near: tuple[float, float] | None = None) -> list[str]:
     head = (
         f"{'id':<21} {'name':<24} {'grade':<12} {'len m':>6} {'drop':>5} {'top':>5} "
         f"{'slope':>5} {'max':>4} {'pitch':>5} {'aspect':<8} {'27-34°':>6} {'35-45°':>6} "
-        f"{'46°+':>5}"
+        f"{'46°+':>5} {'ski':>3} {'ATES':<11}"
     )
-    rows = [head]
+    rows = [head + (f" {'dist km':>7}" if near else "")]
     for ln in lines:
         s = ln.stats
+        g = ln.grading
         mid = s.band_shares[1] + s.band_shares[2] + s.band_shares[3]
         steep = s.band_shares[5] + s.band_shares[6]
-        rows.append(
+        row = (
             f"{ln.id[:21]:<21} {ln.name[:24]:<24} {(ln.difficulty or ln.source)[:12]:<12} "
             f"{s.length_m:6.0f} {s.vertical_drop_m:5.0f} {s.top_ele_m:5.0f} "
             f"{s.slope_mean_deg:5.1f} {s.slope_max_deg:4.0f} {s.pitch_max_deg:5.0f} "
             f"{s.aspect + ' ±' + format(s.aspect_spread_deg, '.0f'):<8} "
-            f"{mid:6.0%} {s.band_shares[4]:6.0%} {steep:5.0%}"
+            f"{mid:6.0%} {s.band_shares[4]:6.0%} {steep:5.0%} {g.ski_grade:>3} {g.ates:<11}"
         )
+        if near:
+            row += f" {_distance_m(ln, near) / 1000:7.2f}"
+        rows.append(row)
     return rows
 
 
@@ -187,6 +205,7 @@ def lines_command(
     from routeplanner.skilines import lines as skilines
     from routeplanner.skilines.line_files import read_line_file
     from routeplanner.skilines.select import collect_lines, dem_around
+    from routeplanner.sources.forest import read_forest
 
     if within_m is not None and near is None:
         raise InputError("--within needs --near LAT,LON")
@@ -211,6 +230,8 @@ def lines_command(
             near=near,
             within_m=radius_m,
         )
+        forest = read_forest(loaded.files.osm)
+        found = [skilines.with_forest(ln, forest) for ln in found]
     chosen = skilines.filter_lines(
         found, near=near, within_m=radius_m if near else None, min_slope_deg=opts["min_slope"]
     )
@@ -223,14 +244,18 @@ def lines_command(
             {
                 "sources": list(srcs),
                 "count": len(chosen),
-                "lines": [ln.summary() for ln in chosen],
+                "lines": [_summary(ln, near) for ln in chosen],
                 "outputs": [str(p) for p in written],
             }
         )
         return
     if chosen:
-        for row in _table(chosen):
+        for row in _table(chosen, near):
             say(row)
+        say(
+            "ski grade: Toponeige-style estimate from the DEM; ATES: "
+            "a terrain indication, not an avalanche forecast"
+        )
     else:
         say("no lines match: widen --near/--within or lower --min-slope")
     say(f"{len(chosen)} line(s) from {', '.join(srcs)}")
@@ -261,7 +286,7 @@ def _write(
 
 def _lines_map_html(lines: Sequence[Any], loaded: Any, dem: Any, offline: bool) -> str:
     from routeplanner.output import maps
-    from routeplanner.output.skilines import line_layer
+    from routeplanner.output.skilines import line_layer, lines_panel_html
 
     title = f"Ski lines: {len(lines)} in {loaded.files.name}"
     m = maps.network_map(
@@ -271,6 +296,7 @@ def _lines_map_html(lines: Sequence[Any], loaded: Any, dem: Any, offline: bool) 
         offline=offline,
         attribution=loaded.files.attribution,
         layers=[line_layer(lines)],
+        panel_body=lines_panel_html(lines),
     )
     lon = [float(v) for ln in lines for v in (ln.lon.min(), ln.lon.max())]
     lat = [float(v) for ln in lines for v in (ln.lat.min(), ln.lat.max())]

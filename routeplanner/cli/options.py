@@ -683,6 +683,8 @@ def exit_missed(misses: Sequence[str], *, as_json: bool, accept_closest: bool) -
     """Print ``MISSED: …`` (stderr with ``--json``) and exit 3 unless ``accept_closest``."""
     if not misses:
         return
-    click.echo("MISSED: " + "; ".join(misses), err=as_json)
+    from routeplanner._text import terminal_safe  # names in misses come from OSM
+
+    click.echo(terminal_safe("MISSED: " + "; ".join(misses)), err=as_json)
     if not accept_closest:
         sys.exit(EXIT_MISSED)

@@ -11,11 +11,12 @@ import click
 
 from routeplanner import units
 from routeplanner.cli._common import Ctx, echo_json, load, status
+from routeplanner.cli._outputs import check_inputs, force_option, output_plan, say
+from routeplanner.cli._places import point_or_name, resolve
 from routeplanner.cli.options import (
     RegionOptions,
     RunnerOptions,
     common_options,
-    parsed,
     region_options,
     runner_options,
 )
@@ -79,6 +80,16 @@ def _clock(text: str) -> dt.time:
         raise InputError(f"invalid start time {text!r}: expected HH:MM, e.g. 07:30") from None
 
 
+def _region_zone(name: str) -> str:
+    """Time zone of a catalog region, else UTC."""
+    from routeplanner.sources import regions
+
+    try:
+        return regions.load_region(name).timezone or "UTC"
+    except InputError:  # files given directly, not a catalog region
+        return "UTC"
+
+
 def _next_monday() -> dt.date:
     today = dt.date.today()
     return today + dt.timedelta(days=7 - today.weekday())
@@ -128,7 +139,7 @@ def _request(values: dict[str, Any]) -> Any:
 
 @click.command("plan")
 @click.argument("plan_file", metavar="[PLAN.toml]", required=False, type=click.Path())
-@click.option("--home", help="LAT,LON of the runner's door (every route starts there).")
+@click.option("--home", help="LAT,LON or a place name: the runner's door (every run starts there).")
 @click.option("--weeks", default="6", show_default=True, help="Weeks in the block, 1 to 12.")
 @click.option("--start", help="First day of the block, YYYY-MM-DD (default: next Monday).")
 @click.option("--week-time", default="3h-4h30", show_default=True, help="Weekly running time.")
@@ -140,15 +151,15 @@ def _request(values: dict[str, Any]) -> Any:
 @click.option("--recovery-factor", default="85%", show_default=True)
 @click.option("--cross", default="cycling", show_default=True, help="Cross-training activity.")
 @click.option("--start-time", default="08:00", show_default=True, help="Time of the sessions.")
-@click.option("--tz", default="UTC", show_default=True, callback=parsed(units.parse_time_zone))
+@click.option("--tz", help="Time zone of the sessions (default: the region's, else UTC).")
 @click.option("--seed", default="0", show_default=True)
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False))
-@click.option("--force", is_flag=True, help="Write into an existing folder.")
 @click.option("--accept-closest", is_flag=True, help="Exit 0 even if sessions miss the brief.")
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json to stdout.")
 @click.option("--offline", is_flag=True, help="Make the session maps work offline.")
 @runner_options()
 @region_options
+@force_option
 @common_options
 @click.pass_context
 def plan_command(
@@ -165,39 +176,40 @@ def plan_command(
     once: plan.html, plan.ics, plan.json, a GPX and a map per routed session.
     """
     from routeplanner.output.plan_files import plan_files, plan_maps, week_line
-    from routeplanner.output.policy import OutputPlan
     from routeplanner.plan import RoutingOptions, make_plan
 
     ctx: Ctx = click_ctx.find_object(Ctx) or Ctx()
     values.update(_from_file(click_ctx, plan_file))
     if not values.get("home"):
-        raise InputError("no home: give --home LAT,LON (or home in the plan file)")
-    lon, lat = units.parse_latlon(values["home"])
+        raise InputError("no home: give --home LAT,LON or a place (or home in the plan file)")
+    home = point_or_name(values["home"])
     request = _request(values)
-    tz = values["tz"] if not isinstance(values["tz"], str) else units.parse_time_zone(values["tz"])
+    tz_name = str(units.parse_time_zone(values["tz"])) if values.get("tz") else None
     start_time = _clock(values["start_time"])
-    outputs = OutputPlan("plan", force=values["force"])
+    outputs = output_plan()
     folder = outputs.add_folder("--out-dir", values["out_dir"])
     if not src.given:
-        src = RegionOptions(region="andorra", data_dir=src.data_dir)
+        raise InputError("no region: give --region NAME, or --osm FILE --dem FILE")
+    check_inputs(plan_file)
     loaded = load(ctx, src)
-    outputs.add_inputs(loaded.files.osm, *loaded.files.dem)
+    place = resolve(home, loaded)
+    if tz_name is None:
+        tz_name = _region_zone(loaded.files.name)
     with status(ctx, "routing the sessions") as step:
         plan = make_plan(
             loaded.net,
-            (lon, lat),
+            (place.lon, place.lat),
             runner.profile(),
             request,
             options=RoutingOptions(seed=int(values["seed"])),
             progress=lambda done, total: step(f"{done}/{total}"),
         )
-    title = f"{request.weeks}-week {request.goal} block from {lat:.4f},{lon:.4f}"
-    files = plan_files(plan.block, plan.weeks, title=title, start_time=start_time, tz=str(tz))
+    title = f"{request.weeks}-week {request.goal} block from {place.name}"
+    files = plan_files(plan.block, plan.weeks, title=title, start_time=start_time, tz=tz_name)
     files.update(plan_maps(plan.weeks, offline=values["offline"]))
-    with outputs:
-        for name, text in files.items():
-            outputs.put_in(folder, name, text)
-        outputs.commit()
+    for name, text in files.items():
+        outputs.put_in(folder, name, text)
+    outputs.commit()
     import json
 
     data = json.loads(files["plan.json"])
@@ -207,9 +219,10 @@ def plan_command(
         for week in data["weeks"]:
             click.echo(week_line(week))
         if not ctx.quiet:
-            click.echo(f"wrote {len(files)} files into {values['out_dir']}")
+            say(f"wrote {len(files)} files into {values['out_dir']}")
     if not plan.meets_brief:
+        # with --json, stdout stays one JSON document (as `loop --json` does)
         for miss in plan.misses:
-            click.echo(f"MISSED: {miss}")
+            click.echo(f"MISSED: {miss}", err=values["as_json"])
         if not values["accept_closest"]:
             sys.exit(3)

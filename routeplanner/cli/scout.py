@@ -14,22 +14,23 @@ from routeplanner.cli._exports import export_options
 from routeplanner.cli._outputs import say
 from routeplanner.cli._places import point_or_name
 from routeplanner.cli.options import (
+    EXIT_MISSED,
     BriefOptions,
     OutputOptions,
     RegionOptions,
     RunnerOptions,
     brief_options,
     common_options,
+    exit_missed,
     output_options,
     parsed,
     region_options,
-    report_missed,
     runner_options,
 )
 from routeplanner.daylight import TripDay
 from routeplanner.errors import InputError
 
-__all__ = ["scout_command"]
+__all__ = ["EXIT_MISSED", "scout_command"]
 
 
 @click.command("scout")
@@ -79,6 +80,15 @@ __all__ = ["scout_command"]
     help="Farthest a line end may be from a way to walk there cross-country.",
 )
 @click.option(
+    "--max-slope",
+    "max_slope_deg",
+    default=30.0,
+    show_default=True,
+    type=float,
+    help="Steepest terrain (degrees over 50 m) any off-trail leg may cross; at 30 or less "
+    "trails beyond T4 are left out too. Lines beyond it are left out (exit 3).",
+)
+@click.option(
     "--date",
     "day",
     callback=parsed(units.parse_date),
@@ -125,7 +135,11 @@ def scout_command(
 
     constraints = brief.constraints()
     profile = runner.profile()
-    request = scouting.ScoutRequest(stop_s=opts["stop_s"], max_offtrail_m=opts["max_offtrail_m"])
+    request = scouting.ScoutRequest(
+        stop_s=opts["stop_s"],
+        max_offtrail_m=opts["max_offtrail_m"],
+        max_slope_deg=opts["max_slope_deg"],
+    )
     if len(line_queries) > scouting.MAX_LINES:
         raise InputError(
             f"too many --line ({len(line_queries)}): one trip visits at most {scouting.MAX_LINES}"
@@ -164,7 +178,10 @@ def scout_command(
         for row in scouting.plan_text(plan):
             say(row)
         echo_written(ctx, written)
-    report_missed([plan.route], as_json=output.as_json, accept_closest=brief.accept_closest)
+    misses = list(plan.route.outcome.misses) if plan.route.outcome is not None else []
+    if plan.left_out:
+        misses.insert(0, "left out " + "; ".join(f"{name}: {why}" for name, why in plan.left_out))
+    exit_missed(misses, as_json=output.as_json, accept_closest=brief.accept_closest)
 
 
 def _write(

@@ -7,9 +7,12 @@ The pipeline, all vectorised over the whole region:
 3. densify every edge so profile points are at most ``max_spacing_m`` apart;
 4. sample the DEM bilinearly at every profile point; drop edges that leave
    the DEM (and say how many km);
-5. smooth each profile with a moving average over ``smooth_window_m`` of
-   distance, keeping the junction elevations exact so that edges meeting at
-   a node agree;
+5. make grades trustworthy (:mod:`routeplanner.network.grades`): bridges,
+   tunnels, embankments and cuttings become straight lines between their
+   ends; a running median removes single-cell spikes; a moving average over
+   ``smooth_window_m`` of distance smooths the rest, keeping the junction
+   elevations exact so that edges meeting at a node agree; roads are pulled
+   toward their end-to-end line until no step exceeds their class's cap;
 6. make the graph simple (no self-loops or parallel edges) by splitting such
    edges at their middle profile point (self-loops in three), so search code
    can use plain sparse matrices without losing any loop.
@@ -27,13 +30,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from routeplanner import pace
 from routeplanner.errors import DataError
-from routeplanner.network import cache
+from routeplanner.network import cache, grades
 from routeplanner.network.model import Network, haversine_m
 from routeplanner.sources.dem import Dem, open_dem
 from routeplanner.sources.osm import OsmWays, read_osm
@@ -52,7 +55,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bumped whenever the cached network's layout or the build's maths change.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 12
 
 TRAILS = frozenset({"path", "footway", "bridleway", "steps", "track"})
 MINOR_ROADS = frozenset(
@@ -261,25 +264,34 @@ def build_network(
         raise DataError("no runnable way lies inside the elevation data (DEM)")
 
     step("smoothing profiles")
-    p_ele = _smooth(p_raw, p_dist, p_edge, p_start, p_end, s.smooth_window_m)
+    e_tags = [ways.tags[i] for i in sel[e_way]]
+    _, e_node = np.unique(np.concatenate([nid[ea], nid[eb]]), return_inverse=True)
+    p_ele, capped, too_steep = _grade_profiles(
+        p_raw,
+        _Span(p_dist, p_edge, p_start, p_end),
+        (e_node[: len(ea)], e_node[len(ea) :]),
+        e_tags,
+        classes[sel[e_way]],
+        s.smooth_window_m,
+    )
 
     step("assembling the graph")
     keep = np.flatnonzero(good)
-    e_ps, e_pe = p_start[keep], p_end[keep]
-    u_osm = nid[ea[keep]]
-    v_osm = nid[eb[keep]]
-    e_wayidx = sel[e_way[keep]]
-    net = _assemble(
-        ways,
-        classes,
-        _EdgeArrays(e_ps, e_pe, u_osm, v_osm, e_wayidx),
-        p_lon,
-        p_lat,
-        p_ele,
-        p_raw,
-        features,
+    edges = _Edges(
+        ps=p_start[keep],
+        pe=p_end[keep],
+        u_osm=nid[ea[keep]],
+        v_osm=nid[eb[keep]],
+        wayidx=sel[e_way[keep]],
+        capped=capped[keep],
     )
+    net = _assemble(ways, classes, edges, _Points(p_lon, p_lat, p_ele), features)
+    cell_m = max(dem.cell_size_m())
     net.meta.update(
+        dem_cell_m=round(cell_m, 1),
+        grade_baseline_m=grades.GRADE_BASELINE_M,
+        roads_capped=int(capped[keep].sum()),
+        roads_too_steep_end_to_end=too_steep,
         dem_voids_filled=int(dem.voids_filled),
         dropped_km=round(dropped_km, 2),
         dem_bounds=tuple(round(x, 6) for x in dem.bounds_lonlat),
@@ -291,6 +303,50 @@ def build_network(
     return net
 
 
+class _Span(NamedTuple):
+    """Profile points of all edges: distance from the edge start, edge, edge ranges."""
+
+    dist: np.ndarray
+    edge: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+
+def _grade_profiles(
+    raw: np.ndarray,
+    span: _Span,
+    node: tuple[np.ndarray, np.ndarray],
+    tags: Sequence[dict[str, str]],
+    edge_class: np.ndarray,
+    window_m: float,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Turn raw DEM samples into profiles whose grades can be trusted.
+
+    Structures are straightened, then the outlier filter and the moving
+    average smooth (unless ``window_m`` is 0), then junctions are fitted to
+    the road caps and roads are capped (see :mod:`routeplanner.network.grades`).
+
+    Returns
+    -------
+    tuple
+        Per point the elevation; per edge whether the road cap changed it; the
+        number of roads still steeper end to end than their cap.
+    """
+    dist, edge, start, end = span
+    is_struct = np.array([bool(grades.structure(t)) for t in tags], dtype=bool)
+    ele = grades.straighten(raw, dist, start, end, is_struct)
+    if window_m > 0:  # a zero window asks for the DEM as it is
+        ele = grades.running_median(ele, start, end)
+        ele = _smooth(ele, dist, edge, start, end, window_m)
+    cap = np.array([grades.ROAD_MAX_GRADE.get(int(c), np.inf) for c in edge_class])
+    fitted, too_steep = grades.fit_junctions(ele, dist, start, end, node, cap)
+    shift = np.abs(np.concatenate([fitted[start] - ele[start], fitted[end] - ele[end]]))
+    log.info("junctions moved for road caps: %d, at most %.1f m", (shift > 0).sum(), shift.max())
+    moved = np.abs(fitted[start] - ele[start]) + np.abs(fitted[end] - ele[end]) > 1e-9
+    capped_ele, capped = grades.cap_grades(fitted, dist, start, end, cap)
+    return capped_ele, capped | moved, too_steep
+
+
 def _smooth(
     raw: np.ndarray,
     dist: np.ndarray,
@@ -299,7 +355,7 @@ def _smooth(
     end: np.ndarray,
     window_m: float,
 ) -> np.ndarray:
-    """Return moving average over ``window_m`` of distance, within each edge.
+    """Average the profile over ``window_m`` of distance, within each edge.
 
     The window is centred and shrinks near the edge's ends so that it never
     leaves the edge: junction elevations stay exact (edges meeting at a node
@@ -351,39 +407,35 @@ def _features(ways: OsmWays) -> list[dict[str, Any]]:
     return out
 
 
-@dataclass(frozen=True)
-class _EdgeArrays:
-    """The kept edges, one entry each, before the graph is made simple.
-
-    Attributes
-    ----------
-    ps, pe : numpy.ndarray
-        First and last profile point of each edge.
-    u_osm, v_osm : numpy.ndarray
-        OSM ids of the end nodes.
-    wayidx : numpy.ndarray
-        Index of each edge's way in the ways read.
-    """
+class _Edges(NamedTuple):
+    """Per edge: profile point range, OSM end nodes, way index, road cap applied."""
 
     ps: np.ndarray
     pe: np.ndarray
     u_osm: np.ndarray
     v_osm: np.ndarray
     wayidx: np.ndarray
+    capped: np.ndarray
+
+
+class _Points(NamedTuple):
+    """Per profile point: position and graded elevation (junctions included)."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    ele: np.ndarray
 
 
 def _assemble(
     ways: OsmWays,
     classes: np.ndarray,
-    edges: _EdgeArrays,
-    p_lon: np.ndarray,
-    p_lat: np.ndarray,
-    p_ele: np.ndarray,
-    p_raw: np.ndarray,
+    edges: _Edges,
+    pts: _Points,
     features: list[dict[str, Any]],
 ) -> Network:
     """Index nodes, make the graph simple, and gather the final arrays."""
-    ps, pe, u_osm, v_osm, wayidx = edges.ps, edges.pe, edges.u_osm, edges.v_osm, edges.wayidx
+    ps, pe, u_osm, v_osm, wayidx, capped = edges
+    p_lon, p_lat, p_ele = pts
     osm_nodes, inv = np.unique(np.concatenate([u_osm, v_osm]), return_inverse=True)
     u, v = inv[: len(u_osm)], inv[len(u_osm) :]
     node_pt = np.zeros(len(osm_nodes), dtype=np.int64)
@@ -391,7 +443,7 @@ def _assemble(
     node_pt[v] = pe
     node_lon = p_lon[node_pt]
     node_lat = p_lat[node_pt]
-    node_ele = p_raw[node_pt]
+    node_ele = p_ele[node_pt]
     node_osm = osm_nodes.astype(np.int64)
 
     # Split parallel edges at their middle profile point, self-loops in three.
@@ -403,6 +455,7 @@ def _assemble(
     split = np.flatnonzero((u == v) | dup)
     keep_mask = np.ones(len(u), dtype=bool)
     new_ps, new_pe, new_u, new_v, new_way = [], [], [], [], []
+    new_capped: list[bool] = []
     extra_lon, extra_lat, extra_ele = [], [], []
     next_node = len(osm_nodes)
     for e in split:
@@ -418,6 +471,7 @@ def _assemble(
         new_u += [u[e], *mids]
         new_v += [*mids, v[e]]
         new_way += [wayidx[e]] * parts
+        new_capped += [capped[e]] * parts
         extra_lon += [p_lon[c] for c in cuts]
         extra_lat += [p_lat[c] for c in cuts]
         extra_ele += [p_ele[c] for c in cuts]
@@ -427,6 +481,7 @@ def _assemble(
     u = np.concatenate([u[keep_mask], np.asarray(new_u, dtype=np.int64)])
     v = np.concatenate([v[keep_mask], np.asarray(new_v, dtype=np.int64)])
     wayidx = np.concatenate([wayidx[keep_mask], np.asarray(new_way, dtype=np.int64)])
+    capped = np.concatenate([capped[keep_mask], np.asarray(new_capped, dtype=bool)])
     node_lon = np.concatenate([node_lon, extra_lon])
     node_lat = np.concatenate([node_lat, extra_lat])
     node_ele = np.concatenate([node_ele, extra_ele])
@@ -458,7 +513,7 @@ def _assemble(
     dz = np.diff(ele)[~ends[:-1]]
     ascent = np.bincount(seg_edge, np.maximum(dz, 0), minlength=len(u))
     descent = np.bincount(seg_edge, np.maximum(-dz, 0), minlength=len(u))
-    max_grade = _max_grades(dist, ele, offsets, window_m=20.0)
+    max_grade = _max_grades(dist, ele, offsets, window_m=grades.GRADE_BASELINE_M)
 
     tags = [ways.tags[i] for i in wayidx]
     sac = np.array([pace.SAC_SCALE.get(t.get("sac_scale", ""), 0) for t in tags], dtype=np.int8)
@@ -499,13 +554,16 @@ def _assemble(
         prof_ele=ele,
         prof_dist=dist,
         features=features,
+        edge_max_grade_over_m=np.minimum(length, grades.GRADE_BASELINE_M),
+        edge_structure=np.array([grades.structure(t) for t in tags], dtype="<U10"),
+        edge_grade_capped=capped,
     )
 
 
 def _max_grades(
     dist: np.ndarray, ele: np.ndarray, offsets: np.ndarray, *, window_m: float
 ) -> np.ndarray:
-    """Per edge, the steepest |grade| between profile points ``window_m`` apart.
+    """Find per edge the steepest |grade| between profile points ``window_m`` apart.
 
     A baseline keeps a 1 m gap between two OSM vertices from turning a
     decimetre of DEM interpolation into a 10 % "grade".  Edges shorter than

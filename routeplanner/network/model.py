@@ -93,6 +93,14 @@ class Network:
     prof_dist: np.ndarray
     features: list[dict[str, Any]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    #: Per edge: the length ``edge_max_grade`` is measured over (metres).
+    edge_max_grade_over_m: np.ndarray | None = None
+    #: Per edge: "bridge", "tunnel", "embankment", "cutting" or "" (see network.grades;
+    #: a fixed-width str array, so caches store it without pickling).
+    edge_structure: np.ndarray | None = None
+    #: Per edge: whether the road grade caps changed its profile (a trail's too, when a
+    #: junction it shares with a road was moved).
+    edge_grade_capped: np.ndarray | None = None
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:

@@ -138,8 +138,8 @@ def route_feature(route: Route, *, properties: Mapping[str, Any] | None = None) 
         decimals, elevation to 0.1 m) and properties ``name``, ``kind``,
         ``distance_m``, ``duration_s``, ``target_duration_s`` (None if unset),
         ``ascent_m``, ``descent_m``, ``trail_share``, ``overlap_share``,
-        ``max_grade``, ``hardest_sac``, ``pace_model``, ``flat_pace``, ``ways``,
-        ``cues`` (``{name, at_m, length_m}``) and ``warnings``.
+        ``max_grade``, ``max_grade_over_m``, ``hardest_sac``, ``pace_model``, ``flat_pace``,
+        ``ways``, ``cues`` (``{name, at_m, length_m}``) and ``warnings``.
     """
     props: dict[str, Any] = {"name": str(route.name), "kind": str(route.kind)}
     stats = route.stats.as_dict()
@@ -153,6 +153,7 @@ def route_feature(route: Route, *, properties: Mapping[str, Any] | None = None) 
         "trail_share",
         "overlap_share",
         "max_grade",
+        "max_grade_over_m",
         "hardest_sac",
     ):
         props[key] = stats[key]

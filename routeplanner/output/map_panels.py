@@ -74,7 +74,7 @@ def _route_rows(route: Route, short: bool) -> list[tuple[str, str]]:
         ("Ascent", f"+{st.ascent_m:.0f} m" if round(st.ascent_m) else "0 m"),
         ("Descent", f"−{st.descent_m:.0f} m" if round(st.descent_m) else "0 m"),
         ("On trails", _pct(st.trail_share)),
-        ("Steepest", _pct(st.max_grade)),
+        ("Steepest", st.max_grade_text),
         (
             "Hardest",
             (f"T{st.hardest_sac}" if short else SAC_NAMES[st.hardest_sac])

@@ -732,6 +732,7 @@ def network_map(
     offline: bool = False,
     attribution: Sequence[str] = (),
     layers: Sequence[folium.map.Layer] = (),
+    panel_body: str | None = None,
 ) -> RouteMap:
     """Build an overview map of a whole trail network, coloured by difficulty.
 
@@ -749,6 +750,9 @@ def network_map(
         Extra attribution lines (escaped).
     layers
         Further overlays, listed in the layer control.
+    panel_body
+        HTML to show in the side panel instead of the network's statistics
+        (already escaped, e.g. a list of ski lines).
 
     Returns
     -------
@@ -785,6 +789,8 @@ def network_map(
         f'<table class="rp-stats">{table}</table>'
         '<p class="rp-note">Point at a line for its name and difficulty.</p>'
     )
+    if panel_body is not None:
+        panel = panel_body
     body = panel_html(title, panel) + legend_html(color_by=None, network=True, dem=dem)
     return _finish(
         m, fit=fit_bounds(bbox), attribution=attribution_lines(dem, network, attribution), body=body

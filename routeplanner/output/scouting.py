@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import Any
 
 from routeplanner.network.model import Network
 from routeplanner.output import maps
+from routeplanner.output._map_assets import esc
 from routeplanner.output.skilines import line_layer, map_segments
 from routeplanner.search.scouting import ScoutPlan, plan_text
 from routeplanner.sources.dem import Dem
@@ -48,10 +50,26 @@ def scout_map(
         network=network,
         dem=dem,
         segments=map_segments(plan.lines),
-        layers=[line_layer(plan.lines)],
+        layers=[line_layer(plan.lines), *_steep_layer(plan)],
         options=maps.MapOptions(
             info_html="<br>".join(html.escape(t.strip()) for t in plan_text(plan)[1:]),
             offline=offline,
             attribution=attribution,
         ),
     )
+
+
+def _steep_layer(plan: ScoutPlan) -> list[Any]:
+    """Return a layer drawing the plan's steep legs in red (none if it has none)."""
+    import folium
+
+    if not plan.steep_legs:
+        return []
+    r = plan.route
+    layer = folium.FeatureGroup(name="Steep legs (red)")
+    for leg in plan.steep_legs:
+        idx = (r.dist_m >= leg.start_m - 0.05) & (r.dist_m <= leg.end_m + 0.05)
+        pts = [[float(y), float(x)] for x, y in zip(r.lon[idx], r.lat[idx], strict=True)]
+        if len(pts) >= 2:
+            folium.PolyLine(pts, color="#d7191c", weight=7, tooltip=esc(leg.label)).add_to(layer)
+    return [layer]

@@ -21,6 +21,7 @@ __all__ = [
     "line_feature",
     "line_layer",
     "line_popup_html",
+    "lines_panel_html",
     "map_segments",
     "slope_color",
 ]
@@ -75,6 +76,7 @@ def line_popup_html(line: SkiLine) -> str:
         ("Pitch mean / max 50 m", f"{s.pitch_mean_deg:.0f}° / {s.pitch_max_deg:.0f}°"),
         ("Aspect", f"{s.aspect} (±{s.aspect_spread_deg:.0f}°)"),
         ("Slope bands", bands),
+        *_grading_rows(line),
     ]
     body = "".join(
         f"<tr><th style='text-align:left;padding-right:6px'>{esc(k)}</th><td>{esc(v)}</td></tr>"
@@ -83,6 +85,50 @@ def line_popup_html(line: SkiLine) -> str:
     # esc() also escapes braces: folium re-reads its output as a Jinja template.
     head = f"<b>{esc(line.name)}</b> <small>{esc(line.id)}</small>"
     return f"{head}<table>{body}</table>"
+
+
+def _grading_rows(line: SkiLine) -> list[tuple[str, str]]:
+    g = line.grading
+    p = g.pitches_vertical_m
+    forest = "unknown" if g.forest_share is None else f"{g.forest_share:.0%}"
+    pitches = f"{p['30']:.0f} / {p['35']:.0f} / {p['40']:.0f} / {p['45']:.0f} m vertical"
+    return [
+        ("Ski grade", f"{g.ski_grade} ({g.ski_grade_note})"),
+        ("Longest pitch 30/35/40/45°", pitches),
+        ("Forest", forest),
+        ("ATES (approx.)", f"{g.ates}: terrain indication, not an avalanche forecast"),
+    ]
+
+
+def lines_panel_html(lines: Sequence[SkiLine]) -> str:
+    """List lines for a map's side panel: name, difficulty, max slope, ski grade, ATES.
+
+    Parameters
+    ----------
+    lines
+        The lines, in the order to list them.
+
+    Returns
+    -------
+    str
+        HTML (names escaped) for :func:`routeplanner.output.maps.network_map`'s
+        ``panel_html``.
+    """
+    rows = "".join(
+        f"<tr><td>{esc(ln.name)}</td><td>{esc(ln.difficulty or ln.source)}</td>"
+        f"<td>{ln.stats.slope_max_deg:.0f}°</td><td>{esc(g.ski_grade)}</td>"
+        f"<td>{esc(g.ates)}</td></tr>"
+        for ln in lines
+        for g in (ln.grading,)
+    )
+    cell = f"{lines[0].dem_cell_m:.0f} m" if lines else "?"
+    return (
+        '<table class="rp-stats"><tr><th>line</th><th>grade</th><th>max</th>'
+        f"<th>ski</th><th>ATES</th></tr>{rows}</table>"
+        f'<p class="rp-note">Ski grade: Toponeige-style estimate from a {esc(cell)} DEM. '
+        "ATES: approximate class from slope and forest, a terrain indication, "
+        "not an avalanche forecast. Point at a line for its numbers.</p>"
+    )
 
 
 def line_collection(lines: Sequence[SkiLine]) -> dict[str, Any]:

@@ -84,11 +84,13 @@ class PathFinder:
         length = float(net.edge_length_m[e])
         f = float(self.edge_factor[e])
         best: tuple[float, int, Step | None] = (math.inf, -1, None)
-        if src.edge == e:
+        # An edge beyond the profile's difficulty may only be touched at its ends.
+        banned = int(net.edge_sac[e]) > self.profile.max_difficulty
+        if src.edge == e and not (banned and abs(o - src.offset_m) > 1e-6):
             t = net.partial_time_s(e, src.offset_m, o, self.profile)
             best = (t * f, -1, Step(e, src.offset_m, o))
         for node, start_m in ((int(net.edge_u[e]), 0.0), (int(net.edge_v[e]), length)):
-            if not np.isfinite(dist[node]):
+            if not np.isfinite(dist[node]) or (banned and abs(o - start_m) > 1e-6):
                 continue
             t = net.partial_time_s(e, start_m, o, self.profile)
             cost = float(dist[node]) + t * f

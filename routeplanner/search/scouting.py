@@ -68,6 +68,15 @@ from routeplanner.search.scout_legs import (
     line_arrays,
     offtrail_arrays,
 )
+from routeplanner.search.scout_safety import (
+    SAFE_SLOPE_DEG,
+    SteepLeg,
+    deg_text,
+    safe_profile,
+    spur_slopes,
+    steep_legs,
+    too_steep_reason,
+)
 from routeplanner.skilines.lines import SkiLine
 from routeplanner.sources.dem import Dem
 
@@ -77,9 +86,11 @@ __all__ = [
     "MAX_LINES",
     "OFFTRAIL_FACTOR",
     "PISTE_FACTOR",
+    "SAFE_SLOPE_DEG",
     "LineVisit",
     "ScoutPlan",
     "ScoutRequest",
+    "SteepLeg",
     "SunTimes",
     "plan_scouting",
     "plan_text",
@@ -121,6 +132,12 @@ class ScoutRequest:
         A line whose steepest 50 m (``slope_max_deg``) is at most this may be
         walked cross-country along its own course; steeper lines are
         scrambling terrain in summer, so only their ends are visited.
+    max_slope_deg : float
+        No planned off-trail leg (cross-country or along a line) may cross
+        terrain steeper than this over 50 m; at the default
+        (:data:`~routeplanner.search.scout_safety.SAFE_SLOPE_DEG`) trails beyond
+        T4 are left out too. A line that can only be reached beyond the limit is
+        left out of the plan, which says why (:mod:`routeplanner.search.scout_safety`).
     """
 
     stop_s: float = 15 * 60.0
@@ -130,6 +147,7 @@ class ScoutRequest:
     reserve: float = 0.2
     max_snap_m: float = 500.0
     max_walk_slope_deg: float = 35.0
+    max_slope_deg: float = SAFE_SLOPE_DEG
 
     def __post_init__(self) -> None:
         checks = (
@@ -140,6 +158,7 @@ class ScoutRequest:
             ("reserve", self.reserve, 0.0, 2.0),
             ("max_snap_m", self.max_snap_m, 1.0, 10_000.0),
             ("max_walk_slope_deg", self.max_walk_slope_deg, 0.0, 90.0),
+            ("max_slope_deg", self.max_slope_deg, 5.0, 90.0),
         )
         for name, value, lo, hi in checks:
             if not (isinstance(value, (int, float)) and lo <= value <= hi):
@@ -225,6 +244,12 @@ class ScoutPlan:
         Sunrise/sunset when a date was given.
     warnings : tuple of str
         Cross-country legs, and a trip longer than the day's daylight.
+    left_out : tuple of (str, str)
+        Lines left out as (name, reason): reachable only over terrain steeper
+        than the slope limit or along trails beyond T4.
+    steep_legs : tuple of SteepLeg
+        Legs steeper than the default limit, or on trails beyond T4, that the
+        plan does use (only when the limit was raised).
     """
 
     route: Route
@@ -236,6 +261,8 @@ class ScoutPlan:
     order_method: str
     sun: SunTimes | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    left_out: tuple[tuple[str, str], ...] = ()
+    steep_legs: tuple[SteepLeg, ...] = ()
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary of the trip."""
@@ -265,6 +292,8 @@ class ScoutPlan:
             }
         if self.warnings:
             out["warnings"] = list(self.warnings)
+        out["left_out"] = [{"name": n, "reason": r} for n, r in self.left_out]
+        out["steep_legs"] = [leg.as_dict() for leg in self.steep_legs]
         return out
 
 
@@ -466,15 +495,31 @@ def plan_scouting(
     """
     req = request or ScoutRequest()
     _check_lines(lines)
+    profile = safe_profile(profile, req.max_slope_deg)
     lon0, lat0 = start
     pts = _snap_points(net, start, lines, req)
     cost, plan_paths = _path_table(PathFinder(net, profile, prefs or Preferences()), pts.snaps)
     out_t, in_t = _spur_times(dem, profile, pts)
-    options = [
-        _options_for(net, profile, req, pts, cost, plan_paths, (out_t, in_t), i)
-        for i in range(len(lines))
-    ]
-    order, chosen, method = _best_order(options, cost)
+    leg_slope = spur_slopes(dem, pts.snaps, pts.ends, _SPUR_MIN_M)
+    out_t[leg_slope > req.max_slope_deg] = math.inf
+    in_t[leg_slope > req.max_slope_deg] = math.inf
+    options, kept, left_out = [], [], []
+    for i, ln in enumerate(lines):
+        try:
+            options.append(_options_for(net, profile, req, pts, cost, plan_paths, (out_t, in_t), i))
+            kept.append(i)
+        except NoRouteError:
+            why = too_steep_reason(ln, i, leg_slope, req.max_slope_deg)
+            if why is None:
+                raise
+            left_out.append((ln.name, why))
+    if not kept:
+        raise NoRouteError(
+            "no line can be reached within the slope limit: "
+            + "; ".join(f"{name}: {why}" for name, why in left_out)
+        )
+    order_k, chosen, method = _best_order(options, cost)
+    order = [kept[j] for j in order_k]
     legs, marks, warnings = _trip_legs(lines, order, chosen, pts, plan_paths)
     names = [lines[i].name for i in order]
     route, leg_ends = assemble_trip(net, dem, profile, legs, "Scouting: " + ", ".join(names))
@@ -483,7 +528,7 @@ def plan_scouting(
         for j, (i, opt) in enumerate(zip(order, chosen, strict=True))
     ]
     moving = route.stats.duration_s
-    stops = len(lines) * req.stop_s
+    stops = len(kept) * req.stop_s
     needed = (moving + stops) * (1.0 + req.reserve)
     sun = None
     if daylight is not None:
@@ -493,6 +538,9 @@ def plan_scouting(
                 f"the trip needs {pace.format_duration(needed)} of daylight but "
                 f"{daylight.day.isoformat()} has {pace.format_duration(sun.day_length_s)}"
             )
+    steep = steep_legs(legs, leg_ends, leg_slope, pts.ends, net)
+    warnings += [f"steep: {leg.label} ({deg_text(leg.slope_max_deg)})" for leg in steep]
+    warnings += [f"left out {name}: {why}" for name, why in left_out]
     route = replace(route, warnings=(*route.warnings, *warnings))
     return ScoutPlan(
         route=route,
@@ -504,6 +552,8 @@ def plan_scouting(
         order_method=method,
         sun=sun,
         warnings=tuple(warnings),
+        left_out=tuple(left_out),
+        steep_legs=tuple(steep),
     )
 
 
@@ -614,7 +664,7 @@ def _options_for(
         hugs[e, x] = length <= 1.5 * float(ln.stats.length_m) + 200.0 and (
             _walk_share(net, ln, p.steps, req.near_m) >= req.walk_share
         )
-    walk_ok = float(ln.stats.slope_max_deg) <= req.max_walk_slope_deg
+    walk_ok = float(ln.stats.slope_max_deg) <= min(req.max_walk_slope_deg, req.max_slope_deg)
     opts = _line_options(i, ln, cost, *spurs, line_t, walk_ok, hugs)
     opts = [o for o in opts if math.isfinite(cost[0, o.entry]) and math.isfinite(cost[o.exit, 0])]
     if not opts:
@@ -768,6 +818,10 @@ def plan_text(plan: ScoutPlan) -> list[str]:
             f"{pace.format_duration(v.arrive_elapsed_s)} ({v.arrive_m / 1000:.1f} km)"
             + (f", {v.offtrail_m:.0f} m off-trail" if v.offtrail_m else "")
         )
+    for leg in plan.steep_legs:
+        out.append(f"  steep leg: {leg.label} ({deg_text(leg.slope_max_deg)})")
+    for name, why in plan.left_out:
+        out.append(f"  left out: {name}: {why}")
     need = (
         f"  daylight needed: {pace.format_duration(plan.daylight_needed_s)} "
         f"({pace.format_duration(plan.stops_s)} of stops and a reserve included)"

@@ -145,6 +145,7 @@ class Segment:
             length_m=round(self.length_m, 1),
             mean_grade=round(self.mean_grade, 4),
             max_grade=round(self.max_grade, 4),
+            max_grade_over_m=round(min(MAX_GRADE_WINDOW_M, self.length_m), 1),
             duration_s=round(self.duration_s, 1),
             start=[round(self.start[0], 6), round(self.start[1], 6)],
             end=[round(self.end[0], 6), round(self.end[1], 6)],

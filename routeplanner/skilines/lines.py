@@ -49,6 +49,7 @@ degrees low. Finer DEMs give steeper, truer maxima.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
 import math
@@ -63,7 +64,9 @@ from numpy.typing import ArrayLike
 from routeplanner._geo import COMPASS, compass_name, haversine_m
 from routeplanner.errors import CoverageError, InputError
 from routeplanner.network.model import Network
+from routeplanner.skilines.grading import SkiGrading, grade_line
 from routeplanner.sources.dem import Dem
+from routeplanner.sources.forest import ForestCover
 from routeplanner.terrain import (
     BANDS,
     band_shares,
@@ -84,6 +87,7 @@ __all__ = [
     "find_line",
     "line_stats",
     "osm_lines",
+    "with_forest",
 ]
 
 log = logging.getLogger(__name__)
@@ -204,6 +208,10 @@ class SkiLine:
         The line's numbers.
     tags : dict
         OSM tags or file properties.
+    forest : numpy.ndarray or None
+        Per sample, whether it lies in forest (``None`` if forest was not read).
+    dem_cell_m : float
+        Cell size of the DEM the profile comes from.
     """
 
     id: str
@@ -217,6 +225,20 @@ class SkiLine:
     aspect_deg: np.ndarray
     stats: LineStats
     tags: Mapping[str, str] = field(default_factory=dict)
+    forest: np.ndarray | None = None
+    dem_cell_m: float = math.nan
+
+    @property
+    def grading(self) -> SkiGrading:
+        """Ski grade, pitches, ATES class … (:mod:`routeplanner.skilines.grading`)."""
+        return grade_line(
+            self.dist_m,
+            self.ele,
+            self.slope_deg,
+            self.aspect_deg,
+            forest=self.forest,
+            cell_m=self.dem_cell_m,
+        )
 
     @property
     def difficulty(self) -> str | None:
@@ -246,8 +268,13 @@ class SkiLine:
         if self.difficulty:
             out["difficulty"] = self.difficulty
         out.update(self.stats.as_dict())
-        out["top"] = [round(self.top[1], 6), round(self.top[0], 6)]
-        out["bottom"] = [round(self.bottom[1], 6), round(self.bottom[0], 6)]
+        out.update(self.grading.as_dict())
+        out["top"] = [round(self.top[0], 6), round(self.top[1], 6), round(float(self.ele[0]), 1)]
+        out["bottom"] = [
+            round(self.bottom[0], 6),
+            round(self.bottom[1], 6),
+            round(float(self.ele[-1]), 1),
+        ]
         return out
 
 
@@ -400,7 +427,9 @@ def _check_raw(raw: RawLine) -> tuple[np.ndarray, np.ndarray]:
     return lon, lat
 
 
-def analyze_line(raw: RawLine, dem: Dem, *, sample_m: float = 10.0) -> SkiLine:
+def analyze_line(
+    raw: RawLine, dem: Dem, *, sample_m: float = 10.0, forest: ForestCover | None = None
+) -> SkiLine:
     """Resample a line, orient it top to bottom and compute its DEM profile and stats.
 
     Parameters
@@ -411,6 +440,8 @@ def analyze_line(raw: RawLine, dem: Dem, *, sample_m: float = 10.0) -> SkiLine:
         Elevation model covering the line.
     sample_m
         Sample spacing along the line in metres (0.5-100).
+    forest
+        Forest cover; gives the line's forest share (unknown without it).
 
     Returns
     -------
@@ -460,11 +491,35 @@ def analyze_line(raw: RawLine, dem: Dem, *, sample_m: float = 10.0) -> SkiLine:
         aspect_deg=aspect,
         stats=stats,
         tags=dict(raw.tags),
+        forest=None if forest is None else forest.contains(x, y),
+        dem_cell_m=max(dem.cell_size_m()),
     )
 
 
+def with_forest(line: SkiLine, forest: ForestCover) -> SkiLine:
+    """Return the line with its samples' forest cover (for its forest share and ATES class).
+
+    Parameters
+    ----------
+    line
+        An analysed line.
+    forest
+        Forest polygons, e.g. from :func:`routeplanner.sources.forest.read_forest`.
+
+    Returns
+    -------
+    SkiLine
+    """
+    return dataclasses.replace(line, forest=forest.contains(line.lon, line.lat))
+
+
 def analyze_lines(
-    raws: Iterable[RawLine], dem: Dem, *, sample_m: float = 10.0, skip_uncovered: bool = True
+    raws: Iterable[RawLine],
+    dem: Dem,
+    *,
+    sample_m: float = 10.0,
+    skip_uncovered: bool = True,
+    forest: ForestCover | None = None,
 ) -> list[SkiLine]:
     """Analyse many lines; lines outside the DEM are skipped (logged) or an error.
 
@@ -478,6 +533,8 @@ def analyze_lines(
         Sample spacing, see :func:`analyze_line`.
     skip_uncovered
         Skip (with a warning) lines not fully inside the DEM instead of raising.
+    forest
+        Forest cover, see :func:`analyze_line`.
 
     Returns
     -------
@@ -487,7 +544,7 @@ def analyze_lines(
     skipped = []
     for raw in raws:
         try:
-            out.append(analyze_line(raw, dem, sample_m=sample_m))
+            out.append(analyze_line(raw, dem, sample_m=sample_m, forest=forest))
         except CoverageError:
             if not skip_uncovered:
                 raise

@@ -6,13 +6,11 @@ import logging
 from pathlib import Path
 
 from routeplanner.sources import download, regions
+from routeplanner.sources.copernicus import fetch_dem
 
 __all__ = ["fetch_area"]
 
 log = logging.getLogger(__name__)
-
-#: Attribution of downloaded SRTM tiles.
-SRTM_ATTRIBUTION = "SRTM: NASA/USGS, public domain"
 
 
 def fetch_area(
@@ -34,7 +32,8 @@ def fetch_area(
     Returns
     -------
     RegionFiles
-        The OSM extract and the SRTM tiles covering its ways, named ``custom``.
+        The OSM extract and the DEM tiles covering its ways (Copernicus GLO-30,
+        else SRTM: :func:`routeplanner.sources.copernicus.fetch_dem`), named ``custom``.
 
     Raises
     ------
@@ -47,12 +46,12 @@ def fetch_area(
     dest.mkdir(parents=True, exist_ok=True)
     osm = download.fetch_osm(area, dest_dir=dest)
     ways = read_osm(osm)
-    tiles = download.fetch_dem_tiles(ways.bbox, dest_dir=dest)
-    log.info("fetched %s and %d DEM tile(s) into %s", osm.name, len(tiles), dest)
+    dem = fetch_dem(ways.bbox, dest_dir=dest)  # Copernicus GLO-30, else SRTM
+    log.info("fetched %s and %d %s DEM tile(s) into %s", osm.name, len(dem.paths), dem.source, dest)
     return regions.RegionFiles(
         osm=osm,
-        dem=tuple(tiles),
-        attribution=(regions.OSM_ATTRIBUTION, SRTM_ATTRIBUTION),
+        dem=dem.paths,
+        attribution=(regions.OSM_ATTRIBUTION, dem.attribution),
         name="custom",
         bbox=ways.bbox,
     )

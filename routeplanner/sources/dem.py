@@ -336,6 +336,17 @@ def _on_grid(ds: rasterio.DatasetReader, grid: Affine, crs: CRS) -> bool:
     return abs(dc - round(dc)) < 1e-6 and abs(dr - round(dr)) < 1e-6
 
 
+def _cell_area_m2(ds: rasterio.DatasetReader) -> float:
+    """Approximate area of one cell in square metres (at the dataset's centre)."""
+    t = ds.transform
+    if ds.crs is not None and ds.crs.is_geographic:
+        x, y = t @ (ds.width / 2.0, ds.height / 2.0)
+        dx, dy = _geographic_cell_m(ds.crs, x, np.array([y]), t.a, t.e)
+        return float(dx[0] * dy[0])
+    factor = _linear_factor(ds.crs) if ds.crs is not None else 1.0
+    return abs(t.a * t.e - t.b * t.d) * factor * factor
+
+
 def _read_mosaic(
     datasets: Sequence[rasterio.DatasetReader],
     stack: ExitStack,
@@ -450,8 +461,9 @@ def open_dem(
     paths
         SRTM ``.hgt``, ``.hgt.zip`` (or any zip holding one ``.hgt``/GeoTIFF),
         ``.hgt.gz`` files or GeoTIFFs in any CRS. Several files are mosaicked on the
-        grid of the first one; files in another CRS are reprojected to it (bilinear).
-        Where tiles overlap, the earlier file wins.
+        grid (and in the CRS) of the one with the finest cells; the others are
+        resampled to it (bilinear). Where tiles overlap, the finer file wins, then
+        the earlier one.
     bbox
         (west, south, east, north) in degrees: read only the window covering it plus
         ``margin_deg``. None reads everything.
@@ -484,6 +496,8 @@ def open_dem(
     with ExitStack() as stack:
         datasets = [_open_dataset(stack, p) for p in path_list]
         source = _describe(datasets, path_list)
+        # Mixed resolutions resample to the finest, which also wins where tiles overlap.
+        datasets = sorted(datasets, key=_cell_area_m2)
         try:
             if len(datasets) == 1 and _north_up(datasets[0].transform):
                 elevation, transform = _read_single(datasets[0], bbox, margin_deg)

@@ -34,6 +34,9 @@ KEEP_TAGS: tuple[str, ...] = (
     "access",
     "foot",
     "tunnel",
+    "bridge",
+    "embankment",
+    "cutting",
     "piste:type",
     "piste:difficulty",
     "piste:name",
@@ -137,6 +140,8 @@ def read_osm(path: str | os.PathLike[str]) -> OsmWays:
             .with_filter(osmium.filter.KeyFilter(*_WAY_KEYS))
         )
         for way in processor:
+            if not isinstance(way, osmium.osm.Way):  # the filter lets ways only
+                continue
             kept = {k: way.tags[k] for k in KEEP_TAGS if k in way.tags}
             run: list[tuple[int, float, float]] = []
             for nd in way.nodes:

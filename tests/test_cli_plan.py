@@ -1,0 +1,137 @@
+"""`routeplanner plan` on a small synthetic region: outputs, plan.toml, MISSED, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import icalendar
+import pytest
+
+from routeplanner.cli import main
+
+GRID = 9
+SPACING_M = 400.0
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory) -> list[str]:
+    """A flat 9 x 9 trail grid 400 m apart, as an OSM file and a GeoTIFF."""
+    from synth import make_dem, write_geotiff, write_osm_xml
+
+    folder = tmp_path_factory.mktemp("planregion")
+    half = (GRID - 1) / 2
+
+    def nid(i: int, j: int) -> int:
+        return i * GRID + j + 1
+
+    nodes = {
+        nid(i, j): ((i - half) * SPACING_M, (j - half) * SPACING_M)
+        for i in range(GRID)
+        for j in range(GRID)
+    }
+    ways = [([nid(i, j) for j in range(GRID)], {"highway": "path"}) for i in range(GRID)]
+    ways += [([nid(i, j) for i in range(GRID)], {"highway": "path"}) for j in range(GRID)]
+    osm = write_osm_xml(folder / "grid.osm", nodes, ways, digits=8)
+    dem = make_dem(lambda x, y: 1000.0 + 0.0 * x, extent_m=2500.0, cell_m=20.0)
+    tif = write_geotiff(folder / "grid.tif", dem.elevation, dem.transform)
+    return ["--osm", str(osm), "--dem", str(tif), "--no-cache"]
+
+
+def home() -> str:
+    from synth import to_lonlat
+
+    lon, lat = to_lonlat(0.0, 0.0)
+    return f"{float(lat):.6f},{float(lon):.6f}"
+
+
+def run(args: list[str], capsys) -> tuple[int, str, str]:
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+BASE = ["plan", "--weeks", "2", "--start", "2027-05-03", "--week-time", "2h-2h20"]
+BASE += ["--days", "tue,thu,sun", "--tz", "Europe/Andorra", "--start-time", "07:30"]
+
+
+def test_plan_writes_every_output(region, tmp_path, capsys):
+    out = tmp_path / "may"
+    code, stdout, err = run([*BASE, *region, "--home", home(), "--out-dir", str(out)], capsys)
+    assert code in (0, 3), err
+    lines = stdout.splitlines()
+    assert lines[0].startswith("Week 1 (2027-05-03): 2 h 00 run, 3 sessions")
+    assert lines[1].startswith("Week 2 (2027-05-10): 2 h 12 run")
+    data = json.loads((out / "plan.json").read_text())
+    runs = [s for w in data["weeks"] for s in w["sessions"] if "route" in s]
+    assert len(runs) == 6
+    for s in runs:
+        assert (out / s["route"]["gpx"]).is_file()
+        assert (out / s["route"]["gpx"].replace("gpx/", "maps/").replace(".gpx", ".html")).is_file()
+    assert (code == 3) == (not data["meets_brief"]) == ("MISSED:" in stdout)
+    cal = icalendar.Calendar.from_ical((out / "plan.ics").read_text())
+    first = cal.walk("VEVENT")[0]
+    assert first.decoded("dtstart").isoformat() == "2027-05-03T05:30:00+00:00"
+    # the same command again replaces its own outputs without --force
+    code2, _, err2 = run([*BASE, *region, "--home", home(), "--out-dir", str(out)], capsys)
+    assert code2 == code, err2
+    assert json.loads((out / "plan.json").read_text()) == data
+
+
+def test_plan_toml_and_flags(region, tmp_path, capsys):
+    toml = tmp_path / "plan.toml"
+    toml.write_text(
+        f'home = "{home()}"\nweeks = 1\nstart = "2027-05-03"\nweek_time = "2h"\n'
+        'days = ["tue", "thu", "sun"]\ngoal = "trail"\n'
+    )
+    out = tmp_path / "from-file"
+    code, stdout, err = run(
+        [
+            "plan",
+            str(toml),
+            *region,
+            "--weeks",
+            "2",
+            "--out-dir",
+            str(out),
+            "--json",
+            "--accept-closest",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    data = json.loads(stdout)
+    assert len(data["weeks"]) == 2  # the command line wins over the file
+    assert data["goal"] == "trail" and data["start"] == "2027-05-03"
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["--weeks", "13"], "weeks must be between 1 and 12"),
+        (["--week-time", "5h-4h"], "lower bound 5.0 h is above the upper bound 4.0 h"),
+        (["--week-time", "30m"], "too small for 3 run days"),
+        (["--days", ","], "no run days"),
+        (["--days", "tue,xyz"], "unknown day 'xyz'"),
+        (["--home", "10.0,10.0"], "outside"),
+    ],
+)
+def test_plan_bad_input(region, tmp_path, capsys, args, match):
+    argv = [*BASE, *region, "--home", home(), "--out-dir", str(tmp_path / "x"), *args]
+    code, _, err = run(argv, capsys)
+    assert code == 2, err
+    assert err.startswith("error: ") and err.count("\n") == 1 and match in err
+    assert not (tmp_path / "x").exists()
+
+
+def test_plan_refuses_a_folder_of_someone_else(region, tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("my notes")
+    code, _, err = run([*BASE, *region, "--home", home(), "--out-dir", str(out)], capsys)
+    assert code == 2 and "--force" in err
+    assert sorted(p.name for p in Path(out).iterdir()) == ["notes.txt"]
