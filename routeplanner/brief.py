@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from routeplanner.errors import InputError
 from routeplanner.route import Outcome, Route
@@ -26,6 +26,7 @@ __all__ = [
     "Constraints",
     "assess",
     "route_shape",
+    "with_outcome",
 ]
 
 #: Edge class of main roads (trunk, primary, secondary) in the network.
@@ -230,3 +231,41 @@ def assess(
         shape=route_shape(route),
         notes=tuple(notes),
     )
+
+
+def with_outcome(
+    route: Route,
+    constraints: Constraints,
+    *,
+    target_duration_s: float | None = None,
+    tolerance: float = 0.0,
+) -> Route:
+    """Return ``route`` with its :class:`~routeplanner.route.Outcome` against the brief.
+
+    For routes that other planners make (workouts, scouting trips): the misses
+    and notes also become the route's warnings.
+
+    Parameters
+    ----------
+    route
+        The finished route.
+    constraints
+        The hard constraints asked for.
+    target_duration_s
+        The requested time (``None``: no time target).
+    tolerance
+        Accepted relative error of the time.
+
+    Returns
+    -------
+    Route
+    """
+    outcome = assess(
+        route,
+        constraints,
+        target_duration_s=target_duration_s,
+        tolerance=tolerance,
+        max_difficulty=route.profile.max_difficulty,
+    )
+    warnings = tuple(dict.fromkeys((*route.warnings, *outcome.misses, *outcome.notes)))
+    return replace(route, outcome=outcome, warnings=warnings)

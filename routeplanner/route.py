@@ -245,8 +245,8 @@ class Route:
         """Stats and identity as a JSON-ready dict."""
         out: dict[str, Any] = {"name": self.name, "kind": self.kind}
         out.update(self.stats.as_dict())
-        if self.target_duration_s is not None:
-            out["target_duration_s"] = round(self.target_duration_s, 1)
+        target = self.target_duration_s
+        out["target_duration_s"] = None if target is None else round(target, 1)
         if self.outcome is not None:
             out.update(self.outcome.as_dict())
         out["pace_model"] = self.profile.model

@@ -318,6 +318,101 @@ def test_avoid_roads_key_keeps_the_route_off_a_main_road_that_is_not_needed():
     assert avoiding.outcome is not None and avoiding.outcome.shape == "out-and-back"
 
 
+def _valley(road: str = "path", slope: float = 0.0, back_tags: dict | None = None):
+    """Loop M-A-B-M east (its back way tagged ``road``, ``slope`` uphill to the east),
+    and a flat path dead end 2.5 km to the west."""
+    side = 3333.0 / (2 + np.sqrt(2))
+    return make_network(
+        {1: (0.0, 0.0), 2: (side, 0.0), 3: (side, side), 4: (-2500.0, 0.0)},
+        [
+            ([4, 1, 2, 3], {"highway": "path", "name": "Valley path"}),
+            ([3, 1], {"highway": road, "name": "Back way", **(back_tags or {})}),
+        ],
+        elevation=lambda x, y: 1000.0 + slope * np.maximum(x, 0.0) + 0 * y,
+    )
+
+
+def _group_route(net, *, prefs: str = "", group: str = "", minutes: int = 20):
+    text = event_toml(
+        groups=(("A", "6:00"),),
+        duration=f'duration = "{minutes}min"',
+        extra=f"[preferences]\n{prefs}\n" if prefs else "",
+    )
+    text = text.replace('max_difficulty = "T6"\n', f'max_difficulty = "T6"\n{group}\n')
+    (result,) = planning.plan_group_run(net, E.parse_event(text, "e.toml")).results
+    assert result.route is not None and result.route.outcome is not None
+    return result.route
+
+
+# (network, event key = value, what the plain route breaks) -- each key must change it.
+KEY_CASES = {
+    "min_trail": (("residential", 0.0, None), 'min_trail = "90%"', 20),
+    "max_ascent": (("path", 0.12, None), 'max_ascent = "40m"', 24),
+    "max_ascent_rate": (("path", 0.12, None), 'max_ascent_rate = "100m/h"', 24),
+    "max_grade": (("path", 0.12, None), 'max_grade = "8%"', 24),
+    "max_difficulty": (
+        ("path", 0.0, {"sac_scale": "mountain_hiking"}),
+        'max_difficulty = "T1"',
+        23,
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("key", "where"),
+    # A group's own max_difficulty is its runner profile's (a required key).
+    [
+        (k, w)
+        for k in KEY_CASES
+        for w in ("preferences", "group")
+        if (k, w) != ("max_difficulty", "group")
+    ],
+)
+def test_constraint_keys_change_the_route(key, where):
+    """The loop east breaks the key's limit; with the key the answer is the out-and-back west."""
+    (road, slope, tags), line, minutes = KEY_CASES[key]
+    net = _valley(road, slope, tags)
+    plain = _group_route(net, minutes=minutes)
+    assert "Back way" in plain.names and plain.outcome.shape == "loop"
+    st = plain.stats
+    broken = {
+        "min_trail": st.trail_share < 0.9,
+        "max_ascent": st.ascent_m > 40.0,
+        "max_ascent_rate": st.ascent_m / (st.duration_s / 3600) > 100.0,
+        "max_grade": st.max_grade > 0.08,
+        "max_difficulty": st.hardest_sac > 1,
+    }
+    assert broken[key]
+    kw = {"prefs": line} if where == "preferences" else {"group": line}
+    kept = _group_route(net, minutes=minutes, **kw)
+    assert kept.names == ["Valley path"] and kept.outcome.shape == "out-and-back"
+    assert kept.outcome.meets_brief, kept.outcome.misses
+
+
+def test_group_keys_override_the_event_preferences():
+    text = event_toml(
+        groups=(("A", "6:00"), ("B", "7:00")),
+        extra='[preferences]\nmax_ascent = "300m"\nmin_trail = 0.6\n',
+    )
+    text = text.replace('pace = "7:00"\n', 'pace = "7:00"\nmax_ascent = 100\n')
+    a, b = E.parse_event(text, "e.toml").groups
+    assert (a.constraints.max_ascent_m, a.constraints.min_trail) == (300.0, 0.6)
+    assert (b.constraints.max_ascent_m, b.constraints.min_trail) == (100.0, 0.6)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('[preferences]\nmin_trail = "lots"\n', "min-trail"),
+        ("[preferences]\nmax_ascent = true\n", "max_ascent must be a string or number"),
+        ('[preferences]\nmax_difficulty = "T9"\n', "e.toml:10: invalid difficulty"),
+    ],
+)
+def test_bad_constraint_keys_are_named(extra, message):
+    with pytest.raises(InputError, match=message):
+        E.parse_event(event_toml(extra=extra), "e.toml")
+
+
 # -- regroup points --------------------------------------------------------------------
 
 # Meeting point M; loop A runs west (M-A1-A2-J-M), loop B east (M-B1-B2-J-M); C runs
@@ -388,6 +483,105 @@ def test_meeting_point_is_not_a_regroup_point(two_loops):
     assert m.groups == ("A", "B", "C")
     assert not any(p.mid for p in m.passes)  # only at the start and finish
     assert regroup.regroup_points(net, routes[:1]) == ()  # one group has nobody to meet
+
+
+def test_regroup_spread_rule_keeps_only_passes_within_five_minutes(two_loops):
+    """J is passed 6 min apart (A 18 min, B 24 min): not a regroup point; B1 (0 min) is."""
+    net, node, routes = two_loops
+    m_lon, m_lat = (float(c) for c in to_lonlat(0.0, 0.0))
+    points = regroup.regroup_points(net, routes, meeting=(m_lon, m_lat))
+    j = next(p for p in points if p.node == node["J"])
+    assert j.meet() == {"A": pytest.approx(1080.0, abs=2.0)}  # nobody within 5 min of A
+    choice = regroup.choose_regroup_points(points, ["A", "B", "C"])
+    assert [p.node for p in choice.points] == [node["B1"]]
+    ((group, why),) = choice.missing
+    assert group == "A"
+    assert "6 min apart" in why and "A2-J" in why
+    # Waiting up to 7 minutes makes J a regroup point for A and B.
+    loose = regroup.choose_regroup_points(points, ["A", "B", "C"], max_spread_s=420.0)
+    assert {p.node for p in loose.points} == {node["B1"], node["J"]}
+    assert loose.missing == ()
+
+
+def test_regroup_prefers_trail_junction_over_main_road():
+    """Loop M-Q-P-M, M-Q a main road; Q is passed closer in time but P is on trails only."""
+    xy = {"M": (0.0, 0.0), "Q": (1000.0, 0.0), "P": (1000.0, 1000.0)}
+    ids = {k: i + 1 for i, k in enumerate(xy)}
+    net = make_network(
+        {ids[k]: v for k, v in xy.items()},
+        [
+            ([ids["M"], ids["Q"]], {"highway": "secondary", "name": "CG-1"}),
+            ([ids["Q"], ids["P"]], {"highway": "path", "name": "Upper path"}),
+            ([ids["P"], ids["M"]], {"highway": "path", "name": "Lower path"}),
+        ],
+    )
+    node = {k: net.nearest_node(*(float(c) for c in to_lonlat(*v))) for k, v in xy.items()}
+    steps = []
+    for a, b in itertools.pairwise("MQPM"):
+        e = int(
+            np.flatnonzero(
+                ((net.edge_u == node[a]) & (net.edge_v == node[b]))
+                | ((net.edge_u == node[b]) & (net.edge_v == node[a]))
+            )[0]
+        )
+        length = float(net.edge_length_m[e])
+        steps.append(Step(e, 0.0, length) if net.edge_u[e] == node[a] else Step(e, length, 0.0))
+    routes = [
+        ("A", make_route(net, steps, RunnerProfile(300.0), name="A")),
+        ("B", make_route(net, steps, RunnerProfile(330.0), name="B")),
+    ]
+    m_lon, m_lat = (float(c) for c in to_lonlat(0.0, 0.0))
+    points = regroup.regroup_points(net, routes, meeting=(m_lon, m_lat))
+    assert [(p.node, p.main_road) for p in points] == [(node["P"], False), (node["Q"], True)]
+    p, q = points
+    assert q.meet_spread_s() < p.meet_spread_s() <= regroup.MAX_SPREAD_S
+
+
+def _point(node: int, x_m: float, *passes: tuple[str, float]) -> regroup.RegroupPoint:
+    lon, lat = (float(c) for c in to_lonlat(x_m, 0.0))
+    return regroup.RegroupPoint(
+        node, lon, lat, tuple(regroup.RegroupPass(g, 1000.0, t) for g, t in passes)
+    )
+
+
+def test_every_group_gets_a_regroup_point_and_at_most_four():
+    """Five tight A/B junctions rank above the only B/C one; C still gets it, four in all."""
+    ab = [_point(i, 1000.0 * i, ("A", 600.0), ("B", 600.0)) for i in range(1, 6)]
+    bc = _point(9, 9000.0, ("B", 900.0), ("C", 1100.0))
+    far = _point(10, 10000.0, ("A", 600.0), ("C", 1500.0))  # 15 min apart
+    points = sorted([*ab, bc, far], key=regroup.point_rank)
+    assert [p.node for p in points][-2:] == [9, 10]
+    choice = regroup.choose_regroup_points(points, ["A", "B", "C"])
+    assert [p.node for p in choice.points] == [1, 2, 3, 9]
+    assert choice.missing == ()
+    # Without the B/C junction, C gets a plain reason instead.
+    choice = regroup.choose_regroup_points([*ab, far], ["A", "B", "C", "D"])
+    assert len(choice.points) == 4
+    assert dict(choice.missing).keys() == {"C", "D"}
+    assert "15 min apart" in dict(choice.missing)["C"]
+    assert "shares no junction" in dict(choice.missing)["D"]
+
+
+def test_outputs_say_why_a_group_has_no_regroup_point(grid, grid_plan):
+    a, b, _ = (r.group.name for r in grid_plan.results)
+    lon, lat = grid_plan.event.meeting
+    point = regroup.RegroupPoint(
+        7,
+        lon + 0.01,
+        lat,
+        (regroup.RegroupPass(a, 900.0, 300.0), regroup.RegroupPass(b, 900.0, 360.0)),
+    )
+    plan = dataclasses.replace(grid_plan, regroup_points=(point,))
+    text = group_out.summary_text(plan)
+    assert "Regroup: R1 " in text
+    assert "No regroup point for Group C: its loop shares no junction" in text
+    data = group_out.plan_json(plan)
+    assert data["regroup_missing"] == [
+        {"group": "Group C", "reason": group_out.regroup_gaps(plan)[0][1]}
+    ]
+    assert [p["label"] for p in data["map_regroup_points"]] == ["R1"]
+    html_text = group_out.info_html(plan, {})
+    assert "No regroup point for Group C" in html_text
 
 
 def test_plan_regroup_points_are_exactly_the_shared_junctions(grid, grid_plan):
@@ -692,6 +886,38 @@ def test_andorra_group_run_end_to_end(
     entries = demo.demo_group(andorra_network, dem, tmp_path, offline=True)
     assert [e[1] for e in entries] == ["group-run/map.html"]
     assert (tmp_path / "group-run" / "summary.txt").read_text() == summary
+
+
+def test_cli_constraint_flags_exit_3_with_missed(tmp_path, capsys, monkeypatch):
+    """Only a hilly loop exists: --max-ascent 20m is missed (exit 3) unless --accept-closest."""
+    from synth import make_dem, write_geotiff, write_osm_xml
+
+    monkeypatch.setenv("ROUTEPLANNER_CACHE_DIR", str(tmp_path / "cache"))
+    side = 3333.0 / (2 + np.sqrt(2))
+    nodes = {1: (0.0, 0.0), 2: (side, 0.0), 3: (side, side)}
+    osm = write_osm_xml(
+        tmp_path / "v.osm", nodes, [([1, 2, 3, 1], {"highway": "path", "name": "Hill loop"})]
+    )
+    dem = make_dem(lambda x, y: 1000.0 + 0.12 * np.maximum(x, 0.0) + 0 * y, extent_m=6000.0)
+    tif = write_geotiff(tmp_path / "v.tif", dem.elevation, dem.transform)
+    event = tmp_path / "event.toml"
+    event.write_text(event_toml(groups=(("A", "6:00"),), duration='duration = "24min"'))
+    args = ["group", str(event), "--osm", str(osm), "--dem", str(tif), "--force"]
+    out_dir = ["--out-dir", str(tmp_path / "o")]
+    code, out, _ = run_cli([*args, *out_dir], capsys)
+    assert code == 0 and "MISSED" not in out
+    code, out, _ = run_cli([*args, *out_dir, "--max-ascent", "20m"], capsys)
+    assert code == 3
+    assert re.search(r"^MISSED: Group A: ascent \d+ m > 20 m$", out, re.M)
+    assert "— MISSED: ascent" in out  # the group's summary line says it too
+    code, out, err = run_cli([*args, *out_dir, "--max-ascent", "20m", "--json"], capsys)
+    assert code == 3 and err.startswith("MISSED: Group A: ascent")
+    (group,) = json.loads(out)["groups"]
+    assert group["meets_brief"] is False and group["misses"][0].startswith("ascent")
+    assert group["shape"] == "loop" and group["target_duration_s"] == 1440.0
+    assert {"trail_share", "main_road_share", "overlap_share", "duration_s"} <= group.keys()
+    code, out, _ = run_cli([*args, *out_dir, "--max-ascent", "20m", "--accept-closest"], capsys)
+    assert code == 0 and "MISSED: Group A" in out
 
 
 def test_fit_per_group_has_regroup_points_and_the_event_start(grid_plan, tmp_path):

@@ -14,6 +14,7 @@ import math
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -327,7 +328,8 @@ def fake_work(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(cli_demo, "load", fake_load)
     monkeypatch.setattr(cli_group, "load", fake_load)
-    monkeypatch.setattr(planning, "plan_group_run", lambda *a, **k: None)
+    # A plan whose groups all met their brief (no results: nothing missed).
+    monkeypatch.setattr(planning, "plan_group_run", lambda *a, **k: SimpleNamespace(results=()))
     monkeypatch.setattr(
         group_mod,
         "render_outputs",

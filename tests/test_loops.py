@@ -356,6 +356,36 @@ def test_andorra2025_avoid_roads_trail_first(andorra2025_network):
     assert route.stats.trail_share >= 0.6
 
 
+def test_ascent_cap_missed_by_the_first_search_is_retried_with_heavier_climb_costs(
+    monkeypatch,
+):
+    """Dead ends: a 10 % trail climb east, a flat residential street west.
+
+    At the first climb aversion the climb (×1.5 on average) is cheaper than the
+    street (×3), so the out-and-back climbs over the 50 m cap; the retry with
+    heavier climb costs takes the street and meets the brief.
+    """
+    from routeplanner.brief import Constraints
+    from routeplanner.search import loops
+
+    net = make_network(
+        {1: (0.0, 0.0), 2: (3000.0, 0.0), 3: (-3000.0, 0.0)},
+        [
+            ([1, 2], {"highway": "path", "name": "Climb"}),
+            ([1, 3], {"highway": "residential", "name": "Flat street"}),
+        ],
+        elevation=lambda x, y: 1000.0 + 0.1 * np.maximum(x, 0.0) + 0 * y,
+    )
+    request = LoopRequest(30 * 60.0, constraints=Constraints(max_ascent_m=50.0))
+    (route,) = find_loops(net, _start(0, 0), PROFILE, request)
+    assert route.names == ["Flat street"] and route.stats.ascent_m <= 50.0
+    assert route.outcome is not None and route.outcome.meets_brief
+    monkeypatch.setattr(loops, "ASCENT_RETRY_WEIGHTS", ())
+    (first,) = find_loops(net, _start(0, 0), PROFILE, request)
+    assert first.names == ["Climb"] and first.stats.ascent_m > 50.0
+    assert first.outcome is not None and not first.outcome.meets_brief
+
+
 def test_the_library_leaves_fewer_alternatives_to_its_caller(caplog):
     # group runs, plans and catalogues ask for alternatives to choose among them: the
     # runner did not ask, so the search itself says nothing (the loop command does)

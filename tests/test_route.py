@@ -248,7 +248,7 @@ def test_summary(net: Network) -> None:
     assert out["flat_pace"] == pace.format_pace(330.0)
     assert out["ways"] == ["Up", "Main"]
     assert out["distance_m"] == pytest.approx(1500.0, abs=0.1)
-    assert "target_duration_s" not in out and "warnings" not in out
+    assert out["target_duration_s"] is None and "warnings" not in out
     with pytest.raises(dataclasses.FrozenInstanceError):
         route.name = "renamed"  # type: ignore[misc]
     route = dataclasses.replace(route, warnings=("short",))

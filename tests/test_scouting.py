@@ -355,6 +355,18 @@ def test_lines_and_scout_commands(isolated, capsys):
     assert "close matches: 'Meadow run'" in one_line_error(code, out, err)
     assert code == 2
 
+    # The trip climbs the whole line: a 100 m ascent cap is missed (exit 3), 1000 m is met.
+    ascent = data["routes"][0]["ascent_m"]
+    assert ascent > 100.0 and data["routes"][0]["meets_brief"] is True
+    code, out, err = run([*args, "--max-ascent", "100m"], capsys)
+    assert code == 3 and err.startswith(f"MISSED: ascent {ascent:.0f} m > 100 m")
+    route = json.loads(out)["routes"][0]
+    assert route["meets_brief"] is False and route["shape"] in ("loop", "lollipop", "out-and-back")
+    code, out, err = run([*args, "--max-ascent", "100m", "--accept-closest"], capsys)
+    assert code == 0 and err.startswith("MISSED")
+    code, out, err = run([*args, "--max-ascent", "1000m"], capsys)
+    assert code == 0 and "MISSED" not in err
+
 
 def test_scout_map(isolated, capsys):
     files = write_region(isolated)

@@ -225,6 +225,61 @@ def test_loop_too_short_for_the_segments_warns(cone_ring):
     route = res.routes[0]
     assert route.warnings and "need at least" in route.warnings[0]
     assert route.stats.duration_s > 30 * 60.0 * 1.05
+    # Over the target: the loop misses its brief and says by how much.
+    assert route.outcome is not None and not route.outcome.meets_brief
+    assert (
+        route.outcome.misses[0].startswith("duration ")
+        and "over the 30 min" in (route.outcome.misses[0])
+    )
+
+
+def test_loop_with_segments_meets_the_target_time_and_says_so(cone_ring):
+    res = W.plan_loop_with_segments(
+        cone_ring,
+        lonlat(0.0, -1000.0),
+        PROFILE,
+        LoopRequest(60 * 60.0, tolerance=0.05),
+        SegmentLoopOptions(climbs=1, climb_grade=(0.2, 0.3), include_descent=True),
+    )
+    route = res.routes[0]
+    assert abs(route.stats.duration_s / 3600.0 - 1) <= 0.05
+    assert route.outcome is not None and route.outcome.meets_brief and not route.outcome.misses
+
+
+def cone_ring_with(ridges: str):
+    """The cone ring with both ridges tagged ``highway=ridges``."""
+    ang = np.linspace(0.0, 2 * np.pi, 16, endpoint=False)
+    nodes = {10 + i: (1000.0 * np.cos(a), 1000.0 * np.sin(a)) for i, a in enumerate(ang)}
+    nodes.update({1: (0.0, 0.0), 2: (-800.0, 0.0), 3: (800.0, 0.0)})
+    ways = [
+        ([*range(10, 26), 10], {"highway": "path", "name": "Ring"}),
+        ([18, 2], {"highway": "path", "name": "West approach"}),
+        ([2, 1], {"highway": ridges, "name": "West street"}),
+        ([1, 3], {"highway": ridges, "name": "East street"}),
+        ([3, 10], {"highway": "path", "name": "East approach"}),
+    ]
+    return make_network(nodes, ways, summit)
+
+
+def test_descent_on_a_street_only_when_roads_are_allowed():
+    net = cone_ring_with("residential")
+    start = lonlat(0.0, -1000.0)
+    request = LoopRequest(60 * 60.0, tolerance=0.05)
+    with pytest.raises(InputError, match="accept roads"):
+        W.plan_loop_with_segments(
+            net, start, PROFILE, request, SegmentLoopOptions(include_descent=True)
+        )
+    res = W.plan_loop_with_segments(
+        net, start, PROFILE, request, SegmentLoopOptions(include_descent=True, allow_roads=True)
+    )
+    ((descent,),) = res.segments[:1]
+    assert descent.kind == "descent" and descent.names[0].endswith("street")
+    assert descent.trail_share == 0.0
+    # The same descents on paths are taken without asking.
+    res = W.plan_loop_with_segments(
+        cone_ring_with("path"), start, PROFILE, request, SegmentLoopOptions(include_descent=True)
+    )
+    assert res.segments[0][0].trail_share == 1.0
 
 
 def test_loop_bad_requests(cone_ring):
@@ -337,12 +392,69 @@ def test_cli_workout_repeats_on_files(isolated, capsys):
     assert code == 0 and "2 × (effort" in out and "total" in out
 
 
+def test_cli_workout_repeats_constraints_exit_3(isolated, capsys):
+    """3 repeats of a 120 m climb: --max-ascent 200m is missed (exit 3, MISSED), 400m met."""
+    from synth import write_geotiff, write_osm_xml
+
+    nodes = {1: (-2000.0, 0.0), 2: (300.0, 0.0), 3: (2000.0, 0.0), 4: (300.0, 600.0)}
+    ways = [
+        ([1, 2, 3], {"highway": "path", "name": "Valley"}),
+        ([2, 4], {"highway": "path", "name": "Ramp"}),
+    ]
+    dem = make_dem(lambda x, y: 1000.0 + 0.2 * np.maximum(y, 0.0) + 0.0 * x, extent_m=2500.0)
+    osm = write_osm_xml(isolated / "h.osm", nodes, ways, digits=8)
+    tif = write_geotiff(isolated / "h.tif", dem.elevation, dem.transform)
+    lon, lat = lonlat(0.0, 0.0)
+    args = ["workout", "repeats", "--osm", str(osm), "--dem", str(tif), "--no-cache"]
+    args += ["--near", f"{lat},{lon}", "--reps", "3"]
+    assert run_cli([*args, "--max-ascent", "400m"]) == 0
+    assert "MISSED" not in capsys.readouterr().out
+    assert run_cli([*args, "--max-ascent", "200m"]) == 3
+    assert "MISSED: ascent 360 m > 200 m" in capsys.readouterr().out
+    assert run_cli([*args, "--max-ascent", "200m", "--json"]) == 3
+    out, err = capsys.readouterr()
+    route = json.loads(out)["routes"][0]
+    assert err.startswith("MISSED: ascent 360 m")
+    assert route["meets_brief"] is False and route["target_duration_s"] is None
+    keys = {"misses", "shape", "trail_share", "main_road_share", "overlap_share", "duration_s"}
+    assert keys <= route.keys()
+    assert run_cli([*args, "--max-ascent", "200m", "--accept-closest"]) == 0
+
+
+def test_cli_loop_with_climbs_over_the_target_exits_3(isolated, capsys):
+    """30 min cannot hold the cone's climb: MISSED with the overrun, exit 3; 60 min meets."""
+    from synth import write_geotiff, write_osm_xml
+
+    ang = np.linspace(0.0, 2 * np.pi, 16, endpoint=False)
+    nodes = {10 + i: (1000.0 * np.cos(a), 1000.0 * np.sin(a)) for i, a in enumerate(ang)}
+    nodes.update({1: (0.0, 0.0), 2: (-800.0, 0.0), 3: (800.0, 0.0)})
+    ways = [
+        ([*range(10, 26), 10], {"highway": "path", "name": "Ring"}),
+        ([18, 2, 1, 3, 10], {"highway": "path", "name": "Ridge"}),
+    ]
+    dem = make_dem(summit, extent_m=2500.0, cell_m=10.0)
+    osm = write_osm_xml(isolated / "c.osm", nodes, ways, digits=8)
+    tif = write_geotiff(isolated / "c.tif", dem.elevation, dem.transform)
+    lon, lat = lonlat(0.0, -1000.0)
+    args = ["loop", "--osm", str(osm), "--dem", str(tif), "--no-cache", "--start", f"{lat},{lon}"]
+    args += ["--include-climbs", "1", "--climb-grade", "20-30%", "--tolerance", "5%"]
+    assert run_cli([*args, "--duration", "30m"]) == 3
+    out = capsys.readouterr().out
+    assert "MISSED: duration" in out and "over the 30 min target" in out
+    assert run_cli([*args, "--duration", "30m", "--accept-closest"]) == 0
+    capsys.readouterr()
+    assert run_cli([*args, "--duration", "60m", "--json"]) == 0
+    route = json.loads(capsys.readouterr().out)["routes"][0]
+    assert route["meets_brief"] is True and abs(route["duration_s"] / 3600 - 1) <= 0.05
+
+
 def test_loop_segment_options_are_checked_before_loading():
     from routeplanner.cli.options import loop_segment_args
 
     assert loop_segment_args(0, "15-30%", "50m", False, "8-25%", None) is None
     args = loop_segment_args(2, "skin-track", "80m", True, "9-17deg", "5-10")
-    assert args is not None
+    assert args is not None and args["allow_roads"] is False
+    assert loop_segment_args(1, "15-30%", "50m", False, "8-25%", None, True)["allow_roads"]
     assert args["climbs"] == 2 and args["climb_grade"] == (0.15, 0.30)
     assert args["climb_min_gain_m"] == 80.0 and args["include_descent"] is True
     assert args["descent_grade"] == pytest.approx((0.1584, 0.3057), abs=1e-4)

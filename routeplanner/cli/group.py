@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,15 +13,18 @@ from routeplanner.cli._common import Ctx, echo_json, load, status
 from routeplanner.cli._outputs import check_inputs, output_plan, say
 from routeplanner.cli._safety import add_group_safety, group_sheet
 from routeplanner.cli.options import (
+    BriefOptions,
     OutputOptions,
     RegionOptions,
+    brief_options,
     common_options,
+    exit_missed,
     output_options,
     region_options,
 )
 from routeplanner.errors import InputError
 
-__all__ = ["group_command"]
+__all__ = ["group_command", "with_brief"]
 
 
 @click.command("group")
@@ -47,29 +51,33 @@ __all__ = ["group_command"]
 )
 @output_options((), json_help="Print the groups' stats as JSON.")
 @region_options
+@brief_options
 @common_options
 @click.pass_obj
 def group_command(
     ctx: Ctx,
     src: RegionOptions,
+    brief: BriefOptions,
     output: OutputOptions,
     event_file: str,
     out_dir: str,
     force: bool,
-    with_fit: bool,
-    safety: bool,
+    **extra: bool,
 ) -> None:
     """Plan a group run: a loop of the same duration for every pace group in EVENT.toml.
 
     The region is the event file's `region`, unless --region, --osm/--dem,
     --bbox or --place is given.  Every output is written into a new folder
-    (OUT_DIR is replaced only with --force), all or nothing.
+    (OUT_DIR is replaced only with --force), all or nothing.  The constraint
+    options apply to every group, over the event file's keys; a group that
+    misses its brief is reported as MISSED (exit 3 unless --accept-closest).
     """
     from routeplanner.events.event import load_event, with_meeting_point
     from routeplanner.events.plan import plan_group_run
     from routeplanner.output import group_run as group_mod
 
-    event = load_event(event_file)
+    with_fit, safety = extra["with_fit"], extra["safety"]
+    event = with_brief(load_event(event_file), brief)
     outputs = output_plan()
     outputs.force = force
     target = outputs.add_folder("--out-dir", out_dir)
@@ -117,11 +125,33 @@ def group_command(
         if sheet is not None:
             add_group_safety(data, sheet)
         echo_json(data)
-        return
-    say(files[group_mod.SUMMARY_FILE].rstrip("\n"))
-    if safety and sheet is not None:
-        say(sheet.to_text().rstrip("\n"))
-    if not ctx.quiet:
-        say(f"wrote {len(written)} files into {out_dir}")
-        if report.kept:
-            say(f"kept {len(report.kept)} entries routeplanner did not write in {out_dir}")
+    else:
+        say(files[group_mod.SUMMARY_FILE].rstrip("\n"))
+        if safety and sheet is not None:
+            say(sheet.to_text().rstrip("\n"))
+        if not ctx.quiet:
+            say(f"wrote {len(written)} files into {out_dir}")
+            if report.kept:
+                say(f"kept {len(report.kept)} entries routeplanner did not write in {out_dir}")
+    exit_missed(
+        group_mod.plan_misses(plan), as_json=output.as_json, accept_closest=brief.accept_closest
+    )
+
+
+def with_brief(event: Any, brief: BriefOptions) -> Any:
+    """Return ``event`` with the constraint options given on the command line on every group."""
+    given = {
+        k: v
+        for k, v in dataclasses.asdict(brief.constraints()).items()
+        if v is not None and v is not False
+    }
+    if not given:
+        return event
+    groups = tuple(
+        dataclasses.replace(g, constraints=dataclasses.replace(g.constraints, **given))
+        for g in event.groups
+    )
+    prefs = event.preferences
+    if brief.avoid_roads:
+        prefs = dataclasses.replace(prefs, avoid_roads=True)
+    return dataclasses.replace(event, groups=groups, preferences=prefs)

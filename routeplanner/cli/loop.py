@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -16,92 +14,22 @@ from routeplanner.cli._common import Ctx, emit, load, log, status
 from routeplanner.cli._exports import device_options
 from routeplanner.cli._safety import safety_options
 from routeplanner.cli.options import (
-    F,
+    BriefOptions,
     LoopOptions,
     OutputOptions,
     RegionOptions,
     RunnerOptions,
-    _apply,
-    _grouped,
+    brief_options,
     common_options,
     loop_options,
     loop_segment_options,
     output_options,
     region_options,
+    report_missed,
     runner_options,
 )
 
-__all__ = ["EXIT_MISSED", "BriefOptions", "brief_options", "loop", "report_missed"]
-
-#: Exit code of a plan that was written but missed the brief.
-EXIT_MISSED = 3
-
-
-@dataclass(frozen=True)
-class BriefOptions:
-    """The brief's hard constraints as typed, and whether a miss still exits 0."""
-
-    avoid_roads: bool = False
-    min_trail: str | None = None
-    max_ascent: str | None = None
-    max_ascent_rate: str | None = None
-    max_grade: str | None = None
-    accept_closest: bool = False
-
-    def constraints(self) -> Any:
-        """Build the :class:`~routeplanner.brief.Constraints` (InputError on a bad value)."""
-        from routeplanner.brief import Constraints
-
-        return Constraints.from_strings(
-            avoid_roads=self.avoid_roads,
-            min_trail=self.min_trail,
-            max_ascent=self.max_ascent,
-            max_ascent_rate=self.max_ascent_rate,
-            max_grade=self.max_grade,
-        )
-
-
-def brief_options(f: F) -> F:
-    """Add the brief's options, passed as ``brief: BriefOptions``."""
-    opts = [
-        click.option(
-            "--avoid-roads",
-            is_flag=True,
-            help="Main roads (trunk, primary, secondary) only where no other way connects.",
-        ),
-        click.option("--min-trail", help="Least trail share, e.g. 60%."),
-        click.option("--max-ascent", help="Most total ascent, e.g. 300m."),
-        click.option("--max-ascent-rate", help="Most ascent per hour, e.g. 250m/h."),
-        click.option("--max-grade", help="Steepest grade allowed, e.g. 25%."),
-        click.option(
-            "--accept-closest",
-            is_flag=True,
-            help="Exit 0 even when the closest plan misses the brief.",
-        ),
-    ]
-    keys = (
-        "avoid_roads",
-        "min_trail",
-        "max_ascent",
-        "max_ascent_rate",
-        "max_grade",
-        "accept_closest",
-    )
-    return _apply(_grouped("brief", BriefOptions, keys)(f), opts)
-
-
-def report_missed(routes: Sequence[Any], *, as_json: bool, accept_closest: bool) -> None:
-    """Print ``MISSED: …`` and exit 3 when the best route misses the brief.
-
-    The line goes to stdout (to stderr with ``--json``, whose stdout is the
-    JSON); ``accept_closest`` keeps the exit code 0.
-    """
-    outcome = getattr(routes[0], "outcome", None) if routes else None
-    if outcome is None or outcome.meets_brief:
-        return
-    click.echo("MISSED: " + "; ".join(outcome.misses), err=as_json)
-    if not accept_closest:
-        sys.exit(EXIT_MISSED)
+__all__ = ["loop"]
 
 
 @click.command()

@@ -29,18 +29,23 @@ from routeplanner.cli._places import point_or_name
 from routeplanner.errors import InputError
 
 __all__ = [
+    "EXIT_MISSED",
+    "BriefOptions",
     "Ctx",
     "LoopOptions",
     "OutputOptions",
     "RegionOptions",
     "RunnerOptions",
+    "brief_options",
     "common_options",
+    "exit_missed",
     "loop_options",
     "loop_segment_args",
     "loop_segment_options",
     "output_options",
     "parsed",
     "region_options",
+    "report_missed",
     "runner_options",
 ]
 
@@ -431,6 +436,7 @@ def loop_segment_args(
     include_descent: bool,
     descent_grade: str,
     descent_minutes: str | None,
+    segments_on_roads: bool = False,
 ) -> dict[str, Any] | None:
     """Validate the loop's segment options as typed (before loading data).
 
@@ -438,6 +444,8 @@ def loop_segment_args(
     ----------
     include_climbs, climb_grade, climb_min_gain, include_descent, descent_grade, descent_minutes
         The options as typed.
+    segments_on_roads
+        Accept climbs and descents on roads (by default they are at least half trail).
 
     Returns
     -------
@@ -463,6 +471,7 @@ def loop_segment_args(
         "include_descent": include_descent,
         "descent_grade": units.parse_grade_window(descent_grade),
         "descent_minutes": units.parse_minutes_window(descent_minutes) if descent_minutes else None,
+        "allow_roads": segments_on_roads,
     }
     if not include_climbs and not include_descent:
         return None
@@ -499,6 +508,11 @@ def loop_segment_options(f: F) -> F:
             help="Mean-grade window of the descent.",
         ),
         click.option("--descent-minutes", help="Window on the descent's running time, e.g. 5-10."),
+        click.option(
+            "--segments-on-roads",
+            is_flag=True,
+            help="Accept climbs and descents on roads (by default at least half on trails).",
+        ),
     ]
     keys = (
         "include_climbs",
@@ -507,6 +521,7 @@ def loop_segment_options(f: F) -> F:
         "include_descent",
         "descent_grade",
         "descent_minutes",
+        "segments_on_roads",
     )
     return _apply(_grouped("segs", loop_segment_args, keys)(f), opts)
 
@@ -583,3 +598,93 @@ def output_options(
         return _apply(_grouped("output", OutputOptions, keys)(f), opts)
 
     return deco
+
+
+# -- the brief: hard constraints and exit 3 ----------------------------------------
+
+#: Exit code of a plan that was written but missed the brief.
+EXIT_MISSED = 3
+
+
+@dataclass(frozen=True)
+class BriefOptions:
+    """The brief's hard constraints as typed, and whether a miss still exits 0."""
+
+    avoid_roads: bool = False
+    min_trail: str | None = None
+    max_ascent: str | None = None
+    max_ascent_rate: str | None = None
+    max_grade: str | None = None
+    accept_closest: bool = False
+
+    def constraints(self) -> Any:
+        """Build the :class:`~routeplanner.brief.Constraints` (InputError on a bad value)."""
+        from routeplanner.brief import Constraints
+
+        return Constraints.from_strings(
+            avoid_roads=self.avoid_roads,
+            min_trail=self.min_trail,
+            max_ascent=self.max_ascent,
+            max_ascent_rate=self.max_ascent_rate,
+            max_grade=self.max_grade,
+        )
+
+    def preferences(self) -> Any:
+        """Search preferences that steer off main roads with ``--avoid-roads`` (else None)."""
+        if not self.avoid_roads:
+            return None
+        from routeplanner.search.graph import Preferences
+
+        return Preferences(class_factor=(1.0, 3.0, 20.0))
+
+
+def brief_options(f: F) -> F:
+    """Add the brief's options, passed as ``brief: BriefOptions``."""
+    opts = [
+        click.option(
+            "--avoid-roads",
+            is_flag=True,
+            help="Main roads (trunk, primary, secondary) only where no other way connects.",
+        ),
+        click.option("--min-trail", help="Least trail share, e.g. 60%."),
+        click.option("--max-ascent", help="Most total ascent, e.g. 300m."),
+        click.option("--max-ascent-rate", help="Most ascent per hour, e.g. 250m/h."),
+        click.option("--max-grade", help="Steepest grade allowed, e.g. 25%."),
+        click.option(
+            "--accept-closest",
+            is_flag=True,
+            help="Exit 0 even when the closest plan misses the brief.",
+        ),
+    ]
+    keys = (
+        "avoid_roads",
+        "min_trail",
+        "max_ascent",
+        "max_ascent_rate",
+        "max_grade",
+        "accept_closest",
+    )
+    return _apply(_grouped("brief", BriefOptions, keys)(f), opts)
+
+
+def report_missed(routes: Sequence[Any], *, as_json: bool, accept_closest: bool) -> None:
+    """Print ``MISSED: …`` and exit 3 when the best route misses the brief.
+
+    The line goes to stdout (to stderr with ``--json``, whose stdout is the
+    JSON); ``accept_closest`` keeps the exit code 0.
+    """
+    outcome = getattr(routes[0], "outcome", None) if routes else None
+    if outcome is None or outcome.meets_brief:
+        return
+    exit_missed(outcome.misses, as_json=as_json, accept_closest=accept_closest)
+
+
+def exit_missed(misses: Sequence[str], *, as_json: bool, accept_closest: bool) -> None:
+    """Print ``MISSED: …`` (stderr with ``--json``) and exit 3 unless ``accept_closest``."""
+    if not misses:
+        return
+    from routeplanner._text import terminal_safe  # names in misses come from OSM
+
+    click.echo(terminal_safe("MISSED: " + "; ".join(misses)), err=as_json)
+    if not accept_closest:
+        sys.exit(EXIT_MISSED)

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import click
 
 from routeplanner import units
-from routeplanner._text import terminal_safe
 from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, Writer, echo_json, echo_written, load, log, status
 from routeplanner.cli._exports import export_options
 from routeplanner.cli._outputs import say
 from routeplanner.cli._places import point_or_name
 from routeplanner.cli.options import (
+    EXIT_MISSED,
+    BriefOptions,
     OutputOptions,
     RegionOptions,
     RunnerOptions,
+    brief_options,
     common_options,
+    exit_missed,
     output_options,
     parsed,
     region_options,
@@ -29,9 +31,6 @@ from routeplanner.daylight import TripDay
 from routeplanner.errors import InputError
 
 __all__ = ["EXIT_MISSED", "scout_command"]
-
-#: Exit code of a plan that was written but misses the brief (a line left out).
-EXIT_MISSED = 3
 
 
 @click.command("scout")
@@ -102,6 +101,7 @@ EXIT_MISSED = 3
     callback=parsed(units.parse_time_zone),
     help="Time zone for --date times.",
 )
+@brief_options
 @output_options(json_help="Print the plan as JSON.")
 @export_options
 @common_options
@@ -110,6 +110,7 @@ def scout_command(
     ctx: Ctx,
     src: RegionOptions,
     runner: RunnerOptions,
+    brief: BriefOptions,
     output: OutputOptions,
     start: tuple[float, float] | str,
     line_queries: tuple[str, ...],
@@ -121,12 +122,18 @@ def scout_command(
     Each line is walked up or down where it can be (on a way, or along its own
     course when gentle enough), otherwise its bottom and top are visited; the
     order is chosen for the shortest trip. Reports the time to each line, the
-    total time and ascent, and the daylight needed.
+    total time and ascent, and the daylight needed.  --avoid-roads steers the
+    legs off main roads; every constraint is checked on the trip: MISSED and
+    exit 3 unless --accept-closest.
     """
+    from dataclasses import replace
+
+    from routeplanner.brief import with_outcome
     from routeplanner.search import scouting
     from routeplanner.skilines.line_files import read_line_file
     from routeplanner.skilines.select import dem_around, resolve_lines
 
+    constraints = brief.constraints()
     profile = runner.profile()
     request = scouting.ScoutRequest(
         stop_s=opts["stop_s"],
@@ -145,8 +152,16 @@ def scout_command(
         lines = resolve_lines(line_queries, loaded.net, dem, file_raws, opts["slope_window"])
         day = None if opts["day"] is None else TripDay(opts["day"], opts["tz"])
         plan = scouting.plan_scouting(
-            loaded.net, dem, (here.lon, here.lat), lines, profile, request, daylight=day
+            loaded.net,
+            dem,
+            (here.lon, here.lat),
+            lines,
+            profile,
+            request,
+            daylight=day,
+            prefs=brief.preferences(),
         )
+    plan = replace(plan, route=with_outcome(plan.route, constraints))
     for wmsg in plan.warnings:
         log.warning("%s", wmsg)
     title = f"Scouting {', '.join(ln.name for ln in plan.lines)} from {here.name}"
@@ -163,14 +178,10 @@ def scout_command(
         for row in scouting.plan_text(plan):
             say(row)
         echo_written(ctx, written)
+    misses = list(plan.route.outcome.misses) if plan.route.outcome is not None else []
     if plan.left_out:
-        # Like the loop commands: on stderr with --json, whose stdout is the JSON.
-        left = "; ".join(f"{name}: {why}" for name, why in plan.left_out)
-        if output.as_json:
-            click.echo(terminal_safe(f"MISSED: left out {left}"), err=True)
-        else:
-            say(f"MISSED: left out {left}")
-        sys.exit(EXIT_MISSED)
+        misses.insert(0, "left out " + "; ".join(f"{name}: {why}" for name, why in plan.left_out))
+    exit_missed(misses, as_json=output.as_json, accept_closest=brief.accept_closest)
 
 
 def _write(

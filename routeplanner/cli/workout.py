@@ -14,13 +14,16 @@ from routeplanner.cli._places import point_or_name
 from routeplanner.cli._safety import safety_options
 from routeplanner.cli.climbs import segment_options, segment_request, with_near
 from routeplanner.cli.options import (
+    BriefOptions,
     OutputOptions,
     RegionOptions,
     RunnerOptions,
+    brief_options,
     common_options,
     output_options,
     parsed,
     region_options,
+    report_missed,
     runner_options,
 )
 from routeplanner.errors import InputError
@@ -54,6 +57,7 @@ def workout() -> None:
     help="Start and finish as LAT,LON or a place name (default: --near).",
 )
 @runner_options()
+@brief_options
 @output_options()
 @device_options
 @safety_options
@@ -63,27 +67,34 @@ def repeats(
     ctx: Ctx,
     src: RegionOptions,
     runner: RunnerOptions,
+    brief: BriefOptions,
     output: OutputOptions,
     segment_id: str | None,
     kind: str,
     reps: int,
-    start: tuple[float, float] | str | None,
     **seg_opts: Any,
 ) -> None:
     """Run to a climb or descent, do N repeats (effort and way back), and return.
 
     With --near, the segment is the quickest to reach of the five that best fit
-    the request.  Reports the total time and the time of one repeat.
+    the request.  Reports the total time and the time of one repeat.  The
+    constraint options steer the way there and back (--avoid-roads) and are
+    checked on the whole workout: MISSED and exit 3 unless --accept-closest.
     """
+    from dataclasses import replace
+
+    from routeplanner.brief import with_outcome
     from routeplanner.output.segments import map_segment, segment_feature
     from routeplanner.search.segments import parse_segment_id, segment_by_id
     from routeplanner.search.workouts import (
         MAX_REPS,
+        ApproachOptions,
         plan_repeats,
         plan_repeats_near,
         workout_line,
     )
 
+    start: tuple[float, float] | str | None = seg_opts.pop("start")
     near = seg_opts["near"]
     if (segment_id is None) == (near is None):
         raise InputError("give either --segment ID or --near LAT,LON (one of them)")
@@ -95,6 +106,8 @@ def repeats(
     if segment_id is not None:
         parse_segment_id(segment_id)  # fail on a malformed id before loading data
     req = segment_request(kind, seg_opts) if near is not None else None
+    constraints = brief.constraints()
+    prefs = brief.preferences()
     profile = runner.profile()
     loaded = load(ctx, src)
     here = _places.resolve(start_pt, loaded)
@@ -103,10 +116,14 @@ def repeats(
         req, _near = with_near(req, near, loaded)
     with status(ctx, "planning the workout"):
         if req is not None:
-            work = plan_repeats_near(loaded.net, start_pt, req, profile, reps, dem=loaded.dem())
+            approach = ApproachOptions(prefs=prefs)
+            work = plan_repeats_near(
+                loaded.net, start_pt, req, profile, reps, dem=loaded.dem(), approach=approach
+            )
         else:
             seg = segment_by_id(loaded.net, str(segment_id), profile)
-            work = plan_repeats(loaded.net, start_pt, seg, profile, reps)
+            work = plan_repeats(loaded.net, start_pt, seg, profile, reps, prefs=prefs)
+    work = replace(work, route=with_outcome(work.route, constraints))
     seg = work.segment
     title = f"{reps} × {seg.kind} repeats on {seg.name} from {here.name}"
     emit(
@@ -122,3 +139,4 @@ def repeats(
     if not output.as_json:
         say(f"{seg.kind} {seg.id} ({seg.name}): {seg.summary_line()}")
         say(f"  {workout_line(work)}")
+    report_missed([work.route], as_json=output.as_json, accept_closest=brief.accept_closest)

@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from routeplanner import pace
+from routeplanner.brief import Constraints
 from routeplanner.errors import DataError, InputError
 from routeplanner.search.graph import Preferences
 
@@ -31,6 +32,7 @@ else:  # Python 3.10: the same parser, as a package
     import tomli as tomllib
 
 __all__ = [
+    "CONSTRAINT_KEYS",
     "EVENT_KEYS",
     "GROUP_KEYS",
     "PREFERENCE_KEYS",
@@ -64,8 +66,12 @@ EVENT_KEYS = (
 )
 
 
+#: Constraint keys, in ``[preferences]`` (every group) and in a ``[[group]]`` (that group).
+CONSTRAINT_KEYS = ("min_trail", "max_ascent", "max_ascent_rate", "max_grade")
+
+
 #: Keys of the ``[preferences]`` table.
-PREFERENCE_KEYS = ("prefer_trails", "avoid_roads")
+PREFERENCE_KEYS = ("prefer_trails", "avoid_roads", *CONSTRAINT_KEYS, "max_difficulty")
 
 
 #: Keys of each ``[[group]]`` table.
@@ -78,10 +84,14 @@ GROUP_KEYS = (
     "climb_grade",
     "include_descent",
     "profile",
+    *CONSTRAINT_KEYS,
 )
 
 
 _MAX_GROUPS = 12
+
+
+_NO_CONSTRAINTS = Constraints()
 
 
 _MAX_NAME_LEN = 60
@@ -112,6 +122,9 @@ class PaceGroup:
         Grade window of those climbs as rise/run, None for the default.
     include_descent : bool
         Whether the loop should include a descent-practice segment.
+    constraints : Constraints
+        The group's hard constraints: the event's ``[preferences]`` with the
+        group's own keys on top.
     """
 
     name: str
@@ -119,6 +132,7 @@ class PaceGroup:
     include_climbs: int = 0
     climb_grade: tuple[float, float] | None = None
     include_descent: bool = False
+    constraints: Constraints = field(default_factory=Constraints)
 
     @property
     def label(self) -> str:
@@ -136,10 +150,14 @@ class EventPreferences:
         Favour trails over minor roads (the default search preference).
     avoid_roads : bool
         Make roads much more costly still, so they are used only to connect trails.
+    constraints : Constraints
+        Hard constraints for every group (``avoid_roads`` and the
+        :data:`CONSTRAINT_KEYS`, ``max_difficulty``).
     """
 
     prefer_trails: bool = True
     avoid_roads: bool = False
+    constraints: Constraints = field(default_factory=Constraints)
 
     def search_preferences(self) -> Preferences:
         """Search cost multipliers per edge class (trail, minor road, major road).
@@ -442,7 +460,9 @@ def _group_profile(src: _Source, raw: dict[str, Any], what: str, index: int) -> 
     return profile
 
 
-def _parse_group(src: _Source, raw: Any, index: int) -> PaceGroup:
+def _parse_group(
+    src: _Source, raw: Any, index: int, base: Constraints = _NO_CONSTRAINTS
+) -> PaceGroup:
     if not isinstance(raw, dict):
         raise src.error(
             f"[[group]] #{index + 1} must be a table, got {raw!r}", "group", None, index
@@ -492,7 +512,8 @@ def _parse_group(src: _Source, raw: Any, index: int) -> PaceGroup:
             "include_descent",
             index,
         )
-    return PaceGroup(name, profile, climbs, grade, descent)
+    constraints = _parse_constraints(src, raw, base, "group", index, f"{what}: ")
+    return PaceGroup(name, profile, climbs, grade, descent, constraints)
 
 
 def _load_toml(text: str, source: str) -> dict[str, Any]:
@@ -595,16 +616,57 @@ def _parse_preferences(src: _Source, prefs_raw: Any) -> EventPreferences:
     if not isinstance(prefs_raw, dict):
         raise src.error("preferences must be a table: [preferences]", key="preferences")
     _check_keys(src, prefs_raw, PREFERENCE_KEYS, "preferences")
-    for key in PREFERENCE_KEYS:
+    for key in ("prefer_trails", "avoid_roads"):
         if key in prefs_raw and not isinstance(prefs_raw[key], bool):
             raise src.error(
                 f"{key} must be true or false, got {prefs_raw[key]!r}", "preferences", key
             )
-    prefs = EventPreferences(**prefs_raw)
-    return prefs
+    flags = {k: prefs_raw[k] for k in ("prefer_trails", "avoid_roads") if k in prefs_raw}
+    base = Constraints(avoid_roads=bool(flags.get("avoid_roads", False)))
+    if "max_difficulty" in prefs_raw:
+        try:
+            sac = pace.parse_difficulty(prefs_raw["max_difficulty"])
+        except InputError as exc:
+            raise src.error(str(exc), "preferences", "max_difficulty") from None
+        base = dataclasses.replace(base, max_difficulty=sac)
+    constraints = _parse_constraints(src, prefs_raw, base, "preferences", None, "")
+    return EventPreferences(**flags, constraints=constraints)
 
 
-def _parse_groups(src: _Source, groups_raw: Any) -> tuple[PaceGroup, ...]:
+_CONSTRAINT_FIELDS = {
+    "min_trail": "min_trail",
+    "max_ascent": "max_ascent_m",
+    "max_ascent_rate": "max_ascent_rate_m_h",
+    "max_grade": "max_grade",
+}
+
+
+def _parse_constraints(
+    src: _Source, raw: dict[str, Any], base: Constraints, table: str, index: int | None, what: str
+) -> Constraints:
+    """Return ``base`` with the :data:`CONSTRAINT_KEYS` given in ``raw`` on top."""
+    out = base
+    for key in CONSTRAINT_KEYS:
+        if key not in raw:
+            continue
+        value = raw[key]
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise src.error(
+                f"{what}{key} must be a string or number, got {value!r}", table, key, index
+            )
+        try:
+            kwargs: dict[str, Any] = {key: str(value)}
+            parsed = Constraints.from_strings(**kwargs)
+        except InputError as exc:
+            raise src.error(f"{what}{exc}", table, key, index) from None
+        attr = _CONSTRAINT_FIELDS[key]
+        out = dataclasses.replace(out, **{attr: getattr(parsed, attr)})
+    return out
+
+
+def _parse_groups(
+    src: _Source, groups_raw: Any, base: Constraints = _NO_CONSTRAINTS
+) -> tuple[PaceGroup, ...]:
     """Return the ``[[group]]`` tables as pace groups, names distinct."""
     if not isinstance(groups_raw, list) or not groups_raw:
         raise src.error(
@@ -617,7 +679,7 @@ def _parse_groups(src: _Source, groups_raw: Any) -> tuple[PaceGroup, ...]:
     groups: list[PaceGroup] = []
     seen: dict[str, int] = {}
     for i, g in enumerate(groups_raw):
-        group = _parse_group(src, g, i)
+        group = _parse_group(src, g, i, base)
         key = " ".join(group.name.casefold().split())
         if key in seen:
             raise src.error(
@@ -680,7 +742,7 @@ def parse_event(text: str, source: str = "<event>") -> GroupEvent:
         raise src.error(f"seed must be a whole number 0 or more, got {seed!r}", key="seed")
 
     prefs = _parse_preferences(src, raw.get("preferences", {}))
-    groups = _parse_groups(src, raw.get("group"))
+    groups = _parse_groups(src, raw.get("group"), prefs.constraints)
     return GroupEvent(
         title=title,
         start=start,

@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any
 
 from routeplanner import pace
-from routeplanner.brief import Constraints
 from routeplanner.errors import CoverageError, InputError, NoRouteError
 from routeplanner.events.event import GroupEvent, PaceGroup, add_seconds
 from routeplanner.events.regroup import (
@@ -146,7 +145,7 @@ def _candidates(
         tolerance=tolerance,
         alternatives=alternatives,
         seed=event.seed,
-        constraints=Constraints(avoid_roads=event.preferences.avoid_roads),
+        constraints=group.constraints,
     )
     prefs = event.preferences.search_preferences()
     if group.include_climbs or group.include_descent:
@@ -157,20 +156,25 @@ def _candidates(
         return [], str(exc)
 
 
-def _combo_key(per_route: Sequence[dict[int, list[RegroupPass]]]) -> tuple[int, int, int]:
-    """How well a choice of loops lets groups meet: (-pairs, -groups, window in 5 min)."""
+def _combo_key(per_route: Sequence[dict[int, list[RegroupPass]]]) -> tuple[int, ...]:
+    """How well a choice of loops lets groups meet, smaller is better.
+
+    Most groups that pass a shared junction within five minutes of another
+    group, then most pairs of groups that share a junction at all, then the
+    best regroup point's rank (groups within five minutes, trail junction, …)
+    with its spread in 5 min steps.
+    """
     shared = shared_passes(per_route)
     pairs = {
         pair
         for ps in shared.values()
         for pair in itertools.combinations(sorted({p.group for p in ps}), 2)
     }
-    best = min(
-        (point_rank(RegroupPoint(n, 0.0, 0.0, tuple(ps)))[:2] for n, ps in shared.items()),
-        default=(0, math.inf),
-    )
-    window = int(best[1] // 300) if math.isfinite(best[1]) else 10**6
-    return (-len(pairs), best[0], window)
+    points = [RegroupPoint(n, 0.0, 0.0, tuple(ps)) for n, ps in shared.items()]
+    met = {g for p in points for g in p.meet()} if points else set()
+    best = min((point_rank(p)[:4] for p in points), default=(0, 0, 0, math.inf))
+    window = int(best[3] // 300) if math.isfinite(best[3]) else 10**6
+    return (-len(met), -len(pairs), best[0], window)
 
 
 def _choose(
@@ -181,9 +185,8 @@ def _choose(
     """Pick one loop per group, given each candidate's relative duration error.
 
     Most groups within the tolerance first, then the smallest excess error of
-    the others (their closest loop), then most pairs of groups that share a
-    junction, then most groups at the best regroup point and the shortest time
-    between them there (in 5 min steps), then the loop search's own ranking.
+    the others (their closest loop), then how well the groups can regroup
+    (:func:`_combo_key`), then the loop search's own ranking.
     """
     choices = [range(len(c)) if c else range(1) for c in errors]
 

@@ -17,10 +17,13 @@ from routeplanner.route import Route
 
 __all__ = [
     "MAP_REGROUP_POINTS",
+    "MAX_SPREAD_S",
     "REGROUP_EXCLUDE_M",
     "REGROUP_GAP_M",
+    "RegroupChoice",
     "RegroupPass",
     "RegroupPoint",
+    "choose_regroup_points",
     "point_rank",
     "regroup_points",
     "route_passes",
@@ -35,10 +38,15 @@ REGROUP_EXCLUDE_M = 150.0
 
 
 #: Regroup points pinned on the map (the best ones, at least REGROUP_GAP_M apart).
-MAP_REGROUP_POINTS = 10
+MAP_REGROUP_POINTS = 4
 
-
+#: Least distance between two regroup points on the map.
 REGROUP_GAP_M = 300.0
+
+#: Most time between the groups' passes at a regroup point (5 minutes).
+MAX_SPREAD_S = 300.0
+
+_MAIN_ROAD = 2  # edge class of trunk, primary and secondary roads
 
 
 class RegroupPass(NamedTuple):
@@ -69,6 +77,9 @@ class RegroupPoint:
         Every pass of every group, in group order then time.
     ways : tuple of str
         Names of the ways that meet there (may be empty).
+    main_road : bool
+        Whether a main road (trunk, primary, secondary) runs through it; trail
+        junctions are better places to wait.
     """
 
     node: int
@@ -76,6 +87,7 @@ class RegroupPoint:
     lat: float
     passes: tuple[RegroupPass, ...]
     ways: tuple[str, ...] = ()
+    main_road: bool = False
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -102,6 +114,19 @@ class RegroupPoint:
         """Per group, its pass time in seconds inside :attr:`window_s`, earliest first."""
         return _best_window(self._pool())[1]
 
+    def meet(self, max_spread_s: float = MAX_SPREAD_S) -> dict[str, float]:
+        """Return the most groups whose passes here lie within ``max_spread_s``, and their times.
+
+        Of equally many groups, the tightest spread wins.  Fewer than two groups
+        means nobody regroups here.
+        """
+        return _best_cluster(self._pool(), max_spread_s)
+
+    def meet_spread_s(self, max_spread_s: float = MAX_SPREAD_S) -> float:
+        """Time between the first and last pass of :meth:`meet` (inf if < 2 groups)."""
+        times = self.meet(max_spread_s)
+        return max(times.values()) - min(times.values()) if len(times) >= 2 else math.inf
+
 
 def _best_window(passes: Sequence[RegroupPass]) -> tuple[float, dict[str, float]]:
     """Smallest spread of times over choices of one pass per group, and that choice."""
@@ -119,10 +144,41 @@ def _best_window(passes: Sequence[RegroupPass]) -> tuple[float, dict[str, float]
     return best
 
 
-def point_rank(point: RegroupPoint) -> tuple[int, float, int, int]:
-    """Return the sort key of a regroup point: most groups mid-run, tightest window first."""
+def _best_cluster(passes: Sequence[RegroupPass], max_spread_s: float) -> dict[str, float]:
+    """Most groups with one pass each inside a ``max_spread_s`` window, tightest first."""
+    order = sorted(passes, key=lambda p: p.at_s)
+    best: tuple[int, float, dict[str, float]] = (0, math.inf, {})
+    for i, first in enumerate(order):
+        chosen: dict[str, float] = {}
+        for p in order[i:]:
+            if p.at_s - first.at_s > max_spread_s + 1e-6:
+                break
+            chosen.setdefault(p.group, p.at_s)
+        spread = max(chosen.values()) - first.at_s
+        if (len(chosen), -spread) > (best[0], -best[1]):
+            best = (len(chosen), spread, chosen)
+    return best[2]
+
+
+def point_rank(
+    point: RegroupPoint, max_spread_s: float = MAX_SPREAD_S
+) -> tuple[int, int, int, float, int, int]:
+    """Return the sort key of a regroup point, best first.
+
+    Most groups whose passes lie within ``max_spread_s`` of each other, then
+    trail junctions before main roads, then most groups mid-run, then the
+    tightest spread, then most groups passing at all, then node index.
+    """
+    meet = len(point.meet(max_spread_s))
     mid = len(point.mid_groups)
-    return (-(mid if mid >= 2 else 0), point.window_s, -len(point.groups), point.node)
+    return (
+        -(meet if meet >= 2 else 0),
+        int(point.main_road),
+        -(mid if mid >= 2 else 0),
+        point.meet_spread_s(max_spread_s) if meet >= 2 else point.window_s,
+        -len(point.groups),
+        point.node,
+    )
 
 
 def _node_passes(net: Network, route: Route) -> list[tuple[int, float]]:
@@ -227,8 +283,96 @@ def regroup_points(
         names = [str(net.edge_name[e]) for e in edges if str(net.edge_name[e])]
         # "Camì de X" and "Cami de X" are one way to a reader: list it once.
         ways = tuple({fold_name(w): w for w in reversed(names)}.values())[::-1]
-        points.append(
-            RegroupPoint(n, float(net.node_lon[n]), float(net.node_lat[n]), tuple(ps), ways)
-        )
+        main = bool((net.edge_class[edges] == _MAIN_ROAD).any())
+        lon, lat = float(net.node_lon[n]), float(net.node_lat[n])
+        points.append(RegroupPoint(n, lon, lat, tuple(ps), ways, main))
     points.sort(key=point_rank)
     return tuple(points)
+
+
+class RegroupChoice(NamedTuple):
+    """The regroup points to show, and why a group has none.
+
+    ``points`` are best first; ``missing`` holds ``(group, reason)`` for every
+    group that regroups at none of them.
+    """
+
+    points: tuple[RegroupPoint, ...]
+    missing: tuple[tuple[str, str], ...]
+
+
+def _closest_pass_s(point: RegroupPoint, group: str) -> float:
+    """Least time between a pass of ``group`` and a pass of another group at ``point``."""
+    own = [p.at_s for p in point.passes if p.group == group]
+    other = [p.at_s for p in point.passes if p.group != group]
+    return min((abs(a - b) for a in own for b in other), default=math.inf)
+
+
+def _why_not(points: Sequence[RegroupPoint], group: str, max_spread_s: float, n: int) -> str:
+    """Plain reason why ``group`` regroups at none of the chosen points."""
+    shared = [p for p in points if group in p.groups]
+    if not shared:
+        return "its loop shares no junction with another group's away from the meeting point"
+    gap_s, best = min((_closest_pass_s(p, group), i) for i, p in enumerate(shared))
+    if gap_s > max_spread_s:
+        where = " / ".join(shared[best].ways[:2]) or "a shared junction"
+        return (
+            f"it passes the junctions it shares at least {gap_s / 60:.0f} min apart from "
+            f"the other groups (closest: {where}), more than the {max_spread_s / 60:.0f} min "
+            "they would wait"
+        )
+    return f"the {n} regroup points shown already cover other groups"
+
+
+def choose_regroup_points(
+    points: Sequence[RegroupPoint],
+    groups: Sequence[str],
+    *,
+    n: int = MAP_REGROUP_POINTS,
+    min_gap_m: float = REGROUP_GAP_M,
+    max_spread_s: float = MAX_SPREAD_S,
+) -> RegroupChoice:
+    """Pick at most ``n`` regroup points so that every group has one if it can.
+
+    Only points where two or more groups pass within ``max_spread_s`` of each
+    other count.  First, in rank order, points that bring in a group not yet
+    covered; then the best remaining ones at least ``min_gap_m`` from every
+    point taken.  A group left without a point gets a plain reason.
+
+    Parameters
+    ----------
+    points
+        Regroup points, best first (:func:`regroup_points`).
+    groups
+        Names of the groups that have a route.
+    n
+        Most points picked.
+    min_gap_m
+        Least distance between two points picked to fill up (points that
+        cover a new group are taken anyway).
+    max_spread_s
+        Most time between the groups' passes at a point.
+
+    Returns
+    -------
+    RegroupChoice
+    """
+    good = [p for p in points if len(p.meet(max_spread_s)) >= 2]
+    taken: list[RegroupPoint] = []
+    covered: set[str] = set()
+    for p in good:
+        if len(taken) == n:
+            break
+        if set(p.meet(max_spread_s)) - covered:
+            taken.append(p)
+            covered |= set(p.meet(max_spread_s))
+    for p in good:
+        if len(taken) == n:
+            break
+        far = all(haversine_m(p.lon, p.lat, q.lon, q.lat) >= min_gap_m for q in taken)
+        if p not in taken and far:
+            taken.append(p)
+    rank = {id(p): i for i, p in enumerate(points)}
+    taken.sort(key=lambda p: rank[id(p)])
+    missing = tuple((g, _why_not(points, g, max_spread_s, n)) for g in groups if g not in covered)
+    return RegroupChoice(tuple(taken), missing)

@@ -18,12 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from routeplanner import pace
-from routeplanner._geo import haversine_m
 from routeplanner._io import atomic_write_bytes, atomic_write_text
 from routeplanner.errors import InputError
 from routeplanner.events.event import add_seconds, fold_name
 from routeplanner.events.plan import GroupPlan, GroupResult
-from routeplanner.events.regroup import MAP_REGROUP_POINTS, REGROUP_GAP_M, RegroupPoint
+from routeplanner.events.regroup import (
+    MAP_REGROUP_POINTS,
+    REGROUP_GAP_M,
+    RegroupChoice,
+    RegroupPoint,
+    choose_regroup_points,
+)
 from routeplanner.network.model import Network
 from routeplanner.output import export, fit, maps
 from routeplanner.output.points import RoutePoint, profile_points
@@ -42,6 +47,9 @@ __all__ = [
     "info_html",
     "map_html",
     "plan_json",
+    "plan_misses",
+    "regroup_choice",
+    "regroup_gaps",
     "regroup_route_points",
     "render_outputs",
     "summary_line",
@@ -103,13 +111,19 @@ def summary_line(result: GroupResult, start: datetime) -> str:
     )
     if result.problem:
         line += f" — {result.problem}"
+    outcome = result.route.outcome
+    others = [m for m in outcome.misses if not m.startswith("duration")] if outcome else []
+    if others:
+        line += f" — MISSED: {'; '.join(others)}"
     return line
 
 
 def _regroup_text(plan: GroupPlan, point: RegroupPoint) -> str:
     labels = {r.group.name: r.group.label.removeprefix("Group ") for r in plan.results}
-    times = point.times()
+    times = point.meet() or point.times()
     where = " / ".join(point.ways[:2]) or f"junction at {point.lat:.5f},{point.lon:.5f}"
+    if point.main_road:
+        where += ", on a main road"
     who = ", ".join(
         f"{labels.get(g, g)} {_clock(add_seconds(plan.event.start, t), plan.event.start)}"
         for g, t in sorted(times.items(), key=lambda kv: kv[1])
@@ -147,8 +161,12 @@ def summary_text(plan: GroupPlan, *, max_regroup: int = 3) -> str:
             + "; ".join(f"R{i} {_regroup_text(plan, p)}" for i, p in enumerate(shown, start=1))
             + ("; more on the map" if len(featured) > len(shown) else "")
         )
-    else:
-        lines.append("Regroup: the loops share no junction away from the meeting point")
+    elif len(plan.routes) >= 2:
+        lines.append(
+            "Regroup: no junction away from the meeting point where groups pass "
+            "within 5 min of each other"
+        )
+    lines.extend(f"No regroup point for {label}: {why}" for label, why in regroup_gaps(plan))
     if not plan.all_within_tolerance:
         missed = [r.group.label for r in plan.results if not r.within_tolerance]
         lines.append(
@@ -192,6 +210,7 @@ def plan_json(plan: GroupPlan, outputs: Sequence[str | os.PathLike[str]] = ()) -
         }
         if r.route is not None:
             item.update(r.route.stats.as_dict())
+        item.update(_outcome(r))
         item["target_duration_s"] = round(r.target_duration_s, 1)
         # + 0.0 turns -0.0 into 0.0
         item["deviation"] = None if r.deviation is None else round(r.deviation, 4) + 0.0
@@ -208,10 +227,12 @@ def plan_json(plan: GroupPlan, outputs: Sequence[str | os.PathLike[str]] = ()) -
             "groups": list(p.groups),
             "ways": list(p.ways),
             "window_s": round(p.window_s, 1),
+            "main_road": p.main_road,
             "passes": [p_._asdict() for p_ in p.passes],
         }
         for p in plan.regroup_points
     ]
+    featured = featured_regroup_points(plan)
     return {
         "event": {
             "title": ev.title,
@@ -226,9 +247,39 @@ def plan_json(plan: GroupPlan, outputs: Sequence[str | os.PathLike[str]] = ()) -
         },
         "groups": groups,
         "regroup_points": points,
+        "map_regroup_points": [
+            {
+                "label": f"R{i}",
+                "node": p.node,
+                "main_road": p.main_road,
+                "times_s": {g: round(t, 1) for g, t in p.meet().items()},
+            }
+            for i, p in enumerate(featured, start=1)
+        ],
+        "regroup_missing": [{"group": g, "reason": why} for g, why in regroup_gaps(plan)],
         "summary": summary_text(plan),
         "outputs": [str(o) for o in outputs],
     }
+
+
+def _outcome(result: GroupResult) -> dict[str, Any]:
+    """``meets_brief``, ``misses``, ``shape``, ``notes`` of a group's loop."""
+    route = result.route
+    if route is None:
+        return {"meets_brief": False, "misses": [result.problem or "no loop"], "shape": None}
+    if route.outcome is None:
+        ok = result.within_tolerance
+        return {"meets_brief": ok, "misses": [] if ok else [result.problem], "shape": "loop"}
+    return route.outcome.as_dict()
+
+
+def plan_misses(plan: GroupPlan) -> list[str]:
+    """Return what each group missed of its brief, ``"Group B: …"`` per miss."""
+    out: list[str] = []
+    for r in plan.results:
+        misses = _outcome(r)["misses"]
+        out.extend(f"{r.group.label}: {m}" for m in misses)
+    return out
 
 
 def calendar_text(plan: GroupPlan, *, stamp: datetime | None = None) -> str:
@@ -428,10 +479,12 @@ def info_html(plan: GroupPlan, gpx: Mapping[str, tuple[str, str]]) -> str:
             f"<li>R{i} {esc(_regroup_text(plan, p))}</li>" for i, p in enumerate(featured, start=1)
         )
         parts.append(
-            f"<p>Regroup points (junctions that two or more groups pass; the best "
-            f"{len(featured)} of {len(plan.regroup_points)}, with passing times):</p>"
+            "<p>Regroup points (junctions where two or more groups pass within "
+            "5 min of each other, trail junctions first; with passing times):</p>"
             f'<ul style="list-style:none;padding-left:0">{items}</ul>'
         )
+    for label, why in regroup_gaps(plan):
+        parts.append(f"<p><b>No regroup point for {esc(label)}</b>: {esc(why)}</p>")
     return "\n".join(parts)
 
 
@@ -628,13 +681,24 @@ def write_outputs(
     return [Path(out_dir) / name for name in files]
 
 
+def regroup_choice(
+    plan: GroupPlan, n: int = MAP_REGROUP_POINTS, min_gap_m: float = REGROUP_GAP_M
+) -> RegroupChoice:
+    """Return the regroup points to show and why a group has none.
+
+    See :func:`routeplanner.events.regroup.choose_regroup_points`.
+    """
+    groups = [r.group.name for r in plan.results if r.route is not None]
+    return choose_regroup_points(plan.regroup_points, groups, n=n, min_gap_m=min_gap_m)
+
+
 def featured_regroup_points(
     plan: GroupPlan, n: int = MAP_REGROUP_POINTS, min_gap_m: float = REGROUP_GAP_M
 ) -> list[RegroupPoint]:
-    """Return the best regroup points not next to a better one (``R1``, ``R2``… on the map).
+    """Return the regroup points on the map (``R1``, ``R2``…), best first.
 
-    Consecutive junctions of a stretch that several loops share are all regroup
-    points; people need one of them.
+    At most ``n``, where two or more groups pass within five minutes of each
+    other; every group is in one of them if it can be (:func:`regroup_choice`).
 
     Parameters
     ----------
@@ -643,17 +707,19 @@ def featured_regroup_points(
     n
         At most this many points.
     min_gap_m
-        Skip a point closer than this to one already taken.
+        Least distance between points picked to fill up after every group has one.
 
     Returns
     -------
     list of RegroupPoint
-        Best first (the order of ``plan.regroup_points``).
+        Best first.
     """
-    taken: list[RegroupPoint] = []
-    for p in plan.regroup_points:
-        if len(taken) == n:
-            break
-        if all(haversine_m(p.lon, p.lat, q.lon, q.lat) >= min_gap_m for q in taken):
-            taken.append(p)
-    return taken
+    return list(regroup_choice(plan, n, min_gap_m).points)
+
+
+def regroup_gaps(plan: GroupPlan) -> list[tuple[str, str]]:
+    """Return ``(group label, reason)`` for each group with a route but no regroup point."""
+    if len(plan.routes) < 2:
+        return []
+    labels = {r.group.name: r.group.label for r in plan.results}
+    return [(labels.get(g, g), why) for g, why in regroup_choice(plan).missing]

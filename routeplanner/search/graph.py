@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,7 +29,11 @@ from routeplanner import pace
 from routeplanner.network.model import Network, Snap
 from routeplanner.route import Step
 
+if TYPE_CHECKING:
+    from routeplanner.brief import Constraints
+
 __all__ = [
+    "CLIMB_AVERSION",
     "MAIN_ROAD_NEEDED_FACTOR",
     "REUSE_PENALTY",
     "ArcData",
@@ -39,6 +43,7 @@ __all__ = [
     "avoid_main_roads",
     "climb_aversion",
     "closure",
+    "edge_cost",
     "hard_limits",
     "main_roads_needed",
     "pace_cost",
@@ -53,6 +58,9 @@ REUSE_PENALTY = 10.0
 
 #: Cost multiplier of a main road that is the only connection (avoid-roads).
 MAIN_ROAD_NEEDED_FACTOR = 20.0
+
+#: Cost per metre climbed per metre run when the ascent is capped (10 % grade: ×2).
+CLIMB_AVERSION = 10.0
 
 #: Edge class of main roads (trunk, primary, secondary).
 _MAIN_ROAD = 2
@@ -209,6 +217,44 @@ class Preferences:
     def __call__(self, arcs: ArcData) -> np.ndarray:
         """Per-arc cost: running time times the edge factor."""
         return arcs.time_s * self.edge_factor(arcs.net)[arcs.edge]
+
+
+def edge_cost(
+    net: Network,
+    prefs: Preferences,
+    constraints: Constraints,
+    *,
+    climb_weight: float = CLIMB_AVERSION,
+) -> EdgeCost:
+    """Make the search's edge cost: preference-weighted time, with the hard constraints.
+
+    Parameters
+    ----------
+    net
+        The network (for the avoid-roads rule).
+    prefs
+        Trail preference.
+    constraints
+        Grade and difficulty caps close edges; ``avoid_roads`` closes main
+        roads except where no other way connects; an ascent cap makes climbs
+        cost more (:func:`climb_aversion`).
+    climb_weight
+        Climb aversion under an ascent cap.
+
+    Returns
+    -------
+    EdgeCost
+    """
+    factors: list[EdgeCost] = []
+    if constraints.max_grade is not None or constraints.max_difficulty is not None:
+        factors.append(
+            hard_limits(max_grade=constraints.max_grade, max_sac=constraints.max_difficulty)
+        )
+    if constraints.avoid_roads:
+        factors.append(avoid_main_roads(net))
+    if constraints.max_ascent_m is not None or constraints.max_ascent_rate_m_h is not None:
+        factors.append(climb_aversion(climb_weight))
+    return scaled(prefs, *factors)
 
 
 def _network_csr(net: Network, profile: pace.RunnerProfile) -> sp.csr_matrix:

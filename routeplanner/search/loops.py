@@ -47,15 +47,12 @@ from routeplanner.errors import InputError, NoRouteError
 from routeplanner.network.model import Network, Snap
 from routeplanner.route import AnyStep, Route, Step, make_route, shared_m
 from routeplanner.search.graph import (
+    CLIMB_AVERSION,
     REUSE_PENALTY,
-    EdgeCost,
     Preferences,
     SearchGraph,
-    avoid_main_roads,
-    climb_aversion,
-    hard_limits,
+    edge_cost,
     reach_edges,
-    scaled,
     tree_sums,
 )
 
@@ -109,8 +106,8 @@ OVERSHOOT_WEIGHT = 3.0
 #: Weight of a constraint shortfall (trail share, ascent) in the loop score.
 CONSTRAINT_WEIGHT = 4.0
 
-#: Cost per metre climbed per metre run when the ascent is capped (10 % grade: ×2).
-CLIMB_AVERSION = 10.0
+#: Heavier climb aversions tried in turn while the best loop still climbs over the cap.
+ASCENT_RETRY_WEIGHTS = (40.0, 160.0)
 
 #: Shortest tree cycle worth keeping, as a share of the target.
 MIN_CYCLE_SHARE = 0.1
@@ -182,35 +179,6 @@ class LoopRequest:
             raise InputError(f"tolerance {self.tolerance:.1%} out of range: use 0.5% to 50%")
         if not 1 <= self.alternatives <= 10:
             raise InputError(f"alternatives must be between 1 and 10, got {self.alternatives}")
-
-
-def edge_cost(net: Network, prefs: Preferences, constraints: Constraints) -> EdgeCost:
-    """Make the search's edge cost: preference-weighted time, with the hard constraints.
-
-    Parameters
-    ----------
-    net
-        The network (for the avoid-roads rule).
-    prefs
-        Trail preference.
-    constraints
-        Grade and difficulty caps close edges; ``avoid_roads`` closes main
-        roads except where no other way connects.
-
-    Returns
-    -------
-    EdgeCost
-    """
-    factors: list[EdgeCost] = []
-    if constraints.max_grade is not None or constraints.max_difficulty is not None:
-        factors.append(
-            hard_limits(max_grade=constraints.max_grade, max_sac=constraints.max_difficulty)
-        )
-    if constraints.avoid_roads:
-        factors.append(avoid_main_roads(net))
-    if constraints.max_ascent_m is not None or constraints.max_ascent_rate_m_h is not None:
-        factors.append(climb_aversion(CLIMB_AVERSION))
-    return scaled(prefs, *factors)
 
 
 @dataclass
@@ -540,8 +508,10 @@ class _LoopSearch:
         if len(cand) == 0:
             return None
         in_loop = np.isin(self.arc_sedge[cand], self.arc_sedge[arcs])
-        # Prefer trails, off the loop, and a spur that starts close to the loop.
-        rank = self.arc_factor[cand] + 0.5 * in_loop + dist[g.arc_src[cand]] / deficit_s * 0.1
+        # Prefer trails (and, under the constraints, no climbs or main roads: the
+        # cost per second both ways), off the loop, and a spur close to the loop.
+        factor = (self.base[cand] + self.base[g.rev[cand]]) / np.maximum(rt[cand], 1e-9)
+        rank = factor + 0.5 * in_loop + dist[g.arc_src[cand]] / deficit_s * 0.1
         k = int(cand[np.argmin(rank)])
         p0 = int(g.arc_src[k])
         root = int(src[p0])
@@ -590,6 +560,7 @@ def _graph_for(
     snap: Snap,
     prefs: Preferences,
     request: LoopRequest,
+    climb_weight: float = CLIMB_AVERSION,
 ) -> tuple[SearchGraph, np.ndarray]:
     """Get the search graph within reach of the start and its base weights (cached).
 
@@ -598,14 +569,14 @@ def _graph_for(
     seeds and nearby durations from one start share it.
     """
     reach_s = request.duration_s * (1 + request.tolerance) / 2
-    key = ("loop_graph", profile, snap, prefs, request.constraints)
+    key = ("loop_graph", profile, snap, prefs, request.constraints, climb_weight)
     cached = net._cache.get(key)
     # A somewhat larger graph serves as well; a much larger one costs more per tree.
     if cached is not None and reach_s <= cached[0] <= REACH_REUSE * reach_s:
         return cached[1], cached[2]
     edges = reach_edges(net, profile, snap, reach_s)
     g = SearchGraph(net, profile, snap, prefs, edges=edges)
-    base = g.weights(edge_cost(net, prefs, request.constraints))
+    base = g.weights(edge_cost(net, prefs, request.constraints, climb_weight=climb_weight))
     graphs = [k for k in net._cache if isinstance(k, tuple) and k and k[0] == "loop_graph"]
     for old in graphs[: max(0, len(graphs) - 7)]:
         del net._cache[old]
@@ -683,15 +654,52 @@ def find_loops(
     lon, lat = start
     snap = net.snap(lon, lat, max_distance_m=max_snap_m)
     prefs = prefs or TRAIL_PREFERENCE
-    g, base = _graph_for(net, profile, snap, prefs, request)
+    built = _built(net, snap, profile, request, prefs, rounds, CLIMB_AVERSION)
+    cap = request.constraints.ascent_cap_m(request.duration_s)
+    for weight in ASCENT_RETRY_WEIGHTS:
+        # An ascent cap only steers; when the best loop still climbs over it,
+        # search again with climbs costing more and keep the better answers.
+        best = min(built, key=lambda x: x[0], default=None)
+        if best is None or best[1].stats.ascent_m <= cap + 0.5:
+            break
+        built += _built(net, snap, profile, request, prefs, rounds, weight)
+    if not built:
+        raise NoRouteError(
+            f"no route exists from {lat:.5f},{lon:.5f}: no way open to the runner leads "
+            "anywhere from it"
+        )
+    built.sort(key=lambda x: x[0])
+    routes: list[Route] = []
+    for _, route in built:
+        if any(_too_similar(route.steps, r.steps) for r in routes):
+            continue
+        routes.append(_named(route, len(routes) + 1))
+        if len(routes) == request.alternatives:
+            break
+    # Fewer than asked is said by the caller: only a person who asked for alternatives
+    # should hear about them (group runs, plans and catalogues ask for their own reasons).
+    return routes
+
+
+def _built(
+    net: Network,
+    snap: Snap,
+    profile: pace.RunnerProfile,
+    request: LoopRequest,
+    prefs: Preferences,
+    rounds: int,
+    climb_weight: float,
+) -> list[tuple[tuple[bool, float], Route]]:
+    """Search once: candidates built (padded, materialised, assessed) best first."""
+    g, base = _graph_for(net, profile, snap, prefs, request, climb_weight)
     search = _LoopSearch(g, request, base)
     T = request.duration_s
     cands, longest = _candidates(search, rounds)
     # The out-and-back from the start competes too (it is the answer in a dead end).
     cands.append(_Cand([], 0.0, 0.0, 0.0, 0.0, 0.0, frozenset(), 0.5 + TRAIL_WEIGHT))
     cands.sort(key=lambda c: c.score)
-    # Candidates are built (padded, materialised, assessed) best first until
-    # enough really different ones meet the brief, or EXACT_POOL are built.
+    # Candidates are built best first until enough really different ones meet
+    # the brief, or EXACT_POOL are built.
     built: list[tuple[tuple[bool, float], Route]] = []
     for c in cands:
         if len(built) >= max(EXACT_POOL, request.alternatives + 2) or (
@@ -708,23 +716,8 @@ def find_loops(
         built.append(_build(net, steps, profile, request))
     if not built and longest:
         built.append(_build(net, g.arc_steps(longest), profile, request))
-    if not built:
-        raise NoRouteError(
-            f"no route exists from {lat:.5f},{lon:.5f}: no way open to the runner leads "
-            "anywhere from it"
-        )
-    built.sort(key=lambda x: x[0])
-    routes: list[Route] = []
-    for _, route in built:
-        if any(_too_similar(route.steps, r.steps) for r in routes):
-            continue
-        routes.append(_named(route, len(routes) + 1))
-        if len(routes) == request.alternatives:
-            break
-    log.debug("loop query: %d candidates, %d Dijkstra calls", len(cands), search.dijkstras)
-    # Fewer than asked is said by the caller: only a person who asked for alternatives
-    # should hear about them (group runs, plans and catalogues ask for their own reasons).
-    return routes
+    log.debug("loop search: %d candidates, %d Dijkstra calls", len(cands), search.dijkstras)
+    return built
 
 
 def _build(

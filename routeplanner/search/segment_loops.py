@@ -42,6 +42,9 @@ class SegmentLoopOptions:
         Smallest loss of the descent.
     pool_size : int
         How many of the best segments of each kind are combined.
+    allow_roads : bool
+        Accept climbs and descents mostly on roads; by default a segment must
+        run at least half on trails (``SEGMENT_MIN_TRAIL``).
 
     Raises
     ------
@@ -57,6 +60,7 @@ class SegmentLoopOptions:
     descent_minutes: tuple[float, float] | None = None
     descent_min_loss_m: float = 50.0
     pool_size: int = 6
+    allow_roads: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.climbs, bool) or not 0 <= self.climbs <= MAX_SEGMENTS_IN_LOOP:

@@ -33,11 +33,12 @@ import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from routeplanner import pace
+from routeplanner.brief import assess
 from routeplanner.errors import InputError, NoRouteError
 from routeplanner.network.model import Network
 from routeplanner.route import Route, Step, make_route, shared_m
 from routeplanner.search.graph import Preferences, SearchGraph
-from routeplanner.search.loops import LoopRequest, find_loops
+from routeplanner.search.loops import TRAIL_PREFERENCE, LoopRequest, find_loops
 from routeplanner.search.segments import Segment, SegmentRequest, find_segments
 
 if TYPE_CHECKING:  # segment_loops imports this module
@@ -58,6 +59,15 @@ log = logging.getLogger(__name__)
 
 MAX_REPS = 30
 MAX_SEGMENTS_IN_LOOP = 4
+
+#: Least trail share of a climb or descent on a loop unless roads are allowed.
+SEGMENT_MIN_TRAIL = 0.5
+
+#: Search preference of the legs under ``avoid_roads``: main roads 20 times the cost.
+AVOID_ROADS_PREFERENCE = Preferences(class_factor=(1.0, 6.0, 20.0), sac_factor=0.05)
+
+#: Loops through segments built and assessed per query, at most.
+_MAX_BUILT = 8
 
 # Cost multiplier on ways the route already uses, for the legs that follow.
 _REUSE_PENALTY = 5.0
@@ -530,8 +540,12 @@ def plan_loop_with_segments(
     if not options.wanted:
         raise InputError("nothing to include: ask for at least one climb or a descent")
     T = request.duration_s
+    if prefs is None:
+        prefs = AVOID_ROADS_PREFERENCE if request.constraints.avoid_roads else TRAIL_PREFERENCE
     router = _Router(net, profile, start, prefs, max_snap_m)
     snap = router.snap
+    # Trails first: a road is a climb or descent to practise only if roads are allowed.
+    min_trail = 0.0 if options.allow_roads else SEGMENT_MIN_TRAIL
     # A segment must lie within half the loop's flat-pace distance of the start.
     reach = float(np.clip(T / 2 / profile.seconds_per_m() * 0.8, 1000.0, 20000.0))
     near = (snap.lon, snap.lat)
@@ -544,6 +558,7 @@ def plan_loop_with_segments(
             near=near,
             within_m=reach,
             limit=60,
+            min_trail_share=min_trail,
         )
         kinds.append((options.climbs, climb))
     if options.include_descent:
@@ -555,6 +570,7 @@ def plan_loop_with_segments(
             near=near,
             within_m=reach,
             limit=60,
+            min_trail_share=min_trail,
         )
         kinds.append((1, descent))
     # Shortest-path rows from the start, and towards it.
@@ -571,22 +587,40 @@ def plan_loop_with_segments(
             "the qualifying segments near the start cannot be linked into a loop "
             "(they lie on ways the start's network does not reach)"
         )
-    routes: list[Route] = []
-    used_segs: list[tuple[Segment, ...]] = []
-    tried = 0
-    for _, order in scored:
-        if len(routes) == request.alternatives or tried >= 4 * request.alternatives + 2:
+    # Build the best orders until enough distinct loops meet the brief (time
+    # within tolerance, constraints held), then keep those first.
+    built: list[tuple[tuple[bool, float, int], Route, tuple[Segment, ...]]] = []
+    for k, (_, order) in enumerate(scored[: min(_MAX_BUILT, 4 * request.alternatives + 2)]):
+        segs = tuple(all_segs[i] for i in order)
+        route = _build_loop(router, segs, request, k + 1)
+        outcome = route.outcome
+        err = abs(route.stats.duration_s / T - 1)
+        built.append(((not (outcome and outcome.meets_brief), err, k), route, segs))
+        good = [b for b in built if not b[0][0]]
+        if len(_distinct(good, request.alternatives)) >= request.alternatives:
             break
-        tried += 1
-        route = _build_loop(router, [all_segs[i] for i in order], request, len(routes) + 1)
+    built.sort(key=lambda b: b[0])
+    chosen = _distinct(built, request.alternatives)
+    routes = [replace(r, name=f"Loop {i}") for i, (_, r, _) in enumerate(chosen, start=1)]
+    return SegmentLoop(routes, [segs for _, _, segs in chosen])
+
+
+def _distinct(
+    built: Sequence[tuple[Any, Route, tuple[Segment, ...]]], n: int
+) -> list[tuple[Any, Route, tuple[Segment, ...]]]:
+    """Return the first ``n`` built loops that share at most half their distance with another."""
+    out: list[tuple[Any, Route, tuple[Segment, ...]]] = []
+    for b in built:
+        r = b[1]
         if any(
-            shared_m(route.steps, r.steps) > 0.5 * min(route.stats.distance_m, r.stats.distance_m)
-            for r in routes
+            shared_m(r.steps, o[1].steps) > 0.5 * min(r.stats.distance_m, o[1].stats.distance_m)
+            for o in out
         ):
             continue
-        routes.append(route)
-        used_segs.append(tuple(all_segs[i] for i in order))
-    return SegmentLoop(routes, used_segs)
+        out.append(b)
+        if len(out) == n:
+            break
+    return out
 
 
 def _segment_pool(
@@ -743,7 +777,16 @@ def _build_loop(
                 net,
                 (router.snap.lon, router.snap.lat),
                 profile,
-                LoopRequest(rest, tolerance=tol, alternatives=3, seed=request.seed),
+                LoopRequest(
+                    rest,
+                    tolerance=tol,
+                    alternatives=3,
+                    seed=request.seed,
+                    constraints=replace(
+                        request.constraints, max_ascent_m=None, max_ascent_rate_m_h=None
+                    ),
+                ),
+                prefs=router.g.prefs,
             )
         except NoRouteError as exc:
             subs = []
@@ -770,6 +813,18 @@ def _build_loop(
             f"duration {route.stats.duration_s / 60:.0f} min misses the target "
             f"{T / 60:.0f} min by {err:+.0%}"
         )
+    outcome = assess(
+        route,
+        request.constraints,
+        target_duration_s=T,
+        tolerance=request.tolerance,
+        max_difficulty=profile.max_difficulty,
+    )
+    # The outcome states a missed time itself; keep the reason (segments too far).
+    extra = [w for w in warnings if not w.startswith("duration ")]
     return replace(
-        route, warnings=(*route.warnings, *warnings), segment_ids=tuple(s.id for s in segs)
+        route,
+        warnings=tuple(dict.fromkeys((*route.warnings, *extra, *outcome.misses, *outcome.notes))),
+        segment_ids=tuple(s.id for s in segs),
+        outcome=outcome,
     )
