@@ -232,3 +232,36 @@ def test_workout_minimum_comes_from_the_easy_runs():
             s.planned_s for s in b.sessions if s.kind == "easy"
         )
         assert took == pytest.approx(gave)
+
+
+def test_the_brief_constraints_judge_every_run():
+    from synth import make_network
+
+    from routeplanner.brief import Constraints
+
+    def nid(i: int, j: int) -> int:
+        return i * GRID + j + 1
+
+    half = (GRID - 1) / 2
+    nodes = {
+        nid(i, j): ((i - half) * SPACING_M, (j - half) * SPACING_M)
+        for i in range(GRID)
+        for j in range(GRID)
+    }
+    street = {"highway": "residential"}
+    ways = [([nid(i, j) for j in range(GRID)], street) for i in range(GRID)]
+    ways += [([nid(i, j) for i in range(GRID)], street) for j in range(GRID)]
+    streets = make_network(nodes, ways)
+    block = build_block(request(weeks=1, goal="trail", week_time_s=(2 * H, 2 * H)))
+    profile = RunnerProfile.from_strings("6:00")
+    plain = route_block(block, streets, centre(), profile)
+    judged = route_block(
+        block,
+        streets,
+        centre(),
+        profile,
+        options=RoutingOptions(constraints=Constraints(min_trail=0.6)),
+    )
+    runs = [rs for rs in judged[0] if rs.session.is_run]
+    assert runs and all(any("trail" in m for m in rs.misses) for rs in runs)
+    assert not any("trail" in m for rs in plain[0] for m in rs.misses)

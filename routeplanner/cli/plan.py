@@ -14,8 +14,11 @@ from routeplanner.cli._common import Ctx, echo_json, load, status
 from routeplanner.cli._outputs import check_inputs, force_option, output_plan, say
 from routeplanner.cli._places import point_or_name, resolve
 from routeplanner.cli.options import (
+    EXIT_MISSED,
+    BriefOptions,
     RegionOptions,
     RunnerOptions,
+    brief_options,
     common_options,
     region_options,
     runner_options,
@@ -78,6 +81,17 @@ def _clock(text: str) -> dt.time:
         return dt.time.fromisoformat(str(text).strip())
     except ValueError:
         raise InputError(f"invalid start time {text!r}: expected HH:MM, e.g. 07:30") from None
+
+
+def _asked(brief: BriefOptions) -> bool:
+    """Whether any hard constraint was asked for (else only the times are judged)."""
+    return bool(
+        brief.avoid_roads
+        or brief.min_trail
+        or brief.max_ascent
+        or brief.max_ascent_rate
+        or brief.max_grade
+    )
 
 
 def _region_zone(name: str) -> str:
@@ -154,10 +168,10 @@ def _request(values: dict[str, Any]) -> Any:
 @click.option("--tz", help="Time zone of the sessions (default: the region's, else UTC).")
 @click.option("--seed", default="0", show_default=True)
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False))
-@click.option("--accept-closest", is_flag=True, help="Exit 0 even if sessions miss the brief.")
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json to stdout.")
 @click.option("--offline", is_flag=True, help="Make the session maps work offline.")
 @runner_options()
+@brief_options
 @region_options
 @force_option
 @common_options
@@ -166,6 +180,7 @@ def plan_command(
     click_ctx: click.Context,
     src: RegionOptions,
     runner: RunnerOptions,
+    brief: BriefOptions,
     plan_file: str | None,
     **values: Any,
 ) -> None:
@@ -184,6 +199,7 @@ def plan_command(
         raise InputError("no home: give --home LAT,LON or a place (or home in the plan file)")
     home = point_or_name(values["home"])
     request = _request(values)
+    constraints = brief.constraints() if _asked(brief) else None
     tz_name = str(units.parse_time_zone(values["tz"])) if values.get("tz") else None
     start_time = _clock(values["start_time"])
     outputs = output_plan()
@@ -201,7 +217,7 @@ def plan_command(
             (place.lon, place.lat),
             runner.profile(),
             request,
-            options=RoutingOptions(seed=int(values["seed"])),
+            options=RoutingOptions(seed=int(values["seed"]), constraints=constraints),
             progress=lambda done, total: step(f"{done}/{total}"),
         )
     title = f"{request.weeks}-week {request.goal} block from {place.name}"
@@ -224,5 +240,5 @@ def plan_command(
         # with --json, stdout stays one JSON document (as `loop --json` does)
         for miss in plan.misses:
             click.echo(f"MISSED: {miss}", err=values["as_json"])
-        if not values["accept_closest"]:
-            sys.exit(3)
+        if not brief.accept_closest:
+            sys.exit(EXIT_MISSED)

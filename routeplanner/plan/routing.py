@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from routeplanner import pace
+from routeplanner.brief import Constraints, with_outcome
 from routeplanner.errors import InputError, NoRouteError
 from routeplanner.network.model import Network
 from routeplanner.plan.block import Block, PlannedSession
@@ -68,6 +69,9 @@ class RoutingOptions:
         Mean-grade window of the practice descent.
     within_m : float
         How far from home climbs and descents are looked for.
+    constraints : Constraints or None
+        The brief's hard constraints (avoid roads, least trail share, ascent and grade
+        caps): the loops are searched under them and every route is judged against them.
     """
 
     tolerance: float = 0.05
@@ -78,6 +82,7 @@ class RoutingOptions:
     descent_s: tuple[float, float] = (300.0, 600.0)
     descent_grade: tuple[float, float] = (0.08, 0.30)
     within_m: float = 5000.0
+    constraints: Constraints | None = None
 
 
 @dataclass(frozen=True)
@@ -230,12 +235,15 @@ class _Router:
         work = self._best_repeats(segs, s.planned_s)
         if work is None:
             return RoutedSession(s, None, ("no repeats fit the session",))
-        misses = tuple(_time_miss(work.route, s.planned_s, self.opt.tolerance))
-        return RoutedSession(s, work.route, misses, work.segment.id, work.reps)
+        return RoutedSession(s, work.route, self._misses(work.route, s), work.segment.id, work.reps)
 
     def _candidates(self, s: PlannedSession, alternatives: int, seed: int) -> list[Route]:
         req = LoopRequest(
-            s.planned_s, tolerance=self.opt.tolerance, alternatives=alternatives, seed=seed
+            s.planned_s,
+            tolerance=self.opt.tolerance,
+            alternatives=alternatives,
+            seed=seed,
+            constraints=self.opt.constraints or Constraints(),
         )
         return find_loops(self.net, self.home, self.profile, req)
 
@@ -264,8 +272,16 @@ class _Router:
         except NoRouteError as exc:
             return RoutedSession(s, None, (str(exc),))
         self.used.append(frozenset(st.edge for st in route.network_steps))
-        misses = _time_miss(route, s.planned_s, self.opt.tolerance)
-        return RoutedSession(s, route, tuple(misses))
+        return RoutedSession(s, route, self._misses(route, s))
+
+    def _misses(self, route: Route, s: PlannedSession) -> tuple[str, ...]:
+        """Judge a route: its time, and the brief's constraints when given."""
+        if self.opt.constraints is None:
+            return tuple(_time_miss(route, s.planned_s, self.opt.tolerance))
+        judged = with_outcome(
+            route, self.opt.constraints, target_duration_s=s.planned_s, tolerance=self.opt.tolerance
+        )
+        return tuple(judged.outcome.misses) if judged.outcome is not None else ()
 
 
 def _variety_misses(routed: list[RoutedSession]) -> list[RoutedSession]:
