@@ -38,6 +38,7 @@ __all__ = [
     "FT_M",
     "GRADE_PRESETS",
     "MAX_DURATION_S",
+    "MIN_DURATION_S",
     "MI_M",
     "SAC_SCALE",
     "UNIT_SYSTEMS",
@@ -69,6 +70,8 @@ FT_M = 0.3048
 
 #: Longest duration anything accepts: one day.
 MAX_DURATION_S = 24 * 3600.0
+#: Shortest duration anything accepts: one minute.
+MIN_DURATION_S = 60.0
 
 UnitSystem = Literal["metric", "imperial"]
 #: Unit systems for ``--units``.
@@ -267,7 +270,7 @@ def parse_duration(text: str) -> float:
     Returns
     -------
     float
-        Seconds, more than 0 and at most 24 h.
+        Seconds, from 1 min to 24 h.
 
     Raises
     ------
@@ -298,8 +301,8 @@ def parse_duration(text: str) -> float:
             f"invalid duration {raw!r}: expected e.g. '75min', '75m', '1h15', '1h15m', "
             "'1:15' or '4500s'"
         )
-    if not 0 < seconds <= MAX_DURATION_S:
-        raise InputError(f"invalid duration {raw!r}: must be more than 0 and at most 24 h")
+    if not MIN_DURATION_S <= seconds <= MAX_DURATION_S:
+        raise InputError(f"invalid duration {raw!r}: use 1 min to 24 h")
     return seconds
 
 
@@ -308,8 +311,8 @@ def format_duration(seconds: float) -> str:
 
     Below one minute the result is in seconds (``"45 s"``); below an hour in whole
     minutes (``"45 min"``); from an hour on as hours and minutes (``"1 h 15 min"``,
-    ``"2 h"``).  Minutes are rounded to the nearest one.  The output is accepted by
-    :func:`parse_duration`.
+    ``"2 h"``).  Minutes are rounded to the nearest one.  From one minute on the
+    output is accepted by :func:`parse_duration`.
 
     Parameters
     ----------

@@ -92,6 +92,14 @@ def test_tolerance_3_is_3_percent_and_units_option(files, capsys):
     assert "Invalid value" not in err and "invalid" not in err, err
 
 
+def test_loop_under_a_minute_is_bad_input_naming_the_range(files, capsys):
+    args = ["loop", *files, "--start", "0.0045,0.0", "--duration", "0.0001s"]
+    code, out, err = run(args, capsys)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "'0.0001s'" in err and "1 min to 24 h" in err
+    assert "cycle" not in err
+
+
 def test_missing_input_file_is_bad_input(files, tmp_path, capsys):
     code, out, err = run(["network", "--osm", str(tmp_path / "nope.osm"), *files[2:]], capsys)
     assert code == 2 and out == "" and "not found" in err

@@ -154,6 +154,8 @@ def test_uphill_direction_costs_more_time():
     [
         {"duration_s": 0},
         {"duration_s": -60},
+        {"duration_s": 0.0001},
+        {"duration_s": 59},
         {"duration_s": 25 * 3600},
         {"duration_s": 3600, "alternatives": 0},
         {"duration_s": 3600, "tolerance": 0.9},

@@ -21,6 +21,13 @@ def test_duration_refused(text: str) -> None:
         units.parse_duration(text)
 
 
+@pytest.mark.parametrize("text", ["0.0001s", "59s", "0:00:30", "0.5"])
+def test_duration_under_a_minute_names_the_range(text: str) -> None:
+    with pytest.raises(InputError, match="use 1 min to 24 h"):
+        units.parse_duration(text)
+    assert units.parse_duration("60s") == 60.0
+
+
 @pytest.mark.parametrize(
     ("text", "s_per_km"),
     [

@@ -61,6 +61,8 @@ __all__ = ["MAX_DURATION_S", "TRAIL_PREFERENCE", "LoopRequest", "edge_cost", "fi
 log = logging.getLogger(__name__)
 
 MAX_DURATION_S = 24 * 3600.0
+#: Shortest duration a loop may be asked for.
+MIN_DURATION_S = 60.0
 
 # -- tuning constants ------------------------------------------------------------------
 
@@ -175,6 +177,10 @@ class LoopRequest:
             raise InputError(f"duration must be positive, got {self.duration_s!r} s")
         if self.duration_s > MAX_DURATION_S:
             raise InputError(f"duration {self.duration_s / 3600:.1f} h is over the 24 h limit")
+        if self.duration_s < MIN_DURATION_S:
+            raise InputError(
+                f"duration {self.duration_s:g} s is under 1 min: use 1 min to 24 h"
+            )
         if not 0.005 <= self.tolerance <= 0.5:
             raise InputError(f"tolerance {self.tolerance:.1%} out of range: use 0.5% to 50%")
         if not 1 <= self.alternatives <= 10:
