@@ -156,6 +156,18 @@ def test_duplicate_group_names_are_rejected():
     assert "#1 and #3" in str(exc.value)
 
 
+@pytest.mark.parametrize("names", [("A", "Group A"), ("group b", "B"), ("GROUP  c", "c")])
+def test_group_names_that_print_the_same_are_rejected(names):
+    text = event_toml(groups=((names[0], "4:00"), (names[1], "5:00")))
+    with pytest.raises(InputError) as exc:
+        E.parse_event(text, "e.toml")
+    line = text.splitlines().index(f"name = {json.dumps(names[1])}") + 1
+    msg = str(exc.value)
+    assert msg.startswith(f"e.toml:{line}: duplicate group name {names[1]!r} (both shown as ")
+    assert "#1 and #2" in msg and msg.count("\n") == 0
+    assert E.parse_event(event_toml(groups=(("A", "4:00"), ("Group B", "5:00"))), "e.toml")
+
+
 @pytest.mark.parametrize(
     ("change", "match"),
     [
@@ -215,6 +227,20 @@ def test_workout_keys_are_parsed():
     assert last.include_descent is True
     with pytest.raises(InputError, match="include_climbs must be a whole number"):
         E.parse_event(event_toml() + "include_climbs = 9\n", "e.toml")
+
+
+@pytest.mark.parametrize("climbs", [5, -1])
+def test_include_climbs_beyond_what_a_loop_takes_is_refused_when_read(climbs):
+    from routeplanner.search.workouts import MAX_SEGMENTS_IN_LOOP
+
+    text = event_toml() + f"include_climbs = {climbs}\n"
+    with pytest.raises(InputError) as exc:
+        E.parse_event(text, "e.toml")
+    msg = str(exc.value)
+    assert msg.startswith(f"e.toml:{len(text.splitlines())}: group 'C': include_climbs ")
+    assert f"0..{MAX_SEGMENTS_IN_LOOP}, got {climbs}" in msg and msg.count("\n") == 0
+    top = E.parse_event(event_toml() + f"include_climbs = {MAX_SEGMENTS_IN_LOOP}\n", "e.toml")
+    assert top.groups[-1].include_climbs == MAX_SEGMENTS_IN_LOOP
 
 
 @pytest.mark.slow

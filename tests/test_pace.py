@@ -322,7 +322,24 @@ def test_parse_duration_good(text: str, expected: float) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["0", "0m", "0:00", "0:00:30", "59s", "0.0001s", "-5", "-1h", "25h", "24:01", "1441", "abc", "", "1:75", "1:15:60", "1m1h"],
+    [
+        "0",
+        "0m",
+        "0:00",
+        "0:00:30",
+        "59s",
+        "0.0001s",
+        "-5",
+        "-1h",
+        "25h",
+        "24:01",
+        "1441",
+        "abc",
+        "",
+        "1:75",
+        "1:15:60",
+        "1m1h",
+    ],
 )
 def test_parse_duration_bad(text: str) -> None:
     with pytest.raises(InputError) as excinfo:

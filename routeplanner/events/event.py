@@ -25,6 +25,7 @@ from routeplanner import pace
 from routeplanner.brief import Constraints
 from routeplanner.errors import DataError, InputError
 from routeplanner.search.graph import Preferences
+from routeplanner.search.workouts import MAX_SEGMENTS_IN_LOOP
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -460,6 +461,11 @@ def _group_profile(src: _Source, raw: dict[str, Any], what: str, index: int) -> 
     return profile
 
 
+def _folded(name: str) -> str:
+    """Return a name as compared: case-folded, runs of spaces as one."""
+    return " ".join(name.casefold().split())
+
+
 def _parse_group(
     src: _Source, raw: Any, index: int, base: Constraints = _NO_CONSTRAINTS
 ) -> PaceGroup:
@@ -487,9 +493,14 @@ def _parse_group(
         )
     profile = _group_profile(src, raw, what, index)
     climbs = raw.get("include_climbs", 0)
-    if isinstance(climbs, bool) or not isinstance(climbs, int) or not 0 <= climbs <= 5:
+    if (
+        isinstance(climbs, bool)
+        or not isinstance(climbs, int)
+        or not 0 <= climbs <= MAX_SEGMENTS_IN_LOOP
+    ):
         raise src.error(
-            f"{what}: include_climbs must be a whole number 0..5, got {climbs!r}",
+            f"{what}: include_climbs must be a whole number 0..{MAX_SEGMENTS_IN_LOOP}, "
+            f"got {climbs!r}",
             "group",
             "include_climbs",
             index,
@@ -680,11 +691,14 @@ def _parse_groups(
     seen: dict[str, int] = {}
     for i, g in enumerate(groups_raw):
         group = _parse_group(src, g, i, base)
-        key = " ".join(group.name.casefold().split())
+        # Compare names as they are shown ("A" and "Group A" both print "Group A").
+        key = _folded(group.label)
         if key in seen:
+            same = _folded(groups[seen[key]].name) == _folded(group.name)
+            shown = "" if same else f" (both shown as {group.label!r})"
             raise src.error(
-                f"duplicate group name {group.name!r}: groups #{seen[key] + 1} and #{i + 1} "
-                "must have different names",
+                f"duplicate group name {group.name!r}{shown}: groups #{seen[key] + 1} and "
+                f"#{i + 1} must have different names",
                 "group",
                 "name",
                 i,

@@ -178,9 +178,7 @@ class LoopRequest:
         if self.duration_s > MAX_DURATION_S:
             raise InputError(f"duration {self.duration_s / 3600:.1f} h is over the 24 h limit")
         if self.duration_s < MIN_DURATION_S:
-            raise InputError(
-                f"duration {self.duration_s:g} s is under 1 min: use 1 min to 24 h"
-            )
+            raise InputError(f"duration {self.duration_s:g} s is under 1 min: use 1 min to 24 h")
         if not 0.005 <= self.tolerance <= 0.5:
             raise InputError(f"tolerance {self.tolerance:.1%} out of range: use 0.5% to 50%")
         if not 1 <= self.alternatives <= 10:
