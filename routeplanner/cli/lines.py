@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
@@ -28,6 +28,14 @@ __all__ = ["lines_command", "parse_sources"]
 
 _SOURCES = ("osm", "dem", "file")
 _SORTS = ("slope", "drop", "length", "name", "near")
+
+
+class _Cap(NamedTuple):
+    """Where the listed lines were cut: at how many, by what, and the line saying so."""
+
+    at: int | None
+    by: str | None
+    note: str
 
 
 def parse_sources(values: Sequence[str], files: Sequence[str]) -> tuple[str, ...]:
@@ -203,8 +211,9 @@ def lines_command(
     pitch is the line's own gradient. Both are the steepest 50 m in "max".
     """
     from routeplanner.skilines import lines as skilines
+    from routeplanner.skilines.fall_lines import DEFAULT_MAX_LINES
     from routeplanner.skilines.line_files import read_line_file
-    from routeplanner.skilines.select import collect_lines, dem_around
+    from routeplanner.skilines.select import DemSearch, collect_lines, dem_around
     from routeplanner.sources.forest import read_forest
 
     if within_m is not None and near is None:
@@ -220,30 +229,41 @@ def lines_command(
         near = (here.lon, here.lat)
     with status(ctx, "analysing lines"):
         dem = dem_around(loaded.net, loaded.dem_paths, file_raws)
-        found = collect_lines(
+        collected = collect_lines(
             loaded.net,
             dem,
             srcs,
             file_raws,
-            window=opts["slope_window"],
-            min_drop_m=opts["min_drop"],
+            search=DemSearch(
+                opts["slope_window"],
+                opts["min_drop"],
+                max(opts["limit"] or 0, DEFAULT_MAX_LINES),
+            ),
             near=near,
             within_m=radius_m,
         )
         forest = read_forest(loaded.files.osm)
-        found = [skilines.with_forest(ln, forest) for ln in found]
+        found = [skilines.with_forest(ln, forest) for ln in collected.lines]
     chosen = skilines.filter_lines(
         found, near=near, within_m=radius_m if near else None, min_slope_deg=opts["min_slope"]
     )
     chosen = _sort(chosen, opts["sort_key"] or ("near" if near else "slope"))
-    if opts["limit"]:
-        chosen = chosen[: opts["limit"]]
+    cap = _Cap(None, None, "")
+    if collected.dem_capped_at is not None:
+        n = collected.dem_capped_at
+        cap = _Cap(n, "dem", f"capped at the {n} DEM fall lines with most drop: raise --limit")
+    if opts["limit"] and len(chosen) > opts["limit"]:
+        n = opts["limit"]
+        cap = _Cap(n, "limit", f"capped at {n} of {len(chosen)} lines by --limit {n}")
+        chosen = chosen[:n]
     written = _write(ctx, chosen, loaded, dem, output)
     if output.as_json:
         echo_json(
             {
                 "sources": list(srcs),
                 "count": len(chosen),
+                "capped_at": cap.at,
+                "capped_by": cap.by,
                 "lines": [_summary(ln, near) for ln in chosen],
                 "outputs": [str(p) for p in written],
             }
@@ -259,6 +279,8 @@ def lines_command(
     else:
         say("no lines match: widen --near/--within or lower --min-slope")
     say(f"{len(chosen)} line(s) from {', '.join(srcs)}")
+    if cap.note:
+        say(cap.note)
     echo_written(ctx, written)
 
 

@@ -27,8 +27,11 @@ from routeplanner.terrain import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_LINES",
+    "FallLines",
     "TraceOptions",
     "dem_lines",
+    "find_dem_lines",
     "parse_slope_window",
     "trace_fall_line",
 ]
@@ -40,6 +43,9 @@ _MIN_SLOPE_WINDOW_DEG = 0.0
 
 
 _MAX_SLOPE_WINDOW_DEG = 70.0
+
+#: Most DEM fall lines returned unless more are asked for.
+DEFAULT_MAX_LINES = 50
 
 
 def parse_slope_window(text: str | Sequence[float]) -> tuple[float, float]:
@@ -243,6 +249,22 @@ def trace_fall_line(
     return RawLine(_dem_id(lon, lat), f"fall line from {lat:.4f},{lon:.4f}", "dem", tx, ty, {})
 
 
+@dataclass(frozen=True)
+class FallLines:
+    """DEM fall lines found, and whether more qualified than were kept.
+
+    Attributes
+    ----------
+    lines : tuple of RawLine
+        The lines, most drop first.
+    capped_at : int or None
+        ``max_lines`` when more lines qualified than that, else None.
+    """
+
+    lines: tuple[RawLine, ...]
+    capped_at: int | None = None
+
+
 def dem_lines(
     dem: Dem,
     window_deg: tuple[float, float] = (30.0, 45.0),
@@ -250,13 +272,63 @@ def dem_lines(
     min_drop_m: float = 300.0,
     bbox: tuple[float, float, float, float] | None = None,
     spacing_m: float = 250.0,
-    max_lines: int = 50,
+    max_lines: int = DEFAULT_MAX_LINES,
     trace: TraceOptions = TraceOptions(),
 ) -> list[RawLine]:
     """Candidate ski lines: fall lines through a slope window with a minimum drop.
 
+    The lines of :func:`find_dem_lines`, without saying whether ``max_lines``
+    cut them.
+
+    Parameters
+    ----------
+    dem
+        Elevation model.
+    window_deg
+        Slope window (lo, hi) in degrees.
+    min_drop_m
+        Minimum vertical drop of a line (> 0).
+    bbox
+        (west, south, east, north): only seeds inside it (default the whole DEM).
+    spacing_m
+        Minimum spacing between kept lines.
+    max_lines
+        Most lines returned.
+    trace
+        Step, longest line and largest gap of the trace (see :func:`trace_fall_line`).
+
+    Returns
+    -------
+    list of RawLine
+        Ids ``dem:<lat>,<lon>`` of the top, names ``fall line N`` by drop.
+    """
+    found = find_dem_lines(
+        dem,
+        window_deg,
+        min_drop_m=min_drop_m,
+        bbox=bbox,
+        spacing_m=spacing_m,
+        max_lines=max_lines,
+        trace=trace,
+    )
+    return list(found.lines)
+
+
+def find_dem_lines(
+    dem: Dem,
+    window_deg: tuple[float, float] = (30.0, 45.0),
+    *,
+    min_drop_m: float = 300.0,
+    bbox: tuple[float, float, float, float] | None = None,
+    spacing_m: float = 250.0,
+    max_lines: int = DEFAULT_MAX_LINES,
+    trace: TraceOptions = TraceOptions(),
+) -> FallLines:
+    """Find fall lines through a slope window with a minimum drop, and say if capped.
+
     Seeds are the DEM cells inside the window whose upslope neighbour (one cell
-    against the aspect) is not: the top edge of each steep zone. From every seed
+    against the aspect) is not, or is not higher: the top edge of each steep
+    zone, and the crests and summits inside it. From every seed
     :func:`trace_fall_line`'s steepest-descent trace runs downhill; lines with
     at least ``min_drop_m`` of drop are kept, most drop first, skipping any line
     with more than 30 % of its length within ``spacing_m`` of a kept line.
@@ -280,8 +352,9 @@ def dem_lines(
 
     Returns
     -------
-    list of RawLine
-        Ids ``dem:<lat>,<lon>`` of the top, names ``fall line N`` by drop.
+    FallLines
+        Lines with ids ``dem:<lat>,<lon>`` of the top and names ``fall line N``
+        by drop; ``capped_at`` is ``max_lines`` if more lines qualified.
 
     Raises
     ------
@@ -298,7 +371,7 @@ def dem_lines(
     step = _step_m(dem, trace.step_m)
     lon, lat = _seeds(dem, lo, hi, bbox)
     if lon.size == 0:
-        return []
+        return FallLines(())
     log.debug("dem_lines: %d seeds in window %s-%s°", lon.size, lo, hi)
     traces = _trace(dem, lon, lat, (lo, hi), step, trace.max_length_m, trace.gap_m)
     z0 = dem.sample(lon, lat)
@@ -310,14 +383,17 @@ def dem_lines(
         if drop >= min_drop_m:
             cands.append((drop, i, tx, ty))
     cands.sort(key=lambda c: (-c[0], c[1]))
-    kept = _spaced(cands, float(np.mean(lat)), spacing_m, int(max_lines))
+    # One more than asked tells whether the cap cut anything.
+    kept = _spaced(cands, float(np.mean(lat)), spacing_m, int(max_lines) + 1)
+    capped = len(kept) > int(max_lines)
+    kept = kept[: int(max_lines)]
     out = []
     for k, (drop, tx, ty) in enumerate(kept, start=1):
         _, asp = sample_slope(dem, tx, ty)
         face = compass_name(circular_aspect(asp)[0])
         name = f"fall line {k} ({face} face, {drop:.0f} m)"
         out.append(RawLine(_dem_id(float(tx[0]), float(ty[0])), name, "dem", tx, ty, {}))
-    return out
+    return FallLines(tuple(out), int(max_lines) if capped else None)
 
 
 def _seeds(
@@ -341,7 +417,11 @@ def _seeds(
     cell = max(dx, dy)
     up_lon, up_lat = _deg_steps(lat, -cell, aspect[rows, cols].astype(np.float64))
     s_up, _ = sample_slope(dem, lon + up_lon, lat + up_lat)
-    seed = ~((s_up >= lo) & (s_up <= hi))
+    # A cell whose upslope neighbour is not higher is a top too (a crest or a
+    # summit): without it a window wide enough to hold both sides of a ridge
+    # would have no top edge at all, and a wider window would find fewer lines.
+    higher = dem.sample(lon + up_lon, lat + up_lat) > dem.sample(lon, lat) + 1e-6
+    seed = ~((s_up >= lo) & (s_up <= hi) & higher)
     return lon[seed], lat[seed]
 
 

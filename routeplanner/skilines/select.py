@@ -9,13 +9,21 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from routeplanner.errors import InputError
 from routeplanner.network.model import Network
 from routeplanner.units import parse_latlon
 
-__all__ = ["SOURCES", "collect_lines", "dem_around", "resolve_lines", "search_bbox"]
+__all__ = [
+    "SOURCES",
+    "Collected",
+    "DemSearch",
+    "collect_lines",
+    "dem_around",
+    "resolve_lines",
+    "search_bbox",
+]
 
 #: Where lines come from: OSM pistes, DEM fall lines, user files.
 SOURCES = ("osm", "dem", "file")
@@ -61,17 +69,49 @@ def search_bbox(
     return (lon - dlon, lat - dlat, lon + dlon, lat + dlat)
 
 
+class DemSearch(NamedTuple):
+    """How DEM fall lines are searched.
+
+    Attributes
+    ----------
+    window : tuple of float
+        Slope window (lo, hi) in degrees.
+    min_drop_m : float
+        Minimum drop of a line.
+    max_lines : int
+        Most lines kept, most drop first.
+    """
+
+    window: tuple[float, float]
+    min_drop_m: float
+    max_lines: int = 50
+
+
+class Collected(NamedTuple):
+    """Lines collected from the asked sources.
+
+    Attributes
+    ----------
+    lines : list of SkiLine
+        The analysed lines.
+    dem_capped_at : int or None
+        Most DEM fall lines kept, when more qualified; None if none were cut.
+    """
+
+    lines: list[Any]
+    dem_capped_at: int | None = None
+
+
 def collect_lines(
     net: Network,
     dem: Any,
     sources: Sequence[str],
     file_raws: Sequence[Any],
     *,
-    window: tuple[float, float],
-    min_drop_m: float,
+    search: DemSearch,
     near: tuple[float, float] | None,
     within_m: float,
-) -> list[Any]:
+) -> Collected:
     """Analyse the lines of the asked sources (OSM lines outside the DEM are skipped).
 
     Parameters
@@ -84,28 +124,37 @@ def collect_lines(
         Among :data:`SOURCES`.
     file_raws
         Lines read from user files (any outside the DEM is an error).
-    window, min_drop_m
-        Slope window (degrees) and minimum drop of DEM fall lines.
+    search
+        Slope window, minimum drop and most DEM fall lines.
     near, within_m
         Where to look for DEM fall lines (default the whole network).
 
     Returns
     -------
-    list of SkiLine
+    Collected
+        The lines, and the cap if it cut DEM fall lines.
     """
     from routeplanner.skilines import fall_lines
     from routeplanner.skilines import lines as skilines
 
     out = []
+    capped_at = None
     if "osm" in sources:
         out += skilines.analyze_lines(skilines.osm_lines(net), dem)
     if "file" in sources:
         out += [skilines.analyze_line(r, dem) for r in file_raws]
     if "dem" in sources:
         bbox = search_bbox(net, near, within_m)
-        raws = fall_lines.dem_lines(dem, window, min_drop_m=min_drop_m, bbox=bbox)
-        out += skilines.analyze_lines(raws, dem)
-    return out
+        found = fall_lines.find_dem_lines(
+            dem,
+            search.window,
+            min_drop_m=search.min_drop_m,
+            bbox=bbox,
+            max_lines=search.max_lines,
+        )
+        capped_at = found.capped_at
+        out += skilines.analyze_lines(list(found.lines), dem)
+    return Collected(out, capped_at)
 
 
 def resolve_lines(
