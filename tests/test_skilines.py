@@ -288,6 +288,38 @@ def test_dem_fall_lines_on_a_step_face():
         fall_lines.TraceOptions(step_m=0.5)
 
 
+G20 = math.tan(math.radians(20.0))
+
+
+def ridge(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """A north-south ridge: 20° for 200 m each side of the crest, then 37° for 600 m."""
+    d = np.abs(x)
+    return 2000.0 - G20 * np.clip(d, 0.0, 200.0) - G37 * np.clip(d - 200.0, 0.0, 600.0) + 0 * y
+
+
+def test_wider_slope_windows_never_find_fewer_lines():
+    dem = make_dem(ridge, extent_m=1000.0, cell_m=20.0)
+    west, south, east, north = dem.bounds_lonlat
+    inner = (west + 0.002, south + 0.002, east - 0.002, north - 0.002)  # no DEM edge seeds
+    counts = [
+        len(fall_lines.dem_lines(dem, window, min_drop_m=300.0, bbox=inner))
+        for window in ((30.0, 45.0), (20.0, 45.0), (10.0, 60.0), (0.0, 70.0))
+    ]
+    assert counts[0] >= 8  # both 37° faces, lines 250 m apart along 1.7 km
+    assert counts == sorted(counts), counts
+
+
+def test_dem_line_cap_is_reported():
+    dem = make_dem(step_face, extent_m=1500.0, cell_m=20.0)
+    every = fall_lines.find_dem_lines(dem, (30.0, 45.0), min_drop_m=300.0)
+    assert every.capped_at is None and len(every.lines) >= 8
+    few = fall_lines.find_dem_lines(dem, (30.0, 45.0), min_drop_m=300.0, max_lines=3)
+    assert few.capped_at == 3
+    assert [r.id for r in few.lines] == [r.id for r in every.lines[:3]]
+    exact = len(every.lines)
+    assert fall_lines.find_dem_lines(dem, (30, 45), max_lines=exact).capped_at is None
+
+
 def test_trace_fall_line_from_a_point():
     dem = make_dem(step_face, extent_m=1500.0, cell_m=20.0)
     lon, lat = to_lonlat(100.0, 0.0)

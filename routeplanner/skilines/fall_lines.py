@@ -401,7 +401,8 @@ def _seeds(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the cells on the top edge of terrain inside the window (``bbox`` only)."""
     slope, aspect = slope_aspect(dem)
-    rows, cols = np.nonzero((slope >= lo) & (slope <= hi) & np.isfinite(aspect))
+    in_window = (slope >= lo) & (slope <= hi) & np.isfinite(aspect)
+    rows, cols = np.nonzero(in_window)
     if rows.size == 0:
         return np.zeros(0), np.zeros(0)
     t = dem.transform
@@ -417,11 +418,21 @@ def _seeds(
     cell = max(dx, dy)
     up_lon, up_lat = _deg_steps(lat, -cell, aspect[rows, cols].astype(np.float64))
     s_up, _ = sample_slope(dem, lon + up_lon, lat + up_lat)
-    # A cell whose upslope neighbour is not higher is a top too (a crest or a
-    # summit): without it a window wide enough to hold both sides of a ridge
-    # would have no top edge at all, and a wider window would find fewer lines.
-    higher = dem.sample(lon + up_lon, lat + up_lat) > dem.sample(lon, lat) + 1e-6
-    seed = ~((s_up >= lo) & (s_up <= hi) & higher)
+    # A cell is a top unless its upslope neighbour could start the line instead:
+    # inside the window, a cell that has a fall direction, and higher. Without the
+    # last two a window wide enough to hold a crest or both sides of a ridge would
+    # have no top edge at all, and a wider window would find fewer lines.
+    rad = np.radians(aspect[rows, cols].astype(np.float64))
+    r_up = rows + np.rint(np.cos(rad)).astype(np.intp)  # rows run south
+    c_up = cols - np.rint(np.sin(rad)).astype(np.intp)
+    ny, nx = slope.shape
+    inside = (r_up >= 0) & (r_up < ny) & (c_up >= 0) & (c_up < nx)
+    can_start = np.zeros(rows.size, dtype=bool)
+    r_in, c_in = r_up[inside], c_up[inside]
+    can_start[inside] = in_window[r_in, c_in] & (
+        dem.elevation[r_in, c_in] > dem.elevation[rows[inside], cols[inside]] + 1e-6
+    )
+    seed = ~((s_up >= lo) & (s_up <= hi) & can_start)
     return lon[seed], lat[seed]
 
 
