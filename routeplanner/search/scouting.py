@@ -79,6 +79,7 @@ from routeplanner.search.scout_safety import (
 )
 from routeplanner.skilines.lines import SkiLine
 from routeplanner.sources.dem import Dem
+from routeplanner.units import FT_M, UnitSystem, format_distance, format_height
 
 __all__ = [
     "BRUTE_FORCE_MAX",
@@ -793,13 +794,15 @@ def _move_legs(
 # -- map and demo -------------------------------------------------------------------
 
 
-def plan_text(plan: ScoutPlan) -> list[str]:
+def plan_text(plan: ScoutPlan, *, units: UnitSystem = "metric") -> list[str]:
     """Human-readable lines describing a plan (for the CLI, the map panel and the demo).
 
     Parameters
     ----------
     plan
         The trip.
+    units : {"metric", "imperial"}
+        Distances in km or miles, heights in metres or feet.
 
     Returns
     -------
@@ -808,15 +811,17 @@ def plan_text(plan: ScoutPlan) -> list[str]:
         date, sunrise, sunset and the latest start.
     """
     s = plan.route.stats
+    per_m, unit = (1.0 / FT_M, "ft") if units == "imperial" else (1.0, "m")
     out = [
-        f"{plan.route.name}: {s.distance_m / 1000:.1f} km, "
-        f"{pace.format_duration(plan.moving_s)} moving, +{s.ascent_m:.0f}/-{s.descent_m:.0f} m",
+        f"{plan.route.name}: {format_distance(s.distance_m, units)}, "
+        f"{pace.format_duration(plan.moving_s)} moving, "
+        f"+{s.ascent_m * per_m:.0f}/-{s.descent_m * per_m:.0f} {unit}",
     ]
     for j, v in enumerate(plan.visits, start=1):
         out.append(
             f"  {j}. {v.name} [{v.line_id}]: {v.mode}, reached after "
-            f"{pace.format_duration(v.arrive_elapsed_s)} ({v.arrive_m / 1000:.1f} km)"
-            + (f", {v.offtrail_m:.0f} m off-trail" if v.offtrail_m else "")
+            f"{pace.format_duration(v.arrive_elapsed_s)} ({format_distance(v.arrive_m, units)})"
+            + (f", {format_height(v.offtrail_m, units)} off-trail" if v.offtrail_m else "")
         )
     for leg in plan.steep_legs:
         out.append(f"  steep leg: {leg.label} ({deg_text(leg.slope_max_deg)})")
