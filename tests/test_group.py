@@ -931,6 +931,14 @@ def test_cli_constraint_flags_exit_3_with_missed(tmp_path, capsys, monkeypatch):
     assert {"trail_share", "main_road_share", "overlap_share", "duration_s"} <= group.keys()
     code, out, _ = run_cli([*args, *out_dir, "--max-ascent", "20m", "--accept-closest"], capsys)
     assert code == 0 and "MISSED: Group A" in out
+    code, out, _ = run_cli(
+        [*args, "--out-dir", str(tmp_path / "mi"), "--units", "imperial"], capsys
+    )
+    assert code == 0
+    line = next(ln for ln in out.splitlines() if ln.startswith("Group A"))
+    assert re.match(r"Group A, 9:39/mi: \d+\.\d mi, ↑\d+ ft, ", line), line
+    assert line in (tmp_path / "mi" / "summary.txt").read_text(encoding="utf-8").splitlines()
+    assert "km" not in out
 
 
 def test_fit_per_group_has_regroup_points_and_the_event_start(grid_plan, tmp_path):
