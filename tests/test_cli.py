@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -173,3 +174,24 @@ def test_shell_completion_script_and_answers(shell: str) -> None:
         [sys.executable, "-m", "routeplanner"], env=env, capture_output=True, text=True
     )
     assert answer.stdout.split() == ["plain,--units"]
+
+
+def test_lines_states_the_dem_cap_in_text_and_json(files, capsys, monkeypatch):
+    from routeplanner.skilines import select
+
+    asked = []
+
+    def capped(*args, search, **kwargs):
+        asked.append(search.max_lines)
+        return select.Collected([], search.max_lines)
+
+    monkeypatch.setattr(select, "collect_lines", capped)
+    base = ["lines", *files, "--source", "dem"]
+    code, out, err = run([*base, "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["capped_at"] == 50 and doc["capped_by"] == "dem"
+    code, out, err = run([*base, "--limit", "500"], capsys)
+    assert code == 0, err
+    assert asked == [50, 500]  # --limit raises the DEM search's cap
+    assert "capped at the 500 DEM fall lines with most drop" in out
