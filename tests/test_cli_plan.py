@@ -135,3 +135,79 @@ def test_plan_refuses_a_folder_of_someone_else(region, tmp_path, capsys):
     code, _, err = run([*BASE, *region, "--home", home(), "--out-dir", str(out)], capsys)
     assert code == 2 and "--force" in err
     assert sorted(p.name for p in Path(out).iterdir()) == ["notes.txt"]
+
+
+@pytest.fixture(scope="module")
+def spring_region(tmp_path_factory) -> list[str]:
+    """A 5 x 5 trail grid 400 m apart with a spring 20 m from home and a road on its east edge."""
+    from synth import make_dem, write_geotiff, write_osm_xml
+
+    folder = tmp_path_factory.mktemp("springregion")
+    n, half = 5, 2
+
+    def nid(i: int, j: int) -> int:
+        return i * n + j + 1
+
+    nodes = {
+        nid(i, j): ((i - half) * SPACING_M, (j - half) * SPACING_M)
+        for i in range(n)
+        for j in range(n)
+    }
+    ways = [([nid(i, j) for j in range(n)], {"highway": "path"}) for i in range(n - 1)]
+    ways += [([nid(n - 1, j) for j in range(n)], {"highway": "tertiary", "name": "Carretera"})]
+    ways += [([nid(i, j) for i in range(n)], {"highway": "path"}) for j in range(n)]
+    nodes[500] = (0.0, 20.0)
+    tags = {500: {"amenity": "drinking_water", "name": "&lt;b&gt;Font"}}
+    osm = write_osm_xml(folder / "spring.osm", nodes, ways, digits=8, node_tags=tags)
+    dem = make_dem(lambda x, y: 1000.0 + 0.0 * x, extent_m=1500.0, cell_m=20.0)
+    tif = write_geotiff(folder / "spring.tif", dem.elevation, dem.transform)
+    return ["--osm", str(osm), "--dem", str(tif), "--no-cache"]
+
+
+def test_plan_sessions_carry_safety_sheets_and_fit_courses(spring_region, tmp_path, capsys):
+    import io
+
+    import fitdecode
+
+    out = tmp_path / "may"
+    args = [*BASE[:6], "1h30", *BASE[7:], *spring_region, "--home", home(), "--out-dir", str(out)]
+    code, _stdout, err = run([*args, "--weeks", "1"], capsys)
+    assert code in (0, 3), err
+    data = json.loads((out / "plan.json").read_text())
+    runs = [s for w in data["weeks"] for s in w["sessions"] if "route" in s]
+    assert len(runs) == 3
+    page = (out / "plan.html").read_text(encoding="utf-8")
+    assert page.count('class="safety"') == 3 and "<b>Font" not in page
+    for s in runs:
+        safety = s["route"]["safety"]
+        # Every run starts and ends at home, 20 m from the fountain.
+        assert [(w["kind"], w["name"]) for w in safety["water"]] == [("drinking_water", "<b>Font")]
+        along = safety["water"][0]["along_m"]
+        assert min(along, s["route"]["distance_m"] - along) < 30.0
+        # Daylight for the session's own date, from 07:30 Andorra time (CEST).
+        assert safety["sunrise"].startswith(s["date"] + "T") and safety["sunrise"].endswith(
+            "+02:00"
+        )
+        finish = s["date"] + "T07:30:00+02:00"
+        assert safety["expected_finish"] > finish
+        assert " 07:30 from " in safety["partner_message"]
+        text = (out / s["route"]["safety_file"]).read_text(encoding="utf-8")
+        assert s["route"]["safety_file"] == f"safety/{s['date']}-{s['kind']}.txt"
+        assert "Partner message:" in text and s["route"]["gpx"] in text
+        fit_path = out / "fit" / f"{s['date']}-{s['kind']}.fit"
+        frames: dict[str, list[dict]] = {}
+        with fitdecode.FitReader(
+            io.BytesIO(fit_path.read_bytes()), check_crc=fitdecode.CrcCheck.RAISE
+        ) as reader:
+            for frame in reader:
+                if isinstance(frame, fitdecode.FitDataMessage):
+                    fields = {f.name: f.value for f in frame.fields}
+                    frames.setdefault(frame.name, []).append(fields)
+        last = frames["record"][-1]
+        assert last["distance"] == pytest.approx(s["route"]["distance_m"], abs=0.5)
+        assert frames["record"][0]["timestamp"].isoformat() == f"{s['date']}T05:30:00+00:00"
+        water = [p for p in frames["course_point"] if p["type"] == "water"]
+        assert [p["name"] for p in water] == ["Water: <b>Font"]
+        assert water[0]["distance"] == pytest.approx(safety["water"][0]["along_m"], abs=0.5)
+        alerts = [p for p in frames["course_point"] if p["type"] == "alert"]
+        assert len(alerts) == len(safety["bailouts"])

@@ -561,3 +561,39 @@ def test_sheet_text_in_imperial_units(flat) -> None:
     assert "mi   1.2  road" in body and "mi   3.1  village" in body
     assert " km" not in body and " m " not in body and " m," not in body
     assert "ft" in sheet.to_html(units="imperial") and " ft" not in "".join(metric)
+
+
+def test_water_and_bailouts_become_fit_course_points(flat) -> None:
+    import io
+
+    import fitdecode
+
+    from routeplanner.output import fit
+    from routeplanner.output.points import safety_points
+
+    net, route = flat
+    sheet = safety_sheet(route, net, valley_pois(), start=START, title="Valley run")
+    points = safety_points(route, sheet)
+    assert [(p.kind, p.name) for p in points] == [
+        ("water", "Water: Font Freda"),
+        ("bailout", "Bail-out: Carretera Test"),
+        ("bailout", "Bail-out: Poble"),
+    ]
+    data = fit.course_bytes(route, start=START, points=points, climbs=False)
+    found = []
+    with fitdecode.FitReader(io.BytesIO(data), check_crc=fitdecode.CrcCheck.RAISE) as reader:
+        for frame in reader:
+            if isinstance(frame, fitdecode.FitDataMessage) and frame.name == "course_point":
+                found.append({f.name: f.value for f in frame.fields})
+    assert [(p["type"], p["name"]) for p in found] == [
+        ("water", "Water: Font Freda"),
+        ("alert", "Bail-out: Carretera Test"),
+        ("alert", "Bail-out: Poble"),
+    ]
+    # Where the route passes each place: the spring at 1.5 km, the road at 2, the village at 5.
+    assert [p["distance"] for p in found] == pytest.approx([1500.0, 2000.0, 5000.0], abs=5.0)
+    # On the course itself (the route runs along y = 0, i.e. latitude 42.5).
+    lats = [p["position_lat"] * 180.0 / 2**31 for p in found]
+    assert lats == pytest.approx([42.5] * 3, abs=1e-5)
+    t = [(p["timestamp"] - START).total_seconds() for p in found]
+    assert t == pytest.approx([1500.0 * SPM, 2000.0 * SPM, 5000.0 * SPM], abs=5.0 * SPM)

@@ -641,3 +641,66 @@ def test_lines_and_scout_text_in_imperial_units(isolated, capsys):
     assert " mi)" in visit and visit.endswith(" ft off-trail") and "km" not in out
     code, out, err = run([*args, "--units", "metric"], capsys)
     assert f"{route['distance_m'] / 1000:.1f} km," in out.splitlines()[0]
+
+
+def test_scout_safety_sheet(isolated, capsys):
+    # A spring with a hostile name 60 m up the first leg, a village at the top of the line.
+    piste = {20: (1000.0, 1300.0), 21: (1000.0, 200.0), 31: (1010.0, 60.0), 32: (1020.0, 1310.0)}
+    tagged = [
+        *WAYS,
+        ([20, 21], {"piste:type": "downhill", "piste:difficulty": "easy", "name": "Meadow run"}),
+    ]
+    spring = {
+        31: {"natural": "spring", "name": "&lt;i&gt;Font\u202e"},
+        32: {"place": "village", "name": "Poble"},
+    }
+    osm = write_osm_xml(isolated / "w.osm", {**NODES, **piste}, tagged, node_tags=spring)
+    dem = make_dem(plane, extent_m=EXTENT_M, cell_m=CELL_M)
+    tif = write_geotiff(isolated / "w.tif", dem.elevation, dem.transform)
+    start = to_lonlat(1000.0, 0.0)
+    args = ["scout", "--osm", str(osm), "--dem", str(tif), "--line", "Meadow run"]
+    args += ["--start", f"{float(start[1]):.7f},{float(start[0]):.7f}", "--date", "2024-07-15"]
+    code, out, err = run([*args, "--json"], capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    safety = data["safety"]
+    assert data["routes"][0]["safety"] == safety
+    assert [(w["kind"], w["name"]) for w in safety["water"]] == [("spring", "<i>Font\u202e")]
+    assert safety["water"][0]["along_m"] == pytest.approx(60.0, abs=15.0)
+    # Up the line (200 m off-trail, then 1100 m on it) to the village at its top.
+    assert [b["name"] for b in safety["bailouts"]] == ["Poble"]
+    assert safety["bailouts"][0]["along_m"] == pytest.approx(1300.0, abs=30.0)
+    assert safety["sunrise"].startswith("2024-07-15T")
+    assert safety["emergency_number"] == "112"
+    assert not (isolated / "safety.txt").exists()  # --json alone writes no sheet
+
+    files = ["--gpx", "s.gpx", "--out", "s.html", "--fit", "s.fit"]
+    code, out, err = run([*args, "--safety", "--start-time", "07:30", *files], capsys)
+    assert code == 0, err
+    assert "SAFETY SHEET" in out and "Partner message:" in out and "\u202e" not in out
+    text = (isolated / "safety.txt").read_text(encoding="utf-8")
+    assert "07:30" in text and "s.gpx" in text and "call 112" in text
+    page = (isolated / "s.html").read_text(encoding="utf-8")
+    assert "rp-safety" in page and "<i>Font" not in page and "&lt;i&gt;Font" in page
+    gpx = gpxpy.parse((isolated / "s.gpx").read_text(encoding="utf-8"))
+    assert {w.type for w in gpx.waypoints} >= {"checkpoint", "water", "bailout-village"}
+    points = fit_course_points((isolated / "s.fit").read_bytes())
+    water = [p for p in points if p["type"] == "water"]
+    assert [p["name"] for p in water] == ["Water: <i>Font"]  # control characters removed
+    assert water[0]["distance"] == pytest.approx(safety["water"][0]["along_m"], abs=0.5)
+    (alert,) = [p for p in points if p["type"] == "alert"]
+    assert alert["name"] == "Bail-out: Poble"
+    assert alert["distance"] == pytest.approx(safety["bailouts"][0]["along_m"], abs=0.5)
+
+
+def fit_course_points(data: bytes) -> list[dict]:
+    import io
+
+    import fitdecode
+
+    out = []
+    with fitdecode.FitReader(io.BytesIO(data), check_crc=fitdecode.CrcCheck.RAISE) as reader:
+        for frame in reader:
+            if isinstance(frame, fitdecode.FitDataMessage) and frame.name == "course_point":
+                out.append({f.name: f.value for f in frame.fields})
+    return out

@@ -219,7 +219,12 @@ def emit(
     safety = getattr(output, "safety", None)
     if settings.start is None and safety is not None and routes:
         settings.start = plan_start(safety, loaded, routes)  # --date/--start-time, region zone
-    add_route_files(w.add, routes, title=title, gpx=outs.get("gpx"), waypoints=wpts)
+    from routeplanner.output.points import safety_points
+
+    marks = {i: safety_points(r, s) for i, (r, s) in enumerate(zip(routes, shown, strict=False))}
+    add_route_files(
+        w.add, routes, title=title, gpx=outs.get("gpx"), waypoints=wpts, course_points=marks
+    )
     if "geojson" in outs:
         w.add(outs["geojson"], json.dumps(export.feature_collection(routes, extra_features)))
     if "out" in outs:

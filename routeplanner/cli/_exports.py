@@ -207,6 +207,7 @@ def add_route_files(
     points: Mapping[int, Sequence[Any]] | None = None,
     settings: ExportSettings | None = None,
     waypoints: Sequence[tuple[float, float, str, str]] = (),
+    course_points: Mapping[int, Sequence[Any]] | None = None,
 ) -> None:
     """Add a timed GPX and a FIT course per route to a writer.
 
@@ -228,12 +229,16 @@ def add_route_files(
     waypoints
         ``(lon, lat, name, type)`` off-route points for the GPX (a safety sheet's
         bail-outs, water, shelters).
+    course_points
+        Named points per route index for the FIT course only (a safety sheet's
+        water and bail-outs, which the GPX already has as ``waypoints``).
     """
     from routeplanner.output import export, fit
     from routeplanner.output.points import profile_points
 
     settings = settings or export_settings()
     points = points or {}
+    course_points = course_points or {}
     start = settings.start_time()
     if gpx is not None:
         for i, (path, route) in enumerate(
@@ -253,7 +258,8 @@ def add_route_files(
             zip(_paths(settings.fit, len(routes), "--fit"), routes, strict=True)
         ):
             name = title if i == 0 else route.name
-            add(path, fit.course_bytes(route, start=start, name=name, points=points.get(i, ())))
+            marks = [*points.get(i, ()), *course_points.get(i, ())]
+            add(path, fit.course_bytes(route, start=start, name=name, points=marks))
 
 
 def plan_start(safety: Any, loaded: Any, routes: Sequence[Any]) -> datetime:

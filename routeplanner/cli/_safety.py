@@ -28,6 +28,8 @@ __all__ = [
     "SafetyOptions",
     "add_group_safety",
     "group_sheet",
+    "plan_sheets",
+    "safety_flag_options",
     "safety_options",
     "safety_sheets",
 ]
@@ -113,6 +115,39 @@ def safety_options(f: F) -> F:
     return out
 
 
+def safety_flag_options(f: F) -> F:
+    """Add ``--safety`` to a command that has its own ``--date`` and ``--start-time``.
+
+    The day comes from the command's ``day`` argument (left in place) and the
+    start time from the export options' ``--start-time``, when given; the options
+    reach the command inside ``output.safety``, as with :func:`safety_options`.
+    """
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from routeplanner.cli._exports import export_settings
+
+        enabled = kwargs.pop("safety_flag")
+        given = export_settings().start
+        day = kwargs.get("day") or (given.date() if given is not None else None)
+        clock = given.time().replace(tzinfo=None) if given is not None else None
+        opts = SafetyOptions(enabled, day, clock)
+        output = kwargs["output"]
+        if enabled:
+            opts = dataclasses.replace(opts, path=_safety_path(output))
+        kwargs["output"] = dataclasses.replace(output, safety=opts)
+        return f(*args, **kwargs)
+
+    out: Any = click.option(
+        "--safety",
+        "safety_flag",
+        is_flag=True,
+        help="Print a safety sheet (bail-outs, water, daylight, partner message); "
+        "also mark the map and GPX, and write safety.txt beside the outputs.",
+    )(wrapper)
+    return out
+
+
 def _region_facts(loaded: Any) -> tuple[str | None, str]:
     """Look up the catalog's time zone and emergency number of the loaded region."""
     from routeplanner.sources import regions
@@ -158,6 +193,42 @@ def safety_sheets(
         )
         for r in routes
     ]
+
+
+def plan_sheets(
+    weeks: Sequence[Sequence[Any]], loaded: Any, *, start_time: time, tz: str
+) -> dict[tuple[date, str], Any]:
+    """Compute the safety sheet of every routed session of a plan, by ``(date, kind)``.
+
+    The region's places are read once; each sheet's daylight is for the session's
+    own date at ``start_time`` in ``tz``, and its partner message names the
+    session's GPX and FIT files.
+    """
+    from zoneinfo import ZoneInfo
+
+    from routeplanner.output.plan_files import fit_name, gpx_name, session_title
+    from routeplanner.safety import safety_sheet
+    from routeplanner.sources.pois import read_pois
+
+    routed = [rs for week in weeks for rs in week if rs.route is not None]
+    if not routed:
+        return {}
+    _zone, number = _region_facts(loaded)
+    zone = ZoneInfo(tz)
+    pois = read_pois(loaded.files.osm)
+    out = {}
+    for rs in routed:
+        s = rs.session
+        out[(s.date, s.kind)] = safety_sheet(
+            rs.route,
+            loaded.net,
+            pois,
+            start=datetime.combine(s.date, start_time, zone),
+            title=session_title(s),
+            emergency_number=number,
+            outputs=[gpx_name(s), fit_name(s)],
+        )
+    return out
 
 
 def group_sheet(plan: Any, loaded: Any, *, outputs: tuple[str, ...] = ()) -> Any:

@@ -188,9 +188,11 @@ def plan_command(
 
     Options can also come from PLAN.toml (keys as the options, with _ for -);
     options given on the command line win.  Every output goes into OUT_DIR at
-    once: plan.html, plan.ics, plan.json, a GPX and a map per routed session.
+    once: plan.html, plan.ics, plan.json, a GPX, a FIT course, a map and a
+    safety sheet (safety/DATE-KIND.txt) per routed session.
     """
-    from routeplanner.output.plan_files import plan_files, plan_maps, week_line
+    from routeplanner.cli._safety import plan_sheets
+    from routeplanner.output.plan_files import plan_courses, plan_files, plan_maps, week_line
     from routeplanner.plan import RoutingOptions, make_plan
 
     ctx: Ctx = click_ctx.find_object(Ctx) or Ctx()
@@ -221,10 +223,17 @@ def plan_command(
             progress=lambda done, total: step(f"{done}/{total}"),
         )
     title = f"{request.weeks}-week {request.goal} block from {place.name}"
-    files = plan_files(plan.block, plan.weeks, title=title, start_time=start_time, tz=tz_name)
+    with status(ctx, "safety sheets"):
+        sheets = plan_sheets(plan.weeks, loaded, start_time=start_time, tz=tz_name)
+    files = plan_files(
+        plan.block, plan.weeks, title=title, start_time=start_time, tz=tz_name, sheets=sheets
+    )
     files.update(plan_maps(plan.weeks, offline=values["offline"]))
+    courses = plan_courses(plan.weeks, start_time=start_time, tz=tz_name, sheets=sheets)
     for name, text in files.items():
         outputs.put_in(folder, name, text)
+    for name, data in courses.items():
+        outputs.put_in(folder, name, data)
     outputs.commit()
     import json
 
@@ -235,7 +244,7 @@ def plan_command(
         for week in data["weeks"]:
             click.echo(week_line(week))
         if not ctx.quiet:
-            say(f"wrote {len(files)} files into {values['out_dir']}")
+            say(f"wrote {len(files) + len(courses)} files into {values['out_dir']}")
     if not plan.meets_brief:
         # with --json, stdout stays one JSON document (as `loop --json` does)
         for miss in plan.misses:

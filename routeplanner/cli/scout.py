@@ -13,6 +13,7 @@ from routeplanner.cli._common import Ctx, Writer, echo_json, echo_written, load,
 from routeplanner.cli._exports import export_options
 from routeplanner.cli._outputs import say
 from routeplanner.cli._places import point_or_name
+from routeplanner.cli._safety import safety_flag_options
 from routeplanner.cli.options import (
     EXIT_MISSED,
     BriefOptions,
@@ -104,6 +105,7 @@ __all__ = ["EXIT_MISSED", "scout_command"]
 @brief_options
 @output_options(json_help="Print the plan as JSON.")
 @export_options
+@safety_flag_options
 @common_options
 @click.pass_obj
 def scout_command(
@@ -165,11 +167,14 @@ def scout_command(
     for wmsg in plan.warnings:
         log.warning("%s", wmsg)
     title = f"Scouting {', '.join(ln.name for ln in plan.lines)} from {here.name}"
-    written = _write(ctx, plan, loaded, dem, title, output)
+    sheet = _sheet(ctx, plan, loaded, title, output)
+    written = _write(ctx, plan, loaded, dem, title, output, sheet)
     if output.as_json:
         from routeplanner.output import export
 
         data: dict[str, Any] = export.summary_json([plan.route])
+        if sheet is not None:
+            data["routes"][0]["safety"] = data["safety"] = sheet.to_json()
         data["plan"] = plan.summary()
         data["lines"] = [ln.summary() for ln in plan.lines]
         data["outputs"] = [str(p) for p in written]
@@ -177,6 +182,8 @@ def scout_command(
     else:
         for row in scouting.plan_text(plan, units=ctx.units):
             say(row)
+        if sheet is not None and output.safety.enabled:
+            say(sheet.to_text())
         echo_written(ctx, written)
     misses = list(plan.route.outcome.misses) if plan.route.outcome is not None else []
     if plan.left_out:
@@ -184,28 +191,69 @@ def scout_command(
     exit_missed(misses, as_json=output.as_json, accept_closest=brief.accept_closest)
 
 
+def _sheet(ctx: Ctx, plan: Any, loaded: Any, title: str, output: OutputOptions) -> Any:
+    """Compute the trip's safety sheet for ``--safety`` or ``--json`` (else give None)."""
+    opts = output.safety
+    if opts is None or not (opts.enabled or output.as_json):
+        return None
+    from routeplanner.cli._exports import export_settings, plan_start
+    from routeplanner.cli._safety import safety_sheets
+
+    settings = export_settings()
+    if settings.start is None:
+        settings.start = plan_start(opts, loaded, [plan.route])  # GPX/FIT times match the sheet
+    with status(ctx, "safety sheet"):
+        (sheet,) = safety_sheets(
+            [plan.route], loaded, opts, title=title, outputs=list(output.paths().values())
+        )
+    return sheet
+
+
 def _write(
-    ctx: Ctx, plan: Any, loaded: Any, dem: Any, title: str, output: OutputOptions
+    ctx: Ctx,
+    plan: Any,
+    loaded: Any,
+    dem: Any,
+    title: str,
+    output: OutputOptions,
+    sheet: Any = None,
 ) -> list[Any]:
     from routeplanner.cli._exports import add_route_files
     from routeplanner.output import export
-    from routeplanner.output.points import point_at
+    from routeplanner.output.points import point_at, safety_points
     from routeplanner.output.skilines import line_feature
 
+    shown = sheet if sheet is not None and output.safety.enabled else None
     w = Writer()
     reach = [point_at(plan.route, v.arrive_m, name=v.name, kind="checkpoint") for v in plan.visits]
-    add_route_files(w.add, [plan.route], title=title, gpx=output.gpx, points={0: reach})
+    add_route_files(
+        w.add,
+        [plan.route],
+        title=title,
+        gpx=output.gpx,
+        points={0: reach},
+        waypoints=shown.waypoints() if shown is not None else (),
+        course_points={0: safety_points(plan.route, shown)} if shown is not None else None,
+    )
     if output.geojson is not None:
         feats = [line_feature(ln) for ln in plan.lines]
         doc = export.feature_collection([plan.route], feats)
         w.add(output.geojson, json.dumps(doc, ensure_ascii=False))
     if output.out is not None:
         with status(ctx, "drawing the map"):
-            w.add(output.out, _scout_map_html(plan, loaded, dem, title, output.offline))
+            extra_html = shown.to_html() if shown is not None else ""
+            w.add(
+                output.out,
+                _scout_map_html(plan, loaded, dem, title, output.offline, extra_html=extra_html),
+            )
+    if shown is not None and output.safety.path is not None:
+        w.add(output.safety.path, shown.to_text())
     return w.commit()
 
 
-def _scout_map_html(plan: Any, loaded: Any, dem: Any, title: str, offline: bool) -> str:
+def _scout_map_html(
+    plan: Any, loaded: Any, dem: Any, title: str, offline: bool, *, extra_html: str = ""
+) -> str:
     from routeplanner.output import maps
     from routeplanner.output.scouting import scout_map
 
@@ -216,6 +264,7 @@ def _scout_map_html(plan: Any, loaded: Any, dem: Any, title: str, offline: bool)
         dem=dem,
         offline=offline,
         attribution=loaded.files.attribution,
+        extra_html=extra_html,
     )
     render = getattr(maps, "render_map", None)
     return render(m, offline=offline) if render is not None else maps.map_html(m)

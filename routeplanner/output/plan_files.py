@@ -10,8 +10,8 @@ import datetime as dt
 import html
 import json
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -22,7 +22,25 @@ from routeplanner.plan.block import Block, PlannedSession
 from routeplanner.plan.routing import RoutedSession
 from routeplanner.route import Route
 
-__all__ = ["gpx_name", "map_name", "plan_files", "plan_ics", "plan_json", "plan_maps", "week_line"]
+if TYPE_CHECKING:
+    from routeplanner.safety import SafetySheet
+
+__all__ = [
+    "fit_name",
+    "gpx_name",
+    "map_name",
+    "plan_courses",
+    "plan_files",
+    "plan_ics",
+    "plan_json",
+    "plan_maps",
+    "safety_name",
+    "session_title",
+    "week_line",
+]
+
+#: A session's safety sheet, by ``(date, kind)`` (a block has one session of a kind a day).
+Sheets = Mapping[tuple[dt.date, str], "SafetySheet"]
 
 _KIND_LABEL = {
     "easy": "Easy run",
@@ -55,12 +73,27 @@ def gpx_name(s: PlannedSession) -> str:
     return f"gpx/{s.date.isoformat()}-{s.kind}.gpx"
 
 
+def fit_name(s: PlannedSession) -> str:
+    """File name of a session's FIT course, unique within a block."""
+    return f"fit/{s.date.isoformat()}-{s.kind}.fit"
+
+
+def safety_name(s: PlannedSession) -> str:
+    """File name of a session's safety sheet, unique within a block."""
+    return f"safety/{s.date.isoformat()}-{s.kind}.txt"
+
+
+def session_title(s: PlannedSession) -> str:
+    """Name a session for files and messages: ``Long run 2027-05-09``."""
+    return f"{_KIND_LABEL[s.kind]} {s.date.isoformat()}"
+
+
 def map_name(s: PlannedSession) -> str:
     """File name of a session's interactive map, unique within a block."""
     return f"maps/{s.date.isoformat()}-{s.kind}.html"
 
 
-def _route_json(rs: RoutedSession) -> dict[str, Any] | None:
+def _route_json(rs: RoutedSession, sheets: Sheets) -> dict[str, Any] | None:
     if rs.route is None:
         return None
     st = rs.route.stats
@@ -75,11 +108,22 @@ def _route_json(rs: RoutedSession) -> dict[str, Any] | None:
     if rs.segment:
         out["segment"] = rs.segment
         out["reps"] = rs.reps
+    sheet = sheets.get((rs.session.date, rs.session.kind))
+    if sheet is not None:
+        out["safety"] = sheet.to_json()
+        out["safety_file"] = safety_name(rs.session)
     return out
 
 
-def plan_json(block: Block, weeks: Sequence[Sequence[RoutedSession]]) -> dict[str, Any]:
-    """Describe the whole plan, machine-readable (the interface of ``plan.json``)."""
+def plan_json(
+    block: Block, weeks: Sequence[Sequence[RoutedSession]], *, sheets: Sheets | None = None
+) -> dict[str, Any]:
+    """Describe the whole plan, machine-readable (the interface of ``plan.json``).
+
+    A routed session with a safety sheet in ``sheets`` has it under ``route.safety``
+    (the shape of ``--json``'s ``safety``) and its file under ``route.safety_file``.
+    """
+    sheets = sheets or {}
     req = block.request
     out_weeks = []
     for w, routed in zip(block.weeks, weeks, strict=True):
@@ -92,7 +136,7 @@ def plan_json(block: Block, weeks: Sequence[Sequence[RoutedSession]]) -> dict[st
                 "planned_s": round(s.planned_s, 1),
                 "note": s.note,
             }
-            route = _route_json(rs)
+            route = _route_json(rs, sheets)
             if route is not None:
                 item["route"] = route
             if rs.misses:
@@ -237,13 +281,26 @@ background:#fafafa;border:1px solid #ddd;font-size:.8em;text-align:center}
 .kind{font-weight:600;color:#fff;border-radius:4px;padding:1px 5px;display:inline-block}
 .preview{width:100%;height:auto;max-height:110px;background:#f5f5f5;border-radius:4px}
 .missed{color:#b71c1c;font-weight:600}
+.safety{font-size:.9em;color:#37474f}
 .banner{background:#b71c1c;color:#fff;padding:8px;border-radius:6px}
 a{color:#0d47a1}
 @media (max-width:600px){.week{grid-template-columns:1fr}.day{font-size:1em}}
 """
 
 
-def _session_html(rs: RoutedSession) -> str:
+def _safety_line(sheet: SafetySheet, name: str) -> str:
+    """One escaped line of a session card: bail-outs, water, back by, and the sheet's file."""
+    e = html.escape
+    back = sheet.daylight.expected_finish.strftime("%H:%M")
+    text = (
+        f"Safety: {len(sheet.bailouts)} bail-outs (longest "
+        f"{_hm(sheet.longest_without_bailout_s)} without), {len(sheet.water)} water, "
+        f"{len(sheet.shelters)} shelter; back by {back}"
+    )
+    return f'<div class="safety">{e(text)} · <a href="{e(name)}">sheet</a></div>'
+
+
+def _session_html(rs: RoutedSession, sheets: Sheets) -> str:
     s = rs.session
     e = html.escape
     out = [
@@ -268,15 +325,24 @@ def _session_html(rs: RoutedSession) -> str:
         out.append(
             f'<div><a href="{e(map_name(s))}">map</a> · <a href="{e(gpx_name(s))}">GPX</a></div>'
         )
+        sheet = sheets.get((s.date, s.kind))
+        if sheet is not None:
+            out.append(_safety_line(sheet, safety_name(s)))
     out.extend(f'<div class="missed">MISSED: {e(m)}</div>' for m in rs.misses)
     out.append("</div>")
     return "".join(out)
 
 
 def plan_html(
-    block: Block, weeks: Sequence[Sequence[RoutedSession]], *, title: str, data: dict[str, Any]
+    block: Block,
+    weeks: Sequence[Sequence[RoutedSession]],
+    *,
+    title: str,
+    data: dict[str, Any],
+    sheets: Sheets | None = None,
 ) -> str:
     """One page for the whole plan, usable on a phone."""
+    sheets = sheets or {}
     e = html.escape
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
@@ -302,7 +368,7 @@ def plan_html(
         for day, day_sessions in days.items():
             parts.append(
                 f"<div class='day'><div>{e(day.strftime('%a %d %b'))}</div>"
-                + "".join(_session_html(rs) for rs in day_sessions)
+                + "".join(_session_html(rs, sheets) for rs in day_sessions)
                 + "</div>"
             )
         parts.append("</div>")
@@ -320,14 +386,20 @@ def plan_files(
     title: str,
     start_time: dt.time,
     tz: str,
+    sheets: Sheets | None = None,
 ) -> dict[str, str]:
-    """Every file of the plan folder except the interactive maps, by relative name."""
-    data = plan_json(block, weeks)
+    """Every text file of the plan folder except the interactive maps, by relative name.
+
+    With ``sheets`` (by ``(date, kind)``), each routed session that has one also gets
+    ``safety/<date>-<kind>.txt``, its sheet in plan.json and a line on its card.
+    """
+    sheets = sheets or {}
+    data = plan_json(block, weeks, sheets=sheets)
     zone = ZoneInfo(tz)
     files = {
         "plan.json": json.dumps(data, indent=2, ensure_ascii=False) + "\n",
         "plan.ics": plan_ics(block, weeks, start_time=start_time, tz=tz, title=title),
-        "plan.html": plan_html(block, weeks, title=title, data=data),
+        "plan.html": plan_html(block, weeks, title=title, data=data, sheets=sheets),
     }
     for routed in weeks:
         for rs in routed:
@@ -335,10 +407,44 @@ def plan_files(
                 continue
             s = rs.session
             begin = dt.datetime.combine(s.date, start_time, zone)
-            files[gpx_name(s)] = gpx_document(
-                [rs.route], name=f"{_KIND_LABEL[s.kind]} {s.date.isoformat()}", start=begin
-            )
+            files[gpx_name(s)] = gpx_document([rs.route], name=session_title(s), start=begin)
+            sheet = sheets.get((s.date, s.kind))
+            if sheet is not None:
+                files[safety_name(s)] = sheet.to_text()
     return files
+
+
+def plan_courses(
+    weeks: Sequence[Sequence[RoutedSession]],
+    *,
+    start_time: dt.time,
+    tz: str,
+    sheets: Sheets | None = None,
+) -> dict[str, bytes]:
+    """Encode a FIT course per routed session, ``fit/<date>-<kind>.fit``, by relative name.
+
+    Records are timed from the session's date and ``start_time`` in ``tz``; course
+    points mark the climbs and descents, and the water and bail-outs of the
+    session's safety sheet when ``sheets`` has one.
+    """
+    from routeplanner.output.fit import course_bytes
+    from routeplanner.output.points import safety_points
+
+    sheets = sheets or {}
+    zone = ZoneInfo(tz)
+    out = {}
+    for routed in weeks:
+        for rs in routed:
+            if rs.route is None:
+                continue
+            s = rs.session
+            sheet = sheets.get((s.date, s.kind))
+            points = safety_points(rs.route, sheet) if sheet is not None else []
+            begin = dt.datetime.combine(s.date, start_time, zone)
+            out[fit_name(s)] = course_bytes(
+                rs.route, start=begin, name=session_title(s), points=points
+            )
+    return out
 
 
 def plan_maps(weeks: Sequence[Sequence[RoutedSession]], *, offline: bool = False) -> dict[str, str]:

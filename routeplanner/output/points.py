@@ -11,12 +11,15 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from routeplanner.errors import InputError
 from routeplanner.route import Route
+
+if TYPE_CHECKING:
+    from routeplanner.safety import SafetySheet
 
 __all__ = [
     "POINT_KINDS",
@@ -25,6 +28,7 @@ __all__ = [
     "point_near",
     "profile_points",
     "route_points",
+    "safety_points",
 ]
 
 #: Kind of point → (FIT ``course_point`` type, GPX ``<sym>`` as Garmin devices name it).
@@ -127,6 +131,39 @@ def point_near(
     if math.sqrt(float(d2[i])) > within_m:
         return None
     return RoutePoint(name, kind, float(lon), float(lat), float(route.dist_m[i]))
+
+
+def safety_points(route: Route, sheet: SafetySheet) -> list[RoutePoint]:
+    """Make course points for the water and bail-outs of a route's safety sheet.
+
+    Each point sits on the route at the place's ``along_m`` (where the route
+    passes it), so a watch announces it on the course.
+
+    Parameters
+    ----------
+    route
+        The route the sheet was made for.
+    sheet
+        Its safety sheet.
+
+    Returns
+    -------
+    list of RoutePoint
+        ``water`` points named "Water: <name or kind>" and ``bailout`` points
+        named "Bail-out: <name or kind>" (control and direction characters of
+        OSM names removed), sorted by distance along the route.
+    """
+    from routeplanner.safety import clean_text
+
+    out = [
+        point_at(route, p.along_m, name=clean_text(f"Water: {p.name or p.kind}"), kind="water")
+        for p in sheet.water
+    ]
+    out += [
+        point_at(route, b.along_m, name=clean_text(f"Bail-out: {b.name or b.kind}"), kind="bailout")
+        for b in sheet.bailouts
+    ]
+    return sorted(out, key=lambda p: p.at_m)
 
 
 def _turning_points(ele: np.ndarray, reversal_m: float) -> list[int]:

@@ -24,6 +24,7 @@ def scout_map(
     dem: Dem | None,
     offline: bool = False,
     attribution: Sequence[str] = (),
+    extra_html: str = "",
 ) -> maps.RouteMap:
     """Build the trip's map: route with profile, slope overlay, lines coloured by max slope.
 
@@ -39,6 +40,8 @@ def scout_map(
         A map that works with no network.
     attribution
         Data attribution lines.
+    extra_html
+        Trusted HTML added to the panel (a safety sheet's, already escaped).
 
     Returns
     -------
@@ -52,7 +55,7 @@ def scout_map(
         segments=map_segments(plan.lines),
         layers=[line_layer(plan.lines), *_steep_layer(plan)],
         options=maps.MapOptions(
-            info_html="<br>".join(html.escape(t.strip()) for t in plan_text(plan)[1:]),
+            info_html="<br>".join(html.escape(t.strip()) for t in plan_text(plan)[1:]) + extra_html,
             offline=offline,
             attribution=attribution,
         ),
