@@ -33,7 +33,7 @@ import html
 import logging
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -41,11 +41,13 @@ from typing import Any
 import numpy as np
 
 from routeplanner import pace, units
+from routeplanner import units as fmt
 from routeplanner.daylight import default_start, parse_start, region_timezone, sun_times
 from routeplanner.errors import InputError
 from routeplanner.network.model import Network
 from routeplanner.route import Route, Step
 from routeplanner.sources.pois import Poi, Pois
+from routeplanner.units import UnitSystem
 
 __all__ = [
     "DEFAULT_EMERGENCY_NUMBER",
@@ -249,25 +251,39 @@ class SafetySheet:
             "emergency_number": self.emergency_number,
         }
 
-    def lines(self) -> list[str]:
-        """Return the sheet as plain-text lines (untrusted names not yet cleaned)."""
+    def lines(self, *, units: UnitSystem = "metric") -> list[str]:
+        """Return the sheet as plain-text lines (untrusted names not yet cleaned).
+
+        Parameters
+        ----------
+        units : {"metric", "imperial"}
+            Distances in km or miles, heights in metres or feet. The partner
+            message stays as built (it is also in the JSON).
+
+        Returns
+        -------
+        list of str
+            The sheet's lines, without newlines.
+        """
         d, x = self.daylight, self.exposure
+        at = _milepost(units)
         out = [
             f"SAFETY SHEET: {self.title}",
-            f"  {self.distance_m / 1000:.1f} km, +{self.ascent_m:.0f} m, "
-            f"{units.format_duration(self.duration_s)}; start {_when(d.start)} "
+            f"  {fmt.format_distance(self.distance_m, units)}, "
+            f"+{fmt.format_height(self.ascent_m, units)}, "
+            f"{fmt.format_duration(self.duration_s)}; start {_when(d.start)} "
             f"from {self.start_place}",
             f"  Daylight: sunrise {clock(d.sunrise)}, sunset {clock(d.sunset)}, "
             f"expected finish {clock(d.expected_finish)}, {_margin(d)}",
             f"  Bail-outs ({len(self.bailouts)}); longest stretch without one: "
-            f"{units.format_duration(self.longest_without_bailout_s)} "
-            f"(km {self.longest_without_bailout_m[0] / 1000:.1f}"
-            f"-{self.longest_without_bailout_m[1] / 1000:.1f})",
+            f"{fmt.format_duration(self.longest_without_bailout_s)} "
+            f"({at(self.longest_without_bailout_m[0], 0)}"
+            f"-{at(self.longest_without_bailout_m[1], 0).split()[-1]})",
         ]
         if any(b.kind == "lift" for b in self.bailouts):
             out.append("    (a lift is a way down only while it runs: check its season and hours)")
         out += [
-            f"    km {b.along_m / 1000:5.1f}  {b.kind:7s} {b.name or '(unnamed)'}"
+            f"    {at(b.along_m, 5)}  {b.kind:7s} {b.name or '(unnamed)'}"
             + ("" if b.to_road_s == 0 else f": {_to_safety(b)}")
             for b in self.bailouts
         ]
@@ -278,16 +294,18 @@ class SafetySheet:
             ("Passes", self.passes),
         ):
             out.append(f"  {label} ({len(places)}):" + ("" if places else " none"))
-            out += [f"    km {p.along_m / 1000:5.1f}  {_place_text(p)}" for p in places]
+            out += [f"    {at(p.along_m, 5)}  {_place_text(p, units)}" for p in places]
         tl = (
             "unknown (no forest mapped nearby)"
-            if x.above_treeline_s is None
-            else f"{units.format_duration(x.above_treeline_s)} above ~{x.treeline_m:.0f} m"
+            if x.above_treeline_s is None or x.treeline_m is None
+            else f"{fmt.format_duration(x.above_treeline_s)} above "
+            f"~{fmt.format_height(x.treeline_m, units)}"
         )
         out += [
-            f"  Exposure: {tl}; highest {x.highest_m:.0f} m at km {x.highest_along_m / 1000:.1f}; "
-            f"steepest {x.steepest_grade:.0%} over {x.steepest_window_m:.0f} m "
-            f"at km {x.steepest_along_m / 1000:.1f}",
+            f"  Exposure: {tl}; highest {fmt.format_height(x.highest_m, units)} "
+            f"at {at(x.highest_along_m, 0)}; "
+            f"steepest {x.steepest_grade:.0%} over {fmt.format_height(x.steepest_window_m, units)} "
+            f"at {at(x.steepest_along_m, 0)}",
             f"    ({x.method})",
             f"  Emergency: {self.emergency_number}",
             "",
@@ -296,14 +314,15 @@ class SafetySheet:
         ]
         return out
 
-    def to_text(self) -> str:
+    def to_text(self, *, units: UnitSystem = "metric") -> str:
         """Return the sheet as plain text, control characters removed (for terminals and files)."""
-        return "\n".join(clean_text(line) for line in self.lines()) + "\n"
+        return "\n".join(clean_text(line) for line in self.lines(units=units)) + "\n"
 
-    def to_html(self) -> str:
+    def to_html(self, *, units: UnitSystem = "metric") -> str:
         """Return the sheet as an HTML fragment for a map panel, every text escaped."""
         body = "".join(
-            f"<div>{html.escape(clean_text(line.strip()))}</div>" for line in self.lines()[1:]
+            f"<div>{html.escape(clean_text(line.strip()))}</div>"
+            for line in self.lines(units=units)[1:]
         )
         return (
             f'<details class="rp-safety"><summary>Safety: '
@@ -352,11 +371,21 @@ def _to_safety(b: Bailout) -> str:
     return f"{units.format_duration(b.to_road_s)} {where}"
 
 
-def _place_text(p: Place) -> str:
+def _place_text(p: Place, units: UnitSystem = "metric") -> str:
     label = p.kind.replace("_", " ")
     name = f"{p.name} ({label})" if p.name else label
-    ele = f", {p.ele_m:.0f} m" if p.ele_m is not None else ""
-    return f"{name}{ele}, {p.offset_m:.0f} m off route"
+    ele = f", {fmt.format_height(p.ele_m, units)}" if p.ele_m is not None else ""
+    return f"{name}{ele}, {fmt.format_height(p.offset_m, units)} off route"
+
+
+def _milepost(units: UnitSystem) -> Callable[[float, int], str]:
+    """Return ``at(metres, width)``, a position along the route as ``km 3.2`` or ``mi 2.0``."""
+    per_m, name = (1.0 / fmt.MI_M, "mi") if units == "imperial" else (1e-3, "km")
+
+    def at(metres: float, width: int) -> str:
+        return f"{name} {metres * per_m:{width}.1f}"
+
+    return at
 
 
 # -- geometry ---------------------------------------------------------------------------------

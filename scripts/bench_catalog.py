@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -32,17 +31,10 @@ SCRIPTS = Path(__file__).resolve().parent
 REPO = SCRIPTS.parent
 if str(REPO) not in sys.path:
     sys.path.insert(1, str(REPO))  # routeplanner, even when not installed
+if str(SCRIPTS) not in sys.path:
+    sys.path.insert(1, str(SCRIPTS))
 
-
-def _data_dir(arg: str | None) -> Path:
-    for cand in (
-        arg,
-        os.environ.get("ROUTEPLANNER_DATA_DIR"),
-        str(REPO.parent / "shared" / "data"),
-    ):
-        if cand and (Path(cand) / "andorra" / "andorra-2025.osm.pbf").is_file():
-            return Path(cand)
-    raise SystemExit("Andorra sample data not found: pass --data-dir (e.g. ../shared/data)")
+from _common import data_dir as find_data_dir  # noqa: E402
 
 
 def _one(region: Any, request: Any, source: Any, workers: int, tmp: Path) -> dict[str, Any]:
@@ -103,7 +95,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from routeplanner.catalog.tasks import CatalogRequest
     from routeplanner.network.build import load_network
 
-    data = _data_dir(args.data_dir) / "andorra"
+    data = find_data_dir(args.data_dir) / "andorra"
     osm = data / ("andorra.osm.pbf" if args.quick else "andorra-2025.osm.pbf")
     dem = data / "N42E001.hgt.zip"
     durations = (1800.0,) if args.quick else tuple(60.0 * int(m) for m in args.durations.split(","))

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -33,19 +32,12 @@ SCRIPTS = Path(__file__).resolve().parent
 REPO = SCRIPTS.parent
 if str(REPO) not in sys.path:
     sys.path.insert(1, str(REPO))  # routeplanner, even when not installed
+if str(SCRIPTS) not in sys.path:
+    sys.path.insert(1, str(SCRIPTS))
+
+from _common import data_dir as find_data_dir  # noqa: E402
 
 HOME = ("La Massana", 1.5148, 42.5450)
-
-
-def _data_dir(arg: str | None) -> Path:
-    for cand in (
-        arg,
-        os.environ.get("ROUTEPLANNER_DATA_DIR"),
-        str(REPO.parent / "shared" / "data"),
-    ):
-        if cand and (Path(cand) / "andorra" / "andorra-2025.osm.pbf").is_file():
-            return Path(cand)
-    raise SystemExit("Andorra sample data not found: pass --data-dir (e.g. ../shared/data)")
 
 
 def run(data_dir: Path, repeat: int, *, quick: bool) -> dict[str, Any]:
@@ -111,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="one week on the 2013 extract")
     ap.add_argument("--json", action="store_true", help="print only the JSON line")
     args = ap.parse_args(argv)
-    res = run(_data_dir(args.data_dir), 1 if args.quick else args.repeat, quick=args.quick)
+    res = run(find_data_dir(args.data_dir), 1 if args.quick else args.repeat, quick=args.quick)
     if not args.json:
         print(f"extract {res['extract']}: {res['weeks']} weeks, {res['routed_sessions']} runs")
         print(f"  network load (warm cache)  {res['load_s']:8.3f} s")

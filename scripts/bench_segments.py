@@ -39,6 +39,10 @@ SCRIPTS = Path(__file__).resolve().parent
 REPO = SCRIPTS.parent
 if str(REPO) not in sys.path:
     sys.path.insert(1, str(REPO))  # routeplanner, even when not installed
+if str(SCRIPTS) not in sys.path:
+    sys.path.insert(1, str(SCRIPTS))
+
+from _common import data_dir as find_data_dir  # noqa: E402
 
 __all__ = ["VILLAGES", "main", "run"]
 
@@ -49,17 +53,6 @@ VILLAGES = (
     ("Soldeu", 1.6675, 42.5765),
     ("Encamp", 1.5800, 42.5347),
 )
-
-
-def _data_dir(arg: str | None) -> Path:
-    for cand in (
-        arg,
-        os.environ.get("ROUTEPLANNER_DATA_DIR"),
-        str(REPO.parent / "shared" / "data"),
-    ):
-        if cand and (Path(cand) / "andorra" / "andorra.osm.pbf").is_file():
-            return Path(cand)
-    raise SystemExit("Andorra sample data not found: pass --data-dir (e.g. ../shared/data)")
 
 
 def _median(values: list[float]) -> float:
@@ -168,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5, help="Runs per timing (median).")
     ap.add_argument("--json", action="store_true", help="Print the numbers as JSON.")
     args = ap.parse_args(argv)
-    res = run(_data_dir(args.data_dir), max(1, args.repeat))
+    res = run(find_data_dir(args.data_dir, sample="andorra.osm.pbf"), max(1, args.repeat))
     if args.json:
         print(json.dumps(res, indent=2))
         return 0

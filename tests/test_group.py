@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from lxml import etree
 
-from routeplanner import demo
+from routeplanner import demo, units
 from routeplanner.errors import CoverageError, InputError
 from routeplanner.events import event as E
 from routeplanner.events import plan as planning
@@ -253,6 +253,19 @@ def test_every_group_within_three_percent(grid_plan):
     # same time, so the slower group runs less distance
     assert distances[0] > distances[1] > distances[2]
     assert "NOT within" not in group_out.summary_text(grid_plan)
+
+
+def test_summary_in_imperial_units(grid_plan):
+    metric = group_out.summary_text(grid_plan).splitlines()
+    imperial = group_out.summary_text(grid_plan, units="imperial").splitlines()
+    assert imperial[0] == metric[0]  # the event line has times only
+    for r, line, km_line in zip(grid_plan.results, imperial[1:], metric[1:], strict=False):
+        s = r.route.stats
+        pace_mi = units.format_pace(r.group.profile.flat_pace_s_per_km, "imperial")
+        assert line.startswith(f"{r.group.label}, {pace_mi}: ")
+        assert f"{s.distance_m / units.MI_M:.1f} mi, ↑{s.ascent_m / units.FT_M:.0f} ft" in line
+        assert "km" not in line and f"{s.distance_m / 1000:.1f} km" in km_line
+        assert line == group_out.summary_line(r, grid_plan.event.start, units="imperial")
 
 
 def test_a_group_that_cannot_meet_the_rule_is_told_plainly():
@@ -918,6 +931,14 @@ def test_cli_constraint_flags_exit_3_with_missed(tmp_path, capsys, monkeypatch):
     assert {"trail_share", "main_road_share", "overlap_share", "duration_s"} <= group.keys()
     code, out, _ = run_cli([*args, *out_dir, "--max-ascent", "20m", "--accept-closest"], capsys)
     assert code == 0 and "MISSED: Group A" in out
+    code, out, _ = run_cli(
+        [*args, "--out-dir", str(tmp_path / "mi"), "--units", "imperial"], capsys
+    )
+    assert code == 0
+    line = next(ln for ln in out.splitlines() if ln.startswith("Group A"))
+    assert re.match(r"Group A, 9:39/mi: \d+\.\d mi, ↑\d+ ft, ", line), line
+    assert line in (tmp_path / "mi" / "summary.txt").read_text(encoding="utf-8").splitlines()
+    assert "km" not in out
 
 
 def test_fit_per_group_has_regroup_points_and_the_event_start(grid_plan, tmp_path):

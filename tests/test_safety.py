@@ -546,3 +546,18 @@ def test_out_and_back_inside_one_road_edge(flat) -> None:
         ("road", "Carretera Test", 0.0)
     ]
     assert sheet.longest_without_bailout_s < 60.0  # on the road all the way
+
+
+def test_sheet_text_in_imperial_units(flat) -> None:
+    net, route = flat
+    sheet = safety_sheet(route, net, valley_pois(), start=START, title="Valley run")
+    metric = sheet.lines()
+    text = sheet.to_text(units="imperial")
+    # the partner message and the method note are kept as built
+    body = "\n".join(ln for ln in text.split("Partner message:")[0].splitlines() if "(" != ln[4:5])
+    # 6000 m = 3.73 mi; bail-outs at 2000 m = 1.24 mi and 5000 m = 3.11 mi.
+    assert "3.7 mi, +0 ft" in body and "6.0 km" in metric[1]
+    assert "(mi 1.2-3.1)" in body and "(km 2.0-5.0)" in metric[3]
+    assert "mi   1.2  road" in body and "mi   3.1  village" in body
+    assert " km" not in body and " m " not in body and " m," not in body
+    assert "ft" in sheet.to_html(units="imperial") and " ft" not in "".join(metric)

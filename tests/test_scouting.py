@@ -22,7 +22,7 @@ from synth import make_dem, make_network, to_lonlat, write_geotiff, write_osm_xm
 
 import routeplanner.cli.lines
 import routeplanner.cli.scout  # noqa: F401  (registers the commands until cli/__init__ does)
-from routeplanner import demo, pace
+from routeplanner import demo, pace, units
 from routeplanner._geo import haversine_m
 from routeplanner.cli import main
 from routeplanner.daylight import TripDay
@@ -607,3 +607,37 @@ def test_scout_command_exits_3_when_a_line_is_left_out(isolated, capsys):
     assert code == 0, err
     assert "steep leg" in out
     assert "Steep legs (red)" in (isolated / "bold.html").read_text()
+
+
+def test_lines_and_scout_text_in_imperial_units(isolated, capsys):
+    files = write_region(isolated)
+    start = to_lonlat(1000.0, 0.0)
+    near = f"{float(start[1]):.7f},{float(start[0]):.7f}"
+    code, out, err = run(["lines", *files, "--json", "--near", near], capsys)
+    assert code == 0, err
+    (meadow,) = json.loads(out)["lines"]  # JSON stays in metres
+    code, out, err = run(["lines", *files, "--units", "imperial", "--near", near], capsys)
+    assert code == 0, err
+    head, row = out.splitlines()[:2]
+    assert "len ft" in head and "dist mi" in head and "len m" not in head and "km" not in head
+    length, drop, top = (float(v) for v in row[60:].split()[:3])
+    assert length == pytest.approx(meadow["length_m"] / units.FT_M, abs=1.0)
+    assert drop == pytest.approx(meadow["vertical_drop_m"] / units.FT_M, abs=1.0)
+    assert top == pytest.approx(meadow["top_ele_m"] / units.FT_M, abs=1.0)
+    assert float(row.split()[-1]) == pytest.approx(meadow["distance_m"] / units.MI_M, abs=0.011)
+    code, out, err = run(["lines", *files, "--near", near], capsys)
+    assert "len m" in out and "dist km" in out
+    assert float(out.splitlines()[1][60:].split()[0]) == pytest.approx(meadow["length_m"], abs=1.0)
+
+    args = ["scout", *files, "--start", near, "--line", "Meadow run"]
+    code, out, err = run([*args, "--json"], capsys)
+    assert code == 0, err
+    route = json.loads(out)["routes"][0]
+    code, out, err = run([*args, "--units", "imperial"], capsys)
+    assert code == 0, err
+    first, visit = out.splitlines()[:2]
+    assert f"{route['distance_m'] / units.MI_M:.1f} mi," in first
+    assert f"+{route['ascent_m'] / units.FT_M:.0f}/-" in first and first.endswith(" ft")
+    assert " mi)" in visit and visit.endswith(" ft off-trail") and "km" not in out
+    code, out, err = run([*args, "--units", "metric"], capsys)
+    assert f"{route['distance_m'] / 1000:.1f} km," in out.splitlines()[0]

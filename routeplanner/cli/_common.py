@@ -223,13 +223,13 @@ def emit(
     if "geojson" in outs:
         w.add(outs["geojson"], json.dumps(export.feature_collection(routes, extra_features)))
     if "out" in outs:
-        info = "".join(s.to_html() for s in shown) or None
+        info = "".join(s.to_html(units=ctx.units) for s in shown) or None
         html = map_html(
             routes, loaded, title, offline=output.offline, segments=segments, info_html=info
         )
         w.add(outs["out"], html)
     if shown and output.safety.path is not None:
-        w.add(output.safety.path, "\n".join(s.to_text() for s in shown))
+        w.add(output.safety.path, "\n".join(s.to_text(units=ctx.units) for s in shown))
     written = w.commit()
     if output.as_json:
         data = export.summary_json(routes)
@@ -242,7 +242,7 @@ def emit(
     for row in route_lines(routes, ctx.units):
         say(row)
     for sheet in shown:
-        say(sheet.to_text())
+        say(sheet.to_text(units=ctx.units))
     echo_written(ctx, written)
 
 

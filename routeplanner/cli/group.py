@@ -108,6 +108,7 @@ def group_command(
             offline=output.offline,
             attribution=loaded.files.attribution,
             safety=sheet if safety else None,
+            units=ctx.units,
         )
     all_files: dict[str, str | bytes] = dict(files)
     if with_fit:
@@ -128,7 +129,7 @@ def group_command(
     else:
         say(files[group_mod.SUMMARY_FILE].rstrip("\n"))
         if safety and sheet is not None:
-            say(sheet.to_text().rstrip("\n"))
+            say(sheet.to_text(units=ctx.units).rstrip("\n"))
         if not ctx.quiet:
             say(f"wrote {len(written)} files into {out_dir}")
             if report.kept:

@@ -102,13 +102,22 @@ def _summary(line: Any, near: tuple[float, float] | None) -> dict[str, Any]:
     return out
 
 
-def _table(lines: Sequence[Any], near: tuple[float, float] | None = None) -> list[str]:
+def _table(
+    lines: Sequence[Any],
+    near: tuple[float, float] | None = None,
+    *,
+    system: units.UnitSystem = "metric",
+) -> list[str]:
+    """Return the text table of ``lines``: lengths and heights in m or ft, distance in km or mi."""
+    imperial = system == "imperial"
+    per_m, short = (1.0 / units.FT_M, "ft") if imperial else (1.0, "m")
+    per_far, far = (1.0 / units.MI_M, "mi") if imperial else (1e-3, "km")
     head = (
-        f"{'id':<21} {'name':<24} {'grade':<12} {'len m':>6} {'drop':>5} {'top':>5} "
+        f"{'id':<21} {'name':<24} {'grade':<12} {'len ' + short:>6} {'drop':>5} {'top':>5} "
         f"{'slope':>5} {'max':>4} {'pitch':>5} {'aspect':<8} {'27-34°':>6} {'35-45°':>6} "
         f"{'46°+':>5} {'ski':>3} {'ATES':<11}"
     )
-    rows = [head + (f" {'dist km':>7}" if near else "")]
+    rows = [head + (f" {'dist ' + far:>7}" if near else "")]
     for ln in lines:
         s = ln.stats
         g = ln.grading
@@ -116,13 +125,14 @@ def _table(lines: Sequence[Any], near: tuple[float, float] | None = None) -> lis
         steep = s.band_shares[5] + s.band_shares[6]
         row = (
             f"{ln.id[:21]:<21} {ln.name[:24]:<24} {(ln.difficulty or ln.source)[:12]:<12} "
-            f"{s.length_m:6.0f} {s.vertical_drop_m:5.0f} {s.top_ele_m:5.0f} "
+            f"{s.length_m * per_m:6.0f} {s.vertical_drop_m * per_m:5.0f} "
+            f"{s.top_ele_m * per_m:5.0f} "
             f"{s.slope_mean_deg:5.1f} {s.slope_max_deg:4.0f} {s.pitch_max_deg:5.0f} "
             f"{s.aspect + ' ±' + format(s.aspect_spread_deg, '.0f'):<8} "
             f"{mid:6.0%} {s.band_shares[4]:6.0%} {steep:5.0%} {g.ski_grade:>3} {g.ates:<11}"
         )
         if near:
-            row += f" {_distance_m(ln, near) / 1000:7.2f}"
+            row += f" {_distance_m(ln, near) * per_far:7.2f}"
         rows.append(row)
     return rows
 
@@ -250,7 +260,7 @@ def lines_command(
         )
         return
     if chosen:
-        for row in _table(chosen, near):
+        for row in _table(chosen, near, system=ctx.units):
             say(row)
         say(
             "ski grade: Toponeige-style estimate from the DEM; ATES: "

@@ -175,7 +175,7 @@ def scout_command(
         data["outputs"] = [str(p) for p in written]
         echo_json(data)
     else:
-        for row in scouting.plan_text(plan):
+        for row in scouting.plan_text(plan, units=ctx.units):
             say(row)
         echo_written(ctx, written)
     misses = list(plan.route.outcome.misses) if plan.route.outcome is not None else []

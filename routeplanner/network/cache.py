@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from routeplanner._io import clean_stale_temporaries, make_temp_path
+from routeplanner._io import clean_stale_temporaries, make_temp_path, sha256_file
 from routeplanner.network.model import Network
 
 __all__ = ["CACHE_FORMAT", "cache_key", "cache_path", "load", "save"]
@@ -42,15 +42,6 @@ _TEXT = frozenset({"edge_highway", "edge_name", "edge_surface", "edge_visibility
 _ARRAYS = tuple(
     f.name for f in dataclasses.fields(Network) if f.name not in ("features", "meta", "_cache")
 )
-
-
-def file_digest(path: str | os.PathLike[str]) -> str:
-    """Return the SHA-256 of a file's contents, as hex."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def cache_key(inputs: Sequence[str | os.PathLike[str]], settings: str) -> str:
@@ -75,7 +66,7 @@ def cache_key(inputs: Sequence[str | os.PathLike[str]], settings: str) -> str:
         p = Path(raw)
         real = p.resolve()
         h.update(f"\x1f{real}\x1f{p.name}\x1f{real.stat().st_size}\x1f".encode())
-        h.update(file_digest(real).encode())
+        h.update(sha256_file(real).encode())
     return h.hexdigest()
 
 

@@ -33,6 +33,7 @@ from routeplanner.network.model import Network
 from routeplanner.output import export, fit, maps
 from routeplanner.output.points import RoutePoint, profile_points
 from routeplanner.output.policy import OutputPlan
+from routeplanner.units import UnitSystem, format_distance, format_height, format_pace
 
 __all__ = [
     "ICS_FILE",
@@ -84,7 +85,7 @@ def _clock(t: datetime, start: datetime) -> str:
     return f"{t.hour}:{t.minute:02d}" + (f" {t.strftime('%a %d %b')}" if days else "")
 
 
-def summary_line(result: GroupResult, start: datetime) -> str:
+def summary_line(result: GroupResult, start: datetime, *, units: UnitSystem = "metric") -> str:
     """One chat line for a group.
 
     Parameters
@@ -93,6 +94,8 @@ def summary_line(result: GroupResult, start: datetime) -> str:
         The group's result.
     start
         The event's start (for the ``+1 day`` mark of late returns).
+    units
+        ``"metric"`` (km, m, min/km) or ``"imperial"`` (mi, ft, min/mi).
 
     Returns
     -------
@@ -101,12 +104,13 @@ def summary_line(result: GroupResult, start: datetime) -> str:
         ``" — NOT within ±3% of the …"`` when the group misses the duration rule.
     """
     g = result.group
-    head = f"{g.label}, {pace.format_pace(g.profile.flat_pace_s_per_km)}/km"
+    per = "" if units == "imperial" else "/km"  # the imperial pace carries "/mi"
+    head = f"{g.label}, {format_pace(g.profile.flat_pace_s_per_km, units)}{per}"
     if result.route is None or result.return_time is None:
         return f"{head}: NO ROUTE — {result.problem}"
     s = result.route.stats
     line = (
-        f"{head}: {s.distance_m / 1000:.1f} km, ↑{s.ascent_m:.0f} m, "
+        f"{head}: {format_distance(s.distance_m, units)}, ↑{format_height(s.ascent_m, units)}, "
         f"{pace.format_duration(s.duration_s)}, back {_clock(result.return_time, start)}"
     )
     if result.problem:
@@ -131,7 +135,7 @@ def _regroup_text(plan: GroupPlan, point: RegroupPoint) -> str:
     return f"{where} ({who})"
 
 
-def summary_text(plan: GroupPlan, *, max_regroup: int = 3) -> str:
+def summary_text(plan: GroupPlan, *, max_regroup: int = 3, units: UnitSystem = "metric") -> str:
     """Short text for a chat message: the event, one line per group, where to regroup.
 
     Parameters
@@ -140,6 +144,8 @@ def summary_text(plan: GroupPlan, *, max_regroup: int = 3) -> str:
         The planned event.
     max_regroup
         Regroup points listed (best first).
+    units
+        ``"metric"`` (km, m, min/km) or ``"imperial"`` (mi, ft, min/mi).
 
     Returns
     -------
@@ -152,7 +158,7 @@ def summary_text(plan: GroupPlan, *, max_regroup: int = 3) -> str:
         f"{ev.title} — {start.strftime('%a %d %b %Y')}, {_clock(start, start)} at {ev.place}; "
         f"{pace.format_duration(ev.duration_s)}, back {_clock(ev.end, start)}"
     ]
-    lines.extend(summary_line(r, start) for r in plan.results)
+    lines.extend(summary_line(r, start, units=units) for r in plan.results)
     featured = featured_regroup_points(plan)
     if featured:
         shown = featured[:max_regroup]
@@ -554,6 +560,7 @@ def render_outputs(
     attribution: Sequence[str] = (),
     stamp: datetime | None = None,
     safety: Any = None,
+    units: UnitSystem = "metric",
 ) -> dict[str, str]:
     """Every output file's text, built in memory: map, GPX per group, calendar, summary.
 
@@ -574,6 +581,9 @@ def render_outputs(
         (:class:`~routeplanner.output.group_safety.GroupSafetySheet`), if any:
         it goes into the map panel, the GPX files (bail-outs, water, shelters)
         and ``safety.txt``.
+    units : {"metric", "imperial"}
+        Units of the text people read: ``summary.txt``, ``safety.txt`` and the
+        map's safety panel. GPX and the calendar stay in SI units.
 
     Returns
     -------
@@ -591,7 +601,7 @@ def render_outputs(
         for r in plan.results
         if r.route is not None
     }
-    extra = safety.to_html() if safety is not None else ""
+    extra = safety.to_html(units=units) if safety is not None else ""
     files = {
         MAP_FILE: map_html(
             plan, net, dem, gpx, offline=offline, attribution=attribution, extra_info_html=extra
@@ -599,9 +609,9 @@ def render_outputs(
     }
     files.update(dict(gpx.values()))
     files[ICS_FILE] = calendar_text(plan, stamp=stamp)
-    files[SUMMARY_FILE] = summary_text(plan)
+    files[SUMMARY_FILE] = summary_text(plan, units=units)
     if safety is not None:
-        files[SAFETY_FILE] = safety.to_text()
+        files[SAFETY_FILE] = safety.to_text(units=units)
     return files
 
 

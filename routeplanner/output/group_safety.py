@@ -25,6 +25,7 @@ from routeplanner.safety import (
     safety_sheet,
 )
 from routeplanner.sources.pois import Pois
+from routeplanner.units import UnitSystem
 
 __all__ = ["GroupSafetySheet", "RegroupStop", "group_safety_sheet"]
 
@@ -104,8 +105,8 @@ class GroupSafetySheet:
             "emergency_number": self.emergency_number,
         }
 
-    def lines(self) -> list[str]:
-        """Return the sheet as plain-text lines (names not yet cleaned)."""
+    def lines(self, *, units: UnitSystem = "metric") -> list[str]:
+        """Return the sheet as plain-text lines (names not yet cleaned), in ``units``."""
         out = [
             f"GROUP RUN SAFETY SHEET: {self.title}",
             f"  Start {self.start.strftime('%a %d %b %Y %H:%M')} at {self.place}; "
@@ -121,19 +122,20 @@ class GroupSafetySheet:
             out.append("    none: the loops share no junction away from the meeting point")
         for label, sheet in self.groups:
             out += ["", f"== {label} =="]
-            out += sheet.lines()[1:-4]  # without its emergency line and partner message
+            out += sheet.lines(units=units)[1:-4]  # without its emergency line and partner message
         out += ["", f"Emergency: {self.emergency_number}", "", "Partner message:"]
         out.append(self.partner_message)
         return out
 
-    def to_text(self) -> str:
+    def to_text(self, *, units: UnitSystem = "metric") -> str:
         """Return the sheet as plain text with control characters removed."""
-        return "\n".join(clean_text(line) for line in self.lines()) + "\n"
+        return "\n".join(clean_text(line) for line in self.lines(units=units)) + "\n"
 
-    def to_html(self) -> str:
+    def to_html(self, *, units: UnitSystem = "metric") -> str:
         """Return the sheet as an escaped HTML fragment for a map panel."""
         body = "".join(
-            f"<div>{html.escape(clean_text(line.strip()))}</div>" for line in self.lines()[1:]
+            f"<div>{html.escape(clean_text(line.strip()))}</div>"
+            for line in self.lines(units=units)[1:]
         )
         return f'<details class="rp-safety"><summary>Safety sheet</summary>{body}</details>'
 

@@ -27,18 +27,25 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.sparse.csgraph import dijkstra
 
 from routeplanner import pace
 from routeplanner.brief import assess
 from routeplanner.errors import InputError, NoRouteError
 from routeplanner.network.model import Network
 from routeplanner.route import Route, Step, make_route, shared_m
-from routeplanner.search.graph import Preferences, SearchGraph
+from routeplanner.search.graph import Preferences
 from routeplanner.search.loops import TRAIL_PREFERENCE, LoopRequest, find_loops
+from routeplanner.search.point_router import (
+    PointOption,
+    PointRouter,
+    reversed_steps,
+    segment_end,
+    segment_start,
+    steps_time_s,
+)
 from routeplanner.search.segments import Segment, SegmentRequest, find_segments
 
 if TYPE_CHECKING:  # segment_loops imports this module
@@ -68,151 +75,6 @@ AVOID_ROADS_PREFERENCE = Preferences(class_factor=(1.0, 6.0, 20.0), sac_factor=0
 
 #: Loops through segments built and assessed per query, at most.
 _MAX_BUILT = 8
-
-# Cost multiplier on ways the route already uses, for the legs that follow.
-_REUSE_PENALTY = 5.0
-
-
-# --------------------------------------------------------------------------- routing
-
-
-class _Opt(NamedTuple):
-    """A way to leave or reach a point: via search node ``node`` with ``steps``."""
-
-    node: int
-    steps: tuple[Step, ...]
-    cost: float  # weighted cost of ``steps``
-    time_s: float  # running time of ``steps``
-
-
-class _Router:
-    """Shortest paths between the start and points on edges (for one runner)."""
-
-    def __init__(
-        self,
-        net: Network,
-        profile: pace.RunnerProfile,
-        start: tuple[float, float],
-        prefs: Preferences | None,
-        max_snap_m: float,
-    ) -> None:
-        self.net = net
-        self.profile = profile
-        self.snap = net.snap(start[0], start[1], max_distance_m=max_snap_m)
-        self.g = SearchGraph(net, profile, self.snap, prefs)
-        g = self.g
-        self.arc_factor = np.concatenate([g.factor, g.factor])
-        self.base = g.arc_time * self.arc_factor
-        self.arc_edge = np.concatenate([g.edge, g.edge])
-
-    def point_opts(self, edge: int, off: float, *, leaving: bool) -> list[_Opt]:
-        """Ways to reach (or, ``leaving``, to leave) the point ``off`` on ``edge``."""
-        g = self.g
-        ks = np.flatnonzero((g.edge == edge) & (g.lo <= off + 1e-6) & (g.hi >= off - 1e-6))
-        out = []
-        for k in ks.tolist():
-            for node, at in ((int(g.a[k]), float(g.lo[k])), (int(g.b[k]), float(g.hi[k]))):
-                step = Step(edge, off, at) if leaving else Step(edge, at, off)
-                t = self.net.partial_time_s(edge, step.start_m, step.end_m, self.profile)
-                if not math.isfinite(t) or not g.usable[k]:
-                    continue
-                cost = t * float(g.factor[k])
-                out.append(_Opt(node, (step,) if step.length_m > 1e-6 else (), cost, t))
-        return out
-
-    def start_opts(self) -> list[_Opt]:
-        """Return the start itself."""
-        return [_Opt(self.g.start_node, (), 0.0, 0.0)]
-
-    def trees(
-        self, sources: Sequence[_Opt], weights: np.ndarray, *, reverse: bool = False
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Dijkstra rows from each source node (towards it when ``reverse``)."""
-        mat = self.g.matrix(weights)
-        if reverse:
-            mat = mat.T.tocsr()
-        nodes = np.asarray([o.node for o in sources], dtype=np.int64)
-        dist, pred = dijkstra(mat, indices=nodes, return_predecessors=True)
-        return np.atleast_2d(dist), np.atleast_2d(pred)
-
-    def path_arcs(self, pred_row: np.ndarray, src: int, dst: int, *, reverse: bool) -> list[int]:
-        """Arcs of the tree path between ``src`` (the root) and ``dst``."""
-        nodes = [dst]
-        while nodes[-1] != src:
-            p = int(pred_row[nodes[-1]])
-            if p < 0:
-                raise NoRouteError("no path between the route's points")
-            nodes.append(p)
-        if not reverse:
-            nodes.reverse()
-        arr = np.asarray(nodes, dtype=np.int64)
-        return [int(k) for k in self.g.arc_between(arr[:-1], arr[1:])]
-
-    def leg(
-        self,
-        src: Sequence[_Opt],
-        dst: Sequence[_Opt],
-        weights: np.ndarray,
-    ) -> tuple[list[Step], float]:
-        """Cheapest steps from a source option to a target option, and their time."""
-        dist, pred = self.trees(src, weights)
-        best: tuple[float, int, int] | None = None
-        for i, s in enumerate(src):
-            for j, d in enumerate(dst):
-                c = s.cost + float(dist[i, d.node]) + d.cost
-                if math.isfinite(c) and (best is None or c < best[0]):
-                    best = (c, i, j)
-        direct = self._direct(src, dst)
-        if direct is not None and (best is None or direct[1] <= best[0]):
-            step, _, t = direct
-            return [step], t
-        if best is None:
-            raise NoRouteError("no path between the route's points")
-        _, i, j = best
-        arcs = self.path_arcs(pred[i], src[i].node, dst[j].node, reverse=False)
-        steps = [*src[i].steps, *self.g.arc_steps(arcs), *dst[j].steps]
-        t = src[i].time_s + float(self.g.arc_time[arcs].sum()) + dst[j].time_s
-        return steps, t
-
-    def _direct(self, src: Sequence[_Opt], dst: Sequence[_Opt]) -> tuple[Step, float, float] | None:
-        """Straight along one edge when both points lie on it, with no node between."""
-        if not src or not dst or not src[0].steps or not dst[0].steps:
-            return None
-        a, b = src[0].steps[0], dst[0].steps[-1]
-        if a.edge != b.edge:
-            return None
-        g = self.g
-        e, x, y = a.edge, a.start_m, b.end_m
-        same = np.flatnonzero(
-            (g.edge == e) & (g.lo <= min(x, y) + 1e-6) & (g.hi >= max(x, y) - 1e-6)
-        )
-        if len(same) == 0:
-            return None
-        t = self.net.partial_time_s(e, x, y, self.profile)
-        return Step(e, x, y), t * float(g.factor[same[0]]), t
-
-    def penalised(self, used_edges: set[int]) -> np.ndarray:
-        """Return base weights with the ways in ``used_edges`` made more expensive."""
-        w = self.base.copy()
-        if used_edges:
-            w[np.isin(self.arc_edge, list(used_edges))] *= _REUSE_PENALTY
-        return w
-
-
-def _seg_start(seg: Segment) -> tuple[int, float]:
-    return seg.steps[0].edge, seg.steps[0].start_m
-
-
-def _seg_end(seg: Segment) -> tuple[int, float]:
-    return seg.steps[-1].edge, seg.steps[-1].end_m
-
-
-def _reverse(steps: Sequence[Step]) -> list[Step]:
-    return [Step(s.edge, s.end_m, s.start_m) for s in reversed(steps)]
-
-
-def _steps_time(net: Network, steps: Sequence[Step], profile: pace.RunnerProfile) -> float:
-    return float(sum(net.partial_time_s(s.edge, s.start_m, s.end_m, profile) for s in steps))
 
 
 # --------------------------------------------------------------------------- repeats
@@ -313,14 +175,14 @@ def plan_repeats(
     """
     if isinstance(reps, bool) or not isinstance(reps, int) or not 1 <= reps <= MAX_REPS:
         raise InputError(f"invalid number of repeats {reps!r}: must be 1 to {MAX_REPS}")
-    router = _Router(net, profile, start, prefs, max_snap_m)
+    router = PointRouter(net, profile, start, prefs, max_snap_m)
     w = router.base
     effort = list(segment.steps)
-    back = _reverse(effort)
-    effort_s = _steps_time(net, effort, profile)
-    recovery_s = _steps_time(net, back, profile)
-    top_e, top_o = _seg_start(segment) if segment.kind == "descent" else _seg_end(segment)
-    bot_e, bot_o = _seg_end(segment) if segment.kind == "descent" else _seg_start(segment)
+    back = reversed_steps(effort)
+    effort_s = steps_time_s(net, effort, profile)
+    recovery_s = steps_time_s(net, back, profile)
+    top_e, top_o = segment_start(segment) if segment.kind == "descent" else segment_end(segment)
+    bot_e, bot_o = segment_end(segment) if segment.kind == "descent" else segment_start(segment)
 
     def to_start_from(edge: int, off: float) -> tuple[list[Step], float]:
         return router.leg(router.point_opts(edge, off, leaving=True), router.start_opts(), w)
@@ -343,7 +205,7 @@ def plan_repeats(
         body = [*effort, *[s for _ in range(reps - 1) for s in (*back, *effort)]]
         plans.append((to_top, to_top_s, body, home, home_s))
     approach, approach_s, body, ret, ret_s = min(
-        plans, key=lambda p: p[1] + _steps_time(net, p[2], profile) + p[4]
+        plans, key=lambda p: p[1] + steps_time_s(net, p[2], profile) + p[4]
     )
     steps = [*approach, *body, *ret]
     route = make_route(
@@ -542,7 +404,7 @@ def plan_loop_with_segments(
     T = request.duration_s
     if prefs is None:
         prefs = AVOID_ROADS_PREFERENCE if request.constraints.avoid_roads else TRAIL_PREFERENCE
-    router = _Router(net, profile, start, prefs, max_snap_m)
+    router = PointRouter(net, profile, start, prefs, max_snap_m)
     snap = router.snap
     # Trails first: a road is a climb or descent to practise only if roads are allowed.
     min_trail = 0.0 if options.allow_roads else SEGMENT_MIN_TRAIL
@@ -624,7 +486,7 @@ def _distinct(
 
 
 def _segment_pool(
-    router: _Router,
+    router: PointRouter,
     req: SegmentRequest,
     n: int,
     rows: tuple[np.ndarray, np.ndarray],
@@ -641,9 +503,9 @@ def _segment_pool(
     # Of the qualifying segments, keep those quickest to run there, through and back.
     tb = np.array(
         [
-            _best(router.point_opts(*_seg_start(sg), leaving=False), rows[0])
+            _best(router.point_opts(*segment_start(sg), leaving=False), rows[0])
             + sg.duration_s
-            + _best(router.point_opts(*_seg_end(sg), leaving=True), rows[1])
+            + _best(router.point_opts(*segment_end(sg), leaving=True), rows[1])
             for sg in found
         ],
         dtype=np.float64,
@@ -672,10 +534,10 @@ def _segment_pool(
     return segs
 
 
-def _link_times(router: _Router, segs: Sequence[Segment]) -> np.ndarray:
+def _link_times(router: PointRouter, segs: Sequence[Segment]) -> np.ndarray:
     """Return the time from the end of every segment to the start of every other."""
-    s_opts = [router.point_opts(*_seg_start(s), leaving=False) for s in segs]
-    e_opts = [router.point_opts(*_seg_end(s), leaving=True) for s in segs]
+    s_opts = [router.point_opts(*segment_start(s), leaving=False) for s in segs]
+    e_opts = [router.point_opts(*segment_end(s), leaving=True) for s in segs]
     link = np.full((len(segs), len(segs)), np.inf)
     for i, eo in enumerate(e_opts):
         if not eo:
@@ -695,7 +557,7 @@ def _link_times(router: _Router, segs: Sequence[Segment]) -> np.ndarray:
 
 
 def _score_orders(
-    router: _Router,
+    router: PointRouter,
     pools: Sequence[Sequence[Segment]],
     counts: Sequence[int],
     rows: tuple[np.ndarray, np.ndarray],
@@ -708,10 +570,10 @@ def _score_orders(
     """
     all_segs = [s for p in pools for s in p]
     approach = np.array(
-        [_best(router.point_opts(*_seg_start(s), leaving=False), rows[0]) for s in all_segs]
+        [_best(router.point_opts(*segment_start(s), leaving=False), rows[0]) for s in all_segs]
     )
     home = np.array(
-        [_best(router.point_opts(*_seg_end(s), leaving=True), rows[1]) for s in all_segs]
+        [_best(router.point_opts(*segment_end(s), leaving=True), rows[1]) for s in all_segs]
     )
     link = _link_times(router, all_segs)
     seg_cost = np.array([s.duration_s for s in all_segs])
@@ -741,13 +603,13 @@ def _score_orders(
     return scored
 
 
-def _best(opts: Sequence[_Opt], row: np.ndarray) -> float:
+def _best(opts: Sequence[PointOption], row: np.ndarray) -> float:
     """Cheapest cost through any option given one Dijkstra row."""
     return min((o.cost + float(row[o.node]) for o in opts), default=np.inf)
 
 
 def _build_loop(
-    router: _Router, segs: Sequence[Segment], request: LoopRequest, number: int
+    router: PointRouter, segs: Sequence[Segment], request: LoopRequest, number: int
 ) -> Route:
     """Core (start → segments → start, legs avoiding used ways) plus a top-up loop."""
     net, profile = router.net, router.profile
@@ -759,15 +621,15 @@ def _build_loop(
         used |= {s.edge for s in seg.steps}
     for seg in segs:
         leg, _ = router.leg(
-            cur, router.point_opts(*_seg_start(seg), leaving=False), router.penalised(used)
+            cur, router.point_opts(*segment_start(seg), leaving=False), router.penalised(used)
         )
         steps += leg
         used |= {s.edge for s in leg}
         steps += list(seg.steps)
-        cur = router.point_opts(*_seg_end(seg), leaving=True)
+        cur = router.point_opts(*segment_end(seg), leaving=True)
     leg, _ = router.leg(cur, router.start_opts(), router.penalised(used))
     steps += leg
-    core_s = _steps_time(net, steps, profile)
+    core_s = steps_time_s(net, steps, profile)
     warnings: list[str] = []
     rest = T - core_s
     if rest > request.tolerance * T / 2:

@@ -19,7 +19,6 @@ for slope statistics of the same terrain at 30, 90 and 180 m.
 from __future__ import annotations
 
 import logging
-import math
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -99,10 +98,7 @@ def tile_names(bbox: Sequence[float]) -> list[str]:
     >>> len(tile_names((0.5, 42.5, 1.0, 43.0)))
     1
     """
-    west, south, east, north = (float(v) for v in bbox)
-    lats = range(math.floor(south), max(math.floor(south), math.ceil(north) - 1) + 1)
-    lons = range(math.floor(west), max(math.floor(west), math.ceil(east) - 1) + 1)
-    return [tile_name(lat, lon) for lat in lats if -90 <= lat < 90 for lon in lons if lon < 180]
+    return [tile_name(lat, lon) for lat, lon in download.degree_tiles(bbox)]
 
 
 def fetch_copernicus_tiles(

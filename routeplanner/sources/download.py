@@ -40,6 +40,7 @@ __all__ = [
     "SKADI_URL",
     "SYNTHETIC_ID_BASE",
     "HTTPStatusError",
+    "degree_tiles",
     "dem_tile_names",
     "download",
     "fetch_dem_tiles",
@@ -313,11 +314,34 @@ def dem_tile_names(bbox: Sequence[float]) -> list[str]:
     list of str
         Tile names, rows from south to north, each row from west to east.
     """
-    west, south, east, north = _check_bbox(bbox)
+    return [_tile_name(lat, lon) for lat, lon in degree_tiles(_check_bbox(bbox))]
+
+
+def degree_tiles(bbox: Sequence[float]) -> list[tuple[int, int]]:
+    """List the 1° tiles that cover a box, by their south-west corner.
+
+    Parameters
+    ----------
+    bbox
+        ``(west, south, east, north)`` in degrees.
+
+    Returns
+    -------
+    list of (int, int)
+        ``(lat, lon)`` of each tile's south-west corner, rows from south to
+        north, each row from west to east; tiles beyond the poles or the
+        antimeridian are left out.
+
+    Examples
+    --------
+    >>> degree_tiles((1.4, 42.4, 2.0, 43.0))
+    [(42, 1)]
+    """
+    west, south, east, north = (float(v) for v in bbox)
     # ceil(x) - 1 keeps a tile whose south/west edge equals the box's north/east edge out.
     lats = range(math.floor(south), max(math.floor(south), math.ceil(north) - 1) + 1)
     lons = range(math.floor(west), max(math.floor(west), math.ceil(east) - 1) + 1)
-    return [_tile_name(lat, lon) for lat in lats if -90 <= lat < 90 for lon in lons if lon < 180]
+    return [(lat, lon) for lat in lats if -90 <= lat < 90 for lon in lons if lon < 180]
 
 
 def _tile_name(lat: int, lon: int) -> str:

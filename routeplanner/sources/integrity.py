@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from routeplanner._io import atomic_write_text
+from routeplanner._io import sha256_file as sha256_of
 from routeplanner.errors import DataError
 
 __all__ = ["RECORD_NAME", "sha256_of", "verify_sha256"]
@@ -21,17 +22,6 @@ log = logging.getLogger(__name__)
 
 #: Name of the record of verified files, in the cache folder.
 RECORD_NAME = "verified-files.json"
-
-
-def sha256_of(path: str | os.PathLike[str]) -> str:
-    """Return the SHA-256 of a file's contents, as hex."""
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _read_record(path: Path) -> dict[str, dict[str, object]]:
