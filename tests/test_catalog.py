@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
+import re
 import shutil
 import subprocess
 import sys
@@ -31,12 +33,15 @@ GRID = 7
 SPACING_M = 400.0
 
 
-def grid_region(folder: Path) -> tuple[Path, Path]:
+def grid_region(folder: Path, *, shift_deg: float = 0.0) -> tuple[Path, Path]:
     """A 7 x 7 trail grid 400 m apart on a gentle slope, with trailheads as tagged nodes.
 
     Trailheads: a car park at the centre, a bus stop 100 m from it (merged into it), a hut
     at a corner, a car park 2 km from any way (dropped), and a car park drawn as a way.
+    ``shift_deg`` moves the whole region (OSM and DEM) east by that many degrees. The
+    hut has a drinking-water spring beside it and a name that is markup.
     """
+    from affine import Affine
     from synth import make_dem, to_lonlat, write_geotiff
 
     half = (GRID - 1) / 2
@@ -44,6 +49,7 @@ def grid_region(folder: Path) -> tuple[Path, Path]:
 
     def node(nid: int, x: float, y: float, tags: dict[str, str] | None = None) -> None:
         lon, lat = to_lonlat(x, y)
+        lon = lon + shift_deg
         tag = "".join(f'<tag k="{k}" v={quoteattr(v)}/>' for k, v in (tags or {}).items())
         lines.append(
             f'<node id="{nid}" version="1" lat="{float(lat):.8f}" lon="{float(lon):.8f}">'
@@ -59,6 +65,7 @@ def grid_region(folder: Path) -> tuple[Path, Path]:
     node(900, 10.0, 10.0, {"amenity": "parking", "name": "Centre car park"})
     node(901, 100.0, 10.0, {"highway": "bus_stop", "name": "Centre <stop>"})
     node(902, -half * SPACING_M, -half * SPACING_M + 20, {"tourism": "alpine_hut", "name": "Hut"})
+    node(904, -half * SPACING_M + 30, 0.0, {"amenity": "drinking_water", "name": "<i>Font</i>"})
     node(903, 4000.0, 4000.0, {"amenity": "parking", "name": "Far away"})
     for k, (x, y) in enumerate([(1190, 1190), (1210, 1190), (1210, 1210), (1190, 1210)]):
         node(910 + k, x, y)
@@ -77,7 +84,8 @@ def grid_region(folder: Path) -> tuple[Path, Path]:
     osm = folder / "grid.osm"
     osm.write_text("\n".join(lines) + "\n", encoding="utf-8")
     dem = make_dem(lambda x, y: 1500.0 + 0.18 * x, extent_m=2500.0, cell_m=20.0)
-    tif = write_geotiff(folder / "grid.tif", dem.elevation, dem.transform)
+    moved = Affine.translation(shift_deg, 0.0) * dem.transform
+    tif = write_geotiff(folder / "grid.tif", dem.elevation, moved)
     return osm, tif
 
 
@@ -170,6 +178,82 @@ def test_catalog_identical_on_one_and_two_workers_and_resumes(region, tmp_path):
     again = _catalog(region, tmp_path / "r1", workers=1, batch_size=1)
     assert "from the earlier run" in again["catalog.geojson"]
     assert (tmp_path / "r1" / files[1].name).is_file()
+
+
+def _route_links(page: str) -> list[str]:
+    return [h for h in re.findall(r"href='([^']+)'", page) if not h.startswith("http")]
+
+
+def test_route_pages_carry_safety_sheet_and_fit_course(region, tmp_path):
+    site = _catalog(region, tmp_path / "r", workers=1, batch_size=4)
+    pages = sorted(k for k in site if k.startswith("routes/") and k.endswith(".html"))
+    assert len(pages) == 3 * 2 * 2
+    spring = 0
+    for name in pages:
+        page = site[name]
+        assert "<h2>Safety sheet</h2>" in page
+        # the fixed reference start, in the region's zone (UTC: no zone known offline)
+        assert "reference start on 2025-07-05 08:00" in page
+        assert "Emergency: 112" in page and "Partner message:" in page
+        assert "<i>" not in page
+        spring += "&lt;i&gt;Font&lt;/i&gt;" in page
+        for href in _route_links(page):
+            assert posixpath.normpath(posixpath.join("routes", href)) in site, (name, href)
+        fit = site[name.replace(".html", ".fit")]
+        assert isinstance(fit, bytes) and fit[8:12] == b".FIT"
+        assert f"{Path(name).stem}.fit'>FIT course" in page
+    # the loops from the hut corner pass the spring 30 m from the trail
+    assert spring > 0
+    feats = json.loads(site["catalog.geojson"])["features"]
+    assert all(f["properties"]["fit"] in site for f in feats)
+
+
+def test_fit_course_is_a_course_of_the_route(region, tmp_path):
+    import garmin_fit_sdk
+
+    site = _catalog(region, tmp_path / "r", workers=1, batch_size=4)
+    name = "routes/n902-easy-30.fit"
+    decoder = garmin_fit_sdk.Decoder(garmin_fit_sdk.Stream.from_byte_array(site[name]))
+    messages, errors = decoder.read()
+    assert not errors
+    assert messages["file_id_mesgs"][0]["type"] == "course"
+    records = messages["record_mesgs"]
+    feat = next(
+        f
+        for f in json.loads(site["catalog.geojson"])["features"]
+        if f["properties"]["id"] == "n902-easy-30"
+    )
+    assert records[-1]["distance"] == pytest.approx(feat["properties"]["distance_m"], rel=0.01)
+    first = records[0]["timestamp"]
+    assert (first.year, first.month, first.day, first.hour) == (2025, 7, 5, 8)
+
+
+def test_two_regions_in_one_run(region, tmp_path_factory, tmp_path):
+    from routeplanner.catalog.runner import ClusterOptions, RegionSource, run_catalog
+
+    east = grid_region(tmp_path_factory.mktemp("east"), shift_deg=0.05)
+    req = CatalogRequest(durations_s=(1800.0,), kinds=("easy",))
+    regions = [
+        RegionSource("grid", str(region[0]), (str(region[1]),)),
+        RegionSource("grid-east", str(east[0]), (str(east[1]),), timezone="Europe/Andorra"),
+    ]
+    run = run_catalog(regions, req, tmp_path / "r", cluster=ClusterOptions(workers=2))
+    assert {k: [t.id for t in v] for k, v in run.trailheads.items()} == {
+        "grid": ["n901", "n902", "w99"],
+        "grid-east": ["n901", "n902", "w99"],
+    }
+    west_lon = [t.lon for t in run.trailheads["grid"]]
+    east_lon = [t.lon for t in run.trailheads["grid-east"]]
+    assert np.allclose(np.subtract(east_lon, west_lon), 0.05)
+    assert run.tasks == 2  # one batch per region
+    by_region = [res["routes"] for res in run.results]
+    assert [len(r) for r in by_region] == [3, 3]
+    for routes, lons in zip(by_region, (west_lon, east_lon), strict=True):
+        for r, lon in zip(routes, lons, strict=True):
+            assert abs(r["lon"][0] - lon) < 0.01  # each route starts in its own region
+    # each region's sheets are in its own zone: the east copy starts 08:00 CEST
+    assert by_region[0][0]["safety"]["start"] == "2025-07-05T08:00+00:00"
+    assert by_region[1][0]["safety"]["start"] == "2025-07-05T08:00+02:00"
 
 
 def _start(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:

@@ -6,6 +6,7 @@ own files load from the folder, as they would from any static host.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +53,12 @@ def record(th: Trailhead, kind: str, minutes: int, ascent: float, trail: float) 
         "dist_m": [0.0, minutes * 75.0, minutes * 150.0],
         "gpx": f"routes/{rid}.gpx",
         "gpx_text": '<?xml version="1.0"?><gpx version="1.1" creator="t"/>',
+        "fit": f"routes/{rid}.fit",
+        "fit_b64": base64.b64encode(b"not a real course").decode("ascii"),
+        "safety": {
+            "start": "2025-07-05T08:00+02:00",
+            "lines": ["Water (1):", "    km   1.2  <img src=x onerror=alert(1)>Font"],
+        },
     }
 
 
@@ -69,7 +76,10 @@ def site(tmp_path_factory) -> Path:
     for name, text in site_files("Club <routes>", [a, b], routes).items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
     return root
 
 
@@ -128,5 +138,14 @@ def test_site_filters_links_and_no_errors(browser, site, size):
     page.goto((site / "routes" / "n2-hilly-90.html").as_uri())
     page.wait_for_selector("path.leaflet-interactive")
     assert "1 h 30" in page.locator(".stats").inner_text()
+    # the safety sheet is shown as text, with its reference start; page links resolve
+    sheet = page.locator(".safety").inner_text()
+    assert "<img src=x onerror=alert(1)>Font" in sheet and "2025-07-05 08:00" in sheet
+    assert page.locator(".safety img").count() == 0
+    links = page.eval_on_selector_all("main a[href]", "els => els.map(e => e.getAttribute('href'))")
+    links = [h for h in links if not h.startswith(("#", "http"))]
+    assert links == ["n2-hilly-90.gpx", "n2-hilly-90.fit", "../index.html"]
+    for href in links:
+        assert (site / "routes" / href).is_file(), href
     assert not errors and not failed, (errors, failed)
     ctx.close()

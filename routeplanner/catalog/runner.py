@@ -23,7 +23,7 @@ from typing import Any
 from distributed import as_completed
 
 from routeplanner._io import atomic_write_text
-from routeplanner.catalog.tasks import CatalogRequest, run_batch, task_key
+from routeplanner.catalog.tasks import CatalogRequest, SafetyContext, run_batch, task_key
 from routeplanner.catalog.tiles import plan_tiles, reach_m
 from routeplanner.catalog.trailheads import (
     Trailhead,
@@ -67,12 +67,22 @@ class RegionSource:
         DEM files.
     cache_dir : str or None
         Network cache folder shared by the workers (None: build in memory).
+    timezone : str or None
+        IANA time zone of the safety sheets and FIT times (None: looked up).
+    emergency_number : str
+        Number the safety sheets give.
     """
 
     name: str
     osm: str
     dem: tuple[str, ...]
     cache_dir: str | None = None
+    timezone: str | None = None
+    emergency_number: str = "112"
+
+    def safety(self) -> SafetyContext:
+        """Return what the region's tasks need for safety sheets."""
+        return SafetyContext(self.osm, self.timezone, self.emergency_number)
 
 
 @dataclass(frozen=True)
@@ -113,9 +123,15 @@ def _batches(trailheads: Sequence[Trailhead], size: int) -> list[tuple[Trailhead
     return [tuple(trailheads[i : i + size]) for i in range(0, len(trailheads), size)]
 
 
-def _task(net: Network, batch: tuple[Trailhead, ...], request: CatalogRequest, path: str) -> str:
+def _task(
+    net: Network,
+    batch: tuple[Trailhead, ...],
+    request: CatalogRequest,
+    safety: SafetyContext,
+    path: str,
+) -> str:
     """Run one batch on a worker and write its result file; return the path."""
-    result = run_batch(net, batch, request)
+    result = run_batch(net, batch, request, safety=safety)
     atomic_write_text(path, json.dumps(result, sort_keys=True, separators=(",", ":")))
     return path
 
@@ -245,22 +261,22 @@ def run_catalog(
             for n, r in zip(nets, regions, strict=True)
         ]
         chosen = dict(zip([r.name for r in regions], client.gather(picks), strict=True))
-        plan: list[tuple[Any, tuple[Trailhead, ...], Path]] = []
+        plan: list[tuple[Any, tuple[Trailhead, ...], Path, SafetyContext]] = []
         for r, net in zip(regions, nets, strict=True):
             for net_part, part in _parts(client, net, chosen[r.name], request, opt.tile_m):
                 for i, batch in enumerate(_batches(part, opt.batch_size)):
                     key = task_key(r.name, len(plan) + i, batch, request)
-                    plan.append((net_part, batch, out / f"{key}.json"))
+                    plan.append((net_part, batch, out / f"{key}.json", r.safety()))
         todo = [p for p in plan if not p[2].is_file()]
         if todo:
             # one copy of each network per worker, not one per task
-            client.replicate(list({id(n): n for n, _, _ in todo}.values()))
+            client.replicate(list({id(p[0]): p[0] for p in todo}.values()))
         done = len(plan) - len(todo)
         if progress is not None:
             progress(done, len(plan))
         futures = [
-            client.submit(_task, net, batch, request, str(path), key=path.stem, pure=False)
-            for net, batch, path in todo
+            client.submit(_task, net, batch, request, ctx, str(path), key=path.stem, pure=False)
+            for net, batch, path, ctx in todo
         ]
         for _ in as_completed(futures):
             done += 1
@@ -268,12 +284,12 @@ def run_catalog(
                 progress(done, len(plan))
         client.gather(futures)  # re-raises a task's error here
         peaks = client.run(_peak_rss_mb)
-        n_tiles = len({id(n) for n, _, _ in plan})
+        n_tiles = len({id(p[0]) for p in plan})
     finally:
         client.close()
         if local is not None:
             local.close()
-    results = [json.loads(p.read_text(encoding="utf-8")) for _, _, p in plan]
+    results = [json.loads(p[2].read_text(encoding="utf-8")) for p in plan]
     return CatalogRun(
         chosen,
         results,

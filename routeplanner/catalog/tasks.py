@@ -7,26 +7,41 @@ byte-identical for one worker, two, or a remote cluster.
 
 from __future__ import annotations
 
+import base64
+import functools
 import hashlib
 import json
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import date, datetime, time
 from typing import Any
 
 import numpy as np
 
 from routeplanner import pace
 from routeplanner.catalog.trailheads import Trailhead
-from routeplanner.errors import RoutePlannerError
+from routeplanner.daylight import region_timezone
+from routeplanner.errors import InputError, RoutePlannerError
 from routeplanner.network.model import Network
 from routeplanner.output.export import gpx_document
+from routeplanner.output.fit import course_bytes
 from routeplanner.route import Route
+from routeplanner.safety import clean_text, safety_sheet
 from routeplanner.search.loops import LoopRequest, find_loops
 from routeplanner.search.segment_loops import SegmentLoopOptions
 from routeplanner.search.workouts import plan_loop_with_segments
+from routeplanner.sources.pois import Pois, read_pois
 
-__all__ = ["KINDS", "CatalogRequest", "route_record", "run_batch", "task_key"]
+__all__ = [
+    "KINDS",
+    "CatalogRequest",
+    "SafetyContext",
+    "region_pois",
+    "route_record",
+    "run_batch",
+    "task_key",
+]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +70,12 @@ class CatalogRequest:
         Accepted relative error of a route's time.
     seed : int
         Seed of the searches.
+    start_date : str
+        Reference day (ISO date) of every route's safety sheet and FIT course times;
+        fixed, so the catalogue does not change with the day it is built (default: a
+        summer Saturday).
+    start_clock : str
+        Reference start time of day (``HH:MM``), local to the region.
     """
 
     durations_s: tuple[float, ...] = (1800.0, 3600.0, 5400.0, 7200.0)
@@ -63,6 +84,24 @@ class CatalogRequest:
     model: str = "minetti"
     tolerance: float = 0.05
     seed: int = 0
+    start_date: str = "2025-07-05"
+    start_clock: str = "08:00"
+
+    def __post_init__(self) -> None:
+        try:
+            date.fromisoformat(self.start_date)
+            time.fromisoformat(self.start_clock)
+        except ValueError:
+            raise InputError(
+                f"reference start {self.start_date} {self.start_clock} is not a date "
+                "YYYY-MM-DD and a time HH:MM"
+            ) from None
+
+    def start(self, zone: str | None, lon: float, lat: float) -> datetime:
+        """Return the reference start in the region's time zone (found from a point)."""
+        tz = region_timezone(zone, lon, lat)
+        day, clock = date.fromisoformat(self.start_date), time.fromisoformat(self.start_clock)
+        return datetime.combine(day, clock, tzinfo=tz)
 
     def digest(self) -> str:
         """Short hash of the request, naming its task results."""
@@ -77,14 +116,63 @@ def task_key(region: str, index: int, batch: Sequence[Trailhead], request: Catal
     return f"{safe}-{index:05d}-{ids}-{request.digest()}"
 
 
+@dataclass(frozen=True)
+class SafetyContext:
+    """What a task needs for safety sheets: the region's OSM file, zone and emergency number.
+
+    Attributes
+    ----------
+    osm : str
+        OSM file of the region (its places are read once per worker process).
+    timezone : str or None
+        IANA time zone (None: looked up from the trailhead, UTC without timezonefinder).
+    emergency_number : str
+        Number to call.
+    """
+
+    osm: str
+    timezone: str | None = None
+    emergency_number: str = "112"
+
+
+@functools.lru_cache(maxsize=4)
+def region_pois(osm: str) -> Pois:
+    """Read a region's places once per process (tasks on one worker share them)."""
+    log.debug("reading places of %s", osm)
+    return read_pois(osm)
+
+
 def _round(values: np.ndarray, decimals: int) -> list[float]:
     return [float(v) for v in np.round(np.asarray(values, dtype=np.float64), decimals)]
 
 
 def route_record(
-    route: Route, trailhead: Trailhead, kind: str, target_s: float, tolerance: float
+    route: Route,
+    trailhead: Trailhead,
+    kind: str,
+    target_s: float,
+    tolerance: float,
+    *,
+    start: datetime | None = None,
+    safety: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Describe a route as a JSON-ready record with its geometry and its GPX text."""
+    """Describe a route as a JSON-ready record with its geometry, GPX and FIT course.
+
+    Parameters
+    ----------
+    route, trailhead, kind, target_s, tolerance
+        The route and what it was asked for.
+    start
+        Reference start of its FIT course's times (with a time zone; default the
+        record has no FIT course).
+    safety
+        Its safety sheet as :func:`safety_record` gives it, or None.
+
+    Returns
+    -------
+    dict
+        JSON-ready; ``fit_b64`` holds the FIT file in base64, ``safety`` the sheet.
+    """
     st = route.stats
     minutes = round(target_s / 60)
     rid = f"{trailhead.id}-{kind}-{minutes}"
@@ -92,8 +180,9 @@ def route_record(
     misses = list(getattr(route, "misses", ()) or ())
     if abs(err) > tolerance and not any(m.startswith("time") for m in misses):
         misses.insert(0, f"time {st.duration_s / 60:.0f} min for {minutes} min ({err:+.0%})")
+    name = f"{trailhead.label}: {kind} {minutes} min"
     keep = np.unique(np.concatenate(([0], np.flatnonzero(np.diff(route.dist_m) > 5) + 1)))
-    return {
+    rec: dict[str, Any] = {
         "id": rid,
         "trailhead": trailhead.id,
         "trailhead_name": trailhead.name,
@@ -110,7 +199,38 @@ def route_record(
         "ele": _round(route.ele[keep], 1),
         "dist_m": _round(route.dist_m[keep], 1),
         "gpx": f"routes/{rid}.gpx",
-        "gpx_text": gpx_document([route], name=f"{trailhead.label}: {kind} {minutes} min"),
+        "gpx_text": gpx_document([route], name=name),
+    }
+    if start is not None:
+        fit = course_bytes(route, start=start, name=name)
+        rec["fit"] = f"routes/{rid}.fit"
+        rec["fit_b64"] = base64.b64encode(fit).decode("ascii")
+    if safety is not None:
+        rec["safety"] = safety
+    return rec
+
+
+def safety_record(
+    route: Route, net: Network, ctx: SafetyContext, *, start: datetime, title: str, rid: str
+) -> dict[str, Any]:
+    """Compute a route's safety sheet as JSON: the ``--json`` keys, its start and its lines.
+
+    ``lines`` are plain text with control characters removed; they still hold OSM names,
+    so whoever renders them must escape them.
+    """
+    sheet = safety_sheet(
+        route,
+        net,
+        region_pois(ctx.osm),
+        start=start,
+        title=title,
+        emergency_number=ctx.emergency_number,
+        outputs=[f"{rid}.gpx", f"{rid}.fit"],
+    )
+    return {
+        **sheet.to_json(),
+        "start": start.isoformat(timespec="minutes"),
+        "lines": [clean_text(line) for line in sheet.lines()[1:]],
     }
 
 
@@ -134,8 +254,30 @@ def _one(
     return plan_loop_with_segments(net, start, profile, loop, options).routes[0]
 
 
+def _record(
+    net: Network,
+    route: Route,
+    th: Trailhead,
+    kind: str,
+    target_s: float,
+    request: CatalogRequest,
+    start: datetime,
+    safety: SafetyContext | None,
+) -> dict[str, Any]:
+    sheet = None
+    if safety is not None:
+        rid = f"{th.id}-{kind}-{round(target_s / 60)}"
+        title = f"{th.label}: {kind} {round(target_s / 60)} min"
+        sheet = safety_record(route, net, safety, start=start, title=title, rid=rid)
+    return route_record(route, th, kind, target_s, request.tolerance, start=start, safety=sheet)
+
+
 def run_batch(
-    net: Network, trailheads: Sequence[Trailhead], request: CatalogRequest
+    net: Network,
+    trailheads: Sequence[Trailhead],
+    request: CatalogRequest,
+    *,
+    safety: SafetyContext | None = None,
 ) -> dict[str, Any]:
     """Every route of a batch of trailheads.
 
@@ -146,7 +288,9 @@ def run_batch(
     trailheads
         The batch.
     request
-        Durations, kinds, runner.
+        Durations, kinds, runner, reference start.
+    safety
+        The region's places for safety sheets (None: routes without a sheet).
 
     Returns
     -------
@@ -160,6 +304,8 @@ def run_batch(
     routes: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
     for th in trailheads:
+        zone = safety.timezone if safety is not None else None
+        start = request.start(zone, th.lon, th.lat)
         for kind in request.kinds:
             for target in request.durations_s:
                 try:
@@ -174,5 +320,5 @@ def run_batch(
                         }
                     )
                     continue
-                routes.append(route_record(route, th, kind, target, request.tolerance))
+                routes.append(_record(net, route, th, kind, target, request, start, safety))
     return {"routes": routes, "failures": failures}

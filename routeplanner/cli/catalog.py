@@ -51,8 +51,16 @@ def _sources(names: tuple[str, ...], data_dir: str | None, no_cache: bool) -> li
     out = []
     for name in names:
         files = regions.resolve_region(name, data_dir=data_dir)
+        region = regions.load_region(name)
         out.append(
-            RegionSource(files.name, str(files.osm), tuple(str(d) for d in files.dem), cache)
+            RegionSource(
+                files.name,
+                str(files.osm),
+                tuple(str(d) for d in files.dem),
+                cache,
+                timezone=region.timezone,
+                emergency_number=region.emergency_number,
+            )
         )
     return out
 
@@ -126,7 +134,7 @@ def catalog_command(ctx: Ctx, **o: Any) -> None:
     routes = [r for res in run.results for r in res["routes"]]
     trailheads = [t for ths in run.trailheads.values() for t in ths]
     title = "Routes: " + ", ".join(s.name for s in sources)
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     listed: list[dict[str, Any]] = []
     if events:
         by_name = {s.name: s for s in sources}
@@ -138,9 +146,10 @@ def catalog_command(ctx: Ctx, **o: Any) -> None:
             return load_network(s.osm, list(s.dem), cache_dir=s.cache_dir, name=s.name)
 
         with status(ctx, "planning the group runs"):
-            files, listed = events_site_files(
+            event_pages, listed = events_site_files(
                 events, network_for, title=title, offline=o["offline"]
             )
+            files.update(event_pages)
     files.update(site_files(title, trailheads, routes, listed))
     with outputs:
         for name, text in files.items():

@@ -4,8 +4,9 @@ Files, by relative name:
 
 - ``index.html``: a map of every trailhead and a table of routes, filterable by duration,
   kind, ascent and trail share (``assets/catalog.js``, no server needed);
-- ``routes/<id>.html`` and ``routes/<id>.gpx``: one page per route with its map,
-  elevation profile and stats, and its GPX;
+- ``routes/<id>.html``, ``routes/<id>.gpx`` and ``routes/<id>.fit``: one page per route
+  with its map, elevation profile, stats and safety sheet (for the catalogue's fixed
+  reference start, said on the page), its GPX and its FIT course;
 - ``catalog.geojson``: every route as a LineString feature;
 - ``assets/``: Leaflet (from the installed XStatic-Leaflet package), the stylesheet and
   the index script, shared by every page.
@@ -15,6 +16,7 @@ Every name from OSM is escaped; the embedded JSON cannot close its script elemen
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 from collections.abc import Sequence
@@ -59,6 +61,8 @@ def catalog_geojson(routes: Sequence[dict[str, Any]]) -> dict[str, Any]:
                 "gpx",
             )
         }
+        if "fit" in r:
+            props["fit"] = r["fit"]
         coords = [list(p) for p in zip(r["lon"], r["lat"], r["ele"], strict=True)]
         feats.append(
             {
@@ -173,6 +177,21 @@ def _profile_svg(r: dict[str, Any]) -> str:
     )
 
 
+def _safety_html(sheet: dict[str, Any] | None) -> str:
+    """Render a stored safety sheet; every line is escaped (it holds OSM names)."""
+    if not sheet:
+        return ""
+    e = html.escape
+    when = e(str(sheet.get("start", "")).replace("T", " "))
+    body = "".join(f"<div>{e(line)}</div>" for line in sheet.get("lines", ()))
+    return (
+        "<section class='safety'><h2>Safety sheet</h2>"
+        f"<p><small>Times and daylight are for a reference start on {when}: check them "
+        "for the day you run.</small></p>"
+        f"<div class='sheet'>{body}</div></section>"
+    )
+
+
 def _route_page(r: dict[str, Any], trailhead: Trailhead | None) -> str:
     e = html.escape
     where = trailhead.label if trailhead is not None else r["trailhead"]
@@ -187,6 +206,7 @@ def _route_page(r: dict[str, Any], trailhead: Trailhead | None) -> str:
         ("ascent", f"+{r['ascent_m']:.0f} m"),
         ("trail", f"{r['trail_share']:.0%}"),
     ]
+    fit = f" · <a href='{e(r['id'])}.fit'>FIT course</a>" if "fit_b64" in r else ""
     script = (
         "var m=L.map('map');L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png',"
         "{maxZoom:17,attribution:'&copy; OpenStreetMap contributors'}).addTo(m);"
@@ -201,7 +221,9 @@ def _route_page(r: dict[str, Any], trailhead: Trailhead | None) -> str:
         + "".join(f"<div>{e(k)}<br><b>{e(v)}</b></div>" for k, v in stats)
         + "</div>"
         + _profile_svg(r)
-        + f"<p><a href='{e(r['id'])}.gpx'>GPX</a> · <a href='../index.html'>all routes</a></p>"
+        + f"<p><a href='{e(r['id'])}.gpx'>GPX</a>{fit} · "
+        + "<a href='../index.html'>all routes</a></p>"
+        + _safety_html(r.get("safety"))
         + f"</main><script>{script}</script></body></html>"
     )
 
@@ -211,7 +233,7 @@ def site_files(
     trailheads: Sequence[Trailhead],
     routes: Sequence[dict[str, Any]],
     events: Sequence[dict[str, Any]] = (),
-) -> dict[str, str]:
+) -> dict[str, str | bytes]:
     """Every file of the site but the events' own, by relative name.
 
     Parameters
@@ -229,15 +251,15 @@ def site_files(
 
     Returns
     -------
-    dict of str to str
-        Relative file name to text.
+    dict of str to str or bytes
+        Relative file name to text (bytes for FIT courses).
     """
     leaflet = leaflet_assets()
     by_id = {t.id: t for t in trailheads}
     # one canonical order, however the work was split into tasks and tiles
     trailheads = sorted(trailheads, key=lambda t: t.id)
     routes = sorted(routes, key=lambda r: (r["trailhead"], r["kind"], r["target_duration_s"]))
-    files = {
+    files: dict[str, str | bytes] = {
         "index.html": _index(title, trailheads, routes, events),
         "catalog.geojson": json.dumps(catalog_geojson(routes), separators=(",", ":")) + "\n",
         "assets/leaflet.js": leaflet.js,
@@ -248,4 +270,6 @@ def site_files(
     for r in routes:
         files[f"routes/{r['id']}.html"] = _route_page(r, by_id.get(r["trailhead"]))
         files[r["gpx"]] = r["gpx_text"]
+        if "fit_b64" in r:
+            files[f"routes/{r['id']}.fit"] = base64.b64decode(r["fit_b64"])
     return files
