@@ -7,23 +7,30 @@ start time and a duration (or return time), and the pace groups.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import logging
 import math
 import os
 import re
 import sys
 import unicodedata
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from routeplanner import pace
 from routeplanner.brief import Constraints
 from routeplanner.errors import DataError, InputError
+from routeplanner.events.source import (
+    _check_keys,
+    _localize,
+    _parse_clock,
+    _parse_date,
+    _parse_zone,
+    _Source,
+    _string,
+)
 from routeplanner.search.graph import Preferences
 from routeplanner.search.workouts import MAX_SEGMENTS_IN_LOOP
 
@@ -96,12 +103,6 @@ _NO_CONSTRAINTS = Constraints()
 
 
 _MAX_NAME_LEN = 60
-
-
-_TIME_RE = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
-
-
-_CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
 
 
 _TOML_POS_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
@@ -244,182 +245,6 @@ def add_seconds(start: datetime, seconds: float) -> datetime:
     # Aware arithmetic in one zone is wall-clock arithmetic; go through UTC so a
     # run across a DST change still ends after the right elapsed time.
     return (start.astimezone(timezone.utc) + timedelta(seconds=seconds)).astimezone(start.tzinfo)
-
-
-class _Source:
-    """An event file's text, to put line numbers on errors."""
-
-    _HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-
-    def __init__(self, text: str, name: str) -> None:
-        self.name = name
-        self.lines = text.splitlines()
-        self.headers: list[tuple[int, str, bool]] = []  # (index, table, is_array)
-        for i, line in enumerate(self.lines):
-            m = self._HEADER_RE.match(line)
-            if m:
-                self.headers.append((i, m[2].strip().strip("\"'"), m[1] == "[["))
-
-    def _span(self, table: str | None, index: int | None) -> tuple[int, int] | None:
-        """Line range (start, stop) of a table's body; the top level when ``table`` is None."""
-        if table is None:
-            return (0, self.headers[0][0] if self.headers else len(self.lines))
-        seen = -1
-        for k, (i, name, is_array) in enumerate(self.headers):
-            if name != table:
-                continue
-            seen += 1
-            if is_array and index is not None and seen != index:
-                continue
-            stop = self.headers[k + 1][0] if k + 1 < len(self.headers) else len(self.lines)
-            return (i, stop)
-        return None
-
-    def line(
-        self, table: str | None = None, key: str | None = None, index: int | None = None
-    ) -> int | None:
-        """1-based line of ``key`` in a table (or of the table's header), None if unknown.
-
-        A key that is itself a table (``[colour]``) is found by its header.
-        """
-        span = self._span(table, index)
-        if span is None:
-            return None
-        if key is not None:
-            pat = re.compile(
-                rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*="
-            )
-            for i in range(*span):
-                if pat.match(self.lines[i]):
-                    return i + 1
-            dotted = key if table is None else f"{table}.{key}"
-            for i, name, _ in self.headers:
-                if name == dotted:
-                    return i + 1
-        return span[0] + 1 if table is not None else None
-
-    def error(
-        self,
-        message: str,
-        table: str | None = None,
-        key: str | None = None,
-        index: int | None = None,
-    ) -> InputError:
-        line = self.line(table, key, index)
-        where = f"{self.name}:{line}" if line else self.name
-        return InputError(f"{where}: {message}")
-
-
-def _where(table: str | None, index: int | None) -> str:
-    if table is None:
-        return "at the top level"
-    return f"in [[{table}]] #{index + 1}" if index is not None else f"in [{table}]"
-
-
-def _check_keys(
-    src: _Source,
-    raw: Mapping[str, Any],
-    valid: Sequence[str],
-    table: str | None,
-    index: int | None = None,
-) -> None:
-    for key in raw:
-        if key not in valid:
-            close = difflib.get_close_matches(key, valid, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise src.error(
-                f"unknown key {key!r} {_where(table, index)}{hint}; valid keys: {', '.join(valid)}",
-                table,
-                key,
-                index,
-            )
-
-
-_REQUIRED = object()
-
-
-def _string(
-    src: _Source,
-    raw: Mapping[str, Any],
-    key: str,
-    table: str | None = None,
-    index: int | None = None,
-    default: Any = _REQUIRED,
-    multiline: bool = False,
-) -> Any:
-    """Return a string value, stripped; ``default`` if the key is absent (required without)."""
-    if key not in raw:
-        if default is _REQUIRED:
-            raise src.error(f"{key} is missing", table, None, index)
-        return default
-    value = raw[key]
-    if not isinstance(value, str):
-        raise src.error(f"{key} must be a string, got {value!r}", table, key, index)
-    value = value.strip()
-    if not multiline and _CONTROL_RE.search(value):
-        raise src.error(f"{key} must be one line of text, got {value!r}", table, key, index)
-    return value
-
-
-def _parse_date(src: _Source, value: Any) -> date:
-    if isinstance(value, datetime):  # a datetime is also a date: refuse it first
-        raise src.error(
-            f"date must be a day such as 2027-06-12, got {value.isoformat()!r}", key="date"
-        )
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise src.error(f"invalid date {value!r}: expected YYYY-MM-DD, e.g. 2027-06-12", key="date")
-
-
-def _parse_clock(src: _Source, value: Any, key: str) -> time:
-    if isinstance(value, time):
-        if value.tzinfo is not None:
-            raise src.error(f"{key} must be a local time; set the zone with timezone", key=key)
-        return value
-    if isinstance(value, str):
-        m = _TIME_RE.fullmatch(value.strip())
-        if m:
-            h, mi, s = int(m[1]), int(m[2]), int(m[3] or 0)
-            if h < 24 and mi < 60 and s < 60:
-                return time(h, mi, s)
-    if isinstance(value, datetime):
-        value = value.isoformat()
-    raise src.error(
-        f'invalid {key} time {value!r}: expected HH:MM (24-hour), e.g. "08:00"', key=key
-    )
-
-
-def _parse_zone(src: _Source, value: Any) -> ZoneInfo:
-    if not isinstance(value, str) or not value.strip():
-        raise src.error(
-            f'timezone must be an IANA zone name such as "Europe/Andorra", got {value!r}',
-            key="timezone",
-        )
-    try:
-        return ZoneInfo(value.strip())
-    except (ZoneInfoNotFoundError, ValueError):
-        raise src.error(
-            f'unknown timezone {value!r}: use an IANA zone name such as "Europe/Andorra"',
-            key="timezone",
-        ) from None
-
-
-def _localize(src: _Source, day: date, clock: time, zone: ZoneInfo, key: str) -> datetime:
-    """Return an aware datetime, refusing local times a DST change skips."""
-    local = datetime.combine(day, clock)
-    aware = local.replace(tzinfo=zone)
-    if aware.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != local:
-        raise src.error(
-            f"{key} {clock.strftime('%H:%M')} does not exist on {day.isoformat()} in "
-            f"{zone.key} (the clocks change then)",
-            key=key,
-        )
-    return aware
 
 
 def _profile_file(src: _Source, raw: dict[str, Any], what: str, index: int) -> pace.RunnerProfile:

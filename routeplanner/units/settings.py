@@ -1,0 +1,337 @@
+"""Settings of a request as people type them: where, which windows, how hard, when.
+
+Coordinates, grade and slope windows, tolerance, difficulty, dates, clock times and
+time zones. Shared limits and presets come from :mod:`routeplanner.units.quantities`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from datetime import date, time, tzinfo
+
+from routeplanner.errors import InputError
+from routeplanner.units.quantities import (
+    _DASH,
+    _MAX_GRADE_DEG,
+    _MAX_GRADE_PERCENT,
+    _MAX_SLOPE_WINDOW_DEG,
+    _NUMBER,
+    GRADE_PRESETS,
+    SAC_SCALE,
+)
+
+__all__ = [
+    "parse_clock",
+    "parse_date",
+    "parse_difficulty",
+    "parse_grade_window",
+    "parse_latlon",
+    "parse_slope_window",
+    "parse_time_zone",
+    "parse_tolerance",
+]
+
+# ---------------------------------------------------------------- coordinates
+
+
+def parse_latlon(text: str) -> tuple[float, float]:
+    """Parse ``"lat,lon"`` as typed by people, returning ``(lon, lat)``.
+
+    Parameters
+    ----------
+    text : str
+        Latitude then longitude in decimal degrees, separated by a comma and/or
+        whitespace (``"42.5,1.5"``, ``"42.5, 1.5"``, ``"42.5 1.5"``).
+
+    Returns
+    -------
+    tuple of float
+        ``(lon, lat)``, the internal (x, y) order.
+
+    Raises
+    ------
+    InputError
+        If the text is malformed or a coordinate is out of range.
+
+    Examples
+    --------
+    >>> parse_latlon("42.5,1.5")
+    (1.5, 42.5)
+    """
+    raw = str(text)
+    parts = [p for p in re.split(r"\s*,\s*|\s+", raw.strip()) if p]
+    try:
+        lat, lon = (float(p) for p in parts)
+    except ValueError:
+        raise InputError(
+            f"invalid coordinates {raw!r}: expected 'lat,lon' in decimal degrees"
+        ) from None
+    for name, value, limit in (("latitude", lat, 90), ("longitude", lon, 180)):
+        if not -limit <= value <= limit:  # also rejects NaN
+            raise InputError(f"{name} {value} out of range [-{limit}, {limit}] in {raw!r}")
+    return (lon, lat)
+
+
+# --------------------------------------------------------------------- grades
+
+_GRADE_WINDOW_RE = re.compile(
+    rf"(?P<lo>{_NUMBER})\s*(?P<u1>%|deg|°)?{_DASH}(?P<hi>{_NUMBER})\s*(?P<u2>%|deg|°)"
+)
+
+
+def parse_grade_window(text: str) -> tuple[float, float]:
+    """Parse a window of (absolute) grades into rise/run bounds.
+
+    Parameters
+    ----------
+    text : str
+        ``"15-30%"`` (percent), ``"9-17deg"`` or ``"9-17°"`` (degrees), or a name
+        from :data:`GRADE_PRESETS`.  The unit is required so ``"0.15-0.3"`` cannot be
+        misread.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)`` rise over run, ``0 <= low < high``.
+
+    Raises
+    ------
+    InputError
+        If the text is malformed, the window is empty or inverted, or a bound
+        exceeds 100 % (60° in degrees).
+
+    Examples
+    --------
+    >>> parse_grade_window("15-30%")
+    (0.15, 0.3)
+    >>> [round(g, 4) for g in parse_grade_window("9-17deg")]
+    [0.1584, 0.3057]
+    >>> parse_grade_window("skin-track")
+    (0.15, 0.3)
+    """
+    raw = str(text)
+    key = raw.strip().lower()
+    if key in GRADE_PRESETS:
+        return GRADE_PRESETS[key]
+    match = _GRADE_WINDOW_RE.fullmatch(key)
+    units = {match["u2"], match["u1"] or match["u2"]} if match else set()
+    if not match or len(units) != 1:
+        raise InputError(
+            f"invalid grade window {raw!r}: expected e.g. '15-30%', '9-17deg' "
+            f"or one of {', '.join(GRADE_PRESETS)}"
+        )
+    lo, hi = float(match["lo"]), float(match["hi"])
+    if lo >= hi:
+        raise InputError(f"invalid grade window {raw!r}: lower bound must be below upper bound")
+    if match["u2"] == "%":
+        if hi > _MAX_GRADE_PERCENT:
+            raise InputError(f"invalid grade window {raw!r}: grades above 100% are not supported")
+        return (lo / 100.0, hi / 100.0)
+    if hi > _MAX_GRADE_DEG:
+        raise InputError(f"invalid grade window {raw!r}: slopes above 60° are not supported")
+    return (math.tan(math.radians(lo)), math.tan(math.radians(hi)))
+
+
+_SLOPE_WINDOW_RE = re.compile(rf"(?P<lo>{_NUMBER})\s*(?:deg|°)?{_DASH}(?P<hi>{_NUMBER})\s*(deg|°)?")
+
+
+def parse_slope_window(text: str) -> tuple[float, float]:
+    """Parse a window of terrain slope in degrees, such as ``"30-45"`` or ``"30-45deg"``.
+
+    Parameters
+    ----------
+    text : str
+        ``"LO-HI"`` in degrees, with an optional ``deg``/``°`` unit.
+
+    Returns
+    -------
+    tuple of float
+        ``(lo, hi)`` in degrees, ``0 <= lo < hi <= 70``.
+
+    Raises
+    ------
+    InputError
+        If malformed, inverted or out of range (slopes above 70° are cliffs,
+        not ski terrain).
+
+    Examples
+    --------
+    >>> parse_slope_window("30-45"), parse_slope_window("30°-45°")
+    ((30.0, 45.0), (30.0, 45.0))
+    """
+    raw = str(text)
+    match = _SLOPE_WINDOW_RE.fullmatch(raw.strip().lower())
+    if not match:
+        raise InputError(f"invalid slope window {raw!r}: expected degrees like '30-45'")
+    lo, hi = float(match["lo"]), float(match["hi"])
+    if lo >= hi:
+        raise InputError(f"invalid slope window {raw!r}: the low bound must be below the high")
+    if hi > _MAX_SLOPE_WINDOW_DEG:
+        raise InputError(
+            f"slope window {raw!r} out of range: need 0 <= low < high <= "
+            f"{_MAX_SLOPE_WINDOW_DEG:.0f} degrees"
+        )
+    return lo, hi
+
+
+# ------------------------------------------------------------------ tolerance
+
+
+def parse_tolerance(text: str) -> float:
+    """Parse an accepted relative error: ``5%``, ``0.05``, or ``3`` read as 3 %.
+
+    A bare number below 1 is a fraction, from 1 on a percentage.
+
+    Parameters
+    ----------
+    text : str
+        The tolerance as typed.
+
+    Returns
+    -------
+    float
+        Fraction, between 0.005 (0.5 %) and 0.5 (50 %).
+
+    Raises
+    ------
+    InputError
+        If malformed or out of range.
+
+    Examples
+    --------
+    >>> parse_tolerance("5%"), parse_tolerance("0.05"), parse_tolerance("3")
+    (0.05, 0.05, 0.03)
+    """
+    raw = str(text)
+    t = raw.strip()
+    try:
+        if t.endswith("%"):
+            value = float(t[:-1]) / 100.0
+        else:
+            value = float(t)
+            value = value / 100.0 if value >= 1.0 else value
+    except ValueError:
+        raise InputError(f"invalid tolerance {raw!r}: use e.g. 5%, 3 (= 3%) or 0.05") from None
+    if not 0.005 <= value <= 0.5:
+        raise InputError(f"tolerance {raw!r} out of range: use 0.5% to 50%")
+    return value
+
+
+# ------------------------------------------------------------------ difficulty
+
+
+def parse_difficulty(text: str | int) -> int:
+    """Parse a SAC hiking difficulty into a T-grade 1..6.
+
+    Parameters
+    ----------
+    text : str or int
+        ``"T3"``, ``"t3"``, ``"3"``, ``3`` or an OSM ``sac_scale`` value such as
+        ``"demanding_mountain_hiking"``.
+
+    Returns
+    -------
+    int
+        T-grade between 1 and 6.
+
+    Raises
+    ------
+    InputError
+        If the value is not a known difficulty.
+
+    Examples
+    --------
+    >>> parse_difficulty("T3"), parse_difficulty(5), parse_difficulty("alpine_hiking")
+    (3, 5, 4)
+    """
+    if isinstance(text, bool):  # bool is an int subclass; True is not a grade
+        raise InputError(f"invalid difficulty {text!r}: expected T1..T6 or a sac_scale value")
+    if isinstance(text, numbers.Integral):
+        grade = int(text)
+    else:
+        key = str(text).strip().lower()
+        match = re.fullmatch(r"t?([0-9]+)", key)
+        if match:
+            grade = int(match.group(1))
+        elif key in SAC_SCALE:
+            grade = SAC_SCALE[key]
+        else:
+            raise InputError(
+                f"invalid difficulty {text!r}: expected T1..T6 or one of {', '.join(SAC_SCALE)}"
+            )
+    if not 1 <= grade <= 6:
+        raise InputError(f"invalid difficulty {text!r}: T-grade must be between 1 and 6")
+    return grade
+
+
+# ------------------------------------------------------------ date, time zone
+
+
+def parse_date(text: str) -> date:
+    """Parse a day ``YYYY-MM-DD``.
+
+    Raises
+    ------
+    InputError
+        If malformed.
+
+    Examples
+    --------
+    >>> parse_date("2027-06-12")
+    datetime.date(2027, 6, 12)
+    """
+    try:
+        return date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise InputError(f"invalid date {text!r}: expected YYYY-MM-DD, e.g. 2027-06-12") from None
+
+
+def parse_clock(text: str) -> time:
+    """Parse a time of day ``HH:MM`` (or ``HH:MM:SS``).
+
+    Raises
+    ------
+    InputError
+        If malformed.
+
+    Examples
+    --------
+    >>> parse_clock("7:30")
+    datetime.time(7, 30)
+    """
+    t = str(text).strip()
+    if len(t) == 4 and t[1] == ":":
+        t = "0" + t
+    try:
+        clock = time.fromisoformat(t)
+    except ValueError:
+        raise InputError(f"invalid time {text!r}: expected HH:MM, e.g. 07:30") from None
+    return clock.replace(tzinfo=None)
+
+
+def parse_time_zone(text: str) -> tzinfo:
+    """Parse an IANA time zone name (``Europe/Andorra``) or ``UTC``.
+
+    Raises
+    ------
+    InputError
+        If the zone is unknown.
+
+    Examples
+    --------
+    >>> parse_time_zone("Europe/Andorra")
+    zoneinfo.ZoneInfo(key='Europe/Andorra')
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = str(text).strip()
+    try:
+        if not name:
+            raise ValueError(name)
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"unknown time zone {text!r}: use an IANA name like Europe/Andorra or UTC"
+        ) from None
