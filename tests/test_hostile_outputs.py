@@ -512,3 +512,22 @@ def test_kill_9_while_staged_changes_nothing_and_the_next_run_cleans_up(tmp_path
     assert left == [f"{TMP_PREFIX}{child.pid}~" + left[0].rsplit("~", 1)[1]]
     OutputPlan("loop", force=True).add_file("--gpx", keep)  # the next run
     assert [p.name for p in tmp_path.iterdir()] == ["keep.gpx"]
+
+
+def test_hidden_files_outside_the_commands_names_stay_and_are_not_reported(tmp_path, caplog):
+    # the demo claims only visible names: a repository's maps/.gitkeep is neither
+    # touched nor worth a warning
+    from routeplanner.output.policy import OutputPlan
+
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    (folder / ".gitkeep").write_text("")
+    for _ in range(2):  # a new folder, then one the command wrote before
+        plan = OutputPlan("demo")
+        target = plan.add_folder("--out-dir", folder, names=lambda rel: not rel.startswith("."))
+        plan.put_in(target, "index.html", "<html></html>")
+        with caplog.at_level("WARNING"):
+            report = plan.commit()
+        assert report.kept == ()
+        assert "left" not in caplog.text
+        assert (folder / ".gitkeep").is_file() and (folder / "index.html").is_file()

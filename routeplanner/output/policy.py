@@ -74,12 +74,17 @@ class Target:
         A multi-file output folder rather than one file.
     given : str
         The path as the user gave it, for messages.
+    names : callable or None
+        For a folder: which relative paths the command may write (``None``: any).
+        Entries outside them are not the command's business: never touched, never
+        reported.
     """
 
     option: str
     path: Path | None
     folder: bool = False
     given: str = _STDOUT
+    names: Callable[[str], bool] | None = field(default=None, compare=False)
 
     @property
     def stdout(self) -> bool:
@@ -340,7 +345,7 @@ class OutputPlan:
         if not text.strip() or text == _STDOUT:
             raise InputError(f"{option}: give a folder name")
         path = self._resolve(Path(text))
-        target = Target(option, path, folder=True, given=text)
+        target = Target(option, path, folder=True, given=text, names=names)
         self._check_names(option, path)
         self._check_not_input(target, self._inputs)
         kind = _kind(path)
@@ -548,7 +553,7 @@ class OutputPlan:
             files = [s for s in self._staged.values() if s.temp is not None and not s.target.folder]
             folders = [s for s in self._staged.values() if s.target.folder]
             jobs = [_FolderJob(s, self.command, force=self.force) for s in folders]
-            kept = [p for job in jobs for p in job.kept]
+            kept = [p for job in jobs for p in job.reported]
             self._install_files(files)
             for job in jobs:
                 job.install()
@@ -675,6 +680,14 @@ class _FolderJob:
                 self.obsolete.append(rel)
             else:
                 self.kept.append(self.dest / rel)
+
+    @property
+    def reported(self) -> list[Path]:
+        """Kept entries worth telling about: those within the command's own names."""
+        names = self.target.names
+        if names is None:
+            return list(self.kept)
+        return [p for p in self.kept if names(p.relative_to(self.dest).as_posix())]
 
     def _check_dest(self, rel: str, *, force: bool) -> None:
         dest = self.dest / rel
