@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,30 @@ def andorra2025_network(andorra_dir: Path, tmp_path_factory: pytest.TempPathFact
         cache_dir=tmp_path_factory.mktemp("netcache2025"),
         name="andorra-2025",
     )
+
+
+# -- headless Chromium (Debian's package) for the browser tests -------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """A headless Chromium driven by Playwright; skipped where it is not installed."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"headless browser not installed at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()

@@ -7,30 +7,15 @@ own files load from the folder, as they would from any static host.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
+from test_maps_browser import BLANK_TILE
 
 from routeplanner.catalog.trailheads import Trailhead
-from routeplanner.output._map_assets import palette_png
 from routeplanner.output.catalog_site import site_files
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-BLANK_TILE = palette_png(np.zeros((256, 256), dtype=np.uint8), [(226, 222, 214, 255)])
 
 
 def record(th: Trailhead, kind: str, minutes: int, ascent: float, trail: float) -> dict:
@@ -81,17 +66,6 @@ def site(tmp_path_factory) -> Path:
         else:
             path.write_text(text, encoding="utf-8")
     return root
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"headless browser not installed at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize("size", [(390, 844), (1400, 1000)])
