@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import numpy as np
 import pytest
 from synth import make_dem, write_geotiff, write_osm_xml
@@ -145,16 +146,119 @@ def test_help_imports_no_heavy_library() -> None:
     assert "Commands:" in done.stdout and "loop" in done.stdout
 
 
+def _leaves(group: click.Group) -> Iterator[click.Command]:
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        assert cmd is not None, name
+        yield from _leaves(cmd) if isinstance(cmd, click.Group) else [cmd]
+
+
 def test_every_command_has_quiet_verbose_and_units() -> None:
     from routeplanner.cli import cli
 
-    def leaves(group):
-        for cmd in group.commands.values():
-            yield from leaves(cmd) if hasattr(cmd, "commands") else [cmd]
-
-    for cmd in leaves(cli):
+    leaves = list(_leaves(cli))
+    assert len(leaves) > len(cli.list_commands(click.Context(cli)))  # groups' commands too
+    for cmd in leaves:
         names = {o for p in cmd.params for o in p.opts}
         assert {"-q", "-v", "--units"} <= names, cmd.name
+
+
+_IMPORT_PROBE = """
+import sys
+import routeplanner.cli.main
+from routeplanner.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+heavy = ("numpy", "scipy", "shapely", "osmium", "rasterio", "pyproj", "folium", "branca",
+         "jinja2", "dask", "distributed", "rich", "requests", "gpxpy", "icalendar", "osmnx")
+loaded = sorted({m.split(".")[0] for m in sys.modules} & set(heavy))
+commands = sorted(m for m in sys.modules if m.startswith("routeplanner.cli."))
+print("HEAVY", " ".join(loaded))
+print("CLI", " ".join(commands))
+"""
+
+
+def _imports(*argv: str) -> tuple[list[str], list[str]]:
+    """Heavy libraries and ``routeplanner.cli.*`` modules a fresh interpreter loaded."""
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_PROBE, *argv], capture_output=True, text=True, check=True
+    )
+    found = {words[0]: words[1:] for words in map(str.split, done.stdout.splitlines()) if words}
+    return found["HEAVY"], found["CLI"]
+
+
+def test_importing_the_cli_loads_no_heavy_library_and_no_command() -> None:
+    heavy, commands = _imports("--help")
+    assert heavy == []
+    # Only the group's own plumbing; no command module until a command is used.
+    assert set(commands) <= {
+        "routeplanner.cli.main",
+        "routeplanner.cli.options",
+        "routeplanner.cli._outputs",
+        "routeplanner.cli._places",
+    }
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    heavy, commands = _imports("regions", "--help")
+    assert heavy == []
+    assert "routeplanner.cli.regions" in commands
+    assert not {"routeplanner.cli.loop", "routeplanner.cli.catalog"} & set(commands)
+    # The probe can fail: the loop command's module is seen when it is used.
+    _heavy, commands = _imports("loop", "--help")
+    assert "routeplanner.cli.loop" in commands
+
+
+def test_the_lazy_group_lists_what_the_commands_say() -> None:
+    from routeplanner.cli.main import COMMANDS, cli, load_command
+
+    ctx = click.Context(cli)
+    assert cli.list_commands(ctx) == sorted(COMMANDS)
+    for name, lazy in COMMANDS.items():
+        cmd = load_command(lazy.target)
+        assert cmd.name == name, lazy.target
+        stand_in = click.Command(name, help=lazy.summary)
+        for limit in (20, 45, 60, 200):
+            assert stand_in.get_short_help_str(limit) == cmd.get_short_help_str(limit), name
+
+
+@pytest.mark.parametrize("width", [50, 80, 120])
+def test_group_help_is_the_same_as_with_every_command_loaded(width: int) -> None:
+    from routeplanner.cli.main import COMMANDS, LazyGroup, cli, load_command
+
+    def help_text(group: click.Group) -> str:
+        with click.Context(group, info_name="routeplanner", terminal_width=width) as ctx:
+            return group.get_help(ctx)
+
+    eager = click.Group(
+        name=cli.name,
+        commands={n: load_command(c.target) for n, c in COMMANDS.items()},
+        params=cli.params,
+        help=cli.help,
+        context_settings=cli.context_settings,
+    )
+    fresh = LazyGroup(
+        name=cli.name,
+        lazy=COMMANDS,
+        params=cli.params,
+        help=cli.help,
+        context_settings=cli.context_settings,
+    )
+    assert help_text(fresh) == help_text(eager)
+    assert "Commands:" in help_text(fresh) and "loop" in help_text(fresh)
+    assert fresh.commands == {}  # listing them loaded none
+
+
+def test_every_command_help_works(capsys: pytest.CaptureFixture[str]) -> None:
+    from routeplanner.cli.main import COMMANDS
+
+    for name in COMMANDS:
+        code, out, _ = run([name, "--help"], capsys)
+        assert code == 0, name
+        assert out.startswith(f"Usage: routeplanner {name} "), name
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
