@@ -21,6 +21,7 @@ __all__ = [
     "Bbox",
     "bearing_deg",
     "check_bbox",
+    "close_pairs",
     "compass_name",
     "haversine_m",
     "local_xy",
@@ -163,3 +164,60 @@ def check_bbox(bbox: Sequence[float]) -> Bbox:
     if west >= east or south >= north:
         raise InputError(f"bbox must have west < east and south < north: {bbox!r}")
     return west, south, east, north
+
+
+#: Neighbouring grid cells to pair a cell with (each unordered pair of cells once).
+_HALF_NEIGHBOURS = ((0, 0), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
+def close_pairs(x: ArrayLike, y: ArrayLike, within: float) -> np.ndarray:
+    """Find every pair of points at most ``within`` apart in the plane.
+
+    The same pairs as :meth:`scipy.spatial.cKDTree.query_pairs` (squared
+    distances compared with ``within ** 2``), found on a grid of cells a little
+    larger than ``within``: a pair lies in one cell or in two neighbouring ones.
+
+    Parameters
+    ----------
+    x, y
+        Planar coordinates (e.g. metres from :func:`local_xy`), same length.
+    within
+        Largest distance of a pair (> 0), in the units of ``x`` and ``y``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(k, 2)``, rows ``(i, j)`` with ``i < j``, sorted.
+
+    Examples
+    --------
+    >>> close_pairs([0.0, 3.0, 10.0, 0.0], [0.0, 4.0, 0.0, 5.0], 5.0).tolist()
+    [[0, 1], [0, 3], [1, 3]]
+    """
+    px = np.asarray(x, dtype=np.float64)
+    py = np.asarray(y, dtype=np.float64)
+    n = len(px)
+    if n < 2:
+        return np.empty((0, 2), dtype=np.intp)
+    cell = within * (1.0 + 1e-6)  # so rounding never puts a pair two cells apart
+    cx = np.floor(px / cell).astype(np.int64)
+    cy = np.floor(py / cell).astype(np.int64)
+    cx -= cx.min()
+    cy -= cy.min() - 1  # rows 1.., so the row below (dy = -1) is still >= 0
+    width = int(cy.max()) + 2
+    order = np.argsort(cx * width + cy, kind="stable")
+    keys = (cx * width + cy)[order]
+    found = []
+    for dx, dy in _HALF_NEIGHBOURS:
+        want = (cx + dx) * width + (cy + dy)
+        lo = np.searchsorted(keys, want, side="left")
+        count = np.searchsorted(keys, want, side="right") - lo
+        i = np.repeat(np.arange(n), count)
+        first = np.repeat(lo - (np.cumsum(count) - count), count)
+        j = order[np.arange(len(i)) + first]
+        keep = (i < j) if (dx, dy) == (0, 0) else np.ones(len(i), dtype=bool)
+        d2 = (px[i] - px[j]) ** 2 + (py[i] - py[j]) ** 2
+        keep &= d2 <= within * within
+        found.append(np.column_stack([np.minimum(i, j)[keep], np.maximum(i, j)[keep]]))
+    pairs = np.concatenate(found).astype(np.intp)
+    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]

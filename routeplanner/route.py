@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from routeplanner import pace
+from routeplanner._geo import close_pairs
 from routeplanner.network import grades
 from routeplanner.network.model import EDGE_CLASSES, Network
 from routeplanner.pace import profile_times_s
@@ -325,7 +325,7 @@ def geometric_overlap_m(
     lat0 = float(np.mean(lat))
     x = np.interp(d, dist_m, lon) * k * np.cos(np.radians(lat0))
     y = np.interp(d, dist_m, lat) * k
-    pairs = cKDTree(np.column_stack([x, y])).query_pairs(within_m, output_type="ndarray")
+    pairs = close_pairs(x, y, within_m)
     if len(pairs) == 0:
         return 0.0
     gap = np.abs(d[pairs[:, 1]] - d[pairs[:, 0]])

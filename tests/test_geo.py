@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 
 from routeplanner import _geo, _io
-from routeplanner._geo import M_PER_DEG, bearing_deg, check_bbox, compass_name, local_xy, offset_deg
+from routeplanner._geo import (
+    M_PER_DEG,
+    bearing_deg,
+    check_bbox,
+    close_pairs,
+    compass_name,
+    local_xy,
+    offset_deg,
+)
 from routeplanner.errors import InputError
 
 
@@ -59,3 +67,41 @@ def test_sha256_file(tmp_path) -> None:
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     )
     assert np.isfinite(M_PER_DEG)
+
+
+def _brute_pairs(x: np.ndarray, y: np.ndarray, r: float) -> set[tuple[int, int]]:
+    n = len(x)
+    return {
+        (i, j)
+        for i in range(n)
+        for j in range(i + 1, n)
+        if (x[i] - x[j]) ** 2 + (y[i] - y[j]) ** 2 <= r * r
+    }
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_close_pairs_are_exactly_the_pairs_within_the_distance(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    # Whole-metre points: many pairs exactly 10 m apart (3-4-5 and straight), the edge case.
+    x = rng.integers(-40, 40, 300).astype(float) * 2.0
+    y = rng.integers(-40, 40, 300).astype(float) * 2.0
+    x[:100] += rng.uniform(-1, 1, 100)  # and some anywhere
+    pairs = close_pairs(x, y, 10.0)
+    assert pairs.shape[1] == 2 and (pairs[:, 0] < pairs[:, 1]).all()
+    assert len({tuple(p) for p in pairs.tolist()}) == len(pairs)  # no pair twice
+    expected = _brute_pairs(x, y, 10.0)
+    assert {tuple(p) for p in pairs.tolist()} == expected
+    assert any((x[i] - x[j]) ** 2 + (y[i] - y[j]) ** 2 == 100.0 for i, j in expected)
+
+
+def test_close_pairs_as_scipy_finds_them() -> None:
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(7)
+    x, y = rng.uniform(0, 3000, 20000), rng.uniform(-500, 500, 20000)
+    ours = close_pairs(x, y, 10.0)
+    theirs = cKDTree(np.column_stack([x, y])).query_pairs(10.0, output_type="ndarray")
+    assert len(ours) > 100
+    assert sorted(map(tuple, ours.tolist())) == sorted(map(tuple, theirs.tolist()))
+    assert close_pairs([], [], 10.0).shape == (0, 2)
+    assert close_pairs([5.0], [5.0], 10.0).shape == (0, 2)
