@@ -233,10 +233,12 @@ def add_route_files(
         Named points per route index for the FIT course only (a safety sheet's
         water and bail-outs, which the GPX already has as ``waypoints``).
     """
+    settings = settings or export_settings()
+    if gpx is None and settings.fit is None:
+        return  # nothing to write: the export libraries stay unloaded
     from routeplanner.output import export, fit
     from routeplanner.output.points import profile_points
 
-    settings = settings or export_settings()
     points = points or {}
     course_points = course_points or {}
     start = settings.start_time()

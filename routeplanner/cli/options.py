@@ -458,12 +458,13 @@ def loop_segment_args(
     InputError
         If an option is invalid.
     """
-    from routeplanner.search.workouts import MAX_SEGMENTS_IN_LOOP
+    if include_climbs:  # (the search, and its limit, are imported only when climbs are asked)
+        from routeplanner.search.workouts import MAX_SEGMENTS_IN_LOOP
 
-    if not 0 <= include_climbs <= MAX_SEGMENTS_IN_LOOP:
-        raise InputError(
-            f"invalid --include-climbs {include_climbs}: must be 0 to {MAX_SEGMENTS_IN_LOOP}"
-        )
+        if not 0 <= include_climbs <= MAX_SEGMENTS_IN_LOOP:
+            raise InputError(
+                f"invalid --include-climbs {include_climbs}: must be 0 to {MAX_SEGMENTS_IN_LOOP}"
+            )
     args = {
         "climbs": include_climbs,
         "climb_grade": units.parse_grade_window(climb_grade),

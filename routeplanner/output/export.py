@@ -23,20 +23,20 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import gpxpy.gpx
-import icalendar
 import numpy as np
 from numpy.typing import ArrayLike
 
 from routeplanner import pace
 from routeplanner._io import atomic_write_text, check_writable
 from routeplanner.errors import InputError
-from routeplanner.output._vtimezone import vtimezone
 from routeplanner.output.points import POINT_KINDS, RoutePoint, route_points
 from routeplanner.route import Route
+
+if TYPE_CHECKING:  # gpxpy and icalendar are imported by the functions writing their formats
+    import gpxpy.gpx
 
 __all__ = [
     "GPX_CREATOR",
@@ -370,6 +370,8 @@ def _gpx_route_points(
 def _waypoints(
     route: Route, points: Sequence[RoutePoint], start_utc: datetime | None
 ) -> Iterator[gpxpy.gpx.GPXWaypoint]:
+    import gpxpy.gpx
+
     dist = np.asarray(route.dist_m, dtype=np.float64)
     for p in route_points(route, points, climbs=False):
         ele = float(np.interp(p.at_m, dist, route.ele))
@@ -442,6 +444,8 @@ def gpx_document(
         raise InputError(f"invalid point spacing {min_spacing_m!r} m: must be 0 or more")
     # UTC ("Z") times are what every GPX reader understands; offsets are not.
     start_utc = None if start is None else _aware(start, "start time").astimezone(timezone.utc)
+    import gpxpy.gpx
+
     gpx = gpxpy.gpx.GPX()
     gpx.creator = GPX_CREATOR
     gpx.name = _text(name if name is not None else routes[0].name)
@@ -517,6 +521,8 @@ def lines_gpx_document(lines: Sequence[Any], *, name: str) -> str:
     """
     if not lines:
         raise InputError("no lines to export: widen the search")
+    import gpxpy.gpx
+
     gpx = gpxpy.gpx.GPX()
     gpx.creator = GPX_CREATOR
     gpx.name = _text(name)
@@ -729,6 +735,10 @@ def event_ics(
     if uid is None:
         key = f"{title}\x1f{start_utc.strftime('%Y%m%dT%H%M%SZ')}"
         uid = f"{uuid.uuid5(_UID_NAMESPACE, key)}@routeplanner"
+    import icalendar
+
+    from routeplanner.output._vtimezone import vtimezone
+
     # TZID needs an IANA name and a VTIMEZONE with yearly rules (icalendar's own
     # stop in 2037); fixed offsets and zones without such a rule use UTC.
     zone = vtimezone(start.tzinfo.key) if isinstance(start.tzinfo, ZoneInfo) else None

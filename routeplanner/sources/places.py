@@ -21,13 +21,13 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
-
-import osmium
-import osmium.filter
+from typing import TYPE_CHECKING, NamedTuple
 
 from routeplanner import units
 from routeplanner.errors import DataError, InputError
+
+if TYPE_CHECKING:  # osmium is imported where a file is read
+    import osmium
 
 __all__ = [
     "Place",
@@ -85,6 +85,8 @@ def _rank(tags: osmium.osm.TagList) -> tuple[int, str] | None:
 
 
 def _centre(obj: object) -> tuple[float, float] | None:
+    import osmium
+
     if isinstance(obj, osmium.osm.Node):
         loc = obj.location
         return (loc.lon, loc.lat) if loc.valid() else None
@@ -97,6 +99,9 @@ def _centre(obj: object) -> tuple[float, float] | None:
 
 @lru_cache(maxsize=4)
 def _read_cached(path: str, _mtime_ns: int) -> tuple[Place, ...]:
+    import osmium
+    import osmium.filter
+
     out: list[Place] = []
     try:
         processor = (

@@ -27,7 +27,6 @@ from typing import Any
 
 from routeplanner import data as package_data
 from routeplanner.errors import DataError, InputError
-from routeplanner.sources.download import _check_bbox, download
 from routeplanner.sources.integrity import verify_sha256
 
 if sys.version_info >= (3, 11):
@@ -238,8 +237,10 @@ def _read_region(path: Path) -> Region:
     title = raw.get("title", name)
     if not isinstance(title, str):
         raise bad(f"title must be a string, got {title!r}")
+    from routeplanner._geo import check_bbox
+
     try:
-        bbox = _check_bbox(raw.get("bbox", ()))
+        bbox = check_bbox(raw.get("bbox", ()))
     except InputError as exc:
         raise bad(str(exc)) from exc
     attribution = raw.get("attribution", [])
@@ -567,4 +568,6 @@ def _fetch(
     url = str(file.url)
     dest = _download_target(dirs) / file.stored_as
     log.info("downloading %s to %s", url, dest)
+    from routeplanner.sources.download import download  # (requests, only when online)
+
     return download(url, dest, sha256=file.url_sha256, progress=progress)
