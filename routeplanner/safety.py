@@ -568,18 +568,6 @@ def _longest_gap(route: Route, positions: np.ndarray) -> tuple[float, float, flo
     return float(t[k + 1] - t[k]), float(pts[k]), float(pts[k + 1])
 
 
-def _in_forest(forest: np.ndarray, tree: Any, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Whether each point lies inside any forest polygon (prepared, vectorised tests)."""
-    import shapely
-
-    inside = np.zeros(len(lon), dtype=bool)
-    pt, poly = tree.query(shapely.points(lon, lat))  # bounding-box candidates
-    if len(pt):
-        hit = shapely.contains_xy(forest[poly], lon[pt], lat[pt])
-        inside[pt[hit]] = True
-    return inside
-
-
 def _steepest(dist: np.ndarray, ele: np.ndarray) -> tuple[float, float, float]:
     """Steepest |grade| over a :data:`STEEP_WINDOW_M` window: grade, where, window length."""
     j = np.searchsorted(dist, dist + STEEP_WINDOW_M)
@@ -592,9 +580,13 @@ def _steepest(dist: np.ndarray, ele: np.ndarray) -> tuple[float, float, float]:
     return float(g[k]), float(dist[ok[k]]), float(dist[j[ok[k]]] - dist[ok[k]])
 
 
-def _treeline(net: Network, route: Route, pois: Pois) -> tuple[float | None, float | None]:
+def _treeline(
+    net: Network, route: Route, pois: Pois, forest_mask: np.ndarray | None
+) -> tuple[float | None, float | None]:
     """Estimated treeline and the time above it (None, None without forest nearby)."""
     import shapely
+
+    from routeplanner.sources.forest import points_in_forest
 
     if not pois.forest:
         return None, None
@@ -609,21 +601,24 @@ def _treeline(net: Network, route: Route, pois: Pois) -> tuple[float | None, flo
         & (net.prof_lat > route.lat.min() - pad_lat)
         & (net.prof_lat < route.lat.max() + pad_lat)
     )
-    covered = _in_forest(forest, tree, net.prof_lon[idx], net.prof_lat[idx])
+    if forest_mask is not None:
+        covered = forest_mask[idx]
+    else:
+        covered = points_in_forest(forest, net.prof_lon[idx], net.prof_lat[idx], tree=tree)
     if not covered.any():
         return None, None
     treeline = float(np.percentile(net.prof_ele[idx[covered]], 98))
-    in_forest = _in_forest(forest, tree, route.lon, route.lat)
+    in_forest = points_in_forest(forest, route.lon, route.lat, tree=tree)
     ele = route.ele
     seg_open = ~(in_forest[:-1] | in_forest[1:]) & (np.minimum(ele[:-1], ele[1:]) > treeline)
     return treeline, float(np.diff(route.time_s)[seg_open].sum())
 
 
-def _exposure(net: Network, route: Route, pois: Pois) -> Exposure:
+def _exposure(net: Network, route: Route, pois: Pois, forest_mask: np.ndarray | None) -> Exposure:
     ele, dist = route.ele, route.dist_m
     hi = int(np.nanargmax(ele))
     steep, steep_at, window = _steepest(dist, ele)
-    treeline, above = _treeline(net, route, pois)
+    treeline, above = _treeline(net, route, pois, forest_mask)
     method = (
         "treeline: 98th percentile elevation of network points in OSM forest within "
         f"{TREELINE_SEARCH_M / 1000:.0f} km; exposed = outside forest and above it; "
@@ -698,6 +693,7 @@ def safety_sheet(
     title: str | None = None,
     emergency_number: str = DEFAULT_EMERGENCY_NUMBER,
     outputs: Sequence[str] = (),
+    forest_mask: np.ndarray | None = None,
 ) -> SafetySheet:
     """Compute the safety sheet of a route.
 
@@ -717,6 +713,10 @@ def safety_sheet(
         Number to call (the region's; 112 across Europe).
     outputs
         Names of the route files written, for the partner message.
+    forest_mask
+        Whether each of ``net``'s profile points lies in ``pois.forest``
+        (:func:`~routeplanner.sources.forest.points_in_forest`), when known:
+        saves testing the points near the route again.
 
     Returns
     -------
@@ -743,7 +743,7 @@ def safety_sheet(
         sunset=set_,
         margin_s=None if set_ is None else (set_ - finish).total_seconds(),
     )
-    exposure = _exposure(net, route, pois)
+    exposure = _exposure(net, route, pois, forest_mask)
     place = _start_place(route, pois, rl)
     alert_at = finish + timedelta(seconds=alert_after_s(route.stats.duration_s))
     name = title or route.name

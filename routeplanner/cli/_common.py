@@ -61,11 +61,16 @@ def status(ctx: Ctx, what: str) -> Iterator[Callable[[str], None]]:
 
 @dataclass
 class Loaded:
-    """A loaded region: its network and the files it came from."""
+    """A loaded region: its network, the files it came from, and its derived-data cache.
+
+    ``sidecar`` (a :class:`~routeplanner.network.sidecar.Sidecar`, None without
+    the cache) is where data derived from the same files is cached.
+    """
 
     net: Any
     files: Any
     dem_paths: tuple[Path, ...] = field(default_factory=tuple)
+    sidecar: Any = None
 
     def dem(self) -> Any:
         """Open the DEM over the network's area (for map overlays)."""
@@ -119,7 +124,9 @@ def load(ctx: Ctx, src: RegionOptions) -> Loaded:
     with status(ctx, f"loading {files.name}") as step:
         net = load_network(files.osm, files.dem, cache_dir=cache, name=files.name, progress=step)
     net.meta.setdefault("attribution", list(files.attribution))
-    return Loaded(net, files, tuple(files.dem))
+    from routeplanner.network.sidecar import Sidecar
+
+    return Loaded(net, files, tuple(files.dem), Sidecar.of(net, cache))
 
 
 class Writer:

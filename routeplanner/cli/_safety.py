@@ -29,6 +29,7 @@ __all__ = [
     "add_group_safety",
     "group_sheet",
     "plan_sheets",
+    "region_places",
     "safety_flag_options",
     "safety_options",
     "safety_sheets",
@@ -159,6 +160,33 @@ def _region_facts(loaded: Any) -> tuple[str | None, str]:
     return region.timezone, region.emergency_number
 
 
+def region_places(loaded: Any) -> tuple[Any, Any]:
+    """Return the region's places and which network points lie in forest (None: not known).
+
+    Read from the cache beside the network when there is one (computing and
+    caching them on the first run), else from the OSM file.
+    """
+    from routeplanner.sources.pois import read_pois
+
+    side = loaded.sidecar
+    if side is None:
+        return read_pois(loaded.files.osm), None
+    from routeplanner.network import sidecar
+
+    cached = sidecar.load_safety_data(side, loaded.net)
+    if cached is not None:
+        return cached
+    import numpy as np
+
+    from routeplanner.sources.forest import points_in_forest
+
+    pois = read_pois(loaded.files.osm)
+    net = loaded.net
+    mask = points_in_forest(np.asarray(pois.forest, dtype=object), net.prof_lon, net.prof_lat)
+    sidecar.save_safety_data(side, pois, mask)
+    return pois, mask
+
+
 def safety_sheets(
     routes: Sequence[Any],
     loaded: Any,
@@ -171,7 +199,6 @@ def safety_sheets(
     """Compute one safety sheet per route (reading the region's places once)."""
     from routeplanner.daylight import region_timezone, start_at
     from routeplanner.safety import safety_sheet
-    from routeplanner.sources.pois import read_pois
 
     if not routes:
         return []
@@ -179,7 +206,7 @@ def safety_sheets(
     first = routes[0]
     zone = region_timezone(zone_name, float(first.lon[0]), float(first.lat[0]))
     start = start_at(opts.day, opts.clock, zone, now=now)
-    pois = read_pois(loaded.files.osm)
+    pois, forest_mask = region_places(loaded)
     names = [p.name for p in outputs]
     return [
         safety_sheet(
@@ -190,6 +217,7 @@ def safety_sheets(
             title=title if len(routes) == 1 else f"{title} ({r.name})",
             emergency_number=number,
             outputs=names,
+            forest_mask=forest_mask,
         )
         for r in routes
     ]
@@ -208,14 +236,13 @@ def plan_sheets(
 
     from routeplanner.output.plan_files import fit_name, gpx_name, session_title
     from routeplanner.safety import safety_sheet
-    from routeplanner.sources.pois import read_pois
 
     routed = [rs for week in weeks for rs in week if rs.route is not None]
     if not routed:
         return {}
     _zone, number = _region_facts(loaded)
     zone = ZoneInfo(tz)
-    pois = read_pois(loaded.files.osm)
+    pois, forest_mask = region_places(loaded)
     out = {}
     for rs in routed:
         s = rs.session
@@ -227,6 +254,7 @@ def plan_sheets(
             title=session_title(s),
             emergency_number=number,
             outputs=[gpx_name(s), fit_name(s)],
+            forest_mask=forest_mask,
         )
     return out
 
@@ -234,13 +262,12 @@ def plan_sheets(
 def group_sheet(plan: Any, loaded: Any, *, outputs: tuple[str, ...] = ()) -> Any:
     """Compute a group run's safety sheet, with the region's emergency number."""
     from routeplanner.output.group_safety import group_safety_sheet
-    from routeplanner.sources.pois import read_pois
 
     _zone, number = _region_facts(loaded)
     return group_safety_sheet(
         plan,
         loaded.net,
-        read_pois(loaded.files.osm),
+        region_places(loaded)[0],
         emergency_number=number,
         outputs=outputs,
     )

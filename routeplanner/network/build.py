@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -38,8 +38,10 @@ from routeplanner import pace
 from routeplanner.errors import DataError
 from routeplanner.network import cache, grades
 from routeplanner.network.model import Network, haversine_m
-from routeplanner.sources.dem import Dem, open_dem
-from routeplanner.sources.osm import OsmWays, read_osm
+
+if TYPE_CHECKING:  # imported where files are read: a cached network needs neither
+    from routeplanner.sources.dem import Dem
+    from routeplanner.sources.osm import OsmWays
 
 __all__ = [
     "FORMAT_VERSION",
@@ -643,7 +645,11 @@ def load_network(
         if net is not None:
             net.meta["from_cache"] = True
             net.meta["load_s"] = round(time.perf_counter() - t0, 3)
+            net.meta["cache_key"] = key  # names the derived data cached beside it
             return net
+    from routeplanner.sources.dem import open_dem
+    from routeplanner.sources.osm import read_osm
+
     if progress:
         progress("reading OSM")
     ways = read_osm(osm_p)
@@ -654,4 +660,5 @@ def load_network(
     net.meta.update(region=name, build_s=round(time.perf_counter() - t0, 3), from_cache=False)
     if cache_file is not None and key is not None:
         cache.save(cache_file, net, key)
+        net.meta["cache_key"] = key
     return net

@@ -14,13 +14,12 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-import osmium
 import shapely
 from numpy.typing import ArrayLike
 
 from routeplanner.errors import DataError
 
-__all__ = ["FOREST_TAGS", "ForestCover", "read_forest"]
+__all__ = ["FOREST_TAGS", "ForestCover", "points_in_forest", "read_forest"]
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +101,8 @@ def read_forest(
     DataError
         If the file cannot be read.
     """
+    import osmium
+
     path = Path(path)
     if not path.is_file():
         raise DataError(f"OSM file not found: {path}")
@@ -128,3 +129,45 @@ def read_forest(
         raise DataError(f"not a readable OSM file: {path} ({exc})") from exc
     log.info("read %d forest areas from %s", len(polygons), path.name)
     return ForestCover(tuple(polygons), path.name)
+
+
+def points_in_forest(
+    polygons: np.ndarray, lon: np.ndarray, lat: np.ndarray, *, tree: shapely.STRtree | None = None
+) -> np.ndarray:
+    """Tell which points lie inside any polygon (strictly: not on a boundary).
+
+    Bounding-box candidates from an STR-tree, then one vectorised
+    :func:`shapely.contains_xy` test (fastest on prepared polygons).
+
+    Parameters
+    ----------
+    polygons
+        Object array of shapely (Multi)Polygons, lon/lat.
+    lon, lat
+        Point coordinates in degrees (1-D, same length).
+    tree
+        ``shapely.STRtree(polygons)``, when the caller already has one.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, one per point.
+
+    Examples
+    --------
+    >>> square = np.array([shapely.box(1.0, 42.0, 1.1, 42.1)], dtype=object)
+    >>> points_in_forest(square, np.array([1.05, 1.2]), np.array([42.05, 42.05])).tolist()
+    [True, False]
+    """
+    x = np.asarray(lon, dtype=np.float64)
+    y = np.asarray(lat, dtype=np.float64)
+    inside = np.zeros(len(x), dtype=bool)
+    if len(polygons) == 0 or len(x) == 0:
+        return inside
+    if tree is None:
+        tree = shapely.STRtree(polygons)
+    pt, poly = tree.query(shapely.points(x, y))  # bounding-box candidates
+    if len(pt):
+        hit = shapely.contains_xy(polygons[poly], x[pt], y[pt])
+        inside[pt[hit]] = True
+    return inside

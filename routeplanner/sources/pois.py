@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import osmium
 import shapely
 
 from routeplanner.errors import DataError
-from routeplanner.sources.osm import _check_path
 
 __all__ = ["POI_TAGS", "Poi", "Pois", "read_pois"]
 
@@ -132,6 +130,8 @@ def _is_forest(tags: Any) -> bool:
 
 def _locate(obj: Any, wkb: Any) -> tuple[float, float, str, Any] | None:
     """Position, id and (for areas) polygon of a node or area; None if broken."""
+    import osmium
+
     if isinstance(obj, osmium.osm.Node):
         if not obj.location.valid():
             return None
@@ -177,6 +177,10 @@ def read_pois(path: str | os.PathLike[str]) -> Pois:
     DataError
         If the file is missing or not readable OSM data.
     """
+    import osmium  # (here: a safety sheet from cached places never loads it)
+
+    from routeplanner.sources.osm import _check_path
+
     path = Path(path)
     _check_path(path)
     lift_tags = tuple(("aerialway", v) for v in CARRYING_LIFTS)
