@@ -9,11 +9,10 @@ import posixpath
 from collections.abc import Sequence
 from urllib.parse import quote
 
-import folium
-
 from routeplanner import __version__
 from routeplanner._io import atomic_write_text, check_writable
 from routeplanner.errors import InputError, RoutePlannerError
+from routeplanner.output._folium import folium
 from routeplanner.output._map_assets import (
     esc,
     external_loads,

@@ -24,15 +24,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import folium
 import numpy as np
 import xyzservices.providers as xyz
 from branca.element import Figure, MacroElement
-from folium.folium import _default_css, _default_js
 
 from routeplanner._geo import M_PER_DEG
 from routeplanner.errors import InputError
 from routeplanner.network.model import Network
+from routeplanner.network.sidecar import Sidecar
+from routeplanner.output._folium import folium
 from routeplanner.output._map_assets import (
     Block,
     esc,
@@ -138,6 +138,9 @@ class MapOptions:
         Extra HTML for the panel. It is inserted as is: the caller escapes it.
     attribution : sequence of str
         Extra attribution lines (escaped).
+    overlay_cache : Sidecar or None
+        Where DEM overlays are cached beside the network
+        (:func:`~routeplanner.output.map_overlays.dem_overlay_pngs`); None: always made.
 
     Raises
     ------
@@ -149,6 +152,7 @@ class MapOptions:
     offline: bool = False
     info_html: str | None = None
     attribution: Sequence[str] = ()
+    overlay_cache: Sidecar | None = None
 
     def __post_init__(self) -> None:
         if self.color_by not in COLOR_BY:
@@ -396,8 +400,8 @@ def _new_map(title: str, bbox: tuple[float, float, float, float], offline: bool)
         log.debug("inlined Leaflet %s from %s", assets.version, assets.package)
     else:
         # Plain Leaflet is all these maps use; skip folium's jQuery/Bootstrap/Font Awesome.
-        m.default_js = [p for p in _default_js if p[0] == "leaflet"]
-        m.default_css = [p for p in _default_css if p[0] == "leaflet_css"]
+        m.default_js = [p for p in folium.folium._default_js if p[0] == "leaflet"]
+        m.default_css = [p for p in folium.folium._default_css if p[0] == "leaflet_css"]
         m.add_child(Block(header=leaflet_fallback_html()))
     m.add_child(
         Block(
@@ -689,7 +693,7 @@ def route_map(
         add_network_layer(m, network, area, show=offline, tol_m=3.0)
         add_pistes_layer(m, network, area)
     if dem is not None:
-        add_dem_layers(m, dem, area)
+        add_dem_layers(m, dem, area, cache=options.overlay_cache)
     for layer in layers:
         layer.add_to(m)
 

@@ -64,7 +64,7 @@ def scout_map(
 
 def _steep_layer(plan: ScoutPlan) -> list[Any]:
     """Return a layer drawing the plan's steep legs in red (none if it has none)."""
-    import folium
+    from routeplanner.output._folium import folium
 
     if not plan.steep_legs:
         return []

@@ -6,9 +6,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import folium
 import numpy as np
 
+from routeplanner.output._folium import folium
 from routeplanner.output._map_assets import esc
 from routeplanner.output.export import segment_feature
 from routeplanner.output.maps import BAND_COLORS, MapSegment
