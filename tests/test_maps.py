@@ -222,6 +222,59 @@ def test_display_dem_upsamples_coarse_dem_smoothly():
     assert maps.display_dem(coarse, bbox, max_px=10) is coarse  # already fine enough
 
 
+def _page(html: str) -> str:
+    """The page without folium's random element names (a new map gets new ones)."""
+    return re.sub(r"_[0-9a-f]{32}(?![0-9a-f])", "_ID", html)
+
+
+def test_cached_dem_overlays_are_reused_byte_for_byte(tmp_path, net, dem, route, monkeypatch):
+    from routeplanner.network.sidecar import Sidecar
+    from routeplanner.output import map_overlays
+
+    def page(**options) -> str:
+        m = maps.route_map(
+            [route], title="t", network=net, dem=dem, options=maps.MapOptions(**options)
+        )
+        return _page(maps.map_html(m))
+
+    plain = page()
+    assert "Hillshade (DEM)" in plain and "data:image/png;base64," in plain
+    side = Sidecar(tmp_path, "square", "ab" * 32)
+    first = page(overlay_cache=side)
+    assert first == plain
+    (entry,) = tmp_path.glob("overlay-square-*.npz")
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("overlays made again")
+
+    monkeypatch.setattr(map_overlays, "hillshade_png", refuse)
+    assert page(overlay_cache=side) == plain  # read back: the same bytes
+    with pytest.raises(AssertionError, match="made again"):  # the probe can fail
+        page()
+    # Another area or another look of the overlays is another entry, made afresh.
+    with pytest.raises(AssertionError, match="made again"):
+        map_overlays.dem_overlay_pngs(dem, (1.49, 42.49, 1.5, 42.5), cache=side)
+    monkeypatch.setattr(map_overlays, "OVERLAY_VERSION", map_overlays.OVERLAY_VERSION + 1)
+    with pytest.raises(AssertionError, match="made again"):
+        page(overlay_cache=side)
+    assert entry.exists()
+
+
+def test_maps_load_folium_without_pandas_and_pandas_still_imports():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from routeplanner.output import maps\n"
+        "print('pandas' in sys.modules)\n"
+        "import pandas\n"
+        "print(pandas.DataFrame({'a': [1]}).shape)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:2] == ["False", "(1, 1)"]
+
+
 # -- route maps -----------------------------------------------------------------------
 
 

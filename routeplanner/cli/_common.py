@@ -177,7 +177,10 @@ def map_html(
         segments=segments,
         markers=markers,
         options=maps.MapOptions(
-            info_html=info_html, offline=offline, attribution=loaded.files.attribution
+            info_html=info_html,
+            offline=offline,
+            attribution=loaded.files.attribution,
+            overlay_cache=loaded.sidecar,
         ),
     )
     return maps.map_html(m)

@@ -11,17 +11,15 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import folium
 import numpy as np
-import pyproj
 import shapely
 from affine import Affine
-from rasterio.crs import CRS
-from scipy import ndimage
 
 from routeplanner._geo import M_PER_DEG
 from routeplanner.errors import CoverageError
 from routeplanner.network.model import Network
+from routeplanner.network.sidecar import Sidecar
+from routeplanner.output._folium import folium
 from routeplanner.output._map_assets import (
     Block,
     esc,
@@ -34,9 +32,11 @@ from routeplanner.sources.dem import Dem, to_lonlat_grid
 from routeplanner.terrain import band_of, hillshade, slope_aspect
 
 __all__ = [
+    "OVERLAY_VERSION",
     "add_dem_layers",
     "add_network_layer",
     "add_pistes_layer",
+    "dem_overlay_pngs",
     "display_dem",
     "hillshade_png",
     "latlon_list",
@@ -46,6 +46,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+Bbox = tuple[float, float, float, float]
 
 
 _DEM_MAX_PX = 800
@@ -94,6 +96,21 @@ def _encode(lon: np.ndarray, lat: np.ndarray) -> list[int]:
     return np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist()
 
 
+def _encode_many(lines: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[list[int]]:
+    """:func:`_encode` of every line, computed in one pass."""
+    if not lines:
+        return []
+    lens = np.array([len(lo) for lo, _ in lines], dtype=np.intp)
+    lat = np.concatenate([la for _, la in lines])
+    lon = np.concatenate([lo for lo, _ in lines])
+    q = np.rint(np.column_stack([lat, lon]) * 1e5).astype(np.int64)
+    d = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    starts = np.cumsum(lens) - lens
+    d[starts] = q[starts]  # each line starts from its absolute position
+    flat = d.ravel().tolist()
+    return [flat[2 * a : 2 * (a + n)] for a, n in zip(starts.tolist(), lens.tolist(), strict=True)]
+
+
 def _mercator_rows(grid: np.ndarray, south: float, north: float) -> np.ndarray:
     """Re-space rows of a lat-regular grid evenly in Web Mercator, as Leaflet stretches images."""
     h = grid.shape[0]
@@ -131,6 +148,9 @@ def display_dem(
     -------
     Dem
     """
+    from rasterio.crs import CRS
+    from scipy import ndimage
+
     w, s, e, n = bbox
     dw, ds, de, dn = dem.bounds_lonlat
     w, s, e, n = max(w, dw), max(s, ds), min(e, de), min(n, dn)
@@ -147,6 +167,8 @@ def display_dem(
     lon_g, lat_g = np.meshgrid(lon, lat)
     x, y = lon_g, lat_g
     if dem.crs.to_epsg() != 4326:
+        import pyproj
+
         tr = pyproj.Transformer.from_crs("EPSG:4326", dem.crs.to_wkt(), always_xy=True)
         x, y = tr.transform(lon_g, lat_g)
     inv = ~dem.transform
@@ -229,16 +251,85 @@ def slope_png(
     return palette_png(index, palette), bounds
 
 
+#: Version of the overlays' look: bump it when hillshade or slope shading changes, so
+#: overlays cached beside a network (see :func:`add_dem_layers`) are made again.
+OVERLAY_VERSION = 1
+
+
+def _bbox4(values: Sequence[float]) -> Bbox:
+    w, s, e, n = (float(v) for v in values)
+    return (w, s, e, n)
+
+
+def _overlay_params(dem: Dem, bbox: tuple[float, float, float, float]) -> str:
+    """Everything the overlays of ``bbox`` depend on besides the DEM files, as text."""
+    shape = tuple(dem.elevation.shape)
+    return (
+        f"dem-overlays v{OVERLAY_VERSION}; bbox={tuple(map(float, bbox))!r}; "
+        f"max_px={_DEM_MAX_PX}; dem={shape!r} {tuple(dem.transform)!r} {dem.crs.to_wkt()!r}"
+    )
+
+
+def dem_overlay_pngs(
+    dem: Dem, bbox: tuple[float, float, float, float], *, cache: Sidecar | None = None
+) -> tuple[bytes, Bbox, bytes, Bbox]:
+    """Make (or read from ``cache``) the hillshade and slope PNGs of ``bbox``.
+
+    Parameters
+    ----------
+    dem
+        The elevation model (from the files the cached network was built from).
+    bbox
+        ``(west, south, east, north)`` of the overlays.
+    cache
+        The network's :class:`~routeplanner.network.sidecar.Sidecar`: overlays
+        made once for the same DEM and area are read back byte for byte.
+
+    Returns
+    -------
+    tuple
+        ``(hillshade_png, its_bounds, slope_png, its_bounds)``.
+
+    Raises
+    ------
+    CoverageError
+        If ``bbox`` does not meet the DEM.
+    """
+    params = _overlay_params(dem, bbox) if cache is not None else ""
+    entry = cache.load("overlay", params) if cache is not None else None
+    if entry is not None:
+        info, arrays = entry
+        try:
+            hb, sb = (_bbox4(info[k]) for k in ("hillshade_bounds", "slope_bounds"))
+            return arrays["hillshade"].tobytes(), hb, arrays["slope"].tobytes(), sb
+        except (KeyError, TypeError, ValueError):
+            log.warning("making the DEM overlays again: their cached copy is incomplete")
+    fine = display_dem(dem, bbox)
+    png, bounds = hillshade_png(fine, bbox)
+    slope, sbounds = slope_png(fine, bbox)
+    if cache is not None:
+        cache.save(
+            "overlay",
+            {
+                "hillshade": np.frombuffer(png, dtype=np.uint8),
+                "slope": np.frombuffer(slope, dtype=np.uint8),
+            },
+            info={"hillshade_bounds": list(bounds), "slope_bounds": list(sbounds)},
+            params=params,
+        )
+    return png, bounds, slope, sbounds
+
+
 def add_dem_layers(
     m: folium.Map,
     dem: Dem,
     bbox: tuple[float, float, float, float],
+    *,
+    cache: Sidecar | None = None,
 ) -> None:
-    """Add the hillshade (shown) and slope-angle (hidden) overlays."""
+    """Add the hillshade (shown) and slope-angle (hidden) overlays: :func:`dem_overlay_pngs`."""
     try:
-        fine = display_dem(dem, bbox)
-        png, bounds = hillshade_png(fine, bbox)
-        slope, sbounds = slope_png(fine, bbox)
+        png, bounds, slope, sbounds = dem_overlay_pngs(dem, bbox, cache=cache)
     except CoverageError as exc:
         log.warning("no DEM overlays: %s", exc)
         return
@@ -300,7 +391,7 @@ def add_network_layer(
     tips: list[str] = []
     tip_index: dict[str, int] = {}
     groups: dict[tuple[int, int], list[list[int]]] = {}
-    for e_idx, (lon, lat) in zip(edges.tolist(), lines, strict=True):
+    for e_idx, code in zip(edges.tolist(), _encode_many(lines), strict=True):
         key = keys[e_idx]
         name = str(net.edge_name[e_idx] or "")
         label = DIFFICULTY_STYLES[key][0]
@@ -308,7 +399,7 @@ def add_network_layer(
         t = tip_index.setdefault(tip, len(tips))
         if t == len(tips):
             tips.append(tip)
-        groups.setdefault((style_names.index(key), t), []).append(_encode(lon, lat))
+        groups.setdefault((style_names.index(key), t), []).append(code)
     data = {
         "pane": "rp-net",
         "styles": styles,
