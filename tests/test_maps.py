@@ -242,12 +242,14 @@ def test_cached_dem_overlays_are_reused_byte_for_byte(tmp_path, net, dem, route,
     side = Sidecar(tmp_path, "square", "ab" * 32)
     first = page(overlay_cache=side)
     assert first == plain
-    (entry,) = tmp_path.glob("overlay-square-*.npz")
+    entries = sorted(tmp_path.glob("overlay-square-*.npz"))
+    assert len(entries) == 2  # the DEM overlays and the network's lines
 
     def refuse(*_args, **_kwargs):
         raise AssertionError("overlays made again")
 
     monkeypatch.setattr(map_overlays, "hillshade_png", refuse)
+    monkeypatch.setattr(map_overlays, "network_layer_data", refuse)
     assert page(overlay_cache=side) == plain  # read back: the same bytes
     with pytest.raises(AssertionError, match="made again"):  # the probe can fail
         page()
@@ -257,7 +259,7 @@ def test_cached_dem_overlays_are_reused_byte_for_byte(tmp_path, net, dem, route,
     monkeypatch.setattr(map_overlays, "OVERLAY_VERSION", map_overlays.OVERLAY_VERSION + 1)
     with pytest.raises(AssertionError, match="made again"):
         page(overlay_cache=side)
-    assert entry.exists()
+    assert all(e.exists() for e in entries)
 
 
 def test_maps_load_folium_without_pandas_and_pandas_still_imports():

@@ -11,7 +11,8 @@ cached in the network's cache folder, one ``.npz`` file per entry, read with
     The places of :func:`routeplanner.sources.pois.read_pois` (as JSON) with
     their forest polygons (as WKB) and which network profile points lie in forest.
 ``overlay-<region>-<key>-<params>.npz``
-    Bytes of map overlays for one map area (see :func:`routeplanner.output.maps.route_map`).
+    Bytes of a map layer for one map area: the DEM overlays' PNGs or the network
+    lines' data (see :func:`routeplanner.output.maps.route_map`).
 
 Every file holds ``__header__``, UTF-8 JSON bytes with the format, the kind of
 entry, the network's full cache key and the entry's parameters; on load they
@@ -56,8 +57,9 @@ log = logging.getLogger(__name__)
 
 #: Layout of a sidecar file (bump when an entry's contents change meaning).
 SIDECAR_FORMAT = 1
-#: Overlay entries kept per region (each is one map area's PNGs, a few hundred kB).
-MAX_OVERLAYS = 32
+#: Overlay entries kept per region (each is one map area's PNGs or network lines,
+#: up to a few hundred kB).
+MAX_OVERLAYS = 64
 _KINDS = frozenset({"safety", "overlay"})
 _HEADER = "__header__"
 _POI_GROUPS = ("water", "shelters", "peaks", "passes", "villages", "lifts")

@@ -32,6 +32,7 @@ from routeplanner.sources.dem import Dem, to_lonlat_grid
 from routeplanner.terrain import band_of, hillshade, slope_aspect
 
 __all__ = [
+    "NETWORK_LAYER_VERSION",
     "OVERLAY_VERSION",
     "add_dem_layers",
     "add_network_layer",
@@ -40,6 +41,7 @@ __all__ = [
     "display_dem",
     "hillshade_png",
     "latlon_list",
+    "network_layer_data",
     "simplify_lines",
     "slope_classes",
     "slope_png",
@@ -362,15 +364,15 @@ def _edge_style_keys(net: Network) -> list[str]:
     ]
 
 
-def add_network_layer(
-    m: folium.Map,
-    net: Network,
-    bbox: tuple[float, float, float, float] | None,
-    *,
-    show: bool,
-    tol_m: float,
-) -> None:
-    """Return the trail network coloured by difficulty, one canvas polyline per (style, name)."""
+#: Version of the network layer's data: bump it when its content changes, so copies
+#: cached beside a network (see :func:`add_network_layer`) are made again.
+NETWORK_LAYER_VERSION = 1
+
+
+def network_layer_data(
+    net: Network, bbox: tuple[float, float, float, float] | None, *, tol_m: float
+) -> str | None:
+    """Return the JSON the network layer draws (None when no edge meets ``bbox``)."""
     off = net.prof_offsets
     if bbox is not None:
         w, s, e, n = bbox
@@ -382,7 +384,7 @@ def add_network_layer(
     else:
         edges = np.arange(net.n_edges)
     if len(edges) == 0:
-        return
+        return None
     keys = _edge_style_keys(net)
     lines = [(net.prof_lon[off[i] : off[i + 1]], net.prof_lat[off[i] : off[i + 1]]) for i in edges]
     lines = simplify_lines(lines, tol_m)
@@ -406,10 +408,49 @@ def add_network_layer(
         "tips": tips,
         "groups": [[s_, t_, ls] for (s_, t_), ls in groups.items()],
     }
-    fg = folium.FeatureGroup(name="Trail network (by difficulty)", show=show)
-    fg.add_child(
-        Block(js=_LINES_JS.replace("__GROUP__", fg.get_name()).replace("__DATA__", js_json(data)))
+    return js_json(data)
+
+
+def _cached_network_layer_data(
+    net: Network, bbox: tuple[float, float, float, float] | None, *, tol_m: float, cache: Sidecar
+) -> str | None:
+    """:func:`network_layer_data`, read from ``cache`` when made before for the same area."""
+    area = None if bbox is None else tuple(map(float, bbox))
+    params = (
+        f"network-layer v{NETWORK_LAYER_VERSION}; bbox={area!r}; tol_m={float(tol_m)!r}; "
+        f"styles={DIFFICULTY_STYLES!r}"
     )
+    entry = cache.load("overlay", params)
+    if entry is not None and "data" in entry[1]:
+        return entry[1]["data"].tobytes().decode("utf-8") or None
+    made = network_layer_data(net, bbox, tol_m=tol_m)
+    blob = np.frombuffer((made or "").encode("utf-8"), dtype=np.uint8)
+    cache.save("overlay", {"data": blob}, params=params)
+    return made
+
+
+def add_network_layer(
+    m: folium.Map,
+    net: Network,
+    bbox: tuple[float, float, float, float] | None,
+    *,
+    show: bool,
+    tol_m: float,
+    cache: Sidecar | None = None,
+) -> None:
+    """Add the trail network coloured by difficulty, one canvas polyline per (style, name).
+
+    With ``cache`` (the network's :class:`~routeplanner.network.sidecar.Sidecar`),
+    the layer's data for the same area is made once and read back.
+    """
+    if cache is None:
+        text = network_layer_data(net, bbox, tol_m=tol_m)
+    else:
+        text = _cached_network_layer_data(net, bbox, tol_m=tol_m, cache=cache)
+    if text is None:
+        return
+    fg = folium.FeatureGroup(name="Trail network (by difficulty)", show=show)
+    fg.add_child(Block(js=_LINES_JS.replace("__GROUP__", fg.get_name()).replace("__DATA__", text)))
     fg.add_to(m)
 
 

@@ -139,8 +139,7 @@ class MapOptions:
     attribution : sequence of str
         Extra attribution lines (escaped).
     overlay_cache : Sidecar or None
-        Where DEM overlays are cached beside the network
-        (:func:`~routeplanner.output.map_overlays.dem_overlay_pngs`); None: always made.
+        Where the network and DEM layers are cached beside the network (None: not).
 
     Raises
     ------
@@ -690,7 +689,7 @@ def route_map(
     if markers:
         _add_points(m, markers)
     if network is not None:
-        add_network_layer(m, network, area, show=offline, tol_m=3.0)
+        add_network_layer(m, network, area, show=offline, tol_m=3.0, cache=options.overlay_cache)
         add_pistes_layer(m, network, area)
     if dem is not None:
         add_dem_layers(m, dem, area, cache=options.overlay_cache)
