@@ -6,6 +6,9 @@ and each process's own peak RSS (``os.wait4``), with the targets beside them:
 
 baseline
     ``python -c pass`` of the same interpreter: start-up ratios are against it.
+imports
+    ``python -c "import numpy, scipy.sparse.csgraph, shapely"``: the libraries a
+    loop query cannot do without, a floor for loop-json.
 help
     ``routeplanner --help`` (target: at most 3x the baseline).
 loop-json
@@ -84,13 +87,16 @@ def _cases(data: Path) -> dict[str, Callable[[Tree, Path], list[str]]]:
     loop = [*LOOP_ARGS[:2], "--data-dir", str(data), *LOOP_ARGS[2:]]
     return {
         "baseline": lambda t, _out: [str(t.python), "-c", "pass"],
+        "imports": lambda t, _out: [str(t.python), "-c", FLOOR],
         "help": lambda t, _out: [str(t.script), "--help"],
         "loop-json": lambda t, _out: [str(t.script), "-q", "loop", *loop],
         "loop-out": lambda t, out: [str(t.script), "-q", "loop", *loop, "--out", str(out)],
     }
 
 
-CASES = ("baseline", "help", "loop-json", "loop-out")
+CASES = ("baseline", "imports", "help", "loop-json", "loop-out")
+#: What the "imports" case imports.
+FLOOR = "import numpy, scipy.sparse.csgraph, shapely"
 
 
 def run_once(argv: Sequence[str], *, env: dict[str, str], cwd: Path) -> tuple[float, float]:
