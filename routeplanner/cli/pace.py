@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,8 @@ def fit(
         "grade_correction": list(p.grade_correction or ()),
         "trail_factor": p.trail_factor,
         "fatigue_per_h": p.fatigue_per_h,
+        "fatigue_until_h": p.fatigue_until_h,
+        "grade_prior_m": result.prior_m if math.isfinite(result.prior_m) else None,
         "chunk_residual_pct": round(result.residual_pct, 1),
         "stop_gap_s": cal.STOP_GAP_S,
         "notes": list(result.notes),
