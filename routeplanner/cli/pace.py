@@ -109,6 +109,7 @@ def fit(
         fit_info = {k: summary[k] for k in ("tracks", "moving_s", "distance_m", "ascent_m")}
         fit_info["stop_gap_s"] = cal.STOP_GAP_S
         fit_info["chunk_residual_pct"] = summary["chunk_residual_pct"]
+        fit_info["grade_prior_m"] = summary["grade_prior_m"] or "none: plain model kept"
         text = profile_toml(p, fit=fit_info, band_m=result.band_m, notes=result.notes)
         atomic_write_text(out_path, text)
         summary["out"] = str(out_path)
