@@ -224,6 +224,6 @@ def test_fit_matches_points_to_a_network_for_the_trail_factor(tmp_path, capsys):
     data = json.loads(out)
     # 5 km of each class against a 3 km prior: 1.2 is shrunk to about 1.1.
     assert 1.05 <= data["trail_factor"] <= 1.2
-    assert data["notes"] == []
+    assert not any("no point matched" in n for n in data["notes"])
     code, out, err = run(["pace", "fit", str(rec), "--json"], capsys)
     assert json.loads(out)["trail_factor"] == 1.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,8 @@ def fit(
         "grade_correction": list(p.grade_correction or ()),
         "trail_factor": p.trail_factor,
         "fatigue_per_h": p.fatigue_per_h,
+        "fatigue_until_h": p.fatigue_until_h,
+        "grade_prior_m": result.prior_m if math.isfinite(result.prior_m) else None,
         "chunk_residual_pct": round(result.residual_pct, 1),
         "stop_gap_s": cal.STOP_GAP_S,
         "notes": list(result.notes),
@@ -106,6 +109,7 @@ def fit(
         fit_info = {k: summary[k] for k in ("tracks", "moving_s", "distance_m", "ascent_m")}
         fit_info["stop_gap_s"] = cal.STOP_GAP_S
         fit_info["chunk_residual_pct"] = summary["chunk_residual_pct"]
+        fit_info["grade_prior_m"] = summary["grade_prior_m"] or "none: plain model kept"
         text = profile_toml(p, fit=fit_info, band_m=result.band_m, notes=result.notes)
         atomic_write_text(out_path, text)
         summary["out"] = str(out_path)
