@@ -2,7 +2,8 @@
 
 Each case runs as a fresh process, ``--repeat`` times, interleaved across cases
 and checkouts so that a busy machine slows them alike; the table gives medians
-and each process's own peak RSS (``os.wait4``), with the targets beside them:
+and each process's own peak RSS (``os.wait4`` in a small launcher process), with
+the targets beside them:
 
 baseline
     ``python -c pass`` of the same interpreter: start-up ratios are against it.
@@ -47,7 +48,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,25 +99,44 @@ CASES = ("baseline", "imports", "help", "loop-json", "loop-out")
 FLOOR = "import numpy, scipy.sparse.csgraph, shapely"
 
 
+#: Runs one command and prints ``wall_s rss_kb exit_code``.  Linux counts in a child's
+#: peak RSS the memory of the process it was forked from, so the commands are started
+#: from this small launcher, never from the (possibly large) benchmarking process.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+argv = json.loads(sys.argv[1])
+t0 = time.perf_counter()
+proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+_pid, status, usage = os.wait4(proc.pid, 0)
+wall = time.perf_counter() - t0
+print(wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_once(argv: Sequence[str], *, env: dict[str, str], cwd: Path) -> tuple[float, float]:
     """Run one process: its wall time (s) and its own peak RSS (MB).
+
+    The command is started by a small launcher process, which times it and
+    reads its resource usage (``os.wait4``).
 
     Raises
     ------
     RuntimeError
         If it exits with other than 0 or 3 (a plan that missed its brief).
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(list(argv), env=env, cwd=cwd, stdout=out, stderr=err)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode not in (0, 3):
-            err.seek(0)
-            tail = err.read().decode(errors="replace").strip().splitlines()[-3:]
-            raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}: {' / '.join(tail)}")
-    return wall, usage.ru_maxrss / 1024.0  # kB on Linux
+    done = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, json.dumps(list(argv))],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    wall, rss_kb, code = done.stdout.split()
+    if int(code) not in (0, 3):
+        tail = done.stderr.strip().splitlines()[-3:]
+        raise RuntimeError(f"{' '.join(argv)} exited {code}: {' / '.join(tail)}")
+    return float(wall), int(rss_kb) / 1024.0  # kB on Linux
 
 
 def _compile(tree: Tree) -> None:

@@ -57,6 +57,11 @@ def test_one_process_gives_its_own_time_and_peak_memory(tmp_path: Path):
     assert wall > 0 and small_wall > 0
     assert rss > 80  # the 80 MB it touched
     assert small < rss - 40  # its own peak, not the largest of the children so far
+    ballast = bytearray(300 * 2**20)  # a large benchmarking process (bench_speed.py calls it)
+    ballast[:: 2**12] = b"x" * len(ballast[:: 2**12])
+    _, small_again = bench.run_once([sys.executable, "-c", "pass"], env=env, cwd=tmp_path)
+    assert small_again < 100  # not this process's 300 MB
+    del ballast
     _, missed = bench.run_once([sys.executable, "-c", "raise SystemExit(3)"], env=env, cwd=tmp_path)
     assert missed > 0  # exit 3 (plan written, brief missed) is a result
     with pytest.raises(RuntimeError, match="exited 1"):
