@@ -69,15 +69,15 @@ def test_fit_writes_a_profile_and_prints_json(runs, tmp_path, capsys):
 
 def test_fit_never_replaces_a_file_it_did_not_write(runs, tmp_path, capsys):
     (tmp_path / "me.toml").write_text("# my own notes\n")
-    code, out, err = run(["pace", "fit", *runs, "--out", "me.toml"], capsys)
+    code, _, err = run(["pace", "fit", *runs, "--out", "me.toml"], capsys)
     assert code == 2 and "--force" in err
     assert (tmp_path / "me.toml").read_text() == "# my own notes\n"
-    code, out, err = run(["pace", "fit", *runs, "--out", "me.toml", "--force"], capsys)
+    code, _, err = run(["pace", "fit", *runs, "--out", "me.toml", "--force"], capsys)
     assert code == 0, err
     first = (tmp_path / "me.toml").read_text()
     assert first.startswith("#") and "[pace]" in first
     # Its own earlier output is replaced without --force.
-    code, out, err = run(["pace", "fit", runs[0], "--out", "me.toml"], capsys)
+    code, _, err = run(["pace", "fit", runs[0], "--out", "me.toml"], capsys)
     assert code == 0, err
     assert (tmp_path / "me.toml").read_text() != first
 
