@@ -568,9 +568,21 @@ def _folds(ch: _Chunks) -> list[np.ndarray]:
 
 
 def _cv_errors(
-    ch: _Chunks, candidates: Sequence[tuple[float, bool]], *, trail_free: bool, n_bands: int
+    ch: _Chunks,
+    candidates: Sequence[tuple[float, bool]],
+    *,
+    trail_free: bool,
+    n_bands: int,
+    shape: bool = False,
 ) -> np.ndarray | None:
-    """Squared log errors of held-out totals, one row per (prior, fatigue) candidate."""
+    """Held-out errors, one row per (prior, fatigue) candidate.
+
+    By default the squared log error of each held-out fold's total moving time.
+    With `shape`, the length-weighted mean squared log error of its chunks after
+    each held-out recording's own level is taken out: how well time is shared
+    between grades, which is what the grade corrections are for, without the
+    day-to-day level that no correction can know.
+    """
     folds = [f for f in _folds(ch) if f.any() and (~f).any()]
     if len(folds) < 3:
         return None
@@ -581,8 +593,16 @@ def _cv_errors(
         for i, (prior, fatigue) in enumerate(candidates):
             free = (True, trail_free, fatigue)
             p, _ = _solve(train, free=free, n_bands=n_bands, prior_m=prior)
-            pred = _chunk_pred(p, test, n_bands, day=False, until_s=until).sum()
-            errs[i, j] = math.log(pred / test.obs_s.sum()) ** 2
+            pred = _chunk_pred(p, test, n_bands, day=False, until_s=until)
+            if not shape:
+                errs[i, j] = math.log(pred.sum() / test.obs_s.sum()) ** 2
+                continue
+            r = np.log(pred / test.obs_s)
+            w = test.length_m
+            for rec in np.unique(test.rec):
+                sel = test.rec == rec
+                r[sel] -= np.average(r[sel], weights=w[sel])
+            errs[i, j] = float(np.average(r**2, weights=w))
     return errs
 
 
@@ -600,10 +620,12 @@ def _choose(
     """Pick the shrinkage of the grade corrections, then the fatigue term, by CV.
 
     Cross-validation inside the fitting data (:func:`_folds`): for every candidate,
-    fit on all but one fold and measure the log error of the held-out fold's total
-    moving time, the quantity a prediction is judged on.  First the prior of
-    :data:`PRIOR_GRID_M` (infinity: the plain model) with no fatigue term, then
-    fatigue on or off at that prior.  Each time the simplest candidate whose mean
+    fit on all but one fold and measure the held-out fold.  First the prior of
+    :data:`PRIOR_GRID_M` (infinity: the plain model) with no fatigue term, judged on
+    how the held-out time is shared between its chunks once each held-out day's own
+    level is taken out (that sharing is what the corrections are for; the level of
+    a new day is what none can know); then fatigue on or off at that prior, judged
+    on the log error of the held-out total moving time.  Each time the simplest candidate whose mean
     squared error is within one standard error of the best is kept (the
     one-standard-error rule): a correction must earn its place on unseen data.
     A given `prior_m` skips the first step.  Without three folds: the plain model
@@ -612,7 +634,7 @@ def _choose(
     grid = sorted(PRIOR_GRID_M, reverse=True)  # most shrunk (simplest) first
     if prior_m is None:
         cand = [(g, False) for g in grid]
-        errs = _cv_errors(ch, cand, trail_free=trail_free, n_bands=n_bands)
+        errs = _cv_errors(ch, cand, trail_free=trail_free, n_bands=n_bands, shape=True)
         if errs is None:
             return math.inf, False
         prior_m = grid[_simplest_within_one_se(errs)]

@@ -242,6 +242,26 @@ def test_cross_validation_fits_corrections_and_fatigue_when_they_are_real(fitted
     assert not any("plain model kept" in n for n in fitted.notes)
 
 
+def test_corrections_are_judged_on_how_time_is_shared_not_on_the_day_level():
+    # Five hill walks by one walker 25 % slower than Tobler on every slope, on days up
+    # to 25 % apart.  The day levels swamp the held-out totals, so judged on totals the
+    # corrections could not earn their place; judged within each held-out day they do.
+    corr = (1.25, 1.25, 1.25, 1.1, 1.0, 1.1, 1.25, 1.25, 1.25)
+    runner = RunnerProfile(700.0, model="tobler", grade_correction=corr)
+    days = (0.8, 1.2, 0.9, 1.1, 1.0)
+    lines = [
+        _ramp_line(f"day{i}", _hills(1500, 0.2, seed=30 + i), runner, day=d, seed=40 + i)
+        for i, d in enumerate(days)
+    ]
+    fit = cal.fit_profile(lines, model="tobler")
+    assert np.isfinite(fit.prior_m)
+    got = np.array(fit.profile.grade_correction)
+    # Slopes of 10-18 % come out slower than gentle ones (±4 %) by about the walker's
+    # 1.25 / 1.1 = 1.14 (the level absorbs the common part).
+    steep, gentle = got[[1, 2, 6, 7]].mean(), got[[3, 5]].mean()
+    assert steep / gentle == pytest.approx(1.25 / 1.1, abs=0.05)
+
+
 def test_fatigue_is_not_extrapolated_past_the_longest_recording(fitted):
     p = fitted.profile
     longest_h = max(_line(seed).moving_s for seed in range(4)) / 3600.0
