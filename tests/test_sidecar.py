@@ -214,3 +214,41 @@ def test_second_loop_reads_the_places_from_the_cache(
     with pytest.raises(SystemExit) as failed:  # the probe can fail: without the cache, it reads
         main([*args, "--no-cache"])
     assert failed.value.code == 1 and "read again" in capsys.readouterr().err
+
+
+_WARM_PROBE = """
+import sys
+from routeplanner.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    assert exc.code in (0, 3), exc.code
+heavy = ("osmium", "rasterio", "pyproj", "scipy.spatial", "scipy.ndimage", "folium",
+         "pandas", "requests", "icalendar", "gpxpy", "garmin_fit_sdk", "dask", "rich", "osmnx")
+print("LOADED", *sorted(h for h in heavy if h in sys.modules), file=sys.stderr)
+"""
+
+
+def test_a_warm_loop_json_loads_no_reader_and_no_map_library(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    osm, tif = _files(tmp_path)
+    lon, lat = to_lonlat(0.0, 0.0)
+    args = ["-q", "loop", "--osm", str(osm), "--dem", str(tif), "--start", f"{lat:.6f},{lon:.6f}"]
+    args += ["--duration", "20m", "--json"]
+    env = {**os.environ, "ROUTEPLANNER_CACHE_DIR": str(tmp_path / "cache")}
+
+    def loaded() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", _WARM_PROBE, *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stderr.strip().splitlines()[-1].split()[1:]
+
+    assert {"osmium", "rasterio"} <= set(loaded())  # the first run reads the files
+    assert loaded() == []  # from the caches: none of them
