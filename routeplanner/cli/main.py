@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import click
 
-from routeplanner.cli.options import Ctx, common_options
+from routeplanner.cli._context import Ctx, common_options
 from routeplanner.errors import CoverageError, DataError, InputError, RoutePlannerError
 
 __all__ = ["COMMANDS", "EXIT_BAD_INPUT", "EXIT_FAILED", "LazyCommand", "LazyGroup", "cli", "main"]

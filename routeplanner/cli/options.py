@@ -7,14 +7,16 @@ together are handed to the command as one object (:class:`RegionOptions`,
 :class:`RunnerOptions`, :class:`LoopOptions`, :class:`OutputOptions`), which keeps
 each command's signature short.
 
-Only click and the standard library are imported here, so ``--help`` stays fast.
+``-v``, ``-q``, ``--units`` and the run's :class:`Ctx` live in
+:mod:`routeplanner.cli._context` (imported by the group alone) and are
+re-exported here.  Only click, the standard library and the unit parsers are
+imported at module level.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import logging
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from typing import Any, TypeVar
 import click
 
 from routeplanner import units
+from routeplanner.cli._context import Ctx, common_options, parsed
 from routeplanner.cli._outputs import force_option, no_verify_option
 from routeplanner.cli._places import point_or_name
 from routeplanner.errors import InputError
@@ -50,118 +53,6 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-# -- the context shared by every command ------------------------------------------
-
-
-@dataclass
-class Ctx:
-    """Settings shared by every command: verbosity, progress display, units."""
-
-    verbosity: int = 0
-    quiet: bool = False
-    progress: bool = True
-    units: units.UnitSystem = "metric"
-
-
-def _ctx(click_ctx: click.Context) -> Ctx:
-    obj = click_ctx.find_object(Ctx)
-    if obj is None:
-        obj = click_ctx.ensure_object(Ctx)
-        obj.progress = sys.stderr.isatty()
-    return obj
-
-
-def _configure_logging(obj: Ctx) -> None:
-    if obj.quiet:
-        level = logging.ERROR
-    else:
-        level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(obj.verbosity, 2)]
-    logging.basicConfig(format="%(levelname)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("routeplanner").setLevel(level)
-
-
-def _verbose_cb(click_ctx: click.Context, _param: click.Parameter, value: int) -> None:
-    obj = _ctx(click_ctx)
-    obj.verbosity += value or 0
-    _configure_logging(obj)
-
-
-def _quiet_cb(click_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    obj = _ctx(click_ctx)
-    if value:
-        obj.quiet = True
-        obj.progress = False
-    _configure_logging(obj)
-
-
-def _units_cb(click_ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    if value is not None:
-        _ctx(click_ctx).units = parsed(units.parse_unit_system)(click_ctx, param, value)
-
-
-def common_options(f: F) -> F:
-    """Add ``-v``, ``-q`` and ``--units``, accepted before or after the subcommand."""
-    opts = [
-        click.option(
-            "-v",
-            "--verbose",
-            count=True,
-            expose_value=False,
-            is_eager=True,
-            callback=_verbose_cb,
-            help="More log output (-vv for debug); shows the traceback of an internal error.",
-        ),
-        click.option(
-            "-q",
-            "--quiet",
-            is_flag=True,
-            expose_value=False,
-            is_eager=True,
-            callback=_quiet_cb,
-            help="No progress display or log messages; the result is still printed.",
-        ),
-        click.option(
-            "--units",
-            type=click.Choice(units.UNIT_SYSTEMS, case_sensitive=False),
-            expose_value=False,
-            is_eager=True,
-            callback=_units_cb,
-            help="Units of printed distances, heights and paces (default metric).",
-        ),
-    ]
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
-
-
-# -- parsing callbacks -------------------------------------------------------------
-
-
-def parsed(parse: Callable[[Any], Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:
-    """Make a click callback from a parser: None passes, InputError becomes BadParameter.
-
-    Parameters
-    ----------
-    parse
-        A parser from :mod:`routeplanner.units` (or any function raising InputError).
-
-    Returns
-    -------
-    callable
-        ``callback(ctx, param, value)`` for :func:`click.option`.
-    """
-
-    def callback(click_ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-        if value is None:
-            return None
-        try:
-            return parse(value)
-        except InputError as exc:
-            raise click.BadParameter(str(exc), ctx=click_ctx, param=param) from None
-
-    return callback
 
 
 def _output_path(click_ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
