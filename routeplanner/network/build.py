@@ -39,7 +39,7 @@ from routeplanner.errors import DataError
 from routeplanner.network import cache, grades
 from routeplanner.network.model import Network, haversine_m
 from routeplanner.sources.dem import Dem, open_dem
-from routeplanner.sources.osm import OsmWays, read_osm
+from routeplanner.sources.osm import OsmWays, WayTags, read_osm
 
 __all__ = [
     "FORMAT_VERSION",
@@ -49,6 +49,7 @@ __all__ = [
     "BuildSettings",
     "build_network",
     "classify",
+    "classify_ways",
     "load_network",
 ]
 
@@ -143,6 +144,30 @@ def classify(tags: dict[str, str], *, major_roads: bool = True) -> int | None:
     return None
 
 
+def classify_ways(ways: OsmWays, *, major_roads: bool = True) -> np.ndarray:
+    """Edge class of every way (:func:`classify`), ``-1`` for ways left out.
+
+    :func:`classify` runs once per distinct combination of the tags it reads,
+    not once per way.
+
+    Parameters
+    ----------
+    ways
+        From :func:`routeplanner.sources.osm.read_osm`.
+    major_roads
+        Whether secondary and primary roads are kept (class 2).
+
+    Returns
+    -------
+    numpy.ndarray
+        int8 per way: 0 trail, 1 minor road, 2 major road, -1 not runnable.
+    """
+    got = ways.tags.evaluate(
+        lambda t: classify(t, major_roads=major_roads), ("highway", "foot", "access", "tunnel")
+    )
+    return np.array([-1 if c is None else c for c in got], dtype=np.int8)
+
+
 def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
     """Concatenate ``arange(s, t)`` for every pair, vectorised."""
     lengths = stops - starts
@@ -195,10 +220,7 @@ def build_network(
     t0 = time.perf_counter()
 
     step("classifying ways")
-    classes = np.array(
-        [-1 if (c := classify(t, major_roads=s.major_roads)) is None else c for t in ways.tags],
-        dtype=np.int8,
-    )
+    classes = classify_ways(ways, major_roads=s.major_roads)
     features = _features(ways)
     sel = np.flatnonzero(classes >= 0)
     if len(sel) == 0:
@@ -264,13 +286,13 @@ def build_network(
         raise DataError("no runnable way lies inside the elevation data (DEM)")
 
     step("smoothing profiles")
-    e_tags = [ways.tags[i] for i in sel[e_way]]
+    way_structure = ways.tags.evaluate(grades.structure, grades.STRUCTURE_TAGS).astype("<U10")
     _, e_node = np.unique(np.concatenate([nid[ea], nid[eb]]), return_inverse=True)
     p_ele, capped, too_steep = _grade_profiles(
         p_raw,
         _Span(p_dist, p_edge, p_start, p_end),
         (e_node[: len(ea)], e_node[len(ea) :]),
-        e_tags,
+        way_structure[sel[e_way]] != "",
         classes[sel[e_way]],
         s.smooth_window_m,
     )
@@ -285,7 +307,7 @@ def build_network(
         wayidx=sel[e_way[keep]],
         capped=capped[keep],
     )
-    net = _assemble(ways, classes, edges, _Points(p_lon, p_lat, p_ele), features)
+    net = _assemble(ways, (classes, way_structure), edges, _Points(p_lon, p_lat, p_ele), features)
     cell_m = max(dem.cell_size_m())
     net.meta.update(
         dem_cell_m=round(cell_m, 1),
@@ -316,7 +338,7 @@ def _grade_profiles(
     raw: np.ndarray,
     span: _Span,
     node: tuple[np.ndarray, np.ndarray],
-    tags: Sequence[dict[str, str]],
+    is_struct: np.ndarray,
     edge_class: np.ndarray,
     window_m: float,
 ) -> tuple[np.ndarray, np.ndarray, int]:
@@ -333,12 +355,14 @@ def _grade_profiles(
         number of roads still steeper end to end than their cap.
     """
     dist, edge, start, end = span
-    is_struct = np.array([bool(grades.structure(t)) for t in tags], dtype=bool)
     ele = grades.straighten(raw, dist, start, end, is_struct)
     if window_m > 0:  # a zero window asks for the DEM as it is
         ele = grades.running_median(ele, start, end)
         ele = _smooth(ele, dist, edge, start, end, window_m)
-    cap = np.array([grades.ROAD_MAX_GRADE.get(int(c), np.inf) for c in edge_class])
+    cap_of_class = np.full(max(3, int(edge_class.max(initial=0)) + 1), np.inf)
+    for c, g in grades.ROAD_MAX_GRADE.items():
+        cap_of_class[c] = g
+    cap = cap_of_class[edge_class]
     fitted, too_steep = grades.fit_junctions(ele, dist, start, end, node, cap)
     shift = np.abs(np.concatenate([fitted[start] - ele[start], fitted[end] - ele[end]]))
     log.info("junctions moved for road caps: %d, at most %.1f m", (shift > 0).sum(), shift.max())
@@ -393,17 +417,16 @@ def _smooth(
 def _features(ways: OsmWays) -> list[dict[str, Any]]:
     """Pistes and aerialways, kept aside for ski-line work."""
     out = []
-    for i, tags in enumerate(ways.tags):
-        if "piste:type" in tags or "aerialway" in tags:
-            a, b = ways.offsets[i], ways.offsets[i + 1]
-            out.append(
-                {
-                    "id": int(ways.way_ids[i]),
-                    "tags": dict(tags),
-                    "lon": ways.lon[a:b].copy(),
-                    "lat": ways.lat[a:b].copy(),
-                }
-            )
+    for i in np.flatnonzero(ways.tags.has("piste:type") | ways.tags.has("aerialway")).tolist():
+        a, b = ways.offsets[i], ways.offsets[i + 1]
+        out.append(
+            {
+                "id": int(ways.way_ids[i]),
+                "tags": ways.tags[i],
+                "lon": ways.lon[a:b].copy(),
+                "lat": ways.lat[a:b].copy(),
+            }
+        )
     return out
 
 
@@ -428,13 +451,14 @@ class _Points(NamedTuple):
 
 def _assemble(
     ways: OsmWays,
-    classes: np.ndarray,
+    way_class: tuple[np.ndarray, np.ndarray],
     edges: _Edges,
     pts: _Points,
     features: list[dict[str, Any]],
 ) -> Network:
     """Index nodes, make the graph simple, and gather the final arrays."""
     ps, pe, u_osm, v_osm, wayidx, capped = edges
+    classes, way_structure = way_class
     p_lon, p_lat, p_ele = pts
     osm_nodes, inv = np.unique(np.concatenate([u_osm, v_osm]), return_inverse=True)
     u, v = inv[: len(u_osm)], inv[len(u_osm) :]
@@ -515,20 +539,10 @@ def _assemble(
     descent = np.bincount(seg_edge, np.maximum(-dz, 0), minlength=len(u))
     max_grade = _max_grades(dist, ele, offsets, window_m=grades.GRADE_BASELINE_M)
 
-    tags = [ways.tags[i] for i in wayidx]
-    sac = np.array([pace.SAC_SCALE.get(t.get("sac_scale", ""), 0) for t in tags], dtype=np.int8)
-    terrain = np.array(
-        [
-            pace.terrain_factor(
-                sac=int(sc),
-                highway=t.get("highway"),
-                surface=t.get("surface"),
-                trail_visibility=t.get("trail_visibility"),
-            )
-            for sc, t in zip(sac, tags, strict=True)
-        ],
-        dtype=np.float64,
-    )
+    sac, terrain = _terrain(ways.tags)
+    tag = ways.tags.column
+    name = tag("name")
+    name = np.where(name != "", name, tag("ref"))
     return Network(
         node_lon=node_lon,
         node_lat=node_lat,
@@ -542,12 +556,12 @@ def _assemble(
         edge_max_grade=max_grade,
         edge_way_id=ways.way_ids[wayidx],
         edge_class=classes[wayidx],
-        edge_sac=sac,
-        edge_terrain=terrain,
-        edge_highway=np.array([t.get("highway", "") for t in tags], dtype=object),
-        edge_name=np.array([t.get("name") or t.get("ref") or "" for t in tags], dtype=object),
-        edge_surface=np.array([t.get("surface", "") for t in tags], dtype=object),
-        edge_visibility=np.array([t.get("trail_visibility", "") for t in tags], dtype=object),
+        edge_sac=sac[wayidx],
+        edge_terrain=terrain[wayidx],
+        edge_highway=tag("highway")[wayidx],
+        edge_name=name[wayidx],
+        edge_surface=tag("surface")[wayidx],
+        edge_visibility=tag("trail_visibility")[wayidx],
         prof_offsets=offsets,
         prof_lon=lon,
         prof_lat=lat,
@@ -555,9 +569,28 @@ def _assemble(
         prof_dist=dist,
         features=features,
         edge_max_grade_over_m=np.minimum(length, grades.GRADE_BASELINE_M),
-        edge_structure=np.array([grades.structure(t) for t in tags], dtype="<U10"),
+        edge_structure=way_structure[wayidx],
         edge_grade_capped=capped,
     )
+
+
+def _terrain(tags: WayTags) -> tuple[np.ndarray, np.ndarray]:
+    """Per way: SAC T-grade (int8) and terrain time factor (float64)."""
+
+    def sac_and_factor(t: dict[str, str]) -> tuple[int, float]:
+        sac = pace.SAC_SCALE.get(t.get("sac_scale", ""), 0)
+        factor = pace.terrain_factor(
+            sac=int(sac),
+            highway=t.get("highway"),
+            surface=t.get("surface"),
+            trail_visibility=t.get("trail_visibility"),
+        )
+        return sac, factor
+
+    both = tags.evaluate(sac_and_factor, ("sac_scale", "highway", "surface", "trail_visibility"))
+    sac = np.array([b[0] for b in both], dtype=np.int8)
+    factor = np.array([b[1] for b in both], dtype=np.float64)
+    return sac, factor
 
 
 def _max_grades(

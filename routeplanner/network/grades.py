@@ -84,6 +84,9 @@ ROAD_MAX_GRADE: Mapping[int, float] = {1: 0.30, 2: 0.15}
 #: DEM cells coarser than this (metres) get a "coarse DEM" note next to grades.
 COARSE_DEM_M = 50.0
 
+# Samples filtered at a time by running_median (bounds its memory, not its result).
+_MEDIAN_BLOCK = 1 << 18
+
 #: Tags marking a way built across terrain the DEM shows, in order of precedence.
 STRUCTURE_TAGS: tuple[str, ...] = ("bridge", "tunnel", "embankment", "cutting")
 
@@ -278,14 +281,19 @@ def running_median(values: np.ndarray, start: np.ndarray, end: np.ndarray) -> np
         return values.copy()
     sizes = end - start + 1
     group = np.repeat(np.arange(len(start)), sizes)
-    lo, hi = start[group], end[group]
     half = MEDIAN_POINTS // 2
-    idx = np.arange(n)[:, None] + np.arange(-half, half + 1)[None, :]
-    window = values[np.clip(idx, lo[:, None], hi[:, None])]
-    med = np.median(window, axis=1)
-    mad = np.median(np.abs(window - med[:, None]), axis=1)
-    limit = np.maximum(3.0 * 1.4826 * mad, SPIKE_FLOOR_M)
-    out = np.where(np.abs(values - med) > limit, med, values)
+    steps = np.arange(-half, half + 1)[None, :]
+    out = np.empty(n)
+    # In blocks: the windows take MEDIAN_POINTS times the memory of the values.
+    for a in range(0, n, _MEDIAN_BLOCK):
+        b = min(a + _MEDIAN_BLOCK, n)
+        g = group[a:b]
+        idx = np.arange(a, b)[:, None] + steps
+        window = values[np.clip(idx, start[g][:, None], end[g][:, None])]
+        med = np.median(window, axis=1)
+        mad = np.median(np.abs(window - med[:, None]), axis=1)
+        limit = np.maximum(3.0 * 1.4826 * mad, SPIKE_FLOOR_M)
+        out[a:b] = np.where(np.abs(values[a:b] - med) > limit, med, values[a:b])
     out[start] = values[start]
     out[end] = values[end]
     return out
