@@ -281,3 +281,18 @@ def test_build_reads_each_tag_the_rest_of_the_code_uses(files: tuple[Path, Path]
     lon, lat = to_lonlat(np.array([1200.0, 0.0]), np.array([700.0, 900.0]))
     np.testing.assert_allclose(feats[106]["lon"], lon, atol=1e-7)
     np.testing.assert_allclose(feats[106]["lat"], lat, atol=1e-7)
+
+
+@pytest.mark.parametrize("block", [1, 5, 64])
+def test_blocked_steps_give_the_same_network(
+    files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    from routeplanner.network import build, grades
+
+    whole = load_network(files[0], [files[1]])
+    monkeypatch.setattr(build, "_BLOCK", block)
+    monkeypatch.setattr(grades, "_MEDIAN_BLOCK", block)
+    blocked = load_network(files[0], [files[1]])
+    assert len(whole.prof_lon) > 3 * 64  # several blocks even at the largest size
+    for name in ARRAYS:
+        np.testing.assert_array_equal(getattr(blocked, name), getattr(whole, name), err_msg=name)

@@ -243,31 +243,14 @@ def build_network(
     e_way = way_of[ea]
 
     step("sampling elevation")
-    lon_v, lat_v = ways.lon[pos], ways.lat[pos]
-    seg_len = haversine_m(lon_v[:-1], lat_v[:-1], lon_v[1:], lat_v[1:])
-    seg_len = np.append(seg_len, 0.0)
-    # Densify: each vertex i in [ea, eb) spawns ceil(len/spacing) points; the
-    # edge's last vertex spawns one.
-    vi = _ranges(ea, eb + 1)
-    v_edge = np.repeat(np.arange(len(ea)), eb + 1 - ea)
-    is_last = np.zeros(len(vi), dtype=bool)
-    is_last[np.cumsum(eb + 1 - ea) - 1] = True
-    n = np.where(is_last, 1, np.maximum(1, np.ceil(seg_len[vi] / s.max_spacing_m))).astype(np.int64)
-    p_vertex = np.repeat(vi, n)
-    p_edge = np.repeat(v_edge, n)
-    k = np.arange(len(p_vertex)) - np.repeat(np.cumsum(n) - n, n)
-    t = k / np.repeat(n, n)
-    nxt = np.minimum(p_vertex + 1, len(lon_v) - 1)
-    p_lon = lon_v[p_vertex] + t * (lon_v[nxt] - lon_v[p_vertex])
-    p_lat = lat_v[p_vertex] + t * (lat_v[nxt] - lat_v[p_vertex])
-    p_start = np.concatenate(([0], np.cumsum(np.bincount(p_edge, minlength=len(ea)))[:-1]))
-    p_end = p_start + np.bincount(p_edge, minlength=len(ea)) - 1
-    p_raw = dem.sample(p_lon, p_lat)
-
-    d = haversine_m(p_lon[:-1], p_lat[:-1], p_lon[1:], p_lat[1:])
-    d = np.concatenate(([0.0], d))
-    d[p_start] = 0.0
+    p_lon, p_lat, p_edge, p_raw, d = _sample_edges(
+        ways.lon[pos], ways.lat[pos], (ea, eb), dem, s.max_spacing_m
+    )
+    p_count = np.bincount(p_edge, minlength=len(ea))
+    p_start = np.concatenate(([0], np.cumsum(p_count)[:-1]))
+    p_end = p_start + p_count - 1
     p_dist = _group_cumsum(d, p_start)
+    del d
     e_len = p_dist[p_end]
 
     # Drop edges with any sample outside the DEM (or an unfillable void).
@@ -323,6 +306,73 @@ def build_network(
         build_s=round(time.perf_counter() - t0, 3),
     )
     return net
+
+
+#: Vertices (or profile points) handled at a time by the blocked steps: bounds their
+#: temporaries without changing any result (every value is computed the same way).
+_BLOCK = 1 << 18
+
+
+def _edge_blocks(sizes: np.ndarray, block: int) -> list[tuple[int, int]]:
+    """Split consecutive groups of ``sizes`` items into runs of about ``block`` items."""
+    ends = np.cumsum(sizes)
+    cuts = np.searchsorted(ends, np.arange(block, int(ends[-1]) if len(ends) else 0, block))
+    bounds = np.unique(np.concatenate(([0], cuts + 1, [len(sizes)])).clip(0, len(sizes)))
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+
+
+def _step_lengths(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Distance in metres from each point to the one before (0 for the first), in blocks."""
+    d = np.zeros(len(lon))
+    for a in range(1, len(lon), _BLOCK):
+        b = min(a + _BLOCK, len(lon))
+        d[a:b] = haversine_m(lon[a - 1 : b - 1], lat[a - 1 : b - 1], lon[a:b], lat[a:b])
+    return d
+
+
+def _sample_edges(
+    lon_v: np.ndarray,
+    lat_v: np.ndarray,
+    ends: tuple[np.ndarray, np.ndarray],
+    dem: Dem,
+    spacing_m: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Densify every edge and sample the DEM along it, a block of edges at a time.
+
+    Each vertex ``i`` in ``[ea, eb)`` of an edge spawns ``ceil(len / spacing)``
+    points toward the next vertex; the edge's last vertex spawns one.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Per profile point: lon, lat, edge, raw DEM elevation, and distance
+        from the previous point (0 at each edge's first point).
+    """
+    ea, eb = ends
+    parts: list[tuple[np.ndarray, ...]] = []
+    for e0, e1 in _edge_blocks(eb + 1 - ea, _BLOCK):
+        a, b = ea[e0:e1], eb[e0:e1]
+        vi = _ranges(a, b + 1)
+        nxt = np.minimum(vi + 1, len(lon_v) - 1)
+        seg_len = haversine_m(lon_v[vi], lat_v[vi], lon_v[nxt], lat_v[nxt])
+        is_last = np.zeros(len(vi), dtype=bool)
+        is_last[np.cumsum(b + 1 - a) - 1] = True
+        n = np.where(is_last, 1, np.maximum(1, np.ceil(seg_len / spacing_m))).astype(np.int64)
+        p_vertex = np.repeat(vi, n)
+        k = np.arange(len(p_vertex)) - np.repeat(np.cumsum(n) - n, n)
+        t = k / np.repeat(n, n)
+        p_nxt = np.minimum(p_vertex + 1, len(lon_v) - 1)
+        p_lon = lon_v[p_vertex] + t * (lon_v[p_nxt] - lon_v[p_vertex])
+        p_lat = lat_v[p_vertex] + t * (lat_v[p_nxt] - lat_v[p_vertex])
+        per_edge = np.add.reduceat(n, np.cumsum(b + 1 - a) - (b + 1 - a))
+        p_edge = np.repeat(np.arange(e0, e1), per_edge)
+        d = _step_lengths(p_lon, p_lat)
+        d[np.flatnonzero(np.diff(p_edge)) + 1] = 0.0
+        parts.append((p_lon, p_lat, p_edge, dem.sample(p_lon, p_lat), d))
+    if not parts:
+        empty = np.zeros(0)
+        return empty, empty, np.zeros(0, dtype=np.int64), empty, empty
+    return tuple(np.concatenate(col) for col in zip(*parts, strict=True))  # type: ignore[return-value]
 
 
 class _Span(NamedTuple):
@@ -397,21 +447,26 @@ def _smooth(
     # One sorted key across all edges lets searchsorted find every window end.
     span = float(dist.max()) + 2 * window_m + 1.0
     key = edge * span + dist
-    last_seg = np.maximum(end - 1, start)[edge]
+    last_seg = np.maximum(end - 1, start)
 
-    def integral_at(q: np.ndarray) -> np.ndarray:
-        k = np.searchsorted(key, edge * span + q, side="right") - 1
-        k = np.clip(k, start[edge], last_seg)
-        k1 = np.minimum(k + 1, end[edge])
+    def integral_at(q: np.ndarray, e: np.ndarray) -> np.ndarray:
+        k = np.searchsorted(key, e * span + q, side="right") - 1
+        k = np.clip(k, start[e], last_seg[e])
+        k1 = np.minimum(k + 1, end[e])
         seg = dist[k1] - dist[k]
         slope = np.divide(vals[k1] - vals[k], seg, out=np.zeros_like(seg), where=seg > 0)
         t = q - dist[k]
         return integral[k] + vals[k] * t + slope * t * t / 2
 
-    width = 2 * half
-    diff = integral_at(dist + half) - integral_at(dist - half)
-    # Under 1 cm the average is the point's own value; dividing would amplify rounding.
-    return np.divide(diff, width, out=vals.copy(), where=width > 0.01)
+    out = vals.copy()
+    for a in range(0, len(dist), _BLOCK):  # in blocks: bounded temporaries, same values
+        b = slice(a, a + _BLOCK)
+        d, h, e = dist[b], half[b], edge[b]
+        width = 2 * h
+        diff = integral_at(d + h, e) - integral_at(d - h, e)
+        # Under 1 cm the average is the point's own value; dividing would amplify rounding.
+        np.divide(diff, width, out=out[b], where=width > 0.01)
+    return out
 
 
 def _features(ways: OsmWays) -> list[dict[str, Any]]:
@@ -525,10 +580,10 @@ def _assemble(
     counts = pe + 1 - ps
     offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
     lon, lat, ele = p_lon[idx], p_lat[idx], p_ele[idx]
-    d = haversine_m(lon[:-1], lat[:-1], lon[1:], lat[1:])
-    d = np.concatenate(([0.0], d))
+    d = _step_lengths(lon, lat)
     d[offsets[:-1]] = 0.0
     dist = _group_cumsum(d, offsets[:-1])
+    del d
     length = dist[offsets[1:] - 1]
 
     seg_edge = np.repeat(np.arange(len(u)), counts - 1)
