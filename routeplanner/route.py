@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -19,7 +19,6 @@ from scipy.spatial import cKDTree
 from routeplanner import pace
 from routeplanner.network import grades
 from routeplanner.network.model import EDGE_CLASSES, Network
-from routeplanner.pace import profile_times_s
 
 __all__ = [
     "OFF_NETWORK",
@@ -412,7 +411,7 @@ def make_route(
     steps = tuple(s for s in steps if s.length_m > 1e-6)
     if not steps:
         raise ValueError("a route needs at least one step of non-zero length")
-    parts = [_step_arrays(net, s, profile) for s in steps]
+    parts = _step_parts(net, steps, profile)
     offset = time0 = 0.0
     cols: list[list[np.ndarray]] = [[], [], [], [], [], []]
     for i, (x, y, z, d, t, c) in enumerate(parts):
@@ -464,19 +463,39 @@ def make_route(
     )
 
 
-def _step_arrays(
-    net: Network, step: AnyStep, profile: pace.RunnerProfile
-) -> tuple[np.ndarray, ...]:
-    """``(lon, lat, ele, dist_m, time_s, point_class)`` of one step, from its start."""
-    if isinstance(step, OffStep):
-        n = len(step.lon)
-        cls = np.full(n, OFF_NETWORK, dtype=np.int8)
-        return step.lon, step.lat, step.ele, step.dist_m, step.time_s, cls
-    x, y, z, d = step_points(net, step)
-    terrain = net.edge_terrain[step.edge] * profile.class_factor(net.edge_class[step.edge])
-    t = profile_times_s(d, z, profile, float(terrain))
-    cls = np.full(len(x), net.edge_class[step.edge], dtype=np.int8)
-    return x, y, z, d, t, cls
+def _step_parts(
+    net: Network, steps: Sequence[AnyStep], profile: pace.RunnerProfile
+) -> list[tuple[np.ndarray, ...]]:
+    """``(lon, lat, ele, dist_m, time_s, point_class)`` of every step, each from its start.
+
+    Network steps are timed in one call of the time formula over all their
+    segments (a route has hundreds of steps; one call each is most of the cost).
+    """
+    on_net = [i for i, s in enumerate(steps) if isinstance(s, Step)]
+    points = {i: step_points(net, cast(Step, steps[i])) for i in on_net}
+    times: dict[int, np.ndarray] = {}
+    if on_net:
+        edges = np.array([cast(Step, steps[i]).edge for i in on_net], dtype=np.int64)
+        factor = net.edge_terrain[edges] * profile.class_factor(net.edge_class[edges])
+        dd = [np.diff(points[i][3]) for i in on_net]
+        dz = [np.diff(points[i][2]) for i in on_net]
+        n_seg = np.array([len(d) for d in dd])
+        d_all, z_all = np.concatenate(dd), np.concatenate(dz)
+        grade = np.divide(z_all, d_all, out=np.zeros_like(d_all), where=d_all > 0)
+        seg_t = profile.segment_time_s(d_all, grade, np.repeat(factor, n_seg))
+        bounds = np.concatenate(([0], np.cumsum(n_seg)))
+        for j, i in enumerate(on_net):
+            times[i] = np.concatenate(([0.0], np.cumsum(seg_t[bounds[j] : bounds[j + 1]])))
+    parts: list[tuple[np.ndarray, ...]] = []
+    for i, step in enumerate(steps):
+        if isinstance(step, OffStep):
+            cls = np.full(len(step.lon), OFF_NETWORK, dtype=np.int8)
+            parts.append((step.lon, step.lat, step.ele, step.dist_m, step.time_s, cls))
+            continue
+        x, y, z, d = points[i]
+        cls = np.full(len(x), net.edge_class[step.edge], dtype=np.int8)
+        parts.append((x, y, z, d, times[i], cls))
+    return parts
 
 
 def _cues(net: Network, steps: Sequence[AnyStep]) -> list[Cue]:

@@ -233,6 +233,8 @@ class SafetySheet:
     emergency_number: str
     alert_at: datetime
     partner_message: str
+    #: The same message in miles and feet, for ``--units imperial`` (files stay metric).
+    partner_message_imperial: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """Return the ``safety`` object of ``--json`` (exactly the documented keys)."""
@@ -310,7 +312,9 @@ class SafetySheet:
             f"  Emergency: {self.emergency_number}",
             "",
             "Partner message:",
-            self.partner_message,
+            self.partner_message_imperial
+            if units == "imperial" and self.partner_message_imperial
+            else self.partner_message,
         ]
         return out
 
@@ -666,22 +670,28 @@ def alert_after_s(duration_s: float) -> float:
 
 
 def _partner_message(
-    sheet_title: str, route: Route, start_place: str, daylight: Daylight, **more: Any
+    sheet_title: str,
+    route: Route,
+    start_place: str,
+    daylight: Daylight,
+    units: UnitSystem = "metric",
+    **more: Any,
 ) -> str:
     s = route.stats
     ways = list(dict.fromkeys(w for w in route.names if not w.startswith("unnamed")))[:5]
     files = more["outputs"]
     lat, lon = float(route.lat[0]), float(route.lon[0])
+    dist = fmt.format_distance(s.distance_m, units)
     summary = (
-        f"{s.distance_m / 1000:.1f} km {route.kind} starting at {lat:.5f},{lon:.5f}"
+        f"{dist} {route.kind} starting at {lat:.5f},{lon:.5f}"
         + (f" via {', '.join(ways)}" if ways else "")
-        + f", highest point {more['highest_m']:.0f} m"
+        + f", highest point {fmt.format_height(more['highest_m'], units)}"
         + f", map https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=14/{lat:.5f}/{lon:.5f}"
         + (f", route file {', '.join(files)}" if files else "")
     )
     start = daylight.start
     return (
-        f"Running {sheet_title}: {s.distance_m / 1000:.1f} km, +{s.ascent_m:.0f} m, "
+        f"Running {sheet_title}: {dist}, +{fmt.format_height(s.ascent_m, units)}, "
         f"start {start.strftime('%a')} {start.day} {start.strftime('%b %H:%M')} "
         f"from {start_place}, "
         f"back by {clock(daylight.expected_finish)}. If you have not heard from me by "
@@ -747,16 +757,14 @@ def safety_sheet(
     place = _start_place(route, pois, rl)
     alert_at = finish + timedelta(seconds=alert_after_s(route.stats.duration_s))
     name = title or route.name
-    message = _partner_message(
-        name,
-        route,
-        place,
-        daylight,
-        outputs=list(outputs),
-        highest_m=exposure.highest_m,
-        alert_at=alert_at,
-        emergency_number=emergency_number,
-    )
+    said: dict[str, Any] = {
+        "outputs": list(outputs),
+        "highest_m": exposure.highest_m,
+        "alert_at": alert_at,
+        "emergency_number": emergency_number,
+    }
+    message = _partner_message(name, route, place, daylight, **said)
+    message_imperial = _partner_message(name, route, place, daylight, "imperial", **said)
     return SafetySheet(
         title=name,
         distance_m=route.stats.distance_m,
@@ -776,4 +784,5 @@ def safety_sheet(
         emergency_number=emergency_number,
         alert_at=alert_at,
         partner_message=message,
+        partner_message_imperial=message_imperial,
     )

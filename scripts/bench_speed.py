@@ -36,6 +36,7 @@ import argparse
 import importlib.util
 import json
 import math
+import os
 import resource
 import subprocess
 import sys
@@ -64,6 +65,12 @@ bench_loops = importlib.util.module_from_spec(_spec)
 sys.modules.setdefault("bench_loops", bench_loops)
 _spec.loader.exec_module(bench_loops)
 STARTS = bench_loops.STARTS
+if str(REPO / "scripts") not in sys.path:
+    sys.path.insert(0, str(REPO / "scripts"))
+import bench_reach  # noqa: E402
+
+#: The parts of issue 18 this benchmark measures, in the order they run.
+SECTIONS = ("loop", "reach")
 
 
 class _Counter:
@@ -243,8 +250,67 @@ def format_table(s: dict[str, float], header: str) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> int:
-    """Run the benchmark; print the table and a JSON line.  Returns 0, or 2 on bad input."""
+def _targets_loop(s: dict[str, float]) -> list[tuple[str, str, str, bool]]:
+    return [
+        (
+            "loop query median / bare Dijkstra",
+            f"{s['cold_median_x']:.0f}x",
+            "<= 60x",
+            s["cold_median_x"] <= 60,
+        ),
+        (
+            "loop query p90 / bare Dijkstra",
+            f"{s['cold_p90_x']:.0f}x",
+            "<= 200x",
+            s["cold_p90_x"] <= 200,
+        ),
+        (
+            "Dijkstra calls per query (median)",
+            f"{s['cold_calls_median']:.0f}",
+            "a few tens",
+            s["cold_calls_median"] < 100,
+        ),
+    ]
+
+
+def _targets_reach(r: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    big = r["scales"][-1]
+    name = f"{big['scale']}x region"
+    return [
+        (
+            f"75-min query on {name} / 1x",
+            f"{big['median_ratio']:.2f}x",
+            "<= 2x",
+            big["median_ratio"] <= bench_reach.TARGET_RATIO,
+        ),
+        (
+            f"extra memory of the queries on {name}",
+            f"{big['extra_mb']:.0f} MB",
+            "< 100 MB",
+            big["extra_mb"] < bench_reach.TARGET_EXTRA_MB,
+        ),
+    ]
+
+
+def format_targets(rows: Sequence[tuple[str, str, str, bool]]) -> str:
+    """Every target measured in this run, with the result and whether it is met."""
+    lines = ["Targets (issue 18)", f"{'':44} {'measured':>10}  {'target':<12} met"]
+    for what, got, target, ok in rows:
+        lines.append(f"{what:44} {got:>10}  {target:<12} {'yes' if ok else 'NO'}")
+    return "\n".join(lines)
+
+
+def _clean(v: Any) -> Any:
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _clean(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_clean(x) for x in v]
+    return v
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--region", default="andorra", help="catalog region (default andorra)")
     ap.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
@@ -259,13 +325,23 @@ def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> in
     ap.add_argument("--before-rev", default=BEFORE_REV, help="git revision of 'before'")
     ap.add_argument("--before-queries", type=int, default=8, help="queries run by 'before'")
     ap.add_argument("--no-before", action="store_true", help="skip the 'before' search")
-    ap.add_argument("--quick", action="store_true", help="2 starts x 2 durations (CI)")
-    args = ap.parse_args(argv)
+    ap.add_argument(
+        "--sections",
+        default=",".join(SECTIONS),
+        help=f"comma-separated, of {', '.join(SECTIONS)} (default all)",
+    )
+    ap.add_argument("--synth-dir", default=str(bench_reach.DEFAULT_SYNTH_DIR))
+    ap.add_argument("--quick", action="store_true", help="a tiny run of every section (CI)")
+    return ap.parse_args(argv)
+
+
+def _loop_section(args: argparse.Namespace, net: Network | None) -> dict[str, Any] | None:
+    """Run the loop-query section; None (after an error line) on bad input."""
     try:
         durations = [float(x) * 60 for x in args.durations.split(",") if x.strip()]
     except ValueError:
         print(f"error: invalid --durations {args.durations!r}: use minutes like 30,60")
-        return 2
+        return None
     starts = list(STARTS)
     repeat = 15
     if args.quick:
@@ -274,19 +350,14 @@ def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> in
     if net is None and args.osm:
         if not args.dem:
             print("error: --osm needs --dem")
-            return 2
+            return None
         net = routeplanner.load_network(args.osm, [args.dem], cache_dir=args.cache_dir)
         net.meta["region"] = Path(args.osm).name
     if net is None:
         net = bench_loops._load(args.data_dir, args.cache_dir, args.region)
     before = None if args.no_before else load_before(args.before_rev)
     result = run(
-        net,
-        starts,
-        durations,
-        repeat=repeat,
-        before=before,
-        before_queries=args.before_queries,
+        net, starts, durations, repeat=repeat, before=before, before_queries=args.before_queries
     )
     header = (
         f"Loop query speed on {net.meta.get('region', args.region)} "
@@ -294,17 +365,48 @@ def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> in
         f"{len(durations)} durations; before = {args.before_rev if before else 'unavailable'}"
     )
     print(format_table(result["summary"], header))
-    doc = {
+    return {
         "region": net.meta.get("region", args.region),
         "n_nodes": net.n_nodes,
         "n_edges": net.n_edges,
         "before_rev": args.before_rev if before else None,
-        **{
-            k: (None if isinstance(v, float) and math.isnan(v) else v)
-            for k, v in result["summary"].items()
-        },
+        **result["summary"],
     }
-    print(json.dumps(doc))
+
+
+def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> int:
+    """Run the benchmark; print the tables and a JSON line.  Returns 0, or 2 on bad input."""
+    args = _parse(argv)
+    sections = [s.strip() for s in args.sections.split(",") if s.strip()]
+    unknown = sorted(set(sections) - set(SECTIONS))
+    if unknown:
+        print(f"error: unknown --sections {', '.join(unknown)}: use {', '.join(SECTIONS)}")
+        return 2
+    doc: dict[str, Any] = {"load_average": os.getloadavg()[0]}
+    targets: list[tuple[str, str, str, bool]] = []
+    if "loop" in sections:
+        loop = _loop_section(args, net)
+        if loop is None:
+            return 2
+        doc["loop"] = loop
+        targets += _targets_loop(loop)
+    if "reach" in sections:
+        reach = bench_reach.run_reach_bench(
+            scales=(1, 2) if args.quick else (1, 100),
+            repeat=1 if args.quick else 3,
+            starts=STARTS[:2] if args.quick else STARTS,
+            synth_dir=args.synth_dir,
+            data_dir=args.data_dir,
+        )
+        print()
+        print(bench_reach.format_table(reach))
+        doc["reach"] = reach | {"scales": [{**r, "times_s": None} for r in reach["scales"]]}
+        targets += _targets_reach(reach)
+    doc["load_average_end"] = os.getloadavg()[0]
+    print()
+    print(format_targets(targets))
+    print(f"load average: {doc['load_average']:.2f} at start, {doc['load_average_end']:.2f} at end")
+    print(json.dumps(_clean(doc)))
     return 0
 
 

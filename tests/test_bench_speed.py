@@ -30,12 +30,26 @@ def test_summary_ratios_on_known_rows():
 
 
 @pytest.mark.slow
-def test_quick_mode_runs_on_the_2025_extract(andorra2025_network, capsys):
-    assert bench.main(["--quick", "--no-before"], net=andorra2025_network) == 0
+def test_quick_mode_runs_on_the_2025_extract(andorra2025_network, capsys, tmp_path):
+    args = ["--quick", "--no-before", "--sections", "loop,reach", "--synth-dir", str(tmp_path)]
+    assert bench.main(args, net=andorra2025_network) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert out[0].startswith("Loop query speed on")
+    assert any(line.startswith("Cost follows reach") for line in out)
+    assert any(line.startswith("Targets (issue 18)") for line in out)
     doc = json.loads(out[-1])
-    assert doc["n_nodes"] == andorra2025_network.n_nodes
-    assert doc["cold_n"] == 4 and doc["plan_n"] == 4 and doc["before_n"] == 0
+    loop = doc["loop"]
+    assert loop["n_nodes"] == andorra2025_network.n_nodes
+    assert loop["cold_n"] == 4 and loop["plan_n"] == 4 and loop["before_n"] == 0
     for key in ("cold_median_x", "cold_p90_x", "cold_calls_median", "bare_median_ms"):
-        assert doc[key] > 0
+        assert loop[key] > 0
+    scales = doc["reach"]["scales"]
+    assert [s["scale"] for s in scales] == [1, 2]
+    # Two tiles hold twice the first tile's network.
+    assert scales[1]["nodes"] == 2 * scales[0]["nodes"]
+    assert all(s["median_ms"] > 0 and s["extra_mb"] >= 0 for s in scales)
+
+
+def test_unknown_section_is_bad_input(capsys):
+    assert bench.main(["--sections", "loop,warp"]) == 2
+    assert "unknown --sections warp" in capsys.readouterr().out

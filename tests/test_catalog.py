@@ -238,9 +238,11 @@ def test_two_regions_in_one_run(region, tmp_path_factory, tmp_path):
         RegionSource("grid-east", str(east[0]), (str(east[1]),), timezone="Europe/Andorra"),
     ]
     run = run_catalog(regions, req, tmp_path / "r", cluster=ClusterOptions(workers=2))
+    # The same OSM ids in both extracts: each region's carry its name, so no route
+    # id (nor its page, GPX or FIT file) is shared.
     assert {k: [t.id for t in v] for k, v in run.trailheads.items()} == {
-        "grid": ["n901", "n902", "w99"],
-        "grid-east": ["n901", "n902", "w99"],
+        "grid": ["grid-n901", "grid-n902", "grid-w99"],
+        "grid-east": ["grid-east-n901", "grid-east-n902", "grid-east-w99"],
     }
     west_lon = [t.lon for t in run.trailheads["grid"]]
     east_lon = [t.lon for t in run.trailheads["grid-east"]]
@@ -248,6 +250,8 @@ def test_two_regions_in_one_run(region, tmp_path_factory, tmp_path):
     assert run.tasks == 2  # one batch per region
     by_region = [res["routes"] for res in run.results]
     assert [len(r) for r in by_region] == [3, 3]
+    ids = [r["id"] for routes in by_region for r in routes]
+    assert len(set(ids)) == 6 and "grid-east-n901-easy-30" in ids
     for routes, lons in zip(by_region, (west_lon, east_lon), strict=True):
         for r, lon in zip(routes, lons, strict=True):
             assert abs(r["lon"][0] - lon) < 0.01  # each route starts in its own region

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta, timezone
 from pathlib import Path
 
@@ -99,6 +100,16 @@ def test_group_sheet_names_back_marker_and_regroup_times(grid_plan) -> None:
     text = sheet.to_text()
     assert "GROUP RUN SAFETY SHEET" in text and "R1 " in text and "back-marker" in text
     assert text.count("Partner message:") == 1
+    # "3.2-5.0 km, +10-30 m" in metric; miles and feet under --units imperial
+    size = re.search(r"Running Test run: ([\d.]+)-([\d.]+) km, \+(\d+)-(\d+) m, ", msg)
+    assert size is not None
+    lo_km, hi_km = float(size[1]), float(size[2])
+    imperial = sheet.to_text(units="imperial").split("Partner message:")[1]
+    got = re.search(r"Running Test run: ([\d.]+)-([\d.]+) mi, \+(\d+)-(\d+) ft, ", imperial)
+    assert got is not None
+    assert float(got[1]) == pytest.approx(lo_km / 1.609344, abs=0.06)
+    assert float(got[2]) == pytest.approx(hi_km / 1.609344, abs=0.06)
+    assert " km" not in imperial
 
 
 def test_group_sheet_escapes_hostile_names(grid_plan) -> None:

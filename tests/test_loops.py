@@ -398,3 +398,11 @@ def test_the_library_leaves_fewer_alternatives_to_its_caller(caplog):
         )
     assert len(routes) < 10
     assert "really different" not in caplog.text
+
+
+def test_loop_request_options_are_keyword_only():
+    # The library's front door: LoopRequest(duration_s, *, tolerance, alternatives, seed).
+    with pytest.raises(TypeError):
+        LoopRequest(3600.0, 0.1)  # type: ignore[misc]
+    req = LoopRequest(3600.0, tolerance=0.1, alternatives=2, seed=7)
+    assert (req.duration_s, req.tolerance, req.alternatives, req.seed) == (3600.0, 0.1, 2, 7)

@@ -553,14 +553,17 @@ def test_sheet_text_in_imperial_units(flat) -> None:
     sheet = safety_sheet(route, net, valley_pois(), start=START, title="Valley run")
     metric = sheet.lines()
     text = sheet.to_text(units="imperial")
-    # the partner message and the method note are kept as built
-    body = "\n".join(ln for ln in text.split("Partner message:")[0].splitlines() if "(" != ln[4:5])
+    # the method note is kept as built
+    body = "\n".join(ln for ln in text.splitlines() if "(" != ln[4:5])
     # 6000 m = 3.73 mi; bail-outs at 2000 m = 1.24 mi and 5000 m = 3.11 mi.
     assert "3.7 mi, +0 ft" in body and "6.0 km" in metric[1]
     assert "(mi 1.2-3.1)" in body and "(km 2.0-5.0)" in metric[3]
     assert "mi   1.2  road" in body and "mi   3.1  village" in body
     assert " km" not in body and " m " not in body and " m," not in body
     assert "ft" in sheet.to_html(units="imperial") and " ft" not in "".join(metric)
+    # the partner message too, in the terminal; JSON and files keep the metric one
+    assert "Running Valley run: 3.7 mi, +0 ft" in text
+    assert sheet.to_json()["partner_message"].startswith("Running Valley run: 6.0 km, +0 m")
 
 
 def test_water_and_bailouts_become_fit_course_points(flat) -> None:

@@ -16,14 +16,20 @@ import json
 import logging
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from distributed import as_completed
 
 from routeplanner._io import atomic_write_text
-from routeplanner.catalog.tasks import CatalogRequest, SafetyContext, run_batch, task_key
+from routeplanner.catalog.tasks import (
+    CatalogRequest,
+    SafetyContext,
+    file_safe,
+    run_batch,
+    task_key,
+)
 from routeplanner.catalog.tiles import plan_tiles, reach_m
 from routeplanner.catalog.trailheads import (
     Trailhead,
@@ -261,6 +267,13 @@ def run_catalog(
             for n, r in zip(nets, regions, strict=True)
         ]
         chosen = dict(zip([r.name for r in regions], client.gather(picks), strict=True))
+        if len(regions) > 1:
+            # OSM ids repeat across overlapping extracts: a route's id (and its files'
+            # names) must not, so each region's trailheads carry its name.
+            chosen = {
+                name: [replace(t, id=f"{file_safe(name)}-{t.id}") for t in ths]
+                for name, ths in chosen.items()
+            }
         plan: list[tuple[Any, tuple[Trailhead, ...], Path, SafetyContext]] = []
         for r, net in zip(regions, nets, strict=True):
             for net_part, part in _parts(client, net, chosen[r.name], request, opt.tile_m):

@@ -37,6 +37,7 @@ __all__ = [
     "KINDS",
     "CatalogRequest",
     "SafetyContext",
+    "file_safe",
     "region_pois",
     "route_record",
     "run_batch",
@@ -109,11 +110,15 @@ class CatalogRequest:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def file_safe(name: str) -> str:
+    """``name`` with every character but letters, digits, ``-`` and ``_`` made ``_``."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+
+
 def task_key(region: str, index: int, batch: Sequence[Trailhead], request: CatalogRequest) -> str:
     """Stable name of one task: region, batch number, its trailheads and the request."""
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in region)
     ids = hashlib.sha256(",".join(t.id for t in batch).encode()).hexdigest()[:8]
-    return f"{safe}-{index:05d}-{ids}-{request.digest()}"
+    return f"{file_safe(region)}-{index:05d}-{ids}-{request.digest()}"
 
 
 @dataclass(frozen=True)

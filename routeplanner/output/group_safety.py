@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from routeplanner import units
+from routeplanner import units as fmt
 from routeplanner.events.plan import GroupPlan
 from routeplanner.network.model import Network
 from routeplanner.safety import (
@@ -71,6 +71,8 @@ class GroupSafetySheet:
         The back-marker's expected return: the latest of any group.
     emergency_number, partner_message : str
         Number to call, and the message for whoever stays behind.
+    partner_message_imperial : str
+        The same message in miles and feet (``--units imperial``).
     """
 
     title: str
@@ -82,6 +84,7 @@ class GroupSafetySheet:
     back_marker_finish: datetime
     emergency_number: str
     partner_message: str
+    partner_message_imperial: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """Return the event's ``safety`` object: per group sheets, regroup points, back-marker."""
@@ -124,7 +127,8 @@ class GroupSafetySheet:
             out += ["", f"== {label} =="]
             out += sheet.lines(units=units)[1:-4]  # without its emergency line and partner message
         out += ["", f"Emergency: {self.emergency_number}", "", "Partner message:"]
-        out.append(self.partner_message)
+        imperial = units == "imperial" and self.partner_message_imperial
+        out.append(self.partner_message_imperial if imperial else self.partner_message)
         return out
 
     def to_text(self, *, units: UnitSystem = "metric") -> str:
@@ -210,6 +214,9 @@ def group_safety_sheet(
         )
     finish = max((s.daylight.expected_finish for _, s in sheets), default=ev.end)
     message = _partner_message(plan, sheets, finish, emergency_number, outputs)
+    message_imperial = _partner_message(
+        plan, sheets, finish, emergency_number, outputs, units="imperial"
+    )
     return GroupSafetySheet(
         title=ev.title,
         start=ev.start,
@@ -220,6 +227,7 @@ def group_safety_sheet(
         back_marker_finish=finish,
         emergency_number=emergency_number,
         partner_message=message,
+        partner_message_imperial=message_imperial,
     )
 
 
@@ -229,19 +237,24 @@ def _partner_message(
     finish: datetime,
     number: str,
     outputs: tuple[str, ...],
+    *,
+    units: UnitSystem = "metric",
 ) -> str:
     ev = plan.event
     if sheets:
-        km = [s.distance_m / 1000 for _, s in sheets]
+        km = [s.distance_m for _, s in sheets]
         up = [s.ascent_m for _, s in sheets]
-        size = f"{min(km):.1f}-{max(km):.1f} km, +{min(up):.0f}-{max(up):.0f} m"
+        dist = [fmt.format_distance(v, units) for v in (min(km), max(km))]
+        height = [fmt.format_height(v, units) for v in (min(up), max(up))]
+        # "3.2-5.0 km, +120-300 m": the unit once, after the range
+        size = f"{dist[0].split()[0]}-{dist[1]}, +{height[0].split()[0]}-{height[1]}"
     else:
         size = "no loops"
     alert = finish + timedelta(seconds=alert_after_s(ev.duration_s))
     lat, lon = ev.meeting_lat, ev.meeting_lon
     summary = (
         f"group run of {len(sheets)} groups ({', '.join(label for label, _ in sheets)}), "
-        f"{units.format_duration(ev.duration_s)} loops from {lat:.5f},{lon:.5f}, "
+        f"{fmt.format_duration(ev.duration_s)} loops from {lat:.5f},{lon:.5f}, "
         f"map https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=14/{lat:.5f}/{lon:.5f}"
         + (f", files {', '.join(outputs)}" if outputs else "")
     )

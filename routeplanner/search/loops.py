@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -167,6 +167,7 @@ class LoopRequest:
     """
 
     duration_s: float
+    _: KW_ONLY
     tolerance: float = 0.05
     alternatives: int = 1
     seed: int = 0
