@@ -1,8 +1,12 @@
 """Build a :class:`~routeplanner.network.model.Network` from OSM ways and a DEM, with a cache.
 
-The pipeline, all vectorised over the whole region:
+The pipeline, vectorised over the whole region (point-wise steps run in blocks
+of :data:`_BLOCK` items, which bounds their temporary arrays without changing
+a value):
 
-1. keep runnable ways (:func:`classify`), set pistes and aerialways aside;
+1. keep runnable ways (:func:`classify`, run once per distinct combination of
+   the tags it reads, see :meth:`~routeplanner.sources.osm.WayTags.evaluate`),
+   set pistes and aerialways aside;
 2. split ways into edges at junctions (nodes shared by two ways, way ends);
 3. densify every edge so profile points are at most ``max_spacing_m`` apart;
 4. sample the DEM bilinearly at every profile point; drop edges that leave
