@@ -12,6 +12,7 @@ import osmium
 import pytest
 
 from routeplanner.errors import DataError
+from routeplanner.sources import osm as osm_module
 from routeplanner.sources.osm import KEEP_TAGS, WayTags, read_osm
 
 # Nodes 1-5 run north along lon 1.5; 6-8 form a second line further east.
@@ -346,7 +347,12 @@ def test_way_tags_round_trip_and_columns() -> None:
     assert tags.codes[0, j] == tags.codes[3, j] != tags.codes[1, j]
 
 
-def test_way_tags_evaluate_runs_once_per_distinct_combination() -> None:
+@pytest.mark.parametrize("packed", [True, False])
+def test_way_tags_evaluate_runs_once_per_distinct_combination(
+    packed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not packed:  # the row-wise path, for vocabularies too large to pack
+        monkeypatch.setattr(osm_module, "_PACK_LIMIT", 0)
     dicts = [{"highway": "path", "name": str(i)} for i in range(50)]
     dicts += [{"highway": "track", "foot": "no"}] * 30 + [{}] * 5
     tags = WayTags.from_dicts(dicts)

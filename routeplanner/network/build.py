@@ -665,15 +665,17 @@ def _max_grades(
     edge = np.repeat(np.arange(n_edges), np.diff(offsets))
     span = float(dist.max()) + 2 * window_m + 1.0
     key = edge * span + dist
-    j = np.searchsorted(key, key + window_m, side="left")
     end = offsets[1:] - 1
-    ok = j <= end[edge]
-    i = np.flatnonzero(ok)
-    jj = j[ok]
-    g = np.abs(ele[jj] - ele[i]) / np.maximum(dist[jj] - dist[i], 1e-9)
     out = np.zeros(n_edges)
-    np.maximum.at(out, edge[i], g)
-    short = ~np.isin(np.arange(n_edges), edge[i])
+    short = np.ones(n_edges, dtype=bool)  # no pair of points window_m apart
+    for a in range(0, len(dist), _BLOCK):
+        j = np.searchsorted(key, key[a : a + _BLOCK] + window_m, side="left")
+        ok = j <= end[edge[a : a + _BLOCK]]
+        i = np.flatnonzero(ok) + a
+        jj = j[ok]
+        g = np.abs(ele[jj] - ele[i]) / np.maximum(dist[jj] - dist[i], 1e-9)
+        np.maximum.at(out, edge[i], g)
+        short[edge[i]] = False
     length = dist[end]
     rise = np.abs(ele[end] - ele[offsets[:-1]])
     out[short] = np.divide(

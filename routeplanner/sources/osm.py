@@ -13,6 +13,7 @@ in the data and holds little more than the final arrays.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import tempfile
@@ -65,6 +66,8 @@ _MISSING = 1e300
 _MISSING_TEXT = b"x1e300y1e300"
 # OPL escapes a character as %<hex code point>%.
 _ESCAPE = re.compile(r"%([0-9a-fA-F]+)%")
+# Largest product of vocabulary sizes WayTags.evaluate packs into one int64 per way.
+_PACK_LIMIT = 2**62
 # Lines of OPL parsed at a time (bytes): bounds the text held in memory.
 _BLOCK_BYTES = 1 << 24
 
@@ -169,8 +172,15 @@ class WayTags:
             out = np.empty(n, dtype=object)
             out[:] = [func({})] * n
             return out
-        sub = self.codes[:, cols]
-        combos, inverse = np.unique(sub, axis=0, return_inverse=True)
+        radix = [len(self.values[j]) for j in cols]
+        if math.prod(radix) < _PACK_LIMIT:  # one int64 per way: a plain sort finds them
+            packed = np.zeros(n, dtype=np.int64)
+            for j, r in zip(cols, radix, strict=True):
+                packed = packed * r + self.codes[:, j]
+            _, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
+            combos = self.codes[first][:, cols]
+        else:
+            combos, inverse = np.unique(self.codes[:, cols], axis=0, return_inverse=True)
         out = np.empty(len(combos), dtype=object)
         for r, combo in enumerate(combos):
             tags = {
