@@ -291,7 +291,7 @@ def test_blocked_steps_give_the_same_network(
 
     whole = load_network(files[0], [files[1]])
     monkeypatch.setattr(build, "_BLOCK", block)
-    monkeypatch.setattr(grades, "_MEDIAN_BLOCK", block)
+    monkeypatch.setattr(grades, "_BLOCK", block)
     blocked = load_network(files[0], [files[1]])
     assert len(whole.prof_lon) > 3 * 64  # several blocks even at the largest size
     for name in ARRAYS:
