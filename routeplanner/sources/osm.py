@@ -364,6 +364,7 @@ def _parse_block(lines: list[bytes], raw: _RawWays, source: Path) -> None:
                 tag_code.append(code)
         way += 1
     raw.n_ways = way
+    # Node ids go through float64 with the coordinates: exact below 2**53 (OSM is at 1e10).
     text = b",".join(node_fields).replace(b"xy", _MISSING_TEXT)
     numbers = np.fromstring(text.translate(_NODE_TABLE, b"n"), sep=",") if text else np.zeros(0)
     if len(numbers) != 3 * sum(counts):
