@@ -404,6 +404,9 @@ class RunnerProfile:
     fatigue_per_h : float
         Slow-down per hour of moving: the pace after ``t`` hours is
         ``1 + fatigue_per_h * t`` times the fresh pace.
+    fatigue_until_h : float or None
+        Longest moving time the fatigue term was fitted on: beyond it the pace stays
+        at its value there (the trend is not extrapolated).  None: no limit.
 
     Raises
     ------
@@ -425,6 +428,7 @@ class RunnerProfile:
     grade_correction: tuple[float, ...] | None = None
     trail_factor: float = 1.0
     fatigue_per_h: float = 0.0
+    fatigue_until_h: float | None = None
 
     def __post_init__(self) -> None:
         pace = self.flat_pace_s_per_km
@@ -462,6 +466,11 @@ class RunnerProfile:
             raise InputError(f"invalid trail factor {self.trail_factor!r}: must be 0.3..3")
         if not (isinstance(self.fatigue_per_h, numbers.Real) and -0.5 <= self.fatigue_per_h <= 1):
             raise InputError(f"invalid fatigue {self.fatigue_per_h!r}/h: must be -0.5..1")
+        until = self.fatigue_until_h
+        if until is not None and not (
+            isinstance(until, numbers.Real) and not isinstance(until, bool) and 0 < until <= 100
+        ):
+            raise InputError(f"invalid fatigue limit {until!r} h: must be 0..100 hours")
 
     @property
     def flat_speed_m_s(self) -> float:
@@ -559,7 +568,8 @@ class RunnerProfile:
 
         With the pace growing as ``1 + k t`` (``k = fatigue_per_h / 3600``), time
         ``t`` and fresh time ``tau`` satisfy ``dt/dtau = 1 + k t``, so a stretch
-        started after ``t0`` seconds takes ``(1/k + t0) (exp(k tau) - 1)``.
+        started after ``t0`` seconds takes ``(1/k + t0) (exp(k tau) - 1)``.  Past
+        ``fatigue_until_h`` the factor stays at its value there.
 
         Parameters
         ----------
@@ -578,11 +588,23 @@ class RunnerProfile:
         >>> p = RunnerProfile(fatigue_per_h=0.1)
         >>> round(p.fatigued_s(3600.0))
         3786
+        >>> round(RunnerProfile(fatigue_per_h=0.1, fatigue_until_h=0.5).fatigued_s(3600.0))
+        3736
         """
         k = float(self.fatigue_per_h) / 3600.0
         if abs(k) < 1e-12:
             return float(fresh_s)
-        return float((1.0 / k + start_elapsed_s) * math.expm1(k * fresh_s))
+        t0 = float(start_elapsed_s)
+        cap = math.inf if self.fatigue_until_h is None else float(self.fatigue_until_h) * 3600.0
+        if t0 >= cap:
+            return float(fresh_s) * (1.0 + k * cap)
+        # Fresh time needed to reach the cap from t0 (infinite without a cap).
+        tau_cap = (
+            math.log1p(k * (cap - t0) / (1.0 + k * t0)) / k if math.isfinite(cap) else math.inf
+        )
+        if fresh_s <= tau_cap:
+            return float((1.0 / k + t0) * math.expm1(k * fresh_s))
+        return float((cap - t0) + (fresh_s - tau_cap) * (1.0 + k * cap))
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> RunnerProfile:
@@ -636,9 +658,15 @@ class RunnerProfile:
         k = float(self.fatigue_per_h) / 3600.0
         if abs(k) < 1e-12 or duration_s <= 0:
             return self
-        fresh_s = math.log1p(k * duration_s) / k
+        cap = math.inf if self.fatigue_until_h is None else float(self.fatigue_until_h) * 3600.0
+        if duration_s <= cap:
+            fresh_s = math.log1p(k * duration_s) / k
+        else:
+            fresh_s = math.log1p(k * cap) / k + (duration_s - cap) / (1.0 + k * cap)
         pace_s = float(np.clip(self.flat_pace_s_per_km * duration_s / fresh_s, 120.0, 1800.0))
-        return dataclasses.replace(self, flat_pace_s_per_km=pace_s, fatigue_per_h=0.0)
+        return dataclasses.replace(
+            self, flat_pace_s_per_km=pace_s, fatigue_per_h=0.0, fatigue_until_h=None
+        )
 
     def segment_time_s(
         self,

@@ -25,6 +25,7 @@ A fitted profile looks like this (comments included in the file)::
 
     [fatigue]
     per_hour = 0.01             # pace grows by 1 % per hour of moving
+    until_h = 2.5               # ... up to the longest fitted moving time, then stays
 
     [fit]                       # what the profile was fitted on (informative only)
     tracks = ["run1.gpx", "run2.fit"]
@@ -106,7 +107,8 @@ def profile_toml(
         "[grade]",
         "# Factor on the model's time at each grade (rise/run, + uphill); 1.0 = as the",
         "# model says.  Linear between grades, constant beyond the outer ones; the",
-        "# factor at 0 is 1 by definition.  Thin data is shrunk toward 1.",
+        "# factor at 0 is 1 by definition.  Thin data is shrunk toward 1, by an amount",
+        "# chosen by cross-validation on the recordings (grade_prior_m in [fit]).",
         f"grades = {_toml_value(list(pace.GRADE_KNOTS))}",
         f"correction = {_toml_value([float(c) for c in corr])}",
         f"data_m = {_toml_value(data)}  # metres of recordings near each grade",
@@ -119,6 +121,11 @@ def profile_toml(
         f"per_hour = {_toml_value(float(profile.fatigue_per_h))}"
         "  # pace grows by this fraction per hour of moving",
     ]
+    if profile.fatigue_until_h is not None:
+        lines.append(
+            f"until_h = {_toml_value(float(profile.fatigue_until_h))}"
+            "  # ... up to this many hours moving (the longest fitted), then stays"
+        )
     if fit:
         lines += ["", "[fit]  # what the profile was fitted on (informative only)"]
         lines += [f"{k} = {_toml_value(v)}" for k, v in fit.items()]
@@ -208,4 +215,5 @@ def _profile(doc: dict[str, Any], p: Path) -> pace.RunnerProfile:
         grade_correction=_grade_correction(_table(doc, "grade")),
         trail_factor=_table(doc, "terrain").get("trail_factor", 1.0),
         fatigue_per_h=_table(doc, "fatigue").get("per_hour", 0.0),
+        fatigue_until_h=_table(doc, "fatigue").get("until_h"),
     )

@@ -103,3 +103,24 @@ def test_profile_changes_the_loop():
     assert hill_m(shy) < 0.3 * hill_m(plain)  # hill-shy runner: mostly the flat ring
     assert plain.stats.duration_s == pytest.approx(802.0, rel=0.05)
     assert shy.stats.duration_s == pytest.approx(802.0, rel=0.05)
+
+
+def test_fatigue_stops_growing_past_its_fitted_range():
+    capped = RunnerProfile(300.0, fatigue_per_h=0.1, fatigue_until_h=1.0)
+    free = RunnerProfile(300.0, fatigue_per_h=0.1)
+    # Within the range the two agree; past it the pace stays at 1.1 x fresh.
+    assert capped.fatigued_s(1800.0) == pytest.approx(free.fatigued_s(1800.0))
+    assert capped.fatigued_s(600.0, start_elapsed_s=7200.0) == pytest.approx(660.0)
+    assert capped.fatigued_s(600.0, start_elapsed_s=7200.0) < free.fatigued_s(
+        600.0, start_elapsed_s=7200.0
+    )
+    # Across the limit: the time up to it, then 1.1 x the rest of the fresh time.
+    tau_1h = np.log1p(0.1) / 0.1 * 3600.0
+    assert capped.fatigued_s(tau_1h + 1000.0) == pytest.approx(3600.0 + 1100.0)
+    # Folding into the pace still gives the target duration.
+    folded = capped.for_duration(4 * 3600.0)
+    assert folded.fatigue_until_h is None
+    fresh_s = 4 * 3600.0 * 300.0 / folded.flat_pace_s_per_km
+    assert capped.fatigued_s(fresh_s) == pytest.approx(4 * 3600.0)
+    with pytest.raises(InputError, match="fatigue limit"):
+        RunnerProfile(300.0, fatigue_per_h=0.1, fatigue_until_h=-1.0)

@@ -72,3 +72,15 @@ def test_bad_profiles_give_one_clear_line(tmp_path: Path, text: str, message: st
 def test_missing_profile(tmp_path: Path):
     with pytest.raises(InputError, match="no such file"):
         read_profile(tmp_path / "none.toml")
+
+
+def test_fatigue_limit_round_trips_and_old_files_have_none(tmp_path: Path):
+    ones = tuple(1.0 for _ in GRADE_KNOTS)
+    capped = RunnerProfile(331.5, grade_correction=ones, fatigue_per_h=0.03, fatigue_until_h=2.75)
+    path = tmp_path / "capped.toml"
+    path.write_text(profile_toml(capped))
+    assert read_profile(path) == capped
+    old = tmp_path / "old.toml"
+    old.write_text('[pace]\nflat_pace = "5:30"\n[fatigue]\nper_hour = 0.02\n')
+    assert read_profile(old).fatigue_until_h is None
+    assert read_profile(old).fatigue_per_h == 0.02

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 
 from routeplanner import units
-from routeplanner._io import atomic_write_text, check_writable
-from routeplanner.cli._common import Ctx, echo_json, log
+from routeplanner.cli._common import Ctx, Writer, echo_json, log
+from routeplanner.cli._outputs import check_inputs, force_option, output_path
 from routeplanner.cli.options import common_options
 from routeplanner.errors import CoverageError, InputError
 
@@ -24,14 +25,11 @@ def pace_group() -> None:
     """Fit your own pace profile from recordings, and predict times with it."""
 
 
-def _check_out(out: str, inputs: tuple[str, ...]) -> Path:
-    path = check_writable(out)
-    for name in inputs:
-        if Path(name).exists() and path.exists() and path.samefile(name):
-            raise InputError(f"--out {out!r} is one of the input files: choose another name")
-    if path.suffix.lower() != ".toml":
-        raise InputError(f"--out {out!r}: a profile is a .toml file")
-    return path
+def _check_out(click_ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """Check ``--out`` through the output policy, before any recording is read."""
+    if value is not None and Path(value).suffix.lower() != ".toml":
+        raise click.BadParameter(f"{value!r}: a profile is a .toml file", click_ctx, param)
+    return cast(Path | None, output_path(click_ctx, param, value))
 
 
 def _class_of(osm: str | None, dem: tuple[str, ...]) -> Any:
@@ -47,7 +45,14 @@ def _class_of(osm: str | None, dem: tuple[str, ...]) -> Any:
 
 @pace_group.command(name="fit")
 @click.argument("runs", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--out", type=click.Path(dir_okay=False), help="Write the profile (TOML) here.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    callback=_check_out,
+    help="Write the profile (TOML) here; never over an input, nor over a file this "
+    "command did not write unless --force.",
+)
+@force_option
 @click.option("--json", "as_json", is_flag=True, help="Print the fit as JSON.")
 @click.option(
     "--model",
@@ -64,7 +69,7 @@ def _class_of(osm: str | None, dem: tuple[str, ...]) -> Any:
 def fit(
     ctx: Ctx,
     runs: tuple[str, ...],
-    out: str | None,
+    out: Path | None,
     as_json: bool,
     model: str,
     max_difficulty: str,
@@ -78,7 +83,7 @@ def fit(
     from routeplanner.sources.tracks import read_track
 
     difficulty = units.parse_difficulty(max_difficulty)
-    out_path = _check_out(out, runs) if out else None
+    check_inputs(*runs)
     tracks = [read_track(r) for r in runs]
     class_of = _class_of(osm, dem)
     lines = [cal.prepare(t, class_of=class_of) for t in tracks]
@@ -98,17 +103,22 @@ def fit(
         "grade_correction": list(p.grade_correction or ()),
         "trail_factor": p.trail_factor,
         "fatigue_per_h": p.fatigue_per_h,
+        "fatigue_until_h": p.fatigue_until_h,
+        "grade_prior_m": result.prior_m if math.isfinite(result.prior_m) else None,
         "chunk_residual_pct": round(result.residual_pct, 1),
         "stop_gap_s": cal.STOP_GAP_S,
         "notes": list(result.notes),
     }
-    if out_path is not None:
+    if out is not None:
         fit_info = {k: summary[k] for k in ("tracks", "moving_s", "distance_m", "ascent_m")}
         fit_info["stop_gap_s"] = cal.STOP_GAP_S
         fit_info["chunk_residual_pct"] = summary["chunk_residual_pct"]
+        fit_info["grade_prior_m"] = summary["grade_prior_m"] or "none: plain model kept"
         text = profile_toml(p, fit=fit_info, band_m=result.band_m, notes=result.notes)
-        atomic_write_text(out_path, text)
-        summary["out"] = str(out_path)
+        w = Writer()
+        w.add(out, text)
+        w.commit()
+        summary["out"] = str(out)
     if as_json:
         echo_json(summary)
     elif not ctx.quiet:
@@ -118,8 +128,8 @@ def fit(
             f"{p.fatigue_per_h * 100:+.1f} %/h, from {len(tracks)} recording(s), "
             f"{result.distance_m / 1000:.1f} km, {hours:.2f} h moving"
         )
-        if out_path is not None:
-            click.echo(f"wrote {out_path}")
+        if out is not None:
+            click.echo(f"wrote {out}")
 
 
 @pace_group.command(name="predict")
