@@ -19,7 +19,7 @@ from routeplanner._geo import M_PER_DEG
 from routeplanner.network.build import BuildSettings, build_network
 from routeplanner.network.model import Network
 from routeplanner.sources.dem import Dem
-from routeplanner.sources.osm import OsmWays
+from routeplanner.sources.osm import OsmWays, WayTags
 
 LON0, LAT0 = 1.5, 42.5
 _K = M_PER_DEG
@@ -88,7 +88,7 @@ def make_ways(
         node_ids=ids,
         lon=lon,
         lat=lat,
-        tags=[dict(t) for _, t in ways],
+        tags=WayTags.from_dicts(t for _, t in ways),
         source="synthetic.osm",
     )
 

@@ -264,3 +264,35 @@ def test_andorra_footbridge_is_a_straight_line(andorra_2025) -> None:
     assert dist[-1] == pytest.approx(590.0, abs=10.0)
     grade = np.diff(ele) / np.diff(dist)
     np.testing.assert_allclose(grade, (ele[-1] - ele[0]) / dist[-1], atol=1e-9)
+
+
+def test_running_median_in_blocks_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(18)
+    sizes = rng.integers(2, 40, size=60)
+    end = np.cumsum(sizes) - 1
+    start = end - sizes + 1
+    values = np.cumsum(rng.normal(0.0, 1.0, size=int(sizes.sum())))
+    values[rng.integers(0, len(values), size=30)] += 25.0  # spikes to remove
+    whole = grades.running_median(values, start, end)
+    assert not np.array_equal(whole, values)
+    for block in (1, 7, 64):
+        monkeypatch.setattr(grades, "_BLOCK", block)
+        np.testing.assert_array_equal(grades.running_median(values, start, end), whole)
+
+
+def test_cap_grades_in_blocks_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(12)
+    sizes = rng.integers(2, 30, size=50)
+    end = np.cumsum(sizes) - 1
+    start = end - sizes + 1
+    dist = np.concatenate([np.cumsum(rng.uniform(0.0, 25.0, size=int(k))) for k in sizes])
+    dist -= np.repeat(dist[start], sizes)  # each group starts at 0 (some steps are 0 m)
+    ele = 1000.0 + np.cumsum(rng.normal(0.0, 4.0, size=len(dist)))
+    cap = rng.choice([0.15, 0.30, np.inf], size=len(sizes))
+    whole, changed = grades.cap_grades(ele, dist, start, end, cap)
+    assert changed.any() and not changed.all()
+    for block in (1, 7, 64):
+        monkeypatch.setattr(grades, "_BLOCK", block)
+        got, got_changed = grades.cap_grades(ele, dist, start, end, cap)
+        np.testing.assert_array_equal(got, whole)
+        np.testing.assert_array_equal(got_changed, changed)

@@ -12,7 +12,8 @@ import osmium
 import pytest
 
 from routeplanner.errors import DataError
-from routeplanner.sources.osm import KEEP_TAGS, read_osm
+from routeplanner.sources import osm as osm_module
+from routeplanner.sources.osm import KEEP_TAGS, WayTags, read_osm
 
 # Nodes 1-5 run north along lon 1.5; 6-8 form a second line further east.
 NODES = {
@@ -319,3 +320,70 @@ def test_a_coordinate_out_of_range_is_a_clear_error(tmp_path):
     )
     with pytest.raises(DataError, match=r"bad coordinate.*longitudes are -180 to 180"):
         read_osm(path)
+
+
+# -- tags as codes ---------------------------------------------------------------------
+
+
+def test_way_tags_round_trip_and_columns() -> None:
+    dicts = [
+        {"highway": "path", "name": "A"},
+        {"highway": "track", "colour": "red"},
+        {},
+        {"highway": "path", "name": ""},
+    ]
+    tags = WayTags.from_dicts(dicts)
+    assert len(tags) == 4
+    assert list(tags) == dicts  # keys outside KEEP_TAGS get their own column
+    assert tags.keys[: len(KEEP_TAGS)] == KEEP_TAGS and tags.keys[-1] == "colour"
+    assert tags.column("highway").tolist() == ["path", "track", "", "path"]
+    assert tags.column("name").tolist() == ["A", "", "", ""]
+    assert tags.column("not-a-key").tolist() == ["", "", "", ""]
+    assert tags.has("name").tolist() == [True, False, False, True]  # an empty value is a tag
+    assert tags.has("not-a-key").tolist() == [False] * 4
+    assert list(tags.take(np.array([3, 0]))) == [dicts[3], dicts[0]]
+    # Same value, same code: "path" is stored once.
+    j = tags.keys.index("highway")
+    assert tags.codes[0, j] == tags.codes[3, j] != tags.codes[1, j]
+
+
+@pytest.mark.parametrize("packed", [True, False])
+def test_way_tags_evaluate_runs_once_per_distinct_combination(
+    packed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not packed:  # the row-wise path, for vocabularies too large to pack
+        monkeypatch.setattr(osm_module, "_PACK_LIMIT", 0)
+    dicts = [{"highway": "path", "name": str(i)} for i in range(50)]
+    dicts += [{"highway": "track", "foot": "no"}] * 30 + [{}] * 5
+    tags = WayTags.from_dicts(dicts)
+    seen: list[dict[str, str]] = []
+
+    def hw(t: dict[str, str]) -> str:
+        seen.append(t)
+        return t.get("highway", "-") + ("!" if "foot" in t else "")
+
+    got = tags.evaluate(hw, ("highway", "foot", "not-a-key"))
+    assert got.tolist() == ["path"] * 50 + ["track!"] * 30 + ["-"] * 5
+    # Three combinations, each seen once, holding only the asked keys.
+    assert sorted(map(sorted, (t.items() for t in seen))) == [
+        [],
+        [("foot", "no"), ("highway", "track")],
+        [("highway", "path")],
+    ]
+    assert tags.evaluate(len, ("not-a-key",)).tolist() == [0] * 85
+    assert WayTags.from_dicts([]).evaluate(len, ("highway",)).tolist() == []
+
+
+def test_escaped_tag_values_read_as_pyosmium_reads_them(tmp_path: Path) -> None:
+    values = ["a,b=c", "100 %", "x@y", "Camí", "日本 \U0001f600", "tab\there", "a%20%b", ""]
+    ways = [(20 + i, [1, 2], {"highway": "path", "name": v}) for i, v in enumerate(values)]
+    xml = osm_xml(NODES, ways).replace("\t", "&#9;")
+    path = tmp_path / "escapes.osm"
+    path.write_text(xml, encoding="utf-8")
+    want = [
+        dict(w.tags)["name"] for w in osmium.FileProcessor(str(path), osmium.osm.WAY) if w.is_way()
+    ]
+    assert want == values
+    assert [t["name"] for t in read_osm(path).tags] == values
+    pbf = write_pbf(path, tmp_path / "escapes.osm.pbf")
+    assert [t["name"] for t in read_osm(pbf).tags] == values

@@ -1,8 +1,12 @@
 """Build a :class:`~routeplanner.network.model.Network` from OSM ways and a DEM, with a cache.
 
-The pipeline, all vectorised over the whole region:
+The pipeline, vectorised over the whole region (point-wise steps run in blocks
+of :data:`_BLOCK` items, which bounds their temporary arrays without changing
+a value):
 
-1. keep runnable ways (:func:`classify`), set pistes and aerialways aside;
+1. keep runnable ways (:func:`classify`, run once per distinct combination of
+   the tags it reads, see :meth:`~routeplanner.sources.osm.WayTags.evaluate`),
+   set pistes and aerialways aside;
 2. split ways into edges at junctions (nodes shared by two ways, way ends);
 3. densify every edge so profile points are at most ``max_spacing_m`` apart;
 4. sample the DEM bilinearly at every profile point; drop edges that leave
@@ -41,7 +45,7 @@ from routeplanner.network.model import Network, haversine_m
 
 if TYPE_CHECKING:  # imported where files are read: a cached network needs neither
     from routeplanner.sources.dem import Dem
-    from routeplanner.sources.osm import OsmWays
+    from routeplanner.sources.osm import OsmWays, WayTags
 
 __all__ = [
     "FORMAT_VERSION",
@@ -51,6 +55,7 @@ __all__ = [
     "BuildSettings",
     "build_network",
     "classify",
+    "classify_ways",
     "load_network",
 ]
 
@@ -145,6 +150,30 @@ def classify(tags: dict[str, str], *, major_roads: bool = True) -> int | None:
     return None
 
 
+def classify_ways(ways: OsmWays, *, major_roads: bool = True) -> np.ndarray:
+    """Edge class of every way (:func:`classify`), ``-1`` for ways left out.
+
+    :func:`classify` runs once per distinct combination of the tags it reads,
+    not once per way.
+
+    Parameters
+    ----------
+    ways
+        From :func:`routeplanner.sources.osm.read_osm`.
+    major_roads
+        Whether secondary and primary roads are kept (class 2).
+
+    Returns
+    -------
+    numpy.ndarray
+        int8 per way: 0 trail, 1 minor road, 2 major road, -1 not runnable.
+    """
+    got = ways.tags.evaluate(
+        lambda t: classify(t, major_roads=major_roads), ("highway", "foot", "access", "tunnel")
+    )
+    return np.array([-1 if c is None else c for c in got], dtype=np.int8)
+
+
 def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
     """Concatenate ``arange(s, t)`` for every pair, vectorised."""
     lengths = stops - starts
@@ -197,10 +226,7 @@ def build_network(
     t0 = time.perf_counter()
 
     step("classifying ways")
-    classes = np.array(
-        [-1 if (c := classify(t, major_roads=s.major_roads)) is None else c for t in ways.tags],
-        dtype=np.int8,
-    )
+    classes = classify_ways(ways, major_roads=s.major_roads)
     features = _features(ways)
     sel = np.flatnonzero(classes >= 0)
     if len(sel) == 0:
@@ -223,31 +249,14 @@ def build_network(
     e_way = way_of[ea]
 
     step("sampling elevation")
-    lon_v, lat_v = ways.lon[pos], ways.lat[pos]
-    seg_len = haversine_m(lon_v[:-1], lat_v[:-1], lon_v[1:], lat_v[1:])
-    seg_len = np.append(seg_len, 0.0)
-    # Densify: each vertex i in [ea, eb) spawns ceil(len/spacing) points; the
-    # edge's last vertex spawns one.
-    vi = _ranges(ea, eb + 1)
-    v_edge = np.repeat(np.arange(len(ea)), eb + 1 - ea)
-    is_last = np.zeros(len(vi), dtype=bool)
-    is_last[np.cumsum(eb + 1 - ea) - 1] = True
-    n = np.where(is_last, 1, np.maximum(1, np.ceil(seg_len[vi] / s.max_spacing_m))).astype(np.int64)
-    p_vertex = np.repeat(vi, n)
-    p_edge = np.repeat(v_edge, n)
-    k = np.arange(len(p_vertex)) - np.repeat(np.cumsum(n) - n, n)
-    t = k / np.repeat(n, n)
-    nxt = np.minimum(p_vertex + 1, len(lon_v) - 1)
-    p_lon = lon_v[p_vertex] + t * (lon_v[nxt] - lon_v[p_vertex])
-    p_lat = lat_v[p_vertex] + t * (lat_v[nxt] - lat_v[p_vertex])
-    p_start = np.concatenate(([0], np.cumsum(np.bincount(p_edge, minlength=len(ea)))[:-1]))
-    p_end = p_start + np.bincount(p_edge, minlength=len(ea)) - 1
-    p_raw = dem.sample(p_lon, p_lat)
-
-    d = haversine_m(p_lon[:-1], p_lat[:-1], p_lon[1:], p_lat[1:])
-    d = np.concatenate(([0.0], d))
-    d[p_start] = 0.0
+    p_lon, p_lat, p_edge, p_raw, d = _sample_edges(
+        ways.lon[pos], ways.lat[pos], (ea, eb), dem, s.max_spacing_m
+    )
+    p_count = np.bincount(p_edge, minlength=len(ea))
+    p_start = np.concatenate(([0], np.cumsum(p_count)[:-1]))
+    p_end = p_start + p_count - 1
     p_dist = _group_cumsum(d, p_start)
+    del d
     e_len = p_dist[p_end]
 
     # Drop edges with any sample outside the DEM (or an unfillable void).
@@ -266,13 +275,13 @@ def build_network(
         raise DataError("no runnable way lies inside the elevation data (DEM)")
 
     step("smoothing profiles")
-    e_tags = [ways.tags[i] for i in sel[e_way]]
+    way_structure = ways.tags.evaluate(grades.structure, grades.STRUCTURE_TAGS).astype("<U10")
     _, e_node = np.unique(np.concatenate([nid[ea], nid[eb]]), return_inverse=True)
     p_ele, capped, too_steep = _grade_profiles(
         p_raw,
         _Span(p_dist, p_edge, p_start, p_end),
         (e_node[: len(ea)], e_node[len(ea) :]),
-        e_tags,
+        way_structure[sel[e_way]] != "",
         classes[sel[e_way]],
         s.smooth_window_m,
     )
@@ -287,7 +296,7 @@ def build_network(
         wayidx=sel[e_way[keep]],
         capped=capped[keep],
     )
-    net = _assemble(ways, classes, edges, _Points(p_lon, p_lat, p_ele), features)
+    net = _assemble(ways, (classes, way_structure), edges, _Points(p_lon, p_lat, p_ele), features)
     cell_m = max(dem.cell_size_m())
     net.meta.update(
         dem_cell_m=round(cell_m, 1),
@@ -305,6 +314,73 @@ def build_network(
     return net
 
 
+#: Vertices (or profile points) handled at a time by the blocked steps: bounds their
+#: temporaries without changing any result (every value is computed the same way).
+_BLOCK = 1 << 18
+
+
+def _edge_blocks(sizes: np.ndarray, block: int) -> list[tuple[int, int]]:
+    """Split consecutive groups of ``sizes`` items into runs of about ``block`` items."""
+    ends = np.cumsum(sizes)
+    cuts = np.searchsorted(ends, np.arange(block, int(ends[-1]) if len(ends) else 0, block))
+    bounds = np.unique(np.concatenate(([0], cuts + 1, [len(sizes)])).clip(0, len(sizes)))
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+
+
+def _step_lengths(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Distance in metres from each point to the one before (0 for the first), in blocks."""
+    d = np.zeros(len(lon))
+    for a in range(1, len(lon), _BLOCK):
+        b = min(a + _BLOCK, len(lon))
+        d[a:b] = haversine_m(lon[a - 1 : b - 1], lat[a - 1 : b - 1], lon[a:b], lat[a:b])
+    return d
+
+
+def _sample_edges(
+    lon_v: np.ndarray,
+    lat_v: np.ndarray,
+    ends: tuple[np.ndarray, np.ndarray],
+    dem: Dem,
+    spacing_m: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Densify every edge and sample the DEM along it, a block of edges at a time.
+
+    Each vertex ``i`` in ``[ea, eb)`` of an edge spawns ``ceil(len / spacing)``
+    points toward the next vertex; the edge's last vertex spawns one.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Per profile point: lon, lat, edge, raw DEM elevation, and distance
+        from the previous point (0 at each edge's first point).
+    """
+    ea, eb = ends
+    parts: list[tuple[np.ndarray, ...]] = []
+    for e0, e1 in _edge_blocks(eb + 1 - ea, _BLOCK):
+        a, b = ea[e0:e1], eb[e0:e1]
+        vi = _ranges(a, b + 1)
+        nxt = np.minimum(vi + 1, len(lon_v) - 1)
+        seg_len = haversine_m(lon_v[vi], lat_v[vi], lon_v[nxt], lat_v[nxt])
+        is_last = np.zeros(len(vi), dtype=bool)
+        is_last[np.cumsum(b + 1 - a) - 1] = True
+        n = np.where(is_last, 1, np.maximum(1, np.ceil(seg_len / spacing_m))).astype(np.int64)
+        p_vertex = np.repeat(vi, n)
+        k = np.arange(len(p_vertex)) - np.repeat(np.cumsum(n) - n, n)
+        t = k / np.repeat(n, n)
+        p_nxt = np.minimum(p_vertex + 1, len(lon_v) - 1)
+        p_lon = lon_v[p_vertex] + t * (lon_v[p_nxt] - lon_v[p_vertex])
+        p_lat = lat_v[p_vertex] + t * (lat_v[p_nxt] - lat_v[p_vertex])
+        per_edge = np.add.reduceat(n, np.cumsum(b + 1 - a) - (b + 1 - a))
+        p_edge = np.repeat(np.arange(e0, e1), per_edge)
+        d = _step_lengths(p_lon, p_lat)
+        d[np.flatnonzero(np.diff(p_edge)) + 1] = 0.0
+        parts.append((p_lon, p_lat, p_edge, dem.sample(p_lon, p_lat), d))
+    if not parts:
+        empty = np.zeros(0)
+        return empty, empty, np.zeros(0, dtype=np.int64), empty, empty
+    return tuple(np.concatenate(col) for col in zip(*parts, strict=True))  # type: ignore[return-value]
+
+
 class _Span(NamedTuple):
     """Profile points of all edges: distance from the edge start, edge, edge ranges."""
 
@@ -318,7 +394,7 @@ def _grade_profiles(
     raw: np.ndarray,
     span: _Span,
     node: tuple[np.ndarray, np.ndarray],
-    tags: Sequence[dict[str, str]],
+    is_struct: np.ndarray,
     edge_class: np.ndarray,
     window_m: float,
 ) -> tuple[np.ndarray, np.ndarray, int]:
@@ -335,12 +411,14 @@ def _grade_profiles(
         number of roads still steeper end to end than their cap.
     """
     dist, edge, start, end = span
-    is_struct = np.array([bool(grades.structure(t)) for t in tags], dtype=bool)
     ele = grades.straighten(raw, dist, start, end, is_struct)
     if window_m > 0:  # a zero window asks for the DEM as it is
         ele = grades.running_median(ele, start, end)
         ele = _smooth(ele, dist, edge, start, end, window_m)
-    cap = np.array([grades.ROAD_MAX_GRADE.get(int(c), np.inf) for c in edge_class])
+    cap_of_class = np.full(max(3, int(edge_class.max(initial=0)) + 1), np.inf)
+    for c, g in grades.ROAD_MAX_GRADE.items():
+        cap_of_class[c] = g
+    cap = cap_of_class[edge_class]
     fitted, too_steep = grades.fit_junctions(ele, dist, start, end, node, cap)
     shift = np.abs(np.concatenate([fitted[start] - ele[start], fitted[end] - ele[end]]))
     log.info("junctions moved for road caps: %d, at most %.1f m", (shift > 0).sum(), shift.max())
@@ -375,37 +453,41 @@ def _smooth(
     # One sorted key across all edges lets searchsorted find every window end.
     span = float(dist.max()) + 2 * window_m + 1.0
     key = edge * span + dist
-    last_seg = np.maximum(end - 1, start)[edge]
+    last_seg = np.maximum(end - 1, start)
 
-    def integral_at(q: np.ndarray) -> np.ndarray:
-        k = np.searchsorted(key, edge * span + q, side="right") - 1
-        k = np.clip(k, start[edge], last_seg)
-        k1 = np.minimum(k + 1, end[edge])
+    def integral_at(q: np.ndarray, e: np.ndarray) -> np.ndarray:
+        k = np.searchsorted(key, e * span + q, side="right") - 1
+        k = np.clip(k, start[e], last_seg[e])
+        k1 = np.minimum(k + 1, end[e])
         seg = dist[k1] - dist[k]
         slope = np.divide(vals[k1] - vals[k], seg, out=np.zeros_like(seg), where=seg > 0)
         t = q - dist[k]
         return integral[k] + vals[k] * t + slope * t * t / 2
 
-    width = 2 * half
-    diff = integral_at(dist + half) - integral_at(dist - half)
-    # Under 1 cm the average is the point's own value; dividing would amplify rounding.
-    return np.divide(diff, width, out=vals.copy(), where=width > 0.01)
+    out = vals.copy()
+    for a in range(0, len(dist), _BLOCK):  # in blocks: bounded temporaries, same values
+        b = slice(a, a + _BLOCK)
+        d, h, e = dist[b], half[b], edge[b]
+        width = 2 * h
+        diff = integral_at(d + h, e) - integral_at(d - h, e)
+        # Under 1 cm the average is the point's own value; dividing would amplify rounding.
+        np.divide(diff, width, out=out[b], where=width > 0.01)
+    return out
 
 
 def _features(ways: OsmWays) -> list[dict[str, Any]]:
     """Pistes and aerialways, kept aside for ski-line work."""
     out = []
-    for i, tags in enumerate(ways.tags):
-        if "piste:type" in tags or "aerialway" in tags:
-            a, b = ways.offsets[i], ways.offsets[i + 1]
-            out.append(
-                {
-                    "id": int(ways.way_ids[i]),
-                    "tags": dict(tags),
-                    "lon": ways.lon[a:b].copy(),
-                    "lat": ways.lat[a:b].copy(),
-                }
-            )
+    for i in np.flatnonzero(ways.tags.has("piste:type") | ways.tags.has("aerialway")).tolist():
+        a, b = ways.offsets[i], ways.offsets[i + 1]
+        out.append(
+            {
+                "id": int(ways.way_ids[i]),
+                "tags": ways.tags[i],
+                "lon": ways.lon[a:b].copy(),
+                "lat": ways.lat[a:b].copy(),
+            }
+        )
     return out
 
 
@@ -430,13 +512,14 @@ class _Points(NamedTuple):
 
 def _assemble(
     ways: OsmWays,
-    classes: np.ndarray,
+    way_class: tuple[np.ndarray, np.ndarray],
     edges: _Edges,
     pts: _Points,
     features: list[dict[str, Any]],
 ) -> Network:
     """Index nodes, make the graph simple, and gather the final arrays."""
     ps, pe, u_osm, v_osm, wayidx, capped = edges
+    classes, way_structure = way_class
     p_lon, p_lat, p_ele = pts
     osm_nodes, inv = np.unique(np.concatenate([u_osm, v_osm]), return_inverse=True)
     u, v = inv[: len(u_osm)], inv[len(u_osm) :]
@@ -503,10 +586,10 @@ def _assemble(
     counts = pe + 1 - ps
     offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
     lon, lat, ele = p_lon[idx], p_lat[idx], p_ele[idx]
-    d = haversine_m(lon[:-1], lat[:-1], lon[1:], lat[1:])
-    d = np.concatenate(([0.0], d))
+    d = _step_lengths(lon, lat)
     d[offsets[:-1]] = 0.0
     dist = _group_cumsum(d, offsets[:-1])
+    del d
     length = dist[offsets[1:] - 1]
 
     seg_edge = np.repeat(np.arange(len(u)), counts - 1)
@@ -517,20 +600,10 @@ def _assemble(
     descent = np.bincount(seg_edge, np.maximum(-dz, 0), minlength=len(u))
     max_grade = _max_grades(dist, ele, offsets, window_m=grades.GRADE_BASELINE_M)
 
-    tags = [ways.tags[i] for i in wayidx]
-    sac = np.array([pace.SAC_SCALE.get(t.get("sac_scale", ""), 0) for t in tags], dtype=np.int8)
-    terrain = np.array(
-        [
-            pace.terrain_factor(
-                sac=int(sc),
-                highway=t.get("highway"),
-                surface=t.get("surface"),
-                trail_visibility=t.get("trail_visibility"),
-            )
-            for sc, t in zip(sac, tags, strict=True)
-        ],
-        dtype=np.float64,
-    )
+    sac, terrain = _terrain(ways.tags)
+    tag = ways.tags.column
+    name = tag("name")
+    name = np.where(name != "", name, tag("ref"))
     return Network(
         node_lon=node_lon,
         node_lat=node_lat,
@@ -544,12 +617,12 @@ def _assemble(
         edge_max_grade=max_grade,
         edge_way_id=ways.way_ids[wayidx],
         edge_class=classes[wayidx],
-        edge_sac=sac,
-        edge_terrain=terrain,
-        edge_highway=np.array([t.get("highway", "") for t in tags], dtype=object),
-        edge_name=np.array([t.get("name") or t.get("ref") or "" for t in tags], dtype=object),
-        edge_surface=np.array([t.get("surface", "") for t in tags], dtype=object),
-        edge_visibility=np.array([t.get("trail_visibility", "") for t in tags], dtype=object),
+        edge_sac=sac[wayidx],
+        edge_terrain=terrain[wayidx],
+        edge_highway=tag("highway")[wayidx],
+        edge_name=name[wayidx],
+        edge_surface=tag("surface")[wayidx],
+        edge_visibility=tag("trail_visibility")[wayidx],
         prof_offsets=offsets,
         prof_lon=lon,
         prof_lat=lat,
@@ -557,9 +630,28 @@ def _assemble(
         prof_dist=dist,
         features=features,
         edge_max_grade_over_m=np.minimum(length, grades.GRADE_BASELINE_M),
-        edge_structure=np.array([grades.structure(t) for t in tags], dtype="<U10"),
+        edge_structure=way_structure[wayidx],
         edge_grade_capped=capped,
     )
+
+
+def _terrain(tags: WayTags) -> tuple[np.ndarray, np.ndarray]:
+    """Per way: SAC T-grade (int8) and terrain time factor (float64)."""
+
+    def sac_and_factor(t: dict[str, str]) -> tuple[int, float]:
+        sac = pace.SAC_SCALE.get(t.get("sac_scale", ""), 0)
+        factor = pace.terrain_factor(
+            sac=int(sac),
+            highway=t.get("highway"),
+            surface=t.get("surface"),
+            trail_visibility=t.get("trail_visibility"),
+        )
+        return sac, factor
+
+    both = tags.evaluate(sac_and_factor, ("sac_scale", "highway", "surface", "trail_visibility"))
+    sac = np.array([b[0] for b in both], dtype=np.int8)
+    factor = np.array([b[1] for b in both], dtype=np.float64)
+    return sac, factor
 
 
 def _max_grades(
@@ -575,15 +667,17 @@ def _max_grades(
     edge = np.repeat(np.arange(n_edges), np.diff(offsets))
     span = float(dist.max()) + 2 * window_m + 1.0
     key = edge * span + dist
-    j = np.searchsorted(key, key + window_m, side="left")
     end = offsets[1:] - 1
-    ok = j <= end[edge]
-    i = np.flatnonzero(ok)
-    jj = j[ok]
-    g = np.abs(ele[jj] - ele[i]) / np.maximum(dist[jj] - dist[i], 1e-9)
     out = np.zeros(n_edges)
-    np.maximum.at(out, edge[i], g)
-    short = ~np.isin(np.arange(n_edges), edge[i])
+    short = np.ones(n_edges, dtype=bool)  # no pair of points window_m apart
+    for a in range(0, len(dist), _BLOCK):
+        j = np.searchsorted(key, key[a : a + _BLOCK] + window_m, side="left")
+        ok = j <= end[edge[a : a + _BLOCK]]
+        i = np.flatnonzero(ok) + a
+        jj = j[ok]
+        g = np.abs(ele[jj] - ele[i]) / np.maximum(dist[jj] - dist[i], 1e-9)
+        np.maximum.at(out, edge[i], g)
+        short[edge[i]] = False
     length = dist[end]
     rise = np.abs(ele[end] - ele[offsets[:-1]])
     out[short] = np.divide(

@@ -84,6 +84,10 @@ ROAD_MAX_GRADE: Mapping[int, float] = {1: 0.30, 2: 0.15}
 #: DEM cells coarser than this (metres) get a "coarse DEM" note next to grades.
 COARSE_DEM_M = 50.0
 
+# Samples handled at a time by running_median and cap_grades (bounds their memory, not
+# their results).
+_BLOCK = 1 << 18
+
 #: Tags marking a way built across terrain the DEM shows, in order of precedence.
 STRUCTURE_TAGS: tuple[str, ...] = ("bridge", "tunnel", "embankment", "cutting")
 
@@ -278,14 +282,19 @@ def running_median(values: np.ndarray, start: np.ndarray, end: np.ndarray) -> np
         return values.copy()
     sizes = end - start + 1
     group = np.repeat(np.arange(len(start)), sizes)
-    lo, hi = start[group], end[group]
     half = MEDIAN_POINTS // 2
-    idx = np.arange(n)[:, None] + np.arange(-half, half + 1)[None, :]
-    window = values[np.clip(idx, lo[:, None], hi[:, None])]
-    med = np.median(window, axis=1)
-    mad = np.median(np.abs(window - med[:, None]), axis=1)
-    limit = np.maximum(3.0 * 1.4826 * mad, SPIKE_FLOOR_M)
-    out = np.where(np.abs(values - med) > limit, med, values)
+    steps = np.arange(-half, half + 1)[None, :]
+    out = np.empty(n)
+    # In blocks: the windows take MEDIAN_POINTS times the memory of the values.
+    for a in range(0, n, _BLOCK):
+        b = min(a + _BLOCK, n)
+        g = group[a:b]
+        idx = np.arange(a, b)[:, None] + steps
+        window = values[np.clip(idx, start[g][:, None], end[g][:, None])]
+        med = np.median(window, axis=1)
+        mad = np.median(np.abs(window - med[:, None]), axis=1)
+        limit = np.maximum(3.0 * 1.4826 * mad, SPIKE_FLOOR_M)
+        out[a:b] = np.where(np.abs(values[a:b] - med) > limit, med, values[a:b])
     out[start] = values[start]
     out[end] = values[end]
     return out
@@ -349,29 +358,42 @@ def cap_grades(
     """
     ele = np.asarray(ele, dtype=np.float64)
     n_groups = len(start)
-    sizes = end - start + 1
-    group = np.repeat(np.arange(n_groups), sizes)
+    n = len(ele)
+    group = np.repeat(np.arange(n_groups), end - start + 1)
     length = dist_m[end] - dist_m[start]
     g_line = np.divide(ele[end] - ele[start], length, out=np.zeros(n_groups), where=length > 0)
-    line = ele[start][group] + g_line[group] * (dist_m - dist_m[start][group])
-    resid = ele - line
-    step_in = group[1:] == group[:-1]
-    dd = np.diff(dist_m)
-    ok = step_in & (dd > 0)
-    g_r = np.zeros(len(dd))
-    np.divide(np.diff(resid), dd, out=g_r, where=ok)
-    seg_group = group[:-1]
-    c = cap[seg_group]
-    gl = g_line[seg_group]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        limit = np.where(g_r > 0, (c - gl) / g_r, np.where(g_r < 0, (c + gl) / -g_r, np.inf))
-    limit = np.where(ok, limit, np.inf)
+    ele0, dist0 = ele[start], dist_m[start]
+
+    def line_resid(a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        g = group[a:b]
+        line = ele0[g] + g_line[g] * (dist_m[a:b] - dist0[g])
+        return line, ele[a:b] - line
+
+    # In blocks of steps (a block's last step reaches one point past it): same values.
     alpha = np.ones(n_groups)
-    np.minimum.at(alpha, seg_group, limit)
+    for a in range(0, n - 1, _BLOCK):
+        b = min(a + _BLOCK, n - 1)
+        _, resid = line_resid(a, b + 1)
+        seg_group = group[a:b]
+        dd = np.diff(dist_m[a : b + 1])
+        ok = (group[a + 1 : b + 1] == seg_group) & (dd > 0)
+        g_r = np.zeros(len(dd))
+        np.divide(np.diff(resid), dd, out=g_r, where=ok)
+        c = cap[seg_group]
+        gl = g_line[seg_group]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            limit = np.where(g_r > 0, (c - gl) / g_r, np.where(g_r < 0, (c + gl) / -g_r, np.inf))
+        limit = np.where(ok, limit, np.inf)
+        np.minimum.at(alpha, seg_group, limit)
     alpha = np.clip(alpha, 0.0, 1.0)
     alpha[np.abs(g_line) > cap] = 0.0
     changed = alpha < 1.0 - 1e-9
-    out = np.where(changed[group], line + alpha[group] * resid, ele)
+    out = ele.copy()
+    for a in range(0, n, _BLOCK):
+        b = min(a + _BLOCK, n)
+        g = group[a:b]
+        line, resid = line_resid(a, b)
+        out[a:b] = np.where(changed[g], line + alpha[g] * resid, ele[a:b])
     return out, changed
 
 
