@@ -67,10 +67,20 @@ _spec.loader.exec_module(bench_loops)
 STARTS = bench_loops.STARTS
 if str(REPO / "scripts") not in sys.path:
     sys.path.insert(0, str(REPO / "scripts"))
+import bench_network  # noqa: E402
 import bench_reach  # noqa: E402
 
 #: The parts of issue 18 this benchmark measures, in the order they run.
-SECTIONS = ("loop", "reach")
+SECTIONS = ("build", "loop", "reach")
+
+#: How the network build's targets read in the summary table.
+_BUILD_TARGETS = {
+    "speedup_2025": ("cold build of 2025 vs osmnx", "{:.0f}x faster", ">= 50x"),
+    "growth_10x": ("build time, synthetic 10x / 1x", "{:.1f}x", "<= 11x"),
+    "seconds_100x": ("build time, synthetic 100x", "{:.1f} s", "< 60 s"),
+    "peak_mb_100x": ("peak RSS of the 100x build", "{:.0f} MB", "< 3 GB"),
+    "cached_s": ("cached network load, 2025", "{:.3f} s", "< 0.3 s"),
+}
 
 
 class _Counter:
@@ -292,6 +302,15 @@ def _targets_reach(r: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
     ]
 
 
+def _targets_build(res: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    out = []
+    for name, (what, fmt, target) in _BUILD_TARGETS.items():
+        got = res["targets"].get(name)
+        if got is not None:
+            out.append((what, fmt.format(got["value"]), target, bool(got["met"])))
+    return out
+
+
 def format_targets(rows: Sequence[tuple[str, str, str, bool]]) -> str:
     """Every target measured in this run, with the result and whether it is met."""
     lines = ["Targets (issue 18)", f"{'':44} {'measured':>10}  {'target':<12} met"]
@@ -374,6 +393,26 @@ def _loop_section(args: argparse.Namespace, net: Network | None) -> dict[str, An
     }
 
 
+def _reach_section(args: argparse.Namespace) -> dict[str, Any]:
+    reach = bench_reach.run_reach_bench(
+        scales=(1, 2) if args.quick else (1, 100),
+        repeat=1 if args.quick else 3,
+        starts=STARTS[:2] if args.quick else STARTS,
+        synth_dir=args.synth_dir,
+        data_dir=args.data_dir,
+    )
+    print(bench_reach.format_table(reach))
+    return reach | {"scales": [{**r, "times_s": None} for r in reach["scales"]]}
+
+
+def _build_section(args: argparse.Namespace) -> dict[str, Any]:
+    build = bench_network.run_build_bench(
+        args.data_dir, quick=args.quick, options={"synth_dir": args.synth_dir, "quiet": True}
+    )
+    print(bench_network.report(build))
+    return build
+
+
 def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> int:
     """Run the benchmark; print the tables and a JSON line.  Returns 0, or 2 on bad input."""
     args = _parse(argv)
@@ -384,24 +423,23 @@ def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> in
         return 2
     doc: dict[str, Any] = {"load_average": os.getloadavg()[0]}
     targets: list[tuple[str, str, str, bool]] = []
-    if "loop" in sections:
-        loop = _loop_section(args, net)
-        if loop is None:
-            return 2
-        doc["loop"] = loop
-        targets += _targets_loop(loop)
-    if "reach" in sections:
-        reach = bench_reach.run_reach_bench(
-            scales=(1, 2) if args.quick else (1, 100),
-            repeat=1 if args.quick else 3,
-            starts=STARTS[:2] if args.quick else STARTS,
-            synth_dir=args.synth_dir,
-            data_dir=args.data_dir,
-        )
-        print()
-        print(bench_reach.format_table(reach))
-        doc["reach"] = reach | {"scales": [{**r, "times_s": None} for r in reach["scales"]]}
-        targets += _targets_reach(reach)
+    # In SECTIONS' order: the ones that time fresh processes run while this one is
+    # small (Linux carries a parent's peak RSS into a child's ru_maxrss).
+    for name in (s for s in SECTIONS if s in sections):
+        if len(doc) > 1:
+            print()
+        if name == "loop":
+            loop = _loop_section(args, net)
+            if loop is None:
+                return 2
+            doc["loop"] = loop
+            targets += _targets_loop(loop)
+        elif name == "reach":
+            doc["reach"] = _reach_section(args)
+            targets += _targets_reach(doc["reach"])
+        elif name == "build":
+            doc["build"] = _build_section(args)
+            targets += _targets_build(doc["build"])
     doc["load_average_end"] = os.getloadavg()[0]
     print()
     print(format_targets(targets))

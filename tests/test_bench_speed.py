@@ -31,10 +31,12 @@ def test_summary_ratios_on_known_rows():
 
 @pytest.mark.slow
 def test_quick_mode_runs_on_the_2025_extract(andorra2025_network, capsys, tmp_path):
-    args = ["--quick", "--no-before", "--sections", "loop,reach", "--synth-dir", str(tmp_path)]
+    sections = "loop,reach,build"
+    args = ["--quick", "--no-before", "--sections", sections, "--synth-dir", str(tmp_path)]
     assert bench.main(args, net=andorra2025_network) == 0
     out = capsys.readouterr().out.strip().splitlines()
-    assert out[0].startswith("Loop query speed on")
+    assert out[0].startswith("Network build benchmark")
+    assert any(line.startswith("Loop query speed on") for line in out)
     assert any(line.startswith("Cost follows reach") for line in out)
     assert any(line.startswith("Targets (issue 18)") for line in out)
     doc = json.loads(out[-1])
@@ -48,6 +50,10 @@ def test_quick_mode_runs_on_the_2025_extract(andorra2025_network, capsys, tmp_pa
     # Two tiles hold twice the first tile's network.
     assert scales[1]["nodes"] == 2 * scales[0]["nodes"]
     assert all(s["median_ms"] > 0 and s["extra_mb"] >= 0 for s in scales)
+    build = doc["build"]
+    assert build["andorra"]["2025"]["cold"]["nodes"] == andorra2025_network.n_nodes
+    assert [s["scale"] for s in build["synthetic"]] == [1, 2]
+    assert any(line.startswith("cached network load, 2025") for line in out)
 
 
 def test_unknown_section_is_bad_input(capsys):
