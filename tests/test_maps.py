@@ -244,6 +244,13 @@ def test_cached_dem_overlays_are_reused_byte_for_byte(tmp_path, net, dem, route,
     assert first == plain
     entries = sorted(tmp_path.glob("overlay-square-*.npz"))
     assert len(entries) == 2  # the DEM overlays and the network's lines
+    for entry in entries:  # a damaged copy is made again, the same
+        with np.load(entry) as npz:
+            arrays = dict(npz)
+        arrays = {k: (v if k == "__header__" else v[:3][::-1]) for k, v in arrays.items()}
+        with open(entry, "wb") as fh:
+            np.savez(fh, **arrays)
+    assert page(overlay_cache=side) == plain
 
     def refuse(*_args, **_kwargs):
         raise AssertionError("overlays made again")

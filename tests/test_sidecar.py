@@ -90,10 +90,25 @@ def _bad_files(side: Sidecar, net) -> Iterator[str]:
     yield "other key"
     sidecar.save_safety_data(side, _pois(), np.zeros(len(net.prof_lon) + 1, dtype=bool))
     yield "mask of another network"
+    sidecar.save_safety_data(side, _pois(), np.zeros(net.prof_lon.shape, dtype=bool))
+    with np.load(path) as npz:
+        arrays = dict(npz)
+    arrays["forest_mask"] = ~arrays["forest_mask"]
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+    yield "contents changed after writing"
     header = {"format": 99, "kind": "safety", "key": side.key, "params": "", "info": {}}
     with open(path, "wb") as fh:
         np.savez(fh, __header__=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8))
     yield "future format"
+    header = {**header, "format": sidecar.SIDECAR_FORMAT, "info": [1, 2]}
+    with open(path, "wb") as fh:
+        np.savez(fh, __header__=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8))
+    yield "damaged header"
+    header = {**header, "info": {"source": "x", "groups": {"water": [["spring"]]}}}
+    with open(path, "wb") as fh:
+        np.savez(fh, __header__=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8))
+    yield "damaged places"
 
 
 def test_stale_or_foreign_files_are_ignored_then_replaced(

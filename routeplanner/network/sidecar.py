@@ -2,10 +2,10 @@
 
 Some results are slow to recompute on every run over the same network and
 depend only on the network's input files: the places and forest a safety sheet
-needs (a pass over the OSM file), and the DEM overlays of a map.  They are
-cached in the network's cache folder, one ``.npz`` file per entry, read with
-``allow_pickle=False``, next to the network's own cache file (see
-:mod:`routeplanner.network.cache`):
+needs (a pass over the OSM file), and the DEM overlays and network lines of a
+map.  They are cached in the network's cache folder, one ``.npz`` file per
+entry, read with ``allow_pickle=False``, next to the network's own cache file
+(see :mod:`routeplanner.network.cache`):
 
 ``safety-<region>-<key>.npz``
     The places of :func:`routeplanner.sources.pois.read_pois` (as JSON) with
@@ -15,12 +15,12 @@ cached in the network's cache folder, one ``.npz`` file per entry, read with
     lines' data (see :func:`routeplanner.output.maps.route_map`).
 
 Every file holds ``__header__``, UTF-8 JSON bytes with the format, the kind of
-entry, the network's full cache key and the entry's parameters; on load they
-must all match, or the file is ignored with a warning and the caller recomputes
-(and replaces it).  Writes go to a short temporary renamed into place; a failed
-write only loses the speed-up.  Overlay entries of a region beyond
-:data:`MAX_OVERLAYS` are removed oldest first (only files named as this module
-names them).
+entry, the network's full cache key, the entry's parameters and a SHA-256 of
+the arrays; on load they must all match, or the file is ignored with a warning
+and the caller recomputes (and replaces it).  Writes go to a short temporary
+renamed into place; a failed write only loses the speed-up.  Overlay entries of
+a region beyond :data:`MAX_OVERLAYS` are removed oldest first (only files named
+as this module names them).
 """
 
 from __future__ import annotations
@@ -63,6 +63,16 @@ MAX_OVERLAYS = 64
 _KINDS = frozenset({"safety", "overlay"})
 _HEADER = "__header__"
 _POI_GROUPS = ("water", "shelters", "peaks", "passes", "villages", "lifts")
+
+
+def _digest(arrays: Mapping[str, np.ndarray]) -> str:
+    """SHA-256 of every array's name, type, shape and bytes (the header excluded)."""
+    h = hashlib.sha256()
+    for name in sorted(n for n in arrays if n != _HEADER):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"\x1f{name}\x1f{a.dtype.str}\x1f{a.shape}\x1f".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
 
 
 def _safe(name: str) -> str:
@@ -138,6 +148,10 @@ class Sidecar:
             want = {"format": SIDECAR_FORMAT, "kind": kind, "key": self.key, "params": params}
             if not isinstance(header, dict) or any(header.get(k) != v for k, v in want.items()):
                 problem: str | None = "it was made for other inputs or by another version"
+            elif not isinstance(header.get("info", {}), dict):
+                problem = "its header is damaged"
+            elif header.get("digest") != _digest(arrays):
+                problem = "its contents do not match their digest"
             else:
                 problem = None
         except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, EOFError) as exc:
@@ -145,7 +159,7 @@ class Sidecar:
         if problem is not None:
             log.warning("ignoring the cached %s data %s (%s)", kind, p.name, problem)
             return None
-        return dict(header.get("info") or {}), arrays
+        return dict(header.get("info", {})), arrays
 
     def save(
         self,
@@ -169,16 +183,17 @@ class Sidecar:
             As for :meth:`load`.
         """
         p = self.path(kind, params)
+        data = {n: np.asarray(a) for n, a in arrays.items()}
+        if any(a.dtype.hasobject for a in data.values()) or _HEADER in data:
+            raise ValueError("sidecar arrays must be plain numbers, named other than __header__")
         header = {
             "format": SIDECAR_FORMAT,
             "kind": kind,
             "key": self.key,
             "params": params,
             "info": dict(info or {}),
+            "digest": _digest(data),
         }
-        data = {n: np.asarray(a) for n, a in arrays.items()}
-        if any(a.dtype.hasobject for a in data.values()) or _HEADER in data:
-            raise ValueError("sidecar arrays must be plain numbers, named other than __header__")
         data[_HEADER] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
         try:
             p.parent.mkdir(parents=True, exist_ok=True)

@@ -421,8 +421,11 @@ def _cached_network_layer_data(
         f"styles={DIFFICULTY_STYLES!r}"
     )
     entry = cache.load("overlay", params)
-    if entry is not None and "data" in entry[1]:
-        return entry[1]["data"].tobytes().decode("utf-8") or None
+    if entry is not None:
+        try:
+            return entry[1]["data"].tobytes().decode("utf-8") or None
+        except (KeyError, UnicodeDecodeError):
+            log.warning("making the network layer again: its cached copy is damaged")
     made = network_layer_data(net, bbox, tol_m=tol_m)
     blob = np.frombuffer((made or "").encode("utf-8"), dtype=np.uint8)
     cache.save("overlay", {"data": blob}, params=params)
