@@ -67,11 +67,15 @@ _spec.loader.exec_module(bench_loops)
 STARTS = bench_loops.STARTS
 if str(REPO / "scripts") not in sys.path:
     sys.path.insert(0, str(REPO / "scripts"))
+import bench_cli  # noqa: E402
 import bench_network  # noqa: E402
 import bench_reach  # noqa: E402
 
 #: The parts of issue 18 this benchmark measures, in the order they run.
-SECTIONS = ("build", "loop", "reach")
+SECTIONS = ("build", "cli", "loop", "reach")
+
+#: One row of the targets table: what, measured, target, met (None: only reported).
+Target = tuple[str, str, str, bool | None]
 
 #: How the network build's targets read in the summary table.
 _BUILD_TARGETS = {
@@ -260,7 +264,7 @@ def format_table(s: dict[str, float], header: str) -> str:
     return "\n".join(lines)
 
 
-def _targets_loop(s: dict[str, float]) -> list[tuple[str, str, str, bool]]:
+def _targets_loop(s: dict[str, float]) -> list[Target]:
     return [
         (
             "loop query median / bare Dijkstra",
@@ -283,7 +287,7 @@ def _targets_loop(s: dict[str, float]) -> list[tuple[str, str, str, bool]]:
     ]
 
 
-def _targets_reach(r: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+def _targets_reach(r: dict[str, Any]) -> list[Target]:
     big = r["scales"][-1]
     name = f"{big['scale']}x region"
     return [
@@ -302,8 +306,8 @@ def _targets_reach(r: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
     ]
 
 
-def _targets_build(res: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
-    out = []
+def _targets_build(res: dict[str, Any]) -> list[Target]:
+    out: list[Target] = []
     for name, (what, fmt, target) in _BUILD_TARGETS.items():
         got = res["targets"].get(name)
         if got is not None:
@@ -311,11 +315,29 @@ def _targets_build(res: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
     return out
 
 
-def format_targets(rows: Sequence[tuple[str, str, str, bool]]) -> str:
+def _targets_cli(res: dict[str, Any]) -> list[Target]:
+    after = res["results"]["after"]
+    out: list[Target] = []
+    if "help_x" in after:
+        x = after["help_x"]
+        out.append(("routeplanner --help / python -c pass", f"{x:.1f}x", "<= 3x", x <= 3.0))
+    if "loop-json" in after:
+        s = after["loop-json"]["median_s"]
+        out.append(("loop --json, warm cache", f"{s:.2f} s", "<= 0.8 s", s <= 0.8))
+        rss = after["loop-json"]["rss_mb"]
+        out.append(("peak RSS of loop --json", f"{rss:.0f} MB", "reported", None))
+    if "out_extra_s" in after:
+        s = after["out_extra_s"]
+        out.append(("what --out adds", f"{s:.2f} s", "<= 0.4 s", s <= 0.4))
+    return out
+
+
+def format_targets(rows: Sequence[Target]) -> str:
     """Every target measured in this run, with the result and whether it is met."""
     lines = ["Targets (issue 18)", f"{'':44} {'measured':>10}  {'target':<12} met"]
     for what, got, target, ok in rows:
-        lines.append(f"{what:44} {got:>10}  {target:<12} {'yes' if ok else 'NO'}")
+        met = "-" if ok is None else "yes" if ok else "NO"
+        lines.append(f"{what:44} {got:>10}  {target:<12} {met}")
     return "\n".join(lines)
 
 
@@ -350,6 +372,10 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"comma-separated, of {', '.join(SECTIONS)} (default all)",
     )
     ap.add_argument("--synth-dir", default=str(bench_reach.DEFAULT_SYNTH_DIR))
+    ap.add_argument("--cli-repeat", type=int, default=7, help="runs per CLI case (7)")
+    ap.add_argument(
+        "--cli-before", default=None, help="another checkout with its .venv, for CLI 'before'"
+    )
     ap.add_argument("--quick", action="store_true", help="a tiny run of every section (CI)")
     return ap.parse_args(argv)
 
@@ -413,6 +439,17 @@ def _build_section(args: argparse.Namespace) -> dict[str, Any]:
     return build
 
 
+def _cli_section(args: argparse.Namespace) -> dict[str, Any]:
+    res = bench_cli.run_cli_bench(
+        args.data_dir,
+        repeat=2 if args.quick else args.cli_repeat,
+        quick=args.quick,
+        before=args.cli_before,
+    )
+    print(bench_cli.format_table(res))
+    return res
+
+
 def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> int:
     """Run the benchmark; print the tables and a JSON line.  Returns 0, or 2 on bad input."""
     args = _parse(argv)
@@ -422,7 +459,7 @@ def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> in
         print(f"error: unknown --sections {', '.join(unknown)}: use {', '.join(SECTIONS)}")
         return 2
     doc: dict[str, Any] = {"load_average": os.getloadavg()[0]}
-    targets: list[tuple[str, str, str, bool]] = []
+    targets: list[Target] = []
     # In SECTIONS' order: the ones that time fresh processes run while this one is
     # small (Linux carries a parent's peak RSS into a child's ru_maxrss).
     for name in (s for s in SECTIONS if s in sections):
@@ -437,6 +474,9 @@ def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> in
         elif name == "reach":
             doc["reach"] = _reach_section(args)
             targets += _targets_reach(doc["reach"])
+        elif name == "cli":
+            doc["cli"] = _cli_section(args)
+            targets += _targets_cli(doc["cli"])
         elif name == "build":
             doc["build"] = _build_section(args)
             targets += _targets_build(doc["build"])

@@ -31,7 +31,7 @@ def test_summary_ratios_on_known_rows():
 
 @pytest.mark.slow
 def test_quick_mode_runs_on_the_2025_extract(andorra2025_network, capsys, tmp_path):
-    sections = "loop,reach,build"
+    sections = "loop,reach,build,cli"
     args = ["--quick", "--no-before", "--sections", sections, "--synth-dir", str(tmp_path)]
     assert bench.main(args, net=andorra2025_network) == 0
     out = capsys.readouterr().out.strip().splitlines()
@@ -54,6 +54,9 @@ def test_quick_mode_runs_on_the_2025_extract(andorra2025_network, capsys, tmp_pa
     assert build["andorra"]["2025"]["cold"]["nodes"] == andorra2025_network.n_nodes
     assert [s["scale"] for s in build["synthetic"]] == [1, 2]
     assert any(line.startswith("cached network load, 2025") for line in out)
+    cli = doc["cli"]["results"]["after"]
+    assert cli["help_x"] > 0 and cli["loop-json"]["median_s"] > 0
+    assert any(line.startswith("loop --json, warm cache") for line in out)
 
 
 def test_unknown_section_is_bad_input(capsys):
