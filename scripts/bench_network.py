@@ -103,6 +103,8 @@ def run_one(spec: dict[str, Any]) -> dict[str, Any]:
         if spec.get("code"):
             sys.path.insert(0, spec["code"])
         import routeplanner
+        import routeplanner.sources.dem
+        import routeplanner.sources.osm
         from routeplanner.network.build import load_network
 
         import_mb = _peak_mb(resource.RUSAGE_SELF)

@@ -52,6 +52,7 @@ from scipy.sparse.csgraph import dijkstra
 
 import routeplanner
 from routeplanner.network.model import Network
+from routeplanner.route import Route, make_route
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = REPO.parent / "shared" / "data"
@@ -129,7 +130,22 @@ def load_before(rev: str) -> types.ModuleType | None:
     sys.modules["_before_loops"] = loops
     src = loops_src.replace("from routeplanner.search.graph import", "from _before_graph import")
     exec(compile(src, f"{rev}:loops.py", "exec"), loops.__dict__)
+    loops.make_route = _renamable_route  # type: ignore[attr-defined]
     return loops
+
+
+class _RenamableRoute(Route):
+    """A route the old search may rename in place (today's :class:`Route` is frozen)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+
+
+def _renamable_route(*args: Any, **kwargs: Any) -> Route:
+    route = make_route(*args, **kwargs)
+    old = object.__new__(_RenamableRoute)
+    old.__dict__.update(route.__dict__)
+    return old
 
 
 def bare_dijkstra_s(net: Network, xy: tuple[float, float], profile: Any, repeat: int) -> float:
