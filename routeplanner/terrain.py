@@ -9,6 +9,7 @@ names its own window (20 m for route stats, 100 m for climbs, 50 m for ski lines
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -16,8 +17,10 @@ from numpy.typing import ArrayLike
 from routeplanner._geo import compass_name
 from routeplanner.errors import InputError
 
-# The DEM's own sampling helpers: terrain derivatives read its grid directly.
-from routeplanner.sources.dem import Dem, _bilinear, _geographic_cell_m, _linear_factor
+# The DEM's own sampling helpers are imported where used (terrain derivatives read its
+# grid directly): importing rasterio is not needed to name a slope band.
+if TYPE_CHECKING:
+    from routeplanner.sources.dem import Dem
 
 __all__ = [
     "BANDS",
@@ -127,6 +130,8 @@ def slope_aspect(dem: Dem) -> tuple[np.ndarray, np.ndarray]:
         float32 direction the slope faces (downhill), degrees clockwise from north
         in [0, 360); NaN on flat cells. Both are NaN next to cells without data.
     """
+    from routeplanner.sources.dem import _geographic_cell_m, _linear_factor
+
     cached = dem._cache.get("slope_aspect")
     if cached is not None:
         return cached
@@ -183,6 +188,8 @@ def sample_slope(dem: Dem, lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, 
         vectors of the neighbouring cells are averaged, flat cells contribute
         nothing); NaN where all neighbours are flat or outside the data.
     """
+    from routeplanner.sources.dem import _bilinear
+
     slope, aspect = slope_aspect(dem)
     components = dem._cache.get("aspect_unit")
     if components is None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from lxml import html as lxml_html
-from synth import make_dem, make_network
+from synth import make_dem, make_network, write_geotiff
 
 from routeplanner.errors import InputError
 from routeplanner.output import maps
@@ -220,6 +220,33 @@ def test_display_dem_upsamples_coarse_dem_smoothly():
     lat = np.full_like(lon, 42.5)
     np.testing.assert_allclose(fine.sample(lon, lat), coarse.sample(lon, lat), atol=0.05)
     assert maps.display_dem(coarse, bbox, max_px=10) is coarse  # already fine enough
+
+
+def test_a_lazy_dem_is_opened_only_when_its_overlays_are_not_cached(tmp_path, net, dem, route):
+    from routeplanner.network.sidecar import Sidecar
+    from routeplanner.sources.dem import open_dem
+    from routeplanner.sources.lazy_dem import LazyDem
+
+    tif = write_geotiff(tmp_path / "dem.tif", dem.elevation, dem.transform)
+    w, s, e, n = dem.bounds_lonlat
+    bbox = (w + 0.001, s + 0.001, e - 0.001, n - 0.001)
+    side = Sidecar(tmp_path, "square", "cd" * 32)
+
+    def page(d) -> str:
+        opts = maps.MapOptions(overlay_cache=side)
+        return _page(maps.map_html(maps.route_map([route], title="t", dem=d, options=opts)))
+
+    opened = open_dem([tif], bbox=bbox)
+    first = LazyDem.over([tif], bbox)
+    made = page(first)
+    assert first._dem is not None  # not cached yet: opened to make the overlays
+    again = LazyDem.over([tif], bbox)
+    assert page(again) == made  # the same page, the legend and attribution included
+    assert again._dem is None  # read from the cache: never opened
+    assert again.cell_size_m() == pytest.approx(opened.cell_size_m())
+    assert again.source == opened.source
+    # The page is the one an opened DEM gives.
+    assert _page(maps.map_html(maps.route_map([route], title="t", dem=opened))) == made
 
 
 def _page(html: str) -> str:

@@ -267,3 +267,8 @@ def test_a_warm_loop_json_loads_no_reader_and_no_map_library(tmp_path: Path) -> 
 
     assert {"osmium", "rasterio"} <= set(loaded())  # the first run reads the files
     assert loaded() == []  # from the caches: none of them
+    # With a map: folium, but the DEM is not opened while its overlays are cached.
+    args += ["--out", "map.html"]
+    assert {"folium", "rasterio"} <= set(loaded())  # the overlays are made once
+    (tmp_path / "map.html").unlink()
+    assert loaded() == ["folium", "requests"]  # folium imports requests; no rasterio

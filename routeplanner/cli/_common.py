@@ -74,11 +74,15 @@ class Loaded:
 
     def dem(self) -> Any:
         """Open the DEM over the network's area (for map overlays)."""
-        from routeplanner.sources.dem import open_dem
+        return self.lazy_dem().open()
+
+    def lazy_dem(self) -> Any:
+        """Return the DEM over the network's area, opened only if a map overlay is not cached."""
+        from routeplanner.sources.lazy_dem import LazyDem
 
         w, s, e, n = self.net.bbox
         pad = 0.005  # a network along one straight line has a flat bbox
-        return open_dem(self.dem_paths, bbox=(w - pad, s - pad, e + pad, n + pad))
+        return LazyDem.over(self.dem_paths, (w - pad, s - pad, e + pad, n + pad))
 
 
 def _region_files(src: RegionOptions) -> Any:
@@ -173,7 +177,7 @@ def map_html(
         routes,
         title=title,
         network=loaded.net,
-        dem=loaded.dem(),
+        dem=loaded.lazy_dem(),
         segments=segments,
         markers=markers,
         options=maps.MapOptions(

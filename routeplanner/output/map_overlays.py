@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -28,8 +28,11 @@ from routeplanner.output._map_assets import (
     png_data_url,
 )
 from routeplanner.output.map_style import DIFFICULTY_STYLES, PISTE_COLOURS, SLOPE_BANDS, rgb
-from routeplanner.sources.dem import Dem, to_lonlat_grid
+from routeplanner.sources.lazy_dem import LazyDem
 from routeplanner.terrain import band_of, hillshade, slope_aspect
+
+if TYPE_CHECKING:  # opened only when overlays are made (they are mostly cached)
+    from routeplanner.sources.dem import Dem
 
 __all__ = [
     "NETWORK_LAYER_VERSION",
@@ -153,6 +156,8 @@ def display_dem(
     from rasterio.crs import CRS
     from scipy import ndimage
 
+    from routeplanner.sources.dem import Dem
+
     w, s, e, n = bbox
     dw, ds, de, dn = dem.bounds_lonlat
     w, s, e, n = max(w, dw), max(s, ds), min(e, de), min(n, dn)
@@ -212,6 +217,8 @@ def hillshade_png(
     tuple
         ``(png, (west, south, east, north))``.
     """
+    from routeplanner.sources.dem import to_lonlat_grid
+
     shade, bounds = to_lonlat_grid(dem, hillshade(dem), bbox, max_size=max_px)
     valid, _ = to_lonlat_grid(dem, np.isfinite(dem.elevation), bbox, max_size=max_px)
     flat = 255.0 * math.sin(math.radians(45.0))  # value of level ground at altitude 45°
@@ -247,6 +254,8 @@ def slope_png(
     Classes are computed at the DEM's resolution before downsampling, so a
     pixel shows a band that really occurs there.
     """
+    from routeplanner.sources.dem import to_lonlat_grid
+
     index, bounds = to_lonlat_grid(dem, slope_classes(dem), bbox, max_size=max_px)
     palette = [(0, 0, 0, 0)] + [(*rgb(b.color), 165) for b in SLOPE_BANDS]
     index = _mercator_rows(index, bounds[1], bounds[3])
@@ -255,7 +264,7 @@ def slope_png(
 
 #: Version of the overlays' look: bump it when hillshade or slope shading changes, so
 #: overlays cached beside a network (see :func:`add_dem_layers`) are made again.
-OVERLAY_VERSION = 1
+OVERLAY_VERSION = 2
 
 
 def _bbox4(values: Sequence[float]) -> Bbox:
@@ -263,24 +272,34 @@ def _bbox4(values: Sequence[float]) -> Bbox:
     return (w, s, e, n)
 
 
-def _overlay_params(dem: Dem, bbox: tuple[float, float, float, float]) -> str:
-    """Everything the overlays of ``bbox`` depend on besides the DEM files, as text."""
-    shape = tuple(dem.elevation.shape)
+def _overlay_params(dem: Dem | LazyDem, bbox: tuple[float, float, float, float]) -> str:
+    """Everything the overlays of ``bbox`` depend on besides the DEM files, as text.
+
+    A :class:`LazyDem` is named by its files and area (the cells follow from them),
+    so a cached overlay needs no read of the DEM.
+    """
+    if isinstance(dem, LazyDem):
+        grid = f"lazy {dem.key}"
+    else:
+        shape = tuple(dem.elevation.shape)
+        grid = f"{shape!r} {tuple(dem.transform)!r} {dem.crs.to_wkt()!r}"
     return (
         f"dem-overlays v{OVERLAY_VERSION}; bbox={tuple(map(float, bbox))!r}; "
-        f"max_px={_DEM_MAX_PX}; dem={shape!r} {tuple(dem.transform)!r} {dem.crs.to_wkt()!r}"
+        f"max_px={_DEM_MAX_PX}; dem={grid}"
     )
 
 
 def dem_overlay_pngs(
-    dem: Dem, bbox: tuple[float, float, float, float], *, cache: Sidecar | None = None
+    dem: Dem | LazyDem, bbox: tuple[float, float, float, float], *, cache: Sidecar | None = None
 ) -> tuple[bytes, Bbox, bytes, Bbox]:
     """Make (or read from ``cache``) the hillshade and slope PNGs of ``bbox``.
 
     Parameters
     ----------
     dem
-        The elevation model (from the files the cached network was built from).
+        The elevation model (from the files the cached network was built from); a
+        :class:`LazyDem` is opened only when the overlays are not in ``cache``, and
+        otherwise learns its cell size and source from it.
     bbox
         ``(west, south, east, north)`` of the overlays.
     cache
@@ -303,10 +322,13 @@ def dem_overlay_pngs(
         info, arrays = entry
         try:
             hb, sb = (_bbox4(info[k]) for k in ("hillshade_bounds", "slope_bounds"))
+            if isinstance(dem, LazyDem):
+                dem.remember(info["dem"])
             return arrays["hillshade"].tobytes(), hb, arrays["slope"].tobytes(), sb
         except (KeyError, TypeError, ValueError):
             log.warning("making the DEM overlays again: their cached copy is incomplete")
-    fine = display_dem(dem, bbox)
+    described = dem.describe() if isinstance(dem, LazyDem) else None
+    fine = display_dem(dem.open() if isinstance(dem, LazyDem) else dem, bbox)
     png, bounds = hillshade_png(fine, bbox)
     slope, sbounds = slope_png(fine, bbox)
     if cache is not None:
@@ -316,7 +338,11 @@ def dem_overlay_pngs(
                 "hillshade": np.frombuffer(png, dtype=np.uint8),
                 "slope": np.frombuffer(slope, dtype=np.uint8),
             },
-            info={"hillshade_bounds": list(bounds), "slope_bounds": list(sbounds)},
+            info={
+                "hillshade_bounds": list(bounds),
+                "slope_bounds": list(sbounds),
+                "dem": described or {"cell_m": list(dem.cell_size_m()), "source": dem.source},
+            },
             params=params,
         )
     return png, bounds, slope, sbounds
@@ -324,7 +350,7 @@ def dem_overlay_pngs(
 
 def add_dem_layers(
     m: folium.Map,
-    dem: Dem,
+    dem: Dem | LazyDem,
     bbox: tuple[float, float, float, float],
     *,
     cache: Sidecar | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,7 +26,10 @@ from routeplanner.output.map_style import (
     ColourClass,
 )
 from routeplanner.route import Route
-from routeplanner.sources.dem import Dem
+from routeplanner.sources.lazy_dem import LazyDem
+
+if TYPE_CHECKING:
+    from routeplanner.sources.dem import Dem
 
 __all__ = [
     "MapSegment",
@@ -149,7 +153,7 @@ def _keys(title: str, items: Sequence[tuple[str, str]]) -> str:
     return f'<div class="rp-lt">{esc(title)}</div><div class="rp-keys">{keys}</div>'
 
 
-def legend_html(*, color_by: str | None, network: bool, dem: Dem | None) -> str:
+def legend_html(*, color_by: str | None, network: bool, dem: Dem | LazyDem | None) -> str:
     """Return the legend box for what the map shows."""
     parts = []
     grade_ticks = ["−15", "−8", "−3", "3", "8", "15", "25"]
@@ -223,7 +227,9 @@ def profile_panel(
     )
 
 
-def attribution_lines(dem: Dem | None, network: Network | None, extra: Sequence[str]) -> list[str]:
+def attribution_lines(
+    dem: Dem | LazyDem | None, network: Network | None, extra: Sequence[str]
+) -> list[str]:
     """Return the data credits, escaped, without repeats."""
     lines = ["Trails © OpenStreetMap contributors"]
     source = (

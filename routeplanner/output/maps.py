@@ -22,7 +22,7 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xyzservices.providers as xyz
@@ -33,12 +33,7 @@ from routeplanner.errors import InputError
 from routeplanner.network.model import Network
 from routeplanner.network.sidecar import Sidecar
 from routeplanner.output._folium import folium
-from routeplanner.output._map_assets import (
-    Block,
-    esc,
-    js_json,
-    leaflet_assets,
-)
+from routeplanner.output._map_assets import Block, esc, js_json, leaflet_assets
 from routeplanner.output._phone import PHONE_CSS, PHONE_JS, leaflet_fallback_html
 from routeplanner.output.map_data import (
     fit_bounds,
@@ -89,7 +84,10 @@ from routeplanner.output.map_style import (
     classify,
 )
 from routeplanner.route import Route
-from routeplanner.sources.dem import Dem
+from routeplanner.sources.lazy_dem import LazyDem
+
+if TYPE_CHECKING:
+    from routeplanner.sources.dem import Dem
 
 __all__ = [
     "BAND_COLORS",
@@ -620,7 +618,7 @@ def route_map(
     *,
     title: str,
     network: Network | None = None,
-    dem: Dem | None = None,
+    dem: Dem | LazyDem | None = None,
     segments: Sequence[MapSegment] = (),
     markers: Sequence[tuple[float, float, str]] = (),
     layers: Sequence[folium.map.Layer] = (),
@@ -731,7 +729,7 @@ def network_map(
     network: Network,
     *,
     title: str,
-    dem: Dem | None = None,
+    dem: Dem | LazyDem | None = None,
     offline: bool = False,
     attribution: Sequence[str] = (),
     layers: Sequence[folium.map.Layer] = (),
