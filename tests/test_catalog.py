@@ -373,7 +373,7 @@ def test_merge_calendars_keeps_every_event_and_each_zone_once():
     import icalendar
 
     from routeplanner.catalog.events import merge_calendars
-    from routeplanner.output.export import EventPlace, event_ics
+    from routeplanner.output.ics import EventPlace, event_ics
 
     zone = ZoneInfo("Europe/Andorra")
     texts = [

@@ -16,7 +16,7 @@ import pytest
 from lxml import etree
 
 from routeplanner.errors import InputError
-from routeplanner.output import export
+from routeplanner.output import export, ics
 from routeplanner.pace import RunnerProfile
 from routeplanner.route import Route, Step, make_route
 
@@ -254,7 +254,7 @@ def test_write_gpx(tmp_path, ramp_route, gpx_schema):
 EVENT = {
     "title": "Run: " + NASTY + ", semi; back\\slash",
     "duration_s": 2700.4,
-    "place": export.EventPlace("Andorra la Vella, AD", lon=1.5211, lat=42.5078),
+    "place": ics.EventPlace("Andorra la Vella, AD", lon=1.5211, lat=42.5078),
     "description": "Loop of 6.4 km\nascent 246 m; ways: Cami Ral, CG-3",
 }
 
@@ -270,7 +270,7 @@ def only_event(text: str) -> icalendar.Event:
 
 def test_ics_round_trip_with_zone():
     start = datetime(2025, 6, 1, 7, 30, tzinfo=ZoneInfo("Europe/Andorra"))
-    text = export.event_ics(start=start, **EVENT)
+    text = ics.event_ics(start=start, **EVENT)
     assert "\r\n" in text
     assert "DTSTART;TZID=Europe/Andorra:20250601T073000" in text
     assert "BEGIN:VTIMEZONE" in text  # RFC 5545 needs one per TZID used
@@ -289,18 +289,18 @@ def test_ics_round_trip_with_zone():
 def test_ics_fixed_offset_goes_utc_and_uid_is_deterministic():
     start = datetime(2025, 6, 1, 7, 30, tzinfo=timezone(timedelta(hours=2)))
     stamp = datetime(2025, 5, 1, tzinfo=timezone.utc)
-    a = export.event_ics(start=start, stamp=stamp, **EVENT)
+    a = ics.event_ics(start=start, stamp=stamp, **EVENT)
     ev = only_event(a)
     assert ev.decoded("dtstart") == datetime(2025, 6, 1, 5, 30, tzinfo=timezone.utc)
     assert "DTSTART:20250601T053000Z" in a
     # Same title and start instant give the same UID (and the same text with a fixed
     # stamp); another start gives another UID.
-    b = export.event_ics(start=start.astimezone(ZoneInfo("Europe/Andorra")), stamp=stamp, **EVENT)
+    b = ics.event_ics(start=start.astimezone(ZoneInfo("Europe/Andorra")), stamp=stamp, **EVENT)
     assert str(only_event(b)["uid"]) == str(ev["uid"])
-    assert export.event_ics(start=start, stamp=stamp, **EVENT) == a
-    c = export.event_ics(start=start + timedelta(days=1), stamp=stamp, **EVENT)
+    assert ics.event_ics(start=start, stamp=stamp, **EVENT) == a
+    c = ics.event_ics(start=start + timedelta(days=1), stamp=stamp, **EVENT)
     assert str(only_event(c)["uid"]) != str(ev["uid"])
-    d = export.event_ics(start=start, stamp=stamp, uid="given-1", **EVENT)
+    d = ics.event_ics(start=start, stamp=stamp, uid="given-1", **EVENT)
     assert str(only_event(d)["uid"]) == "given-1"
 
 
@@ -315,7 +315,7 @@ def test_ics_fixed_offset_goes_utc_and_uid_is_deterministic():
 def test_ics_rejects_bad_values(change, match):
     kwargs = {"start": datetime(2025, 6, 1, 7, 30, tzinfo=timezone.utc), **EVENT, **change}
     with pytest.raises(InputError, match=match):
-        export.event_ics(**kwargs)
+        ics.event_ics(**kwargs)
 
 
 @pytest.mark.parametrize(
@@ -324,12 +324,12 @@ def test_ics_rejects_bad_values(change, match):
 )
 def test_event_place_rejects_bad_coordinates(lon, lat, match):
     with pytest.raises(InputError, match=match):
-        export.EventPlace("x", lon=lon, lat=lat)
+        ics.EventPlace("x", lon=lon, lat=lat)
 
 
 def test_write_ics(tmp_path):
     start = datetime(2025, 6, 1, 7, 30, tzinfo=timezone.utc)
-    path = export.write_ics(tmp_path / "run.ics", start=start, **EVENT)
+    path = ics.write_ics(tmp_path / "run.ics", start=start, **EVENT)
     raw = path.read_bytes()
     assert b"\r\n" in raw and b"\r\r\n" not in raw  # CRLF kept as written
     assert only_event(raw).decoded("dtstart") == start
@@ -344,7 +344,7 @@ def writers(route: Route):
     return [
         lambda p: export.write_geojson(p, [route]),
         lambda p: export.write_gpx(p, [route]),
-        lambda p: export.write_ics(p, start=start, **EVENT),
+        lambda p: ics.write_ics(p, start=start, **EVENT),
     ]
 
 
@@ -513,11 +513,11 @@ def test_vtimezone_rules_hold_past_2038(zone, local, utc):
     """The calendar's own VTIMEZONE (what calendar apps use) gives the right instant in 2045."""
     from zoneinfo import ZoneInfo
 
-    text = export.event_ics(
+    text = ics.event_ics(
         title="Late run",
         start=local.replace(tzinfo=ZoneInfo(zone)),
         duration_s=3600,
-        place=export.EventPlace("x", 1.5, 42.5),
+        place=ics.EventPlace("x", 1.5, 42.5),
         description="",
     )
     assert "2038" not in text and "only works" not in text

@@ -1,4 +1,4 @@
-"""Route exports: GeoJSON (RFC 7946), GPX 1.1 (gpxpy) and iCalendar events (icalendar).
+"""Route exports: GeoJSON (RFC 7946) and GPX 1.1 (gpxpy); calendar events are in :mod:`.ics`.
 
 Builders return the document (a dict or a string) and never touch the disk; the
 ``write_*`` functions check the target, build the whole document first and then
@@ -18,13 +18,10 @@ import logging
 import math
 import os
 import re
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -40,9 +37,6 @@ if TYPE_CHECKING:  # gpxpy and icalendar are imported by the functions writing t
 
 __all__ = [
     "GPX_CREATOR",
-    "ICS_PRODID",
-    "EventPlace",
-    "event_ics",
     "feature_collection",
     "gpx_document",
     "line_end_features",
@@ -54,17 +48,14 @@ __all__ = [
     "summary_json",
     "write_geojson",
     "write_gpx",
-    "write_ics",
 ]
 
 log = logging.getLogger(__name__)
 
 GPX_CREATOR = "routeplanner"
-ICS_PRODID = "-//routeplanner//EN"
 
 # Fixed namespace so the same title and start always give the same event UID, and
 # re-importing an updated calendar file replaces the event instead of duplicating it.
-_UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://routeplanner.invalid/ics")
 
 # Characters XML 1.0 cannot represent even escaped (and iCalendar forbids as
 # CONTROL): C0 controls except tab/newline/carriage return, surrogates, U+FFFE/F.
@@ -650,142 +641,6 @@ def write_gpx(
     )
     out = atomic_write_text(target, text)
     log.debug("wrote GPX with %d tracks to %s", len(routes), out)
-    return out
-
-
-def _ics_text(value: object) -> str:
-    # iCalendar TEXT escapes newlines itself; normalise CRLF/CR so they stay one break.
-    return _text(str(value).replace("\r\n", "\n").replace("\r", "\n"))
-
-
-@dataclass(frozen=True)
-class EventPlace:
-    """Where an event meets.
-
-    Attributes
-    ----------
-    name : str
-        Place name, written as ``LOCATION``.
-    lon, lat : float
-        Meeting point in degrees, written as ``GEO``.
-
-    Raises
-    ------
-    InputError
-        If the coordinates are out of range.
-    """
-
-    name: str
-    lon: float
-    lat: float
-
-    def __post_init__(self) -> None:
-        if not (math.isfinite(self.lat) and -90.0 <= self.lat <= 90.0):
-            raise InputError(f"invalid latitude {self.lat!r}: must be between -90 and 90")
-        if not (math.isfinite(self.lon) and -180.0 <= self.lon <= 180.0):
-            raise InputError(f"invalid longitude {self.lon!r}: must be between -180 and 180")
-
-
-def event_ics(
-    *,
-    title: str,
-    start: datetime,
-    duration_s: float,
-    place: EventPlace,
-    description: str,
-    uid: str | None = None,
-    stamp: datetime | None = None,
-) -> str:
-    """Return an RFC 5545 calendar with one event for a planned run.
-
-    Parameters
-    ----------
-    title
-        Event summary.
-    start
-        Time zone-aware start.  A :class:`zoneinfo.ZoneInfo` zone is kept as
-        ``TZID`` (with its ``VTIMEZONE``); any other offset is written in UTC.
-    duration_s
-        Length of the event in seconds (rounded to whole seconds, at least 1).
-    place
-        Place name and start point (``LOCATION`` and ``GEO``).
-    description
-        Event description (may span lines).
-    uid
-        Event UID; by default derived from ``title`` and the start instant, so
-        exporting the same run again updates the event rather than duplicating it.
-    stamp
-        ``DTSTAMP`` (creation time); defaults to now.
-
-    Returns
-    -------
-    str
-        The calendar text, CRLF line endings.
-
-    Raises
-    ------
-    InputError
-        If ``start`` is naive or the duration is not positive and finite.
-    """
-    _aware(start, "start time")
-    if not math.isfinite(duration_s) or duration_s <= 0:
-        raise InputError(f"invalid event duration {duration_s!r} s: must be more than 0")
-    stamp = datetime.now(timezone.utc) if stamp is None else _aware(stamp, "stamp time")
-    start_utc = start.astimezone(timezone.utc)
-    if uid is None:
-        key = f"{title}\x1f{start_utc.strftime('%Y%m%dT%H%M%SZ')}"
-        uid = f"{uuid.uuid5(_UID_NAMESPACE, key)}@routeplanner"
-    import icalendar
-
-    from routeplanner.output._vtimezone import vtimezone
-
-    # TZID needs an IANA name and a VTIMEZONE with yearly rules (icalendar's own
-    # stop in 2037); fixed offsets and zones without such a rule use UTC.
-    zone = vtimezone(start.tzinfo.key) if isinstance(start.tzinfo, ZoneInfo) else None
-    dtstart = start if zone is not None else start_utc
-
-    cal = icalendar.Calendar()
-    cal.add("prodid", ICS_PRODID)
-    cal.add("version", "2.0")
-    event = icalendar.Event()
-    event.add("uid", _ics_text(uid))
-    event.add("dtstamp", stamp.astimezone(timezone.utc))
-    event.add("dtstart", dtstart)
-    event.add("duration", timedelta(seconds=max(1, round(duration_s))))
-    event.add("summary", _ics_text(title))
-    event.add("location", _ics_text(place.name))
-    event.add("geo", (float(place.lat), float(place.lon)))
-    event.add("description", _ics_text(description))
-    if zone is not None:
-        cal.add_component(zone)
-    cal.add_component(event)
-    return cal.to_ical().decode("utf-8")
-
-
-def write_ics(path: str | os.PathLike[str], **kwargs: Any) -> Path:
-    """Write :func:`event_ics` (called with ``kwargs``) to ``path``, atomically.
-
-    Parameters
-    ----------
-    path
-        Output file.
-    **kwargs
-        Arguments of :func:`event_ics`.
-
-    Returns
-    -------
-    Path
-        The written file.
-
-    Raises
-    ------
-    InputError
-        If the target folder is missing, ``path`` cannot be written, or an event
-        value is invalid.
-    """
-    target = check_writable(path)
-    out = atomic_write_text(target, event_ics(**kwargs))
-    log.debug("wrote calendar event to %s", out)
     return out
 
 

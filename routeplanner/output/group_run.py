@@ -30,7 +30,7 @@ from routeplanner.events.regroup import (
     choose_regroup_points,
 )
 from routeplanner.network.model import Network
-from routeplanner.output import export, fit, maps
+from routeplanner.output import export, fit, ics, maps
 from routeplanner.output.points import RoutePoint, profile_points
 from routeplanner.output.policy import OutputPlan
 from routeplanner.units import UnitSystem, format_distance, format_height, format_pace
@@ -289,7 +289,7 @@ def plan_misses(plan: GroupPlan) -> list[str]:
 
 
 def calendar_text(plan: GroupPlan, *, stamp: datetime | None = None) -> str:
-    """Return the event as an RFC 5545 calendar (:func:`routeplanner.output.export.event_ics`).
+    """Return the event as an RFC 5545 calendar (:func:`routeplanner.output.ics.event_ics`).
 
     Parameters
     ----------
@@ -310,11 +310,11 @@ def calendar_text(plan: GroupPlan, *, stamp: datetime | None = None) -> str:
     description = summary_text(plan)
     if ev.notes:
         description += "\n" + ev.notes.strip() + "\n"
-    return export.event_ics(
+    return ics.event_ics(
         title=ev.title,
         start=ev.start,
         duration_s=max(ev.duration_s, longest),
-        place=export.EventPlace(ev.place, lon=ev.meeting_lon, lat=ev.meeting_lat),
+        place=ics.EventPlace(ev.place, lon=ev.meeting_lon, lat=ev.meeting_lat),
         description=description,
         stamp=stamp,
     )

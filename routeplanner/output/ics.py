@@ -1,0 +1,165 @@
+"""One planned run as an RFC 5545 calendar event (``.ics``), with icalendar.
+
+A ``ZoneInfo`` start keeps its ``TZID`` and a ``VTIMEZONE`` with yearly rules; the
+event's UID follows from its title and start, so exporting the same run again
+updates the event in a calendar instead of adding a second one.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from routeplanner._io import atomic_write_text, check_writable
+from routeplanner.errors import InputError
+from routeplanner.output.export import _aware, _text
+
+__all__ = ["ICS_PRODID", "EventPlace", "event_ics", "write_ics"]
+
+log = logging.getLogger(__name__)
+
+ICS_PRODID = "-//routeplanner//EN"
+_UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://routeplanner.invalid/ics")
+
+
+def _ics_text(value: object) -> str:
+    # iCalendar TEXT escapes newlines itself; normalise CRLF/CR so they stay one break.
+    return _text(str(value).replace("\r\n", "\n").replace("\r", "\n"))
+
+
+@dataclass(frozen=True)
+class EventPlace:
+    """Where an event meets.
+
+    Attributes
+    ----------
+    name : str
+        Place name, written as ``LOCATION``.
+    lon, lat : float
+        Meeting point in degrees, written as ``GEO``.
+
+    Raises
+    ------
+    InputError
+        If the coordinates are out of range.
+    """
+
+    name: str
+    lon: float
+    lat: float
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.lat) and -90.0 <= self.lat <= 90.0):
+            raise InputError(f"invalid latitude {self.lat!r}: must be between -90 and 90")
+        if not (math.isfinite(self.lon) and -180.0 <= self.lon <= 180.0):
+            raise InputError(f"invalid longitude {self.lon!r}: must be between -180 and 180")
+
+
+def event_ics(
+    *,
+    title: str,
+    start: datetime,
+    duration_s: float,
+    place: EventPlace,
+    description: str,
+    uid: str | None = None,
+    stamp: datetime | None = None,
+) -> str:
+    """Return an RFC 5545 calendar with one event for a planned run.
+
+    Parameters
+    ----------
+    title
+        Event summary.
+    start
+        Time zone-aware start.  A :class:`zoneinfo.ZoneInfo` zone is kept as
+        ``TZID`` (with its ``VTIMEZONE``); any other offset is written in UTC.
+    duration_s
+        Length of the event in seconds (rounded to whole seconds, at least 1).
+    place
+        Place name and start point (``LOCATION`` and ``GEO``).
+    description
+        Event description (may span lines).
+    uid
+        Event UID; by default derived from ``title`` and the start instant, so
+        exporting the same run again updates the event rather than duplicating it.
+    stamp
+        ``DTSTAMP`` (creation time); defaults to now.
+
+    Returns
+    -------
+    str
+        The calendar text, CRLF line endings.
+
+    Raises
+    ------
+    InputError
+        If ``start`` is naive or the duration is not positive and finite.
+    """
+    _aware(start, "start time")
+    if not math.isfinite(duration_s) or duration_s <= 0:
+        raise InputError(f"invalid event duration {duration_s!r} s: must be more than 0")
+    stamp = datetime.now(timezone.utc) if stamp is None else _aware(stamp, "stamp time")
+    start_utc = start.astimezone(timezone.utc)
+    if uid is None:
+        key = f"{title}\x1f{start_utc.strftime('%Y%m%dT%H%M%SZ')}"
+        uid = f"{uuid.uuid5(_UID_NAMESPACE, key)}@routeplanner"
+    import icalendar
+
+    from routeplanner.output._vtimezone import vtimezone
+
+    # TZID needs an IANA name and a VTIMEZONE with yearly rules (icalendar's own
+    # stop in 2037); fixed offsets and zones without such a rule use UTC.
+    zone = vtimezone(start.tzinfo.key) if isinstance(start.tzinfo, ZoneInfo) else None
+    dtstart = start if zone is not None else start_utc
+
+    cal = icalendar.Calendar()
+    cal.add("prodid", ICS_PRODID)
+    cal.add("version", "2.0")
+    event = icalendar.Event()
+    event.add("uid", _ics_text(uid))
+    event.add("dtstamp", stamp.astimezone(timezone.utc))
+    event.add("dtstart", dtstart)
+    event.add("duration", timedelta(seconds=max(1, round(duration_s))))
+    event.add("summary", _ics_text(title))
+    event.add("location", _ics_text(place.name))
+    event.add("geo", (float(place.lat), float(place.lon)))
+    event.add("description", _ics_text(description))
+    if zone is not None:
+        cal.add_component(zone)
+    cal.add_component(event)
+    return cal.to_ical().decode("utf-8")
+
+
+def write_ics(path: str | os.PathLike[str], **kwargs: Any) -> Path:
+    """Write :func:`event_ics` (called with ``kwargs``) to ``path``, atomically.
+
+    Parameters
+    ----------
+    path
+        Output file.
+    **kwargs
+        Arguments of :func:`event_ics`.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    InputError
+        If the target folder is missing, ``path`` cannot be written, or an event
+        value is invalid.
+    """
+    target = check_writable(path)
+    out = atomic_write_text(target, event_ics(**kwargs))
+    log.debug("wrote calendar event to %s", out)
+    return out
