@@ -31,6 +31,7 @@ from routeplanner.route import Step
 
 if TYPE_CHECKING:
     from routeplanner.brief import Constraints
+    from routeplanner.search.trees import StartTree
 
 __all__ = [
     "CLIMB_AVERSION",
@@ -412,6 +413,9 @@ class SearchGraph:
         self._arc_order = order
         self._indptr = np.searchsorted(self.arc_src[order], np.arange(n + 1)).astype(np.int32)
         self._indices = self.arc_dst[order].astype(np.int32)
+        # Shortest-path trees from the start, kept for the next query on this graph
+        # (a plan's or a catalogue's other durations): weights digest -> (limit, tree).
+        self.trees: dict[bytes, tuple[float, StartTree]] = {}
         self.arcs = ArcData(
             time_s=self.arc_time,
             length_m=self.arc_len,

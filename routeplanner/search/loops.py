@@ -55,6 +55,7 @@ from routeplanner.search.graph import (
     reach_edges,
     tree_sums,
 )
+from routeplanner.search.trees import StartTree, keep_tree, kept_tree, start_tree, weights_key
 
 __all__ = ["MAX_DURATION_S", "TRAIL_PREFERENCE", "LoopRequest", "edge_cost", "find_loops"]
 
@@ -200,20 +201,6 @@ class _Cand:
     score: float = 0.0
 
 
-@dataclass
-class _Tree:
-    par: np.ndarray  # arc into each node, -1 at the root / unreached
-    pred: np.ndarray
-    reached: np.ndarray
-    depth: np.ndarray
-    t_out: np.ndarray
-    t_back: np.ndarray
-    length: np.ndarray
-    trail: np.ndarray
-    up_out: np.ndarray
-    up_back: np.ndarray
-
-
 class _LoopSearch:
     """One loop query on a search graph."""
 
@@ -251,39 +238,22 @@ class _LoopSearch:
         return dist, np.where(pred < 0, -1, pred).astype(np.int64)
 
     # -- candidate cycles ----------------------------------------------------
-    def tree(self, weights: np.ndarray) -> _Tree:
-        g = self.g
-        dist, pred = self.dijkstra(weights, g.start_node)
-        has = pred >= 0
-        par = g.tree_arcs(pred)
-        k = np.maximum(par, 0)
+    def tree(self, weights: np.ndarray) -> StartTree:
+        """Return the shortest-path tree from the start, bounded by this query's cost limit.
 
-        per_arc = np.column_stack(
-            [
-                np.ones(len(g.arc_time)),
-                g.arc_time,
-                g.arc_time[g.rev],
-                g.arc_len,
-                self.arc_trail,
-                self.arc_up,
-                self.arc_up[g.rev],
-            ]
-        )
-        sums = tree_sums(pred, np.where(has[:, None], per_arc[k], 0.0))
-        return _Tree(
-            par=par,
-            pred=pred,
-            reached=np.isfinite(dist),
-            depth=sums[:, 0].astype(np.int64),
-            t_out=sums[:, 1],
-            t_back=sums[:, 2],
-            length=sums[:, 3],
-            trail=sums[:, 4],
-            up_out=sums[:, 5],
-            up_back=sums[:, 6],
-        )
+        A tree grown on the same graph and weights with a limit at least as large
+        (a longer duration of the same plan) is reused, cut at this limit.
+        """
+        key = weights_key(weights)
+        kept = kept_tree(self.g, key, self.limit)
+        if kept is not None:
+            return kept
+        dist, pred = self.dijkstra(weights, self.g.start_node)
+        tree = start_tree(self.g, dist, pred, trail_m=self.arc_trail, up_m=self.arc_up)
+        keep_tree(self.g, key, self.limit, tree)
+        return tree
 
-    def cycles(self, tree: _Tree, seen: set[tuple[int, int]]) -> list[_Cand]:
+    def cycles(self, tree: StartTree, seen: set[tuple[int, int]]) -> list[_Cand]:
         """Fundamental cycles of the tree whose duration could serve the target."""
         g, T = self.g, self.req.duration_s
         arcs = np.flatnonzero(np.isfinite(self.base))
@@ -343,7 +313,7 @@ class _LoopSearch:
         return out
 
     def via_loops(
-        self, tree: _Tree, weights: np.ndarray, seen: set[tuple[int, int]]
+        self, tree: StartTree, weights: np.ndarray, seen: set[tuple[int, int]]
     ) -> list[_Cand]:
         """Loops through one or two via nodes, each leg avoiding the legs before it.
 
@@ -387,7 +357,7 @@ class _LoopSearch:
                 self._add(out, seen, path + leg2 + g.path_arcs(pred3, y, s))
         return out
 
-    def _second_via(self, tree: _Tree, pred2: np.ndarray, t_x: float) -> int | None:
+    def _second_via(self, tree: StartTree, pred2: np.ndarray, t_x: float) -> int | None:
         """Pick a node whose out + leg + tree way back is closest to the target."""
         g, T = self.g, self.req.duration_s
         has = pred2 >= 0
@@ -528,7 +498,7 @@ class _LoopSearch:
         at = nodes.index(root)
         return steps[:at] + spur + steps[at:]
 
-    def longest_out_and_back(self, tree: _Tree) -> list[int] | None:
+    def longest_out_and_back(self, tree: StartTree) -> list[int] | None:
         """Out along the tree to the node farthest in time, and back the same way."""
         g = self.g
         rt = np.where(tree.reached, tree.t_out + tree.t_back, -1.0)

@@ -1,0 +1,105 @@
+"""Shortest-path trees from the start: sums on a hand-built ladder, cut and reused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.sparse.csgraph import dijkstra
+from synth import make_network, to_lonlat
+
+from routeplanner.pace import RunnerProfile
+from routeplanner.search import loops, trees
+from routeplanner.search.graph import SearchGraph
+from routeplanner.search.loops import LoopRequest, find_loops
+
+PROFILE = RunnerProfile(360.0)  # 0.36 s per flat metre
+
+
+def _line(n: int = 6, spacing_m: float = 500.0):
+    """A straight path of n junctions 500 m apart (each with a 50 m side spur)."""
+    nodes = {i + 1: (i * spacing_m, 0.0) for i in range(n)}
+    ways = [(list(nodes), {"highway": "path", "name": "Line"})]
+    for i in range(n):
+        nodes[101 + i] = (i * spacing_m, 50.0)
+        ways.append(([i + 1, 101 + i], {"highway": "path", "name": f"Spur {i}"}))
+    return make_network(nodes, ways)
+
+
+def _grow(g: SearchGraph, limit: float) -> trees.StartTree:
+    dist, pred = dijkstra(
+        g.matrix(g.arc_time), indices=g.start_node, return_predecessors=True, limit=limit
+    )
+    pred = np.where(pred < 0, -1, pred).astype(np.int64)
+    zero = np.zeros(2 * g.m)
+    return trees.start_tree(g, dist, pred, trail_m=g.arc_len, up_m=zero)
+
+
+def _graph() -> SearchGraph:
+    net = _line()
+    lon, lat = to_lonlat(0.0, 0.0)
+    return SearchGraph(net, PROFILE, net.snap(float(lon), float(lat)))
+
+
+def test_sums_along_the_tree_are_the_path_totals():
+    g = _graph()
+    tree = _grow(g, np.inf)
+    # Grown on times, the time out along each tree path is the node's distance; on the
+    # flat the way back takes as long, and every metre is trail at 0.36 s.
+    np.testing.assert_allclose(tree.t_out, tree.dist, rtol=1e-12)
+    np.testing.assert_allclose(tree.t_back, tree.t_out, rtol=1e-12)
+    np.testing.assert_allclose(tree.length * 0.36, tree.t_out, rtol=1e-3)
+    np.testing.assert_allclose(tree.trail, tree.length)
+    # Junctions every 500 m along the line, each with its spur's end 50 m further.
+    want = np.sort(np.concatenate([500.0 * np.arange(6), 500.0 * np.arange(6) + 50.0]))
+    np.testing.assert_allclose(np.sort(tree.length), want, atol=0.5)
+    # One arc per junction along the line, one more to a spur's end.
+    assert sorted(tree.depth.tolist()) == sorted([*range(6), *range(1, 7)])
+
+
+@pytest.mark.parametrize("limit", [0.0, 200.0, 500.0, 900.0, 1e9])
+def test_a_cut_tree_is_the_tree_of_the_smaller_limit(limit):
+    g = _graph()
+    big, small = trees.cut(_grow(g, 2000.0), limit), _grow(g, limit)
+    for name in ("dist", "par", "pred", "reached", "depth", "t_out", "length", "trail"):
+        np.testing.assert_array_equal(getattr(big, name), getattr(small, name), err_msg=name)
+
+
+def test_kept_trees_serve_smaller_limits_only():
+    g = _graph()
+    key = trees.weights_key(g.arc_time)
+    assert trees.kept_tree(g, key, 500.0) is None
+    trees.keep_tree(g, key, 900.0, _grow(g, 900.0))
+    assert trees.kept_tree(g, key, 1000.0) is None  # it does not reach that far
+    served = trees.kept_tree(g, key, 500.0)
+    assert served is not None
+    # Within 500 s: the first three junctions (0, 180, 360 s) and their spurs' ends.
+    assert int(served.reached.sum()) == 6 == int(_grow(g, 500.0).reached.sum())
+    assert trees.kept_tree(g, trees.weights_key(2 * g.arc_time), 500.0) is None
+
+
+def test_a_plan_reuses_the_trees_of_its_longer_query_and_finds_the_same_loops(monkeypatch):
+    from synth import ring_with_spurs
+
+    net = ring_with_spurs()
+    lon, lat = to_lonlat(1000.0, 0.0)
+    start = (float(lon), float(lat))
+    calls = {"n": 0}
+
+    def counted(*args, **kwargs):
+        calls["n"] += 1
+        return dijkstra(*args, **kwargs)
+
+    monkeypatch.setattr(loops, "dijkstra", counted)
+
+    def query(minutes: float, *, fresh: bool) -> tuple[list, int]:
+        if fresh:
+            net._cache.clear()
+        before = calls["n"]
+        found = find_loops(net, start, PROFILE, LoopRequest(minutes * 60.0, seed=3))
+        return [r.steps for r in found], calls["n"] - before
+
+    alone, alone_calls = query(40.0, fresh=True)
+    query(45.0, fresh=True)  # a plan asks its longest duration first
+    planned, planned_calls = query(40.0, fresh=False)
+    assert planned == alone
+    assert planned_calls < alone_calls  # its trees from the start were kept
