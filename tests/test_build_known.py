@@ -7,6 +7,7 @@ assembled shows up here.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from pathlib import Path
 
@@ -18,33 +19,9 @@ from routeplanner.network.build import BuildSettings, build_network, load_networ
 from routeplanner.network.model import Network
 from routeplanner.sources.osm import KEEP_TAGS, OsmWays, WayTags, read_osm
 
+# Every array of a network (what its cache stores).
 ARRAYS = [
-    "node_lon",
-    "node_lat",
-    "node_ele",
-    "node_osmid",
-    "edge_u",
-    "edge_v",
-    "edge_length_m",
-    "edge_ascent_m",
-    "edge_descent_m",
-    "edge_max_grade",
-    "edge_way_id",
-    "edge_class",
-    "edge_sac",
-    "edge_terrain",
-    "edge_highway",
-    "edge_name",
-    "edge_surface",
-    "edge_visibility",
-    "prof_offsets",
-    "prof_lon",
-    "prof_lat",
-    "prof_ele",
-    "prof_dist",
-    "edge_max_grade_over_m",
-    "edge_structure",
-    "edge_grade_capped",
+    f.name for f in dataclasses.fields(Network) if f.name not in ("features", "meta", "_cache")
 ]
 
 

@@ -17,8 +17,9 @@ import pytest
 
 from routeplanner.errors import DownloadError, InputError
 from routeplanner.sources import http
-from routeplanner.sources.download import download, fetch_dem_tiles, fetch_osm
+from routeplanner.sources.download import download, fetch_osm
 from routeplanner.sources.http import HttpLimits
+from routeplanner.sources.tiles import fetch_dem_tiles
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
 

@@ -29,13 +29,7 @@ import rasterio
 from routeplanner.errors import DataError, DownloadError, InputError
 from routeplanner.sources import download as dl
 from routeplanner.sources import http, regions
-from routeplanner.sources.download import (
-    SYNTHETIC_ID_BASE,
-    dem_tile_names,
-    download,
-    fetch_dem_tiles,
-    fetch_osm,
-)
+from routeplanner.sources.download import SYNTHETIC_ID_BASE, download, fetch_osm
 from routeplanner.sources.regions import (
     REPO_DIR,
     Region,
@@ -46,6 +40,7 @@ from routeplanner.sources.regions import (
     load_region,
     resolve_region,
 )
+from routeplanner.sources.tiles import dem_tile_names, fetch_dem_tiles
 
 RECORDED = Path(__file__).parent / "data" / "recorded"
 BBOX = (1.5, 42.5, 1.52, 42.52)

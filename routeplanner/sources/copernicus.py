@@ -10,7 +10,7 @@ Cloud-Optimised GeoTIFF in EPSG:4326 named after its south-west corner::
 Tiles exist only over land: a 404 means sea and is skipped.  When the
 Copernicus server cannot be used at all (no tile found, or a request fails
 for another reason), :func:`fetch_dem` falls back to the 3 arc-second
-(about 90 m) SRTM tiles of :func:`routeplanner.sources.download.fetch_dem_tiles`.
+(about 90 m) SRTM tiles of :func:`routeplanner.sources.tiles.fetch_dem_tiles`.
 
 Resolution matters for grades and slopes: see the README ("Elevation data")
 for slope statistics of the same terrain at 30, 90 and 180 m.
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from routeplanner.errors import DownloadError
-from routeplanner.sources import download
+from routeplanner.sources import tiles
 
 __all__ = [
     "COPERNICUS_ATTRIBUTION",
@@ -98,7 +98,7 @@ def tile_names(bbox: Sequence[float]) -> list[str]:
     >>> len(tile_names((0.5, 42.5, 1.0, 43.0)))
     1
     """
-    return [tile_name(lat, lon) for lat, lon in download.degree_tiles(bbox)]
+    return [tile_name(lat, lon) for lat, lon in tiles.degree_tiles(bbox)]
 
 
 def fetch_copernicus_tiles(
@@ -136,23 +136,17 @@ def fetch_copernicus_tiles(
         If a request fails other than with 404, or no tile at all exists.
     """
     base = (base_url or os.environ.get("ROUTEPLANNER_COPERNICUS_URL") or COPERNICUS_URL).rstrip("/")
-    names = tile_names(bbox)
-    paths: list[Path] = []
-    for name in names:
-        url = f"{base}/{name}/{name}.tif"
-        try:
-            paths.append(
-                download.download(
-                    url, Path(dest_dir) / f"{name}.tif", timeout_s=timeout_s, progress=progress
-                )
-            )
-        except download.HTTPStatusError as exc:
-            if exc.status != 404:
-                raise
-            log.warning("no Copernicus tile %s (HTTP 404 from %s): skipped", name, url)
-    if not paths:
-        raise DownloadError(f"no Copernicus DEM tile for bbox {tuple(bbox)} at {base}")
-    return paths
+    wanted = [
+        (name, f"{base}/{name}/{name}.tif", Path(dest_dir) / f"{name}.tif")
+        for name in tile_names(bbox)
+    ]
+    return tiles.download_tiles(
+        wanted,
+        what="Copernicus tile",
+        missing=f"no Copernicus DEM tile for bbox {tuple(bbox)} at {base}",
+        timeout_s=timeout_s,
+        progress=progress,
+    )
 
 
 def fetch_dem(
@@ -173,7 +167,7 @@ def fetch_dem(
         Folder for the tiles.
     copernicus_url, srtm_url
         Server roots (see :func:`fetch_copernicus_tiles` and
-        :func:`routeplanner.sources.download.fetch_dem_tiles`).
+        :func:`routeplanner.sources.tiles.fetch_dem_tiles`).
     timeout_s
         Timeout of each request.
 
@@ -193,7 +187,5 @@ def fetch_dem(
         return DemFiles(tuple(paths), "copernicus", COPERNICUS_ATTRIBUTION, 30.0)
     except DownloadError as exc:
         log.warning("Copernicus DEM unavailable (%s); falling back to SRTM", exc)
-    paths = download.fetch_dem_tiles(
-        bbox, dest_dir=dest_dir, base_url=srtm_url, timeout_s=timeout_s
-    )
+    paths = tiles.fetch_dem_tiles(bbox, dest_dir=dest_dir, base_url=srtm_url, timeout_s=timeout_s)
     return DemFiles(tuple(paths), "srtm", SRTM_ATTRIBUTION, 90.0)

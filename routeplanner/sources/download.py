@@ -1,4 +1,4 @@
-"""Download data files, and fetch OSM ways and DEM tiles for any area, with a cache.
+"""Download data files, and fetch OSM ways for any area, with a cache.
 
 Every file is written to a temporary name in its destination folder and moved
 into place with :func:`os.replace`, so an interrupted run never leaves a
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gzip
 import hashlib
 import logging
 import math
@@ -37,20 +36,14 @@ if TYPE_CHECKING:
 __all__ = [
     "NOMINATIM_URL",
     "OVERPASS_URL",
-    "SKADI_URL",
     "SYNTHETIC_ID_BASE",
     "HTTPStatusError",
-    "degree_tiles",
-    "dem_tile_names",
     "download",
-    "fetch_dem_tiles",
     "fetch_osm",
 ]
 
 log = logging.getLogger(__name__)
 
-#: Public, key-less SRTM-style tiles (AWS Open Data "Terrain Tiles", gzipped .hgt).
-SKADI_URL = "https://s3.amazonaws.com/elevation-tiles-prod/skadi"
 #: Default Overpass API endpoint (osmnx appends ``/interpreter``).
 OVERPASS_URL = "https://overpass-api.de/api"
 #: Default Nominatim endpoint (osmnx appends ``/search``).
@@ -231,37 +224,6 @@ def _passes(check: Callable[[Path], None] | None, path: Path) -> bool:
     return True
 
 
-#: Sizes of an uncompressed SRTM tile: 3 and 1 arc-second.
-_HGT_SIZES = {1201 * 1201 * 2: "SRTM3", 3601 * 3601 * 2: "SRTM1"}
-
-
-def check_hgt_gz(name: str) -> Callable[[Path], None]:
-    """Return a check that a file is the gzipped SRTM tile ``name`` (e.g. ``N42E001``).
-
-    The tile's place is its name; its contents must be a gzip stream of one
-    SRTM tile (1201² or 3601² big-endian 16-bit samples), not an error page.
-    """
-
-    def check(path: Path) -> None:
-        size = 0
-        try:
-            with gzip.open(path, "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    size += len(block)
-        except (OSError, EOFError) as exc:
-            head = path.read_bytes()[:40]
-            raise DownloadError(
-                f"DEM tile {name} is not a gzipped SRTM tile ({exc}; it starts with {head!r})"
-            ) from None
-        if size not in _HGT_SIZES:
-            raise DownloadError(
-                f"DEM tile {name} holds {size} bytes, not an SRTM tile "
-                f"({' or '.join(str(n) for n in _HGT_SIZES)} bytes)"
-            )
-
-    return check
-
-
 #: Largest area fetched online, km² (``$ROUTEPLANNER_MAX_AREA_KM2`` overrides).
 MAX_AREA_KM2 = 2500.0
 
@@ -295,121 +257,6 @@ def check_area(bbox: Sequence[float], max_area_km2: float | None = None) -> None
             f"area of {area:,.0f} km² is over the {limit:,.0f} km² limit for online data: "
             "choose a smaller --bbox or place (or set ROUTEPLANNER_MAX_AREA_KM2)"
         )
-
-
-def dem_tile_names(bbox: Sequence[float]) -> list[str]:
-    """Names of the 1°×1° SRTM tiles that cover a box, south-west first.
-
-    A tile is named after its south-west corner, e.g. ``N42E001`` spans
-    42–43 °N, 1–2 °E and ``S01W072`` spans 1–0 °S, 72–71 °W. Tiles that only
-    touch the box along an edge are left out.
-
-    Parameters
-    ----------
-    bbox
-        ``(west, south, east, north)`` in degrees.
-
-    Returns
-    -------
-    list of str
-        Tile names, rows from south to north, each row from west to east.
-    """
-    return [_tile_name(lat, lon) for lat, lon in degree_tiles(_check_bbox(bbox))]
-
-
-def degree_tiles(bbox: Sequence[float]) -> list[tuple[int, int]]:
-    """List the 1° tiles that cover a box, by their south-west corner.
-
-    Parameters
-    ----------
-    bbox
-        ``(west, south, east, north)`` in degrees.
-
-    Returns
-    -------
-    list of (int, int)
-        ``(lat, lon)`` of each tile's south-west corner, rows from south to
-        north, each row from west to east; tiles beyond the poles or the
-        antimeridian are left out.
-
-    Examples
-    --------
-    >>> degree_tiles((1.4, 42.4, 2.0, 43.0))
-    [(42, 1)]
-    """
-    west, south, east, north = (float(v) for v in bbox)
-    # ceil(x) - 1 keeps a tile whose south/west edge equals the box's north/east edge out.
-    lats = range(math.floor(south), max(math.floor(south), math.ceil(north) - 1) + 1)
-    lons = range(math.floor(west), max(math.floor(west), math.ceil(east) - 1) + 1)
-    return [(lat, lon) for lat in lats if -90 <= lat < 90 for lon in lons if lon < 180]
-
-
-def _tile_name(lat: int, lon: int) -> str:
-    ns = "N" if lat >= 0 else "S"
-    ew = "E" if lon >= 0 else "W"
-    return f"{ns}{abs(lat):02d}{ew}{abs(lon):03d}"
-
-
-def fetch_dem_tiles(
-    bbox: Sequence[float],
-    *,
-    dest_dir: Path,
-    base_url: str | None = None,
-    timeout_s: float = 60,
-    progress: Callable[[int, int], None] | None = None,
-) -> list[Path]:
-    """Download (or reuse) the gzipped SRTM tiles that cover a box.
-
-    Parameters
-    ----------
-    bbox
-        ``(west, south, east, north)`` in degrees.
-    dest_dir
-        Folder for the tiles, stored as ``<name>.hgt.gz``; tiles already there are
-        not requested again.
-    base_url
-        Tile server root; a tile is read from ``{base_url}/N42/N42E001.hgt.gz``.
-        Defaults to ``$ROUTEPLANNER_DEM_URL`` or :data:`SKADI_URL`.
-    timeout_s
-        Timeout of each request.
-    progress
-        Passed to :func:`download` for each tile.
-
-    Returns
-    -------
-    list of Path
-        The tiles that exist (open them with GDAL as ``/vsigzip/<path>``).
-
-    Raises
-    ------
-    DownloadError
-        If a request fails other than with 404, or no tile at all exists.
-    """
-    base = (base_url or os.environ.get("ROUTEPLANNER_DEM_URL") or SKADI_URL).rstrip("/")
-    names = dem_tile_names(bbox)
-    paths: list[Path] = []
-    for name in names:
-        url = f"{base}/{name[:3]}/{name}.hgt.gz"
-        try:
-            paths.append(
-                download(
-                    url,
-                    Path(dest_dir) / f"{name}.hgt.gz",
-                    timeout_s=timeout_s,
-                    progress=progress,
-                    check=check_hgt_gz(name),
-                )
-            )
-        except HTTPStatusError as exc:
-            if exc.status != 404:
-                raise
-            # The tile set has no file where there is only sea.
-            log.warning("no DEM tile %s (HTTP 404 from %s): skipped", name, url)
-    if not paths:
-        raise DownloadError(
-            f"no DEM tile found for bbox {tuple(bbox)} at {base}: tried {', '.join(names)}"
-        )
-    return paths
 
 
 def _bbox_key(bbox: Bbox) -> str:

@@ -1,0 +1,223 @@
+"""Tile sets of 1° squares (SRTM, Copernicus GLO-30): names, and download with a 404 skip.
+
+A tile is named after its south-west corner. Tile sets have no file where there is
+only sea, so a tile the server answers with 404 is skipped with a warning.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import math
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from routeplanner.errors import DownloadError
+from routeplanner.sources.download import HTTPStatusError, _check_bbox, download
+
+__all__ = [
+    "SKADI_URL",
+    "check_hgt_gz",
+    "degree_tiles",
+    "dem_tile_names",
+    "download_tiles",
+    "fetch_dem_tiles",
+]
+
+log = logging.getLogger(__name__)
+
+#: Public, key-less SRTM-style tiles (AWS Open Data "Terrain Tiles", gzipped .hgt).
+SKADI_URL = "https://s3.amazonaws.com/elevation-tiles-prod/skadi"
+
+#: Sizes of an uncompressed SRTM tile: 3 and 1 arc-second.
+_HGT_SIZES = {1201 * 1201 * 2: "SRTM3", 3601 * 3601 * 2: "SRTM1"}
+
+
+def check_hgt_gz(name: str) -> Callable[[Path], None]:
+    """Return a check that a file is the gzipped SRTM tile ``name`` (e.g. ``N42E001``).
+
+    The tile's place is its name; its contents must be a gzip stream of one
+    SRTM tile (1201² or 3601² big-endian 16-bit samples), not an error page.
+    """
+
+    def check(path: Path) -> None:
+        size = 0
+        try:
+            with gzip.open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    size += len(block)
+        except (OSError, EOFError) as exc:
+            head = path.read_bytes()[:40]
+            raise DownloadError(
+                f"DEM tile {name} is not a gzipped SRTM tile ({exc}; it starts with {head!r})"
+            ) from None
+        if size not in _HGT_SIZES:
+            raise DownloadError(
+                f"DEM tile {name} holds {size} bytes, not an SRTM tile "
+                f"({' or '.join(str(n) for n in _HGT_SIZES)} bytes)"
+            )
+
+    return check
+
+
+def dem_tile_names(bbox: Sequence[float]) -> list[str]:
+    """Names of the 1°×1° SRTM tiles that cover a box, south-west first.
+
+    A tile is named after its south-west corner, e.g. ``N42E001`` spans
+    42–43 °N, 1–2 °E and ``S01W072`` spans 1–0 °S, 72–71 °W. Tiles that only
+    touch the box along an edge are left out.
+
+    Parameters
+    ----------
+    bbox
+        ``(west, south, east, north)`` in degrees.
+
+    Returns
+    -------
+    list of str
+        Tile names, rows from south to north, each row from west to east.
+    """
+    return [_tile_name(lat, lon) for lat, lon in degree_tiles(_check_bbox(bbox))]
+
+
+def degree_tiles(bbox: Sequence[float]) -> list[tuple[int, int]]:
+    """List the 1° tiles that cover a box, by their south-west corner.
+
+    Parameters
+    ----------
+    bbox
+        ``(west, south, east, north)`` in degrees.
+
+    Returns
+    -------
+    list of (int, int)
+        ``(lat, lon)`` of each tile's south-west corner, rows from south to
+        north, each row from west to east; tiles beyond the poles or the
+        antimeridian are left out.
+
+    Examples
+    --------
+    >>> degree_tiles((1.4, 42.4, 2.0, 43.0))
+    [(42, 1)]
+    """
+    west, south, east, north = (float(v) for v in bbox)
+    # ceil(x) - 1 keeps a tile whose south/west edge equals the box's north/east edge out.
+    lats = range(math.floor(south), max(math.floor(south), math.ceil(north) - 1) + 1)
+    lons = range(math.floor(west), max(math.floor(west), math.ceil(east) - 1) + 1)
+    return [(lat, lon) for lat in lats if -90 <= lat < 90 for lon in lons if lon < 180]
+
+
+def _tile_name(lat: int, lon: int) -> str:
+    ns = "N" if lat >= 0 else "S"
+    ew = "E" if lon >= 0 else "W"
+    return f"{ns}{abs(lat):02d}{ew}{abs(lon):03d}"
+
+
+def fetch_dem_tiles(
+    bbox: Sequence[float],
+    *,
+    dest_dir: Path,
+    base_url: str | None = None,
+    timeout_s: float = 60,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Path]:
+    """Download (or reuse) the gzipped SRTM tiles that cover a box.
+
+    Parameters
+    ----------
+    bbox
+        ``(west, south, east, north)`` in degrees.
+    dest_dir
+        Folder for the tiles, stored as ``<name>.hgt.gz``; tiles already there are
+        not requested again.
+    base_url
+        Tile server root; a tile is read from ``{base_url}/N42/N42E001.hgt.gz``.
+        Defaults to ``$ROUTEPLANNER_DEM_URL`` or :data:`SKADI_URL`.
+    timeout_s
+        Timeout of each request.
+    progress
+        Passed to :func:`download` for each tile.
+
+    Returns
+    -------
+    list of Path
+        The tiles that exist (open them with GDAL as ``/vsigzip/<path>``).
+
+    Raises
+    ------
+    DownloadError
+        If a request fails other than with 404, or no tile at all exists.
+    """
+    base = (base_url or os.environ.get("ROUTEPLANNER_DEM_URL") or SKADI_URL).rstrip("/")
+    names = dem_tile_names(bbox)
+    tiles = [
+        (name, f"{base}/{name[:3]}/{name}.hgt.gz", Path(dest_dir) / f"{name}.hgt.gz")
+        for name in names
+    ]
+    return download_tiles(
+        tiles,
+        what="DEM tile",
+        missing=f"no DEM tile found for bbox {tuple(bbox)} at {base}: tried {', '.join(names)}",
+        timeout_s=timeout_s,
+        progress=progress,
+        check=check_hgt_gz,
+    )
+
+
+def download_tiles(
+    tiles: Sequence[tuple[str, str, Path]],
+    *,
+    what: str,
+    missing: str,
+    timeout_s: float,
+    progress: Callable[[int, int], None] | None = None,
+    check: Callable[[str], Callable[[Path], None]] | None = None,
+) -> list[Path]:
+    """Download (or reuse) tiles of a tile set; one the set does not have is skipped.
+
+    Tile sets have no file where there is only sea, so an HTTP 404 skips the tile
+    with a warning.
+
+    Parameters
+    ----------
+    tiles
+        ``(name, url, destination)`` per tile.
+    what
+        What a tile is called in the warning (``DEM tile``).
+    missing
+        The error when no tile at all exists.
+    timeout_s, progress
+        Passed to :func:`download` for each tile.
+    check
+        Makes the content check of a tile from its name (see :func:`download`).
+
+    Returns
+    -------
+    list of Path
+        The tiles that exist.
+
+    Raises
+    ------
+    DownloadError
+        If a request fails other than with 404, or no tile exists.
+    """
+    paths: list[Path] = []
+    for name, url, dest in tiles:
+        try:
+            paths.append(
+                download(
+                    url,
+                    dest,
+                    timeout_s=timeout_s,
+                    progress=progress,
+                    check=None if check is None else check(name),
+                )
+            )
+        except HTTPStatusError as exc:
+            if exc.status != 404:
+                raise
+            log.warning("no %s %s (HTTP 404 from %s): skipped", what, name, url)
+    if not paths:
+        raise DownloadError(missing)
+    return paths
