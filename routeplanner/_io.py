@@ -21,6 +21,7 @@ __all__ = [
     "atomic_writer",
     "check_writable",
     "clean_stale_temporaries",
+    "file_safe",
     "make_temp_path",
     "sha256_file",
 ]
@@ -29,6 +30,17 @@ log = logging.getLogger(__name__)
 
 #: Every temporary file or folder starts with this; then the process id.
 TMP_PREFIX = ".rp~"
+
+
+def file_safe(name: str) -> str:
+    """Return ``name`` fit for a file name: all but letters, digits, ``-`` and ``_`` made ``_``.
+
+    Examples
+    --------
+    >>> file_safe("andorra 2025/é")
+    'andorra_2025_é'
+    """
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
 def check_writable(path: str | os.PathLike[str]) -> Path:

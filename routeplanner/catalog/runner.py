@@ -22,11 +22,10 @@ from typing import Any
 
 from distributed import as_completed
 
-from routeplanner._io import atomic_write_text
+from routeplanner._io import atomic_write_text, file_safe
 from routeplanner.catalog.tasks import (
     CatalogRequest,
     SafetyContext,
-    file_safe,
     run_batch,
     task_key,
 )

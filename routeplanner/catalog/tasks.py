@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from routeplanner import pace
+from routeplanner._io import file_safe
 from routeplanner.catalog.trailheads import Trailhead
 from routeplanner.daylight import region_timezone
 from routeplanner.errors import InputError, RoutePlannerError
@@ -37,7 +38,6 @@ __all__ = [
     "KINDS",
     "CatalogRequest",
     "SafetyContext",
-    "file_safe",
     "region_pois",
     "route_record",
     "run_batch",
@@ -108,11 +108,6 @@ class CatalogRequest:
         """Short hash of the request, naming its task results."""
         text = json.dumps(asdict(self), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def file_safe(name: str) -> str:
-    """``name`` with every character but letters, digits, ``-`` and ``_`` made ``_``."""
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
 def task_key(region: str, index: int, batch: Sequence[Trailhead], request: CatalogRequest) -> str:

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from routeplanner._io import clean_stale_temporaries, make_temp_path, sha256_file
+from routeplanner._io import clean_stale_temporaries, file_safe, make_temp_path, sha256_file
 from routeplanner.network.model import Network
 
 __all__ = ["CACHE_FORMAT", "cache_key", "cache_path", "load", "save"]
@@ -72,8 +72,7 @@ def cache_key(inputs: Sequence[str | os.PathLike[str]], settings: str) -> str:
 
 def cache_path(cache_dir: str | os.PathLike[str], name: str, key: str) -> Path:
     """Return the cache file of region ``name`` under ``key``."""
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
-    return Path(cache_dir) / f"network-{safe}-{key[:20]}.npz"
+    return Path(cache_dir) / f"network-{file_safe(name)}-{key[:20]}.npz"
 
 
 def _json_default(obj: Any) -> Any:

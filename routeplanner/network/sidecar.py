@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from routeplanner._io import atomic_writer
+from routeplanner._io import atomic_writer, file_safe
 
 if TYPE_CHECKING:
     from routeplanner.network.model import Network
@@ -73,11 +73,6 @@ def _digest(arrays: Mapping[str, np.ndarray]) -> str:
         h.update(f"\x1f{name}\x1f{a.dtype.str}\x1f{a.shape}\x1f".encode())
         h.update(a.tobytes())
     return h.hexdigest()
-
-
-def _safe(name: str) -> str:
-    """Return the region name as file names show it (as the network cache writes it)."""
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
 @dataclass(frozen=True)
@@ -116,7 +111,7 @@ class Sidecar:
         return cls(Path(cache_dir), str(net.meta.get("region") or "region"), key)
 
     def _stem(self, kind: str) -> str:
-        return f"{kind}-{_safe(self.name)}-{self.key[:20]}"
+        return f"{kind}-{file_safe(self.name)}-{self.key[:20]}"
 
     def path(self, kind: str, params: str = "") -> Path:
         """Return the file of entry ``kind`` (``safety`` or ``overlay``) with ``params``."""
@@ -210,7 +205,7 @@ class Sidecar:
 
     def _prune(self, kind: str, *, keep: int, spare: Path) -> None:
         """Remove this region's oldest ``kind`` entries beyond ``keep`` (never ``spare``)."""
-        stem = re.escape(f"{kind}-{_safe(self.name)}-")
+        stem = re.escape(f"{kind}-{file_safe(self.name)}-")
         pattern = re.compile(rf"{stem}[0-9a-f]{{20}}-[0-9a-f]{{16}}\.npz")
         found = []
         for entry in os.scandir(self.folder):
