@@ -22,22 +22,32 @@ import json
 import logging
 import os
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from routeplanner._io import clean_stale_temporaries, file_safe, make_temp_path, sha256_file
+from routeplanner._io import atomic_writer, clean_stale_temporaries, file_safe, sha256_file
 from routeplanner.network.model import Network
 
-__all__ = ["CACHE_FORMAT", "cache_key", "cache_path", "load", "save"]
+__all__ = [
+    "CACHE_FORMAT",
+    "NPZ_HEADER",
+    "cache_key",
+    "cache_path",
+    "load",
+    "read_npz",
+    "save",
+    "write_npz",
+]
 
 log = logging.getLogger(__name__)
 
 #: Layout of the cache file itself (the build's maths have their own version).
 CACHE_FORMAT = 1
-_HEADER = "__header__"
+#: Name of the JSON header array in every .npz the cache writes.
+NPZ_HEADER = "__header__"
 _TEXT = frozenset({"edge_highway", "edge_name", "edge_surface", "edge_visibility"})
 _ARRAYS = tuple(
     f.name for f in dataclasses.fields(Network) if f.name not in ("features", "meta", "_cache")
@@ -101,7 +111,6 @@ def save(path: str | os.PathLike[str], net: Network, key: str) -> Path:
         ``path``.
     """
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, np.ndarray] = {}
     for name in _ARRAYS:
         a = np.asarray(getattr(net, name))
@@ -113,19 +122,36 @@ def save(path: str | os.PathLike[str], net: Network, key: str) -> Path:
         "features": net.features,
         "meta": {k: v for k, v in net.meta.items() if k not in ("from_cache", "load_s")},
     }
+    return write_npz(p, arrays, header)
+
+
+def write_npz(path: Path, arrays: Mapping[str, np.ndarray], header: Mapping[str, Any]) -> Path:
+    """Write ``arrays`` and a JSON ``header`` (as ``__header__``) to ``path``, atomically.
+
+    The file is synced before it is renamed into place: a cache entry is whole or absent.
+    """
+    data = dict(arrays)
     text = json.dumps(header, default=_json_default).encode("utf-8")
-    arrays[_HEADER] = np.frombuffer(text, dtype=np.uint8)
-    tmp = make_temp_path(p.parent)
-    try:
-        with open(tmp, "wb") as f:
-            np.savez(f, **arrays)  # type: ignore[arg-type]
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return p
+    data[NPZ_HEADER] = np.frombuffer(text, dtype=np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_writer(path) as fh:
+        np.savez(fh, **data)  # type: ignore[arg-type]
+        fh.flush()
+        os.fsync(fh.fileno())
+    return path
+
+
+def read_npz(path: Path) -> tuple[dict[str, np.ndarray], Any]:
+    """Read what :func:`write_npz` wrote: ``(arrays, header)``, no pickle allowed.
+
+    Raises
+    ------
+    OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError
+        If the file is missing, damaged or not such a file.
+    """
+    with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    return arrays, json.loads(bytes(arrays.pop(NPZ_HEADER)).decode("utf-8"))
 
 
 def _check_shapes(arrays: dict[str, np.ndarray], header: dict[str, Any]) -> str | None:
@@ -175,9 +201,7 @@ def load(path: str | os.PathLike[str], key: str) -> Network | None:
     if not p.is_file():
         return None
     try:
-        with open(p, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
-        header = json.loads(bytes(arrays.pop(_HEADER)).decode("utf-8"))
+        arrays, header = read_npz(p)
         if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
             problem: str | None = "unknown format"
         elif header.get("key") != key:

@@ -26,7 +26,6 @@ as this module names them).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import re
@@ -39,7 +38,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from routeplanner._io import atomic_writer, file_safe
+from routeplanner._io import file_safe
+from routeplanner.network.cache import NPZ_HEADER, read_npz, write_npz
 
 if TYPE_CHECKING:
     from routeplanner.network.model import Network
@@ -61,14 +61,13 @@ SIDECAR_FORMAT = 1
 #: up to a few hundred kB).
 MAX_OVERLAYS = 64
 _KINDS = frozenset({"safety", "overlay"})
-_HEADER = "__header__"
 _POI_GROUPS = ("water", "shelters", "peaks", "passes", "villages", "lifts")
 
 
 def _digest(arrays: Mapping[str, np.ndarray]) -> str:
     """SHA-256 of every array's name, type, shape and bytes (the header excluded)."""
     h = hashlib.sha256()
-    for name in sorted(n for n in arrays if n != _HEADER):
+    for name in sorted(n for n in arrays if n != NPZ_HEADER):
         a = np.ascontiguousarray(arrays[name])
         h.update(f"\x1f{name}\x1f{a.dtype.str}\x1f{a.shape}\x1f".encode())
         h.update(a.tobytes())
@@ -137,9 +136,7 @@ class Sidecar:
         if not p.is_file():
             return None
         try:
-            with open(p, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
-                arrays = {name: npz[name] for name in npz.files}
-            header = json.loads(bytes(arrays.pop(_HEADER)).decode("utf-8"))
+            arrays, header = read_npz(p)
             want = {"format": SIDECAR_FORMAT, "kind": kind, "key": self.key, "params": params}
             if not isinstance(header, dict) or any(header.get(k) != v for k, v in want.items()):
                 problem: str | None = "it was made for other inputs or by another version"
@@ -179,7 +176,7 @@ class Sidecar:
         """
         p = self.path(kind, params)
         data = {n: np.asarray(a) for n, a in arrays.items()}
-        if any(a.dtype.hasobject for a in data.values()) or _HEADER in data:
+        if any(a.dtype.hasobject for a in data.values()) or NPZ_HEADER in data:
             raise ValueError("sidecar arrays must be plain numbers, named other than __header__")
         header = {
             "format": SIDECAR_FORMAT,
@@ -189,13 +186,8 @@ class Sidecar:
             "info": dict(info or {}),
             "digest": _digest(data),
         }
-        data[_HEADER] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
         try:
-            p.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_writer(p) as fh:
-                np.savez(fh, **data)  # type: ignore[arg-type]
-                fh.flush()
-                os.fsync(fh.fileno())
+            write_npz(p, data, header)
         except OSError as exc:
             log.warning("could not cache %s data in %s (%s)", kind, p.parent, exc)
             return None
