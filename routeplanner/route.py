@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -471,20 +471,20 @@ def _step_parts(
     Network steps are timed in one call of the time formula over all their
     segments (a route has hundreds of steps; one call each is most of the cost).
     """
-    on_net = [i for i, s in enumerate(steps) if isinstance(s, Step)]
-    points = {i: step_points(net, cast(Step, steps[i])) for i in on_net}
+    on_net = {i: s for i, s in enumerate(steps) if isinstance(s, Step)}
+    points = {i: step_points(net, s) for i, s in on_net.items()}
     times: dict[int, np.ndarray] = {}
     if on_net:
-        edges = np.array([cast(Step, steps[i]).edge for i in on_net], dtype=np.int64)
+        edges = np.array([s.edge for s in on_net.values()], dtype=np.int64)
         factor = net.edge_terrain[edges] * profile.class_factor(net.edge_class[edges])
-        dd = [np.diff(points[i][3]) for i in on_net]
-        dz = [np.diff(points[i][2]) for i in on_net]
+        dd = [np.diff(p[3]) for p in points.values()]
+        dz = [np.diff(p[2]) for p in points.values()]
         n_seg = np.array([len(d) for d in dd])
         d_all, z_all = np.concatenate(dd), np.concatenate(dz)
         grade = np.divide(z_all, d_all, out=np.zeros_like(d_all), where=d_all > 0)
         seg_t = profile.segment_time_s(d_all, grade, np.repeat(factor, n_seg))
         bounds = np.concatenate(([0], np.cumsum(n_seg)))
-        for j, i in enumerate(on_net):
+        for j, i in enumerate(points):
             times[i] = np.concatenate(([0.0], np.cumsum(seg_t[bounds[j] : bounds[j + 1]])))
     parts: list[tuple[np.ndarray, ...]] = []
     for i, step in enumerate(steps):
