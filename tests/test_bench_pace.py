@@ -47,9 +47,30 @@ def test_quick_report_has_every_part_the_issue_asks_for(shared_data_dir: Path, c
         assert set(med) == set(bench.METHODS + bench.EXTRA)
         assert isinstance(result["target_met"][protocol], bool)
         assert result["best_median"][protocol]
+        for m in bench.BASELINES:
+            c = result["versus_baseline"][protocol][m]
+            assert c["lo"] <= c["hi"] and 0.0 <= c["p_lower"] <= 1.0
     assert all(len(result["worst"][p]) == 3 for p in ("half", "loo"))
     assert bench.main(["--data-dir", str(shared_data_dir), "--quick", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["rows"][0]["protocol"] == "half"
+
+
+def test_compare_on_paired_errors_with_known_answers():
+    # Baseline 1 point worse on every track, signs ignored: every bootstrap draw has
+    # the profile's median 1 point lower, and 3 of 3 closer gives sign-test p = 0.25.
+    c = bench.compare([1.0, -2.0, 3.0], [-2.0, 3.0, 4.0])
+    assert (c["diff"], c["lo"], c["hi"], c["p_lower"]) == (-1.0, -1.0, -1.0, 1.0)
+    assert (c["closer"], c["farther"], c["sign_p"]) == (3, 0, 0.25)
+    # The same errors: nothing to tell apart, never lower, no paired evidence.
+    same = bench.compare([1.0, 5.0, -2.0, 7.0], [1.0, -5.0, 2.0, 7.0])
+    assert (same["diff"], same["lo"], same["hi"], same["p_lower"]) == (0.0, 0.0, 0.0, 0.0)
+    assert (same["closer"], same["farther"], same["sign_p"]) == (0, 0, 1.0)
+    # Mixed: an interval around the observed difference, reproducible (seeded).
+    a, b = [1.0, 9.0, 2.0, 8.0, 3.0], [4.0, 5.0, 6.0, 1.0, 7.0]
+    mixed = bench.compare(a, b)
+    assert mixed["lo"] < mixed["diff"] == -2.0 < mixed["hi"]
+    assert 0.0 < mixed["p_lower"] < 1.0 and (mixed["closer"], mixed["farther"]) == (3, 2)
+    assert bench.compare(a, b) == mixed
 
 
 @pytest.mark.slow
