@@ -58,6 +58,10 @@ the trail factor and the fatigue term with :func:`scipy.optimize.least_squares`
 * **Fatigue within the observed range.**  The fatigue term is not extrapolated:
   past the longest fitted recording (``fatigue_until_h`` of the profile) the
   pace stays at its value there.
+* **How much the days differ.**  With three recordings or more the profile also
+  carries the spread of the runner's day-to-day level
+  (:func:`routeplanner.spread.day_spread`), from which a prediction gets the range
+  of times that covers most days.
 
 The level (flat pace) is finally set so that the fitted moving time equals the
 recorded one, without day effects: the robust loss finds the typical chunk, but
@@ -67,6 +71,7 @@ fitting and predicting.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -80,6 +85,7 @@ from routeplanner import pace
 from routeplanner.errors import InputError
 from routeplanner.network.model import Network
 from routeplanner.sources.tracks import Track
+from routeplanner.spread import day_spread
 
 __all__ = [
     "CHUNK_M",
@@ -714,6 +720,13 @@ def fit_profile(
         fatigue_per_h=round(float(p[2]), 4),
         fatigue_until_h=round(longest_h, 2) if p[2] != 0.0 else None,
     )
+    # How much the days differ, measured as the profile predicts whole recordings.
+    recorded = [line.moving_s for line in lines]
+    spread = day_spread(recorded, [predict(profile, line).moving_s for line in lines])
+    if spread is not None:
+        profile = dataclasses.replace(
+            profile, day_spread=round(spread, 4), spread_recordings=len(lines)
+        )
     err = np.abs(_chunk_pred(p, ch, n_bands, day=False) / ch.obs_s - 1.0)
     notes = []
     if not has_trail:

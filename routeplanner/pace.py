@@ -407,6 +407,12 @@ class RunnerProfile:
     fatigue_until_h : float or None
         Longest moving time the fatigue term was fitted on: beyond it the pace stays
         at its value there (the trend is not extrapolated).  None: no limit.
+    day_spread : float or None
+        How much the runner's days differ: standard deviation of the log ratio of
+        recorded to predicted moving time over the fitting recordings
+        (:mod:`routeplanner.spread`); None when not fitted.
+    spread_recordings : int or None
+        Number of recordings `day_spread` was measured on (3 or more).
 
     Raises
     ------
@@ -429,6 +435,8 @@ class RunnerProfile:
     trail_factor: float = 1.0
     fatigue_per_h: float = 0.0
     fatigue_until_h: float | None = None
+    day_spread: float | None = None
+    spread_recordings: int | None = None
 
     def __post_init__(self) -> None:
         pace = self.flat_pace_s_per_km
@@ -471,6 +479,14 @@ class RunnerProfile:
             isinstance(until, numbers.Real) and not isinstance(until, bool) and 0 < until <= 100
         ):
             raise InputError(f"invalid fatigue limit {until!r} h: must be 0..100 hours")
+        spread, n = self.day_spread, self.spread_recordings
+        spread_ok = isinstance(spread, numbers.Real) and 0 <= spread <= 1
+        n_ok = isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 3
+        if not ((spread is None and n is None) or (spread_ok and n_ok)):
+            raise InputError(
+                f"invalid day spread {spread!r} over {n!r} recordings: "
+                "a spread of 0..1 and 3 or more recordings, or neither"
+            )
 
     @property
     def flat_speed_m_s(self) -> float:

@@ -27,6 +27,10 @@ A fitted profile looks like this (comments included in the file)::
     per_hour = 0.01             # pace grows by 1 % per hour of moving
     until_h = 2.5               # ... up to the longest fitted moving time, then stays
 
+    [spread]                    # from 3 or more recordings only
+    day_to_day = 0.107          # how much your days differ (sd of log time ratio)
+    recordings = 13             # ... measured on this many recordings
+
     [fit]                       # what the profile was fitted on (informative only)
     tracks = ["run1.gpx", "run2.fit"]
 """
@@ -50,7 +54,7 @@ else:  # pragma: no cover
 
 __all__ = ["profile_toml", "read_profile"]
 
-_SECTIONS = {"pace", "grade", "terrain", "fatigue", "fit"}
+_SECTIONS = {"pace", "grade", "terrain", "fatigue", "spread", "fit"}
 
 
 def _toml_value(value: Any) -> str:
@@ -126,6 +130,15 @@ def profile_toml(
             f"until_h = {_toml_value(float(profile.fatigue_until_h))}"
             "  # ... up to this many hours moving (the longest fitted), then stays"
         )
+    if profile.day_spread is not None:
+        lines += [
+            "",
+            "[spread]",
+            "# How much your days differ: standard deviation of log(recorded / predicted)",
+            "# moving time over the recordings; predictions give the range of most days.",
+            f"day_to_day = {_toml_value(float(profile.day_spread))}",
+            f"recordings = {int(profile.spread_recordings or 0)}",
+        ]
     if fit:
         lines += ["", "[fit]  # what the profile was fitted on (informative only)"]
         lines += [f"{k} = {_toml_value(v)}" for k, v in fit.items()]
@@ -216,4 +229,6 @@ def _profile(doc: dict[str, Any], p: Path) -> pace.RunnerProfile:
         trail_factor=_table(doc, "terrain").get("trail_factor", 1.0),
         fatigue_per_h=_table(doc, "fatigue").get("per_hour", 0.0),
         fatigue_until_h=_table(doc, "fatigue").get("until_h"),
+        day_spread=_table(doc, "spread").get("day_to_day"),
+        spread_recordings=_table(doc, "spread").get("recordings"),
     )

@@ -37,7 +37,10 @@ predictions the medians move by a point or two with a single track), and how sur
 that comparison is: a paired bootstrap over tracks (seeded, :data:`BOOT_DRAWS` draws)
 of the profile's median |error| minus each baseline's, with its 90 % interval and the
 share of draws where the profile's median is lower, and a two-sided sign test of the
-tracks where the profile is closer against those where the baseline is.
+tracks where the profile is closer against those where the baseline is.  Finally, how
+often the measured time falls inside the range the profile gives for 80 % of days
+(:func:`routeplanner.spread.time_range_s`; only profiles fitted on three recordings or
+more have one, so only the left-out walks).
 
 Also says which method has the lowest median, whether the target is met (profile
 median <= 7 % and strictly below every baseline's), and explains the three worst
@@ -64,6 +67,7 @@ import numpy as np
 
 from routeplanner import calibration as cal
 from routeplanner.sources.tracks import read_track
+from routeplanner.spread import DAY_SHARE, time_range_s
 
 METHODS = ("profile", "avg_pace", "naismith", "default_model")
 BASELINES = METHODS[1:]
@@ -122,6 +126,8 @@ def predict_all(
         "minetti_plain": cal.predict(minetti.profile, target).moving_s,
     }
     out = {k: v / target.moving_s - 1.0 for k, v in pred.items()}
+    span = time_range_s(fitted.profile, pred["profile"])
+    out["in_range"] = None if span is None else span[0] <= target.moving_s <= span[1]
     out["prior_m"] = fitted.prior_m
     out["fatigue_per_h"] = fitted.profile.fatigue_per_h
     return out
@@ -140,6 +146,7 @@ def _row(
         **{k: round(errors[k] * 100.0, 1) for k in METHODS + EXTRA},
         "prior_m": None if not np.isfinite(prior) else prior,
         "fatigue_per_h": errors["fatigue_per_h"],
+        "in_range": errors["in_range"],
         "fit_descent_pct": round(100.0 * _descent_share(fit_lines)),
         "target_descent_pct": round(100.0 * _descent_share([target])),
         "fit_pause_pct": round(100.0 * _pause_share(fit_lines), 1),
@@ -211,6 +218,7 @@ def _summary(rows: list[dict]) -> dict:
     met: dict[str, bool] = {}
     worst: dict[str, list[str]] = {}
     sure: dict[str, dict[str, dict[str, float]]] = {}
+    covered: dict[str, dict[str, int]] = {}
     for protocol in ("half", "loo", "all"):
         sel = [r for r in rows if protocol in ("all", r["protocol"])]
         if not sel:
@@ -220,6 +228,8 @@ def _summary(rows: list[dict]) -> dict:
         wins[protocol] = {
             m: f"{sum(abs(r['profile']) < abs(r[m]) for r in sel)}/{len(sel)}" for m in BASELINES
         }
+        ranged = [r["in_range"] for r in sel if r["in_range"] is not None]
+        covered[protocol] = {"covered": sum(ranged), "with_range": len(ranged)}
         sure[protocol] = {
             m: compare([r["profile"] for r in sel], [r[m] for r in sel]) for m in BASELINES
         }
@@ -235,6 +245,7 @@ def _summary(rows: list[dict]) -> dict:
         "median_abs_error_pct": medians,
         "profile_closer": wins,
         "versus_baseline": sure,
+        "range_covered": covered,
         "best_median": best,
         "target_met": met,
         "worst": worst,
@@ -315,6 +326,13 @@ def _print_table(result: dict) -> None:
             for c in (by[m] for m in BASELINES)
         ]
         print(f"| {protocol} | " + " | ".join(cells) + " |")
+    print()
+    print(
+        f"measured time inside the profile's range for {DAY_SHARE:.0%} of days "
+        "(profiles fitted on 3 recordings or more):"
+    )
+    for protocol, c in result["range_covered"].items():
+        print(f"| {protocol} | {c['covered']}/{c['with_range']} |")
     print()
     print("Worst profile predictions, and why:")
     for lines in result["worst"].values():

@@ -51,6 +51,9 @@ def test_quick_report_has_every_part_the_issue_asks_for(shared_data_dir: Path, c
             c = result["versus_baseline"][protocol][m]
             assert c["lo"] <= c["hi"] and 0.0 <= c["p_lower"] <= 1.0
     assert all(len(result["worst"][p]) == 3 for p in ("half", "loo"))
+    # Only the left-out walks have profiles fitted on three recordings or more.
+    assert result["range_covered"]["half"]["with_range"] == 0
+    assert result["range_covered"]["loo"]["with_range"] == 3
     assert bench.main(["--data-dir", str(shared_data_dir), "--quick", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["rows"][0]["protocol"] == "half"
 

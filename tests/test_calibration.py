@@ -262,6 +262,23 @@ def test_corrections_are_judged_on_how_time_is_shared_not_on_the_day_level():
     assert steep / gentle == pytest.approx(1.25 / 1.1, abs=0.05)
 
 
+def test_day_spread_is_measured_on_the_recordings():
+    # Five walks by a plain Tobler walker on days whose levels are known: the fitted
+    # spread is the standard deviation of their logs (the 5 % interval noise averages
+    # out over 1,500 intervals); a single recording carries none.
+    runner = RunnerProfile(700.0, model="tobler")
+    days = (0.8, 1.2, 0.9, 1.1, 1.0)
+    lines = [
+        _ramp_line(f"day{i}", _hills(1500, 0.1, seed=50 + i), runner, day=d, seed=60 + i)
+        for i, d in enumerate(days)
+    ]
+    fit = cal.fit_profile(lines, model="tobler")
+    assert fit.profile.spread_recordings == 5
+    assert fit.profile.day_spread == pytest.approx(np.std(np.log(days), ddof=1), abs=0.01)
+    one = cal.fit_profile(lines[:1], model="tobler")
+    assert one.profile.day_spread is None and one.profile.spread_recordings is None
+
+
 def test_fatigue_is_not_extrapolated_past_the_longest_recording(fitted):
     p = fitted.profile
     longest_h = max(_line(seed).moving_s for seed in range(4)) / 3600.0

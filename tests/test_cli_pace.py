@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,13 +88,38 @@ def test_predict_json_matches_the_library(runs, tmp_path, capsys):
     code, out, err = run(["pace", "predict", "--profile", "me.toml", runs[0], "--json"], capsys)
     assert code == 0, err
     data = json.loads(out)
-    assert set(data) == {"moving_s", "distance_m", "ascent_m"}
+    assert set(data) == {
+        "moving_s",
+        "distance_m",
+        "ascent_m",
+        "moving_s_range",
+        "range_share_of_days",
+    }
+    # A hand-written profile says nothing of how the runner's days differ.
+    assert data["moving_s_range"] is None
     from routeplanner.sources.tracks import read_track
 
     line = cal.prepare(read_track(runs[0]), stop_gap_s=float("inf"))
     expected = cal.predict(RunnerProfile.from_toml(tmp_path / "me.toml"), line)
     assert data["moving_s"] == pytest.approx(expected.moving_s, abs=0.1)
     assert data["distance_m"] == pytest.approx(expected.distance_m, abs=0.1)
+
+
+def test_predict_gives_the_range_of_most_days_when_the_profile_knows_it(runs, tmp_path, capsys):
+    (tmp_path / "me.toml").write_text(
+        '[pace]\nflat_pace = "5:30"\n[spread]\nday_to_day = 0.1\nrecordings = 13\n'
+    )
+    code, out, err = run(["pace", "predict", "--profile", "me.toml", runs[0], "--json"], capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    low, high = data["moving_s_range"]
+    assert data["range_share_of_days"] == 0.8
+    # t(0.9, 12) * 0.1 * sqrt(1 + 1/13) = 0.141 either side, in log time.
+    assert low / data["moving_s"] == pytest.approx(math.exp(-0.1407), abs=1e-3)
+    assert high / data["moving_s"] == pytest.approx(math.exp(0.1407), abs=1e-3)
+    code, out, err = run(["pace", "predict", "--profile", "me.toml", runs[0]], capsys)
+    assert code == 0, err
+    assert "80% of days: " in out
 
 
 def test_predict_a_planned_line_from_a_dem(tmp_path, capsys):

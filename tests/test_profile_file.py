@@ -84,3 +84,19 @@ def test_fatigue_limit_round_trips_and_old_files_have_none(tmp_path: Path):
     old.write_text('[pace]\nflat_pace = "5:30"\n[fatigue]\nper_hour = 0.02\n')
     assert read_profile(old).fatigue_until_h is None
     assert read_profile(old).fatigue_per_h == 0.02
+
+
+def test_day_spread_round_trips_and_must_come_with_its_count(tmp_path: Path):
+    ones = tuple(1.0 for _ in GRADE_KNOTS)
+    spread = RunnerProfile(
+        700.0, model="tobler", grade_correction=ones, day_spread=0.107, spread_recordings=13
+    )
+    path = tmp_path / "spread.toml"
+    path.write_text(profile_toml(spread))
+    assert "[spread]" in path.read_text()
+    assert read_profile(path) == spread
+    assert "[spread]" not in profile_toml(RunnerProfile(700.0))
+    half = tmp_path / "half.toml"
+    half.write_text('[pace]\nflat_pace = "5:30"\n[spread]\nday_to_day = 0.1\n')
+    with pytest.raises(InputError, match="invalid day spread"):
+        read_profile(half)

@@ -104,6 +104,8 @@ def fit(
         "trail_factor": p.trail_factor,
         "fatigue_per_h": p.fatigue_per_h,
         "fatigue_until_h": p.fatigue_until_h,
+        "day_spread": p.day_spread,
+        "spread_recordings": p.spread_recordings,
         "grade_prior_m": result.prior_m if math.isfinite(result.prior_m) else None,
         "chunk_residual_pct": round(result.residual_pct, 1),
         "stop_gap_s": cal.STOP_GAP_S,
@@ -128,6 +130,11 @@ def fit(
             f"{p.fatigue_per_h * 100:+.1f} %/h, from {len(tracks)} recording(s), "
             f"{result.distance_m / 1000:.1f} km, {hours:.2f} h moving"
         )
+        if p.day_spread is not None:
+            click.echo(
+                f"your days differ by about {p.day_spread * 100:.0f} % (one standard "
+                f"deviation of the whole time, over {p.spread_recordings} recordings)"
+            )
         if out is not None:
             click.echo(f"wrote {out}")
 
@@ -147,7 +154,12 @@ def fit(
     type=click.Path(dir_okay=False),
     help="Take elevations from this DEM instead of the file's; repeat for tiles.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print {moving_s, distance_m, ascent_m}.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print {moving_s, distance_m, ascent_m, moving_s_range, range_share_of_days}.",
+)
 @common_options
 @click.pass_obj
 def predict(ctx: Ctx, line: str, profile_path: str, dem: tuple[str, ...], as_json: bool) -> None:
@@ -155,6 +167,7 @@ def predict(ctx: Ctx, line: str, profile_path: str, dem: tuple[str, ...], as_jso
     from routeplanner import calibration as cal
     from routeplanner.pace import RunnerProfile
     from routeplanner.sources.tracks import read_track
+    from routeplanner.spread import DAY_SHARE, time_range_s
 
     profile = RunnerProfile.from_toml(profile_path)
     track = read_track(line, require_times=False)
@@ -177,15 +190,24 @@ def predict(ctx: Ctx, line: str, profile_path: str, dem: tuple[str, ...], as_jso
     # The whole line counts: a gap in a recording is still ground to cover.
     prepared = cal.prepare(track, ele_m=ele, stop_gap_s=float("inf"))
     result = cal.predict(profile, prepared)
+    span = time_range_s(profile, result.moving_s)
     out = {
         "moving_s": round(result.moving_s, 1),
         "distance_m": round(result.distance_m, 1),
         "ascent_m": round(result.ascent_m, 1),
+        "moving_s_range": None if span is None else [round(t, 1) for t in span],
+        "range_share_of_days": DAY_SHARE,
     }
     if as_json:
         echo_json(out)
     elif not ctx.quiet:
+        most = (
+            ""
+            if span is None
+            else f" ({DAY_SHARE:.0%} of days: {units.format_duration(span[0])} to "
+            f"{units.format_duration(span[1])})"
+        )
         click.echo(
-            f"{units.format_duration(result.moving_s)} moving for "
+            f"{units.format_duration(result.moving_s)} moving{most} for "
             f"{result.distance_m / 1000:.2f} km and {result.ascent_m:.0f} m of ascent"
         )
