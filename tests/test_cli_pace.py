@@ -204,6 +204,21 @@ def test_profile_changes_the_loop_from_the_command_line(tmp_path, capsys):
     assert ascent(shy) < 20.0  # the flat ring
     code, out, err = run([*base, "--profile", "shy.toml", "--pace", "5:00"], capsys)
     assert code == 2 and "either --profile or --pace" in err
+    # Neither --pace nor a profile without [spread] knows how much the runner's days
+    # differ; a profile that does gives each loop the range of most days.
+    assert plain["routes"][0]["duration_range_s"] is None
+    assert shy["routes"][0]["duration_range_s"] is None
+    spread = HILL_SHY + "\n[spread]\nday_to_day = 0.1\nrecordings = 13\n"
+    (tmp_path / "spread.toml").write_text(spread)
+    code, out, err = run([*base, "--profile", "spread.toml", "--json"], capsys)
+    assert code == 0, err
+    route = json.loads(out)["routes"][0]
+    low, high = route["duration_range_s"]
+    assert low / route["duration_s"] == pytest.approx(math.exp(-0.1407), abs=1e-3)
+    assert high / route["duration_s"] == pytest.approx(math.exp(0.1407), abs=1e-3)
+    code, out, err = run([*base, "--profile", "spread.toml"], capsys)
+    assert code == 0, err
+    assert "on 80% of days)" in out.splitlines()[0]
 
 
 EVENT = """title = "Test run"

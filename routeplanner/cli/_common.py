@@ -190,15 +190,38 @@ def map_html(
     return maps.map_html(m)
 
 
-def route_lines(routes: Sequence[Any], system: units.UnitSystem = "metric") -> list[str]:
-    """Return two text lines per route: its stats, and the ways it follows."""
+@dataclass(frozen=True)
+class SegmentsShown:
+    """Segments shown with the routes: their GeoJSON features and map markers."""
+
+    features: Sequence[dict[str, Any]] = ()
+    markers: Sequence[Any] = ()
+
+
+def route_lines(
+    routes: Sequence[Any],
+    system: units.UnitSystem = "metric",
+    spans: Sequence[tuple[float, float] | None] = (),
+) -> list[str]:
+    """Return two text lines per route: its stats, and the ways it follows.
+
+    `spans` gives, per route, the range of times for most of the runner's days
+    (:func:`routeplanner.spread.time_range_s`), shown after the time when known.
+    """
     per_m, unit = (1.0 / units.FT_M, "ft") if system == "imperial" else (1.0, "m")
     rows = []
-    for r in routes:
+    for i, r in enumerate(routes):
         s = r.stats
+        span = spans[i] if i < len(spans) else None
+        most = (
+            ""
+            if span is None
+            else f" ({units.format_duration(span[0])} to {units.format_duration(span[1])} "
+            "on 80% of days)"
+        )
         rows.append(
             f"{r.name}: {units.format_distance(s.distance_m, system)}, "
-            f"{units.format_duration(s.duration_s)}, "
+            f"{units.format_duration(s.duration_s)}{most}, "
             f"+{s.ascent_m * per_m:.0f}/-{s.descent_m * per_m:.0f} {unit}, "
             f"trail {s.trail_share:.0%}, overlap {s.overlap_share:.0%}"
         )
@@ -213,19 +236,23 @@ def emit(
     output: OutputOptions,
     *,
     title: str,
-    extra_features: Sequence[dict[str, Any]] = (),
-    segments: Sequence[Any] = (),
+    with_segments: SegmentsShown | None = None,
     extra: dict[str, Any] | None = None,
+    runner: Any = None,
 ) -> None:
     """Write the requested files of ``routes``, then print their stats (text or JSON).
 
     Named points a route carries in its ``points`` (water, bail-outs …, when set)
-    become GPX waypoints and FIT course points.
+    become GPX waypoints and FIT course points; `with_segments` go into the
+    GeoJSON and the map.  With the `runner`'s profile, each
+    route also gets the range of times for most of their days when the profile
+    knows how much their days differ (``duration_range_s`` in JSON, null otherwise).
     """
     from routeplanner.cli._exports import add_route_files, export_settings, plan_start
     from routeplanner.output import export
 
     outs = output.paths()
+    spans = [_span(runner, r.stats.duration_s) for r in routes]
     sheets, shown = _safety(ctx, routes, loaded, output, title)
     wpts = list(dict.fromkeys(p for s in shown for p in s.waypoints()))
     w = Writer()
@@ -240,11 +267,17 @@ def emit(
         w.add, routes, title=title, gpx=outs.get("gpx"), waypoints=wpts, course_points=marks
     )
     if "geojson" in outs:
-        w.add(outs["geojson"], json.dumps(export.feature_collection(routes, extra_features)))
+        features = with_segments.features if with_segments else ()
+        w.add(outs["geojson"], json.dumps(export.feature_collection(routes, features)))
     if "out" in outs:
         info = "".join(s.to_html(units=ctx.units) for s in shown) or None
         html = map_html(
-            routes, loaded, title, offline=output.offline, segments=segments, info_html=info
+            routes,
+            loaded,
+            title,
+            offline=output.offline,
+            segments=with_segments.markers if with_segments else (),
+            info_html=info,
         )
         w.add(outs["out"], html)
     if shown and output.safety.path is not None:
@@ -254,15 +287,27 @@ def emit(
         data = export.summary_json(routes)
         for entry, sheet in zip(data["routes"], sheets, strict=False):
             entry["safety"] = sheet.to_json()
+        if runner is not None:
+            for entry, span in zip(data["routes"], spans, strict=True):
+                entry["duration_range_s"] = None if span is None else [round(t, 1) for t in span]
         data.update(extra or {})
         data["outputs"] = [str(p) for p in written]
         echo_json(data)
         return
-    for row in route_lines(routes, ctx.units):
+    for row in route_lines(routes, ctx.units, spans):
         say(row)
     for sheet in shown:
         say(sheet.to_text(units=ctx.units))
     echo_written(ctx, written)
+
+
+def _span(runner: Any, duration_s: float) -> tuple[float, float] | None:
+    """Range of times for most of the runner's days, if their profile knows it."""
+    if runner is None or getattr(runner, "day_spread", None) is None:
+        return None
+    from routeplanner.spread import time_range_s
+
+    return time_range_s(runner, duration_s)
 
 
 def _safety(

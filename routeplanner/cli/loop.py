@@ -10,7 +10,7 @@ import click
 
 from routeplanner import units
 from routeplanner.cli import _places
-from routeplanner.cli._common import Ctx, emit, load, log, status
+from routeplanner.cli._common import Ctx, SegmentsShown, emit, load, log, status
 from routeplanner.cli._exports import device_options
 from routeplanner.cli._safety import safety_options
 from routeplanner.cli.options import (
@@ -100,8 +100,8 @@ def loop(
         loaded,
         output,
         title=title,
-        extra_features=features,
-        segments=marks,
+        with_segments=SegmentsShown(features, marks),
         extra={"search_s": round(elapsed, 3), **extra},
+        runner=profile,
     )
     report_missed(routes, as_json=output.as_json, accept_closest=brief.accept_closest)

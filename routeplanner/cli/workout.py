@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from routeplanner.cli import _places
-from routeplanner.cli._common import Ctx, emit, load, status
+from routeplanner.cli._common import Ctx, SegmentsShown, emit, load, status
 from routeplanner.cli._exports import device_options
 from routeplanner.cli._outputs import say
 from routeplanner.cli._places import point_or_name
@@ -132,9 +132,9 @@ def repeats(
         loaded,
         output,
         title=title,
-        extra_features=[segment_feature(seg)],
-        segments=[map_segment(seg, "1")],
+        with_segments=SegmentsShown([segment_feature(seg)], [map_segment(seg, "1")]),
         extra={"workout": work.summary(), "segment": seg.properties()},
+        runner=profile,
     )
     if not output.as_json:
         say(f"{seg.kind} {seg.id} ({seg.name}): {seg.summary_line()}")
