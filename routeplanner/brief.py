@@ -58,7 +58,8 @@ class Constraints:
     max_ascent_rate_m_h : float or None
         Most ascent per hour of the target time (an easy run: 250 m/h).
     max_grade : float or None
-        Steepest grade allowed anywhere (0.25 = 25 %), over 20 m.
+        Steepest grade allowed anywhere (0.25 = 25 %), over 100 m (a shorter edge over its
+        length; :data:`routeplanner.network.grades.GRADE_BASELINE_M`).
     max_difficulty : int or None
         Hardest SAC T-grade allowed (1-6).
 

@@ -82,7 +82,7 @@ def test_report_on_the_real_tracks(shared_data_dir: Path):
     assert len([r for r in result["rows"] if r["protocol"] == "half"]) == 19
     assert len([r for r in result["rows"] if r["protocol"] == "loo"]) == 13
     medians = result["median_abs_error_pct"]
-    # The figures scripts/README.md reports (half 5.6 %, left-out walks 7.1 %).
+    # The figures scripts/README.md reports (half 5.6 %, left-out walks 6.7 %).
     assert medians["half"]["profile"] <= 7.0
     assert medians["loo"]["profile"] <= 7.5
     assert medians["all"]["profile"] < medians["all"]["avg_pace"]
