@@ -51,6 +51,20 @@ def test_pace_refused(text: str) -> None:
         units.parse_pace(text)
 
 
+@pytest.mark.parametrize(
+    ("parse", "text"),
+    [
+        (units.parse_pace, "9" * 5000 + ":00"),
+        (units.parse_duration, "9" * 5000 + ":00"),
+        (units.parse_difficulty, "T" + "9" * 5000),
+    ],
+)
+def test_thousands_of_digits_are_refused_as_input(parse, text: str) -> None:
+    # int() of more than 4300 digits raises ValueError; the parser must not
+    with pytest.raises(InputError, match="invalid"):
+        parse(text)
+
+
 def test_pace_round_trips_in_both_systems() -> None:
     for s_per_km in (300.0, 360.0, 420.0):
         assert units.parse_pace(units.format_pace(s_per_km)) == s_per_km
@@ -99,6 +113,16 @@ def test_tolerance_forms(text: str, fraction: float) -> None:
 def test_tolerance_refused(text: str) -> None:
     with pytest.raises(InputError, match=repr(text)):
         units.parse_tolerance(text)
+
+
+def test_share_and_whole_number() -> None:
+    assert units.parse_share("150%") == 1.5 and units.parse_share("10") == 0.1
+    assert units.parse_whole("12") == 12
+    for bad in ("-1", "1.5", "9" * 19, "x", ""):
+        with pytest.raises(InputError, match="invalid seed"):
+            units.parse_whole(bad, what="seed")
+    with pytest.raises(InputError, match="invalid ramp '-5%'"):
+        units.parse_share("-5%", what="ramp")
 
 
 def test_windows() -> None:

@@ -53,9 +53,11 @@ from routeplanner.units.settings import (
     parse_difficulty,
     parse_grade_window,
     parse_latlon,
+    parse_share,
     parse_slope_window,
     parse_time_zone,
     parse_tolerance,
+    parse_whole,
 )
 
 __all__ = [
@@ -82,8 +84,10 @@ __all__ = [
     "parse_latlon",
     "parse_minutes_window",
     "parse_pace",
+    "parse_share",
     "parse_slope_window",
     "parse_time_zone",
     "parse_tolerance",
     "parse_unit_system",
+    "parse_whole",
 ]

@@ -28,9 +28,11 @@ __all__ = [
     "parse_difficulty",
     "parse_grade_window",
     "parse_latlon",
+    "parse_share",
     "parse_slope_window",
     "parse_time_zone",
     "parse_tolerance",
+    "parse_whole",
 ]
 
 # ---------------------------------------------------------------- coordinates
@@ -219,6 +221,77 @@ def parse_tolerance(text: str) -> float:
     return value
 
 
+def parse_share(text: str, *, what: str = "share") -> float:
+    """Parse a share: ``10%``, ``0.1``, or ``10`` read as 10 %.
+
+    A bare number up to 1 is a fraction, above 1 a percentage; a number with
+    ``%`` is always a percentage (``150%`` is 1.5, not 1.5 %).  The caller
+    checks the range.
+
+    Parameters
+    ----------
+    text : str
+        The share as typed.
+    what : str
+        What the value is, for the error message.
+
+    Returns
+    -------
+    float
+        Fraction, 0 or more.
+
+    Raises
+    ------
+    InputError
+        If malformed.
+
+    Examples
+    --------
+    >>> parse_share("10%"), parse_share("0.1"), parse_share("10"), parse_share("150%")
+    (0.1, 0.1, 0.1, 1.5)
+    """
+    raw = str(text)
+    key = raw.strip()
+    number = key[:-1].strip() if key.endswith("%") else key
+    if not re.fullmatch(_NUMBER, number):
+        raise InputError(
+            f"invalid {what} {raw!r}: use a percentage like 10% or a fraction like 0.1"
+        )
+    value = float(number)
+    return value / 100.0 if key.endswith("%") or value > 1.0 else value
+
+
+def parse_whole(text: str | int, *, what: str = "number") -> int:
+    """Parse a whole number 0 or more, such as a count or a seed.
+
+    Parameters
+    ----------
+    text : str or int
+        Decimal digits (at most 18), or an int.
+    what : str
+        What the value is, for the error message.
+
+    Returns
+    -------
+    int
+        The number.  The caller checks the range.
+
+    Raises
+    ------
+    InputError
+        If the text is not a whole number 0 or more.
+
+    Examples
+    --------
+    >>> parse_whole("6"), parse_whole(" 0 ")
+    (6, 0)
+    """
+    raw = str(text)
+    if isinstance(text, bool) or not re.fullmatch(r"[0-9]{1,18}", raw.strip()):
+        raise InputError(f"invalid {what} {raw!r}: use a whole number 0 or more, e.g. 4")
+    return int(raw.strip())
+
+
 # ------------------------------------------------------------------ difficulty
 
 
@@ -252,7 +325,7 @@ def parse_difficulty(text: str | int) -> int:
         grade = int(text)
     else:
         key = str(text).strip().lower()
-        match = re.fullmatch(r"t?([0-9]+)", key)
+        match = re.fullmatch(r"t?([0-9]{1,9})", key)
         if match:
             grade = int(match.group(1))
         elif key in SAC_SCALE:
