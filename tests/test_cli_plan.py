@@ -118,6 +118,12 @@ def test_plan_toml_and_flags(region, tmp_path, capsys):
         (["--days", ","], "no run days"),
         (["--days", "tue,xyz"], "unknown day 'xyz'"),
         (["--home", "10.0,10.0"], "outside"),
+        (["--weeks", "six"], "invalid --weeks 'six': use a whole number"),
+        (["--recovery-every", "x"], "invalid --recovery-every 'x'"),
+        (["--seed", "-1"], "invalid --seed '-1': use a whole number 0 or more"),
+        (["--ramp", "lots"], "invalid --ramp 'lots': use a percentage"),
+        (["--ramp", "150%"], "ramp 150% out of range"),  # not read as 1.5 %
+        (["--recovery-factor", "200%"], "recovery factor 200% out of range"),
     ],
 )
 def test_plan_bad_input(region, tmp_path, capsys, args, match):
