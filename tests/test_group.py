@@ -176,6 +176,7 @@ def test_group_names_that_print_the_same_are_rejected(names):
         (('start = "08:00"', 'start = "25:00"'), "invalid start time '25:00'"),
         (('start = "08:00"', 'start = "8 am"'), "invalid start time"),
         (("date = 2027-06-12", 'date = "12/06/2027"'), "invalid date"),
+        (("date = 2027-06-12", "date = 9999-12-31"), "e.toml:.*use a day from 1990-01-01"),
         (('pace = "5:00"', 'pace = "5:75"'), "group 'B'.*invalid pace '5:75'"),
         (('pace = "5:00"', 'pace = "0:30"'), "group 'B'.*invalid pace"),
         (('max_difficulty = "T6"', 'max_difficulty = "T9"'), "group 'A'.*difficulty"),

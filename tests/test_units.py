@@ -141,6 +141,9 @@ def test_date_and_time_zone() -> None:
     assert str(units.parse_time_zone("Europe/Andorra")) == "Europe/Andorra"
     with pytest.raises(InputError, match="invalid date '15/07'"):
         units.parse_date("15/07")
+    for bad in ("1989-12-31", "2101-01-01", "0001-01-01", "9999-12-31"):
+        with pytest.raises(InputError, match=f"invalid date '{bad}': use a day from 1990"):
+            units.parse_date(bad)
     for bad in ("Mars/Base", "", "../etc"):
         with pytest.raises(InputError, match="unknown time zone"):
             units.parse_time_zone(bad)

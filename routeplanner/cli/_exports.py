@@ -94,6 +94,9 @@ def parse_start_time(text: str, *, now: datetime | None = None) -> datetime:
         ) from None
     if len(t) <= 10 and "T" not in t and " " not in t:
         raise InputError(f"start time {text!r} has no time of day: add HH:MM")
+    from routeplanner.units import check_day
+
+    check_day(when.date(), text)
     return when if when.tzinfo is not None else when.replace(tzinfo=now.tzinfo)
 
 

@@ -48,6 +48,9 @@ from routeplanner.units.quantities import (
     parse_unit_system,
 )
 from routeplanner.units.settings import (
+    FIRST_DAY,
+    LAST_DAY,
+    check_day,
     parse_clock,
     parse_date,
     parse_difficulty,
@@ -61,14 +64,17 @@ from routeplanner.units.settings import (
 )
 
 __all__ = [
+    "FIRST_DAY",
     "FT_M",
     "GRADE_PRESETS",
+    "LAST_DAY",
     "MAX_DURATION_S",
     "MIN_DURATION_S",
     "MI_M",
     "SAC_SCALE",
     "UNIT_SYSTEMS",
     "UnitSystem",
+    "check_day",
     "format_distance",
     "format_duration",
     "format_height",

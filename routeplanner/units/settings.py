@@ -23,6 +23,9 @@ from routeplanner.units.quantities import (
 )
 
 __all__ = [
+    "FIRST_DAY",
+    "LAST_DAY",
+    "check_day",
     "parse_clock",
     "parse_date",
     "parse_difficulty",
@@ -342,13 +345,44 @@ def parse_difficulty(text: str | int) -> int:
 # ------------------------------------------------------------ date, time zone
 
 
-def parse_date(text: str) -> date:
-    """Parse a day ``YYYY-MM-DD``.
+#: First and last day of a run: FIT files count time in 32-bit seconds from 1989-12-31
+#: (to 2126), and a day next to year 1 or 9999 overflows Python's dates.
+FIRST_DAY = date(1990, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+
+
+def check_day(day: date, text: object) -> date:
+    """Return `day` if it is from :data:`FIRST_DAY` to :data:`LAST_DAY`.
+
+    Parameters
+    ----------
+    day : date
+        The day read.
+    text : object
+        The value as typed, for the error message.
+
+    Returns
+    -------
+    date
+        `day`.
 
     Raises
     ------
     InputError
-        If malformed.
+        If the day is out of range.
+    """
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InputError(f"invalid date {text!r}: use a day from {FIRST_DAY} to {LAST_DAY}")
+    return day
+
+
+def parse_date(text: str) -> date:
+    """Parse a day ``YYYY-MM-DD``, from 1990 to 2100.
+
+    Raises
+    ------
+    InputError
+        If malformed or out of range.
 
     Examples
     --------
@@ -356,9 +390,10 @@ def parse_date(text: str) -> date:
     datetime.date(2027, 6, 12)
     """
     try:
-        return date.fromisoformat(str(text).strip())
+        day = date.fromisoformat(str(text).strip())
     except ValueError:
         raise InputError(f"invalid date {text!r}: expected YYYY-MM-DD, e.g. 2027-06-12") from None
+    return check_day(day, text)
 
 
 def parse_clock(text: str) -> time:
