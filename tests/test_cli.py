@@ -104,7 +104,11 @@ def test_loop_under_a_minute_is_bad_input_naming_the_range(files, capsys):
 
 @pytest.mark.parametrize(
     ("option", "value", "named"),
-    [("--seed", "-1", "'--seed'"), ("--pace", "9" * 5000 + ":00", "'--pace'")],
+    [
+        ("--seed", "-1", "'--seed'"),
+        ("--pace", "9" * 5000 + ":00", "'--pace'"),
+        ("--min-trail", "150%", "invalid min-trail '150%': use 0% to 100%"),
+    ],
 )
 def test_loop_bad_number_is_one_line_exit_2(files, capsys, option, value, named):
     args = ["loop", *files, "--start", "0.0045,0.0", "--duration", "30m", option, value]
