@@ -26,6 +26,7 @@ __all__ = [
     "FIRST_DAY",
     "LAST_DAY",
     "check_day",
+    "check_degrees",
     "parse_clock",
     "parse_date",
     "parse_difficulty",
@@ -179,6 +180,38 @@ def parse_slope_window(text: str) -> tuple[float, float]:
             f"{_MAX_SLOPE_WINDOW_DEG:.0f} degrees"
         )
     return lo, hi
+
+
+def check_degrees(value: float, *, what: str, lo: float = 0.0, hi: float = 90.0) -> float:
+    """Return a slope angle in degrees if it is finite and from `lo` to `hi`.
+
+    Parameters
+    ----------
+    value : float
+        The angle, as click read it.
+    what : str
+        The option, for the error message.
+    lo, hi : float
+        Accepted range (inclusive).
+
+    Returns
+    -------
+    float
+        `value`.
+
+    Raises
+    ------
+    InputError
+        If not finite or out of range.
+
+    Examples
+    --------
+    >>> check_degrees(30, what="--max-slope", lo=5)
+    30.0
+    """
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise InputError(f"{what} {value!r} out of range: use {lo:g} to {hi:g} degrees")
+    return float(value)
 
 
 # ------------------------------------------------------------------ tolerance
