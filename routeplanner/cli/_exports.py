@@ -180,7 +180,7 @@ def _fit_path(click_ctx: click.Context, param: click.Parameter, value: str | Non
     from routeplanner.cli._outputs import output_plan
 
     try:
-        output_plan(click_ctx).add_file("--fit", Path(value), stdout=False)
+        output_plan(click_ctx).add_file("--fit", value, stdout=False)
     except InputError as exc:
         raise click.BadParameter(str(exc), ctx=click_ctx, param=param) from None
     click_ctx.find_root().meta.setdefault(_META_KEY, ExportSettings()).fit = Path(value)
