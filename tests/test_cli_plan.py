@@ -134,6 +134,25 @@ def test_plan_bad_input(region, tmp_path, capsys, args, match):
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("recovery_every = [3, 4]\n", "invalid --recovery-every '3,4'"),
+        ("long_day = [1]\n", "unknown day '1'"),
+        ("[home]\nlat = 1\n", "home must be a value or a list, not a table"),
+        (None, "is a directory"),
+    ],
+)
+def test_plan_file_of_the_wrong_shape_is_bad_input(region, tmp_path, capsys, text, match):
+    toml = tmp_path / "plan.toml"
+    toml.mkdir() if text is None else toml.write_text(text)
+    argv = [*BASE, str(toml), *region, "--home", home(), "--out-dir", str(tmp_path / "x")]
+    code, _, err = run(argv, capsys)
+    assert code == 2, err
+    assert err.startswith("error: ") and err.count("\n") == 1 and match in err
+    assert not (tmp_path / "x").exists()
+
+
 def test_plan_refuses_a_folder_of_someone_else(region, tmp_path, capsys):
     out = tmp_path / "mine"
     out.mkdir()

@@ -122,8 +122,10 @@ def _from_file(click_ctx: click.Context, path: str | None) -> dict[str, Any]:
         raise InputError(f"{path}: unknown key {unknown[0]!r}; keys: {', '.join(PLAN_KEYS)}")
     out = {}
     for key, value in data.items():
+        if isinstance(value, dict):
+            raise InputError(f"{path}: {key} must be a value or a list, not a table")
         if click_ctx.get_parameter_source(key) != click.core.ParameterSource.COMMANDLINE:
-            out[key] = ",".join(value) if isinstance(value, list) else str(value)
+            out[key] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
     return out
 
 
@@ -146,7 +148,7 @@ def _request(values: dict[str, Any]) -> Any:
 
 
 @click.command("plan")
-@click.argument("plan_file", metavar="[PLAN.toml]", required=False, type=click.Path())
+@click.argument("plan_file", metavar="[PLAN.toml]", required=False, type=click.Path(dir_okay=False))
 @click.option("--home", help="LAT,LON or a place name: the runner's door (every run starts there).")
 @click.option("--weeks", default="6", show_default=True, help="Weeks in the block, 1 to 12.")
 @click.option("--start", help="First day of the block, YYYY-MM-DD (default: next Monday).")
