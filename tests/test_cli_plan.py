@@ -139,6 +139,7 @@ def test_plan_bad_input(region, tmp_path, capsys, args, match):
     [
         ("recovery_every = [3, 4]\n", "invalid --recovery-every '3,4'"),
         ("long_day = [1]\n", "unknown day '1'"),
+        ("seed = " + "9" * 5000, "plan.toml is not valid TOML: Exceeds the limit"),
         ("[home]\nlat = 1\n", "home must be a value or a list, not a table"),
         (None, "is a directory"),
     ],

@@ -118,6 +118,8 @@ def test_toml_syntax_error_names_file_and_line():
     text = 'title = "x"\ndate = 2027-06-12\nstart = "08:00\n'
     with pytest.raises(InputError, match=r"^party\.toml:3: TOML syntax error"):
         E.parse_event(text, "party.toml")
+    with pytest.raises(InputError, match=r"^party\.toml: TOML syntax error: Exceeds the limit"):
+        E.parse_event("seed = " + "9" * 5000, "party.toml")  # an int past int()'s digit limit
 
 
 def test_unknown_top_level_key_lists_valid_ones():

@@ -115,7 +115,7 @@ def _from_file(click_ctx: click.Context, path: str | None) -> dict[str, Any]:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"plan file not found: {path}") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except ValueError as exc:  # TOMLDecodeError, UTF-8, an int over the digit limit
         raise InputError(f"{path} is not valid TOML: {exc}") from None
     unknown = sorted(set(data) - set(PLAN_KEYS))
     if unknown:
