@@ -139,6 +139,9 @@ def test_trailhead_file(tmp_path):
         read_trailhead_file(bad)
     with pytest.raises(InputError, match="not found"):
         read_trailhead_file(tmp_path / "missing.geojson")
+    bad.write_text('{"features": [{"geometry": {"coordinates": [1%s]}}]}' % ("0" * 5000))
+    with pytest.raises(InputError, match="is not GeoJSON"):  # int()'s digit limit
+        read_trailhead_file(bad)
 
 
 def _catalog(region, results: Path, **kw) -> dict[str, str]:

@@ -224,7 +224,7 @@ def read_trailhead_file(path: str | os.PathLike[str]) -> list[Trailhead]:
         data = json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"trailhead file not found: {p}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except ValueError as exc:  # JSONDecodeError, UTF-8, or an int over int()'s digit limit
         raise InputError(f"{p} is not GeoJSON: {exc}") from None
     feats = data.get("features") if isinstance(data, dict) else None
     if not isinstance(feats, list):
