@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from routeplanner.errors import InputError
@@ -77,12 +78,7 @@ class Constraints:
     max_difficulty: int | None = None
 
     def __post_init__(self) -> None:
-        for name, lo, hi in (
-            ("min_trail", 0.0, 1.0),
-            ("max_ascent_m", 0.0, 20000.0),
-            ("max_ascent_rate_m_h", 1.0, 5000.0),
-            ("max_grade", 0.01, 5.0),
-        ):
+        for name, (lo, hi) in _RANGES.items():
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and lo <= value <= hi):
                 raise InputError(f"{name} {value!r} out of range: use {lo:g} to {hi:g}")
@@ -118,14 +114,39 @@ class Constraints:
         """
         return cls(
             avoid_roads=avoid_roads,
-            min_trail=None if min_trail is None else _share(min_trail, "min-trail"),
-            max_ascent_m=None if max_ascent is None else _metres(max_ascent, "max-ascent"),
-            max_ascent_rate_m_h=(
-                None if max_ascent_rate is None else _rate(max_ascent_rate, "max-ascent-rate")
-            ),
-            max_grade=None if max_grade is None else _share(max_grade, "max-grade"),
+            min_trail=_typed(min_trail, "min_trail", _share),
+            max_ascent_m=_typed(max_ascent, "max_ascent_m", _metres),
+            max_ascent_rate_m_h=_typed(max_ascent_rate, "max_ascent_rate_m_h", _rate),
+            max_grade=_typed(max_grade, "max_grade", _share),
             max_difficulty=max_difficulty,
         )
+
+
+#: Accepted range of each constraint, and how to show it to someone typing the value.
+_RANGES: dict[str, tuple[float, float]] = {
+    "min_trail": (0.0, 1.0),
+    "max_ascent_m": (0.0, 20000.0),
+    "max_ascent_rate_m_h": (1.0, 5000.0),
+    "max_grade": (0.01, 5.0),
+}
+_SHOWN = {
+    "min_trail": "0% to 100%",
+    "max_ascent_m": "0m to 20000m",
+    "max_ascent_rate_m_h": "1m/h to 5000m/h",
+    "max_grade": "1% to 500%",
+}
+
+
+def _typed(text: str | None, name: str, parse: Callable[[str, str], float]) -> float | None:
+    """Read the typed value of constraint ``name``; out of range names the option and text."""
+    if text is None:
+        return None
+    option = name.removesuffix("_m_h").removesuffix("_m").replace("_", "-")
+    value = parse(text, option)
+    lo, hi = _RANGES[name]
+    if not lo <= value <= hi:
+        raise InputError(f"invalid {option} {text!r}: use {_SHOWN[name]}")
+    return value
 
 
 def _number(text: str, suffixes: tuple[str, ...], what: str, accepted: str) -> float:

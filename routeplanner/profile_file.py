@@ -196,7 +196,7 @@ def read_profile(path: str | os.PathLike[str]) -> pace.RunnerProfile:
         doc = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"profile {str(path)!r}: no such file") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: also TOML, UTF-8, int digit limit
         raise InputError(
             f"profile {p.name}: not a TOML profile ({exc}): expected a file written by "
             "`routeplanner pace fit`"

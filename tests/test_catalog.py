@@ -139,6 +139,9 @@ def test_trailhead_file(tmp_path):
         read_trailhead_file(bad)
     with pytest.raises(InputError, match="not found"):
         read_trailhead_file(tmp_path / "missing.geojson")
+    bad.write_text('{"features": [{"geometry": {"coordinates": [1%s]}}]}' % ("0" * 5000))
+    with pytest.raises(InputError, match="is not GeoJSON"):  # int()'s digit limit
+        read_trailhead_file(bad)
 
 
 def _catalog(region, results: Path, **kw) -> dict[str, str]:
@@ -394,3 +397,41 @@ def test_merge_calendars_keeps_every_event_and_each_zone_once():
     assert events[1].decoded("dtstart").astimezone(dt.timezone.utc) == dt.datetime(
         2027, 6, 13, 6, 0, tzinfo=dt.timezone.utc
     )
+
+
+#: The sample event, set in a region the catalogue does not build.
+EVENT_ELSEWHERE = (
+    (Path(__file__).parents[1] / "routeplanner" / "data" / "events" / "saturday.toml")
+    .read_text(encoding="utf-8")
+    .replace('region = "andorra"', 'region = "atlantis"')
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "files", "match"),
+    [
+        (["--scheduler", "notaurl"], {}, "invalid --scheduler 'notaurl': missing port"),
+        (["--scheduler", "tcp://h:99999"], {}, "port 99999 is not 1 to 65535"),
+        (["--from", "nowhere.geojson"], {}, "trailhead file not found: nowhere.geojson"),
+        (["--from", "t.geojson"], {"t.geojson": '{"features": [1]}'}, "feature 0 is not a Point"),
+        (["--events", "ev"], {"ev/e.toml": "title = ["}, "TOML syntax error"),
+        (["--events", "ev"], {"ev/e.toml": EVENT_ELSEWHERE}, "event region 'atlantis' is not"),
+    ],
+)
+def test_catalog_bad_input_fails_before_any_work(
+    shared_data_dir, tmp_path, monkeypatch, capsys, args, files, match
+):
+    from routeplanner.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ROUTEPLANNER_CACHE_DIR", str(tmp_path / "cache"))
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    argv = ["catalog", "--region", "andorra", "--data-dir", str(shared_data_dir)]
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--out-dir", "site", *args])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2, err
+    assert err.startswith("error: ") and err.count("\n") == 1 and match in err, err
+    assert "Traceback" not in err and not (tmp_path / "site").exists()

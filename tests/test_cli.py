@@ -102,6 +102,22 @@ def test_loop_under_a_minute_is_bad_input_naming_the_range(files, capsys):
     assert "cycle" not in err
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "named"),
+    [
+        ("--seed", "-1", "'--seed'"),
+        ("--pace", "9" * 5000 + ":00", "'--pace'"),
+        ("--min-trail", "150%", "invalid min-trail '150%': use 0% to 100%"),
+    ],
+)
+def test_loop_bad_number_is_one_line_exit_2(files, capsys, option, value, named):
+    args = ["loop", *files, "--start", "0.0045,0.0", "--duration", "30m", option, value]
+    code, out, err = run(args, capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1 and named in err
+    assert "internal error" not in err
+
+
 def test_missing_input_file_is_bad_input(files, tmp_path, capsys):
     code, out, err = run(["network", "--osm", str(tmp_path / "nope.osm"), *files[2:]], capsys)
     assert code == 2 and out == "" and "not found" in err

@@ -131,6 +131,25 @@ def test_bad_start_time_is_one_line_error(ring, capsys):
     assert "HH:MM" in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--date", "9999-12-31"), ("--date", "2200-06-01"), ("--date", "0001-01-01")],
+)
+def test_a_day_a_fit_file_cannot_hold_is_bad_input(ring, tmp_path, capsys, option, value):
+    args = ["loop", *ring, "--duration", "45m", "--gpx", "r.gpx", "--fit", "r.fit"]
+    code, _out, err = run([*args, option, value], capsys)
+    assert code == 2, err
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert f"'{option}'" in err and "use a day from 1990-01-01 to 2100-12-31" in err
+    assert list(tmp_path.glob("r.*")) == []
+
+
+def test_parse_start_time_refuses_a_day_a_fit_file_cannot_hold():
+    for text in ("9999-12-31 23:59", "0001-01-01T00:00+05:00"):
+        with pytest.raises(InputError, match="use a day from 1990-01-01 to 2100-12-31"):
+            parse_start_time(text)
+
+
 def test_parse_start_time_forms():
     now = datetime(2026, 6, 1, 9, 0, tzinfo=timezone(timedelta(hours=2)))
     assert parse_start_time("07:30", now=now) == datetime(2026, 6, 2, 7, 30, tzinfo=now.tzinfo)

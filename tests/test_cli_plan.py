@@ -118,10 +118,36 @@ def test_plan_toml_and_flags(region, tmp_path, capsys):
         (["--days", ","], "no run days"),
         (["--days", "tue,xyz"], "unknown day 'xyz'"),
         (["--home", "10.0,10.0"], "outside"),
+        (["--weeks", "six"], "invalid --weeks 'six': use a whole number"),
+        (["--recovery-every", "x"], "invalid --recovery-every 'x'"),
+        (["--seed", "-1"], "invalid --seed '-1': use a whole number 0 or more"),
+        (["--ramp", "lots"], "invalid --ramp 'lots': use a percentage"),
+        (["--ramp", "150%"], "ramp 150% out of range"),  # not read as 1.5 %
+        (["--recovery-factor", "200%"], "recovery factor 200% out of range"),
     ],
 )
 def test_plan_bad_input(region, tmp_path, capsys, args, match):
     argv = [*BASE, *region, "--home", home(), "--out-dir", str(tmp_path / "x"), *args]
+    code, _, err = run(argv, capsys)
+    assert code == 2, err
+    assert err.startswith("error: ") and err.count("\n") == 1 and match in err
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("recovery_every = [3, 4]\n", "invalid --recovery-every '3,4'"),
+        ("long_day = [1]\n", "unknown day '1'"),
+        ("seed = " + "9" * 5000, "plan.toml is not valid TOML: Exceeds the limit"),
+        ("[home]\nlat = 1\n", "home must be a value or a list, not a table"),
+        (None, "is a directory"),
+    ],
+)
+def test_plan_file_of_the_wrong_shape_is_bad_input(region, tmp_path, capsys, text, match):
+    toml = tmp_path / "plan.toml"
+    toml.mkdir() if text is None else toml.write_text(text)
+    argv = [*BASE, str(toml), *region, "--home", home(), "--out-dir", str(tmp_path / "x")]
     code, _, err = run(argv, capsys)
     assert code == 2, err
     assert err.startswith("error: ") and err.count("\n") == 1 and match in err

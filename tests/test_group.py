@@ -118,6 +118,8 @@ def test_toml_syntax_error_names_file_and_line():
     text = 'title = "x"\ndate = 2027-06-12\nstart = "08:00\n'
     with pytest.raises(InputError, match=r"^party\.toml:3: TOML syntax error"):
         E.parse_event(text, "party.toml")
+    with pytest.raises(InputError, match=r"^party\.toml: TOML syntax error: Exceeds the limit"):
+        E.parse_event("seed = " + "9" * 5000, "party.toml")  # an int past int()'s digit limit
 
 
 def test_unknown_top_level_key_lists_valid_ones():
@@ -176,6 +178,7 @@ def test_group_names_that_print_the_same_are_rejected(names):
         (('start = "08:00"', 'start = "25:00"'), "invalid start time '25:00'"),
         (('start = "08:00"', 'start = "8 am"'), "invalid start time"),
         (("date = 2027-06-12", 'date = "12/06/2027"'), "invalid date"),
+        (("date = 2027-06-12", "date = 9999-12-31"), "e.toml:.*use a day from 1990-01-01"),
         (('pace = "5:00"', 'pace = "5:75"'), "group 'B'.*invalid pace '5:75'"),
         (('pace = "5:00"', 'pace = "0:30"'), "group 'B'.*invalid pace"),
         (('max_difficulty = "T6"', 'max_difficulty = "T9"'), "group 'A'.*difficulty"),

@@ -185,6 +185,8 @@ def hostile_path(case: str, tmp_path: Path, inp: dict[str, Path], *, folder: boo
         return str(tmp_path / "link")
     if case == "too-long":
         return str(tmp_path / ("x" * 300 + (".gpx" if not folder else "")))
+    if case == "slash":  # a folder still to make: not a file named "new"
+        return str(tmp_path / "new") + "/"
     if case == "user-folder":  # a folder where a file output goes
         (tmp_path / "mine.gpx" / "2019").mkdir(parents=True)
         (tmp_path / "mine.gpx" / "2019" / "race.gpx").write_text("mine")
@@ -199,6 +201,7 @@ REFUSALS = {
     "symlink": "symbolic link",
     "too-long": "bytes long",
     "user-folder": "mine.gpx",
+    "slash": "it names a folder",
 }
 
 

@@ -292,8 +292,12 @@ def test_bad_constraint_strings():
     assert c.ascent_cap_m(1800.0) == pytest.approx(125.0)
     with pytest.raises(InputError, match="min-trail"):
         Constraints.from_strings(min_trail="lots")
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=r"invalid min-trail '160%': use 0% to 100%"):
         Constraints.from_strings(min_trail="160%")
+    with pytest.raises(InputError, match=r"invalid max-grade '0%': use 1% to 500%"):
+        Constraints.from_strings(max_grade="0%")
+    with pytest.raises(InputError, match="invalid max-ascent-rate '0m/h': use 1m/h to 5000m/h"):
+        Constraints.from_strings(max_ascent_rate="0m/h")
 
 
 def test_cli_exit_3_with_missed_and_accept_closest(tmp_path, monkeypatch, capsys):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import bz2
 import gzip
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -320,6 +322,18 @@ def test_a_coordinate_out_of_range_is_a_clear_error(tmp_path):
     )
     with pytest.raises(DataError, match=r"bad coordinate.*longitudes are -180 to 180"):
         read_osm(path)
+
+
+def test_a_coordinate_out_of_range_is_an_error_not_an_abort(tmp_path):
+    # in its own process: the failed writer's destructor used to call std::terminate
+    path = tmp_path / "bad.osm"
+    path.write_text(BROKEN_OSM.replace('lat="42.503" lon="1.5"', 'lat="95.0" lon="1.5"', 1))
+    code = "from routeplanner.sources.osm import read_osm; import sys; read_osm(sys.argv[1])"
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 1, run.stderr  # the DataError, not SIGABRT (134 / -6)
+    assert "bad coordinate" in run.stderr and "terminate called" not in run.stderr
 
 
 # -- tags as codes ---------------------------------------------------------------------

@@ -50,6 +50,7 @@ def test_hand_written_minimal_profile(tmp_path: Path):
     ("text", "message"),
     [
         ("not = [toml", "not a TOML profile"),
+        ("[pace]\nmax_difficulty = " + "9" * 5000, "not a TOML profile"),  # int digit limit
         ("[pace]\nmodel = 'tobler'\n", "needs flat_pace"),
         ("[pace]\nflat_pace = 'fast'\n", "invalid pace"),
         ("[pace]\nflat_pace = '5:30'\n[speed]\nx = 1\n", "unknown section"),

@@ -597,6 +597,7 @@ def test_catalog_dir_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         ('name = "bad"\nbbox = [1, 42, 2, 43]', r"\[\[osm\]\] needs"),
         ('name = "bad"\nbbox = [1, 42, 2, 43]\n[[osm]]\nname = "/abs.pbf"', "relative path"),
         ("name = ", "cannot read"),
+        ('name = "bad"\nbbox = ' + "9" * 5000, "cannot read"),
     ],
 )
 def test_malformed_catalog(tmp_path: Path, body: str, problem: str) -> None:

@@ -390,6 +390,9 @@ def test_scout_map(isolated, capsys):
         (["lines", "--min-drop", "9000m"], "out of range"),
         (["scout", "--start", "42.5,1.5", "--line", "x", "--date", "15/07"], "invalid date"),
         (["scout", "--start", "42.5,1.5", "--line", "x", "--tz", "Mars/Base"], "unknown time"),
+        (["scout", "--start", "42.5,1.5", "--line", "x", "--max-slope", "nan"], "'--max-slope'"),
+        (["scout", "--start", "42.5,1.5", "--line", "x", "--max-slope", "95"], "5 to 90 degrees"),
+        (["lines", "--min-slope", "-5"], "--min-slope -5.0 out of range: use 0 to 90 degrees"),
     ],
 )
 def test_bad_options_fail_before_loading(isolated, capsys, extra, fragment):

@@ -423,6 +423,7 @@ def test_segment_ids_round_trip(saddle_net):
     [
         ("x1:2-3", "invalid segment id"),
         ("c1:2", "invalid segment id"),
+        ("c" + "9" * 5000 + ":0-5", "invalid segment id"),  # not int()'s digit limit
         ("c99:0-5", "no chain 99"),
         ("c0:0-5000", "has points"),
         ("c0:3-3", "has points"),

@@ -405,6 +405,24 @@ def test_gpx_with_no_track_is_an_error(tmp_path):
         line_files.read_line_file(tmp_path / "missing.gpx")
 
 
+def test_hostile_line_files_are_bad_input(tmp_path):
+    digits = tmp_path / "digits.geojson"
+    line = '{"type": "LineString", "coordinates": [[1.5, 1%s], [1.51, 42.5]]}'
+    digits.write_text(line % ("0" * 5000))  # past int()'s digit limit
+    with pytest.raises(DataError, match="not a valid GeoJSON file"):
+        line_files.read_line_file(digits)
+    inf = tmp_path / "inf.gpx"
+    pts = '<trkpt lat="1e999" lon="1.5"/><trkpt lat="42.5" lon="1.5"/>'
+    inf.write_text(f'<gpx version="1.1"><trk><trkseg>{pts}</trkseg></trk></gpx>')
+    with pytest.raises(InputError, match=r"inf\.gpx: line 1 has coordinates out of range"):
+        line_files.read_line_file(inf)
+    odd = tmp_path / "odd.geojson"
+    good = {"type": "LineString", "coordinates": [[1.5, 42.5], [1.51, 42.51]]}
+    feats = [{"geometry": "x"}, {"geometry": good, "properties": [1]}]
+    odd.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    assert [r.name for r in line_files.read_line_file(odd)] == ["odd 1"]
+
+
 def test_read_geojson(tmp_path):
     doc = {
         "type": "FeatureCollection",

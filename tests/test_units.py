@@ -51,6 +51,20 @@ def test_pace_refused(text: str) -> None:
         units.parse_pace(text)
 
 
+@pytest.mark.parametrize(
+    ("parse", "text"),
+    [
+        (units.parse_pace, "9" * 5000 + ":00"),
+        (units.parse_duration, "9" * 5000 + ":00"),
+        (units.parse_difficulty, "T" + "9" * 5000),
+    ],
+)
+def test_thousands_of_digits_are_refused_as_input(parse, text: str) -> None:
+    # int() of more than 4300 digits raises ValueError; the parser must not
+    with pytest.raises(InputError, match="invalid"):
+        parse(text)
+
+
 def test_pace_round_trips_in_both_systems() -> None:
     for s_per_km in (300.0, 360.0, 420.0):
         assert units.parse_pace(units.format_pace(s_per_km)) == s_per_km
@@ -101,6 +115,16 @@ def test_tolerance_refused(text: str) -> None:
         units.parse_tolerance(text)
 
 
+def test_share_and_whole_number() -> None:
+    assert units.parse_share("150%") == 1.5 and units.parse_share("10") == 0.1
+    assert units.parse_whole("12") == 12
+    for bad in ("-1", "1.5", "9" * 19, "x", ""):
+        with pytest.raises(InputError, match="invalid seed"):
+            units.parse_whole(bad, what="seed")
+    with pytest.raises(InputError, match="invalid ramp '-5%'"):
+        units.parse_share("-5%", what="ramp")
+
+
 def test_windows() -> None:
     assert units.parse_minutes_window("5-10min") == (300.0, 600.0)
     assert units.parse_slope_window("30 to 45deg") == (30.0, 45.0)
@@ -117,6 +141,9 @@ def test_date_and_time_zone() -> None:
     assert str(units.parse_time_zone("Europe/Andorra")) == "Europe/Andorra"
     with pytest.raises(InputError, match="invalid date '15/07'"):
         units.parse_date("15/07")
+    for bad in ("1989-12-31", "2101-01-01", "0001-01-01", "9999-12-31"):
+        with pytest.raises(InputError, match=f"invalid date '{bad}': use a day from 1990"):
+            units.parse_date(bad)
     for bad in ("Mars/Base", "", "../etc"):
         with pytest.raises(InputError, match="unknown time zone"):
             units.parse_time_zone(bad)

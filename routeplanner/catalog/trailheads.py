@@ -224,25 +224,30 @@ def read_trailhead_file(path: str | os.PathLike[str]) -> list[Trailhead]:
         data = json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"trailhead file not found: {p}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except ValueError as exc:  # JSONDecodeError, UTF-8, or an int over int()'s digit limit
         raise InputError(f"{p} is not GeoJSON: {exc}") from None
     feats = data.get("features") if isinstance(data, dict) else None
     if not isinstance(feats, list):
         raise InputError(f"{p}: expected a GeoJSON FeatureCollection of Point features")
     out = []
     for i, f in enumerate(feats):
-        geom = (f or {}).get("geometry") or {}
-        coords = geom.get("coordinates")
-        if geom.get("type") != "Point" or not (
-            isinstance(coords, list)
-            and len(coords) >= 2
-            and all(isinstance(c, int | float) for c in coords[:2])
+        geom = f.get("geometry") if isinstance(f, dict) else None
+        coords = geom.get("coordinates") if isinstance(geom, dict) else None
+        if (
+            not isinstance(geom, dict)
+            or geom.get("type") != "Point"
+            or not (
+                isinstance(coords, list)
+                and len(coords) >= 2
+                and all(isinstance(c, int | float) for c in coords[:2])
+            )
         ):
             raise InputError(f"{p}: feature {i} is not a Point with [lon, lat] coordinates")
         lon, lat = float(coords[0]), float(coords[1])
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise InputError(f"{p}: feature {i} has coordinates out of range: {lon}, {lat}")
-        props = f.get("properties") or {}
+        props = f.get("properties")
+        props = props if isinstance(props, dict) else {}
         out.append(
             Trailhead(str(props.get("id", f"f{i}")), str(props.get("name", "")), "point", lon, lat)
         )

@@ -94,6 +94,9 @@ def parse_start_time(text: str, *, now: datetime | None = None) -> datetime:
         ) from None
     if len(t) <= 10 and "T" not in t and " " not in t:
         raise InputError(f"start time {text!r} has no time of day: add HH:MM")
+    from routeplanner.units import check_day
+
+    check_day(when.date(), text)
     return when if when.tzinfo is not None else when.replace(tzinfo=now.tzinfo)
 
 
@@ -177,7 +180,7 @@ def _fit_path(click_ctx: click.Context, param: click.Parameter, value: str | Non
     from routeplanner.cli._outputs import output_plan
 
     try:
-        output_plan(click_ctx).add_file("--fit", Path(value), stdout=False)
+        output_plan(click_ctx).add_file("--fit", value, stdout=False)
     except InputError as exc:
         raise click.BadParameter(str(exc), ctx=click_ctx, param=param) from None
     click_ctx.find_root().meta.setdefault(_META_KEY, ExportSettings()).fit = Path(value)

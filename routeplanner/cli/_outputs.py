@@ -105,7 +105,7 @@ def output_path(click_ctx: click.Context, param: click.Parameter, value: str | N
 
     name = param.name or "out"
     try:
-        output_plan(click_ctx).add_file(f"--{name}", Path(value), stdout=name != "out")
+        output_plan(click_ctx).add_file(f"--{name}", value, stdout=name != "out")
     except InputError as exc:
         raise click.BadParameter(str(exc), ctx=click_ctx, param=param) from None
     return Path(value)

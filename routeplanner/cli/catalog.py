@@ -43,6 +43,20 @@ def _bbox(text: str) -> tuple[float, float, float, float]:
     return (w, s, e, n)
 
 
+def _scheduler(text: str) -> str:
+    """Check a Dask scheduler address (``tcp://HOST:PORT``) before any connection."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(str(text).strip())
+        port = parse_host_port(location)[1] if scheme in ("tcp", "tls") else 1
+    except ValueError as exc:
+        raise InputError(f"invalid --scheduler {text!r}: {exc}; use tcp://HOST:PORT") from None
+    if not 0 < port < 65536:
+        raise InputError(f"invalid --scheduler {text!r}: port {port} is not 1 to 65535")
+    return str(text).strip()
+
+
 def _sources(names: tuple[str, ...], data_dir: str | None, no_cache: bool) -> list[Any]:
     from routeplanner.catalog.runner import RegionSource
     from routeplanner.sources import regions
@@ -78,7 +92,11 @@ def _sources(names: tuple[str, ...], data_dir: str | None, no_cache: bool) -> li
 @click.option("--kinds", default="easy,hilly", show_default=True, callback=parsed(_kinds))
 @click.option("--events", type=click.Path(file_okay=False), help="Folder of group-run event files.")
 @click.option("--workers", type=click.IntRange(1, 256), help="Local worker processes (default 2).")
-@click.option("--scheduler", help="Address of a running Dask scheduler, tcp://HOST:PORT.")
+@click.option(
+    "--scheduler",
+    callback=parsed(_scheduler),
+    help="Address of a running Dask scheduler, tcp://HOST:PORT.",
+)
 @click.option("--bbox", callback=parsed(_bbox), help="W,S,E,N: only trailheads inside.")
 @click.option("--tile", callback=parsed(units.parse_distance), help="Split regions into tiles.")
 @click.option("--pace", default="6:00", show_default=True, help="Reference runner's flat pace.")
@@ -101,6 +119,8 @@ def catalog_command(ctx: Ctx, **o: Any) -> None:
     from routeplanner.catalog.events import event_files, events_site_files
     from routeplanner.catalog.runner import ClusterOptions, TrailheadSource, run_catalog
     from routeplanner.catalog.tasks import CatalogRequest
+    from routeplanner.catalog.trailheads import read_trailhead_file
+    from routeplanner.events.event import load_event
     from routeplanner.network.build import load_network
     from routeplanner.output.catalog_site import site_files
     from routeplanner.output.policy import OutputPlan
@@ -114,11 +134,18 @@ def catalog_command(ctx: Ctx, **o: Any) -> None:
             logging.getLogger(name).setLevel(logging.WARNING)
     units.parse_pace(o["pace"])
     events = event_files(o["events"]) if o["events"] else []
+    event_regions = {load_event(p).region for p in events}  # bad files fail before the work
     outputs = OutputPlan("catalog", force=o["force"])
     folder = outputs.add_folder("--out-dir", o["out_dir"])
     sources = _sources(o["regions"], o["data_dir"], o["no_cache"])
     outputs.add_inputs(*[s.osm for s in sources], *[d for s in sources for d in s.dem], *events)
     origin = None if o["origin"] == "trailheads" else o["origin"]
+    if origin is not None:
+        read_trailhead_file(origin)  # read again on the workers; a bad file fails here
+    unknown = event_regions - {None, *(s.name for s in sources)}
+    if unknown:
+        name = sorted(str(u) for u in unknown)[0]
+        raise InputError(f"event region {name!r} is not one of the catalogue's regions")
     request = CatalogRequest(durations_s=o["durations"], kinds=o["kinds"], flat_pace=o["pace"])
     cluster = ClusterOptions(workers=o["workers"] or 2, scheduler=o["scheduler"], tile_m=o["tile"])
     t0 = time.perf_counter()

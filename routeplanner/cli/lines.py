@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 import json
-import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -75,12 +75,6 @@ def parse_sources(values: Sequence[str], files: Sequence[str]) -> tuple[str, ...
     if files and "file" not in out:
         out.append("file")
     return tuple(dict.fromkeys(out))
-
-
-def _min_slope(value: float) -> float:
-    if not (math.isfinite(value) and 0.0 <= value <= 90.0):
-        raise InputError(f"--min-slope {value!r} out of range: use 0 to 90 degrees")
-    return float(value)
 
 
 def _drop(text: str) -> float:
@@ -174,7 +168,7 @@ def _table(
 @click.option(
     "--min-slope",
     type=float,
-    callback=parsed(_min_slope),
+    callback=parsed(functools.partial(units.check_degrees, what="--min-slope")),
     help="Only lines whose steepest 50 m is this steep (°).",
 )
 @click.option(

@@ -309,7 +309,11 @@ def loop_options(f: F) -> F:
             help="Number of really different loops.",
         ),
         click.option(
-            "--seed", default=0, show_default=True, type=int, help="Seed of the randomised search."
+            "--seed",
+            default=0,
+            show_default=True,
+            type=click.IntRange(min=0),
+            help="Seed of the randomised search (0 or more).",
         ),
     ]
     keys = ("start", "duration", "tolerance", "alternatives", "seed")

@@ -70,12 +70,6 @@ def _week_time(text: str) -> tuple[float, float]:
     return units.parse_duration(lo), units.parse_duration(hi)
 
 
-def _share(text: str) -> float:
-    raw = str(text).strip()
-    value = float(raw.rstrip("%")) / 100 if raw.endswith("%") else float(raw)
-    return value if value <= 1 else value / 100
-
-
 def _clock(text: str) -> dt.time:
     try:
         return dt.time.fromisoformat(str(text).strip())
@@ -121,15 +115,17 @@ def _from_file(click_ctx: click.Context, path: str | None) -> dict[str, Any]:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"plan file not found: {path}") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except ValueError as exc:  # TOMLDecodeError, UTF-8, an int over the digit limit
         raise InputError(f"{path} is not valid TOML: {exc}") from None
     unknown = sorted(set(data) - set(PLAN_KEYS))
     if unknown:
         raise InputError(f"{path}: unknown key {unknown[0]!r}; keys: {', '.join(PLAN_KEYS)}")
     out = {}
     for key, value in data.items():
+        if isinstance(value, dict):
+            raise InputError(f"{path}: {key} must be a value or a list, not a table")
         if click_ctx.get_parameter_source(key) != click.core.ParameterSource.COMMANDLINE:
-            out[key] = ",".join(value) if isinstance(value, list) else str(value)
+            out[key] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
     return out
 
 
@@ -139,20 +135,20 @@ def _request(values: dict[str, Any]) -> Any:
     lo_hi = _week_time(values["week_time"])
     return BlockRequest(
         start=units.parse_date(values["start"]) if values["start"] else _next_monday(),
-        weeks=int(values["weeks"]),
+        weeks=units.parse_whole(values["weeks"], what="--weeks"),
         week_time_s=lo_hi,
         run_days=_days(values["days"]),
         long_day=_day(values["long_day"]) if values["long_day"] else None,
         goal=str(values["goal"]).strip().lower(),
-        ramp=_share(values["ramp"]),
-        recovery_every=int(values["recovery_every"]),
-        recovery_factor=_share(values["recovery_factor"]),
+        ramp=units.parse_share(values["ramp"], what="--ramp"),
+        recovery_every=units.parse_whole(values["recovery_every"], what="--recovery-every"),
+        recovery_factor=units.parse_share(values["recovery_factor"], what="--recovery-factor"),
         cross=str(values["cross"]),
     )
 
 
 @click.command("plan")
-@click.argument("plan_file", metavar="[PLAN.toml]", required=False, type=click.Path())
+@click.argument("plan_file", metavar="[PLAN.toml]", required=False, type=click.Path(dir_okay=False))
 @click.option("--home", help="LAT,LON or a place name: the runner's door (every run starts there).")
 @click.option("--weeks", default="6", show_default=True, help="Weeks in the block, 1 to 12.")
 @click.option("--start", help="First day of the block, YYYY-MM-DD (default: next Monday).")
@@ -201,6 +197,7 @@ def plan_command(
         raise InputError("no home: give --home LAT,LON or a place (or home in the plan file)")
     home = point_or_name(values["home"])
     request = _request(values)
+    seed = units.parse_whole(values["seed"], what="--seed")
     constraints = brief.constraints() if _asked(brief) else None
     tz_name = str(units.parse_time_zone(values["tz"])) if values.get("tz") else None
     start_time = _clock(values["start_time"])
@@ -219,7 +216,7 @@ def plan_command(
             (place.lon, place.lat),
             runner.profile(),
             request,
-            options=RoutingOptions(seed=int(values["seed"]), constraints=constraints),
+            options=RoutingOptions(seed=seed, constraints=constraints),
             progress=lambda done, total: step(f"{done}/{total}"),
         )
     title = f"{request.weeks}-week {request.goal} block from {place.name}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -86,6 +87,7 @@ __all__ = ["EXIT_MISSED", "scout_command"]
     default=30.0,
     show_default=True,
     type=float,
+    callback=parsed(functools.partial(units.check_degrees, what="--max-slope", lo=5.0)),
     help="Steepest terrain (degrees over 50 m) any off-trail leg may cross; at 30 or less "
     "trails beyond T4 are left out too. Lines beyond it are left out (exit 3).",
 )

@@ -356,7 +356,7 @@ def _load_toml(text: str, source: str) -> dict[str, Any]:
     """Parse TOML text; a syntax error names the file, line and column."""
     try:
         raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, or an int over the digit limit
         msg = str(exc)
         pos = _TOML_POS_RE.search(msg)
         if pos:

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from routeplanner.errors import InputError
+from routeplanner.units import check_day
 
 #: A clock time as typed: ``8:00``, ``08:00``, ``08:00:30``.
 _TIME_RE = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
@@ -141,14 +142,20 @@ def _parse_date(src: _Source, value: Any) -> date:
         raise src.error(
             f"date must be a day such as 2027-06-12, got {value.isoformat()!r}", key="date"
         )
+    day = None
     if isinstance(value, date):
-        return value
-    if isinstance(value, str):
+        day = value
+    elif isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise src.error(f"invalid date {value!r}: expected YYYY-MM-DD, e.g. 2027-06-12", key="date")
+    if day is None:
+        raise src.error(f"invalid date {value!r}: expected YYYY-MM-DD, e.g. 2027-06-12", key="date")
+    try:
+        return check_day(day, str(value))
+    except InputError as exc:
+        raise src.error(str(exc), key="date") from None
 
 
 def _parse_clock(src: _Source, value: Any, key: str) -> time:

@@ -302,6 +302,8 @@ class OutputPlan:
             return target
         if not text.strip():
             raise InputError(f"{option}: empty file name")
+        if text.endswith(("/", os.sep)):  # Path() would drop the slash and write a file
+            raise InputError(f"{option} {text}: it names a folder; give a file name")
         path = self._resolve(Path(text))
         target = Target(option, path, given=text)
         self._check_not_input(target, self._inputs)

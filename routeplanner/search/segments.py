@@ -517,7 +517,8 @@ def find_segments(
     return _rank(found)[: request.limit]
 
 
-_ID_RE = re.compile(r"(?P<kind>[cd])(?P<chain>[0-9]+):(?P<a>[0-9]+)-(?P<b>[0-9]+)")
+# at most 18 digits a number: an id of thousands would not even convert to an int
+_ID_RE = re.compile(r"(?P<kind>[cd])(?P<chain>[0-9]{1,18}):(?P<a>[0-9]{1,18})-(?P<b>[0-9]{1,18})")
 
 
 def parse_segment_id(segment_id: str) -> tuple[str, int, int, int]:

@@ -61,6 +61,8 @@ def read_line_file(path: str | Path) -> list[RawLine]:
         raise InputError(f"{p} has no {kind} with at least 2 points")
     out = []
     for i, (name, lon, lat, props) in enumerate(parts, start=1):
+        if not (np.all(np.abs(lon) <= 180.0) and np.all(np.abs(lat) <= 90.0)):  # also NaN
+            raise InputError(f"{p}: line {i} has coordinates out of range or not finite")
         out.append(RawLine(f"file:{p.stem}:{i}", name or f"{p.stem} {i}", "file", lon, lat, props))
     return out
 
@@ -99,7 +101,7 @@ def _gpx_parts(p: Path, text: str) -> list[tuple[str | None, np.ndarray, np.ndar
 def _geojson_parts(p: Path, text: str) -> list[tuple[str | None, np.ndarray, np.ndarray, dict]]:
     try:
         doc = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # JSONDecodeError, or an int over int()'s digit limit
         raise DataError(f"not a valid GeoJSON file: {p} ({exc})") from exc
     if not isinstance(doc, dict):
         raise DataError(f"not a valid GeoJSON file: {p} (top level is not an object)")
@@ -113,8 +115,10 @@ def _geojson_parts(p: Path, text: str) -> list[tuple[str | None, np.ndarray, np.
     for f in feats:
         if not isinstance(f, dict):
             continue
-        geom = f.get("geometry") or {}
-        props = f.get("properties") or {}
+        geom = f.get("geometry")
+        geom = geom if isinstance(geom, dict) else {}
+        props = f.get("properties")
+        props = props if isinstance(props, dict) else {}
         props = {str(k): str(v) for k, v in props.items() if isinstance(v, (str, int, float))}
         name = props.get("name") or props.get("title")
         gtype = geom.get("type")

@@ -12,6 +12,7 @@ in the data and holds little more than the final arrays.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import math
 import os
@@ -300,6 +301,7 @@ def _write_ways_opl(path: Path, out: Path) -> None:
     writer = osmium.SimpleWriter(
         osmium.io.File(str(out), "opl,locations_on_ways=true,add_metadata=false")
     )
+    failed = True
     try:
         osmium.apply(
             str(path),
@@ -308,8 +310,17 @@ def _write_ways_opl(path: Path, out: Path) -> None:
             osmium.filter.KeyFilter(*_WAY_KEYS),
             writer,
         )
+        failed = False
     finally:
-        writer.close()
+        try:
+            writer.close()  # writes the buffer: a bad coordinate fails here
+        except Exception:
+            # The writer's C++ destructor would write the same buffer again and fail
+            # outside any handler: std::terminate, exit 134 after the error line.
+            # Keep the failed writer alive for good so that destructor never runs.
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(writer))
+            if not failed:
+                raise
 
 
 class _RawWays:

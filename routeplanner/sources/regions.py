@@ -225,7 +225,7 @@ def _read_region(path: Path) -> Region:
     try:
         with path.open("rb") as fh:
             raw = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: also an int over the digit limit
         raise DataError(f"cannot read region catalog {path}: {' '.join(str(exc).split())}") from exc
 
     def bad(what: str) -> DataError:

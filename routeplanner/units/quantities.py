@@ -141,7 +141,7 @@ def parse_pace(text: str) -> float:
         if match["mm"] is not None:
             if int(match["ss"]) >= 60:
                 raise InputError(f"invalid pace {raw!r}: seconds must be below 60")
-            value = int(match["mm"]) * 60.0 + int(match["ss"])
+            value = float(match["mm"]) * 60.0 + int(match["ss"])  # float: no digit limit
         else:
             value = float(match["min"]) * 60.0
         if match["per"] in ("mi", "mile"):
@@ -263,7 +263,7 @@ def parse_duration(text: str) -> float:
         hours, minutes, secs = clock.groups()
         if int(minutes) >= 60 or (secs is not None and float(secs) >= 60):
             raise InputError(f"invalid duration {raw!r}: minutes and seconds must be below 60")
-        seconds = int(hours) * 3600.0 + int(minutes) * 60.0 + float(secs or 0)
+        seconds = float(hours) * 3600.0 + int(minutes) * 60.0 + float(secs or 0)
     else:
         seconds = _duration_units(key)
     if seconds is None:

@@ -23,14 +23,20 @@ from routeplanner.units.quantities import (
 )
 
 __all__ = [
+    "FIRST_DAY",
+    "LAST_DAY",
+    "check_day",
+    "check_degrees",
     "parse_clock",
     "parse_date",
     "parse_difficulty",
     "parse_grade_window",
     "parse_latlon",
+    "parse_share",
     "parse_slope_window",
     "parse_time_zone",
     "parse_tolerance",
+    "parse_whole",
 ]
 
 # ---------------------------------------------------------------- coordinates
@@ -176,6 +182,38 @@ def parse_slope_window(text: str) -> tuple[float, float]:
     return lo, hi
 
 
+def check_degrees(value: float, *, what: str, lo: float = 0.0, hi: float = 90.0) -> float:
+    """Return a slope angle in degrees if it is finite and from `lo` to `hi`.
+
+    Parameters
+    ----------
+    value : float
+        The angle, as click read it.
+    what : str
+        The option, for the error message.
+    lo, hi : float
+        Accepted range (inclusive).
+
+    Returns
+    -------
+    float
+        `value`.
+
+    Raises
+    ------
+    InputError
+        If not finite or out of range.
+
+    Examples
+    --------
+    >>> check_degrees(30, what="--max-slope", lo=5)
+    30.0
+    """
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise InputError(f"{what} {value!r} out of range: use {lo:g} to {hi:g} degrees")
+    return float(value)
+
+
 # ------------------------------------------------------------------ tolerance
 
 
@@ -219,6 +257,77 @@ def parse_tolerance(text: str) -> float:
     return value
 
 
+def parse_share(text: str, *, what: str = "share") -> float:
+    """Parse a share: ``10%``, ``0.1``, or ``10`` read as 10 %.
+
+    A bare number up to 1 is a fraction, above 1 a percentage; a number with
+    ``%`` is always a percentage (``150%`` is 1.5, not 1.5 %).  The caller
+    checks the range.
+
+    Parameters
+    ----------
+    text : str
+        The share as typed.
+    what : str
+        What the value is, for the error message.
+
+    Returns
+    -------
+    float
+        Fraction, 0 or more.
+
+    Raises
+    ------
+    InputError
+        If malformed.
+
+    Examples
+    --------
+    >>> parse_share("10%"), parse_share("0.1"), parse_share("10"), parse_share("150%")
+    (0.1, 0.1, 0.1, 1.5)
+    """
+    raw = str(text)
+    key = raw.strip()
+    number = key[:-1].strip() if key.endswith("%") else key
+    if not re.fullmatch(_NUMBER, number):
+        raise InputError(
+            f"invalid {what} {raw!r}: use a percentage like 10% or a fraction like 0.1"
+        )
+    value = float(number)
+    return value / 100.0 if key.endswith("%") or value > 1.0 else value
+
+
+def parse_whole(text: str | int, *, what: str = "number") -> int:
+    """Parse a whole number 0 or more, such as a count or a seed.
+
+    Parameters
+    ----------
+    text : str or int
+        Decimal digits (at most 18), or an int.
+    what : str
+        What the value is, for the error message.
+
+    Returns
+    -------
+    int
+        The number.  The caller checks the range.
+
+    Raises
+    ------
+    InputError
+        If the text is not a whole number 0 or more.
+
+    Examples
+    --------
+    >>> parse_whole("6"), parse_whole(" 0 ")
+    (6, 0)
+    """
+    raw = str(text)
+    if isinstance(text, bool) or not re.fullmatch(r"[0-9]{1,18}", raw.strip()):
+        raise InputError(f"invalid {what} {raw!r}: use a whole number 0 or more, e.g. 4")
+    return int(raw.strip())
+
+
 # ------------------------------------------------------------------ difficulty
 
 
@@ -252,7 +361,7 @@ def parse_difficulty(text: str | int) -> int:
         grade = int(text)
     else:
         key = str(text).strip().lower()
-        match = re.fullmatch(r"t?([0-9]+)", key)
+        match = re.fullmatch(r"t?([0-9]{1,9})", key)
         if match:
             grade = int(match.group(1))
         elif key in SAC_SCALE:
@@ -269,13 +378,44 @@ def parse_difficulty(text: str | int) -> int:
 # ------------------------------------------------------------ date, time zone
 
 
-def parse_date(text: str) -> date:
-    """Parse a day ``YYYY-MM-DD``.
+#: First and last day of a run: FIT files count time in 32-bit seconds from 1989-12-31
+#: (to 2126), and a day next to year 1 or 9999 overflows Python's dates.
+FIRST_DAY = date(1990, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+
+
+def check_day(day: date, text: object) -> date:
+    """Return `day` if it is from :data:`FIRST_DAY` to :data:`LAST_DAY`.
+
+    Parameters
+    ----------
+    day : date
+        The day read.
+    text : object
+        The value as typed, for the error message.
+
+    Returns
+    -------
+    date
+        `day`.
 
     Raises
     ------
     InputError
-        If malformed.
+        If the day is out of range.
+    """
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InputError(f"invalid date {text!r}: use a day from {FIRST_DAY} to {LAST_DAY}")
+    return day
+
+
+def parse_date(text: str) -> date:
+    """Parse a day ``YYYY-MM-DD``, from 1990 to 2100.
+
+    Raises
+    ------
+    InputError
+        If malformed or out of range.
 
     Examples
     --------
@@ -283,9 +423,10 @@ def parse_date(text: str) -> date:
     datetime.date(2027, 6, 12)
     """
     try:
-        return date.fromisoformat(str(text).strip())
+        day = date.fromisoformat(str(text).strip())
     except ValueError:
         raise InputError(f"invalid date {text!r}: expected YYYY-MM-DD, e.g. 2027-06-12") from None
+    return check_day(day, text)
 
 
 def parse_clock(text: str) -> time:
