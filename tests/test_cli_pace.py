@@ -83,6 +83,13 @@ def test_fit_never_replaces_a_file_it_did_not_write(runs, tmp_path, capsys):
     assert (tmp_path / "me.toml").read_text() != first
 
 
+def test_a_recording_given_twice_is_refused(runs, tmp_path, capsys):
+    # Counting one outing twice would halve the day-to-day spread and weigh it double.
+    code, out, err = run(["pace", "fit", runs[0], runs[1], f"./{Path(runs[0]).name}"], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("error: ") and "given twice" in err and len(err.splitlines()) == 1
+
+
 def test_predict_json_matches_the_library(runs, tmp_path, capsys):
     (tmp_path / "me.toml").write_text(HILL_SHY)
     code, out, err = run(["pace", "predict", "--profile", "me.toml", runs[0], "--json"], capsys)

@@ -196,6 +196,14 @@ def test_an_area_over_the_limit_is_refused_before_any_request(server, tmp_path, 
     assert server.hits == []
 
 
+@pytest.mark.parametrize("value", ["-1", "0", "nan", "inf", "lots"])
+def test_an_invalid_area_limit_is_named(server, tmp_path, monkeypatch, value):
+    monkeypatch.setenv("ROUTEPLANNER_MAX_AREA_KM2", value)
+    with pytest.raises(InputError, match=r"invalid ROUTEPLANNER_MAX_AREA_KM2.*positive number"):
+        fetch_osm((1.50, 42.50, 1.52, 42.52), dest_dir=tmp_path, overpass_url=f"{server.url}/api")
+    assert server.hits == []
+
+
 def test_cli_refuses_the_whole_world_online(server, tmp_path, monkeypatch, capsys):
     from routeplanner.cli import main
 

@@ -305,8 +305,8 @@ def loop_options(f: F) -> F:
             "--alternatives",
             default=1,
             show_default=True,
-            type=int,
-            help="Number of really different loops.",
+            type=click.IntRange(1, 10),
+            help="Number of really different loops (1 to 10).",
         ),
         click.option(
             "--seed",

@@ -84,6 +84,11 @@ def fit(
 
     difficulty = units.parse_difficulty(max_difficulty)
     check_inputs(*runs)
+    seen: dict[Path, str] = {}
+    for run in runs:
+        if (key := Path(run).resolve()) in seen:
+            raise InputError(f"{run} is given twice ({seen[key]}): each recording counts once")
+        seen[key] = run
     tracks = [read_track(r) for r in runs]
     class_of = _class_of(osm, dem)
     lines = [cal.prepare(t, class_of=class_of) for t in tracks]

@@ -250,7 +250,11 @@ def check_area(bbox: Sequence[float], max_area_km2: float | None = None) -> None
         try:
             limit = float(env) if env else MAX_AREA_KM2
         except ValueError:
-            raise InputError(f"invalid ROUTEPLANNER_MAX_AREA_KM2 {env!r}: give km²") from None
+            limit = math.nan
+        if not (math.isfinite(limit) and limit > 0):
+            raise InputError(
+                f"invalid ROUTEPLANNER_MAX_AREA_KM2 {env!r}: give a positive number of km²"
+            )
     area = area_km2(bbox)
     if area > limit:
         raise InputError(
