@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["terminal_safe"]
+__all__ = ["one_line", "terminal_safe"]
 
 # C0 and C1 controls and DEL: escape sequences (ESC, CSI, OSC) start with one.
 _CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -46,3 +46,37 @@ def terminal_safe(text: object) -> str:
     s = _CONTROL_RE.sub("", s)
     # Bidirectional overrides and isolates can reorder what follows on the line.
     return "".join(c for c in s if unicodedata.category(c) != "Cf" or c in "\u200d\u200c")
+
+
+def one_line(text: object, *, word_limit: int = 120) -> str:
+    r"""Make a message one safe terminal line, however long the values it quotes.
+
+    :func:`terminal_safe`, runs of white space as one space, and any word longer
+    than `word_limit` characters (a value of thousands of digits, a pasted file)
+    cut in its middle, with the number of characters left out.
+
+    Parameters
+    ----------
+    text
+        Any value; it is converted with ``str``.
+    word_limit
+        Longest word kept whole.
+
+    Returns
+    -------
+    str
+        The line.
+
+    Examples
+    --------
+    >>> one_line("invalid pace '" + "9" * 500 + "':  use 4:30", word_limit=30)
+    "invalid pace '999999999…(488 more)…999': use 4:30"
+    """
+
+    def cut(m: re.Match[str]) -> str:
+        word = m.group(0)
+        head, tail = word_limit // 3, word_limit // 6
+        return f"{word[:head]}…({len(word) - head - tail} more)…{word[-tail:]}"
+
+    line = " ".join(terminal_safe(text).split())
+    return re.sub(rf"\S{{{word_limit + 1},}}", cut, line)

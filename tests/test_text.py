@@ -12,7 +12,7 @@ import pytest
 from osmium.osm.mutable import Node, Way
 from synth import make_dem, to_lonlat, write_geotiff
 
-from routeplanner._text import terminal_safe
+from routeplanner._text import one_line, terminal_safe
 from routeplanner.cli import main
 
 HOSTILE = "\x1b]0;pwned\x07Camí\x1b[2J de la \u202eTorre\x9b31m"
@@ -78,3 +78,32 @@ def test_cli_strips_control_characters_from_names_but_files_keep_them(
         return [x] if isinstance(x, str) else []
 
     assert HOSTILE in strings(doc)  # the file keeps the name as it is
+
+
+def test_one_line_cuts_only_overlong_words_and_strips_controls():
+    assert one_line("bad value 'x'\n  use 1 to 10") == "bad value 'x' use 1 to 10"
+    path = "/a/" + "b" * 100 + ".gpx"  # 107 characters: kept whole under the limit
+    assert one_line(f"cannot write {path}") == f"cannot write {path}"
+    cut = one_line("pace " + "7" * 1000, word_limit=60)
+    assert cut == "pace " + "7" * 20 + "…(970 more)…" + "7" * 10
+    assert one_line("name \x1b[31mred\x1b[0m \u202eevil") == "name red evil"
+
+
+def test_cli_errors_are_one_short_line_whatever_the_input(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(
+            [
+                "loop",
+                "--osm",
+                "x.osm",
+                "--dem",
+                "x.tif",
+                "--start",
+                "42.5,1.5",
+                "--duration",
+                "9" * 5000,
+            ]
+        )
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and len(err) < 300 and "(4943 more)" in err

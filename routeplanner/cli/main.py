@@ -198,11 +198,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(EXIT_FAILED)
     except click.ClickException as exc:
         # One line, like every other error; `--help` shows the usage.
-        message = " ".join(exc.format_message().split())
-        click.echo(f"error: {message} (see --help)", err=True)
+        _error(f"{exc.format_message()} (see --help)")
         sys.exit(EXIT_BAD_INPUT if isinstance(exc, click.UsageError) else exc.exit_code)
     except RoutePlannerError as exc:
-        click.echo(f"error: {exc}", err=True)
+        _error(exc)
         sys.exit(EXIT_BAD_INPUT if isinstance(exc, BAD_INPUT_ERRORS) else EXIT_FAILED)
     except KeyboardInterrupt:
         click.echo("error: interrupted", err=True)
@@ -212,10 +211,14 @@ def main(argv: Sequence[str] | None = None) -> None:
             raise
         if isinstance(exc, OSError):  # a file system failure (disk full, permissions)
             text = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
-            click.echo(f"error: {text} (rerun with -v for details)", err=True)
+            _error(f"{text} (rerun with -v for details)")
         else:  # a bug: one line, the traceback only with -v
-            click.echo(
-                f"error: internal error ({type(exc).__name__}: {exc}); rerun with -v for details",
-                err=True,
-            )
+            _error(f"internal error ({type(exc).__name__}: {exc}); rerun with -v for details")
         sys.exit(EXIT_FAILED)
+
+
+def _error(message: object) -> None:
+    """Print an error as one line on stderr: values from users or OSM are untrusted."""
+    from routeplanner._text import one_line
+
+    click.echo(f"error: {one_line(message)}", err=True)
