@@ -303,11 +303,9 @@ def emit(
 
 def _span(runner: Any, duration_s: float) -> tuple[float, float] | None:
     """Range of times for most of the runner's days, if their profile knows it."""
-    if runner is None or getattr(runner, "day_spread", None) is None:
-        return None
     from routeplanner.spread import time_range_s
 
-    return time_range_s(runner, duration_s)
+    return None if runner is None else time_range_s(runner, duration_s)
 
 
 def _safety(

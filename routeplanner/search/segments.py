@@ -74,6 +74,7 @@ from routeplanner.search.segment import (
     make_segment,
 )
 from routeplanner.search.segment_scan import ScanSettings, SegmentScan, scan_segments
+from routeplanner.units import parse_minutes_window  # re-exported: the one parser
 
 __all__ = [
     "DEFAULT_GRADE",
@@ -182,47 +183,6 @@ def _check_minutes(lo: float, hi: float, raw: str) -> None:
         raise InputError(f"invalid minutes window {what}: lower bound must be below upper bound")
     if hi > _MAX_MINUTES:
         raise InputError(f"invalid minutes window {what}: at most 24 h")
-
-
-_MINUTES_RE = re.compile(
-    r"(?P<lo>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(?:-|–|to)\s*"
-    r"(?P<hi>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(?:m|min|mins|minutes)?"
-)
-
-
-def parse_minutes_window(text: str) -> tuple[float, float]:
-    """Parse a window of running minutes such as ``"5-10"`` into seconds.
-
-    Parameters
-    ----------
-    text
-        ``"5-10"``, ``"5-10min"``, ``"5 to 10 minutes"``.
-
-    Returns
-    -------
-    tuple of float
-        ``(low, high)`` in seconds, ``0 <= low < high``.
-
-    Raises
-    ------
-    InputError
-        If the text is malformed, the window is 0, empty or inverted.
-
-    Examples
-    --------
-    >>> parse_minutes_window("5-10")
-    (300.0, 600.0)
-    """
-    raw = str(text)
-    key = raw.strip().lower()
-    match = _MINUTES_RE.fullmatch(key)
-    if not match:
-        if re.fullmatch(r"[-+]?0*(\.0*)?\s*(m|min|mins|minutes)?", key) and key:
-            raise InputError(f"invalid minutes window {raw!r}: a window of 0 minutes is empty")
-        raise InputError(f"invalid minutes window {raw!r}: expected e.g. '5-10' (minutes)")
-    lo, hi = float(match["lo"]), float(match["hi"])
-    _check_minutes(lo, hi, raw)
-    return (lo * 60.0, hi * 60.0)
 
 
 # --------------------------------------------------------------------------- segments

@@ -17,6 +17,7 @@ import numpy as np
 import pyproj
 import shapely
 
+from routeplanner import units
 from routeplanner._geo import compass_name, local_xy, offset_deg
 from routeplanner.errors import InputError
 from routeplanner.skilines.lines import RawLine, circular_aspect
@@ -25,6 +26,7 @@ from routeplanner.terrain import (
     sample_slope,
     slope_aspect,
 )
+from routeplanner.units.quantities import _MAX_SLOPE_WINDOW_DEG
 
 __all__ = [
     "DEFAULT_MAX_LINES",
@@ -39,11 +41,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-_MIN_SLOPE_WINDOW_DEG = 0.0
-
-
-_MAX_SLOPE_WINDOW_DEG = 70.0
-
 #: Most DEM fall lines returned unless more are asked for.
 DEFAULT_MAX_LINES = 50
 
@@ -54,7 +51,8 @@ def parse_slope_window(text: str | Sequence[float]) -> tuple[float, float]:
     Parameters
     ----------
     text
-        ``"LO-HI"`` with an optional ``deg``/``°`` unit, or a (lo, hi) pair.
+        ``"LO-HI"`` with an optional ``deg``/``°`` unit (read by
+        :func:`routeplanner.units.parse_slope_window`), or a (lo, hi) pair.
 
     Returns
     -------
@@ -73,28 +71,19 @@ def parse_slope_window(text: str | Sequence[float]) -> tuple[float, float]:
     (30.0, 45.0)
     """
     if isinstance(text, str):
-        raw = text
-        t = text.strip().lower().replace("°", "").replace("deg", "").replace("–", "-")
-        parts = [q.strip() for q in t.split("-")]
-        try:
-            lo, hi = (float(q) for q in parts)
-        except ValueError:
-            raise InputError(
-                f"invalid slope window {raw!r}: expected degrees like '30-45'"
-            ) from None
-    else:
-        raw = repr(tuple(text))
-        try:
-            lo, hi = (float(v) for v in text)
-        except (TypeError, ValueError):
-            raise InputError(f"invalid slope window {raw}: expected (lo, hi) degrees") from None
+        return units.parse_slope_window(text)
+    raw = repr(tuple(text))
+    try:
+        lo, hi = (float(v) for v in text)
+    except (TypeError, ValueError):
+        raise InputError(f"invalid slope window {raw}: expected (lo, hi) degrees") from None
     if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise InputError(f"invalid slope window {raw!r}: bounds must be finite")
+        raise InputError(f"invalid slope window {raw}: bounds must be finite")
     if lo >= hi:
-        raise InputError(f"invalid slope window {raw!r}: the low bound must be below the high")
-    if not (_MIN_SLOPE_WINDOW_DEG <= lo and hi <= _MAX_SLOPE_WINDOW_DEG):
+        raise InputError(f"invalid slope window {raw}: the low bound must be below the high")
+    if not (0.0 <= lo and hi <= _MAX_SLOPE_WINDOW_DEG):
         raise InputError(
-            f"slope window {raw!r} out of range: need 0 <= low < high <= "
+            f"slope window {raw} out of range: need 0 <= low < high <= "
             f"{_MAX_SLOPE_WINDOW_DEG:.0f} degrees"
         )
     return lo, hi
