@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from routeplanner import data as package_data
 from routeplanner import pace
 from routeplanner._io import atomic_write_text
-from routeplanner.daylight import TripDay
 from routeplanner.events.event import load_event
 from routeplanner.events.plan import GroupPlan, plan_group_run
 from routeplanner.network.model import Network
@@ -26,7 +25,8 @@ from routeplanner.output.scouting import scout_map
 from routeplanner.output.segments import map_segment
 from routeplanner.output.skilines import line_feature
 from routeplanner.plan import BlockRequest, make_plan
-from routeplanner.safety import default_start, region_timezone, safety_sheet
+from routeplanner.safety.daylight import TripDay
+from routeplanner.safety.sheet import default_start, region_timezone, safety_sheet
 from routeplanner.search.loops import LoopRequest, find_loops
 from routeplanner.search.scouting import plan_scouting
 from routeplanner.search.segments import SegmentRequest

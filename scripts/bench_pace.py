@@ -9,12 +9,12 @@ Runs on the recordings in ``../shared/data/tracks`` (see its README):
 
 Moving time is the sum of the intervals between consecutive points at most 60 s
 apart (the README's definition); the predicted lines are the same moving
-intervals, after the smoothing of :func:`routeplanner.calibration.prepare`.
+intervals, after the smoothing of :func:`routeplanner.pace.fitting.prepare`.
 
 Methods, all fitted on the same fitting part in the same run:
 
 ``profile``
-    :func:`routeplanner.calibration.fit_profile`: flat pace, grade corrections
+    :func:`routeplanner.pace.fitting.fit_profile`: flat pace, grade corrections
     with shrinkage, fatigue (no network for these tracks, so no trail factor);
     model picked automatically (Minetti or Tobler, whichever fits better).
 ``avg_pace``
@@ -39,7 +39,7 @@ of the profile's median |error| minus each baseline's, with its 90 % interval an
 share of draws where the profile's median is lower, and a two-sided sign test of the
 tracks where the profile is closer against those where the baseline is.  Finally, how
 often the measured time falls inside the range the profile gives for 80 % of days
-(:func:`routeplanner.spread.time_range_s`; only profiles fitted on three recordings or
+(:func:`routeplanner.pace.spread.time_range_s`; only profiles fitted on three recordings or
 more have one, so only the left-out walks).
 
 Also says which method has the lowest median, whether the target is met (profile
@@ -65,9 +65,9 @@ from pathlib import Path
 
 import numpy as np
 
-from routeplanner import calibration as cal
+from routeplanner.pace import fitting as cal
+from routeplanner.pace.spread import DAY_SHARE, time_range_s
 from routeplanner.sources.tracks import read_track
-from routeplanner.spread import DAY_SHARE, time_range_s
 
 METHODS = ("profile", "avg_pace", "naismith", "default_model")
 BASELINES = METHODS[1:]

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from synth import synthetic_recording
 
-from routeplanner import calibration as cal
 from routeplanner.pace import RunnerProfile
+from routeplanner.pace import fitting as cal
 from routeplanner.sources.tracks import Track
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from synth import synthetic_recording
 
-from routeplanner import calibration as cal
 from routeplanner.errors import InputError
 from routeplanner.pace import GRADE_KNOTS, RunnerProfile
+from routeplanner.pace import fitting as cal
 from routeplanner.sources.tracks import Track, read_track
 
 # A runner slower than Minetti on descents, stronger on moderate climbs, and 4 %/h

@@ -91,7 +91,7 @@ def test_loop_writes_timed_gpx_and_fit_that_agree(ring, tmp_path, capsys, shared
     assert schema.validate(etree.parse(str(tmp_path / "ring.gpx"))), schema.error_log
     trkpts = gpx.tracks[0].segments[0].points
     # 07:30 in the region's time zone (from the catalog, else looked up, else UTC).
-    from routeplanner.daylight import region_timezone
+    from routeplanner.safety.daylight import region_timezone
 
     lon, lat = to_lonlat(*NODES[1])
     zone = region_timezone(None, float(lon), float(lat))

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from synth import make_dem, synthetic_recording, write_geotiff, write_gpx_track, write_osm_xml
 
-from routeplanner import calibration as cal
 from routeplanner.cli import main
 from routeplanner.errors import InputError
 from routeplanner.pace import RunnerProfile
+from routeplanner.pace import fitting as cal
 
 RUNNER = RunnerProfile(
     330.0, grade_correction=(1.0, 1.15, 1.1, 1.05, 1.0, 0.95, 0.9, 1.1, 1.0), fatigue_per_h=0.03

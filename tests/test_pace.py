@@ -35,7 +35,7 @@ from routeplanner.pace import (
 
 
 def test_doctests_pass() -> None:
-    result = doctest.testmod(pace)
+    result = doctest.testmod(pace.model)
     assert result.attempted > 10
     assert result.failed == 0
 

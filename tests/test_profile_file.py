@@ -9,7 +9,7 @@ import pytest
 
 from routeplanner.errors import InputError
 from routeplanner.pace import GRADE_KNOTS, RunnerProfile
-from routeplanner.profile_file import profile_toml, read_profile
+from routeplanner.pace.profile_file import profile_toml, read_profile
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -20,7 +20,7 @@ from routeplanner.cli import main
 from routeplanner.errors import InputError
 from routeplanner.output import export
 from routeplanner.route import Step, make_route
-from routeplanner.safety import (
+from routeplanner.safety.sheet import (
     clean_text,
     default_start,
     parse_start,

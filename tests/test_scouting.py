@@ -25,8 +25,8 @@ import routeplanner.cli.scout  # noqa: F401  (registers the commands until cli/_
 from routeplanner import demo, pace, units
 from routeplanner._geo import haversine_m
 from routeplanner.cli import main
-from routeplanner.daylight import TripDay
 from routeplanner.errors import CoverageError, InputError, NoRouteError
+from routeplanner.safety.daylight import TripDay
 from routeplanner.search import scouting as sc
 from routeplanner.skilines import lines as sk
 

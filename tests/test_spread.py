@@ -9,7 +9,7 @@ from scipy.stats import t as student_t
 
 from routeplanner.errors import InputError
 from routeplanner.pace import RunnerProfile
-from routeplanner.spread import DAY_SHARE, MIN_RECORDINGS, day_spread, time_range_s
+from routeplanner.pace.spread import DAY_SHARE, MIN_RECORDINGS, day_spread, time_range_s
 
 
 def test_spread_is_the_standard_deviation_of_log_time_ratios():

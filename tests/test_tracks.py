@@ -122,7 +122,7 @@ def test_tcx_reader(tmp_path: Path):
     ],
 )
 def test_real_recordings(shared_data_dir: Path, name: str, moving_h: float):
-    from routeplanner.calibration import moving_time_s
+    from routeplanner.pace.fitting import moving_time_s
 
     track = read_track(shared_data_dir / "tracks" / name)
     assert len(track) > 200

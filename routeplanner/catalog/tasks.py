@@ -22,13 +22,13 @@ import numpy as np
 from routeplanner import pace
 from routeplanner._io import file_safe
 from routeplanner.catalog.trailheads import Trailhead
-from routeplanner.daylight import region_timezone
 from routeplanner.errors import InputError, RoutePlannerError
 from routeplanner.network.model import Network
 from routeplanner.output.export import gpx_document
 from routeplanner.output.fit import course_bytes
 from routeplanner.route import Route
-from routeplanner.safety import clean_text, safety_sheet
+from routeplanner.safety.daylight import region_timezone
+from routeplanner.safety.sheet import clean_text, safety_sheet
 from routeplanner.search.loops import LoopRequest, find_loops
 from routeplanner.search.segment_loops import SegmentLoopOptions
 from routeplanner.search.workouts import plan_loop_with_segments

@@ -206,7 +206,7 @@ def route_lines(
     """Return two text lines per route: its stats, and the ways it follows.
 
     `spans` gives, per route, the range of times for most of the runner's days
-    (:func:`routeplanner.spread.time_range_s`), shown after the time when known.
+    (:func:`routeplanner.pace.spread.time_range_s`), shown after the time when known.
     """
     per_m, unit = (1.0 / units.FT_M, "ft") if system == "imperial" else (1.0, "m")
     rows = []
@@ -303,7 +303,7 @@ def emit(
 
 def _span(runner: Any, duration_s: float) -> tuple[float, float] | None:
     """Range of times for most of the runner's days, if their profile knows it."""
-    from routeplanner.spread import time_range_s
+    from routeplanner.pace.spread import time_range_s
 
     return None if runner is None else time_range_s(runner, duration_s)
 

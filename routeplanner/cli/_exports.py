@@ -285,7 +285,7 @@ def plan_start(safety: Any, loaded: Any, routes: Sequence[Any]) -> datetime:
         The start; by default the next 08:00 in the region.
     """
     from routeplanner.cli._safety import _region_facts
-    from routeplanner.daylight import region_timezone, start_at
+    from routeplanner.safety.daylight import region_timezone, start_at
 
     zone_name, _number = _region_facts(loaded)
     first = routes[0]

@@ -197,8 +197,8 @@ def safety_sheets(
     now: datetime | None = None,
 ) -> list[Any]:
     """Compute one safety sheet per route (reading the region's places once)."""
-    from routeplanner.daylight import region_timezone, start_at
-    from routeplanner.safety import safety_sheet
+    from routeplanner.safety.daylight import region_timezone, start_at
+    from routeplanner.safety.sheet import safety_sheet
 
     if not routes:
         return []
@@ -235,7 +235,7 @@ def plan_sheets(
     from zoneinfo import ZoneInfo
 
     from routeplanner.output.plan_files import fit_name, gpx_name, session_title
-    from routeplanner.safety import safety_sheet
+    from routeplanner.safety.sheet import safety_sheet
 
     routed = [rs for week in weeks for rs in week if rs.route is not None]
     if not routed:

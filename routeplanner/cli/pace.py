@@ -35,8 +35,8 @@ def _check_out(click_ctx: click.Context, param: click.Parameter, value: str | No
 def _class_of(osm: str | None, dem: tuple[str, ...]) -> Any:
     if osm is None:
         return None
-    from routeplanner.calibration import network_class_of
     from routeplanner.network.build import load_network
+    from routeplanner.pace.fitting import network_class_of
 
     if not dem:
         raise InputError("--osm needs --dem (the network is built with elevations)")
@@ -77,9 +77,9 @@ def fit(
     dem: tuple[str, ...],
 ) -> None:
     """Fit a runner profile to recorded RUNS (.gpx, .tcx, .fit)."""
-    from routeplanner import calibration as cal
     from routeplanner import pace
-    from routeplanner.profile_file import profile_toml
+    from routeplanner.pace import fitting as cal
+    from routeplanner.pace.profile_file import profile_toml
     from routeplanner.sources.tracks import read_track
 
     difficulty = units.parse_difficulty(max_difficulty)
@@ -169,10 +169,10 @@ def fit(
 @click.pass_obj
 def predict(ctx: Ctx, line: str, profile_path: str, dem: tuple[str, ...], as_json: bool) -> None:
     """Predict the moving time of LINE (.gpx track or route, .tcx, .fit)."""
-    from routeplanner import calibration as cal
     from routeplanner.pace import RunnerProfile
+    from routeplanner.pace import fitting as cal
+    from routeplanner.pace.spread import DAY_SHARE, time_range_s
     from routeplanner.sources.tracks import read_track
-    from routeplanner.spread import DAY_SHARE, time_range_s
 
     profile = RunnerProfile.from_toml(profile_path)
     track = read_track(line, require_times=False)

@@ -29,8 +29,8 @@ from routeplanner.cli.options import (
     region_options,
     runner_options,
 )
-from routeplanner.daylight import TripDay
 from routeplanner.errors import InputError
+from routeplanner.safety.daylight import TripDay
 
 __all__ = ["EXIT_MISSED", "scout_command"]
 

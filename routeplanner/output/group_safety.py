@@ -16,7 +16,7 @@ from typing import Any
 from routeplanner import units as fmt
 from routeplanner.events.plan import GroupPlan
 from routeplanner.network.model import Network
-from routeplanner.safety import (
+from routeplanner.safety.sheet import (
     DEFAULT_EMERGENCY_NUMBER,
     SafetySheet,
     alert_after_s,

@@ -23,7 +23,7 @@ from routeplanner.plan.routing import RoutedSession
 from routeplanner.route import Route
 
 if TYPE_CHECKING:
-    from routeplanner.safety import SafetySheet
+    from routeplanner.safety.sheet import SafetySheet
 
 __all__ = [
     "fit_name",

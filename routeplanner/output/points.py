@@ -19,7 +19,7 @@ from routeplanner.errors import InputError
 from routeplanner.route import Route
 
 if TYPE_CHECKING:
-    from routeplanner.safety import SafetySheet
+    from routeplanner.safety.sheet import SafetySheet
 
 __all__ = [
     "POINT_KINDS",
@@ -153,7 +153,7 @@ def safety_points(route: Route, sheet: SafetySheet) -> list[RoutePoint]:
         named "Bail-out: <name or kind>" (control and direction characters of
         OSM names removed), sorted by distance along the route.
     """
-    from routeplanner.safety import clean_text
+    from routeplanner.safety.sheet import clean_text
 
     out = [
         point_at(route, p.along_m, name=clean_text(f"Water: {p.name or p.kind}"), kind="water")

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from routeplanner import pace
-from routeplanner.daylight import SunTimes
 from routeplanner.errors import InputError
 from routeplanner.route import Route
+from routeplanner.safety.daylight import SunTimes
 from routeplanner.search.scout_safety import SAFE_SLOPE_DEG, SteepLeg, deg_text
 from routeplanner.skilines.lines import SkiLine
 from routeplanner.units import FT_M, UnitSystem, format_distance, format_height

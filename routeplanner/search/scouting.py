@@ -49,13 +49,13 @@ import shapely
 
 from routeplanner import pace
 from routeplanner._geo import haversine_m
-from routeplanner.daylight import SunTimes, TripDay, sun_times
 from routeplanner.errors import CoverageError, InputError, NoRouteError
 from routeplanner.network.model import Network, Snap
 from routeplanner.route import (
     Step,
     step_points,
 )
+from routeplanner.safety.daylight import SunTimes, TripDay, sun_times
 from routeplanner.search.graph import Preferences
 from routeplanner.search.scout_legs import (
     OFFTRAIL_FACTOR,

@@ -14,7 +14,7 @@ network and the places of :mod:`routeplanner.sources.pois`:
 * **Water and shelter** within :data:`NEAR_RADIUS_M` of the route, peaks and
   passes within :data:`ON_ROUTE_RADIUS_M`.
 * **Daylight** at the start point for the start date
-  (:func:`routeplanner.daylight.sun_times`).
+  (:func:`routeplanner.safety.daylight.sun_times`).
 * **Exposure**: time above treeline, where the treeline is estimated locally
   as the 98th percentile of the elevation of network points inside OSM forest
   (``landuse=forest``, ``natural=wood``) within :data:`TREELINE_SEARCH_M` of
@@ -42,10 +42,10 @@ import numpy as np
 
 from routeplanner import pace, units
 from routeplanner import units as fmt
-from routeplanner.daylight import default_start, parse_start, region_timezone, sun_times
 from routeplanner.errors import InputError
 from routeplanner.network.model import Network
 from routeplanner.route import Route, Step
+from routeplanner.safety.daylight import default_start, parse_start, region_timezone, sun_times
 from routeplanner.sources.pois import Poi, Pois
 from routeplanner.units import UnitSystem
 

@@ -398,7 +398,7 @@ class RunnerProfile:
     grade_correction : tuple of float or None
         Factor on the model's time per metre at each grade of :data:`GRADE_KNOTS`
         (1 at 0 %), interpolated linearly between knots; None means the plain model.
-        Fitted from recordings by :mod:`routeplanner.calibration`.
+        Fitted from recordings by :mod:`routeplanner.pace.fitting`.
     trail_factor : float
         Time factor on trails (network class ``trail``) relative to roads.
     fatigue_per_h : float
@@ -410,7 +410,7 @@ class RunnerProfile:
     day_spread : float or None
         How much the runner's days differ: standard deviation of the log ratio of
         recorded to predicted moving time over the fitting recordings
-        (:mod:`routeplanner.spread`); None when not fitted.
+        (:mod:`routeplanner.pace.spread`); None when not fitted.
     spread_recordings : int or None
         Number of recordings `day_spread` was measured on (3 or more).
 
@@ -624,7 +624,7 @@ class RunnerProfile:
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> RunnerProfile:
-        """Read a profile file (see :mod:`routeplanner.profile_file`).
+        """Read a profile file (see :mod:`routeplanner.pace.profile_file`).
 
         Parameters
         ----------
@@ -641,7 +641,7 @@ class RunnerProfile:
         InputError
             If the file is missing or invalid.
         """
-        from routeplanner.profile_file import read_profile
+        from routeplanner.pace.profile_file import read_profile
 
         return read_profile(path)
 

@@ -60,7 +60,7 @@ the trail factor and the fatigue term with :func:`scipy.optimize.least_squares`
   pace stays at its value there.
 * **How much the days differ.**  With three recordings or more the profile also
   carries the spread of the runner's day-to-day level
-  (:func:`routeplanner.spread.day_spread`), from which a prediction gets the range
+  (:func:`routeplanner.pace.spread.day_spread`), from which a prediction gets the range
   of times that covers most days.
 
 The level (flat pace) is finally set so that the fitted moving time equals the
@@ -84,8 +84,8 @@ from scipy.optimize import least_squares
 from routeplanner import pace
 from routeplanner.errors import InputError
 from routeplanner.network.model import Network
+from routeplanner.pace.spread import day_spread
 from routeplanner.sources.tracks import Track
-from routeplanner.spread import day_spread
 
 __all__ = [
     "CHUNK_M",

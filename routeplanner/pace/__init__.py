@@ -1,0 +1,11 @@
+"""The runner's pace: the time model, its fit to recordings, the profile file, the day spread.
+
+- :mod:`~routeplanner.pace.model` — runner profiles and the one time formula (re-exported
+  here, so ``from routeplanner import pace; pace.RunnerProfile`` keeps working);
+- :mod:`~routeplanner.pace.fitting` — a profile fitted to GPS recordings;
+- :mod:`~routeplanner.pace.profile_file` — the profile's TOML file;
+- :mod:`~routeplanner.pace.spread` — how much a runner's days differ, and the range of times.
+"""
+
+from routeplanner.pace.model import *  # noqa: F403
+from routeplanner.pace.model import __all__ as __all__
