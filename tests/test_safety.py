@@ -16,6 +16,7 @@ from lxml import etree
 from synth import make_dem, make_network, to_lonlat, write_geotiff
 
 from routeplanner import pace
+from routeplanner._geo import haversine_m
 from routeplanner.cli import main
 from routeplanner.errors import InputError
 from routeplanner.output import export
@@ -72,21 +73,7 @@ def valley_pois(*, village: bool = True, forest: tuple = ()) -> Pois:
 
 def east_route(net, profile):
     """The route from x = 0 to x = 6 km along the trail."""
-    steps = []
-    x = 0.0
-    for target in (2000.0, 6000.0):
-        for e in range(net.n_edges):
-            if net.edge_class[e] != 0:
-                continue
-            ends = [float(to_xy_lon(net.node_lon[n])) for n in (net.edge_u[e], net.edge_v[e])]
-            length = float(net.edge_length_m[e])
-            if abs(ends[0] - x) < 1 and abs(ends[1] - target) < 1:
-                steps.append(Step(e, 0.0, length))
-            elif abs(ends[1] - x) < 1 and abs(ends[0] - target) < 1:
-                steps.append(Step(e, length, 0.0))
-        x = target
-    assert len(steps) == 2
-    return make_route(net, steps, profile, name="east", kind="traverse")
+    return east_route_via(net, [2000.0, 6000.0], profile)
 
 
 def to_xy_lon(lon: float) -> float:
@@ -496,8 +483,9 @@ def test_andorra_2025_loop_safety(
     code, out, err = run(args, capsys)
     assert code in (0, 3), err
     safety = json.loads(out)["routes"][0]["safety"]
-    # La Massana: the loop starts in town, so it starts at a bail-out on a road.
-    assert safety["bailouts"] and safety["bailouts"][0]["along_m"] < 300
+    # La Massana: the loop starts in town, on a road; the start itself is no bail-out.
+    first = safety["bailouts"][0]
+    assert haversine_m(1.5148, 42.5450, first["lon"], first["lat"]) > 200.0
     assert safety["emergency_number"] == "112"
     assert safety["sunrise"].startswith("2025-06-21T06:1") and safety["sunrise"].endswith("+02:00")
     assert safety["sunset"].startswith("2025-06-21T21:3")
@@ -542,10 +530,10 @@ def test_out_and_back_inside_one_road_edge(flat) -> None:
         pace.RunnerProfile.from_strings("6:00"),
     )
     sheet = safety_sheet(route, net, valley_pois(), start=START)
-    assert [(b.kind, b.name, b.along_m) for b in sheet.bailouts] == [
-        ("road", "Carretera Test", 0.0)
-    ]
-    assert sheet.longest_without_bailout_s < 60.0  # on the road all the way
+    # On the road all the way: the first road point past the start's 200 m is the bail-out.
+    assert [(b.kind, b.name) for b in sheet.bailouts] == [("road", "Carretera Test")]
+    assert 200.0 < sheet.bailouts[0].along_m < 230.0
+    assert sheet.longest_without_bailout_s < 60.0
 
 
 def test_sheet_text_in_imperial_units(flat) -> None:
@@ -600,3 +588,109 @@ def test_water_and_bailouts_become_fit_course_points(flat) -> None:
     assert lats == pytest.approx([42.5] * 3, abs=1e-5)
     t = [(p["timestamp"] - START).total_seconds() for p in found]
     assert t == pytest.approx([1500.0 * SPM, 2000.0 * SPM, 5000.0 * SPM], abs=5.0 * SPM)
+
+
+# -- each route its own points --------------------------------------------------------------------
+
+
+def test_the_start_is_not_a_bailout() -> None:
+    # A road crosses the trail 100 m from the start (the start itself) and at 2 km.
+    nodes = {**NODES, 4: (100.0, 0.0), 20: (100.0, -400.0), 21: (100.0, 400.0)}
+    ways = [
+        ([1, 4, 2, 3], {"highway": "path", "name": "Camí Llarg"}),
+        ([10, 2, 11], {"highway": "tertiary", "name": "Carretera Test"}),
+        ([20, 4, 21], {"highway": "tertiary", "name": "Carrer de l'Inici"}),
+    ]
+    net = make_network(nodes, ways, extent_m=7000.0, cell_m=20.0)
+    route = east_route_via(net, [100.0, 2000.0, 6000.0])
+    pois = valley_pois()
+    pois = Pois(**{**pois.__dict__, "villages": (*pois.villages, poi("village", "Inici", 0, 50))})
+    sheet = safety_sheet(route, net, pois, start=START)
+    assert [(b.kind, b.name) for b in sheet.bailouts] == [
+        ("road", "Carretera Test"),
+        ("village", "Poble"),
+    ]
+    # The start still ends the first stretch: 0-2 km, then 2-5 km (the longest).
+    assert sheet.longest_without_bailout_m == pytest.approx((2000.0, 5000.0), abs=5.0)
+
+
+def east_route_via(net, stops: list[float], profile=None):
+    """The route from x = 0 east along the trail through nodes at ``stops``."""
+    profile = profile or pace.RunnerProfile.from_strings("6:00")
+    steps, x = [], 0.0
+    for target in stops:
+        for e in range(net.n_edges):
+            if net.edge_class[e] != 0:
+                continue
+            ends = [to_xy_lon(net.node_lon[n]) for n in (net.edge_u[e], net.edge_v[e])]
+            length = float(net.edge_length_m[e])
+            if abs(ends[0] - x) < 1 and abs(ends[1] - target) < 1:
+                steps.append(Step(e, 0.0, length))
+            elif abs(ends[1] - x) < 1 and abs(ends[0] - target) < 1:
+                steps.append(Step(e, length, 0.0))
+        x = target
+    assert len(steps) == len(stops)
+    return make_route(net, steps, profile, name="east", kind="traverse")
+
+
+def _gpx_points(path: Path, tag: str) -> np.ndarray:
+    root = etree.parse(str(path)).getroot()
+    pts = root.iter("{http://www.topografix.com/GPX/1/1}" + tag)
+    return np.array([(float(p.get("lon")), float(p.get("lat"))) for p in pts])
+
+
+def _metres_off(points: np.ndarray, track: np.ndarray) -> np.ndarray:
+    from synth import to_xy
+
+    px, py = to_xy(points[:, 0], points[:, 1])
+    tx, ty = to_xy(track[:, 0], track[:, 1])
+    return np.hypot(px[:, None] - tx[None, :], py[:, None] - ty[None, :]).min(axis=1)
+
+
+@pytest.mark.usefixtures("_isolated")
+def test_each_alternative_carries_its_own_safety_points(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from synth import write_osm_xml
+
+    # Two trail diamonds share the start; a road and a spring lie at each far tip.  The
+    # west one is a little smaller (mirror images have the same stats: one loop to the search).
+    nodes, ways, tags = {1: (0.0, 0.0)}, [], {}
+    for side, sx, base in (("East", 1.0, 10), ("West", -0.96, 20)):
+        nodes |= {
+            base + 1: (sx * 700.0, abs(sx) * 500.0),
+            base + 2: (sx * 1400.0, 0.0),
+            base + 3: (sx * 700.0, abs(sx) * -500.0),
+            base + 4: (sx * 2000.0, 0.0),
+            base + 5: (sx * 1450.0, 60.0),
+        }
+        ways.append(([1, base + 1, base + 2, base + 3, 1], {"highway": "path", "name": side}))
+        ways.append(([base + 2, base + 4], {"highway": "tertiary", "name": f"{side} Road"}))
+        tags[base + 5] = {"natural": "spring", "name": f"{side} Spring"}
+    osm = write_osm_xml(tmp_path / "d.osm", nodes, ways, node_tags=tags, digits=8)
+    dem = make_dem(lambda x, y: 0 * x + 1200.0, extent_m=2500.0, cell_m=20.0)
+    tif = write_geotiff(tmp_path / "d.tif", dem.elevation, dem.transform)
+    lon, lat = to_lonlat(0.0, 0.0)
+    args = ["loop", "--osm", str(osm), "--dem", str(tif), "--no-cache", "--duration", "20m"]
+    args += ["--start", f"{float(lat)},{float(lon)}", "--alternatives", "2", "--safety"]
+    args += ["--gpx", "a.gpx", "--fit", "a.fit", "--date", "2025-06-21", "--start-time", "09:00"]
+    code, out, err = run(args, capsys)
+    assert code in (0, 3), err
+    sides = set()
+    for gpx in ("a.gpx", "a-2.gpx"):
+        track = _gpx_points(tmp_path / gpx, "trkpt")
+        side = "East" if track[:, 0].max() > lon + 0.005 else "West"
+        sides.add(side)
+        wpts = etree.parse(str(tmp_path / gpx)).getroot().iter("{*}wpt")
+        names = {w.findtext("{*}name") for w in wpts}
+        assert f"Bail-out: {side} Road" in names
+        assert any(n.startswith(f"{side} Spring") for n in names)
+        other = "West" if side == "East" else "East"
+        assert not any(n.startswith(other) or other in n for n in names), names
+        off = _metres_off(_gpx_points(tmp_path / gpx, "wpt"), track)
+        assert off.max() < 100.0  # the spring is 60 m off the tip; everything else on it
+    assert sides == {"East", "West"}
+    # Each partner message names its own files.
+    first, second = (m.split("\n\n")[0] for m in out.split("Partner message:")[1:3])
+    assert "a.gpx, a.fit" in first and "a-2" not in first
+    assert "a-2.gpx, a-2.fit" in second and "a.gpx" not in second

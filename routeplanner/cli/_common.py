@@ -254,7 +254,7 @@ def emit(
     outs = output.paths()
     spans = [_span(runner, r.stats.duration_s) for r in routes]
     sheets, shown = _safety(ctx, routes, loaded, output, title)
-    wpts = list(dict.fromkeys(p for s in shown for p in s.waypoints()))
+    wpts = {i: s.waypoints() for i, s in enumerate(shown)}  # each route its own
     w = Writer()
     settings = export_settings()
     safety = getattr(output, "safety", None)
@@ -315,10 +315,10 @@ def _safety(
     opts = output.safety
     if opts is None or not routes or not (opts.enabled or output.as_json):
         return [], []
+    from routeplanner.cli._exports import route_files
     from routeplanner.cli._safety import safety_sheets
 
+    files = route_files(output.paths(), len(routes))
     with status(ctx, "safety sheet"):
-        sheets = safety_sheets(
-            routes, loaded, opts, title=title, outputs=list(output.paths().values())
-        )
+        sheets = safety_sheets(routes, loaded, opts, title=title, outputs=files)
     return sheets, (sheets if opts.enabled else [])

@@ -26,6 +26,7 @@ __all__ = [
     "export_settings",
     "parse_start_time",
     "plan_start",
+    "route_files",
     "start_time_option",
 ]
 
@@ -209,7 +210,7 @@ def add_route_files(
     gpx: Path | None,
     points: Mapping[int, Sequence[Any]] | None = None,
     settings: ExportSettings | None = None,
-    waypoints: Sequence[tuple[float, float, str, str]] = (),
+    waypoints: Mapping[int, Sequence[tuple[float, float, str, str]]] | None = None,
     course_points: Mapping[int, Sequence[Any]] | None = None,
 ) -> None:
     """Add a timed GPX and a FIT course per route to a writer.
@@ -230,8 +231,8 @@ def add_route_files(
     settings
         Export settings; default: those of the running command.
     waypoints
-        ``(lon, lat, name, type)`` off-route points for the GPX (a safety sheet's
-        bail-outs, water, shelters).
+        ``(lon, lat, name, type)`` off-route points per route index for its GPX
+        (its safety sheet's bail-outs, water, shelters): each route carries its own.
     course_points
         Named points per route index for the FIT course only (a safety sheet's
         water and bail-outs, which the GPX already has as ``waypoints``).
@@ -243,6 +244,7 @@ def add_route_files(
     from routeplanner.output.points import profile_points
 
     points = points or {}
+    waypoints = waypoints or {}
     course_points = course_points or {}
     start = settings.start_time()
     if gpx is not None:
@@ -255,7 +257,7 @@ def add_route_files(
                 start=start,
                 points=[*profile_points(route), *points.get(i, ())],
                 as_route=settings.gpx_route,
-                waypoints=waypoints,
+                waypoints=waypoints.get(i, ()),
             )
             add(path, text)
     if settings.fit is not None:
@@ -265,6 +267,37 @@ def add_route_files(
             name = title if i == 0 else route.name
             marks = [*points.get(i, ()), *course_points.get(i, ())]
             add(path, fit.course_bytes(route, start=start, name=name, points=marks))
+
+
+def route_files(paths: Mapping[str, Path], count: int) -> list[list[Path]]:
+    """Name the files each of ``count`` routes is written to, as its partner message says.
+
+    The map and the GeoJSON hold every route; the GPX and FIT files are one per
+    route (``NAME-2.gpx`` … for the alternatives, as :func:`add_route_files` writes).
+
+    Parameters
+    ----------
+    paths
+        The command's output files by kind (``out``, ``gpx``, ``geojson``).
+    count
+        Number of routes.
+
+    Returns
+    -------
+    list of list of Path
+        Per route: the map, its GPX, the GeoJSON, its FIT (those asked for).
+    """
+    from routeplanner.output.export import numbered_paths
+
+    fit = export_settings().fit
+    gpx = numbered_paths(paths["gpx"], count) if "gpx" in paths else []
+    fits = numbered_paths(fit, count) if fit is not None else []
+    out = []
+    for i in range(count):
+        own = [paths.get("out"), gpx[i] if gpx else None, paths.get("geojson")]
+        own.append(fits[i] if fits else None)
+        out.append([p for p in own if p is not None and str(p) != "-"])
+    return out
 
 
 def plan_start(safety: Any, loaded: Any, routes: Sequence[Any]) -> datetime:

@@ -193,10 +193,14 @@ def safety_sheets(
     opts: SafetyOptions,
     *,
     title: str,
-    outputs: Sequence[Path] = (),
+    outputs: Sequence[Sequence[Path]] = (),
     now: datetime | None = None,
 ) -> list[Any]:
-    """Compute one safety sheet per route (reading the region's places once)."""
+    """Compute one safety sheet per route (reading the region's places once).
+
+    ``outputs[i]`` names route ``i``'s own files, for its partner message
+    (:func:`~routeplanner.cli._exports.route_files`).
+    """
     from routeplanner.safety.daylight import region_timezone, start_at
     from routeplanner.safety.sheet import safety_sheet
 
@@ -207,7 +211,6 @@ def safety_sheets(
     zone = region_timezone(zone_name, float(first.lon[0]), float(first.lat[0]))
     start = start_at(opts.day, opts.clock, zone, now=now)
     pois, forest_mask = region_places(loaded)
-    names = [p.name for p in outputs]
     return [
         safety_sheet(
             r,
@@ -216,10 +219,10 @@ def safety_sheets(
             start=start,
             title=title if len(routes) == 1 else f"{title} ({r.name})",
             emergency_number=number,
-            outputs=names,
+            outputs=[p.name for p in outputs[i]] if i < len(outputs) else (),
             forest_mask=forest_mask,
         )
-        for r in routes
+        for i, r in enumerate(routes)
     ]
 
 

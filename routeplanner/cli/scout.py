@@ -198,7 +198,7 @@ def _sheet(ctx: Ctx, plan: Any, loaded: Any, title: str, output: OutputOptions) 
     opts = output.safety
     if opts is None or not (opts.enabled or output.as_json):
         return None
-    from routeplanner.cli._exports import export_settings, plan_start
+    from routeplanner.cli._exports import export_settings, plan_start, route_files
     from routeplanner.cli._safety import safety_sheets
 
     settings = export_settings()
@@ -206,7 +206,7 @@ def _sheet(ctx: Ctx, plan: Any, loaded: Any, title: str, output: OutputOptions) 
         settings.start = plan_start(opts, loaded, [plan.route])  # GPX/FIT times match the sheet
     with status(ctx, "safety sheet"):
         (sheet,) = safety_sheets(
-            [plan.route], loaded, opts, title=title, outputs=list(output.paths().values())
+            [plan.route], loaded, opts, title=title, outputs=route_files(output.paths(), 1)
         )
     return sheet
 
@@ -234,7 +234,7 @@ def _write(
         title=title,
         gpx=output.gpx,
         points={0: reach},
-        waypoints=shown.waypoints() if shown is not None else (),
+        waypoints={0: shown.waypoints()} if shown is not None else None,
         course_points={0: safety_points(plan.route, shown)} if shown is not None else None,
     )
     if output.geojson is not None:

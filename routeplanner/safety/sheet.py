@@ -3,7 +3,8 @@
 :func:`safety_sheet` reads a :class:`~routeplanner.route.Route` against its
 network and the places of :mod:`routeplanner.sources.pois`:
 
-* **Bail-outs** are where the route touches a road (a network node with a
+* **Bail-outs** (beyond :data:`START_RADIUS_M` of the start, which is no
+  bail-out) are where the route touches a road (a network node with a
   minor or major road edge, or a stretch run on a road), passes within
   :data:`VILLAGE_RADIUS_M` of a village, town, hamlet or city, or within
   :data:`LIFT_RADIUS_M` of either end of a lift that carries people down
@@ -42,6 +43,7 @@ import numpy as np
 
 from routeplanner import pace, units
 from routeplanner import units as fmt
+from routeplanner._geo import haversine_m
 from routeplanner.errors import InputError
 from routeplanner.network.model import Network
 from routeplanner.route import Route, Step
@@ -77,6 +79,8 @@ ON_ROUTE_RADIUS_M = 100.0
 VILLAGE_RADIUS_M = 300.0
 #: A lift station this close to the route is a bail-out.
 LIFT_RADIUS_M = 150.0
+#: A way out this close to the start is the start itself, not a bail-out.
+START_RADIUS_M = 200.0
 #: Road contacts closer than this along the route are one bail-out.
 MERGE_ALONG_M = 300.0
 #: Forest is looked for this far around the route to estimate the treeline.
@@ -506,17 +510,18 @@ def _bailouts(
     """Bail-outs in route order, and every bail-out position along the route."""
     nodes, along = _route_nodes(net, route)
     contacts = _road_contacts(net, route, nodes, along)
+    lon0, lat0 = route.lon[0], route.lat[0]
+    clon, clat = (np.interp(contacts, route.dist_m, v) for v in (route.lon, route.lat))
+    away = haversine_m(lon0, lat0, clon, clat) > START_RADIUS_M
     found: list[tuple[str, str, float, float, float]] = []
     last = -math.inf
-    for a in contacts:
+    for a, lon, lat in zip(contacts[away], clon[away], clat[away], strict=True):
         if a - last > MERGE_ALONG_M:
             k = int(np.argmin(np.abs(along - a))) if len(along) else -1
             name = _road_name(net, int(nodes[k])) if k >= 0 and abs(along[k] - a) < 1.0 else ""
             if not name:
                 name = next((c.name for c in reversed(route.cues) if c.at_m <= a), "road")
-            lon = float(np.interp(a, route.dist_m, route.lon))
-            lat = float(np.interp(a, route.dist_m, route.lat))
-            found.append(("road", name, lon, lat, float(a)))
+            found.append(("road", name, float(lon), float(lat), float(a)))
         last = a
     for kind, group, radius in (
         ("village", pois.villages, VILLAGE_RADIUS_M),
@@ -524,6 +529,8 @@ def _bailouts(
     ):
         last = -math.inf
         for p, a, _off in rl.near(group, radius):
+            if haversine_m(lon0, lat0, p.lon, p.lat) <= START_RADIUS_M:
+                continue
             if a - last > MERGE_ALONG_M:
                 label = p.kind.replace("_", " ")
                 name = (f"{p.name} ({label})" if p.name else label) if kind == "lift" else p.name
