@@ -19,6 +19,7 @@ from routeplanner import pace
 from routeplanner._geo import close_pairs
 from routeplanner.network import grades
 from routeplanner.network.model import EDGE_CLASSES, Network
+from routeplanner.pace.timer import EdgeTimer
 
 __all__ = [
     "OFF_NETWORK",
@@ -420,7 +421,8 @@ def make_route(
             col.append(arr[sl])
         offset += float(d[-1])
         time0 += float(t[-1])
-    lon, lat, ele, dist, time_s, point_class = (np.concatenate(c) for c in cols)
+    lon, lat, ele, dist, fresh_s, point_class = (np.concatenate(c) for c in cols)
+    time_s = profile.route_time_s(fresh_s)
     dd = np.diff(dist)
     dz = np.diff(ele)
     grade = np.divide(dz, dd, out=np.zeros_like(dz), where=dd > 0)
@@ -476,13 +478,12 @@ def _step_parts(
     times: dict[int, np.ndarray] = {}
     if on_net:
         edges = np.array([s.edge for s in on_net.values()], dtype=np.int64)
-        factor = net.edge_terrain[edges] * profile.class_factor(net.edge_class[edges])
         dd = [np.diff(p[3]) for p in points.values()]
         dz = [np.diff(p[2]) for p in points.values()]
         n_seg = np.array([len(d) for d in dd])
         d_all, z_all = np.concatenate(dd), np.concatenate(dz)
         grade = np.divide(z_all, d_all, out=np.zeros_like(d_all), where=d_all > 0)
-        seg_t = profile.segment_time_s(d_all, grade, np.repeat(factor, n_seg))
+        seg_t = EdgeTimer(net, profile).segment_s(np.repeat(edges, n_seg), d_all, grade)
         bounds = np.concatenate(([0], np.cumsum(n_seg)))
         for j, i in enumerate(points):
             times[i] = np.concatenate(([0.0], np.cumsum(seg_t[bounds[j] : bounds[j + 1]])))

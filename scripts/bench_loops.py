@@ -74,6 +74,7 @@ from routeplanner import pace
 from routeplanner.brief import Constraints, assess
 from routeplanner.errors import InputError, RoutePlannerError
 from routeplanner.network.model import Network
+from routeplanner.pace.timer import EdgeTimer
 from routeplanner.route import Route
 from routeplanner.search.loops import LoopRequest, find_loops
 
@@ -295,7 +296,7 @@ def run_bench(
     """
     # Warm the per-profile caches (edge times, spatial index, components) so
     # the first query is not charged for them.
-    net.edge_times(profile)
+    EdgeTimer(net, profile).edge_times()
     net.component_length_m()
     net.snap(starts[0].lon, starts[0].lat, max_distance_m=START_SNAP_M)
     out: list[QueryResult] = []

@@ -42,6 +42,7 @@ from make_synthetic_region import make_synthetic_region  # noqa: E402
 
 import routeplanner  # noqa: E402
 from routeplanner.network.model import Network  # noqa: E402
+from routeplanner.pace.timer import EdgeTimer  # noqa: E402
 
 __all__ = ["format_table", "main", "run_reach_bench"]
 
@@ -117,7 +118,7 @@ def run_reach_bench(
         t0 = time.perf_counter()
         nets[scale] = routeplanner.load_network(region.pbf, [region.dem], cache_dir=cache)
         load_s = time.perf_counter() - t0
-        nets[scale].edge_times(profile)
+        EdgeTimer(nets[scale], profile).edge_times()
         out["scales"].append(
             {"scale": scale, "nodes": nets[scale].n_nodes, "edges": nets[scale].n_edges}
             | {"cached_load_s": load_s, "rss_after_load_mb": _rss_mb(), "times_s": []}

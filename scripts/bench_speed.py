@@ -52,6 +52,7 @@ from scipy.sparse.csgraph import dijkstra
 
 import routeplanner
 from routeplanner.network.model import Network
+from routeplanner.pace.timer import EdgeTimer
 from routeplanner.route import Route, make_route
 
 REPO = Path(__file__).resolve().parent.parent
@@ -148,6 +149,22 @@ def _renamable_route(*args: Any, **kwargs: Any) -> Route:
     return old
 
 
+class _TimedNetwork(Network):
+    """The network as old revisions saw it: it timed its own edges (now EdgeTimer's job)."""
+
+    def edge_times(self, profile: Any) -> tuple[Any, Any]:
+        return EdgeTimer(self, profile).edge_times()
+
+    def partial_time_s(self, e: int, start_m: float, end_m: float, profile: Any) -> float:
+        return EdgeTimer(self, profile).partial_s(e, start_m, end_m)
+
+
+def _old_network(net: Network) -> Network:
+    old = object.__new__(_TimedNetwork)
+    old.__dict__.update(net.__dict__)
+    return old
+
+
 def bare_dijkstra_s(net: Network, xy: tuple[float, float], profile: Any, repeat: int) -> float:
     """Median time of one unbounded Dijkstra with predecessors from the start."""
     from routeplanner.search.graph import SearchGraph
@@ -192,7 +209,7 @@ def run(
     import routeplanner.search.loops as loops_mod
 
     profile = routeplanner.RunnerProfile.from_strings("6:00", model="minetti")
-    net.edge_times(profile)
+    EdgeTimer(net, profile).edge_times()
     net.snap(starts[0].lon, starts[0].lat, max_distance_m=500.0)
     rows: list[dict[str, Any]] = []
     counter = _Counter([loops_mod, graph_mod])
@@ -219,14 +236,16 @@ def run(
     if before is not None:
         step = max(1, len(rows) // max(before_queries, 1))
         old_counter = _Counter([before, sys.modules["_before_graph"]])
+        old_net = _old_network(net)
         with old_counter:
             for row in rows[::step][:before_queries]:
                 st = next(s for s in starts if s.key == row["start"])
                 req = before.LoopRequest(row["duration_min"] * 60, tolerance=0.05, seed=0)
                 net._cache.clear()
-                net.edge_times(profile)
+                EdgeTimer(net, profile).edge_times()
                 t, calls, _ = _timed(
-                    partial(before.find_loops, net, (st.lon, st.lat), profile, req), old_counter
+                    partial(before.find_loops, old_net, (st.lon, st.lat), profile, req),
+                    old_counter,
                 )
                 row["before_s"], row["before_calls"] = t, calls
     return {"rows": rows, "summary": summarize(rows)}

@@ -22,7 +22,7 @@ from synth import (
 
 from routeplanner._geo import haversine_m
 from routeplanner.errors import DataError
-from routeplanner.network import build
+from routeplanner.network import build, ground
 from routeplanner.network import cache as cache_mod
 from routeplanner.network.build import BuildSettings, build_network, classify, load_network
 from routeplanner.network.model import Network
@@ -594,6 +594,33 @@ def test_cache_key_ignores_the_region_name_but_the_file_name_uses_it(
     load_network(osm, [dem], cache_dir=cache, name="a b/c")
     (cached,) = cache.iterdir()
     assert cached.name == f"network-a_b_c-{key[:20]}.npz"
+
+
+def test_cache_key_follows_the_terrain_tables(files: tuple[Path, Path], tmp_path: Path) -> None:
+    # The build bakes the terrain factors in: a changed table must never reuse them.
+    osm, dem = files
+    cache = tmp_path / "cache"
+    key = build.cache_key(osm, [dem], BuildSettings())
+    first = load_network(osm, [dem], cache_dir=cache)
+    np.testing.assert_allclose(first.edge_terrain, 1.0)
+    with pytest.MonkeyPatch.context() as mp:
+        # Untagged ways (T-grade 0) now count as 30 % slower.
+        mp.setattr(ground, "SAC_FACTORS", (1.3, *ground.SAC_FACTORS[1:]))
+        assert build.cache_key(osm, [dem], BuildSettings()) != key
+        changed = load_network(osm, [dem], cache_dir=cache)
+        assert changed.meta["from_cache"] is False
+        np.testing.assert_allclose(changed.edge_terrain, 1.3)
+        assert load_network(osm, [dem], cache_dir=cache).meta["from_cache"] is True
+    mp_surface = dict(ground.SURFACE_FACTORS, asphalt=1.01)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ground, "SURFACE_FACTORS", mp_surface)
+        assert build.cache_key(osm, [dem], BuildSettings()) != key
+    # Back to the real tables: the first cache file is still the right one.
+    assert build.cache_key(osm, [dem], BuildSettings()) == key
+    again = load_network(osm, [dem], cache_dir=cache)
+    assert again.meta["from_cache"] is True
+    np.testing.assert_allclose(again.edge_terrain, 1.0)
+    assert len(list(cache.glob("*.npz"))) == 2
 
 
 def test_corrupt_cache_is_rebuilt(

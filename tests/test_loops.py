@@ -8,6 +8,7 @@ from synth import make_network, ring_with_spurs, to_lonlat
 
 from routeplanner.errors import InputError, NoRouteError
 from routeplanner.pace import RunnerProfile
+from routeplanner.pace.timer import EdgeTimer
 from routeplanner.route import shared_m
 from routeplanner.search.loops import LoopRequest, find_loops
 
@@ -143,7 +144,7 @@ def test_uphill_direction_costs_more_time():
         [([1, 2, 3, 4, 1], {"highway": "path"})],
         elevation=lambda x, y: 1000 + 0.1 * x,
     )
-    t_f, t_b = ramp.edge_times(PROFILE)
+    t_f, t_b = EdgeTimer(ramp, PROFILE).edge_times()
     assert net.n_edges == 5
     up_edges = ramp.edge_ascent_m > ramp.edge_descent_m
     assert np.all(t_f[up_edges] > t_b[up_edges])
@@ -249,7 +250,7 @@ def test_constraint_violations_are_reported_in_misses():
         elevation=lambda x, y: 1000 + 0.1 * x,
     )
     c = Constraints(min_trail=0.6, max_ascent_m=40.0)
-    t_f, _ = ramp.edge_times(PROFILE)
+    t_f, _ = EdgeTimer(ramp, PROFILE).edge_times()
     target = float(np.sum(t_f))
     (route,) = find_loops(ramp, _start(0, 0), PROFILE, LoopRequest(target, constraints=c))
     assert route.outcome is not None and not route.outcome.meets_brief

@@ -17,6 +17,7 @@ from routeplanner._geo import haversine_m
 from routeplanner.errors import CoverageError, InputError
 from routeplanner.network.model import EDGE_CLASSES, Network, Snap, to_networkx
 from routeplanner.pace import RunnerProfile
+from routeplanner.pace.timer import EdgeTimer
 
 FLAT = 1000.0
 GRADE = 0.1
@@ -108,7 +109,7 @@ def test_segment_arrays(ramp_net: Network) -> None:
 
 def test_flat_edge_time_is_length_times_pace(ramp_net: Network) -> None:
     profile = RunnerProfile(300.0)  # 5:00/km
-    fwd, bwd = ramp_net.edge_times(profile)
+    fwd, bwd = EdgeTimer(ramp_net, profile).edge_times()
     e = edge(ramp_net, "Flat")
     assert ramp_net.edge_length_m[e] == pytest.approx(800.0, abs=0.01)
     assert fwd[e] == pytest.approx(800.0 * 0.3, rel=1e-4)
@@ -117,7 +118,7 @@ def test_flat_edge_time_is_length_times_pace(ramp_net: Network) -> None:
 
 def test_uphill_is_slower_than_downhill(ramp_net: Network) -> None:
     profile = RunnerProfile(360.0)
-    fwd, bwd = ramp_net.edge_times(profile)
+    fwd, bwd = EdgeTimer(ramp_net, profile).edge_times()
     e = edge(ramp_net, "Up")
     east = forward_is_east_or_north(ramp_net, e)
     up, down = (fwd[e], bwd[e]) if east else (bwd[e], fwd[e])
@@ -126,7 +127,7 @@ def test_uphill_is_slower_than_downhill(ramp_net: Network) -> None:
     assert down == pytest.approx(1000.0 * float(pace.cost_ratio(-GRADE)) * 0.36, rel=0.002)
     assert up == pytest.approx(597.0, abs=1.0)  # 1.658 x 360 s
     assert down == pytest.approx(288.0, abs=0.5)  # downhill capped at 1.25x flat speed
-    tob_f, tob_b = ramp_net.edge_times(RunnerProfile(360.0, model="tobler"))
+    tob_f, tob_b = EdgeTimer(ramp_net, RunnerProfile(360.0, model="tobler")).edge_times()
     tob_up = tob_f[e] if east else tob_b[e]
     assert tob_up == pytest.approx(
         1000.0 * float(pace.cost_ratio(GRADE, "tobler")) * 0.36, rel=0.002
@@ -134,7 +135,7 @@ def test_uphill_is_slower_than_downhill(ramp_net: Network) -> None:
 
 
 def test_terrain_factors_scale_time(ramp_net: Network) -> None:
-    fwd, bwd = ramp_net.edge_times(RunnerProfile(300.0))
+    fwd, bwd = EdgeTimer(ramp_net, RunnerProfile(300.0)).edge_times()
     steps = edge(ramp_net, "Steps")
     alpine = edge(ramp_net, "Alpine")
     assert fwd[steps] == pytest.approx(300.0 * 0.3 * pace.STEPS_FACTOR, rel=1e-4)
@@ -145,33 +146,37 @@ def test_terrain_factors_scale_time(ramp_net: Network) -> None:
 def test_max_difficulty_excludes_harder_edges(ramp_net: Network) -> None:
     alpine = edge(ramp_net, "Alpine")
     for limit in (1, 2, 3):
-        fwd, bwd = ramp_net.edge_times(RunnerProfile(360.0, max_difficulty=limit))
+        fwd, bwd = EdgeTimer(ramp_net, RunnerProfile(360.0, max_difficulty=limit)).edge_times()
         assert np.isinf(fwd[alpine]) and np.isinf(bwd[alpine])
         others = np.arange(ramp_net.n_edges) != alpine
         assert np.all(np.isfinite(fwd[others])) and np.all(np.isfinite(bwd[others]))
     for limit in (4, 6):
-        fwd, bwd = ramp_net.edge_times(RunnerProfile(360.0, max_difficulty=limit))
+        fwd, bwd = EdgeTimer(ramp_net, RunnerProfile(360.0, max_difficulty=limit)).edge_times()
         assert np.all(np.isfinite(fwd)) and np.all(np.isfinite(bwd))
 
 
 def test_edge_times_are_cached_per_profile_without_aliasing(ramp_net: Network) -> None:
-    strict = ramp_net.edge_times(RunnerProfile(360.0, max_difficulty=2))
-    loose = ramp_net.edge_times(RunnerProfile(360.0, max_difficulty=6))
+    strict = EdgeTimer(ramp_net, RunnerProfile(360.0, max_difficulty=2)).edge_times()
+    loose = EdgeTimer(ramp_net, RunnerProfile(360.0, max_difficulty=6)).edge_times()
     alpine = edge(ramp_net, "Alpine")
     assert np.isinf(strict[0][alpine]) and np.isfinite(loose[0][alpine])
-    assert ramp_net.edge_times(RunnerProfile(360.0, max_difficulty=2)) is strict
+    assert EdgeTimer(ramp_net, RunnerProfile(360.0, max_difficulty=2)).edge_times() is strict
 
 
 def test_partial_time_matches_whole_edge(ramp_net: Network) -> None:
     profile = RunnerProfile(360.0)
-    fwd, bwd = ramp_net.edge_times(profile)
+    fwd, bwd = EdgeTimer(ramp_net, profile).edge_times()
     e = edge(ramp_net, "Up")
     length = float(ramp_net.edge_length_m[e])
-    assert ramp_net.partial_time_s(e, 0.0, length, profile) == pytest.approx(fwd[e], rel=1e-9)
-    assert ramp_net.partial_time_s(e, length, 0.0, profile) == pytest.approx(bwd[e], rel=1e-9)
+    assert EdgeTimer(ramp_net, profile).partial_s(e, 0.0, length) == pytest.approx(fwd[e], rel=1e-9)
+    assert EdgeTimer(ramp_net, profile).partial_s(e, length, 0.0) == pytest.approx(bwd[e], rel=1e-9)
     # A uniform ramp: 250 m anywhere takes a quarter of the time.
-    assert ramp_net.partial_time_s(e, 333.3, 583.3, profile) == pytest.approx(fwd[e] / 4, rel=1e-3)
-    assert ramp_net.partial_time_s(e, 583.3, 333.3, profile) == pytest.approx(bwd[e] / 4, rel=1e-3)
+    assert EdgeTimer(ramp_net, profile).partial_s(e, 333.3, 583.3) == pytest.approx(
+        fwd[e] / 4, rel=1e-3
+    )
+    assert EdgeTimer(ramp_net, profile).partial_s(e, 583.3, 333.3) == pytest.approx(
+        bwd[e] / 4, rel=1e-3
+    )
 
 
 # -- snapping ----------------------------------------------------------------------------
@@ -264,7 +269,7 @@ def test_snap_prefers_a_big_network_over_a_nearer_scrap(island_net: Network) -> 
 
 def test_to_networkx_attributes(ramp_net: Network) -> None:
     profile = RunnerProfile(360.0)
-    g = to_networkx(ramp_net, profile)
+    g = to_networkx(ramp_net, EdgeTimer(ramp_net, profile).edge_times())
     assert isinstance(g, nx.MultiDiGraph)
     assert g.graph["crs"] == "epsg:4326"
     assert g.number_of_nodes() == ramp_net.n_nodes
@@ -286,7 +291,7 @@ def test_to_networkx_attributes(ramp_net: Network) -> None:
     assert up["name"] == "Up" and up["highway"] == "path" and up["osmid"] == 100
     assert up["edge_class"] == EDGE_CLASSES[0] and up["oneway"] is False
     assert up["travel_time"] > down["travel_time"]
-    fwd, bwd = ramp_net.edge_times(profile)
+    fwd, bwd = EdgeTimer(ramp_net, profile).edge_times()
     e = edge(ramp_net, "Up")
     assert sorted((up["travel_time"], down["travel_time"])) == pytest.approx(
         sorted((fwd[e], bwd[e]))
@@ -301,7 +306,7 @@ def test_to_networkx_attributes(ramp_net: Network) -> None:
 
 def test_to_networkx_works_with_osmnx() -> None:
     net = ring_with_spurs()
-    g = to_networkx(net, RunnerProfile(300.0))
+    g = to_networkx(net, EdgeTimer(net, RunnerProfile(300.0)).edge_times())
     nodes, edges = ox.graph_to_gdfs(g)
     assert len(nodes) == 5 and len(edges) == 10
     assert {"x", "y", "elevation", "geometry"} <= set(nodes.columns)
@@ -406,13 +411,13 @@ def test_andorra_snap_times_and_export(andorra_network: Network) -> None:
     )
     with pytest.raises(CoverageError):
         net.snap(1.2, 42.2)  # well south-west of the network's DEM window
-    fwd, bwd = net.edge_times(RunnerProfile(360.0))
+    fwd, bwd = EdgeTimer(net, RunnerProfile(360.0)).edge_times()
     assert np.all(np.isfinite(fwd)) and np.all(np.isfinite(bwd))
     # At least flat speed x the downhill cap, whatever the terrain.
     assert np.all(fwd >= 0.8 * 0.36 * net.edge_length_m - 1e-9)
     climbs = net.edge_ascent_m > net.edge_descent_m + 50
     assert np.all(fwd[climbs] > bwd[climbs])
-    strict_fwd, _ = net.edge_times(RunnerProfile(360.0, max_difficulty=2))
+    strict_fwd, _ = EdgeTimer(net, RunnerProfile(360.0, max_difficulty=2)).edge_times()
     assert np.array_equal(np.isinf(strict_fwd), net.edge_sac > 2)
     g = to_networkx(net)
     assert g.number_of_nodes() == net.n_nodes

@@ -8,6 +8,7 @@ from synth import make_network, to_lonlat
 
 from routeplanner.errors import InputError
 from routeplanner.pace import RunnerProfile, cost_ratio
+from routeplanner.pace.timer import EdgeTimer
 from routeplanner.search.loops import LoopRequest, find_loops
 
 PLAIN = RunnerProfile(360.0)
@@ -72,17 +73,17 @@ def test_fatigue_makes_long_outings_slower_and_folds_into_the_pace():
 
 def test_edge_times_use_the_corrections_and_trail_factor():
     net = two_rings()
-    t_plain, _ = net.edge_times(PLAIN)
-    t_hill, _ = net.edge_times(HILL_SHY)
+    t_plain, _ = EdgeTimer(net, PLAIN).edge_times()
+    t_hill, _ = EdgeTimer(net, HILL_SHY).edge_times()
     flat = np.abs(net.edge_ascent_m - net.edge_descent_m) + net.edge_ascent_m < 1.0
     assert flat.any() and (~flat).any()
     np.testing.assert_allclose(t_hill[flat], t_plain[flat], rtol=1e-9)
     assert np.all(t_hill[~flat] > 1.05 * t_plain[~flat])
     trails = RunnerProfile(360.0, trail_factor=1.25)
-    t_trail, _ = net.edge_times(trails)
+    t_trail, _ = EdgeTimer(net, trails).edge_times()
     np.testing.assert_allclose(t_trail, 1.25 * t_plain)  # every way here is a path
     e = int(np.argmax(net.edge_length_m))
-    assert net.partial_time_s(e, 0.0, float(net.edge_length_m[e]), trails) == pytest.approx(
+    assert EdgeTimer(net, trails).partial_s(e, 0.0, float(net.edge_length_m[e])) == pytest.approx(
         float(t_trail[e])
     )
 

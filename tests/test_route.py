@@ -13,6 +13,7 @@ from routeplanner import pace
 from routeplanner._geo import M_PER_DEG
 from routeplanner.network.model import Network
 from routeplanner.pace import RunnerProfile
+from routeplanner.pace.timer import EdgeTimer
 from routeplanner.route import (
     OFF_NETWORK,
     Cue,
@@ -80,7 +81,7 @@ def run(net: Network, a: int, b: int, start: float = 0.0, end: float | None = No
 
 
 def direction_times(net: Network, step: Step, profile: RunnerProfile = PROFILE) -> float:
-    fwd, bwd = net.edge_times(profile)
+    fwd, bwd = EdgeTimer(net, profile).edge_times()
     return float(fwd[step.edge] if step.end_m > step.start_m else bwd[step.edge])
 
 
@@ -157,7 +158,7 @@ def test_partial_step(net: Network) -> None:
     assert x[-1] == pytest.approx(700.0, abs=0.01)
     assert route.ele[0] == pytest.approx(FLAT + 20.0, abs=0.01)
     assert route.stats.duration_s == pytest.approx(
-        net.partial_time_s(step.edge, step.start_m, step.end_m, PROFILE), rel=1e-9
+        EdgeTimer(net, PROFILE).partial_s(step.edge, step.start_m, step.end_m), rel=1e-9
     )
     assert route.stats.duration_s == pytest.approx(direction_times(net, step) / 2, rel=1e-3)
     assert route.cues == (Cue("Up", 0.0, pytest.approx(500.0), "path"),)

@@ -38,10 +38,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from routeplanner import pace
 from routeplanner.errors import DataError
-from routeplanner.network import cache, grades
+from routeplanner.network import cache, grades, ground
 from routeplanner.network.model import Network, haversine_m
+from routeplanner.units import SAC_SCALE
 
 if TYPE_CHECKING:  # imported where files are read: a cached network needs neither
     from routeplanner.sources.dem import Dem
@@ -639,8 +639,8 @@ def _terrain(tags: WayTags) -> tuple[np.ndarray, np.ndarray]:
     """Per way: SAC T-grade (int8) and terrain time factor (float64)."""
 
     def sac_and_factor(t: dict[str, str]) -> tuple[int, float]:
-        sac = pace.SAC_SCALE.get(t.get("sac_scale", ""), 0)
-        factor = pace.terrain_factor(
+        sac = SAC_SCALE.get(t.get("sac_scale", ""), 0)
+        factor = ground.terrain_factor(
             sac=int(sac),
             highway=t.get("highway"),
             surface=t.get("surface"),
@@ -690,8 +690,13 @@ def _max_grades(
 
 
 def cache_key(osm: Path, dem: Sequence[Path], settings: BuildSettings) -> str:
-    """Hash the inputs (resolved path, name, size, contents), settings and format version."""
-    return cache.cache_key([osm, *dem], f"v{FORMAT_VERSION};{settings.key()}")
+    """Hash the inputs (resolved path, name, size, contents), settings and format version.
+
+    The terrain tables the build bakes into ``edge_terrain`` are hashed in too
+    (:func:`~routeplanner.network.ground.tables_digest`): a changed factor rebuilds.
+    """
+    tables = ground.tables_digest()
+    return cache.cache_key([osm, *dem], f"v{FORMAT_VERSION};{settings.key()};ground={tables}")
 
 
 def load_network(

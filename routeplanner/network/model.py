@@ -1,9 +1,10 @@
-"""The trail network: edges with elevation profiles, run times, snapping, export.
+"""The trail network: edges with elevation profiles, terrain factors, snapping, export.
 
 The network is an undirected simple graph stored as flat numpy arrays.  Each
 edge runs from ``edge_u`` to ``edge_v`` and carries a densified elevation
-profile in that direction; times are computed per direction because up is not
-down.  Search code works on these arrays (or CSR matrices built from them);
+profile in that direction.  The network knows no runner: times, per direction
+because up is not down, come from :class:`routeplanner.pace.timer.EdgeTimer`.
+Search code works on these arrays (or CSR matrices built from them);
 :func:`to_networkx` exports an osmnx-compatible ``MultiDiGraph``.
 """
 
@@ -18,7 +19,6 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components
 
-from routeplanner import pace
 from routeplanner._geo import EARTH_RADIUS_M, haversine_m, local_xy
 from routeplanner.errors import CoverageError, InputError
 
@@ -155,76 +155,6 @@ class Network:
             edge = np.repeat(np.arange(self.n_edges), np.diff(self.prof_offsets) - 1)
             self._cache[key] = (dd, grade, edge)
         return self._cache[key]
-
-    def flat_equivalent_m(
-        self, model: str, *, profile: pace.RunnerProfile | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Flat-equivalent length of every edge under a pace model, per direction.
-
-        Running an edge takes as long as running this many metres on the flat
-        (before terrain factors), so times for any flat pace are one multiply.
-
-        Parameters
-        ----------
-        model
-            A pace model name from :data:`routeplanner.pace.MODELS`.
-        profile
-            A runner profile whose fitted grade corrections apply on top of
-            `model` (its own model must be `model`).
-
-        Returns
-        -------
-        tuple of numpy.ndarray
-            ``(forward, backward)``: u→v and v→u.
-        """
-        corr = None if profile is None else profile.grade_correction
-        key = ("eq", model, corr)
-        if key not in self._cache:
-            dd, grade, edge = self.segment_arrays()
-            ratio = profile.cost_ratio if profile is not None and corr else None
-            fwd_r = ratio(grade) if ratio else pace.cost_ratio(grade, model)
-            bwd_r = ratio(-grade) if ratio else pace.cost_ratio(-grade, model)
-            fwd = np.bincount(edge, dd * fwd_r, minlength=self.n_edges)
-            bwd = np.bincount(edge, dd * bwd_r, minlength=self.n_edges)
-            self._cache[key] = (fwd, bwd)
-        return self._cache[key]
-
-    def edge_times(self, profile: pace.RunnerProfile) -> tuple[np.ndarray, np.ndarray]:
-        """Return the running time of every edge in seconds, ``(u→v, v→u)``.
-
-        Edges harder than ``profile.max_difficulty`` get ``inf``.
-        """
-        key = ("times", profile)
-        if key not in self._cache:
-            dd, grade, edge = self.segment_arrays()
-            terrain = self.edge_terrain[edge] * profile.class_factor(self.edge_class[edge])
-            n = self.n_edges
-            t_fwd = np.bincount(edge, profile.segment_time_s(dd, grade, terrain), minlength=n)
-            t_bwd = np.bincount(edge, profile.segment_time_s(dd, -grade, terrain), minlength=n)
-            banned = self.edge_sac > profile.max_difficulty
-            t_fwd[banned] = np.inf
-            t_bwd[banned] = np.inf
-            self._cache[key] = (t_fwd, t_bwd)
-        return self._cache[key]
-
-    def partial_time_s(
-        self, e: int, start_m: float, end_m: float, profile: pace.RunnerProfile
-    ) -> float:
-        """Time to run edge ``e`` from ``start_m`` to ``end_m`` (either direction).
-
-        Offsets are metres from the edge's ``u`` end; ``end_m < start_m``
-        means running towards ``u``.
-        """
-        _, _, ele, dist = self.edge_profile(e)
-        lo, hi = sorted((start_m, end_m))
-        d = np.concatenate(([lo], dist[(dist > lo) & (dist < hi)], [hi]))
-        z = np.interp(d, dist, ele)
-        dd = np.diff(d)
-        grade = np.divide(np.diff(z), dd, out=np.zeros_like(dd), where=dd > 0)
-        if end_m < start_m:
-            grade = -grade
-        terrain = self.edge_terrain[e] * float(profile.class_factor(self.edge_class[e]))
-        return float(np.sum(profile.segment_time_s(dd, grade, terrain)))
 
     # -- geometry helpers ----------------------------------------------------
     def _projection(self) -> tuple[float, float]:
@@ -372,21 +302,22 @@ class Network:
         }
 
 
-def to_networkx(net: Network, profile: pace.RunnerProfile | None = None) -> Any:
+def to_networkx(net: Network, times: tuple[np.ndarray, np.ndarray] | None = None) -> Any:
     """Export to an osmnx-compatible ``networkx.MultiDiGraph``.
 
     Every edge appears in both directions with osmnx's attribute names
     (``osmid``, ``length``, ``geometry``, ``highway``, ``name``, ``grade``,
     ``grade_abs``), plus ``ascent_m``, ``descent_m``, ``sac_scale`` and, when
-    a profile is given, ``travel_time`` in seconds for that direction.  Nodes
+    edge times are given, ``travel_time`` in seconds for that direction.  Nodes
     carry ``x``, ``y``, ``elevation`` and ``street_count``.
 
     Parameters
     ----------
     net
         The network.
-    profile
-        Optional runner profile for ``travel_time``.
+    times
+        Optional ``(u→v, v→u)`` seconds of every edge for ``travel_time``, e.g.
+        ``EdgeTimer(net, profile).edge_times()`` (:mod:`routeplanner.pace.timer`).
 
     Returns
     -------
@@ -407,7 +338,6 @@ def to_networkx(net: Network, profile: pace.RunnerProfile | None = None) -> Any:
             street_count=int(degree[i]),
         )
     ids = [int(o) if o > 0 else -(i + 1) for i, o in enumerate(net.node_osmid)]
-    times = net.edge_times(profile) if profile is not None else None
     for e in range(net.n_edges):
         lon, lat, _, _ = net.edge_profile(e)
         length = float(net.edge_length_m[e])

@@ -34,6 +34,16 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from routeplanner.errors import InputError
+
+# The terrain tables are what the network build bakes in; they live beside it and
+# are re-exported here for existing callers.
+from routeplanner.network.ground import (
+    SAC_FACTORS,
+    STEPS_FACTOR,
+    SURFACE_FACTORS,
+    VISIBILITY_FACTORS,
+    terrain_factor,
+)
 from routeplanner.units import (
     GRADE_PRESETS,
     SAC_SCALE,
@@ -103,66 +113,6 @@ EXCESS_GRADE_PENALTY = 3.0
 # Minetti coefficients, highest power first (np.polyval order).
 _MINETTI_COEFFS = (155.4, -30.4, -43.3, 46.3, 19.5, 3.6)
 _MINETTI_FLAT = 3.6  # Cr(0), J/(kg·m)
-
-# OSM sac_scale values -> SAC T-grade: SAC_SCALE in routeplanner.units.
-
-# Time factors indexed by T-grade; index 0 = no sac_scale tag.  Same values as
-# Valhalla's pedestrian costing (kSacScaleSpeedFactor): about 90, 80, 65, 40, 25 and
-# 15 % of normal speed for T1..T6.
-SAC_FACTORS: tuple[float, ...] = (1.0, 1.11, 1.25, 1.54, 2.5, 4.0, 6.67)
-
-# highway=steps: the elevation gain is already charged by the grade model, this covers
-# the broken stride (fixed step height, no flow on descents); stair-running speeds are
-# around 60 % of the equivalent ramp for non-specialists.
-STEPS_FACTOR = 1.6
-
-# OSM surface -> time factor for a trail runner.  Unknown or missing surfaces are 1.0
-# (most untagged mountain paths are dirt, and SAC/visibility already flag the rough ones).
-SURFACE_FACTORS: dict[str, float] = {
-    # sealed or hard-packed: no slow-down
-    "paved": 1.0,
-    "asphalt": 1.0,
-    "concrete": 1.0,
-    "concrete:plates": 1.0,
-    "concrete:lanes": 1.0,
-    "paving_stones": 1.0,
-    "compacted": 1.0,
-    "wood": 1.0,
-    "metal": 1.0,
-    "tartan": 1.0,
-    # slightly irregular
-    "sett": 1.02,
-    "cobblestone": 1.05,
-    "gravel": 1.05,
-    "fine_gravel": 1.05,
-    "woodchips": 1.05,
-    "dirt": 1.08,
-    "ground": 1.08,
-    "earth": 1.08,
-    "unpaved": 1.08,
-    "unhewn_cobblestone": 1.1,
-    "grass": 1.12,
-    "pebblestone": 1.15,
-    # rough or soft
-    "rock": 1.2,
-    "stone": 1.2,
-    "bare_rock": 1.2,
-    "mud": 1.25,
-    "sand": 1.3,
-    "scree": 1.4,
-    "snow": 1.4,
-    "ice": 1.5,
-}
-
-# OSM trail_visibility -> time factor (route finding and uncertain footing).
-VISIBILITY_FACTORS: dict[str, float] = {
-    "excellent": 1.0,
-    "good": 1.0,
-    "intermediate": 1.0,
-    "bad": 1.1,
-    "horrible": 1.2,
-    "no": 1.3,
-}
 
 _MIN_PACE_S_PER_KM = 120.0
 _MAX_PACE_S_PER_KM = 1800.0
@@ -308,70 +258,6 @@ def speed_ratio(grade: ArrayLike, model: str = "minetti") -> np.ndarray:
     0.4
     """
     return np.asarray(1.0 / cost_ratio(grade, model))
-
-
-# ------------------------------------------------------------------------- terrain
-
-
-def _tag_factor(value: str | None, table: dict[str, float]) -> float:
-    """Factor of an OSM tag value; ``a;b`` multi-values take the worst part."""
-    if value is None:
-        return 1.0
-    parts = [p.strip().lower() for p in str(value).split(";")]
-    return max(table.get(p, 1.0) for p in parts)
-
-
-def terrain_factor(
-    *,
-    sac: int = 0,
-    highway: str | None = None,
-    surface: str | None = None,
-    trail_visibility: str | None = None,
-) -> float:
-    """Multiplicative slow-down for technical ground.
-
-    The product of ``SAC_FACTORS[sac]``, :data:`STEPS_FACTOR` for ``highway=steps``,
-    :data:`SURFACE_FACTORS` and :data:`VISIBILITY_FACTORS`.  Unknown tag values count
-    as 1.0; ``;``-separated values take the slowest part.
-
-    Parameters
-    ----------
-    sac : int
-        T-grade 1..6, or 0 when the way has no ``sac_scale`` tag.
-    highway : str or None
-        OSM ``highway`` value.
-    surface : str or None
-        OSM ``surface`` value.
-    trail_visibility : str or None
-        OSM ``trail_visibility`` value.
-
-    Returns
-    -------
-    float
-        Factor >= 1 to multiply the time by.
-
-    Raises
-    ------
-    InputError
-        If `sac` is not an integer between 0 and 6.
-
-    Examples
-    --------
-    >>> terrain_factor(sac=3)
-    1.54
-    >>> round(terrain_factor(highway="steps", surface="rock"), 2)
-    1.92
-    >>> terrain_factor(surface="bouncy_castle")
-    1.0
-    """
-    if isinstance(sac, bool) or not isinstance(sac, numbers.Integral) or not 0 <= sac <= 6:
-        raise InputError(f"invalid sac grade {sac!r}: must be an integer between 0 and 6")
-    factor = SAC_FACTORS[int(sac)]
-    if highway is not None and highway.strip().lower() == "steps":
-        factor *= STEPS_FACTOR
-    factor *= _tag_factor(surface, SURFACE_FACTORS)
-    factor *= _tag_factor(trail_visibility, VISIBILITY_FACTORS)
-    return float(factor)
 
 
 # -------------------------------------------------------------------------- profile
@@ -683,6 +569,33 @@ class RunnerProfile:
         return dataclasses.replace(
             self, flat_pace_s_per_km=pace_s, fatigue_per_h=0.0, fatigue_until_h=None
         )
+
+    def route_time_s(self, fresh_s: ArrayLike) -> np.ndarray:
+        """Elapsed time at every point of a route from its time on fresh legs.
+
+        Every route's clock goes through here once (in
+        :func:`routeplanner.route.make_route`), after its stretches are timed one
+        by one (:class:`routeplanner.pace.timer.EdgeTimer`): effects of time on
+        feet, which no single stretch can see, belong here.  Searches fold the
+        fatigue term into the flat pace (:meth:`for_duration`) before timing, so
+        today the clock is the fresh time itself.
+
+        Parameters
+        ----------
+        fresh_s : array_like
+            Cumulative fresh time at every point, non-decreasing from 0.
+
+        Returns
+        -------
+        numpy.ndarray
+            Seconds from the start, same shape.
+
+        Examples
+        --------
+        >>> RunnerProfile().route_time_s([0.0, 60.0, 150.0]).tolist()
+        [0.0, 60.0, 150.0]
+        """
+        return np.asarray(fresh_s, dtype=float)
 
     def segment_time_s(
         self,

@@ -46,6 +46,7 @@ from routeplanner import units as fmt
 from routeplanner._geo import haversine_m
 from routeplanner.errors import InputError
 from routeplanner.network.model import Network
+from routeplanner.pace.timer import EdgeTimer
 from routeplanner.route import Route, Step
 from routeplanner.safety.daylight import default_start, parse_start, region_timezone, sun_times
 from routeplanner.sources.pois import Poi, Pois
@@ -468,7 +469,7 @@ def _times_to(net: Network, profile: pace.RunnerProfile, targets: np.ndarray) ->
 
     if len(targets) == 0:
         return np.full(net.n_nodes, np.inf)
-    fwd, bwd = net.edge_times(profile)
+    fwd, bwd = EdgeTimer(net, profile).edge_times()
     ok_f, ok_b = np.isfinite(fwd), np.isfinite(bwd)
     # Reversed edges: a search from the targets gives times *to* them.
     rows = np.concatenate([net.edge_v[ok_f], net.edge_u[ok_b]])
@@ -563,8 +564,9 @@ def _time_from(net: Network, route: Route, along_m: float, node_s: np.ndarray) -
             off = s.start_m + sign * min(max(along_m - at, 0.0), s.length_m)
             e = s.edge
             length = float(net.edge_length_m[e])
-            t_u = net.partial_time_s(e, off, 0.0, route.profile) + node_s[net.edge_u[e]]
-            t_v = net.partial_time_s(e, off, length, route.profile) + node_s[net.edge_v[e]]
+            timer = EdgeTimer(net, route.profile)
+            t_u = timer.partial_s(e, off, 0.0) + node_s[net.edge_u[e]]
+            t_v = timer.partial_s(e, off, length) + node_s[net.edge_v[e]]
             return float(min(t_u, t_v))
         at += s.length_m
     return math.inf

@@ -27,6 +27,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from routeplanner import pace
 from routeplanner.network.model import Network, Snap
+from routeplanner.pace.timer import EdgeTimer
 from routeplanner.route import Step
 
 if TYPE_CHECKING:
@@ -262,7 +263,7 @@ def _network_csr(net: Network, profile: pace.RunnerProfile) -> sp.csr_matrix:
     """Undirected CSR of the network with the faster direction's time (cached)."""
     key = ("reach_csr", profile)
     if key not in net._cache:
-        t_f, t_b = net.edge_times(profile)
+        t_f, t_b = EdgeTimer(net, profile).edge_times()
         t = np.minimum(t_f, t_b)
         ok = np.isfinite(t)
         u, v, w = net.edge_u[ok], net.edge_v[ok], np.maximum(t[ok], 1e-6)
@@ -342,7 +343,8 @@ class SearchGraph:
         self.net = net
         self.profile = profile
         self.prefs = prefs or Preferences()
-        t_f, t_b = net.edge_times(profile)
+        self.timer = EdgeTimer(net, profile)
+        t_f, t_b = self.timer.edge_times()
         factor = self.prefs.edge_factor(net)
         edge = np.arange(net.n_edges) if edges is None else np.asarray(edges, dtype=np.int64)
         if edges is None:
@@ -376,7 +378,7 @@ class SearchGraph:
                 banned = not np.isfinite(t_f[e])
 
                 def part(x: float, y: float) -> float:
-                    return np.inf if banned else net.partial_time_s(e, x, y, profile)
+                    return np.inf if banned else self.timer.partial_s(e, x, y)
 
                 a = np.append(a, [u, s])
                 b = np.append(b, [s, v])

@@ -512,14 +512,13 @@ class _LoopSearch:
     def _turnaround(self, k: int, round_trip_s: float) -> Step:
         """Partial step along arc ``k`` whose out-and-back takes ``round_trip_s``."""
         g = self.g
-        net, prof = g.net, g.profile
         full = g.arc_steps([k])[0]
         lo, hi = 0.0, 1.0
         for _ in range(TURN_BISECTIONS):
             mid = (lo + hi) / 2
             s = g.partial_arc_step(k, mid)
-            t = net.partial_time_s(s.edge, s.start_m, s.end_m, prof) + net.partial_time_s(
-                s.edge, s.end_m, s.start_m, prof
+            t = g.timer.partial_s(s.edge, s.start_m, s.end_m) + g.timer.partial_s(
+                s.edge, s.end_m, s.start_m
             )
             if t < round_trip_s:
                 lo = mid

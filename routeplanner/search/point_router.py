@@ -17,6 +17,7 @@ from scipy.sparse.csgraph import dijkstra
 from routeplanner import pace
 from routeplanner.errors import NoRouteError
 from routeplanner.network.model import Network
+from routeplanner.pace.timer import EdgeTimer
 from routeplanner.route import Step
 from routeplanner.search.graph import Preferences, SearchGraph
 from routeplanner.search.segments import Segment
@@ -72,7 +73,7 @@ class PointRouter:
         for k in ks.tolist():
             for node, at in ((int(g.a[k]), float(g.lo[k])), (int(g.b[k]), float(g.hi[k]))):
                 step = Step(edge, off, at) if leaving else Step(edge, at, off)
-                t = self.net.partial_time_s(edge, step.start_m, step.end_m, self.profile)
+                t = self.g.timer.partial_s(edge, step.start_m, step.end_m)
                 if not math.isfinite(t) or not g.usable[k]:
                     continue
                 cost = t * float(g.factor[k])
@@ -149,7 +150,7 @@ class PointRouter:
         )
         if len(same) == 0:
             return None
-        t = self.net.partial_time_s(e, x, y, self.profile)
+        t = self.g.timer.partial_s(e, x, y)
         return Step(e, x, y), t * float(g.factor[same[0]]), t
 
     def penalised(self, used_edges: set[int]) -> np.ndarray:
@@ -177,4 +178,4 @@ def reversed_steps(steps: Sequence[Step]) -> list[Step]:
 
 def steps_time_s(net: Network, steps: Sequence[Step], profile: pace.RunnerProfile) -> float:
     """Return the running time of ``steps`` for ``profile``, in seconds."""
-    return float(sum(net.partial_time_s(s.edge, s.start_m, s.end_m, profile) for s in steps))
+    return EdgeTimer(net, profile).steps_s(steps)

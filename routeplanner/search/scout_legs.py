@@ -87,12 +87,12 @@ class PathFinder:
         # An edge beyond the profile's difficulty may only be touched at its ends.
         banned = int(net.edge_sac[e]) > self.profile.max_difficulty
         if src.edge == e and not (banned and abs(o - src.offset_m) > 1e-6):
-            t = net.partial_time_s(e, src.offset_m, o, self.profile)
+            t = g.timer.partial_s(e, src.offset_m, o)
             best = (t * f, -1, Step(e, src.offset_m, o))
         for node, start_m in ((int(net.edge_u[e]), 0.0), (int(net.edge_v[e]), length)):
             if not np.isfinite(dist[node]) or (banned and abs(o - start_m) > 1e-6):
                 continue
-            t = net.partial_time_s(e, start_m, o, self.profile)
+            t = g.timer.partial_s(e, start_m, o)
             cost = float(dist[node]) + t * f
             if cost < best[0]:
                 best = (cost, node, Step(e, start_m, o))
@@ -113,8 +113,7 @@ class PathFinder:
                 steps = g.arc_steps(arcs)
         steps.append(last)
         steps = [s for s in steps if s.length_m > 1e-6]
-        time_s = sum(net.partial_time_s(s.edge, s.start_m, s.end_m, self.profile) for s in steps)
-        return NetPath(float(time_s), tuple(steps))
+        return NetPath(g.timer.steps_s(steps), tuple(steps))
 
 
 class Leg(NamedTuple):

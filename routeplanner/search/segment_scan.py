@@ -19,6 +19,7 @@ import numpy as np
 from routeplanner import pace
 from routeplanner.errors import InputError
 from routeplanner.network.model import Network
+from routeplanner.pace.timer import EdgeTimer
 
 __all__ = [
     "ScanSettings",
@@ -112,11 +113,10 @@ class SegmentScan:
             dd = self.dist[start + 1] - self.dist[start]
             dz = z[start + 1] - z[start]
             grade = np.divide(dz, dd, out=np.zeros_like(dz), where=dd > 0)
-            edge = self.iv_edge
-            terrain = net.edge_terrain[edge] * profile.class_factor(net.edge_class[edge])
+            timer = EdgeTimer(net, profile)
             self._times[key] = (
-                profile.segment_time_s(dd, grade, terrain),
-                profile.segment_time_s(dd, -grade, terrain),
+                timer.segment_s(self.iv_edge, dd, grade),
+                timer.segment_s(self.iv_edge, dd, -grade),
             )
         return self._times[key]
 

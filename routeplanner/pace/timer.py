@@ -1,0 +1,118 @@
+"""The one owner of seconds on the network: a network and a runner give edge and partial times.
+
+:class:`EdgeTimer` applies the one time recipe — the grade of every profile
+stretch, the edge's terrain factor times the runner's class factor, then
+:meth:`~routeplanner.pace.model.RunnerProfile.segment_time_s` — to whole edges
+(both directions, for searches), to part of an edge (snapped starts, turnarounds)
+and to any set of stretches (climb chains, a route's steps).  The network itself
+knows no pace: it holds geometry, elevations and the terrain factors of its tags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from routeplanner.network.model import Network
+from routeplanner.pace.model import RunnerProfile
+
+__all__ = ["EdgeTimer", "StepLike"]
+
+
+class StepLike(Protocol):
+    """A stretch of one edge: ``edge`` from ``start_m`` to ``end_m`` (metres from ``u``)."""
+
+    @property
+    def edge(self) -> int:
+        """Edge index."""
+
+    @property
+    def start_m(self) -> float:
+        """Where the stretch starts."""
+
+    @property
+    def end_m(self) -> float:
+        """Where it ends (below ``start_m``: towards ``u``)."""
+
+
+class EdgeTimer:
+    """Running times on a network for one runner.
+
+    Parameters
+    ----------
+    net
+        The network.
+    profile
+        The runner.
+    """
+
+    __slots__ = ("net", "profile")
+
+    def __init__(self, net: Network, profile: RunnerProfile) -> None:
+        self.net = net
+        self.profile = profile
+
+    def segment_s(self, edge: ArrayLike, length_m: ArrayLike, grade: ArrayLike) -> np.ndarray:
+        """Time of stretches of edges: the one recipe every time on the network follows.
+
+        Parameters
+        ----------
+        edge
+            Edge of every stretch (an int for stretches of one edge).
+        length_m
+            Horizontal length of every stretch.
+        grade
+            Rise over run in the direction run, positive uphill.
+
+        Returns
+        -------
+        numpy.ndarray
+            Seconds, broadcast shape of the inputs.
+        """
+        net, profile = self.net, self.profile
+        e = np.asarray(edge)
+        factor = net.edge_terrain[e] * profile.class_factor(net.edge_class[e])
+        return profile.segment_time_s(length_m, grade, factor)
+
+    def edge_times(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return the running time of every edge in seconds, ``(u→v, v→u)``.
+
+        Edges harder than ``profile.max_difficulty`` get ``inf``.  Cached on the
+        network per profile, so every timer of the same runner shares the arrays.
+        """
+        net, profile = self.net, self.profile
+        key = ("times", profile)
+        if key not in net._cache:
+            dd, grade, edge = net.segment_arrays()
+            n = net.n_edges
+            t_fwd = np.bincount(edge, self.segment_s(edge, dd, grade), minlength=n)
+            t_bwd = np.bincount(edge, self.segment_s(edge, dd, -grade), minlength=n)
+            banned = net.edge_sac > profile.max_difficulty
+            t_fwd[banned] = np.inf
+            t_bwd[banned] = np.inf
+            net._cache[key] = (t_fwd, t_bwd)
+        times: tuple[np.ndarray, np.ndarray] = net._cache[key]
+        return times
+
+    def partial_s(self, e: int, start_m: float, end_m: float) -> float:
+        """Time to run edge ``e`` from ``start_m`` to ``end_m`` (either direction).
+
+        Offsets are metres from the edge's ``u`` end; ``end_m < start_m``
+        means running towards ``u``.
+        """
+        _, _, ele, dist = self.net.edge_profile(e)
+        lo, hi = sorted((start_m, end_m))
+        d = np.concatenate(([lo], dist[(dist > lo) & (dist < hi)], [hi]))
+        z = np.interp(d, dist, ele)
+        dd = np.diff(d)
+        grade = np.divide(np.diff(z), dd, out=np.zeros_like(dd), where=dd > 0)
+        if end_m < start_m:
+            grade = -grade
+        return float(np.sum(self.segment_s(e, dd, grade)))
+
+    def steps_s(self, steps: Iterable[StepLike]) -> float:
+        """Total time of consecutive network steps, in seconds."""
+        return float(sum(self.partial_s(s.edge, s.start_m, s.end_m) for s in steps))
