@@ -654,7 +654,9 @@ def test_plan_regroup_points_are_exactly_the_shared_junctions(grid, grid_plan):
 def test_summary_lines(grid_plan):
     text = group_out.summary_text(grid_plan)
     lines = text.splitlines()
-    assert lines[0] == ("Test run — Sat 12 Jun 2027, 8:00 at Village square; 20 min, back 8:20")
+    assert lines[0] == (
+        "Test run — Sat 12 Jun 2027, 8:00 CEST at Village square; 20 min, back 8:20"
+    )
     for line, r, p in zip(lines[1:4], grid_plan.results, ("4:00", "5:00", "6:30"), strict=True):
         s = r.route.stats
         assert line == (

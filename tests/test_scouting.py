@@ -707,3 +707,37 @@ def fit_course_points(data: bytes) -> list[dict]:
             if isinstance(frame, fitdecode.FitDataMessage) and frame.name == "course_point":
                 out.append({f.name: f.value for f in frame.fields})
     return out
+
+
+def test_scout_prints_local_time_of_the_region(isolated, capsys, monkeypatch):
+    # The synthetic world as a catalog region with a time zone (Andorra's: CEST in July).
+    files = write_region(isolated)
+    data, catalog = isolated / "data", isolated / "catalog"
+    (data / "valley").mkdir(parents=True)
+    catalog.mkdir()
+    for src, dest in ((files[1], "world.osm"), (files[3], "world.tif")):
+        Path(src).rename(data / "valley" / dest)
+    (catalog / "valley.toml").write_text(
+        'name = "valley"\ntitle = "Valley"\nbbox = [1.45, 42.45, 1.55, 42.55]\n'
+        'timezone = "Europe/Andorra"\nattribution = ["x"]\n'
+        '[[osm]]\nname = "valley/world.osm"\n[[dem]]\nname = "valley/world.tif"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ROUTEPLANNER_CATALOG_DIR", str(catalog))
+    start = to_lonlat(1000.0, 0.0)
+    args = ["scout", "--region", "valley", "--data-dir", str(data), "--line", "Meadow run"]
+    args += ["--start", f"{float(start[1]):.7f},{float(start[0]):.7f}", "--date", "2024-07-15"]
+    code, out, err = run(args, capsys)
+    assert code == 0, err
+    # 42.5 N 1.5 E on 15 July 2024: sunrise 04:29, sunset 19:30 UTC, two hours later in CEST.
+    (line,) = [r for r in out.splitlines() if "sunrise" in r]
+    assert "sunrise 06:29, sunset 21:30" in line, line
+    assert "CEST (Europe/Andorra); start by 19:42" in line  # sunset less the trip
+    code, out, err = run([*args, "--json"], capsys)
+    sun = json.loads(out)["plan"]["sun"]
+    assert sun["sunrise"].endswith("+02:00") and sun["latest_start"].endswith("+02:00")
+    # Safety sheet and trip agree; --tz still chooses another zone for both.
+    code, out, err = run([*args, "--tz", "UTC", "--safety"], capsys)
+    assert code == 0, err
+    assert "sunrise 04:29, sunset 19:30 UTC;" in out
+    assert "2024 08:00 (UTC)" in out

@@ -8,7 +8,7 @@ one GPX and one FIT file per route to a command's writer.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -300,7 +300,9 @@ def route_files(paths: Mapping[str, Path], count: int) -> list[list[Path]]:
     return out
 
 
-def plan_start(safety: Any, loaded: Any, routes: Sequence[Any]) -> datetime:
+def plan_start(
+    safety: Any, loaded: Any, routes: Sequence[Any], zone: tzinfo | None = None
+) -> datetime:
     """Give the run's start from ``--date``/``--start-time`` in the region's time zone.
 
     Parameters
@@ -311,16 +313,19 @@ def plan_start(safety: Any, loaded: Any, routes: Sequence[Any]) -> datetime:
         The loaded region (for the catalog's time zone).
     routes
         The routes (their start locates the zone when the catalog has none).
+    zone
+        The zone, when the command was given one (scout's ``--tz``).
+    zone
+        The zone, when the command was given one (scout's ``--tz``).
 
     Returns
     -------
     datetime
         The start; by default the next 08:00 in the region.
     """
-    from routeplanner.cli._safety import _region_facts
-    from routeplanner.safety.daylight import region_timezone, start_at
+    from routeplanner.cli._safety import region_zone
+    from routeplanner.safety.daylight import start_at
 
-    zone_name, _number = _region_facts(loaded)
     first = routes[0]
-    zone = region_timezone(zone_name, float(first.lon[0]), float(first.lat[0]))
+    zone = zone or region_zone(loaded, float(first.lon[0]), float(first.lat[0]))
     return start_at(safety.day, safety.clock, zone)

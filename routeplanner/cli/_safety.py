@@ -13,7 +13,7 @@ import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +30,7 @@ __all__ = [
     "group_sheet",
     "plan_sheets",
     "region_places",
+    "region_zone",
     "safety_flag_options",
     "safety_options",
     "safety_sheets",
@@ -160,6 +161,17 @@ def _region_facts(loaded: Any) -> tuple[str | None, str]:
     return region.timezone, region.emergency_number
 
 
+def region_zone(loaded: Any, lon: float, lat: float) -> tzinfo:
+    """Give the loaded region's time zone: the catalog's, else looked up at ``lon, lat``.
+
+    UTC (with a warning) when neither is known; see
+    :func:`~routeplanner.safety.daylight.region_timezone`.
+    """
+    from routeplanner.safety.daylight import region_timezone
+
+    return region_timezone(_region_facts(loaded)[0], lon, lat)
+
+
 def region_places(loaded: Any) -> tuple[Any, Any]:
     """Return the region's places and which network points lie in forest (None: not known).
 
@@ -195,20 +207,22 @@ def safety_sheets(
     title: str,
     outputs: Sequence[Sequence[Path]] = (),
     now: datetime | None = None,
+    zone: tzinfo | None = None,
 ) -> list[Any]:
     """Compute one safety sheet per route (reading the region's places once).
 
     ``outputs[i]`` names route ``i``'s own files, for its partner message
-    (:func:`~routeplanner.cli._exports.route_files`).
+    (:func:`~routeplanner.cli._exports.route_files`); times are in ``zone``,
+    by default the region's (:func:`region_zone`).
     """
-    from routeplanner.safety.daylight import region_timezone, start_at
+    from routeplanner.safety.daylight import start_at
     from routeplanner.safety.sheet import safety_sheet
 
     if not routes:
         return []
-    zone_name, number = _region_facts(loaded)
+    _zone, number = _region_facts(loaded)
     first = routes[0]
-    zone = region_timezone(zone_name, float(first.lon[0]), float(first.lat[0]))
+    zone = zone or region_zone(loaded, float(first.lon[0]), float(first.lat[0]))
     start = start_at(opts.day, opts.clock, zone, now=now)
     pois, forest_mask = region_places(loaded)
     return [

@@ -14,7 +14,7 @@ from routeplanner.cli._common import Ctx, Writer, echo_json, echo_written, load,
 from routeplanner.cli._exports import export_options
 from routeplanner.cli._outputs import say
 from routeplanner.cli._places import point_or_name
-from routeplanner.cli._safety import safety_flag_options
+from routeplanner.cli._safety import region_zone, safety_flag_options
 from routeplanner.cli.options import (
     EXIT_MISSED,
     BriefOptions,
@@ -99,10 +99,8 @@ __all__ = ["EXIT_MISSED", "scout_command"]
 )
 @click.option(
     "--tz",
-    default="UTC",
-    show_default=True,
     callback=parsed(units.parse_time_zone),
-    help="Time zone for --date times.",
+    help="Time zone of sunrise, sunset and the latest start (default: the region's).",
 )
 @brief_options
 @output_options(json_help="Print the plan as JSON.")
@@ -151,6 +149,8 @@ def scout_command(
     file_raws = [r for f in files for r in read_line_file(f)]
     loaded = load(ctx, src)
     here = _places.resolve(start, loaded)
+    if opts["tz"] is None and (opts["day"] is not None or output.safety.enabled):
+        opts["tz"] = region_zone(loaded, here.lon, here.lat)  # the sheet's zone too
     with status(ctx, "planning the trip"):
         dem = dem_around(loaded.net, loaded.dem_paths, file_raws)
         lines = resolve_lines(line_queries, loaded.net, dem, file_raws, opts["slope_window"])
@@ -169,7 +169,7 @@ def scout_command(
     for wmsg in plan.warnings:
         log.warning("%s", wmsg)
     title = f"Scouting {', '.join(ln.name for ln in plan.lines)} from {here.name}"
-    sheet = _sheet(ctx, plan, loaded, title, output)
+    sheet = _sheet(ctx, plan, loaded, title, output, opts["tz"])
     written = _write(ctx, plan, loaded, dem, title, output, sheet)
     if output.as_json:
         from routeplanner.output import export
@@ -193,8 +193,11 @@ def scout_command(
     exit_missed(misses, as_json=output.as_json, accept_closest=brief.accept_closest)
 
 
-def _sheet(ctx: Ctx, plan: Any, loaded: Any, title: str, output: OutputOptions) -> Any:
-    """Compute the trip's safety sheet for ``--safety`` or ``--json`` (else give None)."""
+def _sheet(ctx: Ctx, plan: Any, loaded: Any, title: str, output: OutputOptions, zone: Any) -> Any:
+    """Compute the trip's safety sheet for ``--safety`` or ``--json`` (else give None).
+
+    Its times are in ``zone`` (``--tz``, else the region's), as the trip's daylight.
+    """
     opts = output.safety
     if opts is None or not (opts.enabled or output.as_json):
         return None
@@ -203,11 +206,10 @@ def _sheet(ctx: Ctx, plan: Any, loaded: Any, title: str, output: OutputOptions) 
 
     settings = export_settings()
     if settings.start is None:
-        settings.start = plan_start(opts, loaded, [plan.route])  # GPX/FIT times match the sheet
+        settings.start = plan_start(opts, loaded, [plan.route], zone)  # GPX/FIT times as the sheet
     with status(ctx, "safety sheet"):
-        (sheet,) = safety_sheets(
-            [plan.route], loaded, opts, title=title, outputs=route_files(output.paths(), 1)
-        )
+        files = route_files(output.paths(), 1)
+        (sheet,) = safety_sheets([plan.route], loaded, opts, title=title, outputs=files, zone=zone)
     return sheet
 
 

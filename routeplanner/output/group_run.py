@@ -155,7 +155,8 @@ def summary_text(plan: GroupPlan, *, max_regroup: int = 3, units: UnitSystem = "
     ev = plan.event
     start = ev.start
     lines = [
-        f"{ev.title} — {start.strftime('%a %d %b %Y')}, {_clock(start, start)} at {ev.place}; "
+        f"{ev.title} — {start.strftime('%a %d %b %Y')}, {_clock(start, start)} "
+        f"{start.tzname()} at {ev.place}; "
         f"{pace.format_duration(ev.duration_s)}, back {_clock(ev.end, start)}"
     ]
     lines.extend(summary_line(r, start, units=units) for r in plan.results)
@@ -457,7 +458,8 @@ def info_html(plan: GroupPlan, gpx: Mapping[str, tuple[str, str]]) -> str:
     esc = html.escape
     start = ev.start
     parts = [
-        f"<p><b>{esc(start.strftime('%a %d %b %Y'))}, {esc(_clock(start, start))}</b> at "
+        f"<p><b>{esc(start.strftime('%a %d %b %Y'))}, {esc(_clock(start, start))} "
+        f"{esc(start.tzname() or '')}</b> at "
         f"{esc(ev.place)}<br>{esc(pace.format_duration(ev.duration_s))} — everyone back "
         f"{esc(_clock(ev.end, start))}</p>",
     ]

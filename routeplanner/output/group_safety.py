@@ -112,7 +112,8 @@ class GroupSafetySheet:
         """Return the sheet as plain-text lines (names not yet cleaned), in ``units``."""
         out = [
             f"GROUP RUN SAFETY SHEET: {self.title}",
-            f"  Start {self.start.strftime('%a %d %b %Y %H:%M')} at {self.place}; "
+            f"  Start {self.start.strftime('%a %d %b %Y %H:%M')} ({self.start.tzname()}) "
+            f"at {self.place}; "
             f"back-marker with {self.back_marker_group}, back by "
             f"{clock(self.back_marker_finish)}",
             "  Regroup points (back-marker's time last):",

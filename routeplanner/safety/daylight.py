@@ -20,11 +20,13 @@ __all__ = [
     "DEFAULT_START",
     "SunTimes",
     "TripDay",
+    "clock",
     "default_start",
     "parse_start",
     "region_timezone",
     "start_at",
     "sun_times",
+    "zone_label",
 ]
 
 log = logging.getLogger(__name__)
@@ -217,3 +219,24 @@ def parse_start(
     day = parse_date(date_text) if date_text is not None else None
     clock = parse_clock(time_text) if time_text is not None else None
     return start_at(day, clock, zone, now=now)
+
+
+def clock(t: datetime | None) -> str:
+    """Clock time rounded to the nearest minute ("none" for None)."""
+    return "none" if t is None else (t + timedelta(seconds=30)).strftime("%H:%M")
+
+
+def zone_label(t: datetime) -> str:
+    """Name the zone of a clock time: its abbreviation and, when it differs, its IANA name.
+
+    Examples
+    --------
+    >>> from zoneinfo import ZoneInfo
+    >>> zone_label(datetime(2025, 7, 12, 9, 0, tzinfo=ZoneInfo("Europe/Andorra")))
+    'CEST (Europe/Andorra)'
+    >>> zone_label(datetime(2025, 7, 12, 9, 0, tzinfo=ZoneInfo("UTC")))
+    'UTC'
+    """
+    abbr = t.tzname() or ""
+    key = getattr(t.tzinfo, "key", None)
+    return f"{abbr} ({key})" if key and key != abbr else abbr

@@ -48,7 +48,13 @@ from routeplanner.errors import InputError
 from routeplanner.network.model import Network
 from routeplanner.pace.timer import EdgeTimer
 from routeplanner.route import Route, Step
-from routeplanner.safety.daylight import default_start, parse_start, region_timezone, sun_times
+from routeplanner.safety.daylight import (
+    clock,
+    default_start,
+    parse_start,
+    region_timezone,
+    sun_times,
+)
 from routeplanner.sources.pois import Poi, Pois
 from routeplanner.units import UnitSystem
 
@@ -352,11 +358,6 @@ class SafetySheet:
 
 def _iso(t: datetime | None) -> str | None:
     return None if t is None else t.isoformat(timespec="seconds")
-
-
-def clock(t: datetime | None) -> str:
-    """Clock time rounded to the nearest minute ("none" for None)."""
-    return "none" if t is None else (t + timedelta(seconds=30)).strftime("%H:%M")
 
 
 def _when(t: datetime) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from routeplanner import pace
 from routeplanner.errors import InputError
 from routeplanner.route import Route
-from routeplanner.safety.daylight import SunTimes
+from routeplanner.safety.daylight import SunTimes, clock, zone_label
 from routeplanner.search.scout_safety import SAFE_SLOPE_DEG, SteepLeg, deg_text
 from routeplanner.skilines.lines import SkiLine
 from routeplanner.units import FT_M, UnitSystem, format_distance, format_height
@@ -249,10 +249,10 @@ def plan_text(plan: ScoutPlan, *, units: UnitSystem = "metric") -> list[str]:
     out.append(need)
     sun = plan.sun
     if sun is not None and sun.sunrise is not None and sun.sunset is not None:
-        zone = sun.sunrise.tzname() or ""
-        start_by = sun.latest_start.strftime("%H:%M") if sun.latest_start else "-"
+        zone = zone_label(sun.sunrise)
+        start_by = clock(sun.latest_start) if sun.latest_start else "-"
         out.append(
-            f"  {sun.day.isoformat()}: sunrise {sun.sunrise:%H:%M}, sunset {sun.sunset:%H:%M} "
+            f"  {sun.day.isoformat()}: sunrise {clock(sun.sunrise)}, sunset {clock(sun.sunset)} "
             f"{zone}; " + (f"start by {start_by}" if sun.fits else "not enough daylight")
         )
     return out
