@@ -284,12 +284,17 @@ def emit(
         w.add(output.safety.path, "\n".join(s.to_text(units=ctx.units) for s in shown))
     written = w.commit()
     if output.as_json:
-        data = export.summary_json(routes)
-        for entry, sheet in zip(data["routes"], sheets, strict=False):
-            entry["safety"] = sheet.to_json()
-        if runner is not None:
-            for entry, span in zip(data["routes"], spans, strict=True):
-                entry["duration_range_s"] = None if span is None else [round(t, 1) for t in span]
+        data: dict[str, Any] = {
+            "routes": [
+                export.route_json(
+                    r,
+                    sheet=sheets[i] if i < len(sheets) else None,
+                    span=spans[i],
+                    with_range=runner is not None,
+                )
+                for i, r in enumerate(routes)
+            ]
+        }
         data.update(extra or {})
         data["outputs"] = [str(p) for p in written]
         echo_json(data)

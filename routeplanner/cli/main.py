@@ -88,6 +88,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "routeplanner.cli.pace:pace_group",
         "Fit your own pace profile from recordings, and predict times with it.",
     ),
+    "serve": LazyCommand(
+        "routeplanner.cli.serve:serve_command",
+        "Serve the interactive planner: plan loops on a map, by time, trail-first, offline.",
+    ),
     "demo": LazyCommand(
         "routeplanner.cli.demo:demo",
         "Run the main job on the Andorra sample region and write maps into OUT_DIR.",

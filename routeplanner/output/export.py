@@ -658,3 +658,39 @@ def summary_json(routes: Sequence[Route]) -> dict:
         ``{"routes": [route.summary(), ...]}``.
     """
     return {"routes": [_jsonable(r.summary()) for r in routes]}
+
+
+def route_json(
+    route: Route,
+    *,
+    sheet: Any = None,
+    span: tuple[float, float] | None = None,
+    with_range: bool = False,
+) -> dict:
+    """One route's entry of ``--json``: its summary, safety sheet and range of times.
+
+    Parameters
+    ----------
+    route
+        The route.
+    sheet
+        Its :class:`~routeplanner.safety.sheet.SafetySheet`, or None for no ``safety``.
+    span
+        The range of times for most of the runner's days
+        (:func:`routeplanner.pace.spread.time_range_s`; None when the profile does not
+        know it).
+    with_range
+        Give ``duration_range_s`` (the span, or null), as commands that know the
+        runner's profile do.
+
+    Returns
+    -------
+    dict
+        The entry, JSON-ready.
+    """
+    entry = _jsonable(route.summary())
+    if sheet is not None:
+        entry["safety"] = sheet.to_json()
+    if with_range:
+        entry["duration_range_s"] = None if span is None else [round(float(t), 1) for t in span]
+    return entry

@@ -1,0 +1,62 @@
+"""The planner's file exports: one route's GPX or FIT, or the offline HTML map.
+
+The one adapter between the server and the writers the command line uses, so the
+page downloads exactly what ``loop --gpx/--fit/--out --offline --safety`` writes:
+a timed GPX 1.1 with the safety sheet's waypoints, a FIT course with its course
+points, and the self-contained map with the sheets in its panel.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+__all__ = ["route_file"]
+
+
+def route_file(kind: str, planned: Any, loaded: Any, index: int) -> bytes:
+    """Render one file of a planned query.
+
+    Parameters
+    ----------
+    kind
+        ``"gpx"`` or ``"fit"`` (route ``index``), or ``"html"`` (every route).
+    planned
+        The query's :class:`~routeplanner.serve.planner.Planned`.
+    loaded
+        The region.
+    index
+        Which route a GPX or FIT holds.
+
+    Returns
+    -------
+    bytes
+    """
+    if kind == "html":
+        from routeplanner.cli._common import map_html
+
+        info = "".join(s.to_html() for s in planned.sheets) or None
+        html = map_html(planned.routes, loaded, planned.title, offline=True, info_html=info)
+        return html.encode("utf-8")
+    from routeplanner.cli._exports import ExportSettings, add_route_files
+    from routeplanner.output.points import safety_points
+
+    route, sheet = planned.routes[index], planned.sheets[index]
+    files: dict[str, bytes] = {}
+
+    def add(path: Path, data: str | bytes) -> None:
+        files[path.suffix] = data.encode("utf-8") if isinstance(data, str) else data
+
+    settings = ExportSettings()
+    if kind == "fit":
+        settings.fit = Path("route.fit")
+    add_route_files(
+        add,
+        [route],
+        title=route.name if index else planned.title,
+        gpx=Path("route.gpx") if kind == "gpx" else None,
+        settings=settings,
+        waypoints=sheet.waypoints(),
+        course_points={0: safety_points(route, sheet)},
+    )
+    return files["." + kind]
