@@ -54,9 +54,11 @@ def write_region(folder: Path) -> tuple[Path, Path]:
         ways.append((col, {"highway": "path", "name": f"Column {i}"}))
     nodes[900] = (30.0, 30.0)
     nodes[901] = (SPACING_M, SPACING_M + 20)
+    nodes[902] = (10.0, SPACING_M + 10)
     node_tags = {
         900: {"place": "village", "name": "Vilanova"},
         901: {"natural": "peak", "name": "Pic Alt", "ele": "1140"},
+        902: {"amenity": "drinking_water", "name": "Font"},
     }
     osm = write_osm_xml(folder / "grid.osm", nodes, ways, node_tags=node_tags)
     dem = make_dem(_hill, extent_m=3000.0, cell_m=20.0)
@@ -237,6 +239,12 @@ def test_exports_are_valid_gpx_and_a_decodable_fit_course(client, shared_data_di
     schema = etree.XMLSchema(etree.parse(str(shared_data_dir / "schemas" / "gpx-1.1.xsd")))
     doc = etree.parse(io.BytesIO(gpx.content))
     assert schema.validate(doc), schema.error_log
+    # the safety sheet's points are the GPX's waypoints
+    safety = fc["features"][0]["properties"]["safety"]
+    ns = "{http://www.topografix.com/GPX/1/1}"
+    names = [w.findtext(f"{ns}name") for w in doc.findall(f"{ns}wpt")]
+    assert [w["name"] for w in safety["water"]] == ["Font"]
+    assert any("Font" in n for n in names), names
     for index in range(len(fc["features"])):
         fit = client.get(f"/api/loops.fit?{q}&index={index}")
         assert fit.status_code == 200

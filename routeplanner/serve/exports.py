@@ -56,7 +56,7 @@ def route_file(kind: str, planned: Any, loaded: Any, index: int) -> bytes:
         title=route.name if index else planned.title,
         gpx=Path("route.gpx") if kind == "gpx" else None,
         settings=settings,
-        waypoints=sheet.waypoints(),
+        waypoints={0: sheet.waypoints()},
         course_points={0: safety_points(route, sheet)},
     )
     return files["." + kind]
