@@ -1,9 +1,9 @@
 """The runner's brief: hard constraints on a route, and whether a route meets them.
 
 A brief is a target time with a tolerance plus :class:`Constraints`
-(avoid main roads, a minimum trail share, an ascent cap, an ascent-rate cap,
-a grade cap, a difficulty cap).  :func:`assess` measures a finished
-:class:`~routeplanner.route.Route` against it and returns an
+(trail-first: main roads only where no other way connects; a minimum trail
+share, an ascent cap, an ascent-rate cap, a grade cap, a difficulty cap).
+:func:`assess` measures a finished :class:`~routeplanner.route.Route` against it and returns an
 :class:`~routeplanner.route.Outcome`: ``meets_brief`` is true only when the
 time is within tolerance *and* every constraint holds; otherwise ``misses``
 says what was missed and by how much, in words a runner reads.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from routeplanner.errors import InputError
@@ -33,7 +33,7 @@ __all__ = [
 #: Edge class of main roads (trunk, primary, secondary) in the network.
 MAIN_ROAD_CLASS = 2
 
-#: Main-road distance worth a note under avoid-roads (shorter is a crossing).
+#: Main-road distance worth a note under trail-first (shorter is a crossing).
 MAIN_ROAD_NOTE_M = 50.0
 
 #: Geometric overlap share from which a route is an out-and-back.
@@ -50,8 +50,9 @@ class Constraints:
     Attributes
     ----------
     avoid_roads : bool
-        Main roads (trunk, primary, secondary) only where no other way
-        connects; such stretches are reported.
+        Trail-first, the default: main roads (trunk, primary, secondary) only
+        where no other way connects, such stretches named in the notes.
+        False (``--allow-roads``) takes main roads like any other way.
     min_trail : float or None
         Least trail share of the distance (0.6 = 60 %).
     max_ascent_m : float or None
@@ -70,7 +71,7 @@ class Constraints:
     300.0
     """
 
-    avoid_roads: bool = False
+    avoid_roads: bool = True
     min_trail: float | None = None
     max_ascent_m: float | None = None
     max_ascent_rate_m_h: float | None = None
@@ -98,7 +99,7 @@ class Constraints:
     def from_strings(
         cls,
         *,
-        avoid_roads: bool = False,
+        avoid_roads: bool = True,
         min_trail: str | None = None,
         max_ascent: str | None = None,
         max_ascent_rate: str | None = None,
@@ -195,6 +196,7 @@ def assess(
     target_duration_s: float | None,
     tolerance: float,
     max_difficulty: int = 6,
+    road_notes: Sequence[str] | None = None,
 ) -> Outcome:
     """Measure ``route`` against the brief.
 
@@ -211,6 +213,9 @@ def assess(
     max_difficulty
         The runner profile's own difficulty cap (the lower of it and the
         constraint's applies).
+    road_notes
+        Under trail-first, the route's main-road stretches in words (where,
+        how long, why); without them one note gives the total.
 
     Returns
     -------
@@ -242,7 +247,9 @@ def assess(
         misses.append(f"difficulty T{st.hardest_sac} > T{cap}")
     notes: list[str] = []
     main_m = st.main_road_share * st.distance_m
-    if c.avoid_roads and main_m >= MAIN_ROAD_NOTE_M:
+    if c.avoid_roads and road_notes is not None:
+        notes.extend(road_notes)
+    elif c.avoid_roads and main_m >= MAIN_ROAD_NOTE_M:
         notes.append(
             f"{main_m / 1000:.1f} km ({st.main_road_share:.0%}) on main roads "
             "where no other way connects"

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from routeplanner import data as package_data
 from routeplanner import pace
 from routeplanner._io import atomic_write_text
+from routeplanner.brief import Constraints
 from routeplanner.events.event import load_event
 from routeplanner.events.plan import GroupPlan, plan_group_run
 from routeplanner.network.model import Network
@@ -25,6 +26,7 @@ from routeplanner.output.scouting import scout_map
 from routeplanner.output.segments import map_segment
 from routeplanner.output.skilines import line_feature
 from routeplanner.plan import BlockRequest, make_plan
+from routeplanner.plan.routing import EASY_ASCENT_RATE_M_H
 from routeplanner.safety.daylight import TripDay
 from routeplanner.safety.sheet import default_start, region_timezone, safety_sheet
 from routeplanner.search.loops import LoopRequest, find_loops
@@ -183,7 +185,11 @@ def run_demo(
     echo(f"network.html ({size / 1e6:.2f} MB)")
 
     profile = pace.RunnerProfile.from_strings(DEMO_LOOP["pace"])
-    req = LoopRequest(DEMO_LOOP["duration_s"], alternatives=3, seed=DEMO_LOOP["seed"])
+    # easy means easy: the plan's ascent-rate cap (gentlest loops in reach, else MISSED)
+    easy = Constraints(max_ascent_rate_m_h=EASY_ASCENT_RATE_M_H)
+    req = LoopRequest(
+        DEMO_LOOP["duration_s"], alternatives=3, seed=DEMO_LOOP["seed"], constraints=easy
+    )
     routes = find_loops(net, DEMO_LOOP["start"], profile, req)
     title = "75 min easy loops from La Massana"
     zone = region.timezone if region is not None else None

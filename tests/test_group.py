@@ -111,7 +111,7 @@ def test_example_event_parses():
     assert len(ev.groups) == 3
     assert ev.region == "andorra"
     assert ev.duration_s == 75 * 60
-    assert ev.preferences.search_preferences().class_factor == (1.0, 1.5, 4.0)
+    assert ev.preferences.search_preferences().class_factor == (1.0, 3.0, 20.0)  # trail-first
 
 
 def test_toml_syntax_error_names_file_and_line():
@@ -331,9 +331,12 @@ def test_meeting_point_outside_the_region(grid):
 
 
 def test_preferences_set_search_costs():
-    assert E.EventPreferences().search_preferences().class_factor == (1.0, 1.5, 4.0)
+    # trail-first is the default; roads allowed gives the plain search costs
+    assert E.EventPreferences().search_preferences().class_factor == (1.0, 3.0, 20.0)
     prefs = E.EventPreferences(prefer_trails=False, avoid_roads=True)
     assert prefs.search_preferences().class_factor == (1.0, 2.0, 20.0)
+    plain = E.EventPreferences(avoid_roads=False)
+    assert plain.search_preferences().class_factor == (1.0, 1.5, 4.0)
 
 
 def test_avoid_roads_key_keeps_the_route_off_a_main_road_that_is_not_needed():
@@ -348,16 +351,20 @@ def test_avoid_roads_key_keeps_the_route_off_a_main_road_that_is_not_needed():
         ],
     )
 
-    def route(avoid: str):
-        text = event_toml(groups=(("A", "6:00"),), extra=f"[preferences]\navoid_roads = {avoid}\n")
+    def route(key: str):
+        text = event_toml(groups=(("A", "6:00"),), extra=f"[preferences]\n{key}\n")
         (result,) = planning.plan_group_run(net, E.parse_event(text, "e.toml")).results
         assert result.route is not None
         return result.route
 
-    plain, avoiding = route("false"), route("true")
-    assert "CG-9" in plain.names
-    assert "CG-9" not in avoiding.names and avoiding.stats.main_road_share == 0.0
-    assert avoiding.outcome is not None and avoiding.outcome.shape == "out-and-back"
+    plain, allowed = route("avoid_roads = false"), route("allow_roads = true")
+    assert "CG-9" in plain.names and "CG-9" in allowed.names
+    # CG-9 would be 41 % of the loop: more than a short link, so an honest out-and-back
+    for avoiding in (route("avoid_roads = true"), route("prefer_trails = true")):
+        assert "CG-9" not in avoiding.names and avoiding.stats.main_road_share == 0.0
+        assert avoiding.outcome is not None and avoiding.outcome.shape == "out-and-back"
+    with pytest.raises(InputError, match="allow_roads and avoid_roads contradict"):
+        route("allow_roads = true\navoid_roads = true")
 
 
 def _valley(road: str = "path", slope: float = 0.0, back_tags: dict | None = None):

@@ -207,13 +207,15 @@ def test_avoid_roads_does_not_take_the_road_shortcut():
     net = square_with_road_diagonal()
     target = (2000 + 1000 * np.sqrt(2)) * 0.36
     neutral = Preferences(class_factor=(1.0, 1.0, 1.0), sac_factor=0.0)
-    (plain,) = find_loops(net, _start(0, 0), PROFILE, LoopRequest(target), prefs=neutral)
-    # Without the constraint the road triangle is the exact, overlap-free loop.
+    allowed = LoopRequest(target, constraints=Constraints(avoid_roads=False))
+    (plain,) = find_loops(net, _start(0, 0), PROFILE, allowed, prefs=neutral)
+    # With roads allowed the road triangle is the exact, overlap-free loop.
     assert "CG-9" in plain.names
     assert plain.stats.main_road_share > 0.3
-    req = LoopRequest(target, constraints=Constraints(avoid_roads=True))
-    (route,) = find_loops(net, _start(0, 0), PROFILE, req, prefs=neutral)
-    assert "CG-9" not in route.names
+    # Trail-first is the default: the road (41 % of the triangle) is no short link.
+    for req in (LoopRequest(target), LoopRequest(target, constraints=Constraints())):
+        (route,) = find_loops(net, _start(0, 0), PROFILE, req, prefs=neutral)
+        assert "CG-9" not in route.names
     assert route.stats.main_road_share == 0.0
     assert route.stats.trail_share == 1.0
     assert route.outcome is not None and route.outcome.meets_brief

@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -21,6 +21,7 @@ import numpy as np
 
 from routeplanner import pace
 from routeplanner._io import file_safe
+from routeplanner.brief import Constraints
 from routeplanner.catalog.trailheads import Trailhead
 from routeplanner.errors import InputError, RoutePlannerError
 from routeplanner.network.model import Network
@@ -77,6 +78,12 @@ class CatalogRequest:
         summer Saturday).
     start_clock : str
         Reference start time of day (``HH:MM``), local to the region.
+    easy_ascent_rate_m_h : float
+        Most ascent per hour of an ``easy`` route (the plan's easy-run cap,
+        :data:`routeplanner.plan.routing.EASY_ASCENT_RATE_M_H`): the search looks
+        for the gentlest loop in reach and marks a steeper one as missing its brief.
+    allow_roads : bool
+        Take main roads like any way (by default trail-first).
     """
 
     durations_s: tuple[float, ...] = (1800.0, 3600.0, 5400.0, 7200.0)
@@ -87,6 +94,8 @@ class CatalogRequest:
     seed: int = 0
     start_date: str = "2025-07-05"
     start_clock: str = "08:00"
+    easy_ascent_rate_m_h: float = 250.0
+    allow_roads: bool = False
 
     def __post_init__(self) -> None:
         try:
@@ -177,7 +186,7 @@ def route_record(
     minutes = round(target_s / 60)
     rid = f"{trailhead.id}-{kind}-{minutes}"
     err = st.duration_s / target_s - 1.0
-    misses = list(getattr(route, "misses", ()) or ())
+    misses = list(route.outcome.misses) if route.outcome is not None else []
     if abs(err) > tolerance and not any(m.startswith("time") for m in misses):
         misses.insert(0, f"time {st.duration_s / 60:.0f} min for {minutes} min ({err:+.0%})")
     name = f"{trailhead.label}: {kind} {minutes} min"
@@ -243,10 +252,12 @@ def _one(
     req: CatalogRequest,
 ) -> Route:
     """Plan the best route of one kind and duration from a trailhead."""
-    loop = LoopRequest(target_s, tolerance=req.tolerance, seed=req.seed)
+    roads = Constraints(avoid_roads=not req.allow_roads)
+    loop = LoopRequest(target_s, tolerance=req.tolerance, seed=req.seed, constraints=roads)
     start = (th.lon, th.lat)
     if kind == "easy":
-        return find_loops(net, start, profile, loop)[0]
+        easy = replace(roads, max_ascent_rate_m_h=req.easy_ascent_rate_m_h)
+        return find_loops(net, start, profile, replace(loop, constraints=easy))[0]
     if kind == "hilly":
         options = SegmentLoopOptions(climbs=1)
     else:

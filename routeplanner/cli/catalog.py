@@ -100,6 +100,17 @@ def _sources(names: tuple[str, ...], data_dir: str | None, no_cache: bool) -> li
 @click.option("--bbox", callback=parsed(_bbox), help="W,S,E,N: only trailheads inside.")
 @click.option("--tile", callback=parsed(units.parse_distance), help="Split regions into tiles.")
 @click.option("--pace", default="6:00", show_default=True, help="Reference runner's flat pace.")
+@click.option(
+    "--easy-ascent-rate",
+    default="250m/h",
+    show_default=True,
+    help="Most ascent per hour of an easy route (steeper ones are marked as missing it).",
+)
+@click.option(
+    "--allow-roads",
+    is_flag=True,
+    help="Take main roads like any way (by default trail-first).",
+)
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Folder with region files.")
 @click.option("--no-cache", is_flag=True, help="Build the networks in memory.")
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False))
@@ -116,6 +127,7 @@ def catalog_command(ctx: Ctx, **o: Any) -> None:
     and cache folder).  Finished tasks are kept in the cache, so an interrupted
     run resumes where it stopped.
     """
+    from routeplanner.brief import Constraints
     from routeplanner.catalog.events import event_files, events_site_files
     from routeplanner.catalog.runner import ClusterOptions, TrailheadSource, run_catalog
     from routeplanner.catalog.tasks import CatalogRequest
@@ -146,7 +158,14 @@ def catalog_command(ctx: Ctx, **o: Any) -> None:
     if unknown:
         name = sorted(str(u) for u in unknown)[0]
         raise InputError(f"event region {name!r} is not one of the catalogue's regions")
-    request = CatalogRequest(durations_s=o["durations"], kinds=o["kinds"], flat_pace=o["pace"])
+    easy_rate = Constraints.from_strings(max_ascent_rate=o["easy_ascent_rate"]).max_ascent_rate_m_h
+    request = CatalogRequest(
+        durations_s=o["durations"],
+        kinds=o["kinds"],
+        flat_pace=o["pace"],
+        easy_ascent_rate_m_h=float(easy_rate or 250.0),
+        allow_roads=o["allow_roads"],
+    )
     cluster = ClusterOptions(workers=o["workers"] or 2, scheduler=o["scheduler"], tile_m=o["tile"])
     t0 = time.perf_counter()
     with status(ctx, "computing routes") as step:

@@ -140,19 +140,24 @@ def group_command(
 
 
 def with_brief(event: Any, brief: BriefOptions) -> Any:
-    """Return ``event`` with the constraint options given on the command line on every group."""
+    """Return ``event`` with the constraint options given on the command line on every group.
+
+    ``--allow-roads`` (or ``--avoid-roads``) overrides the event file's road keys;
+    without either, the file's choice (trail-first by default) stands.
+    """
     given = {
         k: v
         for k, v in dataclasses.asdict(brief.constraints()).items()
-        if v is not None and v is not False
+        if v is not None and k != "avoid_roads"
     }
-    if not given:
+    roads = {}
+    if brief.allow_roads or brief.avoid_roads:
+        roads = {"avoid_roads": brief.avoid_roads}
+    if not given and not roads:
         return event
     groups = tuple(
-        dataclasses.replace(g, constraints=dataclasses.replace(g.constraints, **given))
+        dataclasses.replace(g, constraints=dataclasses.replace(g.constraints, **given, **roads))
         for g in event.groups
     )
-    prefs = event.preferences
-    if brief.avoid_roads:
-        prefs = dataclasses.replace(prefs, avoid_roads=True)
+    prefs = dataclasses.replace(event.preferences, **roads)
     return dataclasses.replace(event, groups=groups, preferences=prefs)

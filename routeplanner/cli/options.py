@@ -504,7 +504,11 @@ EXIT_MISSED = 3
 
 @dataclass(frozen=True)
 class BriefOptions:
-    """The brief's hard constraints as typed, and whether a miss still exits 0."""
+    """The brief's hard constraints as typed, and whether a miss still exits 0.
+
+    Trail-first is the default; ``allow_roads`` takes main roads like any way
+    (``avoid_roads``, the old flag, states the default).
+    """
 
     avoid_roads: bool = False
     min_trail: str | None = None
@@ -512,13 +516,19 @@ class BriefOptions:
     max_ascent_rate: str | None = None
     max_grade: str | None = None
     accept_closest: bool = False
+    allow_roads: bool = False
 
     def constraints(self) -> Any:
         """Build the :class:`~routeplanner.brief.Constraints` (InputError on a bad value)."""
         from routeplanner.brief import Constraints
 
+        if self.allow_roads and self.avoid_roads:
+            raise InputError(
+                "--allow-roads and --avoid-roads contradict each other: give one "
+                "(trail-first, --avoid-roads, is the default)"
+            )
         return Constraints.from_strings(
-            avoid_roads=self.avoid_roads,
+            avoid_roads=not self.allow_roads,
             min_trail=self.min_trail,
             max_ascent=self.max_ascent,
             max_ascent_rate=self.max_ascent_rate,
@@ -526,21 +536,25 @@ class BriefOptions:
         )
 
     def preferences(self) -> Any:
-        """Search preferences that steer off main roads with ``--avoid-roads`` (else None)."""
-        if not self.avoid_roads:
-            return None
-        from routeplanner.search.graph import Preferences
+        """Search preferences: trail-first, or with ``allow_roads`` the plain ones."""
+        from routeplanner.search.graph import TRAIL_FIRST, Preferences
 
-        return Preferences(class_factor=(1.0, 3.0, 20.0))
+        return Preferences() if self.allow_roads else TRAIL_FIRST
 
 
 def brief_options(f: F) -> F:
     """Add the brief's options, passed as ``brief: BriefOptions``."""
     opts = [
         click.option(
+            "--allow-roads",
+            is_flag=True,
+            help="Take main roads like any other way (by default, trail-first: main "
+            "roads only where no other way connects, minor roads after trails).",
+        ),
+        click.option(
             "--avoid-roads",
             is_flag=True,
-            help="Main roads (trunk, primary, secondary) only where no other way connects.",
+            help="Trail-first, the default (kept for existing scripts).",
         ),
         click.option("--min-trail", help="Least trail share, e.g. 60%."),
         click.option("--max-ascent", help="Most total ascent, e.g. 300m."),
@@ -559,6 +573,7 @@ def brief_options(f: F) -> F:
         "max_ascent_rate",
         "max_grade",
         "accept_closest",
+        "allow_roads",
     )
     return _apply(_grouped("brief", BriefOptions, keys)(f), opts)
 

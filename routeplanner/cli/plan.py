@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 from pathlib import Path
@@ -44,6 +45,8 @@ PLAN_KEYS = (
     "start_time",
     "tz",
     "seed",
+    "allow_roads",
+    "easy_ascent_rate",
 )
 
 
@@ -70,6 +73,23 @@ def _week_time(text: str) -> tuple[float, float]:
     return units.parse_duration(lo), units.parse_duration(hi)
 
 
+def _easy_rate(text: str) -> float:
+    """Read the easy sessions' ascent-rate cap (250m/h)."""
+    from routeplanner.brief import Constraints
+
+    rate = Constraints.from_strings(max_ascent_rate=str(text)).max_ascent_rate_m_h
+    assert rate is not None
+    return rate
+
+
+def _flag(text: str) -> bool:
+    """Read a plan file's true or false."""
+    value = str(text).strip().lower()
+    if value not in ("true", "false"):
+        raise InputError(f"invalid allow_roads {text!r}: use true or false")
+    return value == "true"
+
+
 def _clock(text: str) -> dt.time:
     try:
         return dt.time.fromisoformat(str(text).strip())
@@ -81,6 +101,7 @@ def _asked(brief: BriefOptions) -> bool:
     """Whether any hard constraint was asked for (else only the times are judged)."""
     return bool(
         brief.avoid_roads
+        or brief.allow_roads
         or brief.min_trail
         or brief.max_ascent
         or brief.max_ascent_rate
@@ -163,6 +184,12 @@ def _request(values: dict[str, Any]) -> Any:
 @click.option("--start-time", default="08:00", show_default=True, help="Time of the sessions.")
 @click.option("--tz", help="Time zone of the sessions (default: the region's, else UTC).")
 @click.option("--seed", default="0", show_default=True)
+@click.option(
+    "--easy-ascent-rate",
+    default="250m/h",
+    show_default=True,
+    help="Most ascent per hour of an easy session (gentlest terrain in reach, else MISSED).",
+)
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json to stdout.")
 @click.option("--offline", is_flag=True, help="Make the session maps work offline.")
@@ -193,12 +220,15 @@ def plan_command(
 
     ctx: Ctx = click_ctx.find_object(Ctx) or Ctx()
     values.update(_from_file(click_ctx, plan_file))
+    if "allow_roads" in values:  # the plan file's key (the option arrives in brief)
+        brief = dataclasses.replace(brief, allow_roads=_flag(values.pop("allow_roads")))
     if not values.get("home"):
         raise InputError("no home: give --home LAT,LON or a place (or home in the plan file)")
     home = point_or_name(values["home"])
     request = _request(values)
     seed = units.parse_whole(values["seed"], what="--seed")
     constraints = brief.constraints() if _asked(brief) else None
+    easy_rate = _easy_rate(values["easy_ascent_rate"])
     tz_name = str(units.parse_time_zone(values["tz"])) if values.get("tz") else None
     start_time = _clock(values["start_time"])
     outputs = output_plan()
@@ -216,7 +246,9 @@ def plan_command(
             (place.lon, place.lat),
             runner.profile(),
             request,
-            options=RoutingOptions(seed=seed, constraints=constraints),
+            options=RoutingOptions(
+                seed=seed, constraints=constraints, easy_ascent_rate_m_h=easy_rate
+            ),
             progress=lambda done, total: step(f"{done}/{total}"),
         )
     title = f"{request.weeks}-week {request.goal} block from {place.name}"

@@ -79,7 +79,13 @@ CONSTRAINT_KEYS = ("min_trail", "max_ascent", "max_ascent_rate", "max_grade")
 
 
 #: Keys of the ``[preferences]`` table.
-PREFERENCE_KEYS = ("prefer_trails", "avoid_roads", *CONSTRAINT_KEYS, "max_difficulty")
+PREFERENCE_KEYS = (
+    "prefer_trails",
+    "avoid_roads",
+    "allow_roads",
+    *CONSTRAINT_KEYS,
+    "max_difficulty",
+)
 
 
 #: Keys of each ``[[group]]`` table.
@@ -151,14 +157,16 @@ class EventPreferences:
     prefer_trails : bool
         Favour trails over minor roads (the default search preference).
     avoid_roads : bool
-        Make roads much more costly still, so they are used only to connect trails.
+        Trail-first, the default: main roads only where no other way connects,
+        minor roads after trails (``allow_roads = true`` or ``avoid_roads =
+        false`` turns it off).
     constraints : Constraints
         Hard constraints for every group (``avoid_roads`` and the
         :data:`CONSTRAINT_KEYS`, ``max_difficulty``).
     """
 
     prefer_trails: bool = True
-    avoid_roads: bool = False
+    avoid_roads: bool = True
     constraints: Constraints = field(default_factory=Constraints)
 
     def search_preferences(self) -> Preferences:
@@ -167,8 +175,8 @@ class EventPreferences:
         Returns
         -------
         Preferences
-            ``(1, 1.5, 4)`` by default, ``(1, 1, 4)`` without ``prefer_trails``;
-            ``avoid_roads`` doubles the minor-road factor and makes major roads 20.
+            ``(1, 3, 20)`` trail-first (the default), ``(1, 2, 20)`` without
+            ``prefer_trails``; with roads allowed ``(1, 1.5, 4)``, ``(1, 1, 4)``.
         """
         minor = 1.5 if self.prefer_trails else 1.0
         major = 4.0
@@ -452,13 +460,22 @@ def _parse_preferences(src: _Source, prefs_raw: Any) -> EventPreferences:
     if not isinstance(prefs_raw, dict):
         raise src.error("preferences must be a table: [preferences]", key="preferences")
     _check_keys(src, prefs_raw, PREFERENCE_KEYS, "preferences")
-    for key in ("prefer_trails", "avoid_roads"):
+    for key in ("prefer_trails", "avoid_roads", "allow_roads"):
         if key in prefs_raw and not isinstance(prefs_raw[key], bool):
             raise src.error(
                 f"{key} must be true or false, got {prefs_raw[key]!r}", "preferences", key
             )
     flags = {k: prefs_raw[k] for k in ("prefer_trails", "avoid_roads") if k in prefs_raw}
-    base = Constraints(avoid_roads=bool(flags.get("avoid_roads", False)))
+    if "allow_roads" in prefs_raw:
+        if prefs_raw["allow_roads"] == prefs_raw.get("avoid_roads", not prefs_raw["allow_roads"]):
+            raise src.error(
+                "allow_roads and avoid_roads contradict each other: give one "
+                "(trail-first is the default)",
+                "preferences",
+                "allow_roads",
+            )
+        flags["avoid_roads"] = not prefs_raw["allow_roads"]
+    base = Constraints(avoid_roads=bool(flags.get("avoid_roads", True)))
     if "max_difficulty" in prefs_raw:
         try:
             sac = pace.parse_difficulty(prefs_raw["max_difficulty"])

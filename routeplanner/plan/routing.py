@@ -1,7 +1,10 @@
 """A route for every running session of a block, found with the existing searches.
 
 - Easy runs and the long run are loops of the session's time from home
-  (:func:`routeplanner.search.loops.find_loops`, several alternatives). Of those, the one
+  (:func:`routeplanner.search.loops.find_loops`, several alternatives, trail-first).
+  Easy runs climb at most :data:`EASY_ASCENT_RATE_M_H` per hour: the loop search then
+  costs climbs more and looks for the gentlest terrain within reach, and where the area
+  has no gentle loop of the session's time, the session is marked MISSED. Of those, the one
   sharing least with the week's other routes is taken; a loop already used earlier in the
   block is not used again.
 - Climb sessions are repeats on a climb at ski-slope angles (``climb_grade``, default
@@ -18,7 +21,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from routeplanner import pace
 from routeplanner.brief import Constraints, with_outcome
@@ -31,6 +34,7 @@ from routeplanner.search.segments import Segment, SegmentRequest, find_segments
 from routeplanner.search.workouts import MAX_REPS, RepeatsWorkout, plan_repeats
 
 __all__ = [
+    "EASY_ASCENT_RATE_M_H",
     "MAX_SHARED",
     "RoutedSession",
     "RoutingOptions",
@@ -43,6 +47,12 @@ log = logging.getLogger(__name__)
 
 #: Largest share of distance two sessions of one week may have in common.
 MAX_SHARED = 0.30
+#: Ascent-rate cap of easy sessions.  An easy run is one held at conversational
+#: effort; at a flat 6:00/km, climbing 250 m/h costs about 10-15 % more effort than the
+#: flat by Minetti's energy cost (an average grade of about 2-3 %), which keeps the
+#: heart rate in the easy zone on rolling ground.  400-500 m/h, what hilly loops from
+#: a valley village climb, is steady running uphill: a moderate session, not easy.
+EASY_ASCENT_RATE_M_H = 250.0
 #: Candidate segments considered for a climb or descent session.
 SEGMENT_CANDIDATES = 8
 
@@ -70,8 +80,11 @@ class RoutingOptions:
     within_m : float
         How far from home climbs and descents are looked for.
     constraints : Constraints or None
-        The brief's hard constraints (avoid roads, least trail share, ascent and grade
-        caps): the loops are searched under them and every route is judged against them.
+        The brief's hard constraints (trail-first or roads allowed, least trail share,
+        ascent and grade caps): the loops are searched under them and every route is
+        judged against them.
+    easy_ascent_rate_m_h : float
+        Most ascent per hour of an easy session (searched for and judged).
     """
 
     tolerance: float = 0.05
@@ -83,6 +96,17 @@ class RoutingOptions:
     descent_grade: tuple[float, float] = (0.08, 0.30)
     within_m: float = 5000.0
     constraints: Constraints | None = None
+    easy_ascent_rate_m_h: float = EASY_ASCENT_RATE_M_H
+
+    def brief(self, kind: str) -> Constraints | None:
+        """Constraints of a session kind: easy runs add the ascent-rate cap."""
+        if kind != "easy":
+            return self.constraints
+        base = self.constraints or Constraints()
+        rate = self.easy_ascent_rate_m_h
+        if base.max_ascent_rate_m_h is not None:
+            rate = min(rate, base.max_ascent_rate_m_h)
+        return replace(base, max_ascent_rate_m_h=rate)
 
 
 @dataclass(frozen=True)
@@ -243,7 +267,7 @@ class _Router:
             tolerance=self.opt.tolerance,
             alternatives=alternatives,
             seed=seed,
-            constraints=self.opt.constraints or Constraints(),
+            constraints=self.opt.brief(s.kind) or Constraints(),
         )
         return find_loops(self.net, self.home, self.profile, req)
 
@@ -276,10 +300,11 @@ class _Router:
 
     def _misses(self, route: Route, s: PlannedSession) -> tuple[str, ...]:
         """Judge a route: its time, and the brief's constraints when given."""
-        if self.opt.constraints is None:
+        brief = self.opt.brief(s.kind)
+        if brief is None:
             return tuple(_time_miss(route, s.planned_s, self.opt.tolerance))
         judged = with_outcome(
-            route, self.opt.constraints, target_duration_s=s.planned_s, tolerance=self.opt.tolerance
+            route, brief, target_duration_s=s.planned_s, tolerance=self.opt.tolerance
         )
         return tuple(judged.outcome.misses) if judged.outcome is not None else ()
 

@@ -38,6 +38,7 @@ __all__ = [
     "CLIMB_AVERSION",
     "MAIN_ROAD_NEEDED_FACTOR",
     "REUSE_PENALTY",
+    "TRAIL_FIRST",
     "ArcData",
     "EdgeCost",
     "Preferences",
@@ -47,6 +48,7 @@ __all__ = [
     "closure",
     "edge_cost",
     "hard_limits",
+    "main_road_exit",
     "main_roads_needed",
     "pace_cost",
     "reach_edges",
@@ -178,17 +180,73 @@ def main_roads_needed(net: Network) -> np.ndarray:
     return net._cache[key]
 
 
-def avoid_main_roads(net: Network, needed_factor: float = MAIN_ROAD_NEEDED_FACTOR) -> EdgeCost:
-    """Multiplier for avoid-roads: main roads closed unless no other way connects.
+def main_road_exit(net: Network, start: Snap, limit_m: float = 5000.0) -> np.ndarray:
+    """Main-road edges of the shortest way from a start on a main road to any other way.
+
+    Empty when the start is not inside a main road's edge (or no other way lies
+    within ``limit_m`` along main roads).
+    """
+    e = start.edge
+    length = float(net.edge_length_m[e])
+    if net.edge_class[e] != _MAIN_ROAD or not 1e-3 < start.offset_m < length - 1e-3:
+        return np.zeros(0, dtype=np.int64)
+    key = "main_road_csr"
+    if key not in net._cache:
+        main = np.flatnonzero(net.edge_class == _MAIN_ROAD)
+        u, v, w = net.edge_u[main], net.edge_v[main], np.maximum(net.edge_length_m[main], 1e-3)
+        other = np.zeros(net.n_nodes, dtype=bool)
+        other[net.edge_u[net.edge_class != _MAIN_ROAD]] = True
+        other[net.edge_v[net.edge_class != _MAIN_ROAD]] = True
+        csr = sp.csr_matrix(
+            (np.concatenate([w, w]), (np.concatenate([u, v]), np.concatenate([v, u]))),
+            shape=(net.n_nodes, net.n_nodes),
+        )
+        net._cache[key] = (csr, other)
+    csr, other = net._cache[key]
+    ends = (int(net.edge_u[e]), int(net.edge_v[e]))
+    dist, pred = dijkstra(csr, indices=list(ends), return_predecessors=True, limit=limit_m)
+    total = dist + np.array([[start.offset_m], [length - start.offset_m]])
+    total[:, ~other] = np.inf
+    side, node = np.unravel_index(int(np.argmin(total)), total.shape)
+    if not np.isfinite(total[side, node]):
+        return np.zeros(0, dtype=np.int64)
+    nodes = [int(node)]
+    while nodes[-1] != ends[side]:
+        nodes.append(int(pred[side, nodes[-1]]))
+    a, b = np.asarray(nodes[1:]), np.asarray(nodes[:-1])
+    lengths = net.edge_length_m
+    edges = [e]
+    for x, y in zip(a.tolist(), b.tolist(), strict=True):
+        cand = np.flatnonzero(
+            (net.edge_class == _MAIN_ROAD)
+            & (((net.edge_u == x) & (net.edge_v == y)) | ((net.edge_u == y) & (net.edge_v == x)))
+        )
+        edges.append(int(cand[np.argmin(lengths[cand])]))
+    return np.asarray(edges, dtype=np.int64)
+
+
+def avoid_main_roads(
+    net: Network,
+    needed_factor: float = MAIN_ROAD_NEEDED_FACTOR,
+    *,
+    open_edges: Iterable[int] = (),
+    link_factor: float | None = None,
+) -> EdgeCost:
+    """Multiplier for trail-first: main roads closed unless no other way connects.
 
     Main roads that are the only connection stay open at ``needed_factor``
-    times their cost, so the search takes them only when it must.
+    times their cost, so the search takes them only when it must; so do
+    ``open_edges`` (the start's own edge, so that a start on a main road can
+    leave it).  With ``link_factor``, the other main roads are open at that
+    factor instead of closed (short links that close a loop).
     """
-    needed = main_roads_needed(net)
+    needed = main_roads_needed(net).copy()
+    needed[np.fromiter(open_edges, dtype=np.int64)] = True
+    closed = np.inf if link_factor is None else link_factor
 
     def factor(arcs: ArcData) -> np.ndarray:
         main = net.edge_class[arcs.edge] == _MAIN_ROAD
-        return np.where(main, np.where(needed[arcs.edge], needed_factor, np.inf), 1.0)
+        return np.where(main, np.where(needed[arcs.edge], needed_factor, closed), 1.0)
 
     return factor
 
@@ -221,12 +279,19 @@ class Preferences:
         return arcs.time_s * self.edge_factor(arcs.net)[arcs.edge]
 
 
+#: Trail-first search preference, the default of point-to-point legs: minor roads
+#: cost 3 times a trail, main roads 20 times (taken only where nothing else connects).
+TRAIL_FIRST = Preferences(class_factor=(1.0, 3.0, 20.0), sac_factor=0.05)
+
+
 def edge_cost(
     net: Network,
     prefs: Preferences,
     constraints: Constraints,
     *,
     climb_weight: float = CLIMB_AVERSION,
+    start: Snap | None = None,
+    road_link: bool = False,
 ) -> EdgeCost:
     """Make the search's edge cost: preference-weighted time, with the hard constraints.
 
@@ -242,6 +307,12 @@ def edge_cost(
         cost more (:func:`climb_aversion`).
     climb_weight
         Climb aversion under an ascent cap.
+    start
+        The start: when it lies on a main road, the shortest way along main
+        roads to another way stays open (:func:`main_road_exit`).
+    road_link
+        Open every main road at its plain cost, to look for a loop that needs
+        a short main-road link rather than an out-and-back.
 
     Returns
     -------
@@ -253,7 +324,9 @@ def edge_cost(
             hard_limits(max_grade=constraints.max_grade, max_sac=constraints.max_difficulty)
         )
     if constraints.avoid_roads:
-        factors.append(avoid_main_roads(net))
+        if not road_link:  # (linking, main roads cost what they cost with roads allowed)
+            opened = main_road_exit(net, start) if start is not None else ()
+            factors.append(avoid_main_roads(net, open_edges=opened))
     if constraints.max_ascent_m is not None or constraints.max_ascent_rate_m_h is not None:
         factors.append(climb_aversion(climb_weight))
     return scaled(prefs, *factors)

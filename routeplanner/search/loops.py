@@ -10,8 +10,8 @@ How it works:
    and alternatives of one start; only weights change.
 2. **Costs.** Edge cost is a function of the edge's data
    (:data:`~routeplanner.search.graph.EdgeCost`): run time times a trail
-   preference, with the hard constraints as closures (grade, difficulty,
-   main roads unless no other way connects under ``avoid_roads``).
+   preference, with the hard constraints as closures (grade, difficulty, main
+   roads unless no other way connects or the start lies on one, trail-first).
 3. **Candidate cycles.** A shortest-path tree from the start turns every
    non-tree arc ``(a, b)`` into a loop: tree path to ``a``, the arc, tree path
    from ``b`` back.  Its overlap is the shared stem (down to the lowest common
@@ -29,6 +29,8 @@ How it works:
    against the brief (:func:`routeplanner.brief.assess`); routes that meet it
    come first, then the score.  Alternatives share at most half their
    distance.
+7. **Links.** Trail-first, an out-and-back or lollipop is searched again with
+   main roads open: a loop with a short link wins (:mod:`~.search.roads`).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from routeplanner.search.graph import (
     reach_edges,
     tree_sums,
 )
+from routeplanner.search.roads import road_notes, short_link_loop
 from routeplanner.search.trees import StartTree, keep_tree, kept_tree, start_tree, weights_key
 
 __all__ = ["MAX_DURATION_S", "TRAIL_PREFERENCE", "LoopRequest", "edge_cost", "find_loops"]
@@ -469,13 +472,17 @@ class _LoopSearch:
         rt = np.where(open_, g.arc_time + g.arc_time[g.rev], np.inf)
         sources = np.unique(nodes)
         self.dijkstras += 1
-        dist, pred, src = dijkstra(
-            g.matrix(rt),
+        # The way to the turnaround is the cheapest (trails first), timed along it.
+        cost, pred, src = dijkstra(
+            g.matrix(np.where(open_, self.base + self.base[g.rev], np.inf)),
             indices=sources,
             min_only=True,
             return_predecessors=True,
-            limit=deficit_s,
         )
+        pred = np.where(pred < 0, -1, pred)
+        par = g.tree_arcs(pred)
+        dist = tree_sums(pred, np.where(par >= 0, rt[np.maximum(par, 0)], 0.0))
+        dist[(pred < 0) & ~np.isin(np.arange(g.n_nodes), sources)] = np.inf
         usable = np.flatnonzero(open_)
         p = g.arc_src[usable]
         fits = np.isfinite(dist[p]) & (dist[p] < deficit_s) & (dist[p] + rt[usable] >= deficit_s)
@@ -484,9 +491,11 @@ class _LoopSearch:
             return None
         in_loop = np.isin(self.arc_sedge[cand], self.arc_sedge[arcs])
         # Prefer trails (and, under the constraints, no climbs or main roads: the
-        # cost per second both ways), off the loop, and a spur close to the loop.
+        # cost per second of the whole spur), off the loop, and a spur close to the loop.
         factor = (self.base[cand] + self.base[g.rev[cand]]) / np.maximum(rt[cand], 1e-9)
-        rank = factor + 0.5 * in_loop + dist[g.arc_src[cand]] / deficit_s * 0.1
+        at_p = g.arc_src[cand]
+        spur_cost = (cost[at_p] + factor * (deficit_s - dist[at_p])) / deficit_s
+        rank = spur_cost + 0.5 * in_loop + dist[at_p] / deficit_s * 0.1
         k = int(cand[np.argmin(rank)])
         p0 = int(g.arc_src[k])
         root = int(src[p0])
@@ -535,6 +544,7 @@ def _graph_for(
     prefs: Preferences,
     request: LoopRequest,
     climb_weight: float = CLIMB_AVERSION,
+    road_link: bool = False,
 ) -> tuple[SearchGraph, np.ndarray]:
     """Get the search graph within reach of the start and its base weights (cached).
 
@@ -543,14 +553,22 @@ def _graph_for(
     seeds and nearby durations from one start share it.
     """
     reach_s = request.duration_s * (1 + request.tolerance) / 2
-    key = ("loop_graph", profile, snap, prefs, request.constraints, climb_weight)
+    key = ("loop_graph", profile, snap, prefs, request.constraints, climb_weight, road_link)
     cached = net._cache.get(key)
     # A somewhat larger graph serves as well; a much larger one costs more per tree.
     if cached is not None and reach_s <= cached[0] <= REACH_REUSE * reach_s:
         return cached[1], cached[2]
     edges = reach_edges(net, profile, snap, reach_s)
     g = SearchGraph(net, profile, snap, prefs, edges=edges)
-    base = g.weights(edge_cost(net, prefs, request.constraints, climb_weight=climb_weight))
+    cost = edge_cost(
+        net,
+        prefs,
+        request.constraints,
+        climb_weight=climb_weight,
+        start=snap,
+        road_link=road_link,
+    )
+    base = g.weights(cost)
     graphs = [k for k in net._cache if isinstance(k, tuple) and k and k[0] == "loop_graph"]
     for old in graphs[: max(0, len(graphs) - 7)]:
         del net._cache[old]
@@ -637,6 +655,8 @@ def find_loops(
         if best is None or best[1].stats.ascent_m <= cap + 0.5:
             break
         built += _built(net, snap, profile, request, prefs, rounds, weight)
+    if request.constraints.avoid_roads:
+        built += _linked(net, snap, profile, request, prefs, rounds, built)
     if not built:
         raise NoRouteError(
             f"no route exists from {lat:.5f},{lon:.5f}: no way open to the runner leads "
@@ -663,9 +683,10 @@ def _built(
     prefs: Preferences,
     rounds: int,
     climb_weight: float,
+    road_link: bool = False,
 ) -> list[tuple[tuple[bool, float], Route]]:
     """Search once: candidates built (padded, materialised, assessed) best first."""
-    g, base = _graph_for(net, profile, snap, prefs, request, climb_weight)
+    g, base = _graph_for(net, profile, snap, prefs, request, climb_weight, road_link)
     search = _LoopSearch(g, request, base)
     T = request.duration_s
     cands, longest = _candidates(search, rounds)
@@ -694,6 +715,23 @@ def _built(
     return built
 
 
+def _linked(
+    net: Network,
+    snap: Snap,
+    profile: pace.RunnerProfile,
+    request: LoopRequest,
+    prefs: Preferences,
+    rounds: int,
+    built: list[tuple[tuple[bool, float], Route]],
+) -> list[tuple[tuple[bool, float], Route]]:
+    """Real loops closed by a short main-road link, when trail-first gives none."""
+    best = min(built, key=lambda x: x[0], default=None)
+    if best is not None and (best[1].outcome is None or best[1].outcome.shape == "loop"):
+        return []
+    linked = _built(net, snap, profile, request, prefs, rounds, CLIMB_AVERSION, True)
+    return [(key, r) for key, r in linked if short_link_loop(net, r)]
+
+
 def _build(
     net: Network, steps: Sequence[Step], profile: pace.RunnerProfile, request: LoopRequest
 ) -> tuple[tuple[bool, float], Route]:
@@ -706,6 +744,7 @@ def _build(
         target_duration_s=T,
         tolerance=request.tolerance,
         max_difficulty=profile.max_difficulty,
+        road_notes=road_notes(net, steps) if request.constraints.avoid_roads else None,
     )
     route = replace(route, outcome=outcome, warnings=(*outcome.misses, *outcome.notes))
     return (not outcome.meets_brief, _route_score(route, request)), route

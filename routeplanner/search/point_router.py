@@ -19,7 +19,7 @@ from routeplanner.errors import NoRouteError
 from routeplanner.network.model import Network
 from routeplanner.pace.timer import EdgeTimer
 from routeplanner.route import Step
-from routeplanner.search.graph import Preferences, SearchGraph
+from routeplanner.search.graph import TRAIL_FIRST, Preferences, SearchGraph
 from routeplanner.search.segments import Segment
 
 __all__ = [
@@ -59,7 +59,8 @@ class PointRouter:
         self.net = net
         self.profile = profile
         self.snap = net.snap(start[0], start[1], max_distance_m=max_snap_m)
-        self.g = SearchGraph(net, profile, self.snap, prefs)
+        # trail-first unless the caller says otherwise (Preferences() allows roads)
+        self.g = SearchGraph(net, profile, self.snap, prefs or TRAIL_FIRST)
         g = self.g
         self.arc_factor = np.concatenate([g.factor, g.factor])
         self.base = g.arc_time * self.arc_factor

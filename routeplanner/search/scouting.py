@@ -56,7 +56,7 @@ from routeplanner.route import (
     step_points,
 )
 from routeplanner.safety.daylight import SunTimes, TripDay, sun_times
-from routeplanner.search.graph import Preferences
+from routeplanner.search.graph import TRAIL_FIRST, Preferences
 from routeplanner.search.scout_legs import (
     OFFTRAIL_FACTOR,
     PISTE_FACTOR,
@@ -311,7 +311,7 @@ def plan_scouting(
     profile = safe_profile(profile, req.max_slope_deg)
     lon0, lat0 = start
     pts = _snap_points(net, start, lines, req)
-    cost, plan_paths = _path_table(PathFinder(net, profile, prefs or Preferences()), pts.snaps)
+    cost, plan_paths = _path_table(PathFinder(net, profile, prefs or TRAIL_FIRST), pts.snaps)
     out_t, in_t = _spur_times(dem, profile, pts)
     leg_slope = spur_slopes(dem, pts.snaps, pts.ends, _SPUR_MIN_M)
     out_t[leg_slope > req.max_slope_deg] = math.inf
