@@ -14,6 +14,7 @@ import rasterio
 from affine import Affine
 from rasterio.crs import CRS
 from scipy import ndimage
+from synth import write_geotiff
 
 from routeplanner.errors import CoverageError, DataError, InputError
 from routeplanner.sources.dem import Dem, open_dem, to_lonlat_grid
@@ -634,3 +635,35 @@ def test_a_mostly_void_dem_gives_a_warning(tmp_path: Path, caplog) -> None:
     with caplog.at_level("WARNING", logger="routeplanner.sources.dem"):
         open_dem([path])
     assert any("75% void" in r.getMessage() for r in caplog.records)
+
+
+def test_a_geotiff_declaring_400000_squared_cells_is_a_clean_error(tmp_path):
+    path = tmp_path / "huge.tif"
+    # Sparse and tiled: a few kB on disk, 1.6e11 cells declared.
+    profile = dict(driver="GTiff", width=400_000, height=400_000, count=1, dtype="int16")
+    profile.update(crs="EPSG:4326", transform=Affine(1e-5, 0, 1.0, 0, -1e-5, 43.0))
+    profile.update(tiled=True, blockxsize=4096, blockysize=4096, sparse_ok=True)
+    rasterio.open(path, "w", **profile).close()
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(DataError, match=r"400000 x 400000 cells.*more than"):
+        open_dem([path])
+    with pytest.raises(DataError, match=r"cells.*more than"):
+        open_dem([path], bbox=(1.0, 39.0, 5.0, 43.0), margin_deg=0)
+
+
+def test_reading_a_users_dem_writes_nothing_beside_it(tmp_path):
+    import gzip
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    heights = (np.arange(1201 * 1201, dtype=">i2") % 2000 + 500).astype(">i2")
+    (folder / "N42E001.hgt.gz").write_bytes(gzip.compress(heights.tobytes()))
+    write_geotiff(
+        folder / "a.tif",
+        np.full((50, 50), 1000.0) + np.arange(50),
+        Affine(0.001, 0, 1.5, 0, -0.001, 42.55),
+    )
+    before = sorted(p.name for p in folder.iterdir())
+    open_dem([folder / "N42E001.hgt.gz"], bbox=(1.51, 42.51, 1.52, 42.52))
+    open_dem([folder / "a.tif", folder / "N42E001.hgt.gz"], bbox=(1.51, 42.51, 1.52, 42.52))
+    assert sorted(p.name for p in folder.iterdir()) == before  # no .aux.xml / .properties

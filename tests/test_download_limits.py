@@ -214,3 +214,189 @@ def test_cli_refuses_the_whole_world_online(server, tmp_path, monkeypatch, capsy
     assert exc.value.code == 2
     assert "km² limit" in capsys.readouterr().err
     assert server.hits == []
+
+
+# --- downloads verified before they are kept (issue: bad downloads were kept) ----------
+
+COP = "Copernicus_DSM_COG_10_N42_00_E001_00_DEM"
+BBOX = (1.5, 42.5, 1.52, 42.52)
+
+
+def geotiff_bytes(tmp_path, heights: float = 1500.0, size: int = 40) -> bytes:
+    import numpy as np
+    from affine import Affine
+    from synth import write_geotiff
+
+    path = tmp_path / "src.tif"
+    ramp = heights + np.add.outer(np.arange(size), np.arange(size)).astype("float32")
+    write_geotiff(path, ramp, Affine(1.0 / size, 0, 1.0, 0, -1.0 / size, 43.0))
+    data = path.read_bytes()
+    path.unlink()
+    return data
+
+
+def serve_cop(server: Server, body: bytes, ctype: str = "image/tiff") -> None:
+    server.routes[f"/cop/{COP}/{COP}.tif"] = answer(200, body, ctype)
+
+
+def fetch_cop(server: Server, dest) -> list:
+    from routeplanner.sources.copernicus import fetch_copernicus_tiles
+
+    return fetch_copernicus_tiles(BBOX, dest_dir=dest, base_url=f"{server.url}/cop")
+
+
+@pytest.mark.parametrize(
+    ("case", "match"),
+    [
+        ("html", "not a readable raster"),
+        ("truncated", "not a readable raster"),
+        ("30000 m", "heights from 30000 to"),
+        ("zeros", "not a readable raster"),
+    ],
+)
+def test_a_junk_copernicus_tile_is_deleted_and_the_next_run_fetches_it(
+    server, tmp_path, case, match
+):
+    dest = tmp_path / "dl"
+    good = geotiff_bytes(tmp_path)
+    body = {
+        "html": b"<!DOCTYPE html><html><body>Service unavailable</body></html>",
+        "truncated": good[: len(good) // 3],
+        "30000 m": geotiff_bytes(tmp_path, heights=30000.0),
+        "zeros": b"\0" * 300_000,
+    }[case]
+    serve_cop(server, body)
+    with pytest.raises(DownloadError, match=match):
+        fetch_cop(server, dest)
+    assert not list(dest.glob("*.tif"))  # rejected, so not kept
+    serve_cop(server, good)
+    (tile,) = fetch_cop(server, dest)
+    assert tile.read_bytes() == good
+
+
+def test_a_junk_copernicus_tile_planted_in_the_cache_is_replaced(server, tmp_path):
+    dest = tmp_path / "dl"
+    dest.mkdir()
+    (dest / f"{COP}.tif").write_bytes(geotiff_bytes(tmp_path, heights=30000.0))
+    good = geotiff_bytes(tmp_path)
+    serve_cop(server, good)
+    (tile,) = fetch_cop(server, dest)
+    assert tile.read_bytes() == good and len(server.hits) == 1
+
+
+def test_an_srtm_tile_of_30000_m_is_deleted_and_fetched_again(server, tmp_path):
+    url = "/skadi/N42/N42E001.hgt.gz"
+    server.routes[url] = answer(200, gzip.compress(b"\x75\x30" * (1201 * 1201)))  # 30000 m
+    with pytest.raises(DownloadError, match="heights from 30000 to 30000 m"):
+        fetch_dem_tiles(BBOX, dest_dir=tmp_path, base_url=f"{server.url}/skadi")
+    assert list(tmp_path.iterdir()) == []
+    server.routes[url] = answer(200, hgt_gz())
+    (tile,) = fetch_dem_tiles(BBOX, dest_dir=tmp_path, base_url=f"{server.url}/skadi")
+    assert tile.is_file()
+
+
+def no_length(body: bytes, pause_s: float = 0.0, chunk: int = 1 << 16) -> Handler:
+    """An answer with no Content-Length (HTTP/1.0 style: the body ends at close)."""
+
+    def handle(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "application/octet-stream")
+        h.send_header("Connection", "close")
+        h.end_headers()
+        try:
+            for i in range(0, len(body), chunk):
+                h.wfile.write(body[i : i + chunk])
+                h.wfile.flush()
+                if pause_s:
+                    time.sleep(pause_s)
+        except OSError:
+            pass
+        h.close_connection = True
+
+    return handle
+
+
+def test_a_stream_with_no_length_stops_at_the_size_cap(server, tmp_path):
+    server.routes["/big.bin"] = no_length(b"\0" * 2_000_000)
+    with pytest.raises(DownloadError, match=r"over the size limit of 1\.0 MB"):
+        download(f"{server.url}/big.bin", tmp_path / "big.bin", limits=HttpLimits(max_bytes=10**6))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_declared_length_over_the_cap_is_refused_before_reading(server, tmp_path):
+    server.routes["/big.bin"] = answer(200, b"\0" * 200_000)
+    with pytest.raises(DownloadError, match="announces 200000 bytes"):
+        download(
+            f"{server.url}/big.bin", tmp_path / "big.bin", limits=HttpLimits(max_bytes=100_000)
+        )
+
+
+def test_the_deadline_and_size_cap_are_settable(monkeypatch):
+    monkeypatch.setenv("ROUTEPLANNER_DOWNLOAD_DEADLINE_S", "12")
+    monkeypatch.setenv("ROUTEPLANNER_DOWNLOAD_MAX_MB", "3")
+    lim = HttpLimits.from_env()
+    assert lim.deadline_s == 12 and lim.max_bytes == 3_000_000
+    monkeypatch.setenv("ROUTEPLANNER_DOWNLOAD_DEADLINE_S", "soon")
+    with pytest.raises(InputError, match=r"ROUTEPLANNER_DOWNLOAD_DEADLINE_S.*positive number"):
+        HttpLimits.from_env()
+
+
+def test_an_overpass_trickle_meets_the_overall_deadline(server, tmp_path, monkeypatch):
+    body = json.dumps({"version": 0.6, "elements": []}).encode() * 50
+    server.routes["/api/interpreter"] = no_length(body, pause_s=0.1, chunk=2)
+    monkeypatch.setenv("ROUTEPLANNER_DOWNLOAD_DEADLINE_S", "0.5")
+    with pytest.raises(DownloadError, match=r"deadline.*ROUTEPLANNER_DOWNLOAD_DEADLINE_S"):
+        fetch_osm((1.50, 42.50, 1.52, 42.52), dest_dir=tmp_path, overpass_url=f"{server.url}/api")
+
+
+@pytest.mark.parametrize(
+    ("body", "ctype", "said"),
+    [
+        (b"\x8b\x00garbage\xff" * 10, "application/json", "not JSON"),
+        (b"<html><body>502 Bad Gateway</body></html>", "text/html", "an HTML page"),
+        (b'{"version": 0.6, "elements": [{"type": "node", "id"', "application/json", "truncated"),
+    ],
+)
+def test_a_broken_overpass_answer_is_named_not_no_highways(server, tmp_path, body, ctype, said):
+    server.routes["/api/interpreter"] = answer(200, body, ctype)
+    with pytest.raises(DownloadError) as exc:
+        fetch_osm((1.50, 42.50, 1.52, 42.52), dest_dir=tmp_path, overpass_url=f"{server.url}/api")
+    msg = str(exc.value)
+    assert said in msg and "no highways" not in msg
+    assert not list(tmp_path.glob("*.pbf"))
+
+
+def test_a_junk_osm_extract_from_the_catalogue_is_deleted_and_fetched_again(
+    server, tmp_path, monkeypatch
+):
+    import osmium
+    from synth import write_osm_xml
+
+    from routeplanner.sources.regions import resolve_region
+
+    xml = write_osm_xml(
+        tmp_path / "a.osm", {1: (0.0, 0.0), 2: (100.0, 0.0)}, [([1, 2], {"highway": "path"})]
+    )
+    pbf = tmp_path / "a.osm.pbf"
+    with osmium.SimpleWriter(str(pbf)) as w:
+        for obj in osmium.FileProcessor(str(xml)):
+            w.add(obj)
+    good_pbf = pbf.read_bytes()
+    catalog = tmp_path / "catalog"
+    catalog.mkdir()
+    (catalog / "tiny.toml").write_text(
+        'name = "tiny"\ntitle = "Tiny"\nbbox = [1.5, 42.5, 1.52, 42.52]\nattribution = ["x"]\n'
+        f'[[osm]]\nname = "tiny/area.osm.pbf"\nurl = "{server.url}/area.osm.pbf"\n'
+        f'[[dem]]\nname = "tiny/dem.tif"\nurl = "{server.url}/dem.tif"\n'
+    )
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.setenv("ROUTEPLANNER_CACHE_DIR", str(tmp_path / "cache"))
+    server.routes["/area.osm.pbf"] = answer(200, b"<html>maintenance</html>", "text/html")
+    server.routes["/dem.tif"] = answer(200, geotiff_bytes(tmp_path), "image/tiff")
+    with pytest.raises(DownloadError, match="not an OSM PBF"):
+        resolve_region("tiny", data_dir=data, catalog_dir=catalog, online=True)
+    assert not [p for p in data.rglob("*.pbf")]
+    server.routes["/area.osm.pbf"] = answer(200, good_pbf)
+    files = resolve_region("tiny", data_dir=data, catalog_dir=catalog, online=True)
+    assert files.osm.read_bytes() == good_pbf

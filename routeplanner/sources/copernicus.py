@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 from routeplanner.errors import DownloadError
 from routeplanner.sources import tiles
+from routeplanner.sources.verify import check_dem_file
 
 __all__ = [
     "COPERNICUS_ATTRIBUTION",
@@ -146,6 +147,7 @@ def fetch_copernicus_tiles(
         missing=f"no Copernicus DEM tile for bbox {tuple(bbox)} at {base}",
         timeout_s=timeout_s,
         progress=progress,
+        check=lambda name: check_dem_file(name, "Copernicus tile"),
     )
 
 

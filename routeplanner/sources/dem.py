@@ -35,8 +35,10 @@ from rasterio.warp import transform as warp_transform
 
 from routeplanner._geo import M_PER_DEG, check_bbox
 from routeplanner.errors import CoverageError, DataError, InputError
+from routeplanner.sources.verify import PLAUSIBLE_ELEVATION_M, check_heights
 
 __all__ = [
+    "PLAUSIBLE_ELEVATION_M",
     "Dem",
     "open_dem",
     "to_lonlat_grid",
@@ -45,6 +47,11 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _WGS84 = CRS.from_epsg(4326)
+#: GDAL settings for reading a user's files: write no ``.aux.xml`` or ``.properties``
+#: file beside them.
+GDAL_READ_ONLY = {"GDAL_PAM_ENABLED": "NO", "CPL_VSIL_GZIP_WRITE_PROPERTIES": "NO"}
+#: Most cells read into memory at once (4 bytes each): a file declaring more is refused.
+MAX_READ_CELLS = 400_000_000
 # Members of a zip archive that we know how to open as a DEM.
 _RASTER_SUFFIXES = (".hgt", ".tif", ".tiff")
 
@@ -304,12 +311,21 @@ def _read_single(
         col1 = min(math.ceil(max(cols)) + 1, ds.width)
         row1 = min(math.ceil(max(rows)) + 1, ds.height)
         window = windows.Window(col0, row0, col1 - col0, row1 - row0)
+    _check_cells(int(window.width), int(window.height), ds.name)
     data = ds.read(1, window=window, masked=True)
     elevation = data.astype(np.float32).filled(np.nan)
     t = ds.transform
     origin_x = t.c + window.col_off * t.a
     origin_y = t.f + window.row_off * t.e
     return elevation, Affine(t.a, 0.0, origin_x, 0.0, t.e, origin_y)
+
+
+def _check_cells(width: int, height: int, name: str) -> None:
+    if width * height > MAX_READ_CELLS:
+        raise DataError(
+            f"DEM {name}: the area needs {width} x {height} cells, more than "
+            f"{MAX_READ_CELLS:,} (is the file damaged? else give a smaller area with --bbox)"
+        )
 
 
 def _footprint(ds: rasterio.DatasetReader, dst_crs: CRS, n: int = 33) -> dict[str, Any]:
@@ -385,6 +401,7 @@ def _read_mosaic(
     west, north = grid @ (c0, r0)
     east, south = grid @ (c1, r1)
     out_transform = Affine(grid.a, 0.0, west, 0.0, grid.e, north)
+    _check_cells(c1 - c0, r1 - r0, ", ".join(ds.name for ds in datasets))
     sources = []
     for ds in datasets:
         if _on_grid(ds, grid, dst_crs):
@@ -494,6 +511,7 @@ def open_dem(
     if bbox is not None:
         bbox = _check_bbox(bbox, margin_deg)
     with ExitStack() as stack:
+        stack.enter_context(rasterio.Env(**GDAL_READ_ONLY))
         datasets = [_open_dataset(stack, p) for p in path_list]
         source = _describe(datasets, path_list)
         # Mixed resolutions resample to the finest, which also wins where tiles overlap.
@@ -526,8 +544,6 @@ def open_dem(
     )
 
 
-#: Heights a DEM on Earth can hold, metres (Dead Sea shore to above Everest).
-PLAUSIBLE_ELEVATION_M = (-500.0, 9000.0)
 #: A DEM whose heights over the area span less than this is flat: most likely wrong.
 FLAT_RANGE_M = 1.0
 #: Share of void (nodata) cells over the area above which a warning is given.
@@ -539,13 +555,7 @@ def _check_plausible(
 ) -> None:
     """Refuse impossible heights; warn about a flat or mostly void DEM over the area."""
     valid = elevation[np.isfinite(elevation)]
-    lo, hi = float(valid.min()), float(valid.max())
-    plo, phi = PLAUSIBLE_ELEVATION_M
-    if lo < plo or hi > phi:
-        raise DataError(
-            f"DEM {source} holds heights from {lo:.0f} to {hi:.0f} m, not plausible for "
-            f"terrain ({plo:.0f} to {phi:.0f} m): is it an elevation model in metres?"
-        )
+    lo, hi = check_heights(valid, f"DEM {source}", DataError)
     where = f"over {tuple(round(v, 4) for v in bbox)}" if bbox is not None else ""
     if hi - lo < FLAT_RANGE_M:
         logger.warning(

@@ -28,6 +28,7 @@ from routeplanner._geo import check_bbox
 from routeplanner._io import clean_stale_temporaries, make_temp_path, sha256_file
 from routeplanner.errors import DownloadError, InputError
 from routeplanner.sources.http import HttpLimits, osmnx_limits, stream_to
+from routeplanner.sources.verify import check_osm_pbf
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -183,7 +184,7 @@ def download(
         or the file fails ``check``.
     """
     dest = Path(dest)
-    lim = limits or HttpLimits()
+    lim = limits or HttpLimits.from_env()
     if timeout_s is not None:
         lim = dataclasses.replace(lim, connect_timeout_s=timeout_s, read_timeout_s=timeout_s)
     expected = sha256.lower() if sha256 else None
@@ -357,7 +358,7 @@ def fetch_osm(
         "useful_tags_node": list(_NODE_TAGS),
         "http_user_agent": _USER_AGENT,
     }
-    with _osmnx_settings(**settings), osmnx_limits(HttpLimits(read_timeout_s=timeout_s)):
+    with _osmnx_settings(**settings), osmnx_limits(HttpLimits.from_env(read_timeout_s=timeout_s)):
         try:
             if isinstance(bbox_or_place, str):
                 bbox = _geocode(bbox_or_place)
@@ -365,7 +366,7 @@ def fetch_osm(
                 bbox = _check_bbox(bbox_or_place)
             check_area(bbox)
             dest = dest_dir / f"osm-{_bbox_key(bbox)}.osm.pbf"
-            if dest.is_file():
+            if dest.is_file() and _passes(check_osm_pbf(dest.name), dest):
                 log.debug("cache hit: %s", dest)
                 return dest
             log.info("downloading OSM data for bbox %s from %s", bbox, overpass)

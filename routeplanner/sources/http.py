@@ -16,7 +16,10 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import hashlib
+import json
 import logging
+import math
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,9 +29,14 @@ from urllib.parse import urlsplit
 
 import requests
 
-from routeplanner.errors import DownloadError
+from routeplanner.errors import DownloadError, InputError
 
-__all__ = ["HttpLimits", "osmnx_limits", "request", "stream_to"]
+__all__ = ["DEADLINE_ENV", "MAX_MB_ENV", "HttpLimits", "osmnx_limits", "request", "stream_to"]
+
+#: Environment variable setting the overall deadline of one download, seconds.
+DEADLINE_ENV = "ROUTEPLANNER_DOWNLOAD_DEADLINE_S"
+#: Environment variable setting the largest download accepted, megabytes.
+MAX_MB_ENV = "ROUTEPLANNER_DOWNLOAD_MAX_MB"
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +59,9 @@ class HttpLimits:
         First wait between attempts when the server names none; doubles each time.
     max_wait_s : float
         Longest single wait, even if ``Retry-After`` asks for more.
+    max_bytes : int
+        Largest body accepted, announced or not: a stream with no length that
+        passes it is cut off, so a server cannot fill the disk.
     """
 
     connect_timeout_s: float = 15.0
@@ -59,6 +70,36 @@ class HttpLimits:
     attempts: int = 4
     backoff_s: float = 2.0
     max_wait_s: float = 60.0
+    max_bytes: int = 20 * 10**9
+
+    @classmethod
+    def from_env(cls, **defaults: Any) -> HttpLimits:
+        """Limits from ``defaults``, with the deadline and size cap the user set.
+
+        ``$ROUTEPLANNER_DOWNLOAD_DEADLINE_S`` (seconds per download) and
+        ``$ROUTEPLANNER_DOWNLOAD_MAX_MB`` (megabytes per download) override both.
+
+        Raises
+        ------
+        InputError
+            If either variable is not a positive number.
+        """
+        values = dict(defaults)
+        for var, key, scale in (
+            (DEADLINE_ENV, "deadline_s", 1.0),
+            (MAX_MB_ENV, "max_bytes", 1e6),
+        ):
+            text = os.environ.get(var)
+            if not text:
+                continue
+            try:
+                value = float(text)
+            except ValueError:
+                value = math.nan
+            if not (math.isfinite(value) and value > 0):
+                raise InputError(f"invalid {var} {text!r}: give a positive number")
+            values[key] = int(value * scale) if key == "max_bytes" else value
+        return cls(**values)
 
 
 def _host(url: str) -> str:
@@ -189,7 +230,6 @@ def stream_to(
     from routeplanner.sources.download import HTTPStatusError
 
     start = time.monotonic()
-    host = _host(url)
     digest = hashlib.sha256()
     response = request("GET", url, limits=limits, stream=True)
     with response:
@@ -200,30 +240,65 @@ def stream_to(
                 status=response.status_code,
             )
         total = int(response.headers.get("Content-Length") or 0)
+        _check_size(url, total, limits, announced=True)
         done = 0
-        try:
-            while True:
-                # read1 returns what has arrived (up to 64 KiB) instead of waiting for all
-                chunk = response.raw.read1(1 << 16, decode_content=True)
-                if not chunk:
-                    break
-                fh.write(chunk)
-                digest.update(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, total)
-                if time.monotonic() - start > limits.deadline_s:
-                    raise DownloadError(
-                        f"download from {host} stopped: {done} bytes in "
-                        f"{limits.deadline_s:.0f} s, over the deadline ({url})"
-                    )
-        except (requests.RequestException, OSError) as exc:
-            if isinstance(exc, DownloadError):
-                raise
-            raise DownloadError(f"download failed: {url}: {_one_line(exc)}") from exc
-        except Exception as exc:  # urllib3's ReadTimeoutError, ProtocolError …
-            raise DownloadError(f"download failed: {url}: {_one_line(exc)}") from exc
+        for chunk in _chunks(response, url, start, limits):
+            fh.write(chunk)
+            digest.update(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
     return digest.hexdigest()
+
+
+def _check_size(url: str, size: int, limits: HttpLimits, *, announced: bool) -> None:
+    if size <= limits.max_bytes:
+        return
+    cap = f"{limits.max_bytes / 1e6:.1f} MB"
+    if announced:
+        raise DownloadError(
+            f"download refused: {url} announces {size} bytes, over the size limit of {cap} "
+            f"(set {MAX_MB_ENV} to allow more)"
+        )
+    raise DownloadError(
+        f"download stopped: {url} sent more than {limits.max_bytes} bytes, over the size "
+        f"limit of {cap} (set {MAX_MB_ENV} to allow more)"
+    )
+
+
+def _chunks(
+    response: requests.Response, url: str, start: float, limits: HttpLimits
+) -> Iterator[bytes]:
+    """Pieces of a streamed body as they arrive, within the deadline and the size cap."""
+    done = 0
+    try:
+        while True:
+            # read1 returns what has arrived (up to 64 KiB) instead of waiting for all
+            chunk = response.raw.read1(1 << 16, decode_content=True)
+            if not chunk:
+                return
+            done += len(chunk)
+            _check_size(url, done, limits, announced=False)
+            if time.monotonic() - start > limits.deadline_s:
+                raise DownloadError(
+                    f"download from {_host(url)} stopped: {done} bytes in "
+                    f"{limits.deadline_s:g} s, over the deadline ({url}; set "
+                    f"{DEADLINE_ENV} to allow longer)"
+                )
+            yield chunk
+    except DownloadError:
+        raise
+    except Exception as exc:  # requests' and urllib3's errors, OSError …
+        raise DownloadError(f"download failed: {url}: {_one_line(exc)}") from exc
+
+
+def _describe_non_json(body: bytes) -> str:
+    head = body.lstrip()[:1]
+    if head == b"<":
+        return "an HTML page"
+    if head in (b"{", b"["):
+        return "truncated JSON"
+    return "not JSON"
 
 
 class _LimitedRequests:
@@ -237,12 +312,26 @@ class _LimitedRequests:
 
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         kwargs.pop("timeout", None)
+        kwargs["stream"] = True
+        start = time.monotonic()
         response = request(method, url, limits=self._limits, **kwargs)
-        if response.ok and "json" in response.headers.get("Content-Type", ""):
+        with response:
+            _check_size(
+                url, int(response.headers.get("Content-Length") or 0), self._limits, announced=True
+            )
+            body = b"".join(_chunks(response, url, start, self._limits))
+        # Read here, within the deadline and size cap; osmnx then reads _content.
+        response._content = body
+        response._content_consumed = True  # type: ignore[attr-defined]
+        if response.ok:
             try:
-                doc = response.json()
+                doc = json.loads(body)
             except ValueError:
-                doc = None
+                raise DownloadError(
+                    f"the answer from {_host(url)} is {_describe_non_json(body)} "
+                    f"({len(body)} bytes, starting {body[:60]!r}), not the JSON asked for; "
+                    "the server may be failing: try again later"
+                ) from None
             if isinstance(doc, dict) and doc.get("remark"):
                 raise DownloadError(
                     f"{_host(url)} could not answer the query: {_one_line(doc['remark'])} "

@@ -528,7 +528,7 @@ def _resolve_named(
     problems: list[str] = []
 
     osm_searched = [p for f in region.osm for p in _candidates(f, dirs)]
-    osm_path = _first_existing(osm_searched)
+    osm_path = _reuse(_first_existing(osm_searched), region.osm, dirs, online, progress)
     if osm_path is None and online:
         source = next((f for f in region.osm if f.url), None)
         if source is None:
@@ -541,7 +541,7 @@ def _resolve_named(
     dem_paths: list[Path] = []
     for tile in region.dem:
         searched = _candidates(tile, dirs)
-        found = _first_existing(searched)
+        found = _reuse(_first_existing(searched), [tile], dirs, online, progress)
         if found is None and online and tile.url:
             found = _fetch(tile, dirs, progress)
         if found is None:
@@ -562,12 +562,37 @@ def _resolve_named(
     )
 
 
-def _fetch(
-    file: RegionFile, dirs: Sequence[Path], progress: Callable[[int, int], None] | None
-) -> Path:
-    url = str(file.url)
-    dest = _download_target(dirs) / file.stored_as
-    log.info("downloading %s to %s", url, dest)
-    from routeplanner.sources.download import download  # (requests, only when online)
+def _reuse(
+    found: Path | None,
+    files: Sequence[RegionFile],
+    dirs: Sequence[Path],
+    online: bool,
+    progress: Callable[[int, int], None] | None,
+) -> Path | None:
+    """``found``, verified again (and fetched again if bad) when it is an earlier download."""
+    if found is None or not online:
+        return found
+    source = next(
+        (f for f in files if f.url and any(found == d / DOWNLOADS / f.stored_as for d in dirs)),
+        None,
+    )
+    return found if source is None else _fetch(source, dirs, progress, found)
 
-    return download(url, dest, sha256=file.url_sha256, progress=progress)
+
+def _fetch(
+    file: RegionFile,
+    dirs: Sequence[Path],
+    progress: Callable[[int, int], None] | None,
+    dest: Path | None = None,
+) -> Path:
+    """Download ``file`` (to ``dest`` or the download folder), or reuse a copy that checks out."""
+    url = str(file.url)
+    dest = dest or _download_target(dirs) / file.stored_as
+    log.debug("fetching %s to %s", url, dest)
+    # (requests and rasterio, only when online)
+    from routeplanner.sources.download import download
+    from routeplanner.sources.verify import check_for
+
+    # A pinned digest says all; without one, the content is checked.
+    check = None if file.url_sha256 else check_for(file.stored_as)
+    return download(url, dest, sha256=file.url_sha256, progress=progress, check=check)

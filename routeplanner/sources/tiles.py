@@ -15,6 +15,8 @@ from pathlib import Path
 
 from routeplanner.errors import DownloadError
 from routeplanner.sources.download import HTTPStatusError, _check_bbox, download
+from routeplanner.sources.http import HttpLimits
+from routeplanner.sources.verify import check_srtm_heights
 
 __all__ = [
     "SKADI_URL",
@@ -30,6 +32,9 @@ log = logging.getLogger(__name__)
 #: Public, key-less SRTM-style tiles (AWS Open Data "Terrain Tiles", gzipped .hgt).
 SKADI_URL = "https://s3.amazonaws.com/elevation-tiles-prod/skadi"
 
+#: Largest tile download accepted, bytes ($ROUTEPLANNER_DOWNLOAD_MAX_MB overrides).
+TILE_MAX_BYTES = 500 * 10**6
+
 #: Sizes of an uncompressed SRTM tile: 3 and 1 arc-second.
 _HGT_SIZES = {1201 * 1201 * 2: "SRTM3", 3601 * 3601 * 2: "SRTM1"}
 
@@ -38,8 +43,10 @@ def check_hgt_gz(name: str) -> Callable[[Path], None]:
     """Return a check that a file is the gzipped SRTM tile ``name`` (e.g. ``N42E001``).
 
     The tile's place is its name; its contents must be a gzip stream of one
-    SRTM tile (1201² or 3601² big-endian 16-bit samples), not an error page.
+    SRTM tile (1201² or 3601² big-endian 16-bit samples), not an error page,
+    and hold plausible heights.
     """
+    heights = check_srtm_heights(name)
 
     def check(path: Path) -> None:
         size = 0
@@ -57,6 +64,7 @@ def check_hgt_gz(name: str) -> Callable[[Path], None]:
                 f"DEM tile {name} holds {size} bytes, not an SRTM tile "
                 f"({' or '.join(str(n) for n in _HGT_SIZES)} bytes)"
             )
+        heights(path)
 
     return check
 
@@ -203,13 +211,17 @@ def download_tiles(
         If a request fails other than with 404, or no tile exists.
     """
     paths: list[Path] = []
+    # A tile is tens of MB: a stream far past that is not a tile.
+    limits = HttpLimits.from_env(
+        connect_timeout_s=timeout_s, read_timeout_s=timeout_s, max_bytes=TILE_MAX_BYTES
+    )
     for name, url, dest in tiles:
         try:
             paths.append(
                 download(
                     url,
                     dest,
-                    timeout_s=timeout_s,
+                    limits=limits,
                     progress=progress,
                     check=None if check is None else check(name),
                 )
