@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ __all__ = [
     "check_writable",
     "clean_stale_temporaries",
     "file_safe",
+    "is_own_temporary",
     "make_temp_path",
     "sha256_file",
 ]
@@ -122,11 +124,25 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def make_temp_path(folder: Path, *, directory: bool = False) -> Path:
+def _mark(pid: int, nonce: str, inode: int) -> str:
+    """Return the 6 hex digits that mark a temporary as routeplanner's (a hash of its inode).
+
+    A file a user names like a temporary (even by copying one's name) is another
+    inode, so its mark does not match and it is never cleaned up.
+    """
+    return hashlib.sha256(f"routeplanner-temporary:{pid}:{nonce}:{inode}".encode()).hexdigest()[:6]
+
+
+_TEMP_NAME = re.compile(re.escape(TMP_PREFIX) + r"([0-9]+)~([0-9a-f]{4})([0-9a-f]{6})")
+
+
+def make_temp_path(folder: Path, *, directory: bool = False, link_to: Path | None = None) -> Path:
     """Create a new, short-named temporary file (or folder) in ``folder``.
 
-    The name is :data:`TMP_PREFIX`, the process id, ``~`` and six random hex
-    digits (at most 22 characters), whatever the final name will be.
+    The name is :data:`TMP_PREFIX`, the process id, ``~``, four random hex digits
+    and a six-digit mark computed from the temporary's inode (at most 22
+    characters), whatever the final name will be.  Only names whose mark matches
+    are ever cleaned up (:func:`clean_stale_temporaries`).
 
     Parameters
     ----------
@@ -134,30 +150,63 @@ def make_temp_path(folder: Path, *, directory: bool = False) -> Path:
         Where to create it (the folder of the final file, for an atomic rename).
     directory
         Create a folder instead of an empty file.
+    link_to
+        Make the temporary a hard link to this file (a backup) instead.
 
     Returns
     -------
     Path
         The created temporary.
     """
+    pid = os.getpid()
     for _ in range(100):
-        p = folder / f"{TMP_PREFIX}{os.getpid()}~{secrets.token_hex(3)}"
+        nonce = secrets.token_hex(2)
+        raw = folder / f"{TMP_PREFIX}{pid}~{nonce}"
         try:
             if directory:
-                p.mkdir(mode=0o755)
+                raw.mkdir(mode=0o755)
+            elif link_to is not None:
+                os.link(link_to, raw)
             else:
-                os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+                os.close(os.open(raw, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
         except FileExistsError:
+            continue
+        p = folder / f"{raw.name}{_mark(pid, nonce, os.lstat(raw).st_ino)}"
+        try:
+            if directory:
+                os.rename(raw, p)  # (refused onto a non-empty folder)
+            else:
+                os.link(raw, p)  # never replaces an existing file
+                os.unlink(raw)
+        except OSError:
+            if directory:
+                raw.rmdir()
+            else:
+                raw.unlink()
             continue
         return p
     raise FileExistsError(f"cannot create a temporary in {folder}")  # pragma: no cover
 
 
+def is_own_temporary(path: Path) -> int | None:
+    """Return the process id of a routeplanner temporary, or None if ``path`` is not one."""
+    m = _TEMP_NAME.fullmatch(path.name)
+    if m is None:
+        return None
+    try:
+        inode = os.lstat(path).st_ino
+    except OSError:
+        return None
+    pid, nonce, mark = int(m[1]), m[2], m[3]
+    return pid if _mark(pid, nonce, inode) == mark else None
+
+
 def clean_stale_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
     """Remove the temporaries that a killed run left in ``folder``.
 
-    Only names starting with :data:`TMP_PREFIX` whose process is no longer
-    running are removed; a folder among them only holds files routeplanner wrote.
+    Only temporaries made by :func:`make_temp_path` (their name carries a mark
+    computed from their inode) whose process is no longer running are removed;
+    a user's file merely named like one stays.
 
     Parameters
     ----------
@@ -177,10 +226,10 @@ def clean_stale_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
     for entry in entries:
         if not entry.name.startswith(TMP_PREFIX):
             continue
-        pid_text = entry.name[len(TMP_PREFIX) :].split("~", 1)[0]
-        if pid_text.isdigit() and _pid_alive(int(pid_text)):
-            continue
         p = Path(entry.path)
+        pid = is_own_temporary(p)
+        if pid is None or _pid_alive(pid):
+            continue
         try:
             if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(p)

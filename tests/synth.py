@@ -256,3 +256,15 @@ def write_gpx_track(
     )
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def stale_temporary(folder: Path, *, directory: bool = False, pid: int = 999_999_999) -> Path:
+    """A temporary as a killed routeplanner process (``pid``, not running) leaves it."""
+    from routeplanner._io import TMP_PREFIX, _mark
+
+    raw = folder / f"{TMP_PREFIX}{pid}~0a1b"
+    if directory:
+        raw.mkdir()
+    else:
+        raw.write_bytes(b"half written")
+    return raw.rename(folder / f"{raw.name}{_mark(pid, '0a1b', raw.stat().st_ino)}")

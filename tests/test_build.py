@@ -764,7 +764,16 @@ def _rewrite(path: Path, **changes: np.ndarray) -> None:
 
 @pytest.mark.parametrize(
     "change",
-    ["short_profile", "bad_node", "header_shape", "other_key"],
+    [
+        "short_profile",
+        "bad_node",
+        "header_shape",
+        "other_key",
+        "halved_lengths",
+        "negative_lengths",
+        "halved_with_a_new_digest",
+        "meta_changed",
+    ],
 )
 def test_inconsistent_cache_is_rebuilt_with_a_warning(
     files: tuple[Path, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture, change: str
@@ -787,6 +796,19 @@ def test_inconsistent_cache_is_rebuilt_with_a_warning(
         _rewrite(cached, edge_v=edge_v + 100)
     elif change == "header_shape":
         _rewrite(cached, prof_ele=prof_ele[:-1])
+    elif change in ("halved_lengths", "negative_lengths"):
+        # The right key and shapes, wrong contents: a 46-minute "60-minute" loop.
+        lengths = good.edge_length_m * (0.5 if change == "halved_lengths" else -1.0)
+        _rewrite(cached, edge_length_m=lengths)
+    elif change == "halved_with_a_new_digest":  # forged consistently: only plausibility sees it
+        arrays, header = cache_mod.read_npz(cached)
+        arrays["edge_length_m"] = arrays["edge_length_m"] * 0.5
+        arrays["prof_dist"] = arrays["prof_dist"] * 0.5
+        header["digest"] = cache_mod.content_digest(arrays, header)
+        cache_mod.write_npz(cached, arrays, header)
+    elif change == "meta_changed":
+        header["meta"]["dem_source"] = "forged"
+        _rewrite(cached, __header__=np.frombuffer(json.dumps(header).encode(), np.uint8))
     else:
         header["key"] = "0" * 64
         _rewrite(cached, __header__=np.frombuffer(json.dumps(header).encode(), np.uint8))
@@ -815,13 +837,34 @@ def test_cache_key_includes_the_file_name_that_places_a_tile(tmp_path: Path) -> 
 
 def test_stale_cache_temporaries_are_removed(files: tuple[Path, Path], tmp_path: Path) -> None:
     """A kill -9 during a cache write leaves a temporary; the next run removes it."""
-    from routeplanner._io import TMP_PREFIX
+    from synth import stale_temporary
 
     osm, dem = files
     cache = tmp_path / "cache"
     cache.mkdir()
-    stale = cache / f"{TMP_PREFIX}999999999~0a1b2c"
-    stale.write_bytes(b"half a cache")
+    stale = stale_temporary(cache)
     load_network(osm, [dem], cache_dir=cache)
     assert not stale.exists()
     assert [p.suffix for p in cache.iterdir()] == [".npz"]
+
+
+def test_a_read_only_cache_folder_builds_in_memory_with_one_warning(
+    files: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    osm, dem = files
+    cache = tmp_path / "cache"
+    cache.mkdir()
+
+    def read_only(*_a: object, **_k: object) -> None:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(cache_mod, "atomic_writer", read_only)
+    with caplog.at_level(logging.WARNING, logger="routeplanner"):
+        net = load_network(osm, [dem], cache_dir=cache)
+    assert net.meta["from_cache"] is False and "cache_key" not in net.meta
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "in memory" in warnings[0], warnings
+    assert list(cache.iterdir()) == []

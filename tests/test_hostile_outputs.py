@@ -18,7 +18,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from synth import make_dem, write_geotiff, write_osm_xml
+from synth import make_dem, stale_temporary, write_geotiff, write_osm_xml
 
 from routeplanner.cli import main
 from routeplanner.output.policy import MANIFEST_NAME, TMP_PREFIX
@@ -453,17 +453,24 @@ def test_loop_failed_write_keeps_every_existing_file(
 
 
 def test_stale_temporaries_of_a_killed_run_are_removed(tmp_path, inputs, no_work, capsys):
-    dead = tmp_path / f"{TMP_PREFIX}999999999~abcdef"
-    dead.write_text("half")
-    stale_dir = tmp_path / f"{TMP_PREFIX}999999998~abcdef"
-    stale_dir.mkdir()
+    dead = stale_temporary(tmp_path)
+    stale_dir = stale_temporary(tmp_path, directory=True, pid=999_999_998)
     (stale_dir / "map.html").write_text("half")
-    alive = tmp_path / f"{TMP_PREFIX}{os.getpid()}~abcdef"
-    alive.write_text("in use")
+    alive = stale_temporary(tmp_path, pid=os.getpid())
+    # A user's files named like stale temporaries (one copies a real one's name) stay.
+    mine = tmp_path / f"{TMP_PREFIX}999999997~abcdef"
+    mine.write_text("my notes")
+    copied = tmp_path / "copied"
+    copied.write_text("mine too")
+    dead_name = dead.name
     with pytest.raises(WorkStarted):
         main(["loop", *region(inputs), "--start", START, "--duration", "40m", "--gpx", "new.gpx"])
     assert not dead.exists() and not stale_dir.exists()
-    assert alive.exists()
+    assert alive.exists() and mine.read_text() == "my notes"
+    copied.rename(tmp_path / dead_name)
+    with pytest.raises(WorkStarted):
+        main(["loop", *region(inputs), "--start", START, "--duration", "40m", "--gpx", "new.gpx"])
+    assert (tmp_path / dead_name).read_text() == "mine too"
 
 
 def test_temporary_names_are_short_whatever_the_output_name(tmp_path):
@@ -534,3 +541,66 @@ def test_hidden_files_outside_the_commands_names_stay_and_are_not_reported(tmp_p
         assert report.kept == ()
         assert "left" not in caplog.text
         assert (folder / ".gitkeep").is_file() and (folder / "index.html").is_file()
+
+
+# --- the edges of the output policy ----------------------------------------------------
+
+
+def test_catalog_never_replaces_its_own_input_whatever_its_name(tmp_path, inputs, no_work, capsys):
+    site = tmp_path / "site"
+    site.mkdir()
+    points = site / "catalog.geojson"  # an input named like one of the catalogue's outputs
+    points.write_text('{"type": "FeatureCollection", "features": []}')
+    before = snapshot(site)
+    argv = ["catalog", "--region", "andorra", "--from", str(points), "--out-dir", str(site)]
+    code, out, err = run([*argv, "--force"], capsys)
+    assert_refused(code, out, err, "never replaces an input")
+    assert snapshot(site) == before
+
+
+def test_a_users_own_manifest_file_is_never_overwritten(tmp_path, inputs, fake_work, capsys):
+    from routeplanner.output.policy import OutputPlan
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    mine = folder / MANIFEST_NAME
+    mine.write_text('{"my": "settings"}\n')
+    plan = OutputPlan("loop")  # a file output, no --force needed for a new file
+    plan.put(plan.add_file("--gpx", folder / "a.gpx"), "<gpx/>")
+    plan.commit()
+    assert mine.read_text() == '{"my": "settings"}\n'
+    assert (folder / "a.gpx").read_text() == "<gpx/>"
+    argv, _, opt = COMMANDS["group"]
+    for force in ([], ["--force"]):  # a folder output refuses, even with --force
+        code, out, err = run([*argv(inputs), str(opt), str(folder), *force], capsys)
+        assert_refused(code, out, err, MANIFEST_NAME)
+    assert mine.read_text() == '{"my": "settings"}\n'
+
+
+@pytest.mark.parametrize("command", FOLDER_COMMANDS)
+def test_force_keeps_the_users_empty_folders(command, tmp_path, inputs, fake_work, capsys):
+    argv, _, opt = COMMANDS[command]
+    out_dir = tmp_path / "out"
+    for force, mine in (([], None), (["--force"], ("my-empty", "my-tree/deeper"))):
+        assert run([*argv(inputs), str(opt), str(out_dir), *force], capsys)[0] == 0
+        for rel in mine or ():
+            (out_dir / rel).mkdir(parents=True)
+    assert run([*argv(inputs), str(opt), str(out_dir), "--force"], capsys)[0] == 0
+    assert (out_dir / "my-empty").is_dir() and (out_dir / "my-tree" / "deeper").is_dir()
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_file_that_appears_during_the_run_is_not_replaced(tmp_path, force):
+    from routeplanner.errors import InputError
+    from routeplanner.output.policy import OutputPlan
+
+    plan = OutputPlan("loop", force=force)
+    gpx = plan.add_file("--gpx", tmp_path / "a.gpx")
+    other = plan.add_file("--geojson", tmp_path / "a.geojson")
+    plan.put(gpx, "<gpx/>")
+    plan.put(other, "{}")
+    (tmp_path / "a.gpx").write_text("saved by the user meanwhile")
+    with pytest.raises(InputError, match="appeared or changed while"):
+        plan.commit()
+    assert (tmp_path / "a.gpx").read_text() == "saved by the user meanwhile"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gpx"]  # nothing else written

@@ -272,3 +272,39 @@ def test_a_warm_loop_json_loads_no_reader_and_no_map_library(tmp_path: Path) -> 
     assert {"folium", "rasterio"} <= set(loaded())  # the overlays are made once
     (tmp_path / "map.html").unlink()
     assert loaded() == ["folium", "requests"]  # folium imports requests; no rasterio
+
+
+def test_forged_places_with_untouched_arrays_and_digest_are_not_believed(
+    tmp_path: Path, net, caplog: pytest.LogCaptureFixture
+) -> None:
+    from routeplanner.network.cache import read_npz, write_npz
+
+    side = Sidecar(tmp_path, "tee", KEY)
+    mask = np.zeros(net.prof_lon.shape, dtype=bool)
+    path = sidecar.save_safety_data(side, _pois(), mask)
+    assert sidecar.load_safety_data(side, net) is not None
+    arrays, header = read_npz(path)
+    header["info"]["groups"]["water"] = [["spring", "Forged", 1.6, 42.6, None, "n666"]]
+    write_npz(path, arrays, header)  # arrays and their digest as they were
+    with caplog.at_level(logging.WARNING, logger="routeplanner"):
+        assert sidecar.load_safety_data(side, net) is None
+    assert "do not match their digest" in caplog.text
+
+
+@pytest.mark.usefixtures("_isolated")
+def test_a_cache_folder_that_cannot_be_made_means_building_in_memory(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    osm, tif = _files(tmp_path)
+    blocker = tmp_path / "ro"
+    blocker.write_text("a file, so no folder can be made under it", encoding="utf-8")
+    monkeypatch.setenv("ROUTEPLANNER_CACHE_DIR", str(blocker / "cache"))
+    try:
+        main(["network", "--osm", str(osm), "--dem", str(tif)])
+    except SystemExit as exc:
+        assert exc.code == 0, capsys.readouterr().err
+    lines = [r.getMessage() for r in caplog.records if "cache" in r.getMessage()]
+    assert len(lines) == 1 and "in memory" in lines[0], lines

@@ -124,7 +124,7 @@ def load(ctx: Ctx, src: RegionOptions) -> Loaded:
     check_inputs(src.osm, *src.dem)  # before any download or reading
     files = _region_files(src)
     check_inputs(files.osm, *files.dem)  # the region's files are inputs too
-    cache = None if src.no_cache else regions.cache_dir(src.data_dir)
+    cache = None if src.no_cache else regions.usable_cache_dir(src.data_dir)
     with status(ctx, f"loading {files.name}") as step:
         net = load_network(files.osm, files.dem, cache_dir=cache, name=files.name, progress=step)
     net.meta.setdefault("attribution", list(files.attribution))

@@ -61,7 +61,8 @@ def _sources(names: tuple[str, ...], data_dir: str | None, no_cache: bool) -> li
     from routeplanner.catalog.runner import RegionSource
     from routeplanner.sources import regions
 
-    cache = None if no_cache else str(regions.cache_dir(data_dir))
+    folder = None if no_cache else regions.usable_cache_dir(data_dir)
+    cache = None if folder is None else str(folder)
     out = []
     for name in names:
         files = regions.resolve_region(name, data_dir=data_dir)
@@ -149,9 +150,10 @@ def catalog_command(ctx: Ctx, **o: Any) -> None:
     event_regions = {load_event(p).region for p in events}  # bad files fail before the work
     outputs = OutputPlan("catalog", force=o["force"])
     folder = outputs.add_folder("--out-dir", o["out_dir"])
+    origin = None if o["origin"] == "trailheads" else o["origin"]
+    outputs.add_inputs(origin)  # an input is never an output, whatever its name
     sources = _sources(o["regions"], o["data_dir"], o["no_cache"])
     outputs.add_inputs(*[s.osm for s in sources], *[d for s in sources for d in s.dem], *events)
-    origin = None if o["origin"] == "trailheads" else o["origin"]
     if origin is not None:
         read_trailhead_file(origin)  # read again on the workers; a bad file fails here
     unknown = event_regions - {None, *(s.name for s in sources)}

@@ -757,7 +757,6 @@ def load_network(
     dem_obj = open_dem(dem_p, bbox=ways.bbox)
     net = build_network(ways, dem_obj, s, progress=progress)
     net.meta.update(region=name, build_s=round(time.perf_counter() - t0, 3), from_cache=False)
-    if cache_file is not None and key is not None:
-        cache.save(cache_file, net, key)
-        net.meta["cache_key"] = key
+    if cache_file is not None and key is not None and cache.save(cache_file, net, key):
+        net.meta["cache_key"] = key  # (only if saved: derived data is cached beside it)
     return net

@@ -36,6 +36,7 @@ __all__ = [
     "NPZ_HEADER",
     "cache_key",
     "cache_path",
+    "content_digest",
     "load",
     "read_npz",
     "save",
@@ -45,7 +46,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Layout of the cache file itself (the build's maths have their own version).
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 #: Name of the JSON header array in every .npz the cache writes.
 NPZ_HEADER = "__header__"
 _TEXT = frozenset({"edge_highway", "edge_name", "edge_surface", "edge_visibility"})
@@ -93,8 +94,27 @@ def _json_default(obj: Any) -> Any:
     return str(obj)
 
 
-def save(path: str | os.PathLike[str], net: Network, key: str) -> Path:
+def content_digest(arrays: Mapping[str, np.ndarray], header: Mapping[str, Any]) -> str:
+    """SHA-256 of every array (name, type, shape, bytes) and the header's contents.
+
+    The header's ``features``, ``meta`` and ``info`` (what a file holds besides its
+    arrays) are hashed as canonical JSON; its key, format and digest are not.
+    """
+    h = hashlib.sha256()
+    for name in sorted(n for n in arrays if n != NPZ_HEADER):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"\x1f{name}\x1f{a.dtype.str}\x1f{a.shape}\x1f".encode())
+        h.update(a.tobytes())
+    extra = {k: header[k] for k in ("features", "meta", "info") if k in header}
+    h.update(json.dumps(extra, sort_keys=True, default=_json_default).encode())
+    return h.hexdigest()
+
+
+def save(path: str | os.PathLike[str], net: Network, key: str) -> Path | None:
     """Write ``net`` to ``path`` atomically (a temporary renamed into place).
+
+    A folder that cannot be written (read-only, full) costs only the speed-up:
+    one warning, and None.
 
     Parameters
     ----------
@@ -107,8 +127,8 @@ def save(path: str | os.PathLike[str], net: Network, key: str) -> Path:
 
     Returns
     -------
-    Path
-        ``path``.
+    Path or None
+        ``path``, or None if it could not be written.
     """
     p = Path(path)
     arrays: dict[str, np.ndarray] = {}
@@ -122,7 +142,19 @@ def save(path: str | os.PathLike[str], net: Network, key: str) -> Path:
         "features": net.features,
         "meta": {k: v for k, v in net.meta.items() if k not in ("from_cache", "load_s")},
     }
-    return write_npz(p, arrays, header)
+    # Hash what a load will read back: the header after its JSON round trip.
+    header = json.loads(json.dumps(header, default=_json_default))
+    header["digest"] = content_digest(arrays, header)
+    try:
+        return write_npz(p, arrays, header)
+    except OSError as exc:
+        log.warning(
+            "cannot write the network cache in %s (%s): the network is built in memory "
+            "on every run",
+            p.parent,
+            exc.strerror or exc,
+        )
+        return None
 
 
 def write_npz(path: Path, arrays: Mapping[str, np.ndarray], header: Mapping[str, Any]) -> Path:
@@ -182,6 +214,37 @@ def _check_shapes(arrays: dict[str, np.ndarray], header: dict[str, Any]) -> str 
     return None
 
 
+def _check_values(arrays: dict[str, np.ndarray]) -> str | None:
+    """Return what is implausible in a cache's numbers (lengths, heights), or None.
+
+    Every edge's length must be its profile's last distance, and every profile
+    step the distance between its points (within 1 % and 0.5 m): a digest can be
+    forged, the geometry cannot be without moving the points.
+    """
+    from routeplanner._geo import haversine_m
+
+    length, dist, off = arrays["edge_length_m"], arrays["prof_dist"], arrays["prof_offsets"]
+    for name in ("edge_length_m", "edge_ascent_m", "edge_descent_m", "prof_dist", "prof_ele"):
+        if not np.all(np.isfinite(arrays[name])):
+            return f"{name} holds values that are not finite"
+    if len(length) and (length.min() <= 0 or np.any(arrays["edge_ascent_m"] < 0)):
+        return "edge lengths or ascents are negative or zero"
+    if len(length) and not np.allclose(length, dist[off[1:] - 1], rtol=1e-6, atol=0.01):
+        return "edge lengths disagree with their profiles"
+    step = np.diff(dist)
+    straight = haversine_m(
+        arrays["prof_lon"][:-1],
+        arrays["prof_lat"][:-1],
+        arrays["prof_lon"][1:],
+        arrays["prof_lat"][1:],
+    )
+    inner = np.ones(len(step), dtype=bool)
+    inner[off[1:-1] - 1] = False  # a step from one edge's last point to the next's first
+    if np.any(np.abs(step - straight)[inner] > 0.01 * straight[inner] + 0.5):
+        return "profile distances disagree with the points' positions"
+    return None
+
+
 def load(path: str | os.PathLike[str], key: str) -> Network | None:
     """Read a cached network; ``None`` (with a warning) if missing, damaged or stale.
 
@@ -206,8 +269,10 @@ def load(path: str | os.PathLike[str], key: str) -> Network | None:
             problem: str | None = "unknown format"
         elif header.get("key") != key:
             problem = "its key does not match the inputs"
+        elif header.get("digest") != content_digest(arrays, header):
+            problem = "its contents do not match their digest"
         else:
-            problem = _check_shapes(arrays, header)
+            problem = _check_shapes(arrays, header) or _check_values(arrays)
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, EOFError) as exc:
         problem = f"unreadable: {exc}"
     if problem is not None:

@@ -16,8 +16,9 @@ entry, read with ``allow_pickle=False``, next to the network's own cache file
 
 Every file holds ``__header__``, UTF-8 JSON bytes with the format, the kind of
 entry, the network's full cache key, the entry's parameters and a SHA-256 of
-the arrays; on load they must all match, or the file is ignored with a warning
-and the caller recomputes (and replaces it).  Writes go to a short temporary
+the arrays and of the header's information (the places); on load they must all
+match, or the file is ignored with a warning and the caller recomputes (and
+replaces it).  Writes go to a short temporary
 renamed into place; a failed write only loses the speed-up.  Overlay entries of
 a region beyond :data:`MAX_OVERLAYS` are removed oldest first (only files named
 as this module names them).
@@ -26,6 +27,7 @@ as this module names them).
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -39,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from routeplanner._io import file_safe
-from routeplanner.network.cache import NPZ_HEADER, read_npz, write_npz
+from routeplanner.network.cache import NPZ_HEADER, content_digest, read_npz, write_npz
 
 if TYPE_CHECKING:
     from routeplanner.network.model import Network
@@ -56,22 +58,12 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Layout of a sidecar file (bump when an entry's contents change meaning).
-SIDECAR_FORMAT = 1
+SIDECAR_FORMAT = 2
 #: Overlay entries kept per region (each is one map area's PNGs or network lines,
 #: up to a few hundred kB).
 MAX_OVERLAYS = 64
 _KINDS = frozenset({"safety", "overlay"})
 _POI_GROUPS = ("water", "shelters", "peaks", "passes", "villages", "lifts")
-
-
-def _digest(arrays: Mapping[str, np.ndarray]) -> str:
-    """SHA-256 of every array's name, type, shape and bytes (the header excluded)."""
-    h = hashlib.sha256()
-    for name in sorted(n for n in arrays if n != NPZ_HEADER):
-        a = np.ascontiguousarray(arrays[name])
-        h.update(f"\x1f{name}\x1f{a.dtype.str}\x1f{a.shape}\x1f".encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -142,7 +134,7 @@ class Sidecar:
                 problem: str | None = "it was made for other inputs or by another version"
             elif not isinstance(header.get("info", {}), dict):
                 problem = "its header is damaged"
-            elif header.get("digest") != _digest(arrays):
+            elif header.get("digest") != content_digest(arrays, header):
                 problem = "its contents do not match their digest"
             else:
                 problem = None
@@ -183,9 +175,9 @@ class Sidecar:
             "kind": kind,
             "key": self.key,
             "params": params,
-            "info": dict(info or {}),
-            "digest": _digest(data),
+            "info": json.loads(json.dumps(dict(info or {}))),
         }
+        header["digest"] = content_digest(data, header)  # the places in info too
         try:
             write_npz(p, data, header)
         except OSError as exc:

@@ -18,11 +18,12 @@ temporary folder beside a multi-file output folder).  :meth:`OutputPlan.commit`
 installs them only once all were staged, by rename; if one rename fails the
 files already replaced are put back.  A failed or interrupted run therefore
 leaves every existing file as it was and removes its temporaries.  Temporary
-names are short and start with :data:`TMP_PREFIX` and the process id, so those
-of a killed run are recognised and removed by the next run.
-
-``force`` never deletes what routeplanner did not write: entries of an output
-folder that are not in its manifest stay where they are, and are reported.
+names start with :data:`TMP_PREFIX` and the process id and end with a mark
+hashed from their inode, so only those of a killed run are ever removed.  A
+target that appears while the run works is left alone (checked at install);
+a user's own :data:`MANIFEST_NAME` is never overwritten.  ``force`` never
+deletes what routeplanner did not write: entries (empty folders too) of an
+output folder that are not in its manifest stay, and are reported.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ log = logging.getLogger(__name__)
 #: The manifest of what routeplanner wrote into a folder.
 MANIFEST_NAME = ".routeplanner.json"
 _MANIFEST_FORMAT = 1
+_GENERATOR = "routeplanner"
 _STDOUT = "-"
 
 
@@ -122,18 +124,29 @@ class _Staged:
 class _Manifest:
     folder: Path
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    foreign: bool = False  # a file of that name that routeplanner did not write
 
     @classmethod
     def read(cls, folder: Path) -> _Manifest:
         p = folder / MANIFEST_NAME
+        if not os.path.lexists(p):
+            return cls(folder)
         try:
             doc = json.loads(p.read_text(encoding="utf-8"))
-            files = doc["files"] if doc.get("format") == _MANIFEST_FORMAT else {}
-            if not isinstance(files, dict):
-                files = {}
+            files = doc["files"]
+            ours = (
+                _is_regular(p)
+                and set(doc) <= {"format", "files", "generator"}
+                and doc["format"] == _MANIFEST_FORMAT
+                and doc.get("generator", _GENERATOR) == _GENERATOR
+                and isinstance(files, dict)
+                and all(isinstance(v, dict) and "sha256" in v for v in files.values())
+            )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            files = {}
-        return cls(folder, {k: v for k, v in files.items() if isinstance(v, dict)})
+            ours = False
+        if not ours:
+            return cls(folder, foreign=True)
+        return cls(folder, dict(files))
 
     def owns(self, rel: str, command: str) -> bool:
         """Whether ``command`` wrote ``folder/rel`` and nobody changed it since."""
@@ -155,7 +168,11 @@ class _Manifest:
         }
 
     def text(self) -> str:
-        doc = {"format": _MANIFEST_FORMAT, "files": dict(sorted(self.files.items()))}
+        doc = {
+            "format": _MANIFEST_FORMAT,
+            "generator": _GENERATOR,
+            "files": dict(sorted(self.files.items())),
+        }
         return json.dumps(doc, indent=1) + "\n"
 
 
@@ -241,6 +258,7 @@ class OutputPlan:
         self._inputs: list[Path] = []
         self._staged: dict[Target, _Staged] = {}
         self._cleaned: set[Path] = set()
+        self._seen: dict[Path, tuple[int, int, int] | None] = {}  # each file target when planned
         self._done = False
         self.add_inputs(*inputs)
 
@@ -310,6 +328,7 @@ class OutputPlan:
         self._check_place(option, path)
         self._check_unique(target)
         self._check_replace(target)
+        self._seen[path] = _signature(path)
         self.targets.append(target)
         return target
 
@@ -365,6 +384,12 @@ class OutputPlan:
         self._check_unique(target)
         if path.is_dir():
             self._clean(path)
+            if _Manifest.read(path).foreign:
+                raise InputError(
+                    f"output folder {text} holds a {MANIFEST_NAME} that routeplanner did not "
+                    "write (it is where routeplanner records its outputs): move it or choose "
+                    "another folder"
+                )
             foreign = [] if self.force else self._foreign(path, names)
             if foreign:
                 shown = ", ".join(foreign[:3]) + (", …" if len(foreign) > 3 else "")
@@ -578,20 +603,33 @@ class OutputPlan:
         self._staged.clear()
         return CommitReport(tuple(written), tuple(kept))
 
+    def _check_unchanged(self, target: Target) -> None:
+        """Refuse a target that appeared or changed while the run worked: it is someone's."""
+        assert target.path is not None
+        if _signature(target.path) != self._seen.get(target.path):
+            raise InputError(
+                f"{target.option} {target.path}: the file appeared or changed while "
+                "routeplanner worked; it was left as it is and nothing was written"
+            )
+
     def _install_files(self, files: list[_Staged]) -> None:
         """Rename staged files into place; on failure put back what was replaced."""
         backups: list[tuple[Path, Path | None]] = []
         try:
             for s in files:
+                self._check_unchanged(s.target)
+            for s in files:
                 assert s.target.path is not None and s.temp is not None
                 dest = s.target.path
                 backup = None
                 if dest.exists():
-                    backup = make_temp_path(dest.parent)
-                    backup.unlink()
-                    os.link(dest, backup)
-                backups.append((dest, backup))
-                os.replace(s.temp, dest)
+                    backup = make_temp_path(dest.parent, link_to=dest)
+                    backups.append((dest, backup))
+                    os.replace(s.temp, dest)
+                else:
+                    os.link(s.temp, dest)  # fails, replacing nothing, if it appeared just now
+                    backups.append((dest, backup))
+                    s.temp.unlink()
         except BaseException:
             for dest, backup in reversed(backups):
                 if backup is None:
@@ -604,18 +642,29 @@ class OutputPlan:
         for _dest, backup in backups:
             if backup is not None:
                 backup.unlink(missing_ok=True)
-        by_folder: dict[Path, list[Path]] = {}
-        for s in files:
-            assert s.target.path is not None
-            by_folder.setdefault(s.target.path.parent, []).append(s.target.path)
-        for folder, paths in by_folder.items():
-            man = _Manifest.read(folder)
-            for p in paths:
-                man.record(p.name, self.command, p)
-            try:
-                _write_manifest(man)
-            except OSError as exc:  # the outputs are in place; only the record is missing
-                log.warning("could not record the outputs in %s (%s)", folder / MANIFEST_NAME, exc)
+        _record(files, self.command)
+
+
+def _record(files: list[_Staged], command: str) -> None:
+    """Record installed files in their folders' manifests (never in a user's own file)."""
+    by_folder: dict[Path, list[Path]] = {}
+    for s in files:
+        assert s.target.path is not None
+        by_folder.setdefault(s.target.path.parent, []).append(s.target.path)
+    for folder, paths in by_folder.items():
+        man = _Manifest.read(folder)
+        if man.foreign:  # the user's own file of that name is never replaced
+            log.warning(
+                "did not record the outputs in %s: routeplanner did not write that file",
+                folder / MANIFEST_NAME,
+            )
+            continue
+        for p in paths:
+            man.record(p.name, command, p)
+        try:
+            _write_manifest(man)
+        except OSError as exc:  # the outputs are in place; only the record is missing
+            log.warning("could not record the outputs in %s (%s)", folder / MANIFEST_NAME, exc)
 
 
 def _write_manifest(man: _Manifest) -> None:
@@ -626,6 +675,15 @@ def _write_manifest(man: _Manifest) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _signature(p: Path) -> tuple[int, int, int] | None:
+    """Inode, size and modification time of a path, or None if nothing is there."""
+    try:
+        st = os.lstat(p)
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def _samefile(a: Path, b: Path) -> bool:
@@ -671,7 +729,8 @@ class _FolderJob:
         self.obsolete: list[str] = []
         if not self.dest.is_dir():
             return
-        existing = [r for r in _walk_files(self.dest) if r != MANIFEST_NAME]
+        # Empty folders count too: --force never removes a folder it did not make.
+        existing = [r for r in _walk_files(self.dest, dirs=True) if r != MANIFEST_NAME]
         new_set = set(self.new)
         for rel in self.new:
             self._check_dest(rel, force=force)

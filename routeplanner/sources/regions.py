@@ -392,6 +392,18 @@ def cache_dir(data_dir: str | Path | None = None) -> Path:
     return path
 
 
+def usable_cache_dir(data_dir: str | Path | None = None) -> Path | None:
+    """:func:`cache_dir`, or None with one warning if it cannot be made (a read-only disk).
+
+    Nothing is cached then: networks are built in memory on every run.
+    """
+    try:
+        return cache_dir(data_dir)
+    except DataError as exc:
+        log.warning("%s: networks are built in memory on every run", exc)
+        return None
+
+
 # --- resolving a region to files -------------------------------------------------------
 
 
