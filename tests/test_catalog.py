@@ -174,12 +174,11 @@ def test_catalog_identical_on_one_and_two_workers_and_resumes(region, tmp_path):
     # resume: a finished task is not recomputed (its file is used as it is)
     files = sorted((tmp_path / "r1").glob("*.json"))
     assert len(files) == 3
-    marked = json.loads(files[0].read_text())
-    marked["routes"][0]["trailhead_name"] = "from the earlier run"
-    files[0].write_text(json.dumps(marked))
+    stamp = files[0].stat().st_mtime_ns
     files[1].unlink()
     again = _catalog(region, tmp_path / "r1", workers=1, batch_size=1)
-    assert "from the earlier run" in again["catalog.geojson"]
+    assert again == one
+    assert files[0].stat().st_mtime_ns == stamp
     assert (tmp_path / "r1" / files[1].name).is_file()
 
 
@@ -435,3 +434,55 @@ def test_catalog_bad_input_fails_before_any_work(
     assert exc.value.code == 2, err
     assert err.startswith("error: ") and err.count("\n") == 1 and match in err, err
     assert "Traceback" not in err and not (tmp_path / "site").exists()
+
+
+def test_damaged_task_results_are_recomputed_with_one_warning_each(region, tmp_path, caplog):
+    """Garbage, ``{}`` and durations x 10 under the old digest: recomputed, same catalogue."""
+    import logging
+
+    first = _catalog(region, tmp_path / "r", workers=1, batch_size=1)
+    files = sorted((tmp_path / "r").glob("*.json"))
+    assert len(files) == 3
+    files[0].write_bytes(b"\x8b\xff\x00 not a result")
+    files[1].write_text("{}")
+    doc = json.loads(files[2].read_text())
+    for rec in doc["result"]["routes"]:
+        rec["duration_s"] *= 10
+    files[2].write_text(json.dumps(doc))
+    with caplog.at_level(logging.WARNING, logger="routeplanner.catalog"):
+        again = _catalog(region, tmp_path / "r", workers=1, batch_size=1)
+    assert again == first
+    warned = [r.getMessage() for r in caplog.records if "recomputing" in r.getMessage()]
+    assert len(warned) == 3, warned
+    assert "not JSON" in warned[0] and "not a result" in warned[1] and "digest" in warned[2]
+
+
+def test_a_task_result_is_checked_against_its_schema(tmp_path):
+    from routeplanner.catalog.results import check_result, read_result, write_result
+
+    path = tmp_path / "t.json"
+    rec = {
+        "id": "a-easy-30",
+        "trailhead": "a",
+        "kind": "easy",
+        "gpx": "routes/a.gpx",
+        "gpx_text": "<gpx/>",
+        "target_duration_s": 1800.0,
+        "duration_s": 1790.0,
+        "distance_m": 5000.0,
+        "ascent_m": 100.0,
+        "trail_share": 1.0,
+        "lon": [1.5, 1.6],
+        "lat": [42.5, 42.6],
+        "ele": [1000.0, 1010.0],
+        "dist_m": [0.0, 100.0],
+        "meets_brief": True,
+        "misses": [],
+    }
+    write_result(path, "t", {"routes": [rec], "failures": []})
+    assert read_result(path, "t") == ({"routes": [rec], "failures": []}, None)
+    assert read_result(path, "other")[1] == "the result of another task"
+    assert read_result(tmp_path / "missing.json", "t") == (None, None)
+    assert check_result({"routes": [{**rec, "duration_s": -1.0}], "failures": []})
+    assert check_result({"routes": [{**rec, "lat": [42.5]}], "failures": []})
+    assert check_result({"routes": [], "failures": [{}]})

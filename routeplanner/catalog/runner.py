@@ -4,15 +4,16 @@
   replicated once to every worker; tasks receive it by reference, so a worker holds one
   copy however many tasks it runs. Several regions load in parallel.
 - One task per (region, trailhead batch). Each finished task's result is written at once,
-  atomically, as ``<results_dir>/<task key>.json``; a rerun skips tasks whose file exists,
-  so an interrupted catalogue resumes where it stopped.
+  atomically, as ``<results_dir>/<task key>.json`` with a schema version and a digest
+  (:mod:`routeplanner.catalog.results`); a rerun skips tasks whose file checks out, so an
+  interrupted catalogue resumes where it stopped, and recomputes (with a warning) those
+  whose file is damaged.
 - Results are gathered in task order, never in completion order, so the catalogue is the
   same for any number of workers.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -22,7 +23,8 @@ from typing import Any
 
 from distributed import as_completed
 
-from routeplanner._io import atomic_write_text, file_safe
+from routeplanner._io import file_safe
+from routeplanner.catalog.results import read_result, write_result
 from routeplanner.catalog.tasks import (
     CatalogRequest,
     SafetyContext,
@@ -37,7 +39,7 @@ from routeplanner.catalog.trailheads import (
     read_trailhead_file,
     trailheads_from_osm,
 )
-from routeplanner.errors import InputError
+from routeplanner.errors import DataError, InputError
 from routeplanner.network.build import load_network
 from routeplanner.network.clip import clip
 from routeplanner.network.model import Network
@@ -137,7 +139,7 @@ def _task(
 ) -> str:
     """Run one batch on a worker and write its result file; return the path."""
     result = run_batch(net, batch, request, safety=safety)
-    atomic_write_text(path, json.dumps(result, sort_keys=True, separators=(",", ":")))
+    write_result(Path(path), Path(path).stem, result)
     return path
 
 
@@ -279,7 +281,7 @@ def run_catalog(
                 for i, batch in enumerate(_batches(part, opt.batch_size)):
                     key = task_key(r.name, len(plan) + i, batch, request)
                     plan.append((net_part, batch, out / f"{key}.json", r.safety()))
-        todo = [p for p in plan if not p[2].is_file()]
+        todo = [p for p in plan if not _usable(p[2])]
         if todo:
             # one copy of each network per worker, not one per task
             client.replicate(list({id(p[0]): p[0] for p in todo}.values()))
@@ -301,7 +303,7 @@ def run_catalog(
         client.close()
         if local is not None:
             local.close()
-    results = [json.loads(p[2].read_text(encoding="utf-8")) for p in plan]
+    results = [_stored(p[2]) for p in plan]
     return CatalogRun(
         chosen,
         results,
@@ -311,6 +313,21 @@ def run_catalog(
         len(plan),
         len(plan) - len(todo),
     )
+
+
+def _usable(path: Path) -> bool:
+    """Whether a finished task's stored result can be used (a damaged one is warned about)."""
+    result, problem = read_result(path, path.stem)
+    if problem is not None:
+        log.warning("recomputing catalogue task %s: its stored result is %s", path.stem, problem)
+    return result is not None
+
+
+def _stored(path: Path) -> dict[str, Any]:
+    result, problem = read_result(path, path.stem)
+    if result is None:
+        raise DataError(f"catalogue task {path.stem} left no usable result ({problem})")
+    return result
 
 
 def _parts(
