@@ -37,7 +37,8 @@ def grid_region(folder: Path, *, shift_deg: float = 0.0) -> tuple[Path, Path]:
     """A 7 x 7 trail grid 400 m apart on a gentle slope, with trailheads as tagged nodes.
 
     Trailheads: a car park at the centre, a bus stop 100 m from it (merged into it), a hut
-    at a corner, a car park 2 km from any way (dropped), and a car park drawn as a way.
+    at a corner, a car park 2 km from any way (dropped), and an unnamed car park drawn as a
+    way with the village "Vila" 200 m from it (merged into it, and naming it).
     ``shift_deg`` moves the whole region (OSM and DEM) east by that many degrees. The
     hut has a drinking-water spring beside it and a name that is markup.
     """
@@ -67,6 +68,7 @@ def grid_region(folder: Path, *, shift_deg: float = 0.0) -> tuple[Path, Path]:
     node(902, -half * SPACING_M, -half * SPACING_M + 20, {"tourism": "alpine_hut", "name": "Hut"})
     node(904, -half * SPACING_M + 30, 0.0, {"amenity": "drinking_water", "name": "<i>Font</i>"})
     node(903, 4000.0, 4000.0, {"amenity": "parking", "name": "Far away"})
+    node(905, 1200.0, 1400.0, {"place": "village", "name": "Vila"})
     for k, (x, y) in enumerate([(1190, 1190), (1210, 1190), (1210, 1210), (1190, 1210)]):
         node(910 + k, x, y)
     way = 1
@@ -104,6 +106,7 @@ def test_trailheads_from_osm_read_merge_and_keep(region):
         ("n901", "station"),
         ("n902", "hut"),
         ("n903", "parking"),
+        ("n905", "village"),
         ("w99", "parking"),
     ]
     merged = merge_close(points)
@@ -112,6 +115,15 @@ def test_trailheads_from_osm_read_merge_and_keep(region):
     net = load_network(osm, [tif])
     kept = keep_near_trails(merged, net)
     assert [p.id for p in kept] == ["n901", "n902", "w99"]  # the far car park has no trail
+    # The unnamed car park is named for people by its kind and the nearest place.
+    from routeplanner.catalog.runner import RegionSource, TrailheadSource, select_trailheads
+
+    named = select_trailheads(net, RegionSource("grid", str(osm), (str(tif),)), TrailheadSource())
+    assert [(p.id, p.name) for p in named] == [
+        ("n901", "Centre <stop>"),
+        ("n902", "Hut"),
+        ("w99", "Parking, Vila"),
+    ]
     inside = trailheads_from_osm(osm, bbox=(1.48, 42.48, 1.49, 42.495))
     assert {p.id for p in inside} == {"n902"}
 
@@ -208,6 +220,9 @@ def test_route_pages_carry_safety_sheet_and_fit_course(region, tmp_path):
     assert spring > 0
     feats = json.loads(site["catalog.geojson"])["features"]
     assert all(f["properties"]["fit"] in site for f in feats)
+    names = {f["properties"]["trailhead"]: f["properties"]["trailhead_name"] for f in feats}
+    assert names == {"n901": "Centre <stop>", "n902": "Hut", "w99": "Parking, Vila"}
+    assert not any("parking w99" in page for page in site.values() if isinstance(page, str))
 
 
 def test_fit_course_is_a_course_of_the_route(region, tmp_path):
@@ -486,3 +501,33 @@ def test_a_task_result_is_checked_against_its_schema(tmp_path):
     assert check_result({"routes": [{**rec, "duration_s": -1.0}], "failures": []})
     assert check_result({"routes": [{**rec, "lat": [42.5]}], "failures": []})
     assert check_result({"routes": [], "failures": [{}]})
+
+
+def test_catalogue_event_with_a_place_name_meeting_point(region, tmp_path):
+    import icalendar
+    from synth import to_lonlat
+
+    from routeplanner.catalog.events import events_site_files
+    from routeplanner.network.build import load_network
+
+    osm, tif = region
+    net = load_network(osm, [tif])
+    event = tmp_path / "vila.toml"
+    event.write_text(
+        'title = "Run from Vila"\ndate = 2027-06-12\nstart = "08:00"\n'
+        'timezone = "Europe/Andorra"\nduration = "20min"\nmeeting_point = "vila"\n'
+        '[[group]]\nname = "A"\npace = "6:00"\n',  # no max_difficulty: T2
+        encoding="utf-8",
+    )
+    files, listed = events_site_files(
+        [event], lambda _r: net, title="Club", osm_for=lambda _r: str(osm)
+    )
+    assert [e["folder"] for e in listed] == ["events/vila"]
+    # The place "Vila" is at (1200, 1400) m: the calendar event is located there.
+    cal = icalendar.Calendar.from_ical(files["events.ics"])
+    (ev,) = cal.walk("VEVENT")
+    assert str(ev["location"]) == "Vila"
+    lon, lat = to_lonlat(1200.0, 1400.0)
+    assert (ev["geo"].longitude, ev["geo"].latitude) == pytest.approx((lon, lat), abs=1e-6)
+    with pytest.raises(InputError, match="meeting point 'vila' needs a region"):
+        events_site_files([event], lambda _r: net, title="Club")

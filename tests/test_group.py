@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from lxml import etree
 
-from routeplanner import demo, units
+from routeplanner import demo, pace, units
 from routeplanner.errors import CoverageError, InputError
 from routeplanner.events import event as E
 from routeplanner.events import plan as planning
@@ -203,6 +203,15 @@ def test_bad_values_give_clear_errors(change, match):
         E.parse_event(text.replace(old, new, 1), "e.toml")
     assert re.match(r"e\.toml(:\d+)?: ", str(exc.value))
     assert "\n" not in str(exc.value)
+
+
+def test_a_group_without_max_difficulty_gets_t2():
+    text = event_toml()
+    first = text.index('max_difficulty = "T6"\n')
+    text = text[:first] + text[first + len('max_difficulty = "T6"\n') :]
+    event = E.parse_event(text, "e.toml")
+    assert event.groups[0].profile.max_difficulty == 2 == pace.parse_difficulty("T2")
+    assert [g.profile.max_difficulty for g in event.groups[1:]] == [6, 6]
 
 
 def test_start_in_the_dst_gap_is_rejected():
@@ -409,7 +418,7 @@ KEY_CASES = {
 
 @pytest.mark.parametrize(
     ("key", "where"),
-    # A group's own max_difficulty is its runner profile's (a required key).
+    # A group's own max_difficulty is its runner profile's (T2 when not given).
     [
         (k, w)
         for k in KEY_CASES
@@ -990,13 +999,16 @@ def test_fit_per_group_has_regroup_points_and_the_event_start(grid_plan, tmp_pat
         points = group_out.regroup_route_points(grid_plan, r)
         passes = [p for fp in featured for p in fp.passes if p.group == r.group.name]
         assert len(points) == len(passes)
-        records, course_points = [], []
+        records, course_points, names = [], [], []
         with fitdecode.FitReader(io.BytesIO(group_out.fit_bytes(grid_plan, r))) as reader:
             for frame in reader:
                 if isinstance(frame, fitdecode.FitDataMessage) and frame.name == "record":
                     records.append(frame.get_value("timestamp"))
                 elif isinstance(frame, fitdecode.FitDataMessage) and frame.name == "course_point":
                     course_points.append((frame.get_value("type"), frame.get_value("name")))
+                elif isinstance(frame, fitdecode.FitDataMessage) and frame.name == "course":
+                    names.append(frame.get_value("name"))
+        assert names == [f"Village square {r.group.label} 20 min"]  # where, who, how long
         assert len(records) == len(r.route.lon)
         assert records[0] == grid_plan.event.start.astimezone(timezone.utc)
         regroup = [name for kind, name in course_points if kind == "meeting_spot"]

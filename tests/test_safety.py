@@ -655,7 +655,13 @@ def test_each_alternative_carries_its_own_safety_points(
 
     # Two trail diamonds share the start; a road and a spring lie at each far tip.  The
     # west one is a little smaller (mirror images have the same stats: one loop to the search).
-    nodes, ways, tags = {1: (0.0, 0.0)}, [], {}
+    # The village Vila, 100 m from the start, is the start itself (no bail-out) and names
+    # the courses.
+    nodes, ways, tags = (
+        {1: (0.0, 0.0), 2: (0.0, 100.0)},
+        [],
+        {2: {"place": "village", "name": "Vila"}},
+    )
     for side, sx, base in (("East", 1.0, 10), ("West", -0.96, 20)):
         nodes |= {
             base + 1: (sx * 700.0, abs(sx) * 500.0),
@@ -690,6 +696,14 @@ def test_each_alternative_carries_its_own_safety_points(
         off = _metres_off(_gpx_points(tmp_path / gpx, "wpt"), track)
         assert off.max() < 100.0  # the spring is 60 m off the tip; everything else on it
     assert sides == {"East", "West"}
+    # Course names say where and how long, alternatives numbered.
+    for gpx, name in (("a.gpx", "Vila loop 20 min"), ("a-2.gpx", "Vila loop 20 min (2)")):
+        root = etree.parse(str(tmp_path / gpx)).getroot()
+        assert root.findtext("{*}metadata/{*}name") == name
+        assert root.findtext("{*}trk/{*}name") == name
+        fit = (tmp_path / gpx.replace(".gpx", ".fit")).read_bytes()
+        assert name.encode() in fit
+    assert "Vila" not in out.split("Partner message:")[0].split("Bail-outs")[1]
     # Each partner message names its own files.
     first, second = (m.split("\n\n")[0] for m in out.split("Partner message:")[1:3])
     assert "a.gpx, a.fit" in first and "a-2" not in first

@@ -62,14 +62,32 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "event"
 
 
+def _meeting_by_name(event: Any, net: Network, osm_for: Callable[[str | None], str] | None) -> Any:
+    """Resolve an event's meeting point given by name in its region (as `group` does)."""
+    from routeplanner.events.event import with_meeting_point
+    from routeplanner.sources.places import resolve_point
+
+    if osm_for is None:
+        raise InputError(f"{event.source}: meeting point {event.meeting_name!r} needs a region")
+    w, s, e, n = net.bbox
+    pad = 0.01  # a meeting point just outside the network's ways is still in the region
+    box = (w - pad, s - pad, e + pad, n + pad)
+    here = resolve_point(event.meeting_name, osm_path=osm_for(event.region), bbox=box)
+    return with_meeting_point(event, here.lon, here.lat, here.name)
+
+
 def events_site_files(
     paths: Sequence[Path],
     network_for: Callable[[str | None], Network],
     *,
     title: str,
     offline: bool = False,
+    osm_for: Callable[[str | None], str] | None = None,
 ) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """Plan every event and render its files under ``events/<name>/``.
+
+    A meeting point given as a place name is looked up in the region's OSM file, as
+    ``routeplanner group`` does.
 
     Parameters
     ----------
@@ -81,6 +99,8 @@ def events_site_files(
         Name of the calendar feed.
     offline
         Make the event maps work offline.
+    osm_for
+        Returns the OSM file of an event's region, for meeting points given by name.
 
     Returns
     -------
@@ -98,9 +118,11 @@ def events_site_files(
     calendars = []
     for path in paths:
         event = load_event(path)
-        plan = plan_group_run(network_for(event.region), event)
-        folder = f"events/{_slug(path.stem)}"
         net = network_for(event.region)
+        if event.meeting_name:
+            event = _meeting_by_name(event, net, osm_for)
+        plan = plan_group_run(net, event)
+        folder = f"events/{_slug(path.stem)}"
         for name, text in group_mod.render_outputs(plan, net, None, offline=offline).items():
             files[f"{folder}/{name}"] = text
         calendars.append(files[f"{folder}/{group_mod.ICS_FILE}"])

@@ -36,6 +36,7 @@ from routeplanner.catalog.trailheads import (
     Trailhead,
     keep_near_trails,
     merge_close,
+    name_unnamed,
     read_trailhead_file,
     trailheads_from_osm,
 )
@@ -108,15 +109,17 @@ def _load(region: RegionSource) -> Network:
 def select_trailheads(
     net: Network, region: RegionSource, source: TrailheadSource
 ) -> tuple[Trailhead, ...]:
-    """Pick the region's trailheads: read, merged within 300 m, kept near trails, in a bbox."""
-    if source.file is not None:
-        points = read_trailhead_file(source.file)
-        if source.bbox is not None:
-            w, s, e, n = source.bbox
-            points = [p for p in points if w <= p.lon <= e and s <= p.lat <= n]
-    else:
-        points = trailheads_from_osm(region.osm, bbox=source.bbox)
-    return tuple(keep_near_trails(merge_close(points), net))
+    """Pick the region's trailheads: read, merged within 300 m, kept near trails, in a bbox.
+
+    Unnamed ones are named by kind and nearest place of the region ("Parking, Ordino").
+    """
+    found = trailheads_from_osm(region.osm)
+    points = found if source.file is None else read_trailhead_file(source.file)
+    if source.bbox is not None:
+        w, s, e, n = source.bbox
+        points = [p for p in points if w <= p.lon <= e and s <= p.lat <= n]
+    kept = keep_near_trails(merge_close(points), net)
+    return tuple(name_unnamed(kept, [p for p in found if p.kind == "village"]))
 
 
 def _peak_rss_mb() -> float:

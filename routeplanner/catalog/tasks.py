@@ -121,7 +121,7 @@ class CatalogRequest:
 
 def task_key(region: str, index: int, batch: Sequence[Trailhead], request: CatalogRequest) -> str:
     """Stable name of one task: region, batch number, its trailheads and the request."""
-    ids = hashlib.sha256(",".join(t.id for t in batch).encode()).hexdigest()[:8]
+    ids = hashlib.sha256(",".join(f"{t.id}={t.name}" for t in batch).encode()).hexdigest()[:8]
     return f"{file_safe(region)}-{index:05d}-{ids}-{request.digest()}"
 
 
@@ -194,7 +194,7 @@ def route_record(
     rec: dict[str, Any] = {
         "id": rid,
         "trailhead": trailhead.id,
-        "trailhead_name": trailhead.name,
+        "trailhead_name": trailhead.label,
         "kind": kind,
         "target_duration_s": round(target_s, 1),
         "duration_s": round(st.duration_s, 1),

@@ -6,7 +6,8 @@ transport stops (``highway=bus_stop``, ``public_transport=platform|stop_position
 (``place=village|town|hamlet|city``). Points closer than 300 m are merged (the one of the
 highest priority stands for the group: hut, then station, then car park, then village) and
 only those with trail within 500 m are kept. A GeoJSON file of points can list them
-instead.
+instead. An unnamed trailhead is named for people by its kind and the nearest named
+place ("Parking, Ordino"; :func:`name_unnamed`), never by its OSM id.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,12 +28,15 @@ from routeplanner.errors import DataError, InputError
 from routeplanner.network.model import Network
 
 __all__ = [
+    "KIND_NAMES",
     "KIND_PRIORITY",
     "MERGE_M",
+    "PLACE_WITHIN_M",
     "TRAIL_WITHIN_M",
     "Trailhead",
     "keep_near_trails",
     "merge_close",
+    "name_unnamed",
     "read_trailhead_file",
     "trailheads_from_osm",
 ]
@@ -42,6 +47,10 @@ MERGE_M = 300.0
 TRAIL_WITHIN_M = 500.0
 #: Which kind stands for a merged group (lower first).
 KIND_PRIORITY = {"hut": 0, "station": 1, "parking": 2, "village": 3, "point": 4}
+#: How an unnamed trailhead of each kind is called ("Parking, Ordino").
+KIND_NAMES = {"hut": "Hut", "station": "Stop", "parking": "Parking", "village": "Village"}
+#: The nearest named place this close names an unnamed trailhead; farther, its position does.
+PLACE_WITHIN_M = 5000.0
 
 _EARTH_M_PER_DEG = math.pi / 180 * 6_371_008.8
 
@@ -70,8 +79,8 @@ class Trailhead:
 
     @property
     def label(self) -> str:
-        """Name, or the kind and id when unnamed."""
-        return self.name or f"{self.kind} {self.id}"
+        """Name, or the kind and position when unnamed ("Parking at 42.5450,1.5148")."""
+        return self.name or f"{KIND_NAMES.get(self.kind, 'Start')} at {self.lat:.4f},{self.lon:.4f}"
 
 
 def _kind(tags: osmium.osm.TagList) -> str | None:
@@ -187,6 +196,49 @@ def merge_close(points: Sequence[Trailhead], *, within_m: float = MERGE_M) -> li
         taken |= d < within_m
         out.append(points[i])
     return sorted(out, key=lambda t: t.id)
+
+
+def name_unnamed(
+    points: Sequence[Trailhead], places: Sequence[Trailhead], *, within_m: float = PLACE_WITHIN_M
+) -> list[Trailhead]:
+    """Name every unnamed trailhead by its kind and the nearest named place within ``within_m``.
+
+    Parameters
+    ----------
+    points
+        The trailheads.
+    places
+        Named places (villages, towns, hamlets: ``kind == "village"``); others are ignored.
+    within_m
+        Farthest place that names a trailhead; beyond it the trailhead keeps no name and
+        its :attr:`Trailhead.label` gives its position.
+
+    Returns
+    -------
+    list of Trailhead
+        In the same order; named ones unchanged; a name given twice is numbered ("(2)").
+
+    Examples
+    --------
+    >>> ordino = Trailhead("n1", "Ordino", "village", 1.5330, 42.5560)
+    >>> lot = Trailhead("n2", "", "parking", 1.5340, 42.5570)
+    >>> [t.name for t in name_unnamed([lot], [ordino])]
+    ['Parking, Ordino']
+    """
+    named = [p for p in places if p.kind == "village" and p.name]
+    if not named or all(p.name for p in points):
+        return list(points)
+    xy = _xy([*named, *points])
+    tree = cKDTree(xy[: len(named)])
+    dist, idx = tree.query(xy[len(named) :])
+    out, seen = [], Counter(p.name for p in points if p.name)
+    for p, d, i in zip(points, dist, idx, strict=True):
+        if not p.name and d <= within_m:
+            name = f"{KIND_NAMES.get(p.kind, 'Start')}, {named[int(i)].name}"
+            seen[name] += 1  # a second "Stop, Canillo" is "Stop, Canillo (2)"
+            p = replace(p, name=name if seen[name] == 1 else f"{name} ({seen[name]})")
+        out.append(p)
+    return out
 
 
 def keep_near_trails(

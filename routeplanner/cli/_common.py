@@ -238,21 +238,24 @@ def emit(
     title: str,
     with_segments: SegmentsShown | None = None,
     extra: dict[str, Any] | None = None,
-    runner: Any = None,
+    names: Sequence[str] = (),
 ) -> None:
     """Write the requested files of ``routes``, then print their stats (text or JSON).
 
+    `names` name each route's GPX and FIT course (where and how long: "Arinsal loop
+    75 min"); by default the title, then the route's name.
+
     Named points a route carries in its ``points`` (water, bail-outs …, when set)
     become GPX waypoints and FIT course points; `with_segments` go into the
-    GeoJSON and the map.  With the `runner`'s profile, each
-    route also gets the range of times for most of their days when the profile
-    knows how much their days differ (``duration_range_s`` in JSON, null otherwise).
+    GeoJSON and the map.  Each route also gets the range of times for most of
+    its runner's days when their profile knows how much their days differ
+    (``duration_range_s`` in JSON, null otherwise).
     """
     from routeplanner.cli._exports import add_route_files, export_settings, plan_start
     from routeplanner.output import export
 
     outs = output.paths()
-    spans = [_span(runner, r.stats.duration_s) for r in routes]
+    spans = [_span(r.profile, r.stats.duration_s) for r in routes]
     sheets, shown = _safety(ctx, routes, loaded, output, title)
     wpts = {i: s.waypoints() for i, s in enumerate(shown)}  # each route its own
     w = Writer()
@@ -264,7 +267,12 @@ def emit(
 
     marks = {i: safety_points(r, s) for i, (r, s) in enumerate(zip(routes, shown, strict=False))}
     add_route_files(
-        w.add, routes, title=title, gpx=outs.get("gpx"), waypoints=wpts, course_points=marks
+        w.add,
+        routes,
+        title=names or title,
+        gpx=outs.get("gpx"),
+        waypoints=wpts,
+        course_points=marks,
     )
     if "geojson" in outs:
         features = with_segments.features if with_segments else ()
@@ -290,7 +298,7 @@ def emit(
                     r,
                     sheet=sheets[i] if i < len(sheets) else None,
                     span=spans[i],
-                    with_range=runner is not None,
+                    with_range=True,
                 )
                 for i, r in enumerate(routes)
             ]
@@ -310,7 +318,7 @@ def _span(runner: Any, duration_s: float) -> tuple[float, float] | None:
     """Range of times for most of the runner's days, if their profile knows it."""
     from routeplanner.pace.spread import time_range_s
 
-    return None if runner is None else time_range_s(runner, duration_s)
+    return time_range_s(runner, duration_s)
 
 
 def _safety(

@@ -8,6 +8,7 @@ one GPX and one FIT file per route to a command's writer.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
@@ -206,7 +207,7 @@ def add_route_files(
     add: Callable[[Path, str | bytes], None],
     routes: Sequence[Any],
     *,
-    title: str,
+    title: str | Sequence[str],
     gpx: Path | None,
     points: Mapping[int, Sequence[Any]] | None = None,
     settings: ExportSettings | None = None,
@@ -223,7 +224,9 @@ def add_route_files(
         The routes, best first: the first goes to the given names, the others
         to ``NAME-2``, ``NAME-3`` ….
     title
-        Name of the first route's file; the others use their route name.
+        Name of the first route's course (the others use their route name), or one
+        course name per route (:func:`~routeplanner.output.export.course_name`: where
+        and how long), for the GPX document and track and the FIT course.
     gpx
         The ``--gpx`` path, or None.
     points
@@ -247,13 +250,18 @@ def add_route_files(
     waypoints = waypoints or {}
     course_points = course_points or {}
     start = settings.start_time()
+    if isinstance(title, str):
+        names = [title, *(r.name for r in routes[1:])]
+    else:
+        names = list(title)
+        routes = [replace(r, name=n) for r, n in zip(routes, names, strict=True)]
     if gpx is not None:
         for i, (path, route) in enumerate(
             zip(_paths(gpx, len(routes), "--gpx"), routes, strict=True)
         ):
             text = export.gpx_document(
                 [route],
-                name=title if i == 0 else route.name,
+                name=names[i],
                 start=start,
                 points=[*profile_points(route), *points.get(i, ())],
                 as_route=settings.gpx_route,
@@ -264,9 +272,8 @@ def add_route_files(
         for i, (path, route) in enumerate(
             zip(_paths(settings.fit, len(routes), "--fit"), routes, strict=True)
         ):
-            name = title if i == 0 else route.name
             marks = [*points.get(i, ()), *course_points.get(i, ())]
-            add(path, fit.course_bytes(route, start=start, name=name, points=marks))
+            add(path, fit.course_bytes(route, start=start, name=names[i], points=marks))
 
 
 def route_files(paths: Mapping[str, Path], count: int) -> list[list[Path]]:

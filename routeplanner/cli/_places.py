@@ -11,7 +11,7 @@ from typing import Any
 
 from routeplanner import units
 
-__all__ = ["Point", "point_or_name", "resolve"]
+__all__ = ["Point", "place_name", "point_or_name", "resolve"]
 
 #: What the option callback hands on: ``(lon, lat)`` or a place name.
 Point = tuple[float, float] | str
@@ -74,3 +74,26 @@ def resolve(value: Point, loaded: Any) -> Any:
     lon, lat = value
     places.check_in_region(lon, lat, bbox, typed=f"{lat:g},{lon:g}")
     return places.Place(f"{lat:.4f},{lon:.4f}", "point", lon, lat)
+
+
+def place_name(here: Any, loaded: Any) -> str:
+    """Name a resolved point for people: the place typed, else the nearest village or town.
+
+    Parameters
+    ----------
+    here
+        From :func:`resolve`.
+    loaded
+        The loaded region (its OSM file's places).
+
+    Returns
+    -------
+    str
+        ``"Arinsal"``; ``"lat,lon"`` when no settlement is within 3 km.
+    """
+    from routeplanner.sources import places
+
+    if here.kind != "point":
+        return str(here.name)
+    found = places.nearest_settlement(here.lon, here.lat, places.read_places(loaded.files.osm))
+    return found.name if found is not None else str(here.name)

@@ -195,7 +195,11 @@ def catalog_command(ctx: Ctx, **o: Any) -> None:
 
         with status(ctx, "planning the group runs"):
             event_pages, listed = events_site_files(
-                events, network_for, title=title, offline=o["offline"]
+                events,
+                network_for,
+                title=title,
+                offline=o["offline"],
+                osm_for=lambda name: str(by_name[name or sources[0].name].osm),
             )
             files.update(event_pages)
     files.update(site_files(title, trailheads, routes, listed))

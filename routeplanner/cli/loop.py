@@ -53,6 +53,7 @@ def loop(
     output: OutputOptions,
 ) -> None:
     """Plan a loop that takes a target time."""
+    from routeplanner.output.export import course_name
     from routeplanner.search.loops import find_loops
 
     profile = runner.profile(target.duration_s)
@@ -94,6 +95,11 @@ def loop(
         for wmsg in r.warnings:
             log.warning("%s: %s", r.name, wmsg)
     title = f"{units.format_duration(request.duration_s)} loop from {here.name}"
+    place = _places.place_name(here, loaded)
+    shapes = [r.outcome.shape if r.outcome else r.kind for r in routes]
+    names = [
+        course_name(place, shape, request.duration_s, i) for i, shape in enumerate(shapes, start=1)
+    ]
     emit(
         ctx,
         routes,
@@ -102,6 +108,6 @@ def loop(
         title=title,
         with_segments=SegmentsShown(features, marks),
         extra={"search_s": round(elapsed, 3), **extra},
-        runner=profile,
+        names=names,
     )
     report_missed(routes, as_json=output.as_json, accept_closest=brief.accept_closest)

@@ -84,6 +84,7 @@ def repeats(
     from dataclasses import replace
 
     from routeplanner.brief import with_outcome
+    from routeplanner.output.export import course_name
     from routeplanner.output.segments import map_segment, segment_feature
     from routeplanner.search.segments import parse_segment_id, segment_by_id
     from routeplanner.search.workouts import (
@@ -126,6 +127,8 @@ def repeats(
     work = replace(work, route=with_outcome(work.route, constraints))
     seg = work.segment
     title = f"{reps} × {seg.kind} repeats on {seg.name} from {here.name}"
+    what = f"{reps} × {seg.kind}"
+    name = course_name(_places.place_name(here, loaded), what, work.route.stats.duration_s)
     emit(
         ctx,
         [work.route],
@@ -134,7 +137,7 @@ def repeats(
         title=title,
         with_segments=SegmentsShown([segment_feature(seg)], [map_segment(seg, "1")]),
         extra={"workout": work.summary(), "segment": seg.properties()},
-        runner=profile,
+        names=[name],
     )
     if not output.as_json:
         say(f"{seg.kind} {seg.id} ({seg.name}): {seg.summary_line()}")

@@ -41,6 +41,7 @@ else:  # Python 3.10: the same parser, as a package
 
 __all__ = [
     "CONSTRAINT_KEYS",
+    "DEFAULT_GROUP_DIFFICULTY",
     "EVENT_KEYS",
     "GROUP_KEYS",
     "PREFERENCE_KEYS",
@@ -76,6 +77,11 @@ EVENT_KEYS = (
 
 #: Constraint keys, in ``[preferences]`` (every group) and in a ``[[group]]`` (that group).
 CONSTRAINT_KEYS = ("min_trail", "max_ascent", "max_ascent_rate", "max_grade")
+
+
+#: A group's hardest trail grade when its table gives none: SAC T2 (mountain hiking), which
+#: a mixed group runs without hands or exposure; T3 and above are asked for by name.
+DEFAULT_GROUP_DIFFICULTY = "T2"
 
 
 #: Keys of the ``[preferences]`` table.
@@ -264,7 +270,7 @@ def _profile_file(src: _Source, raw: dict[str, Any], what: str, index: int) -> p
         if key in raw:
             raise src.error(f"{what}: give either profile or {key}", "group", key, index)
     try:
-        difficulty = pace.parse_difficulty(raw["max_difficulty"])
+        difficulty = pace.parse_difficulty(raw.get("max_difficulty", DEFAULT_GROUP_DIFFICULTY))
         loaded = pace.RunnerProfile.from_toml(Path(src.name).parent / str(raw["profile"]))
     except InputError as exc:
         raise src.error(f"{what}: {exc}", "group", "profile", index) from None
@@ -284,7 +290,7 @@ def _group_profile(src: _Source, raw: dict[str, Any], what: str, index: int) -> 
     except InputError as exc:
         raise src.error(f"{what}: {exc}", "group", "pace", index) from None
     try:
-        difficulty = pace.parse_difficulty(raw["max_difficulty"])
+        difficulty = pace.parse_difficulty(raw.get("max_difficulty", DEFAULT_GROUP_DIFFICULTY))
     except InputError as exc:
         raise src.error(f"{what}: {exc}", "group", "max_difficulty", index) from None
     try:
@@ -320,10 +326,6 @@ def _parse_group(
     what = f"group {name!r}"
     if "pace" not in raw and "profile" not in raw:
         raise src.error(f'{what} needs a flat pace, e.g. pace = "6:00"', "group", None, index)
-    if "max_difficulty" not in raw:
-        raise src.error(
-            f'{what} needs max_difficulty, e.g. max_difficulty = "T3"', "group", None, index
-        )
     profile = _group_profile(src, raw, what, index)
     climbs = raw.get("include_climbs", 0)
     if (

@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # gpxpy and icalendar are imported by the functions writing t
 
 __all__ = [
     "GPX_CREATOR",
+    "course_name",
     "feature_collection",
     "gpx_document",
     "line_end_features",
@@ -576,6 +577,35 @@ def line_end_features(lines: Sequence[Any]) -> list[dict]:
                 }
             )
     return out
+
+
+def course_name(place: str, what: str, duration_s: float, index: int = 1) -> str:
+    """Name a course for a watch or an app: where, what and how long.
+
+    Parameters
+    ----------
+    place
+        Where it starts (a place name, or ``lat,lon``).
+    what
+        What it is (``loop``, ``out-and-back``, ``4 × climb`` …).
+    duration_s
+        Its time (the target time where there is one).
+    index
+        Its number among alternatives: the second and later get ``(2)`` ….
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> course_name("Arinsal", "loop", 4500.0)
+    'Arinsal loop 75 min'
+    >>> course_name("Arinsal", "out-and-back", 4500.0, 2)
+    'Arinsal out-and-back 75 min (2)'
+    """
+    name = f"{place} {what} {round(duration_s / 60)} min"
+    return name if index <= 1 else f"{name} ({index})"
 
 
 def numbered_paths(path: str | os.PathLike[str], count: int) -> list[Path]:

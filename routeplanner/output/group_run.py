@@ -407,10 +407,13 @@ def fit_bytes(plan: GroupPlan, result: GroupResult) -> bytes:
     """
     if result.route is None:
         raise InputError(f"{result.group.label} has no route to export")
+    ev = plan.event
+    # Where first, as a watch shows it: the town of "street, town", else the place.
+    where = ev.place.rsplit(",", 1)[-1].strip() if ev.location else ev.place
     return fit.course_bytes(
         result.route,
-        start=plan.event.start,
-        name=result.group.label,
+        start=ev.start,
+        name=export.course_name(where, result.group.label, ev.duration_s),
         points=regroup_route_points(plan, result),
     )
 

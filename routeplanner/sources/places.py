@@ -34,6 +34,7 @@ __all__ = [
     "check_in_region",
     "find_place",
     "looks_like_coordinates",
+    "nearest_settlement",
     "read_places",
     "resolve_point",
 ]
@@ -200,6 +201,44 @@ def find_place(name: str, places: Sequence[Place]) -> Place:
         f"unknown place {shown!r} in this region: give a village, peak, hut, parking or "
         "station name from the map, or LAT,LON in decimal degrees"
     )
+
+
+def nearest_settlement(
+    lon: float, lat: float, places: Sequence[Place], *, within_m: float = 3000.0
+) -> Place | None:
+    """Find the nearest village, town, hamlet, city or quarter within ``within_m``.
+
+    Parameters
+    ----------
+    lon, lat
+        The point.
+    places
+        Candidates (from :func:`read_places`).
+    within_m
+        Farthest settlement that still names the point.
+
+    Returns
+    -------
+    Place or None
+        The nearest one, or None if none is that close.
+
+    Examples
+    --------
+    >>> near = Place("Ordino", "village", 1.5330, 42.5560)
+    >>> far = Place("Canillo", "village", 1.5975, 42.5670)
+    >>> nearest_settlement(1.5340, 42.5570, [far, near]).name
+    'Ordino'
+    >>> nearest_settlement(1.40, 42.50, [far, near]) is None
+    True
+    """
+    from routeplanner._geo import haversine_m
+
+    towns = [p for p in places if p.rank == 0]
+    if not towns:
+        return None
+    d = haversine_m(lon, lat, [p.lon for p in towns], [p.lat for p in towns])
+    k = int(d.argmin())
+    return towns[k] if float(d[k]) <= within_m else None
 
 
 def looks_like_coordinates(text: str) -> bool:
