@@ -205,7 +205,7 @@ def test_start_by_place_name_and_swapped_coordinates(tmp_path, capsys):
     code, _out, err = run([*base, "--start", "sant miquel", "--gpx", "named.gpx"], capsys)
     assert code == 0, err
     gpx = gpxpy.parse((tmp_path / "named.gpx").read_text(encoding="utf-8"))
-    assert gpx.name == "45 min loop from Sant Miquel"
+    assert gpx.name == "Sant Miquel loop 45 min"  # where and how long
     code, _out, err = run([*base, "--start", "Sant Michel"], capsys)
     assert code == 2
     assert "unknown place 'Sant Michel': close matches: Sant Miquel" in err

@@ -29,6 +29,7 @@ __all__ = [
     "plan_start",
     "route_files",
     "start_time_option",
+    "writes_courses",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -274,6 +275,11 @@ def add_route_files(
         ):
             marks = [*points.get(i, ()), *course_points.get(i, ())]
             add(path, fit.course_bytes(route, start=start, name=names[i], points=marks))
+
+
+def writes_courses(gpx: Path | None) -> bool:
+    """Whether the command writes a GPX (``--gpx``) or FIT (``--fit``) course, to be named."""
+    return gpx is not None or export_settings().fit is not None
 
 
 def route_files(paths: Mapping[str, Path], count: int) -> list[list[Path]]:

@@ -84,16 +84,20 @@ def place_name(here: Any, loaded: Any) -> str:
     here
         From :func:`resolve`.
     loaded
-        The loaded region (its OSM file's places).
+        The loaded region (its villages and towns, as the safety sheet reads and caches
+        them).
 
     Returns
     -------
     str
         ``"Arinsal"``; ``"lat,lon"`` when no settlement is within 3 km.
     """
+    from routeplanner.cli._safety import region_places
     from routeplanner.sources import places
 
     if here.kind != "point":
         return str(here.name)
-    found = places.nearest_settlement(here.lon, here.lat, places.read_places(loaded.files.osm))
+    pois, _forest = region_places(loaded)
+    towns = [places.Place(p.name, p.kind, p.lon, p.lat) for p in pois.villages if p.name]
+    found = places.nearest_settlement(here.lon, here.lat, towns)
     return found.name if found is not None else str(here.name)

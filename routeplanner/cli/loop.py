@@ -11,7 +11,7 @@ import click
 from routeplanner import units
 from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, SegmentsShown, emit, load, log, status
-from routeplanner.cli._exports import device_options
+from routeplanner.cli._exports import device_options, writes_courses
 from routeplanner.cli._safety import safety_options
 from routeplanner.cli.options import (
     BriefOptions,
@@ -95,11 +95,11 @@ def loop(
         for wmsg in r.warnings:
             log.warning("%s: %s", r.name, wmsg)
     title = f"{units.format_duration(request.duration_s)} loop from {here.name}"
-    place = _places.place_name(here, loaded)
-    shapes = [r.outcome.shape if r.outcome else r.kind for r in routes]
-    names = [
-        course_name(place, shape, request.duration_s, i) for i, shape in enumerate(shapes, start=1)
-    ]
+    names = []
+    if writes_courses(output.gpx):  # the place is looked up only for a course to name
+        place = _places.place_name(here, loaded)
+        shapes = [r.outcome.shape if r.outcome else r.kind for r in routes]
+        names = [course_name(place, k, request.duration_s, i) for i, k in enumerate(shapes, 1)]
     emit(
         ctx,
         routes,

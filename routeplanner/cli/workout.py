@@ -8,7 +8,7 @@ import click
 
 from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, SegmentsShown, emit, load, status
-from routeplanner.cli._exports import device_options
+from routeplanner.cli._exports import device_options, writes_courses
 from routeplanner.cli._outputs import say
 from routeplanner.cli._places import point_or_name
 from routeplanner.cli._safety import safety_options
@@ -127,8 +127,10 @@ def repeats(
     work = replace(work, route=with_outcome(work.route, constraints))
     seg = work.segment
     title = f"{reps} × {seg.kind} repeats on {seg.name} from {here.name}"
-    what = f"{reps} × {seg.kind}"
-    name = course_name(_places.place_name(here, loaded), what, work.route.stats.duration_s)
+    names = []
+    if writes_courses(output.gpx):  # the place is looked up only for a course to name
+        place = _places.place_name(here, loaded)
+        names = [course_name(place, f"{reps} × {seg.kind}", work.route.stats.duration_s)]
     emit(
         ctx,
         [work.route],
@@ -137,7 +139,7 @@ def repeats(
         title=title,
         with_segments=SegmentsShown([segment_feature(seg)], [map_segment(seg, "1")]),
         extra={"workout": work.summary(), "segment": seg.properties()},
-        names=[name],
+        names=names,
     )
     if not output.as_json:
         say(f"{seg.kind} {seg.id} ({seg.name}): {seg.summary_line()}")
