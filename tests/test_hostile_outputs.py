@@ -436,6 +436,8 @@ def test_loop_failed_write_keeps_every_existing_file(
     calls: list[str] = []
 
     def failing_replace(src: object, dst: object) -> None:
+        if Path(str(dst)).parent != tmp_path:  # the cache's own writes are not outputs
+            return real(src, dst)  # type: ignore[arg-type]
         calls.append(str(dst))
         if len(calls) == 2:
             raise failure
