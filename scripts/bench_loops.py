@@ -53,7 +53,7 @@ Usage::
 
     .venv/bin/python scripts/bench_loops.py [--region andorra|andorra-2013] [--allow-roads]
         [--seed 0] [--json] [--details] [--data-dir ../shared/data]
-        [--starts ordino,canillo] [--durations 30,60]
+        [--starts ordino,canillo] [--durations 30,60] [--blocks]
 """
 
 from __future__ import annotations
@@ -87,6 +87,7 @@ from loop_baselines import (
     max_out_and_back_s,
     project_coordinate,
 )
+from loop_blocks import HOMES, format_blocks, format_details, run_blocks
 
 __all__ = [
     "DURATIONS_MIN",
@@ -578,43 +579,6 @@ def format_table(rp: Summary, bl: Summary, header: str = "", *, avoid_roads: boo
     return "\n".join(out)
 
 
-def format_details(results: Sequence[QueryResult]) -> str:
-    """Per-query lines: duration, error, overlap, trail share and latency of each method.
-
-    Parameters
-    ----------
-    results
-        Results as returned by :func:`run_bench`.
-
-    Returns
-    -------
-    str
-    """
-    by_query: dict[tuple[str, float], dict[str, QueryResult]] = {}
-    for r in results:
-        by_query.setdefault((r.start, r.duration_s), {})[r.method] = r
-
-    def cell(r: QueryResult | None) -> str:
-        if r is None:
-            return ""
-        if not r.has_route:
-            return f"{'no route':>34} {r.latency_s:6.3f}s"
-        mark = "ok" if r.success else "--"
-        return (
-            f"{r.route_duration_s / 60:6.1f}min {r.error:+6.1%} {mark} "
-            f"ov {max(r.overlap_share, 0.0):5.1%} tr {r.trail_share:5.1%} {r.latency_s:6.3f}s"
-        )
-
-    lines = [f"{'start':<17} {'min':>4} feas  {'routeplanner':<48}  baseline"]
-    for (start, T), rs in by_query.items():
-        feas = "yes" if next(iter(rs.values())).feasible else "no"
-        lines.append(
-            f"{start:<17} {T / 60:4.0f} {feas:<4}  {cell(rs.get('routeplanner')):<48}  "
-            f"{cell(rs.get('baseline'))}"
-        )
-    return "\n".join(lines)
-
-
 def _json_value(v: Any) -> Any:
     if isinstance(v, float):
         return None if not math.isfinite(v) else round(v, 6)
@@ -647,6 +611,11 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--avoid-roads",
         action="store_true",
         help="trail-first, the default (kept for existing scripts)",
+    )
+    ap.add_argument(
+        "--blocks",
+        action="store_true",
+        help="also plan a default 6-week block from Ordino and La Massana (loop_blocks.py)",
     )
     ap.add_argument("--json", action="store_true", help="print machine-readable JSON")
     ap.add_argument("--details", action="store_true", help="also print one line per query")
@@ -770,8 +739,10 @@ def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> in
         "baseline": asdict(BaselineParams(points=args.baseline_points)),
         "feasible_rule": "longest out-and-back from the start >= (1 - tolerance) * target",
     }
+    blocks = run_blocks(net, profile, HOMES) if args.blocks else []
     if args.json:
         doc = {
+            "blocks": [b.as_dict() for b in blocks],
             "config": config,
             "summary": {
                 m: _json_safe(asdict(s)) for m, s in (("routeplanner", rp), ("baseline", bl))
@@ -794,6 +765,9 @@ def main(argv: Sequence[str] | None = None, *, net: Network | None = None) -> in
         f"routes returned: routeplanner {rp.routes}/{rp.n}, baseline {bl.routes}/{bl.n}\n"
     )
     print(format_table(rp, bl, header, avoid_roads=args.avoid_roads))
+    if blocks:
+        print()
+        print(format_blocks(blocks))
     if args.details:
         print()
         print(format_details(results))

@@ -10,8 +10,10 @@
 - Climb sessions are repeats on a climb at ski-slope angles (``climb_grade``, default
   20–35°, i.e. 36–70 % grade); each week takes another of the nearest climbs, and the
   number of repeats that best fits the session's time.
-- Descent sessions are repeats of one 5–10 minute descent, the *same* one every week: the
-  point is to push the pace on ground that has become familiar.
+- Descent sessions are a whole number of repeats of a 5–10 minute descent whose repeats
+  fit the session's time; the first week's is the one that fits best, and the weeks
+  after take the other trail descents near home in turn (the same one again only where
+  the area has no other).
 
 Every session's route meets its time within ``tolerance`` or is marked with what it missed.
 """
@@ -28,7 +30,8 @@ from routeplanner.brief import Constraints, with_outcome
 from routeplanner.errors import InputError, NoRouteError
 from routeplanner.network.model import Network
 from routeplanner.plan.block import Block, PlannedSession
-from routeplanner.route import Route, Step, shared_m
+from routeplanner.plan.variety import MAX_SHARED, away_from, shared_share, variety_miss
+from routeplanner.route import Route
 from routeplanner.search.loops import LoopRequest, find_loops
 from routeplanner.search.segments import Segment, SegmentRequest, find_segments
 from routeplanner.search.workouts import MAX_REPS, RepeatsWorkout, plan_repeats
@@ -45,8 +48,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Largest share of distance two sessions of one week may have in common.
-MAX_SHARED = 0.30
 #: Ascent-rate cap of easy sessions.  An easy run is one held at conversational
 #: effort; at a flat 6:00/km, climbing 250 m/h costs about 10-15 % more effort than the
 #: flat by Minetti's energy cost (an average grade of about 2-3 %), which keeps the
@@ -139,27 +140,6 @@ class RoutedSession:
         return self.route is not None and not self.misses
 
 
-def _unique_m(steps: Sequence[Step]) -> float:
-    """Length of network a route covers, each stretch counted once."""
-    return shared_m(steps, steps)
-
-
-def shared_share(a: Route, b: Route) -> float:
-    """Share of the shorter route's network that the other route also covers.
-
-    Examples
-    --------
-    Two routes on the same stretch share all of it:
-
-    >>> from types import SimpleNamespace
-    >>> r = SimpleNamespace(network_steps=(Step(0, 0.0, 100.0),))
-    >>> shared_share(r, r)
-    1.0
-    """
-    shorter = min(_unique_m(a.network_steps), _unique_m(b.network_steps))
-    return 0.0 if shorter <= 0 else min(1.0, shared_m(a.network_steps, b.network_steps) / shorter)
-
-
 def _time_miss(route: Route, target_s: float, tolerance: float) -> list[str]:
     """Return a miss string when the route's time is off by more than the tolerance."""
     err = route.stats.duration_s / target_s - 1.0
@@ -185,6 +165,7 @@ class _Router:
         self.used: list[frozenset[int]] = []
         self._climbs: list[Segment] | None = None
         self._descent: Segment | bool | None = False  # False: not looked for yet
+        self._descents: list[Segment] | None = None
 
     def _segments(self, kind: str) -> list[Segment]:
         """Nearest qualifying climbs or descents, trail first."""
@@ -229,6 +210,18 @@ class _Router:
                 best = (key, seg)
         return None if best is None else best[1]
 
+    def _descents_for(self) -> list[Segment]:
+        """Return the practice descents in turn: the block's first, then the other trail ones."""
+        if self._descents is None:
+            first = self._descent if isinstance(self._descent, Segment) else None
+            others = [
+                d
+                for d in self._segments("descent")
+                if d.trail_share >= 0.5 and (first is None or d.id != first.id)
+            ]
+            self._descents = ([first] if first is not None else []) + others
+        return self._descents
+
     def _climbs_for(self) -> list[Segment]:
         """Climbs for the climb sessions, none on the practice descent's ground."""
         if self._climbs is None:
@@ -252,7 +245,10 @@ class _Router:
         else:
             if self._descent is False:
                 self._descent = self._descent_for(s.planned_s)
-            segs = [self._descent] if isinstance(self._descent, Segment) else []
+            descents = self._descents_for() if isinstance(self._descent, Segment) else []
+            # another descent each week where the area has several
+            k = week_index % len(descents) if descents else 0
+            segs = descents[k:] + descents[:k]
         if not segs:
             what = "climb at ski-slope angles" if s.kind == "climbs" else "5-10 min descent"
             return RoutedSession(s, None, (f"no {what} within {self.opt.within_m / 1000:.0f} km",))
@@ -261,7 +257,9 @@ class _Router:
             return RoutedSession(s, None, ("no repeats fit the session",))
         return RoutedSession(s, work.route, self._misses(work.route, s), work.segment.id, work.reps)
 
-    def _candidates(self, s: PlannedSession, alternatives: int, seed: int) -> list[Route]:
+    def _candidates(
+        self, s: PlannedSession, alternatives: int, seed: int, week: Sequence[Route]
+    ) -> list[Route]:
         req = LoopRequest(
             s.planned_s,
             tolerance=self.opt.tolerance,
@@ -269,7 +267,9 @@ class _Router:
             seed=seed,
             constraints=self.opt.brief(s.kind) or Constraints(),
         )
-        return find_loops(self.net, self.home, self.profile, req)
+        # the week's earlier runs' ways cost more, so the loop looks elsewhere first
+        prefs = away_from(list(week))
+        return find_loops(self.net, self.home, self.profile, req, prefs=prefs)
 
     def loop(self, s: PlannedSession, week: Sequence[Route]) -> RoutedSession:
         """Route an easy or long run: the loop sharing least with the week's other routes."""
@@ -281,17 +281,23 @@ class _Router:
             fresh = [
                 r for r in routes if frozenset(st.edge for st in r.network_steps) not in self.used
             ]
+
+            def misses(r: Route) -> int:
+                # what the session would miss: its brief (time, easy cap), its variety
+                brief = r.outcome is not None and not r.outcome.meets_brief
+                return int(brief) + int(worst_share(r) > MAX_SHARED)
+
             return min(
                 fresh or routes,
-                key=lambda r: (worst_share(r), abs(r.stats.duration_s - s.planned_s)),
+                key=lambda r: (misses(r), worst_share(r), abs(r.stats.duration_s - s.planned_s)),
             )
 
         seed = self.opt.seed + len(self.used)
         try:
-            route = pick(self._candidates(s, self.opt.alternatives, seed))
+            route = pick(self._candidates(s, self.opt.alternatives, seed, week))
             if worst_share(route) > MAX_SHARED:
                 # one wider look, on other perturbations, before settling
-                more = self._candidates(s, 2 * self.opt.alternatives, seed + 1000)
+                more = self._candidates(s, 2 * self.opt.alternatives, seed + 1000, week)
                 route = pick([route, *more])
         except NoRouteError as exc:
             return RoutedSession(s, None, (str(exc),))
@@ -317,10 +323,11 @@ def _variety_misses(routed: list[RoutedSession]) -> list[RoutedSession]:
         for other in routed[:i]:
             if rs.route is None or other.route is None:
                 continue
-            share = shared_share(rs.route, other.route)
-            if share > MAX_SHARED:
-                day = other.session.date.strftime("%a %d %b")
-                extra.append(f"shares {share:.0%} of its distance with {day} (limit 30%)")
+            miss = variety_miss(
+                shared_share(rs.route, other.route), other.session.date.strftime("%a %d %b")
+            )
+            if miss is not None:
+                extra.append(miss)
         out.append(
             rs if not extra else RoutedSession(**{**vars(rs), "misses": (*rs.misses, *extra)})
         )
