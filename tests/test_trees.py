@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy.sparse.csgraph import dijkstra
 from synth import make_network, to_lonlat
 
+from routeplanner.errors import NoRouteError
 from routeplanner.pace import RunnerProfile
 from routeplanner.search import loops, trees
 from routeplanner.search.graph import SearchGraph
@@ -103,3 +106,19 @@ def test_a_plan_reuses_the_trees_of_its_longer_query_and_finds_the_same_loops(mo
     planned, planned_calls = query(40.0, fresh=False)
     assert planned == alone
     assert planned_calls < alone_calls  # its trees from the start were kept
+
+
+def test_one_path_reconstruction_and_one_failure():
+    g = _graph()
+    dist, pred = dijkstra(g.matrix(g.arc_time), indices=g.start_node, return_predecessors=True)
+    far = int(np.argmax(np.where(np.isfinite(dist), dist, -1.0)))
+    arcs = g.path_arcs(pred, g.start_node, far)
+    # The arcs chain from the start to the node, and their times add up to its distance.
+    assert g.arc_src[arcs[0]] == g.start_node and g.arc_dst[arcs[-1]] == far
+    assert all(g.arc_dst[a] == g.arc_src[b] for a, b in itertools.pairwise(arcs))
+    assert float(g.arc_time[arcs].sum()) == pytest.approx(float(dist[far]), rel=1e-12)
+    assert g.path_arcs(pred, g.start_node, g.start_node) == []
+    # A node the tree never reached is a NoRouteError, wherever the path is asked for.
+    cut = np.where(np.arange(len(pred)) == far, -9999, pred)
+    with pytest.raises(NoRouteError, match="no path between the route's points"):
+        g.path_arcs(cut, g.start_node, far)

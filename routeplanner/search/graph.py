@@ -26,6 +26,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from routeplanner import pace
+from routeplanner.errors import NoRouteError
 from routeplanner.network.model import Network, Snap
 from routeplanner.pace.timer import EdgeTimer
 from routeplanner.route import Step
@@ -531,16 +532,24 @@ class SearchGraph:
         return par
 
     def path_arcs(self, pred: np.ndarray, root: int, v: int) -> list[int]:
-        """Arcs from ``root`` to ``v`` in a predecessor tree rooted at ``root``."""
+        """Arcs from ``root`` to ``v`` in a predecessor tree rooted at ``root``.
+
+        The one path reconstruction of the search (one Dijkstra's predecessors,
+        ``-1`` where none); :meth:`paths_from_tree` walks many at once.
+
+        Raises
+        ------
+        NoRouteError
+            If ``v`` is not reached from ``root``.
+        """
         nodes = [v]
         while nodes[-1] != root:
             p = int(pred[nodes[-1]])
             if p < 0:
-                raise ValueError(f"node {v} is not reached from {root}")
+                raise NoRouteError("no path between the route's points")
             nodes.append(p)
-        nodes.reverse()
-        arcs = self.arc_between(np.asarray(nodes[:-1]), np.asarray(nodes[1:]))
-        return [int(k) for k in arcs]
+        arr = np.asarray(nodes[::-1], dtype=np.int64)
+        return [int(k) for k in self.arc_between(arr[:-1], arr[1:])]
 
     def paths_from_tree(self, par: np.ndarray, nodes: np.ndarray) -> list[np.ndarray]:
         """Arcs from the root to each of ``nodes``, walked up all at once.

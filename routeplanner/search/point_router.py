@@ -96,19 +96,6 @@ class PointRouter:
         dist, pred = dijkstra(mat, indices=nodes, return_predecessors=True)
         return np.atleast_2d(dist), np.atleast_2d(pred)
 
-    def path_arcs(self, pred_row: np.ndarray, src: int, dst: int, *, reverse: bool) -> list[int]:
-        """Arcs of the tree path between ``src`` (the root) and ``dst``."""
-        nodes = [dst]
-        while nodes[-1] != src:
-            p = int(pred_row[nodes[-1]])
-            if p < 0:
-                raise NoRouteError("no path between the route's points")
-            nodes.append(p)
-        if not reverse:
-            nodes.reverse()
-        arr = np.asarray(nodes, dtype=np.int64)
-        return [int(k) for k in self.g.arc_between(arr[:-1], arr[1:])]
-
     def leg(
         self,
         src: Sequence[PointOption],
@@ -130,7 +117,7 @@ class PointRouter:
         if best is None:
             raise NoRouteError("no path between the route's points")
         _, i, j = best
-        arcs = self.path_arcs(pred[i], src[i].node, dst[j].node, reverse=False)
+        arcs = self.g.path_arcs(pred[i], src[i].node, dst[j].node)
         steps = [*src[i].steps, *self.g.arc_steps(arcs), *dst[j].steps]
         t = src[i].time_s + float(self.g.arc_time[arcs].sum()) + dst[j].time_s
         return steps, t

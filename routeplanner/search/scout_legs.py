@@ -101,16 +101,10 @@ class PathFinder:
             return NetPath(math.inf, ())
         steps: list[Step] = []
         if node >= 0:
-            nodes = [node]
-            while nodes[-1] != g.start_node:
-                p = int(pred[nodes[-1]])
-                if p < 0:
-                    return NetPath(math.inf, ())
-                nodes.append(p)
-            nodes.reverse()
-            if len(nodes) > 1:
-                arcs = g.arc_between(np.asarray(nodes[:-1]), np.asarray(nodes[1:]))
-                steps = g.arc_steps(arcs)
+            try:
+                steps = g.arc_steps(g.path_arcs(pred, g.start_node, node))
+            except NoRouteError:
+                return NetPath(math.inf, ())
         steps.append(last)
         steps = [s for s in steps if s.length_m > 1e-6]
         return NetPath(g.timer.steps_s(steps), tuple(steps))
