@@ -7,6 +7,11 @@ share, an ascent cap, an ascent-rate cap, a grade cap, a difficulty cap).
 :class:`~routeplanner.route.Outcome`: ``meets_brief`` is true only when the
 time is within tolerance *and* every constraint holds; otherwise ``misses``
 says what was missed and by how much, in words a runner reads.
+
+:func:`finalize` is the last step of every search (loops, workouts, scouting
+legs): it assembles the steps into a route (:func:`~routeplanner.route.make_route`)
+and, given a :class:`Brief`, judges it (:func:`with_outcome`, the one place where
+a brief is checked).
 """
 
 from __future__ import annotations
@@ -14,18 +19,25 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from routeplanner.errors import InputError
-from routeplanner.route import Outcome, Route
+from routeplanner.route import AnyStep, Outcome, Route, make_route
+
+if TYPE_CHECKING:
+    from routeplanner.network.model import Network
+    from routeplanner.pace.model import RunnerProfile
 
 __all__ = [
     "LOLLIPOP_OVERLAP",
     "MAIN_ROAD_CLASS",
     "MAIN_ROAD_NOTE_M",
     "OUT_AND_BACK_OVERLAP",
+    "Brief",
     "Constraints",
     "assess",
+    "finalize",
     "route_shape",
     "with_outcome",
 ]
@@ -268,6 +280,8 @@ def with_outcome(
     *,
     target_duration_s: float | None = None,
     tolerance: float = 0.0,
+    warnings: Sequence[str] = (),
+    road_notes: Sequence[str] | None = None,
 ) -> Route:
     """Return ``route`` with its :class:`~routeplanner.route.Outcome` against the brief.
 
@@ -284,6 +298,10 @@ def with_outcome(
         The requested time (``None``: no time target).
     tolerance
         Accepted relative error of the time.
+    warnings
+        The planner's own warnings, kept after the route's and before the misses.
+    road_notes
+        Under trail-first, the route's main-road stretches in words (see :func:`assess`).
 
     Returns
     -------
@@ -295,6 +313,69 @@ def with_outcome(
         target_duration_s=target_duration_s,
         tolerance=tolerance,
         max_difficulty=route.profile.max_difficulty,
+        road_notes=road_notes,
     )
-    warnings = tuple(dict.fromkeys((*route.warnings, *outcome.misses, *outcome.notes)))
-    return replace(route, outcome=outcome, warnings=warnings)
+    said = (*route.warnings, *warnings, *outcome.misses, *outcome.notes)
+    return replace(route, outcome=outcome, warnings=tuple(dict.fromkeys(said)))
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What a finished route is judged on: the constraints and the time asked for.
+
+    Attributes
+    ----------
+    constraints : Constraints
+        The hard constraints.
+    target_duration_s : float or None
+        The requested time (``None``: no time target).
+    tolerance : float
+        Accepted relative error of the time.
+    """
+
+    constraints: Constraints = field(default_factory=Constraints)
+    target_duration_s: float | None = None
+    tolerance: float = 0.0
+
+
+def finalize(
+    net: Network,
+    steps: Sequence[AnyStep],
+    profile: RunnerProfile,
+    brief: Brief | None = None,
+    *,
+    name: str = "route",
+    kind: str = "route",
+    warnings: Sequence[str] = (),
+    road_notes: Sequence[str] | None = None,
+) -> Route:
+    """Assemble steps into a route and judge it against the brief: every search's last step.
+
+    Parameters
+    ----------
+    net, steps, profile, name, kind
+        As for :func:`~routeplanner.route.make_route`.
+    brief
+        What the route is judged on (its target time is the one the route reports as
+        asked for); ``None`` leaves its outcome unset.
+    warnings
+        The planner's own warnings, before the brief's misses and notes.
+    road_notes
+        Under trail-first, the route's main-road stretches in words (see :func:`assess`).
+
+    Returns
+    -------
+    Route
+    """
+    target = None if brief is None else brief.target_duration_s
+    route = make_route(net, steps, profile, name=name, kind=kind, target_duration_s=target)
+    if brief is None:
+        return replace(route, warnings=(*route.warnings, *warnings)) if warnings else route
+    return with_outcome(
+        route,
+        brief.constraints,
+        target_duration_s=brief.target_duration_s,
+        tolerance=brief.tolerance,
+        warnings=warnings,
+        road_notes=road_notes,
+    )

@@ -128,9 +128,7 @@ def scout_command(
     legs off main roads; every constraint is checked on the trip: MISSED and
     exit 3 unless --accept-closest.
     """
-    from dataclasses import replace
-
-    from routeplanner.brief import with_outcome
+    from routeplanner.brief import Brief
     from routeplanner.search import scouting
     from routeplanner.skilines.line_files import read_line_file
     from routeplanner.skilines.select import dem_around, resolve_lines
@@ -141,6 +139,7 @@ def scout_command(
         stop_s=opts["stop_s"],
         max_offtrail_m=opts["max_offtrail_m"],
         max_slope_deg=opts["max_slope_deg"],
+        brief=Brief(constraints),
     )
     if len(line_queries) > scouting.MAX_LINES:
         raise InputError(
@@ -165,7 +164,6 @@ def scout_command(
             daylight=day,
             prefs=brief.preferences(),
         )
-    plan = replace(plan, route=with_outcome(plan.route, constraints))
     for wmsg in plan.warnings:
         log.warning("%s", wmsg)
     title = f"Scouting {', '.join(ln.name for ln in plan.lines)} from {here.name}"

@@ -81,9 +81,7 @@ def repeats(
     constraint options steer the way there and back (--avoid-roads) and are
     checked on the whole workout: MISSED and exit 3 unless --accept-closest.
     """
-    from dataclasses import replace
-
-    from routeplanner.brief import with_outcome
+    from routeplanner.brief import Brief
     from routeplanner.output.export import course_name
     from routeplanner.output.segments import map_segment, segment_feature
     from routeplanner.search.segments import parse_segment_id, segment_by_id
@@ -117,14 +115,15 @@ def repeats(
         req, _near = with_near(req, near, loaded)
     with status(ctx, "planning the workout"):
         if req is not None:
-            approach = ApproachOptions(prefs=prefs)
+            approach = ApproachOptions(prefs=prefs, brief=Brief(constraints))
             work = plan_repeats_near(
                 loaded.net, start_pt, req, profile, reps, dem=loaded.dem(), approach=approach
             )
         else:
             seg = segment_by_id(loaded.net, str(segment_id), profile)
-            work = plan_repeats(loaded.net, start_pt, seg, profile, reps, prefs=prefs)
-    work = replace(work, route=with_outcome(work.route, constraints))
+            work = plan_repeats(
+                loaded.net, start_pt, seg, profile, reps, prefs=prefs, brief=Brief(constraints)
+            )
     seg = work.segment
     title = f"{reps} × {seg.kind} repeats on {seg.name} from {here.name}"
     names = []

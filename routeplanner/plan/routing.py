@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from routeplanner import pace
-from routeplanner.brief import Constraints, with_outcome
+from routeplanner.brief import Brief, Constraints
 from routeplanner.errors import InputError, NoRouteError
 from routeplanner.network.model import Network
 from routeplanner.plan.block import Block, PlannedSession
@@ -186,11 +186,17 @@ class _Router:
     def _best_repeats(self, segs: Sequence[Segment], target_s: float) -> RepeatsWorkout | None:
         """Of the segments and rep counts, the repeats closest to the target time."""
         best: tuple[float, RepeatsWorkout] | None = None
+        c = self.opt.constraints  # repeats sessions take the block's constraints as they are
+        brief = None if c is None else Brief(c, target_s, self.opt.tolerance)
         for seg in segs:
-            one = plan_repeats(self.net, self.home, seg, self.profile, 1)
+            one = plan_repeats(self.net, self.home, seg, self.profile, 1, brief=brief)
             reps = round((target_s - one.approach_s - one.return_s) / one.repeat_s)
             reps = min(max(reps, 1), MAX_REPS)
-            work = one if reps == 1 else plan_repeats(self.net, self.home, seg, self.profile, reps)
+            work = (
+                one
+                if reps == 1
+                else plan_repeats(self.net, self.home, seg, self.profile, reps, brief=brief)
+            )
             err = abs(work.total_s / target_s - 1.0)
             if best is None or err < best[0]:
                 best = (err, work)
@@ -309,10 +315,9 @@ class _Router:
         brief = self.opt.brief(s.kind)
         if brief is None:
             return tuple(_time_miss(route, s.planned_s, self.opt.tolerance))
-        judged = with_outcome(
-            route, brief, target_duration_s=s.planned_s, tolerance=self.opt.tolerance
-        )
-        return tuple(judged.outcome.misses) if judged.outcome is not None else ()
+        # The search judged it on this session's brief (its finalize): the loop search,
+        # or the repeats.
+        return tuple(route.outcome.misses) if route.outcome is not None else ()
 
 
 def _variety_misses(routed: list[RoutedSession]) -> list[RoutedSession]:

@@ -44,10 +44,10 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from routeplanner import pace
-from routeplanner.brief import Constraints, assess
+from routeplanner.brief import Brief, Constraints, finalize
 from routeplanner.errors import InputError, NoRouteError
 from routeplanner.network.model import Network, Snap
-from routeplanner.route import AnyStep, Route, Step, make_route, shared_m
+from routeplanner.route import AnyStep, Route, Step, shared_m
 from routeplanner.search.graph import (
     CLIMB_AVERSION,
     REUSE_PENALTY,
@@ -222,7 +222,6 @@ class _LoopSearch:
         self.arc_up = np.concatenate(
             [net.edge_ascent_m[g.edge] * frac, net.edge_descent_m[g.edge] * frac]
         )
-        self.ascent_cap = req.constraints.ascent_cap_m(req.duration_s)
         self.limit = COST_LIMIT * req.duration_s
         # Loops this close under the target are left as they are (no spur).
         self.no_pad_s = (1 - PAD_WITHIN * req.tolerance) * req.duration_s
@@ -407,14 +406,9 @@ class _LoopSearch:
         over = np.clip(time_s / T - 1, 0.0, None)
         share = np.asarray(trail_m) / length_m
         score = overlap + TRAIL_WEIGHT * (1 - share) + OVERSHOOT_WEIGHT * over
-        c = self.req.constraints
-        if c.min_trail is not None:
-            score = score + CONSTRAINT_WEIGHT * np.clip(c.min_trail - share, 0.0, None)
-        if np.isfinite(self.ascent_cap):
-            up = np.asarray(up_m) * np.maximum(1.0, T / np.maximum(time_s, 1.0))
-            excess = np.clip(up / max(self.ascent_cap, 1.0) - 1, 0.0, None)
-            score = score + CONSTRAINT_WEIGHT * excess
-        return score
+        # Padding adds climbs in proportion: the ascent of the whole target time.
+        up = np.asarray(up_m) * np.maximum(1.0, T / np.maximum(time_s, 1.0))
+        return _with_constraints(score, self.req, share, up)
 
     def combos(self, cands: list[_Cand]) -> list[_Cand]:
         """Two cycles from the start run one after the other (a cloverleaf)."""
@@ -737,17 +731,11 @@ def _build(
 ) -> tuple[tuple[bool, float], Route]:
     """Materialise and assess one candidate; the key sorts routes meeting the brief first."""
     T = request.duration_s
-    route = make_route(net, steps, profile, kind="loop", target_duration_s=T)
-    outcome = assess(
-        route,
-        request.constraints,
-        target_duration_s=T,
-        tolerance=request.tolerance,
-        max_difficulty=profile.max_difficulty,
-        road_notes=road_notes(net, steps) if request.constraints.avoid_roads else None,
-    )
-    route = replace(route, outcome=outcome, warnings=(*outcome.misses, *outcome.notes))
-    return (not outcome.meets_brief, _route_score(route, request)), route
+    brief = Brief(request.constraints, T, request.tolerance)
+    notes = road_notes(net, steps) if request.constraints.avoid_roads else None
+    route = finalize(net, steps, profile, brief, kind="loop", road_notes=notes)
+    missed = route.outcome is None or not route.outcome.meets_brief
+    return (missed, _route_score(route, request)), route
 
 
 def _enough(
@@ -783,13 +771,44 @@ def _route_score(route: Route, request: LoopRequest) -> float:
     err = abs(st.duration_s / T - 1)
     over = max(0.0, st.duration_s / T - 1) + max(0.0, err - request.tolerance)
     score = st.overlap_share + TRAIL_WEIGHT * (1 - st.trail_share) + OVERSHOOT_WEIGHT * over
+    return float(_with_constraints(score, request, st.trail_share, st.ascent_m))
+
+
+def _with_constraints(
+    score: np.ndarray | float,
+    request: LoopRequest,
+    share: np.ndarray | float,
+    up: np.ndarray | float,
+) -> np.ndarray:
+    """Add the brief's shortfalls to a score: the one place a loop's constraints are scored.
+
+    Used on the search's estimates of candidates and on finished routes alike.
+
+    Parameters
+    ----------
+    score
+        Scores so far (lower is better).
+    request
+        The loop request, with its constraints and target time.
+    share
+        Trail share of each route.
+    up
+        Ascent of each route (metres).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``score`` plus :data:`CONSTRAINT_WEIGHT` times the trail shortfall and the
+        relative excess over the ascent cap.
+    """
     c = request.constraints
     if c.min_trail is not None:
-        score += CONSTRAINT_WEIGHT * max(0.0, c.min_trail - st.trail_share)
-    cap = c.ascent_cap_m(T)
+        score = score + CONSTRAINT_WEIGHT * np.clip(c.min_trail - np.asarray(share), 0.0, None)
+    cap = c.ascent_cap_m(request.duration_s)
     if np.isfinite(cap):
-        score += CONSTRAINT_WEIGHT * max(0.0, st.ascent_m / max(cap, 1.0) - 1)
-    return score
+        excess = np.clip(np.asarray(up) / max(cap, 1.0) - 1, 0.0, None)
+        score = score + CONSTRAINT_WEIGHT * excess
+    return np.asarray(score)
 
 
 def _too_similar(a: Sequence[AnyStep], b: Sequence[AnyStep]) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from routeplanner import pace
+from routeplanner.brief import Brief
 from routeplanner.errors import InputError
 from routeplanner.route import Route
 from routeplanner.safety.daylight import SunTimes, clock, zone_label
@@ -50,6 +51,8 @@ class ScoutRequest:
         (:data:`~routeplanner.search.scout_safety.SAFE_SLOPE_DEG`) trails beyond
         T4 are left out too. A line that can only be reached beyond the limit is
         left out of the plan, which says why (:mod:`routeplanner.search.scout_safety`).
+    brief : Brief or None
+        What the whole trip is judged on (its route's outcome); None: not judged.
     """
 
     stop_s: float = 15 * 60.0
@@ -60,6 +63,7 @@ class ScoutRequest:
     max_snap_m: float = 500.0
     max_walk_slope_deg: float = 35.0
     max_slope_deg: float = SAFE_SLOPE_DEG
+    brief: Brief | None = None
 
     def __post_init__(self) -> None:
         checks = (

@@ -49,6 +49,7 @@ import shapely
 
 from routeplanner import pace
 from routeplanner._geo import haversine_m
+from routeplanner.brief import with_outcome
 from routeplanner.errors import CoverageError, InputError, NoRouteError
 from routeplanner.network.model import Network, Snap
 from routeplanner.route import (
@@ -354,7 +355,18 @@ def plan_scouting(
     steep = steep_legs(legs, leg_ends, leg_slope, pts.ends, net)
     warnings += [f"steep: {leg.label} ({deg_text(leg.slope_max_deg)})" for leg in steep]
     warnings += [f"left out {name}: {why}" for name, why in left_out]
-    route = replace(route, warnings=(*route.warnings, *warnings))
+    if req.brief is None:
+        route = replace(route, warnings=(*route.warnings, *warnings))
+    else:
+        # Judged once the trip's own warnings are known; they come before the misses.
+        brief = req.brief
+        route = with_outcome(
+            route,
+            brief.constraints,
+            target_duration_s=brief.target_duration_s,
+            tolerance=brief.tolerance,
+            warnings=warnings,
+        )
     return ScoutPlan(
         route=route,
         lines=tuple(lines[i] for i in order),

@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from routeplanner import pace
-from routeplanner.brief import assess
+from routeplanner.brief import Brief, finalize
 from routeplanner.errors import InputError, NoRouteError
 from routeplanner.network.model import Network
-from routeplanner.route import Route, Step, make_route, shared_m
+from routeplanner.route import Route, Step, shared_m
 from routeplanner.search.graph import Preferences
 from routeplanner.search.loops import TRAIL_PREFERENCE, LoopRequest, find_loops
 from routeplanner.search.point_router import (
@@ -140,6 +140,7 @@ def plan_repeats(
     *,
     prefs: Preferences | None = None,
     max_snap_m: float = 500.0,
+    brief: Brief | None = None,
 ) -> RepeatsWorkout:
     """Plan hill repeats: start → segment, ``reps`` × (effort + way back), → start.
 
@@ -159,6 +160,8 @@ def plan_repeats(
         Search preferences for the way there and back.
     max_snap_m
         Largest accepted distance from the start to the network.
+    brief
+        What the whole workout is judged on (its route's outcome); None: not judged.
 
     Returns
     -------
@@ -208,10 +211,11 @@ def plan_repeats(
         plans, key=lambda p: p[1] + steps_time_s(net, p[2], profile) + p[4]
     )
     steps = [*approach, *body, *ret]
-    route = make_route(
+    route = finalize(
         net,
         steps,
         profile,
+        brief,
         name=f"{reps} × {segment.kind} repeats: {segment.name}",
         kind="workout",
     )
@@ -261,10 +265,13 @@ class ApproachOptions:
         Search preferences for the way there and back (defaults if None).
     max_snap_m : float
         Largest accepted distance from the start to the network.
+    brief : Brief or None
+        What the whole workout is judged on; None: not judged.
     """
 
     prefs: Preferences | None = None
     max_snap_m: float = 500.0
+    brief: Brief | None = None
 
 
 def plan_repeats_near(
@@ -297,7 +304,8 @@ def plan_repeats_near(
     candidates
         How many of the best-fitting segments are considered.
     approach
-        Snapping distance and search preferences for the way there and back.
+        Snapping distance and search preferences for the way there and back, and
+        the brief the workout is judged on.
 
     Returns
     -------
@@ -324,6 +332,7 @@ def plan_repeats_near(
                     reps,
                     prefs=approach.prefs,
                     max_snap_m=approach.max_snap_m,
+                    brief=approach.brief,
                 )
             )
         except NoRouteError:
@@ -663,30 +672,20 @@ def _build_loop(
             )
             # The top-up runs first, as a warm-up before the efforts.
             steps = [*sub.network_steps, *steps]
-    route = make_route(net, steps, profile, name=f"Loop {number}", kind="loop", target_duration_s=T)
-    err = route.stats.duration_s / T - 1
+    # The outcome states a missed time itself; the warning gives the reason (segments too far).
     if core_s > T * (1 + request.tolerance):
         warnings.append(
             f"the segments need at least {core_s / 60:.0f} min from the start, more than the "
             f"target {T / 60:.0f} min: ask for fewer segments or a longer run"
         )
-    elif abs(err) > request.tolerance:
-        warnings.append(
-            f"duration {route.stats.duration_s / 60:.0f} min misses the target "
-            f"{T / 60:.0f} min by {err:+.0%}"
-        )
-    outcome = assess(
-        route,
-        request.constraints,
-        target_duration_s=T,
-        tolerance=request.tolerance,
-        max_difficulty=profile.max_difficulty,
+    brief = Brief(request.constraints, T, request.tolerance)
+    route = finalize(
+        net,
+        steps,
+        profile,
+        brief,
+        name=f"Loop {number}",
+        kind="loop",
+        warnings=warnings,
     )
-    # The outcome states a missed time itself; keep the reason (segments too far).
-    extra = [w for w in warnings if not w.startswith("duration ")]
-    return replace(
-        route,
-        warnings=tuple(dict.fromkeys((*route.warnings, *extra, *outcome.misses, *outcome.notes))),
-        segment_ids=tuple(s.id for s in segs),
-        outcome=outcome,
-    )
+    return replace(route, segment_ids=tuple(s.id for s in segs))
