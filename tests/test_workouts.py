@@ -91,6 +91,32 @@ def test_climb_repeats_times_add_up(hill_net, ramp_climb):
     assert summary["segment"] == seg.id and summary["total_s"] == pytest.approx(work.total_s, 0.1)
 
 
+def test_repeats_are_judged_on_the_brief_where_they_are_made(hill_net, ramp_climb):
+    from routeplanner.brief import Brief, Constraints, finalize
+
+    start = lonlat(-500.0, 0.0)
+    plain = W.plan_repeats(hill_net, start, ramp_climb, PROFILE, reps=3)
+    assert plain.route.outcome is None and plain.route.warnings == ()
+    # Three climbs of 100 m: a 250 m cap is missed, a 300 m cap is met.
+    capped = W.plan_repeats(
+        hill_net, start, ramp_climb, PROFILE, reps=3, brief=Brief(Constraints(max_ascent_m=250))
+    )
+    assert capped.route.outcome is not None and not capped.route.outcome.meets_brief
+    assert capped.route.outcome.misses == ("ascent 300 m > 250 m",)
+    assert capped.route.warnings == ("ascent 300 m > 250 m",)
+    assert capped.total_s == plain.total_s
+    met = W.plan_repeats(
+        hill_net, start, ramp_climb, PROFILE, reps=3, brief=Brief(Constraints(max_ascent_m=300))
+    )
+    assert met.route.outcome is not None and met.route.outcome.meets_brief
+    # finalize is the assembly plus that judgement, with a time target too.
+    brief = Brief(Constraints(), target_duration_s=plain.total_s * 2, tolerance=0.1)
+    route = finalize(hill_net, plain.route.steps, PROFILE, brief, warnings=("first",))
+    assert route.stats == plain.route.stats
+    assert route.outcome is not None and route.outcome.misses[0].startswith("duration ")
+    assert route.warnings[0] == "first" and route.warnings[1:] == route.outcome.misses
+
+
 def test_descent_repeats_run_the_descent_downhill(hill_net):
     (seg,) = find_segments(hill_net, SegmentRequest("descent", (0.15, 0.3)), PROFILE)
     work = W.plan_repeats(hill_net, lonlat(-500.0, 0.0), seg, PROFILE, reps=2)
