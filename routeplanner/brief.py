@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from routeplanner.errors import InputError
 from routeplanner.route import AnyStep, Outcome, Route, make_route
 
@@ -36,6 +38,7 @@ __all__ = [
     "OUT_AND_BACK_OVERLAP",
     "Brief",
     "Constraints",
+    "add_shortfalls",
     "assess",
     "finalize",
     "route_shape",
@@ -195,6 +198,56 @@ def route_shape(route: Route) -> str:
     if share >= LOLLIPOP_OVERLAP:
         return "lollipop"
     return "loop"
+
+
+def add_shortfalls(
+    score: np.ndarray | float,
+    constraints: Constraints,
+    duration_s: float,
+    share: np.ndarray | float,
+    up: np.ndarray | float,
+    *,
+    weight: float,
+) -> np.ndarray:
+    """Add to search scores how far routes fall short of the constraints a search steers by.
+
+    The one place where constraints are scored (a search's estimates of its
+    candidates and its finished routes alike); :func:`assess` judges a route.
+
+    Parameters
+    ----------
+    score
+        Scores so far (lower is better).
+    constraints
+        The hard constraints.
+    duration_s
+        The target time (the ascent-rate cap is per hour of it).
+    share
+        Trail share of each route.
+    up
+        Ascent of each route (metres).
+    weight
+        Score per unit of shortfall.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``score`` plus ``weight`` times the trail-share shortfall, then plus ``weight``
+        times the relative excess over the ascent cap.
+
+    Examples
+    --------
+    >>> c = Constraints(min_trail=0.5, max_ascent_m=200.0)
+    >>> float(add_shortfalls(1.0, c, 3600.0, 0.4, 300.0, weight=4.0))
+    3.4
+    """
+    c = constraints
+    if c.min_trail is not None:
+        score = score + weight * np.clip(c.min_trail - np.asarray(share), 0.0, None)
+    cap = c.ascent_cap_m(duration_s)
+    if np.isfinite(cap):
+        score = score + weight * np.clip(np.asarray(up) / max(cap, 1.0) - 1, 0.0, None)
+    return np.asarray(score)
 
 
 def _minutes(seconds: float) -> str:

@@ -44,7 +44,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from routeplanner import pace
-from routeplanner.brief import Brief, Constraints, finalize
+from routeplanner.brief import Brief, Constraints, add_shortfalls, finalize
 from routeplanner.errors import InputError, NoRouteError
 from routeplanner.network.model import Network, Snap
 from routeplanner.route import AnyStep, Route, Step, shared_m
@@ -408,7 +408,7 @@ class _LoopSearch:
         score = overlap + TRAIL_WEIGHT * (1 - share) + OVERSHOOT_WEIGHT * over
         # Padding adds climbs in proportion: the ascent of the whole target time.
         up = np.asarray(up_m) * np.maximum(1.0, T / np.maximum(time_s, 1.0))
-        return _with_constraints(score, self.req, share, up)
+        return add_shortfalls(score, self.req.constraints, T, share, up, weight=CONSTRAINT_WEIGHT)
 
     def combos(self, cands: list[_Cand]) -> list[_Cand]:
         """Two cycles from the start run one after the other (a cloverleaf)."""
@@ -771,44 +771,8 @@ def _route_score(route: Route, request: LoopRequest) -> float:
     err = abs(st.duration_s / T - 1)
     over = max(0.0, st.duration_s / T - 1) + max(0.0, err - request.tolerance)
     score = st.overlap_share + TRAIL_WEIGHT * (1 - st.trail_share) + OVERSHOOT_WEIGHT * over
-    return float(_with_constraints(score, request, st.trail_share, st.ascent_m))
-
-
-def _with_constraints(
-    score: np.ndarray | float,
-    request: LoopRequest,
-    share: np.ndarray | float,
-    up: np.ndarray | float,
-) -> np.ndarray:
-    """Add the brief's shortfalls to a score: the one place a loop's constraints are scored.
-
-    Used on the search's estimates of candidates and on finished routes alike.
-
-    Parameters
-    ----------
-    score
-        Scores so far (lower is better).
-    request
-        The loop request, with its constraints and target time.
-    share
-        Trail share of each route.
-    up
-        Ascent of each route (metres).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``score`` plus :data:`CONSTRAINT_WEIGHT` times the trail shortfall and the
-        relative excess over the ascent cap.
-    """
     c = request.constraints
-    if c.min_trail is not None:
-        score = score + CONSTRAINT_WEIGHT * np.clip(c.min_trail - np.asarray(share), 0.0, None)
-    cap = c.ascent_cap_m(request.duration_s)
-    if np.isfinite(cap):
-        excess = np.clip(np.asarray(up) / max(cap, 1.0) - 1, 0.0, None)
-        score = score + CONSTRAINT_WEIGHT * excess
-    return np.asarray(score)
+    return float(add_shortfalls(score, c, T, st.trail_share, st.ascent_m, weight=CONSTRAINT_WEIGHT))
 
 
 def _too_similar(a: Sequence[AnyStep], b: Sequence[AnyStep]) -> bool:
