@@ -101,9 +101,10 @@ def test_predict_json_matches_the_library(runs, tmp_path, capsys):
         "ascent_m",
         "moving_s_range",
         "range_share_of_days",
+        "range_warning",
     }
     # A hand-written profile says nothing of how the runner's days differ.
-    assert data["moving_s_range"] is None
+    assert data["moving_s_range"] is None and data["range_warning"] is None
     from routeplanner.sources.tracks import read_track
 
     line = cal.prepare(read_track(runs[0]), stop_gap_s=float("inf"))
@@ -188,7 +189,7 @@ def _two_rings(tmp_path: Path) -> list[str]:
     return ["--osm", str(osm), "--dem", str(tif)]
 
 
-def test_profile_changes_the_loop_from_the_command_line(tmp_path, capsys):
+def test_profile_changes_the_loop_from_the_command_line(tmp_path, capsys, caplog):
     files = _two_rings(tmp_path)
     (tmp_path / "shy.toml").write_text(HILL_SHY)
     from synth import to_lonlat
@@ -226,6 +227,17 @@ def test_profile_changes_the_loop_from_the_command_line(tmp_path, capsys):
     code, out, err = run([*base, "--profile", "spread.toml"], capsys)
     assert code == 0, err
     assert "on 80% of days)" in out.splitlines()[0]
+    assert "wide range" not in caplog.text and "duration_range_note" not in route
+    # Recordings that disagree (30 % from day to day) give a range that says so.
+    (tmp_path / "wide.toml").write_text(spread.replace("0.1\n", "0.3\n"))
+    code, out, err = run([*base, "--profile", "wide.toml", "--json"], capsys)
+    assert code == 0, err
+    note = json.loads(out)["routes"][0]["duration_range_note"]
+    assert note.startswith("wide range: the recordings differ by 30 % from day to day")
+    assert "different people or terrain" in note
+    with caplog.at_level("WARNING", logger="routeplanner"):
+        code, out, err = run([*base, "--profile", "wide.toml"], capsys)
+    assert "on 80% of days)" in out and note in caplog.messages
 
 
 EVENT = """title = "Test run"
@@ -292,3 +304,41 @@ def test_fit_matches_points_to_a_network_for_the_trail_factor(tmp_path, capsys):
     assert not any("no point matched" in n for n in data["notes"])
     code, out, err = run(["pace", "fit", str(rec), "--json"], capsys)
     assert json.loads(out)["trail_factor"] == 1.0
+
+
+def test_fit_on_recordings_of_different_people_warns_of_a_wide_range(tmp_path, capsys, caplog):
+    # Three runners at 4:30, 6:00 and 9:00 /km: whoever the profile is, its days differ
+    # by the spread of log(270, 360, 540), about 35 %.
+    paths = []
+    for i, flat in enumerate((270.0, 360.0, 540.0)):
+        t, lon, lat, ele = synthetic_recording(RunnerProfile(flat), seed=10 + i, n_legs=20)
+        paths.append(str(write_gpx_track(tmp_path / f"p{i}.gpx", t, lon, lat, ele)))
+    code, out, err = run(["pace", "fit", *paths, "--out", "mixed.toml", "--json"], capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["day_spread"] == pytest.approx(np.std(np.log([270, 360, 540]), ddof=1), abs=0.03)
+    warning = data["spread_warning"]
+    share = round(data["day_spread"] * 100)
+    assert warning.startswith(f"wide range: the recordings differ by {share} % from day to day")
+    assert "different people or terrain" in warning
+    assert f"# {warning}." in (tmp_path / "mixed.toml").read_text(encoding="utf-8")
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="routeplanner"):
+        code, out, err = run(["pace", "fit", *paths], capsys)
+    assert code == 0 and caplog.messages == [warning]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="routeplanner"):
+        code, out, err = run(["pace", "predict", "--profile", "mixed.toml", paths[0]], capsys)
+    assert code == 0 and "of days:" in out and caplog.messages == [warning]
+    caplog.clear()
+    # One runner's three days differ by little: no warning.
+    same = []
+    for seed in (1, 2, 3):
+        t, lon, lat, ele = synthetic_recording(RUNNER, seed=seed, n_legs=20)
+        same.append(str(write_gpx_track(tmp_path / f"s{seed}.gpx", t, lon, lat, ele)))
+    with caplog.at_level("WARNING", logger="routeplanner"):
+        code, out, err = run(["pace", "fit", *same, "--json"], capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["day_spread"] < 0.05 and data["spread_warning"] is None
+    assert not caplog.messages

@@ -256,6 +256,7 @@ def emit(
 
     outs = output.paths()
     spans = [_span(r.profile, r.stats.duration_s) for r in routes]
+    _warn_wide_range(routes, spans)
     sheets, shown = _safety(ctx, routes, loaded, output, title)
     wpts = {i: s.waypoints() for i, s in enumerate(shown)}  # each route its own
     w = Writer()
@@ -312,6 +313,16 @@ def emit(
     for sheet in shown:
         say(sheet.to_text(units=ctx.units))
     echo_written(ctx, written)
+
+
+def _warn_wide_range(routes: Sequence[Any], spans: Sequence[Any]) -> None:
+    """Warn (once) when the range shown comes from recordings that disagree."""
+    from routeplanner.pace.spread import spread_warning
+
+    shown = [r for r, span in zip(routes, spans, strict=True) if span is not None]
+    note = spread_warning(shown[0].profile) if shown else None
+    if note:
+        log.warning("%s", note)
 
 
 def _span(runner: Any, duration_s: float) -> tuple[float, float] | None:

@@ -80,6 +80,7 @@ def fit(
     from routeplanner import pace
     from routeplanner.pace import fitting as cal
     from routeplanner.pace.profile_file import profile_toml
+    from routeplanner.pace.spread import spread_warning
     from routeplanner.sources.tracks import read_track
 
     difficulty = units.parse_difficulty(max_difficulty)
@@ -111,6 +112,7 @@ def fit(
         "fatigue_until_h": p.fatigue_until_h,
         "day_spread": p.day_spread,
         "spread_recordings": p.spread_recordings,
+        "spread_warning": spread_warning(p),
         "grade_prior_m": result.prior_m if math.isfinite(result.prior_m) else None,
         "chunk_residual_pct": round(result.residual_pct, 1),
         "stop_gap_s": cal.STOP_GAP_S,
@@ -126,6 +128,8 @@ def fit(
         w.add(out, text)
         w.commit()
         summary["out"] = str(out)
+    if summary["spread_warning"]:
+        log.warning("%s", summary["spread_warning"])
     if as_json:
         echo_json(summary)
     elif not ctx.quiet:
@@ -140,6 +144,7 @@ def fit(
                 f"your days differ by about {p.day_spread * 100:.0f} % (one standard "
                 f"deviation of the whole time, over {p.spread_recordings} recordings)"
             )
+
         if out is not None:
             click.echo(f"wrote {out}")
 
@@ -171,7 +176,7 @@ def predict(ctx: Ctx, line: str, profile_path: str, dem: tuple[str, ...], as_jso
     """Predict the moving time of LINE (.gpx track or route, .tcx, .fit)."""
     from routeplanner.pace import RunnerProfile
     from routeplanner.pace import fitting as cal
-    from routeplanner.pace.spread import DAY_SHARE, time_range_s
+    from routeplanner.pace.spread import DAY_SHARE, spread_warning, time_range_s
     from routeplanner.sources.tracks import read_track
 
     profile = RunnerProfile.from_toml(profile_path)
@@ -202,7 +207,10 @@ def predict(ctx: Ctx, line: str, profile_path: str, dem: tuple[str, ...], as_jso
         "ascent_m": round(result.ascent_m, 1),
         "moving_s_range": None if span is None else [round(t, 1) for t in span],
         "range_share_of_days": DAY_SHARE,
+        "range_warning": spread_warning(profile),
     }
+    if out["range_warning"]:
+        log.warning("%s", out["range_warning"])
     if as_json:
         echo_json(out)
     elif not ctx.quiet:

@@ -711,7 +711,8 @@ def route_json(
         know it).
     with_range
         Give ``duration_range_s`` (the span, or null), as commands that know the
-        runner's profile do.
+        runner's profile do; with a span from recordings that disagree, also
+        ``duration_range_note`` (:func:`routeplanner.pace.spread.spread_warning`).
 
     Returns
     -------
@@ -723,4 +724,10 @@ def route_json(
         entry["safety"] = sheet.to_json()
     if with_range:
         entry["duration_range_s"] = None if span is None else [round(float(t), 1) for t in span]
+        if span is not None:
+            from routeplanner.pace.spread import spread_warning
+
+            note = spread_warning(route.profile)
+            if note:
+                entry["duration_range_note"] = note
     return entry

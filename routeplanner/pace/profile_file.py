@@ -139,6 +139,11 @@ def profile_toml(
             f"day_to_day = {_toml_value(float(profile.day_spread))}",
             f"recordings = {int(profile.spread_recordings or 0)}",
         ]
+        from routeplanner.pace.spread import spread_warning
+
+        wide = spread_warning(profile)
+        if wide:
+            lines.insert(-2, f"# {wide}.")
     if fit:
         lines += ["", "[fit]  # what the profile was fitted on (informative only)"]
         lines += [f"{k} = {_toml_value(v)}" for k, v in fit.items()]

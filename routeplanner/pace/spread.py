@@ -14,6 +14,12 @@ recordings: with fewer, stretches of one outing would only measure how the level
 drifts within a day.  The range for a new day is the usual prediction interval of a
 normal sample, ``exp(+-t * s * sqrt(1 + 1/n))`` with Student's ``t`` at ``n - 1``
 degrees of freedom, covering :data:`DAY_SHARE` of days.
+
+One runner's days on one kind of ground differ by about 5-15 %.  A spread over
+:data:`WIDE_SPREAD` says more about the recordings than about the runner: they are
+most likely of different people, or of different terrain or kinds of outing (walks
+and runs, roads and mountains), so the range is too wide to plan by and
+:func:`spread_warning` says so wherever it is shown.
 """
 
 from __future__ import annotations
@@ -25,10 +31,19 @@ import numpy as np
 
 from routeplanner.pace import RunnerProfile
 
-__all__ = ["DAY_SHARE", "MIN_RECORDINGS", "day_spread", "time_range_s"]
+__all__ = [
+    "DAY_SHARE",
+    "MIN_RECORDINGS",
+    "WIDE_SPREAD",
+    "day_spread",
+    "spread_warning",
+    "time_range_s",
+]
 
 DAY_SHARE = 0.8
 MIN_RECORDINGS = 3
+#: A day-to-day spread above this (a log ratio: 0.2 is about 20 %) is flagged as wide.
+WIDE_SPREAD = 0.2
 
 
 def day_spread(recorded_s: Sequence[float], predicted_s: Sequence[float]) -> float | None:
@@ -92,3 +107,35 @@ def time_range_s(
 
     k = float(student_t.ppf((1.0 + share) / 2.0, n - 1)) * spread * math.sqrt(1.0 + 1.0 / n)
     return moving_s * math.exp(-k), moving_s * math.exp(k)
+
+
+def spread_warning(profile: RunnerProfile) -> str | None:
+    """Say when a profile's day-to-day spread is too wide to trust, and its likely cause.
+
+    Parameters
+    ----------
+    profile : RunnerProfile
+        A profile, fitted or not.
+
+    Returns
+    -------
+    str or None
+        One line for people when the spread is over :data:`WIDE_SPREAD`, else None.
+
+    Examples
+    --------
+    >>> w = RunnerProfile(600.0, day_spread=0.38, spread_recordings=6)
+    >>> print(spread_warning(w))  # doctest: +NORMALIZE_WHITESPACE
+    wide range: the recordings differ by 38 % from day to day (over 20 %), likely
+    recordings of different people or terrain; fit one runner's runs on similar ground
+    >>> spread_warning(RunnerProfile(600.0, day_spread=0.11, spread_recordings=11)) is None
+    True
+    """
+    spread = profile.day_spread
+    if spread is None or spread <= WIDE_SPREAD:
+        return None
+    return (
+        f"wide range: the recordings differ by {spread * 100:.0f} % from day to day "
+        f"(over {WIDE_SPREAD * 100:.0f} %), likely recordings of different people or "
+        "terrain; fit one runner's runs on similar ground"
+    )
