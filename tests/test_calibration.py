@@ -114,7 +114,7 @@ def test_prediction_uses_its_own_elevations_or_given_ones():
     lon = np.linspace(1.5, 1.5 + 0.0135, 100)  # about 1.1 km east
     lat = np.full(100, 42.5)
     flat = Track("flat", np.zeros(100), lon, lat, np.full(100, 1000.0))
-    profile = RunnerProfile(300.0)
+    profile = RunnerProfile(300.0, model="minetti")
     p_flat = cal.predict(profile, cal.prepare(flat))
     ramp = np.linspace(1000.0, 1110.0, 100)
     p_ramp = cal.predict(profile, cal.prepare(flat, ele_m=ramp))
@@ -196,7 +196,7 @@ def test_a_band_without_data_keeps_the_models_value():
     # Only climbs (0-20 %), 30 % slower than Minetti around 10 %: the climbing
     # bands move, the descending ones have no data and stay exactly at the model.
     corr = (1.0, 1.0, 1.0, 1.0, 1.0, 1.15, 1.3, 1.2, 1.0)
-    runner = RunnerProfile(330.0, grade_correction=corr)
+    runner = RunnerProfile(330.0, model="minetti", grade_correction=corr)
     grades = np.abs(_hills(3000, 0.2, seed=1))
     fit = cal.fit_profile([_ramp_line("up", grades, runner)], model="minetti", prior_m=1000.0)
     got = fit.profile.grade_correction
@@ -227,7 +227,7 @@ def test_day_effects_keep_a_fast_flat_day_from_reading_as_a_weak_climber():
 
 
 def test_cross_validation_keeps_the_plain_model_for_a_runner_who_follows_it():
-    rec = synthetic_recording(RunnerProfile(330.0), seed=21, n_legs=20, stops=0)
+    rec = synthetic_recording(RunnerProfile(330.0, "minetti"), seed=21, n_legs=20, stops=0)
     fit = cal.fit_profile([cal.prepare(Track("plain", *rec))], model="minetti")
     assert fit.prior_m == np.inf
     assert fit.profile.grade_correction == tuple(1.0 for _ in GRADE_KNOTS)

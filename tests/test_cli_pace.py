@@ -131,7 +131,7 @@ def test_predict_gives_the_range_of_most_days_when_the_profile_knows_it(runs, tm
 
 
 def test_predict_a_planned_line_from_a_dem(tmp_path, capsys):
-    (tmp_path / "me.toml").write_text('[pace]\nflat_pace = "5:00"\n')
+    (tmp_path / "me.toml").write_text('[pace]\nflat_pace = "5:00"\nmodel = "minetti"\n')
     dem = make_dem(lambda x, y: 1000.0 + 0.1 * x, extent_m=2000.0, cell_m=20.0)
     tif = write_geotiff(tmp_path / "ramp.tif", dem.elevation, dem.transform)
     from synth import to_lonlat

@@ -45,7 +45,11 @@ def ramp_net():
 def ramp_route(ramp_net) -> Route:
     length = float(ramp_net.edge_length_m[0])
     return make_route(
-        ramp_net, [Step(0, 0.0, length)], RunnerProfile(360.0), name=NASTY, kind="out"
+        ramp_net,
+        [Step(0, 0.0, length)],
+        RunnerProfile(360.0, model="minetti"),  # the times below are Minetti's
+        name=NASTY,
+        kind="out",
     )
 
 

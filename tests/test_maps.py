@@ -370,7 +370,7 @@ def test_route_map_panel_shows_stats_profile_and_segments(online_html):
     assert stats["Steepest"] == "max 10 % over 100 m (±2 %)"
     assert stats["Hardest"] == "T2 mountain hiking"
     assert stats["Flat pace"] == "6:00 /km"
-    assert "Minetti" in doc.xpath("string(//div[@id='rp-panel'])")
+    assert "mountain curve" in doc.xpath("string(//div[@id='rp-panel'])")
     assert len(doc.xpath("//div[@id='rp-profile-panel']//svg[@class='rp-profile']")) == 1
     seg = doc.xpath("//button[@data-rp-seg='0']")[0]
     assert "The climb" in seg.text_content() and "+100 m" in seg.text_content()
@@ -382,7 +382,7 @@ def test_route_map_panel_shows_stats_profile_and_segments(online_html):
 
 def test_route_map_by_pace_uses_pace_classes(net):
     steps = [Step(e, 0.0, float(net.edge_length_m[e])) for e in (0, 1)]
-    route = make_route(net, steps, RunnerProfile(390.0))
+    route = make_route(net, steps, RunnerProfile(390.0, model="minetti"))
     page = maps.map_html(
         maps.route_map([route], title="Pace", options=maps.MapOptions(color_by="pace"))
     )

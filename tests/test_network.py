@@ -117,14 +117,16 @@ def test_flat_edge_time_is_length_times_pace(ramp_net: Network) -> None:
 
 
 def test_uphill_is_slower_than_downhill(ramp_net: Network) -> None:
-    profile = RunnerProfile(360.0)
+    profile = RunnerProfile(360.0, model="minetti")
     fwd, bwd = EdgeTimer(ramp_net, profile).edge_times()
     e = edge(ramp_net, "Up")
     east = forward_is_east_or_north(ramp_net, e)
     up, down = (fwd[e], bwd[e]) if east else (bwd[e], fwd[e])
     # Every segment is an exact 10 % ramp: 1000 m x cost ratio x 0.36 s/m.
-    assert up == pytest.approx(1000.0 * float(pace.cost_ratio(GRADE)) * 0.36, rel=0.002)
-    assert down == pytest.approx(1000.0 * float(pace.cost_ratio(-GRADE)) * 0.36, rel=0.002)
+    assert up == pytest.approx(1000.0 * float(pace.cost_ratio(GRADE, "minetti")) * 0.36, rel=0.002)
+    assert down == pytest.approx(
+        1000.0 * float(pace.cost_ratio(-GRADE, "minetti")) * 0.36, rel=0.002
+    )
     assert up == pytest.approx(597.0, abs=1.0)  # 1.658 x 360 s
     assert down == pytest.approx(288.0, abs=0.5)  # downhill capped at 1.25x flat speed
     tob_f, tob_b = EdgeTimer(ramp_net, RunnerProfile(360.0, model="tobler")).edge_times()

@@ -99,12 +99,12 @@ def test_downhill_speed_never_exceeds_cap(model: str) -> None:
 def test_minetti_downhill_cap_applies_where_raw_polynomial_is_too_fast() -> None:
     # Raw Minetti at -10 % is 3.6 / 2.152 = 1.67x flat speed; the cap brings it to 1.25x.
     assert 3.6 / float(minetti_cost(-0.1)) > 1.6
-    assert float(speed_ratio(-0.1)) == pytest.approx(DOWNHILL_SPEED_CAP)
-    assert float(cost_ratio(-0.2)) == pytest.approx(1.0 / DOWNHILL_SPEED_CAP)
+    assert float(speed_ratio(-0.1, "minetti")) == pytest.approx(DOWNHILL_SPEED_CAP)
+    assert float(cost_ratio(-0.2, "minetti")) == pytest.approx(1.0 / DOWNHILL_SPEED_CAP)
     # Gentle descent below the cap keeps the raw model: Cr(-0.02)/Cr(0).
     raw = float(minetti_cost(-0.02)) / 3.6
     assert raw > 0.8
-    assert float(cost_ratio(-0.02)) == pytest.approx(raw)
+    assert float(cost_ratio(-0.02, "minetti")) == pytest.approx(raw)
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -124,10 +124,12 @@ def test_minetti_excess_grade_penalty() -> None:
     at_limit = float(minetti_cost(0.45)) / 3.6
     assert at_limit == pytest.approx(5.396, abs=1e-3)
     # 0.55 is 0.10 beyond the limit: factor 1 + 3.0 * 0.10 = 1.3.
-    assert float(cost_ratio(0.55)) == pytest.approx(at_limit * 1.3)
-    assert float(cost_ratio(-0.55)) == pytest.approx(float(minetti_cost(-0.45)) / 3.6 * 1.3)
+    assert float(cost_ratio(0.55, "minetti")) == pytest.approx(at_limit * 1.3)
+    assert float(cost_ratio(-0.55, "minetti")) == pytest.approx(
+        float(minetti_cost(-0.45)) / 3.6 * 1.3
+    )
     # Continuous at the limit.
-    assert float(cost_ratio(0.45 + 1e-9)) == pytest.approx(at_limit, rel=1e-6)
+    assert float(cost_ratio(0.45 + 1e-9, "minetti")) == pytest.approx(at_limit, rel=1e-6)
 
 
 def test_tobler_ratio_is_scaled_tobler() -> None:
@@ -473,7 +475,7 @@ def test_parse_distance_bad(text: str) -> None:
 def test_profile_defaults_and_speed() -> None:
     p = RunnerProfile()
     assert p.flat_pace_s_per_km == 360.0
-    assert p.model == "minetti"
+    assert p.model == "mountain"  # the curve fitted to steep recordings (issue 28)
     assert p.max_difficulty == 6
     assert p.flat_speed_m_s == pytest.approx(1000 / 360)
     assert p.seconds_per_m() == pytest.approx(0.36)
@@ -492,7 +494,7 @@ def test_flat_km_takes_flat_pace(model: str) -> None:
 
 
 def test_segment_time_combines_grade_and_terrain() -> None:
-    p = RunnerProfile(flat_pace_s_per_km=360.0)
+    p = RunnerProfile(flat_pace_s_per_km=360.0, model="minetti")
     times = p.segment_time_s([100.0, 100.0, 200.0], [0.0, 0.1, -0.1], [1.54, 1.0, 1.0])
     expected = [100 * 0.36 * 1.54, 100 * 0.36 * 5.968214 / 3.6, 200 * 0.36 * 0.8]
     np.testing.assert_allclose(times, expected, rtol=1e-6)

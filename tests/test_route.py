@@ -29,7 +29,7 @@ from routeplanner.route import (
 )
 
 FLAT = 1000.0
-PROFILE = RunnerProfile(360.0)
+PROFILE = RunnerProfile(360.0, model="minetti")  # the numbers below are Minetti's
 
 
 def ramp(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -101,7 +101,7 @@ def test_whole_route(net: Network) -> None:
     assert s.hardest_sac == 3
     assert s.duration_s == pytest.approx(sum(direction_times(net, st) for st in steps), rel=1e-9)
     # Up: 1000 m at 10 % with the T3 factor; road: 500 m at 10 %; Main: 1000 m flat.
-    up_ratio = float(pace.cost_ratio(0.1))
+    up_ratio = float(pace.cost_ratio(0.1, PROFILE.model))
     want = 0.36 * (1000 * up_ratio * pace.SAC_FACTORS[3] + 1000 + 500 * up_ratio)
     assert s.duration_s == pytest.approx(want, rel=0.002)
     assert route.cues == (

@@ -125,7 +125,9 @@ def test_ramp_descent_runs_down_on_the_downhill_side_of_the_model(ramp_net):
     down = float(PROFILE.segment_time_s(seg.length_m, -0.2))
     up = float(PROFILE.segment_time_s(seg.length_m, 0.2))
     assert seg.duration_s == pytest.approx(down, rel=1e-4)
-    assert seg.duration_s < up / 2
+    # Under capped Minetti the descent took under half the climb's time; the mountain
+    # curve runs -20 % at 0.83x and +20 % at 0.5x the flat speed: 0.6x.
+    assert seg.duration_s < 0.65 * up
     # The steps run the edge from v to u: downhill.
     assert all(s.end_m < s.start_m for s in seg.steps)
 

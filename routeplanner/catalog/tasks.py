@@ -89,7 +89,7 @@ class CatalogRequest:
     durations_s: tuple[float, ...] = (1800.0, 3600.0, 5400.0, 7200.0)
     kinds: tuple[str, ...] = ("easy", "hilly")
     flat_pace: str = "6:00"
-    model: str = "minetti"
+    model: str = "mountain"
     tolerance: float = 0.05
     seed: int = 0
     start_date: str = "2025-07-05"

@@ -211,7 +211,7 @@ def _runner(**values: Any) -> RunnerOptions:
     )
 
 
-def runner_options(pace_default: str = "6:00", model_default: str = "minetti") -> Callable[[F], F]:
+def runner_options(pace_default: str = "6:00", model_default: str = "mountain") -> Callable[[F], F]:
     """Add ``--pace``, ``--model`` and ``--max-difficulty``, passed as ``runner: RunnerOptions``."""
 
     def deco(f: F) -> F:
@@ -227,7 +227,10 @@ def runner_options(pace_default: str = "6:00", model_default: str = "minetti") -
                 "--model",
                 default=model_default,
                 show_default=True,
-                help="Pace model: minetti (running) or tobler (hiking).",
+                help=(
+                    "Pace model: mountain (fitted to steep runs and hikes), minetti "
+                    "(energy cost of running) or tobler (hiking)."
+                ),
             ),
             click.option(
                 "--max-difficulty",

@@ -16,7 +16,11 @@ from routeplanner.errors import CoverageError, InputError
 
 __all__ = ["fit", "pace_group", "predict"]
 
-_MODELS = ("minetti", "tobler")  # routeplanner.pace.MODELS, without importing numpy for --help
+_MODELS = (
+    "mountain",
+    "minetti",
+    "tobler",
+)  # routeplanner.pace.MODELS, without importing numpy for --help
 
 
 @click.group(name="pace")

@@ -281,7 +281,7 @@ def _group_profile(src: _Source, raw: dict[str, Any], what: str, index: int) -> 
     """Return a group's runner profile from its pace, model and max_difficulty."""
     if "profile" in raw:
         return _profile_file(src, raw, what, index)
-    model = raw.get("model", "minetti")
+    model = raw.get("model", "mountain")
     for key, value in (("pace", raw["pace"]), ("model", model)):
         if not isinstance(value, str):
             raise src.error(f"{what}: {key} must be a string, got {value!r}", "group", key, index)

@@ -158,7 +158,11 @@ class MapOptions:
             )
 
 
-_PACE_MODEL_NAMES = {"minetti": "Minetti energy cost", "tobler": "Tobler hiking function"}
+_PACE_MODEL_NAMES = {
+    "mountain": "mountain curve fitted to steep recordings",
+    "minetti": "Minetti energy cost",
+    "tobler": "Tobler hiking function",
+}
 
 
 class RouteMap(folium.Map):

@@ -1,7 +1,14 @@
 """Runner pace model: time per metre as a function of grade and terrain.
 
-Two grade models are offered:
+Three grade models are offered:
 
+``mountain`` (the default)
+    Fitted to steep recordings of several people (trail runs, mountain races,
+    treks and hikes; :mod:`routeplanner.pace.curve_fit`): the median speed of
+    200 m pieces relative to the same day's flat speed, as a monotone PCHIP
+    through :data:`MOUNTAIN_KNOTS`.  Descents are barely faster than the flat
+    down to about -8 % and slow down steadily beyond; steep climbs slow to the
+    near-constant vertical speed of hiking.  See ``docs/grade_curve.png``.
 ``minetti``
     The energy cost of running measured by Minetti et al. (2002), "Energy cost of
     walking and running at extreme uphill and downhill slopes", J Appl Physiol
@@ -58,12 +65,14 @@ from routeplanner.units import (
 )
 
 __all__ = [
+    "DEFAULT_MODEL",
     "DOWNHILL_SPEED_CAP",
     "EXCESS_GRADE_PENALTY",
     "GRADE_KNOTS",
     "GRADE_PRESETS",
     "MAX_MODEL_GRADE",
     "MODELS",
+    "MOUNTAIN_KNOTS",
     "SAC_FACTORS",
     "SAC_SCALE",
     "STEPS_FACTOR",
@@ -74,6 +83,7 @@ __all__ = [
     "format_duration",
     "format_pace",
     "minetti_cost",
+    "mountain_cost_ratio",
     "parse_difficulty",
     "parse_distance",
     "parse_duration",
@@ -88,7 +98,30 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-MODELS: tuple[str, ...] = ("minetti", "tobler")
+MODELS: tuple[str, ...] = ("mountain", "minetti", "tobler")
+DEFAULT_MODEL = "mountain"
+
+# The mountain curve: (grade, log of time per metre relative to the flat, slope of
+# that log) at its knots: a monotone PCHIP fitted by ``scripts/fit_grade_curve.py``
+# (routeplanner.pace.curve_fit) on the 12 steep recordings of the sample data (1,323
+# pieces of 200 m); the slopes are scipy's PchipInterpolator's at the knots, so the
+# curve is evaluated here without importing scipy.interpolate (a loop query does
+# not import it).  Time grows monotonically from the fastest grade (-8 %) both
+# ways.  Beyond +-45 % (3 and 4 pieces there) EXCESS_GRADE_PENALTY applies, as for
+# Minetti.
+MOUNTAIN_KNOTS: tuple[tuple[float, float, float], ...] = (
+    (-0.45, 0.9851, -3.426),
+    (-0.35, 0.6398, -3.4798),
+    (-0.25, 0.2891, -2.4427),
+    (-0.15, 0.1017, -1.6462),
+    (-0.08, -0.0023, 0.0),
+    (0.0, 0.0, 0.0569),
+    (0.08, 0.2374, 3.3729),
+    (0.15, 0.509, 3.5618),
+    (0.25, 0.8351, 2.497),
+    (0.35, 1.0374, 2.023),
+    (0.45, 1.2397, 2.023),
+)
 
 # Minetti's polynomial was fitted on treadmill data between -45 % and +45 %; outside
 # that range it is an extrapolation (it turns down again above ~+60 %), so grades are
@@ -181,10 +214,53 @@ def _check_model(model: str) -> None:
         raise InputError(f"unknown pace model {model!r}: valid models are {', '.join(MODELS)}")
 
 
-def cost_ratio(grade: ArrayLike, model: str = "minetti") -> np.ndarray:
+def _hermite(x: np.ndarray, knots: tuple[tuple[float, float, float], ...]) -> np.ndarray:
+    """Cubic Hermite interpolation through ``(x, y, dy/dx)`` knots (x inside their range)."""
+    gx, gy, gd = (np.array(c) for c in zip(*knots, strict=True))
+    k = np.clip(np.searchsorted(gx, x, side="right") - 1, 0, len(gx) - 2)
+    h = gx[k + 1] - gx[k]
+    t = (x - gx[k]) / h
+    t2, t3 = t * t, t * t * t
+    return np.asarray(
+        (2 * t3 - 3 * t2 + 1) * gy[k]
+        + (t3 - 2 * t2 + t) * h * gd[k]
+        + (3 * t2 - 2 * t3) * gy[k + 1]
+        + (t3 - t2) * h * gd[k + 1]
+    )
+
+
+def mountain_cost_ratio(grade: ArrayLike) -> np.ndarray:
+    """Time per metre relative to the flat on the fitted mountain curve.
+
+    Parameters
+    ----------
+    grade : array_like
+        Rise over run, positive uphill; clipped to +-45 % (the curve's range).
+
+    Returns
+    -------
+    numpy.ndarray
+        Ratio, 1 at 0 %, same shape as `grade`.
+
+    Examples
+    --------
+    >>> round(float(mountain_cost_ratio(0.0)), 3)
+    1.0
+    >>> round(float(mountain_cost_ratio(-0.3)), 2)  # 0.64x flat speed
+    1.57
+    """
+    i = np.clip(np.asarray(grade, dtype=float), -MAX_MODEL_GRADE, MAX_MODEL_GRADE)
+    return np.asarray(np.exp(_hermite(i, MOUNTAIN_KNOTS)))
+
+
+def cost_ratio(grade: ArrayLike, model: str = DEFAULT_MODEL) -> np.ndarray:
     """Time per metre at `grade` relative to time per metre on the flat.
 
     This is the factor the network multiplies an edge's horizontal length by.
+
+    For ``mountain`` (the default) it is the fitted curve
+    (:func:`mountain_cost_ratio`); beyond +-45 % its value there is multiplied by
+    ``1 + EXCESS_GRADE_PENALTY * (|i| - 0.45)``, as for Minetti.
 
     For ``minetti`` it is ``Cr(i) / Cr(0)`` (constant metabolic power), floored at
     ``1 / DOWNHILL_SPEED_CAP`` = 0.8 so no descent is more than 25 % faster than the
@@ -216,17 +292,19 @@ def cost_ratio(grade: ArrayLike, model: str = "minetti") -> np.ndarray:
     --------
     >>> float(cost_ratio(0.0))
     1.0
-    >>> round(float(cost_ratio(0.1)), 3)
+    >>> round(float(cost_ratio(-0.3)), 2)  # mountain: steep descents are slow
+    1.57
+    >>> round(float(cost_ratio(0.1, model="minetti")), 3)
     1.658
-    >>> float(cost_ratio(-0.1))  # capped: raw Minetti would give 0.598
+    >>> float(cost_ratio(-0.1, model="minetti"))  # capped: raw Minetti would give 0.598
     0.8
     >>> round(float(cost_ratio(0.1, model="tobler")), 3)
     1.419
     """
     _check_model(model)
     i = np.asarray(grade, dtype=float)
-    if model == "minetti":
-        ratio = minetti_cost(i) / _MINETTI_FLAT
+    if model in ("minetti", "mountain"):
+        ratio = mountain_cost_ratio(i) if model == "mountain" else minetti_cost(i) / _MINETTI_FLAT
         excess = np.maximum(np.abs(i) - MAX_MODEL_GRADE, 0.0)
         ratio = ratio * (1.0 + EXCESS_GRADE_PENALTY * excess)
     else:
@@ -235,7 +313,7 @@ def cost_ratio(grade: ArrayLike, model: str = "minetti") -> np.ndarray:
     return np.asarray(np.maximum(ratio, 1.0 / DOWNHILL_SPEED_CAP))
 
 
-def speed_ratio(grade: ArrayLike, model: str = "minetti") -> np.ndarray:
+def speed_ratio(grade: ArrayLike, model: str = DEFAULT_MODEL) -> np.ndarray:
     """Speed at `grade` relative to flat speed (``1 / cost_ratio``).
 
     Parameters
@@ -252,10 +330,12 @@ def speed_ratio(grade: ArrayLike, model: str = "minetti") -> np.ndarray:
 
     Examples
     --------
-    >>> float(speed_ratio(-0.1))
+    >>> float(speed_ratio(-0.1, "minetti"))
     1.25
-    >>> round(float(speed_ratio(0.2)), 3)
+    >>> round(float(speed_ratio(0.2, "minetti")), 3)
     0.4
+    >>> round(float(speed_ratio(0.2)), 2)
+    0.5
     """
     return np.asarray(1.0 / cost_ratio(grade, model))
 
@@ -315,7 +395,7 @@ class RunnerProfile:
     """
 
     flat_pace_s_per_km: float = 360.0
-    model: str = "minetti"
+    model: str = DEFAULT_MODEL
     max_difficulty: int = 6
     grade_correction: tuple[float, ...] | None = None
     trail_factor: float = 1.0
@@ -391,7 +471,7 @@ class RunnerProfile:
 
     @classmethod
     def from_strings(
-        cls, pace: str = "6:00", model: str = "minetti", max_difficulty: str | int = 6
+        cls, pace: str = "6:00", model: str = DEFAULT_MODEL, max_difficulty: str | int = 6
     ) -> RunnerProfile:
         """Build a profile from user-typed values.
 

@@ -12,7 +12,7 @@ A fitted profile looks like this (comments included in the file)::
     [pace]
     flat_pace = "5:32"          # min:sec per km on flat, easy ground
     flat_pace_s_per_km = 332.1  # the same in seconds; this one wins when both are given
-    model = "minetti"           # grade model: minetti (running) or tobler (hiking)
+    model = "mountain"          # grade model: mountain (default), minetti or tobler
     max_difficulty = 6          # hardest SAC grade accepted, 1..6
 
     [grade]
@@ -105,7 +105,7 @@ def profile_toml(
         f"flat_pace_s_per_km = {_toml_value(float(profile.flat_pace_s_per_km))}"
         "  # the same in seconds; wins over flat_pace",
         f"model = {_toml_value(profile.model)}"
-        "  # grade model: minetti (running) or tobler (hiking)",
+        "  # grade model: mountain (default), minetti or tobler",
         f"max_difficulty = {int(profile.max_difficulty)}  # hardest SAC grade accepted, 1..6",
         "",
         "[grade]",
@@ -228,7 +228,7 @@ def _profile(doc: dict[str, Any], p: Path) -> pace.RunnerProfile:
         raise InputError('[pace] needs flat_pace (e.g. "5:30")')
     return pace.RunnerProfile(
         flat_pace_s_per_km=flat,
-        model=str(section.get("model", "minetti")).strip().lower(),
+        model=str(section.get("model", pace.DEFAULT_MODEL)).strip().lower(),
         max_difficulty=units.parse_difficulty(section.get("max_difficulty", 6)),
         grade_correction=_grade_correction(_table(doc, "grade")),
         trail_factor=_table(doc, "terrain").get("trail_factor", 1.0),
