@@ -2,6 +2,9 @@
 
 - :mod:`~routeplanner.pace.model` — runner profiles and the one time formula (re-exported
   here, so ``from routeplanner import pace; pace.RunnerProfile`` keeps working);
+- :mod:`~routeplanner.pace.grade` — the grade models (``mountain``, ``minetti``, ``tobler``);
+- :mod:`~routeplanner.pace.curve_fit` — the ``mountain`` curve and fatigue term fitted to
+  steep recordings;
 - :mod:`~routeplanner.pace.fitting` — a profile fitted to GPS recordings;
 - :mod:`~routeplanner.pace.profile_file` — the profile's TOML file;
 - :mod:`~routeplanner.pace.spread` — how much a runner's days differ, and the range of times.

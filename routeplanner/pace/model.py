@@ -1,27 +1,9 @@
 """Runner pace model: time per metre as a function of grade and terrain.
 
-Three grade models are offered:
-
-``mountain`` (the default)
-    Fitted to steep recordings of several people (trail runs, mountain races,
-    treks and hikes; :mod:`routeplanner.pace.curve_fit`): the median speed of
-    200 m pieces relative to the same day's flat speed, as a monotone PCHIP
-    through :data:`MOUNTAIN_KNOTS`.  Descents are barely faster than the flat
-    down to about -8 % and slow down steadily beyond; steep climbs slow to the
-    near-constant vertical speed of hiking.  See ``docs/grade_curve.png``.
-``minetti``
-    The energy cost of running measured by Minetti et al. (2002), "Energy cost of
-    walking and running at extreme uphill and downhill slopes", J Appl Physiol
-    93:1039-1046.  Time is assumed proportional to metabolic cost (constant power),
-    with a cap on downhill speed because the metabolic optimum (about -18 %) is far
-    faster than runners can safely descend.
-``tobler``
-    Tobler's (1993) hiking function, rescaled so that its flat-ground value is the
-    runner's flat pace.
-
-Grades are rise over run (``0.1`` = 10 %), positive uphill, and lengths are
-horizontal.  All grade functions are vectorised over numpy arrays; NaN grades
-propagate to NaN results.
+The grade models (``mountain``, the default, ``minetti`` and ``tobler``) live in
+:mod:`routeplanner.pace.grade` and are re-exported here.  Grades are rise over run
+(``0.1`` = 10 %), positive uphill, and lengths are horizontal.  All grade functions
+are vectorised over numpy arrays; NaN grades propagate to NaN results.
 
 The parsers and formatters of what people type or read (pace, duration, distance,
 coordinates, grade windows, difficulty) live in :mod:`routeplanner.units`; the
@@ -50,6 +32,20 @@ from routeplanner.network.ground import (
     SURFACE_FACTORS,
     VISIBILITY_FACTORS,
     terrain_factor,
+)
+from routeplanner.pace.grade import (
+    DEFAULT_MODEL,
+    DOWNHILL_SPEED_CAP,
+    EXCESS_GRADE_PENALTY,
+    MAX_MODEL_GRADE,
+    MODELS,
+    MOUNTAIN_KNOTS,
+    check_model,
+    cost_ratio,
+    minetti_cost,
+    mountain_cost_ratio,
+    speed_ratio,
+    tobler_speed_kmh,
 )
 from routeplanner.units import (
     GRADE_PRESETS,
@@ -98,246 +94,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-MODELS: tuple[str, ...] = ("mountain", "minetti", "tobler")
-DEFAULT_MODEL = "mountain"
-
-# The mountain curve: (grade, log of time per metre relative to the flat, slope of
-# that log) at its knots: a monotone PCHIP fitted by ``scripts/fit_grade_curve.py``
-# (routeplanner.pace.curve_fit) on the 12 steep recordings of the sample data (1,323
-# pieces of 200 m); the slopes are scipy's PchipInterpolator's at the knots, so the
-# curve is evaluated here without importing scipy.interpolate (a loop query does
-# not import it).  Time grows monotonically from the fastest grade (-8 %) both
-# ways.  Beyond +-45 % (3 and 4 pieces there) EXCESS_GRADE_PENALTY applies, as for
-# Minetti.
-MOUNTAIN_KNOTS: tuple[tuple[float, float, float], ...] = (
-    (-0.45, 0.9851, -3.426),
-    (-0.35, 0.6398, -3.4798),
-    (-0.25, 0.2891, -2.4427),
-    (-0.15, 0.1017, -1.6462),
-    (-0.08, -0.0023, 0.0),
-    (0.0, 0.0, 0.0569),
-    (0.08, 0.2374, 3.3729),
-    (0.15, 0.509, 3.5618),
-    (0.25, 0.8351, 2.497),
-    (0.35, 1.0374, 2.023),
-    (0.45, 1.2397, 2.023),
-)
-
-# Minetti's polynomial was fitted on treadmill data between -45 % and +45 %; outside
-# that range it is an extrapolation (it turns down again above ~+60 %), so grades are
-# clipped here and the excess is handled by EXCESS_GRADE_PENALTY.
-MAX_MODEL_GRADE = 0.45
-
-# Fastest descent relative to flat speed.  The raw Minetti ratio makes -10 % about
-# 1.67x and -18 % about 2x flat speed, which only a free-falling elite might manage.
-# Strava's Grade Adjusted Pace and field data put the best-case speed gain of ordinary
-# runners on moderate descents (-5 % to -10 %) at roughly 15-25 %; braking, footing and
-# eccentric load stop them going faster.  1.25 is the top of that range, so descents
-# are never cheaper than 0.8x the flat time per metre.
-DOWNHILL_SPEED_CAP = 1.25
-
-# Extra multiplicative penalty per unit of grade beyond ±MAX_MODEL_GRADE:
-# ratio(i) = ratio(±0.45) * (1 + EXCESS_GRADE_PENALTY * (|i| - 0.45)).
-# 3.0 is about the relative slope of Minetti's cost at +45 % (d ln Cr / di = 2.86),
-# so uphill costs continue smoothly instead of flattening; on the downhill side it is
-# deliberately harsher than the polynomial because >45 % descents are scrambles.
-EXCESS_GRADE_PENALTY = 3.0
-
-# Minetti coefficients, highest power first (np.polyval order).
-_MINETTI_COEFFS = (155.4, -30.4, -43.3, 46.3, 19.5, 3.6)
-_MINETTI_FLAT = 3.6  # Cr(0), J/(kg·m)
-
 _MIN_PACE_S_PER_KM = 120.0
 _MAX_PACE_S_PER_KM = 1800.0
-
-
-# --------------------------------------------------------------------------- grade
-
-
-def minetti_cost(grade: ArrayLike) -> np.ndarray:
-    """Energy cost of running per metre (Minetti et al. 2002).
-
-    ``Cr(i) = 155.4 i^5 - 30.4 i^4 - 43.3 i^3 + 46.3 i^2 + 19.5 i + 3.6``, with the
-    grade clipped to ``[-0.45, 0.45]`` (the measured range).
-
-    Parameters
-    ----------
-    grade : array_like
-        Rise over run, positive uphill.
-
-    Returns
-    -------
-    numpy.ndarray
-        Cost in J/(kg·m), same shape as `grade`.
-
-    Examples
-    --------
-    >>> round(float(minetti_cost(0.1)), 3)
-    5.968
-    >>> round(float(minetti_cost(-0.1)), 3)
-    2.152
-    >>> minetti_cost([0.0, 0.45]) == minetti_cost([0.0, 0.9])
-    array([ True,  True])
-    """
-    i = np.clip(np.asarray(grade, dtype=float), -MAX_MODEL_GRADE, MAX_MODEL_GRADE)
-    return np.asarray(np.polyval(_MINETTI_COEFFS, i))
-
-
-def tobler_speed_kmh(grade: ArrayLike) -> np.ndarray:
-    """Return the walking speed from Tobler's hiking function.
-
-    ``W = 6 exp(-3.5 |i + 0.05|)`` km/h, fastest (6 km/h) at a 5 % descent.
-
-    Parameters
-    ----------
-    grade : array_like
-        Rise over run, positive uphill.
-
-    Returns
-    -------
-    numpy.ndarray
-        Speed in km/h, same shape as `grade`.
-
-    Examples
-    --------
-    >>> round(float(tobler_speed_kmh(0.0)), 3)
-    5.037
-    >>> round(float(tobler_speed_kmh(-0.05)), 3)
-    6.0
-    """
-    i = np.asarray(grade, dtype=float)
-    return np.asarray(6.0 * np.exp(-3.5 * np.abs(i + 0.05)))
-
-
-def _check_model(model: str) -> None:
-    if model not in MODELS:
-        raise InputError(f"unknown pace model {model!r}: valid models are {', '.join(MODELS)}")
-
-
-def _hermite(x: np.ndarray, knots: tuple[tuple[float, float, float], ...]) -> np.ndarray:
-    """Cubic Hermite interpolation through ``(x, y, dy/dx)`` knots (x inside their range)."""
-    gx, gy, gd = (np.array(c) for c in zip(*knots, strict=True))
-    k = np.clip(np.searchsorted(gx, x, side="right") - 1, 0, len(gx) - 2)
-    h = gx[k + 1] - gx[k]
-    t = (x - gx[k]) / h
-    t2, t3 = t * t, t * t * t
-    return np.asarray(
-        (2 * t3 - 3 * t2 + 1) * gy[k]
-        + (t3 - 2 * t2 + t) * h * gd[k]
-        + (3 * t2 - 2 * t3) * gy[k + 1]
-        + (t3 - t2) * h * gd[k + 1]
-    )
-
-
-def mountain_cost_ratio(grade: ArrayLike) -> np.ndarray:
-    """Time per metre relative to the flat on the fitted mountain curve.
-
-    Parameters
-    ----------
-    grade : array_like
-        Rise over run, positive uphill; clipped to +-45 % (the curve's range).
-
-    Returns
-    -------
-    numpy.ndarray
-        Ratio, 1 at 0 %, same shape as `grade`.
-
-    Examples
-    --------
-    >>> round(float(mountain_cost_ratio(0.0)), 3)
-    1.0
-    >>> round(float(mountain_cost_ratio(-0.3)), 2)  # 0.64x flat speed
-    1.57
-    """
-    i = np.clip(np.asarray(grade, dtype=float), -MAX_MODEL_GRADE, MAX_MODEL_GRADE)
-    return np.asarray(np.exp(_hermite(i, MOUNTAIN_KNOTS)))
-
-
-def cost_ratio(grade: ArrayLike, model: str = DEFAULT_MODEL) -> np.ndarray:
-    """Time per metre at `grade` relative to time per metre on the flat.
-
-    This is the factor the network multiplies an edge's horizontal length by.
-
-    For ``mountain`` (the default) it is the fitted curve
-    (:func:`mountain_cost_ratio`); beyond +-45 % its value there is multiplied by
-    ``1 + EXCESS_GRADE_PENALTY * (|i| - 0.45)``, as for Minetti.
-
-    For ``minetti`` it is ``Cr(i) / Cr(0)`` (constant metabolic power), floored at
-    ``1 / DOWNHILL_SPEED_CAP`` = 0.8 so no descent is more than 25 % faster than the
-    flat.  Beyond ±45 % the value at ±45 % is multiplied by
-    ``1 + EXCESS_GRADE_PENALTY * (|i| - 0.45)`` so very steep edges are not cheap.
-
-    For ``tobler`` it is ``W(0) / W(i)``, i.e. Tobler's function rescaled so that
-    flat ground runs at the runner's flat pace.  Its best descent (-5 %) is 1.19x flat
-    speed, inside the same cap, which is applied to both models.
-
-    Parameters
-    ----------
-    grade : array_like
-        Rise over run, positive uphill.
-    model : str
-        One of :data:`MODELS`.
-
-    Returns
-    -------
-    numpy.ndarray
-        Dimensionless ratio > 0, same shape as `grade`; 1 at grade 0.
-
-    Raises
-    ------
-    InputError
-        If `model` is not one of :data:`MODELS`.
-
-    Examples
-    --------
-    >>> float(cost_ratio(0.0))
-    1.0
-    >>> round(float(cost_ratio(-0.3)), 2)  # mountain: steep descents are slow
-    1.57
-    >>> round(float(cost_ratio(0.1, model="minetti")), 3)
-    1.658
-    >>> float(cost_ratio(-0.1, model="minetti"))  # capped: raw Minetti would give 0.598
-    0.8
-    >>> round(float(cost_ratio(0.1, model="tobler")), 3)
-    1.419
-    """
-    _check_model(model)
-    i = np.asarray(grade, dtype=float)
-    if model in ("minetti", "mountain"):
-        ratio = mountain_cost_ratio(i) if model == "mountain" else minetti_cost(i) / _MINETTI_FLAT
-        excess = np.maximum(np.abs(i) - MAX_MODEL_GRADE, 0.0)
-        ratio = ratio * (1.0 + EXCESS_GRADE_PENALTY * excess)
-    else:
-        ratio = tobler_speed_kmh(0.0) / tobler_speed_kmh(i)
-    # np.fmax would swallow NaN grades; np.maximum keeps them visible.
-    return np.asarray(np.maximum(ratio, 1.0 / DOWNHILL_SPEED_CAP))
-
-
-def speed_ratio(grade: ArrayLike, model: str = DEFAULT_MODEL) -> np.ndarray:
-    """Speed at `grade` relative to flat speed (``1 / cost_ratio``).
-
-    Parameters
-    ----------
-    grade : array_like
-        Rise over run, positive uphill.
-    model : str
-        One of :data:`MODELS`.
-
-    Returns
-    -------
-    numpy.ndarray
-        Dimensionless ratio in ``(0, DOWNHILL_SPEED_CAP]``, same shape as `grade`.
-
-    Examples
-    --------
-    >>> float(speed_ratio(-0.1, "minetti"))
-    1.25
-    >>> round(float(speed_ratio(0.2, "minetti")), 3)
-    0.4
-    >>> round(float(speed_ratio(0.2)), 2)
-    0.5
-    """
-    return np.asarray(1.0 / cost_ratio(grade, model))
 
 
 # -------------------------------------------------------------------------- profile
@@ -368,8 +126,8 @@ class RunnerProfile:
     trail_factor : float
         Time factor on trails (network class ``trail``) relative to roads.
     fatigue_per_h : float
-        Slow-down per hour of moving: the pace after ``t`` hours is
-        ``1 + fatigue_per_h * t`` times the fresh pace.
+        Slow-down per hour of moving after `fatigue_onset_h`: the pace after ``t``
+        hours is ``1 + fatigue_per_h * (t - fatigue_onset_h)`` times the fresh pace.
     fatigue_until_h : float or None
         Longest moving time the fatigue term was fitted on: beyond it the pace stays
         at its value there (the trend is not extrapolated).  None: no limit.
@@ -379,6 +137,9 @@ class RunnerProfile:
         (:mod:`routeplanner.pace.spread`); None when not fitted.
     spread_recordings : int or None
         Number of recordings `day_spread` was measured on (3 or more).
+    fatigue_onset_h : float
+        Moving hours on fresh legs before fatigue starts (0 for a fitted runner's
+        own term; :data:`FATIGUE_ONSET_H` for the default one).
 
     Raises
     ------
@@ -403,6 +164,7 @@ class RunnerProfile:
     fatigue_until_h: float | None = None
     day_spread: float | None = None
     spread_recordings: int | None = None
+    fatigue_onset_h: float = 0.0
 
     def __post_init__(self) -> None:
         pace = self.flat_pace_s_per_km
@@ -414,7 +176,7 @@ class RunnerProfile:
             raise InputError(
                 f"invalid flat pace {pace!r} s/km: must be between 120 and 1800 (2:00-30:00/km)"
             )
-        _check_model(self.model)
+        check_model(self.model)
         difficulty = self.max_difficulty
         if (
             isinstance(difficulty, bool)
@@ -445,6 +207,11 @@ class RunnerProfile:
             isinstance(until, numbers.Real) and not isinstance(until, bool) and 0 < until <= 100
         ):
             raise InputError(f"invalid fatigue limit {until!r} h: must be 0..100 hours")
+        onset = self.fatigue_onset_h
+        if not (isinstance(onset, numbers.Real) and not isinstance(onset, bool)) or not (
+            0 <= onset <= (100 if until is None else until)
+        ):
+            raise InputError(f"invalid fatigue onset {onset!r} h: must be 0 up to its limit")
         spread, n = self.day_spread, self.spread_recordings
         spread_ok = isinstance(spread, numbers.Real) and 0 <= spread <= 1
         n_ok = isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 3
@@ -545,13 +312,83 @@ class RunnerProfile:
         cls = np.asarray(edge_class)
         return np.where(cls == 0, float(self.trail_factor), 1.0)
 
+    def _clock(self) -> tuple[float, float, float]:
+        """``(k per second, onset s, limit s)`` of the fatigue term."""
+        until = math.inf if self.fatigue_until_h is None else float(self.fatigue_until_h) * 3600.0
+        return float(self.fatigue_per_h) / 3600.0, float(self.fatigue_onset_h) * 3600.0, until
+
+    def elapsed_s(self, fresh_s: ArrayLike) -> np.ndarray:
+        """Return the moving time after `fresh_s` seconds' worth of ground on fresh legs.
+
+        With the pace growing as ``1 + k (t - onset)`` past the onset
+        (``k = fatigue_per_h / 3600``), time ``t`` and fresh time ``tau`` satisfy
+        ``dt/dtau = 1 + k (t - onset)``, so ``t = onset + (exp(k (tau - onset)) - 1) / k``
+        after the onset; past ``fatigue_until_h`` the factor stays at its value there.
+
+        Parameters
+        ----------
+        fresh_s : array_like
+            Cumulative fresh times (non-decreasing, from the start of the outing).
+
+        Returns
+        -------
+        numpy.ndarray
+            Cumulative moving times, same shape.
+
+        Examples
+        --------
+        >>> p = RunnerProfile(fatigue_per_h=0.1, fatigue_onset_h=2.0)
+        >>> p.elapsed_s([3600.0, 7200.0]).tolist()
+        [3600.0, 7200.0]
+        >>> round(float(p.elapsed_s(10800.0)))
+        10986
+        """
+        tau = np.asarray(fresh_s, dtype=float)
+        k, on, cap = self._clock()
+        if abs(k) < 1e-12:
+            return tau.copy()
+        tau_cap = on + (math.log1p(k * (cap - on)) / k if math.isfinite(cap) else math.inf)
+        late = np.maximum(tau - on, 0.0)
+        grow = on + np.expm1(k * np.minimum(late, tau_cap - on)) / k
+        out = np.where(tau <= on, tau, grow)
+        if math.isfinite(tau_cap):
+            out = np.where(tau > tau_cap, cap + (tau - tau_cap) * (1.0 + k * (cap - on)), out)
+        return np.asarray(out)
+
+    def fresh_s(self, elapsed_s: ArrayLike) -> np.ndarray:
+        """Return the fresh time worth `elapsed_s` of moving (inverse of :meth:`elapsed_s`).
+
+        Parameters
+        ----------
+        elapsed_s : array_like
+            Moving times.
+
+        Returns
+        -------
+        numpy.ndarray
+            Fresh times, same shape.
+
+        Examples
+        --------
+        >>> p = RunnerProfile(fatigue_per_h=0.1, fatigue_onset_h=2.0)
+        >>> round(float(p.fresh_s(p.elapsed_s(20000.0))), 6)
+        20000.0
+        """
+        t = np.asarray(elapsed_s, dtype=float)
+        k, on, cap = self._clock()
+        if abs(k) < 1e-12:
+            return t.copy()
+        tau_cap = on + (math.log1p(k * (cap - on)) / k if math.isfinite(cap) else math.inf)
+        grow = on + np.log1p(k * np.clip(t - on, 0.0, cap - on)) / k
+        out = np.where(t <= on, t, grow)
+        if math.isfinite(cap):
+            out = np.where(t > cap, tau_cap + (t - cap) / (1.0 + k * (cap - on)), out)
+        return np.asarray(out)
+
     def fatigued_s(self, fresh_s: float, *, start_elapsed_s: float = 0.0) -> float:
         """Return the moving time of a stretch that takes `fresh_s` on fresh legs.
 
-        With the pace growing as ``1 + k t`` (``k = fatigue_per_h / 3600``), time
-        ``t`` and fresh time ``tau`` satisfy ``dt/dtau = 1 + k t``, so a stretch
-        started after ``t0`` seconds takes ``(1/k + t0) (exp(k tau) - 1)``.  Past
-        ``fatigue_until_h`` the factor stays at its value there.
+        The stretch starts after `start_elapsed_s` of moving (see :meth:`elapsed_s`).
 
         Parameters
         ----------
@@ -573,20 +410,9 @@ class RunnerProfile:
         >>> round(RunnerProfile(fatigue_per_h=0.1, fatigue_until_h=0.5).fatigued_s(3600.0))
         3736
         """
-        k = float(self.fatigue_per_h) / 3600.0
-        if abs(k) < 1e-12:
-            return float(fresh_s)
         t0 = float(start_elapsed_s)
-        cap = math.inf if self.fatigue_until_h is None else float(self.fatigue_until_h) * 3600.0
-        if t0 >= cap:
-            return float(fresh_s) * (1.0 + k * cap)
-        # Fresh time needed to reach the cap from t0 (infinite without a cap).
-        tau_cap = (
-            math.log1p(k * (cap - t0) / (1.0 + k * t0)) / k if math.isfinite(cap) else math.inf
-        )
-        if fresh_s <= tau_cap:
-            return float((1.0 / k + t0) * math.expm1(k * fresh_s))
-        return float((cap - t0) + (fresh_s - tau_cap) * (1.0 + k * cap))
+        tau0 = float(self.fresh_s(t0))
+        return float(self.elapsed_s(tau0 + float(fresh_s))) - t0
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> RunnerProfile:
@@ -637,45 +463,17 @@ class RunnerProfile:
         >>> round(p.for_duration(3600.0).flat_pace_s_per_km, 1)
         314.8
         """
-        k = float(self.fatigue_per_h) / 3600.0
-        if abs(k) < 1e-12 or duration_s <= 0:
+        if abs(float(self.fatigue_per_h)) < 1e-12 or duration_s <= 0:
             return self
-        cap = math.inf if self.fatigue_until_h is None else float(self.fatigue_until_h) * 3600.0
-        if duration_s <= cap:
-            fresh_s = math.log1p(k * duration_s) / k
-        else:
-            fresh_s = math.log1p(k * cap) / k + (duration_s - cap) / (1.0 + k * cap)
-        pace_s = float(np.clip(self.flat_pace_s_per_km * duration_s / fresh_s, 120.0, 1800.0))
+        fresh = float(self.fresh_s(float(duration_s)))
+        pace_s = float(np.clip(self.flat_pace_s_per_km * duration_s / fresh, 120.0, 1800.0))
         return dataclasses.replace(
-            self, flat_pace_s_per_km=pace_s, fatigue_per_h=0.0, fatigue_until_h=None
+            self,
+            flat_pace_s_per_km=pace_s,
+            fatigue_per_h=0.0,
+            fatigue_until_h=None,
+            fatigue_onset_h=0.0,
         )
-
-    def route_time_s(self, fresh_s: ArrayLike) -> np.ndarray:
-        """Elapsed time at every point of a route from its time on fresh legs.
-
-        Every route's clock goes through here once (in
-        :func:`routeplanner.route.make_route`), after its stretches are timed one
-        by one (:class:`routeplanner.pace.timer.EdgeTimer`): effects of time on
-        feet, which no single stretch can see, belong here.  Searches fold the
-        fatigue term into the flat pace (:meth:`for_duration`) before timing, so
-        today the clock is the fresh time itself.
-
-        Parameters
-        ----------
-        fresh_s : array_like
-            Cumulative fresh time at every point, non-decreasing from 0.
-
-        Returns
-        -------
-        numpy.ndarray
-            Seconds from the start, same shape.
-
-        Examples
-        --------
-        >>> RunnerProfile().route_time_s([0.0, 60.0, 150.0]).tolist()
-        [0.0, 60.0, 150.0]
-        """
-        return np.asarray(fresh_s, dtype=float)
 
     def segment_time_s(
         self,
