@@ -85,6 +85,20 @@ def direction_times(net: Network, step: Step, profile: RunnerProfile = PROFILE) 
     return float(fwd[step.edge] if step.end_m > step.start_m else bwd[step.edge])
 
 
+def test_the_route_clock_carries_the_runners_fatigue(net: Network) -> None:
+    # A slow runner who tires 50 %/h after 10 minutes: the clock of the route is the
+    # fatigue term applied to the fresh clock, point by point, in make_route.
+    steps = [run(net, 1, 2), run(net, 2, 3), run(net, 3, 4), run(net, 4, 6)]
+    slow = RunnerProfile(1200.0, model="minetti")
+    tired = dataclasses.replace(slow, fatigue_per_h=0.5, fatigue_onset_h=1 / 6)
+    fresh = make_route(net, steps, slow)
+    route = make_route(net, steps, tired)
+    np.testing.assert_allclose(route.time_s, tired.elapsed_s(fresh.time_s), rtol=1e-12)
+    early = fresh.time_s <= 600.0
+    np.testing.assert_array_equal(route.time_s[early], fresh.time_s[early])
+    assert route.stats.duration_s > fresh.stats.duration_s * 1.05
+
+
 def test_whole_route(net: Network) -> None:
     steps = [run(net, 1, 2), run(net, 2, 3), run(net, 3, 4), run(net, 4, 6)]
     route = make_route(net, steps, PROFILE, name="r", kind="test", target_duration_s=1800.0)

@@ -173,9 +173,10 @@ class RunnerOptions:
     def profile(self, duration_s: float | None = None) -> Any:
         """Build the :class:`~routeplanner.pace.RunnerProfile` (imports the pace model).
 
-        With ``--profile`` the file gives pace, model and corrections (an explicit
-        ``--max-difficulty`` still applies), and its fatigue term is folded into the
-        pace for a target `duration_s` (:meth:`RunnerProfile.for_duration`).
+        With ``--profile`` the file gives pace, model, corrections and fatigue (an
+        explicit ``--max-difficulty`` still applies).  `duration_s` is accepted for
+        existing callers and not used: searches fold fatigue into their edge times
+        themselves and routes are clocked with it (``RunnerProfile.route_time_s``).
 
         Raises
         ------
@@ -189,7 +190,7 @@ class RunnerOptions:
         profile = RunnerProfile.from_toml(self.profile_file)
         if self.difficulty_given:
             profile = dataclasses.replace(profile, max_difficulty=self.max_difficulty)
-        return profile.for_duration(duration_s) if duration_s else profile
+        return profile
 
 
 def _given(name: str) -> bool:

@@ -475,6 +475,36 @@ class RunnerProfile:
             fatigue_onset_h=0.0,
         )
 
+    def route_time_s(self, fresh_s: ArrayLike) -> np.ndarray:
+        """Elapsed time at every point of a route from its time on fresh legs.
+
+        Every route's clock goes through here once (in
+        :func:`routeplanner.route.make_route`), after its stretches are timed one
+        by one (:class:`routeplanner.pace.timer.EdgeTimer`): effects of time on
+        feet, which no single stretch can see, belong here.  It is the fatigue
+        term (:meth:`elapsed_s`); a profile whose fatigue was folded into its flat
+        pace (:meth:`for_duration`, what loop searches time edges with) has none.
+
+        Parameters
+        ----------
+        fresh_s : array_like
+            Cumulative fresh time at every point, non-decreasing from 0.
+
+        Returns
+        -------
+        numpy.ndarray
+            Seconds from the start, same shape.
+
+        Examples
+        --------
+        >>> RunnerProfile().route_time_s([0.0, 60.0, 150.0]).tolist()
+        [0.0, 60.0, 150.0]
+        >>> tired = RunnerProfile(fatigue_per_h=0.1, fatigue_onset_h=2.0)
+        >>> tired.route_time_s([0.0, 7200.0, 10800.0]).round().tolist()
+        [0.0, 7200.0, 10986.0]
+        """
+        return self.elapsed_s(fresh_s)
+
     def segment_time_s(
         self,
         length_m: ArrayLike,

@@ -544,8 +544,13 @@ def _graph_for(
 
     A graph built for the same or a slightly longer target (up to
     :data:`REACH_REUSE` times the reach) serves the query: alternatives, other
-    seeds and nearby durations from one start share it.
+    seeds and nearby durations from one start share it.  Edges are timed with the
+    runner's fatigue folded into the flat pace for the target
+    (:meth:`~routeplanner.pace.RunnerProfile.for_duration`: fixed edge times add
+    up to the target near it); the route found is then clocked with the fatigue
+    itself (:meth:`~routeplanner.pace.RunnerProfile.route_time_s`).
     """
+    profile = profile.for_duration(request.duration_s)
     reach_s = request.duration_s * (1 + request.tolerance) / 2
     key = ("loop_graph", profile, snap, prefs, request.constraints, climb_weight, road_link)
     cached = net._cache.get(key)

@@ -56,7 +56,8 @@ LOOP_KEYS = (
     "index",
 )
 
-_MODELS = ("minetti", "tobler")
+# The page's "Running" sends no model: the default (mountain) curve.
+_MODELS = ("mountain", "minetti", "tobler")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 
@@ -90,7 +91,7 @@ class LoopQuery:
     duration_s: float
     alternatives: int = 1
     pace_s_per_km: float = 360.0
-    model: str = "minetti"
+    model: str = "mountain"
     profile: bool = False
     allow_roads: bool = False
     min_trail: float | None = None
@@ -208,7 +209,7 @@ def parse_loop_query(
     duration_s = units.parse_duration(p["duration"])
     if duration_s < 60.0:
         raise InputError(f"invalid duration {p['duration']!r}: use 1 min to 24 h")
-    model = p.get("model", "minetti").strip().lower()
+    model = p.get("model", "mountain").strip().lower()
     if model not in _MODELS:
         raise InputError(f"invalid model {p['model']!r}: use {' or '.join(_MODELS)}")
     share = units.parse_share(p["min_trail"], what="min_trail") if "min_trail" in p else None
