@@ -91,3 +91,31 @@ def test_report_on_the_real_tracks(shared_data_dir: Path):
     # data, so the profile is never clearly worse than the plain model.
     for protocol in ("half", "loo", "all"):
         assert medians[protocol]["profile"] <= medians[protocol]["default_model"] + 0.5
+
+
+@pytest.mark.slow
+def test_steep_protocols_report_every_method_and_the_curve_targets(shared_data_dir: Path):
+    result = bench.run_steep(shared_data_dir, quick=True)
+    protocols = [r["protocol"] for r in result["rows"]]
+    assert protocols.count("steep_half") == 12 and protocols.count("steep_loo") == 1
+    for r in result["rows"]:
+        assert all(np.isfinite(r[m]) for m in bench.STEEP_METHODS)
+    for protocol in ("steep_half", "steep_loo"):
+        s = result["summary"][protocol]
+        assert set(s["stats"]) >= set(bench.STEEP_METHODS)
+        for m in bench.STEEP_BASELINES:
+            for q in ("median", "p90"):
+                c = s["versus"][m][q]
+                assert c["lo"] <= c["hi"]
+    curve = result["curve"]
+    # The shipped curve's own targets hold on the recordings it was fitted to.
+    assert curve["descents_slower_than_flat"] and curve["bands_within_0.1"]
+
+
+def test_steep_prediction_of_a_runner_who_follows_the_curve_is_exact():
+    runner = RunnerProfile(420.0)
+    line = cal.prepare(Track("s", *synthetic_recording(runner, seed=4, stops=0)))
+    first, second = line.split(0.5)
+    errors = bench.steep_errors(first, second, None)
+    assert abs(errors["mountain"]) < 0.03
+    assert errors["minetti"] < errors["mountain"]  # Minetti runs the descents too fast
