@@ -509,6 +509,7 @@ def test_workout_repeats_carries_the_sheet(tmp_path: Path, capsys: pytest.Captur
     tif = write_geotiff(tmp_path / "h.tif", dem.elevation, dem.transform)
     lon, lat = to_lonlat(0.0, 0.0)
     args = ["workout", "repeats", "--osm", str(osm), "--dem", str(tif), "--no-cache"]
+    args += ["--minutes", "2-12"]  # the whole 120 m ramp (about 10 minutes up)
     near = ["--near", f"{float(lat)},{float(lon)}", "--reps", "3", "--date", "2025-06-21"]
     code, out, err = run([*args, *near, "--json"], capsys)
     assert code == 0, err

@@ -14,6 +14,7 @@ import logging
 import re
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -675,8 +676,14 @@ def test_andorra_climbs_near_villages_are_real(andorra_network, andorra_dem, vil
     profile = RunnerProfile(360.0, max_difficulty=3)
     segs = find_segments(andorra_network, req, profile, dem=andorra_dem)
     assert segs
-    keys = [(-round(s.fit, 1), s.distance_m) for s in segs]
-    assert keys == sorted(keys)
+    dist = [round(s.distance_m or 0.0, -1) for s in segs]
+    assert dist == sorted(dist)  # nearest first
+    # a wider search never drops what a narrower one finds (issue 30)
+    narrow = find_segments(
+        andorra_network, replace(req, within_m=2000.0), profile, raise_if_none=False
+    )
+    wide = [s.id for s in find_segments(andorra_network, req, profile)]
+    assert [s.id for s in narrow][: len(wide)] == wide[: len(narrow)]
     for seg in segs:
         assert seg.distance_m is not None and seg.distance_m <= 5000.0
         assert seg.rise_m >= 80.0 and seg.hardest_sac <= 3

@@ -397,6 +397,13 @@ def test_cli_workout_repeats_on_files(isolated, capsys):
     tif = write_geotiff(isolated / "h.tif", dem.elevation, dem.transform)
     lon, lat = lonlat(0.0, 0.0)
     args = ["workout", "repeats", "--osm", str(osm), "--dem", str(tif), "--no-cache"]
+    # The default effort is 3-6 minutes: the repeat is the ramp's first 6 minutes.
+    code = run_cli([*args, "--near", f"{lat},{lon}", "--reps", "3", "--json"])
+    default = json.loads(capsys.readouterr().out)
+    assert code == 0 and 180.0 <= default["workout"]["effort_s"] <= 361.0
+    assert 50.0 <= default["segment"]["gain_m"] < 120.0
+    # The whole 120 m ramp (about 10 minutes up) with a window that holds it.
+    args += ["--minutes", "2-12"]
     code = run_cli([*args, "--near", f"{lat},{lon}", "--reps", "3", "--json", "--gpx", "w.gpx"])
     out = capsys.readouterr().out
     assert code == 0
@@ -432,7 +439,7 @@ def test_cli_workout_repeats_constraints_exit_3(isolated, capsys):
     tif = write_geotiff(isolated / "h.tif", dem.elevation, dem.transform)
     lon, lat = lonlat(0.0, 0.0)
     args = ["workout", "repeats", "--osm", str(osm), "--dem", str(tif), "--no-cache"]
-    args += ["--near", f"{lat},{lon}", "--reps", "3"]
+    args += ["--near", f"{lat},{lon}", "--reps", "3", "--minutes", "2-12"]
     assert run_cli([*args, "--max-ascent", "400m"]) == 0
     assert "MISSED" not in capsys.readouterr().out
     assert run_cli([*args, "--max-ascent", "200m"]) == 3

@@ -63,7 +63,7 @@ class CatalogRequest:
         Target durations.
     kinds : tuple of str
         Route kinds: ``easy`` (a plain loop), ``hilly`` (a loop through a climb),
-        ``descent`` (a loop that runs a 3-10 minute descent).
+        ``descent`` (a loop that runs a 5-10 minute practice descent).
     flat_pace : str
         Flat pace of the catalogue's reference runner (as typed, e.g. ``"6:00"``).
     model : str
@@ -261,7 +261,7 @@ def _one(
     if kind == "hilly":
         options = SegmentLoopOptions(climbs=1)
     else:
-        options = SegmentLoopOptions(include_descent=True, descent_minutes=(180.0, 600.0))
+        options = SegmentLoopOptions(include_descent=True, descent_minutes=(300.0, 600.0))
     return plan_loop_with_segments(net, start, profile, loop, options).routes[0]
 
 

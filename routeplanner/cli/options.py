@@ -407,7 +407,12 @@ def loop_segment_options(f: F) -> F:
             show_default=True,
             help="Mean-grade window of the descent.",
         ),
-        click.option("--descent-minutes", help="Window on the descent's running time, e.g. 5-10."),
+        click.option(
+            "--descent-minutes",
+            default="5-10",
+            show_default=True,
+            help="Window on the descent's running time (a practice descent: 5-10).",
+        ),
         click.option(
             "--segments-on-roads",
             is_flag=True,

@@ -28,7 +28,13 @@ from routeplanner.cli.options import (
 )
 from routeplanner.errors import InputError
 
-__all__ = ["repeats", "workout"]
+__all__ = ["REPEAT_CLIMB_S", "REPEAT_DESCENT_S", "repeats", "workout"]
+
+#: Default effort window of a repeated climb: 3-6 minutes, long enough to train
+#: (80-200 m of gain at 20-30 % for a 5:00-6:00/km runner), short enough to repeat.
+REPEAT_CLIMB_S = (180.0, 360.0)
+#: Default running time of a practice descent.
+REPEAT_DESCENT_S = (300.0, 600.0)
 
 
 @click.group()
@@ -47,9 +53,7 @@ def workout() -> None:
     show_default=True,
     help="With --near: repeat a climb (run up) or a descent (run down).",
 )
-@segment_options(
-    "climb", near_required=False, within="3km", minutes="2-12", help_prefix="With --near: "
-)
+@segment_options("climb", near_required=False, within="3km", help_prefix="With --near: ")
 @click.option("--reps", default=4, show_default=True, type=int, help="Number of efforts.")
 @click.option(
     "--start",
@@ -77,9 +81,12 @@ def repeats(
     """Run to a climb or descent, do N repeats (effort and way back), and return.
 
     With --near, the segment is the quickest to reach of the five that best fit
-    the request.  Reports the total time and the time of one repeat.  The
-    constraint options steer the way there and back (--avoid-roads) and are
-    checked on the whole workout: MISSED and exit 3 unless --accept-closest.
+    the request.  A repeat that trains is the default: a climb of 3-6 minutes'
+    effort, a descent of 5-10 (--minutes changes it).  Reports the total time and
+    the time of one repeat.  The way there and back is trail-first (--allow-roads
+    lifts it; --trails-only keeps it off roads wherever a trail connects too), and
+    the constraint options are checked on the whole workout: MISSED and exit 3
+    unless --accept-closest.
     """
     from routeplanner.brief import Brief
     from routeplanner.output.export import course_name
@@ -104,9 +111,15 @@ def repeats(
         raise InputError("--start LAT,LON is needed with --segment")
     if segment_id is not None:
         parse_segment_id(segment_id)  # fail on a malformed id before loading data
+    if seg_opts["minutes"] is None:  # an effort that trains (issue 30)
+        seg_opts["minutes"] = REPEAT_CLIMB_S if kind == "climb" else REPEAT_DESCENT_S
     req = segment_request(kind, seg_opts) if near is not None else None
     constraints = brief.constraints()
     prefs = brief.preferences()
+    if seg_opts["trails_only"] and not brief.allow_roads:
+        from routeplanner.search.graph import TRAILS_ONLY
+
+        prefs = TRAILS_ONLY  # the way there and back too, not only the segment
     profile = runner.profile()
     loaded = load(ctx, src)
     here = _places.resolve(start_pt, loaded)

@@ -39,6 +39,7 @@ __all__ = [
     "CLIMB_AVERSION",
     "MAIN_ROAD_NEEDED_FACTOR",
     "REUSE_PENALTY",
+    "TRAILS_ONLY",
     "TRAIL_FIRST",
     "ArcData",
     "EdgeCost",
@@ -283,6 +284,10 @@ class Preferences:
 #: Trail-first search preference, the default of point-to-point legs: minor roads
 #: cost 3 times a trail, main roads 20 times (taken only where nothing else connects).
 TRAIL_FIRST = Preferences(class_factor=(1.0, 3.0, 20.0), sac_factor=0.05)
+
+#: Trails only (``--trails-only`` on a workout's way there and back): any road costs
+#: 10 times a trail, a main road 50 times, so roads carry only what no trail connects.
+TRAILS_ONLY = Preferences(class_factor=(1.0, 10.0, 50.0), sac_factor=0.05)
 
 
 def edge_cost(

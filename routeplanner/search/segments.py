@@ -398,9 +398,11 @@ def _climb_distances(scan: SegmentScan, near: tuple[float, float]) -> np.ndarray
 
 
 def _rank(segs: list[Segment]) -> list[Segment]:
+    # Nearest first (then best fit): a wider search only adds segments after those a
+    # narrower one finds, so widening --within never drops a nearer segment.
     return sorted(
         segs,
-        key=lambda s: (-round(s.fit, 1), s.distance_m or 0.0, -s.rise_m, s.id),
+        key=lambda s: (round(s.distance_m or 0.0, -1), -round(s.fit, 1), -s.rise_m, s.id),
     )
 
 
@@ -413,7 +415,7 @@ def find_segments(
     settings: ScanSettings | None = None,
     raise_if_none: bool = True,
 ) -> list[Segment]:
-    """Climbs or descents that meet a request, best fit first, then nearest.
+    """Climbs or descents that meet a request, nearest first, then best fit.
 
     Parameters
     ----------
