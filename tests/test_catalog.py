@@ -532,3 +532,66 @@ def test_catalogue_event_with_a_place_name_meeting_point(region, tmp_path):
     assert (ev["geo"].longitude, ev["geo"].latitude) == pytest.approx((lon, lat), abs=1e-6)
     with pytest.raises(InputError, match="meeting point 'vila' needs a region"):
         events_site_files([event], lambda _r: net, title="Club")
+
+
+def _cli_region(tmp_path: Path, region) -> tuple[list[str], dict[str, str]]:
+    """The grid as a catalogue region of its own, and the environment that finds it."""
+    osm, tif = region
+    data = tmp_path / "data"
+    (data / "grid").mkdir(parents=True)
+    shutil.copy(osm, data / "grid" / "grid.osm")
+    shutil.copy(tif, data / "grid" / "grid.tif")
+    catalog = tmp_path / "regions"
+    catalog.mkdir()
+    (catalog / "grid.toml").write_text(
+        'name = "grid"\ntitle = "Grid"\nbbox = [1.47, 42.47, 1.53, 42.53]\nattribution = ["x"]\n'
+        '[[osm]]\nname = "grid/grid.osm"\n[[dem]]\nname = "grid/grid.tif"\n'
+    )
+    env = {
+        **os.environ,
+        "ROUTEPLANNER_CATALOG_DIR": str(catalog),
+        "ROUTEPLANNER_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    argv = [sys.executable, "-m", "routeplanner", "catalog", "--region", "grid"]
+    argv += ["--data-dir", str(data), "--tile", "1km", "--kinds", "easy,hilly,descent"]
+    argv += ["--durations", "30,40,50,60,70,80,90,100", "--workers", "2"]
+    return argv, env
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("signum", "code"), [(2, 130), (15, 143)])
+def test_an_interrupted_catalogue_ends_in_seconds_keeps_finished_tasks_and_resumes(
+    region, tmp_path, signum, code
+):
+    import psutil
+
+    argv, env = _cli_region(tmp_path, region)
+    results = tmp_path / "cache" / "catalog"
+    out = tmp_path / "site"
+    with subprocess.Popen(
+        [*argv, "--out-dir", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as child:
+        deadline = time.monotonic() + 240
+        while not list(results.glob("*.json")) and time.monotonic() < deadline:
+            assert child.poll() is None, child.communicate()[1]
+            time.sleep(0.1)
+        kids = psutil.Process(child.pid).children(recursive=True)
+        finished = {p.name: p.stat().st_mtime_ns for p in results.glob("*.json")}
+        assert kids and finished and child.poll() is None  # the cluster is at work
+        child.send_signal(signum)
+        _out, err = child.communicate(timeout=60)  # bounded: not the remaining work
+    assert child.returncode == code, err
+    lines = err.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: interrupted"), lines
+    _gone, alive = psutil.wait_procs(kids, timeout=15)
+    assert not alive, alive  # no worker, nanny or tracker left behind
+    assert not out.exists()
+    for name, stamp in finished.items():  # finished tasks are kept, untouched
+        assert (results / name).stat().st_mtime_ns == stamp
+    done = subprocess.run(
+        [*argv, "--out-dir", str(out), "--json"], env=env, capture_output=True, timeout=600
+    )
+    assert done.returncode in (0, 3), done.stderr
+    assert json.loads(done.stdout)["routes"]
+    for name, stamp in finished.items():  # resumed: not computed again
+        assert (results / name).stat().st_mtime_ns == stamp

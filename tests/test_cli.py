@@ -210,7 +210,11 @@ def test_importing_the_cli_loads_no_heavy_library_and_no_command() -> None:
     heavy, commands = _imports("--help")
     assert heavy == []
     # Only the group's own plumbing; no command module until a command is used.
-    assert set(commands) == {"routeplanner.cli.main", "routeplanner.cli._context"}
+    assert set(commands) == {
+        "routeplanner.cli.main",
+        "routeplanner.cli._context",
+        "routeplanner.cli._signals",
+    }
 
 
 def test_a_command_imports_only_its_own_module() -> None:

@@ -422,7 +422,7 @@ def test_loop_writes_gpx_to_stdout_and_the_summary_to_stderr(tmp_path, inputs, c
 
 @pytest.mark.parametrize(
     ("failure", "exit_code"),
-    [(OSError(28, "No space left on device"), 1), (KeyboardInterrupt(), 1)],  # Ctrl-C: aborted
+    [(OSError(28, "No space left on device"), 1), (KeyboardInterrupt(), 130)],  # Ctrl-C
 )
 def test_loop_failed_write_keeps_every_existing_file(
     tmp_path, inputs, capsys, monkeypatch, failure, exit_code

@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 
 #: Trailheads per task: enough to amortise task overhead, small enough to balance.
 BATCH_SIZE = 4
+#: Longest wait for the client and the local cluster to close, seconds.
+CLOSE_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -303,9 +305,7 @@ def run_catalog(
         peaks = client.run(_peak_rss_mb)
         n_tiles = len({id(p[0]) for p in plan})
     finally:
-        client.close()
-        if local is not None:
-            local.close()
+        _close(client, local)
     results = [_stored(p[2]) for p in plan]
     return CatalogRun(
         chosen,
@@ -316,6 +316,19 @@ def run_catalog(
         len(plan),
         len(plan) - len(todo),
     )
+
+
+def _close(client: Any, local: Any) -> None:
+    """Close the client and the local cluster within seconds, even after an interruption."""
+    try:
+        client.close(timeout=CLOSE_TIMEOUT_S)
+    except Exception as exc:  # a scheduler already gone
+        log.debug("closing the Dask client: %s", exc)
+    if local is not None:
+        try:
+            local.close(timeout=CLOSE_TIMEOUT_S)
+        except Exception as exc:
+            log.debug("closing the local cluster: %s", exc)
 
 
 def _usable(path: Path) -> bool:

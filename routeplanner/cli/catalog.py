@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import Any
 
@@ -144,7 +145,10 @@ def catalog_command(ctx: Ctx, **o: Any) -> None:
     if ctx.verbosity < 2:
         # Dask's own connection chatter is not about anything the user asked for
         for name in ("distributed", "tornado"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+            logging.getLogger(name).setLevel(logging.ERROR)
+        # ... nor in the local workers, which log to the same stderr (a worker reads
+        # this when it starts; an interrupted task would print a warning there).
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
     units.parse_pace(o["pace"])
     events = event_files(o["events"]) if o["events"] else []
     event_regions = {load_event(p).region for p in events}  # bad files fail before the work

@@ -7,7 +7,8 @@ import only what they use.
 
 Exit codes: 0 done, 2 bad input (a click usage error, or an
 :class:`~routeplanner.errors.InputError`, :class:`~routeplanner.errors.DataError`
-or :class:`~routeplanner.errors.CoverageError`), 1 any other failure.  Every
+or :class:`~routeplanner.errors.CoverageError`), 1 any other failure, 130 and 143
+when interrupted by Ctrl-C or SIGTERM (:mod:`routeplanner.cli._signals`).  Every
 error is one line ``error: …`` on stderr; an unexpected exception (a bug) is
 reported as an internal error, with its traceback only under ``-v``.
 """
@@ -22,6 +23,7 @@ from typing import Any, NamedTuple
 import click
 
 from routeplanner.cli._context import Ctx, common_options
+from routeplanner.cli._signals import Interrupted, interruptible
 from routeplanner.errors import CoverageError, DataError, InputError, RoutePlannerError
 
 __all__ = ["COMMANDS", "EXIT_BAD_INPUT", "EXIT_FAILED", "LazyCommand", "LazyGroup", "cli", "main"]
@@ -196,8 +198,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run the CLI, turning every error into one line on stderr and an exit code."""
     args = list(argv) if argv is not None else sys.argv[1:]
     try:
-        cli.main(args=args, prog_name="routeplanner", standalone_mode=False)
-    except click.exceptions.Abort:
+        with interruptible():
+            cli.main(args=args, prog_name="routeplanner", standalone_mode=False)
+    except Interrupted as exc:
+        _error(f"interrupted by {exc.what}; nothing half-written was kept")
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            _error("interrupted; nothing half-written was kept")
+            sys.exit(130)
         click.echo("error: aborted", err=True)
         sys.exit(EXIT_FAILED)
     except click.ClickException as exc:
