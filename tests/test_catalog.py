@@ -595,3 +595,65 @@ def test_an_interrupted_catalogue_ends_in_seconds_keeps_finished_tasks_and_resum
     assert json.loads(done.stdout)["routes"]
     for name, stamp in finished.items():  # resumed: not computed again
         assert (results / name).stat().st_mtime_ns == stamp
+
+
+def _scheduler(tmp_path: Path) -> tuple[str, list[subprocess.Popen], list[str]]:
+    """A ``dask scheduler`` on 127.0.0.1, and the command that starts a worker for it."""
+    dask = Path(sys.executable).with_name("dask")
+    info = tmp_path / "scheduler.json"
+    cmd = [str(dask), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"]
+    procs = [_start([*cmd, "--scheduler-file", str(info)], tmp_path / "scheduler.log")]
+    deadline = time.monotonic() + 60
+    while not info.is_file() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    address = json.loads(info.read_text())["address"]
+    worker = [str(dask), "worker", address, "--nthreads", "1", "--no-dashboard", "--no-nanny"]
+    return address, procs, [*worker, "--host", "127.0.0.1"]
+
+
+def _kill_after_first_result(results: Path, victim: subprocess.Popen, then=None) -> None:
+    import threading
+
+    def run() -> None:
+        deadline = time.monotonic() + 300
+        while not list(results.glob("*.json")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        victim.kill()
+        if then is not None:
+            time.sleep(3.0)  # the replacement joins a little later
+            then()
+
+    threading.Thread(target=run, daemon=True).start()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("replacement", [True, False])
+def test_a_lost_worker_is_replaced_or_the_run_fails_in_bounded_time(
+    region, tmp_path, monkeypatch, replacement
+):
+    from routeplanner.catalog.runner import CatalogError
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    address, procs, worker = _scheduler(tmp_path)
+    try:
+        procs.append(_start(worker, tmp_path / "w1.log", env))
+
+        def join() -> None:
+            procs.append(_start(worker, tmp_path / "w2.log", env))
+
+        results = tmp_path / "rs"
+        _kill_after_first_result(results, procs[1], join if replacement else None)
+        # The replacement takes seconds to start on a busy machine: wait long enough.
+        monkeypatch.setenv("ROUTEPLANNER_CATALOG_NO_WORKER_S", "90" if replacement else "5")
+        if replacement:
+            remote = _catalog(region, results, scheduler=address, batch_size=1)
+            assert remote == _catalog(region, tmp_path / "rl", workers=1, batch_size=1)
+        else:
+            with pytest.raises(CatalogError, match="no worker for 5 s"):
+                _catalog(region, results, scheduler=address, batch_size=1)
+            assert list(results.glob("*.json"))  # finished tasks are kept
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=30)

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from distributed import as_completed
+from distributed import wait
+from distributed.scheduler import KilledWorker
 
 from routeplanner._io import file_safe
 from routeplanner.catalog.results import read_result, write_result
@@ -40,13 +42,15 @@ from routeplanner.catalog.trailheads import (
     read_trailhead_file,
     trailheads_from_osm,
 )
-from routeplanner.errors import DataError, InputError
+from routeplanner.errors import DataError, InputError, RoutePlannerError
 from routeplanner.network.build import load_network
 from routeplanner.network.clip import clip
 from routeplanner.network.model import Network
+from routeplanner.units.settings import env_positive
 
 __all__ = [
     "BATCH_SIZE",
+    "CatalogError",
     "CatalogRun",
     "ClusterOptions",
     "RegionSource",
@@ -61,6 +65,14 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 4
 #: Longest wait for the client and the local cluster to close, seconds.
 CLOSE_TIMEOUT_S = 10.0
+#: Environment variable: how long a cluster may have no worker before the run fails, s.
+NO_WORKER_ENV = "ROUTEPLANNER_CATALOG_NO_WORKER_S"
+# How often the client looks at the cluster while it waits, seconds.
+_POLL_S = 1.0
+
+
+def _no_worker_s() -> float:
+    return env_positive(NO_WORKER_ENV, 120.0)
 
 
 @dataclass(frozen=True)
@@ -179,12 +191,17 @@ class ClusterOptions:
         :mod:`routeplanner.catalog.tiles`); a tile's network is the region's network cut
         to the tile grown by the reach of the longest route, and only tiles are copied
         to the workers.
+    no_worker_s : float
+        How long the cluster may have no worker at all before the run fails (default
+        ``$ROUTEPLANNER_CATALOG_NO_WORKER_S`` or 120 s); tasks of a worker that dies
+        are run again on the others or on one that joins meanwhile.
     """
 
     workers: int = 1
     scheduler: str | None = None
     batch_size: int = BATCH_SIZE
     tile_m: float | None = None
+    no_worker_s: float = field(default_factory=_no_worker_s)
 
     def __post_init__(self) -> None:
         if not 1 <= self.workers <= 256:
@@ -297,11 +314,16 @@ def run_catalog(
             client.submit(_task, net, batch, request, ctx, str(path), key=path.stem, pure=False)
             for net, batch, path, ctx in todo
         ]
-        for _ in as_completed(futures):
-            done += 1
-            if progress is not None:
-                progress(done, len(plan))
-        client.gather(futures)  # re-raises a task's error here
+        _wait_for(
+            client, futures, opt.no_worker_s, lambda n: progress and progress(done + n, len(plan))
+        )
+        try:
+            client.gather(futures)  # re-raises a task's error here
+        except KilledWorker as exc:
+            raise CatalogError(
+                f"catalogue task {exc.task} was lost with its worker again and again "
+                "(each worker that ran it died): finished tasks are kept for a rerun"
+            ) from None
         peaks = client.run(_peak_rss_mb)
         n_tiles = len({id(p[0]) for p in plan})
     finally:
@@ -316,6 +338,47 @@ def run_catalog(
         len(plan),
         len(plan) - len(todo),
     )
+
+
+class CatalogError(RoutePlannerError):
+    """The cluster could not finish the catalogue (no worker left, tasks lost)."""
+
+
+def _workers(client: Any) -> int:
+    try:
+        return len(client.scheduler_info(n_workers=-1).get("workers", {}))
+    except TypeError:  # distributed before n_workers
+        return len(client.scheduler_info().get("workers", {}))
+
+
+def _wait_for(
+    client: Any, futures: list[Any], no_worker_s: float, progress: Callable[[int], object]
+) -> None:
+    """Wait for every task; raise if the cluster has had no worker for ``no_worker_s``.
+
+    Tasks of a worker that dies are run again by the scheduler on the others, or on a
+    worker that joins later; a cluster left without any worker is an error in bounded
+    time instead of a wait forever.
+    """
+    pending, finished, alone_since = set(futures), 0, None
+    while pending:
+        try:
+            done, pending = wait(pending, timeout=_POLL_S, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            done = set()
+        if done:
+            finished += len(done)
+            progress(finished)
+        if not pending or _workers(client):
+            alone_since = None
+            continue
+        alone_since = alone_since or time.monotonic()
+        if time.monotonic() - alone_since > no_worker_s:
+            raise CatalogError(
+                f"the cluster has had no worker for {no_worker_s:g} s with {len(pending)} "
+                f"task(s) left: finished tasks are kept; start workers and run again "
+                f"({NO_WORKER_ENV} sets the wait)"
+            )
 
 
 def _close(client: Any, local: Any) -> None:

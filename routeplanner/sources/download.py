@@ -29,6 +29,7 @@ from routeplanner._io import clean_stale_temporaries, make_temp_path, sha256_fil
 from routeplanner.errors import DownloadError, InputError
 from routeplanner.sources.http import HttpLimits, osmnx_limits, stream_to
 from routeplanner.sources.verify import check_osm_pbf
+from routeplanner.units.settings import env_positive
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -247,15 +248,7 @@ def check_area(bbox: Sequence[float], max_area_km2: float | None = None) -> None
     """
     limit = max_area_km2
     if limit is None:
-        env = os.environ.get("ROUTEPLANNER_MAX_AREA_KM2")
-        try:
-            limit = float(env) if env else MAX_AREA_KM2
-        except ValueError:
-            limit = math.nan
-        if not (math.isfinite(limit) and limit > 0):
-            raise InputError(
-                f"invalid ROUTEPLANNER_MAX_AREA_KM2 {env!r}: give a positive number of km²"
-            )
+        limit = env_positive("ROUTEPLANNER_MAX_AREA_KM2", MAX_AREA_KM2)
     area = area_km2(bbox)
     if area > limit:
         raise InputError(

@@ -18,8 +18,6 @@ import email.utils
 import hashlib
 import json
 import logging
-import math
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,7 +27,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from routeplanner.errors import DownloadError, InputError
+from routeplanner.errors import DownloadError
+from routeplanner.units.settings import env_positive
 
 __all__ = ["DEADLINE_ENV", "MAX_MB_ENV", "HttpLimits", "osmnx_limits", "request", "stream_to"]
 
@@ -85,20 +84,12 @@ class HttpLimits:
             If either variable is not a positive number.
         """
         values = dict(defaults)
-        for var, key, scale in (
-            (DEADLINE_ENV, "deadline_s", 1.0),
-            (MAX_MB_ENV, "max_bytes", 1e6),
-        ):
-            text = os.environ.get(var)
-            if not text:
-                continue
-            try:
-                value = float(text)
-            except ValueError:
-                value = math.nan
-            if not (math.isfinite(value) and value > 0):
-                raise InputError(f"invalid {var} {text!r}: give a positive number")
-            values[key] = int(value * scale) if key == "max_bytes" else value
+        deadline = env_positive(DEADLINE_ENV, 0.0)
+        if deadline:
+            values["deadline_s"] = deadline
+        max_mb = env_positive(MAX_MB_ENV, 0.0)
+        if max_mb:
+            values["max_bytes"] = int(max_mb * 1e6)
         return cls(**values)
 
 

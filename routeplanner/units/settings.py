@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import re
 from datetime import date, time, tzinfo
 
@@ -27,6 +28,7 @@ __all__ = [
     "LAST_DAY",
     "check_day",
     "check_degrees",
+    "env_positive",
     "parse_clock",
     "parse_date",
     "parse_difficulty",
@@ -476,3 +478,23 @@ def parse_time_zone(text: str) -> tzinfo:
         raise InputError(
             f"unknown time zone {text!r}: use an IANA name like Europe/Andorra or UTC"
         ) from None
+
+
+def env_positive(name: str, default: float) -> float:
+    """Read a positive number from environment variable ``name`` (``default`` if unset).
+
+    Raises
+    ------
+    InputError
+        If the variable is set to anything but a positive finite number.
+    """
+    text = os.environ.get(name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise InputError(f"invalid {name} {text!r}: give a positive number")
+    return value
