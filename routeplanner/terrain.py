@@ -8,6 +8,7 @@ names its own window (20 m for route stats, 100 m for climbs, 50 m for ski lines
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import TYPE_CHECKING
 
@@ -27,12 +28,25 @@ __all__ = [
     "aspect_name",
     "band_of",
     "band_shares",
+    "despike",
     "hillshade",
     "max_grade",
     "max_window_mean",
     "sample_slope",
     "slope_aspect",
 ]
+
+log = logging.getLogger(__name__)
+
+#: A cell further than this many cell sizes (and :data:`SPIKE_MIN_M`) in height from
+#: the median of its 3x3 neighbourhood is a spike or a pit: on a plane the median is
+#: the cell itself, and a summit or a gully departs from it by about a cell's run times
+#: its slope, so 3 cells means slopes past 70 degrees all round.
+SPIKE_CELLS = 3.0
+#: Departures smaller than this (metres) are never spikes, however fine the cells.
+SPIKE_MIN_M = 30.0
+#: Share of spiky cells above which a DEM's statistics are implausible (a warning).
+SPIKE_WARN_SHARE = 1e-3
 
 #: CalTopo slope-angle bands: (label, lower bound, upper bound) in degrees, half-open.
 BANDS: tuple[tuple[str, float, float], ...] = (
@@ -305,3 +319,54 @@ def max_window_mean(dist_m: np.ndarray, values: np.ndarray, *, window_m: float) 
     starts = dist_m[dist_m <= dist_m[-1] - window_m]
     ends = np.interp(starts + window_m, dist_m, integral) - np.interp(starts, dist_m, integral)
     return float(np.max(ends) / window_m)
+
+
+def despike(elevation: np.ndarray, cell_m: float, source: str = "DEM") -> int:
+    """Replace spikes and pits by the median of their 3x3 neighbourhood, in place.
+
+    A cell further than ``max(SPIKE_MIN_M, SPIKE_CELLS * cell_m)`` from that median
+    cannot be terrain (see :data:`SPIKE_CELLS`): a bad cell, or a sparse pattern of
+    them, then changes no grade and no ascent.  Cells next to a void are left as
+    they are.  More than :data:`SPIKE_WARN_SHARE` of such cells gives a warning:
+    the file is likely damaged.
+
+    Parameters
+    ----------
+    elevation
+        2-D heights in metres (NaN for no data); changed in place.
+    cell_m
+        Cell size in metres.
+    source
+        The DEM's name, for messages.
+
+    Returns
+    -------
+    int
+        Cells replaced.
+    """
+    from scipy import ndimage
+
+    finite = np.isfinite(elevation)
+    median = ndimage.median_filter(np.where(finite, elevation, 0.0), size=3, mode="nearest")
+    whole = ndimage.minimum_filter(finite, size=3, mode="nearest")  # no void in the window
+    limit = max(SPIKE_MIN_M, SPIKE_CELLS * float(cell_m))
+    with np.errstate(invalid="ignore"):
+        bad = whole & (np.abs(elevation - median) > limit)
+    n = int(bad.sum())
+    if n == 0:
+        return 0
+    elevation[bad] = median[bad]
+    share = n / max(int(finite.sum()), 1)
+    if share > SPIKE_WARN_SHARE:
+        log.warning(
+            "%s: %d cells (%.2f%%) are spikes or pits more than %.0f m from their "
+            "neighbours, implausible for terrain: replaced by their neighbours' median "
+            "(is the file damaged?)",
+            source,
+            n,
+            100 * share,
+            limit,
+        )
+    else:
+        log.info("%s: %d spike or pit cell(s) replaced by their neighbours' median", source, n)
+    return n

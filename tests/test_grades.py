@@ -296,3 +296,64 @@ def test_cap_grades_in_blocks_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -
         got, got_changed = grades.cap_grades(ele, dist, start, end, cap)
         np.testing.assert_array_equal(got, whole)
         np.testing.assert_array_equal(got_changed, changed)
+
+
+def _hilly(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return FLAT + 0.12 * x + 40.0 * np.sin(y / 350.0)
+
+
+def _star_network(tmp_path, damage=None):
+    """A start with five ways out, over a 30 m GeoTIFF read back by open_dem."""
+    from synth import write_geotiff
+
+    from routeplanner.sources.dem import open_dem
+
+    dem = make_dem(_hilly, extent_m=2000.0, cell_m=30.0)
+    z = np.array(dem.elevation)
+    if damage is not None:
+        damage(z)
+    tif = write_geotiff(tmp_path / "dem.tif", z, dem.transform)
+    nodes = {0: (0.0, 0.0)}
+    ways = []
+    for k in range(5):
+        a = 2 * math.pi * k / 5
+        nodes[k + 1] = (1200.0 * math.cos(a), 1200.0 * math.sin(a))
+        ways.append(([0, k + 1], {"highway": "path"}))
+    return build_network(make_ways(nodes, ways), open_dem([tif]), BuildSettings())
+
+
+def _centre(z: np.ndarray) -> tuple[int, int]:
+    return z.shape[0] // 2, z.shape[1] // 2
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["the cell under the start at 3500 m", "a pit of 800 m on a way", "every 7th cell +2500 m"],
+)
+def test_bad_cells_change_no_grade_beyond_its_stated_confidence(tmp_path, caplog, damage) -> None:
+    import logging
+
+    def spoil(z: np.ndarray) -> None:
+        r, c = _centre(z)
+        if damage.startswith("the cell"):
+            z[r, c] = 3500.0  # the issue's La Massana start
+        elif damage.startswith("a pit"):
+            z[r, c + 3] -= 800.0  # on the way east
+        else:
+            z.ravel()[::7] += 2500.0
+
+    clean = _star_network(tmp_path)
+    (tmp_path / "dem.tif").unlink()
+    with caplog.at_level(logging.WARNING, logger="routeplanner"):
+        bad = _star_network(tmp_path, spoil)
+    for e in range(len(clean.edge_u)):
+        over = float(clean.edge_max_grade_over_m[e])
+        sigma = grades.grade_uncertainty(over, 30.0)
+        assert abs(bad.edge_max_grade[e] - clean.edge_max_grade[e]) <= sigma, e
+    ascent = float(clean.edge_ascent_m.sum())
+    assert float(bad.edge_ascent_m.sum()) == pytest.approx(ascent, rel=0.02)
+    warned = [r.getMessage() for r in caplog.records if "spikes or pits" in r.getMessage()]
+    if damage.startswith("every"):
+        assert len(warned) == 1 and "implausible" in warned[0]  # the tile is suspect
+    else:
+        assert warned == []  # one cell is mended quietly

@@ -62,7 +62,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bumped whenever the cached network's layout or the build's maths change.
-FORMAT_VERSION = 12
+FORMAT_VERSION = 13  # 13: DEM spikes and pits are filtered before sampling
 
 TRAILS = frozenset({"path", "footway", "bridleway", "steps", "track"})
 MINOR_ROADS = frozenset(

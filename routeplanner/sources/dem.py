@@ -532,6 +532,10 @@ def open_dem(
         raise DataError(f"DEM {source} holds no valid elevation data")
     _check_plausible(elevation, source, bbox)
     voids_filled = _fill_voids(elevation, coverage)
+    from routeplanner.terrain import despike  # (terrain reads Dem objects)
+
+    cell = Dem(elevation, transform, crs, voids_filled, source).cell_size_m()
+    despike(elevation, min(cell), f"DEM {source}")
     logger.info(
         "DEM %s: %d x %d cells, %d void cells filled",
         source,
