@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["one_line", "terminal_safe"]
+__all__ = ["one_line", "strip_escapes", "terminal_safe"]
 
 # C0 and C1 controls and DEL: escape sequences (ESC, CSI, OSC) start with one.
 _CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -16,6 +16,15 @@ _ESCAPE_RE = re.compile(
     r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
     r"|\x1b[ -/]*[0-~]?"  # other two-character escapes
 )
+
+
+def strip_escapes(text: object) -> str:
+    r"""Remove terminal escape sequences whole (ESC, CSI, OSC with their parameters).
+
+    >>> strip_escapes("Refugi\x1b[31m de Coma\x1b[0m")
+    'Refugi de Coma'
+    """
+    return _ESCAPE_RE.sub("", str(text))
 
 
 def terminal_safe(text: object) -> str:
@@ -41,7 +50,7 @@ def terminal_safe(text: object) -> str:
     >>> terminal_safe("Cam\x1b]0;pwned\x07í de la Portella")
     'Camí de la Portella'
     """
-    s = _ESCAPE_RE.sub("", str(text))
+    s = strip_escapes(text)
     s = re.sub(r"[\t\n\r\v\f]", " ", s)
     s = _CONTROL_RE.sub("", s)
     # Bidirectional overrides and isolates can reorder what follows on the line.

@@ -429,6 +429,7 @@ EVENT_ELSEWHERE = (
         (["--scheduler", "tcp://h:99999"], {}, "port 99999 is not 1 to 65535"),
         (["--from", "nowhere.geojson"], {}, "trailhead file not found: nowhere.geojson"),
         (["--from", "t.geojson"], {"t.geojson": '{"features": [1]}'}, "feature 0 is not a Point"),
+        (["--from", "t.geojson"], {"t.geojson": ""}, "t.geojson is not GeoJSON"),
         (["--events", "ev"], {"ev/e.toml": "title = ["}, "TOML syntax error"),
         (["--events", "ev"], {"ev/e.toml": EVENT_ELSEWHERE}, "event region 'atlantis' is not"),
     ],

@@ -314,3 +314,26 @@ def test_lines_states_the_dem_cap_in_text_and_json(files, capsys, monkeypatch):
     assert code == 0, err
     assert asked == [50, 500]  # --limit raises the DEM search's cap
     assert "capped at the 500 DEM fall lines with most drop" in out
+
+
+def test_a_missing_catalog_dir_and_region_with_bbox_online_are_bad_input(
+    tmp_path, monkeypatch, capsys
+):
+    from routeplanner.cli import main
+
+    monkeypatch.setenv("ROUTEPLANNER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ROUTEPLANNER_OVERPASS_URL", "http://127.0.0.1:9/api")  # never used
+    cases = [
+        (["network", "--region", "andorra"], "catalog folder ROUTEPLANNER_CATALOG_DIR"),
+        (
+            ["network", "--region", "andorra", "--bbox", "1.5,42.5,1.52,42.52", "--online"],
+            "give either --region or --bbox --online, not both",
+        ),
+    ]
+    monkeypatch.setenv("ROUTEPLANNER_CATALOG_DIR", str(tmp_path / "nowhere"))
+    for argv, fragment in cases:
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        err = capsys.readouterr().err
+        assert exc.value.code == 2 and err.count("\n") == 1 and fragment in err, err
+        monkeypatch.delenv("ROUTEPLANNER_CATALOG_DIR", raising=False)

@@ -342,3 +342,19 @@ def test_fit_on_recordings_of_different_people_warns_of_a_wide_range(tmp_path, c
     data = json.loads(out)
     assert data["day_spread"] < 0.05 and data["spread_warning"] is None
     assert not caplog.messages
+
+
+@pytest.mark.parametrize("ele", [1e308, -1e308, "alternating"])
+def test_absurd_gpx_elevations_are_a_clean_error(tmp_path, capsys, ele):
+    t, lon, lat, heights = synthetic_recording(RUNNER, seed=1)
+    heights = np.array(heights, dtype=float)
+    if ele == "alternating":
+        heights[:] = 1e308
+        heights[::2] = -1e308
+    else:
+        heights[len(heights) // 3 :] = ele
+    path = write_gpx_track(tmp_path / "odd.gpx", t, lon, lat, heights)
+    code, _out, err = run(["pace", "fit", str(path)], capsys)
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "elevation" in lines[0] and "internal error" not in err, err

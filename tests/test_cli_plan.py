@@ -117,6 +117,7 @@ def test_plan_toml_and_flags(region, tmp_path, capsys):
         (["--week-time", "30m"], "too small for 3 run days"),
         (["--days", ","], "no run days"),
         (["--days", "tue,xyz"], "unknown day 'xyz'"),
+        (["--days", "mon,mon"], "day 'mon' is given twice"),
         (["--home", "10.0,10.0"], "outside"),
         (["--weeks", "six"], "invalid --weeks 'six': use a whole number"),
         (["--recovery-every", "x"], "invalid --recovery-every 'x'"),
@@ -238,3 +239,11 @@ def test_plan_sessions_carry_safety_sheets_and_fit_courses(spring_region, tmp_pa
         assert water[0]["distance"] == pytest.approx(safety["water"][0]["along_m"], abs=0.5)
         alerts = [p for p in frames["course_point"] if p["type"] == "alert"]
         assert len(alerts) == len(safety["bailouts"])
+
+
+def test_one_run_day_keeps_the_long_run_rule_or_says_missed(region, tmp_path, capsys):
+    """`--days sun`: the long run is the whole week, so the block says MISSED (exit 3)."""
+    argv = [*BASE, *region, "--home", home(), "--out-dir", str(tmp_path / "p")]
+    code, out, err = run([*argv, "--days", "sun", "--weeks", "1", "--week-time", "1h"], capsys)
+    assert code == 3, err
+    assert "long run is 100% of the week's running (limit 30%)" in out + err

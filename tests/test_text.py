@@ -107,3 +107,14 @@ def test_cli_errors_are_one_short_line_whatever_the_input(capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and len(err) < 300 and "(4943 more)" in err
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["Refugi\x1b[31m de Coma\x1b[0m", "Refugi\x9b1;31m de Coma", "Refugi\x1b]0;t\x07 de Coma"],
+)
+def test_a_sheet_line_loses_escape_sequences_whole(raw: str) -> None:
+    """The safety sheet's text (printed on a terminal) leaves no ``[31m`` remnant."""
+    from routeplanner.safety.sheet import clean_text
+
+    assert clean_text(raw) == "Refugi de Coma"

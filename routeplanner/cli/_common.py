@@ -91,6 +91,10 @@ def _region_files(src: RegionOptions) -> Any:
     if src.bbox or src.place:
         if src.bbox and src.place:
             raise InputError("give either --bbox or --place, not both")
+        if src.region is not None or src.osm is not None or src.dem:
+            given = "--region" if src.region is not None else "--osm/--dem"
+            area = "--bbox" if src.bbox else "--place"
+            raise InputError(f"give either {given} or {area} --online, not both")
         if not src.online:
             raise InputError("--bbox and --place fetch data: add --online")
         from routeplanner.sources.area import fetch_area

@@ -57,6 +57,9 @@ def _days(text: str) -> tuple[int, ...]:
     bad = [p for p in parts if p not in _DAYS]
     if bad:
         raise InputError(f"unknown day {bad[0]!r}: use mon, tue, wed, thu, fri, sat, sun")
+    twice = next((p for i, p in enumerate(parts) if p in parts[:i]), None)
+    if twice is not None:
+        raise InputError(f"day {twice!r} is given twice in {text!r}: name each run day once")
     return tuple(sorted({_DAYS.index(p) for p in parts}))
 
 

@@ -415,5 +415,20 @@ def route_block(
             done += 1
             if progress is not None:
                 progress(done, total)
-        weeks.append(_variety_misses(routed))
+        weeks.append(_long_cap_misses(_variety_misses(routed), block.request.long_cap))
     return weeks
+
+
+def _long_cap_misses(routed: list[RoutedSession], cap: float) -> list[RoutedSession]:
+    """Mark a week's long run that is more than ``cap`` of the week's running time."""
+    week_s = sum(rs.session.planned_s for rs in routed if rs.session.is_run)
+    out = []
+    for rs in routed:
+        share = rs.session.planned_s / week_s if week_s > 0 else 0.0
+        if rs.session.kind == "long" and share > cap + 1e-9:
+            miss = (
+                f"the long run is {share:.0%} of the week's running (limit {cap:.0%}): add run days"
+            )
+            rs = RoutedSession(**{**vars(rs), "misses": (*rs.misses, miss)})
+        out.append(rs)
+    return out

@@ -44,6 +44,7 @@ import numpy as np
 from routeplanner import pace, units
 from routeplanner import units as fmt
 from routeplanner._geo import haversine_m
+from routeplanner._text import strip_escapes
 from routeplanner.errors import InputError
 from routeplanner.network.model import Network
 from routeplanner.pace.timer import EdgeTimer
@@ -103,12 +104,14 @@ def clean_text(text: object) -> str:
 
     Examples
     --------
+    Escape sequences are removed whole, so no ``[31m`` is left of a colour code.
+
     >>> clean_text("Refugi\x1b[31m de\u202e Coma")
-    'Refugi[31m de Coma'
+    'Refugi de Coma'
     """
     return "".join(
         " " if c in "\t\n\r" else c
-        for c in str(text)
+        for c in strip_escapes(text)
         if c in "\t\n\r" or unicodedata.category(c)[0] != "C"
     )
 

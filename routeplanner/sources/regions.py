@@ -215,7 +215,17 @@ def load_region(name: str, *, catalog_dir: Path | None = None) -> Region:
     path = folder / f"{key}.toml"
     if _NAME_RE.match(key) and path.is_file():
         return _read_region(path)
-    known = sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
+    if not folder.is_dir():
+        where = (
+            "ROUTEPLANNER_CATALOG_DIR "
+            if catalog_dir is None and folder != DEFAULT_CATALOG_DIR
+            else ""
+        )
+        raise InputError(
+            f"unknown region {name!r}: the region catalog folder {where}{folder} does not exist "
+            "(set ROUTEPLANNER_CATALOG_DIR to a folder of region .toml files, or unset it)"
+        )
+    known = sorted(p.stem for p in folder.glob("*.toml"))
     close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.6)
     hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
     raise InputError(f"unknown region {name!r}{hint}; known regions: {', '.join(known) or 'none'}")

@@ -255,6 +255,22 @@ def _fill_elevation(ele: np.ndarray) -> np.ndarray:
     return np.interp(idx, idx[ok], ele[ok])
 
 
+#: Elevations a recording may hold, metres (GPS and barometers stray past the terrain's).
+PLAUSIBLE_TRACK_ELE_M = (-1000.0, 10000.0)
+
+
+def _check_elevations(name: str, ele: np.ndarray) -> None:
+    """Refuse elevations no recording on Earth can hold (1e308, inf), naming the first."""
+    lo, hi = PLAUSIBLE_TRACK_ELE_M
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(np.isinf(ele) | (ele < lo) | (ele > hi))
+    if len(bad):
+        raise InputError(
+            f"{name}: point {int(bad[0]) + 1} has elevation {ele[bad[0]]:g} m "
+            f"({len(bad)} such point(s)): elevations must be from {lo:.0f} to {hi:.0f} m"
+        )
+
+
 def _assemble(name: str, raw: list[_Raw], *, require_times: bool) -> Track:
     pts = [
         r
@@ -280,6 +296,7 @@ def _assemble(name: str, raw: list[_Raw], *, require_times: bool) -> Track:
     lon = np.array([r[1] for r in timed], dtype=float)
     lat = np.array([r[2] for r in timed], dtype=float)
     ele = np.array([np.nan if r[3] is None else r[3] for r in timed], dtype=float)
+    _check_elevations(name, ele)
     start_epoch = float(t.min())
     if has_times:
         order = np.argsort(t, kind="stable")
