@@ -50,6 +50,9 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: Place suggestions returned at most.
 MAX_SUGGESTIONS = 10
 
+#: Margin around the network's bbox where a start or via point is still accepted.
+PAD_DEG = 0.01
+
 #: Simplification of the basemap's ways, metres.
 BASEMAP_TOL_M = 4.0
 
@@ -183,7 +186,10 @@ class _Handlers:
         self.engine = engine
         self.region = region
         self.leaflet = leaflet
-        self.bbox = region.bbox
+        # A point just beyond the outermost ways is still in the region (as on the
+        # command line): it snaps onto them.
+        w, s, e, n = region.bbox
+        self.bbox = (w - PAD_DEG, s - PAD_DEG, e + PAD_DEG, n + PAD_DEG)
 
     async def page(self, request: Request) -> Response:
         if len(request.url.query) > MAX_QUERY_CHARS:

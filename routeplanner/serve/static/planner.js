@@ -15,7 +15,8 @@
 
   // -- the map and its offline basemap ------------------------------------------------
   const map = L.map("map", { zoomControl: true, preferCanvas: false });
-  window.plannerMap = map; // for the tests and the curious
+  // For the tests and the curious: the map, the loops shown, the drag handle.
+  window.planner = { map: map, current: () => current, handle: () => viaHandle, state: state };
   map.createPane("rp-dem").style.zIndex = 250;
   map.createPane("rp-net").style.zIndex = 350;
   const online = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
@@ -257,7 +258,7 @@
     drawSafety(f.properties);
     if (!fitted) {
       fitted = true;
-      map.fitBounds(L.latLngBounds(coords.map((c) => [c[1], c[0]])), { padding: [20, 20] });
+      map.fitBounds(L.latLngBounds(coords.map((c) => [c[1], c[0]])), { padding: [20, 20], animate: false });
     }
     placeViaHandle(state.via ? state.via.split(",").map(Number) : pointAt(coords, 0.45));
     exportsFor();
@@ -290,7 +291,6 @@
       $("clear-via").hidden = false;
       schedule(0);
     });
-    window.plannerViaHandle = viaHandle;
   }
 
   function setStart(lat, lon, label) {
