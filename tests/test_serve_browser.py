@@ -151,7 +151,8 @@ def test_dragging_a_loop_point_reroutes_through_it_at_the_same_time(page, base_u
     # both the handle and the drop point in view (a drop at the edge would pan the map)
     page.evaluate(
         "(() => { const m = window.planner.map, h = window.planner.handle().getLatLng();"
-        f" m.fitBounds(L.latLngBounds([h, [{lat}, {lon}]]), {{padding: [150, 150], animate: false}});"
+        f" m.fitBounds(L.latLngBounds([h, [{lat}, {lon}]]),"
+        " {padding: [150, 150], animate: false});"
         " })()"
     )
     handle = page.evaluate(
