@@ -122,3 +122,15 @@ def test_one_path_reconstruction_and_one_failure():
     cut = np.where(np.arange(len(pred)) == far, -9999, pred)
     with pytest.raises(NoRouteError, match="no path between the route's points"):
         g.path_arcs(cut, g.start_node, far)
+
+
+def test_a_graph_keeps_only_the_latest_trees():
+    # A long-lived server asking new seeds from one start must not keep every tree.
+    g = _graph()
+    tree = _grow(g, 900.0)
+    keys = [trees.weights_key(g.arc_time * (1 + k / 100)) for k in range(trees.MAX_KEPT_TREES + 5)]
+    for key in keys:
+        trees.keep_tree(g, key, 900.0, tree)
+    assert len(g.trees) == trees.MAX_KEPT_TREES
+    assert trees.kept_tree(g, keys[0], 500.0) is None  # the oldest went first
+    assert trees.kept_tree(g, keys[-1], 500.0) is not None

@@ -208,12 +208,15 @@ def safety_sheets(
     outputs: Sequence[Sequence[Path]] = (),
     now: datetime | None = None,
     zone: tzinfo | None = None,
+    places: tuple[Any, Any] | None = None,
 ) -> list[Any]:
     """Compute one safety sheet per route (reading the region's places once).
 
     ``outputs[i]`` names route ``i``'s own files, for its partner message
     (:func:`~routeplanner.cli._exports.route_files`); times are in ``zone``,
-    by default the region's (:func:`region_zone`).
+    by default the region's (:func:`region_zone`).  ``places`` is
+    :func:`region_places` of the region when the caller keeps it (a server
+    answering many queries), else it is read here.
     """
     from routeplanner.safety.daylight import start_at
     from routeplanner.safety.sheet import safety_sheet
@@ -224,7 +227,7 @@ def safety_sheets(
     first = routes[0]
     zone = zone or region_zone(loaded, float(first.lon[0]), float(first.lat[0]))
     start = start_at(opts.day, opts.clock, zone, now=now)
-    pois, forest_mask = region_places(loaded)
+    pois, forest_mask = places or region_places(loaded)
     return [
         safety_sheet(
             r,

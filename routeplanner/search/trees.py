@@ -113,8 +113,16 @@ def kept_tree(g: SearchGraph, key: bytes, limit: float) -> StartTree | None:
     return cut(kept[1], limit)
 
 
+#: Trees kept per search graph: a long-lived process (the planner's server) asking new
+#: seeds from one start would otherwise keep every perturbed tree it ever grew.
+MAX_KEPT_TREES = 12
+
+
 def keep_tree(g: SearchGraph, key: bytes, limit: float, tree: StartTree) -> None:
-    """Keep ``tree`` (grown to ``limit``) on ``g`` for later queries."""
+    """Keep ``tree`` (grown to ``limit``) on ``g`` for later queries (the latest few)."""
     kept = g.trees.get(key)
     if kept is None or kept[0] < limit:
+        g.trees.pop(key, None)
         g.trees[key] = (limit, tree)
+        while len(g.trees) > MAX_KEPT_TREES:
+            del g.trees[next(iter(g.trees))]

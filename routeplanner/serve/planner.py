@@ -63,6 +63,7 @@ class Planner:
         self.loaded = loaded
         self.profile_file = profile_file
         self._kept: OrderedDict[tuple[object, ...], Planned] = OrderedDict()
+        self._places: tuple[Any, Any] | None = None
 
     # -- searching -----------------------------------------------------------
     def runner(self, q: LoopQuery) -> Any:
@@ -110,7 +111,7 @@ class Planner:
         return planned
 
     def _search(self, q: LoopQuery) -> Planned:
-        from routeplanner.cli._safety import SafetyOptions, safety_sheets
+        from routeplanner.cli._safety import SafetyOptions, region_places, safety_sheets
         from routeplanner.pace.spread import time_range_s
         from routeplanner.search.loops import find_loops
         from routeplanner.search.via_loops import find_via_loops
@@ -126,7 +127,11 @@ class Planner:
         search_s = time.perf_counter() - t0
         lon, lat = q.start
         title = f"{units.format_duration(q.duration_s)} loop from {lat:.4f},{lon:.4f}"
-        sheets = safety_sheets(routes, self.loaded, SafetyOptions(enabled=True), title=title)
+        if self._places is None:  # the safety sheet's places, read once per worker
+            self._places = region_places(self.loaded)
+        sheets = safety_sheets(
+            routes, self.loaded, SafetyOptions(enabled=True), title=title, places=self._places
+        )
         spans = tuple(time_range_s(profile, r.stats.duration_s) for r in routes)
         return Planned(tuple(routes), tuple(sheets), spans, title, search_s)
 
