@@ -300,3 +300,25 @@ def test_serve_command_listens_on_loopback_and_stops_on_sigterm(region_files, tm
     assert "stopped" in out
     assert "GET /api/loops" in out + err  # -v logs requests
     assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_worker_processes_answer_and_a_dead_worker_is_replaced(loaded, region_files):
+    from routeplanner.serve.engine import ProcessEngine
+
+    osm, tif = region_files
+    src = RegionOptions(osm=str(osm), dem=(str(tif),), no_cache=True)
+    engine = ProcessEngine(load_quietly, (src,), None, workers=1)
+    try:
+        engine.warm()
+        app = create_app(engine, Region(loaded))
+        with starlette_testclient.TestClient(app) as c:
+            url = f"/api/loops?start={START}&duration=20m"
+            assert c.get(url).json()["features"][0]["properties"]["meets_brief"]
+            for pid in list(engine._pool._processes):  # type: ignore[attr-defined]
+                os.kill(pid, signal.SIGKILL)
+            r = c.get(url + "&seed=1")
+            assert r.status_code == 503 and "again" in r.json()["error"]
+            assert c.get(url + "&seed=2").status_code == 200
+    finally:
+        engine.close()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -170,6 +171,8 @@ def _guarded(
             return error(400, exc)
         except NoRouteError as exc:
             return error(422, exc)
+        except BrokenProcessPool:
+            return error(503, "a planner worker stopped and is starting again: ask again")
         except HTTPException:
             raise
         except Exception as exc:  # a bug: say so in one line, and keep serving

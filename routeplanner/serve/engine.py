@@ -11,16 +11,20 @@ machines with a single core).
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import signal
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from routeplanner.serve.planner import Planner, init_worker, run_in_worker
 
 __all__ = ["Engine", "LocalEngine", "ProcessEngine", "default_workers"]
+
+log = logging.getLogger("routeplanner.serve")
 
 
 def default_workers() -> int:
@@ -95,12 +99,16 @@ class ProcessEngine(Engine):
         workers: int | None = None,
     ) -> None:
         self.workers = workers or default_workers()
+        self._initargs = (load, args, profile_file)
+        self._pool: Executor = self._new_pool()
+
+    def _new_pool(self) -> Executor:
         # "spawn": a worker starts clean, with no copy of the server's threads or sockets.
-        self._pool: Executor = ProcessPoolExecutor(
+        return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker_start,
-            initargs=(load, args, profile_file),
+            initargs=self._initargs,
         )
 
     def warm(self) -> None:
@@ -110,9 +118,19 @@ class ProcessEngine(Engine):
             f.result()
 
     async def call(self, method: str, *args: Any) -> Any:
-        """Run the method in a free worker."""
+        """Run the method in a free worker; a pool whose worker died is started again."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, run_in_worker, method, *args)
+        pool = self._pool
+        try:
+            return await loop.run_in_executor(pool, run_in_worker, method, *args)
+        except BrokenProcessPool:
+            # A worker was killed (out of memory, by hand): this query fails, the next
+            # ones get fresh workers instead of failing forever.
+            if self._pool is pool:
+                log.warning("a planner worker died: starting the workers again")
+                self._pool = self._new_pool()
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
     def close(self) -> None:
         """Stop the workers."""
