@@ -245,6 +245,8 @@ def test_exports_are_valid_gpx_and_a_decodable_fit_course(client, shared_data_di
     names = [w.findtext(f"{ns}name") for w in doc.findall(f"{ns}wpt")]
     assert [w["name"] for w in safety["water"]] == ["Font"]
     assert any("Font" in n for n in names), names
+    # named as the command line names courses: the nearest village, what, how long
+    assert doc.findtext(f"{ns}metadata/{ns}name") == "Vilanova loop 30 min"
     for index in range(len(fc["features"])):
         fit = client.get(f"/api/loops.fit?{q}&index={index}")
         assert fit.status_code == 200

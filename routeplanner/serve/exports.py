@@ -39,9 +39,17 @@ def route_file(kind: str, planned: Any, loaded: Any, index: int) -> bytes:
         html = map_html(planned.routes, loaded, planned.title, offline=True, info_html=info)
         return html.encode("utf-8")
     from routeplanner.cli._exports import ExportSettings, add_route_files
+    from routeplanner.cli._places import place_name
+    from routeplanner.output.export import course_name
     from routeplanner.output.points import safety_points
+    from routeplanner.sources.places import Place
 
     route, sheet = planned.routes[index], planned.sheets[index]
+    lon, lat = float(route.lon[0]), float(route.lat[0])
+    # Named as the command line names courses: where, what and how long.
+    place = place_name(Place(f"{lat:.4f},{lon:.4f}", "point", lon, lat), loaded)
+    shape = route.outcome.shape if route.outcome else route.kind
+    duration = route.target_duration_s or route.stats.duration_s
     files: dict[str, bytes] = {}
 
     def add(path: Path, data: str | bytes) -> None:
@@ -53,7 +61,7 @@ def route_file(kind: str, planned: Any, loaded: Any, index: int) -> bytes:
     add_route_files(
         add,
         [route],
-        title=route.name if index else planned.title,
+        title=[course_name(place, shape, duration, index + 1)],
         gpx=Path("route.gpx") if kind == "gpx" else None,
         settings=settings,
         waypoints={0: sheet.waypoints()},
