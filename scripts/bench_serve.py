@@ -8,6 +8,7 @@ floor
     median over the starts, measured in this process (as ``bench_speed.py`` does):
     the unit latencies are expressed in.
 latency
+    One client alone sends 12 queries (the time of a request without queueing); then
     4 concurrent clients send the loop queries of 12+ starts x several durations
     (``GET /api/loops``, each answer with its safety sheet), after one warm-up
     query per worker; p50 and p95 of the wall time per request, in ms and as
@@ -150,6 +151,9 @@ def latency(base: str, durations: Sequence[int], clients: int, workers: int) -> 
         list(pool.map(get, warm))
     urls = [query(base, s.lat, s.lon, d) for s in STARTS for d in durations]
     random.Random(0).shuffle(urls)
+    # One client alone first (other seeds, so nothing is answered from a worker's
+    # kept results): the time of one request without queueing.
+    alone = [get(u.replace("&seed=0", "&seed=7"))[1] for u in urls[:12]]
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         done = list(pool.map(get, urls))
@@ -169,6 +173,7 @@ def latency(base: str, durations: Sequence[int], clients: int, workers: int) -> 
         "p95_ms": 1000 * float(np.percentile(ok, 95)),
         "max_ms": 1000 * float(np.max(ok)),
         "throughput_qps": len(urls) / wall,
+        "alone_p50_ms": 1000 * float(np.percentile(alone, 50)),
     }
 
 
@@ -233,7 +238,8 @@ def report(out: dict[str, Any]) -> list[str]:
         f"p95 {lat['p95_ms']:.0f} ms = {p95x:.0f}x "
         f"(target <= {P95_TARGET_X:.0f}x: {'met' if p95x <= P95_TARGET_X else 'MISSED'}); "
         f"{lat['errors']} errors, {lat['meets_brief']} meet their brief, "
-        f"{lat['throughput_qps']:.1f} queries/s",
+        f"{lat['throughput_qps']:.1f} queries/s; one client alone: p50 "
+        f"{lat['alone_p50_ms']:.0f} ms = {lat['alone_p50_ms'] / floor_ms:.0f}x",
         f"load, {load['clients']} clients for {load['seconds']:.0f} s: "
         f"{load['requests']} requests, "
         f"{load['errors']} errors, p50 {load['p50_ms']:.0f} ms, p95 {load['p95_ms']:.0f} ms; "

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from routeplanner import pace, units
+from routeplanner import units
 from routeplanner import units as fmt
 from routeplanner._geo import haversine_m
 from routeplanner._text import strip_escapes
@@ -56,6 +56,7 @@ from routeplanner.safety.daylight import (
     region_timezone,
     sun_times,
 )
+from routeplanner.safety.times import road_nodes, times_to, times_to_roads
 from routeplanner.sources.pois import Poi, Pois
 from routeplanner.units import UnitSystem
 
@@ -466,33 +467,6 @@ def _route_nodes(net: Network, route: Route) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(nodes, dtype=np.int64), np.asarray(along)
 
 
-def _times_to(net: Network, profile: pace.RunnerProfile, targets: np.ndarray) -> np.ndarray:
-    """Per node, the shortest running time to any of ``targets`` (inf if none reachable)."""
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import dijkstra
-
-    if len(targets) == 0:
-        return np.full(net.n_nodes, np.inf)
-    fwd, bwd = EdgeTimer(net, profile).edge_times()
-    ok_f, ok_b = np.isfinite(fwd), np.isfinite(bwd)
-    # Reversed edges: a search from the targets gives times *to* them.
-    rows = np.concatenate([net.edge_v[ok_f], net.edge_u[ok_b]])
-    cols = np.concatenate([net.edge_u[ok_f], net.edge_v[ok_b]])
-    w = np.maximum(np.concatenate([fwd[ok_f], bwd[ok_b]]), 1e-3)
-    # csr_matrix sums parallel edges: keep the fastest of each pair of nodes instead.
-    order = np.lexsort((w, cols, rows))
-    r, c, d = rows[order], cols[order], w[order]
-    first = np.ones(len(r), dtype=bool)
-    first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
-    g = sp.csr_matrix((d[first], (r[first], c[first])), shape=(net.n_nodes, net.n_nodes))
-    return np.asarray(dijkstra(g, indices=np.unique(targets), min_only=True))
-
-
-def _road_nodes(net: Network) -> np.ndarray:
-    road = net.edge_class > 0
-    return np.unique(np.concatenate([net.edge_u[road], net.edge_v[road]]))
-
-
 def _road_name(net: Network, node: int) -> str:
     road = np.flatnonzero(((net.edge_u == node) | (net.edge_v == node)) & (net.edge_class > 0))
     for e in road:
@@ -504,7 +478,7 @@ def _road_name(net: Network, node: int) -> str:
 def _road_contacts(net: Network, route: Route, nodes: np.ndarray, along: np.ndarray) -> np.ndarray:
     """Distances along the route where it touches or runs on a road."""
     touches = np.zeros(net.n_nodes, dtype=bool)
-    touches[_road_nodes(net)] = True
+    touches[road_nodes(net)] = True
     on_road = route.dist_m[route.point_class > 0]
     return np.unique(np.concatenate([along[touches[nodes]], on_road]))
 
@@ -542,8 +516,8 @@ def _bailouts(
                 name = name or p.kind
                 found.append((kind, name, p.lon, p.lat, a))
             last = a
-    to_road = _times_to(net, route.profile, _road_nodes(net))
-    to_start = _times_to(net, route.profile, nodes[:1])
+    to_road = times_to_roads(net, route.profile)
+    to_start = times_to(net, route.profile, nodes[:1])
     out = []
     for kind, name, lon, lat, a in sorted(found, key=lambda t: t[4]):
         secs, via = 0.0, "road"
