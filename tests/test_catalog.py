@@ -596,6 +596,14 @@ def test_an_interrupted_catalogue_ends_in_seconds_keeps_finished_tasks_and_resum
     assert json.loads(done.stdout)["routes"]
     for name, stamp in finished.items():  # resumed: not computed again
         assert (results / name).stat().st_mtime_ns == stamp
+    if signum == 15:  # the same catalogue as a run never interrupted
+        fresh = {**env, "ROUTEPLANNER_CACHE_DIR": str(tmp_path / "cache2")}
+        whole = subprocess.run(
+            [*argv, "--out-dir", str(tmp_path / "whole")], env=fresh, capture_output=True
+        )
+        assert whole.returncode in (0, 3), whole.stderr
+        for name in ("catalog.geojson", "index.html"):
+            assert (out / name).read_bytes() == (tmp_path / "whole" / name).read_bytes()
 
 
 def _scheduler(tmp_path: Path) -> tuple[str, list[subprocess.Popen], list[str]]:

@@ -400,3 +400,12 @@ def test_a_junk_osm_extract_from_the_catalogue_is_deleted_and_fetched_again(
     server.routes["/area.osm.pbf"] = answer(200, good_pbf)
     files = resolve_region("tiny", data_dir=data, catalog_dir=catalog, online=True)
     assert files.osm.read_bytes() == good_pbf
+
+
+def test_an_endless_stream_of_zeros_is_not_kept_as_a_tile(server, tmp_path, monkeypatch):
+    """Tiles have their own size cap (500 MB; here 0.2 MB): a stream past it is cut off."""
+    monkeypatch.setenv("ROUTEPLANNER_DOWNLOAD_MAX_MB", "0.2")
+    server.routes[f"/cop/{COP}/{COP}.tif"] = no_length(b"\0" * 1_000_000)
+    with pytest.raises(DownloadError, match=r"over the size limit of 0\.2 MB"):
+        fetch_cop(server, tmp_path / "dl")
+    assert not list((tmp_path / "dl").iterdir())
