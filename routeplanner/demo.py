@@ -202,9 +202,9 @@ def run_demo(
             net,
             pois,
             start=default_start(region_timezone(zone, lon, lat)),
-            title="75 min easy loop from La Massana",
+            title=f"75 min easy loop from La Massana ({routes[0].name})",  # the map has 3
             emergency_number=number,
-            outputs=["loop.html", "loop.gpx"],
+            outputs=["loop.html", "loop.gpx", "loop.fit"],
         )
         atomic_write_text(out_dir / "safety.txt", sheet.to_text())
     m = maps.route_map(
@@ -220,14 +220,16 @@ def run_demo(
     )
     size = maps.save_map(m, out_dir / "loop.html", offline=offline)
     start = demo_start()
+    shape = routes[0].outcome.shape if routes[0].outcome else "loop"
+    course = export.course_name("La Massana", f"easy {shape}", DEMO_LOOP["duration_s"])
     gpx = export.gpx_document(
         routes[:1],
-        name=title,
+        name=course,
         start=start,
         waypoints=sheet.waypoints() if sheet is not None else (),
     )
     atomic_write_text(out_dir / "loop.gpx", gpx)
-    fit.write_course(out_dir / "loop.fit", routes[0], start=start, name=title)
+    fit.write_course(out_dir / "loop.fit", routes[0], start=start, name=course)
     atomic_write_text(out_dir / "loop.geojson", json.dumps(export.feature_collection(routes)))
     best = routes[0].stats
     entries.append(
