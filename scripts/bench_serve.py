@@ -14,7 +14,7 @@ latency
     query per worker; p50 and p95 of the wall time per request, in ms and as
     multiples of the floor (targets: p50 <= 100x, p95 <= 250x).
 load
-    8 clients for a bounded time (30 s of warm-up, then 60 s) on the loopback only,
+    8 clients for a bounded time (120 s of warm-up, then 60 s) on the loopback only,
     each asking random starts, durations and seeds; every answer must be a 200 with
     a FeatureCollection.  The resident memory of the server and its workers is
     sampled every 2 s; over the 60 s after the warm-up it must not grow by more than
@@ -28,7 +28,7 @@ Usage::
 
     .venv/bin/python scripts/bench_serve.py [--data-dir ../shared/data]
         [--durations 30,60,90,120] [--clients 4] [--load-clients 8] [--load-s 60]
-        [--load-warm-s 30]
+        [--load-warm-s 120]
         [--workers N] [--quick]
 """
 
@@ -265,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--load-clients", type=int, default=8)
     ap.add_argument("--load-s", type=float, default=60.0)
-    ap.add_argument("--load-warm-s", type=float, default=30.0, help="load before measuring memory")
+    ap.add_argument("--load-warm-s", type=float, default=120.0, help="load before measuring memory")
     ap.add_argument("--workers", type=int)
     ap.add_argument("--repeat", type=int, default=15, help="runs of each bare Dijkstra")
     ap.add_argument("--quick", action="store_true", help="one duration, a 5 s load test")
