@@ -324,3 +324,22 @@ def test_worker_processes_answer_and_a_dead_worker_is_replaced(loaded, region_fi
             assert c.get(url + "&seed=2").status_code == 200
     finally:
         engine.close()
+
+
+def test_profile_queries_use_the_servers_profile_and_give_the_80_percent_range(loaded, tmp_path):
+    from routeplanner.pace import RunnerProfile
+    from routeplanner.pace.profile_file import profile_toml
+
+    path = tmp_path / "me.toml"
+    path.write_text(profile_toml(RunnerProfile(330.0, day_spread=0.1, spread_recordings=13)))
+    engine = LocalEngine(Planner(loaded, str(path)))
+    with starlette_testclient.TestClient(create_app(engine, Region(loaded, profile=True))) as c:
+        assert c.get("/api/region").json()["profile"] is True
+        mine = c.get(f"/api/loops?start={START}&duration=30m&profile=1").json()
+        plain = c.get(f"/api/loops?start={START}&duration=30m").json()
+    engine.close()
+    p = mine["features"][0]["properties"]
+    assert p["flat_pace"] == "5:30" and plain["features"][0]["properties"]["flat_pace"] == "6:00"
+    low, high = p["duration_range_s"]
+    assert low < p["duration_s"] < high
+    assert plain["features"][0]["properties"]["duration_range_s"] is None
