@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import re
 
 import icalendar
 import pytest
@@ -201,6 +202,10 @@ def test_plan_files_are_valid(grid, shared_data_dir):
     for s in routed:
         assert set(s["route"]) >= {"duration_s", "distance_m", "ascent_m", "gpx", "meets_brief"}
         assert s["route"]["gpx"] in files
+        # The course says what, how long and when: "Long run 45 min 2027-05-09".
+        name = etree.fromstring(files[s["route"]["gpx"]].encode()).findtext("{*}metadata/{*}name")
+        assert re.fullmatch(r"[A-Z][a-z -]+ \d+ min \d{4}-\d\d-\d\d", name), name
+        assert name.endswith(f" {round(s['planned_s'] / 60)} min {s['date']}"), name
     assert all("route" not in s for s in week["sessions"] if s["kind"] in ("rest", "strength"))
     schema = etree.XMLSchema(etree.parse(str(shared_data_dir / "schemas" / "gpx-1.1.xsd")))
     for name, text in files.items():

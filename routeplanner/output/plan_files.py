@@ -84,8 +84,12 @@ def safety_name(s: PlannedSession) -> str:
 
 
 def session_title(s: PlannedSession) -> str:
-    """Name a session for files and messages: ``Long run 2027-05-09``."""
-    return f"{_KIND_LABEL[s.kind]} {s.date.isoformat()}"
+    """Name a session for courses and messages, what and how long: ``Long run 90 min 2027-05-09``.
+
+    Every session starts from the block's home, so the date, not the place, tells
+    them apart on a watch.
+    """
+    return f"{_KIND_LABEL[s.kind]} {round(s.planned_s / 60)} min {s.date.isoformat()}"
 
 
 def map_name(s: PlannedSession) -> str:
