@@ -665,4 +665,8 @@ def test_a_lost_worker_is_replaced_or_the_run_fails_in_bounded_time(
         for p in procs:
             p.terminate()
         for p in procs:
-            p.wait(timeout=30)
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # never leave a worker behind
+                p.kill()
+                p.wait(timeout=30)
