@@ -102,6 +102,7 @@ def test_the_url_state_draws_the_loop(page, base_url):
     p = fc["features"][0]["properties"]
     assert p["target_duration_s"] == 1800.0 and p["meets_brief"]
     assert page.locator("#duration").input_value() == "30"
+    assert page.locator("#model").input_value() == ""  # the default curve
     assert page.locator(".card").count() == len(fc["features"])
     assert "30 min" in page.locator(".card.sel .time").inner_text()
     # the loop is drawn: one path per route in Leaflet's overlay pane
@@ -206,6 +207,17 @@ def test_export_buttons_download_valid_gpx_and_a_fit_course(page, base_url, shar
     assert messages["file_id_mesgs"][0]["type"] == "course"
     want = shown(page)["features"][0]["properties"]["distance_m"]
     assert messages["record_mesgs"][-1]["distance"] == pytest.approx(want, rel=0.01)
+
+
+def test_the_model_chosen_is_in_the_url_and_the_query(page, base_url):
+    page.goto(f"{base_url}/?start={latlon(0, 0)}&duration=30m&model=minetti")
+    wait_ready(page)
+    assert page.locator("#model").input_value() == "minetti"
+    assert shown(page)["features"][0]["properties"]["pace_model"] == "minetti"
+    page.select_option("#model", "tobler")
+    first = "window.planner.current().features[0].properties"
+    page.wait_for_function(f"{first}.pace_model === 'tobler'")
+    assert "model=tobler" in page.url
 
 
 def test_place_names_are_suggested_and_set_the_start(page, base_url):

@@ -115,7 +115,7 @@
     if (min !== null) $("duration").value = Math.min(240, Math.max(15, Math.round(min / 5) * 5));
     $("duration-out").textContent = min !== null ? fmtMinutes(min) : state.duration;
     $("pace").value = state.pace || "6:00";
-    $("model").value = state.model || "minetti";
+    $("model").value = state.model || "";
     $("profile").checked = state.profile === "1";
     $("allow_roads").checked = state.allow_roads === "1";
     $("min_trail").value = state.min_trail || "";
@@ -133,7 +133,7 @@
     state.duration = $("duration").value + "m";
     $("duration-out").textContent = fmtMinutes(parseInt($("duration").value, 10));
     state.pace = $("pace").value.trim() === "6:00" ? "" : $("pace").value.trim();
-    state.model = $("model").value === "minetti" ? "" : $("model").value;
+    state.model = $("model").value; // "" is the default curve (mountain)
     state.profile = $("profile").checked ? "1" : "";
     state.allow_roads = $("allow_roads").checked ? "1" : "";
     state.min_trail = $("min_trail").value;
