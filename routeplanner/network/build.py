@@ -745,6 +745,7 @@ def load_network(
             net.meta["from_cache"] = True
             net.meta["load_s"] = round(time.perf_counter() - t0, 3)
             net.meta["cache_key"] = key  # names the derived data cached beside it
+            net.meta["osm_path"] = str(osm_p)  # where a map's basemap is read from
             return net
     from routeplanner.sources.dem import open_dem
     from routeplanner.sources.osm import read_osm
@@ -757,6 +758,7 @@ def load_network(
     dem_obj = open_dem(dem_p, bbox=ways.bbox)
     net = build_network(ways, dem_obj, s, progress=progress)
     net.meta.update(region=name, build_s=round(time.perf_counter() - t0, 3), from_cache=False)
+    net.meta["osm_path"] = str(osm_p)
     if cache_file is not None and key is not None and cache.save(cache_file, net, key):
         net.meta["cache_key"] = key  # (only if saved: derived data is cached beside it)
     return net

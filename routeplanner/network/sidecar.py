@@ -62,7 +62,7 @@ SIDECAR_FORMAT = 2
 #: Overlay entries kept per region (each is one map area's PNGs or network lines,
 #: up to a few hundred kB).
 MAX_OVERLAYS = 64
-_KINDS = frozenset({"safety", "overlay"})
+_KINDS = frozenset({"safety", "overlay", "basemap"})
 _POI_GROUPS = ("water", "shelters", "peaks", "passes", "villages", "lifts")
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "add_pistes_layer",
     "dem_overlay_pngs",
     "display_dem",
+    "encode_many",
     "hillshade_png",
     "latlon_list",
     "network_layer_data",
@@ -101,7 +102,7 @@ def _encode(lon: np.ndarray, lat: np.ndarray) -> list[int]:
     return np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist()
 
 
-def _encode_many(lines: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[list[int]]:
+def encode_many(lines: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[list[int]]:
     """:func:`_encode` of every line, computed in one pass."""
     if not lines:
         return []
@@ -419,7 +420,7 @@ def network_layer_data(
     tips: list[str] = []
     tip_index: dict[str, int] = {}
     groups: dict[tuple[int, int], list[list[int]]] = {}
-    for e_idx, code in zip(edges.tolist(), _encode_many(lines), strict=True):
+    for e_idx, code in zip(edges.tolist(), encode_many(lines), strict=True):
         key = keys[e_idx]
         name = str(net.edge_name[e_idx] or "")
         label = DIFFICULTY_STYLES[key][0]

@@ -34,7 +34,9 @@ from routeplanner.network.model import Network
 from routeplanner.network.sidecar import Sidecar
 from routeplanner.output._folium import folium
 from routeplanner.output._map_assets import Block, esc, js_json, leaflet_assets
+from routeplanner.output._map_page import MAIN_CSS, MAIN_JS, MARKERS_JS
 from routeplanner.output._phone import PHONE_CSS, PHONE_JS, leaflet_fallback_html
+from routeplanner.output.map_basemap import BASEMAP_CSS, add_basemap, basemap_for
 from routeplanner.output.map_data import (
     fit_bounds,
     markers_data,
@@ -84,6 +86,7 @@ from routeplanner.output.map_style import (
     classify,
 )
 from routeplanner.route import Route
+from routeplanner.sources.basemap import BasemapFeatures
 from routeplanner.sources.lazy_dem import LazyDem
 
 if TYPE_CHECKING:
@@ -138,6 +141,9 @@ class MapOptions:
         Extra attribution lines (escaped).
     overlay_cache : Sidecar or None
         Where the network and DEM layers are cached beside the network (None: not).
+    basemap : BasemapFeatures or None
+        The offline basemap's features; None: read from the network's OSM file
+        (cached beside the network) when a network is given.
 
     Raises
     ------
@@ -150,6 +156,7 @@ class MapOptions:
     info_html: str | None = None
     attribution: Sequence[str] = ()
     overlay_cache: Sidecar | None = None
+    basemap: BasemapFeatures | None = None
 
     def __post_init__(self) -> None:
         if self.color_by not in COLOR_BY:
@@ -174,211 +181,6 @@ class RouteMap(folium.Map):
 
 
 # -- the map ------------------------------------------------------------------------
-
-
-_CSS = """
-html,body{height:100%;margin:0}
-body{display:flex;flex-direction:column;color:#1d1d1d;
-font:13px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",Arial,sans-serif}
-.folium-map{flex:1 1 auto;height:auto!important;min-height:160px}
-.leaflet-container{font:inherit;background:#ebe8e1}
-.rp-box{background:rgba(255,255,255,.96);border-radius:8px;box-shadow:0 1px 6px rgba(0,0,0,.35)}
-#rp-panel{width:300px;min-width:260px;max-width:440px;max-height:calc(100vh - 300px);
-overflow:auto;padding:8px 10px;box-sizing:border-box}
-#rp-panel summary{cursor:pointer}
-#rp-panel h1{display:inline;font-size:16px;margin:0}
-#rp-panel h2{font-size:13px;margin:10px 0 2px;color:#444}
-table.rp-stats{border-collapse:collapse;width:100%;margin:6px 0 2px}
-.rp-stats th{text-align:left;font-weight:normal;color:#555;padding:2px 6px 2px 0;
-vertical-align:top;white-space:nowrap}
-#rp-panel.rp-wide{width:auto}
-.rp-stats td{text-align:right;font-weight:600;padding:2px 0 2px 6px}
-.rp-stats thead th{font-weight:600;color:#1d1d1d;text-align:right}
-.rp-note{color:#555;font-size:12px;margin:4px 0}
-.rp-warn{color:#8a4b00;font-size:12px;margin:4px 0;padding-left:16px}
-.rp-swatch{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:4px;
-vertical-align:-1px;border:1px solid rgba(0,0,0,.35)}
-.rp-segs{list-style:none;padding:0;margin:2px 0}
-.rp-segs li{border-top:1px solid #eee}
-.rp-segs button{all:unset;box-sizing:border-box;cursor:pointer;display:block;width:100%;
-padding:3px 2px}
-.rp-segs button:hover,.rp-segs button:focus-visible{background:#eef3ff}
-.rp-num{display:inline-block;min-width:14px;padding:0 4px;border-radius:9px;color:#fff;
-text-align:center;font-weight:700;font-size:11px;margin-right:4px}
-.rp-segstats{display:block;color:#555;font-size:12px;padding-left:26px}
-#rp-legend{padding:6px 9px 4px;width:250px;box-sizing:border-box}
-#rp-legend summary{cursor:pointer;font-weight:600}
-.rp-lt{font-weight:600;font-size:11px;margin-top:5px}
-.rp-bar{display:flex;height:10px;border-radius:2px;overflow:hidden;margin-top:2px}
-.rp-bar span{flex:1}
-.rp-ticks{position:relative;height:13px;font-size:10px;color:#333;margin:0 2px}
-.rp-ticks span{position:absolute;transform:translateX(-50%);white-space:nowrap}
-.rp-keys{display:flex;flex-wrap:wrap;gap:1px 8px;font-size:11px;margin-top:2px}
-.rp-foot{color:#666;font-size:11px;margin:8px 0 0}
-#rp-profile-panel{flex:0 0 auto;background:#fff;border-top:1px solid #bbb;padding:2px 8px 4px}
-#rp-profile-panel summary{cursor:pointer;font-weight:600;padding:2px 0}
-#rp-profile-panel summary small{font-weight:normal;color:#666}
-.rp-prof{display:none;overflow-x:auto}
-.rp-prof svg{display:block;width:100%;min-width:560px;height:auto;max-height:190px;
-margin:0 auto}
-.rp-tabs>input{position:absolute;opacity:0}
-.rp-tabs>label{display:inline-block;padding:1px 8px;margin:2px 4px 2px 0;border:1px solid #ccc;
-border-radius:10px;cursor:pointer;font-size:12px}
-.rp-tabs>input:checked+label{background:#222;color:#fff;border-color:#222}
-.rp-tabs>input:focus-visible+label{outline:2px solid #1565c0}
-.rp-icon{background:none;border:none}
-.rp-km{display:inline-block;transform:translate(-50%,-50%);background:#fff;color:#111;
-border:2px solid #111;border-radius:9px;font:bold 10px/13px sans-serif;min-width:13px;
-padding:0 2px;text-align:center;white-space:nowrap}
-.rp-arrow{position:absolute;left:-8px;top:-8px;width:16px;height:16px}
-.rp-pin{position:absolute;left:0;bottom:7px;transform:translateX(-50%);white-space:nowrap;
-color:#fff;font:bold 11px/15px sans-serif;padding:1px 7px;border-radius:10px;border:2px solid #fff;
-box-shadow:0 1px 4px rgba(0,0,0,.5)}
-.rp-pin::after{content:"";position:absolute;left:50%;bottom:-8px;margin-left:-5px;
-border:5px solid transparent;border-top-color:#fff}
-.rp-dot{position:absolute;left:-5px;top:-5px;width:6px;height:6px;border-radius:50%;
-border:2px solid #fff;box-shadow:0 0 2px #000}
-.rp-start{background:#2e7d32}.rp-finish{background:#111}.rp-point{background:#6a1b9a}
-.rp-seglabel{display:inline-block;transform:translate(-50%,-50%);color:#fff;border:2px solid #fff;
-font:bold 11px/14px sans-serif;padding:0 5px;border-radius:9px;box-shadow:0 1px 3px rgba(0,0,0,.5)}
-@media (max-width:700px){#rp-panel{width:min(300px,75vw)}#rp-legend{width:200px}}
-"""
-
-_MARKERS_JS = """(function (group, d) {
-  function icon(html) { return L.divIcon({className: "rp-icon", html: html, iconSize: null}); }
-  d.arrows.forEach(function (a) {
-    L.marker([a[0], a[1]], {icon: icon('<svg class="rp-arrow" viewBox="-8 -8 16 16" ' +
-      'style="transform:rotate(' + a[2] + 'deg)"><path d="M0 -6.5L5.5 5.5L0 2.5L-5.5 5.5Z" ' +
-      'fill="#fff" stroke="#111" stroke-width="1.6" stroke-linejoin="round"/></svg>'),
-      interactive: false, keyboard: false}).addTo(group);
-  });
-  d.km.forEach(function (k) {
-    L.marker([k[0], k[1]], {icon: icon('<div class="rp-km">' + k[2] + '</div>'),
-      interactive: false, keyboard: false}).addTo(group);
-  });
-  d.pins.forEach(function (p) {
-    L.marker([p[0], p[1]], {icon: icon('<div class="rp-dot ' + p[2] + '"></div>' +
-      '<div class="rp-pin ' + p[2] + '">' + p[3] + '</div>'),
-      keyboard: false, zIndexOffset: 1000, title: p[4]}).addTo(group);
-  });
-})(__GROUP__, __DATA__);
-"""
-
-
-_MAIN_JS = """(function () {
-  "use strict";
-  var map = __MAP__, RP = __DATA__, routes = __ROUTES__, segLayers = __SEGS__;
-  RP.attribution.forEach(function (a) { map.attributionControl.addAttribution(a); });
-  function dock(id, position) {
-    var el = document.getElementById(id);
-    if (!el) { return; }
-    var Dock = L.Control.extend({onAdd: function () {
-      L.DomEvent.disableClickPropagation(el);
-      L.DomEvent.disableScrollPropagation(el);
-      return el;
-    }});
-    new Dock({position: position}).addTo(map);
-  }
-  if (!document.body.classList.contains("rp-phone")) {
-    dock("rp-panel", "topleft");
-    dock("rp-legend", "bottomright");
-  }
-  if (window.innerWidth < 700) {
-    document.querySelectorAll("details.rp-fold").forEach(function (d) { d.open = false; });
-  }
-  function fit(b, maxZoom, animate) {
-    var open = document.querySelector("#rp-panel > details[open]");
-    var left = open && window.innerWidth >= 700 ? open.parentNode.offsetWidth + 20 : 10;
-    map.fitBounds(b, {paddingTopLeft: [left, 10], paddingBottomRight: [10, 10],
-                      maxZoom: maxZoom || 16, animate: animate !== false});
-  }
-  map.invalidateSize();
-  // No animation: Leaflet drops any view change asked for while a zoom animates.
-  fit(RP.fit, 16, false);
-  document.querySelectorAll("details").forEach(function (d) {
-    d.addEventListener("toggle", function () { map.invalidateSize(); });
-  });
-  document.querySelectorAll("[data-rp-seg]").forEach(function (el) {
-    el.addEventListener("click", function (ev) {
-      ev.preventDefault();
-      var i = +el.getAttribute("data-rp-seg"), layer = segLayers[i];
-      fit(RP.segs[i], 17);
-      if (layer && map.hasLayer(layer)) { layer.openTooltip(); }
-    });
-  });
-  segLayers.forEach(function (layer, i) {
-    layer.on("click", function () { fit(RP.segs[i], 17); });
-  });
-
-  var hover = L.circleMarker([0, 0], {radius: 7, weight: 3, color: "#111", fillColor: "#ffeb3b",
-    fillOpacity: 1, interactive: false, className: "rp-hover"});
-  function hide() {
-    document.querySelectorAll(".rp-cursor").forEach(function (c) {
-      c.setAttribute("visibility", "hidden");
-    });
-    hover.remove();
-  }
-  function show(k, dk) {
-    var p = RP.profiles[k];
-    if (!p) { return; }
-    var n = p.d.length, dmax = p.d[n - 1], lo = 0, hi = n - 1;
-    dk = Math.max(0, Math.min(dmax, dk));
-    while (hi - lo > 1) {
-      var mid = (lo + hi) >> 1;
-      if (p.d[mid] <= dk) { lo = mid; } else { hi = mid; }
-    }
-    var span = p.d[hi] - p.d[lo], t = span > 0 ? (dk - p.d[lo]) / span : 0;
-    var lat = p.la[lo] + t * (p.la[hi] - p.la[lo]), lon = p.lo[lo] + t * (p.lo[hi] - p.lo[lo]);
-    var e = p.e[lo] + t * (p.e[hi] - p.e[lo]), g = p.g[lo];
-    hover.setLatLng([lat, lon]);
-    if (!map.hasLayer(hover)) { hover.addTo(map); }
-    var svg = document.querySelector('svg.rp-profile[data-route="' + k + '"]');
-    if (!svg) { return; }
-    var cur = svg.querySelector(".rp-cursor");
-    var x = p.x0 + (dmax > 0 ? dk / dmax : 0) * (p.x1 - p.x0), y = p.yb - (e - p.ylo) * p.ys;
-    var line = cur.querySelector("line"), dot = cur.querySelector("circle");
-    var txt = cur.querySelector("text"), right = x > (p.x0 + p.x1) / 2;
-    line.setAttribute("x1", x); line.setAttribute("x2", x);
-    dot.setAttribute("cx", x); dot.setAttribute("cy", y);
-    txt.textContent = dk.toFixed(2) + " km \\u00b7 " + Math.round(e) + " m \\u00b7 " +
-      (g > 0 ? "+" : g < 0 ? "\\u2212" : "") + Math.abs(g) + " %";
-    txt.setAttribute("x", right ? x - 8 : x + 8);
-    txt.setAttribute("text-anchor", right ? "end" : "start");
-    cur.setAttribute("visibility", "visible");
-  }
-  document.querySelectorAll("svg.rp-profile").forEach(function (svg) {
-    var k = +svg.getAttribute("data-route"), p = RP.profiles[k];
-    function move(ev) {
-      var ctm = svg.getScreenCTM();
-      if (!ctm || !p) { return; }
-      var pt = svg.createSVGPoint();
-      pt.x = ev.clientX; pt.y = ev.clientY;
-      pt = pt.matrixTransform(ctm.inverse());
-      var f = Math.max(0, Math.min(1, (pt.x - p.x0) / (p.x1 - p.x0)));
-      show(k, f * p.d[p.d.length - 1]);
-    }
-    svg.addEventListener("pointermove", move);
-    svg.addEventListener("pointerdown", move);
-    svg.addEventListener("pointerleave", hide);
-  });
-  routes.forEach(function (group, k) {
-    var p = RP.profiles[k];
-    if (!p) { return; }
-    group.on("mousemove", function (ev) {
-      var best = 0, bd = Infinity, c = Math.cos(ev.latlng.lat * Math.PI / 180);
-      for (var i = 0; i < p.la.length; i++) {
-        var dy = p.la[i] - ev.latlng.lat, dx = (p.lo[i] - ev.latlng.lng) * c;
-        if (dx * dx + dy * dy < bd) { bd = dx * dx + dy * dy; best = i; }
-      }
-      var tab = document.getElementById("rp-ptab-" + k);
-      if (tab && !tab.checked) { tab.checked = true; }
-      show(k, p.d[best]);
-    });
-    group.on("mouseout", hide);
-  });
-  window.routeplannerMap = {map: map, show: show, hide: hide, hover: hover};
-})();
-"""
 
 
 def _new_map(title: str, bbox: tuple[float, float, float, float], offline: bool) -> RouteMap:
@@ -406,7 +208,7 @@ def _new_map(title: str, bbox: tuple[float, float, float, float], offline: bool)
         m.add_child(Block(header=leaflet_fallback_html()))
     m.add_child(
         Block(
-            header=f"<style>{_CSS}{PHONE_CSS}</style>",
+            header=f"<style>{MAIN_CSS}{BASEMAP_CSS}{PHONE_CSS}</style>",
             js=(
                 f"{m.get_name()}.createPane('rp-dem').style.zIndex = 250;\n"
                 f"{m.get_name()}.createPane('rp-net').style.zIndex = 350;\n"
@@ -417,7 +219,8 @@ def _new_map(title: str, bbox: tuple[float, float, float, float], offline: bool)
     return m
 
 
-def _add_basemaps(m: folium.Map) -> None:
+def _add_basemaps(m: folium.Map) -> list[folium.TileLayer]:
+    tiles = []
     for i, (provider, name) in enumerate(
         (
             (xyz.OpenStreetMap.Mapnik, "OpenStreetMap"),
@@ -426,13 +229,16 @@ def _add_basemaps(m: folium.Map) -> None:
         )
     ):
         # Only the first base layer is on; Leaflet would stack every shown one.
-        folium.TileLayer(
+        layer = folium.TileLayer(
             provider,
             name=name,
             max_zoom=19,
             show=i == 0,
             max_native_zoom=provider.get("max_zoom", 19),
-        ).add_to(m)
+        )
+        layer.add_to(m)
+        tiles.append(layer)
+    return tiles
 
 
 def _tooltip(
@@ -510,7 +316,7 @@ def _add_route(
             fg.add_child(line)
     data = markers_data(route)
     fg.add_child(
-        Block(js=_MARKERS_JS.replace("__GROUP__", fg.get_name()).replace("__DATA__", js_json(data)))
+        Block(js=MARKERS_JS.replace("__GROUP__", fg.get_name()).replace("__DATA__", js_json(data)))
     )
     fg.add_to(m)
     return fg
@@ -569,7 +375,7 @@ def _add_points(m: folium.Map, markers: Sequence[tuple[float, float, str]]) -> N
         for lon, lat, label in markers
     ]
     data = {"km": [], "arrows": [], "pins": pins}
-    js = _MARKERS_JS.replace("__GROUP__", group.get_name()).replace("__DATA__", js_json(data))
+    js = MARKERS_JS.replace("__GROUP__", group.get_name()).replace("__DATA__", js_json(data))
     group.add_child(Block(js=js))
     group.add_to(m)
 
@@ -596,7 +402,7 @@ def _finish(
         "profiles": list(profiles),
     }
     js = PHONE_JS + (
-        _MAIN_JS.replace("__MAP__", m.get_name())
+        MAIN_JS.replace("__MAP__", m.get_name())
         .replace("__ROUTES__", "[" + ", ".join(g.get_name() for g in route_groups) + "]")
         .replace("__SEGS__", "[" + ", ".join(s.get_name() for s in seg_layers) + "]")
         .replace("__DATA__", js_json(data))
@@ -683,8 +489,9 @@ def route_map(
     colours = [ROUTE_COLOURS[i % len(ROUTE_COLOURS)] for i in range(len(routes))]
     if not many and color_by == "route":
         colours = ["#c2185b"]
-    if not offline:
-        _add_basemaps(m)
+    tiles = [] if offline else _add_basemaps(m)
+    feats = options.basemap or basemap_for(network, options.overlay_cache)
+    add_basemap(m, feats, area, tiles=tiles)
 
     groups = [_add_route(m, r, c, color_by, many) for r, c in zip(routes, colours, strict=True)]
     seg_layers, seg_bounds = _add_segments(m, segments)
@@ -765,8 +572,8 @@ def network_map(
     """
     bbox = network.bbox
     m = _new_map(title, bbox, offline)
-    if not offline:
-        _add_basemaps(m)
+    tiles = [] if offline else _add_basemaps(m)
+    add_basemap(m, basemap_for(network, None), bbox, tiles=tiles)
     add_network_layer(m, network, None, show=True, tol_m=4.0)
     add_pistes_layer(m, network, None)
     if dem is not None:
