@@ -173,8 +173,9 @@ def map_html(
     segments: Sequence[Any] = (),
     markers: Sequence[Any] = (),
     info_html: str | None = None,
+    sheets: Sequence[Any] = (),
 ) -> str:
-    """Render the HTML map of ``routes`` over the loaded region."""
+    """Render the HTML map of ``routes`` over the loaded region (``sheets``: their safety)."""
     from routeplanner.output import maps
 
     m = maps.route_map(
@@ -189,6 +190,7 @@ def map_html(
             offline=offline,
             attribution=loaded.files.attribution,
             overlay_cache=loaded.sidecar,
+            safety=tuple(sheets),
         ),
     )
     return maps.map_html(m)
@@ -291,6 +293,7 @@ def emit(
             offline=output.offline,
             segments=with_segments.markers if with_segments else (),
             info_html=info,
+            sheets=shown,
         )
         w.add(outs["out"], html)
     if shown and output.safety.path is not None:

@@ -246,7 +246,9 @@ def _write(
             extra_html = shown.to_html() if shown is not None else ""
             w.add(
                 output.out,
-                _scout_map_html(plan, loaded, dem, title, output.offline, extra_html=extra_html),
+                _scout_map_html(
+                    plan, loaded, dem, title, output.offline, extra_html=extra_html, sheet=shown
+                ),
             )
     if shown is not None and output.safety.path is not None:
         w.add(output.safety.path, shown.to_text())
@@ -254,7 +256,14 @@ def _write(
 
 
 def _scout_map_html(
-    plan: Any, loaded: Any, dem: Any, title: str, offline: bool, *, extra_html: str = ""
+    plan: Any,
+    loaded: Any,
+    dem: Any,
+    title: str,
+    offline: bool,
+    *,
+    extra_html: str = "",
+    sheet: Any = None,
 ) -> str:
     from routeplanner.output import maps
     from routeplanner.output.scouting import scout_map
@@ -267,6 +276,7 @@ def _scout_map_html(
         offline=offline,
         attribution=loaded.files.attribution,
         extra_html=extra_html,
+        sheet=sheet,
     )
     render = getattr(maps, "render_map", None)
     return render(m, offline=offline) if render is not None else maps.map_html(m)

@@ -29,6 +29,7 @@ vertical-align:top;white-space:nowrap}
 .rp-stats thead th{font-weight:600;color:#1d1d1d;text-align:right}
 .rp-note{color:#555;font-size:12px;margin:4px 0}
 .rp-warn{color:#8a4b00;font-size:12px;margin:4px 0;padding-left:16px}
+.rp-dotkey{border-radius:50%!important}
 .rp-swatch{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:4px;
 vertical-align:-1px;border:1px solid rgba(0,0,0,.35)}
 .rp-segs{list-style:none;padding:0;margin:2px 0}

@@ -33,6 +33,7 @@ from routeplanner.network.model import Network
 from routeplanner.output import export, fit, ics, maps
 from routeplanner.output.points import RoutePoint, profile_points
 from routeplanner.output.policy import OutputPlan
+from routeplanner.safety.sheet import SafetySheet
 from routeplanner.units import UnitSystem, format_distance, format_height, format_pace
 
 __all__ = [
@@ -518,6 +519,7 @@ def map_html(
     offline: bool = False,
     attribution: Sequence[str] = (),
     extra_info_html: str = "",
+    sheets: Sequence[SafetySheet | None] = (),
 ) -> str:
     """Return the event's HTML map: a layer per group, meeting and regroup points, details.
 
@@ -535,6 +537,8 @@ def map_html(
         Data credits.
     extra_info_html
         More (escaped) HTML for the details panel, such as the safety sheet.
+    sheets
+        Per route of ``plan.routes``, its group's safety sheet, drawn as markers.
 
     Returns
     -------
@@ -551,6 +555,7 @@ def map_html(
             info_html=info_html(plan, gpx) + extra_info_html,
             offline=offline,
             attribution=attribution,
+            safety=tuple(sheets),
         ),
     )
     return maps.map_html(m)
@@ -609,7 +614,14 @@ def render_outputs(
     extra = safety.to_html(units=units) if safety is not None else ""
     files = {
         MAP_FILE: map_html(
-            plan, net, dem, gpx, offline=offline, attribution=attribution, extra_info_html=extra
+            plan,
+            net,
+            dem,
+            gpx,
+            offline=offline,
+            attribution=attribution,
+            extra_info_html=extra,
+            sheets=[sheets.get(r.group.label) for r in plan.results if r.route is not None],
         )
     }
     files.update(dict(gpx.values()))

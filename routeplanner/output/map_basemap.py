@@ -232,7 +232,7 @@ BASEMAP_JS = """(function (map, lines, names, tiles, d) {
   function declutter() {
     if (!map.hasLayer(names)) { return; }
     var taken = rectsOf(".leaflet-marker-pane .leaflet-marker-icon *, " +
-      ".leaflet-marker-pane .leaflet-marker-icon, .rp-safety-point");
+      ".leaflet-marker-pane .leaflet-marker-icon, .rp-mark");
     labels.forEach(function (mk) {
       var el = mk.getElement() && mk.getElement().firstChild;
       if (!el) { return; }

@@ -16,6 +16,7 @@ from routeplanner.output._map_assets import (
 )
 from routeplanner.output._phone import route_tabs_html
 from routeplanner.output._profile_svg import ProfilePlot
+from routeplanner.output.map_safety import SAFETY_STYLES
 from routeplanner.output.map_style import (
     DIFFICULTY_STYLES,
     GRADE_CLASSES,
@@ -153,9 +154,20 @@ def _keys(title: str, items: Sequence[tuple[str, str]]) -> str:
     return f'<div class="rp-lt">{esc(title)}</div><div class="rp-keys">{keys}</div>'
 
 
-def legend_html(*, color_by: str | None, network: bool, dem: Dem | LazyDem | None) -> str:
+def legend_html(
+    *, color_by: str | None, network: bool, dem: Dem | LazyDem | None, safety: bool = False
+) -> str:
     """Return the legend box for what the map shows."""
     parts = []
+    if safety:
+        parts.append(
+            '<div class="rp-lt">Safety</div><div class="rp-keys">'
+            + "".join(
+                f'<span><i class="rp-swatch rp-dotkey" style="background:{c}"></i>{esc(t)}</span>'
+                for t, c in SAFETY_STYLES.values()
+            )
+            + "</div>"
+        )
     grade_ticks = ["−15", "−8", "−3", "3", "8", "15", "25"]
     if color_by == "pace":
         parts.append(

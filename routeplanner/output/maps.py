@@ -74,6 +74,7 @@ from routeplanner.output.map_panels import (
     segments_html,
     stats_table,
 )
+from routeplanner.output.map_safety import add_safety_layer
 from routeplanner.output.map_style import (
     BAND_COLORS,
     DIFFICULTY_STYLES,
@@ -86,6 +87,7 @@ from routeplanner.output.map_style import (
     classify,
 )
 from routeplanner.route import Route
+from routeplanner.safety.sheet import SafetySheet
 from routeplanner.sources.basemap import BasemapFeatures
 from routeplanner.sources.lazy_dem import LazyDem
 
@@ -144,6 +146,9 @@ class MapOptions:
     basemap : BasemapFeatures or None
         The offline basemap's features; None: read from the network's OSM file
         (cached beside the network) when a network is given.
+    safety : sequence of SafetySheet or None
+        The routes' safety sheets, in the routes' order (None where a route has
+        none): their water, shelters, exits and turn-back point become markers.
 
     Raises
     ------
@@ -157,6 +162,7 @@ class MapOptions:
     attribution: Sequence[str] = ()
     overlay_cache: Sidecar | None = None
     basemap: BasemapFeatures | None = None
+    safety: Sequence[SafetySheet | None] = ()
 
     def __post_init__(self) -> None:
         if self.color_by not in COLOR_BY:
@@ -497,6 +503,7 @@ def route_map(
     seg_layers, seg_bounds = _add_segments(m, segments)
     if markers:
         _add_points(m, markers)
+    safety = add_safety_layer(m, routes, options.safety)
     if network is not None:
         add_network_layer(m, network, area, show=offline, tol_m=3.0, cache=options.overlay_cache)
         add_pistes_layer(m, network, area)
@@ -521,7 +528,7 @@ def route_map(
     )
     body = (
         panel_html(title, panel, wide=many)
-        + legend_html(color_by=color_by, network=network is not None, dem=dem)
+        + legend_html(color_by=color_by, network=network is not None, dem=dem, safety=safety)
         + profile_panel(routes, plots, colours)
     )
     return _finish(

@@ -10,6 +10,7 @@ from routeplanner.network.model import Network
 from routeplanner.output import maps
 from routeplanner.output._map_assets import esc
 from routeplanner.output.skilines import line_layer, map_segments
+from routeplanner.safety.sheet import SafetySheet
 from routeplanner.search.scouting import ScoutPlan, plan_text
 from routeplanner.sources.dem import Dem
 
@@ -25,6 +26,7 @@ def scout_map(
     offline: bool = False,
     attribution: Sequence[str] = (),
     extra_html: str = "",
+    sheet: SafetySheet | None = None,
 ) -> maps.RouteMap:
     """Build the trip's map: route with profile, slope overlay, lines coloured by max slope.
 
@@ -42,6 +44,8 @@ def scout_map(
         Data attribution lines.
     extra_html
         Trusted HTML added to the panel (a safety sheet's, already escaped).
+    sheet
+        The trip's safety sheet, drawn as markers (water, shelters, exits).
 
     Returns
     -------
@@ -58,6 +62,7 @@ def scout_map(
             info_html="<br>".join(html.escape(t.strip()) for t in plan_text(plan)[1:]) + extra_html,
             offline=offline,
             attribution=attribution,
+            safety=(sheet,),
         ),
     )
 
