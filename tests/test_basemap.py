@@ -110,6 +110,6 @@ def test_map_draws_the_basemap_and_escapes_names(region):
     names = [p[3] for p in data["points"]]
     assert names[0] == "Vila <b>"  # villages are placed first
     assert '"Vila \\u003cb\\u003e"' in page
-    assert "Offline map: roads, water and places" in page
+    assert "Offline map: roads, water and places from OSM data" in page
     m = re.search(r'"lines":(\[.*?\]\]\])', page)
     assert m is not None and len(json.loads(m.group(1))) == len(LINE_CLASSES)

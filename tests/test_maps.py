@@ -371,7 +371,13 @@ def test_route_map_panel_shows_stats_profile_and_segments(online_html):
     assert stats["Hardest"] == "T2 mountain hiking"
     assert stats["Flat pace"] == "6:00 /km"
     assert "mountain curve" in doc.xpath("string(//div[@id='rp-panel'])")
-    assert len(doc.xpath("//div[@id='rp-profile-panel']//svg[@class='rp-profile']")) == 1
+    profiles = doc.xpath("//div[@id='rp-profile-panel']//svg[contains(@class, 'rp-profile')]")
+    # a wide plot and a narrow one for phones, each with its axes for the page's script
+    assert [p.get("class") for p in profiles] == [
+        "rp-profile rp-wide-prof",
+        "rp-profile rp-narrow-prof",
+    ]
+    assert all(p.get("data-x1") and p.get("data-ys") for p in profiles)
     seg = doc.xpath("//button[@data-rp-seg='0']")[0]
     assert "The climb" in seg.text_content() and "+100 m" in seg.text_content()
     data = json.loads(re.search(r'RP = (\{"fit".*?\}), routes', online_html).group(1))

@@ -206,7 +206,7 @@ def catalog_command(ctx: Ctx, **o: Any) -> None:
                 osm_for=lambda name: str(by_name[name or sources[0].name].osm),
             )
             files.update(event_pages)
-    files.update(site_files(title, trailheads, routes, listed))
+    files.update(site_files(title, trailheads, routes, listed, basemap=_basemap(sources[0])))
     with outputs:
         for name, text in files.items():
             outputs.put_in(folder, name, text)
@@ -231,3 +231,13 @@ def catalog_command(ctx: Ctx, **o: Any) -> None:
             f"({summary['meet_brief']} meet their brief) on {summary['workers']} workers in "
             f"{summary['seconds']:.0f} s; wrote {len(files)} files into {o['out_dir']}"
         )
+
+
+def _basemap(source: Any) -> Any:
+    """Return the offline basemap of the first region, cached beside its network."""
+    from routeplanner.network.build import load_network
+    from routeplanner.network.sidecar import Sidecar
+    from routeplanner.output.map_basemap import basemap_for
+
+    net = load_network(source.osm, list(source.dem), cache_dir=source.cache_dir, name=source.name)
+    return basemap_for(net, Sidecar.of(net, source.cache_dir))

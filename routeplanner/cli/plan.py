@@ -260,7 +260,10 @@ def plan_command(
     files = plan_files(
         plan.block, plan.weeks, title=title, start_time=start_time, tz=tz_name, sheets=sheets
     )
-    files.update(plan_maps(plan.weeks, offline=values["offline"]))
+    from routeplanner.output.map_basemap import basemap_for
+
+    base = basemap_for(loaded.net, loaded.sidecar)
+    files.update(plan_maps(plan.weeks, offline=values["offline"], basemap=base))
     courses = plan_courses(plan.weeks, start_time=start_time, tz=tz_name, sheets=sheets)
     for name, text in files.items():
         outputs.put_in(folder, name, text)

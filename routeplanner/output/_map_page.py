@@ -25,7 +25,9 @@ table.rp-stats{border-collapse:collapse;width:100%;margin:6px 0 2px}
 .rp-stats th{text-align:left;font-weight:normal;color:#555;padding:2px 6px 2px 0;
 vertical-align:top;white-space:nowrap}
 #rp-panel.rp-wide{width:auto}
-.rp-stats td{text-align:right;font-weight:600;padding:2px 0 2px 6px}
+.rp-stats td{text-align:right;font-weight:600;padding:2px 0 2px 6px;white-space:nowrap}
+.rp-stats td:first-child{text-align:left;white-space:normal;min-width:8em}
+.rp-scroll{overflow-x:auto;max-width:100%}
 .rp-stats thead th{font-weight:600;color:#1d1d1d;text-align:right}
 .rp-note{color:#555;font-size:12px;margin:4px 0}
 .rp-warn{color:#8a4b00;font-size:12px;margin:4px 0;padding-left:16px}
@@ -53,8 +55,10 @@ text-align:center;font-weight:700;font-size:11px;margin-right:4px}
 #rp-profile-panel summary{cursor:pointer;font-weight:600;padding:2px 0}
 #rp-profile-panel summary small{font-weight:normal;color:#666}
 .rp-prof{display:none;overflow-x:auto}
-.rp-prof svg{display:block;width:100%;min-width:560px;height:auto;max-height:190px;
-margin:0 auto}
+.rp-prof svg{display:block;width:100%;height:auto;max-height:190px;margin:0 auto}
+.rp-prof svg.rp-narrow-prof{display:none;max-width:560px;max-height:none}
+@media (max-width:899px){.rp-prof svg.rp-wide-prof{display:none}
+.rp-prof svg.rp-narrow-prof{display:block}}
 .rp-tabs>input{position:absolute;opacity:0}
 .rp-tabs>label{display:inline-block;padding:1px 8px;margin:2px 4px 2px 0;border:1px solid #ccc;
 border-radius:10px;cursor:pointer;font-size:12px}
@@ -76,6 +80,16 @@ border:2px solid #fff;box-shadow:0 0 2px #000}
 .rp-seglabel{display:inline-block;transform:translate(-50%,-50%);color:#fff;border:2px solid #fff;
 font:bold 11px/14px sans-serif;padding:0 5px;border-radius:9px;box-shadow:0 1px 3px rgba(0,0,0,.5)}
 @media (max-width:700px){#rp-panel{width:min(300px,75vw)}#rp-legend{width:200px}}
+.leaflet-control-attribution.rp-attr{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;
+max-width:calc(100vw - 110px);cursor:pointer}
+.leaflet-control-attribution.rp-attr-open{white-space:normal}
+.rp-glance{font-size:12px;color:#333;margin:2px 0 0 16px;font-weight:normal}
+.rp-glance div{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+details[open] > summary .rp-glance{display:none}
+#rp-panel details:not([open]) > summary::after{content:" (tap for details)";color:#666;
+font-size:11px;margin-left:16px;display:block}
+#rp-legend details:not([open]) > summary::after{content:" (tap)";color:#666;font-weight:normal;
+font-size:11px}
 """
 
 MARKERS_JS = """(function (group, d) {
@@ -90,10 +104,12 @@ MARKERS_JS = """(function (group, d) {
     L.marker([k[0], k[1]], {icon: icon('<div class="rp-km">' + k[2] + '</div>'),
       interactive: false, keyboard: false}).addTo(group);
   });
+  // A pin's dot and its label are two markers: dots stay over every label.
   d.pins.forEach(function (p) {
-    L.marker([p[0], p[1]], {icon: icon('<div class="rp-dot ' + p[2] + '"></div>' +
-      '<div class="rp-pin ' + p[2] + '">' + p[3] + '</div>'),
+    L.marker([p[0], p[1]], {icon: icon('<div class="rp-pin ' + p[2] + '">' + p[3] + '</div>'),
       keyboard: false, zIndexOffset: 1000, title: p[4]}).addTo(group);
+    L.marker([p[0], p[1]], {icon: icon('<div class="rp-dot ' + p[2] + '"></div>'),
+      keyboard: false, zIndexOffset: 3000, title: p[4]}).addTo(group);
   });
 })(__GROUP__, __DATA__);
 """
@@ -102,6 +118,24 @@ MARKERS_JS = """(function (group, d) {
 MAIN_JS = """(function () {
   "use strict";
   var map = __MAP__, RP = __DATA__, routes = __ROUTES__, segLayers = __SEGS__;
+  var swaps = __SWAPS__;
+  // Several routes: each shows its own colour; the selected one its grades, on top.
+  function select(k) {
+    swaps.forEach(function (s, j) {
+      if (s.length !== 2) { return; }
+      var on = j === k ? s[0] : s[1], off = j === k ? s[1] : s[0];
+      if (routes[j].hasLayer(off)) { routes[j].removeLayer(off); }
+      if (!routes[j].hasLayer(on)) { routes[j].addLayer(on); }
+    });
+    if (routes[k] && map.hasLayer(routes[k]) && routes[k].bringToFront) {
+      routes[k].bringToFront();
+    }
+  }
+  select(0);
+  routes.forEach(function (g, k) { g.on("click", function () { select(k); }); });
+  document.querySelectorAll("input[name=rp-ptab], input[name=rp-gtab]").forEach(function (t) {
+    t.addEventListener("change", function () { select(+t.id.split("-").pop()); });
+  });
   RP.attribution.forEach(function (a) { map.attributionControl.addAttribution(a); });
   function dock(id, position) {
     var el = document.getElementById(id);
@@ -120,11 +154,60 @@ MAIN_JS = """(function () {
   if (window.innerWidth < 700) {
     document.querySelectorAll("details.rp-fold").forEach(function (d) { d.open = false; });
   }
+  // A table wider than its panel scrolls inside it instead of running out.
+  document.querySelectorAll("#rp-panel table").forEach(function (t) {
+    var box = document.createElement("div");
+    box.className = "rp-scroll";
+    t.parentNode.insertBefore(box, t);
+    box.appendChild(t);
+  });
+  function boxes() {  // the docked boxes, as rectangles clipped to the map
+    var c = map.getContainer().getBoundingClientRect(), out = [];
+    document.querySelectorAll(".leaflet-control-container .leaflet-control").forEach(
+      function (el) {
+        var r = el.getBoundingClientRect();
+        var l = Math.max(r.left, c.left), t = Math.max(r.top, c.top);
+        var w = Math.min(r.right, c.right) - l, h = Math.min(r.bottom, c.bottom) - t;
+        if (w > 0 && h > 0) { out.push({l: l - c.left, t: t - c.top, w: w, h: h}); }
+      });
+    return {c: c, boxes: out};
+  }
+  function cover() {
+    var b = boxes(), sum = 0;
+    b.boxes.forEach(function (x) { sum += x.w * x.h; });
+    return sum / Math.max(1, b.c.width * b.c.height);
+  }
+  // Panels fold to their summary line (tap to open) while they cover too much of the map.
+  var budget = window.innerWidth < 700 ? 0.3 : 0.25;
+  ["#rp-panel > details.rp-fold", "#rp-legend > details.rp-fold"].forEach(function (sel) {
+    var d = document.querySelector(sel);
+    if (d && d.open && cover() > budget) { d.open = false; }
+  });
+  // Fit the routes into what the boxes leave free: each box pushes the view away from
+  // its corner on the side that costs the map less, so no box lies over a route.
+  function padding() {
+    var b = boxes(), W = b.c.width, H = b.c.height, p = [10, 10, 10, 10];  // l t r b
+    b.boxes.forEach(function (x) {
+      var left = x.l + x.w / 2 < W / 2, top = x.t + x.h / 2 < H / 2;
+      var w = (left ? x.l + x.w : W - x.l) + 8, h = (top ? x.t + x.h : H - x.t) + 8;
+      if (w * H <= h * W) { p[left ? 0 : 2] = Math.max(p[left ? 0 : 2], w); }
+      else { p[top ? 1 : 3] = Math.max(p[top ? 1 : 3], h); }
+    });
+    var sx = Math.min(1, 0.7 * W / (p[0] + p[2])), sy = Math.min(1, 0.7 * H / (p[1] + p[3]));
+    return [p[0] * sx, p[1] * sy, p[2] * sx, p[3] * sy];
+  }
+  map.options.zoomSnap = 0.25;  // whole zoom steps would leave up to half the map unused
   function fit(b, maxZoom, animate) {
-    var open = document.querySelector("#rp-panel > details[open]");
-    var left = open && window.innerWidth >= 700 ? open.parentNode.offsetWidth + 20 : 10;
-    map.fitBounds(b, {paddingTopLeft: [left, 10], paddingBottomRight: [10, 10],
+    var p = padding();
+    map.fitBounds(b, {paddingTopLeft: [p[0], p[1]], paddingBottomRight: [p[2], p[3]],
                       maxZoom: maxZoom || 16, animate: animate !== false});
+  }
+  var attribution = document.querySelector(".leaflet-control-attribution");
+  if (attribution) {  // one line; a tap shows the whole credit
+    attribution.classList.add("rp-attr");
+    attribution.addEventListener("click", function (ev) {
+      if (ev.target.tagName !== "A") { attribution.classList.toggle("rp-attr-open"); }
+    });
   }
   map.invalidateSize();
   // No animation: Leaflet drops any view change asked for while a zoom animates.
@@ -152,6 +235,18 @@ MAIN_JS = """(function () {
     });
     hover.remove();
   }
+  // Each route has a wide and a narrow (phone) profile; the stylesheet shows one.
+  function shown(k) {
+    var all = document.querySelectorAll('svg.rp-profile[data-route="' + k + '"]');
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].getClientRects().length) { return all[i]; }
+    }
+    return all[0] || null;
+  }
+  function axes(svg) {
+    var g = function (n) { return +svg.getAttribute("data-" + n); };
+    return {x0: g("x0"), x1: g("x1"), yb: g("yb"), ylo: g("ylo"), ys: g("ys")};
+  }
   function show(k, dk) {
     var p = RP.profiles[k];
     if (!p) { return; }
@@ -166,29 +261,30 @@ MAIN_JS = """(function () {
     var e = p.e[lo] + t * (p.e[hi] - p.e[lo]), g = p.g[lo];
     hover.setLatLng([lat, lon]);
     if (!map.hasLayer(hover)) { hover.addTo(map); }
-    var svg = document.querySelector('svg.rp-profile[data-route="' + k + '"]');
+    var svg = shown(k);
     if (!svg) { return; }
-    var cur = svg.querySelector(".rp-cursor");
-    var x = p.x0 + (dmax > 0 ? dk / dmax : 0) * (p.x1 - p.x0), y = p.yb - (e - p.ylo) * p.ys;
+    var a = axes(svg), cur = svg.querySelector(".rp-cursor");
+    var x = a.x0 + (dmax > 0 ? dk / dmax : 0) * (a.x1 - a.x0), y = a.yb - (e - a.ylo) * a.ys;
     var line = cur.querySelector("line"), dot = cur.querySelector("circle");
-    var txt = cur.querySelector("text"), right = x > (p.x0 + p.x1) / 2;
+    var txt = cur.querySelector("text"), right;
     line.setAttribute("x1", x); line.setAttribute("x2", x);
     dot.setAttribute("cx", x); dot.setAttribute("cy", y);
     txt.textContent = dk.toFixed(2) + " km \\u00b7 " + Math.round(e) + " m \\u00b7 " +
       (g > 0 ? "+" : g < 0 ? "\\u2212" : "") + Math.abs(g) + " %";
+    right = x > (a.x0 + a.x1) / 2;
     txt.setAttribute("x", right ? x - 8 : x + 8);
     txt.setAttribute("text-anchor", right ? "end" : "start");
     cur.setAttribute("visibility", "visible");
   }
   document.querySelectorAll("svg.rp-profile").forEach(function (svg) {
-    var k = +svg.getAttribute("data-route"), p = RP.profiles[k];
+    var k = +svg.getAttribute("data-route"), p = RP.profiles[k], a = axes(svg);
     function move(ev) {
       var ctm = svg.getScreenCTM();
       if (!ctm || !p) { return; }
       var pt = svg.createSVGPoint();
       pt.x = ev.clientX; pt.y = ev.clientY;
       pt = pt.matrixTransform(ctm.inverse());
-      var f = Math.max(0, Math.min(1, (pt.x - p.x0) / (p.x1 - p.x0)));
+      var f = Math.max(0, Math.min(1, (pt.x - a.x0) / (a.x1 - a.x0)));
       show(k, f * p.d[p.d.length - 1]);
     }
     svg.addEventListener("pointermove", move);
@@ -210,6 +306,7 @@ MAIN_JS = """(function () {
     });
     group.on("mouseout", hide);
   });
-  window.routeplannerMap = {map: map, show: show, hide: hide, hover: hover};
+  window.routeplannerMap = {map: map, show: show, hide: hide, hover: hover, routes: routes,
+    select: select};
 })();
 """

@@ -38,8 +38,7 @@ body.rp-phone .rp-gtabs{{display:block}}
 .rp-prof svg{{min-width:0!important;max-width:100%}}
 .rp-prof{{overflow-x:hidden!important}}
 #rp-profile-panel summary small{{display:none}}
-.leaflet-control-attribution{{max-width:calc(100vw - 110px);white-space:normal;
-font-size:10px;line-height:1.3}}
+.leaflet-control-attribution{{max-width:calc(100vw - 110px);font-size:10px;line-height:1.3}}
 .leaflet-control-layers-expanded{{max-height:55vh;overflow:auto}}
 }}
 """

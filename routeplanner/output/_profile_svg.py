@@ -20,6 +20,10 @@ __all__ = ["ProfilePlot", "nice_step", "profile_svg"]
 WIDTH = 1000
 HEIGHT = 180
 _LEFT, _RIGHT, _TOP, _BOTTOM = 52, 14, 14, 26
+#: Font size (viewBox units) of the wide plot: at least 11 CSS px from 800 px wide up.
+_FONT = 14
+#: The narrow plot shown on phones: drawn about 1:1, so its 12-unit text stays 11-12 px.
+_NARROW = {"width": 380, "height": 150, "left": 44, "right": 10, "font": 12, "xticks": 5}
 _STEPS = (1.0, 2.0, 2.5, 5.0)
 
 
@@ -84,6 +88,7 @@ def profile_svg(
     *,
     index: int = 0,
     label: str = "",
+    narrow: bool = False,
 ) -> ProfilePlot:
     """Draw an elevation profile, filled under the line in each stretch's class colour.
 
@@ -100,6 +105,9 @@ def profile_svg(
         Route number, written to the ``data-route`` attribute for the map's script.
     label
         Text for the accessible name (escaped here).
+    narrow
+        Draw the narrow plot for phones (shown instead of the wide one by the
+        page's stylesheet); both carry their axes in ``data-`` attributes.
 
     Returns
     -------
@@ -115,21 +123,26 @@ def profile_svg(
     if hi - lo < 40.0:  # flat routes: keep a sensible vertical scale
         mid = (hi + lo) / 2
         lo, hi = mid - 20.0, mid + 20.0
-    ystep = nice_step(hi - lo, 4)
+    width, height = (_NARROW["width"], _NARROW["height"]) if narrow else (WIDTH, HEIGHT)
+    left, right = (_NARROW["left"], _NARROW["right"]) if narrow else (_LEFT, _RIGHT)
+    font = _NARROW["font"] if narrow else _FONT
+    ystep = nice_step(hi - lo, 3 if narrow else 4)
     ylo = math.floor(lo / ystep) * ystep
     yhi = math.ceil(hi / ystep) * ystep
-    x0, x1 = float(_LEFT), float(WIDTH - _RIGHT)
-    yb, yt = float(HEIGHT - _BOTTOM), float(_TOP)
+    x0, x1 = float(left), float(width - right)
+    yb, yt = float(height - _BOTTOM), float(_TOP)
     sx = (x1 - x0) / total if total > 0 else 0.0
     sy = (yb - yt) / (yhi - ylo)
     xs = x0 + (d - d[0]) * sx
     ys = yb - (z - ylo) * sy
 
+    kind = "rp-narrow-prof" if narrow else "rp-wide-prof"
     out = [
-        f'<svg class="rp-profile" data-route="{index}" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'<svg class="rp-profile {kind}" data-route="{index}" viewBox="0 0 {width} {height}" '
+        f'data-x0="{x0:g}" data-x1="{x1:g}" data-yb="{yb:g}" data-ylo="{ylo:g}" '
+        f'data-ys="{sy:.6f}" xmlns="http://www.w3.org/2000/svg" role="img" '
         f'aria-label="Elevation profile{": " + esc(label) if label else ""}" '
-        f'font-family="sans-serif" font-size="12">',
+        f'font-family="sans-serif" font-size="{font}">',
     ]
     # Grid and axes.
     grid, text = [], []
@@ -137,16 +150,19 @@ def profile_svg(
     while v <= yhi + 1e-9:
         y = yb - (v - ylo) * sy
         grid.append(f"M{x0:.0f} {y:.1f}H{x1:.0f}")
-        text.append(f'<text x="{x0 - 6:.0f}" y="{y + 4:.1f}" text-anchor="end">{v:.0f}</text>')
+        text.append(
+            f'<text x="{x0 - 5:.0f}" y="{y + font / 3:.1f}" text-anchor="end">{v:.0f}</text>'
+        )
         v += ystep
     km = total / 1000.0
-    xstep = nice_step(km, 10)
+    xstep = nice_step(km, _NARROW["xticks"] if narrow else 10)
     k = 0.0
     while k <= km + 1e-9:
         x = x0 + k * 1000.0 * sx
         grid.append(f"M{x:.1f} {yt:.0f}V{yb:.0f}")
         text.append(
-            f'<text x="{x:.1f}" y="{yb + 16:.0f}" text-anchor="middle">{_tick_label(k)}</text>'
+            f'<text x="{x:.1f}" y="{yb + font + 4:.0f}" text-anchor="middle">'
+            f"{_tick_label(k)}</text>"
         )
         k += xstep
     out.append(f'<path d="{"".join(grid)}" stroke="#d0d0d0" stroke-width="1" fill="none"/>')
@@ -170,15 +186,15 @@ def profile_svg(
     out.append(f'<path d="M{x0:.0f} {yt:.0f}V{yb:.0f}H{x1:.0f}" stroke="#555" fill="none"/>')
     out.append(
         f'<g fill="#333">{"".join(text)}'
-        f'<text x="{x1:.0f}" y="{HEIGHT - 1}" text-anchor="end">km</text>'
-        f'<text x="4" y="{yt - 2:.0f}">m</text></g>'
+        f'<text x="{width - 2}" y="{height - 1}" text-anchor="end">km</text>'
+        f'<text x="2" y="{yt - 1:.0f}">m</text></g>'
     )
     # Cursor moved by the map's script, and a transparent target for the pointer.
     out.append(
         f'<g class="rp-cursor" visibility="hidden" pointer-events="none">'
         f'<line x1="0" x2="0" y1="{yt:.0f}" y2="{yb:.0f}" stroke="#111" stroke-width="1.2"/>'
         f'<circle r="4.5" cx="0" cy="0" fill="#ffeb3b" stroke="#111" stroke-width="1.5"/>'
-        f'<text x="0" y="{yt + 12:.0f}" font-weight="bold" paint-order="stroke" stroke="#fff" '
+        f'<text x="0" y="{yt + font:.0f}" font-weight="bold" paint-order="stroke" stroke="#fff" '
         f'stroke-width="4"></text></g>'
     )
     out.append(

@@ -8,8 +8,10 @@ Files, by relative name:
   with its map, elevation profile, stats and safety sheet (for the catalogue's fixed
   reference start, said on the page), its GPX and its FIT course;
 - ``catalog.geojson``: every route as a LineString feature;
-- ``assets/``: Leaflet (from the installed XStatic-Leaflet package), the stylesheet and
-  the index script, shared by every page.
+- ``assets/``: Leaflet (from the installed XStatic-Leaflet package), the stylesheet, the
+  index script and ``basemap.js``, the offline basemap of the catalogue's area (roads,
+  water and place names from the region's OSM data), shared by every page: a map shows
+  it when its online tiles do not load.
 
 Every name from OSM is escaped; the embedded JSON cannot close its script element.
 """
@@ -23,10 +25,25 @@ from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
+import numpy as np
+
 from routeplanner.catalog.trailheads import Trailhead
 from routeplanner.output._map_assets import js_json, leaflet_assets
+from routeplanner.output._profile_svg import profile_svg
+from routeplanner.output.map_basemap import BASEMAP_CSS, basemap_data, basemap_script
+from routeplanner.output.map_data import windowed_rate
+from routeplanner.output.map_style import GRADE_CLASSES, classify
+from routeplanner.sources.basemap import BasemapFeatures
 
-__all__ = ["catalog_geojson", "site_files"]
+__all__ = ["basemap_js", "catalog_geojson", "site_files"]
+
+# The elevation profile's two plots: the narrow one on phones (see output/_profile_svg.py).
+_PROFILE_CSS = """
+.rp-prof svg{display:block;width:100%;height:auto;max-height:200px;margin:6px 0}
+.rp-prof svg.rp-narrow-prof{display:none;max-width:560px;max-height:none}
+@media (max-width:899px){.rp-prof svg.rp-wide-prof{display:none}
+.rp-prof svg.rp-narrow-prof{display:block}}
+"""
 
 _KIND_LABEL = {"easy": "Easy", "hilly": "Hilly", "descent": "Descent practice"}
 
@@ -82,7 +99,8 @@ def _head(title: str, depth: int) -> str:
         f"<title>{html.escape(title)}</title>"
         f"<link rel='stylesheet' href='{up}assets/leaflet.css'>"
         f"<link rel='stylesheet' href='{up}assets/catalog.css'>"
-        f"<script src='{up}assets/leaflet.js'></script></head><body>"
+        f"<script src='{up}assets/leaflet.js'></script>"
+        f"<script src='{up}assets/basemap.js'></script></head><body>"
     )
 
 
@@ -161,20 +179,39 @@ def _index(
 
 
 def _profile_svg(r: dict[str, Any]) -> str:
-    d, z = r["dist_m"], r["ele"]
+    """Return the route's profile: axes in m and km, grade colours, wide and phone plots."""
+    d, z = np.asarray(r["dist_m"], dtype=float), np.asarray(r["ele"], dtype=float)
     if len(d) < 2 or d[-1] <= 0:
         return ""
-    lo, hi = min(z), max(z)
-    span = max(hi - lo, 1.0)
-    pts = " ".join(
-        f"{x / d[-1] * 1000:.1f},{95 - (y - lo) / span * 90:.1f}" for x, y in zip(d, z, strict=True)
-    )
+    cls = classify(windowed_rate(d, z, 100.0), GRADE_CLASSES)[: len(d) - 1]
+    colours = [c.color for c in GRADE_CLASSES]
+    label = "elevation profile"
+    wide = profile_svg(d, z, cls, colours, label=label).svg
+    narrow = profile_svg(d, z, cls, colours, label=label, narrow=True).svg
+    return f"<div class='rp-prof'>{wide}{narrow}</div>"
+
+
+def basemap_js(feats: BasemapFeatures | None, bbox: tuple[float, float, float, float]) -> str:
+    """Return ``assets/basemap.js``: ``rpBasemap(map, tiles)`` draws the offline basemap."""
+    data = basemap_data(feats, bbox) if feats is not None else {"lines": [], "points": []}
+    group = "L.layerGroup().addTo(map)"
+    body = basemap_script("map", group, group, "tiles", "window.RP_BASEMAP")
     return (
-        "<svg class='profile' viewBox='0 0 1000 100' preserveAspectRatio='none' role='img' "
-        f"aria-label='elevation profile, {lo:.0f} to {hi:.0f} m'>"
-        f"<polyline points='{pts}' fill='none' stroke='#1565c0' stroke-width='2' "
-        "vector-effect='non-scaling-stroke'/></svg>"
+        "// The offline basemap of the catalogue's area, from OpenStreetMap data.\n"
+        f"window.RP_BASEMAP = {js_json(data)};\n"
+        f"window.rpBasemap = function (map, tiles) {{\n{body}}};\n"
     )
+
+
+def _area(
+    routes: Sequence[dict[str, Any]], trailheads: Sequence[Trailhead]
+) -> tuple[float, float, float, float]:
+    lons = [x for r in routes for x in r["lon"]] + [t.lon for t in trailheads]
+    lats = [y for r in routes for y in r["lat"]] + [t.lat for t in trailheads]
+    if not lons:
+        return (0.0, 0.0, 0.0, 0.0)
+    pad = 0.01  # about 1 km around the routes
+    return (min(lons) - pad, min(lats) - pad, max(lons) + pad, max(lats) + pad)
 
 
 def _safety_html(sheet: dict[str, Any] | None) -> str:
@@ -208,11 +245,13 @@ def _route_page(r: dict[str, Any], trailhead: Trailhead | None) -> str:
     ]
     fit = f" · <a href='{e(r['id'])}.fit'>FIT course</a>" if "fit_b64" in r else ""
     script = (
-        "var m=L.map('map');L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png',"
+        "var m=L.map('map');var t=L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png',"
         "{maxZoom:17,attribution:'&copy; OpenStreetMap contributors'}).addTo(m);"
+        "if(window.rpBasemap){rpBasemap(m,[t]);}"
         f"var line=L.polyline({js_json(line)},{{color:'#c62828',weight:4}}).addTo(m);"
         "m.fitBounds(line.getBounds(),{padding:[20,20]});"
-        "L.circleMarker(line.getLatLngs()[0],{radius:7,color:'#1b5e20'}).addTo(m);"
+        "L.circleMarker(line.getLatLngs()[0],{radius:7,color:'#1b5e20',className:'rp-mark'})"
+        ".addTo(m);"
     )
     return (
         _head(title, 1)
@@ -233,6 +272,7 @@ def site_files(
     trailheads: Sequence[Trailhead],
     routes: Sequence[dict[str, Any]],
     events: Sequence[dict[str, Any]] = (),
+    basemap: BasemapFeatures | None = None,
 ) -> dict[str, str | bytes]:
     """Every file of the site but the events' own, by relative name.
 
@@ -248,6 +288,9 @@ def site_files(
     events
         Group runs to list (``title``, ``start``, ``folder``), see
         :func:`routeplanner.catalog.events.events_site_files`.
+    basemap
+        The region's offline basemap (:func:`routeplanner.output.map_basemap.basemap_for`),
+        drawn on every page when tiles do not load (None: only a note says so).
 
     Returns
     -------
@@ -264,8 +307,9 @@ def site_files(
         "catalog.geojson": json.dumps(catalog_geojson(routes), separators=(",", ":")) + "\n",
         "assets/leaflet.js": leaflet.js,
         "assets/leaflet.css": leaflet.css,
-        "assets/catalog.css": _static("catalog.css"),
+        "assets/catalog.css": _static("catalog.css") + BASEMAP_CSS + _PROFILE_CSS,
         "assets/catalog.js": _static("catalog.js"),
+        "assets/basemap.js": basemap_js(basemap, _area(routes, trailheads)),
     }
     for r in routes:
         files[f"routes/{r['id']}.html"] = _route_page(r, by_id.get(r["trailhead"]))

@@ -41,6 +41,7 @@ __all__ = [
     "add_basemap",
     "basemap_data",
     "basemap_for",
+    "basemap_script",
 ]
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ LINE_STYLES: dict[str, tuple[str, float, str | None, bool]] = {
     "track": ("#8d6e63", 1.6, "5 3", False),
     "path": ("#a1413a", 1.4, "3 3", False),
     "minor_road": ("#ffffff", 2.6, None, False),
-    "major_road": ("#f0a04b", 4.0, None, False),
+    "major_road": ("#dcc58f", 3.4, None, False),  # muted: route colours stay apart
 }
 
 #: Simplification of the basemap's lines (m): well under a pixel at zoom 14.
@@ -150,18 +151,29 @@ def add_basemap(
         lines.add_to(m)
         names.add_to(m)
         groups = [lines.get_name(), names.get_name()]
-    js = (
-        BASEMAP_JS.replace("__MAP__", m.get_name())
-        .replace("__LINES__", groups[0])
-        .replace("__NAMES__", groups[1])
-        .replace("__TILES__", "[" + ", ".join(t.get_name() for t in tiles) + "]")
-        .replace("__DATA__", js_json(data))
-    )
-    m.add_child(Block(js=js))
+    tiles_js = "[" + ", ".join(t.get_name() for t in tiles) + "]"
+    script = basemap_script(m.get_name(), groups[0], groups[1], tiles_js, js_json(data))
+    m.add_child(Block(js=script))
     log.debug(
         "basemap: %d lines, %d places",
         sum(len(x) for x in data["lines"]),
         len(data["points"]),
+    )
+
+
+def basemap_script(map_js: str, lines_js: str, names_js: str, tiles_js: str, data_js: str) -> str:
+    """Return the script drawing the basemap, given each input as a JavaScript expression.
+
+    ``map_js`` is the Leaflet map, ``lines_js`` and ``names_js`` the layer groups to
+    draw into, ``tiles_js`` an array of the online tile layers, ``data_js`` the
+    :func:`basemap_data` object.
+    """
+    return (
+        BASEMAP_JS.replace("__MAP__", map_js)
+        .replace("__LINES__", lines_js)
+        .replace("__NAMES__", names_js)
+        .replace("__TILES__", tiles_js)
+        .replace("__DATA__", data_js)
     )
 
 
@@ -249,8 +261,8 @@ BASEMAP_JS = """(function (map, lines, names, tiles, d) {
   note.onAdd = function () {
     var div = L.DomUtil.create("div", "rp-basenote");
     div.textContent = empty ? "Map tiles did not load." : tiles.length ?
-      "Map tiles did not load: roads, water and places drawn from the route's OSM data." :
-      "Offline map: roads, water and places drawn from OSM data.";
+      "No map tiles: roads, water and places from OSM data." :
+      "Offline map: roads, water and places from OSM data.";
     return div;
   };
   var empty = !(d.points || []).length && !(d.lines || []).some(function (g) {

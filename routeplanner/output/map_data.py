@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -132,7 +133,11 @@ def route_profile(route: Route, index: int) -> tuple[ProfilePlot, dict[str, Any]
     d = np.linspace(0.0, total, n) if total > 0 else np.zeros(n)
     cls, _ = stretch_classes(route, "grade", d)
     ele = np.interp(d, route.dist_m, route.ele)
-    plot = profile_svg(d, ele, cls, [c.color for c in GRADE_CLASSES], index=index, label=route.name)
+    colours = [c.color for c in GRADE_CLASSES]
+    plot = profile_svg(d, ele, cls, colours, index=index, label=route.name)
+    # The phone's narrow plot goes with the wide one; the page's stylesheet shows one.
+    narrow = profile_svg(d, ele, cls, colours, index=index, label=route.name, narrow=True)
+    plot = replace(plot, svg=plot.svg + narrow.svg)
     grade = windowed_rate(d, ele, _GRADE_WINDOW_M) if n > 1 else np.zeros(1)
     data = {
         "x0": plot.x0,

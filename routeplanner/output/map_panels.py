@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MapSegment",
     "attribution_lines",
+    "glance_html",
     "km_text",
     "legend_html",
     "panel_html",
@@ -155,7 +156,12 @@ def _keys(title: str, items: Sequence[tuple[str, str]]) -> str:
 
 
 def legend_html(
-    *, color_by: str | None, network: bool, dem: Dem | LazyDem | None, safety: bool = False
+    *,
+    color_by: str | None,
+    network: bool,
+    dem: Dem | LazyDem | None,
+    safety: bool = False,
+    many: bool = False,
 ) -> str:
     """Return the legend box for what the map shows."""
     parts = []
@@ -176,6 +182,8 @@ def legend_html(
         parts.append(_bar("Profile: grade (%)", GRADE_CLASSES, grade_ticks))
     elif color_by is not None:
         title = "Route and profile: grade (%)" if color_by == "grade" else "Profile: grade (%)"
+        if many and color_by == "grade":
+            title = "Selected route and profile: grade (%)"
         parts.append(_bar(title, GRADE_CLASSES, grade_ticks))
     if network:
         items = [("no tag", DIFFICULTY_STYLES["sac0"][1])]
@@ -198,12 +206,26 @@ def legend_html(
     )
 
 
-def panel_html(title: str, inner: str, *, wide: bool = False) -> str:
-    """Return the foldable title panel around ``inner`` (inserted as is)."""
+def glance_html(routes: Sequence[Route], colours: Sequence[str]) -> str:
+    """Return one line per route (distance, time, ascent) for the folded panel's summary."""
+    rows = "".join(
+        f'<div><span class="rp-swatch" style="background:{c}"></span>{esc(r.name)}: '
+        f"{esc(km_text(r.stats.distance_m))} · {esc(_duration(r.stats.duration_s))} · "
+        f"+{r.stats.ascent_m:.0f} m</div>"
+        for r, c in zip(routes, colours, strict=True)
+    )
+    return f'<div class="rp-glance">{rows}</div>'
+
+
+def panel_html(title: str, inner: str, *, wide: bool = False, glance: str = "") -> str:
+    """Return the foldable title panel around ``inner`` (both inserted as is).
+
+    ``glance`` is shown under the title while the panel is folded.
+    """
     cls = "rp-box rp-wide" if wide else "rp-box"
     return (
         f'<div id="rp-panel" class="{cls}"><details open class="rp-fold">'
-        f"<summary><h1>{esc(title)}</h1></summary>{inner}"
+        f"<summary><h1>{esc(title)}</h1>{glance}</summary>{inner}"
         f'<p class="rp-foot">Made with routeplanner {esc(__version__)}. '
         f"Times are estimates; check conditions before you go.</p></details></div>"
     )

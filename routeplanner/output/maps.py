@@ -67,6 +67,7 @@ from routeplanner.output.map_overlays import (
 from routeplanner.output.map_panels import (
     MapSegment,
     attribution_lines,
+    glance_html,
     km_text,
     legend_html,
     panel_html,
@@ -267,7 +268,12 @@ def _tooltip(
 
 def _add_route(
     m: folium.Map, route: Route, colour: str, color_by: str, many: bool
-) -> folium.FeatureGroup:
+) -> tuple[folium.FeatureGroup, list[MacroElement]]:
+    """Draw a route; with several, also the plain core shown while another is selected.
+
+    Returns the route's layer and, when several routes share the map and are coloured
+    by grade or pace, its ``[graded core, plain core]`` for the page's script to swap.
+    """
     label = f"{route.name} · {km_text(route.stats.distance_m)}"
     fg = folium.FeatureGroup(
         name=f'<span class="rp-swatch" style="background:{colour}"></span>{esc(label)}'
@@ -276,6 +282,7 @@ def _add_route(
         show=True,
     )
     casing_colour = colour if many else "#1b1b1b"
+    swap: list[MacroElement] = []
     ((lon, lat),) = simplify_lines([(route.lon, route.lat)], 1.0)
     casing = folium.PolyLine(
         latlon_list(lon, lat),
@@ -309,6 +316,14 @@ def _add_route(
         for a, (rlon, rlat) in zip(starts.tolist(), runs, strict=True):
             by_class.setdefault(int(cls[a]), []).append(latlon_list(rlon, rlat))
         what = "grade" if color_by == "grade" else "pace"
+        graded: MacroElement = fg
+        if many:  # alternatives show their own colour; only the selected one its grades
+            graded = folium.FeatureGroup(name=esc(route.name), control=False, show=True)
+            fg.add_child(graded)
+            plain = folium.PolyLine(latlon_list(lon, lat), color="#ffffff", weight=4, opacity=1.0)
+            _tooltip(plain, f"<b>{esc(route.name)}</b>")
+            fg.add_child(plain)
+            swap = [graded, plain]
         for c in sorted(by_class):
             line = folium.PolyLine(
                 by_class[c],
@@ -319,13 +334,13 @@ def _add_route(
                 line_join="round",
             )
             _tooltip(line, f"<b>{esc(route.name)}</b><br>{what} {esc(classes[c].label)}")
-            fg.add_child(line)
+            graded.add_child(line)
     data = markers_data(route)
     fg.add_child(
         Block(js=MARKERS_JS.replace("__GROUP__", fg.get_name()).replace("__DATA__", js_json(data)))
     )
     fg.add_to(m)
-    return fg
+    return fg, swap
 
 
 _SEG_LABELS_JS = """(function (group, d) {
@@ -394,7 +409,7 @@ def _finish(
     *,
     fit: list[list[float]],
     attribution: list[str],
-    route_groups: Sequence[folium.FeatureGroup] = (),
+    route_groups: Sequence[tuple[folium.FeatureGroup, Sequence[MacroElement]]] = (),
     seg_layers: Sequence[MacroElement] = (),
     seg_bounds: Sequence[Any] = (),
     profiles: Sequence[dict[str, Any]] = (),
@@ -409,7 +424,13 @@ def _finish(
     }
     js = PHONE_JS + (
         MAIN_JS.replace("__MAP__", m.get_name())
-        .replace("__ROUTES__", "[" + ", ".join(g.get_name() for g in route_groups) + "]")
+        .replace("__ROUTES__", "[" + ", ".join(g.get_name() for g, _ in route_groups) + "]")
+        .replace(
+            "__SWAPS__",
+            "["
+            + ", ".join("[" + ", ".join(x.get_name() for x in s) + "]" for _, s in route_groups)
+            + "]",
+        )
         .replace("__SEGS__", "[" + ", ".join(s.get_name() for s in seg_layers) + "]")
         .replace("__DATA__", js_json(data))
     )
@@ -499,7 +520,7 @@ def route_map(
     feats = options.basemap or basemap_for(network, options.overlay_cache)
     add_basemap(m, feats, area, tiles=tiles)
 
-    groups = [_add_route(m, r, c, color_by, many) for r, c in zip(routes, colours, strict=True)]
+    drawn = [_add_route(m, r, c, color_by, many) for r, c in zip(routes, colours, strict=True)]
     seg_layers, seg_bounds = _add_segments(m, segments)
     if markers:
         _add_points(m, markers)
@@ -527,15 +548,17 @@ def route_map(
         + "; estimated times use the flat pace above.</p>"
     )
     body = (
-        panel_html(title, panel, wide=many)
-        + legend_html(color_by=color_by, network=network is not None, dem=dem, safety=safety)
+        panel_html(title, panel, wide=many, glance=glance_html(routes, colours))
+        + legend_html(
+            color_by=color_by, network=network is not None, dem=dem, safety=safety, many=many
+        )
         + profile_panel(routes, plots, colours)
     )
     return _finish(
         m,
         fit=fit_bounds(bbox),
         attribution=attribution_lines(dem, network, options.attribution),
-        route_groups=groups,
+        route_groups=drawn,
         seg_layers=seg_layers,
         seg_bounds=seg_bounds,
         profiles=pdata,

@@ -24,6 +24,7 @@ from routeplanner.route import Route
 
 if TYPE_CHECKING:
     from routeplanner.safety.sheet import SafetySheet
+    from routeplanner.sources.basemap import BasemapFeatures
 
 __all__ = [
     "fit_name",
@@ -260,9 +261,9 @@ def _volume_svg(block: Block, weeks: Sequence[Sequence[RoutedSession]]) -> str:
         cls = "bar recovery" if w.recovery else "bar"
         bars.append(
             f'<div class="col" title="Week {w.index}: {_hm(w.planned_run_s)} planned, '
-            f'{_hm(routed_s)} routed"><div class="{cls}" '
-            f'style="height:{w.planned_run_s / top * 100:.1f}%"></div>'
-            f"<div>W{w.index}<br>{_hm(w.planned_run_s)}</div></div>"
+            f'{_hm(routed_s)} routed"><div class="track"><div class="{cls}" '
+            f'style="height:{w.planned_run_s / top * 100:.1f}%"></div></div>'
+            f'<div class="lbl">W{w.index}<br>{_hm(w.planned_run_s)}</div></div>'
         )
     return (
         '<div class="volume" role="img" aria-label="weekly running time">'
@@ -276,8 +277,11 @@ body{font-family:system-ui,sans-serif;margin:0;padding:0 12px 40px;color:#212121
 h1{font-size:1.4em}h2{font-size:1.1em;margin:1.2em 0 .4em}
 .volume{display:flex;gap:6px;align-items:flex-end;height:170px;padding:6px;
 background:#fafafa;border:1px solid #ddd;font-size:.8em;text-align:center}
-.volume .col{flex:1;display:flex;flex-direction:column;justify-content:flex-end;height:100%}
-.volume .bar{background:#1565c0;border-radius:3px 3px 0 0}
+.volume .col{flex:1;display:flex;flex-direction:column;height:100%;min-width:0}
+.volume .track{flex:1 1 auto;position:relative}
+.volume .lbl{flex:none;line-height:1.3}
+.volume .bar{position:absolute;left:0;right:0;bottom:0;background:#1565c0;
+border-radius:3px 3px 0 0}
 .volume .bar.recovery{background:#90caf9}
 .session+.session{border-top:1px dashed #ccc;margin-top:6px;padding-top:6px}
 .week{display:grid;grid-template-columns:repeat(7,minmax(0,1fr));gap:6px}
@@ -451,8 +455,17 @@ def plan_courses(
     return out
 
 
-def plan_maps(weeks: Sequence[Sequence[RoutedSession]], *, offline: bool = False) -> dict[str, str]:
-    """Render the interactive map of every routed session, by relative name."""
+def plan_maps(
+    weeks: Sequence[Sequence[RoutedSession]],
+    *,
+    offline: bool = False,
+    basemap: BasemapFeatures | None = None,
+) -> dict[str, str]:
+    """Render the interactive map of every routed session, by relative name.
+
+    ``basemap`` (:func:`routeplanner.output.map_basemap.basemap_for`) is drawn on each
+    when its tiles do not load.
+    """
     from routeplanner.output import maps
 
     out = {}
@@ -461,6 +474,7 @@ def plan_maps(weeks: Sequence[Sequence[RoutedSession]], *, offline: bool = False
             if rs.route is None:
                 continue
             title = f"{_KIND_LABEL[rs.session.kind]} {rs.session.date.isoformat()}"
-            m = maps.route_map([rs.route], title=title, options=maps.MapOptions(offline=offline))
+            opts = maps.MapOptions(offline=offline, basemap=basemap)
+            m = maps.route_map([rs.route], title=title, options=opts)
             out[map_name(rs.session)] = maps.map_html(m)
     return out

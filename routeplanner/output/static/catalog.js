@@ -4,14 +4,16 @@
   "use strict";
   var data = JSON.parse(document.getElementById("catalog-data").textContent);
   var map = L.map("map");
-  L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+  var tiles = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
     maxZoom: 17,
     attribution: "&copy; OpenStreetMap contributors"
   }).addTo(map);
+  // Without tiles (no signal), the basemap drawn from the region's OSM data shows.
+  if (window.rpBasemap) { window.rpBasemap(map, [tiles]); }
   var markers = {};
   var bounds = [];
   data.trailheads.forEach(function (t) {
-    var m = L.circleMarker([t.lat, t.lon], { radius: 6, color: "#1b5e20" });
+    var m = L.circleMarker([t.lat, t.lon], { radius: 6, color: "#1b5e20", className: "rp-mark" });
     var label = document.createElement("span");
     label.textContent = t.label;  // text, never HTML: names come from OSM
     m.bindTooltip(label);
