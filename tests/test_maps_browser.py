@@ -149,7 +149,7 @@ def test_online_route_map_renders(open_map, synthetic):
     assert any(label.startswith("Test route") for label in labels)
     bases = page.locator(".leaflet-control-layers-base label").all_inner_texts()
     assert [b.strip() for b in bases] == ["OpenStreetMap", "OpenTopoMap", "Esri World Imagery"]
-    assert page.locator("#rp-profile-panel svg.rp-profile").is_visible()
+    assert page.locator("#rp-profile-panel svg.rp-profile:visible").is_visible()
     assert page.locator("#rp-panel").is_visible()
     assert page.locator("#rp-legend").is_visible()
     assert "3.00 km" in page.locator("#rp-panel").inner_text()
@@ -166,10 +166,10 @@ def test_pointing_at_profile_moves_marker_along_route(open_map, synthetic):
     _, route, _ = synthetic
     o = open_map(maps.route_map([route], title="Hover"))
     page = o.page
-    hit = page.locator("svg.rp-profile .rp-hit").bounding_box()
+    hit = page.locator("svg.rp-profile:visible .rp-hit").bounding_box()
     page.mouse.move(hit["x"] + hit["width"] * 0.25, hit["y"] + hit["height"] / 2)
     assert page.locator(".leaflet-overlay-pane path.rp-hover").count() == 1
-    readout = page.locator("svg.rp-profile .rp-cursor text").text_content()
+    readout = page.locator("svg.rp-profile:visible .rp-cursor text").text_content()
     km, ele = readout.split(" km · ")[0], readout.split(" · ")[1]
     assert float(km) == pytest.approx(0.75, abs=0.01)  # a quarter of 3 km, to a pixel
     assert float(ele.removesuffix(" m")) == pytest.approx(1075, abs=1.5)
@@ -223,7 +223,7 @@ def test_offline_map_works_without_any_network(open_map, synthetic):
     assert page.locator(".leaflet-image-layer").count() == 1  # the hillshade
     assert page.locator(".leaflet-tile-pane img").count() == 0
     assert "Trail network (by difficulty)" in overlay_labels(page)
-    assert page.locator("#rp-profile-panel svg.rp-profile").is_visible()
+    assert page.locator("#rp-profile-panel svg.rp-profile:visible").is_visible()
     assert o.requests == []
     assert o.errors == []
 
@@ -292,7 +292,7 @@ def test_andorra_loop_map_screenshot(open_map, andorra_network, andorra_dir):
     )
     o = open_map(m, offline=True)
     page = o.page
-    hit = page.locator("svg.rp-profile .rp-hit").bounding_box()
+    hit = page.locator("svg.rp-profile:visible .rp-hit").bounding_box()
     page.mouse.move(hit["x"] + hit["width"] * 0.4, hit["y"] + hit["height"] / 2)
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "andorra_loop_map.png"
@@ -352,7 +352,7 @@ def test_controls_do_not_overlap(open_map, synthetic, size):
     for name, box in boxes.items():  # nothing cut off at the sides
         assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, name
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    prof = page.locator("svg.rp-profile").first.bounding_box()
+    prof = page.locator("svg.rp-profile:visible").first.bounding_box()
     assert prof["x"] >= 0 and prof["x"] + prof["width"] <= width + 0.5
     assert o.errors == []
 
@@ -391,6 +391,9 @@ def test_desktop_keeps_columns_and_docked_panel(open_map, synthetic):
     page = open_map(m, size=(1400, 1000)).page
     assert page.locator("#rp-sheet").count() == 0
     assert page.locator(".leaflet-top.leaflet-left #rp-panel").count() == 1
+    # Folded to one line per group while it would cover much of the map; a tap opens it.
+    assert page.locator("#rp-panel .rp-glance div").count() == 4
+    page.locator("#rp-panel summary").click()
     assert page.locator(".rp-cols").is_visible()
     assert page.locator(".rp-gtabs").is_hidden()
     panel = page.locator("#rp-panel").bounding_box()

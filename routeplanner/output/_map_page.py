@@ -25,7 +25,8 @@ table.rp-stats{border-collapse:collapse;width:100%;margin:6px 0 2px}
 .rp-stats th{text-align:left;font-weight:normal;color:#555;padding:2px 6px 2px 0;
 vertical-align:top;white-space:nowrap}
 #rp-panel.rp-wide{width:auto}
-.rp-stats td{text-align:right;font-weight:600;padding:2px 0 2px 6px;white-space:nowrap}
+.rp-stats td{text-align:right;font-weight:600;padding:2px 0 2px 6px}
+table.rp-stats:not(:has(thead)) td{white-space:nowrap}
 .rp-stats td:first-child{text-align:left;white-space:normal;min-width:8em}
 .rp-scroll{overflow-x:auto;max-width:100%}
 .rp-stats thead th{font-weight:600;color:#1d1d1d;text-align:right}
