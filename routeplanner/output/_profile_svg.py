@@ -23,7 +23,7 @@ _LEFT, _RIGHT, _TOP, _BOTTOM = 52, 14, 14, 26
 #: Font size (viewBox units) of the wide plot: at least 11 CSS px from 800 px wide up.
 _FONT = 14
 #: The narrow plot shown on phones: drawn about 1:1, so its 12-unit text stays 11-12 px.
-_NARROW = {"width": 380, "height": 150, "left": 44, "right": 10, "font": 12, "xticks": 5}
+_NARROW = {"width": 380, "height": 130, "left": 44, "right": 10, "font": 12, "xticks": 5}
 _STEPS = (1.0, 2.0, 2.5, 5.0)
 
 

@@ -633,7 +633,9 @@ def network_map(
     )
     if panel_body is not None:
         panel = panel_body
-    body = panel_html(title, panel) + legend_html(color_by=None, network=True, dem=dem)
+    # A caller's table (ski lines) gets the wide panel, so its columns fit.
+    body = panel_html(title, panel, wide=panel_body is not None)
+    body += legend_html(color_by=None, network=True, dem=dem)
     return _finish(
         m, fit=fit_bounds(bbox), attribution=attribution_lines(dem, network, attribution), body=body
     )
