@@ -167,3 +167,23 @@ def test_easy_sessions_carry_the_cap_and_other_sessions_do_not():
     tighter = RoutingOptions(constraints=Constraints(max_ascent_rate_m_h=200.0))
     assert tighter.brief("easy").max_ascent_rate_m_h == 200.0
     assert RoutingOptions(easy_ascent_rate_m_h=300.0).brief("easy").max_ascent_rate_m_h == 300.0
+
+
+def test_a_main_road_through_nodes_of_its_own_is_bypassed_when_a_path_runs_beside_it():
+    from routeplanner.search.graph import main_roads_needed
+
+    # the diagonal CG-9 has a node of its own half-way: still one stretch, bypassed
+    nodes = {1: (0.0, 0.0), 2: (1000.0, 0.0), 3: (1000.0, 1000.0), 4: (0.0, 1000.0)}
+    nodes.update({5: (500.0, 500.0), 10: (3000.0, 0.0), 11: (3500.0, 0.0)})
+    ways = [
+        ([1, 2, 3, 4, 1], {"highway": "path", "name": "Square"}),
+        ([2, 5, 4], {"highway": "secondary", "name": "CG-9"}),
+        # the only way to the hamlet's path 10-11 is the main road 2-10
+        ([2, 10], {"highway": "primary", "name": "CG-1"}),
+        ([10, 11], {"highway": "path", "name": "Hamlet"}),
+    ]
+    net = make_network(nodes, ways)
+    needed = main_roads_needed(net)
+    names = [str(n) for n in net.edge_name]
+    assert not any(needed[i] for i, n in enumerate(names) if n == "CG-9")
+    assert all(needed[i] for i, n in enumerate(names) if n == "CG-1")

@@ -166,19 +166,40 @@ def climb_aversion(weight: float) -> EdgeCost:
 def main_roads_needed(net: Network) -> np.ndarray:
     """Per edge, whether it is a main road that is the only connection between its ends.
 
-    A main road edge is needed when its two ends lie in different connected
-    components of the network without main roads.
+    Main-road edges are taken as stretches: a run of main road through nodes that
+    touch no other way is one stretch.  A stretch is needed when the ways it joins
+    at its ends lie in different connected components of the network without main
+    roads (so a road through a valley beside a path is not needed, however many
+    nodes it has, and the only road into a village is).
     """
     key = "main_roads_needed"
     if key not in net._cache:
         minor = net.edge_class != _MAIN_ROAD
-        adj = sp.coo_matrix(
-            (np.ones(int(minor.sum())), (net.edge_u[minor], net.edge_v[minor])),
-            shape=(net.n_nodes, net.n_nodes),
-        )
-        _, label = connected_components(adj, directed=False)
+        n = net.n_nodes
+        u, v = net.edge_u, net.edge_v
+
+        def components(mask: np.ndarray) -> np.ndarray:
+            adj = sp.coo_matrix((np.ones(int(mask.sum())), (u[mask], v[mask])), shape=(n, n))
+            return connected_components(adj, directed=False)[1]
+
+        label = components(minor)
+        other = np.zeros(n, dtype=bool)
+        other[u[minor]] = other[v[minor]] = True
         main = ~minor
-        net._cache[key] = main & (label[net.edge_u] != label[net.edge_v])
+        # stretches: main edges joined through nodes with no other way
+        inner = main & ~other[u] & ~other[v]
+        stretch = components(inner)
+        sid = np.where(~other[u], stretch[u], stretch[v])  # an edge's stretch (by a pure end)
+        direct = main & other[u] & other[v]
+        needed = direct & (label[u] != label[v])
+        part = np.flatnonzero(main & ~direct)
+        ends = np.concatenate([u[part], v[part]])
+        ids = np.concatenate([sid[part], sid[part]])
+        touch = other[ends]
+        pairs = np.unique(np.column_stack([ids[touch], label[ends[touch]]]), axis=0)
+        joins = np.bincount(pairs[:, 0], minlength=n) >= 2
+        needed[part] = joins[sid[part]]
+        net._cache[key] = needed
     return net._cache[key]
 
 
