@@ -670,3 +670,54 @@ def test_a_lost_worker_is_replaced_or_the_run_fails_in_bounded_time(
             except subprocess.TimeoutExpired:  # never leave a worker behind
                 p.kill()
                 p.wait(timeout=30)
+
+
+def _with_forest(folder: Path) -> tuple[Path, Path]:
+    """The grid region with a wood over its western half (for the sheets' treeline)."""
+    from synth import to_lonlat
+
+    osm, tif = grid_region(folder)
+    corners = [(-1300.0, -1300.0), (0.0, -1300.0), (0.0, 1300.0), (-1300.0, 1300.0)]
+    nodes = []
+    for k, (x, y) in enumerate(corners):
+        lon, lat = to_lonlat(x, y)
+        nodes.append(
+            f'<node id="{950 + k}" version="1" lat="{float(lat):.8f}" lon="{float(lon):.8f}"/>'
+        )
+    refs = "".join(f'<nd ref="{n}"/>' for n in (950, 951, 952, 953, 950))
+    wood = f'<way id="198" version="1">{refs}<tag k="landuse" v="forest"/></way>'
+    text = osm.read_text(encoding="utf-8")
+    at = text.index("<way ")
+    osm.write_text(
+        text[:at] + "\n".join(nodes) + "\n" + text[at:].replace("</osm>", wood + "\n</osm>")
+    )
+    return osm, tif
+
+
+def test_safety_sheets_are_the_same_with_the_forest_tested_once_or_read_from_the_cache(
+    tmp_path, monkeypatch
+):
+    from routeplanner.catalog import tasks
+    from routeplanner.catalog.runner import RegionSource, TrailheadSource, select_trailheads
+    from routeplanner.network.build import load_network
+
+    osm, tif = _with_forest(tmp_path)
+    cache = tmp_path / "cache"
+    req = CatalogRequest(durations_s=(1800.0,), kinds=("easy",), model="minetti")
+    plain = load_network(osm, [tif])
+    ths = select_trailheads(plain, RegionSource("grid", str(osm), (str(tif),)), TrailheadSource())
+    ctx = tasks.SafetyContext(str(osm))
+    # every sheet testing its own points against the forest, as before
+    real = tasks._places
+    monkeypatch.setattr(tasks, "_places", lambda net, c: (real(net, c)[0], None))
+    each = tasks.run_batch(plain, ths, req, safety=ctx)
+    monkeypatch.undo()
+    once = tasks.run_batch(load_network(osm, [tif]), ths, req, safety=ctx)
+    cached_ctx = tasks.SafetyContext(str(osm), cache_dir=str(cache))
+    first = tasks.run_batch(load_network(osm, [tif], cache_dir=cache), ths, req, safety=cached_ctx)
+    assert list(cache.glob("safety-*.npz"))
+    again = tasks.run_batch(load_network(osm, [tif], cache_dir=cache), ths, req, safety=cached_ctx)
+    assert each == once == first == again
+    # the wood is seen: some sheet states a treeline
+    lines = [line for r in each["routes"] for line in r["safety"]["lines"]]
+    assert any("above ~" in line for line in lines), lines

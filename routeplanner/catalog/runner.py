@@ -104,7 +104,7 @@ class RegionSource:
 
     def safety(self) -> SafetyContext:
         """Return what the region's tasks need for safety sheets."""
-        return SafetyContext(self.osm, self.timezone, self.emergency_number)
+        return SafetyContext(self.osm, self.timezone, self.emergency_number, self.cache_dir)
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,8 @@ byte-identical for one worker, two, or a remote cluster.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time
@@ -29,23 +27,22 @@ from routeplanner.output.export import gpx_document
 from routeplanner.output.fit import course_bytes
 from routeplanner.route import Route
 from routeplanner.safety.daylight import region_timezone
+from routeplanner.safety.places import region_places
 from routeplanner.safety.sheet import clean_text, safety_sheet
 from routeplanner.search.loops import LoopRequest, find_loops
 from routeplanner.search.segment_loops import SegmentLoopOptions
 from routeplanner.search.workouts import plan_loop_with_segments
-from routeplanner.sources.pois import Pois, read_pois
+from routeplanner.sources.pois import Pois
 
 __all__ = [
     "KINDS",
     "CatalogRequest",
     "SafetyContext",
-    "region_pois",
     "route_record",
     "run_batch",
     "task_key",
 ]
 
-log = logging.getLogger(__name__)
 
 #: Kinds of catalogue route.
 KINDS = ("easy", "hilly", "descent")
@@ -137,18 +134,35 @@ class SafetyContext:
         IANA time zone (None: looked up from the trailhead, UTC without timezonefinder).
     emergency_number : str
         Number to call.
+    cache_dir : str or None
+        The network cache folder: the region's places and forest mask are kept beside
+        the network there (None: read and computed once per worker).
     """
 
     osm: str
     timezone: str | None = None
     emergency_number: str = "112"
+    cache_dir: str | None = None
 
 
-@functools.lru_cache(maxsize=4)
-def region_pois(osm: str) -> Pois:
-    """Read a region's places once per process (tasks on one worker share them)."""
-    log.debug("reading places of %s", osm)
-    return read_pois(osm)
+def _places(net: Network, ctx: SafetyContext) -> tuple[Pois, np.ndarray]:
+    """Return the region's places and forest mask, once per network on a worker.
+
+    Every safety sheet's treeline reads the network points near its route: testing them
+    all once (or reading the test from the network's cache) instead of again for every
+    route gives the same answer for a fraction of the time.
+    """
+    from routeplanner.sources.forest import points_in_forest
+
+    key = ("catalog_places", ctx.osm)
+    if key not in net._cache:
+        pois, mask = region_places(net, ctx.osm, ctx.cache_dir)
+        if mask is None:
+            forest = np.asarray(pois.forest, dtype=object)
+            mask = points_in_forest(forest, net.prof_lon, net.prof_lat)
+        net._cache[key] = (pois, mask)
+    places: tuple[Pois, np.ndarray] = net._cache[key]
+    return places
 
 
 def _round(values: np.ndarray, decimals: int) -> list[float]:
@@ -227,14 +241,16 @@ def safety_record(
     ``lines`` are plain text with control characters removed; they still hold OSM names,
     so whoever renders them must escape them.
     """
+    pois, forest_mask = _places(net, ctx)
     sheet = safety_sheet(
         route,
         net,
-        region_pois(ctx.osm),
+        pois,
         start=start,
         title=title,
         emergency_number=ctx.emergency_number,
         outputs=[f"{rid}.gpx", f"{rid}.fit"],
+        forest_mask=forest_mask,
     )
     return {
         **sheet.to_json(),

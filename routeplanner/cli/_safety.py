@@ -178,25 +178,10 @@ def region_places(loaded: Any) -> tuple[Any, Any]:
     Read from the cache beside the network when there is one (computing and
     caching them on the first run), else from the OSM file.
     """
-    from routeplanner.sources.pois import read_pois
+    from routeplanner.safety.places import region_places as places
 
     side = loaded.sidecar
-    if side is None:
-        return read_pois(loaded.files.osm), None
-    from routeplanner.network import sidecar
-
-    cached = sidecar.load_safety_data(side, loaded.net)
-    if cached is not None:
-        return cached
-    import numpy as np
-
-    from routeplanner.sources.forest import points_in_forest
-
-    pois = read_pois(loaded.files.osm)
-    net = loaded.net
-    mask = points_in_forest(np.asarray(pois.forest, dtype=object), net.prof_lon, net.prof_lat)
-    sidecar.save_safety_data(side, pois, mask)
-    return pois, mask
+    return places(loaded.net, loaded.files.osm, None if side is None else side.folder)
 
 
 def safety_sheets(

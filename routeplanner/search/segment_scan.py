@@ -97,8 +97,11 @@ class SegmentScan:
 
     @property
     def ele(self) -> np.ndarray:
-        """Elevation of every chain point."""
-        return self.net.prof_ele[self.prof]
+        """Elevation of every chain point (gathered once: every climb fit reads it)."""
+        if "ele" not in self._cache:
+            self._cache["ele"] = self.net.prof_ele[self.prof]
+        ele: np.ndarray = self._cache["ele"]
+        return ele
 
     def interval_times(self, profile: pace.RunnerProfile) -> tuple[np.ndarray, np.ndarray]:
         """Return running time of every interval along and against its chain's direction."""
