@@ -708,3 +708,32 @@ def test_andorra_descents_in_a_minutes_window(andorra_network, andorra_dem):
         route = S.segment_route(andorra_network, seg, RunnerProfile(360.0))
         assert route.stats.duration_s == pytest.approx(seg.duration_s, rel=1e-6)
         assert route.stats.descent_m >= seg.loss_m - 1e-6
+
+
+def _ids(segs):
+    return [(s.id, round(s.duration_s, 6), s.distance_m) for s in segs]
+
+
+def test_climbs_fitted_once_serve_every_reach_from_one_start(monkeypatch):
+    """A second reach from the same start fits no climb again and finds the same segments."""
+    nodes = {1: (-1000.0, 0.0), 2: (0.0, 0.0), 3: (1000.0, 0.0)}
+    ways = [([1, 2, 3], {"highway": "path"})]
+    near = tuple(float(v) for v in to_lonlat(-1000.0, 0.0))
+    asks = [SegmentRequest("climb", (0.05, 0.40), near=near, within_m=w) for w in (800.0, 3000.0)]
+    fresh = [
+        _ids(find_segments(make_network(nodes, ways, cone), r, PROFILE, raise_if_none=False))
+        for r in asks
+    ]
+    net = make_network(nodes, ways, cone)
+    calls = []
+    real = S._fit_climb
+    monkeypatch.setattr(S, "_fit_climb", lambda *a: calls.append(a[1]) or real(*a))
+    wide = _ids(find_segments(net, asks[1], PROFILE, raise_if_none=False))
+    n_wide = len(calls)
+    narrow = _ids(find_segments(net, asks[0], PROFILE, raise_if_none=False))
+    assert [narrow, wide] == fresh
+    assert len(wide) == 2 and len(narrow) == 1  # the far climb is out of the narrow reach
+    assert n_wide == 2 and len(calls) == n_wide  # nothing fitted again
+    other = replace(asks[0], grade=(0.05, 0.30))  # another request is fitted anew
+    find_segments(net, other, PROFILE, raise_if_none=False)
+    assert len(calls) > n_wide

@@ -406,6 +406,30 @@ def _rank(segs: list[Segment]) -> list[Segment]:
     )
 
 
+#: Requests (all but their reach) whose fitted climbs a scan keeps: one per trailhead and kind.
+_KEPT_FITS = 4
+
+
+def _fitted(
+    scan: SegmentScan, request: SegmentRequest, profile: pace.RunnerProfile
+) -> dict[int, list[Segment]]:
+    """Return the segments fitted so far per maximal climb, for a request whatever its reach.
+
+    A catalogue or a plan asks the same climbs from one start for several durations,
+    which differ only in reach (``within_m``, ``limit``): a climb is fitted once for all
+    of them. The latest few requests are kept.
+    """
+    key = ("fits", replace(request, within_m=1.0, limit=1), profile)
+    kept: dict[Any, dict[int, list[Segment]]] = scan._cache.setdefault("fits", {})
+    fits = kept.pop(key, None)
+    if fits is None:
+        fits = {}
+        while len(kept) >= _KEPT_FITS:
+            del kept[next(iter(kept))]
+    kept[key] = fits  # latest last
+    return fits
+
+
 def find_segments(
     net: Network,
     request: SegmentRequest,
@@ -453,11 +477,16 @@ def find_segments(
     found: list[Segment] = []
     dem_rejected = 0
     lo, hi = request.grade
+    fitted = _fitted(scan, request, profile)
     for k in ks.tolist():
-        for p_low, p_high in _fit_climb(scan, k, request, profile):
-            seg = make_segment(
-                scan, request.kind, p_low, p_high, profile, window=request.grade, near=request.near
-            )
+        if k not in fitted:
+            fitted[k] = [
+                make_segment(
+                    scan, request.kind, a, b, profile, window=request.grade, near=request.near
+                )
+                for a, b in _fit_climb(scan, k, request, profile)
+            ]
+        for seg in fitted[k]:
             if seg.distance_m is not None and seg.distance_m > request.within_m:
                 continue
             if seg.trail_share < request.min_trail_share - 1e-9:
