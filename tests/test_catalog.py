@@ -721,3 +721,22 @@ def test_safety_sheets_are_the_same_with_the_forest_tested_once_or_read_from_the
     # the wood is seen: some sheet states a treeline
     lines = [line for r in each["routes"] for line in r["safety"]["lines"]]
     assert any("above ~" in line for line in lines), lines
+
+
+@pytest.mark.slow
+def test_progress_counts_routes_one_task_per_trailhead_and_resumed_ones_first(region, tmp_path):
+    from routeplanner.catalog.runner import RegionSource, run_catalog
+
+    osm, tif = region
+    req = CatalogRequest(durations_s=(1800.0, 2700.0), kinds=("easy",), model="minetti")
+    regions = [RegionSource("grid", str(osm), (str(tif),))]
+    calls: list[tuple[int, int]] = []
+    run = run_catalog(regions, req, tmp_path, progress=lambda d, t: calls.append((d, t)))
+    assert run.tasks == 3  # one a trailhead by default
+    assert calls[0] == (0, 6) and calls[-1] == (6, 6)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert {d for d, _ in calls[1:]} <= {2, 4, 6}  # two routes a trailhead
+    sorted(tmp_path.glob("*.json"))[0].unlink()
+    calls.clear()
+    again = run_catalog(regions, req, tmp_path, progress=lambda d, t: calls.append((d, t)))
+    assert again.resumed == 2 and calls == [(4, 6), (6, 6)]

@@ -61,8 +61,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Trailheads per task: enough to amortise task overhead, small enough to balance.
-BATCH_SIZE = 4
+#: Trailheads per task: one, so that workers stay balanced to the last trailhead and the
+#: progress moves with every trailhead (a task's overhead is small beside its searches).
+BATCH_SIZE = 1
 #: Longest wait for the client and the local cluster to close, seconds.
 CLOSE_TIMEOUT_S = 10.0
 #: Environment variable: how long a cluster may have no worker before the run fails, s.
@@ -270,7 +271,8 @@ def run_catalog(
     cluster
         Where and how to compute (default: one local worker, no tiles).
     progress
-        Called with (tasks done, tasks in all) as tasks finish.
+        Called with (routes done, routes in all) as tasks finish: a route planned or
+        found impossible counts as done, as do those of resumed tasks.
 
     Returns
     -------
@@ -307,15 +309,23 @@ def run_catalog(
         if todo:
             # one copy of each network per worker, not one per task
             client.replicate(list({id(p[0]): p[0] for p in todo}.values()))
-        done = len(plan) - len(todo)
+        per_th = len(request.kinds) * len(request.durations_s)
+        total = per_th * sum(len(p[1]) for p in plan)
+        waiting = {p[2] for p in todo}
+        done = per_th * sum(len(p[1]) for p in plan if p[2] not in waiting)
         if progress is not None:
-            progress(done, len(plan))
+            progress(done, total)
         futures = [
             client.submit(_task, net, batch, request, ctx, str(path), key=path.stem, pure=False)
             for net, batch, path, ctx in todo
         ]
+        sizes = {f.key: per_th * len(p[1]) for f, p in zip(futures, todo, strict=True)}
         _wait_for(
-            client, futures, opt.no_worker_s, lambda n: progress and progress(done + n, len(plan))
+            client,
+            futures,
+            opt.no_worker_s,
+            lambda n: progress and progress(done + n, total),
+            sizes,
         )
         try:
             client.gather(futures)  # re-raises a task's error here
@@ -352,9 +362,16 @@ def _workers(client: Any) -> int:
 
 
 def _wait_for(
-    client: Any, futures: list[Any], no_worker_s: float, progress: Callable[[int], object]
+    client: Any,
+    futures: list[Any],
+    no_worker_s: float,
+    progress: Callable[[int], object],
+    sizes: dict[str, int] | None = None,
 ) -> None:
     """Wait for every task; raise if the cluster has had no worker for ``no_worker_s``.
+
+    ``progress`` is called with the sum of ``sizes`` (by task key; default 1 a task) of
+    the tasks finished so far.
 
     Tasks of a worker that dies are run again by the scheduler on the others, or on a
     worker that joins later; a cluster left without any worker is an error in bounded
@@ -367,7 +384,7 @@ def _wait_for(
         except TimeoutError:
             done = set()
         if done:
-            finished += len(done)
+            finished += sum((sizes or {}).get(f.key, 1) for f in done)
             progress(finished)
         if not pending or _workers(client):
             alone_since = None

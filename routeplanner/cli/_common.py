@@ -59,6 +59,45 @@ def status(ctx: Ctx, what: str) -> Iterator[Callable[[str], None]]:
         yield lambda step: bar.update(task, description=f"{what}: {step}")
 
 
+@contextmanager
+def counting(ctx: Ctx, what: str, unit: str) -> Iterator[Callable[[int, int], None]]:
+    """Show a progress bar counting ``unit`` with the time left; yield ``update(done, total)``."""
+    if ctx.quiet or not ctx.progress:
+        yield lambda _done, _total: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(unit),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        tasks: list[Any] = []
+
+        def update(done: int, total: int) -> None:
+            if not tasks:
+                # work done before (a resumed run) starts the bar without counting
+                # towards the speed the time left is estimated from
+                tasks.append(bar.add_task(what, total=total, completed=done))
+            bar.update(tasks[0], completed=done, total=total)
+
+        yield update
+
+
 @dataclass
 class Loaded:
     """A loaded region: its network, the files it came from, and its derived-data cache.

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from routeplanner import units
-from routeplanner.cli._common import Ctx, echo_json, status
+from routeplanner.cli._common import Ctx, counting, echo_json, status
 from routeplanner.cli.options import common_options, parsed
 from routeplanner.errors import InputError
 
@@ -174,14 +174,14 @@ def catalog_command(ctx: Ctx, **o: Any) -> None:
     )
     cluster = ClusterOptions(workers=o["workers"] or 2, scheduler=o["scheduler"], tile_m=o["tile"])
     t0 = time.perf_counter()
-    with status(ctx, "computing routes") as step:
+    with counting(ctx, "computing routes", "routes") as step:
         run = run_catalog(
             sources,
             request,
             regions.cache_dir(o["data_dir"]) / "catalog",
             source=TrailheadSource(file=origin, bbox=o["bbox"]),
             cluster=cluster,
-            progress=lambda done, total: step(f"{done}/{total} tasks"),
+            progress=step,
         )
     routes = [r for res in run.results for r in res["routes"]]
     trailheads = [t for ths in run.trailheads.values() for t in ths]
