@@ -29,6 +29,8 @@ def test_bench_plan_quick(shared_data_dir, capsys):
     assert res["weeks"] == 1 and res["routed_sessions"] == 4
     assert 0 <= res["meet_brief"] <= 4 and len(res["misses"]) >= 4 - res["meet_brief"]
     assert res["plan_s"] > 0 and res["baseline_one_loop_s"] > 0
+    assert res["home"] == "Ordino" and res["q_s"] > 0 and len(res["q_runs_s"]) == 2
+    assert res["per_session_q"] == pytest.approx(res["per_session_s"] / res["q_s"], rel=0.05)
 
 
 @pytest.mark.slow
@@ -40,3 +42,8 @@ def test_bench_catalog_quick(shared_data_dir, capsys):
     assert res["identical_results"] is True
     assert res["one_worker"]["routes"] + res["one_worker"]["failures"] == 2 * 1 * 2
     assert res["projection_100x"]["trailheads"] == 100 * res["trailheads_in_region"]
+    assert res["identical_after_resume"] is True
+    remote = res["separate_cluster"]
+    assert remote["workers"] == 2 and remote["routes"] == res["one_worker"]["routes"]
+    for run in (res["one_worker"], res["two_workers"], remote):
+        assert run["per_route_q"] == pytest.approx(run["per_route_s"] / res["q_s"], rel=0.02)

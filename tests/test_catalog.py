@@ -255,7 +255,8 @@ def test_two_regions_in_one_run(region, tmp_path_factory, tmp_path):
         RegionSource("grid", str(region[0]), (str(region[1]),)),
         RegionSource("grid-east", str(east[0]), (str(east[1]),), timezone="Europe/Andorra"),
     ]
-    run = run_catalog(regions, req, tmp_path / "r", cluster=ClusterOptions(workers=2))
+    cluster = ClusterOptions(workers=2, batch_size=4)
+    run = run_catalog(regions, req, tmp_path / "r", cluster=cluster)
     # The same OSM ids in both extracts: each region's carry its name, so no route
     # id (nor its page, GPX or FIT file) is shared.
     assert {k: [t.id for t in v] for k, v in run.trailheads.items()} == {
