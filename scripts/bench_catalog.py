@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import statistics
@@ -212,6 +213,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from routeplanner.catalog.tasks import CatalogRequest
     from routeplanner.network.build import load_network
 
+    # Dask's own lines (a nanny killing a worker that is slow to stop) are not results
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
     data = find_data_dir(args.data_dir) / "andorra"
     osm = data / ("andorra.osm.pbf" if args.quick else "andorra-2025.osm.pbf")
     dem = data / "N42E001.hgt.zip"
