@@ -14,7 +14,7 @@ import numpy as np
 
 from routeplanner.network import sidecar
 from routeplanner.network.model import Network
-from routeplanner.sources.pois import Pois, read_pois
+from routeplanner.sources.pois import Pois
 
 __all__ = ["region_places"]
 
@@ -41,6 +41,7 @@ def region_places(
         ``(pois, forest_mask)``.
     """
     from routeplanner.sources.forest import points_in_forest
+    from routeplanner.sources.pois import read_pois  # looked up when called (tests replace it)
 
     side = sidecar.Sidecar.of(net, cache_dir)
     if side is None:
