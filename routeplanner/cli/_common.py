@@ -81,8 +81,8 @@ def counting(ctx: Ctx, what: str, unit: str) -> Iterator[Callable[[int, int], No
         MofNCompleteColumn(),
         TextColumn(unit),
         TimeElapsedColumn(),
-        TextColumn("left"),
         TimeRemainingColumn(),
+        TextColumn("left"),
         console=Console(stderr=True),
         transient=True,
     ) as bar:
