@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -76,6 +77,25 @@ def test_a_profile_scales_the_curve() -> None:
     assert float(fast.segment_time_s(1000.0, -0.3)) == pytest.approx(
         300.0 * float(pace.cost_ratio(-0.3))
     )
+
+
+def test_rough_ground_slows_steep_descents_more_than_climbs() -> None:
+    p = pace.RunnerProfile(360.0)
+    t3 = pace.terrain_factor(sac=3)
+    for g in (0.3, 0.1, 0.0, -0.05, -0.1):
+        rough, smooth = p.segment_time_s(100.0, g, t3), p.segment_time_s(100.0, g, 1.0)
+        assert float(rough / smooth) == pytest.approx(t3)  # felt in full, no more
+    down = float(p.segment_time_s(100.0, -0.3, t3) / p.segment_time_s(100.0, -0.3, 1.0))
+    assert down == pytest.approx(t3**pace.ROUGH_DESCENT_EXPONENT)
+    scree = pace.terrain_factor(surface="scree")
+    ratios = [
+        float(p.segment_time_s(100.0, g, scree) / p.segment_time_s(100.0, g, 1.0))
+        for g in (-0.1, -0.15, -0.2, -0.25, -0.3, -0.4)
+    ]
+    assert all(b > a for a, b in itertools.pairwise(ratios[:-1]))
+    assert ratios[-1] == pytest.approx(ratios[-2])  # full from -30 % on
+    # A fast trail factor below 1 is not turned into a bonus on descents.
+    assert float(pace.rough_ground_factor(0.9, -0.3)) == 0.9
 
 
 def _ramp_pieces(

@@ -38,10 +38,12 @@ __all__ = [
     "MAX_MODEL_GRADE",
     "MODELS",
     "MOUNTAIN_KNOTS",
+    "ROUGH_DESCENT_EXPONENT",
     "check_model",
     "cost_ratio",
     "minetti_cost",
     "mountain_cost_ratio",
+    "rough_ground_factor",
     "speed_ratio",
     "tobler_speed_kmh",
 ]
@@ -284,3 +286,46 @@ def speed_ratio(grade: ArrayLike, model: str = DEFAULT_MODEL) -> np.ndarray:
     0.5
     """
     return np.asarray(1.0 / cost_ratio(grade, model))
+
+
+# Rough ground on steep descents: the terrain factor of a way (sac_scale, surface,
+# steps, visibility; routeplanner.network.ground) is felt in full on climbs and the
+# flat, and more on steep descents, where footing and braking, not breath, set the
+# speed: from -10 % it is raised to a power growing linearly to
+# ROUGH_DESCENT_EXPONENT at -30 % and beyond (a T3 way's 1.54 becomes 1.91, scree's
+# 1.4 becomes 1.66).  The steep recordings cannot tell how much: none of them lies on
+# the sample network, so no tag can be matched to them; the exponent is a prior that
+# the direction of the effect is right, not a measurement.
+ROUGH_DESCENT_FROM = -0.10
+ROUGH_DESCENT_FULL = -0.30
+ROUGH_DESCENT_EXPONENT = 1.5
+
+
+def rough_ground_factor(terrain: ArrayLike, grade: ArrayLike) -> np.ndarray:
+    """Terrain factor as felt at `grade`: raised on steep descents of rough ground.
+
+    Parameters
+    ----------
+    terrain : array_like
+        Terrain factor of the way (>= 1 slows down; a factor below 1 is kept as is).
+    grade : array_like
+        Rise over run in the direction of travel.
+
+    Returns
+    -------
+    numpy.ndarray
+        Factor, broadcast shape.
+
+    Examples
+    --------
+    >>> rough_ground_factor(1.54, [0.3, 0.0, -0.1, -0.3]).round(2).tolist()
+    [1.54, 1.54, 1.54, 1.91]
+    >>> float(rough_ground_factor(1.0, -0.4))
+    1.0
+    """
+    f = np.asarray(terrain, dtype=float)
+    g = np.asarray(grade, dtype=float)
+    span = ROUGH_DESCENT_FROM - ROUGH_DESCENT_FULL
+    w = np.clip((ROUGH_DESCENT_FROM - g) / span, 0.0, 1.0)
+    power = 1.0 + (ROUGH_DESCENT_EXPONENT - 1.0) * w
+    return np.asarray(np.where(f > 1.0, np.power(np.maximum(f, 1.0), power), f))

@@ -40,10 +40,12 @@ from routeplanner.pace.grade import (
     MAX_MODEL_GRADE,
     MODELS,
     MOUNTAIN_KNOTS,
+    ROUGH_DESCENT_EXPONENT,
     check_model,
     cost_ratio,
     minetti_cost,
     mountain_cost_ratio,
+    rough_ground_factor,
     speed_ratio,
     tobler_speed_kmh,
 )
@@ -72,6 +74,7 @@ __all__ = [
     "MAX_MODEL_GRADE",
     "MODELS",
     "MOUNTAIN_KNOTS",
+    "ROUGH_DESCENT_EXPONENT",
     "SAC_FACTORS",
     "SAC_SCALE",
     "STEPS_FACTOR",
@@ -90,6 +93,7 @@ __all__ = [
     "parse_latlon",
     "parse_pace",
     "profile_times_s",
+    "rough_ground_factor",
     "speed_ratio",
     "terrain_factor",
     "tobler_speed_kmh",
@@ -565,7 +569,8 @@ class RunnerProfile:
         ratio = self.cost_ratio(grade)
         share = np.asarray(trail, dtype=float)
         trail_f = np.power(float(self.trail_factor), share)
-        return np.asarray(length * self.seconds_per_m() * ratio * factor * trail_f)
+        rough = rough_ground_factor(factor, grade)
+        return np.asarray(length * self.seconds_per_m() * ratio * rough * trail_f)
 
 
 def profile_times_s(
