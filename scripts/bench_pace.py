@@ -26,9 +26,12 @@ Methods, all fitted on the same fitting part in the same run:
 ``default_model``
     The same grade model without corrections or fatigue, at the flat pace that
     fits the fitting part best.
-``minetti_plain`` (shown, not part of the target)
-    Minetti, the model ``--pace`` uses by default, without corrections at the
-    fitted flat pace: what a runner gets without fitting anything but the pace.
+``minetti_plain``, ``mountain_plain``, ``tobler_plain`` (shown, not part of the target)
+    Each grade model without corrections at the fitted flat pace: ``mountain`` is
+    what ``--pace`` uses by default, ``minetti`` the default before it.
+
+The steep set (``tracks/steep``, :func:`run_steep`) has its own protocols and
+targets, written down in ``scripts/README.md`` before it was run.
 
 Reports per-track signed errors (``predicted / measured - 1``, percent), the median
 |error| of every method per protocol and over all predictions, and on how many
