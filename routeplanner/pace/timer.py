@@ -74,8 +74,11 @@ class EdgeTimer:
         """
         net, profile = self.net, self.profile
         e = np.asarray(edge)
-        factor = net.edge_terrain[e] * profile.class_factor(net.edge_class[e])
-        return profile.segment_time_s(length_m, grade, factor)
+        # The runner's trail factor goes in as the trail share (class 0 is a trail), not
+        # into the terrain factor: rough ground is felt more on steep descents, a
+        # runner's own pace on trails is not.
+        trail = (net.edge_class[e] == 0).astype(float)
+        return profile.segment_time_s(length_m, grade, net.edge_terrain[e], trail=trail)
 
     def edge_times(self) -> tuple[np.ndarray, np.ndarray]:
         """Return the running time of every edge in seconds, ``(u→v, v→u)``.
