@@ -417,7 +417,12 @@ def test_andorra_snap_times_and_export(andorra_network: Network) -> None:
     assert np.all(np.isfinite(fwd)) and np.all(np.isfinite(bwd))
     # At least flat speed x the downhill cap, whatever the terrain.
     assert np.all(fwd >= 0.8 * 0.36 * net.edge_length_m - 1e-9)
-    climbs = net.edge_ascent_m > net.edge_descent_m + 50
+    # Mostly-climbing edges are slower up.  (An edge that also drops steeply on rough
+    # ground can be slower down since issue 28: one T3 edge of +567/-358 m in 2013.)
+    climbs = (net.edge_ascent_m > net.edge_descent_m + 50) & (
+        net.edge_descent_m < net.edge_ascent_m / 2
+    )
+    assert climbs.sum() > 100
     assert np.all(fwd[climbs] > bwd[climbs])
     strict_fwd, _ = EdgeTimer(net, RunnerProfile(360.0, max_difficulty=2)).edge_times()
     assert np.array_equal(np.isinf(strict_fwd), net.edge_sac > 2)
