@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import os
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
@@ -14,17 +13,12 @@ from zoneinfo import ZoneInfo
 
 from routeplanner import data as package_data
 from routeplanner import pace
-from routeplanner._io import atomic_write_text
 from routeplanner.brief import Constraints
 from routeplanner.events.event import load_event
 from routeplanner.events.plan import GroupPlan, plan_group_run
 from routeplanner.network.model import Network
-from routeplanner.output import export, fit, maps
-from routeplanner.output.group_run import MAP_FILE, SUMMARY_FILE, render_outputs, write_outputs
-from routeplanner.output.plan_files import plan_files, plan_maps
-from routeplanner.output.scouting import scout_map
-from routeplanner.output.segments import map_segment
-from routeplanner.output.skilines import line_feature
+from routeplanner.output import bundle
+from routeplanner.output.bundle import FORMATS, RouteDoc, RouteSet, render
 from routeplanner.plan import BlockRequest, make_plan
 from routeplanner.plan.routing import EASY_ASCENT_RATE_M_H
 from routeplanner.safety.daylight import TripDay
@@ -36,7 +30,7 @@ from routeplanner.search.workouts import plan_repeats_near, workout_line
 from routeplanner.skilines.lines import analyze_line, find_line, osm_lines
 from routeplanner.sources.dem import Dem
 from routeplanner.sources.pois import Pois
-from routeplanner.sources.regions import Region
+from routeplanner.sources.regions import load_region
 
 __all__ = [
     "DEMO_EVENT",
@@ -109,8 +103,35 @@ DEMO_WORKOUTS: dict[str, dict[str, Any]] = {
 }
 
 
+#: Stages one file of the demo folder, by its name relative to the folder.
+Put = Callable[[str, "str | bytes"], object]
+
+
 def _quiet(_message: str) -> None:
     """Drop a progress line."""
+
+
+class _Files:
+    """The demo's files: staged by ``put``, or else written together through an output plan."""
+
+    def __init__(self, out_dir: str | os.PathLike[str], put: Put | None) -> None:
+        self.out_dir = Path(out_dir)
+        self.put = put
+        self.files: dict[str, str | bytes] = {}
+
+    def __setitem__(self, name: str, data: str | bytes) -> None:
+        if self.put is not None:
+            self.put(name, data)
+        else:
+            self.files[name] = data
+
+    def __call__(self, name: str, data: str | bytes) -> None:
+        self[name] = data
+
+    def close(self) -> None:
+        """Write the collected files (none were collected when ``put`` was given)."""
+        if self.files:
+            bundle.write_folder(self.out_dir, self.files, command="demo")
 
 
 def demo_start(today: date | None = None) -> datetime:
@@ -136,7 +157,7 @@ def run_demo(
     attribution: Sequence[str] = (),
     echo: Callable[[str], None] = _quiet,
     pois: Pois | None = None,
-    region: Region | None = None,
+    put: Put | None = None,
 ) -> list[DemoEntry]:
     """Write the demo maps (and GPX/GeoJSON of the loop) into ``out_dir``.
 
@@ -158,9 +179,11 @@ def run_demo(
     pois
         The region's places: with them, the loop and the group run carry a
         safety sheet (map panel, GPX waypoints, ``safety.txt``) for a start at
-        the next 08:00.
-    region
-        The catalog region, for its time zone and emergency number.
+        the next 08:00, in the time zone and with the emergency number of the
+        catalog's Andorra region.
+    put
+        Stages each file by its name in ``out_dir`` (the command's output plan);
+        without it the files are written into ``out_dir`` through an output plan.
 
     Returns
     -------
@@ -168,11 +191,14 @@ def run_demo(
         What was written, as listed in ``index.html``.
     """
     entries: list[DemoEntry] = []
+    out = _Files(out_dir, put)
 
-    m = maps.network_map(
+    m = bundle.network_map(
         net, title="Andorra trail network", dem=dem, offline=offline, attribution=attribution
     )
-    size = maps.save_map(m, out_dir / "network.html", offline=offline)
+    page = bundle.map_page(m, offline=offline, name="network.html")
+    out["network.html"] = page
+    size = len(page.encode("utf-8"))
     stats = net.stats()
     entries.append(
         DemoEntry(
@@ -192,6 +218,7 @@ def run_demo(
     )
     routes = find_loops(net, DEMO_LOOP["start"], profile, req)
     title = "75 min easy loops from La Massana"
+    region = load_region("andorra") if pois is not None else None
     zone = region.timezone if region is not None else None
     number = region.emergency_number if region is not None else "112"
     sheet = None
@@ -206,31 +233,26 @@ def run_demo(
             emergency_number=number,
             outputs=["loop.html", "loop.gpx", "loop.fit"],
         )
-        atomic_write_text(out_dir / "safety.txt", sheet.to_text())
-    m = maps.route_map(
+        out["safety.txt"] = sheet.to_text()
+    m = bundle.route_map(
         routes,
         title=title,
         network=net,
         dem=dem,
-        options=maps.MapOptions(
-            info_html=sheet.to_html() if sheet is not None else None,
-            offline=offline,
-            attribution=attribution,
-        ),
+        info_html=sheet.to_html() if sheet is not None else None,
+        offline=offline,
+        attribution=attribution,
     )
-    size = maps.save_map(m, out_dir / "loop.html", offline=offline)
+    page = bundle.map_page(m, offline=offline, name="loop.html")
+    out["loop.html"] = page
+    size = len(page.encode("utf-8"))
     start = demo_start()
     shape = routes[0].outcome.shape if routes[0].outcome else "loop"
-    course = export.course_name("La Massana", f"easy {shape}", DEMO_LOOP["duration_s"])
-    gpx = export.gpx_document(
-        routes[:1],
-        name=course,
-        start=start,
-        waypoints=sheet.waypoints() if sheet is not None else (),
-    )
-    atomic_write_text(out_dir / "loop.gpx", gpx)
-    fit.write_course(out_dir / "loop.fit", routes[0], start=start, name=course)
-    atomic_write_text(out_dir / "loop.geojson", json.dumps(export.feature_collection(routes)))
+    course = bundle.course_name("La Massana", f"easy {shape}", DEMO_LOOP["duration_s"])
+    wpts = sheet.waypoints() if sheet is not None else ()
+    out["loop.gpx"] = render("gpx", RouteDoc(routes[0], name=course, start=start, waypoints=wpts))
+    out["loop.fit"] = render("fit", RouteDoc(routes[0], name=course, start=start))
+    out["loop.geojson"] = FORMATS["geojson"].render(RouteSet([RouteDoc(r) for r in routes]))
     best = routes[0].stats
     entries.append(
         DemoEntry(
@@ -248,7 +270,9 @@ def run_demo(
     for extra in (demo_workouts, demo_scouting):
         entries += [
             DemoEntry(*e)
-            for e in extra(net, dem, out_dir, offline=offline, attribution=attribution, echo=echo)
+            for e in extra(
+                net, dem, out_dir, offline=offline, attribution=attribution, echo=echo, put=out
+            )
         ]
     entries += [
         DemoEntry(*e)
@@ -263,11 +287,10 @@ def run_demo(
         )
     ]
 
-    entries.append(DemoEntry(*demo_plan(net, out_dir, offline=offline, echo=echo)))
+    entries.append(DemoEntry(*demo_plan(net, out_dir, offline=offline, echo=echo, put=out)))
 
-    maps.write_index(
-        out_dir / "index.html", [(e.title, e.filename, e.description) for e in entries]
-    )
+    out["index.html"] = bundle.index_page([(e.title, e.filename, e.description) for e in entries])
+    out.close()
     return entries
 
 
@@ -277,6 +300,7 @@ def demo_plan(
     *,
     offline: bool = False,
     echo: Callable[[str], None] = _quiet,
+    put: Put | None = None,
 ) -> tuple[str, str, str]:
     """Write the demo's 6-week ``--goal ski`` block from La Massana into ``out_dir/plan``.
 
@@ -289,14 +313,19 @@ def demo_plan(
     profile = pace.RunnerProfile.from_strings(DEMO_LOOP["pace"])
     plan = make_plan(net, DEMO_LOOP["start"], profile, request)
     title = "6-week ski base block from La Massana"
-    files = plan_files(
-        plan.block, plan.weeks, title=title, start_time=DEMO_PLAN["start_time"], tz="Europe/Andorra"
+    files = bundle.plan_folder_files(
+        plan.block,
+        plan.weeks,
+        title=title,
+        start_time=DEMO_PLAN["start_time"],
+        tz="Europe/Andorra",
+        maps={"offline": offline},
+        courses=False,
     )
-    files.update(plan_maps(plan.weeks, offline=offline))
+    out = _Files(out_dir, put)
     for name, text in files.items():
-        path = out_dir / DEMO_PLAN_SUBDIR / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, text)
+        out[f"{DEMO_PLAN_SUBDIR}/{name}"] = text
+    out.close()
     runs = [rs for w in plan.weeks for rs in w if rs.session.is_run]
     met = sum(rs.meets_brief for rs in runs)
     echo(f"{DEMO_PLAN_SUBDIR}/plan.html ({len(files)} files)")
@@ -317,6 +346,7 @@ def demo_workouts(
     offline: bool = False,
     attribution: Sequence[str] = (),
     echo: Callable[[str], None] = _quiet,
+    put: Put | None = None,
 ) -> list[tuple[str, str, str]]:
     """Write the demo's climb-repeats and descent-practice maps into ``out_dir``.
 
@@ -341,6 +371,7 @@ def demo_workouts(
         ``(title, filename, description)`` per map, for the demo's index page.
     """
     entries = []
+    out = _Files(out_dir, put)
     for kind, cfg in DEMO_WORKOUTS.items():
         profile = pace.RunnerProfile.from_strings(cfg["pace"], max_difficulty="T3")
         req = SegmentRequest(
@@ -372,20 +403,20 @@ def demo_workouts(
                 f"{m_lo / 60:.0f}-{m_hi / 60:.0f} min at {lo * 100:.0f}-{hi * 100:.0f}%"
             )
         filename = f"workout-{kind}.html"
-        m = maps.route_map(
+        m = bundle.route_map(
             [work.route],
             title=title,
             network=net,
             dem=dem,
-            segments=[map_segment(seg, "1")],
-            options=maps.MapOptions(
-                info_html=f"<p>{html.escape(workout_line(work))}</p>",
-                offline=offline,
-                attribution=attribution,
-            ),
+            segments=[bundle.map_segment(seg, "1")],
+            info_html=f"<p>{html.escape(workout_line(work))}</p>",
+            offline=offline,
+            attribution=attribution,
         )
-        size = maps.save_map(m, out_dir / filename, offline=offline)
-        export.write_gpx(out_dir / f"workout-{kind}.gpx", [work.route], name=title)
+        page = bundle.map_page(m, offline=offline, name=filename)
+        out[filename] = page
+        size = len(page.encode("utf-8"))
+        out[f"workout-{kind}.gpx"] = render("gpx", RouteDoc(work.route, name=title))
         desc = (
             f"{what}; one repeat {pace.format_duration(work.repeat_s)}, total "
             f"{pace.format_duration(work.total_s)} at {cfg['pace']}/km flat pace "
@@ -393,6 +424,7 @@ def demo_workouts(
         )
         entries.append((title, filename, desc))
         echo(f"{filename} ({size / 1e6:.2f} MB)")
+    out.close()
     return entries
 
 
@@ -404,6 +436,7 @@ def demo_scouting(
     offline: bool = False,
     attribution: Sequence[str] = (),
     echo: Callable[[str], None] = _quiet,
+    put: Put | None = None,
 ) -> list[tuple[str, str, str]]:
     """Write the demo scouting map (and its GPX/GeoJSON) into ``out_dir``.
 
@@ -437,13 +470,18 @@ def demo_scouting(
     day = TripDay(DEMO_SCOUT["date"], tz)
     plan = plan_scouting(net, dem, DEMO_SCOUT["start"], lines, daylight=day)
     title = "Summer scouting from Soldeu: " + " and ".join(ln.name for ln in plan.lines)
-    m = scout_map(plan, title=title, network=net, dem=dem, offline=offline, attribution=attribution)
-    size = maps.save_map(m, out_dir / "scout.html", offline=offline)
-    feats = [line_feature(ln) for ln in plan.lines]
-    export.write_gpx(out_dir / "scout.gpx", [plan.route], name=title)
-    atomic_write_text(
-        out_dir / "scout.geojson", json.dumps(export.feature_collection([plan.route], feats))
+    m = bundle.scout_map(
+        plan, title=title, network=net, dem=dem, offline=offline, attribution=attribution
     )
+    page = bundle.map_page(m, offline=offline, name="scout.html")
+    size = len(page.encode("utf-8"))
+    out = _Files(out_dir, put)
+    out["scout.html"] = page
+    feats = [bundle.line_feature(ln) for ln in plan.lines]
+    doc = RouteDoc(plan.route, name=title)
+    out["scout.gpx"] = render("gpx", doc)
+    out["scout.geojson"] = FORMATS["geojson"].render(RouteSet([doc], features=feats))
+    out.close()
     echo(f"scout.html ({size / 1e6:.2f} MB)")
     s = plan.route.stats
     parts = "; ".join(
@@ -504,7 +542,7 @@ def demo_group(
     subdir = DEMO_GROUP_SUBDIR
     event = load_event(event_path)
     plan = plan_group_run(net, event)
-    files = render_outputs(
+    files = bundle.group_files(
         plan,
         net,
         dem,
@@ -512,11 +550,12 @@ def demo_group(
         attribution=attribution,
         safety=safety(plan) if safety is not None else None,
     )
-    written = write_outputs(Path(out_dir) / subdir, files, force=True)
-    text = files[SUMMARY_FILE]
-    echo(text.rstrip("\n"))
-    size = len(files[MAP_FILE].encode("utf-8"))
-    echo(f"{subdir}/{MAP_FILE} ({size / 1e6:.2f} MB) and {len(written) - 1} more files")
+    written = bundle.write_group_folder(Path(out_dir) / subdir, files, force=True)
+    echo(str(files[bundle.GROUP_SUMMARY_FILE]).rstrip("\n"))
+    size = len(str(files[bundle.GROUP_MAP_FILE]).encode("utf-8"))
+    echo(
+        f"{subdir}/{bundle.GROUP_MAP_FILE} ({size / 1e6:.2f} MB) and {len(written) - 1} more files"
+    )
     on_time = "all within ±3%" if plan.all_within_tolerance else "NOT all within ±3%"
     groups = ", ".join(
         f"{r.group.label} {pace.format_pace(r.group.profile.flat_pace_s_per_km)}/km"
@@ -528,15 +567,13 @@ def demo_group(
         f"{len(plan.regroup_points)} regroup points (GPX per group, event.ics, summary.txt in "
         f"{subdir}/)"
     )
-    return [(f"Group run: {event.title}", f"{subdir}/{MAP_FILE}", description)]
+    return [(f"Group run: {event.title}", f"{subdir}/{bundle.GROUP_MAP_FILE}", description)]
 
 
 def _group_sheet(net: Network, pois: Pois, emergency_number: str) -> Callable[[GroupPlan], Any]:
     """Make the function that computes the demo group run's safety sheet from its plan."""
 
     def sheet(plan: GroupPlan) -> Any:
-        from routeplanner.output.group_safety import group_safety_sheet
-
-        return group_safety_sheet(plan, net, pois, emergency_number=emergency_number)
+        return bundle.group_safety_sheet(plan, net, pois, emergency_number=emergency_number)
 
     return sheet

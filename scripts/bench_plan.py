@@ -69,7 +69,7 @@ def _q(net: Any, home: tuple[float, float], profile: Any, lengths_s: list[float]
 def run(data_dir: Path, repeat: int, *, quick: bool, home_key: str = "ordino") -> dict[str, Any]:
     """Plan the block ``repeat`` times; return the timings and the plan's figures."""
     from routeplanner.network.build import load_network
-    from routeplanner.output.plan_files import plan_files
+    from routeplanner.output.bundle import plan_text_files
     from routeplanner.pace import RunnerProfile
     from routeplanner.plan import BlockRequest, make_plan
     from routeplanner.search.loops import LoopRequest, find_loops
@@ -97,7 +97,9 @@ def run(data_dir: Path, repeat: int, *, quick: bool, home_key: str = "ordino") -
         times.append(time.perf_counter() - t0)
     assert plan is not None
     t0 = time.perf_counter()
-    plan_files(plan.block, plan.weeks, title="bench", start_time=dt.time(8), tz="Europe/Andorra")
+    plan_text_files(
+        plan.block, plan.weeks, title="bench", start_time=dt.time(8), tz="Europe/Andorra"
+    )
     files_s = time.perf_counter() - t0
     runs = [rs for w in plan.weeks for rs in w if rs.session.is_run]
     median_s = statistics.median(rs.session.planned_s for rs in runs)

@@ -108,3 +108,79 @@ def test_the_network_probe_sees_pace():
     assert "routeplanner.pace" in _imported_names(
         Path(routeplanner.__file__).parent / "search" / "graph.py"
     )
+
+
+# -- imports anywhere in a module, functions included (read from the source) -------------
+
+ROOT = Path(__file__).resolve().parent.parent / "routeplanner"
+#: The output modules that code outside ``output/`` may import.
+OUTPUT_API = frozenset(
+    {"routeplanner.output.bundle", "routeplanner.output.formats", "routeplanner.output.policy"}
+)
+#: Packages of the analysis layers: no output code, not even inside a function.
+ANALYSIS_PACKAGES = ("network", "search", "sources", "skilines", "events", "pace", "plan")
+
+
+def _module_name(path: Path, root: Path) -> str:
+    rel = path.relative_to(root.parent).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    return ".".join(parts)
+
+
+def imports_of(path: Path, root: Path = ROOT) -> set[str]:
+    """Every module a file imports, at module level or inside functions and classes."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    name = _module_name(path, root)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")
+                parent = parent[: len(parent) - (node.level - 1)]
+                base = ".".join([*parent, base] if base else parent)
+            found.add(base)
+            # `from routeplanner.output import maps` imports the module `output.maps`
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _output_modules(names: set[str]) -> set[str]:
+    modules = {p.stem for p in (ROOT / "output").glob("*.py")} - {"__init__"}
+    return {n for n in names if n.startswith("routeplanner.output.") and n.split(".")[2] in modules}
+
+
+def test_outside_output_only_bundle_formats_and_policy_are_imported():
+    bad = []
+    for path in sorted(ROOT.rglob("*.py")):
+        if (ROOT / "output") in path.parents:
+            continue
+        for name in sorted(_output_modules(imports_of(path))):
+            if ".".join(name.split(".")[:3]) not in OUTPUT_API:
+                bad.append(f"{path.relative_to(ROOT.parent)}: {name}")
+    assert bad == []
+
+
+@pytest.mark.parametrize("package", ANALYSIS_PACKAGES)
+def test_analysis_layers_import_no_output_code_even_inside_functions(package):
+    bad = []
+    for path in sorted((ROOT / package).rglob("*.py")):
+        names = imports_of(path)
+        if any(n == "folium" or n.startswith(("routeplanner.output", "folium.")) for n in names):
+            bad.append(str(path.relative_to(ROOT.parent)))
+    assert bad == []
+
+
+def test_the_source_reader_sees_imports_inside_functions(tmp_path):
+    # The check can fail: an import inside a function, relative or absolute, is read.
+    src = tmp_path / "routeplanner" / "cli" / "x.py"
+    src.parent.mkdir(parents=True)
+    src.write_text(
+        "def f():\n    from ..output import maps\n    import routeplanner.output.fit\n",
+        encoding="utf-8",
+    )
+    names = imports_of(src, tmp_path / "routeplanner")
+    assert {"routeplanner.output.maps", "routeplanner.output.fit"} <= names

@@ -111,7 +111,7 @@ def events_site_files(
     """
     from routeplanner.events.event import load_event
     from routeplanner.events.plan import plan_group_run
-    from routeplanner.output import group_run as group_mod
+    from routeplanner.output import bundle
 
     files: dict[str, str] = {}
     events = []
@@ -123,9 +123,9 @@ def events_site_files(
             event = _meeting_by_name(event, net, osm_for)
         plan = plan_group_run(net, event)
         folder = f"events/{_slug(path.stem)}"
-        for name, text in group_mod.render_outputs(plan, net, None, offline=offline).items():
-            files[f"{folder}/{name}"] = text
-        calendars.append(files[f"{folder}/{group_mod.ICS_FILE}"])
+        for name, text in bundle.group_files(plan, net, None, offline=offline).items():
+            files[f"{folder}/{name}"] = str(text)
+        calendars.append(files[f"{folder}/{bundle.GROUP_ICS_FILE}"])
         events.append(
             {
                 "title": event.title,

@@ -23,8 +23,7 @@ from routeplanner.brief import Constraints
 from routeplanner.catalog.trailheads import Trailhead
 from routeplanner.errors import InputError, RoutePlannerError
 from routeplanner.network.model import Network
-from routeplanner.output.export import gpx_document
-from routeplanner.output.fit import course_bytes
+from routeplanner.output.bundle import RouteDoc, render
 from routeplanner.route import Route
 from routeplanner.safety.daylight import region_timezone
 from routeplanner.safety.places import region_places
@@ -222,10 +221,10 @@ def route_record(
         "ele": _round(route.ele[keep], 1),
         "dist_m": _round(route.dist_m[keep], 1),
         "gpx": f"routes/{rid}.gpx",
-        "gpx_text": gpx_document([route], name=name),
+        "gpx_text": render("gpx", RouteDoc(route, name=name)).decode("utf-8"),
     }
     if start is not None:
-        fit = course_bytes(route, start=start, name=name)
+        fit = render("fit", RouteDoc(route, name=name, start=start))
         rec["fit"] = f"routes/{rid}.fit"
         rec["fit_b64"] = base64.b64encode(fit).decode("ascii")
     if safety is not None:

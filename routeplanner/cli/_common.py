@@ -7,9 +7,10 @@ everything has been computed (each file atomically, all or none).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,14 +182,24 @@ class Writer:
 
     def __init__(self) -> None:
         self.plan = output_plan()
+        self.files: dict[Any, str | bytes] = {}
 
     def add(self, path: Path, text: str | bytes) -> None:
         """Stage ``text`` (or bytes) for the output checked as ``path`` (``-``: stdout)."""
-        self.plan.put(self.plan.target_for(path), text)
+        self.files[self.plan.target_for(path)] = text
+
+    def add_routes(self, rs: Any, targets: Mapping[str, Path | None]) -> None:
+        """Stage the asked formats (by name, path or None) of a route set (`output.bundle`)."""
+        from routeplanner.output import bundle
+
+        asked = {name: path for name, path in targets.items() if path is not None}
+        self.files.update(bundle.route_files(self.plan, rs, asked))
 
     def commit(self) -> list[Path]:
         """Rename every staged file into place (stdout last); on failure change nothing."""
-        return list(self.plan.commit().written)
+        from routeplanner.output import bundle
+
+        return bundle.commit(self.plan, self.files)
 
 
 def echo_json(data: Any) -> None:
@@ -215,24 +226,21 @@ def map_html(
     sheets: Sequence[Any] = (),
 ) -> str:
     """Render the HTML map of ``routes`` over the loaded region (``sheets``: their safety)."""
-    from routeplanner.output import maps
+    from routeplanner.output import bundle
 
-    m = maps.route_map(
+    return bundle.route_map_html(
         routes,
         title=title,
         network=loaded.net,
         dem=loaded.lazy_dem(),
         segments=segments,
         markers=markers,
-        options=maps.MapOptions(
-            info_html=info_html,
-            offline=offline,
-            attribution=loaded.files.attribution,
-            overlay_cache=loaded.sidecar,
-            safety=tuple(sheets),
-        ),
+        info_html=info_html,
+        offline=offline,
+        attribution=loaded.files.attribution,
+        overlay_cache=loaded.sidecar,
+        safety=tuple(sheets),
     )
-    return maps.map_html(m)
 
 
 @dataclass(frozen=True)
@@ -296,63 +304,19 @@ def emit(
     its runner's days when their profile knows how much their days differ
     (``duration_range_s`` in JSON, null otherwise).
     """
-    from routeplanner.cli._exports import add_route_files, export_settings, plan_start
-    from routeplanner.output import export
-
-    outs = output.paths()
     spans = [_span(r.profile, r.stats.duration_s) for r in routes]
     _warn_wide_range(routes, spans)
     sheets, shown = _safety(ctx, routes, loaded, output, title)
-    wpts = {i: s.waypoints() for i, s in enumerate(shown)}  # each route its own
     w = Writer()
-    settings = export_settings()
-    safety = getattr(output, "safety", None)
-    if settings.start is None and safety is not None and routes:
-        settings.start = plan_start(safety, loaded, routes)  # --date/--start-time, region zone
-    from routeplanner.output.points import safety_points
-
-    marks = {i: safety_points(r, s) for i, (r, s) in enumerate(zip(routes, shown, strict=False))}
-    add_route_files(
-        w.add,
-        routes,
-        title=names or title,
-        gpx=outs.get("gpx"),
-        waypoints=wpts,
-        course_points=marks,
+    w.add_routes(
+        _route_set(ctx, routes, loaded, output, title, shown, with_segments, names),
+        _targets(output),
     )
-    if "geojson" in outs:
-        features = with_segments.features if with_segments else ()
-        w.add(outs["geojson"], json.dumps(export.feature_collection(routes, features)))
-    if "out" in outs:
-        info = "".join(s.to_html(units=ctx.units) for s in shown) or None
-        html = map_html(
-            routes,
-            loaded,
-            title,
-            offline=output.offline,
-            segments=with_segments.markers if with_segments else (),
-            info_html=info,
-            sheets=shown,
-        )
-        w.add(outs["out"], html)
     if shown and output.safety.path is not None:
         w.add(output.safety.path, "\n".join(s.to_text(units=ctx.units) for s in shown))
     written = w.commit()
     if output.as_json:
-        data: dict[str, Any] = {
-            "routes": [
-                export.route_json(
-                    r,
-                    sheet=sheets[i] if i < len(sheets) else None,
-                    span=spans[i],
-                    with_range=True,
-                )
-                for i, r in enumerate(routes)
-            ]
-        }
-        data.update(extra or {})
-        data["outputs"] = [str(p) for p in written]
-        echo_json(data)
+        echo_json(_json(routes, sheets, spans, extra, written))
         return
     for row in route_lines(routes, ctx.units, spans):
         say(row)
@@ -369,6 +333,82 @@ def _warn_wide_range(routes: Sequence[Any], spans: Sequence[Any]) -> None:
     note = spread_warning(shown[0].profile) if shown else None
     if note:
         log.warning("%s", note)
+
+
+def _targets(output: OutputOptions) -> dict[str, Path | None]:
+    """Give the asked files by format name, in the order they are written."""
+    from routeplanner.cli._exports import route_targets
+
+    outs = output.paths()
+    return {
+        **route_targets(outs.get("gpx")),
+        "geojson": outs.get("geojson"),
+        "html": outs.get("out"),
+    }
+
+
+def _route_set(
+    ctx: Ctx,
+    routes: Sequence[Any],
+    loaded: Loaded,
+    output: OutputOptions,
+    title: str,
+    shown: Sequence[Any],
+    with_segments: SegmentsShown | None,
+    names: Sequence[str],
+) -> Any:
+    """Give the routes as their files carry them: course names, start, safety points, map."""
+    from routeplanner.cli._exports import export_settings, plan_start, route_set
+    from routeplanner.output import bundle
+
+    settings = export_settings()
+    safety = getattr(output, "safety", None)
+    if settings.start is None and safety is not None and routes:
+        settings.start = plan_start(safety, loaded, routes)  # --date/--start-time, region zone
+    info = "".join(s.to_html(units=ctx.units) for s in shown) or None
+    rs = route_set(
+        routes,
+        title=names or title,
+        waypoints={i: s.waypoints() for i, s in enumerate(shown)},  # each route its own
+        course_points=bundle.sheet_points(routes, shown),
+        settings=settings,
+    )
+    return dataclasses.replace(
+        rs,
+        features=with_segments.features if with_segments else (),
+        map_html=lambda: map_html(
+            routes,
+            loaded,
+            title,
+            offline=output.offline,
+            segments=with_segments.markers if with_segments else (),
+            info_html=info,
+            sheets=shown,
+        ),
+    )
+
+
+def _json(
+    routes: Sequence[Any],
+    sheets: Sequence[Any],
+    spans: Sequence[tuple[float, float] | None],
+    extra: dict[str, Any] | None,
+    written: Sequence[Path],
+) -> dict[str, Any]:
+    """Give the ``--json`` document: route summaries, safety sheets, time ranges, outputs."""
+    from routeplanner.output import bundle
+
+    data: dict[str, Any] = {
+        "routes": [
+            bundle.route_json(
+                r, sheet=sheets[i] if i < len(sheets) else None, span=spans[i], with_range=True
+            )
+            for i, r in enumerate(routes)
+        ]
+    }
+    data.update(extra or {})
+    data["outputs"] = [str(p) for p in written]
+    return data
 
 
 def _span(runner: Any, duration_s: float) -> tuple[float, float] | None:

@@ -1,8 +1,8 @@
 """Device exports shared by the route-making commands: ``--fit``, ``--gpx-route``, ``--start-time``.
 
 The options store their values in the click context (``expose_value=False``),
-so commands gain them by decoration alone; :func:`add_route_files` then adds
-one GPX and one FIT file per route to a command's writer.
+so commands gain them by decoration alone; :func:`route_targets` and
+:func:`route_set` then give a command's writer one GPX and one FIT file per route.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from routeplanner.errors import InputError
 __all__ = [
     "DEFAULT_START_HOUR",
     "ExportSettings",
-    "add_route_files",
     "default_start",
     "device_options",
     "export_options",
@@ -28,6 +27,8 @@ __all__ = [
     "parse_start_time",
     "plan_start",
     "route_files",
+    "route_set",
+    "route_targets",
     "start_time_option",
     "writes_courses",
 ]
@@ -104,12 +105,18 @@ def parse_start_time(text: str, *, now: datetime | None = None) -> datetime:
 
 
 class ExportSettings:
-    """What the export options asked for: FIT path, ``<rte>`` GPX, start time."""
+    """What the export options asked for: device files by format, ``<rte>`` GPX, start time."""
 
     def __init__(self) -> None:
-        self.fit: Path | None = None
+        #: The path given to each device format's option (``--fit``, ``--tcx``), by name.
+        self.files: dict[str, Path] = {}
         self.gpx_route = False
         self.start: datetime | None = None
+
+    @property
+    def fit(self) -> Path | None:
+        """Give the ``--fit`` path, if one was given."""
+        return self.files.get("fit")
 
     def start_time(self) -> datetime:
         """Give ``--start-time``, or :func:`default_start`."""
@@ -153,16 +160,36 @@ def start_time_option(f: F) -> F:
     )(f)
 
 
+def device_formats() -> tuple[str, ...]:
+    """Give the formats written one file per route besides GPX (``fit``, ``tcx`` …)."""
+    from routeplanner.output.formats import per_route_formats
+
+    return tuple(name for name in per_route_formats() if name != "gpx")
+
+
 def device_options(f: F) -> F:
-    """Add ``--fit FILE`` and ``--gpx-route`` to a command."""
+    """Add an option per device format of the registry (``--fit FILE`` …) and ``--gpx-route``.
+
+    Each takes the file of the first route; alternatives go to ``NAME-2``, ``NAME-3`` ….
+    Given without a file, it says that this command names its files itself.
+    """
+    from routeplanner.output.formats import FORMATS
+
     opts = [
         click.option(
-            "--fit",
+            f"--{name}",
             type=click.Path(dir_okay=False),
+            is_flag=False,
+            flag_value="",
             expose_value=False,
-            callback=_fit_path,
-            help="FIT course for watches; alternatives go to NAME-2.fit, NAME-3.fit …",
-        ),
+            callback=_device_path,
+            metavar="FILE",
+            help=f"{FORMATS[name].help.rstrip('.')}; alternatives go to NAME-2"
+            f"{FORMATS[name].suffix}, NAME-3{FORMATS[name].suffix} …",
+        )
+        for name in device_formats()
+    ]
+    opts += [
         click.option(
             "--gpx-route",
             is_flag=True,
@@ -176,117 +203,122 @@ def device_options(f: F) -> F:
     return f
 
 
-def _fit_path(click_ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    """Check ``--fit`` now, in the run's output plan, and keep it for the export."""
+def _device_path(click_ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Check a device file (``--fit FILE``) now, in the run's output plan, and keep it."""
     if value is None:
         return
+    name = param.name or "fit"
+    if value == "":
+        raise click.BadParameter(
+            f"give the file of the first route (--{name} loop{_suffix(name)}); "
+            f"commands that write a folder (group) name one {name.upper()} file per route "
+            f"themselves when given --{name} alone",
+            ctx=click_ctx,
+            param=param,
+        )
     from routeplanner.cli._outputs import output_plan
 
     try:
-        output_plan(click_ctx).add_file("--fit", value, stdout=False)
+        output_plan(click_ctx).add_file(f"--{name}", value, stdout=False)
     except InputError as exc:
         raise click.BadParameter(str(exc), ctx=click_ctx, param=param) from None
-    click_ctx.find_root().meta.setdefault(_META_KEY, ExportSettings()).fit = Path(value)
+    settings = click_ctx.find_root().meta.setdefault(_META_KEY, ExportSettings())
+    settings.files[name] = Path(value)
 
 
-def _paths(first: Path, count: int, option: str) -> list[Path]:
-    """Name one file per route; the second and later are added to the output plan."""
-    from routeplanner.cli._outputs import current_plan
-    from routeplanner.output.export import numbered_paths
+def _suffix(name: str) -> str:
+    from routeplanner.output.formats import FORMATS
 
-    if count > 1 and str(first) == "-":
-        raise InputError(f"{option} -: {count} routes need {count} files, not standard output")
-    paths = numbered_paths(first, count)
-    plan = current_plan()
-    if plan is not None:
-        for p in paths[1:]:
-            plan.add_file(option, p, stdout=False)
-    return paths
+    return FORMATS[name].suffix
 
 
-def add_route_files(
-    add: Callable[[Path, str | bytes], None],
+def folder_device_options(f: F) -> F:
+    """Add a flag per device format (``--fit`` …) to a command that writes a folder.
+
+    The same option as on the route commands: given alone, one file per route is
+    written into the folder, named by the command; a file name is refused with a
+    message saying so.
+    """
+    from routeplanner.output.formats import FORMATS
+
+    for name in reversed(device_formats()):
+        f = click.option(
+            f"--{name}",
+            f"with_{name}",
+            is_flag=False,
+            flag_value="yes",
+            default=None,
+            metavar="",
+            callback=_folder_flag,
+            help=f"Also write a {FORMATS[name].help.rstrip('.')} per route into the folder.",
+        )(f)
+    return f
+
+
+def _folder_flag(click_ctx: click.Context, param: click.Parameter, value: str | None) -> bool:
+    """Read a folder command's device flag; refuse a file name (the folder names its files)."""
+    if value is None:
+        return False
+    if value != "yes":
+        name = (param.name or "with_fit").removeprefix("with_")
+        raise click.BadParameter(
+            f"this command writes one {name.upper()} file per route into --out-dir and names "
+            f"it itself: give --{name} without a file name (not {value!r})",
+            ctx=click_ctx,
+            param=param,
+        )
+    return True
+
+
+def route_targets(gpx: Path | None) -> dict[str, Path | None]:
+    """Give the device files asked for: ``--gpx``, ``--fit``, ``--tcx`` (None when not asked)."""
+    settings = export_settings()
+    return {"gpx": gpx, **{name: settings.files.get(name) for name in device_formats()}}
+
+
+def route_set(
     routes: Sequence[Any],
     *,
     title: str | Sequence[str],
-    gpx: Path | None,
     points: Mapping[int, Sequence[Any]] | None = None,
-    settings: ExportSettings | None = None,
     waypoints: Mapping[int, Sequence[tuple[float, float, str, str]]] | None = None,
     course_points: Mapping[int, Sequence[Any]] | None = None,
-) -> None:
-    """Add a timed GPX and a FIT course per route to a writer.
+    settings: ExportSettings | None = None,
+) -> Any:
+    """Describe routes for their files with the export options (start time, ``<rte>``).
 
-    Parameters
-    ----------
-    add
-        The writer's ``add(path, text_or_bytes)``.
-    routes
-        The routes, best first: the first goes to the given names, the others
-        to ``NAME-2``, ``NAME-3`` ….
-    title
-        Name of the first route's course (the others use their route name), or one
-        course name per route (:func:`~routeplanner.output.export.course_name`: where
-        and how long), for the GPX document and track and the FIT course.
-    gpx
-        The ``--gpx`` path, or None.
-    points
-        Extra named points per route index (regroup points, water, bail-outs).
-    settings
-        Export settings; default: those of the running command.
-    waypoints
-        ``(lon, lat, name, type)`` off-route points per route index for its GPX
-        (its safety sheet's bail-outs, water, shelters): each route carries its own.
-    course_points
-        Named points per route index for the FIT course only (a safety sheet's
-        water and bail-outs, which the GPX already has as ``waypoints``).
+    See :func:`routeplanner.output.bundle.route_set`; ``title`` names the first route's
+    files (the others use their route name), or is one course name per route
+    (:func:`~routeplanner.output.export.course_name`: where and how long), for the GPX
+    document and track and the FIT course.
     """
-    settings = settings or export_settings()
-    if gpx is None and settings.fit is None:
-        return  # nothing to write: the export libraries stay unloaded
-    from routeplanner.output import export, fit
-    from routeplanner.output.points import profile_points
+    from routeplanner.output import bundle
 
-    points = points or {}
-    waypoints = waypoints or {}
-    course_points = course_points or {}
-    start = settings.start_time()
-    if isinstance(title, str):
-        names = [title, *(r.name for r in routes[1:])]
-    else:
-        names = list(title)
-        routes = [replace(r, name=n) for r, n in zip(routes, names, strict=True)]
-    if gpx is not None:
-        for i, (path, route) in enumerate(
-            zip(_paths(gpx, len(routes), "--gpx"), routes, strict=True)
-        ):
-            text = export.gpx_document(
-                [route],
-                name=names[i],
-                start=start,
-                points=[*profile_points(route), *points.get(i, ())],
-                as_route=settings.gpx_route,
-                waypoints=waypoints.get(i, ()),
-            )
-            add(path, text)
-    if settings.fit is not None:
-        for i, (path, route) in enumerate(
-            zip(_paths(settings.fit, len(routes), "--fit"), routes, strict=True)
-        ):
-            marks = [*points.get(i, ()), *course_points.get(i, ())]
-            add(path, fit.course_bytes(route, start=start, name=names[i], points=marks))
+    settings = settings or export_settings()
+    if not isinstance(title, str):
+        routes = [replace(r, name=n) for r, n in zip(routes, title, strict=True)]
+        title = routes[0].name if routes else ""
+    return bundle.route_set(
+        routes,
+        title=title,
+        start=settings.start_time(),
+        points=points,
+        waypoints=waypoints,
+        course_points=course_points,
+        as_route=settings.gpx_route,
+    )
 
 
 def writes_courses(gpx: Path | None) -> bool:
-    """Whether the command writes a GPX (``--gpx``) or FIT (``--fit``) course, to be named."""
-    return gpx is not None or export_settings().fit is not None
+    """Tell whether the command writes a course to be named: GPX, FIT or another device file."""
+    return any(p is not None for p in route_targets(gpx).values())
 
 
 def route_files(paths: Mapping[str, Path], count: int) -> list[list[Path]]:
     """Name the files each of ``count`` routes is written to, as its partner message says.
 
-    The map and the GeoJSON hold every route; the GPX and FIT files are one per
-    route (``NAME-2.gpx`` … for the alternatives, as :func:`add_route_files` writes).
+    The map and the GeoJSON hold every route; the GPX and device files (FIT, TCX) are
+    one per route (``NAME-2.gpx`` … for the alternatives, as the bundle writes them).
 
     Parameters
     ----------
@@ -298,17 +330,19 @@ def route_files(paths: Mapping[str, Path], count: int) -> list[list[Path]]:
     Returns
     -------
     list of list of Path
-        Per route: the map, its GPX, the GeoJSON, its FIT (those asked for).
+        Per route: the map, its GPX, the GeoJSON, its FIT and other device files
+        (those asked for).
     """
-    from routeplanner.output.export import numbered_paths
+    from routeplanner.output.bundle import numbered_paths
 
-    fit = export_settings().fit
+    settings = export_settings()
     gpx = numbered_paths(paths["gpx"], count) if "gpx" in paths else []
-    fits = numbered_paths(fit, count) if fit is not None else []
+    asked = (settings.files.get(name) for name in device_formats())
+    devices = [numbered_paths(p, count) for p in asked if p is not None]
     out = []
     for i in range(count):
         own = [paths.get("out"), gpx[i] if gpx else None, paths.get("geojson")]
-        own.append(fits[i] if fits else None)
+        own += [d[i] for d in devices]
         out.append([p for p in own if p is not None and str(p) != "-"])
     return out
 

@@ -239,7 +239,7 @@ def plan_sheets(
     """
     from zoneinfo import ZoneInfo
 
-    from routeplanner.output.plan_files import fit_name, gpx_name, session_title
+    from routeplanner.output.bundle import session_files
     from routeplanner.safety.sheet import safety_sheet
 
     routed = [rs for week in weeks for rs in week if rs.route is not None]
@@ -251,14 +251,15 @@ def plan_sheets(
     out = {}
     for rs in routed:
         s = rs.session
+        title, gpx_name, fit_name = session_files(s)
         out[(s.date, s.kind)] = safety_sheet(
             rs.route,
             loaded.net,
             pois,
             start=datetime.combine(s.date, start_time, zone),
-            title=session_title(s),
+            title=title,
             emergency_number=number,
-            outputs=[gpx_name(s), fit_name(s)],
+            outputs=[gpx_name, fit_name],
             forest_mask=forest_mask,
         )
     return out
@@ -266,7 +267,7 @@ def plan_sheets(
 
 def group_sheet(plan: Any, loaded: Any, *, outputs: tuple[str, ...] = ()) -> Any:
     """Compute a group run's safety sheet, with the region's emergency number."""
-    from routeplanner.output.group_safety import group_safety_sheet
+    from routeplanner.output.bundle import group_safety_sheet
 
     _zone, number = _region_facts(loaded)
     return group_safety_sheet(

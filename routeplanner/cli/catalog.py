@@ -136,7 +136,7 @@ def catalog_command(ctx: Ctx, **o: Any) -> None:
     from routeplanner.catalog.trailheads import read_trailhead_file
     from routeplanner.events.event import load_event
     from routeplanner.network.build import load_network
-    from routeplanner.output.catalog_site import site_files
+    from routeplanner.output import bundle
     from routeplanner.output.policy import OutputPlan
     from routeplanner.sources import regions
 
@@ -206,7 +206,9 @@ def catalog_command(ctx: Ctx, **o: Any) -> None:
                 osm_for=lambda name: str(by_name[name or sources[0].name].osm),
             )
             files.update(event_pages)
-    files.update(site_files(title, trailheads, routes, listed, basemap=_basemap(sources[0])))
+    files.update(
+        bundle.catalog_site(title, trailheads, routes, listed, basemap=_basemap(sources[0]))
+    )
     with outputs:
         for name, text in files.items():
             outputs.put_in(folder, name, text)
@@ -237,7 +239,7 @@ def _basemap(source: Any) -> Any:
     """Return the offline basemap of the first region, cached beside its network."""
     from routeplanner.network.build import load_network
     from routeplanner.network.sidecar import Sidecar
-    from routeplanner.output.map_basemap import basemap_for
+    from routeplanner.output.bundle import basemap_for
 
     net = load_network(source.osm, list(source.dem), cache_dir=source.cache_dir, name=source.name)
     return basemap_for(net, Sidecar.of(net, source.cache_dir))

@@ -257,20 +257,21 @@ def _run(
 def _write_segments(
     ctx: Ctx, segs: Sequence[Any], loaded: Any, profile: Any, output: OutputOptions, title: str
 ) -> list[Any]:
-    from routeplanner.cli._exports import add_route_files, export_settings
-    from routeplanner.output.segments import map_segment, segments_geojson
+    from routeplanner.cli._exports import route_set, route_targets
+    from routeplanner.output import bundle
     from routeplanner.search.segments import segment_route
 
     w = Writer()
-    if output.gpx is not None or export_settings().fit is not None:
+    devices = route_targets(output.gpx)
+    if any(p is not None for p in devices.values()):
         routes = [segment_route(loaded.net, s, profile) for s in segs]
-        add_route_files(w.add, routes, title=title, gpx=output.gpx)
+        w.add_routes(route_set(routes, title=title), devices)
     if output.geojson is not None:
-        w.add(output.geojson, json.dumps(segments_geojson(segs), ensure_ascii=False))
+        w.add(output.geojson, json.dumps(bundle.segments_geojson(segs), ensure_ascii=False))
     if output.out is not None:
         with status(ctx, "drawing the map"):
             best = segment_route(loaded.net, segs[0], profile, name=f"1: {segs[0].name}")
-            marks = [map_segment(s, str(i + 1)) for i, s in enumerate(segs)]
+            marks = [bundle.map_segment(s, str(i + 1)) for i, s in enumerate(segs)]
             w.add(
                 output.out, map_html([best], loaded, title, offline=output.offline, segments=marks)
             )

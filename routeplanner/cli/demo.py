@@ -33,7 +33,6 @@ def demo(ctx: Ctx, data_dir: str | None, out_dir: str, offline: bool) -> None:
     # the names the demo writes (all but hidden files): checked before any work
     target = outputs.add_folder("--out-dir", out, names=lambda rel: not rel.startswith("."))
     loaded = load(ctx, RegionOptions(region="andorra", data_dir=data_dir))
-    from routeplanner.sources import regions
     from routeplanner.sources.pois import read_pois
 
     osm = getattr(loaded.files, "osm", None)  # the places for the safety sheets
@@ -45,7 +44,7 @@ def demo(ctx: Ctx, data_dir: str | None, out_dir: str, offline: bool) -> None:
         attribution=loaded.files.attribution,
         echo=(lambda _m: None) if ctx.quiet else say,
         pois=read_pois(osm) if osm is not None else None,
-        region=regions.load_region("andorra"),
+        put=lambda name, data: outputs.put_in(target, name, data),
     )
     report = outputs.commit()
     say(f"wrote {len(entries)} maps; open {out / 'index.html'}")

@@ -10,6 +10,7 @@ import click
 
 from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, echo_json, load, status
+from routeplanner.cli._exports import device_formats, folder_device_options
 from routeplanner.cli._outputs import check_inputs, output_plan, say
 from routeplanner.cli._safety import add_group_safety, group_sheet
 from routeplanner.cli.options import (
@@ -42,7 +43,7 @@ __all__ = ["group_command", "with_brief"]
     help="Write into an existing folder: replace its files of the same names "
     "(others routeplanner did not write are kept).",
 )
-@click.option("--fit", "with_fit", is_flag=True, help="Also write a FIT course per group.")
+@folder_device_options
 @click.option(
     "--safety",
     is_flag=True,
@@ -74,9 +75,10 @@ def group_command(
     """
     from routeplanner.events.event import load_event, with_meeting_point
     from routeplanner.events.plan import plan_group_run
-    from routeplanner.output import group_run as group_mod
+    from routeplanner.output import bundle
 
-    with_fit, safety = extra["with_fit"], extra["safety"]
+    safety = extra["safety"]
+    devices = tuple(name for name in device_formats() if extra.get(f"with_{name}"))
     event = with_brief(load_event(event_file), brief)
     outputs = output_plan()
     outputs.force = force
@@ -97,37 +99,31 @@ def group_command(
         plan = plan_group_run(loaded.net, event)
     sheet = None
     if safety or output.as_json:
-        names = (group_mod.MAP_FILE, *group_mod.gpx_filenames(plan).values())
+        names = bundle.group_file_names(plan)
         with status(ctx, "safety sheet"):
             sheet = group_sheet(plan, loaded, outputs=names)
     with status(ctx, "drawing the map"):
-        files = group_mod.render_outputs(
+        all_files = bundle.group_files(
             plan,
             loaded.net,
             loaded.dem(),
+            devices=devices,
             offline=output.offline,
             attribution=loaded.files.attribution,
             safety=sheet if safety else None,
             units=ctx.units,
         )
-    all_files: dict[str, str | bytes] = dict(files)
-    if with_fit:
-        gpx_names = group_mod.gpx_filenames(plan)
-        for r in plan.results:
-            if r.route is not None:
-                fit_name = gpx_names[r.group.name].removesuffix(".gpx") + ".fit"
-                all_files[fit_name] = group_mod.fit_bytes(plan, r)
     for name, text in all_files.items():
         outputs.put_in(target, name, text)
     report = outputs.commit()
     written = [Path(out_dir) / name for name in all_files]
     if output.as_json:
-        data = group_mod.plan_json(plan, outputs=written)
+        data = bundle.group_json(plan, outputs=written)
         if sheet is not None:
             add_group_safety(data, sheet)
         echo_json(data)
     else:
-        say(files[group_mod.SUMMARY_FILE].rstrip("\n"))
+        say(str(all_files[bundle.GROUP_SUMMARY_FILE]).rstrip("\n"))
         if safety and sheet is not None:
             say(sheet.to_text(units=ctx.units).rstrip("\n"))
         if not ctx.quiet:
@@ -135,7 +131,7 @@ def group_command(
             if report.kept:
                 say(f"kept {len(report.kept)} entries routeplanner did not write in {out_dir}")
     exit_missed(
-        group_mod.plan_misses(plan), as_json=output.as_json, accept_closest=brief.accept_closest
+        bundle.group_misses(plan), as_json=output.as_json, accept_closest=brief.accept_closest
     )
 
 

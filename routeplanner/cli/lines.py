@@ -291,17 +291,14 @@ def lines_command(
 def _write(
     ctx: Ctx, chosen: Sequence[Any], loaded: Any, dem: Any, output: OutputOptions
 ) -> list[Any]:
-    from routeplanner.output import export
-    from routeplanner.output.skilines import line_collection
+    from routeplanner.output import bundle
 
     w = Writer()
     if output.geojson is not None:
-        doc = line_collection(chosen)
-        doc["features"] = [*doc["features"], *export.line_end_features(chosen)]
-        w.add(output.geojson, json.dumps(doc, ensure_ascii=False))
+        w.add(output.geojson, json.dumps(bundle.lines_geojson(chosen), ensure_ascii=False))
     if output.gpx is not None:
         title = f"Ski lines: {len(chosen)} in {loaded.files.name}"
-        w.add(output.gpx, export.lines_gpx_document(chosen, name=title))
+        w.add(output.gpx, bundle.lines_gpx(chosen, name=title))
     if output.out is not None:
         if not chosen:
             raise InputError("no lines to map: widen --near/--within or lower --min-slope")
@@ -311,20 +308,13 @@ def _write(
 
 
 def _lines_map_html(lines: Sequence[Any], loaded: Any, dem: Any, offline: bool) -> str:
-    from routeplanner.output import maps
-    from routeplanner.output.skilines import line_layer, lines_panel_html
+    from routeplanner.output import bundle
 
-    title = f"Ski lines: {len(lines)} in {loaded.files.name}"
-    m = maps.network_map(
+    return bundle.lines_map_html(
+        lines,
         loaded.net,
-        title=title,
+        title=f"Ski lines: {len(lines)} in {loaded.files.name}",
         dem=dem,
         offline=offline,
         attribution=loaded.files.attribution,
-        layers=[line_layer(lines)],
-        panel_body=lines_panel_html(lines),
     )
-    lon = [float(v) for ln in lines for v in (ln.lon.min(), ln.lon.max())]
-    lat = [float(v) for ln in lines for v in (ln.lat.min(), ln.lat.max())]
-    m.fit_bounds([[min(lat), min(lon)], [max(lat), max(lon)]])
-    return maps.map_html(m)

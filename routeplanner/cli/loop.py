@@ -53,7 +53,7 @@ def loop(
     output: OutputOptions,
 ) -> None:
     """Plan a loop that takes a target time."""
-    from routeplanner.output.export import course_name
+    from routeplanner.output.bundle import course_name
     from routeplanner.search.loops import find_loops
 
     profile = runner.profile(target.duration_s)
@@ -75,7 +75,7 @@ def loop(
                     request.alternatives,
                 )
         else:
-            from routeplanner.output.segments import map_segment, segment_feature
+            from routeplanner.output.bundle import map_segment, segment_feature
             from routeplanner.search.segment_loops import SegmentLoopOptions, plan_segment_loop
 
             plan = plan_segment_loop(

@@ -30,9 +30,9 @@ def network(ctx: Ctx, src: RegionOptions, output: OutputOptions) -> None:
     stats = loaded.net.stats()
     stats["region"] = loaded.files.name
     if output.out is not None:
-        from routeplanner.output import maps
+        from routeplanner.output import bundle
 
-        m = maps.network_map(
+        page = bundle.network_map_html(
             loaded.net,
             title=f"Trail network: {loaded.files.name}",
             dem=loaded.dem(),
@@ -40,7 +40,7 @@ def network(ctx: Ctx, src: RegionOptions, output: OutputOptions) -> None:
             attribution=loaded.files.attribution,
         )
         w = Writer()
-        w.add(output.out, maps.map_html(m))
+        w.add(output.out, page)
         w.commit()
     if output.as_json:
         echo_json(stats)

@@ -218,7 +218,7 @@ def plan_command(
     safety sheet (safety/DATE-KIND.txt) per routed session.
     """
     from routeplanner.cli._safety import plan_sheets
-    from routeplanner.output.plan_files import plan_courses, plan_files, plan_maps, week_line
+    from routeplanner.output import bundle
     from routeplanner.plan import RoutingOptions, make_plan
 
     ctx: Ctx = click_ctx.find_object(Ctx) or Ctx()
@@ -257,18 +257,20 @@ def plan_command(
     title = f"{request.weeks}-week {request.goal} block from {place.name}"
     with status(ctx, "safety sheets"):
         sheets = plan_sheets(plan.weeks, loaded, start_time=start_time, tz=tz_name)
-    files = plan_files(
-        plan.block, plan.weeks, title=title, start_time=start_time, tz=tz_name, sheets=sheets
+    files = bundle.plan_folder_files(
+        plan.block,
+        plan.weeks,
+        title=title,
+        start_time=start_time,
+        tz=tz_name,
+        sheets=sheets,
+        maps={
+            "offline": values["offline"],
+            "basemap": bundle.basemap_for(loaded.net, loaded.sidecar),
+        },
     )
-    from routeplanner.output.map_basemap import basemap_for
-
-    base = basemap_for(loaded.net, loaded.sidecar)
-    files.update(plan_maps(plan.weeks, offline=values["offline"], basemap=base))
-    courses = plan_courses(plan.weeks, start_time=start_time, tz=tz_name, sheets=sheets)
     for name, text in files.items():
         outputs.put_in(folder, name, text)
-    for name, data in courses.items():
-        outputs.put_in(folder, name, data)
     outputs.commit()
     import json
 
@@ -277,9 +279,9 @@ def plan_command(
         echo_json(data)
     else:
         for week in data["weeks"]:
-            click.echo(week_line(week))
+            click.echo(bundle.week_line(week))
         if not ctx.quiet:
-            say(f"wrote {len(files) + len(courses)} files into {values['out_dir']}")
+            say(f"wrote {len(files)} files into {values['out_dir']}")
     if not plan.meets_brief:
         # with --json, stdout stays one JSON document (as `loop --json` does)
         for miss in plan.misses:

@@ -170,9 +170,9 @@ def scout_command(
     sheet = _sheet(ctx, plan, loaded, title, output, opts["tz"])
     written = _write(ctx, plan, loaded, dem, title, output, sheet)
     if output.as_json:
-        from routeplanner.output import export
+        from routeplanner.output import bundle
 
-        data: dict[str, Any] = export.summary_json([plan.route])
+        data: dict[str, Any] = bundle.summary_json([plan.route])
         if sheet is not None:
             data["routes"][0]["safety"] = data["safety"] = sheet.to_json()
         data["plan"] = plan.summary()
@@ -220,26 +220,25 @@ def _write(
     output: OutputOptions,
     sheet: Any = None,
 ) -> list[Any]:
-    from routeplanner.cli._exports import add_route_files
-    from routeplanner.output import export
-    from routeplanner.output.points import point_at, safety_points
-    from routeplanner.output.skilines import line_feature
+    from routeplanner.cli._exports import route_set, route_targets
+    from routeplanner.output import bundle
 
     shown = sheet if sheet is not None and output.safety.enabled else None
     w = Writer()
-    reach = [point_at(plan.route, v.arrive_m, name=v.name, kind="checkpoint") for v in plan.visits]
-    add_route_files(
-        w.add,
+    reach = [
+        bundle.point_at(plan.route, v.arrive_m, name=v.name, kind="checkpoint") for v in plan.visits
+    ]
+    rs = route_set(
         [plan.route],
         title=title,
-        gpx=output.gpx,
         points={0: reach},
         waypoints={0: shown.waypoints()} if shown is not None else None,
-        course_points={0: safety_points(plan.route, shown)} if shown is not None else None,
+        course_points=bundle.sheet_points([plan.route], [shown]) if shown is not None else None,
     )
+    w.add_routes(rs, route_targets(output.gpx))
     if output.geojson is not None:
-        feats = [line_feature(ln) for ln in plan.lines]
-        doc = export.feature_collection([plan.route], feats)
+        feats = [bundle.line_feature(ln) for ln in plan.lines]
+        doc = bundle.feature_collection([plan.route], feats)
         w.add(output.geojson, json.dumps(doc, ensure_ascii=False))
     if output.out is not None:
         with status(ctx, "drawing the map"):
@@ -265,10 +264,9 @@ def _scout_map_html(
     extra_html: str = "",
     sheet: Any = None,
 ) -> str:
-    from routeplanner.output import maps
-    from routeplanner.output.scouting import scout_map
+    from routeplanner.output import bundle
 
-    m = scout_map(
+    m = bundle.scout_map(
         plan,
         title=title,
         network=loaded.net,
@@ -278,5 +276,4 @@ def _scout_map_html(
         extra_html=extra_html,
         sheet=sheet,
     )
-    render = getattr(maps, "render_map", None)
-    return render(m, offline=offline) if render is not None else maps.map_html(m)
+    return bundle.map_text(m)

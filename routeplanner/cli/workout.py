@@ -89,8 +89,7 @@ def repeats(
     unless --accept-closest.
     """
     from routeplanner.brief import Brief
-    from routeplanner.output.export import course_name
-    from routeplanner.output.segments import map_segment, segment_feature
+    from routeplanner.output.bundle import course_name, map_segment, segment_feature
     from routeplanner.search.segments import parse_segment_id, segment_by_id
     from routeplanner.search.workouts import (
         MAX_REPS,

@@ -24,7 +24,7 @@ from garmin_fit_sdk import Encoder, Profile
 
 from routeplanner._io import atomic_write_bytes, check_writable
 from routeplanner.errors import InputError
-from routeplanner.output.points import POINT_KINDS, RoutePoint, route_points
+from routeplanner.output.points import POINT_KINDS, RoutePoint, route_points, track_arrays
 from routeplanner.route import Route
 
 __all__ = ["FIT_NAME_BYTES", "course_bytes", "write_course"]
@@ -58,11 +58,7 @@ def _aware_utc(start: datetime) -> datetime:
 
 
 def _records(route: Route, start_utc: datetime) -> Iterable[dict[str, Any]]:
-    lat = np.asarray(route.lat, dtype=np.float64)
-    lon = np.asarray(route.lon, dtype=np.float64)
-    ele = np.asarray(route.ele, dtype=np.float64)
-    dist = np.asarray(route.dist_m, dtype=np.float64)
-    times = np.asarray(route.time_s, dtype=np.float64)
+    lat, lon, ele, dist, times = track_arrays(route)
     for k in range(len(lat)):
         rec: dict[str, Any] = {
             "mesg_num": _MESG["RECORD"],

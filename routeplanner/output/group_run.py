@@ -30,8 +30,10 @@ from routeplanner.events.regroup import (
     choose_regroup_points,
 )
 from routeplanner.network.model import Network
-from routeplanner.output import export, fit, ics, maps
-from routeplanner.output.points import RoutePoint, profile_points
+from routeplanner.output import export, ics, maps
+from routeplanner.output.bundle import GROUP_ICS_FILE, GROUP_MAP_FILE, GROUP_SUMMARY_FILE, render
+from routeplanner.output.formats import RouteDoc
+from routeplanner.output.points import RoutePoint
 from routeplanner.output.policy import OutputPlan
 from routeplanner.safety.sheet import SafetySheet
 from routeplanner.units import UnitSystem, format_distance, format_height, format_pace
@@ -62,15 +64,15 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Name of the HTML map in an output folder.
-MAP_FILE = "map.html"
+MAP_FILE = GROUP_MAP_FILE
 
 
-SUMMARY_FILE = "summary.txt"
+SUMMARY_FILE = GROUP_SUMMARY_FILE
 #: Name of the safety sheet (written with a sheet only).
 SAFETY_FILE = "safety.txt"
 
 
-ICS_FILE = "event.ics"
+ICS_FILE = GROUP_ICS_FILE
 
 
 # Names of files this module writes, so --force never deletes anything else.
@@ -350,14 +352,16 @@ def gpx_text(
     """
     if result.route is None:
         raise InputError(f"{result.group.label} has no route to export")
-    return export.gpx_document(
-        [result.route],
+    doc = RouteDoc(
+        result.route,
         name=f"{plan.event.title} — {result.group.label}",
         description=summary_line(result, plan.event.start),
         start=plan.event.start,
-        points=[*profile_points(result.route), *regroup_route_points(plan, result)],
+        points=regroup_route_points(plan, result),
+        mark_climbs=True,
         waypoints=waypoints,
     )
+    return render("gpx", doc).decode("utf-8")
 
 
 def regroup_route_points(plan: GroupPlan, result: GroupResult) -> list[RoutePoint]:
@@ -406,15 +410,26 @@ def fit_bytes(plan: GroupPlan, result: GroupResult) -> bytes:
     InputError
         If the group has no route.
     """
+    return render("fit", device_doc(plan, result))
+
+
+def device_doc(plan: GroupPlan, result: GroupResult) -> RouteDoc:
+    """Describe a group's loop for a device file: its label, the event's start, regroup points.
+
+    Raises
+    ------
+    InputError
+        If the group has no route.
+    """
     if result.route is None:
         raise InputError(f"{result.group.label} has no route to export")
     ev = plan.event
     # Where first, as a watch shows it: the town of "street, town", else the place.
     where = ev.place.rsplit(",", 1)[-1].strip() if ev.location else ev.place
-    return fit.course_bytes(
+    return RouteDoc(
         result.route,
-        start=ev.start,
         name=export.course_name(where, result.group.label, ev.duration_s),
+        start=ev.start,
         points=regroup_route_points(plan, result),
     )
 

@@ -21,7 +21,9 @@ from routeplanner.output._map_assets import (
 __all__ = [
     "SIZE_BUDGET_OFFLINE_BYTES",
     "SIZE_BUDGET_ONLINE_BYTES",
+    "index_page",
     "map_html",
+    "map_page",
     "map_size_bytes",
     "save_map",
     "write_index",
@@ -76,25 +78,39 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool | Non
         If the path is not writable, or ``offline`` is asked of an online map.
     """
     target = check_writable(path)
+    page = map_page(m, offline=offline, name=target.name)
+    atomic_write_text(target, page)
+    return len(page.encode("utf-8"))
+
+
+def map_page(m: folium.Map, *, offline: bool | None = None, name: str = "map") -> str:
+    """Render a map as :func:`save_map` writes it: offline maps checked, size budget warned.
+
+    Raises
+    ------
+    InputError
+        If ``offline`` is asked of a map built online.
+    RoutePlannerError
+        If an offline map would load anything from the network.
+    """
     built_offline = bool(getattr(m, "offline", False))
     if offline and not built_offline:
-        raise InputError(f"map for {target.name} was built online: build it with offline=True")
+        raise InputError(f"map for {name} was built online: build it with offline=True")
     page = map_html(m)
     if built_offline:
         loads = external_loads(page)
         if loads:
             raise RoutePlannerError(f"offline map would load from the network: {loads[0]!r}")
     data = page.encode("utf-8")
-    atomic_write_text(target, page)
     budget = SIZE_BUDGET_OFFLINE_BYTES if built_offline else SIZE_BUDGET_ONLINE_BYTES
     if len(data) > budget:
         log.warning(
             "map %s is %.1f MB, over the %.0f MB budget for sharing",
-            target.name,
+            name,
             len(data) / 1e6,
             budget / 1e6,
         )
-    return len(data)
+    return page
 
 
 def write_index(path: str | os.PathLike[str], entries: Sequence[tuple[str, str, str]]) -> int:
@@ -119,6 +135,13 @@ def write_index(path: str | os.PathLike[str], entries: Sequence[tuple[str, str, 
         If a filename is absolute or climbs out of the folder.
     """
     target = check_writable(path)
+    page = index_page(entries)
+    atomic_write_text(target, page)
+    return len(page.encode("utf-8"))
+
+
+def index_page(entries: Sequence[tuple[str, str, str]]) -> str:
+    """Give the index page of :func:`write_index` (InputError on an unsafe filename)."""
     items = []
     for title, filename, description in entries:
         name = str(filename).replace("\\", "/")
@@ -142,5 +165,4 @@ def write_index(path: str | os.PathLike[str], entries: Sequence[tuple[str, str, 
         f'<p class="d">Made with routeplanner {esc(__version__)}. Map data © OpenStreetMap '
         "contributors.</p></body></html>\n"
     )
-    atomic_write_text(target, page)
-    return len(page.encode("utf-8"))
+    return page

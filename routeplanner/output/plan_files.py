@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import numpy as np
 
-from routeplanner.output.export import gpx_document
+from routeplanner.output.bundle import RouteDoc, render
 from routeplanner.plan.block import Block, PlannedSession
 from routeplanner.plan.routing import RoutedSession
 from routeplanner.route import Route
@@ -415,7 +415,8 @@ def plan_files(
                 continue
             s = rs.session
             begin = dt.datetime.combine(s.date, start_time, zone)
-            files[gpx_name(s)] = gpx_document([rs.route], name=session_title(s), start=begin)
+            doc = RouteDoc(rs.route, name=session_title(s), start=begin)
+            files[gpx_name(s)] = render("gpx", doc).decode("utf-8")
             sheet = sheets.get((s.date, s.kind))
             if sheet is not None:
                 files[safety_name(s)] = sheet.to_text()
@@ -435,7 +436,6 @@ def plan_courses(
     points mark the climbs and descents, and the water and bail-outs of the
     session's safety sheet when ``sheets`` has one.
     """
-    from routeplanner.output.fit import course_bytes
     from routeplanner.output.points import safety_points
 
     sheets = sheets or {}
@@ -449,9 +449,8 @@ def plan_courses(
             sheet = sheets.get((s.date, s.kind))
             points = safety_points(rs.route, sheet) if sheet is not None else []
             begin = dt.datetime.combine(s.date, start_time, zone)
-            out[fit_name(s)] = course_bytes(
-                rs.route, start=begin, name=session_title(s), points=points
-            )
+            doc = RouteDoc(rs.route, name=session_title(s), start=begin, points=points)
+            out[fit_name(s)] = render("fit", doc)
     return out
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "profile_points",
     "route_points",
     "safety_points",
+    "track_arrays",
 ]
 
 #: Kind of point → (FIT ``course_point`` type, GPX ``<sym>`` as Garmin devices name it).
@@ -265,3 +266,11 @@ def route_points(
         if p.kind not in POINT_KINDS:
             raise InputError(f"unknown point kind {p.kind!r}: use one of {', '.join(POINT_KINDS)}")
     return sorted(points, key=lambda p: p.at_m)
+
+
+def track_arrays(route: Route) -> tuple[np.ndarray, ...]:
+    """Give a route's points as float arrays: lat, lon, ele, distance (m), time (s)."""
+    return tuple(
+        np.asarray(a, dtype=np.float64)
+        for a in (route.lat, route.lon, route.ele, route.dist_m, route.time_s)
+    )

@@ -125,7 +125,7 @@ class Region:
     @cached_property
     def hillshade(self) -> tuple[bytes, list[float]]:
         """The hillshade PNG over the region and its ``[west, south, east, north]``."""
-        from routeplanner.output.map_overlays import dem_overlay_pngs
+        from routeplanner.output.bundle import dem_overlay_pngs
 
         png, bounds, _, _ = dem_overlay_pngs(
             self.loaded.lazy_dem(), self.bbox, cache=self.loaded.sidecar
@@ -135,7 +135,7 @@ class Region:
     @cached_property
     def network_json(self) -> bytes:
         """The ways by class and difficulty, as the maps' network layer draws them."""
-        from routeplanner.output.map_overlays import network_layer_data
+        from routeplanner.output.bundle import network_layer_data
 
         text = network_layer_data(self.loaded.net, None, tol_m=BASEMAP_TOL_M) or "null"
         return text.encode("utf-8")
@@ -270,7 +270,7 @@ def create_app(engine: Engine, region: Region, *, leaflet: Any = None) -> Starle
     starlette.applications.Starlette
     """
     if leaflet is None:
-        from routeplanner.output._map_assets import leaflet_assets
+        from routeplanner.output.bundle import leaflet_assets
 
         leaflet = leaflet_assets()
     h = _Handlers(engine, region, leaflet)

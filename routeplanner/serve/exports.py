@@ -8,7 +8,6 @@ points, and the self-contained map with the sheets in its panel.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 __all__ = ["route_file"]
@@ -38,10 +37,9 @@ def route_file(kind: str, planned: Any, loaded: Any, index: int) -> bytes:
         info = "".join(s.to_html() for s in planned.sheets) or None
         html = map_html(planned.routes, loaded, planned.title, offline=True, info_html=info)
         return html.encode("utf-8")
-    from routeplanner.cli._exports import ExportSettings, add_route_files
+    from routeplanner.cli._exports import ExportSettings, route_set
     from routeplanner.cli._places import place_name
-    from routeplanner.output.export import course_name
-    from routeplanner.output.points import safety_points
+    from routeplanner.output import bundle
     from routeplanner.sources.places import Place
 
     route, sheet = planned.routes[index], planned.sheets[index]
@@ -50,21 +48,11 @@ def route_file(kind: str, planned: Any, loaded: Any, index: int) -> bytes:
     place = place_name(Place(f"{lat:.4f},{lon:.4f}", "point", lon, lat), loaded)
     shape = route.outcome.shape if route.outcome else route.kind
     duration = route.target_duration_s or route.stats.duration_s
-    files: dict[str, bytes] = {}
-
-    def add(path: Path, data: str | bytes) -> None:
-        files[path.suffix] = data.encode("utf-8") if isinstance(data, str) else data
-
-    settings = ExportSettings()
-    if kind == "fit":
-        settings.fit = Path("route.fit")
-    add_route_files(
-        add,
+    rs = route_set(
         [route],
-        title=[course_name(place, shape, duration, index + 1)],
-        gpx=Path("route.gpx") if kind == "gpx" else None,
-        settings=settings,
+        title=[bundle.course_name(place, shape, duration, index + 1)],
+        settings=ExportSettings(),
         waypoints={0: sheet.waypoints()},
-        course_points={0: safety_points(route, sheet)},
+        course_points=bundle.sheet_points([route], [sheet]),
     )
-    return files["." + kind]
+    return bundle.FORMATS[kind].render(rs)

@@ -144,14 +144,14 @@ class Planner:
         sheet's text is in ``safety_text``.  Foreign members give the start, the
         via point, the title and the search time.
         """
-        from routeplanner.output import export
+        from routeplanner.output import bundle
 
         planned = self.plan(q)
         features = []
         for route, sheet, span in zip(planned.routes, planned.sheets, planned.spans, strict=True):
-            props = export.route_json(route, sheet=sheet, span=span, with_range=True)
+            props = bundle.route_json(route, sheet=sheet, span=span, with_range=True)
             props["safety_text"] = sheet.to_text()
-            geometry = export.route_feature(route)["geometry"]
+            geometry = bundle.route_feature(route)["geometry"]
             features.append({"type": "Feature", "geometry": geometry, "properties": props})
         lon, lat = q.start
         return {
@@ -179,7 +179,7 @@ class Planner:
 
     def climbs(self, q: LoopQuery) -> dict[str, Any]:
         """Climbs and descents near the start, as a FeatureCollection (``kind`` in properties)."""
-        from routeplanner.output.segments import segment_feature
+        from routeplanner.output.bundle import segment_feature
         from routeplanner.search.segments import SegmentRequest, find_segments
 
         profile = self.runner(q)
