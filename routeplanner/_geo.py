@@ -55,7 +55,8 @@ def haversine_m(
         np.radians(np.asarray(a, dtype=np.float64)) for a in (lon1, lat1, lon2, lat2)
     )
     a = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    ret: np.ndarray = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    return ret
 
 
 def local_xy(

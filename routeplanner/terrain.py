@@ -148,7 +148,8 @@ def slope_aspect(dem: Dem) -> tuple[np.ndarray, np.ndarray]:
 
     cached = dem._cache.get("slope_aspect")
     if cached is not None:
-        return cached
+        ret: tuple[np.ndarray, np.ndarray] = cached
+        return ret
     z = np.pad(dem.elevation.astype(np.float64), 1, mode="edge")
     a, b, c = z[:-2, :-2], z[:-2, 1:-1], z[:-2, 2:]
     d, f = z[1:-1, :-2], z[1:-1, 2:]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -184,3 +185,56 @@ def test_the_source_reader_sees_imports_inside_functions(tmp_path):
     )
     names = imports_of(src, tmp_path / "routeplanner")
     assert {"routeplanner.output.maps", "routeplanner.output.fit"} <= names
+
+
+# -- the README's layers are the order the code has -----------------------------------------
+
+#: The shells over the library: they may use each other.
+SHELLS = frozenset({"cli", "serve", "demo"})
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """Modules a file imports when it runs (``if TYPE_CHECKING:`` blocks left out)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        for child in list(ast.iter_child_nodes(node)):
+            if isinstance(child, ast.If) and ast.unparse(child.test) == "TYPE_CHECKING":
+                child.body = [ast.Pass()]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return found
+
+
+def readme_layers() -> list[str]:
+    """The layers in the order the README's development section lists them."""
+    text = (ROOT.parent / "README.md").read_text(encoding="utf-8")
+    dev = text[text.index("## Development") :]
+    dev = dev[: dev.index("\n- Tests")]
+    names: list[str] = []
+    for line in dev.splitlines():
+        if line.startswith("  - `"):
+            names += re.findall(r"`([a-z_]+)(?:/|\.py)`", line.split(" — ")[0])
+    return names
+
+
+def test_the_readme_lists_the_layers_in_the_order_of_their_imports():
+    layers = readme_layers()
+    assert layers[:3] == ["_geo", "_io", "sources"] and {"output", "catalog", "cli"} <= set(layers)
+    rank = {name: i for i, name in enumerate(layers)}
+    wrong = []
+    for path in sorted(ROOT.rglob("*.py")):
+        parts = path.relative_to(ROOT).parts
+        unit = parts[0].removesuffix(".py")
+        if unit not in rank:
+            continue
+        for name in sorted(_runtime_imports(path)):
+            dep = name.split(".")[1] if name.startswith("routeplanner.") else None
+            if dep in rank and dep != unit and rank[dep] > rank[unit]:
+                if not (dep in SHELLS and unit in SHELLS):
+                    wrong.append(f"{path.relative_to(ROOT.parent)} imports {name}")
+    assert wrong == []

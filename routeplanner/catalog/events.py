@@ -55,7 +55,8 @@ def merge_calendars(texts: Sequence[str], *, name: str) -> str:
                 out.add_component(tz)
         for ev in cal.walk("VEVENT"):
             out.add_component(ev)
-    return out.to_ical().decode("utf-8")
+    ret: str = out.to_ical().decode("utf-8")
+    return ret
 
 
 def _slug(text: str) -> str:

@@ -128,7 +128,8 @@ def export_settings() -> ExportSettings:
     ctx = click.get_current_context(silent=True)
     if ctx is None:
         return ExportSettings()
-    return ctx.find_root().meta.setdefault(_META_KEY, ExportSettings())
+    ret: ExportSettings = ctx.find_root().meta.setdefault(_META_KEY, ExportSettings())
+    return ret
 
 
 def _store(attr: str, convert: Callable[[Any], Any]) -> Callable[..., None]:

@@ -74,7 +74,8 @@ def _safety_path(output: Any) -> Path | None:
     if any(p.resolve() == target.resolve() for p in files):
         raise InputError(f"an output is named {target}: that is where the safety sheet goes")
     output_plan().add_file("--safety", target, stdout=False)
-    return target
+    ret: Path | None = target
+    return ret
 
 
 def safety_options(f: F) -> F:
@@ -114,7 +115,8 @@ def safety_options(f: F) -> F:
     out: Any = wrapper
     for opt in reversed(opts):
         out = opt(out)
-    return out
+    ret: F = out
+    return ret
 
 
 def safety_flag_options(f: F) -> F:
@@ -147,7 +149,8 @@ def safety_flag_options(f: F) -> F:
         help="Print a safety sheet (bail-outs, water, daylight, partner message); "
         "also mark the map and GPX, and write safety.txt beside the outputs.",
     )(wrapper)
-    return out
+    ret: F = out
+    return ret
 
 
 def _region_facts(loaded: Any) -> tuple[str | None, str]:

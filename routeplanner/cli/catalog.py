@@ -121,7 +121,7 @@ def _sources(names: tuple[str, ...], data_dir: str | None, no_cache: bool) -> li
 @click.option("--json", "as_json", is_flag=True, help="Print a summary as JSON.")
 @common_options
 @click.pass_obj
-def catalog_command(ctx: Ctx, **o: Any) -> None:
+def catalog_command(ctx: Ctx, /, **o: Any) -> None:
     """Build a route library: every trailhead x durations x kinds, as a static site.
 
     The searches run on Dask: a local cluster of --workers processes, or the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -28,6 +29,7 @@ from routeplanner.cli.options import (
     OutputOptions,
     RegionOptions,
     RunnerOptions,
+    _grouped,
     common_options,
     output_options,
     parsed,
@@ -37,6 +39,8 @@ from routeplanner.cli.options import (
 
 __all__ = [
     "TRAILS_ONLY_SHARE",
+    "Listing",
+    "SegmentOptions",
     "climbs",
     "descents",
     "segment_options",
@@ -48,7 +52,35 @@ __all__ = [
 TRAILS_ONLY_SHARE = 0.8
 
 
-def segment_request(kind: str, opts: dict[str, Any], *, limit: int = 10) -> Any:
+@dataclass(frozen=True)
+class SegmentOptions:
+    """The climb or descent to look for, as the options gave it (parsed).
+
+    Attributes
+    ----------
+    near : (lon, lat), str or None
+        ``--near``: a point, or a place name resolved once the region is loaded.
+    within_m : float
+        ``--within``: search radius.
+    grade : (float, float)
+        ``--grade``: mean-grade window.
+    min_rise_m : float
+        ``--min-gain`` / ``--min-loss``.
+    minutes : (float, float) or None
+        ``--minutes``: window on the segment's running time, in seconds.
+    trails_only : bool
+        ``--trails-only``.
+    """
+
+    near: tuple[float, float] | str | None
+    within_m: float
+    grade: tuple[float, float]
+    min_rise_m: float
+    minutes: tuple[float, float] | None = None
+    trails_only: bool = False
+
+
+def segment_request(kind: str, opts: SegmentOptions, *, limit: int = 10) -> Any:
     """Build a :class:`~routeplanner.search.segments.SegmentRequest` from parsed options.
 
     Parameters
@@ -56,8 +88,7 @@ def segment_request(kind: str, opts: dict[str, Any], *, limit: int = 10) -> Any:
     kind
         ``"climb"`` or ``"descent"``.
     opts
-        ``near``, ``within_m``, ``grade``, ``min_rise_m``, ``minutes``, ``trails_only``,
-        parsed by the options' callbacks.
+        The segment options, parsed by their callbacks.
     limit
         How many segments to find.
 
@@ -74,14 +105,14 @@ def segment_request(kind: str, opts: dict[str, Any], *, limit: int = 10) -> Any:
 
     return SegmentRequest(
         kind=kind,
-        grade=opts["grade"],
-        min_gain_m=opts["min_rise_m"],
-        duration_s=opts["minutes"],
+        grade=opts.grade,
+        min_gain_m=opts.min_rise_m,
+        duration_s=opts.minutes,
         # A place name is resolved once the region is loaded (see with_near).
-        near=(0.0, 0.0) if isinstance(opts["near"], str) else opts["near"],
-        within_m=opts["within_m"],
+        near=(0.0, 0.0) if isinstance(opts.near, str) or opts.near is None else opts.near,
+        within_m=opts.within_m,
         limit=limit,
-        min_trail_share=TRAILS_ONLY_SHARE if opts["trails_only"] else 0.0,
+        min_trail_share=TRAILS_ONLY_SHARE if opts.trails_only else 0.0,
     )
 
 
@@ -141,8 +172,7 @@ def segment_options(
     Returns
     -------
     callable
-        Decorator; the command receives ``near``, ``within_m``, ``grade``, ``min_rise_m``,
-        ``minutes`` and ``trails_only``.
+        Decorator; the command receives ``segment: SegmentOptions``.
     """
     noun = "gain" if kind == "climb" else "loss"
     p = help_prefix
@@ -192,6 +222,7 @@ def segment_options(
                 help=f"{p}Only segments at least 80% on trails (paths and tracks, not roads).",
             ),
         ]
+        f = _grouped("segment", SegmentOptions, _SEGMENT_KEYS)(f)
         for opt in reversed(opts):
             f = opt(f)
         return f
@@ -209,49 +240,12 @@ def _height_parser(what: str) -> Callable[[str], float]:
 _SEGMENT_KEYS = ("near", "within_m", "grade", "min_rise_m", "minutes", "trails_only")
 
 
-def _run(
-    ctx: Ctx, kind: str, src: RegionOptions, runner: RunnerOptions, opts: dict[str, Any]
-) -> None:
-    from routeplanner.search.segments import find_segments
+@dataclass(frozen=True)
+class Listing:
+    """How ``climbs``/``descents`` list: how many, and whether the raw DEM checks grades."""
 
-    output: OutputOptions = opts["output"]
-    req = segment_request(kind, opts, limit=opts["limit"])
-    profile = runner.profile()
-    loaded = load(ctx, src)
-    req, here = with_near(req, opts["near"], loaded)
-    with status(ctx, f"finding {kind}s"):
-        dem = loaded.dem() if opts["check_dem"] else None
-        segs = find_segments(loaded.net, req, profile, dem=dem)
-    lo, hi = req.grade
-    lon, lat = req.near
-    title = f"{kind.title()}s of {lo * 100:.0f}-{hi * 100:.0f}% near {here.name}"
-    written = _write_segments(ctx, segs, loaded, profile, output, title)
-    if output.as_json:
-        query = {
-            "kind": kind,
-            "near": [round(lat, 6), round(lon, 6)],
-            "within_m": req.within_m,
-            "grade": [lo, hi],
-            "min_rise_m": req.min_gain_m,
-            "duration_s": list(req.duration_s) if req.duration_s else None,
-            "pace_model": profile.model,
-            "flat_pace": units.format_pace(profile.flat_pace_s_per_km),
-            "max_difficulty": profile.max_difficulty,
-            "min_trail_share": req.min_trail_share,
-            "dem_checked": dem is not None,
-        }
-        echo_json(
-            {
-                "query": query,
-                "segments": [{"rank": i + 1, **s.properties()} for i, s in enumerate(segs)],
-                "outputs": [str(p) for p in written],
-            }
-        )
-        return
-    say(title)
-    for row in segment_table(segs, ctx.units):
-        say(row)
-    echo_written(ctx, written)
+    limit: int = 10
+    check_dem: bool = True
 
 
 def _write_segments(
@@ -293,7 +287,7 @@ def _segment_command(kind: str) -> Callable[[F], F]:
         )(f)
         f = click.option(
             "--limit", default=10, show_default=True, type=int, help="How many to list."
-        )(f)
+        )(_grouped("listing", Listing, ("limit", "check_dem"))(f))
         f = runner_options()(f)
         f = segment_options(kind)(f)
         return region_options(f)
@@ -301,26 +295,76 @@ def _segment_command(kind: str) -> Callable[[F], F]:
     return deco
 
 
-@click.command()
-@_segment_command("climb")
-@click.pass_obj
-def climbs(ctx: Ctx, src: RegionOptions, runner: RunnerOptions, **opts: Any) -> None:
+def _listing_command(kind: str, doc: str) -> click.Command:
+    """Make ``climbs`` or ``descents``: the same options and listing, for one kind."""
+
+    def command(
+        ctx: Ctx,
+        /,
+        src: RegionOptions,
+        runner: RunnerOptions,
+        segment: SegmentOptions,
+        output: OutputOptions,
+        listing: Listing,
+    ) -> None:
+        from routeplanner.search.segments import find_segments
+
+        req = segment_request(kind, segment, limit=listing.limit)
+        profile = runner.profile()
+        loaded = load(ctx, src)
+        req, here = with_near(req, segment.near, loaded)
+        with status(ctx, f"finding {kind}s"):
+            dem = loaded.dem() if listing.check_dem else None
+            segs = find_segments(loaded.net, req, profile, dem=dem)
+        lo, hi = req.grade
+        lon, lat = req.near
+        title = f"{kind.title()}s of {lo * 100:.0f}-{hi * 100:.0f}% near {here.name}"
+        written = _write_segments(ctx, segs, loaded, profile, output, title)
+        if output.as_json:
+            query = {
+                "kind": kind,
+                "near": [round(lat, 6), round(lon, 6)],
+                "within_m": req.within_m,
+                "grade": [lo, hi],
+                "min_rise_m": req.min_gain_m,
+                "duration_s": list(req.duration_s) if req.duration_s else None,
+                "pace_model": profile.model,
+                "flat_pace": units.format_pace(profile.flat_pace_s_per_km),
+                "max_difficulty": profile.max_difficulty,
+                "min_trail_share": req.min_trail_share,
+                "dem_checked": dem is not None,
+            }
+            echo_json(
+                {
+                    "query": query,
+                    "segments": [{"rank": i + 1, **s.properties()} for i, s in enumerate(segs)],
+                    "outputs": [str(p) for p in written],
+                }
+            )
+            return
+        say(title)
+        for row in segment_table(segs, ctx.units):
+            say(row)
+        echo_written(ctx, written)
+
+    command.__doc__ = doc
+    return click.command(f"{kind}s")(_segment_command(kind)(click.pass_obj(command)))
+
+
+climbs = _listing_command(
+    "climb",
     """List steep climbs near a point: best fit to the grade window first, then nearest.
 
     A climb is a maximal continuous stretch uphill along a way (short flats and
     dips of under 10 m allowed); its mean grade is gain over horizontal length
     and its max grade is measured over 100 m.
-    """
-    _run(ctx, "climb", src, runner, opts)
-
-
-@click.command()
-@_segment_command("descent")
-@click.pass_obj
-def descents(ctx: Ctx, src: RegionOptions, runner: RunnerOptions, **opts: Any) -> None:
+    """,
+)
+descents = _listing_command(
+    "descent",
     """List descents for downhill practice near a point (--minutes: their running time).
 
     Descents are climbs run downhill; their time uses the downhill side of the
     pace model.
-    """
-    _run(ctx, "descent", src, runner, opts)
+    """,
+)

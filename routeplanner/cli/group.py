@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from routeplanner.cli.options import (
     BriefOptions,
     OutputOptions,
     RegionOptions,
+    _grouped,
     brief_options,
     common_options,
     exit_missed,
@@ -25,7 +27,38 @@ from routeplanner.cli.options import (
 )
 from routeplanner.errors import InputError
 
-__all__ = ["group_command", "with_brief"]
+__all__ = ["GroupFiles", "group_command", "with_brief"]
+
+#: The device-format flags (``--fit``, ``--tcx``) as click names them.
+_FLAGS = tuple(f"with_{name}" for name in device_formats())
+
+
+@dataclass(frozen=True)
+class GroupFiles:
+    """What ``group`` writes: the folder, whether it may replace files there, and extras.
+
+    Attributes
+    ----------
+    out_dir : str
+        The folder (``--out-dir``).
+    force : bool
+        Replace files of the same names that routeplanner did not write (``--force``).
+    safety : bool
+        Print the event's safety sheet and add it to the map, GPX files and safety.txt.
+    devices : tuple of str
+        Device formats written one file per group (``--fit``, ``--tcx``).
+    """
+
+    out_dir: str
+    force: bool = False
+    safety: bool = False
+    devices: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, out_dir: str, force: bool, safety: bool, **flags: bool) -> GroupFiles:
+        """Build from the parsed options (``with_fit`` … flags give the device formats)."""
+        devices = tuple(name for name in device_formats() if flags.get(f"with_{name}"))
+        return cls(out_dir, force, safety, devices)
 
 
 @click.command("group")
@@ -50,6 +83,7 @@ __all__ = ["group_command", "with_brief"]
     help="Print the event's safety sheet (bail-outs, regroup points, back-marker times, "
     "partner message), add it to the map and GPX files and write safety.txt.",
 )
+@_grouped("files", GroupFiles.of, ("out_dir", "force", "safety", *_FLAGS))
 @output_options((), json_help="Print the groups' stats as JSON.")
 @region_options
 @brief_options
@@ -57,13 +91,12 @@ __all__ = ["group_command", "with_brief"]
 @click.pass_obj
 def group_command(
     ctx: Ctx,
+    /,
     src: RegionOptions,
     brief: BriefOptions,
     output: OutputOptions,
     event_file: str,
-    out_dir: str,
-    force: bool,
-    **extra: bool,
+    files: GroupFiles,
 ) -> None:
     """Plan a group run: a loop of the same duration for every pace group in EVENT.toml.
 
@@ -77,11 +110,10 @@ def group_command(
     from routeplanner.events.plan import plan_group_run
     from routeplanner.output import bundle
 
-    safety = extra["safety"]
-    devices = tuple(name for name in device_formats() if extra.get(f"with_{name}"))
+    out_dir, safety = files.out_dir, files.safety
     event = with_brief(load_event(event_file), brief)
     outputs = output_plan()
-    outputs.force = force
+    outputs.force = files.force
     target = outputs.add_folder("--out-dir", out_dir)
     check_inputs(event_file)
     if not src.given:
@@ -107,7 +139,7 @@ def group_command(
             plan,
             loaded.net,
             loaded.dem(),
-            devices=devices,
+            devices=files.devices,
             offline=output.offline,
             attribution=loaded.files.attribution,
             safety=sheet if safety else None,

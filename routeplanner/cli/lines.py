@@ -92,7 +92,7 @@ def _sort(lines: list[Any], key: str) -> list[Any]:
 
 def _distance_m(line: Any, near: tuple[float, float]) -> float:
     """Return the distance from ``near`` (lon, lat) to the line's closest sample."""
-    from routeplanner.network.model import haversine_m
+    from routeplanner._geo import haversine_m
 
     return float(haversine_m(line.lon, line.lat, near[0], near[1]).min())
 
@@ -201,6 +201,7 @@ def _table(
 @click.pass_obj
 def lines_command(
     ctx: Ctx,
+    /,
     src: RegionOptions,
     output: OutputOptions,
     near: tuple[float, float] | str | None,

@@ -204,6 +204,7 @@ def _request(values: dict[str, Any]) -> Any:
 @click.pass_context
 def plan_command(
     click_ctx: click.Context,
+    /,
     src: RegionOptions,
     runner: RunnerOptions,
     brief: BriefOptions,

@@ -110,6 +110,7 @@ __all__ = ["EXIT_MISSED", "scout_command"]
 @click.pass_obj
 def scout_command(
     ctx: Ctx,
+    /,
     src: RegionOptions,
     runner: RunnerOptions,
     brief: BriefOptions,

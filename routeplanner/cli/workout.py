@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, replace
 
 import click
 
@@ -12,12 +12,13 @@ from routeplanner.cli._exports import device_options, writes_courses
 from routeplanner.cli._outputs import say
 from routeplanner.cli._places import point_or_name
 from routeplanner.cli._safety import safety_options
-from routeplanner.cli.climbs import segment_options, segment_request, with_near
+from routeplanner.cli.climbs import SegmentOptions, segment_options, segment_request, with_near
 from routeplanner.cli.options import (
     BriefOptions,
     OutputOptions,
     RegionOptions,
     RunnerOptions,
+    _grouped,
     brief_options,
     common_options,
     output_options,
@@ -28,13 +29,35 @@ from routeplanner.cli.options import (
 )
 from routeplanner.errors import InputError
 
-__all__ = ["REPEAT_CLIMB_S", "REPEAT_DESCENT_S", "repeats", "workout"]
+__all__ = ["REPEAT_CLIMB_S", "REPEAT_DESCENT_S", "RepeatsOptions", "repeats", "workout"]
 
 #: Default effort window of a repeated climb: 3-6 minutes, long enough to train
 #: (80-200 m of gain at 20-30 % for a 5:00-6:00/km runner), short enough to repeat.
 REPEAT_CLIMB_S = (180.0, 360.0)
 #: Default running time of a practice descent.
 REPEAT_DESCENT_S = (300.0, 600.0)
+
+
+@dataclass(frozen=True)
+class RepeatsOptions:
+    """What ``workout repeats`` repeats: a segment by id or by kind near a point, how often.
+
+    Attributes
+    ----------
+    segment_id : str or None
+        ``--segment``: a segment id from ``climbs`` or ``descents``.
+    kind : str
+        ``--kind``: ``climb`` or ``descent`` (with ``--near``).
+    reps : int
+        ``--reps``: number of efforts.
+    start : (lon, lat), str or None
+        ``--start``: start and finish, a point or a place name.
+    """
+
+    segment_id: str | None
+    kind: str
+    reps: int
+    start: tuple[float, float] | str | None = None
 
 
 @click.group()
@@ -60,6 +83,7 @@ def workout() -> None:
     callback=parsed(point_or_name),
     help="Start and finish as LAT,LON or a place name (default: --near).",
 )
+@_grouped("repeat", RepeatsOptions, ("segment_id", "kind", "reps", "start"))
 @runner_options()
 @brief_options
 @output_options()
@@ -69,14 +93,13 @@ def workout() -> None:
 @click.pass_obj
 def repeats(
     ctx: Ctx,
+    /,
     src: RegionOptions,
     runner: RunnerOptions,
     brief: BriefOptions,
     output: OutputOptions,
-    segment_id: str | None,
-    kind: str,
-    reps: int,
-    **seg_opts: Any,
+    repeat: RepeatsOptions,
+    segment: SegmentOptions,
 ) -> None:
     """Run to a climb or descent, do N repeats (effort and way back), and return.
 
@@ -99,8 +122,8 @@ def repeats(
         workout_line,
     )
 
-    start: tuple[float, float] | str | None = seg_opts.pop("start")
-    near = seg_opts["near"]
+    segment_id, kind, reps, start = repeat.segment_id, repeat.kind, repeat.reps, repeat.start
+    near = segment.near
     if (segment_id is None) == (near is None):
         raise InputError("give either --segment ID or --near LAT,LON (one of them)")
     if not 1 <= reps <= MAX_REPS:
@@ -110,12 +133,12 @@ def repeats(
         raise InputError("--start LAT,LON is needed with --segment")
     if segment_id is not None:
         parse_segment_id(segment_id)  # fail on a malformed id before loading data
-    if seg_opts["minutes"] is None:  # an effort that trains (issue 30)
-        seg_opts["minutes"] = REPEAT_CLIMB_S if kind == "climb" else REPEAT_DESCENT_S
-    req = segment_request(kind, seg_opts) if near is not None else None
+    if segment.minutes is None:  # an effort that trains (issue 30)
+        segment = replace(segment, minutes=REPEAT_CLIMB_S if kind == "climb" else REPEAT_DESCENT_S)
+    req = segment_request(kind, segment) if near is not None else None
     constraints = brief.constraints()
     prefs = brief.preferences()
-    if seg_opts["trails_only"] and not brief.allow_roads:
+    if segment.trails_only and not brief.allow_roads:
         from routeplanner.search.graph import TRAILS_ONLY
 
         prefs = TRAILS_ONLY  # the way there and back too, not only the segment

@@ -375,7 +375,8 @@ def _load_toml(text: str, source: str) -> dict[str, Any]:
                 f"{source}:{pos[1]}: TOML syntax error: {msg} (column {pos[2]})"
             ) from None
         raise InputError(f"{source}: TOML syntax error: {msg}") from None
-    return raw
+    ret: dict[str, Any] = raw
+    return ret
 
 
 def _parse_duration_s(src: _Source, raw: dict[str, Any], start: datetime, zone: ZoneInfo) -> float:

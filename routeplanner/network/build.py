@@ -38,9 +38,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from routeplanner._geo import haversine_m
 from routeplanner.errors import DataError
 from routeplanner.network import cache, grades, ground
-from routeplanner.network.model import Network, haversine_m
+from routeplanner.network.model import Network
 from routeplanner.units import SAC_SCALE
 
 if TYPE_CHECKING:  # imported where files are read: a cached network needs neither
@@ -181,7 +182,8 @@ def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
     if total == 0:
         return np.zeros(0, dtype=np.int64)
     offs = np.repeat(stops - lengths.cumsum(), lengths)
-    return np.arange(total, dtype=np.int64) + offs
+    ret: np.ndarray = np.arange(total, dtype=np.int64) + offs
+    return ret
 
 
 def _group_cumsum(values: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
@@ -189,7 +191,8 @@ def _group_cumsum(values: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
     cs = np.cumsum(values)
     sizes = np.diff(np.append(group_starts, len(values)))
     before = cs[group_starts] - values[group_starts]
-    return cs - np.repeat(before, sizes)
+    ret: np.ndarray = cs - np.repeat(before, sizes)
+    return ret
 
 
 def build_network(
@@ -444,7 +447,8 @@ def _smooth(
     the samples, so unevenly spaced samples do not bias it.
     """
     if window_m <= 0:
-        return raw.copy()
+        ret: np.ndarray = raw.copy()
+        return ret
     vals = np.where(np.isfinite(raw), raw, 0.0)
     same = edge[1:] == edge[:-1]
     area = np.where(same, (vals[1:] + vals[:-1]) / 2 * np.diff(dist), 0.0)
@@ -462,7 +466,8 @@ def _smooth(
         seg = dist[k1] - dist[k]
         slope = np.divide(vals[k1] - vals[k], seg, out=np.zeros_like(seg), where=seg > 0)
         t = q - dist[k]
-        return integral[k] + vals[k] * t + slope * t * t / 2
+        ret: np.ndarray = integral[k] + vals[k] * t + slope * t * t / 2
+        return ret
 
     out = vals.copy()
     for a in range(0, len(dist), _BLOCK):  # in blocks: bounded temporaries, same values
@@ -472,7 +477,8 @@ def _smooth(
         diff = integral_at(d + h, e) - integral_at(d - h, e)
         # Under 1 cm the average is the point's own value; dividing would amplify rounding.
         np.divide(diff, width, out=out[b], where=width > 0.01)
-    return out
+    ret = out
+    return ret
 
 
 def _features(ways: OsmWays) -> list[dict[str, Any]]:

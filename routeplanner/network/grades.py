@@ -279,7 +279,8 @@ def running_median(values: np.ndarray, start: np.ndarray, end: np.ndarray) -> np
     values = np.asarray(values, dtype=np.float64)
     n = len(values)
     if n == 0:
-        return values.copy()
+        ret: np.ndarray = values.copy()
+        return ret
     sizes = end - start + 1
     group = np.repeat(np.arange(len(start)), sizes)
     half = MEDIAN_POINTS // 2

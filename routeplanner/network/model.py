@@ -154,7 +154,8 @@ class Network:
             grade = np.divide(dz, dd, out=np.zeros_like(dz), where=dd > 0)
             edge = np.repeat(np.arange(self.n_edges), np.diff(self.prof_offsets) - 1)
             self._cache[key] = (dd, grade, edge)
-        return self._cache[key]
+        ret: tuple[np.ndarray, np.ndarray, np.ndarray] = self._cache[key]
+        return ret
 
     # -- geometry helpers ----------------------------------------------------
     def _projection(self) -> tuple[float, float]:
@@ -179,7 +180,8 @@ class Network:
                 coords, indices=np.repeat(np.arange(self.n_edges), np.diff(self.prof_offsets))
             )
             self._cache["tree"] = (shapely.STRtree(lines), lines, coords)
-        return self._cache["tree"]
+        ret: tuple[Any, np.ndarray, np.ndarray] = self._cache["tree"]
+        return ret
 
     def covers(self, lon: float, lat: float) -> bool:
         """Whether the point lies inside the elevation data the network was built on."""
@@ -196,7 +198,8 @@ class Network:
             _, label = connected_components(adj, directed=False)
             per_comp = np.bincount(label[self.edge_u], self.edge_length_m)
             self._cache["components"] = per_comp[label[self.edge_u]]
-        return self._cache["components"]
+        ret: np.ndarray = self._cache["components"]
+        return ret
 
     def snap(
         self,

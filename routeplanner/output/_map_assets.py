@@ -113,7 +113,7 @@ class Block(MacroElement):
     """
 
     def __init__(self, *, header: str = "", body: str = "", js: str = "") -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca has no type hints
         self._name = "RoutePlannerBlock"
         self.header_text = header
         self.body_text = body

@@ -23,17 +23,19 @@ import html
 import json
 from collections.abc import Sequence
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from routeplanner.catalog.trailheads import Trailhead
 from routeplanner.output._map_assets import js_json, leaflet_assets
 from routeplanner.output._profile_svg import profile_svg
 from routeplanner.output.map_basemap import BASEMAP_CSS, basemap_data, basemap_script
 from routeplanner.output.map_data import windowed_rate
 from routeplanner.output.map_style import GRADE_CLASSES, classify
 from routeplanner.sources.basemap import BasemapFeatures
+
+if TYPE_CHECKING:  # the catalogue is built on this package: its types only
+    from routeplanner.catalog.trailheads import Trailhead
 
 __all__ = ["basemap_js", "catalog_geojson", "site_files"]
 

@@ -93,9 +93,11 @@ def _positions(
         if z.shape != x.shape:
             raise InputError(f"ele must match lon/lat in length: {z.shape} vs {x.shape}")
         if np.isfinite(z).all():
-            return np.column_stack((x, y, np.round(z, _ELE_DECIMALS))).tolist()
+            ret: list[list[float]] = np.column_stack((x, y, np.round(z, _ELE_DECIMALS))).tolist()
+            return ret
         log.warning("elevation has non-finite values; writing 2D coordinates")
-    return np.column_stack((x, y)).tolist()
+    ret = np.column_stack((x, y)).tolist()
+    return ret
 
 
 def _jsonable(value: Any) -> Any:
@@ -113,7 +115,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def route_feature(route: Route, *, properties: Mapping[str, Any] | None = None) -> dict:
+def route_feature(route: Route, *, properties: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Return a route as a GeoJSON LineString Feature.
 
     Parameters
@@ -179,7 +181,7 @@ def route_feature(route: Route, *, properties: Mapping[str, Any] | None = None) 
 
 def segment_feature(
     lon: ArrayLike, lat: ArrayLike, ele: ArrayLike | None, properties: Mapping[str, Any]
-) -> dict:
+) -> dict[str, Any]:
     """Return a GeoJSON LineString Feature from coordinate arrays (climbs, descents, ski lines).
 
     Parameters
@@ -220,7 +222,7 @@ def _iter_positions(coords: Any) -> Iterator[list[float]]:
             yield from _iter_positions(c)
 
 
-def _bbox(features: Sequence[dict]) -> list[float] | None:
+def _bbox(features: Sequence[dict[str, Any]]) -> list[float] | None:
     """RFC 7946 bbox: 2*n numbers, n = 3 only if every position has an elevation."""
     pts = [
         p
@@ -235,7 +237,9 @@ def _bbox(features: Sequence[dict]) -> list[float] | None:
     return [*arr.min(axis=0).tolist(), *arr.max(axis=0).tolist()]
 
 
-def feature_collection(routes: Sequence[Route], extra_features: Sequence[dict] = ()) -> dict:
+def feature_collection(
+    routes: Sequence[Route], extra_features: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
     """Return an RFC 7946 FeatureCollection: route features first, then ``extra_features``.
 
     Parameters
@@ -270,7 +274,7 @@ def feature_collection(routes: Sequence[Route], extra_features: Sequence[dict] =
 def write_geojson(
     path: str | os.PathLike[str],
     routes: Sequence[Route],
-    extra_features: Sequence[dict] = (),
+    extra_features: Sequence[dict[str, Any]] = (),
 ) -> Path:
     """Write :func:`feature_collection` as a UTF-8 GeoJSON file, atomically.
 
@@ -547,7 +551,7 @@ def lines_gpx_document(lines: Sequence[Any], *, name: str) -> str:
     return gpx.to_xml(version="1.1")
 
 
-def line_end_features(lines: Sequence[Any]) -> list[dict]:
+def line_end_features(lines: Sequence[Any]) -> list[dict[str, Any]]:
     """Give GeoJSON Point Features at the top and bottom of each line.
 
     Parameters
@@ -674,7 +678,7 @@ def write_gpx(
     return out
 
 
-def summary_json(routes: Sequence[Route]) -> dict:
+def summary_json(routes: Sequence[Route]) -> dict[str, Any]:
     """Route summaries for ``--json`` output.
 
     Parameters
@@ -696,7 +700,7 @@ def route_json(
     sheet: Any = None,
     span: tuple[float, float] | None = None,
     with_range: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """One route's entry of ``--json``: its summary, safety sheet and range of times.
 
     Parameters
@@ -719,7 +723,7 @@ def route_json(
     dict
         The entry, JSON-ready.
     """
-    entry = _jsonable(route.summary())
+    entry: dict[str, Any] = _jsonable(route.summary())
     if sheet is not None:
         entry["safety"] = sheet.to_json()
     if with_range:

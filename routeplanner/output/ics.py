@@ -135,7 +135,8 @@ def event_ics(
     if zone is not None:
         cal.add_component(zone)
     cal.add_component(event)
-    return cal.to_ical().decode("utf-8")
+    ret: str = cal.to_ical().decode("utf-8")
+    return ret
 
 
 def write_ics(path: str | os.PathLike[str], **kwargs: Any) -> Path:

@@ -90,7 +90,9 @@ def basemap_for(net: Network | None, cache: Sidecar | None) -> BasemapFeatures |
     return feats
 
 
-def basemap_data(feats: BasemapFeatures, bbox: tuple[float, float, float, float] | None) -> dict:
+def basemap_data(
+    feats: BasemapFeatures, bbox: tuple[float, float, float, float] | None
+) -> dict[str, Any]:
     """Return the JSON the basemap layer draws: encoded lines by class, and named points."""
     f = feats if bbox is None else feats.clip(bbox)
     off = f.line_offsets

@@ -52,7 +52,8 @@ def windowed_rate(dist_m: np.ndarray, value: np.ndarray, window_m: float) -> np.
     b = np.clip(mid + window_m / 2, d[0], d[-1])
     span = b - a
     rise = np.interp(b, d, value) - np.interp(a, d, value)
-    return np.divide(rise, span, out=np.zeros_like(span), where=span > 0)
+    ret: np.ndarray = np.divide(rise, span, out=np.zeros_like(span), where=span > 0)
+    return ret
 
 
 def pad_bbox(

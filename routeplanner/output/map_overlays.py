@@ -93,13 +93,15 @@ def simplify_lines(
 
 def latlon_list(lon: np.ndarray, lat: np.ndarray) -> list[list[float]]:
     """``[[lat, lon], …]`` rounded to 1e-5° (about 1 m) for Leaflet."""
-    return np.round(np.column_stack([lat, lon]), 5).tolist()
+    ret: list[list[float]] = np.round(np.column_stack([lat, lon]), 5).tolist()
+    return ret
 
 
 def _encode(lon: np.ndarray, lat: np.ndarray) -> list[int]:
     """Delta-encoded 1e-5° integers ``[lat0, lon0, dlat1, dlon1, …]`` (a third of the JSON)."""
     q = np.rint(np.column_stack([lat, lon]) * 1e5).astype(np.int64)
-    return np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist()
+    ret: list[int] = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist()
+    return ret
 
 
 def encode_many(lines: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[list[int]]:
@@ -127,7 +129,8 @@ def _mercator_rows(grid: np.ndarray, south: float, north: float) -> np.ndarray:
     y = merc(north) - (np.arange(h) + 0.5) / h * (merc(north) - merc(south))
     lat = np.degrees(2 * np.arctan(np.exp(y)) - np.pi / 2)
     rows = np.clip(((north - lat) / (north - south) * h).astype(np.intp), 0, h - 1)
-    return grid[rows]
+    ret: np.ndarray = grid[rows]
+    return ret
 
 
 def display_dem(

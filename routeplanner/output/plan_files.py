@@ -230,7 +230,8 @@ def plan_ics(
             desc.extend(f"MISSED: {m}" for m in rs.misses)
             ev.add("description", "\n".join(desc))
             cal.add_component(ev)
-    return cal.to_ical().decode("utf-8")
+    ret: str = cal.to_ical().decode("utf-8")
+    return ret
 
 
 def _preview_svg(route: Route, width: int = 160, height: int = 110) -> str:

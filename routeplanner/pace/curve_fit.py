@@ -111,7 +111,8 @@ class Pieces:
     @property
     def speed_m_s(self) -> np.ndarray:
         """Moving speed of each piece."""
-        return self.length_m / self.time_s
+        ret: np.ndarray = self.length_m / self.time_s
+        return ret
 
     def without(self, name: str) -> Pieces:
         """Return the pieces of every recording but `name` (indices renumbered)."""
@@ -356,7 +357,8 @@ def _fit_fatigue(
     def resid(x: np.ndarray) -> np.ndarray:
         k = x[-1] if fit else 0.0
         pred = np.log(base) + x[:n_rec][rec] + np.log1p(k * tired_h)
-        return w * (pred - np.log(obs))
+        ret: np.ndarray = w * (pred - np.log(obs))
+        return ret
 
     x0 = np.zeros(n_rec + 1)
     x0[:n_rec] = np.log(

@@ -264,18 +264,21 @@ def _smooth_in_time(t: np.ndarray, v: np.ndarray, sigma_s: float) -> np.ndarray:
         w[(np.arange(n) + k < 0) | (np.arange(n) + k >= n)] = 0.0
         out += w * v[idx]
         wsum += w
-    return out / wsum
+    ret: np.ndarray = out / wsum
+    return ret
 
 
 def _smooth_elevation(dist: np.ndarray, ele: np.ndarray, sigma_m: float) -> np.ndarray:
     """Gaussian smoothing of elevation over distance (resampled every 10 m)."""
     if not np.isfinite(ele).all() or dist[-1] <= 0:
-        return ele.copy()
+        ret: np.ndarray = ele.copy()
+        return ret
     step = 10.0
     grid = np.arange(0.0, dist[-1] + step, step)
     z = np.interp(grid, dist, ele)
     zs = gaussian_filter1d(z, sigma_m / step, mode="nearest")
-    return np.interp(dist, grid, zs)
+    ret = np.interp(dist, grid, zs)
+    return ret
 
 
 def _ascent(ele: np.ndarray) -> float:
@@ -500,12 +503,13 @@ def _chunk_pred(
     level = log_pace + log_trail * ch.trail
     if day and len(p) > 3 + n_bands:
         level = level + np.concatenate(([0.0], p[3 + n_bands :]))[ch.rec]
-    return (
+    ret: np.ndarray = (
         np.exp(level)
         / 1000.0
         * np.maximum(eq, 1e-6)
         * (1.0 + fatigue * np.minimum(ch.elapsed_s, until_s) / 3600.0)
     )
+    return ret
 
 
 def _solve(

@@ -366,7 +366,8 @@ class RunnerProfile:
         tau = np.asarray(fresh_s, dtype=float)
         k, on, cap = self._clock()
         if abs(k) < 1e-12:
-            return tau.copy()
+            ret: np.ndarray = tau.copy()
+            return ret
         tau_cap = on + (math.log1p(k * (cap - on)) / k if math.isfinite(cap) else math.inf)
         late = np.maximum(tau - on, 0.0)
         grow = on + np.expm1(k * np.minimum(late, tau_cap - on)) / k
@@ -397,7 +398,8 @@ class RunnerProfile:
         t = np.asarray(elapsed_s, dtype=float)
         k, on, cap = self._clock()
         if abs(k) < 1e-12:
-            return t.copy()
+            ret: np.ndarray = t.copy()
+            return ret
         tau_cap = on + (math.log1p(k * (cap - on)) / k if math.isfinite(cap) else math.inf)
         grow = on + np.log1p(k * np.clip(t - on, 0.0, cap - on)) / k
         out = np.where(t <= on, t, grow)

@@ -631,7 +631,7 @@ def _start_place(route: Route, pois: Pois, rl: _RouteLine) -> str:
     lon, lat = float(route.lon[0]), float(route.lat[0])
     where = f"{lat:.5f},{lon:.5f}"
     if pois.villages:
-        from routeplanner.network.model import haversine_m
+        from routeplanner._geo import haversine_m
 
         d = haversine_m(
             np.array([p.lon for p in pois.villages]),

@@ -112,7 +112,8 @@ def scaled(base: EdgeCost, *factors: EdgeCost) -> EdgeCost:
         out = np.asarray(base(arcs), dtype=np.float64).copy()
         for f in factors:
             out *= f(arcs)
-        return out
+        ret: np.ndarray = out
+        return ret
 
     return cost
 
@@ -158,7 +159,8 @@ def climb_aversion(weight: float) -> EdgeCost:
     def factor(arcs: ArcData) -> np.ndarray:
         net = arcs.net
         up = np.where(arcs.forward, net.edge_ascent_m[arcs.edge], net.edge_descent_m[arcs.edge])
-        return 1.0 + weight * up / np.maximum(net.edge_length_m[arcs.edge], 1.0)
+        ret: np.ndarray = 1.0 + weight * up / np.maximum(net.edge_length_m[arcs.edge], 1.0)
+        return ret
 
     return factor
 
@@ -200,7 +202,8 @@ def main_roads_needed(net: Network) -> np.ndarray:
         joins = np.bincount(pairs[:, 0], minlength=n) >= 2
         needed[part] = joins[sid[part]]
         net._cache[key] = needed
-    return net._cache[key]
+    ret: np.ndarray = net._cache[key]
+    return ret
 
 
 def main_road_exit(net: Network, start: Snap, limit_m: float = 5000.0) -> np.ndarray:
@@ -295,11 +298,13 @@ class Preferences:
     def edge_factor(self, net: Network) -> np.ndarray:
         """Cost multiplier of every edge."""
         cls = np.asarray(self.class_factor)[net.edge_class]
-        return cls * (1.0 + self.sac_factor * net.edge_sac)
+        ret: np.ndarray = cls * (1.0 + self.sac_factor * net.edge_sac)
+        return ret
 
     def __call__(self, arcs: ArcData) -> np.ndarray:
         """Per-arc cost: running time times the edge factor."""
-        return arcs.time_s * self.edge_factor(arcs.net)[arcs.edge]
+        ret: np.ndarray = arcs.time_s * self.edge_factor(arcs.net)[arcs.edge]
+        return ret
 
 
 #: Trail-first search preference, the default of point-to-point legs: minor roads
@@ -405,7 +410,8 @@ def tree_sums(pred: np.ndarray, own: np.ndarray) -> np.ndarray:
         val[idx] += val[anc[idx]]
         anc[idx] = anc[anc[idx]]
         idx = idx[anc[idx] >= 0]
-    return val
+    ret: np.ndarray = val
+    return ret
 
 
 class SearchGraph:
@@ -604,7 +610,8 @@ class SearchGraph:
         used = np.fromiter(arcs, dtype=np.int64)
         w[used] *= penalty
         w[self.rev[used]] *= penalty
-        return w
+        ret: np.ndarray = w
+        return ret
 
     def arc_steps(self, arcs: np.ndarray | list[int]) -> list[Step]:
         """Network steps for a sequence of arcs."""

@@ -41,6 +41,7 @@ from dataclasses import KW_ONLY, dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from scipy.sparse.csgraph import dijkstra
 
 from routeplanner import pace
@@ -395,19 +396,26 @@ class _LoopSearch:
         score = float(self._score(t, length, trail, overlap, up))
         return _Cand(seq, t, length, trail, overlap, up, frozenset(used.tolist()), score)
 
-    def _score(self, time_s, length_m, trail_m, overlap_m, up_m):
+    def _score(
+        self,
+        time_s: ArrayLike,
+        length_m: ArrayLike,
+        trail_m: ArrayLike,
+        overlap_m: ArrayLike,
+        up_m: ArrayLike,
+    ) -> np.ndarray:
         """Lower is better: overlap after padding, road share, overshoot, constraints."""
         T = self.req.duration_s
-        time_s = np.asarray(time_s, dtype=np.float64)
-        length_m = np.maximum(np.asarray(length_m, dtype=np.float64), 1.0)
-        deficit = np.where(time_s >= self.no_pad_s, 0.0, np.clip(T - time_s, 0.0, None))
-        spur = deficit / 2 * length_m / np.maximum(time_s, 1.0)  # one way, metres
-        overlap = (np.asarray(overlap_m) + spur) / (length_m + 2 * spur)
-        over = np.clip(time_s / T - 1, 0.0, None)
-        share = np.asarray(trail_m) / length_m
+        t = np.asarray(time_s, dtype=np.float64)
+        length = np.maximum(np.asarray(length_m, dtype=np.float64), 1.0)
+        deficit = np.where(t >= self.no_pad_s, 0.0, np.clip(T - t, 0.0, None))
+        spur = deficit / 2 * length / np.maximum(t, 1.0)  # one way, metres
+        overlap = (np.asarray(overlap_m) + spur) / (length + 2 * spur)
+        over = np.clip(t / T - 1, 0.0, None)
+        share = np.asarray(trail_m) / length
         score = overlap + TRAIL_WEIGHT * (1 - share) + OVERSHOOT_WEIGHT * over
         # Padding adds climbs in proportion: the ascent of the whole target time.
-        up = np.asarray(up_m) * np.maximum(1.0, T / np.maximum(time_s, 1.0))
+        up = np.asarray(up_m) * np.maximum(1.0, T / np.maximum(t, 1.0))
         return add_shortfalls(score, self.req.constraints, T, share, up, weight=CONSTRAINT_WEIGHT)
 
     def combos(self, cands: list[_Cand]) -> list[_Cand]:

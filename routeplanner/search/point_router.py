@@ -146,7 +146,8 @@ class PointRouter:
         w = self.base.copy()
         if used_edges:
             w[np.isin(self.arc_edge, list(used_edges))] *= REUSE_PENALTY
-        return w
+        ret: np.ndarray = w
+        return ret
 
 
 def segment_start(seg: Segment) -> tuple[int, float]:

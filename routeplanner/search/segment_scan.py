@@ -311,7 +311,8 @@ def scan_segments(net: Network, settings: ScanSettings | None = None) -> Segment
     s = settings or ScanSettings()
     key = ("segment_scan", s)
     if key in net._cache:
-        return net._cache[key]
+        ret: SegmentScan = net._cache[key]
+        return ret
     chains = _build_chains(net)
     offs = net.prof_offsets
     prof_parts, iv_e, iv_a, iv_b, sizes = [], [], [], [], []

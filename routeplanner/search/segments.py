@@ -394,7 +394,8 @@ def _climb_distances(scan: SegmentScan, near: tuple[float, float]) -> np.ndarray
         # Concatenate every climb's point range, then one reduceat over the pieces.
         idx = np.arange(int(n.sum())) + np.repeat(a - (np.cumsum(n) - n), n)
         scan._cache[key] = np.minimum.reduceat(d_pt[idx], np.cumsum(n) - n)
-    return scan._cache[key]
+    ret: np.ndarray = scan._cache[key]
+    return ret
 
 
 def _rank(segs: list[Segment]) -> list[Segment]:

@@ -166,7 +166,8 @@ def _guarded(
 
     async def endpoint(request: Request) -> Response:
         try:
-            return await handler(request)
+            response: Response = await handler(request)
+            return response
         except (InputError, CoverageError, DataError) as exc:
             return error(400, exc)
         except NoRouteError as exc:

@@ -123,7 +123,9 @@ class LoopQuery:
         )
 
 
-def parse_point(text: str, bbox: tuple[float, float, float, float], *, what: str) -> tuple:
+def parse_point(
+    text: str, bbox: tuple[float, float, float, float], *, what: str
+) -> tuple[float, float]:
     """Read ``LAT,LON`` inside the region's ``bbox``; return ``(lon, lat)``.
 
     Raises

@@ -67,7 +67,9 @@ def read_line_file(path: str | Path) -> list[RawLine]:
     return out
 
 
-def _gpx_parts(p: Path, text: str) -> list[tuple[str | None, np.ndarray, np.ndarray, dict]]:
+def _gpx_parts(
+    p: Path, text: str
+) -> list[tuple[str | None, np.ndarray, np.ndarray, dict[str, Any]]]:
     try:
         gpx = gpxpy.parse(text)
     except (gpxpy.gpx.GPXException, ValueError) as exc:
@@ -98,7 +100,9 @@ def _gpx_parts(p: Path, text: str) -> list[tuple[str | None, np.ndarray, np.ndar
     return parts
 
 
-def _geojson_parts(p: Path, text: str) -> list[tuple[str | None, np.ndarray, np.ndarray, dict]]:
+def _geojson_parts(
+    p: Path, text: str
+) -> list[tuple[str | None, np.ndarray, np.ndarray, dict[str, Any]]]:
     try:
         doc = json.loads(text)
     except ValueError as exc:  # JSONDecodeError, or an int over int()'s digit limit

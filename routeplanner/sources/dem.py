@@ -104,7 +104,8 @@ class Dem:
     def _is_wgs84(self) -> bool:
         if "is_wgs84" not in self._cache:
             self._cache["is_wgs84"] = self.crs.to_epsg() == 4326
-        return self._cache["is_wgs84"]
+        ret: bool = self._cache["is_wgs84"]
+        return ret
 
     def _lonlat_to_crs(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self._is_wgs84():
@@ -149,7 +150,8 @@ class Dem:
                     self.crs, _WGS84, left, bottom, right, top, densify_pts=21
                 )
             self._cache["bounds_lonlat"] = (float(left), float(bottom), float(right), float(top))
-        return self._cache["bounds_lonlat"]
+        ret: tuple[float, float, float, float] = self._cache["bounds_lonlat"]
+        return ret
 
     # -- sampling --------------------------------------------------------------------
 
@@ -184,7 +186,8 @@ class Dem:
         numpy.ndarray
             Boolean array, True where :meth:`sample` returns a finite elevation.
         """
-        return np.isfinite(self.sample(lon, lat))
+        ret: np.ndarray = np.isfinite(self.sample(lon, lat))
+        return ret
 
     def cell_size_m(self) -> tuple[float, float]:
         """Approximate cell size (dx, dy) in metres at the raster centre.
@@ -349,7 +352,8 @@ def _on_grid(ds: rasterio.DatasetReader, grid: Affine, crs: CRS) -> bool:
         return False
     dc = (t.c - grid.c) / grid.a
     dr = (t.f - grid.f) / grid.e
-    return abs(dc - round(dc)) < 1e-6 and abs(dr - round(dr)) < 1e-6
+    ret: bool = abs(dc - round(dc)) < 1e-6 and abs(dr - round(dr)) < 1e-6
+    return ret
 
 
 def _cell_area_m2(ds: rasterio.DatasetReader) -> float:
@@ -360,7 +364,8 @@ def _cell_area_m2(ds: rasterio.DatasetReader) -> float:
         dx, dy = _geographic_cell_m(ds.crs, x, np.array([y]), t.a, t.e)
         return float(dx[0] * dy[0])
     factor = _linear_factor(ds.crs) if ds.crs is not None else 1.0
-    return abs(t.a * t.e - t.b * t.d) * factor * factor
+    ret: float = abs(t.a * t.e - t.b * t.d) * factor * factor
+    return ret
 
 
 def _read_mosaic(
@@ -466,7 +471,7 @@ def _fill_voids(elevation: np.ndarray, coverage: np.ndarray | None) -> int:
 
 
 def open_dem(
-    paths: Sequence[str | os.PathLike],
+    paths: Sequence[str | os.PathLike[str]],
     *,
     bbox: tuple[float, float, float, float] | None = None,
     margin_deg: float = 0.01,

@@ -136,13 +136,15 @@ class WayTags:
         if key not in self.keys:
             return np.full(len(self), "", dtype=object)
         j = self.keys.index(key)
-        return np.array(self.values[j], dtype=object)[self.codes[:, j]]
+        ret: np.ndarray = np.array(self.values[j], dtype=object)[self.codes[:, j]]
+        return ret
 
     def has(self, key: str) -> np.ndarray:
         """Return whether each way has a tag ``key`` (boolean array)."""
         if key not in self.keys:
             return np.zeros(len(self), dtype=bool)
-        return self.codes[:, self.keys.index(key)] != 0
+        ret: np.ndarray = self.codes[:, self.keys.index(key)] != 0
+        return ret
 
     def take(self, index: np.ndarray) -> WayTags:
         """Return the tags of the ways at ``index`` (same keys and values)."""

@@ -50,7 +50,17 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-REPO_DIR = Path(__file__).resolve().parents[2]
+
+def _source_tree() -> Path | None:
+    """Give the checkout this package runs from, or None when it is installed (a wheel)."""
+    root = Path(__file__).resolve().parents[2]
+    return (
+        root if (root / "pyproject.toml").is_file() and (root / "routeplanner").is_dir() else None
+    )
+
+
+#: The source checkout (its ``data/`` is a data folder), None for an installed package.
+REPO_DIR = _source_tree()
 DEFAULT_CATALOG_DIR = package_data.catalog_dir()
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 #: Subfolder of a data folder that downloads go to (ignored by git in the repo).
@@ -343,7 +353,9 @@ def data_dirs(data_dir: str | Path | None = None) -> list[Path]:
         candidates.append(Path(data_dir))
     env = os.environ.get("ROUTEPLANNER_DATA_DIR", "")
     candidates.extend(Path(p) for p in env.split(os.pathsep) if p)
-    candidates += [Path.cwd() / "data", REPO_DIR / "data"]
+    candidates.append(Path.cwd() / "data")
+    if REPO_DIR is not None:
+        candidates.append(REPO_DIR / "data")
     result: list[Path] = []
     for candidate in candidates:
         path = candidate.expanduser().resolve()

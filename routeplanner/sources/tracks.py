@@ -252,7 +252,8 @@ def _fill_elevation(ele: np.ndarray) -> np.ndarray:
     if ok.all() or not ok.any():
         return ele
     idx = np.arange(len(ele))
-    return np.interp(idx, idx[ok], ele[ok])
+    ret: np.ndarray = np.interp(idx, idx[ok], ele[ok])
+    return ret
 
 
 #: Elevations a recording may hold, metres (GPS and barometers stray past the terrain's).
