@@ -192,18 +192,11 @@ def course_name(place: str, what: str, duration_s: float, index: int = 1) -> str
     return name(place, what, duration_s, index)
 
 
-def route_json(
-    route: Route,
-    *,
-    sheet: Any = None,
-    span: tuple[float, float] | None = None,
-    with_range: bool = False,
-) -> dict[str, Any]:
+def route_json(route: Route, **kwargs: Any) -> dict[str, Any]:
     """Give one route's entry of ``--json`` (:func:`routeplanner.output.export.route_json`)."""
     from routeplanner.output.export import route_json as entry
 
-    out: dict[str, Any] = entry(route, sheet=sheet, span=span, with_range=with_range)
-    return out
+    return entry(route, **kwargs)
 
 
 def route_feature(route: Route) -> dict[str, Any]:
