@@ -144,7 +144,11 @@ def test_a_new_format_is_one_registry_line(monkeypatch, tmp_path, routes):
 # -- the device options, made from the registry --------------------------------------------
 
 
-def test_route_commands_get_an_option_per_device_format_with_one_meaning(tmp_path, capsys):
+def test_route_commands_get_an_option_per_device_format_with_one_meaning(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ROUTEPLANNER_CACHE_DIR", str(tmp_path / "cache"))
     from synth import make_dem, to_lonlat, write_geotiff, write_osm_xml
     from test_cli_exports import NODES, WAYS, run, slope
 
@@ -155,17 +159,19 @@ def test_route_commands_get_an_option_per_device_format_with_one_meaning(tmp_pat
     args = ["loop", "--osm", str(osm), "--dem", str(tif), "--start", f"{lat:.6f},{lon:.6f}"]
     args += ["--duration", "45m", "--tolerance", "50%"]
     # the option exists because the format is in the registry, and takes the first file
-    code, _out, err = run([*args, "--tcx", str(tmp_path / "r.tcx")], capsys)
+    code, _out, err = run([*args, "--tcx", str(tmp_path / "r.tcx"), "--gpx", "r.gpx"], capsys)
     assert code == 0, err
     names = ET.fromstring((tmp_path / "r.tcx").read_bytes()).findall(f".//{{{TCX_NS}}}Name")
-    assert [n.text for n in names] == ["45 min loop fro"]
+    course = gpxpy.parse((tmp_path / "r.gpx").read_text(encoding="utf-8")).name
+    assert len(course) > 15 and [n.text for n in names] == [course[:15]]  # the same course
     # without a file on a route command: one clear line saying which form it takes
     code, _out, err = run([*args, "--fit"], capsys)
     assert code == 2 and err.count("\n") == 1 and "--fit loop.fit" in err
     assert not list(tmp_path.glob("*.fit"))
 
 
-def test_group_takes_the_device_options_alone_and_refuses_a_file(tmp_path, capsys):
+def test_group_takes_the_device_options_alone_and_refuses_a_file(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     from test_cli_exports import run
 
     code, _out, err = run(
