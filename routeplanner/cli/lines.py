@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import click
@@ -17,6 +18,7 @@ from routeplanner.cli._places import point_or_name
 from routeplanner.cli.options import (
     OutputOptions,
     RegionOptions,
+    _grouped,
     common_options,
     output_options,
     parsed,
@@ -139,6 +141,27 @@ def _table(
     return rows
 
 
+@dataclass(frozen=True)
+class LineQuery:
+    """Where the lines come from: ``--near``/``--within``, ``--source`` and ``--file``."""
+
+    near: tuple[float, float] | str | None = None
+    within_m: float | None = None
+    sources: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LinePick:
+    """Which lines are kept and how they are listed (``--min-slope`` … ``--limit``)."""
+
+    min_slope: float | None = None
+    slope_window: tuple[float, float] = (30.0, 45.0)
+    min_drop: float = 300.0
+    sort_key: str | None = None
+    limit: int | None = None
+
+
 @click.command("lines")
 @region_options
 @click.option(
@@ -192,6 +215,8 @@ def _table(
     help="Order: slope (default), drop, length, name; near with --near.",
 )
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most this many lines.")
+@_grouped("query", LineQuery, ("near", "within_m", "sources", "files"))
+@_grouped("pick", LinePick, ("min_slope", "slope_window", "min_drop", "sort_key", "limit"))
 @output_options(
     ("out", "gpx", "geojson"),
     json_help="Print the lines as JSON.",
@@ -204,11 +229,8 @@ def lines_command(
     /,
     src: RegionOptions,
     output: OutputOptions,
-    near: tuple[float, float] | str | None,
-    within_m: float | None,
-    sources: Sequence[str],
-    files: Sequence[str],
-    **opts: Any,
+    query: LineQuery,
+    pick: LinePick,
 ) -> None:
     """List ski lines (OSM pistes, your GPX/GeoJSON lines, DEM fall lines) with slope stats.
 
@@ -221,11 +243,12 @@ def lines_command(
     from routeplanner.skilines.select import DemSearch, collect_lines, dem_around
     from routeplanner.sources.forest import read_forest
 
+    near, within_m, files = query.near, query.within_m, query.files
     if within_m is not None and near is None:
         raise InputError("--within needs --near LAT,LON")
     radius_m = within_m if within_m is not None else 5000.0
-    srcs = parse_sources(sources, files)
-    if opts["sort_key"] == "near" and near is None:
+    srcs = parse_sources(query.sources, files)
+    if pick.sort_key == "near" and near is None:
         raise InputError("--sort near needs --near LAT,LON")
     file_raws = [r for f in files for r in read_line_file(f)]
     loaded = load(ctx, src)
@@ -240,9 +263,7 @@ def lines_command(
             srcs,
             file_raws,
             search=DemSearch(
-                opts["slope_window"],
-                opts["min_drop"],
-                max(opts["limit"] or 0, DEFAULT_MAX_LINES),
+                pick.slope_window, pick.min_drop, max(pick.limit or 0, DEFAULT_MAX_LINES)
             ),
             near=near,
             within_m=radius_m,
@@ -250,15 +271,15 @@ def lines_command(
         forest = read_forest(loaded.files.osm)
         found = [skilines.with_forest(ln, forest) for ln in collected.lines]
     chosen = skilines.filter_lines(
-        found, near=near, within_m=radius_m if near else None, min_slope_deg=opts["min_slope"]
+        found, near=near, within_m=radius_m if near else None, min_slope_deg=pick.min_slope
     )
-    chosen = _sort(chosen, opts["sort_key"] or ("near" if near else "slope"))
+    chosen = _sort(chosen, pick.sort_key or ("near" if near else "slope"))
     cap = _Cap(None, None, "")
     if collected.dem_capped_at is not None:
         n = collected.dem_capped_at
         cap = _Cap(n, "dem", f"capped at the {n} DEM fall lines with most drop: raise --limit")
-    if opts["limit"] and len(chosen) > opts["limit"]:
-        n = opts["limit"]
+    if pick.limit and len(chosen) > pick.limit:
+        n = pick.limit
         cap = _Cap(n, "limit", f"capped at {n} of {len(chosen)} lines by --limit {n}")
         chosen = chosen[:n]
     written = _write(ctx, chosen, loaded, dem, output)
