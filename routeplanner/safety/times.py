@@ -60,7 +60,8 @@ def times_to_roads(net: Network, profile: pace.RunnerProfile) -> np.ndarray:
     key = ("safety_times_to_roads", profile)
     if key not in net._cache:
         net._cache[key] = times_to(net, profile, road_nodes(net))
-    return net._cache[key]
+    ret: np.ndarray = net._cache[key]
+    return ret
 
 
 def road_nodes(net: Network) -> np.ndarray:
