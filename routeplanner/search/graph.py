@@ -182,7 +182,8 @@ def main_roads_needed(net: Network) -> np.ndarray:
 
         def components(mask: np.ndarray) -> np.ndarray:
             adj = sp.coo_matrix((np.ones(int(mask.sum())), (u[mask], v[mask])), shape=(n, n))
-            return connected_components(adj, directed=False)[1]
+            labels: np.ndarray = connected_components(adj, directed=False)[1]
+            return labels
 
         label = components(minor)
         other = np.zeros(n, dtype=bool)
