@@ -146,6 +146,40 @@ def test_bad_reps(hill_net, ramp_climb, reps):
         W.plan_repeats(hill_net, lonlat(-500.0, 0.0), ramp_climb, PROFILE, reps=reps)
 
 
+# The ramp's foot (node 2) is 1 km from the start (node 1) by a street, or 4 km round
+# by a trail. Trail-first weighs a minor road 3 times a trail, so 1 km of street (3 km
+# of cost) beats 4 km of trail; trails-only weighs it 10 times, so the trail wins.
+STREET_NODES = {1: (-1000.0, 0.0), 2: (0.0, 0.0), 3: (500.0, 0.0), 4: (-1000.0, 1500.0)}
+STREET_NODES[5] = (0.0, 1500.0)
+STREET_WAYS = [
+    ([1, 2], {"highway": "residential", "name": "Street"}),
+    ([1, 4, 5, 2], {"highway": "path", "name": "Round trail"}),
+    ([2, 3], {"highway": "path", "name": "Ramp"}),
+]
+
+
+@pytest.fixture(scope="module")
+def street_or_trail():
+    return make_network(STREET_NODES, STREET_WAYS, hill)
+
+
+def test_trails_only_keeps_the_way_there_and_back_off_roads(street_or_trail):
+    from routeplanner.search.graph import TRAIL_FIRST, TRAILS_ONLY
+
+    (seg,) = find_segments(street_or_trail, SegmentRequest("climb", (0.15, 0.3)), PROFILE)
+    start = lonlat(-1000.0, 0.0)
+    first = W.plan_repeats(street_or_trail, start, seg, PROFILE, reps=2, prefs=TRAIL_FIRST)
+    only = W.plan_repeats(street_or_trail, start, seg, PROFILE, reps=2, prefs=TRAILS_ONLY)
+    repeats_m = 2 * 2 * 500.0  # up and back down the ramp, twice
+    # Trail-first takes the street both ways: 2 km of street in 4 km.
+    assert first.route.stats.distance_m == pytest.approx(2000.0 + repeats_m, rel=1e-3)
+    assert first.route.stats.trail_share == pytest.approx(0.5, abs=0.01)
+    # Trails only runs the round trail both ways: every metre is on a trail.
+    assert only.route.stats.distance_m == pytest.approx(8000.0 + repeats_m, rel=1e-3)
+    assert only.route.stats.trail_share == pytest.approx(1.0)
+    assert only.approach_s > first.approach_s
+
+
 @pytest.fixture(scope="module")
 def two_hills():
     """A flat valley path with two 20 % ramps going north, 300 m and 1500 m from x = 0."""
@@ -423,6 +457,27 @@ def test_cli_workout_repeats_on_files(isolated, capsys):
     code = run_cli([*args, "--segment", work["segment"], "--start", f"{lat},{lon}", "--reps", "2"])
     out = capsys.readouterr().out
     assert code == 0 and "2 × (effort" in out and "total" in out
+
+
+def test_cli_trails_only_covers_the_way_there(isolated, capsys):
+    from synth import write_geotiff, write_osm_xml
+
+    dem = make_dem(hill, extent_m=2500.0, cell_m=10.0)
+    osm = write_osm_xml(isolated / "s.osm", STREET_NODES, STREET_WAYS, digits=8)
+    tif = write_geotiff(isolated / "s.tif", dem.elevation, dem.transform)
+    near_lon, near_lat = lonlat(100.0, 0.0)
+    start_lon, start_lat = lonlat(-1000.0, 0.0)
+    args = ["workout", "repeats", "--osm", str(osm), "--dem", str(tif), "--no-cache"]
+    args += ["--near", f"{near_lat},{near_lon}", "--start", f"{start_lat},{start_lon}"]
+    args += ["--minutes", "2-12", "--reps", "2", "--json"]
+    shares = {}
+    for extra in ([], ["--trails-only"]):
+        code = run_cli([*args, *extra])
+        route = json.loads(capsys.readouterr().out)["routes"][0]
+        assert code == 0
+        shares[bool(extra)] = route["trail_share"]
+    assert shares[False] == pytest.approx(0.5, abs=0.02)  # the street, there and back
+    assert shares[True] == pytest.approx(1.0)  # the round trail, there and back
 
 
 def test_cli_workout_repeats_constraints_exit_3(isolated, capsys):
