@@ -9,6 +9,7 @@ import json
 import re
 
 import icalendar
+import numpy as np
 import pytest
 from lxml import etree
 
@@ -270,3 +271,31 @@ def test_the_brief_constraints_judge_every_run():
     runs = [rs for rs in judged[0] if rs.session.is_run]
     assert runs and all(any("trail" in m for m in rs.misses) for rs in runs)
     assert not any("trail" in m for rs in plain[0] for m in rs.misses)
+
+
+def test_descent_sessions_take_the_area_descents_in_turn():
+    """Two 15 % ramps east and west of home: each descent session takes the other.
+
+    The descent weeks are 3, 5 and 6 (week 4 is a recovery week), so turning by the
+    week's number would bring the same descent back in weeks 3 and 5. A wide tolerance
+    lets the first descent tried fit, so the turn alone decides.
+    """
+    from synth import make_network
+
+    def valley(x, y):
+        return 1000.0 + 0.15 * np.maximum(np.abs(x) - 100.0, 0.0) + 0.0 * y
+
+    nodes = {1: (-1100.0, 0.0), 2: (-100.0, 0.0), 3: (0.0, 0.0), 4: (100.0, 0.0)}
+    nodes[5] = (1100.0, 0.0)
+    ways = [
+        ([1, 2], {"highway": "path", "name": "West ramp"}),
+        ([2, 3, 4], {"highway": "path", "name": "Valley"}),
+        ([4, 5], {"highway": "path", "name": "East ramp"}),
+    ]
+    net = make_network(nodes, ways, valley)
+    block = build_block(request(weeks=6, goal="ski"))
+    wide = RoutingOptions(tolerance=0.5)
+    weeks = route_block(block, net, centre(), RunnerProfile.from_strings("6:00"), options=wide)
+    taken = [rs.segment for routed in weeks for rs in routed if rs.session.kind == "descent"]
+    assert len(taken) == 3 and None not in taken
+    assert taken[0] != taken[1] and taken[1] != taken[2]

@@ -8,7 +8,7 @@
   sharing least with the week's other routes is taken; a loop already used earlier in the
   block is not used again.
 - Climb sessions are repeats on a climb at ski-slope angles (``climb_grade``, default
-  20–35°, i.e. 36–70 % grade); each week takes another of the nearest climbs, and the
+  20–35°, i.e. 36–70 % grade); each session takes the next of the nearest climbs, and the
   number of repeats that best fits the session's time.
 - Descent sessions are a whole number of repeats of a 5–10 minute descent whose repeats
   fit the session's time; the first week's is the one that fits best, and the weeks
@@ -166,6 +166,9 @@ class _Router:
         self._climbs: list[Segment] | None = None
         self._descent: Segment | bool | None = False  # False: not looked for yet
         self._descents: list[Segment] | None = None
+        # how many sessions of each kind were routed: the next one takes the next segment,
+        # so a recovery week between two descent weeks does not bring the same one back
+        self._turns = {"climbs": 0, "descent": 0}
 
     def _segments(self, kind: str) -> list[Segment]:
         """Nearest qualifying climbs or descents, trail first."""
@@ -241,20 +244,20 @@ class _Router:
             ]
         return self._climbs
 
-    def workout(self, s: PlannedSession, week_index: int) -> RoutedSession:
+    def workout(self, s: PlannedSession) -> RoutedSession:
         """Route a climb or descent session: repeats on a segment near home."""
+        turn = self._turns[s.kind]
+        self._turns[s.kind] = turn + 1
         if s.kind == "climbs":
-            climbs = self._climbs_for()
-            # another climb each week, the nearest first
-            k = week_index % len(climbs) if climbs else 0
-            segs = climbs[k:] + climbs[:k]
+            # another climb each session, the nearest first
+            pool = self._climbs_for()
         else:
             if self._descent is False:
                 self._descent = self._descent_for(s.planned_s)
-            descents = self._descents_for() if isinstance(self._descent, Segment) else []
-            # another descent each week where the area has several
-            k = week_index % len(descents) if descents else 0
-            segs = descents[k:] + descents[:k]
+            # another descent each session where the area has several
+            pool = self._descents_for() if isinstance(self._descent, Segment) else []
+        k = turn % len(pool) if pool else 0
+        segs = pool[k:] + pool[:k]
         if not segs:
             what = "climb at ski-slope angles" if s.kind == "climbs" else "5-10 min descent"
             return RoutedSession(s, None, (f"no {what} within {self.opt.within_m / 1000:.0f} km",))
@@ -408,7 +411,7 @@ def route_block(
                 routed.append(RoutedSession(s))
                 continue
             if s.kind in ("climbs", "descent"):
-                rs = router.workout(s, w.index - 1)
+                rs = router.workout(s)
             else:
                 rs = router.loop(s, [r.route for r in routed if r.route is not None])
             routed.append(rs)
