@@ -343,3 +343,88 @@ def test_profile_queries_use_the_servers_profile_and_give_the_80_percent_range(l
     low, high = p["duration_range_s"]
     assert low < p["duration_s"] < high
     assert plain["features"][0]["properties"]["duration_range_s"] is None
+
+
+def test_the_page_draws_the_place_names_the_cli_maps_draw(client):
+    css = client.get("/api/basemap/names.css")
+    assert css.status_code == 200 and ".rp-place" in css.text
+    js = client.get("/api/basemap/names.js")
+    assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript")
+    # the maps' own basemap script, drawing into the page's map and layers
+    assert "window.planner.layers.names" in js.text and "rp-place" in js.text
+    assert '"Pic Alt",1140' in js.text and '"Vilanova"' in js.text
+
+
+def test_a_start_is_named_by_the_nearest_place(client, loaded):
+    r = client.get(f"/api/places?near={START}")
+    (near,) = r.json()["places"]
+    assert near["name"] == "Vilanova" and near["kind"] == "village"
+    assert near["distance_m"] == pytest.approx(math.hypot(30, 30), abs=3)
+    (corner,) = client.get(f"/api/places?near={latlon(-HALF, HALF)}").json()["places"]
+    assert corner["name"] == "Vilanova"
+    assert corner["distance_m"] == pytest.approx(math.hypot(HALF + 30, HALF - 30), abs=5)
+    lon, lat = to_lonlat(4500.0, 0.0)
+    assert Region(loaded).nearest(float(lon), float(lat)) is None  # over 3 km: no name
+    bad = client.get("/api/places?near=48.85,2.35")
+    assert bad.status_code == 400 and "near" in bad.json()["error"]
+
+
+def _along(coords: np.ndarray, lonlat: list[float]) -> tuple[int, float]:
+    """Index of the loop's point nearest a point, and how far it is (m)."""
+    x, y = to_xy(coords[:, 0], coords[:, 1])
+    px, py = to_xy(*lonlat)
+    d = np.hypot(x - float(px), y - float(py))
+    return int(np.argmin(d)), float(np.min(d))
+
+
+@pytest.mark.parametrize("kind", ["climb", "descent"])
+def test_a_segment_added_is_run_its_own_way_at_the_target_time(client, kind):
+    climbs = client.get(f"/api/climbs?start={START}").json()["features"]
+    seg = next(f for f in climbs if f["properties"]["kind"] == kind)
+    seg_coords = seg["geometry"]["coordinates"]
+    r = client.get(f"/api/loops?start={START}&duration=40m&segment={seg['properties']['id']}")
+    assert r.status_code == 200, r.text
+    fc = r.json()
+    assert fc["segment"] == seg["properties"]["id"] and fc["via"] is None
+    f = fc["features"][0]
+    assert f["properties"]["meets_brief"], f["properties"]["misses"]
+    assert abs(f["properties"]["duration_s"] / 2400.0 - 1) <= 0.05
+    coords = np.asarray(f["geometry"]["coordinates"])
+    i0, d0 = _along(coords, seg_coords[0][:2])
+    i1, d1 = _along(coords, seg_coords[-1][:2])
+    assert d0 < 5 and d1 < 5
+    assert i0 < i1  # its start, then its end
+    rise = coords[i1, 2] - coords[i0, 2]
+    assert rise > 20 if kind == "climb" else rise < -20  # up a climb, down a descent
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("segment=uphill", "segment"),
+        ("segment=c999:1-2", "unknown segment"),
+        (f"segment=c0:0-1&via={START}", "not both"),
+    ],
+)
+def test_a_bad_segment_is_refused(client, query, said):
+    r = client.get(f"/api/loops?start={START}&duration=30m&{query}")
+    assert r.status_code == 400 and said in r.json()["error"]
+
+
+def test_a_wide_day_spread_gives_the_range_with_its_warning(loaded, tmp_path):
+    from routeplanner.pace import RunnerProfile
+    from routeplanner.pace.profile_file import profile_toml
+    from routeplanner.pace.spread import spread_warning
+
+    wide = RunnerProfile(330.0, day_spread=0.3, spread_recordings=8)
+    path = tmp_path / "wide.toml"
+    path.write_text(profile_toml(wide))
+    engine = LocalEngine(Planner(loaded, str(path)))
+    with starlette_testclient.TestClient(create_app(engine, Region(loaded, profile=True))) as c:
+        p = c.get(f"/api/loops?start={START}&duration=30m&profile=1").json()["features"][0]
+    engine.close()
+    props = p["properties"]
+    low, high = props["duration_range_s"]
+    assert low < props["duration_s"] < high
+    assert props["duration_range_note"] == spread_warning(wide)
+    assert "30 %" in props["duration_range_note"]

@@ -22,6 +22,9 @@ from test_serve import HALF, SPACING_M, write_region
 
 from routeplanner.cli.options import RegionOptions
 from routeplanner.cli.serve import load_quietly
+from routeplanner.pace import RunnerProfile
+from routeplanner.pace.profile_file import profile_toml
+from routeplanner.pace.spread import spread_warning
 from routeplanner.serve.app import Region, create_app
 from routeplanner.serve.engine import LocalEngine
 from routeplanner.serve.planner import Planner
@@ -31,17 +34,25 @@ uvicorn = pytest.importorskip("uvicorn")
 
 READY = "document.body.dataset.state === 'ready'"
 
+#: The server's runner profile: days that differ by 30 %.
+WIDE = RunnerProfile(330.0, day_spread=0.3, spread_recordings=8)
+
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     osm, tif = write_region(tmp_path_factory.mktemp("grid"))
     loaded = load_quietly(RegionOptions(osm=str(osm), dem=(str(tif),), no_cache=True))
-    engine = LocalEngine(Planner(loaded))
+    # "My profile" is one whose days differ widely: its range comes with its warning.
+    profile = tmp_path_factory.mktemp("profile") / "wide.toml"
+    profile.write_text(profile_toml(WIDE))
+    engine = LocalEngine(Planner(loaded, str(profile)))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(16)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(engine, Region(loaded)), log_level="warning", lifespan="off")
+        uvicorn.Config(
+            create_app(engine, Region(loaded, profile=True)), log_level="warning", lifespan="off"
+        )
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -228,3 +239,82 @@ def test_place_names_are_suggested_and_set_the_start(page, base_url):
     page.keyboard.press("Enter")
     wait_ready(page)
     assert "start=" in page.url and page.locator("#place").input_value() == "Vilanova"
+
+
+def test_the_place_names_of_the_cli_maps_are_drawn(page, base_url):
+    page.goto(f"{base_url}/?duration=20m")
+    page.wait_for_function("document.body.dataset.names === 'ready'")
+    texts = page.locator(".rp-place").all_inner_texts()
+    assert "\u25b2 Pic Alt 1140 m" in texts  # a peak with its height, as the maps write it
+    assert "Vilanova" in texts
+    assert page.locator(".leaflet-control-layers-overlays").inner_text().count("Place names") == 1
+
+
+def test_a_start_from_the_url_is_named_by_the_nearest_place(page, base_url):
+    page.goto(f"{base_url}/?start={latlon(0, 0)}&duration=20m")
+    wait_ready(page)
+    page.wait_for_function("document.getElementById('place').value !== ''")
+    assert page.locator("#place").input_value() == "Vilanova"  # 42 m away
+    page.goto(f"{base_url}/?start={latlon(SPACING_M * 2, 0)}&duration=20m")
+    wait_ready(page)
+    page.wait_for_function("document.getElementById('place').value !== ''")
+    assert page.locator("#place").input_value() == "Pic Alt (580 m away)"  # any kind
+
+
+def test_the_model_menu_shows_its_whole_label(page, base_url):
+    page.goto(f"{base_url}/?duration=20m")
+    fits = page.evaluate(
+        "(() => { const s = document.getElementById('model'), c = document.createElement('canvas')"
+        ".getContext('2d'); c.font = getComputedStyle(s).font;"
+        " return [...s.options].map((o) => c.measureText(o.text).width + 30 <= s.clientWidth);"
+        " })()"
+    )
+    assert fits == [True, True, True]  # text, padding and the arrow fit at 1280 px
+
+
+def test_a_climb_added_to_the_loop_is_run_uphill(page, base_url):
+    page.goto(f"{base_url}/?start={latlon(0, 0)}&duration=40m")
+    wait_ready(page)
+    layers = "window.planner.layers.climbs.getLayers()"
+    page.wait_for_function(f"{layers}.length > 0")
+    page.evaluate(f"(() => {{ const ls = {layers}; ls[0].openPopup(ls[0].getLatLngs()[1]); }})()")
+    button = page.locator(".leaflet-popup .add-segment")
+    assert "uphill" in button.inner_text() or "downhill" in button.inner_text()
+    uphill = "uphill" in button.inner_text()
+    wanted = button.get_attribute("data-segment")
+    button.click()
+    page.wait_for_function("new URLSearchParams(location.search).has('segment')")
+    wait_ready(page)
+    page.wait_for_function("window.planner.current().segment !== null")
+    fc = shown(page)
+    assert fc["segment"] == wanted and "via=" not in page.url
+    seg = page.evaluate(
+        f"{layers}.map((l) => l.getLatLngs()).map((ll) => [ll[0], ll[ll.length - 1]])"
+    )[0]
+    coords = np.asarray(fc["features"][0]["geometry"]["coordinates"])
+    x, y = to_xy(coords[:, 0], coords[:, 1])
+    at = []
+    for end in seg:
+        ex, ey = to_xy(end["lng"], end["lat"])
+        d = np.hypot(x - float(ex), y - float(ey))
+        assert d.min() < 5
+        at.append(int(np.argmin(d)))
+    assert at[0] < at[1]  # the segment's start, then its end
+    rise = coords[at[1], 2] - coords[at[0], 2]
+    assert rise > 20 if uphill else rise < -20
+    p = fc["features"][0]["properties"]
+    assert abs(p["duration_s"] / 2400.0 - 1) <= 0.05
+
+
+def test_a_wide_profile_shows_its_80_percent_range_and_its_warning(page, base_url):
+    page.goto(f"{base_url}/?start={latlon(0, 0)}&duration=30m&profile=1")
+    wait_ready(page)
+    assert page.locator("#profile").is_checked()
+    card = page.locator(".card.sel")
+    assert "on 80 % of days" in card.locator(".range").inner_text()
+    note = card.locator(".range-note").inner_text()
+    assert spread_warning(WIDE) in note
+    page.uncheck("#profile")
+    page.wait_for_function("!new URLSearchParams(location.search).has('profile')")
+    wait_ready(page)
+    page.wait_for_function("document.querySelector('.card.sel .range-note') === null")

@@ -483,6 +483,49 @@ def basemap_for(net: Any, cache: Any = None) -> Any:
     return basemap(net, cache)
 
 
+def basemap_css() -> str:
+    """Give the CSS of the offline basemap's place names (:mod:`.map_basemap`)."""
+    from routeplanner.output.map_basemap import BASEMAP_CSS
+
+    return BASEMAP_CSS
+
+
+def basemap_layer_script(
+    feats: Any,
+    bbox: tuple[float, float, float, float] | None,
+    *,
+    targets: tuple[str, str, str, str],
+    classes: Sequence[str] | None = None,
+) -> str:
+    """Give the script that draws a region's offline basemap into a page's own map.
+
+    The same drawing as every map the command line writes (place names with
+    peaks' heights, huts, lines by class), so a page that builds its own Leaflet map
+    shows the same names.
+
+    Parameters
+    ----------
+    feats
+        The region's basemap (:func:`basemap_for`).
+    bbox
+        The area drawn (None: all).
+    targets
+        JavaScript expressions of the page's map, the layer groups for the lines and
+        for the names, and an array of its online tile layers.
+    classes
+        The line classes drawn (None: all; names are always drawn).
+    """
+    from routeplanner.output._map_assets import js_json
+    from routeplanner.output.map_basemap import basemap_data, basemap_script
+    from routeplanner.sources.basemap import LINE_CLASSES
+
+    data = basemap_data(feats, bbox)
+    if classes is not None:
+        lines = zip(LINE_CLASSES, data["lines"], strict=True)
+        data["lines"] = [g if c in classes else [] for c, g in lines]
+    return basemap_script(*targets, js_json(data))
+
+
 def week_line(week_json: dict[str, Any]) -> str:
     """One line per week of a plan, for the terminal."""
     from routeplanner.output.plan_files import week_line as line

@@ -56,6 +56,7 @@ __all__ = [
     "ApproachOptions",
     "RepeatsWorkout",
     "SegmentLoop",
+    "plan_loop_through_segments",
     "plan_loop_with_segments",
     "plan_repeats",
     "plan_repeats_near",
@@ -474,6 +475,45 @@ def plan_loop_with_segments(
     chosen = _distinct(built, request.alternatives)
     routes = [replace(r, name=f"Loop {i}") for i, (_, r, _) in enumerate(chosen, start=1)]
     return SegmentLoop(routes, [segs for _, _, segs in chosen])
+
+
+def plan_loop_through_segments(
+    net: Network,
+    start: tuple[float, float],
+    profile: pace.RunnerProfile,
+    request: LoopRequest,
+    segments: Sequence[Segment],
+    *,
+    prefs: Preferences | None = None,
+    max_snap_m: float = 500.0,
+) -> Route:
+    """Return a loop of the target time that runs given segments, each its own way.
+
+    The loop passes each segment's start, then its end (a climb is run uphill, a
+    descent downhill), in the order given; legs avoid the ways already used, and a
+    loop from the start tops it up to the target time, as
+    :func:`plan_loop_with_segments` builds its loops.
+
+    Parameters
+    ----------
+    net, start, profile, prefs, max_snap_m
+        As for :func:`plan_loop_with_segments`.
+    request
+        Target duration, tolerance, seed and constraints (one loop is built).
+    segments
+        The segments, from :func:`~routeplanner.search.segments.find_segments` or
+        :func:`~routeplanner.search.segments.segment_by_id` on this network.
+
+    Returns
+    -------
+    Route
+        With its outcome (a time the segments make impossible is a miss) and the
+        segments' ids.
+    """
+    if prefs is None:
+        prefs = AVOID_ROADS_PREFERENCE if request.constraints.avoid_roads else TRAIL_PREFERENCE
+    router = PointRouter(net, profile, start, prefs, max_snap_m)
+    return _build_loop(router, segments, request, 1)
 
 
 def _distinct(

@@ -6,13 +6,16 @@ Routes:
 - ``GET /static/…`` the page's own files, and ``/vendor/leaflet.{js,css}`` Leaflet
   from the installed XStatic package; nothing outside the static folder is served;
 - ``GET /api/region`` name, bbox and attribution; ``GET /api/places?q=`` suggestions
-  from the region's OSM places;
+  from the region's OSM places, ``?near=LAT,LON`` the place nearest a point;
 - ``GET /api/loops?start=LAT,LON&duration=75m[&…]`` a GeoJSON FeatureCollection, one
   feature per route, whose properties are the command line's route JSON;
   ``/api/loops.gpx``, ``/api/loops.fit`` (``&index=K``, from 0) and ``/api/loops.html``
-  (the offline map the command line writes);
+  (the offline map the command line writes); ``&segment=ID`` (a climb or descent of
+  ``/api/climbs``) gives the loop that runs it its own way;
 - ``GET /api/climbs?start=…&duration=…`` climbs and descents near the start;
-- ``GET /api/basemap/hillshade.png`` and ``/api/basemap/network.json``, the offline basemap.
+- ``GET /api/basemap/hillshade.png``, ``/api/basemap/network.json`` and
+  ``/api/basemap/names.js`` (with ``names.css``), the offline basemap: hillshade,
+  ways, and the place names and water the command line's maps draw.
 
 Every error is 4xx (5xx for a bug) with ``{"error": "one line"}``, and the server
 keeps serving.
@@ -39,7 +42,12 @@ from routeplanner._text import one_line
 from routeplanner.errors import CoverageError, DataError, InputError, NoRouteError
 from routeplanner.serve.engine import Engine
 from routeplanner.serve.planner import FILE_KINDS
-from routeplanner.serve.query import MAX_QUERY_CHARS, MAX_VALUE_CHARS, parse_loop_query
+from routeplanner.serve.query import (
+    MAX_QUERY_CHARS,
+    MAX_VALUE_CHARS,
+    parse_loop_query,
+    parse_point,
+)
 
 __all__ = ["STATIC_DIR", "Region", "create_app"]
 
@@ -56,6 +64,12 @@ PAD_DEG = 0.01
 
 #: Simplification of the basemap's ways, metres.
 BASEMAP_TOL_M = 4.0
+
+#: Lines of the offline basemap the page draws besides the network's ways.
+BASEMAP_LINES = ("lake", "river", "stream")
+
+#: Farthest place that still names a start set by a click or the URL.
+NEAREST_WITHIN_M = 3000.0
 
 
 @dataclass
@@ -121,6 +135,49 @@ class Region:
             if len(out) == MAX_SUGGESTIONS:
                 break
         return out
+
+    def nearest(self, lon: float, lat: float) -> dict[str, Any] | None:
+        """Give the place nearest a point (any kind), within :data:`NEAREST_WITHIN_M`."""
+        from routeplanner._geo import haversine_m
+
+        if not self.places:
+            return None
+        d = haversine_m(lon, lat, [p[3] for p in self.places], [p[4] for p in self.places])
+        k = int(d.argmin())
+        if float(d[k]) > NEAREST_WITHIN_M:
+            return None
+        _, name, kind, plon, plat = self.places[k]
+        return {
+            "name": name,
+            "kind": kind,
+            "lat": round(plat, 6),
+            "lon": round(plon, 6),
+            "distance_m": round(float(d[k])),
+        }
+
+    @cached_property
+    def names_js(self) -> bytes:
+        """The script drawing the region's place names (and water) into the page's map.
+
+        The command line's maps draw the same (the offline basemap of
+        :mod:`routeplanner.sources.basemap`); the page's ways come from the network.
+        """
+        from routeplanner.output import bundle
+
+        feats = bundle.basemap_for(self.loaded.net, self.loaded.sidecar)
+        if feats is None:
+            return b"/* no basemap: the OSM file is not known */\n"
+        layers = "window.planner.layers"
+        targets = (
+            "window.planner.map",
+            f"{layers}.water",
+            f"{layers}.names",
+            f"[{layers}.online]",
+        )
+        script = bundle.basemap_layer_script(
+            feats, self.bbox, targets=targets, classes=BASEMAP_LINES
+        )
+        return script.encode("utf-8")
 
     @cached_property
     def hillshade(self) -> tuple[bytes, list[float]]:
@@ -214,9 +271,14 @@ class _Handlers:
         return JSONResponse(self.region.info())
 
     async def places(self, request: Request) -> Response:
-        text = _params(request).get("q", "")
+        params = _params(request)
+        text = params.get("q", "")
         if len(text) > MAX_VALUE_CHARS:
             raise InputError(f"q is {len(text)} characters: at most {MAX_VALUE_CHARS}")
+        if "near" in params:  # the place that names a start set by a click or the URL
+            lon, lat = parse_point(params["near"][:MAX_VALUE_CHARS], self.bbox, what="near")
+            found = self.region.nearest(lon, lat)
+            return JSONResponse({"places": [found] if found else []})
         return JSONResponse({"places": self.region.suggest(text)})
 
     async def loops(self, request: Request) -> Response:
@@ -246,6 +308,14 @@ class _Handlers:
 
     async def network(self, request: Request) -> Response:
         return Response(self.region.network_json, media_type="application/json")
+
+    async def names(self, request: Request) -> Response:
+        return Response(self.region.names_js, media_type="text/javascript; charset=utf-8")
+
+    async def names_css(self, request: Request) -> Response:
+        from routeplanner.output.bundle import basemap_css
+
+        return Response(basemap_css(), media_type="text/css; charset=utf-8")
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -286,6 +356,8 @@ def create_app(engine: Engine, region: Region, *, leaflet: Any = None) -> Starle
         Route("/api/basemap/hillshade.png", _guarded(h.hillshade)),
         Route("/api/basemap/info", _guarded(h.basemap_info)),
         Route("/api/basemap/network.json", _guarded(h.network)),
+        Route("/api/basemap/names.js", _guarded(h.names)),
+        Route("/api/basemap/names.css", _guarded(h.names_css)),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     return Starlette(routes=routes, exception_handlers={HTTPException: _http_error})

@@ -120,7 +120,9 @@ class Planner:
         profile = self.runner(q)
         request = self.request(q)
         t0 = time.perf_counter()
-        if q.via is None:
+        if q.segment is not None:
+            routes = [self._through_segment(q, profile, request)]
+        elif q.via is None:
             routes = find_loops(net, q.start, profile, request)
         else:
             routes = find_via_loops(net, q.start, q.via, profile, request)
@@ -135,6 +137,15 @@ class Planner:
         spans = tuple(time_range_s(profile, r.stats.duration_s) for r in routes)
         return Planned(tuple(routes), tuple(sheets), spans, title, search_s)
 
+    def _through_segment(self, q: LoopQuery, profile: Any, request: Any) -> Any:
+        """Find the loop that runs the query's climb uphill (or descent downhill)."""
+        from routeplanner.search.segments import segment_by_id
+        from routeplanner.search.workouts import plan_loop_through_segments
+
+        assert q.segment is not None
+        seg = segment_by_id(self.loaded.net, q.segment, profile)
+        return plan_loop_through_segments(self.loaded.net, q.start, profile, request, [seg])
+
     # -- answers -------------------------------------------------------------
     def loops(self, q: LoopQuery) -> dict[str, Any]:
         """Answer a query with a GeoJSON FeatureCollection: one feature per route, best first.
@@ -142,7 +153,7 @@ class Planner:
         Each feature's properties are the command line's route JSON, with its
         safety sheet (``safety``) and range of times (``duration_range_s``); the
         sheet's text is in ``safety_text``.  Foreign members give the start, the
-        via point, the title and the search time.
+        via point or segment, the title and the search time.
         """
         from routeplanner.output import bundle
 
@@ -160,6 +171,7 @@ class Planner:
             "title": planned.title,
             "start": [lon, lat],
             "via": None if q.via is None else list(q.via),
+            "segment": q.segment,
             "search_s": round(planned.search_s, 3),
         }
 

@@ -52,6 +52,7 @@ LOOP_KEYS = (
     "max_difficulty",
     "seed",
     "via",
+    "segment",
     "tolerance",
     "index",
 )
@@ -85,6 +86,9 @@ class LoopQuery:
         Hardest SAC grade, 1 (T1) to 6 (T6).
     tolerance : float
         Accepted duration error.
+    segment : str or None
+        A climb or descent (its id, as ``/api/climbs`` gives it) the loop runs its
+        own way: it passes the segment's start, then its end.
     """
 
     start: tuple[float, float]
@@ -102,6 +106,7 @@ class LoopQuery:
     via: tuple[float, float] | None = None
     tolerance: float = 0.05
     index: int = 0
+    segment: str | None = None
 
     def key(self) -> tuple[object, ...]:
         """Give what the routes depend on (``index`` only picks among them)."""
@@ -120,6 +125,7 @@ class LoopQuery:
             self.seed,
             self.via,
             self.tolerance,
+            self.segment,
         )
 
 
@@ -160,6 +166,19 @@ def _whole(text: str, what: str, lo: int, hi: int) -> int:
     if not lo <= value <= hi:
         raise InputError(f"invalid {what} {text!r}: use {lo} to {hi}")
     return value
+
+
+def _segment(text: str) -> str | None:
+    """Check a segment id's form (``c12:40-97``); whether it exists is the planner's to say."""
+    if not text.strip():
+        return None
+    from routeplanner.search.segments import parse_segment_id
+
+    try:
+        parse_segment_id(text)
+    except InputError as exc:
+        raise InputError(f"segment: {exc}") from None
+    return text.strip().lower()
 
 
 def _checked(params: Mapping[str, str]) -> dict[str, str]:
@@ -217,6 +236,9 @@ def parse_loop_query(
     share = units.parse_share(p["min_trail"], what="min_trail") if "min_trail" in p else None
     if share is not None and share > 1.0:
         raise InputError(f"invalid min_trail {p['min_trail']!r}: use 0% to 100%")
+    segment = _segment(p.get("segment", ""))
+    if segment is not None and p.get("via"):
+        raise InputError("give via or segment, not both: the loop passes one of them")
     rate = None
     if "max_ascent_rate" in p:
         from routeplanner.brief import Constraints
@@ -240,4 +262,5 @@ def parse_loop_query(
         via=parse_point(p["via"], bbox, what="via") if p.get("via") else None,
         tolerance=units.parse_tolerance(p.get("tolerance", "5%")),
         index=_whole(p.get("index", "0"), "index", 0, MAX_ALTERNATIVES - 1),
+        segment=segment,
     )

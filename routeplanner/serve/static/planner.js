@@ -3,7 +3,7 @@
 "use strict";
 (function () {
   const API_KEYS = ["start", "duration", "alternatives", "pace", "model", "profile", "allow_roads",
-    "min_trail", "max_ascent", "max_ascent_rate", "max_difficulty", "seed", "via"];
+    "min_trail", "max_ascent", "max_ascent_rate", "max_difficulty", "seed", "via", "segment"];
   const COLOURS = ["#c0392b", "#1f6fb2", "#8e44ad", "#d35400", "#16a085"];
   const $ = (id) => document.getElementById(id);
   const state = {};
@@ -23,13 +23,20 @@
     maxZoom: 19, attribution: "© OpenStreetMap contributors",
   });
   const hillshade = L.layerGroup().addTo(map);
+  const water = L.layerGroup().addTo(map);
   const ways = L.layerGroup().addTo(map);
+  const names = L.layerGroup().addTo(map);
   const climbs = L.layerGroup().addTo(map);
   const routes = L.layerGroup().addTo(map);
   const safety = L.layerGroup().addTo(map);
+  // The region's place names and water, drawn by the command line maps' own basemap
+  // script (/api/basemap/names.js) into these layers.
+  window.planner.layers = { names: names, water: water, online: online, climbs: climbs };
   L.control.layers(null, {
     "Hillshade": hillshade,
+    "Water": water,
     "Trails and roads": ways,
+    "Place names": names,
     "Climbs and descents near the start": climbs,
     "Safety points": safety,
     "OpenStreetMap tiles (online)": online,
@@ -69,6 +76,10 @@
       const data = await (await fetch("/api/basemap/network.json")).json();
       if (data) decodeLines(data);
     } catch (err) { /* nothing to draw */ }
+    const script = document.createElement("script");
+    script.src = "/api/basemap/names.js";
+    script.onload = () => { document.body.dataset.names = "ready"; };
+    document.head.appendChild(script);
   }
 
   // -- state <-> URL and form ---------------------------------------------------------
@@ -123,7 +134,7 @@
     $("max_ascent").value = (state.max_ascent || "").replace(/m$/, "");
     $("max_ascent_rate").value = (state.max_ascent_rate || "").replace(/m\/h$/, "");
     $("alternatives").value = state.alternatives || "1";
-    $("clear-via").hidden = !state.via;
+    $("clear-via").hidden = !state.via && !state.segment;
     if (state.allow_roads || state.min_trail || state.max_difficulty || state.max_ascent || state.max_ascent_rate) {
       $("trail-first").open = true;
     }
@@ -210,8 +221,10 @@
     const range = p.duration_range_s ? `${fmtSeconds(p.duration_range_s[0])} to ${fmtSeconds(p.duration_range_s[1])} on 80 % of days`
       : "80 % range: fit your pace profile (routeplanner pace fit)";
     const missed = p.meets_brief === false ? `<div class="missed">MISSED: ${esc(p.misses.join("; "))}</div>` : "";
+    // A range from recordings that disagree says so wherever it is shown, as the CLI does.
+    const note = p.duration_range_s && p.duration_range_note ? `<div class="range-note">⚠ ${esc(p.duration_range_note)}</div>` : "";
     return `<div class="card${i === selected ? " sel" : ""}" style="--c:${colour}" data-index="${i}">` +
-      `<h2>${esc(p.name)}</h2><div><span class="time">${fmtSeconds(p.duration_s)}</span> <span class="range">${esc(range)}</span></div>` +
+      `<h2>${esc(p.name)}</h2><div><span class="time">${fmtSeconds(p.duration_s)}</span> <span class="range">${esc(range)}</span></div>${note}` +
       `<div class="stats">${(p.distance_m / 1000).toFixed(1)} km · +${Math.round(p.ascent_m)} / −${Math.round(p.descent_m)} m · trail ${Math.round(p.trail_share * 100)} %` +
       `${p.main_road_share > 0.005 ? ` · main road ${Math.round(p.main_road_share * 100)} %` : ""}</div>${missed}` +
       (i === selected ? profileSvg(f.geometry.coordinates, colour) : "") + `</div>`;
@@ -288,6 +301,7 @@
     viaHandle.on("dragend", () => {
       const ll = viaHandle.getLatLng();
       state.via = `${ll.lat.toFixed(6)},${ll.lng.toFixed(6)}`;
+      delete state.segment;
       $("clear-via").hidden = false;
       schedule(0);
     });
@@ -296,11 +310,27 @@
   function setStart(lat, lon, label) {
     state.start = `${lat.toFixed(6)},${lon.toFixed(6)}`;
     delete state.via;
+    delete state.segment;
     $("clear-via").hidden = true;
-    if (label !== undefined) $("place").value = label;
+    if (label) $("place").value = label;
+    else nameStart();
     drawStart();
     loadClimbs();
     schedule(0);
+  }
+
+  // A start set by a click or the URL is named by the nearest place, as a place typed is.
+  async function nameStart() {
+    const asked = state.start;
+    $("place").value = "";
+    try {
+      const r = await fetch("/api/places?near=" + encodeURIComponent(asked));
+      if (!r.ok || state.start !== asked) return;
+      const near = (await r.json()).places[0];
+      if (!near) return;
+      const d = near.distance_m;
+      $("place").value = d < 150 ? near.name : `${near.name} (${d < 1000 ? d + " m" : (d / 1000).toFixed(1) + " km"} away)`;
+    } catch (err) { /* the field stays empty */ }
   }
 
   function drawStart() {
@@ -325,10 +355,13 @@
           `${up ? "+" : "−"}${Math.round(Math.abs(p.rise_m || 0))} m, ${Math.round((p.mean_grade || 0) * 100)} %<br>`;
         const add = document.createElement("button");
         add.type = "button";
-        add.textContent = "Add to the loop";
+        add.className = "add-segment";
+        add.dataset.segment = p.id;
+        add.textContent = up ? "Add to the loop, uphill" : "Add to the loop, downhill";
         add.addEventListener("click", () => {
-          const mid = ll[Math.floor(ll.length / 2)];
-          state.via = `${mid[0].toFixed(6)},${mid[1].toFixed(6)}`;
+          // The loop runs the segment its own way: its start, then its end.
+          state.segment = p.id;
+          delete state.via;
           $("clear-via").hidden = false;
           map.closePopup();
           schedule(0);
@@ -396,7 +429,7 @@
     state.seed = String((parseInt(state.seed || "0", 10) || 0) + 1);
     schedule(0);
   });
-  $("clear-via").addEventListener("click", () => { delete state.via; $("clear-via").hidden = true; schedule(0); });
+  $("clear-via").addEventListener("click", () => { delete state.via; delete state.segment; $("clear-via").hidden = true; schedule(0); });
 
   async function init() {
     readUrl();
@@ -416,6 +449,7 @@
     if (state.start) {
       const [lat, lon] = state.start.split(",").map(Number);
       if (isFinite(lat) && isFinite(lon)) map.setView([lat, lon], 14);
+      nameStart();
       drawStart();
       loadClimbs();
       plan();
