@@ -14,10 +14,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import icalendar
-
 from routeplanner.errors import InputError
 from routeplanner.network.model import Network
+from routeplanner.output.formats import Calendar, calendar_text
 
 __all__ = ["event_files", "events_site_files", "merge_calendars"]
 
@@ -41,22 +40,8 @@ def event_files(folder: str | os.PathLike[str]) -> list[Path]:
 
 def merge_calendars(texts: Sequence[str], *, name: str) -> str:
     """One calendar holding every event (and each time zone once) of several calendars."""
-    out = icalendar.Calendar()
-    out.add("prodid", "-//routeplanner//club events//EN")
-    out.add("version", "2.0")
-    out.add("x-wr-calname", name)
-    zones: set[str] = set()
-    for text in texts:
-        cal = icalendar.Calendar.from_ical(text)
-        for tz in cal.walk("VTIMEZONE"):
-            tzid = str(tz.get("tzid"))
-            if tzid not in zones:
-                zones.add(tzid)
-                out.add_component(tz)
-        for ev in cal.walk("VEVENT"):
-            out.add_component(ev)
-    ret: str = out.to_ical().decode("utf-8")
-    return ret
+    prodid = "-//routeplanner//club events//EN"
+    return calendar_text(Calendar(merged=texts, prodid=prodid, name=name))
 
 
 def _slug(text: str) -> str:

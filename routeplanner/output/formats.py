@@ -18,15 +18,25 @@ import importlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from routeplanner.output.ics import EventPlace
     from routeplanner.output.points import RoutePoint
     from routeplanner.route import Route
 
-__all__ = ["FORMATS", "Format", "RouteDoc", "RouteSet", "per_route_formats"]
+__all__ = [
+    "FORMATS",
+    "Calendar",
+    "CalendarEvent",
+    "Format",
+    "RouteDoc",
+    "RouteSet",
+    "calendar_text",
+    "per_route_formats",
+]
 
 #: A GPX waypoint off the route: ``(lon, lat, name, type)``.
 Waypoint = tuple[float, float, str, str]
@@ -73,6 +83,58 @@ class RouteDoc:
 
 
 @dataclass(frozen=True)
+class CalendarEvent:
+    """One event of a calendar (:func:`routeplanner.output.ics.event_ics` makes one of a run).
+
+    Attributes
+    ----------
+    uid : str
+        Event UID; the same run exported again updates the event.
+    start : datetime
+        Time zone-aware start; a :class:`zoneinfo.ZoneInfo` zone is kept as ``TZID``
+        (with its ``VTIMEZONE``) where it has yearly rules, any other is written in UTC.
+    duration : timedelta
+        Length of the event.
+    summary, description : str
+        Title and text (untrusted: characters a calendar cannot hold are dropped).
+    stamp : datetime
+        ``DTSTAMP``.
+    place : EventPlace or None
+        Where it meets (``LOCATION`` and ``GEO``).
+    """
+
+    uid: str
+    start: datetime
+    duration: timedelta
+    summary: str
+    description: str
+    stamp: datetime
+    place: EventPlace | None = None
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """A calendar of events that are not one route's own: sessions, meetings, a feed.
+
+    Attributes
+    ----------
+    events : sequence of CalendarEvent
+        The events, in order.
+    merged : sequence of str
+        Calendars whose events (and each time zone once) follow the events.
+    prodid : str
+        ``PRODID`` of the calendar.
+    name : str or None
+        ``X-WR-CALNAME``, the name calendar apps show.
+    """
+
+    events: Sequence[CalendarEvent] = ()
+    merged: Sequence[str] = ()
+    prodid: str = "-//routeplanner//EN"
+    name: str | None = None
+
+
+@dataclass(frozen=True)
 class RouteSet:
     """Routes, best first, with what their shared files need.
 
@@ -86,12 +148,15 @@ class RouteSet:
         Draws the HTML map (it needs the network and the DEM, which only the caller has).
     extra_json : mapping
         Keys added to the JSON summary.
+    calendar : Calendar or None
+        The calendar's events; None: one event for the first route.
     """
 
     docs: Sequence[RouteDoc]
     features: Sequence[Mapping[str, Any]] = ()
     map_html: Callable[[], str] | None = None
     extra_json: Mapping[str, Any] = field(default_factory=dict)
+    calendar: Calendar | None = None
 
     @property
     def routes(self) -> list[Route]:
@@ -189,8 +254,10 @@ def _json(rs: RouteSet) -> bytes:
 def _ics(rs: RouteSet) -> bytes:
     from routeplanner.errors import InputError
     from routeplanner.output.export import route_summary_line
-    from routeplanner.output.ics import EventPlace, event_ics
+    from routeplanner.output.ics import EventPlace, calendar_ics, event_ics
 
+    if rs.calendar is not None:
+        return calendar_ics(rs.calendar).encode("utf-8")
     doc = rs.docs[0]
     if doc.start is None:
         raise InputError("a calendar event needs a start time")
@@ -206,6 +273,11 @@ def _ics(rs: RouteSet) -> bytes:
         description=route_summary_line(route),
     )
     return text.encode("utf-8")
+
+
+def calendar_text(calendar: Calendar) -> str:
+    """Return the iCalendar text of ``calendar``, made by the ``ics`` format."""
+    return FORMATS["ics"].render(RouteSet((), calendar=calendar)).decode("utf-8")
 
 
 #: Every format, by name (read-only).

@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 from routeplanner._io import atomic_write_text, check_writable
 from routeplanner.errors import InputError
 from routeplanner.output.export import _aware, _text
+from routeplanner.output.formats import Calendar, CalendarEvent, calendar_text
 
-__all__ = ["ICS_PRODID", "EventPlace", "event_ics", "write_ics"]
+__all__ = ["ICS_PRODID", "EventPlace", "calendar_ics", "event_ics", "write_ics"]
 
 log = logging.getLogger(__name__)
 
@@ -107,36 +108,87 @@ def event_ics(
     if not math.isfinite(duration_s) or duration_s <= 0:
         raise InputError(f"invalid event duration {duration_s!r} s: must be more than 0")
     stamp = datetime.now(timezone.utc) if stamp is None else _aware(stamp, "stamp time")
-    start_utc = start.astimezone(timezone.utc)
     if uid is None:
+        start_utc = start.astimezone(timezone.utc)
         key = f"{title}\x1f{start_utc.strftime('%Y%m%dT%H%M%SZ')}"
         uid = f"{uuid.uuid5(_UID_NAMESPACE, key)}@routeplanner"
+    event = CalendarEvent(
+        uid=uid,
+        start=start,
+        duration=timedelta(seconds=max(1, round(duration_s))),
+        summary=title,
+        description=description,
+        stamp=stamp,
+        place=place,
+    )
+    return calendar_text(Calendar([event], prodid=ICS_PRODID))
+
+
+def calendar_ics(calendar: Calendar) -> str:
+    """Return the RFC 5545 text of a calendar: the one maker of ``.ics`` files.
+
+    Each event starting in a :class:`zoneinfo.ZoneInfo` zone keeps its ``TZID``, with
+    the zone's ``VTIMEZONE`` once before its first event; other starts are in UTC.
+    The events of ``calendar.merged`` follow, with each of their zones once.
+
+    Parameters
+    ----------
+    calendar
+        The events, the calendars to merge, ``PRODID`` and name.
+
+    Returns
+    -------
+    str
+        The calendar text, CRLF line endings.
+    """
     import icalendar
 
     from routeplanner.output._vtimezone import vtimezone
 
-    # TZID needs an IANA name and a VTIMEZONE with yearly rules (icalendar's own
-    # stop in 2037); fixed offsets and zones without such a rule use UTC.
-    zone = vtimezone(start.tzinfo.key) if isinstance(start.tzinfo, ZoneInfo) else None
-    dtstart = start if zone is not None else start_utc
+    out = icalendar.Calendar()
+    out.add("prodid", calendar.prodid)
+    out.add("version", "2.0")
+    if calendar.name is not None:
+        out.add("x-wr-calname", calendar.name)
+    zones: set[str] = set()
 
-    cal = icalendar.Calendar()
-    cal.add("prodid", ICS_PRODID)
-    cal.add("version", "2.0")
-    event = icalendar.Event()
-    event.add("uid", _ics_text(uid))
-    event.add("dtstamp", stamp.astimezone(timezone.utc))
-    event.add("dtstart", dtstart)
-    event.add("duration", timedelta(seconds=max(1, round(duration_s))))
-    event.add("summary", _ics_text(title))
-    event.add("location", _ics_text(place.name))
-    event.add("geo", (float(place.lat), float(place.lon)))
-    event.add("description", _ics_text(description))
-    if zone is not None:
-        cal.add_component(zone)
-    cal.add_component(event)
-    ret: str = cal.to_ical().decode("utf-8")
+    def add_zone(zone: Any) -> None:
+        tzid = str(zone.get("tzid"))
+        if tzid not in zones:
+            zones.add(tzid)
+            out.add_component(zone)
+
+    for ev in calendar.events:
+        # TZID needs an IANA name and a VTIMEZONE with yearly rules (icalendar's own
+        # stop in 2037); fixed offsets and zones without such a rule use UTC.
+        zone = vtimezone(ev.start.tzinfo.key) if isinstance(ev.start.tzinfo, ZoneInfo) else None
+        if zone is not None:
+            add_zone(zone)
+        out.add_component(_vevent(ev, in_zone=zone is not None))
+    for text in calendar.merged:
+        cal = icalendar.Calendar.from_ical(text)
+        for tz in cal.walk("VTIMEZONE"):
+            add_zone(tz)
+        for vevent in cal.walk("VEVENT"):
+            out.add_component(vevent)
+    ret: str = out.to_ical().decode("utf-8")
     return ret
+
+
+def _vevent(ev: CalendarEvent, *, in_zone: bool) -> Any:
+    import icalendar
+
+    event = icalendar.Event()
+    event.add("uid", _ics_text(ev.uid))
+    event.add("dtstamp", ev.stamp.astimezone(timezone.utc))
+    event.add("dtstart", ev.start if in_zone else ev.start.astimezone(timezone.utc))
+    event.add("duration", ev.duration)
+    event.add("summary", _ics_text(ev.summary))
+    if ev.place is not None:
+        event.add("location", _ics_text(ev.place.name))
+        event.add("geo", (float(ev.place.lat), float(ev.place.lon)))
+    event.add("description", _ics_text(ev.description))
+    return event
 
 
 def write_ics(path: str | os.PathLike[str], **kwargs: Any) -> Path:

@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import icalendar
 import numpy as np
 
 from routeplanner.output.bundle import RouteDoc, render
+from routeplanner.output.formats import Calendar, CalendarEvent, calendar_text
 from routeplanner.plan.block import Block, PlannedSession
 from routeplanner.plan.routing import RoutedSession
 from routeplanner.route import Route
@@ -203,10 +203,7 @@ def plan_ics(
 ) -> str:
     """One calendar event per session (rest days left out), times in UTC."""
     zone = ZoneInfo(tz)
-    cal = icalendar.Calendar()
-    cal.add("prodid", "-//routeplanner//training plan//EN")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", title)
+    events = []
     for routed in weeks:
         for rs in routed:
             s = rs.session
@@ -214,12 +211,6 @@ def plan_ics(
                 continue
             begin = dt.datetime.combine(s.date, start_time, zone).astimezone(dt.timezone.utc)
             dur = rs.route.stats.duration_s if rs.route is not None else s.planned_s
-            ev = icalendar.Event()
-            ev.add("uid", f"{s.date.isoformat()}-{s.kind}@routeplanner")
-            ev.add("dtstamp", dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
-            ev.add("dtstart", begin)
-            ev.add("duration", dt.timedelta(seconds=round(dur)))
-            ev.add("summary", f"{_KIND_LABEL[s.kind]} {_hm(s.planned_s)}")
             desc = [s.note]
             if rs.route is not None:
                 st = rs.route.stats
@@ -228,10 +219,18 @@ def plan_ics(
                     f"{_hm(st.duration_s)}; GPX: {gpx_name(s)}"
                 )
             desc.extend(f"MISSED: {m}" for m in rs.misses)
-            ev.add("description", "\n".join(desc))
-            cal.add_component(ev)
-    ret: str = cal.to_ical().decode("utf-8")
-    return ret
+            events.append(
+                CalendarEvent(
+                    uid=f"{s.date.isoformat()}-{s.kind}@routeplanner",
+                    start=begin,
+                    duration=dt.timedelta(seconds=round(dur)),
+                    summary=f"{_KIND_LABEL[s.kind]} {_hm(s.planned_s)}",
+                    description="\n".join(desc),
+                    stamp=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc),
+                )
+            )
+    prodid = "-//routeplanner//training plan//EN"
+    return calendar_text(Calendar(events, prodid=prodid, name=title))
 
 
 def _preview_svg(route: Route, width: int = 160, height: int = 110) -> str:
