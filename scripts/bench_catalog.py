@@ -95,11 +95,10 @@ def _q(net: Any, trailheads: Any, request: Any, most: int = 12) -> float:
 
     At most ``most`` queries, spread evenly over the (trailhead, duration) pairs.
     """
-    from routeplanner import pace
     from routeplanner.errors import RoutePlannerError
     from routeplanner.search.loops import LoopRequest, find_loops
 
-    profile = pace.RunnerProfile.from_strings(request.flat_pace, model=request.model)
+    profile = request.profile()
     pairs = [(th, target) for th in trailheads for target in request.durations_s]
     times = []
     for th, target in pairs[:: max(1, len(pairs) // most)][:most]:

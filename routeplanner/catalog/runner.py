@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from distributed import wait
 from distributed.scheduler import KilledWorker
@@ -283,62 +283,22 @@ def run_catalog(
         raise InputError("the same region is given twice")
     out = Path(results_dir)
     out.mkdir(parents=True, exist_ok=True)
-    src = source or TrailheadSource()
     client, local = _client(opt.workers, opt.scheduler)
     try:
-        nets = [client.submit(_load, r, key=f"network-{r.name}", pure=False) for r in regions]
-        picks = [
-            client.submit(select_trailheads, n, r, src, key=f"trailheads-{r.name}", pure=False)
-            for n, r in zip(nets, regions, strict=True)
-        ]
-        chosen = dict(zip([r.name for r in regions], client.gather(picks), strict=True))
-        if len(regions) > 1:
-            # OSM ids repeat across overlapping extracts: a route's id (and its files'
-            # names) must not, so each region's trailheads carry its name.
-            chosen = {
-                name: [replace(t, id=f"{file_safe(name)}-{t.id}") for t in ths]
-                for name, ths in chosen.items()
-            }
-        plan: list[tuple[Any, tuple[Trailhead, ...], Path, SafetyContext]] = []
+        nets, chosen = _load_regions(client, regions, source or TrailheadSource())
+        plan: list[_Task] = []
         for r, net in zip(regions, nets, strict=True):
             for net_part, part in _parts(client, net, chosen[r.name], request, opt.tile_m):
                 for i, batch in enumerate(_batches(part, opt.batch_size)):
                     key = task_key(r.name, len(plan) + i, batch, request)
-                    plan.append((net_part, batch, out / f"{key}.json", r.safety()))
-        todo = [p for p in plan if not _usable(p[2])]
-        if todo:
-            # one copy of each network per worker, not one per task
-            client.replicate(list({id(p[0]): p[0] for p in todo}.values()))
-        per_th = len(request.kinds) * len(request.durations_s)
-        total = per_th * sum(len(p[1]) for p in plan)
-        waiting = {p[2] for p in todo}
-        done = per_th * sum(len(p[1]) for p in plan if p[2] not in waiting)
-        if progress is not None:
-            progress(done, total)
-        futures = [
-            client.submit(_task, net, batch, request, ctx, str(path), key=path.stem, pure=False)
-            for net, batch, path, ctx in todo
-        ]
-        sizes = {f.key: per_th * len(p[1]) for f, p in zip(futures, todo, strict=True)}
-        _wait_for(
-            client,
-            futures,
-            opt.no_worker_s,
-            lambda n: progress and progress(done + n, total),
-            sizes,
-        )
-        try:
-            client.gather(futures)  # re-raises a task's error here
-        except KilledWorker as exc:
-            raise CatalogError(
-                f"catalogue task {exc.task} was lost with its worker again and again "
-                "(each worker that ran it died): finished tasks are kept for a rerun"
-            ) from None
+                    plan.append(_Task(net_part, batch, out / f"{key}.json", r.safety()))
+        todo = [p for p in plan if not _usable(p.path)]
+        _run_tasks(client, plan, todo, request, opt.no_worker_s, progress)
         peaks = client.run(_peak_rss_mb)
-        n_tiles = len({id(p[0]) for p in plan})
+        n_tiles = len({id(p.net) for p in plan})
     finally:
         _close(client, local)
-    results = [_stored(p[2]) for p in plan]
+    results = [_stored(p.path) for p in plan]
     return CatalogRun(
         chosen,
         results,
@@ -348,6 +308,77 @@ def run_catalog(
         len(plan),
         len(plan) - len(todo),
     )
+
+
+class _Task(NamedTuple):
+    """One task: a network (future), its trailheads, its result file and safety context."""
+
+    net: Any
+    batch: tuple[Trailhead, ...]
+    path: Path
+    safety: SafetyContext
+
+
+def _load_regions(
+    client: Any, regions: Sequence[RegionSource], src: TrailheadSource
+) -> tuple[list[Any], dict[str, Any]]:
+    """Load every region's network on the workers and choose its trailheads there.
+
+    Returns the networks (futures) and the trailheads by region name.
+    """
+    nets = [client.submit(_load, r, key=f"network-{r.name}", pure=False) for r in regions]
+    picks = [
+        client.submit(select_trailheads, n, r, src, key=f"trailheads-{r.name}", pure=False)
+        for n, r in zip(nets, regions, strict=True)
+    ]
+    chosen = dict(zip([r.name for r in regions], client.gather(picks), strict=True))
+    if len(regions) > 1:
+        # OSM ids repeat across overlapping extracts: a route's id (and its files'
+        # names) must not, so each region's trailheads carry its name.
+        chosen = {
+            name: [replace(t, id=f"{file_safe(name)}-{t.id}") for t in ths]
+            for name, ths in chosen.items()
+        }
+    return nets, chosen
+
+
+def _run_tasks(
+    client: Any,
+    plan: Sequence[_Task],
+    todo: Sequence[_Task],
+    request: CatalogRequest,
+    no_worker_s: float,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Run the tasks ``todo`` of ``plan``, counting routes done (those resumed too)."""
+    if todo:
+        # one copy of each network per worker, not one per task
+        client.replicate(list({id(p.net): p.net for p in todo}.values()))
+    per_th = len(request.kinds) * len(request.durations_s)
+    total = per_th * sum(len(p.batch) for p in plan)
+    waiting = {p.path for p in todo}
+    done = per_th * sum(len(p.batch) for p in plan if p.path not in waiting)
+    if progress is not None:
+        progress(done, total)
+    futures = [
+        client.submit(_task, net, batch, request, ctx, str(path), key=path.stem, pure=False)
+        for net, batch, path, ctx in todo
+    ]
+    sizes = {f.key: per_th * len(p.batch) for f, p in zip(futures, todo, strict=True)}
+    _wait_for(
+        client,
+        futures,
+        no_worker_s,
+        lambda n: progress and progress(done + n, total),
+        sizes,
+    )
+    try:
+        client.gather(futures)  # re-raises a task's error here
+    except KilledWorker as exc:
+        raise CatalogError(
+            f"catalogue task {exc.task} was lost with its worker again and again "
+            "(each worker that ran it died): finished tasks are kept for a rerun"
+        ) from None
 
 
 class CatalogError(RoutePlannerError):

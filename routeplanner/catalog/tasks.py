@@ -60,8 +60,8 @@ class CatalogRequest:
     kinds : tuple of str
         Route kinds: ``easy`` (a plain loop), ``hilly`` (a loop through a climb),
         ``descent`` (a loop that runs a 5-10 minute practice descent).
-    flat_pace : str
-        Flat pace of the catalogue's reference runner (as typed, e.g. ``"6:00"``).
+    flat_pace_s_per_km : float
+        Flat pace of the catalogue's reference runner, seconds per km.
     model : str
         Pace model.
     tolerance : float
@@ -84,7 +84,7 @@ class CatalogRequest:
 
     durations_s: tuple[float, ...] = (1800.0, 3600.0, 5400.0, 7200.0)
     kinds: tuple[str, ...] = ("easy", "hilly")
-    flat_pace: str = "6:00"
+    flat_pace_s_per_km: float = 360.0
     model: str = "mountain"
     tolerance: float = 0.05
     seed: int = 0
@@ -102,6 +102,10 @@ class CatalogRequest:
                 f"reference start {self.start_date} {self.start_clock} is not a date "
                 "YYYY-MM-DD and a time HH:MM"
             ) from None
+
+    def profile(self) -> pace.RunnerProfile:
+        """Return the reference runner's profile."""
+        return pace.RunnerProfile(self.flat_pace_s_per_km, str(self.model).strip().lower())
 
     def start(self, zone: str | None, lon: float, lat: float) -> datetime:
         """Return the reference start in the region's time zone (found from a point)."""
@@ -326,7 +330,7 @@ def run_batch(
         ``{"trailhead", "kind", "target_duration_s", "reason"}`` per route that could not
         be planned at all.
     """
-    profile = pace.RunnerProfile.from_strings(request.flat_pace, model=request.model)
+    profile = request.profile()
     routes: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
     for th in trailheads:

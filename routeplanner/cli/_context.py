@@ -21,6 +21,8 @@ from routeplanner.errors import InputError
 __all__ = ["Ctx", "common_options", "parsed"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+V = TypeVar("V")
+T = TypeVar("T")
 
 
 # -- the context shared by every command ------------------------------------------
@@ -68,8 +70,9 @@ def _quiet_cb(click_ctx: click.Context, _param: click.Parameter, value: bool) ->
 
 
 def _units_cb(click_ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    if value is not None:
-        _ctx(click_ctx).units = parsed(units.parse_unit_system)(click_ctx, param, value)
+    system = parsed(units.parse_unit_system)(click_ctx, param, value)
+    if system is not None:
+        _ctx(click_ctx).units = system
 
 
 def common_options(f: F) -> F:
@@ -110,7 +113,9 @@ def common_options(f: F) -> F:
 # -- parsing callbacks -------------------------------------------------------------
 
 
-def parsed(parse: Callable[[Any], Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:
+def parsed(
+    parse: Callable[[V], T],
+) -> Callable[[click.Context, click.Parameter, V | None], T | None]:
     """Make a click callback from a parser: None passes, InputError becomes BadParameter.
 
     Parameters
@@ -124,7 +129,7 @@ def parsed(parse: Callable[[Any], Any]) -> Callable[[click.Context, click.Parame
         ``callback(ctx, param, value)`` for :func:`click.option`.
     """
 
-    def callback(click_ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    def callback(click_ctx: click.Context, param: click.Parameter, value: V | None) -> T | None:
         if value is None:
             return None
         try:

@@ -97,7 +97,7 @@ def current_plan() -> OutputPlan | None:
     return None if click_ctx is None else click_ctx.meta.get(_PLAN_KEY)
 
 
-def output_path(click_ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+def output_path(click_ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
     """Check an output option now, before any work (a click callback)."""
     if value is None:
         return None

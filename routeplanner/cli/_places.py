@@ -7,9 +7,12 @@ malformed one fails before any data is loaded) and keeps a name as text;
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from routeplanner import units
+
+if TYPE_CHECKING:
+    from routeplanner.sources.places import Place
 
 __all__ = ["Point", "place_name", "point_or_name", "resolve"]
 
@@ -44,7 +47,7 @@ def point_or_name(text: str) -> Point:
     return str(text).strip()
 
 
-def resolve(value: Point, loaded: Any) -> Any:
+def resolve(value: Point, loaded: Any) -> Place:
     """Resolve ``(lon, lat)`` or a place name in the loaded region.
 
     Parameters

@@ -6,7 +6,7 @@ import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -29,13 +29,19 @@ from routeplanner.cli.options import (
     OutputOptions,
     RegionOptions,
     RunnerOptions,
-    _grouped,
     common_options,
+    grouped,
     output_options,
     parsed,
     region_options,
     runner_options,
 )
+from routeplanner.errors import InputError
+
+if TYPE_CHECKING:
+    from routeplanner.cli._common import Loaded
+    from routeplanner.search.segments import SegmentRequest
+    from routeplanner.sources.places import Place
 
 __all__ = [
     "TRAILS_ONLY_SHARE",
@@ -80,7 +86,7 @@ class SegmentOptions:
     trails_only: bool = False
 
 
-def segment_request(kind: str, opts: SegmentOptions, *, limit: int = 10) -> Any:
+def segment_request(kind: str, opts: SegmentOptions, *, limit: int = 10) -> SegmentRequest:
     """Build a :class:`~routeplanner.search.segments.SegmentRequest` from parsed options.
 
     Parameters
@@ -116,14 +122,23 @@ def segment_request(kind: str, opts: SegmentOptions, *, limit: int = 10) -> Any:
     )
 
 
-def with_near(req: Any, near: Any, loaded: Any) -> tuple[Any, Any]:
+def with_near(
+    req: SegmentRequest, near: _places.Point | None, loaded: Loaded
+) -> tuple[SegmentRequest, Place]:
     """Resolve ``--near`` (coordinates or a place name) in the loaded region.
 
     Returns
     -------
     tuple
         The request with the resolved point, and the place (for titles).
+
+    Raises
+    ------
+    InputError
+        If ``near`` is missing, unknown or outside the region.
     """
+    if near is None:
+        raise InputError("give --near LAT,LON or a place name")
     here = _places.resolve(near, loaded)
     return dataclasses.replace(req, near=(here.lon, here.lat)), here
 
@@ -222,7 +237,7 @@ def segment_options(
                 help=f"{p}Only segments at least 80% on trails (paths and tracks, not roads).",
             ),
         ]
-        f = _grouped("segment", SegmentOptions, _SEGMENT_KEYS)(f)
+        f = grouped("segment", SegmentOptions, _SEGMENT_KEYS)(f)
         for opt in reversed(opts):
             f = opt(f)
         return f
@@ -287,7 +302,7 @@ def _segment_command(kind: str) -> Callable[[F], F]:
         )(f)
         f = click.option(
             "--limit", default=10, show_default=True, type=int, help="How many to list."
-        )(_grouped("listing", Listing, ("limit", "check_dem"))(f))
+        )(grouped("listing", Listing, ("limit", "check_dem"))(f))
         f = runner_options()(f)
         f = segment_options(kind)(f)
         return region_options(f)
@@ -317,7 +332,7 @@ def _listing_command(kind: str, doc: str) -> click.Command:
             dem = loaded.dem() if listing.check_dem else None
             segs = find_segments(loaded.net, req, profile, dem=dem)
         lo, hi = req.grade
-        lon, lat = req.near
+        lon, lat = here.lon, here.lat
         title = f"{kind.title()}s of {lo * 100:.0f}-{hi * 100:.0f}% near {here.name}"
         written = _write_segments(ctx, segs, loaded, profile, output, title)
         if output.as_json:

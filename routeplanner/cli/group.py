@@ -18,10 +18,10 @@ from routeplanner.cli.options import (
     BriefOptions,
     OutputOptions,
     RegionOptions,
-    _grouped,
     brief_options,
     common_options,
     exit_missed,
+    grouped,
     output_options,
     region_options,
 )
@@ -83,7 +83,7 @@ class GroupFiles:
     help="Print the event's safety sheet (bail-outs, regroup points, back-marker times, "
     "partner message), add it to the map and GPX files and write safety.txt.",
 )
-@_grouped("files", GroupFiles.of, ("out_dir", "force", "safety", *_FLAGS))
+@grouped("files", GroupFiles.of, ("out_dir", "force", "safety", *_FLAGS))
 @output_options((), json_help="Print the groups' stats as JSON.")
 @region_options
 @brief_options

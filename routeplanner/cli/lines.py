@@ -18,8 +18,8 @@ from routeplanner.cli._places import point_or_name
 from routeplanner.cli.options import (
     OutputOptions,
     RegionOptions,
-    _grouped,
     common_options,
+    grouped,
     output_options,
     parsed,
     region_options,
@@ -215,8 +215,8 @@ class LinePick:
     help="Order: slope (default), drop, length, name; near with --near.",
 )
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most this many lines.")
-@_grouped("query", LineQuery, ("near", "within_m", "sources", "files"))
-@_grouped("pick", LinePick, ("min_slope", "slope_window", "min_drop", "sort_key", "limit"))
+@grouped("query", LineQuery, ("near", "within_m", "sources", "files"))
+@grouped("pick", LinePick, ("min_slope", "slope_window", "min_drop", "sort_key", "limit"))
 @output_options(
     ("out", "gpx", "geojson"),
     json_help="Print the lines as JSON.",

@@ -15,13 +15,14 @@ imported at module level.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -29,7 +30,13 @@ from routeplanner import units
 from routeplanner.cli._context import Ctx, common_options, parsed
 from routeplanner.cli._outputs import force_option, no_verify_option
 from routeplanner.cli._places import point_or_name
-from routeplanner.errors import InputError
+from routeplanner.errors import InputError, RangeError
+
+if TYPE_CHECKING:  # (the commands import these only when they run)
+    from routeplanner.brief import Constraints
+    from routeplanner.pace import RunnerProfile
+    from routeplanner.search.graph import Preferences
+    from routeplanner.search.loops import LoopRequest
 
 __all__ = [
     "EXIT_MISSED",
@@ -42,9 +49,11 @@ __all__ = [
     "brief_options",
     "common_options",
     "exit_missed",
+    "grouped",
     "loop_options",
     "loop_segment_args",
     "loop_segment_options",
+    "option_named",
     "output_options",
     "parsed",
     "region_options",
@@ -53,9 +62,12 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
-def _output_path(click_ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+def _output_path(
+    click_ctx: click.Context, param: click.Parameter, value: str | None
+) -> Path | None:
     from routeplanner.cli._outputs import output_path  # see routeplanner.output.policy
 
     return output_path(click_ctx, param, value)
@@ -71,19 +83,58 @@ def _bbox(text: str) -> tuple[float, float, float, float]:
     return (w, s, e, n)
 
 
-def _grouped(name: str, build: Callable[..., Any], keys: Sequence[str]) -> Callable[[F], F]:
-    """Wrap a command so the options ``keys`` reach it as one object ``name=build(**values)``."""
+def grouped(name: str, build: Callable[..., T], keys: Sequence[str] = ()) -> Callable[[F], F]:
+    """Hand the options ``keys`` to the command as one object, ``name=build(**values)``.
+
+    Parameters
+    ----------
+    name
+        The command's parameter that receives the object.
+    build
+        Makes the object from the options' values (parsed by their callbacks);
+        typically a frozen dataclass whose fields are the options.
+    keys
+        The options' parameter names; by default the fields of the dataclass `build`.
+
+    Returns
+    -------
+    callable
+        A decorator for a click command (the options are declared beside it).
+    """
+    names = tuple(keys) or tuple(fld.name for fld in dataclasses.fields(build))  # type: ignore[arg-type]
 
     def deco(f: F) -> F:
         @functools.wraps(f)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            values = {k: kwargs.pop(k) for k in keys}
+            values = {k: kwargs.pop(k) for k in names}
             kwargs[name] = build(**values)
             return f(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
 
     return deco
+
+
+@contextlib.contextmanager
+def option_named(flag: str) -> Iterator[None]:
+    """Name the option ``flag`` in a range error of a library check run inside.
+
+    The check lives in the library's request objects; the user typed an option.
+
+    Examples
+    --------
+    >>> from routeplanner.errors import RangeError
+    >>> try:
+    ...     with option_named("--reps"):
+    ...         raise RangeError("number of repeats", 0, 1, 30)
+    ... except RangeError as exc:
+    ...     print(exc)
+    invalid --reps 0: must be 1 to 30
+    """
+    try:
+        yield
+    except RangeError as exc:
+        raise exc.named(flag) from None
 
 
 def _apply(f: F, opts: Sequence[Callable[[F], F]]) -> F:
@@ -149,7 +200,7 @@ def region_options(f: F) -> F:
         no_verify_option,
     ]
     keys = [fld.name for fld in dataclasses.fields(RegionOptions)]
-    return _apply(_grouped("src", _region, keys)(f), opts)
+    return _apply(grouped("src", _region, keys)(f), opts)
 
 
 def _region(**values: Any) -> RegionOptions:
@@ -170,7 +221,7 @@ class RunnerOptions:
     profile_file: str | None = None
     difficulty_given: bool = False
 
-    def profile(self, duration_s: float | None = None) -> Any:
+    def profile(self, duration_s: float | None = None) -> RunnerProfile:
         """Build the :class:`~routeplanner.pace.RunnerProfile` (imports the pace model).
 
         With ``--profile`` the file gives pace, model, corrections and fatigue (an
@@ -247,7 +298,7 @@ def runner_options(pace_default: str = "6:00", model_default: str = "mountain") 
             ),
         ]
         keys = ("pace", "model", "max_difficulty", "profile")
-        return _apply(_grouped("runner", _runner, keys)(f), opts)
+        return _apply(grouped("runner", _runner, keys)(f), opts)
 
     return deco
 
@@ -265,7 +316,7 @@ class LoopOptions:
     alternatives: int
     seed: int
 
-    def request(self) -> Any:
+    def request(self) -> LoopRequest:
         """Build the :class:`~routeplanner.search.loops.LoopRequest`.
 
         Raises
@@ -325,7 +376,7 @@ def loop_options(f: F) -> F:
     def build(**v: Any) -> LoopOptions:
         return LoopOptions(v["start"], v["duration"], v["tolerance"], v["alternatives"], v["seed"])
 
-    return _apply(_grouped("target", build, keys)(f), opts)
+    return _apply(grouped("target", build, keys)(f), opts)
 
 
 def loop_segment_args(
@@ -358,12 +409,10 @@ def loop_segment_args(
         If an option is invalid.
     """
     if include_climbs:  # (the search, and its limit, are imported only when climbs are asked)
-        from routeplanner.search.workouts import MAX_SEGMENTS_IN_LOOP
+        from routeplanner.search.segment_loops import SegmentLoopOptions
 
-        if not 0 <= include_climbs <= MAX_SEGMENTS_IN_LOOP:
-            raise InputError(
-                f"invalid --include-climbs {include_climbs}: must be 0 to {MAX_SEGMENTS_IN_LOOP}"
-            )
+        with option_named("--include-climbs"):  # the request checks its own range
+            SegmentLoopOptions(climbs=include_climbs)
     args = {
         "climbs": include_climbs,
         "climb_grade": units.parse_grade_window(climb_grade),
@@ -428,7 +477,7 @@ def loop_segment_options(f: F) -> F:
         "descent_minutes",
         "segments_on_roads",
     )
-    return _apply(_grouped("segs", loop_segment_args, keys)(f), opts)
+    return _apply(grouped("segs", loop_segment_args, keys)(f), opts)
 
 
 # -- outputs ------------------------------------------------------------------------
@@ -500,7 +549,7 @@ def output_options(
         if kinds:
             opts.append(force_option)
         keys = (*kinds, "as_json", "offline")
-        return _apply(_grouped("output", OutputOptions, keys)(f), opts)
+        return _apply(grouped("output", OutputOptions, keys)(f), opts)
 
     return deco
 
@@ -527,7 +576,7 @@ class BriefOptions:
     accept_closest: bool = False
     allow_roads: bool = False
 
-    def constraints(self) -> Any:
+    def constraints(self) -> Constraints:
         """Build the :class:`~routeplanner.brief.Constraints` (InputError on a bad value)."""
         from routeplanner.brief import Constraints
 
@@ -544,7 +593,7 @@ class BriefOptions:
             max_grade=self.max_grade,
         )
 
-    def preferences(self) -> Any:
+    def preferences(self) -> Preferences:
         """Search preferences: trail-first, or with ``allow_roads`` the plain ones."""
         from routeplanner.search.graph import TRAIL_FIRST, Preferences
 
@@ -584,7 +633,7 @@ def brief_options(f: F) -> F:
         "accept_closest",
         "allow_roads",
     )
-    return _apply(_grouped("brief", BriefOptions, keys)(f), opts)
+    return _apply(grouped("brief", BriefOptions, keys)(f), opts)
 
 
 def report_missed(routes: Sequence[Any], *, as_json: bool, accept_closest: bool) -> None:

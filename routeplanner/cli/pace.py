@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +13,9 @@ from routeplanner.cli._common import Ctx, Writer, echo_json, log
 from routeplanner.cli._outputs import check_inputs, force_option, output_path
 from routeplanner.cli.options import common_options
 from routeplanner.errors import CoverageError, InputError
+
+if TYPE_CHECKING:
+    from routeplanner.pace.fitting import ClassOf
 
 __all__ = ["fit", "pace_group", "predict"]
 
@@ -33,10 +36,10 @@ def _check_out(click_ctx: click.Context, param: click.Parameter, value: str | No
     """Check ``--out`` through the output policy, before any recording is read."""
     if value is not None and Path(value).suffix.lower() != ".toml":
         raise click.BadParameter(f"{value!r}: a profile is a .toml file", click_ctx, param)
-    return cast(Path | None, output_path(click_ctx, param, value))
+    return output_path(click_ctx, param, value)
 
 
-def _class_of(osm: str | None, dem: tuple[str, ...]) -> Any:
+def _class_of(osm: str | None, dem: tuple[str, ...]) -> ClassOf | None:
     if osm is None:
         return None
     from routeplanner.network.build import load_network

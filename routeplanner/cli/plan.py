@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,12 +22,16 @@ from routeplanner.cli.options import (
     RunnerOptions,
     brief_options,
     common_options,
+    grouped,
     region_options,
     runner_options,
 )
 from routeplanner.errors import InputError
 
-__all__ = ["plan_command"]
+if TYPE_CHECKING:
+    from routeplanner.plan import BlockRequest
+
+__all__ = ["PlanFields", "PlanFolder", "plan_command"]
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: Keys of a plan.toml, each the same as its option (with ``-`` as ``_``).
@@ -48,6 +53,47 @@ PLAN_KEYS = (
     "allow_roads",
     "easy_ascent_rate",
 )
+
+
+@dataclass(frozen=True)
+class PlanFields:
+    """The block's options as typed, on the command line or in PLAN.toml (see :data:`PLAN_KEYS`).
+
+    ``allow_roads`` comes from the plan file only (the option is the brief's).
+    """
+
+    plan_file: str | None
+    home: str | None
+    weeks: str
+    start: str | None
+    week_time: str
+    days: str
+    long_day: str | None
+    goal: str
+    ramp: str
+    recovery_every: str
+    recovery_factor: str
+    cross: str
+    start_time: str
+    tz: str | None
+    seed: str
+    easy_ascent_rate: str
+    allow_roads: str | None = None
+
+
+def _fields(**values: str | None) -> PlanFields:
+    """Merge PLAN.toml into the options (the command line wins) and keep them together."""
+    values.update(_from_file(click.get_current_context(), values["plan_file"]))
+    return PlanFields(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class PlanFolder:
+    """``--out-dir`` and how the block is shown: ``--json``, ``--offline``."""
+
+    out_dir: str
+    as_json: bool
+    offline: bool
 
 
 def _days(text: str) -> tuple[int, ...]:
@@ -127,7 +173,7 @@ def _next_monday() -> dt.date:
     return today + dt.timedelta(days=7 - today.weekday())
 
 
-def _from_file(click_ctx: click.Context, path: str | None) -> dict[str, Any]:
+def _from_file(click_ctx: click.Context, path: str | None) -> dict[str, str]:
     """Read plan.toml and return the values of the options not given on the command line."""
     if path is None:
         return {}
@@ -153,21 +199,21 @@ def _from_file(click_ctx: click.Context, path: str | None) -> dict[str, Any]:
     return out
 
 
-def _request(values: dict[str, Any]) -> Any:
+def _request(values: PlanFields) -> BlockRequest:
     from routeplanner.plan import BlockRequest
 
-    lo_hi = _week_time(values["week_time"])
+    lo_hi = _week_time(values.week_time)
     return BlockRequest(
-        start=units.parse_date(values["start"]) if values["start"] else _next_monday(),
-        weeks=units.parse_whole(values["weeks"], what="--weeks"),
+        start=units.parse_date(values.start) if values.start else _next_monday(),
+        weeks=units.parse_whole(values.weeks, what="--weeks"),
         week_time_s=lo_hi,
-        run_days=_days(values["days"]),
-        long_day=_day(values["long_day"]) if values["long_day"] else None,
-        goal=str(values["goal"]).strip().lower(),
-        ramp=units.parse_share(values["ramp"], what="--ramp"),
-        recovery_every=units.parse_whole(values["recovery_every"], what="--recovery-every"),
-        recovery_factor=units.parse_share(values["recovery_factor"], what="--recovery-factor"),
-        cross=str(values["cross"]),
+        run_days=_days(values.days),
+        long_day=_day(values.long_day) if values.long_day else None,
+        goal=str(values.goal).strip().lower(),
+        ramp=units.parse_share(values.ramp, what="--ramp"),
+        recovery_every=units.parse_whole(values.recovery_every, what="--recovery-every"),
+        recovery_factor=units.parse_share(values.recovery_factor, what="--recovery-factor"),
+        cross=str(values.cross),
     )
 
 
@@ -202,14 +248,16 @@ def _request(values: dict[str, Any]) -> Any:
 @force_option
 @common_options
 @click.pass_context
+@grouped("values", _fields, ("plan_file", *(k for k in PLAN_KEYS if k != "allow_roads")))
+@grouped("folder", PlanFolder)
 def plan_command(
     click_ctx: click.Context,
     /,
     src: RegionOptions,
     runner: RunnerOptions,
     brief: BriefOptions,
-    plan_file: str | None,
-    **values: Any,
+    values: PlanFields,
+    folder: PlanFolder,
 ) -> None:
     """Plan a base-building block: weeks of sessions, each run with its route from home.
 
@@ -223,23 +271,22 @@ def plan_command(
     from routeplanner.plan import RoutingOptions, make_plan
 
     ctx: Ctx = click_ctx.find_object(Ctx) or Ctx()
-    values.update(_from_file(click_ctx, plan_file))
-    if "allow_roads" in values:  # the plan file's key (the option arrives in brief)
-        brief = dataclasses.replace(brief, allow_roads=_flag(values.pop("allow_roads")))
-    if not values.get("home"):
+    if values.allow_roads is not None:  # the plan file's key (the option arrives in brief)
+        brief = dataclasses.replace(brief, allow_roads=_flag(values.allow_roads))
+    if not values.home:
         raise InputError("no home: give --home LAT,LON or a place (or home in the plan file)")
-    home = point_or_name(values["home"])
+    home = point_or_name(values.home)
     request = _request(values)
-    seed = units.parse_whole(values["seed"], what="--seed")
+    seed = units.parse_whole(values.seed, what="--seed")
     constraints = brief.constraints() if _asked(brief) else None
-    easy_rate = _easy_rate(values["easy_ascent_rate"])
-    tz_name = str(units.parse_time_zone(values["tz"])) if values.get("tz") else None
-    start_time = _clock(values["start_time"])
+    easy_rate = _easy_rate(values.easy_ascent_rate)
+    tz_name = str(units.parse_time_zone(values.tz)) if values.tz else None
+    start_time = _clock(values.start_time)
     outputs = output_plan()
-    folder = outputs.add_folder("--out-dir", values["out_dir"])
+    out = outputs.add_folder("--out-dir", folder.out_dir)
     if not src.given:
         raise InputError("no region: give --region NAME, or --osm FILE --dem FILE")
-    check_inputs(plan_file)
+    check_inputs(values.plan_file)
     loaded = load(ctx, src)
     place = resolve(home, loaded)
     if tz_name is None:
@@ -266,26 +313,26 @@ def plan_command(
         tz=tz_name,
         sheets=sheets,
         maps={
-            "offline": values["offline"],
+            "offline": folder.offline,
             "basemap": bundle.basemap_for(loaded.net, loaded.sidecar),
         },
     )
     for name, text in files.items():
-        outputs.put_in(folder, name, text)
+        outputs.put_in(out, name, text)
     outputs.commit()
     import json
 
     data = json.loads(files["plan.json"])
-    if values["as_json"]:
+    if folder.as_json:
         echo_json(data)
     else:
         for week in data["weeks"]:
             click.echo(bundle.week_line(week))
         if not ctx.quiet:
-            say(f"wrote {len(files)} files into {values['out_dir']}")
+            say(f"wrote {len(files)} files into {folder.out_dir}")
     if not plan.meets_brief:
         # with --json, stdout stays one JSON document (as `loop --json` does)
         for miss in plan.misses:
-            click.echo(f"MISSED: {miss}", err=values["as_json"])
+            click.echo(f"MISSED: {miss}", err=folder.as_json)
         if not brief.accept_closest:
             sys.exit(EXIT_MISSED)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+from dataclasses import dataclass
+from datetime import date, tzinfo
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,7 +15,7 @@ from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, Writer, echo_json, echo_written, load, log, status
 from routeplanner.cli._exports import export_options
 from routeplanner.cli._outputs import say
-from routeplanner.cli._places import point_or_name
+from routeplanner.cli._places import Point, point_or_name
 from routeplanner.cli._safety import region_zone, safety_flag_options
 from routeplanner.cli.options import (
     EXIT_MISSED,
@@ -24,15 +26,65 @@ from routeplanner.cli.options import (
     brief_options,
     common_options,
     exit_missed,
+    grouped,
+    option_named,
     output_options,
     parsed,
     region_options,
     runner_options,
 )
-from routeplanner.errors import InputError
 from routeplanner.safety.daylight import TripDay
 
-__all__ = ["EXIT_MISSED", "scout_command"]
+if TYPE_CHECKING:
+    from routeplanner.brief import Constraints
+    from routeplanner.search.scout_plan import ScoutRequest
+
+__all__ = ["EXIT_MISSED", "LineChoice", "TripDate", "TripOptions", "scout_command"]
+
+
+@dataclass(frozen=True)
+class LineChoice:
+    """The lines to visit: ``--line`` queries, ``--file`` files, and ``--slope-window``."""
+
+    line_queries: tuple[str, ...]
+    files: tuple[str, ...]
+    slope_window: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class TripOptions:
+    """Where the trip starts and what it may do (``--start``, ``--stop``, ``--max-*``)."""
+
+    start: Point
+    stop_s: float
+    max_offtrail_m: float
+    max_slope_deg: float
+
+    def request(self, constraints: Constraints) -> ScoutRequest:
+        """Build the :class:`~routeplanner.search.scout_plan.ScoutRequest`, judged on `constraints`.
+
+        Raises
+        ------
+        InputError
+            If a value is out of range.
+        """
+        from routeplanner.brief import Brief
+        from routeplanner.search.scouting import ScoutRequest
+
+        return ScoutRequest(
+            stop_s=self.stop_s,
+            max_offtrail_m=self.max_offtrail_m,
+            max_slope_deg=self.max_slope_deg,
+            brief=Brief(constraints),
+        )
+
+
+@dataclass(frozen=True)
+class TripDate:
+    """``--date`` and ``--tz``: the day whose daylight the trip needs, and its zone."""
+
+    day: date | None
+    tz: tzinfo | None
 
 
 @click.command("scout")
@@ -108,6 +160,9 @@ __all__ = ["EXIT_MISSED", "scout_command"]
 @safety_flag_options
 @common_options
 @click.pass_obj
+@grouped("lines", LineChoice)
+@grouped("trip", TripOptions)
+@grouped("when", TripDate)
 def scout_command(
     ctx: Ctx,
     /,
@@ -115,10 +170,9 @@ def scout_command(
     runner: RunnerOptions,
     brief: BriefOptions,
     output: OutputOptions,
-    start: tuple[float, float] | str,
-    line_queries: tuple[str, ...],
-    files: tuple[str, ...],
-    **opts: Any,
+    lines: LineChoice,
+    trip: TripOptions,
+    when: TripDate,
 ) -> None:
     """Plan a summer trip on foot from a trailhead to ski lines and back.
 
@@ -129,37 +183,30 @@ def scout_command(
     legs off main roads; every constraint is checked on the trip: MISSED and
     exit 3 unless --accept-closest.
     """
-    from routeplanner.brief import Brief
     from routeplanner.search import scouting
     from routeplanner.skilines.line_files import read_line_file
     from routeplanner.skilines.select import dem_around, resolve_lines
 
     constraints = brief.constraints()
     profile = runner.profile()
-    request = scouting.ScoutRequest(
-        stop_s=opts["stop_s"],
-        max_offtrail_m=opts["max_offtrail_m"],
-        max_slope_deg=opts["max_slope_deg"],
-        brief=Brief(constraints),
-    )
-    if len(line_queries) > scouting.MAX_LINES:
-        raise InputError(
-            f"too many --line ({len(line_queries)}): one trip visits at most {scouting.MAX_LINES}"
-        )
-    file_raws = [r for f in files for r in read_line_file(f)]
+    request = trip.request(constraints)
+    with option_named("--line"):
+        scouting.check_line_count(len(lines.line_queries))
+    file_raws = [r for f in lines.files for r in read_line_file(f)]
     loaded = load(ctx, src)
-    here = _places.resolve(start, loaded)
-    if opts["tz"] is None and (opts["day"] is not None or output.safety.enabled):
-        opts["tz"] = region_zone(loaded, here.lon, here.lat)  # the sheet's zone too
+    here = _places.resolve(trip.start, loaded)
+    zone = when.tz
+    if zone is None and (when.day is not None or output.safety.enabled):
+        zone = region_zone(loaded, here.lon, here.lat)  # the sheet's zone too
     with status(ctx, "planning the trip"):
         dem = dem_around(loaded.net, loaded.dem_paths, file_raws)
-        lines = resolve_lines(line_queries, loaded.net, dem, file_raws, opts["slope_window"])
-        day = None if opts["day"] is None else TripDay(opts["day"], opts["tz"])
+        found = resolve_lines(lines.line_queries, loaded.net, dem, file_raws, lines.slope_window)
+        day = None if when.day is None or zone is None else TripDay(when.day, zone)
         plan = scouting.plan_scouting(
             loaded.net,
             dem,
             (here.lon, here.lat),
-            lines,
+            found,
             profile,
             request,
             daylight=day,
@@ -168,7 +215,7 @@ def scout_command(
     for wmsg in plan.warnings:
         log.warning("%s", wmsg)
     title = f"Scouting {', '.join(ln.name for ln in plan.lines)} from {here.name}"
-    sheet = _sheet(ctx, plan, loaded, title, output, opts["tz"])
+    sheet = _sheet(ctx, plan, loaded, title, output, zone)
     written = _write(ctx, plan, loaded, dem, title, output, sheet)
     if output.as_json:
         from routeplanner.output import bundle

@@ -18,9 +18,10 @@ from routeplanner.cli.options import (
     OutputOptions,
     RegionOptions,
     RunnerOptions,
-    _grouped,
     brief_options,
     common_options,
+    grouped,
+    option_named,
     output_options,
     parsed,
     region_options,
@@ -83,7 +84,7 @@ def workout() -> None:
     callback=parsed(point_or_name),
     help="Start and finish as LAT,LON or a place name (default: --near).",
 )
-@_grouped("repeat", RepeatsOptions, ("segment_id", "kind", "reps", "start"))
+@grouped("repeat", RepeatsOptions, ("segment_id", "kind", "reps", "start"))
 @runner_options()
 @brief_options
 @output_options()
@@ -115,8 +116,8 @@ def repeats(
     from routeplanner.output.bundle import course_name, map_segment, segment_feature
     from routeplanner.search.segments import parse_segment_id, segment_by_id
     from routeplanner.search.workouts import (
-        MAX_REPS,
         ApproachOptions,
+        check_reps,
         plan_repeats,
         plan_repeats_near,
         workout_line,
@@ -126,8 +127,8 @@ def repeats(
     near = segment.near
     if (segment_id is None) == (near is None):
         raise InputError("give either --segment ID or --near LAT,LON (one of them)")
-    if not 1 <= reps <= MAX_REPS:
-        raise InputError(f"invalid --reps {reps}: must be 1 to {MAX_REPS}")
+    with option_named("--reps"):
+        check_reps(reps)
     start_pt = start if start is not None else near
     if start_pt is None:
         raise InputError("--start LAT,LON is needed with --segment")

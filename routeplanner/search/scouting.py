@@ -50,7 +50,7 @@ import shapely
 from routeplanner import pace
 from routeplanner._geo import haversine_m
 from routeplanner.brief import with_outcome
-from routeplanner.errors import CoverageError, InputError, NoRouteError
+from routeplanner.errors import CoverageError, InputError, NoRouteError, RangeError
 from routeplanner.network.model import Network, Snap
 from routeplanner.route import (
     Step,
@@ -93,6 +93,7 @@ __all__ = [
     "ScoutRequest",
     "SteepLeg",
     "SunTimes",
+    "check_line_count",
     "plan_scouting",
     "plan_text",
     "sun_times",
@@ -382,12 +383,24 @@ def plan_scouting(
     )
 
 
+def check_line_count(count: int) -> None:
+    """Refuse more lines than one trip visits (:data:`MAX_LINES`).
+
+    Raises
+    ------
+    RangeError
+        If ``count`` is over the limit.
+    """
+    if count > MAX_LINES:
+        text = "too many {what} ({value}): one trip visits at most {hi}"
+        raise RangeError("lines", count, 1, MAX_LINES, text)
+
+
 def _check_lines(lines: Sequence[SkiLine]) -> None:
     """Refuse no lines, too many, or one given twice."""
     if not lines:
         raise InputError("no lines to scout: give at least one line")
-    if len(lines) > MAX_LINES:
-        raise InputError(f"too many lines ({len(lines)}): one trip visits at most {MAX_LINES}")
+    check_line_count(len(lines))
     ids = [ln.id for ln in lines]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from routeplanner.errors import InputError
+from routeplanner.errors import RangeError
 from routeplanner.network.model import Network
 from routeplanner.pace import RunnerProfile
 from routeplanner.route import Route
@@ -64,9 +64,7 @@ class SegmentLoopOptions:
 
     def __post_init__(self) -> None:
         if isinstance(self.climbs, bool) or not 0 <= self.climbs <= MAX_SEGMENTS_IN_LOOP:
-            raise InputError(
-                f"invalid number of climbs {self.climbs!r}: must be 0 to {MAX_SEGMENTS_IN_LOOP}"
-            )
+            raise RangeError("number of climbs", self.climbs, 0, MAX_SEGMENTS_IN_LOOP)
 
     @property
     def wanted(self) -> bool:

@@ -33,7 +33,7 @@ import numpy as np
 
 from routeplanner import pace
 from routeplanner.brief import Brief, finalize
-from routeplanner.errors import InputError, NoRouteError
+from routeplanner.errors import InputError, NoRouteError, RangeError
 from routeplanner.network.model import Network
 from routeplanner.route import Route, Step, shared_m
 from routeplanner.search.graph import Preferences
@@ -56,6 +56,7 @@ __all__ = [
     "ApproachOptions",
     "RepeatsWorkout",
     "SegmentLoop",
+    "check_reps",
     "plan_loop_through_segments",
     "plan_loop_with_segments",
     "plan_repeats",
@@ -132,6 +133,18 @@ class RepeatsWorkout:
         }
 
 
+def check_reps(reps: int) -> None:
+    """Refuse a number of repeats outside 1 to :data:`MAX_REPS`.
+
+    Raises
+    ------
+    RangeError
+        If ``reps`` is not a whole number in range.
+    """
+    if isinstance(reps, bool) or not isinstance(reps, int) or not 1 <= reps <= MAX_REPS:
+        raise RangeError("number of repeats", reps, 1, MAX_REPS)
+
+
 def plan_repeats(
     net: Network,
     start: tuple[float, float],
@@ -177,8 +190,7 @@ def plan_repeats(
     NoRouteError
         If the segment cannot be reached from the start.
     """
-    if isinstance(reps, bool) or not isinstance(reps, int) or not 1 <= reps <= MAX_REPS:
-        raise InputError(f"invalid number of repeats {reps!r}: must be 1 to {MAX_REPS}")
+    check_reps(reps)
     router = PointRouter(net, profile, start, prefs, max_snap_m)
     w = router.base
     effort = list(segment.steps)
