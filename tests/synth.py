@@ -187,6 +187,7 @@ def synthetic_recording(
     ele_noise_m: float = 1.0,
     stops: int = 3,
     stop_s: float = 300.0,
+    logged_stops: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A 1 s recording of a runner who runs exactly as ``profile`` says.
 
@@ -195,7 +196,8 @@ def synthetic_recording(
     follows ``profile.segment_time_s`` per metre, with its fatigue term.  The
     recorder adds Gaussian noise (``gps_noise_m`` per axis, ``ele_noise_m`` in
     elevation) and pauses during ``stops`` stops of ``stop_s`` (no points, as
-    auto-pause does).
+    auto-pause does; with ``logged_stops`` the recorder keeps logging every second
+    at the resting place, with its noise, as recorders without auto-pause do).
 
     Returns
     -------
@@ -222,10 +224,24 @@ def synthetic_recording(
     ys = np.interp(pos, d, y) + rng.normal(0.0, gps_noise_m, len(t_rec))
     zs = np.interp(pos, d, z) + rng.normal(0.0, ele_noise_m, len(t_rec))
     pause = np.zeros(len(t_rec))
-    for at in rng.uniform(0.1, 0.9, stops) * t_rec[-1]:
+    stop_at = rng.uniform(0.1, 0.9, stops) * t_rec[-1]
+    for at in stop_at:
         pause[t_rec > at] += stop_s
+    t_out = t_rec + pause
+    if logged_stops:
+        cols = [[t_out], [xs], [ys], [zs]]
+        for at in stop_at:
+            i = int(np.searchsorted(t_rec, at, side="right")) - 1  # last point before it
+            n = int(stop_s) - 1
+            cols[0].append(t_out[i] + np.arange(1.0, n + 1.0))
+            for col, v, sd in ((cols[1], xs, gps_noise_m), (cols[2], ys, gps_noise_m)):
+                col.append(v[i] + rng.normal(0.0, sd, n))
+            cols[3].append(zs[i] + rng.normal(0.0, ele_noise_m, n))
+        t_out, xs, ys, zs = (np.concatenate(c) for c in cols)
+        order = np.argsort(t_out, kind="stable")
+        t_out, xs, ys, zs = t_out[order], xs[order], ys[order], zs[order]
     lon, lat = to_lonlat(xs, ys)
-    return t_rec + pause, lon, lat, zs
+    return t_out, lon, lat, zs
 
 
 def write_gpx_track(

@@ -107,7 +107,7 @@ def test_predict_json_matches_the_library(runs, tmp_path, capsys):
     assert data["moving_s_range"] is None and data["range_warning"] is None
     from routeplanner.sources.tracks import read_track
 
-    line = cal.prepare(read_track(runs[0]), stop_gap_s=float("inf"))
+    line = cal.prepare(read_track(runs[0]), stop_gap_s=float("inf"), stop_speed_m_s=0.0)
     expected = cal.predict(RunnerProfile.from_toml(tmp_path / "me.toml"), line)
     assert data["moving_s"] == pytest.approx(expected.moving_s, abs=0.1)
     assert data["distance_m"] == pytest.approx(expected.distance_m, abs=0.1)

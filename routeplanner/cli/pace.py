@@ -123,11 +123,13 @@ def fit(
         "grade_prior_m": result.prior_m if math.isfinite(result.prior_m) else None,
         "chunk_residual_pct": round(result.residual_pct, 1),
         "stop_gap_s": cal.STOP_GAP_S,
+        "stop_speed_m_s": cal.STOP_SPEED_M_S,
         "notes": list(result.notes),
     }
     if out is not None:
         fit_info = {k: summary[k] for k in ("tracks", "moving_s", "distance_m", "ascent_m")}
         fit_info["stop_gap_s"] = cal.STOP_GAP_S
+        fit_info["stop_speed_m_s"] = cal.STOP_SPEED_M_S
         fit_info["chunk_residual_pct"] = summary["chunk_residual_pct"]
         fit_info["grade_prior_m"] = summary["grade_prior_m"] or "none: plain model kept"
         text = profile_toml(p, fit=fit_info, band_m=result.band_m, notes=result.notes)
@@ -205,7 +207,7 @@ def predict(ctx: Ctx, line: str, profile_path: str, dem: tuple[str, ...], as_jso
         if not np.isfinite(ele).all():
             raise CoverageError(f"{track.name}: the line leaves the DEM ({', '.join(dem)})")
     # The whole line counts: a gap in a recording is still ground to cover.
-    prepared = cal.prepare(track, ele_m=ele, stop_gap_s=float("inf"))
+    prepared = cal.prepare(track, ele_m=ele, stop_gap_s=float("inf"), stop_speed_m_s=0.0)
     result = cal.predict(profile, prepared)
     span = time_range_s(profile, result.moving_s)
     out = {

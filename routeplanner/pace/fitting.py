@@ -24,6 +24,17 @@ How recordings are prepared (:func:`prepare`):
   halts (median speed over such gaps 0.04-0.9 m/s against about 1 m/s moving);
   they are left out of the fit, whose chunks then carry a little less data.
   :func:`predict` of a whole line (``pace predict``) counts every interval.
+* **Rests without a gap.**  Recorders that log every few seconds keep logging
+  while their owner stands still, so the gap rule counts a rest as moving.  An
+  interval is also a stop when the net horizontal displacement over a centred
+  window of :data:`STOP_WINDOW_S` (60 s, clipped to the stretch between gaps) is
+  below :data:`STOP_SPEED_M_S` (0.1 m/s, 0.36 km/h): GPS jitter at a standstill
+  stays below 0.05 m/s over such a window, and the slowest steep climbing moves
+  about 0.3 m/s horizontally.  The first and last half window of a rest stay
+  in (the window reaches moving ground), so rests under a minute are not cut.
+  On the steep sample recordings this cuts 10-28 %
+  of the "moving" time of the hikes logged every 1-14 s and nothing of the runs
+  logged with auto-pause (``docs/pace_variants.md``).
 * **GPS jitter.**  Positions are smoothed with a Gaussian of
   :data:`POSITION_SIGMA_S` (4 s) in time before measuring distance: on 1 s
   recordings jitter of a few metres otherwise adds several percent of phantom
@@ -95,6 +106,8 @@ __all__ = [
     "PRIOR_GRID_M",
     "PRIOR_M",
     "STOP_GAP_S",
+    "STOP_SPEED_M_S",
+    "STOP_WINDOW_S",
     "Fit",
     "Line",
     "Prediction",
@@ -108,6 +121,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 STOP_GAP_S = 60.0
+STOP_SPEED_M_S = 0.1
+STOP_WINDOW_S = 60.0
 POSITION_SIGMA_S = 4.0
 ELEVATION_SIGMA_M = 40.0
 CHUNK_M = 200.0
@@ -281,6 +296,27 @@ def _smooth_elevation(dist: np.ndarray, ele: np.ndarray, sigma_m: float) -> np.n
     return ret
 
 
+def _rests(
+    t: np.ndarray, x: np.ndarray, y: np.ndarray, moving: np.ndarray, speed: float
+) -> np.ndarray:
+    """Intervals whose net speed over a centred window is below `speed` (rests).
+
+    The window (:data:`STOP_WINDOW_S`) is clipped to the stretch between gaps, so a
+    gap's missing time is not read as standing still.
+    """
+    stretch = np.concatenate(([0], np.cumsum(~moving)))
+    first = np.searchsorted(stretch, stretch, side="left")
+    last = np.searchsorted(stretch, stretch, side="right") - 1
+    mid = (t[1:] + t[:-1]) / 2
+    lo = np.maximum(mid - STOP_WINDOW_S / 2, t[first[:-1]])
+    hi = np.minimum(mid + STOP_WINDOW_S / 2, t[last[:-1]])
+    span = np.maximum(hi - lo, np.diff(t))
+    dx = np.interp(hi, t, x) - np.interp(lo, t, x)
+    dy = np.interp(hi, t, y) - np.interp(lo, t, y)
+    ret: np.ndarray = moving & (np.hypot(dx, dy) < speed * np.maximum(span, 1e-9))
+    return ret
+
+
 def _ascent(ele: np.ndarray) -> float:
     """Total ascent counting only rises of at least the hysteresis."""
     if len(ele) == 0 or not np.isfinite(ele).all():
@@ -301,6 +337,7 @@ def prepare(
     ele_m: np.ndarray | None = None,
     class_of: ClassOf | None = None,
     stop_gap_s: float = STOP_GAP_S,
+    stop_speed_m_s: float = STOP_SPEED_M_S,
 ) -> Line:
     """Smooth a recording and cut it into intervals with length, grade and time.
 
@@ -315,6 +352,9 @@ def prepare(
         -1 unmatched); None when no network is available.
     stop_gap_s : float
         Intervals longer than this are stops.
+    stop_speed_m_s : float
+        Intervals whose net speed over the centred window is below this are stops
+        too (rests logged without a gap); 0 keeps every interval the gap rule keeps.
 
     Returns
     -------
@@ -343,6 +383,8 @@ def prepare(
     grade = np.divide(np.diff(z), dd, out=np.zeros_like(dd), where=dd > 0.5)
     dt = np.diff(t)
     moving = dt <= stop_gap_s if timed else np.ones(len(dd), dtype=bool)
+    if timed and stop_speed_m_s > 0:
+        moving &= ~_rests(t, x, y, moving, stop_speed_m_s)
     trail = np.full(len(dd), np.nan)
     if class_of is not None:
         mid_lon = (track.lon[1:] + track.lon[:-1]) / 2
