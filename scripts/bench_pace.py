@@ -63,16 +63,18 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from routeplanner import pace
-from routeplanner.pace import curve_fit as cf
 from routeplanner.pace import fitting as cal
 from routeplanner.pace.spread import DAY_SHARE, time_range_s
 from routeplanner.sources.tracks import read_track
+
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_steep import DEFAULT_VARIANTS, VARIANTS, compare, naismith_s, print_steep, run_steep
 
 METHODS = ("profile", "avg_pace", "naismith", "default_model")
 BASELINES = METHODS[1:]
@@ -86,13 +88,6 @@ TARGET_PCT = 7.0
 # Speed below which an interval of at most 60 s counts as a pause inside moving time.
 _PAUSE_M_S = 0.2
 _DESCENT = -0.04
-# Paired bootstrap over tracks: draws and seed (reproducible), interval 5-95 %.
-BOOT_DRAWS = 4000
-BOOT_SEED = 12
-
-
-def _naismith_s(line: cal.Line) -> float:
-    return line.distance_m / 5000.0 * 3600.0 + line.ascent_m / 600.0 * 3600.0
 
 
 def _descent_share(lines: Sequence[cal.Line]) -> float:
@@ -126,11 +121,11 @@ def predict_all(
     tobler = cal.fit_profile(fit_lines, model="tobler", calibrate=False)
     moving = sum(x.moving_s for x in fit_lines)
     dist = sum(x.distance_m for x in fit_lines)
-    naismith = sum(_naismith_s(x) for x in fit_lines)
+    naismith = sum(naismith_s(x) for x in fit_lines)
     pred = {
         "profile": cal.predict(fitted.profile, target, start_elapsed_s=start_elapsed_s).moving_s,
         "avg_pace": moving / dist * target.distance_m,
-        "naismith": moving / naismith * _naismith_s(target),
+        "naismith": moving / naismith * naismith_s(target),
         "default_model": cal.predict(plain.profile, target).moving_s,
         "minetti_plain": cal.predict(minetti.profile, target).moving_s,
         "mountain_plain": cal.predict(mountain.profile, target).moving_s,
@@ -182,52 +177,6 @@ def _why(r: dict) -> str:
     )
 
 
-def compare(
-    profile: Sequence[float],
-    baseline: Sequence[float],
-    *,
-    draws: int = BOOT_DRAWS,
-    q: float = 50.0,
-) -> dict[str, float]:
-    """How sure is "the profile's median |error| is lower than the baseline's"?
-
-    Parameters
-    ----------
-    profile, baseline : sequence of float
-        Signed errors of the two methods on the same tracks (paired).
-    draws : int
-        Bootstrap resamples of the tracks (seeded with :data:`BOOT_SEED`).
-    q : float
-        Percentile of |error| compared (50: the median, 90: the p90).
-
-    Returns
-    -------
-    dict
-        ``diff`` (median |profile| - median |baseline|, points), ``lo`` and ``hi``
-        (its 5-95 % bootstrap interval), ``p_lower`` (share of draws where the
-        profile's median is strictly lower), ``closer`` and ``farther`` (tracks where
-        the profile is strictly closer or farther) and ``sign_p`` (two-sided sign
-        test of those counts, ties left out).
-    """
-    from scipy.stats import binomtest
-
-    a = np.abs(np.asarray(profile, dtype=float))
-    b = np.abs(np.asarray(baseline, dtype=float))
-    idx = np.random.default_rng(BOOT_SEED).integers(0, len(a), size=(draws, len(a)))
-    diffs = np.percentile(a[idx], q, axis=1) - np.percentile(b[idx], q, axis=1)
-    closer, farther = int((a < b).sum()), int((a > b).sum())
-    n = closer + farther
-    return {
-        "diff": round(float(np.percentile(a, q) - np.percentile(b, q)), 2),
-        "lo": round(float(np.percentile(diffs, 5)), 2),
-        "hi": round(float(np.percentile(diffs, 95)), 2),
-        "p_lower": round(float((diffs < 0).mean()), 3),
-        "closer": closer,
-        "farther": farther,
-        "sign_p": round(float(binomtest(closer, n).pvalue), 3) if n else 1.0,
-    }
-
-
 def _summary(rows: list[dict]) -> dict:
     medians: dict[str, dict[str, float]] = {}
     wins: dict[str, dict[str, str]] = {}
@@ -276,196 +225,6 @@ def _summary(rows: list[dict]) -> dict:
         "target_met": met,
         "worst": worst,
     }
-
-
-# ------------------------------------------------------------------ the steep set
-
-STEEP_METHODS = ("mountain", "minetti", "tobler", "avg_pace", "naismith")
-STEEP_BASELINES = ("minetti", "tobler", "avg_pace")
-STEEP_TARGET_PCT = 9.0
-
-
-def _curve_ratio(fit: cf.CurveFit) -> Callable[[np.ndarray], np.ndarray]:
-    """Time ratio of a refitted curve, with the model's penalty beyond +-45 %."""
-    from scipy.interpolate import PchipInterpolator
-
-    curve = PchipInterpolator(fit.grades, fit.log_ratio)  # as shipped (model.MOUNTAIN_KNOTS)
-
-    def ratio(g: np.ndarray) -> np.ndarray:
-        clipped = np.clip(g, -pace.MAX_MODEL_GRADE, pace.MAX_MODEL_GRADE)
-        excess = np.maximum(np.abs(g) - pace.MAX_MODEL_GRADE, 0.0)
-        return np.exp(curve(clipped)) * (1.0 + pace.EXCESS_GRADE_PENALTY * excess)
-
-    return ratio
-
-
-def _grade_time(
-    first: cal.Line,
-    second: cal.Line,
-    ratio: Callable[[np.ndarray], np.ndarray],
-    clock: pace.RunnerProfile,
-) -> float:
-    """Second half's moving time under a grade ratio, level fitted on the first half.
-
-    `clock` carries only the fatigue term.  The level is the one whose clocked time of
-    the first half is its recorded moving time.
-    """
-    f1 = float((first.length_m * ratio(first.grade))[first.moving].sum())
-    f2 = float((second.length_m * ratio(second.grade))[second.moving].sum())
-    t1 = first.moving_s
-    level = float(clock.fresh_s(t1)) / f1
-    return float(clock.elapsed_s(level * (f1 + f2))) - t1
-
-
-def steep_errors(first: cal.Line, second: cal.Line, fit: cf.CurveFit | None) -> dict[str, float]:
-    """Signed errors of every method on a second half; `fit` None: the shipped curve."""
-    if fit is None:
-        ratio: Callable[[np.ndarray], np.ndarray] = lambda g: pace.cost_ratio(g, "mountain")  # noqa: E731
-        k, until = pace.FATIGUE_PER_H, pace.FATIGUE_UNTIL_H
-    else:
-        ratio, k, until = _curve_ratio(fit), fit.fatigue_per_h, fit.until_h
-    tired = pace.RunnerProfile(
-        fatigue_per_h=k, fatigue_onset_h=pace.FATIGUE_ONSET_H, fatigue_until_h=until
-    )
-    fresh = pace.RunnerProfile()
-    pred = {
-        "mountain": _grade_time(first, second, ratio, tired),
-        "mountain_f0": _grade_time(first, second, ratio, fresh),
-        "minetti": _grade_time(first, second, lambda g: pace.cost_ratio(g, "minetti"), fresh),
-        "tobler": _grade_time(first, second, lambda g: pace.cost_ratio(g, "tobler"), fresh),
-        "avg_pace": first.moving_s / first.distance_m * second.distance_m,
-        "naismith": first.moving_s / _naismith_s(first) * _naismith_s(second),
-    }
-    out = {m: v / second.moving_s - 1.0 for m, v in pred.items()}
-    out["fatigue_per_h"] = k
-    return out
-
-
-def run_steep(data_dir: Path, *, quick: bool = False) -> dict:
-    """Both steep protocols, their summaries and the curve's own targets.
-
-    Parameters
-    ----------
-    data_dir : Path
-        Folder holding ``tracks/steep``.
-    quick : bool
-        One recording left out instead of all twelve (for tests).
-
-    Returns
-    -------
-    dict
-        ``rows``, ``summary`` (median and p90 per protocol and method, bootstrap
-        comparisons of ``mountain`` against each baseline) and ``curve`` (the
-        descent and per-band targets).
-    """
-    folder = data_dir / "tracks" / "steep"
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".gpx", ".tcx", ".fit"))
-    lines = [cal.prepare(read_track(p)) for p in files]
-    halves = {line.name: line.split(0.5) for line in lines}
-    everything = cf.pieces(lines)
-    rows = []
-    for line in lines:
-        first, second = halves[line.name]
-        rows.append(
-            {"protocol": "steep_half", "track": line.name, **_steep_row(first, second, None)}
-        )
-    for line in lines[:1] if quick else lines:
-        first, second = halves[line.name]
-        fit = cf.fit_curve(everything.without(line.name))
-        rows.append({"protocol": "steep_loo", "track": line.name, **_steep_row(first, second, fit)})
-    return {"rows": rows, "summary": _steep_summary(rows), "curve": _curve_targets(everything)}
-
-
-def _steep_row(first: cal.Line, second: cal.Line, fit: cf.CurveFit | None) -> dict:
-    err = steep_errors(first, second, fit)
-    return {
-        "moving_h": round(second.moving_s / 3600.0, 2),
-        "start_h": round(first.moving_s / 3600.0, 2),
-        **{m: round(100.0 * err[m], 1) for m in (*STEEP_METHODS, "mountain_f0")},
-        "fatigue_pct_h": round(100.0 * err["fatigue_per_h"], 2),
-    }
-
-
-def _steep_summary(rows: list[dict]) -> dict:
-    out: dict[str, dict] = {}
-    for protocol in ("steep_half", "steep_loo"):
-        sel = [r for r in rows if r["protocol"] == protocol]
-        if not sel:
-            continue
-        stats = {
-            m: {
-                "median": round(float(np.median([abs(r[m]) for r in sel])), 1),
-                "p90": round(float(np.percentile([abs(r[m]) for r in sel], 90)), 1),
-            }
-            for m in (*STEEP_METHODS, "mountain_f0")
-        }
-        versus = {
-            m: {
-                q: compare([r["mountain"] for r in sel], [r[m] for r in sel], q=qv)
-                for q, qv in (("median", 50.0), ("p90", 90.0))
-            }
-            for m in STEEP_BASELINES
-        }
-        met = stats["mountain"]["median"] <= STEEP_TARGET_PCT
-        out[protocol] = {"n": len(sel), "stats": stats, "versus": versus, "target_met": met}
-    return out
-
-
-def _curve_targets(p: cf.Pieces) -> dict:
-    steep_down = np.linspace(-0.6, -0.25, 351)
-    fastest = float(pace.speed_ratio(steep_down).max())
-    gaps = []
-    for centre, med, n in cf.band_medians(p, [c / 100.0 for c in range(-35, 40, 5)]):
-        if np.isfinite(med):
-            gaps.append((centre, round(float(pace.speed_ratio(centre)) - med, 3), n))
-    worst = max(abs(g) for _, g, _ in gaps)
-    return {
-        "fastest_ratio_at_or_below_-25pct": round(fastest, 3),
-        "descents_slower_than_flat": fastest < 1.0,
-        "band_gaps": gaps,
-        "largest_gap": round(worst, 3),
-        "bands_within_0.1": worst <= 0.1,
-    }
-
-
-def _print_steep(result: dict) -> None:
-    head = ["protocol", "track", "start_h", "moving_h", *STEEP_METHODS, "mountain_f0"]
-    print("Steep set: signed error of the second half's moving time, % (+ = too long):")
-    print("| " + " | ".join(head) + " |")
-    print("|" + "---|" * len(head))
-    for r in result["rows"]:
-        print("| " + " | ".join(str(r[h]) for h in head) + " |")
-    print()
-    names = [*STEEP_METHODS, "mountain_f0"]
-    print("| |e| %, median / p90 | n | " + " | ".join(names) + " | target (median <= 9 %) |")
-    print("|" + "---|" * (len(names) + 3))
-    for protocol, s in result["summary"].items():
-        cells = [f"{s['stats'][m]['median']} / {s['stats'][m]['p90']}" for m in names]
-        met = "met" if s["target_met"] else "not met"
-        print(f"| {protocol} | {s['n']} | " + " | ".join(cells) + f" | {met} |")
-    print()
-    print(
-        "mountain minus baseline, points [90 % paired bootstrap interval] "
-        "(share of draws where mountain is lower; sign test p):"
-    )
-    print("| protocol | statistic | " + " | ".join(STEEP_BASELINES) + " |")
-    print("|---|---|" + "---|" * len(STEEP_BASELINES))
-    for protocol, s in result["summary"].items():
-        for q in ("median", "p90"):
-            cells = [
-                f"{c['diff']:+.1f} [{c['lo']:+.1f}, {c['hi']:+.1f}] "
-                f"({c['p_lower']:.0%}; p {c['sign_p']:.2f})"
-                for c in (s["versus"][m][q] for m in STEEP_BASELINES)
-            ]
-            print(f"| {protocol} | {q} | " + " | ".join(cells) + " |")
-    c = result["curve"]
-    print()
-    print(
-        f"fastest speed ratio at -25 % or steeper: {c['fastest_ratio_at_or_below_-25pct']} "
-        f"(slower than flat: {'yes' if c['descents_slower_than_flat'] else 'no'}); "
-        f"largest |curve - recordings' median| from -35 % to +35 %: {c['largest_gap']} "
-        f"(within 0.1: {'yes' if c['bands_within_0.1'] else 'no'})"
-    )
 
 
 def run(data_dir: Path, *, quick: bool = False) -> dict:
@@ -588,15 +347,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="only the six runs' halves and three left-out walks (a few seconds, for CI)",
     )
+    ap.add_argument(
+        "--steep-variants",
+        default=",".join(DEFAULT_VARIANTS),
+        help=f"variants of the steep set, comma-separated, or 'all' ({', '.join(VARIANTS)}; "
+        "docs/pace_variants.md); default %(default)s",
+    )
     args = ap.parse_args(argv)
+    names = list(VARIANTS) if args.steep_variants == "all" else args.steep_variants.split(",")
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        ap.error(f"unknown steep variant {unknown[0]!r}: choose from {', '.join(VARIANTS)}")
     result = run(args.data_dir, quick=args.quick)
-    result["steep"] = run_steep(args.data_dir, quick=args.quick)
+    result["steep"] = run_steep(args.data_dir, quick=args.quick, variants=names)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         _print_table(result)
         print()
-        _print_steep(result["steep"])
+        print_steep(result["steep"])
     return 0
 
 

@@ -21,6 +21,7 @@ assert _spec is not None and _spec.loader is not None
 bench = importlib.util.module_from_spec(_spec)
 sys.modules["bench_pace"] = bench
 _spec.loader.exec_module(bench)
+steep = sys.modules["bench_steep"]  # loaded by bench_pace (a sibling script)
 
 
 def test_every_method_predicts_a_runner_who_runs_like_the_model():
@@ -96,26 +97,34 @@ def test_report_on_the_real_tracks(shared_data_dir: Path):
 @pytest.mark.slow
 def test_steep_protocols_report_every_method_and_the_curve_targets(shared_data_dir: Path):
     result = bench.run_steep(shared_data_dir, quick=True)
-    protocols = [r["protocol"] for r in result["rows"]]
-    assert protocols.count("steep_half") == 12 and protocols.count("steep_loo") == 1
-    for r in result["rows"]:
-        assert all(np.isfinite(r[m]) for m in bench.STEEP_METHODS)
-    for protocol in ("steep_half", "steep_loo"):
-        s = result["summary"][protocol]
-        assert set(s["stats"]) >= set(bench.STEEP_METHODS)
-        for m in bench.STEEP_BASELINES:
-            for q in ("median", "p90"):
-                c = s["versus"][m][q]
-                assert c["lo"] <= c["hi"]
-    curve = result["curve"]
-    # The shipped curve's own targets hold on the recordings it was fitted to.
-    assert curve["descents_slower_than_flat"] and curve["bands_within_0.1"]
+    assert set(result["variants"]) == {"gap60", "stops"}
+    for res in result["variants"].values():
+        protocols = [r["protocol"] for r in res["rows"]]
+        assert protocols.count("steep_half") == 12 and protocols.count("steep_loo") == 1
+        for r in res["rows"]:
+            assert all(np.isfinite(r[m]) for m in steep.STEEP_METHODS)
+        for protocol in ("steep_half", "steep_loo"):
+            s = res["summary"][protocol]
+            assert set(s["stats"]) >= set(steep.STEEP_METHODS)
+            for m in steep.STEEP_BASELINES:
+                for q in ("median", "p90"):
+                    c = s["versus"][m][q]
+                    assert c["lo"] <= c["hi"]
+        # The curve fitted on all 12 meets its own targets under either preparation.
+        assert res["curve"]["descents_slower_than_flat"] and res["curve"]["bands_within_0.1"]
+    # Cutting rests logged without a gap shortens the hikes' measured moving time only.
+    rows = {v: {r["track"]: r for r in res["rows"]} for v, res in result["variants"].items()}
+    runs = [t for t in rows["stops"] if t.startswith("TrailrunningVienna")]
+    hike = "georust_garmisch-gpsmap64s-hike.gpx"
+    assert rows["stops"][hike]["moving_h"] < 0.9 * rows["gap60"][hike]["moving_h"]
+    for t in runs:
+        assert rows["stops"][t]["moving_h"] == pytest.approx(rows["gap60"][t]["moving_h"], rel=0.01)
 
 
 def test_steep_prediction_of_a_runner_who_follows_the_curve_is_exact():
     runner = RunnerProfile(420.0)
     line = cal.prepare(Track("s", *synthetic_recording(runner, seed=4, stops=0)))
     first, second = line.split(0.5)
-    errors = bench.steep_errors(first, second, None)
+    errors = steep.steep_errors(first, second, None)
     assert abs(errors["mountain"]) < 0.03
     assert errors["minetti"] < errors["mountain"]  # Minetti runs the descents too fast

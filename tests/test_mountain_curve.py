@@ -136,6 +136,19 @@ def test_the_fit_finds_no_fatigue_in_a_runner_without_it() -> None:
     assert 0.0 <= fit.fatigue_per_h < 0.01
 
 
+def test_pieces_can_cover_the_whole_line() -> None:
+    # 1,050 m at +10 %, 0.5 s/m: five full pieces and a 50 m tail, which the fit
+    # leaves out (under half a piece) and a prediction keeps.
+    n = 105
+    d, g = np.full(n, 10.0), np.full(n, 0.1)
+    z = np.concatenate(([0.0], np.cumsum(d * g)))
+    line = cal.Line("l", d, g, d / 2, np.ones(n, dtype=bool), np.full(n, np.nan), z)
+    every = cf.pieces([line], min_share=0.0)
+    assert len(every.grade) == 6 and np.allclose(every.grade, 0.1)
+    assert (every.length_m.sum(), every.time_s.sum()) == pytest.approx((1050.0, 525.0))
+    assert cf.pieces([line]).length_m.sum() == pytest.approx(1000.0)
+
+
 def test_band_medians_measure_speed_against_the_recordings_flat_speed() -> None:
     runner = pace.RunnerProfile(400.0)
     grades = [0.0, 0.01, -0.01, 0.0, 0.02] * 3 + [-0.3] * 4 + [0.2] * 4

@@ -130,7 +130,9 @@ class Pieces:
         )
 
 
-def pieces(lines: Sequence[Line], *, piece_m: float = PIECE_M) -> Pieces:
+def pieces(
+    lines: Sequence[Line], *, piece_m: float = PIECE_M, min_share: float = _MIN_PIECE_SHARE
+) -> Pieces:
     """Cut prepared recordings into pieces of `piece_m` metres of moving distance.
 
     Parameters
@@ -139,11 +141,14 @@ def pieces(lines: Sequence[Line], *, piece_m: float = PIECE_M) -> Pieces:
         Recordings prepared by :func:`routeplanner.pace.fitting.prepare`.
     piece_m : float
         Length of a piece.
+    min_share : float
+        Shortest piece kept, as a share of `piece_m` (0 keeps every piece: a
+        prediction must cover the whole line).
 
     Returns
     -------
     Pieces
-        Pieces with at least half their length and some moving time.
+        Pieces with at least `min_share` of their length and some moving time.
     """
     cols: list[list[np.ndarray]] = [[], [], [], [], []]
     for r, line in enumerate(lines):
@@ -159,7 +164,7 @@ def pieces(lines: Sequence[Line], *, piece_m: float = PIECE_M) -> Pieces:
         time = np.bincount(cid, dt, minlength=n)
         rise = np.bincount(cid, dz, minlength=n)
         elapsed = np.cumsum(time) - time / 2
-        ok = (length >= _MIN_PIECE_SHARE * piece_m) & (time > 0)
+        ok = (length >= min_share * piece_m) & (length > 0) & (time > 0)
         for col, arr in zip(
             cols,
             (np.full(int(ok.sum()), r), rise[ok] / length[ok], length[ok], time[ok]),
@@ -218,7 +223,9 @@ def _curve_values(steps: np.ndarray, peak: float) -> np.ndarray:
     return h
 
 
-def fit_curve(p: Pieces, *, onset_h: float = FATIGUE_ONSET_H, fatigue: bool = True) -> CurveFit:
+def fit_curve(
+    p: Pieces, *, onset_h: float = FATIGUE_ONSET_H, fatigue: bool = True, loss: str = "soft_l1"
+) -> CurveFit:
     """Fit the curve, then the fatigue slope, to pieces of recordings.
 
     First the curve and a flat pace per recording, on the pieces' log times with
@@ -237,6 +244,9 @@ def fit_curve(p: Pieces, *, onset_h: float = FATIGUE_ONSET_H, fatigue: bool = Tr
         Moving hours before fatigue starts.
     fatigue : bool
         Fit the fatigue slope (else it is 0).
+    loss : str
+        Loss of the curve's fit on the pieces' log times: ``soft_l1`` (shipped,
+        close to least absolute deviations) or ``linear`` (least squares).
 
     Returns
     -------
@@ -251,7 +261,7 @@ def fit_curve(p: Pieces, *, onset_h: float = FATIGUE_ONSET_H, fatigue: bool = Tr
     # The curve is measured with the fatigue of the last round taken out, and the
     # fatigue with the curve of this round: a few rounds settle both.
     for _ in range(_ROUNDS if fatigue else 1):
-        h = _fit_shape(p, g, np.log1p(k * tired_h))
+        h = _fit_shape(p, g, np.log1p(k * tired_h), loss=loss)
         fresh_s = p.length_m / 1000.0 * np.exp(_pchip(grades, h, g))
         k, levels = _fit_fatigue(p, fresh_s, onset_s, until_s, fit=fatigue)
     return CurveFit(
@@ -268,7 +278,7 @@ def _pchip(grades: np.ndarray, h: np.ndarray, g: np.ndarray) -> np.ndarray:
     return np.asarray(PchipInterpolator(grades, h)(g))
 
 
-def _fit_shape(p: Pieces, g: np.ndarray, tired: np.ndarray) -> np.ndarray:
+def _fit_shape(p: Pieces, g: np.ndarray, tired: np.ndarray, *, loss: str = "soft_l1") -> np.ndarray:
     """Log time ratio at CURVE_GRADES, with a level per recording, robustly.
 
     `tired` is each piece's known log fatigue factor, taken out of its time.
@@ -292,9 +302,7 @@ def _fit_shape(p: Pieces, g: np.ndarray, tired: np.ndarray) -> np.ndarray:
         smooth = _SMOOTH_W * np.diff(h, 2) / np.diff(grades)[1:]
         return np.concatenate((pred - y, smooth * _LOSS_SCALE))
 
-    sol = least_squares(
-        resid, np.clip(x0, lo, hi), bounds=(lo, hi), loss="soft_l1", f_scale=_LOSS_SCALE
-    )
+    sol = least_squares(resid, np.clip(x0, lo, hi), bounds=(lo, hi), loss=loss, f_scale=_LOSS_SCALE)
     return _curve_values(sol.x[1 : 1 + n_steps], sol.x[0])
 
 
