@@ -53,24 +53,24 @@ DEFAULT_MODEL = "mountain"
 
 # The mountain curve: (grade, log of time per metre relative to the flat, slope of
 # that log) at its knots: a monotone PCHIP fitted by ``scripts/fit_grade_curve.py``
-# (routeplanner.pace.curve_fit) on the 12 steep recordings of the sample data (1,323
-# pieces of 200 m); the slopes are scipy's PchipInterpolator's at the knots, so the
-# curve is evaluated here without importing scipy.interpolate (a loop query does
-# not import it).  Time grows monotonically from the fastest grade (-8 %) both
-# ways.  Beyond +-45 % (3 and 4 pieces there) EXCESS_GRADE_PENALTY applies, as for
-# Minetti.
+# (routeplanner.pace.curve_fit) on the 12 steep recordings of the sample data (1,311
+# pieces of 200 m; rests logged without a gap are cut, see fitting.prepare); the
+# slopes are scipy's PchipInterpolator's at the knots, so the curve is evaluated
+# here without importing scipy.interpolate (a loop query does not import it).  Time
+# grows monotonically from the fastest grade (-8 %) both ways.  Beyond +-45 % (3 and 4
+# pieces there) EXCESS_GRADE_PENALTY applies, as for Minetti.
 MOUNTAIN_KNOTS: tuple[tuple[float, float, float], ...] = (
-    (-0.45, 0.9851, -3.426),
-    (-0.35, 0.6398, -3.4798),
-    (-0.25, 0.2891, -2.4427),
-    (-0.15, 0.1017, -1.6462),
-    (-0.08, -0.0023, 0.0),
-    (0.0, 0.0, 0.0569),
-    (0.08, 0.2374, 3.3729),
-    (0.15, 0.509, 3.5618),
-    (0.25, 0.8351, 2.497),
-    (0.35, 1.0374, 2.023),
-    (0.45, 1.2397, 2.023),
+    (-0.45, 0.9955, -3.3045),
+    (-0.35, 0.6539, -3.524),
+    (-0.25, 0.29, -2.3174),
+    (-0.15, 0.12, -1.7312),
+    (-0.08, -0.0032, 0.0),
+    (0.0, 0.0, 0.0789),
+    (0.08, 0.2355, 3.2052),
+    (0.15, 0.4807, 3.4992),
+    (0.25, 0.8302, 2.5651),
+    (0.35, 1.0328, 1.8096),
+    (0.45, 1.1963, 1.4395),
 )
 
 # Minetti's polynomial was fitted on treadmill data between -45 % and +45 %; outside

@@ -111,12 +111,13 @@ _MAX_PACE_S_PER_KM = 1800.0
 # (routeplanner.pace.curve_fit, scripts/fit_grade_curve.py): pace grows by
 # FATIGUE_PER_H per hour of moving after FATIGUE_ONSET_H, up to FATIGUE_UNTIL_H (the
 # longest recording).  With each day's own level and the curve, the 12 recordings
-# show no slow-down: -0.8 %/h unbounded (90 % bootstrap over recordings -3.8 to
-# +0.7 %/h), so the slope, which may not be negative, is 0.  A fitted runner's own
+# show no slow-down: -0.7 %/h unbounded (90 % bootstrap over recordings -3.4 to
+# +0.3 %/h; rests logged without a gap cut), so the slope, which may not be
+# negative, is 0.  A fitted runner's own
 # term (``pace fit``) replaces it.
 FATIGUE_PER_H = 0.0
 FATIGUE_ONSET_H = 2.0
-FATIGUE_UNTIL_H = 11.91
+FATIGUE_UNTIL_H = 11.44
 
 # -------------------------------------------------------------------------- profile
 
