@@ -20,7 +20,8 @@ Variants (``docs/pace_variants.md``, written before they were run): ``gap60`` (m
 time = intervals of at most 60 s, as before), ``stops`` (rests logged without a gap cut
 too: :data:`routeplanner.pace.fitting.STOP_SPEED_M_S`; the shipped preparation),
 ``stops_005`` and ``stops_015`` (other thresholds), ``pieces`` (the curve applied to
-200 m pieces' grades), ``curve_ls`` (the curve fitted by least squares).
+200 m pieces' grades), ``curve_ls`` (the curve fitted by least squares), ``curve_sum``
+(the curve fitted to sums of moving time, round 2).
 """
 
 from __future__ import annotations
@@ -63,10 +64,11 @@ VARIANTS: dict[str, Variant] = {
     "stops_015": Variant(stop_speed_m_s=0.15),
     "pieces": Variant(pieces=True),
     "curve_ls": Variant(loss="linear"),
+    "curve_sum": Variant(loss="sum"),
 }
 DEFAULT_VARIANTS = ("gap60", "stops")
 # Variant against variant on the same measured times (same preparation).
-PAIRS = (("pieces", "stops"), ("curve_ls", "stops"))
+PAIRS = (("pieces", "stops"), ("curve_ls", "stops"), ("curve_sum", "stops"))
 
 
 def naismith_s(line: cal.Line) -> float:

@@ -245,8 +245,10 @@ def fit_curve(
     fatigue : bool
         Fit the fatigue slope (else it is 0).
     loss : str
-        Loss of the curve's fit on the pieces' log times: ``soft_l1`` (shipped,
-        close to least absolute deviations) or ``linear`` (least squares).
+        How the curve is fitted: ``soft_l1`` on the pieces' log times (shipped, close
+        to least absolute deviations: the typical piece), ``linear`` (least squares
+        on log times) or ``sum`` (Poisson deviance of the pieces' times: the fit
+        whose predicted moving time matches the recorded sums).
 
     Returns
     -------
@@ -296,13 +298,24 @@ def _fit_shape(p: Pieces, g: np.ndarray, tired: np.ndarray, *, loss: str = "soft
     lo = np.concatenate(([-0.5], np.zeros(n_steps), np.full(n_rec, 3.0)))
     hi = np.concatenate(([0.3], np.full(n_steps, 3.0), np.full(n_rec, 9.0)))
 
+    # "sum": Poisson deviance of each piece's time (in units of a typical piece's
+    # relative error, so the smoothness penalty weighs as in the other fits).
+    unit = float(np.sqrt(np.median(p.time_s)))
+
     def resid(x: np.ndarray) -> np.ndarray:
         h = _curve_values(x[1 : 1 + n_steps], x[0])
         pred = x[1 + n_steps :][p.rec] + _pchip(grades, h, g)
         smooth = _SMOOTH_W * np.diff(h, 2) / np.diff(grades)[1:]
-        return np.concatenate((pred - y, smooth * _LOSS_SCALE))
+        if loss == "sum":
+            mu = np.exp(pred + tired) * p.length_m / 1000.0
+            dev = 2.0 * (p.time_s * np.log(p.time_s / mu) - (p.time_s - mu))
+            data = np.sign(p.time_s - mu) * np.sqrt(np.maximum(dev, 0.0)) / unit
+        else:
+            data = pred - y
+        return np.concatenate((data, smooth * _LOSS_SCALE))
 
-    sol = least_squares(resid, np.clip(x0, lo, hi), bounds=(lo, hi), loss=loss, f_scale=_LOSS_SCALE)
+    how = "linear" if loss == "sum" else loss
+    sol = least_squares(resid, np.clip(x0, lo, hi), bounds=(lo, hi), loss=how, f_scale=_LOSS_SCALE)
     return _curve_values(sol.x[1 : 1 + n_steps], sol.x[0])
 
 

@@ -194,8 +194,8 @@ def mountain_cost_ratio(grade: ArrayLike) -> np.ndarray:
     --------
     >>> round(float(mountain_cost_ratio(0.0)), 3)
     1.0
-    >>> round(float(mountain_cost_ratio(-0.3)), 2)  # 0.64x flat speed
-    1.57
+    >>> round(float(mountain_cost_ratio(-0.3)), 2)  # 0.63x flat speed
+    1.58
     """
     i = np.clip(np.asarray(grade, dtype=float), -MAX_MODEL_GRADE, MAX_MODEL_GRADE)
     return np.asarray(np.exp(_hermite(i, MOUNTAIN_KNOTS)))
@@ -241,7 +241,7 @@ def cost_ratio(grade: ArrayLike, model: str = DEFAULT_MODEL) -> np.ndarray:
     >>> float(cost_ratio(0.0))
     1.0
     >>> round(float(cost_ratio(-0.3)), 2)  # mountain: steep descents are slow
-    1.57
+    1.58
     >>> round(float(cost_ratio(0.1, model="minetti")), 3)
     1.658
     >>> float(cost_ratio(-0.1, model="minetti"))  # capped: raw Minetti would give 0.598
@@ -283,7 +283,7 @@ def speed_ratio(grade: ArrayLike, model: str = DEFAULT_MODEL) -> np.ndarray:
     >>> round(float(speed_ratio(0.2, "minetti")), 3)
     0.4
     >>> round(float(speed_ratio(0.2)), 2)
-    0.5
+    0.51
     """
     return np.asarray(1.0 / cost_ratio(grade, model))
 
