@@ -428,3 +428,24 @@ def test_a_wide_day_spread_gives_the_range_with_its_warning(loaded, tmp_path):
     assert low < props["duration_s"] < high
     assert props["duration_range_note"] == spread_warning(wide)
     assert "30 %" in props["duration_range_note"]
+
+
+def test_a_query_gives_the_same_loops_whatever_was_asked_before(loaded):
+    # A worker keeps search graphs between queries, and a graph grown for a somewhat
+    # longer loop would serve a shorter one (with other loops: here seed 1 of 8 min
+    # after 10 min); a link must still reproduce the plan.
+    from routeplanner.serve.query import parse_loop_query
+
+    w, s, e, n = (float(v) for v in loaded.net.bbox)
+    bbox = (w - 0.01, s - 0.01, e + 0.01, n + 0.01)
+
+    def answer(planner: Planner, duration: str) -> str:
+        params = {"start": START, "duration": duration, "alternatives": "3", "seed": "1"}
+        fc = planner.loops(parse_loop_query(params, bbox))
+        fc.pop("search_s")
+        return json.dumps(fc, sort_keys=True)
+
+    alone = answer(Planner(loaded), "8m")
+    planner = Planner(loaded)
+    answer(planner, "10m")
+    assert answer(planner, "8m") == alone

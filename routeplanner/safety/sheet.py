@@ -56,7 +56,7 @@ from routeplanner.safety.daylight import (
     region_timezone,
     sun_times,
 )
-from routeplanner.safety.times import road_nodes, times_to, times_to_roads
+from routeplanner.safety.times import road_nodes, times_to_node, times_to_roads
 from routeplanner.sources.pois import Poi, Pois
 from routeplanner.units import UnitSystem
 
@@ -415,6 +415,7 @@ class _RouteLine:
         self.route = route
         x, y = net.project(route.lon, route.lat)
         self.line = shapely.linestrings(np.column_stack([x, y]))
+        self.box = (float(x.min()), float(y.min()), float(x.max()), float(y.max()))
         self.cum = np.concatenate(([0.0], np.cumsum(np.hypot(np.diff(x), np.diff(y)))))
 
     def near(self, pois: Sequence[Poi], radius_m: float) -> list[tuple[Poi, float, float]]:
@@ -424,12 +425,16 @@ class _RouteLine:
         if not pois:
             return []
         px, py = self.net.project(np.array([p.lon for p in pois]), np.array([p.lat for p in pois]))
-        pts = shapely.points(px, py)
-        dist = shapely.distance(self.line, pts)
+        # A point farther than the radius from the line's box is farther from the line:
+        # only the others are measured (the line has hundreds of vertices).
+        x0, y0, x1, y1 = self.box
+        r = radius_m
+        close = np.flatnonzero((px >= x0 - r) & (px <= x1 + r) & (py >= y0 - r) & (py <= y1 + r))
+        dist = np.full(len(pois), np.inf)
+        dist[close] = shapely.distance(self.line, shapely.points(px[close], py[close]))
         keep = np.flatnonzero(dist <= radius_m)
-        along = np.interp(
-            shapely.line_locate_point(self.line, pts[keep]), self.cum, self.route.dist_m
-        )
+        pts = shapely.points(px[keep], py[keep])
+        along = np.interp(shapely.line_locate_point(self.line, pts), self.cum, self.route.dist_m)
         found = [(pois[int(i)], float(a), float(dist[i])) for i, a in zip(keep, along, strict=True)]
         return sorted(found, key=lambda t: t[1])
 
@@ -517,7 +522,11 @@ def _bailouts(
                 found.append((kind, name, p.lon, p.lat, a))
             last = a
     to_road = times_to_roads(net, route.profile)
-    to_start = times_to(net, route.profile, nodes[:1])
+    to_start = (
+        times_to_node(net, route.profile, int(nodes[0]))
+        if len(nodes)
+        else np.full(net.n_nodes, np.inf)
+    )
     out = []
     for kind, name, lon, lat, a in sorted(found, key=lambda t: t[4]):
         secs, via = 0.0, "road"

@@ -16,7 +16,10 @@ from routeplanner import pace
 from routeplanner.network.model import Network
 from routeplanner.pace.timer import EdgeTimer
 
-__all__ = ["reversed_graph", "road_nodes", "times_to", "times_to_roads"]
+__all__ = ["reversed_graph", "road_nodes", "times_to", "times_to_node", "times_to_roads"]
+
+#: Times to single nodes kept per network (the starts of the latest sheets).
+KEPT_NODE_TIMES = 32
 
 
 def times_to(net: Network, profile: pace.RunnerProfile, targets: np.ndarray) -> np.ndarray:
@@ -64,7 +67,31 @@ def times_to_roads(net: Network, profile: pace.RunnerProfile) -> np.ndarray:
     return ret
 
 
+def times_to_node(net: Network, profile: pace.RunnerProfile, node: int) -> np.ndarray:
+    """Per node, the running time to ``node`` (the latest few kept).
+
+    Sheets of loops from one start (other durations, seeds, alternatives) all need
+    the times back to it: a server moving a slider asks for the same start again.
+    """
+    key = ("safety_times_to_node", profile, int(node))
+    kept = net._cache.pop(key, None)
+    if kept is None:
+        kept = times_to(net, profile, np.array([node], dtype=np.int64))
+        kept.setflags(write=False)  # shared by every sheet from this node
+        old = [k for k in net._cache if isinstance(k, tuple) and k[0] == key[0]]
+        for k in old[: max(0, len(old) - KEPT_NODE_TIMES + 1)]:
+            del net._cache[k]
+    net._cache[key] = kept  # last in the dict: the most recently used
+    ret: np.ndarray = kept
+    return ret
+
+
 def road_nodes(net: Network) -> np.ndarray:
-    """Nodes on a road (any way that is not a trail)."""
-    road = net.edge_class > 0
-    return np.unique(np.concatenate([net.edge_u[road], net.edge_v[road]]))
+    """Nodes on a road (any way that is not a trail; cached per network)."""
+    if "safety_road_nodes" not in net._cache:
+        road = net.edge_class > 0
+        net._cache["safety_road_nodes"] = np.unique(
+            np.concatenate([net.edge_u[road], net.edge_v[road]])
+        )
+    ret: np.ndarray = net._cache["safety_road_nodes"]
+    return ret

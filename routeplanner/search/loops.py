@@ -270,15 +270,16 @@ class _LoopSearch:
         arcs, a, b, d = arcs[keep], a[keep], b[keep], d[keep]
         if len(arcs) == 0:
             return []
-        # Lowest common ancestors of all candidates at once: the stem.
+        # Lowest common ancestors of all candidates at once: the stem (each step moves
+        # only the pairs still apart; most meet within a few steps).
         x, y = a.copy(), b.copy()
-        diff = x != y
-        while diff.any():
-            up_x = diff & (tree.depth[x] >= tree.depth[y])
-            up_y = diff & ~up_x
-            x[up_x] = tree.pred[x[up_x]]
-            y[up_y] = tree.pred[y[up_y]]
-            diff = x != y
+        todo = np.flatnonzero(x != y)
+        while len(todo):
+            xt, yt = x[todo], y[todo]
+            up_x = tree.depth[xt] >= tree.depth[yt]
+            x[todo[up_x]] = tree.pred[xt[up_x]]
+            y[todo[~up_x]] = tree.pred[yt[~up_x]]
+            todo = todo[x[todo] != y[todo]]
         stem = tree.length[x]
         total = tree.length[a] + g.arc_len[arcs] + tree.length[b]
         trail = tree.trail[a] + self.arc_trail[arcs] + tree.trail[b]

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from routeplanner.network.model import Network
 from routeplanner.search.graph import SearchGraph, tree_sums
 
-__all__ = ["StartTree", "keep_tree", "kept_tree", "start_tree", "weights_key"]
+__all__ = ["StartTree", "forget_kept_graphs", "keep_tree", "kept_tree", "start_tree", "weights_key"]
 
 #: Per-path sums of a tree; zero at the root and at unreached nodes.
 _SUMS = ("depth", "t_out", "t_back", "length", "trail", "up_out", "up_back")
@@ -126,3 +127,15 @@ def keep_tree(g: SearchGraph, key: bytes, limit: float, tree: StartTree) -> None
         g.trees[key] = (limit, tree)
         while len(g.trees) > MAX_KEPT_TREES:
             del g.trees[next(iter(g.trees))]
+
+
+def forget_kept_graphs(net: Network) -> None:
+    """Drop the reach graphs that loop searches keep on ``net``, with their trees.
+
+    A kept graph grown for a somewhat longer target serves a later query (see
+    ``loops.REACH_REUSE``), whose loops then differ from those the query finds alone.
+    A server answering queries in any order forgets them first, so that a query
+    (a link) always gives the same loops.
+    """
+    for key in [k for k in net._cache if isinstance(k, tuple) and k and k[0] == "loop_graph"]:
+        del net._cache[key]

@@ -114,11 +114,14 @@ class Planner:
         from routeplanner.cli._safety import SafetyOptions, region_places, safety_sheets
         from routeplanner.pace.spread import time_range_s
         from routeplanner.search.loops import find_loops
+        from routeplanner.search.trees import forget_kept_graphs
         from routeplanner.search.via_loops import find_via_loops
 
         net = self.loaded.net
         profile = self.runner(q)
         request = self.request(q)
+        # The same query gives the same loops, whatever this worker was asked before.
+        forget_kept_graphs(net)
         t0 = time.perf_counter()
         if q.segment is not None:
             routes = [self._through_segment(q, profile, request)]
