@@ -18,7 +18,7 @@ and, in the same run, through a baseline built the way GraphHopper builds a
   ignores ascent), and every edge used by an earlier leg costs ×5 on later legs.
 
 Both results become :class:`~routeplanner.route.Route` objects through
-:func:`~routeplanner.route.make_route`, so duration (Minetti at 6:00/km by
+:func:`~routeplanner.route.make_route`, so duration (the product's default model at 6:00/km by
 default), overlap share and trail share come from the same code.
 
 Definitions
@@ -638,7 +638,11 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="comma-separated target durations in minutes (default 30,60,90,120)",
     )
     ap.add_argument("--pace", default="6:00", help="flat pace, m:ss per km (default 6:00)")
-    ap.add_argument("--model", default="minetti", help="pace model (default minetti)")
+    ap.add_argument(
+        "--model",
+        default=pace.DEFAULT_MODEL,
+        help=f"pace model (default the product's, {pace.DEFAULT_MODEL})",
+    )
     ap.add_argument("--tolerance", type=float, default=0.05, help="fraction (default 0.05)")
     ap.add_argument(
         "--baseline-points",

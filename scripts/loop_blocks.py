@@ -1,7 +1,7 @@
 """Blocks for ``bench_loops.py --blocks``: what a default 6-week block's runs look like.
 
 For each home (Ordino and La Massana by default), a default block (6 weeks,
-3 h-4 h 30 a week, tue/thu/sat/sun, trail goal, 6:00/km Minetti, seed 0) is
+3 h-4 h 30 a week, tue/thu/sat/sun, trail goal, 6:00/km, the bench's pace model, seed 0) is
 planned with :func:`routeplanner.plan.make_plan` and measured:
 
 * the ascent rate of every easy session (ascent / running time, m/h), against

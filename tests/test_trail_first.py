@@ -82,6 +82,44 @@ def test_a_start_on_a_main_road_leaves_it_by_the_nearer_end_and_says_so():
     assert note.startswith("starts on a main road: 0.4 km along CG-9 to the nearest other way")
 
 
+def test_only_the_way_off_a_main_road_start_is_open_not_the_rest_of_its_edge():
+    from routeplanner.brief import Constraints as C
+    from routeplanner.search.graph import SearchGraph, edge_cost, main_road_exit
+
+    net = square_with_road_start()
+    x, y = 1000.0 - 300.0, 300.0  # 424 m from corner 2, 990 m from corner 4
+    lon, lat = _start(x, y)
+    snap = net.snap(lon, lat, max_distance_m=50.0)
+    exit = main_road_exit(net, snap)
+    assert net.edge_class[exit.edges[0]] == 2 and len(exit.edges) == 1
+    g = SearchGraph(net, PROFILE, snap)
+    w = g.weights(edge_cost(net, g.prefs, C(), start=snap))
+    pieces = np.flatnonzero(g.arc_edge == snap.edge)
+    near = pieces[g.arc_len[pieces] < 500]
+    far = pieces[g.arc_len[pieces] > 900]
+    assert len(near) == 2 and len(far) == 2
+    assert np.isfinite(w[near]).all()  # the 424 m to corner 2, both ways
+    assert np.isinf(w[far]).all()  # the other 990 m stays closed
+
+
+def test_a_scrap_of_path_beside_a_main_road_does_not_make_the_road_needed():
+    # the 13 % road of the U, with a 60 m lay-by path half-way along it: before, the
+    # lay-by counted as a place the road was the only way to, and the road was taken
+    net = u_with_road(500.0)
+    nodes = {1: (0.0, 0.0), 2: (0.0, 1400.0), 3: (500.0, 1400.0), 4: (500.0, 0.0)}
+    nodes.update({5: (250.0, 0.0), 6: (250.0, -60.0)})
+    ways = [
+        ([1, 2, 3, 4], {"highway": "path", "name": "U path"}),
+        ([4, 5, 1], {"highway": "primary", "name": "CG-2"}),
+        ([5, 6], {"highway": "footway", "name": "Lay-by"}),
+    ]
+    net = make_network(nodes, ways)
+    target = 3800 * 0.36
+    (route,) = find_loops(net, _start(0, 0), PROFILE, LoopRequest(target))
+    assert "CG-2" not in route.names and route.stats.main_road_share == 0.0
+    assert route.outcome is not None and route.outcome.shape == "out-and-back"
+
+
 def test_notes_name_stretches_and_skip_crossings():
     net = square_with_road_start()
     from routeplanner.route import Step
@@ -186,4 +224,10 @@ def test_a_main_road_through_nodes_of_its_own_is_bypassed_when_a_path_runs_besid
     needed = main_roads_needed(net)
     names = [str(n) for n in net.edge_name]
     assert not any(needed[i] for i, n in enumerate(names) if n == "CG-9")
-    assert all(needed[i] for i, n in enumerate(names) if n == "CG-1")
+    # from the square, the hamlet's 500 m of path is no place a loop needs to reach
+    assert not any(needed[i] for i, n in enumerate(names) if n == "CG-1")
+    # from a start in the hamlet, CG-1 is the only way out
+    hamlet = names.index("Hamlet")
+    from_hamlet = main_roads_needed(net, hamlet)
+    assert all(from_hamlet[i] for i, n in enumerate(names) if n == "CG-1")
+    assert not any(from_hamlet[i] for i, n in enumerate(names) if n == "CG-9")

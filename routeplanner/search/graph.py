@@ -38,12 +38,14 @@ if TYPE_CHECKING:
 __all__ = [
     "CLIMB_AVERSION",
     "MAIN_ROAD_NEEDED_FACTOR",
+    "MIN_NETWORK_KM",
     "REUSE_PENALTY",
     "TRAILS_ONLY",
     "TRAIL_FIRST",
     "ArcData",
     "EdgeCost",
     "Preferences",
+    "RoadExit",
     "SearchGraph",
     "avoid_main_roads",
     "climb_aversion",
@@ -68,6 +70,9 @@ MAIN_ROAD_NEEDED_FACTOR = 20.0
 #: Cost per metre climbed per metre run when the ascent is capped (10 % grade: ×2).
 CLIMB_AVERSION = 10.0
 
+#: Least length of ways (km) joined without main roads that a main road can be needed to reach.
+MIN_NETWORK_KM = 5.0
+
 #: Edge class of main roads (trunk, primary, secondary).
 _MAIN_ROAD = 2
 
@@ -85,6 +90,9 @@ class ArcData(NamedTuple):
         Network edge the arc runs on (index into the network's edge arrays).
     forward : numpy.ndarray
         Whether the arc runs its edge from ``u`` to ``v``.
+    from_m : numpy.ndarray
+        Where along its edge (from ``u``) the arc's piece begins: 0 but on the
+        second half of a start edge split by the start.
     net : Network
         The network, for any other edge attribute (``net.edge_class[edge]``).
     """
@@ -93,6 +101,7 @@ class ArcData(NamedTuple):
     length_m: np.ndarray
     edge: np.ndarray
     forward: np.ndarray
+    from_m: np.ndarray
     net: Network
 
 
@@ -165,33 +174,66 @@ def climb_aversion(weight: float) -> EdgeCost:
     return factor
 
 
-def main_roads_needed(net: Network) -> np.ndarray:
-    """Per edge, whether it is a main road that is the only connection between its ends.
+def _ways_apart(net: Network) -> tuple[np.ndarray, np.ndarray]:
+    """Components of the network without main roads, and which nodes lie in a large one.
 
-    Main-road edges are taken as stretches: a run of main road through nodes that
-    touch no other way is one stretch.  A stretch is needed when the ways it joins
-    at its ends lie in different connected components of the network without main
-    roads (so a road through a valley beside a path is not needed, however many
-    nodes it has, and the only road into a village is).
+    Returns the component label of every node, and per node whether it touches
+    a way other than a main road in a component of at least
+    :data:`MIN_NETWORK_KM` of ways, or half the largest one if that is less (a
+    place a main road really leads to, not a driveway or a lay-by beside it).
     """
-    key = "main_roads_needed"
+    key = "ways_apart"
     if key not in net._cache:
         minor = net.edge_class != _MAIN_ROAD
         n = net.n_nodes
+        u, v = net.edge_u[minor], net.edge_v[minor]
+        adj = sp.coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
+        label: np.ndarray = connected_components(adj, directed=False)[1]
+        km = np.bincount(label[u], weights=net.edge_length_m[minor], minlength=n) / 1000.0
+        touch = np.zeros(n, dtype=bool)
+        touch[u] = touch[v] = True
+        # (half the largest network in a small area: a hand-built graph or a village's)
+        least = min(MIN_NETWORK_KM, 0.5 * float(km.max(initial=0.0)))
+        net._cache[key] = (label, touch & (km[label] >= least), touch)
+    label, large, _ = net._cache[key]
+    return label, large
+
+
+def _start_labels(net: Network, start_edge: int | None) -> tuple[int, ...]:
+    """Components of other ways that the start's edge touches and that are not large."""
+    if start_edge is None:
+        return ()
+    label, large = _ways_apart(net)
+    touch = net._cache["ways_apart"][2]
+    ends = (int(net.edge_u[start_edge]), int(net.edge_v[start_edge]))
+    return tuple(sorted({int(label[x]) for x in ends if touch[x] and not large[x]}))
+
+
+def main_roads_needed(net: Network, start_edge: int | None = None) -> np.ndarray:
+    """Per edge, whether it is a main road that is the only connection between its ends.
+
+    Main-road edges are taken as stretches: a run of main road through nodes that
+    touch no other way of a large network is one stretch.  A stretch is needed
+    when the ways it joins at its ends lie in different connected components of
+    the network without main roads (so a road through a valley beside a path is
+    not needed, however many nodes it has, and the only road into a village is).
+    Only components of at least :data:`MIN_NETWORK_KM` of ways count, and the
+    one of ``start_edge``: a road is not needed to reach a driveway or an
+    isolated scrap of path beside it, but it is to leave a start inside one.
+    """
+    label, large = _ways_apart(net)
+    own = _start_labels(net, start_edge)
+    key = ("main_roads_needed", own)
+    if key not in net._cache:
+        touch = net._cache["ways_apart"][2]
+        other = large | (touch & np.isin(label, own)) if own else large
         u, v = net.edge_u, net.edge_v
-
-        def components(mask: np.ndarray) -> np.ndarray:
-            adj = sp.coo_matrix((np.ones(int(mask.sum())), (u[mask], v[mask])), shape=(n, n))
-            labels: np.ndarray = connected_components(adj, directed=False)[1]
-            return labels
-
-        label = components(minor)
-        other = np.zeros(n, dtype=bool)
-        other[u[minor]] = other[v[minor]] = True
-        main = ~minor
+        main = net.edge_class == _MAIN_ROAD
         # stretches: main edges joined through nodes with no other way
         inner = main & ~other[u] & ~other[v]
-        stretch = components(inner)
+        n = net.n_nodes
+        adj = sp.coo_matrix((np.ones(int(inner.sum())), (u[inner], v[inner])), shape=(n, n))
+        stretch = connected_components(adj, directed=False)[1]
         sid = np.where(~other[u], stretch[u], stretch[v])  # an edge's stretch (by a pure end)
         direct = main & other[u] & other[v]
         needed = direct & (label[u] != label[v])
@@ -200,43 +242,57 @@ def main_roads_needed(net: Network) -> np.ndarray:
         ids = np.concatenate([sid[part], sid[part]])
         touch = other[ends]
         pairs = np.unique(np.column_stack([ids[touch], label[ends[touch]]]), axis=0)
-        joins = np.bincount(pairs[:, 0], minlength=n) >= 2
+        joins = np.bincount(pairs[:, 0], minlength=net.n_nodes) >= 2
         needed[part] = joins[sid[part]]
         net._cache[key] = needed
     ret: np.ndarray = net._cache[key]
     return ret
 
 
-def main_road_exit(net: Network, start: Snap, limit_m: float = 5000.0) -> np.ndarray:
+class RoadExit(NamedTuple):
+    """The way off a start on a main road: its main-road edges, and which end of the start's."""
+
+    edges: np.ndarray
+    via_u: bool
+
+
+_NO_EXIT = RoadExit(np.zeros(0, dtype=np.int64), True)
+
+
+def main_road_exit(net: Network, start: Snap, limit_m: float = 5000.0) -> RoadExit:
     """Main-road edges of the shortest way from a start on a main road to any other way.
 
-    Empty when the start is not inside a main road's edge (or no other way lies
-    within ``limit_m`` along main roads).
+    The way leads to a large network of other ways (:data:`MIN_NETWORK_KM`)
+    when one lies within ``limit_m``, else to the nearest other way.  Empty
+    when the start is not inside a main road's edge (or no other way lies
+    within ``limit_m`` along main roads).  Only the part of the start's edge
+    towards that way is the exit (``via_u``: the part towards its ``u`` end).
     """
     e = start.edge
     length = float(net.edge_length_m[e])
     if net.edge_class[e] != _MAIN_ROAD or not 1e-3 < start.offset_m < length - 1e-3:
-        return np.zeros(0, dtype=np.int64)
+        return _NO_EXIT
     key = "main_road_csr"
     if key not in net._cache:
         main = np.flatnonzero(net.edge_class == _MAIN_ROAD)
         u, v, w = net.edge_u[main], net.edge_v[main], np.maximum(net.edge_length_m[main], 1e-3)
-        other = np.zeros(net.n_nodes, dtype=bool)
-        other[net.edge_u[net.edge_class != _MAIN_ROAD]] = True
-        other[net.edge_v[net.edge_class != _MAIN_ROAD]] = True
         csr = sp.csr_matrix(
             (np.concatenate([w, w]), (np.concatenate([u, v]), np.concatenate([v, u]))),
             shape=(net.n_nodes, net.n_nodes),
         )
-        net._cache[key] = (csr, other)
-    csr, other = net._cache[key]
+        net._cache[key] = csr
+    csr = net._cache[key]
+    _, large = _ways_apart(net)
+    touch = net._cache["ways_apart"][2]
     ends = (int(net.edge_u[e]), int(net.edge_v[e]))
     dist, pred = dijkstra(csr, indices=list(ends), return_predecessors=True, limit=limit_m)
-    total = dist + np.array([[start.offset_m], [length - start.offset_m]])
-    total[:, ~other] = np.inf
+    dist = dist + np.array([[start.offset_m], [length - start.offset_m]])
+    total = np.where(large, dist, np.inf)
+    if not np.isfinite(total).any():
+        total = np.where(touch, dist, np.inf)
     side, node = np.unravel_index(int(np.argmin(total)), total.shape)
     if not np.isfinite(total[side, node]):
-        return np.zeros(0, dtype=np.int64)
+        return _NO_EXIT
     nodes = [int(node)]
     while nodes[-1] != ends[side]:
         nodes.append(int(pred[side, nodes[-1]]))
@@ -249,31 +305,38 @@ def main_road_exit(net: Network, start: Snap, limit_m: float = 5000.0) -> np.nda
             & (((net.edge_u == x) & (net.edge_v == y)) | ((net.edge_u == y) & (net.edge_v == x)))
         )
         edges.append(int(cand[np.argmin(lengths[cand])]))
-    return np.asarray(edges, dtype=np.int64)
+    return RoadExit(np.asarray(edges, dtype=np.int64), bool(side == 0))
 
 
 def avoid_main_roads(
     net: Network,
     needed_factor: float = MAIN_ROAD_NEEDED_FACTOR,
     *,
-    open_edges: Iterable[int] = (),
+    exit: RoadExit = _NO_EXIT,
     link_factor: float | None = None,
+    start_edge: int | None = None,
 ) -> EdgeCost:
     """Multiplier for trail-first: main roads closed unless no other way connects.
 
     Main roads that are the only connection stay open at ``needed_factor``
-    times their cost, so the search takes them only when it must; so do
-    ``open_edges`` (the start's own edge, so that a start on a main road can
-    leave it).  With ``link_factor``, the other main roads are open at that
-    factor instead of closed (short links that close a loop).
+    times their cost, so the search takes them only when it must; so does the
+    ``exit`` of a start on a main road (the way off it to another way, not the
+    rest of its edge).  With ``link_factor``, the other main roads are open at
+    that factor instead of closed (short links that close a loop).
+    ``start_edge`` counts the start's own ways as a place
+    (:func:`main_roads_needed`).
     """
-    needed = main_roads_needed(net).copy()
-    needed[np.fromiter(open_edges, dtype=np.int64)] = True
+    needed = main_roads_needed(net, start_edge).copy()
+    first = int(exit.edges[0]) if len(exit.edges) else -1
+    needed[exit.edges[1:]] = True
     closed = np.inf if link_factor is None else link_factor
 
     def factor(arcs: ArcData) -> np.ndarray:
         main = net.edge_class[arcs.edge] == _MAIN_ROAD
-        return np.where(main, np.where(needed[arcs.edge], needed_factor, closed), 1.0)
+        # the start's edge is split at the start: the piece from u begins at 0
+        way_off = (arcs.edge == first) & ((arcs.from_m == 0.0) == exit.via_u)
+        open_ = needed[arcs.edge] | way_off
+        return np.where(main, np.where(open_, needed_factor, closed), 1.0)
 
     return factor
 
@@ -358,8 +421,11 @@ def edge_cost(
         )
     if constraints.avoid_roads:
         if not road_link:  # (linking, main roads cost what they cost with roads allowed)
-            opened = main_road_exit(net, start) if start is not None else ()
-            factors.append(avoid_main_roads(net, open_edges=opened))
+            if start is None:
+                factors.append(avoid_main_roads(net))
+            else:
+                exit = main_road_exit(net, start)
+                factors.append(avoid_main_roads(net, exit=exit, start_edge=start.edge))
     if constraints.max_ascent_m is not None or constraints.max_ascent_rate_m_h is not None:
         factors.append(climb_aversion(climb_weight))
     return scaled(prefs, *factors)
@@ -530,6 +596,7 @@ class SearchGraph:
             length_m=self.arc_len,
             edge=self.arc_edge,
             forward=np.arange(2 * m) < m,
+            from_m=np.concatenate([lo, lo]),
             net=net,
         )
 

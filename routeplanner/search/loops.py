@@ -45,7 +45,7 @@ from numpy.typing import ArrayLike
 from scipy.sparse.csgraph import dijkstra
 
 from routeplanner import pace
-from routeplanner.brief import Brief, Constraints, add_shortfalls, finalize
+from routeplanner.brief import MAIN_ROAD_CLASS, Brief, Constraints, add_shortfalls, finalize
 from routeplanner.errors import InputError, NoRouteError
 from routeplanner.network.model import Network, Snap
 from routeplanner.route import AnyStep, Route, Step, shared_m
@@ -58,7 +58,7 @@ from routeplanner.search.graph import (
     reach_edges,
     tree_sums,
 )
-from routeplanner.search.roads import road_notes, short_link_loop
+from routeplanner.search.roads import MAIN_LINK_SHARE, bypassed_share, road_notes
 from routeplanner.search.trees import StartTree, keep_tree, kept_tree, start_tree, weights_key
 
 __all__ = ["MAX_DURATION_S", "TRAIL_PREFERENCE", "LoopRequest", "edge_cost", "find_loops"]
@@ -106,6 +106,15 @@ MIN_BUILT_OVERLAP = 4
 
 #: Weight of the road share against the overlap share in the loop score.
 TRAIL_WEIGHT = 0.5
+
+#: Trail-first: a metre of main road takes this many metres off the trail credit in the
+#: loop score, so that a loop keeps off main roads it can do without, even those that
+#: are the only connection to another valley (a 10 % main-road loop scores as one
+#: with 15 % more overlap).
+MAIN_ROAD_DEBIT = 1.0
+
+#: Trail-first: a loop overlapping itself more than this also looks for a short main-road link.
+LINK_OVERLAP = 0.10
 
 #: Weight of the overshoot of the target time in the loop score.
 OVERSHOOT_WEIGHT = 3.0
@@ -215,7 +224,11 @@ class _LoopSearch:
         self.rng = np.random.default_rng(req.seed)
         self.dijkstras = 0
         self.arc_factor = np.concatenate([g.factor, g.factor])
-        self.arc_trail = np.concatenate([g.is_trail, g.is_trail]) * g.arc_len
+        # The score's trail credit: metres of trail, less a debit for main roads.
+        main = g.net.edge_class[g.edge] == MAIN_ROAD_CLASS
+        debit = MAIN_ROAD_DEBIT if req.constraints.avoid_roads else 0.0
+        credit = np.where(main, -debit, g.is_trail.astype(np.float64))
+        self.arc_trail = np.concatenate([credit, credit]) * g.arc_len
         self.arc_sedge = np.concatenate([np.arange(g.m), np.arange(g.m)])
         net = g.net
         full = np.maximum(net.edge_length_m[g.edge], 1e-9)
@@ -732,12 +745,14 @@ def _linked(
     rounds: int,
     built: list[tuple[tuple[bool, float], Route]],
 ) -> list[tuple[tuple[bool, float], Route]]:
-    """Real loops closed by a short main-road link, when trail-first gives none."""
+    """Loops with a short main-road link, when trail-first gives none that overlaps little."""
     best = min(built, key=lambda x: x[0], default=None)
     if best is not None and (best[1].outcome is None or best[1].outcome.shape == "loop"):
-        return []
+        if best[1].stats.overlap_share <= LINK_OVERLAP:
+            return []
     linked = _built(net, snap, profile, request, prefs, rounds, CLIMB_AVERSION, True)
-    return [(key, r) for key, r in linked if short_link_loop(net, r)]
+    # Any shape may compete (the score weighs its overlap against its main road).
+    return [(key, r) for key, r in linked if bypassed_share(net, r.steps) <= MAIN_LINK_SHARE]
 
 
 def _build(
@@ -784,8 +799,9 @@ def _route_score(route: Route, request: LoopRequest) -> float:
     T = request.duration_s
     err = abs(st.duration_s / T - 1)
     over = max(0.0, st.duration_s / T - 1) + max(0.0, err - request.tolerance)
-    score = st.overlap_share + TRAIL_WEIGHT * (1 - st.trail_share) + OVERSHOOT_WEIGHT * over
     c = request.constraints
+    debit = MAIN_ROAD_DEBIT * st.main_road_share if c.avoid_roads else 0.0
+    score = st.overlap_share + TRAIL_WEIGHT * (1 - st.trail_share + debit) + OVERSHOOT_WEIGHT * over
     return float(add_shortfalls(score, c, T, st.trail_share, st.ascent_m, weight=CONSTRAINT_WEIGHT))
 
 

@@ -54,9 +54,15 @@ def _name(net: Network, steps: Sequence[AnyStep]) -> str:
     return terminal_safe(str(net.edge_name[longest.edge]))[:60]
 
 
+def _start_edge(steps: Sequence[AnyStep]) -> int | None:
+    """Return the edge a route starts on (its start's own ways count as a place)."""
+    first = next((s for s in steps if isinstance(s, Step)), None)
+    return None if first is None else first.edge
+
+
 def main_road_m(net: Network, steps: Sequence[AnyStep], *, bypassed_only: bool = False) -> float:
     """Metres on main roads (only those other ways bypass with ``bypassed_only``)."""
-    needed = main_roads_needed(net)
+    needed = main_roads_needed(net, _start_edge(steps))
     total = 0.0
     for s in steps:
         if isinstance(s, Step) and int(net.edge_class[s.edge]) == MAIN_ROAD_CLASS:
@@ -88,7 +94,7 @@ def road_notes(net: Network, steps: Sequence[AnyStep], *, loop: bool = True) -> 
     runs = _stretches(net, steps)
     if not runs:
         return []
-    needed = main_roads_needed(net)
+    needed = main_roads_needed(net, _start_edge(steps))
     total = sum(s.length_m for s in steps) or 1.0
     notes: list[str] = []
     first = runs[0]
@@ -113,7 +119,7 @@ def road_notes(net: Network, steps: Sequence[AnyStep], *, loop: bool = True) -> 
         if all(needed[s.edge] for s in part if isinstance(s, Step)):
             notes.append(f"{share}, a main road where no other way connects")
         else:
-            notes.append(f"{share}, a main-road link that makes this a loop, not an out-and-back")
+            notes.append(f"{share}, a main-road link that saves running the same way twice")
     return notes
 
 
