@@ -316,7 +316,7 @@ def demo_plan(
     files = bundle.plan_folder_files(
         plan.block,
         plan.weeks,
-        title=title,
+        where="La Massana",
         start_time=DEMO_PLAN["start_time"],
         tz="Europe/Andorra",
         maps={"offline": offline},

@@ -183,6 +183,27 @@ def test_route_block_on_a_grid_meets_times_and_varies(grid):
     )
 
 
+def test_course_names_say_where_what_how_long_and_when(grid):
+    from routeplanner.output.plan_files import plan_courses, session_title
+    from routeplanner.plan.block import PlannedSession
+
+    s = PlannedSession(dt.date(2027, 5, 9), "long", 90 * 60.0)
+    assert session_title(s, "Ordino") == "Ordino long run 90 min 2027-05-09"
+    assert session_title(s) == "Long run 90 min 2027-05-09"
+    block = build_block(request(weeks=1, goal="trail", week_time_s=(2 * H, 2 * H)))
+    weeks = route_block(block, grid, centre(), RunnerProfile.from_strings("6:00"))
+    files = plan_files(
+        block, weeks, title="t", start_time=dt.time(7, 30), tz="Europe/Andorra", where="Ordino"
+    )
+    gpx = [t for n, t in files.items() if n.endswith(".gpx")]
+    assert gpx
+    for text in gpx:
+        name = etree.fromstring(text.encode()).findtext("{*}metadata/{*}name")
+        assert re.fullmatch(r"Ordino [a-z -]+ \d+ min \d{4}-\d\d-\d\d", name), name
+    courses = plan_courses(weeks, start_time=dt.time(7, 30), tz="Europe/Andorra", where="Ordino")
+    assert courses and all(b"Ordino" in data for data in courses.values())
+
+
 def test_plan_files_are_valid(grid, shared_data_dir):
     block = build_block(request(weeks=1, goal="trail", week_time_s=(2 * H, 2 * H)))
     weeks = route_block(

@@ -232,13 +232,13 @@ def safety_sheets(
 
 
 def plan_sheets(
-    weeks: Sequence[Sequence[Any]], loaded: Any, *, start_time: time, tz: str
+    weeks: Sequence[Sequence[Any]], loaded: Any, *, start_time: time, tz: str, where: str = ""
 ) -> dict[tuple[date, str], Any]:
     """Compute the safety sheet of every routed session of a plan, by ``(date, kind)``.
 
     The region's places are read once; each sheet's daylight is for the session's
     own date at ``start_time`` in ``tz``, and its partner message names the
-    session's GPX and FIT files.
+    session's GPX and FIT files (its course named from ``where``).
     """
     from zoneinfo import ZoneInfo
 
@@ -254,7 +254,7 @@ def plan_sheets(
     out = {}
     for rs in routed:
         s = rs.session
-        title, gpx_name, fit_name = session_files(s)
+        title, gpx_name, fit_name = session_files(s, where)
         out[(s.date, s.kind)] = safety_sheet(
             rs.route,
             loaded.net,

@@ -302,13 +302,14 @@ def plan_command(
             ),
             progress=lambda done, total: step(f"{done}/{total}"),
         )
-    title = f"{request.weeks}-week {request.goal} block from {place.name}"
     with status(ctx, "safety sheets"):
-        sheets = plan_sheets(plan.weeks, loaded, start_time=start_time, tz=tz_name)
+        sheets = plan_sheets(
+            plan.weeks, loaded, start_time=start_time, tz=tz_name, where=place.name
+        )
     files = bundle.plan_folder_files(
         plan.block,
         plan.weeks,
-        title=title,
+        where=place.name,
         start_time=start_time,
         tz=tz_name,
         sheets=sheets,

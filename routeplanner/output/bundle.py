@@ -443,7 +443,7 @@ def plan_folder_files(
     block: Any,
     weeks: Sequence[Sequence[Any]],
     *,
-    title: str,
+    where: str,
     start_time: Any,
     tz: str,
     sheets: Mapping[Any, Any] | None = None,
@@ -454,18 +454,22 @@ def plan_folder_files(
 
     plan.json, plan.ics, plan.html, and per routed session a GPX, a map, (with
     ``courses``) a FIT course and its safety sheet; ``maps`` are the session maps'
-    options (``offline``, ``basemap``).
+    options (``offline``, ``basemap``).  ``where``, the home's place name, names
+    the block (``6-week ski block from La Massana``) and begins every course name.
     """
-    from routeplanner.output.plan_files import plan_courses, plan_files, plan_maps
+    from routeplanner.output.plan_files import plan_courses, plan_files, plan_maps, plan_title
 
+    title = plan_title(block, where)
+
+    kept = dict(sheets or {})
     files: dict[str, str | bytes] = dict(
         plan_files(
-            block, weeks, title=title, start_time=start_time, tz=tz, sheets=dict(sheets or {})
+            block, weeks, title=title, start_time=start_time, tz=tz, sheets=kept, where=where
         )
     )
     files.update(plan_maps(weeks, **dict(maps or {})))
     if courses:
-        files.update(plan_courses(weeks, start_time=start_time, tz=tz, sheets=dict(sheets or {})))
+        files.update(plan_courses(weeks, start_time=start_time, tz=tz, sheets=kept, where=where))
     return files
 
 
@@ -533,11 +537,11 @@ def week_line(week_json: dict[str, Any]) -> str:
     return line(week_json)
 
 
-def session_files(session: Any) -> tuple[str, str, str]:
-    """Give a planned session's title and the names of its GPX and FIT files."""
+def session_files(session: Any, where: str = "") -> tuple[str, str, str]:
+    """Give a planned session's title (from ``where``) and the names of its GPX and FIT files."""
     from routeplanner.output.plan_files import fit_name, gpx_name, session_title
 
-    return session_title(session), gpx_name(session), fit_name(session)
+    return session_title(session, where), gpx_name(session), fit_name(session)
 
 
 def catalog_site(*args: Any, **kwargs: Any) -> dict[str, str | bytes]:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from routeplanner.output.bundle import RouteDoc, render
+from routeplanner.output.export import course_name
 from routeplanner.output.formats import Calendar, CalendarEvent, calendar_text
 from routeplanner.plan.block import Block, PlannedSession
 from routeplanner.plan.routing import RoutedSession
@@ -35,6 +36,7 @@ __all__ = [
     "plan_ics",
     "plan_json",
     "plan_maps",
+    "plan_title",
     "safety_name",
     "session_title",
     "week_line",
@@ -84,13 +86,22 @@ def safety_name(s: PlannedSession) -> str:
     return f"safety/{s.date.isoformat()}-{s.kind}.txt"
 
 
-def session_title(s: PlannedSession) -> str:
-    """Name a session for courses and messages, what and how long: ``Long run 90 min 2027-05-09``.
+def session_title(s: PlannedSession, where: str = "") -> str:
+    """Name a session for courses and messages: where, what, how long and when.
 
-    Every session starts from the block's home, so the date, not the place, tells
-    them apart on a watch.
+    ``Ordino long run 90 min 2027-05-09`` (``Long run 90 min 2027-05-09`` without
+    ``where``).  Every session starts from the block's home, so the date tells them
+    apart on a watch.
     """
-    return f"{_KIND_LABEL[s.kind]} {round(s.planned_s / 60)} min {s.date.isoformat()}"
+    what = _KIND_LABEL[s.kind]
+    if where:
+        return f"{course_name(where, what.lower(), s.planned_s)} {s.date.isoformat()}"
+    return f"{what} {round(s.planned_s / 60)} min {s.date.isoformat()}"
+
+
+def plan_title(block: Block, where: str) -> str:
+    """Name a block from its home: ``6-week ski block from La Massana``."""
+    return f"{block.request.weeks}-week {block.request.goal} block from {where}"
 
 
 def map_name(s: PlannedSession) -> str:
@@ -395,11 +406,13 @@ def plan_files(
     start_time: dt.time,
     tz: str,
     sheets: Sheets | None = None,
+    where: str = "",
 ) -> dict[str, str]:
     """Every text file of the plan folder except the interactive maps, by relative name.
 
     With ``sheets`` (by ``(date, kind)``), each routed session that has one also gets
     ``safety/<date>-<kind>.txt``, its sheet in plan.json and a line on its card.
+    ``where`` (the home's place name) begins every course name.
     """
     sheets = sheets or {}
     data = plan_json(block, weeks, sheets=sheets)
@@ -415,7 +428,7 @@ def plan_files(
                 continue
             s = rs.session
             begin = dt.datetime.combine(s.date, start_time, zone)
-            doc = RouteDoc(rs.route, name=session_title(s), start=begin)
+            doc = RouteDoc(rs.route, name=session_title(s, where), start=begin)
             files[gpx_name(s)] = render("gpx", doc).decode("utf-8")
             sheet = sheets.get((s.date, s.kind))
             if sheet is not None:
@@ -429,6 +442,7 @@ def plan_courses(
     start_time: dt.time,
     tz: str,
     sheets: Sheets | None = None,
+    where: str = "",
 ) -> dict[str, bytes]:
     """Encode a FIT course per routed session, ``fit/<date>-<kind>.fit``, by relative name.
 
@@ -449,7 +463,7 @@ def plan_courses(
             sheet = sheets.get((s.date, s.kind))
             points = safety_points(rs.route, sheet) if sheet is not None else []
             begin = dt.datetime.combine(s.date, start_time, zone)
-            doc = RouteDoc(rs.route, name=session_title(s), start=begin, points=points)
+            doc = RouteDoc(rs.route, name=session_title(s, where), start=begin, points=points)
             out[fit_name(s)] = render("fit", doc)
     return out
 
