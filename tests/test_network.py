@@ -181,6 +181,19 @@ def test_partial_time_matches_whole_edge(ramp_net: Network) -> None:
     )
 
 
+def test_round_trips_are_the_partial_times_out_and_back_exactly(ramp_net: Network) -> None:
+    # A turnaround's bisection times its shares in one call: the same sums, bit for bit.
+    timer = EdgeTimer(ramp_net, RunnerProfile(330.0))
+    for name in ("Up", "Flat"):
+        e = edge(ramp_net, name)
+        length = float(ramp_net.edge_length_m[e])
+        spans = [(0.0, length * f) for f in np.linspace(0.01, 1.0, 23)]
+        spans += [(length, length * (1 - f)) for f in np.linspace(0.01, 1.0, 17)] + [(12.5, 12.5)]
+        got = timer.round_trips_s(e, spans)
+        want = [timer.partial_s(e, a, b) + timer.partial_s(e, b, a) for a, b in spans]
+        assert got.tolist() == want
+
+
 # -- snapping ----------------------------------------------------------------------------
 
 

@@ -10,7 +10,8 @@ knows no pace: it holds geometry, elevations and the terrain factors of its tags
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -106,6 +107,28 @@ class EdgeTimer:
         Offsets are metres from the edge's ``u`` end; ``end_m < start_m``
         means running towards ``u``.
         """
+        dd, grade = self._stretches(e, start_m, end_m)
+        return float(np.sum(self.segment_s(e, dd, grade)))
+
+    def round_trips_s(self, e: int, spans: Sequence[tuple[float, float]]) -> np.ndarray:
+        """Out and back on parts of edge ``e``: ``partial_s(e, a, b) + partial_s(e, b, a)``.
+
+        The same sums as :meth:`partial_s`, every ``(a, b)`` of ``spans`` timed in one
+        call of the recipe (a turnaround's bisection times many at once).
+        """
+        dds: list[np.ndarray] = []
+        grades: list[np.ndarray] = []
+        for start_m, end_m in spans:
+            dd, grade = self._stretches(e, start_m, end_m)
+            dds += [dd, dd]
+            grades += [grade, -grade]  # back: the same stretches, the other way
+        t = self.segment_s(e, np.concatenate(dds), np.concatenate(grades))
+        bounds = np.cumsum([0, *(len(dd) for dd in dds)]).tolist()
+        sums = [float(np.sum(t[a:b])) for a, b in itertools.pairwise(bounds)]
+        return np.array([out + back for out, back in zip(sums[::2], sums[1::2], strict=True)])
+
+    def _stretches(self, e: int, start_m: float, end_m: float) -> tuple[np.ndarray, np.ndarray]:
+        """Lengths and grades of the profile stretches of edge ``e``, ``start_m`` to ``end_m``."""
         _, _, ele, dist = self.net.edge_profile(e)
         lo, hi = sorted((start_m, end_m))
         d = np.concatenate(([lo], dist[(dist > lo) & (dist < hi)], [hi]))
@@ -114,7 +137,7 @@ class EdgeTimer:
         grade = np.divide(np.diff(z), dd, out=np.zeros_like(dd), where=dd > 0)
         if end_m < start_m:
             grade = -grade
-        return float(np.sum(self.segment_s(e, dd, grade)))
+        return dd, grade
 
     def steps_s(self, steps: Iterable[StepLike]) -> float:
         """Total time of consecutive network steps, in seconds."""
