@@ -32,9 +32,9 @@ How recordings are prepared (:func:`prepare`):
   stays below 0.05 m/s over such a window, and the slowest steep climbing moves
   about 0.3 m/s horizontally.  The first and last half window of a rest stay
   in (the window reaches moving ground), so rests under a minute are not cut.
-  On the steep sample recordings this cuts 10-28 %
-  of the "moving" time of the hikes logged every 1-14 s and nothing of the runs
-  logged with auto-pause (``docs/pace_variants.md``).
+  On the steep sample recordings this cuts 13-34 % of the "moving" time of
+  the six hikes logged every 1-14 s without auto-pause and nothing of the runs
+  logged with it (``docs/pace_variants.md``).
 * **GPS jitter.**  Positions are smoothed with a Gaussian of
   :data:`POSITION_SIGMA_S` (4 s) in time before measuring distance: on 1 s
   recordings jitter of a few metres otherwise adds several percent of phantom
