@@ -9,7 +9,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,6 +26,7 @@ __all__ = [
     "is_own_temporary",
     "make_temp_path",
     "sha256_file",
+    "write_checked",
 ]
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,35 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     """Atomic UTF-8 text write (see :func:`atomic_write_bytes`)."""
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_checked(path: str | os.PathLike[str], render: Callable[[Path], str | bytes]) -> Path:
+    """Check that ``path`` may be written, then write ``render(path)`` there atomically.
+
+    The one shape of the library's ``write_*`` functions: the check comes before the
+    work, text is written as UTF-8.
+
+    Parameters
+    ----------
+    path
+        Output file.
+    render
+        Makes the file's text or bytes (given the checked path).
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    InputError
+        If the target folder is missing or ``path`` cannot be written (or ``render``
+        refuses its input).
+    """
+    target = check_writable(path)
+    data = render(target)
+    return atomic_write_bytes(target, data.encode("utf-8") if isinstance(data, str) else data)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -18,7 +18,7 @@ import click
 from routeplanner import units
 from routeplanner.errors import InputError
 
-__all__ = ["Ctx", "common_options", "parsed"]
+__all__ = ["Ctx", "common_options", "parsed", "parsed_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 V = TypeVar("V")
@@ -75,32 +75,33 @@ def _units_cb(click_ctx: click.Context, param: click.Parameter, value: str | Non
         _ctx(click_ctx).units = system
 
 
+def _setting(*decls: str, callback: Callable[..., None], help: str, **attrs: Any) -> Any:
+    """Declare an option that sets the run's :class:`Ctx` as soon as it is read."""
+    return click.option(
+        *decls, expose_value=False, is_eager=True, callback=callback, help=help, **attrs
+    )
+
+
 def common_options(f: F) -> F:
     """Add ``-v``, ``-q`` and ``--units``, accepted before or after the subcommand."""
     opts = [
-        click.option(
+        _setting(
             "-v",
             "--verbose",
             count=True,
-            expose_value=False,
-            is_eager=True,
             callback=_verbose_cb,
             help="More log output (-vv for debug); shows the traceback of an internal error.",
         ),
-        click.option(
+        _setting(
             "-q",
             "--quiet",
             is_flag=True,
-            expose_value=False,
-            is_eager=True,
             callback=_quiet_cb,
             help="No progress display or log messages; the result is still printed.",
         ),
-        click.option(
+        _setting(
             "--units",
             type=click.Choice(units.UNIT_SYSTEMS, case_sensitive=False),
-            expose_value=False,
-            is_eager=True,
             callback=_units_cb,
             help="Units of printed distances, heights and paces (default metric).",
         ),
@@ -138,3 +139,15 @@ def parsed(
             raise click.BadParameter(str(exc), ctx=click_ctx, param=param) from None
 
     return callback
+
+
+def parsed_option(
+    *decls: str, parse: Callable[[V], T], help: str, **attrs: Any
+) -> Callable[[F], F]:
+    """Declare a click option whose value ``parse`` reads (see :func:`parsed`).
+
+    A ``default`` is shown in the help; the other ``attrs`` go to :func:`click.option`.
+    """
+    if "default" in attrs:
+        attrs["show_default"] = True
+    return click.option(*decls, callback=parsed(parse), help=help, **attrs)

@@ -11,10 +11,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, time, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from routeplanner.cli._context import F
 from routeplanner.errors import InputError
 
 __all__ = [
@@ -33,7 +34,6 @@ __all__ = [
     "writes_courses",
 ]
 
-F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_START_HOUR = 8
 _META_KEY = "routeplanner.exports"

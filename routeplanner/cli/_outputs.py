@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from routeplanner.cli._context import F
 
 if TYPE_CHECKING:
     from routeplanner.output.policy import OutputPlan
@@ -26,7 +28,6 @@ __all__ = [
     "verify_catalog",
 ]
 
-F = TypeVar("F", bound=Callable[..., Any])
 
 _PLAN_KEY = "routeplanner.outputs"
 _FORCE_KEY = "routeplanner.force"

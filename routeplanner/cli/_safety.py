@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from routeplanner import units
+from routeplanner.cli._context import F
 from routeplanner.cli.options import parsed
 from routeplanner.errors import DataError, InputError
 
@@ -31,12 +32,12 @@ __all__ = [
     "plan_sheets",
     "region_places",
     "region_zone",
+    "route_outputs",
     "safety_flag_options",
     "safety_options",
     "safety_sheets",
 ]
 
-F = TypeVar("F", bound=Callable[..., Any])
 
 SAFETY_FILE = "safety.txt"
 
@@ -151,6 +152,22 @@ def safety_flag_options(f: F) -> F:
     )(wrapper)
     ret: F = out
     return ret
+
+
+def route_outputs(f: F) -> F:
+    """Add what a route command writes: files, devices, the safety sheet, ``-v``/``-q``.
+
+    That is ``output`` (the files and ``--json``), the device courses (``--fit``,
+    ``--tcx``), the safety sheet, the common options and the run's
+    :class:`~routeplanner.cli.options.Ctx` (passed first).
+    """
+    from routeplanner.cli._exports import device_options
+    from routeplanner.cli.options import common_options, output_options
+
+    out: Any = click.pass_obj(f)  # (click's decorators are typed loosely)
+    for deco in (common_options, safety_options, device_options, output_options()):
+        out = deco(out)
+    return out  # type: ignore[no-any-return]
 
 
 def _region_facts(loaded: Any) -> tuple[str | None, str]:

@@ -21,11 +21,11 @@ from routeplanner.cli._common import (
     map_html,
     status,
 )
+from routeplanner.cli._context import F
 from routeplanner.cli._exports import export_options
 from routeplanner.cli._outputs import say
 from routeplanner.cli._places import point_or_name
 from routeplanner.cli.options import (
-    F,
     OutputOptions,
     RegionOptions,
     RunnerOptions,

@@ -20,9 +20,11 @@ from routeplanner.cli.options import (
     RegionOptions,
     common_options,
     grouped,
+    line_files_option,
     output_options,
-    parsed,
+    parsed_option,
     region_options,
+    slope_window_option,
 )
 from routeplanner.errors import InputError
 
@@ -164,16 +166,13 @@ class LinePick:
 
 @click.command("lines")
 @region_options
-@click.option(
+@parsed_option(
     "--near",
-    callback=parsed(point_or_name),
+    parse=point_or_name,
     help="Only lines within --within of LAT,LON or a place (nearest first).",
 )
-@click.option(
-    "--within",
-    "within_m",
-    callback=parsed(units.parse_distance),
-    help="Radius for --near (default 5km).",
+@parsed_option(
+    "--within", "within_m", parse=units.parse_distance, help="Radius for --near (default 5km)."
 )
 @click.option(
     "--source",
@@ -181,31 +180,18 @@ class LinePick:
     multiple=True,
     help="osm (pistes, default), dem (fall lines), file (--file), or all; repeatable.",
 )
-@click.option(
-    "--file",
-    "files",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="GPX or GeoJSON file with lines; repeatable.",
-)
-@click.option(
+@line_files_option("GPX or GeoJSON file with lines; repeatable.")
+@parsed_option(
     "--min-slope",
+    parse=functools.partial(units.check_degrees, what="--min-slope"),
     type=float,
-    callback=parsed(functools.partial(units.check_degrees, what="--min-slope")),
     help="Only lines whose steepest 50 m is this steep (°).",
 )
-@click.option(
-    "--slope-window",
-    default="30-45",
-    show_default=True,
-    callback=parsed(units.parse_slope_window),
-    help="Slope window of DEM fall lines, degrees.",
-)
-@click.option(
+@slope_window_option("Slope window of DEM fall lines, degrees.")
+@parsed_option(
     "--min-drop",
+    parse=_drop,
     default="300m",
-    show_default=True,
-    callback=parsed(_drop),
     help="Minimum drop of DEM fall lines: 300m, 1000ft.",
 )
 @click.option(

@@ -11,8 +11,8 @@ import click
 from routeplanner import units
 from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, SegmentsShown, emit, load, log, status
-from routeplanner.cli._exports import device_options, writes_courses
-from routeplanner.cli._safety import safety_options
+from routeplanner.cli._exports import writes_courses
+from routeplanner.cli._safety import route_outputs
 from routeplanner.cli.options import (
     BriefOptions,
     LoopOptions,
@@ -20,10 +20,8 @@ from routeplanner.cli.options import (
     RegionOptions,
     RunnerOptions,
     brief_options,
-    common_options,
     loop_options,
     loop_segment_options,
-    output_options,
     region_options,
     report_missed,
     runner_options,
@@ -38,11 +36,7 @@ __all__ = ["loop"]
 @runner_options()
 @loop_segment_options
 @brief_options
-@output_options()
-@device_options
-@safety_options
-@common_options
-@click.pass_obj
+@route_outputs
 def loop(
     ctx: Ctx,
     src: RegionOptions,

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from routeplanner import units
-from routeplanner.cli._context import Ctx, common_options, parsed
+from routeplanner.cli._context import Ctx, F, common_options, parsed, parsed_option
 from routeplanner.cli._outputs import force_option, no_verify_option
 from routeplanner.cli._places import point_or_name
 from routeplanner.errors import InputError, RangeError
@@ -50,18 +50,20 @@ __all__ = [
     "common_options",
     "exit_missed",
     "grouped",
+    "line_files_option",
     "loop_options",
     "loop_segment_args",
     "loop_segment_options",
     "option_named",
     "output_options",
     "parsed",
+    "parsed_option",
     "region_options",
     "report_missed",
     "runner_options",
+    "slope_window_option",
 ]
 
-F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
 
@@ -478,6 +480,23 @@ def loop_segment_options(f: F) -> F:
         "segments_on_roads",
     )
     return _apply(grouped("segs", loop_segment_args, keys)(f), opts)
+
+
+# -- ski lines ------------------------------------------------------------------------
+
+
+def line_files_option(help: str) -> Callable[[F], F]:
+    """Add ``--file``: GPX or GeoJSON files of ski lines, passed as ``files``."""
+    return click.option(
+        "--file", "files", multiple=True, type=click.Path(dir_okay=False), help=help
+    )
+
+
+def slope_window_option(help: str) -> Callable[[F], F]:
+    """Add ``--slope-window``: the slope window of DEM fall lines, in degrees."""
+    return parsed_option(
+        "--slope-window", parse=units.parse_slope_window, default="30-45", help=help
+    )
 
 
 # -- outputs ------------------------------------------------------------------------

@@ -27,11 +27,13 @@ from routeplanner.cli.options import (
     common_options,
     exit_missed,
     grouped,
+    line_files_option,
     option_named,
     output_options,
-    parsed,
+    parsed_option,
     region_options,
     runner_options,
+    slope_window_option,
 )
 from routeplanner.safety.daylight import TripDay
 
@@ -87,12 +89,17 @@ class TripDate:
     tz: tzinfo | None
 
 
+_STOP_HELP = "Time spent at each line (daylight)."
+_DATE_HELP = "Date YYYY-MM-DD: sunrise, sunset and latest start."
+_TZ_HELP = "Time zone of sunrise, sunset and the latest start (default: the region's)."
+
+
 @click.command("scout")
 @region_options
-@click.option(
+@parsed_option(
     "--start",
+    parse=point_or_name,
     required=True,
-    callback=parsed(point_or_name),
     help="Trailhead as LAT,LON or a place name from the region.",
 )
 @click.option(
@@ -102,58 +109,28 @@ class TripDate:
     required=True,
     help="Line name or id (osm:123, file:name:1, dem:LAT,LON); repeat for several.",
 )
-@click.option(
-    "--file",
-    "files",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="GPX or GeoJSON file with lines to pick from; repeatable.",
-)
-@click.option(
-    "--slope-window",
-    default="30-45",
-    show_default=True,
-    callback=parsed(units.parse_slope_window),
-    help="Slope window for dem:LAT,LON fall lines, degrees.",
-)
+@line_files_option("GPX or GeoJSON file with lines to pick from; repeatable.")
+@slope_window_option("Slope window for dem:LAT,LON fall lines, degrees.")
 @runner_options("11:55", "tobler")
-@click.option(
-    "--stop",
-    "stop_s",
-    default="15m",
-    show_default=True,
-    callback=parsed(units.parse_duration),
-    help="Time spent at each line (daylight).",
-)
-@click.option(
+@parsed_option("--stop", "stop_s", parse=units.parse_duration, default="15m", help=_STOP_HELP)
+@parsed_option(
     "--max-offtrail",
     "max_offtrail_m",
+    parse=units.parse_distance,
     default="1km",
-    show_default=True,
-    callback=parsed(units.parse_distance),
     help="Farthest a line end may be from a way to walk there cross-country.",
 )
-@click.option(
+@parsed_option(
     "--max-slope",
     "max_slope_deg",
+    parse=functools.partial(units.check_degrees, what="--max-slope", lo=5.0),
     default=30.0,
-    show_default=True,
     type=float,
-    callback=parsed(functools.partial(units.check_degrees, what="--max-slope", lo=5.0)),
     help="Steepest terrain (degrees over 50 m) any off-trail leg may cross; at 30 or less "
     "trails beyond T4 are left out too. Lines beyond it are left out (exit 3).",
 )
-@click.option(
-    "--date",
-    "day",
-    callback=parsed(units.parse_date),
-    help="Date YYYY-MM-DD: sunrise, sunset and latest start.",
-)
-@click.option(
-    "--tz",
-    callback=parsed(units.parse_time_zone),
-    help="Time zone of sunrise, sunset and the latest start (default: the region's).",
-)
+@parsed_option("--date", "day", parse=units.parse_date, help=_DATE_HELP)
+@parsed_option("--tz", parse=units.parse_time_zone, help=_TZ_HELP)
 @brief_options
 @output_options(json_help="Print the plan as JSON.")
 @export_options

@@ -3,32 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import click
 
 from routeplanner.cli import _places
 from routeplanner.cli._common import Ctx, SegmentsShown, emit, load, status
-from routeplanner.cli._exports import device_options, writes_courses
+from routeplanner.cli._exports import writes_courses
 from routeplanner.cli._outputs import say
 from routeplanner.cli._places import point_or_name
-from routeplanner.cli._safety import safety_options
+from routeplanner.cli._safety import route_outputs
 from routeplanner.cli.climbs import SegmentOptions, segment_options, segment_request, with_near
 from routeplanner.cli.options import (
-    BriefOptions,
-    OutputOptions,
-    RegionOptions,
-    RunnerOptions,
     brief_options,
     common_options,
     grouped,
     option_named,
-    output_options,
     parsed,
     region_options,
     report_missed,
     runner_options,
 )
 from routeplanner.errors import InputError
+
+if TYPE_CHECKING:  # (the option groups, for the annotations)
+    from routeplanner.cli.options import BriefOptions, OutputOptions, RegionOptions, RunnerOptions
 
 __all__ = ["REPEAT_CLIMB_S", "REPEAT_DESCENT_S", "RepeatsOptions", "repeats", "workout"]
 
@@ -87,11 +86,7 @@ def workout() -> None:
 @grouped("repeat", RepeatsOptions, ("segment_id", "kind", "reps", "start"))
 @runner_options()
 @brief_options
-@output_options()
-@device_options
-@safety_options
-@common_options
-@click.pass_obj
+@route_outputs
 def repeats(
     ctx: Ctx,
     /,

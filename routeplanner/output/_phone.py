@@ -14,7 +14,14 @@ from collections.abc import Sequence
 
 from routeplanner.output._map_assets import esc, leaflet_assets
 
-__all__ = ["PHONE_CSS", "PHONE_JS", "PHONE_MAX_PX", "leaflet_fallback_html", "route_tabs_html"]
+__all__ = [
+    "PHONE_CSS",
+    "PHONE_JS",
+    "PHONE_MAX_PX",
+    "leaflet_fallback_html",
+    "radio_tabs",
+    "route_tabs_html",
+]
 
 #: Widest screen (CSS px) laid out as a phone.
 PHONE_MAX_PX = 599
@@ -89,20 +96,46 @@ def route_tabs_html(
     str
         Radio-button tabs (no script needed) with one table each.
     """
-    tabs, bodies, rules = [], [], []
-    for i, (name, colour, table) in enumerate(zip(names, colours, tables, strict=True)):
+    rules, tabs = radio_tabs("rp-gtab", "rp-gtab", names, colours, tables)
+    return f'<style>{rules}</style><div class="rp-tabs rp-gtabs">{tabs}</div>'
+
+
+def radio_tabs(
+    group: str,
+    body_class: str,
+    names: Sequence[str],
+    colours: Sequence[str],
+    bodies: Sequence[str],
+) -> tuple[str, str]:
+    """Give radio-button tabs (no script needed), one per route, the first shown.
+
+    Parameters
+    ----------
+    group
+        Name of the radio group (the inputs' ids are ``GROUP-i``).
+    body_class
+        Class of the bodies (each also has ``BODY_CLASS-i``).
+    names, colours
+        Each tab's label (untrusted: escaped here) and swatch colour.
+    bodies
+        Each tab's content, already escaped HTML.
+
+    Returns
+    -------
+    (str, str)
+        The CSS rules that show the checked tab's body, and the tabs then the bodies.
+    """
+    tabs, divs, rules = [], [], []
+    for i, (name, colour, body) in enumerate(zip(names, colours, bodies, strict=True)):
         checked = " checked" if i == 0 else ""
         tabs.append(
-            f'<input type="radio" name="rp-gtab" id="rp-gtab-{i}"{checked}>'
-            f'<label for="rp-gtab-{i}"><span class="rp-swatch" '
+            f'<input type="radio" name="{group}" id="{group}-{i}"{checked}>'
+            f'<label for="{group}-{i}"><span class="rp-swatch" '
             f'style="background:{esc(colour)}"></span>{esc(name)}</label>'
         )
-        bodies.append(f'<div class="rp-gtab rp-gtab-{i}">{table}</div>')
-        rules.append(f"#rp-gtab-{i}:checked~.rp-gtab-{i}{{display:block}}")
-    return (
-        f"<style>{''.join(rules)}</style>"
-        f'<div class="rp-tabs rp-gtabs">{"".join(tabs)}{"".join(bodies)}</div>'
-    )
+        divs.append(f'<div class="{body_class} {body_class}-{i}">{body}</div>')
+        rules.append(f"#{group}-{i}:checked~.{body_class}-{i}{{display:block}}")
+    return "".join(rules), "".join(tabs) + "".join(divs)
 
 
 def leaflet_fallback_html() -> str:

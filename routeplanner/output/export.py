@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from routeplanner import pace
-from routeplanner._io import atomic_write_text, check_writable
+from routeplanner._io import write_checked
 from routeplanner.errors import InputError
 from routeplanner.output.points import POINT_KINDS, RoutePoint, route_points
 from routeplanner.route import Route
@@ -276,29 +276,13 @@ def write_geojson(
     routes: Sequence[Route],
     extra_features: Sequence[dict[str, Any]] = (),
 ) -> Path:
-    """Write :func:`feature_collection` as a UTF-8 GeoJSON file, atomically.
+    """Write :func:`feature_collection` (same arguments) to ``path`` atomically; return the file.
 
-    Parameters
-    ----------
-    path
-        Output file.
-    routes, extra_features
-        As for :func:`feature_collection`.
-
-    Returns
-    -------
-    Path
-        The written file.
-
-    Raises
-    ------
-    InputError
-        If the target folder is missing or ``path`` cannot be written.
+    InputError if it cannot be written (:func:`routeplanner._io.write_checked`).
     """
-    target = check_writable(path)
     doc = feature_collection(routes, extra_features)
     text = json.dumps(_jsonable(doc), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    out = atomic_write_text(target, text + "\n")
+    out = write_checked(path, lambda _target: text + "\n")
     log.debug("wrote GeoJSON with %d features to %s", len(doc["features"]), out)
     return out
 
@@ -644,36 +628,22 @@ def write_gpx(
     points: Sequence[RoutePoint] = (),
     as_route: bool = False,
 ) -> Path:
-    """Write :func:`gpx_document` to ``path``, atomically.
+    """Write :func:`gpx_document` (same arguments) to ``path`` atomically; return the file.
 
-    Parameters
-    ----------
-    path
-        Output file.
-    routes, name, description, min_spacing_m, start, points, as_route
-        As for :func:`gpx_document`.
-
-    Returns
-    -------
-    Path
-        The written file.
-
-    Raises
-    ------
-    InputError
-        If the target folder is missing or ``path`` cannot be written.
+    InputError if it cannot be written (:func:`routeplanner._io.write_checked`).
     """
-    target = check_writable(path)
-    text = gpx_document(
-        routes,
-        name=name,
-        description=description,
-        min_spacing_m=min_spacing_m,
-        start=start,
-        points=points,
-        as_route=as_route,
+    out = write_checked(
+        path,
+        lambda _target: gpx_document(
+            routes,
+            name=name,
+            description=description,
+            min_spacing_m=min_spacing_m,
+            start=start,
+            points=points,
+            as_route=as_route,
+        ),
     )
-    out = atomic_write_text(target, text)
     log.debug("wrote GPX with %d tracks to %s", len(routes), out)
     return out
 

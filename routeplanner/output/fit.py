@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from garmin_fit_sdk import Encoder, Profile
 
-from routeplanner._io import atomic_write_bytes, check_writable
+from routeplanner._io import write_checked
 from routeplanner.errors import InputError
 from routeplanner.output.points import POINT_KINDS, RoutePoint, route_points, track_arrays
 from routeplanner.route import Route
@@ -175,27 +175,13 @@ def write_course(
     points: Iterable[RoutePoint] = (),
     climbs: bool = True,
 ) -> Path:
-    """Write :func:`course_bytes` to ``path``, atomically.
+    """Write :func:`course_bytes` (same arguments) to ``path`` atomically; return the file.
 
-    Parameters
-    ----------
-    path
-        Output file.
-    route, start, name, points, climbs
-        As for :func:`course_bytes`.
-
-    Returns
-    -------
-    Path
-        The written file.
-
-    Raises
-    ------
-    InputError
-        If the target folder is missing or ``path`` cannot be written.
+    InputError if it cannot be written (:func:`routeplanner._io.write_checked`).
     """
-    target = check_writable(path)
-    data = course_bytes(route, start=start, name=name, points=points, climbs=climbs)
-    out = atomic_write_bytes(target, data)
+    out = write_checked(
+        path,
+        lambda _target: course_bytes(route, start=start, name=name, points=points, climbs=climbs),
+    )
     log.debug("wrote FIT course of %d records to %s", len(route.lat), out)
     return out

@@ -8,6 +8,7 @@ into place at the end, so a failed run never leaves a half-written folder.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import logging
 import os
@@ -331,33 +332,14 @@ def gpx_text(
 ) -> str:
     """Return a group's loop as GPX 1.1, with predicted times from the event's start.
 
-    Parameters
-    ----------
-    plan
-        The planned event.
-    result
-        The group's result (must have a route).
-    waypoints
-        ``(lon, lat, name, type)`` points to mark (a safety sheet's bail-outs …).
-
-    Returns
-    -------
-    str
-        The GPX document.
-
-    Raises
-    ------
-    InputError
-        If the group has no route.
+    The document of :func:`device_doc` (InputError if the group has no route), titled
+    with the event and the group, its climbs marked, and ``waypoints``: ``(lon, lat,
+    name, type)`` points off the route (a safety sheet's bail-outs …).
     """
-    if result.route is None:
-        raise InputError(f"{result.group.label} has no route to export")
-    doc = RouteDoc(
-        result.route,
+    doc = dataclasses.replace(
+        device_doc(plan, result),
         name=f"{plan.event.title} — {result.group.label}",
         description=summary_line(result, plan.event.start),
-        start=plan.event.start,
-        points=regroup_route_points(plan, result),
         mark_climbs=True,
         waypoints=waypoints,
     )
@@ -393,22 +375,7 @@ def regroup_route_points(plan: GroupPlan, result: GroupResult) -> list[RoutePoin
 def fit_bytes(plan: GroupPlan, result: GroupResult) -> bytes:
     """Give a group's loop as a FIT course, timed from the event's start, with regroup points.
 
-    Parameters
-    ----------
-    plan
-        The planned event.
-    result
-        The group's result (must have a route).
-
-    Returns
-    -------
-    bytes
-        The FIT file.
-
-    Raises
-    ------
-    InputError
-        If the group has no route.
+    The document of :func:`device_doc` (InputError if the group has no route).
     """
     return render("fit", device_doc(plan, result))
 

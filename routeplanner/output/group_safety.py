@@ -8,7 +8,6 @@ latest return of any group.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -19,8 +18,8 @@ from routeplanner.network.model import Network
 from routeplanner.safety.sheet import (
     DEFAULT_EMERGENCY_NUMBER,
     SafetySheet,
+    SheetText,
     alert_after_s,
-    clean_text,
     clock,
     safety_sheet,
 )
@@ -50,7 +49,7 @@ class RegroupStop:
 
 
 @dataclass(frozen=True)
-class GroupSafetySheet:
+class GroupSafetySheet(SheetText):
     """The safety sheet of a group run.
 
     Attributes
@@ -131,18 +130,6 @@ class GroupSafetySheet:
         imperial = units == "imperial" and self.partner_message_imperial
         out.append(self.partner_message_imperial if imperial else self.partner_message)
         return out
-
-    def to_text(self, *, units: UnitSystem = "metric") -> str:
-        """Return the sheet as plain text with control characters removed."""
-        return "\n".join(clean_text(line) for line in self.lines(units=units)) + "\n"
-
-    def to_html(self, *, units: UnitSystem = "metric") -> str:
-        """Return the sheet as an escaped HTML fragment for a map panel."""
-        body = "".join(
-            f"<div>{html.escape(clean_text(line.strip()))}</div>"
-            for line in self.lines(units=units)[1:]
-        )
-        return f'<details class="rp-safety"><summary>Safety sheet</summary>{body}</details>'
 
 
 def _at(start: datetime, seconds: float) -> datetime:

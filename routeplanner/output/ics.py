@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from routeplanner._io import atomic_write_text, check_writable
+from routeplanner._io import write_checked
 from routeplanner.errors import InputError
 from routeplanner.output.export import _aware, _text
 from routeplanner.output.formats import Calendar, CalendarEvent, calendar_text
@@ -204,15 +204,9 @@ def write_ics(path: str | os.PathLike[str], **kwargs: Any) -> Path:
     Returns
     -------
     Path
-        The written file.
-
-    Raises
-    ------
-    InputError
-        If the target folder is missing, ``path`` cannot be written, or an event
-        value is invalid.
+        The written file (:func:`routeplanner._io.write_checked`: InputError if it
+        cannot be written, or if an event value is invalid).
     """
-    target = check_writable(path)
-    out = atomic_write_text(target, event_ics(**kwargs))
+    out = write_checked(path, lambda _target: event_ics(**kwargs))
     log.debug("wrote calendar event to %s", out)
     return out

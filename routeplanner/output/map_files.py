@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from urllib.parse import quote
 
 from routeplanner import __version__
-from routeplanner._io import atomic_write_text, check_writable
+from routeplanner._io import write_checked
 from routeplanner.errors import InputError, RoutePlannerError
 from routeplanner.output._folium import folium
 from routeplanner.output._map_assets import (
@@ -70,17 +70,11 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool | Non
     Returns
     -------
     int
-        Bytes written.
-
-    Raises
-    ------
-    InputError
-        If the path is not writable, or ``offline`` is asked of an online map.
+        Bytes written (:func:`routeplanner._io.write_checked`: InputError if the path
+        is not writable, or if ``offline`` is asked of an online map).
     """
-    target = check_writable(path)
-    page = map_page(m, offline=offline, name=target.name)
-    atomic_write_text(target, page)
-    return len(page.encode("utf-8"))
+    out = write_checked(path, lambda target: map_page(m, offline=offline, name=target.name))
+    return out.stat().st_size
 
 
 def map_page(m: folium.Map, *, offline: bool | None = None, name: str = "map") -> str:
@@ -127,17 +121,10 @@ def write_index(path: str | os.PathLike[str], entries: Sequence[tuple[str, str, 
     Returns
     -------
     int
-        Bytes written.
-
-    Raises
-    ------
-    InputError
-        If a filename is absolute or climbs out of the folder.
+        Bytes written (:func:`routeplanner._io.write_checked`: InputError if the path
+        is not writable, or if a filename is absolute or climbs out of the folder).
     """
-    target = check_writable(path)
-    page = index_page(entries)
-    atomic_write_text(target, page)
-    return len(page.encode("utf-8"))
+    return write_checked(path, lambda _target: index_page(entries)).stat().st_size
 
 
 def index_page(entries: Sequence[tuple[str, str, str]]) -> str:

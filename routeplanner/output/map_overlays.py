@@ -365,26 +365,19 @@ def add_dem_layers(
     except CoverageError as exc:
         log.warning("no DEM overlays: %s", exc)
         return
-    w, s, e, n = bounds
-    folium.raster_layers.ImageOverlay(
-        png_data_url(png),
-        bounds=[[s, w], [n, e]],
-        name="Hillshade (DEM)",
-        pixelated=False,
-        pane="rp-dem",
-        interactive=False,
-        show=True,
-    ).add_to(m)
-    w, s, e, n = sbounds
-    folium.raster_layers.ImageOverlay(
-        png_data_url(slope),
-        bounds=[[s, w], [n, e]],
-        name="Slope angle (27°+)",
-        pixelated=False,
-        pane="rp-dem",
-        interactive=False,
-        show=False,
-    ).add_to(m)
+    for image, (w, s, e, n), name, shown in (
+        (png, bounds, "Hillshade (DEM)", True),
+        (slope, sbounds, "Slope angle (27°+)", False),
+    ):
+        folium.raster_layers.ImageOverlay(
+            png_data_url(image),
+            bounds=[[s, w], [n, e]],
+            name=name,
+            pixelated=False,
+            pane="rp-dem",
+            interactive=False,
+            show=shown,
+        ).add_to(m)
 
 
 def _edge_style_keys(net: Network) -> list[str]:

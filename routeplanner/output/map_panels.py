@@ -14,7 +14,7 @@ from routeplanner.network.model import Network
 from routeplanner.output._map_assets import (
     esc,
 )
-from routeplanner.output._phone import route_tabs_html
+from routeplanner.output._phone import radio_tabs, route_tabs_html
 from routeplanner.output._profile_svg import ProfilePlot
 from routeplanner.output.map_safety import SAFETY_STYLES
 from routeplanner.output.map_style import (
@@ -243,21 +243,13 @@ def profile_panel(
             f'<div class="rp-prof" style="display:block">{plots[0].svg}</div>'
             f"</details></div>"
         )
-    tabs, bodies, rules = [], [], []
-    for i, (route, plot, colour) in enumerate(zip(routes, plots, colours, strict=True)):
-        checked = " checked" if i == 0 else ""
-        tabs.append(
-            f'<input type="radio" name="rp-ptab" id="rp-ptab-{i}"{checked}>'
-            f'<label for="rp-ptab-{i}"><span class="rp-swatch" '
-            f'style="background:{colour}"></span>{esc(route.name)}</label>'
-        )
-        bodies.append(f'<div class="rp-prof rp-prof-{i}">{plot.svg}</div>')
-        rules.append(f"#rp-ptab-{i}:checked~.rp-prof-{i}{{display:block}}")
+    names = [r.name for r in routes]
+    rules, tabs = radio_tabs("rp-ptab", "rp-prof", names, colours, [p.svg for p in plots])
     return (
-        f"<style>{''.join(rules)}</style>"
+        f"<style>{rules}</style>"
         f'<div id="rp-profile-panel"><details open class="rp-profile-details">'
         f"<summary>Elevation profiles{hint}</summary>"
-        f'<div class="rp-tabs">{"".join(tabs)}{"".join(bodies)}</div></details></div>'
+        f'<div class="rp-tabs">{tabs}</div></details></div>'
     )
 
 

@@ -67,6 +67,7 @@ __all__ = [
     "Exposure",
     "Place",
     "SafetySheet",
+    "SheetText",
     "alert_after_s",
     "clean_text",
     "clock",
@@ -223,8 +224,32 @@ class Exposure:
     method: str
 
 
+class SheetText:
+    """The text forms every sheet shares, made from its :meth:`lines`."""
+
+    def lines(self, *, units: UnitSystem = "metric") -> list[str]:
+        """Give the sheet's lines, title first."""
+        raise NotImplementedError
+
+    def panel_title(self) -> str:
+        """Give the summary line of the sheet's map panel."""
+        return "Safety sheet"
+
+    def to_text(self, *, units: UnitSystem = "metric") -> str:
+        """Return the sheet as plain text, control characters removed (for terminals and files)."""
+        return "\n".join(clean_text(line) for line in self.lines(units=units)) + "\n"
+
+    def to_html(self, *, units: UnitSystem = "metric") -> str:
+        """Return the sheet as an HTML fragment for a map panel, every text escaped."""
+        body = "".join(
+            f"<div>{html.escape(clean_text(line.strip()))}</div>"
+            for line in self.lines(units=units)[1:]
+        )
+        return f'<details class="rp-safety"><summary>{self.panel_title()}</summary>{body}</details>'
+
+
 @dataclass(frozen=True)
-class SafetySheet:
+class SafetySheet(SheetText):
     """Everything a runner and their partner should know before a route.
 
     Built by :func:`safety_sheet`; times are aware datetimes in the region's zone.
@@ -333,20 +358,11 @@ class SafetySheet:
         ]
         return out
 
-    def to_text(self, *, units: UnitSystem = "metric") -> str:
-        """Return the sheet as plain text, control characters removed (for terminals and files)."""
-        return "\n".join(clean_text(line) for line in self.lines(units=units)) + "\n"
-
-    def to_html(self, *, units: UnitSystem = "metric") -> str:
-        """Return the sheet as an HTML fragment for a map panel, every text escaped."""
-        body = "".join(
-            f"<div>{html.escape(clean_text(line.strip()))}</div>"
-            for line in self.lines(units=units)[1:]
-        )
+    def panel_title(self) -> str:
+        """Give the summary line of the sheet's map panel."""
         return (
-            f'<details class="rp-safety"><summary>Safety: '
-            f"{len(self.bailouts)} bail-outs, {len(self.water)} water, "
-            f"{len(self.shelters)} shelter</summary>{body}</details>"
+            f"Safety: {len(self.bailouts)} bail-outs, {len(self.water)} water, "
+            f"{len(self.shelters)} shelter"
         )
 
     def waypoints(self) -> list[tuple[float, float, str, str]]:

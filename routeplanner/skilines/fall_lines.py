@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pyproj
 import shapely
 
-from routeplanner import units
 from routeplanner._geo import compass_name, local_xy, offset_deg
 from routeplanner.errors import InputError
 from routeplanner.skilines.lines import RawLine, circular_aspect
@@ -26,7 +24,7 @@ from routeplanner.terrain import (
     sample_slope,
     slope_aspect,
 )
-from routeplanner.units.quantities import _MAX_SLOPE_WINDOW_DEG
+from routeplanner.units import parse_slope_window  # (a pair too; re-exported here)
 
 __all__ = [
     "DEFAULT_MAX_LINES",
@@ -43,50 +41,6 @@ log = logging.getLogger(__name__)
 
 #: Most DEM fall lines returned unless more are asked for.
 DEFAULT_MAX_LINES = 50
-
-
-def parse_slope_window(text: str | Sequence[float]) -> tuple[float, float]:
-    """Parse a slope window in degrees, such as ``"30-45"`` or ``"30-45deg"``.
-
-    Parameters
-    ----------
-    text
-        ``"LO-HI"`` with an optional ``deg``/``°`` unit (read by
-        :func:`routeplanner.units.parse_slope_window`), or a (lo, hi) pair.
-
-    Returns
-    -------
-    tuple of float
-        ``(lo, hi)`` in degrees, ``0 <= lo < hi <= 70``.
-
-    Raises
-    ------
-    InputError
-        If malformed, inverted or out of range (slopes above 70° are cliffs,
-        not ski terrain).
-
-    Examples
-    --------
-    >>> parse_slope_window("30-45")
-    (30.0, 45.0)
-    """
-    if isinstance(text, str):
-        return units.parse_slope_window(text)
-    raw = repr(tuple(text))
-    try:
-        lo, hi = (float(v) for v in text)
-    except (TypeError, ValueError):
-        raise InputError(f"invalid slope window {raw}: expected (lo, hi) degrees") from None
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise InputError(f"invalid slope window {raw}: bounds must be finite")
-    if lo >= hi:
-        raise InputError(f"invalid slope window {raw}: the low bound must be below the high")
-    if not (0.0 <= lo and hi <= _MAX_SLOPE_WINDOW_DEG):
-        raise InputError(
-            f"slope window {raw} out of range: need 0 <= low < high <= "
-            f"{_MAX_SLOPE_WINDOW_DEG:.0f} degrees"
-        )
-    return lo, hi
 
 
 def _deg_steps(lat: np.ndarray, step_m: float, aspect: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -10,6 +10,7 @@ import math
 import numbers
 import os
 import re
+from collections.abc import Sequence
 from datetime import date, time, tzinfo
 
 from routeplanner.errors import InputError
@@ -145,13 +146,13 @@ def parse_grade_window(text: str) -> tuple[float, float]:
 _SLOPE_WINDOW_RE = re.compile(rf"(?P<lo>{_NUMBER})\s*(?:deg|°)?{_DASH}(?P<hi>{_NUMBER})\s*(deg|°)?")
 
 
-def parse_slope_window(text: str) -> tuple[float, float]:
+def parse_slope_window(text: str | Sequence[float]) -> tuple[float, float]:
     """Parse a window of terrain slope in degrees, such as ``"30-45"`` or ``"30-45deg"``.
 
     Parameters
     ----------
-    text : str
-        ``"LO-HI"`` in degrees, with an optional ``deg``/``°`` unit.
+    text : str or (float, float)
+        ``"LO-HI"`` in degrees, with an optional ``deg``/``°`` unit, or a (lo, hi) pair.
 
     Returns
     -------
@@ -168,17 +169,28 @@ def parse_slope_window(text: str) -> tuple[float, float]:
     --------
     >>> parse_slope_window("30-45"), parse_slope_window("30°-45°")
     ((30.0, 45.0), (30.0, 45.0))
+    >>> parse_slope_window((30, 45))
+    (30.0, 45.0)
     """
-    raw = str(text)
-    match = _SLOPE_WINDOW_RE.fullmatch(raw.strip().lower())
-    if not match:
-        raise InputError(f"invalid slope window {raw!r}: expected degrees like '30-45'")
-    lo, hi = float(match["lo"]), float(match["hi"])
+    if not isinstance(text, str):
+        shown = repr(tuple(text))
+        try:
+            lo, hi = (float(v) for v in text)
+        except (TypeError, ValueError):
+            raise InputError(f"invalid slope window {shown}: expected (lo, hi) degrees") from None
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise InputError(f"invalid slope window {shown}: bounds must be finite")
+    else:
+        shown = repr(text)
+        match = _SLOPE_WINDOW_RE.fullmatch(text.strip().lower())
+        if not match:
+            raise InputError(f"invalid slope window {shown}: expected degrees like '30-45'")
+        lo, hi = float(match["lo"]), float(match["hi"])
     if lo >= hi:
-        raise InputError(f"invalid slope window {raw!r}: the low bound must be below the high")
-    if hi > _MAX_SLOPE_WINDOW_DEG:
+        raise InputError(f"invalid slope window {shown}: the low bound must be below the high")
+    if not (0.0 <= lo and hi <= _MAX_SLOPE_WINDOW_DEG):
         raise InputError(
-            f"slope window {raw!r} out of range: need 0 <= low < high <= "
+            f"slope window {shown} out of range: need 0 <= low < high <= "
             f"{_MAX_SLOPE_WINDOW_DEG:.0f} degrees"
         )
     return lo, hi
