@@ -187,6 +187,7 @@ def test_round_trips_are_the_partial_times_out_and_back_exactly(ramp_net: Networ
     for name in ("Up", "Flat"):
         e = edge(ramp_net, name)
         length = float(ramp_net.edge_length_m[e])
+        assert len(ramp_net.edge_profile(e)[3]) > 5  # spans cut profile points
         spans = [(0.0, length * f) for f in np.linspace(0.01, 1.0, 23)]
         spans += [(length, length * (1 - f)) for f in np.linspace(0.01, 1.0, 17)] + [(12.5, 12.5)]
         got = timer.round_trips_s(e, spans)

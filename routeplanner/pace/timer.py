@@ -113,19 +113,34 @@ class EdgeTimer:
     def round_trips_s(self, e: int, spans: Sequence[tuple[float, float]]) -> np.ndarray:
         """Out and back on parts of edge ``e``: ``partial_s(e, a, b) + partial_s(e, b, a)``.
 
-        The same sums as :meth:`partial_s`, every ``(a, b)`` of ``spans`` timed in one
-        call of the recipe (a turnaround's bisection times many at once).
+        The same sums as :meth:`partial_s`, bit for bit: every ``(a, b)`` of ``spans``
+        is cut into the same stretches (all at once), timed in one call of the recipe,
+        and summed alone (a turnaround's bisection times many at once).
         """
-        dds: list[np.ndarray] = []
-        grades: list[np.ndarray] = []
-        for start_m, end_m in spans:
-            dd, grade = self._stretches(e, start_m, end_m)
-            dds += [dd, dd]
-            grades += [grade, -grade]  # back: the same stretches, the other way
-        t = self.segment_s(e, np.concatenate(dds), np.concatenate(grades))
-        bounds = np.cumsum([0, *(len(dd) for dd in dds)]).tolist()
-        sums = [float(np.sum(t[a:b])) for a, b in itertools.pairwise(bounds)]
-        return np.array([out + back for out, back in zip(sums[::2], sums[1::2], strict=True)])
+        _, _, ele, dist = self.net.edge_profile(e)
+        a, b = np.asarray(spans, dtype=np.float64).reshape(-1, 2).T
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        # Each span's points: its start, the profile's points inside it, its end.
+        row, col = np.nonzero((dist > lo[:, None]) & (dist < hi[:, None]))
+        ends = np.cumsum(np.bincount(row, minlength=len(lo)) + 2)
+        starts = ends - np.bincount(row, minlength=len(lo)) - 2
+        d = np.empty(int(ends[-1]))
+        d[starts], d[ends - 1] = lo, hi
+        inner = np.ones(len(d), dtype=bool)
+        inner[starts] = inner[ends - 1] = False
+        d[inner] = dist[col]
+        z = np.interp(d, dist, ele)
+        keep = np.ones(len(d) - 1, dtype=bool)
+        keep[ends[:-1] - 1] = False  # no stretch from one span's end to the next's start
+        dd = np.diff(d)[keep]
+        grade = np.divide(np.diff(z)[keep], dd, out=np.zeros_like(dd), where=dd > 0)
+        grade = np.where(np.repeat(b < a, ends - starts - 1), -grade, grade)
+        t = self.segment_s(e, np.concatenate([dd, dd]), np.concatenate([grade, -grade]))
+        bounds = np.concatenate([[0], np.cumsum(ends - starts - 1)])
+        bounds = np.concatenate([bounds, bounds[1:] + bounds[-1]]).tolist()
+        sums = [float(np.sum(t[i:j])) for i, j in itertools.pairwise(bounds)]
+        n = len(lo)
+        return np.array([out + back for out, back in zip(sums[:n], sums[n:], strict=True)])
 
     def _stretches(self, e: int, start_m: float, end_m: float) -> tuple[np.ndarray, np.ndarray]:
         """Lengths and grades of the profile stretches of edge ``e``, ``start_m`` to ``end_m``."""
