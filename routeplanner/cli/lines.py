@@ -260,14 +260,7 @@ def lines_command(
         found, near=near, within_m=radius_m if near else None, min_slope_deg=pick.min_slope
     )
     chosen = _sort(chosen, pick.sort_key or ("near" if near else "slope"))
-    cap = _Cap(None, None, "")
-    if collected.dem_capped_at is not None:
-        n = collected.dem_capped_at
-        cap = _Cap(n, "dem", f"capped at the {n} DEM fall lines with most drop: raise --limit")
-    if pick.limit and len(chosen) > pick.limit:
-        n = pick.limit
-        cap = _Cap(n, "limit", f"capped at {n} of {len(chosen)} lines by --limit {n}")
-        chosen = chosen[:n]
+    chosen, cap = _capped(chosen, collected.dem_capped_at, pick.limit)
     written = _write(ctx, chosen, loaded, dem, output)
     if output.as_json:
         echo_json(
@@ -281,6 +274,31 @@ def lines_command(
             }
         )
         return
+    _say_lines(ctx, chosen, near, srcs, cap)
+    echo_written(ctx, written)
+
+
+def _capped(chosen: list[Any], dem_cap: int | None, limit: int | None) -> tuple[list[Any], _Cap]:
+    """Apply ``--limit``, and say what capped the list (DEM fall lines, or the limit)."""
+    cap = _Cap(None, None, "")
+    if dem_cap is not None:
+        n = dem_cap
+        cap = _Cap(n, "dem", f"capped at the {n} DEM fall lines with most drop: raise --limit")
+    if limit and len(chosen) > limit:
+        n = limit
+        cap = _Cap(n, "limit", f"capped at {n} of {len(chosen)} lines by --limit {n}")
+        chosen = chosen[:n]
+    return chosen, cap
+
+
+def _say_lines(
+    ctx: Ctx,
+    chosen: Sequence[Any],
+    near: tuple[float, float] | None,
+    srcs: Sequence[str],
+    cap: _Cap,
+) -> None:
+    """Print the lines' table for people, or why there is none, and what capped it."""
     if chosen:
         for row in _table(chosen, near, system=ctx.units):
             say(row)
@@ -293,7 +311,6 @@ def lines_command(
     say(f"{len(chosen)} line(s) from {', '.join(srcs)}")
     if cap.note:
         say(cap.note)
-    echo_written(ctx, written)
 
 
 def _write(

@@ -29,7 +29,7 @@ import click
 from routeplanner import units
 from routeplanner.cli._context import Ctx, F, common_options, parsed, parsed_option
 from routeplanner.cli._outputs import force_option, no_verify_option
-from routeplanner.cli._places import point_or_name
+from routeplanner.cli._places import Point, point_or_name
 from routeplanner.errors import InputError, RangeError
 
 if TYPE_CHECKING:  # (the commands import these only when they run)
@@ -205,9 +205,8 @@ def region_options(f: F) -> F:
     return _apply(grouped("src", _region, keys)(f), opts)
 
 
-def _region(**values: Any) -> RegionOptions:
-    values["dem"] = tuple(values["dem"])
-    return RegionOptions(**values)
+def _region(dem: Sequence[str], **values: Any) -> RegionOptions:
+    return RegionOptions(dem=tuple(dem), **values)
 
 
 # -- the runner ---------------------------------------------------------------------
@@ -251,16 +250,16 @@ def _given(name: str) -> bool:
     return source not in (None, click.core.ParameterSource.DEFAULT)
 
 
-def _runner(**values: Any) -> RunnerOptions:
-    if values["profile"] is not None:
+def _runner(pace: float, model: str, max_difficulty: int, profile: str | None) -> RunnerOptions:
+    if profile is not None:
         for name in ("pace", "model"):
             if _given(name):
                 raise InputError(f"give either --profile or --{name}, not both")
     return RunnerOptions(
-        flat_pace_s_per_km=values["pace"],
-        model=str(values["model"]).strip().lower(),
-        max_difficulty=values["max_difficulty"],
-        profile_file=values["profile"],
+        flat_pace_s_per_km=pace,
+        model=str(model).strip().lower(),
+        max_difficulty=max_difficulty,
+        profile_file=profile,
         difficulty_given=_given("max_difficulty"),
     )
 
@@ -375,8 +374,10 @@ def loop_options(f: F) -> F:
     ]
     keys = ("start", "duration", "tolerance", "alternatives", "seed")
 
-    def build(**v: Any) -> LoopOptions:
-        return LoopOptions(v["start"], v["duration"], v["tolerance"], v["alternatives"], v["seed"])
+    def build(
+        start: Point, duration: float, tolerance: float, alternatives: int, seed: int
+    ) -> LoopOptions:
+        return LoopOptions(start, duration, tolerance, alternatives, seed)
 
     return _apply(grouped("target", build, keys)(f), opts)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -195,15 +196,7 @@ def scout_command(
     sheet = _sheet(ctx, plan, loaded, title, output, zone)
     written = _write(ctx, plan, loaded, dem, title, output, sheet)
     if output.as_json:
-        from routeplanner.output import bundle
-
-        data: dict[str, Any] = bundle.summary_json([plan.route])
-        if sheet is not None:
-            data["routes"][0]["safety"] = data["safety"] = sheet.to_json()
-        data["plan"] = plan.summary()
-        data["lines"] = [ln.summary() for ln in plan.lines]
-        data["outputs"] = [str(p) for p in written]
-        echo_json(data)
+        echo_json(_plan_json(plan, sheet, written))
     else:
         for row in scouting.plan_text(plan, units=ctx.units):
             say(row)
@@ -214,6 +207,19 @@ def scout_command(
     if plan.left_out:
         misses.insert(0, "left out " + "; ".join(f"{name}: {why}" for name, why in plan.left_out))
     exit_missed(misses, as_json=output.as_json, accept_closest=brief.accept_closest)
+
+
+def _plan_json(plan: Any, sheet: Any, written: Sequence[Any]) -> dict[str, Any]:
+    """Give the trip as ``--json`` prints it: the route, its sheet, the plan, the lines."""
+    from routeplanner.output import bundle
+
+    data: dict[str, Any] = bundle.summary_json([plan.route])
+    if sheet is not None:
+        data["routes"][0]["safety"] = data["safety"] = sheet.to_json()
+    data["plan"] = plan.summary()
+    data["lines"] = [ln.summary() for ln in plan.lines]
+    data["outputs"] = [str(p) for p in written]
+    return data
 
 
 def _sheet(ctx: Ctx, plan: Any, loaded: Any, title: str, output: OutputOptions, zone: Any) -> Any:
