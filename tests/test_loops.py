@@ -413,3 +413,42 @@ def test_loop_request_options_are_keyword_only():
         LoopRequest(3600.0, 0.1)  # type: ignore[misc]
     req = LoopRequest(3600.0, tolerance=0.1, alternatives=2, seed=7)
     assert (req.duration_s, req.tolerance, req.alternatives, req.seed) == (3600.0, 0.1, 2, 7)
+
+
+def _dead_ends():
+    """A 10 % trail climb east and a flat residential street west of the start."""
+    return make_network(
+        {1: (0.0, 0.0), 2: (3000.0, 0.0), 3: (-3000.0, 0.0)},
+        [
+            ([1, 2], {"highway": "path", "name": "Climb"}),
+            ([1, 3], {"highway": "residential", "name": "Flat street"}),
+        ],
+        elevation=lambda x, y: 1000.0 + 0.1 * np.maximum(x, 0.0) + 20 * np.sin(x / 150.0) + 0 * y,
+    )
+
+
+def test_a_loop_the_ascent_retry_finds_again_is_built_once(monkeypatch):
+    from routeplanner.brief import Constraints
+    from routeplanner.search import loop_outcome
+
+    net = _dead_ends()
+    request = LoopRequest(30 * 60.0, constraints=Constraints(max_ascent_m=50.0))
+    calls: list[tuple] = []
+    build = loop_outcome._build
+
+    def counted(net, steps, profile, request):
+        calls.append(tuple(steps))
+        return build(net, steps, profile, request)
+
+    monkeypatch.setattr(loop_outcome, "_build", counted)
+    (route,) = find_loops(net, _start(0, 0), PROFILE, request)
+    once = list(calls)
+    assert len(once) == len(set(once))
+    # without the memo, the retries build some of the same loops again, to the same answer
+    calls.clear()
+    monkeypatch.setattr(
+        loop_outcome._Builds, "__call__", lambda self, steps: counted(net, steps, PROFILE, request)
+    )
+    (again,) = find_loops(net, _start(0, 0), PROFILE, request)
+    assert len(calls) > len(set(calls)) and set(calls) == set(once)
+    assert again.steps == route.steps and again.stats == route.stats

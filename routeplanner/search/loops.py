@@ -28,7 +28,8 @@ How it works:
 6. **Outcome.** The best few candidates are built into routes and measured
    against the brief (:func:`routeplanner.brief.assess`); routes that meet it
    come first, then the score.  Alternatives share at most half their
-   distance.
+   distance (:mod:`~.search.loop_outcome`).  A loop that a later search (ascent
+   retries, links) finds again is built once.
 7. **Links.** Trail-first, an out-and-back or lollipop is searched again with
    main roads open: a loop with a short link wins (:mod:`~.search.roads`).
 """
@@ -36,8 +37,7 @@ How it works:
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import KW_ONLY, dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -45,10 +45,10 @@ from numpy.typing import ArrayLike
 from scipy.sparse.csgraph import dijkstra
 
 from routeplanner import pace
-from routeplanner.brief import MAIN_ROAD_CLASS, Brief, Constraints, add_shortfalls, finalize
+from routeplanner.brief import MAIN_ROAD_CLASS, Constraints, add_shortfalls
 from routeplanner.errors import InputError, NoRouteError
 from routeplanner.network.model import Network, Snap
-from routeplanner.route import AnyStep, Route, Step, shared_m
+from routeplanner.route import Route, Step
 from routeplanner.search.graph import (
     CLIMB_AVERSION,
     REUSE_PENALTY,
@@ -58,7 +58,17 @@ from routeplanner.search.graph import (
     reach_edges,
     tree_sums,
 )
-from routeplanner.search.roads import MAIN_LINK_SHARE, bypassed_share, road_notes
+from routeplanner.search.loop_outcome import (
+    CONSTRAINT_WEIGHT,
+    MAIN_ROAD_DEBIT,
+    OVERSHOOT_WEIGHT,
+    TRAIL_WEIGHT,
+    _Builds,
+    _enough,
+    _named,
+    _too_similar,
+)
+from routeplanner.search.roads import MAIN_LINK_SHARE, bypassed_share
 from routeplanner.search.trees import StartTree, keep_tree, kept_tree, start_tree, weights_key
 
 __all__ = ["MAX_DURATION_S", "TRAIL_PREFERENCE", "LoopRequest", "edge_cost", "find_loops"]
@@ -98,29 +108,11 @@ EXACT_POOL = 8
 #: Candidates built and measured at least, before stopping at enough good ones.
 MIN_BUILT = 1
 
-#: Geometric overlap share of a built route that is good enough to stop building.
-GOOD_OVERLAP = 0.06
-
 #: Candidates built at least when the best built ones overlap more than GOOD_OVERLAP.
 MIN_BUILT_OVERLAP = 4
 
-#: Weight of the road share against the overlap share in the loop score.
-TRAIL_WEIGHT = 0.5
-
-#: Trail-first: a metre of main road takes this many metres off the trail credit in the
-#: loop score, so that a loop keeps off main roads it can do without, even those that
-#: are the only connection to another valley (a 10 % main-road loop scores as one
-#: with 15 % more overlap).
-MAIN_ROAD_DEBIT = 1.0
-
 #: Trail-first: a loop overlapping itself more than this also looks for a short main-road link.
 LINK_OVERLAP = 0.10
-
-#: Weight of the overshoot of the target time in the loop score.
-OVERSHOOT_WEIGHT = 3.0
-
-#: Weight of a constraint shortfall (trail share, ascent) in the loop score.
-CONSTRAINT_WEIGHT = 4.0
 
 #: Heavier climb aversions tried in turn while the best loop still climbs over the cap.
 ASCENT_RETRY_WEIGHTS = (40.0, 160.0)
@@ -157,9 +149,6 @@ REACH_REUSE = 1.3
 
 #: Bisection steps locating a spur's turnaround on its edge (2**-16 of the edge).
 TURN_BISECTIONS = 16
-
-#: Alternatives may share at most this share of the shorter one's distance.
-SIMILAR_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -670,7 +659,8 @@ def find_loops(
     lon, lat = start
     snap = net.snap(lon, lat, max_distance_m=max_snap_m)
     prefs = prefs or TRAIL_PREFERENCE
-    built = _built(net, snap, profile, request, prefs, rounds, CLIMB_AVERSION)
+    build = _Builds(net, profile, request)
+    built = _built(build, snap, prefs, rounds, CLIMB_AVERSION)
     cap = request.constraints.ascent_cap_m(request.duration_s)
     for weight in ASCENT_RETRY_WEIGHTS:
         # An ascent cap only steers; when the best loop still climbs over it,
@@ -678,9 +668,9 @@ def find_loops(
         best = min(built, key=lambda x: x[0], default=None)
         if best is None or best[1].stats.ascent_m <= cap + 0.5:
             break
-        built += _built(net, snap, profile, request, prefs, rounds, weight)
+        built += _built(build, snap, prefs, rounds, weight)
     if request.constraints.avoid_roads:
-        built += _linked(net, snap, profile, request, prefs, rounds, built)
+        built += _linked(build, snap, prefs, rounds, built)
     if not built:
         raise NoRouteError(
             f"no route exists from {lat:.5f},{lon:.5f}: no way open to the runner leads "
@@ -700,16 +690,15 @@ def find_loops(
 
 
 def _built(
-    net: Network,
+    build: _Builds,
     snap: Snap,
-    profile: pace.RunnerProfile,
-    request: LoopRequest,
     prefs: Preferences,
     rounds: int,
     climb_weight: float,
     road_link: bool = False,
 ) -> list[tuple[tuple[bool, float], Route]]:
     """Search once: candidates built (padded, materialised, assessed) best first."""
+    net, profile, request = build.net, build.profile, build.request
     g, base = _graph_for(net, profile, snap, prefs, request, climb_weight, road_link)
     search = _LoopSearch(g, request, base)
     T = request.duration_s
@@ -732,18 +721,16 @@ def _built(
             steps = g.arc_steps(c.arcs)
         if steps is None:
             continue
-        built.append(_build(net, steps, profile, request))
+        built.append(build(steps))
     if not built and longest:
-        built.append(_build(net, g.arc_steps(longest), profile, request))
+        built.append(build(g.arc_steps(longest)))
     log.debug("loop search: %d candidates, %d Dijkstra calls", len(cands), search.dijkstras)
     return built
 
 
 def _linked(
-    net: Network,
+    build: _Builds,
     snap: Snap,
-    profile: pace.RunnerProfile,
-    request: LoopRequest,
     prefs: Preferences,
     rounds: int,
     built: list[tuple[tuple[bool, float], Route]],
@@ -753,62 +740,7 @@ def _linked(
     if best is not None and (best[1].outcome is None or best[1].outcome.shape == "loop"):
         if best[1].stats.overlap_share <= LINK_OVERLAP:
             return []
-    linked = _built(net, snap, profile, request, prefs, rounds, CLIMB_AVERSION, True)
+    linked = _built(build, snap, prefs, rounds, CLIMB_AVERSION, True)
     # Any shape may compete (the score weighs its overlap against its main road).
+    net = build.net
     return [(key, r) for key, r in linked if bypassed_share(net, r.steps) <= MAIN_LINK_SHARE]
-
-
-def _build(
-    net: Network, steps: Sequence[Step], profile: pace.RunnerProfile, request: LoopRequest
-) -> tuple[tuple[bool, float], Route]:
-    """Materialise and assess one candidate; the key sorts routes meeting the brief first."""
-    T = request.duration_s
-    brief = Brief(request.constraints, T, request.tolerance)
-    notes = road_notes(net, steps) if request.constraints.avoid_roads else None
-    route = finalize(net, steps, profile, brief, kind="loop", road_notes=notes)
-    missed = route.outcome is None or not route.outcome.meets_brief
-    return (missed, _route_score(route, request)), route
-
-
-def _enough(
-    built: list[tuple[tuple[bool, float], Route]], request: LoopRequest, *, final: bool
-) -> bool:
-    """Whether ``alternatives`` really different built routes meet the brief.
-
-    Unless ``final``, they must also overlap at most :data:`GOOD_OVERLAP`.
-    """
-    good: list[Route] = []
-    for (missed, _), route in built:
-        if missed or (not final and route.stats.overlap_share > GOOD_OVERLAP):
-            continue
-        if not any(_too_similar(route.steps, r.steps) for r in good):
-            good.append(route)
-    return len(good) >= request.alternatives
-
-
-def _named(route: Route, index: int) -> Route:
-    shape = route.outcome.shape if route.outcome else "loop"
-    label = {"loop": "Loop", "lollipop": "Lollipop", "out-and-back": "Out-and-back"}[shape]
-    return replace(route, name=f"{label} {index}")
-
-
-def _route_score(route: Route, request: LoopRequest) -> float:
-    """Score a finished route as the search does, on its real numbers (lower is better).
-
-    Shortfalls on the brief count too, so that among routes that miss it the
-    closest comes first.
-    """
-    st = route.stats
-    T = request.duration_s
-    err = abs(st.duration_s / T - 1)
-    over = max(0.0, st.duration_s / T - 1) + max(0.0, err - request.tolerance)
-    c = request.constraints
-    debit = MAIN_ROAD_DEBIT * st.main_road_share if c.avoid_roads else 0.0
-    score = st.overlap_share + TRAIL_WEIGHT * (1 - st.trail_share + debit) + OVERSHOOT_WEIGHT * over
-    return float(add_shortfalls(score, c, T, st.trail_share, st.ascent_m, weight=CONSTRAINT_WEIGHT))
-
-
-def _too_similar(a: Sequence[AnyStep], b: Sequence[AnyStep]) -> bool:
-    la = sum(s.length_m for s in a)
-    lb = sum(s.length_m for s in b)
-    return shared_m(a, b) > SIMILAR_SHARE * min(la, lb)
