@@ -617,33 +617,12 @@ def numbered_paths(path: str | os.PathLike[str], count: int) -> list[Path]:
     return [p, *(p.with_name(f"{stem}-{k}{suffix}") for k in range(2, count + 1))]
 
 
-def write_gpx(
-    path: str | os.PathLike[str],
-    routes: Sequence[Route],
-    *,
-    name: str | None = None,
-    description: str | None = None,
-    min_spacing_m: float = 0.0,
-    start: datetime | None = None,
-    points: Sequence[RoutePoint] = (),
-    as_route: bool = False,
-) -> Path:
+def write_gpx(path: str | os.PathLike[str], routes: Sequence[Route], **options: Any) -> Path:
     """Write :func:`gpx_document` (same arguments) to ``path`` atomically; return the file.
 
     InputError if it cannot be written (:func:`routeplanner._io.write_checked`).
     """
-    out = write_checked(
-        path,
-        lambda _target: gpx_document(
-            routes,
-            name=name,
-            description=description,
-            min_spacing_m=min_spacing_m,
-            start=start,
-            points=points,
-            as_route=as_route,
-        ),
-    )
+    out = write_checked(path, lambda _target: gpx_document(routes, **options))
     log.debug("wrote GPX with %d tracks to %s", len(routes), out)
     return out
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyproj
@@ -208,53 +209,13 @@ class FallLines:
     capped_at: int | None = None
 
 
-def dem_lines(
-    dem: Dem,
-    window_deg: tuple[float, float] = (30.0, 45.0),
-    *,
-    min_drop_m: float = 300.0,
-    bbox: tuple[float, float, float, float] | None = None,
-    spacing_m: float = 250.0,
-    max_lines: int = DEFAULT_MAX_LINES,
-    trace: TraceOptions = TraceOptions(),
-) -> list[RawLine]:
-    """Candidate ski lines: fall lines through a slope window with a minimum drop.
+def dem_lines(dem: Dem, *args: Any, **kwargs: Any) -> list[RawLine]:
+    """Candidate ski lines: the lines of :func:`find_dem_lines` (same arguments).
 
-    The lines of :func:`find_dem_lines`, without saying whether ``max_lines``
-    cut them.
-
-    Parameters
-    ----------
-    dem
-        Elevation model.
-    window_deg
-        Slope window (lo, hi) in degrees.
-    min_drop_m
-        Minimum vertical drop of a line (> 0).
-    bbox
-        (west, south, east, north): only seeds inside it (default the whole DEM).
-    spacing_m
-        Minimum spacing between kept lines.
-    max_lines
-        Most lines returned.
-    trace
-        Step, longest line and largest gap of the trace (see :func:`trace_fall_line`).
-
-    Returns
-    -------
-    list of RawLine
-        Ids ``dem:<lat>,<lon>`` of the top, names ``fall line N`` by drop.
+    Without saying whether ``max_lines`` cut them: ids ``dem:<lat>,<lon>`` of the
+    top, names ``fall line N`` by drop.
     """
-    found = find_dem_lines(
-        dem,
-        window_deg,
-        min_drop_m=min_drop_m,
-        bbox=bbox,
-        spacing_m=spacing_m,
-        max_lines=max_lines,
-        trace=trace,
-    )
-    return list(found.lines)
+    return list(find_dem_lines(dem, *args, **kwargs).lines)
 
 
 def find_dem_lines(

@@ -21,6 +21,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+#: A file's lines: ``(name, lon, lat, properties)`` each.
+_Parts = list[tuple[str | None, np.ndarray, np.ndarray, dict[str, Any]]]
+
+
 def read_line_file(path: str | Path) -> list[RawLine]:
     """Lines from a GPX (tracks and routes) or GeoJSON (LineString features) file.
 
@@ -67,9 +71,7 @@ def read_line_file(path: str | Path) -> list[RawLine]:
     return out
 
 
-def _gpx_parts(
-    p: Path, text: str
-) -> list[tuple[str | None, np.ndarray, np.ndarray, dict[str, Any]]]:
+def _gpx_parts(p: Path, text: str) -> _Parts:
     try:
         gpx = gpxpy.parse(text)
     except (gpxpy.gpx.GPXException, ValueError) as exc:
@@ -100,9 +102,7 @@ def _gpx_parts(
     return parts
 
 
-def _geojson_parts(
-    p: Path, text: str
-) -> list[tuple[str | None, np.ndarray, np.ndarray, dict[str, Any]]]:
+def _geojson_parts(p: Path, text: str) -> _Parts:
     try:
         doc = json.loads(text)
     except ValueError as exc:  # JSONDecodeError, or an int over int()'s digit limit
