@@ -127,3 +127,27 @@ def test_write_course_is_atomic_and_checks_the_folder(hill_route, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["ridge.fit"]
     with pytest.raises(InputError):
         fit.write_course(tmp_path / "missing" / "x.fit", hill_route, start=START)
+
+
+def _every_record_through_the_sdk(enc, route, start_utc):
+    for rec in fit._records(route, start_utc):
+        enc.write_mesg(rec)
+
+
+@pytest.mark.parametrize("gaps", [(), (0,), (3, 4, 5), (1, 3, 5, 7, -1)])
+def test_records_packed_here_are_the_bytes_the_sdk_writes(hill_route, monkeypatch, gaps):
+    # Points without an elevation change the record's definition (no altitude), which
+    # the SDK must write; the records between are packed without it.
+    from dataclasses import replace
+
+    ele = np.array(hill_route.ele, dtype=float)
+    ele[list(gaps)] = np.nan
+    route = replace(hill_route, ele=ele)
+    start = START + timedelta(microseconds=600_000)  # record times truncate as the SDK's
+    points = [point_at(route, 500.0, name="Spring", kind="water")]
+    fast = fit.course_bytes(route, start=start, points=points)
+    monkeypatch.setattr(fit, "_write_records", _every_record_through_the_sdk)
+    assert fit.course_bytes(route, start=start, points=points) == fast
+    records = decode(fast)["record"]
+    assert len(records) == len(route.lat)
+    assert sum("altitude" not in r or r["altitude"] is None for r in records) == len(set(gaps))

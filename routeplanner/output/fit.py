@@ -14,6 +14,7 @@ import logging
 import math
 import os
 import re
+import struct
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 
 import numpy as np
 from garmin_fit_sdk import Encoder, Profile
+from garmin_fit_sdk.util import FIT_EPOCH_S
 
 from routeplanner._io import write_checked
 from routeplanner.errors import InputError
@@ -70,6 +72,53 @@ def _records(route: Route, start_utc: datetime) -> Iterable[dict[str, Any]]:
         if math.isfinite(ele[k]):
             rec["altitude"] = min(max(float(ele[k]), _MIN_ALT_M), _MAX_ALT_M)
         yield rec
+
+
+#: A record's data message as the SDK writes it: local number, timestamp (uint32),
+#: position (2 x sint32), distance (uint32, cm), then altitude (uint16, 0.2 m above -500 m).
+_RECORD = struct.Struct("<BIiiI")
+_RECORD_ALT = struct.Struct("<BIiiIH")
+
+
+def _sint32(value: int) -> int:
+    """Cast an integer to sint32 as the SDK does (wrapped, not refused)."""
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+def _packed(rec: dict[str, Any], local: int) -> bytes:
+    """Pack the data message of one record: the bytes :meth:`Encoder.write_mesg` writes."""
+    fields = (
+        local,
+        (int(rec["timestamp"].timestamp()) - FIT_EPOCH_S) & 0xFFFFFFFF,
+        _sint32(rec["position_lat"]),
+        _sint32(rec["position_long"]),
+        round((rec["distance"] + 0) * 100) & 0xFFFFFFFF,
+    )
+    if "altitude" not in rec:
+        return _RECORD.pack(*fields)
+    return _RECORD_ALT.pack(*fields, round((rec["altitude"] + 500) * 5) & 0xFFFF)
+
+
+def _write_records(enc: Encoder, route: Route, start_utc: datetime) -> None:
+    """Write one record per route point, with the bytes the SDK would write.
+
+    The SDK encodes every message through generic code (a definition built and compared,
+    every field looked up and transformed): for a course's thousands of records that was
+    most of its cost.  The SDK still writes the first record of each definition (with or
+    without altitude), so it keeps its local message numbers; the records that follow
+    with the same definition are packed here (tests compare both byte for byte).
+    """
+    stream = enc._output_stream  # type: ignore[attr-defined]  # the SDK's own buffer
+    local, shape = 0, None
+    for rec in _records(route, start_utc):
+        if shape != ("altitude" in rec):
+            enc.write_mesg(rec)
+            shape = "altitude" in rec
+            # its data message, just written, starts with its local message number
+            local = stream.data[stream.length - (_RECORD_ALT if shape else _RECORD).size]
+            continue
+        stream.set_bytes(_packed(rec, local), stream.length)
 
 
 def course_bytes(
@@ -144,8 +193,7 @@ def course_bytes(
     )
     timer = {"mesg_num": _MESG["EVENT"], "event": "timer", "event_group": 0}
     enc.write_mesg({**timer, "timestamp": start_utc, "event_type": "start"})
-    for rec in _records(route, start_utc):
-        enc.write_mesg(rec)
+    _write_records(enc, route, start_utc)
     enc.write_mesg({**timer, "timestamp": end_utc, "event_type": "stop_disable_all"})
     times = np.asarray(route.time_s, dtype=np.float64)
     dist = np.asarray(route.dist_m, dtype=np.float64)
