@@ -733,46 +733,16 @@ def fit_profile(
     """
     if not lines:
         raise InputError("no recordings to fit")
-    models = pace.MODELS if model == "auto" else (model,)
     knots = pace.GRADE_KNOTS
     n_bands = len(knots) - 1
     has_trail = any(np.isfinite(line.trail).any() for line in lines)
     free = (calibrate, calibrate and has_trail, calibrate)
-    best: tuple[float, str, np.ndarray, _Chunks] | None = None
-    for name in models:
-        ch = _chunk(lines, name, knots)
-        p, cost = _solve(ch, free=free, n_bands=n_bands)
-        if best is None or cost < best[0]:
-            best = (cost, name, p, ch)
-    assert best is not None
-    _, chosen, p, ch = best
+    chosen, p, ch = _best_model(lines, pace.MODELS if model == "auto" else (model,), free)
     prior = PRIOR_M if prior_m is None else prior_m
     if calibrate:
         prior, fatigue = _choose(ch, trail_free=free[1], n_bands=n_bands, prior_m=prior_m)
         p, _ = _solve(ch, free=(True, free[1], fatigue), n_bands=n_bands, prior_m=prior)
-    pace_s = float(math.exp(p[0]))
-    if not 120.0 <= pace_s <= 1800.0:
-        raise InputError(f"fitted flat pace {pace_s:.0f} s/km is outside 2:00-30:00/km")
-    corr = tuple(round(float(c), 4) for c in p[3:])
-    full = list(corr)
-    full.insert(int(np.argmin(np.abs(knots))), 0.0)
-    longest_h = max(line.moving_s for line in lines) / 3600.0
-    profile = pace.RunnerProfile(
-        flat_pace_s_per_km=round(pace_s, 1),
-        model=chosen,
-        max_difficulty=max_difficulty,
-        grade_correction=tuple(round(1.0 + c, 4) for c in full),
-        trail_factor=round(float(math.exp(p[1])), 4),
-        fatigue_per_h=round(float(p[2]), 4),
-        fatigue_until_h=round(longest_h, 2) if p[2] != 0.0 else None,
-    )
-    # How much the days differ, measured as the profile predicts whole recordings.
-    recorded = [line.moving_s for line in lines]
-    spread = day_spread(recorded, [predict(profile, line).moving_s for line in lines])
-    if spread is not None:
-        profile = dataclasses.replace(
-            profile, day_spread=round(spread, 4), spread_recordings=len(lines)
-        )
+    profile = _profile_of(p, chosen, lines, max_difficulty)
     err = np.abs(_chunk_pred(p, ch, n_bands, day=False) / ch.obs_s - 1.0)
     notes = []
     if not has_trail:
@@ -797,6 +767,55 @@ def fit_profile(
         prior_m=prior,
         notes=tuple(notes),
     )
+
+
+def _best_model(
+    lines: Sequence[Line], models: Sequence[str], free: tuple[bool, bool, bool]
+) -> tuple[str, np.ndarray, _Chunks]:
+    """Fit each grade model with the terms ``free``; return the best: name, parameters, chunks."""
+    knots = pace.GRADE_KNOTS
+    best: tuple[float, str, np.ndarray, _Chunks] | None = None
+    for name in models:
+        ch = _chunk(lines, name, knots)
+        p, cost = _solve(ch, free=free, n_bands=len(knots) - 1)
+        if best is None or cost < best[0]:
+            best = (cost, name, p, ch)
+    assert best is not None
+    return best[1], best[2], best[3]
+
+
+def _profile_of(
+    p: np.ndarray, model: str, lines: Sequence[Line], max_difficulty: int
+) -> pace.RunnerProfile:
+    """Make the fitted profile from the parameters, with its day-to-day spread over ``lines``.
+
+    Raises
+    ------
+    InputError
+        If the fitted pace is outside 2:00-30:00/km.
+    """
+    knots = pace.GRADE_KNOTS
+    pace_s = float(math.exp(p[0]))
+    if not 120.0 <= pace_s <= 1800.0:
+        raise InputError(f"fitted flat pace {pace_s:.0f} s/km is outside 2:00-30:00/km")
+    full = [round(float(c), 4) for c in p[3:]]
+    full.insert(int(np.argmin(np.abs(knots))), 0.0)
+    longest_h = max(line.moving_s for line in lines) / 3600.0
+    profile = pace.RunnerProfile(
+        flat_pace_s_per_km=round(pace_s, 1),
+        model=model,
+        max_difficulty=max_difficulty,
+        grade_correction=tuple(round(1.0 + c, 4) for c in full),
+        trail_factor=round(float(math.exp(p[1])), 4),
+        fatigue_per_h=round(float(p[2]), 4),
+        fatigue_until_h=round(longest_h, 2) if p[2] != 0.0 else None,
+    )
+    # How much the days differ, measured as the profile predicts whole recordings.
+    recorded = [line.moving_s for line in lines]
+    spread = day_spread(recorded, [predict(profile, line).moving_s for line in lines])
+    if spread is None:
+        return profile
+    return dataclasses.replace(profile, day_spread=round(spread, 4), spread_recordings=len(lines))
 
 
 # --------------------------------------------------------------------- predicting
