@@ -128,6 +128,12 @@ class _Files:
     def __call__(self, name: str, data: str | bytes) -> None:
         self[name] = data
 
+    def map_page(self, name: str, m: Any, *, offline: bool, echo: Callable[[str], None]) -> None:
+        """Stage the map ``m`` as the page ``name`` and report the page's size."""
+        page = bundle.map_page(m, offline=offline, name=name)
+        self[name] = page
+        echo(f"{name} ({len(page.encode('utf-8')) / 1e6:.2f} MB)")
+
     def close(self) -> None:
         """Write the collected files (none were collected when ``put`` was given)."""
         if self.files:
@@ -196,9 +202,7 @@ def run_demo(
     m = bundle.network_map(
         net, title="Andorra trail network", dem=dem, offline=offline, attribution=attribution
     )
-    page = bundle.map_page(m, offline=offline, name="network.html")
-    out["network.html"] = page
-    size = len(page.encode("utf-8"))
+    out.map_page("network.html", m, offline=offline, echo=echo)
     stats = net.stats()
     entries.append(
         DemoEntry(
@@ -208,7 +212,6 @@ def run_demo(
             "roads, coloured by difficulty, over hillshade and slope-angle shading",
         )
     )
-    echo(f"network.html ({size / 1e6:.2f} MB)")
 
     profile = pace.RunnerProfile.from_strings(DEMO_LOOP["pace"])
     # easy means easy: the plan's ascent-rate cap (gentlest loops in reach, else MISSED)
@@ -243,9 +246,7 @@ def run_demo(
         offline=offline,
         attribution=attribution,
     )
-    page = bundle.map_page(m, offline=offline, name="loop.html")
-    out["loop.html"] = page
-    size = len(page.encode("utf-8"))
+    out.map_page("loop.html", m, offline=offline, echo=echo)
     start = demo_start()
     shape = routes[0].outcome.shape if routes[0].outcome else "loop"
     course = bundle.course_name("La Massana", f"easy {shape}", DEMO_LOOP["duration_s"])
@@ -265,7 +266,6 @@ def run_demo(
             + (", safety sheet: safety.txt)" if sheet is not None else ")"),
         )
     )
-    echo(f"loop.html ({size / 1e6:.2f} MB)")
 
     for extra in (demo_workouts, demo_scouting):
         entries += [
@@ -413,9 +413,7 @@ def demo_workouts(
             offline=offline,
             attribution=attribution,
         )
-        page = bundle.map_page(m, offline=offline, name=filename)
-        out[filename] = page
-        size = len(page.encode("utf-8"))
+        out.map_page(filename, m, offline=offline, echo=echo)
         out[f"workout-{kind}.gpx"] = render("gpx", RouteDoc(work.route, name=title))
         desc = (
             f"{what}; one repeat {pace.format_duration(work.repeat_s)}, total "
@@ -423,7 +421,6 @@ def demo_workouts(
             f"(GPX: workout-{kind}.gpx)"
         )
         entries.append((title, filename, desc))
-        echo(f"{filename} ({size / 1e6:.2f} MB)")
     out.close()
     return entries
 
@@ -473,16 +470,13 @@ def demo_scouting(
     m = bundle.scout_map(
         plan, title=title, network=net, dem=dem, offline=offline, attribution=attribution
     )
-    page = bundle.map_page(m, offline=offline, name="scout.html")
-    size = len(page.encode("utf-8"))
     out = _Files(out_dir, put)
-    out["scout.html"] = page
+    out.map_page("scout.html", m, offline=offline, echo=echo)
     feats = [bundle.line_feature(ln) for ln in plan.lines]
     doc = RouteDoc(plan.route, name=title)
     out["scout.gpx"] = render("gpx", doc)
     out["scout.geojson"] = FORMATS["geojson"].render(RouteSet([doc], features=feats))
     out.close()
-    echo(f"scout.html ({size / 1e6:.2f} MB)")
     s = plan.route.stats
     parts = "; ".join(
         f"{ln.name} ({ln.difficulty}, max {ln.stats.slope_max_deg:.0f}°, {ln.stats.aspect})"

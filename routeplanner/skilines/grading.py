@@ -64,6 +64,7 @@ __all__ = [
     "ates_class",
     "grade_line",
     "longest_pitch_m",
+    "sample_weights",
     "ski_grade",
     "slope_histogram",
 ]
@@ -151,8 +152,8 @@ class SkiGrading:
         }
 
 
-def _weights(dist_m: np.ndarray) -> np.ndarray:
-    """Length each sample stands for: half of each neighbouring step."""
+def sample_weights(dist_m: np.ndarray) -> np.ndarray:
+    """Length each sample stands for: half of each neighbouring step (trapezoid weights)."""
     step = np.diff(dist_m)
     w = np.zeros(len(dist_m))
     w[:-1] += step / 2
@@ -171,7 +172,7 @@ def slope_histogram(dist_m: ArrayLike, slope_deg: ArrayLike) -> dict[str, float]
     """
     d = np.asarray(dist_m, dtype=np.float64)
     s = np.round(np.asarray(slope_deg, dtype=np.float64), 1)
-    w = _weights(d)
+    w = sample_weights(d)
     total = float(w.sum())
     lows = [b[1] for b in BANDS]
     idx = np.searchsorted(lows, s, side="right") - 1
@@ -317,7 +318,7 @@ def grade_line(
     s = np.asarray(slope_deg, dtype=np.float64)
     hist = slope_histogram(d, s)
     pitches = {str(t): longest_pitch_m(d, z, s, float(t)) for t in PITCH_THRESHOLDS_DEG}
-    w = _weights(d)
+    w = sample_weights(d)
     forest_share = None
     if forest is not None and w.sum() > 0:
         forest_share = float(np.sum(w * np.asarray(forest, dtype=bool)) / w.sum())

@@ -64,7 +64,7 @@ from numpy.typing import ArrayLike
 from routeplanner._geo import COMPASS, compass_name, haversine_m
 from routeplanner.errors import CoverageError, InputError
 from routeplanner.network.model import Network
-from routeplanner.skilines.grading import SkiGrading, grade_line
+from routeplanner.skilines.grading import SkiGrading, grade_line, sample_weights
 from routeplanner.sources.dem import Dem
 from routeplanner.sources.forest import ForestCover
 from routeplanner.terrain import (
@@ -281,15 +281,6 @@ class SkiLine:
 # -- maths ------------------------------------------------------------------------
 
 
-def _segment_weights(dist_m: np.ndarray) -> np.ndarray:
-    """Trapezoid weights: each point owns half of each neighbouring segment."""
-    dd = np.diff(dist_m)
-    w = np.zeros(len(dist_m))
-    w[:-1] += dd / 2.0
-    w[1:] += dd / 2.0
-    return w
-
-
 def circular_aspect(
     aspect_deg: ArrayLike, weights: ArrayLike | None = None
 ) -> tuple[float, float, tuple[float, ...]]:
@@ -372,7 +363,7 @@ def line_stats(
         raise InputError("line profile has non-finite distance, elevation or slope values")
     if np.any(np.diff(d) < 0):
         raise InputError("line profile distances must not decrease")
-    w = _segment_weights(d)
+    w = sample_weights(d)
     length = float(d[-1] - d[0])
     top, bottom = float(z.max()), float(z.min())
     slope_mean = float(np.sum(w * s) / length) if length > 0 else float(s.mean())
