@@ -333,10 +333,18 @@ class RunnerProfile:
         cls = np.asarray(edge_class)
         return np.where(cls == 0, float(self.trail_factor), 1.0)
 
-    def _clock(self) -> tuple[float, float, float]:
-        """``(k per second, onset s, limit s)`` of the fatigue term."""
-        until = math.inf if self.fatigue_until_h is None else float(self.fatigue_until_h) * 3600.0
-        return float(self.fatigue_per_h) / 3600.0, float(self.fatigue_onset_h) * 3600.0, until
+    def _clock(self) -> tuple[float, float, float, float] | None:
+        """``(k per second, onset s, limit s, limit in fresh s)`` of the fatigue term.
+
+        ``None`` when there is no fatigue (moving time is fresh time).
+        """
+        k = float(self.fatigue_per_h) / 3600.0
+        if abs(k) < 1e-12:
+            return None
+        on = float(self.fatigue_onset_h) * 3600.0
+        cap = math.inf if self.fatigue_until_h is None else float(self.fatigue_until_h) * 3600.0
+        tau_cap = on + (math.log1p(k * (cap - on)) / k if math.isfinite(cap) else math.inf)
+        return k, on, cap, tau_cap
 
     def elapsed_s(self, fresh_s: ArrayLike) -> np.ndarray:
         """Return the moving time after `fresh_s` seconds' worth of ground on fresh legs.
@@ -365,11 +373,11 @@ class RunnerProfile:
         10986
         """
         tau = np.asarray(fresh_s, dtype=float)
-        k, on, cap = self._clock()
-        if abs(k) < 1e-12:
+        clock = self._clock()
+        if clock is None:
             ret: np.ndarray = tau.copy()
             return ret
-        tau_cap = on + (math.log1p(k * (cap - on)) / k if math.isfinite(cap) else math.inf)
+        k, on, cap, tau_cap = clock
         late = np.maximum(tau - on, 0.0)
         grow = on + np.expm1(k * np.minimum(late, tau_cap - on)) / k
         out = np.where(tau <= on, tau, grow)
@@ -397,11 +405,11 @@ class RunnerProfile:
         20000.0
         """
         t = np.asarray(elapsed_s, dtype=float)
-        k, on, cap = self._clock()
-        if abs(k) < 1e-12:
+        clock = self._clock()
+        if clock is None:
             ret: np.ndarray = t.copy()
             return ret
-        tau_cap = on + (math.log1p(k * (cap - on)) / k if math.isfinite(cap) else math.inf)
+        k, on, cap, tau_cap = clock
         grow = on + np.log1p(k * np.clip(t - on, 0.0, cap - on)) / k
         out = np.where(t <= on, t, grow)
         if math.isfinite(cap):
