@@ -465,6 +465,22 @@ def make_route(
     )
 
 
+#: Points of this many network steps are kept per network (a search builds many
+#: candidates over the same ways); past it they are forgotten all at once.
+STEP_POINTS_KEPT = 50_000
+
+
+def _kept_points(net: Network, step: Step) -> tuple[np.ndarray, ...]:
+    """:func:`step_points` of ``step``, kept on the network (callers do not modify them)."""
+    kept = net._cache.get("step_points")
+    if kept is None or len(kept) >= STEP_POINTS_KEPT:
+        kept = net._cache["step_points"] = {}
+    points = kept.get(step)
+    if points is None:
+        points = kept[step] = step_points(net, step)
+    return points
+
+
 def _step_parts(
     net: Network, steps: Sequence[AnyStep], profile: pace.RunnerProfile
 ) -> list[tuple[np.ndarray, ...]]:
@@ -474,7 +490,7 @@ def _step_parts(
     segments (a route has hundreds of steps; one call each is most of the cost).
     """
     on_net = {i: s for i, s in enumerate(steps) if isinstance(s, Step)}
-    points = {i: step_points(net, s) for i, s in on_net.items()}
+    points = {i: _kept_points(net, s) for i, s in on_net.items()}
     times: dict[int, np.ndarray] = {}
     if on_net:
         edges = np.array([s.edge for s in on_net.values()], dtype=np.int64)

@@ -361,3 +361,27 @@ def test_off_network_steps_are_steps_but_not_trail(net: Network) -> None:
     assert route.point_class[-2:].tolist() == [OFF_NETWORK, OFF_NETWORK]
     assert route.point_class[: len(alone.lon)].tolist() == alone.point_class.tolist()
     assert overlap_m(route.steps) == 0.0 and shared_m(route.steps, [off]) == 0.0
+
+
+def test_step_points_kept_on_the_network_give_the_same_route_and_stay_bounded(
+    net: Network, monkeypatch
+) -> None:
+    from routeplanner import route as route_mod
+
+    net._cache.pop("step_points", None)
+    steps = [Step(e, 0.0, float(net.edge_length_m[e])) for e in range(net.n_edges)]
+    steps += [Step(0, 700.0, 100.0), Step(1, 0.0, 0.25 * float(net.edge_length_m[1]))]
+    first = make_route(net, steps, PROFILE)
+    kept = net._cache["step_points"]
+    assert set(kept) == set(steps)
+    for s in steps:  # what is kept is what step_points gives
+        for a, b in zip(kept[s], step_points(net, s), strict=True):
+            np.testing.assert_array_equal(a, b)
+    again = make_route(net, steps, PROFILE)  # from the kept points
+    for name in ("lon", "lat", "ele", "dist_m", "time_s", "grade", "point_class"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(first, name))
+    assert again.stats == first.stats
+    # past the bound, everything kept is forgotten at once and kept anew
+    monkeypatch.setattr(route_mod, "STEP_POINTS_KEPT", 3)
+    make_route(net, steps[:5], PROFILE)
+    assert len(net._cache["step_points"]) <= 3
