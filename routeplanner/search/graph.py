@@ -174,13 +174,20 @@ def climb_aversion(weight: float) -> EdgeCost:
     return factor
 
 
-def _ways_apart(net: Network) -> tuple[np.ndarray, np.ndarray]:
+class _Ways(NamedTuple):
+    """The network without main roads, per node: its component, and what it touches."""
+
+    label: np.ndarray  # component label
+    large: np.ndarray  # touches a way of a large component
+    touch: np.ndarray  # touches any way other than a main road
+
+
+def _ways_apart(net: Network) -> _Ways:
     """Components of the network without main roads, and which nodes lie in a large one.
 
-    Returns the component label of every node, and per node whether it touches
-    a way other than a main road in a component of at least
-    :data:`MIN_NETWORK_KM` of ways, or half the largest one if that is less (a
-    place a main road really leads to, not a driveway or a lay-by beside it).
+    A large component has at least :data:`MIN_NETWORK_KM` of ways, or half the
+    largest one if that is less (a place a main road really leads to, not a
+    driveway or a lay-by beside it).
     """
     key = "ways_apart"
     if key not in net._cache:
@@ -194,17 +201,16 @@ def _ways_apart(net: Network) -> tuple[np.ndarray, np.ndarray]:
         touch[u] = touch[v] = True
         # (half the largest network in a small area: a hand-built graph or a village's)
         least = min(MIN_NETWORK_KM, 0.5 * float(km.max(initial=0.0)))
-        net._cache[key] = (label, touch & (km[label] >= least), touch)
-    label, large, _ = net._cache[key]
-    return label, large
+        net._cache[key] = _Ways(label, touch & (km[label] >= least), touch)
+    ret: _Ways = net._cache[key]
+    return ret
 
 
 def _start_labels(net: Network, start_edge: int | None) -> tuple[int, ...]:
     """Components of other ways that the start's edge touches and that are not large."""
     if start_edge is None:
         return ()
-    label, large = _ways_apart(net)
-    touch = net._cache["ways_apart"][2]
+    label, large, touch = _ways_apart(net)
     ends = (int(net.edge_u[start_edge]), int(net.edge_v[start_edge]))
     return tuple(sorted({int(label[x]) for x in ends if touch[x] and not large[x]}))
 
@@ -221,11 +227,10 @@ def main_roads_needed(net: Network, start_edge: int | None = None) -> np.ndarray
     one of ``start_edge``: a road is not needed to reach a driveway or an
     isolated scrap of path beside it, but it is to leave a start inside one.
     """
-    label, large = _ways_apart(net)
+    label, large, touch = _ways_apart(net)
     own = _start_labels(net, start_edge)
     key = ("main_roads_needed", own)
     if key not in net._cache:
-        touch = net._cache["ways_apart"][2]
         other = large | (touch & np.isin(label, own)) if own else large
         u, v = net.edge_u, net.edge_v
         main = net.edge_class == _MAIN_ROAD
@@ -282,8 +287,7 @@ def main_road_exit(net: Network, start: Snap, limit_m: float = 5000.0) -> RoadEx
         )
         net._cache[key] = csr
     csr = net._cache[key]
-    _, large = _ways_apart(net)
-    touch = net._cache["ways_apart"][2]
+    _, large, touch = _ways_apart(net)
     ends = (int(net.edge_u[e]), int(net.edge_v[e]))
     dist, pred = dijkstra(csr, indices=list(ends), return_predecessors=True, limit=limit_m)
     dist = dist + np.array([[start.offset_m], [length - start.offset_m]])

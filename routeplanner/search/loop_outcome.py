@@ -31,7 +31,7 @@ TRAIL_WEIGHT = 0.5
 #: Trail-first: a metre of main road takes this many metres off the trail credit in the
 #: loop score, so that a loop keeps off main roads it can do without, even those that
 #: are the only connection to another valley (a 10 % main-road loop scores as one
-#: with 15 % more overlap).
+#: with 10 % more overlap: its main road counts once as not trail, once as debit).
 MAIN_ROAD_DEBIT = 1.0
 
 #: Weight of the overshoot of the target time in the loop score.

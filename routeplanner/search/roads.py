@@ -5,9 +5,10 @@ keeps to trails and minor roads; a main road (trunk, primary, secondary) is
 used only
 
 * where no other way connects (:func:`~routeplanner.search.graph.main_roads_needed`),
-* to leave a start that lies on one, by the nearer end of its edge,
-* as a short link that makes a loop of what would otherwise be an out-and-back
-  (at most :data:`MAIN_LINK_SHARE` of the distance).
+* to leave a start that lies on one, by the shortest way to a network of other ways,
+* as a short link, at most :data:`MAIN_LINK_SHARE` of the distance, that saves
+  running the same way twice (where trails alone give only an out-and-back, a
+  lollipop or a loop that overlaps itself).
 
 :func:`road_notes` names each such stretch for the runner: how long, which
 road, and which of the three reasons.
@@ -20,10 +21,10 @@ from collections.abc import Sequence
 from routeplanner._text import terminal_safe
 from routeplanner.brief import MAIN_ROAD_CLASS, MAIN_ROAD_NOTE_M
 from routeplanner.network.model import Network
-from routeplanner.route import AnyStep, Route, Step
+from routeplanner.route import AnyStep, Step
 from routeplanner.search.graph import main_roads_needed
 
-__all__ = ["MAIN_LINK_SHARE", "bypassed_share", "main_road_m", "road_notes", "short_link_loop"]
+__all__ = ["MAIN_LINK_SHARE", "bypassed_share", "main_road_m", "road_notes"]
 
 #: Most main-road share a loop may add to close itself instead of being an out-and-back.
 MAIN_LINK_SHARE = 0.10
@@ -127,9 +128,3 @@ def bypassed_share(net: Network, steps: Sequence[AnyStep]) -> float:
     """Share of the distance on main roads that other ways bypass."""
     total = sum(s.length_m for s in steps)
     return main_road_m(net, steps, bypassed_only=True) / total if total > 0 else 0.0
-
-
-def short_link_loop(net: Network, route: Route) -> bool:
-    """Tell whether ``route`` is a real loop with at most :data:`MAIN_LINK_SHARE` bypassed."""
-    shape = route.outcome.shape if route.outcome is not None else "loop"
-    return shape == "loop" and bypassed_share(net, route.steps) <= MAIN_LINK_SHARE
