@@ -9,7 +9,7 @@ Runs on the recordings in ``../shared/data/tracks`` (see its README):
 
 Moving time is the sum of the intervals between consecutive points at most 60 s
 apart (the README's definition); the predicted lines are the same moving
-intervals, after the smoothing of :func:`routeplanner.pace.fitting.prepare`.
+intervals, after the smoothing of :func:`routeplanner.pace.recording.prepare`.
 
 Methods, all fitted on the same fitting part in the same run:
 

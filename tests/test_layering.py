@@ -239,3 +239,30 @@ def test_the_readme_lists_the_layers_in_the_order_of_their_imports():
                 if not (dep in SHELLS and unit in SHELLS):
                     wrong.append(f"{path.relative_to(ROOT.parent)} imports {name}")
     assert wrong == []
+
+
+# -- one concept per module: none is over 800 lines ----------------------------------------
+
+MAX_MODULE_LINES = 800
+
+
+def long_modules(root: Path = ROOT, limit: int = MAX_MODULE_LINES) -> list[str]:
+    """The modules under ``root`` that are longer than ``limit`` lines, with their length."""
+    return [
+        f"{path.relative_to(root.parent).as_posix()}: {n} lines"
+        for path in sorted(root.rglob("*.py"))
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > limit
+    ]
+
+
+def test_no_module_is_over_800_lines():
+    assert long_modules() == []
+
+
+def test_the_size_check_sees_a_long_module(tmp_path):
+    # The check can fail: 801 lines are reported, 800 (the limit itself) are not.
+    package = tmp_path / "routeplanner" / "pace"
+    package.mkdir(parents=True)
+    (package / "at_limit.py").write_text("x = 1\n" * 800, encoding="utf-8")
+    (package / "over.py").write_text("x = 1\n" * 801, encoding="utf-8")
+    assert long_modules(tmp_path / "routeplanner") == ["routeplanner/pace/over.py: 801 lines"]

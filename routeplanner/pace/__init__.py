@@ -5,7 +5,9 @@
 - :mod:`~routeplanner.pace.grade` — the grade models (``mountain``, ``minetti``, ``tobler``);
 - :mod:`~routeplanner.pace.curve_fit` — the ``mountain`` curve and fatigue term fitted to
   steep recordings;
-- :mod:`~routeplanner.pace.fitting` — a profile fitted to GPS recordings;
+- :mod:`~routeplanner.pace.recording` — a GPS recording prepared for fitting (stops and rests
+  cut, positions and elevations smoothed);
+- :mod:`~routeplanner.pace.fitting` — a profile fitted to prepared recordings;
 - :mod:`~routeplanner.pace.profile_file` — the profile's TOML file;
 - :mod:`~routeplanner.pace.spread` — how much a runner's days differ, and the range of times.
 """

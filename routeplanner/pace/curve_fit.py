@@ -7,7 +7,7 @@ fatigue term (:data:`routeplanner.pace.model.FATIGUE_PER_H`) come from
 the benchmark refits them without the recording it predicts.
 
 Every recording is prepared as for a runner's own fit
-(:func:`routeplanner.pace.fitting.prepare`: stops over 60 s cut, positions and
+(:func:`routeplanner.pace.recording.prepare`: stops over 60 s cut, positions and
 elevations smoothed) and cut into pieces of :data:`PIECE_M` metres of moving
 distance.  A piece's grade is its rise over its length.  The model of a piece's
 log time per metre is::
@@ -36,7 +36,7 @@ from scipy.interpolate import PchipInterpolator
 from scipy.optimize import least_squares
 
 from routeplanner.errors import InputError
-from routeplanner.pace.fitting import Line
+from routeplanner.pace.recording import Line
 
 __all__ = [
     "CURVE_GRADES",
@@ -138,7 +138,7 @@ def pieces(
     Parameters
     ----------
     lines : sequence of Line
-        Recordings prepared by :func:`routeplanner.pace.fitting.prepare`.
+        Recordings prepared by :func:`routeplanner.pace.recording.prepare`.
     piece_m : float
         Length of a piece.
     min_share : float

@@ -17,7 +17,7 @@ Real recordings are messy, and the readers deal with it in one place:
   track with no elevation at all keeps NaN elevations (a DEM can fill them).
 
 Long gaps between fixes (auto-pause, lost signal) are kept: deciding what is a
-stop is the job of :mod:`routeplanner.pace.fitting`.
+stop is the job of :mod:`routeplanner.pace.recording`.
 """
 
 from __future__ import annotations
