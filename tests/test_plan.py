@@ -320,3 +320,43 @@ def test_descent_sessions_take_the_area_descents_in_turn():
     taken = [rs.segment for routed in weeks for rs in routed if rs.session.kind == "descent"]
     assert len(taken) == 3 and None not in taken
     assert taken[0] != taken[1] and taken[1] != taken[2]
+
+
+def test_workouts_sharing_the_plans_point_router_are_routed_as_alone():
+    """The descent found for the block's shortest session and the block's own workouts
+    share one router from home: every session gets the route it gets alone."""
+    from synth import make_network
+
+    from routeplanner.plan.routing import shortest_descent_session_s
+    from routeplanner.search.point_router import PointRouters
+
+    def valley(x, y):
+        return 1000.0 + 0.15 * np.maximum(np.abs(x) - 100.0, 0.0) + 0.0 * y
+
+    nodes = {1: (-1100.0, 0.0), 2: (-100.0, 0.0), 3: (0.0, 0.0), 4: (100.0, 0.0)}
+    nodes.update({5: (1100.0, 0.0), 6: (0.0, 900.0)})
+    ways = [
+        ([1, 2], {"highway": "path", "name": "West ramp"}),
+        ([2, 3, 4], {"highway": "path", "name": "Valley"}),
+        ([4, 5], {"highway": "path", "name": "East ramp"}),
+        ([2, 6, 4], {"highway": "track", "name": "North loop"}),
+    ]
+    net = make_network(nodes, ways, valley)
+    block = build_block(request(weeks=3, goal="ski"))
+    profile = RunnerProfile.from_strings("6:00")
+    first = next(s for s in block.sessions if s.kind == "descent")
+    opt = RoutingOptions(climb_grade=(0.1, 0.2))  # the ramps are 15 %
+    routers = PointRouters()
+    shortest = shortest_descent_session_s(net, centre(), profile, opt, first.planned_s, routers)
+    assert shortest == shortest_descent_session_s(net, centre(), profile, opt, first.planned_s)
+    shared = route_block(block, net, centre(), profile, options=opt, routers=routers)
+    alone = route_block(block, net, centre(), profile, options=opt)
+    kinds = set()
+    for a, b in zip(itertools.chain(*shared), itertools.chain(*alone), strict=True):
+        assert (a.segment, a.reps, a.misses) == (b.segment, b.reps, b.misses)
+        assert (a.route is None) == (b.route is None)
+        if a.route is not None and b.route is not None:
+            kinds.add(a.session.kind)
+            assert a.route.steps == b.route.steps and a.route.stats == b.route.stats
+            assert np.array_equal(a.route.lon, b.route.lon)
+    assert {"climbs", "descent"} <= kinds

@@ -595,3 +595,136 @@ def test_andorra_repeats_and_loop_with_climbs(andorra_network, tmp_path):
         assert (s.ele[-1] > s.ele[0]) == (s.kind == "climb")
     doc = json.dumps([segment_feature(s) for s in res.segments[0]])
     assert '"kind": "descent"' in doc
+
+
+# --------------------------------------------------------------------------- shared routers
+
+
+def same_route(a, b) -> bool:
+    """Whether two routes are the same: steps, geometry, times, outcome and name."""
+    return (
+        a.steps == b.steps
+        and all(np.array_equal(getattr(a, k), getattr(b, k)) for k in ("lon", "lat", "ele"))
+        and np.array_equal(a.dist_m, b.dist_m)
+        and a.stats == b.stats
+        and a.outcome == b.outcome
+        and (a.name, a.segment_ids, a.warnings) == (b.name, b.segment_ids, b.warnings)
+    )
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Count the point router's Dijkstra calls."""
+    from routeplanner.search import point_router
+
+    calls = []
+    real = point_router.dijkstra
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("indices"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(point_router, "dijkstra", counting)
+    return calls
+
+
+def test_loops_through_segments_from_a_shared_router_are_those_of_their_own(cone_ring, counted):
+    from routeplanner.search.point_router import PointRouters
+
+    start = lonlat(0.0, -1000.0)
+    kinds = [
+        SegmentLoopOptions(climbs=1, climb_grade=(0.2, 0.3)),
+        SegmentLoopOptions(climbs=1, climb_grade=(0.2, 0.3), include_descent=True),
+    ]
+    asks = [(LoopRequest(m * 60.0, tolerance=0.05), opts) for opts in kinds for m in (45, 60, 75)]
+    own = [W.plan_loop_with_segments(cone_ring, start, PROFILE, r, o) for r, o in asks]
+    alone = len(counted)
+    routers = PointRouters()
+    shared = []
+    for r, o in asks:
+        router = routers.get(cone_ring, PROFILE, start, W.leg_prefs(r))
+        shared.append(W.segment_loop_on(router, r, o))
+    assert routers.get(cone_ring, PROFILE, start, W.leg_prefs(asks[0][0])) is router
+    for a, b in zip(own, shared, strict=True):
+        assert [s.id for segs in a.segments for s in segs] == [
+            s.id for segs in b.segments for s in segs
+        ]
+        assert len(a.routes) == len(b.routes) == 1
+        assert same_route(a.routes[0], b.routes[0])
+    # The rows from the start, towards it and from each segment's end were grown once.
+    assert len(counted) - alone < alone / 2
+
+
+def test_repeats_from_a_shared_router_are_those_of_their_own(cone_ring, counted):
+    from routeplanner.search.point_router import PointRouters
+
+    start = lonlat(0.0, -1000.0)
+    # 2-5 minute stretches of the ridges: they begin and end inside edges.
+    segs = [
+        s
+        for kind in ("climb", "descent")
+        for s in find_segments(
+            cone_ring, SegmentRequest(kind, (0.2, 0.3), 30.0, (120.0, 300.0)), PROFILE
+        )
+    ]
+    assert {s.kind for s in segs} == {"climb", "descent"}
+    length = cone_ring.edge_length_m
+
+    def inner(edge: int, off: float) -> bool:
+        return 1.0 < off < length[edge] - 1.0
+
+    inside = [s.kind for s in segs if inner(*W.segment_start(s)) or inner(*W.segment_end(s))]
+    assert set(inside) == {"climb", "descent"}
+    own = [W.plan_repeats(cone_ring, start, s, PROFILE, reps) for s in segs for reps in (1, 3)]
+    alone = len(counted)
+    router = PointRouters().get(cone_ring, PROFILE, start, None)
+    shared = [W.repeats_on(router, s, reps) for s in segs for reps in (1, 3)]
+    for a, b in zip(own, shared, strict=True):
+        assert same_route(a.route, b.route)
+        assert (a.reps, a.approach_s, a.return_s, a.total_s) == (
+            b.reps,
+            b.approach_s,
+            b.return_s,
+            b.total_s,
+        )
+    assert len(counted) - alone < alone / 2
+
+
+def test_a_router_keeps_its_own_rows_read_only_and_grows_others_afresh(cone_ring):
+    from routeplanner.search.point_router import PointRouter
+
+    router = PointRouter(cone_ring, PROFILE, lonlat(0.0, -1000.0), None, 500.0)
+    dist, pred = router.trees(router.start_opts(), router.base)
+    again = router.trees(router.start_opts(), router.base)
+    assert again[0] is dist and not dist.flags.writeable and not pred.flags.writeable
+    back = router.trees(router.start_opts(), router.base, reverse=True)
+    assert back[0] is not dist
+    other = router.penalised(set(range(cone_ring.n_edges)))
+    d2, _ = router.trees(router.start_opts(), other)
+    assert d2.flags.writeable and d2 is not router.trees(router.start_opts(), other)[0]
+    assert (d2 >= dist - 1e-9).all() and (d2 > dist + 1e-6).any()
+
+
+def test_a_points_ways_are_those_of_a_scan_over_every_edge(cone_ring):
+    from routeplanner.search.point_router import PointRouter
+
+    # From the middle of the east ridge: the start splits its edge in two.
+    router = PointRouter(cone_ring, PROFILE, lonlat(400.0, 0.0), None, 500.0)
+    g = router.g
+    assert len(g.edge) == cone_ring.n_edges + 1
+    for e in range(cone_ring.n_edges):
+        length = float(cone_ring.edge_length_m[e])
+        for off in (0.0, length / 3, length / 2, 400.0, length):
+            scan = np.flatnonzero((g.edge == e) & (g.lo <= off + 1e-6) & (g.hi >= off - 1e-6))
+            assert router._parts(e, off, off).tolist() == scan.tolist()
+            for leaving in (True, False):
+                opts = router.point_opts(e, off, leaving=leaving)
+                assert opts == router.point_opts(e, off, leaving=leaving)
+                ends = [
+                    o.steps[0].start_m if leaving else o.steps[-1].end_m for o in opts if o.steps
+                ]
+                assert ends == pytest.approx([off] * len(ends))
+                # each way is the stretch to a node of the search edge it lies on
+                assert {o.node for o in opts} <= {int(g.a[k]) for k in scan} | {
+                    int(g.b[k]) for k in scan
+                }

@@ -29,8 +29,9 @@ from routeplanner.safety.daylight import region_timezone
 from routeplanner.safety.places import region_places
 from routeplanner.safety.sheet import clean_text, safety_sheet
 from routeplanner.search.loops import LoopRequest, find_loops
+from routeplanner.search.point_router import PointRouters
 from routeplanner.search.segment_loops import SegmentLoopOptions
-from routeplanner.search.workouts import plan_loop_with_segments
+from routeplanner.search.workouts import leg_prefs, segment_loop_on
 from routeplanner.sources.pois import Pois
 
 __all__ = [
@@ -269,8 +270,13 @@ def _one(
     target_s: float,
     profile: pace.RunnerProfile,
     req: CatalogRequest,
+    routers: PointRouters,
 ) -> Route:
-    """Plan the best route of one kind and duration from a trailhead."""
+    """Plan the best route of one kind and duration from a trailhead.
+
+    ``routers`` holds the trailhead's point router: its durations and kinds share the
+    trees and points it keeps (the same answers as a router of their own).
+    """
     roads = Constraints(avoid_roads=not req.allow_roads)
     loop = LoopRequest(target_s, tolerance=req.tolerance, seed=req.seed, constraints=roads)
     start = (th.lon, th.lat)
@@ -281,7 +287,8 @@ def _one(
         options = SegmentLoopOptions(climbs=1)
     else:
         options = SegmentLoopOptions(include_descent=True, descent_minutes=(300.0, 600.0))
-    return plan_loop_with_segments(net, start, profile, loop, options).routes[0]
+    router = routers.get(net, profile, start, leg_prefs(loop))
+    return segment_loop_on(router, loop, options).routes[0]
 
 
 def _record(
@@ -336,10 +343,11 @@ def run_batch(
     for th in trailheads:
         zone = safety.timezone if safety is not None else None
         start = request.start(zone, th.lon, th.lat)
+        routers = PointRouters()  # one trailhead's: dropped with it
         for kind in request.kinds:
             for target in request.durations_s:
                 try:
-                    route = _one(net, th, kind, target, profile, request)
+                    route = _one(net, th, kind, target, profile, request, routers)
                 except RoutePlannerError as exc:
                     failures.append(
                         {

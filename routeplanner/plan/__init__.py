@@ -21,6 +21,7 @@ from routeplanner.plan.routing import (
     route_block,
     shortest_descent_session_s,
 )
+from routeplanner.search.point_router import PointRouters
 
 __all__ = ["Block", "BlockRequest", "Plan", "RoutingOptions", "make_plan"]
 
@@ -87,11 +88,16 @@ def make_plan(
     Plan
     """
     block = build_block(request)
+    routers = PointRouters()  # the workouts from home share its trees
     descent = next((s for s in block.sessions if s.kind == "descent"), None)
     if descent is not None:
         # a descent session must at least reach the practice descent, run it and come home
-        shortest = shortest_descent_session_s(net, home, profile, options, descent.planned_s)
+        shortest = shortest_descent_session_s(
+            net, home, profile, options, descent.planned_s, routers
+        )
         if shortest is not None and shortest > descent.planned_s:
             block = build_block(dataclasses.replace(request, workout_min_s=shortest))
-    weeks = route_block(block, net, home, profile, options=options, progress=progress)
+    weeks = route_block(
+        block, net, home, profile, options=options, progress=progress, routers=routers
+    )
     return Plan(block, tuple(tuple(w) for w in weeks))

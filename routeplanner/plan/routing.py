@@ -33,8 +33,9 @@ from routeplanner.plan.block import Block, PlannedSession
 from routeplanner.plan.variety import MAX_SHARED, away_from, shared_share, variety_miss
 from routeplanner.route import Route
 from routeplanner.search.loops import LoopRequest, find_loops
+from routeplanner.search.point_router import PointRouter, PointRouters
 from routeplanner.search.segments import Segment, SegmentRequest, find_segments
-from routeplanner.search.workouts import MAX_REPS, RepeatsWorkout, plan_repeats
+from routeplanner.search.workouts import MAX_REPS, RepeatsWorkout, repeats_on
 
 __all__ = [
     "EASY_ASCENT_RATE_M_H",
@@ -152,7 +153,11 @@ def _time_miss(route: Route, target_s: float, tolerance: float) -> list[str]:
 
 
 class _Router:
-    """Routes the sessions of one block from one home, remembering what it used."""
+    """Routes the sessions of one block from one home, remembering what it used.
+
+    Its workouts share one point router from home (``routers``: the plan's), and the
+    trees and points it keeps.
+    """
 
     def __init__(
         self,
@@ -160,8 +165,10 @@ class _Router:
         home: tuple[float, float],
         profile: pace.RunnerProfile,
         options: RoutingOptions,
+        routers: PointRouters | None = None,
     ) -> None:
         self.net, self.home, self.profile, self.opt = net, home, profile, options
+        self.routers = routers if routers is not None else PointRouters()
         self.used: list[frozenset[int]] = []
         self._climbs: list[Segment] | None = None
         self._descent: Segment | bool | None = False  # False: not looked for yet
@@ -186,20 +193,20 @@ class _Router:
         # trail first: a street is a segment to practise on only when nothing else is near
         return sorted(segs, key=lambda s: s.trail_share < 0.5)
 
+    def point_router(self) -> PointRouter:
+        """Return the point router from home (as ``plan_repeats`` makes its own)."""
+        return self.routers.get(self.net, self.profile, self.home, None)
+
     def _best_repeats(self, segs: Sequence[Segment], target_s: float) -> RepeatsWorkout | None:
         """Of the segments and rep counts, the repeats closest to the target time."""
         best: tuple[float, RepeatsWorkout] | None = None
         c = self.opt.constraints  # repeats sessions take the block's constraints as they are
         brief = None if c is None else Brief(c, target_s, self.opt.tolerance)
         for seg in segs:
-            one = plan_repeats(self.net, self.home, seg, self.profile, 1, brief=brief)
+            one = repeats_on(self.point_router(), seg, 1, brief)
             reps = round((target_s - one.approach_s - one.return_s) / one.repeat_s)
             reps = min(max(reps, 1), MAX_REPS)
-            work = (
-                one
-                if reps == 1
-                else plan_repeats(self.net, self.home, seg, self.profile, reps, brief=brief)
-            )
+            work = one if reps == 1 else repeats_on(self.point_router(), seg, reps, brief)
             err = abs(work.total_s / target_s - 1.0)
             if best is None or err < best[0]:
                 best = (err, work)
@@ -348,13 +355,17 @@ def shortest_descent_session_s(
     profile: pace.RunnerProfile,
     options: RoutingOptions | None,
     target_s: float,
+    routers: PointRouters | None = None,
 ) -> float | None:
-    """Time of one repeat of the practice descent from home and back (None: no descent)."""
-    router = _Router(net, home, profile, options or RoutingOptions())
+    """Time of one repeat of the practice descent from home and back (None: no descent).
+
+    ``routers``: point routers shared with the block's routing (see :func:`route_block`).
+    """
+    router = _Router(net, home, profile, options or RoutingOptions(), routers)
     seg = router._descent_for(target_s)
     if seg is None:
         return None
-    return plan_repeats(net, home, seg, profile, 1).total_s
+    return repeats_on(router.point_router(), seg, 1).total_s
 
 
 def route_block(
@@ -365,6 +376,7 @@ def route_block(
     *,
     options: RoutingOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
+    routers: PointRouters | None = None,
 ) -> list[list[RoutedSession]]:
     """Find a route for every running session of a block.
 
@@ -382,6 +394,9 @@ def route_block(
         Routing options.
     progress
         Called with (sessions done, sessions to route) after each routed session.
+    routers
+        Point routers of this plan (None: the block's own): the workouts from home
+        share one router and the trees it keeps, whoever asked first.
 
     Returns
     -------
@@ -396,7 +411,7 @@ def route_block(
     opt = options or RoutingOptions()
     if not net.n_edges if hasattr(net, "n_edges") else False:
         raise InputError("the network around home is empty")
-    router = _Router(net, home, profile, opt)
+    router = _Router(net, home, profile, opt, routers)
     first_descent = next((s for s in block.sessions if s.kind == "descent"), None)
     if first_descent is not None:
         # chosen first, so that no climb session runs on the practice descent's ground

@@ -26,6 +26,7 @@ __all__ = [
     "REUSE_PENALTY",
     "PointOption",
     "PointRouter",
+    "PointRouters",
     "reversed_steps",
     "segment_end",
     "segment_start",
@@ -34,6 +35,12 @@ __all__ = [
 
 #: Cost multiplier on ways the route already uses, for the legs that follow.
 REUSE_PENALTY = 5.0
+
+#: Bytes of Dijkstra rows on its own weights a router keeps (the oldest go first).
+KEPT_ROWS_BYTES = 64 * 2**20
+
+#: Ways to reach or leave a point a router keeps, at most (then it starts afresh).
+KEPT_POINTS = 4096
 
 
 class PointOption(NamedTuple):
@@ -65,11 +72,36 @@ class PointRouter:
         self.arc_factor = np.concatenate([g.factor, g.factor])
         self.base = g.arc_time * self.arc_factor
         self.arc_edge = np.concatenate([g.edge, g.edge])
+        # Search edges by network edge (a stable sort keeps their order): the parts of
+        # one edge without scanning every edge.
+        self._by_edge = np.argsort(g.edge, kind="stable")
+        self._sorted_edge = g.edge[self._by_edge]
+        # Answers that depend only on the router: several workouts or durations from
+        # one start ask for the same points and the same trees.
+        self._points: dict[tuple[int, float, bool], tuple[PointOption, ...]] = {}
+        self._rows: dict[tuple[tuple[int, ...], bool], tuple[np.ndarray, np.ndarray]] = {}
+
+    def _parts(self, edge: int, lo: float, hi: float) -> np.ndarray:
+        """Search edges of network ``edge`` covering ``[lo, hi]``, in index order."""
+        g = self.g
+        i, j = np.searchsorted(self._sorted_edge, [edge, edge + 1])
+        ks = self._by_edge[i:j]
+        ret: np.ndarray = ks[(g.lo[ks] <= lo + 1e-6) & (g.hi[ks] >= hi - 1e-6)]
+        return ret
 
     def point_opts(self, edge: int, off: float, *, leaving: bool) -> list[PointOption]:
         """Ways to reach (or, ``leaving``, to leave) the point ``off`` on ``edge``."""
+        key = (edge, off, leaving)
+        kept = self._points.get(key)
+        if kept is None:
+            if len(self._points) >= KEPT_POINTS:
+                self._points.clear()
+            kept = self._points[key] = tuple(self._point_opts(edge, off, leaving))
+        return list(kept)
+
+    def _point_opts(self, edge: int, off: float, leaving: bool) -> list[PointOption]:
         g = self.g
-        ks = np.flatnonzero((g.edge == edge) & (g.lo <= off + 1e-6) & (g.hi >= off - 1e-6))
+        ks = self._parts(edge, off, off)
         out = []
         for k in ks.tolist():
             for node, at in ((int(g.a[k]), float(g.lo[k])), (int(g.b[k]), float(g.hi[k]))):
@@ -88,12 +120,34 @@ class PointRouter:
     def trees(
         self, sources: Sequence[PointOption], weights: np.ndarray, *, reverse: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Dijkstra rows from each source node (towards it when ``reverse``)."""
+        """Dijkstra rows from each source node (towards it when ``reverse``).
+
+        Rows on the router's own weights (:attr:`base`) are kept, read-only.
+        """
+        nodes = tuple(o.node for o in sources)
+        if weights is not self.base:
+            return self._grow(nodes, weights, reverse)
+        key = (nodes, reverse)
+        kept = self._rows.pop(key, None)
+        if kept is None:
+            kept = self._grow(nodes, weights, reverse)
+            for rows in kept:
+                rows.setflags(write=False)
+        self._rows[key] = kept  # latest last
+        while sum(d.nbytes + p.nbytes for d, p in self._rows.values()) > KEPT_ROWS_BYTES:
+            if len(self._rows) == 1:
+                break
+            del self._rows[next(iter(self._rows))]
+        return kept
+
+    def _grow(
+        self, nodes: tuple[int, ...], weights: np.ndarray, reverse: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
         mat = self.g.matrix(weights)
         if reverse:
             mat = mat.T.tocsr()
-        nodes = np.asarray([o.node for o in sources], dtype=np.int64)
-        dist, pred = dijkstra(mat, indices=nodes, return_predecessors=True)
+        idx = np.asarray(nodes, dtype=np.int64)
+        dist, pred = dijkstra(mat, indices=idx, return_predecessors=True)
         return np.atleast_2d(dist), np.atleast_2d(pred)
 
     def leg(
@@ -133,9 +187,7 @@ class PointRouter:
             return None
         g = self.g
         e, x, y = a.edge, a.start_m, b.end_m
-        same = np.flatnonzero(
-            (g.edge == e) & (g.lo <= min(x, y) + 1e-6) & (g.hi >= max(x, y) - 1e-6)
-        )
+        same = self._parts(e, min(x, y), max(x, y))
         if len(same) == 0:
             return None
         t = self.g.timer.partial_s(e, x, y)
@@ -148,6 +200,34 @@ class PointRouter:
             w[np.isin(self.arc_edge, list(used_edges))] *= REUSE_PENALTY
         ret: np.ndarray = w
         return ret
+
+
+class PointRouters:
+    """Point routers of one task, by start, runner and preferences.
+
+    A router's answers depend only on its network, runner, start and preferences, so
+    the workouts and durations of one start (a catalogue trailhead, a plan's home) share
+    one router and the points and trees it keeps. Pass one object down a task; do not
+    keep it across networks.
+    """
+
+    def __init__(self) -> None:
+        self._routers: dict[tuple[object, ...], PointRouter] = {}
+
+    def get(
+        self,
+        net: Network,
+        profile: pace.RunnerProfile,
+        start: tuple[float, float],
+        prefs: Preferences | None,
+        max_snap_m: float = 500.0,
+    ) -> PointRouter:
+        """Return the router for these arguments (as :class:`PointRouter`), made on first use."""
+        key = (id(net), profile, (float(start[0]), float(start[1])), prefs, float(max_snap_m))
+        router = self._routers.get(key)
+        if router is None or router.net is not net:
+            router = self._routers[key] = PointRouter(net, profile, start, prefs, max_snap_m)
+        return router
 
 
 def segment_start(seg: Segment) -> tuple[int, float]:

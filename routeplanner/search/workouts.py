@@ -57,10 +57,13 @@ __all__ = [
     "RepeatsWorkout",
     "SegmentLoop",
     "check_reps",
+    "leg_prefs",
     "plan_loop_through_segments",
     "plan_loop_with_segments",
     "plan_repeats",
     "plan_repeats_near",
+    "repeats_on",
+    "segment_loop_on",
     "workout_line",
 ]
 
@@ -191,7 +194,19 @@ def plan_repeats(
         If the segment cannot be reached from the start.
     """
     check_reps(reps)
-    router = PointRouter(net, profile, start, prefs, max_snap_m)
+    return repeats_on(PointRouter(net, profile, start, prefs, max_snap_m), segment, reps, brief)
+
+
+def repeats_on(
+    router: PointRouter, segment: Segment, reps: int = 4, brief: Brief | None = None
+) -> RepeatsWorkout:
+    """Plan hill repeats from a router's start, as :func:`plan_repeats` does.
+
+    Workouts from one start share a router (see
+    :class:`~routeplanner.search.point_router.PointRouters`) and the trees it keeps.
+    """
+    check_reps(reps)
+    net, profile = router.net, router.profile
     w = router.base
     effort = list(segment.steps)
     back = reversed_steps(effort)
@@ -423,10 +438,29 @@ def plan_loop_with_segments(
     """
     if not options.wanted:
         raise InputError("nothing to include: ask for at least one climb or a descent")
+    router = PointRouter(net, profile, start, leg_prefs(request, prefs), max_snap_m)
+    return segment_loop_on(router, request, options, dem=dem)
+
+
+def leg_prefs(request: LoopRequest, prefs: Preferences | None = None) -> Preferences:
+    """Preferences of the legs of a loop through segments: ``prefs``, or by the brief."""
+    if prefs is not None:
+        return prefs
+    return AVOID_ROADS_PREFERENCE if request.constraints.avoid_roads else TRAIL_PREFERENCE
+
+
+def segment_loop_on(
+    router: PointRouter, request: LoopRequest, options: SegmentLoopOptions, *, dem: Any = None
+) -> SegmentLoop:
+    """Plan a loop through segments from a router's start, as :func:`plan_loop_with_segments`.
+
+    The durations and kinds of one start share a router (see
+    :class:`~routeplanner.search.point_router.PointRouters`) and what it keeps.
+    """
+    if not options.wanted:
+        raise InputError("nothing to include: ask for at least one climb or a descent")
+    profile = router.profile
     T = request.duration_s
-    if prefs is None:
-        prefs = AVOID_ROADS_PREFERENCE if request.constraints.avoid_roads else TRAIL_PREFERENCE
-    router = PointRouter(net, profile, start, prefs, max_snap_m)
     snap = router.snap
     # Trails first: a road is a climb or descent to practise only if roads are allowed.
     min_trail = 0.0 if options.allow_roads else SEGMENT_MIN_TRAIL
@@ -522,9 +556,7 @@ def plan_loop_through_segments(
         With its outcome (a time the segments make impossible is a miss) and the
         segments' ids.
     """
-    if prefs is None:
-        prefs = AVOID_ROADS_PREFERENCE if request.constraints.avoid_roads else TRAIL_PREFERENCE
-    router = PointRouter(net, profile, start, prefs, max_snap_m)
+    router = PointRouter(net, profile, start, leg_prefs(request, prefs), max_snap_m)
     return _build_loop(router, segments, request, 1)
 
 
