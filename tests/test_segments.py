@@ -714,20 +714,28 @@ def _ids(segs):
     return [(s.id, round(s.duration_s, 6), s.distance_m) for s in segs]
 
 
-def test_climbs_fitted_once_serve_every_reach_from_one_start(monkeypatch):
-    """A second reach from the same start fits no climb again and finds the same segments."""
-    nodes = {1: (-1000.0, 0.0), 2: (0.0, 0.0), 3: (1000.0, 0.0)}
-    ways = [([1, 2, 3], {"highway": "path"})]
-    near = tuple(float(v) for v in to_lonlat(-1000.0, 0.0))
-    asks = [SegmentRequest("climb", (0.05, 0.40), near=near, within_m=w) for w in (800.0, 3000.0)]
+#: A line over the cone's summit: one climb up each side.
+LINE = ({1: (-1000.0, 0.0), 2: (0.0, 0.0), 3: (1000.0, 0.0)}, [([1, 2, 3], {"highway": "path"})])
+
+
+def _fresh_and_counted(asks, monkeypatch):
+    """What each request finds on a network of its own; a shared network; its fits, counted."""
     fresh = [
-        _ids(find_segments(make_network(nodes, ways, cone), r, PROFILE, raise_if_none=False))
+        _ids(find_segments(make_network(*LINE, cone), r, PROFILE, raise_if_none=False))
         for r in asks
     ]
-    net = make_network(nodes, ways, cone)
-    calls = []
+    net = make_network(*LINE, cone)
+    calls: list[int] = []
     real = S._fit_climb
     monkeypatch.setattr(S, "_fit_climb", lambda *a: calls.append(a[1]) or real(*a))
+    return fresh, net, calls
+
+
+def test_climbs_fitted_once_serve_every_reach_from_one_start(monkeypatch):
+    """A second reach from the same start fits no climb again and finds the same segments."""
+    near = tuple(float(v) for v in to_lonlat(-1000.0, 0.0))
+    asks = [SegmentRequest("climb", (0.05, 0.40), near=near, within_m=w) for w in (800.0, 3000.0)]
+    fresh, net, calls = _fresh_and_counted(asks, monkeypatch)
     wide = _ids(find_segments(net, asks[1], PROFILE, raise_if_none=False))
     n_wide = len(calls)
     narrow = _ids(find_segments(net, asks[0], PROFILE, raise_if_none=False))
@@ -737,3 +745,19 @@ def test_climbs_fitted_once_serve_every_reach_from_one_start(monkeypatch):
     other = replace(asks[0], grade=(0.05, 0.30))  # another request is fitted anew
     find_segments(net, other, PROFILE, raise_if_none=False)
     assert len(calls) > n_wide
+
+
+def test_climbs_fitted_for_one_start_serve_another_with_its_own_distances(monkeypatch):
+    """A second start fits no climb again; its segments and distances are those it finds alone."""
+    starts = [tuple(float(v) for v in to_lonlat(x, 0.0)) for x in (-1000.0, 1000.0, 200.0)]
+    asks = [SegmentRequest("climb", (0.05, 0.40), near=p, within_m=3000.0) for p in starts]
+    fresh, net, calls = _fresh_and_counted(asks, monkeypatch)
+    shared = [_ids(find_segments(net, r, PROFILE, raise_if_none=False)) for r in asks]
+    assert shared == fresh
+    # both climbs up the cone, nearest first, a kilometre from the first two starts
+    assert [[d for _, _, d in segs] for segs in shared[:2]] == [
+        pytest.approx([0.0, 1000.0], abs=1.0),
+        pytest.approx([0.0, 1000.0], abs=1.0),
+    ]
+    assert shared[0][0][0] != shared[1][0][0]
+    assert sorted(calls) == [0, 1]  # each climb fitted once, for the first start

@@ -407,8 +407,16 @@ def _rank(segs: list[Segment]) -> list[Segment]:
     )
 
 
-#: Requests (all but their reach) whose fitted climbs a scan keeps: one per trailhead and kind.
-_KEPT_FITS = 4
+#: Requests (all but their reach) whose fitted climbs a scan keeps: one per trailhead and
+#: kind, and one per kind for any start.
+_KEPT_FITS = 6
+
+
+def _placed(seg: Segment, near: tuple[float, float] | None) -> Segment:
+    """Return ``seg`` with its distance from ``near`` (as :func:`make_segment` measures it)."""
+    if near is None:
+        return seg
+    return replace(seg, distance_m=float(np.min(haversine_m(seg.lon, seg.lat, near[0], near[1]))))
 
 
 def _fitted(
@@ -479,14 +487,17 @@ def find_segments(
     dem_rejected = 0
     lo, hi = request.grade
     fitted = _fitted(scan, request, profile)
+    # Fitting does not depend on where the request stands: the climbs a start shares with
+    # others are fitted once for all (only their distance is this start's own).
+    anywhere = _fitted(scan, replace(request, near=None), profile)
     for k in ks.tolist():
         if k not in fitted:
-            fitted[k] = [
-                make_segment(
-                    scan, request.kind, a, b, profile, window=request.grade, near=request.near
-                )
-                for a, b in _fit_climb(scan, k, request, profile)
-            ]
+            if k not in anywhere:
+                anywhere[k] = [
+                    make_segment(scan, request.kind, a, b, profile, window=request.grade)
+                    for a, b in _fit_climb(scan, k, request, profile)
+                ]
+            fitted[k] = [_placed(seg, request.near) for seg in anywhere[k]]
         for seg in fitted[k]:
             if seg.distance_m is not None and seg.distance_m > request.within_m:
                 continue
