@@ -21,6 +21,7 @@ __all__ = [
     "Bbox",
     "bearing_deg",
     "check_bbox",
+    "close_pair_arrays",
     "close_pairs",
     "compass_name",
     "haversine_m",
@@ -195,11 +196,21 @@ def close_pairs(x: ArrayLike, y: ArrayLike, within: float) -> np.ndarray:
     >>> close_pairs([0.0, 3.0, 10.0, 0.0], [0.0, 4.0, 0.0, 5.0], 5.0).tolist()
     [[0, 1], [0, 3], [1, 3]]
     """
+    i, j = close_pair_arrays(x, y, within)
+    pairs = np.column_stack([i, j])
+    return pairs[np.lexsort((j, i))]
+
+
+def close_pair_arrays(x: ArrayLike, y: ArrayLike, within: float) -> tuple[np.ndarray, np.ndarray]:
+    """Find the pairs of :func:`close_pairs` as two index arrays ``i < j``, in no given order.
+
+    For callers that only mark the points (no sort, no stacking).
+    """
     px = np.asarray(x, dtype=np.float64)
     py = np.asarray(y, dtype=np.float64)
     n = len(px)
     if n < 2:
-        return np.empty((0, 2), dtype=np.intp)
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
     cell = within * (1.0 + 1e-6)  # so rounding never puts a pair two cells apart
     cx = np.floor(px / cell).astype(np.int64)
     cy = np.floor(py / cell).astype(np.int64)
@@ -208,7 +219,7 @@ def close_pairs(x: ArrayLike, y: ArrayLike, within: float) -> np.ndarray:
     width = int(cy.max()) + 2
     order = np.argsort(cx * width + cy, kind="stable")
     keys = (cx * width + cy)[order]
-    found = []
+    found_i, found_j = [], []
     for dx, dy in _HALF_NEIGHBOURS:
         want = (cx + dx) * width + (cy + dy)
         lo = np.searchsorted(keys, want, side="left")
@@ -219,6 +230,7 @@ def close_pairs(x: ArrayLike, y: ArrayLike, within: float) -> np.ndarray:
         keep = (i < j) if (dx, dy) == (0, 0) else np.ones(len(i), dtype=bool)
         d2 = (px[i] - px[j]) ** 2 + (py[i] - py[j]) ** 2
         keep &= d2 <= within * within
-        found.append(np.column_stack([np.minimum(i, j)[keep], np.maximum(i, j)[keep]]))
-    pairs = np.concatenate(found).astype(np.intp)
-    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+        i, j = i[keep], j[keep]
+        found_i.append(np.minimum(i, j))
+        found_j.append(np.maximum(i, j))
+    return np.concatenate(found_i).astype(np.intp), np.concatenate(found_j).astype(np.intp)

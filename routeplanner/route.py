@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from routeplanner import pace
-from routeplanner._geo import close_pairs
+from routeplanner._geo import close_pair_arrays
 from routeplanner.network import grades
 from routeplanner.network.model import EDGE_CLASSES, Network
 from routeplanner.pace.timer import EdgeTimer
@@ -325,14 +325,14 @@ def geometric_overlap_m(
     lat0 = float(np.mean(lat))
     x = np.interp(d, dist_m, lon) * k * np.cos(np.radians(lat0))
     y = np.interp(d, dist_m, lat) * k
-    pairs = close_pairs(x, y, within_m)
-    if len(pairs) == 0:
+    first, second = close_pair_arrays(x, y, within_m)
+    if len(first) == 0:
         return 0.0
-    gap = np.abs(d[pairs[:, 1]] - d[pairs[:, 0]])
+    gap = np.abs(d[second] - d[first])
     if np.hypot(x[-1] - x[0], y[-1] - y[0]) <= within_m:
         # A route that closes is a cycle: its end meeting its start is no overlap.
         gap = np.minimum(gap, total - gap)
-    later = np.maximum(pairs[:, 0], pairs[:, 1])[gap >= 3 * within_m]
+    later = second[gap >= 3 * within_m]  # (first < second)
     over = np.zeros(n, dtype=bool)
     over[later] = True
     step = total / (n - 1)
@@ -412,16 +412,7 @@ def make_route(
     steps = tuple(s for s in steps if s.length_m > 1e-6)
     if not steps:
         raise ValueError("a route needs at least one step of non-zero length")
-    parts = _step_parts(net, steps, profile)
-    offset = time0 = 0.0
-    cols: list[list[np.ndarray]] = [[], [], [], [], [], []]
-    for i, (x, y, z, d, t, c) in enumerate(parts):
-        sl = slice(0 if i == 0 else 1, None)  # consecutive steps share a point
-        for col, arr in zip(cols, (x, y, z, d + offset, t + time0, c), strict=True):
-            col.append(arr[sl])
-        offset += float(d[-1])
-        time0 += float(t[-1])
-    lon, lat, ele, dist, fresh_s, point_class = (np.concatenate(c) for c in cols)
+    lon, lat, ele, dist, fresh_s, point_class = _track(net, steps, profile)
     time_s = profile.route_time_s(fresh_s)
     dd = np.diff(dist)
     dz = np.diff(ele)
@@ -481,38 +472,56 @@ def _kept_points(net: Network, step: Step) -> tuple[np.ndarray, ...]:
     return points
 
 
-def _step_parts(
+def _track(
     net: Network, steps: Sequence[AnyStep], profile: pace.RunnerProfile
-) -> list[tuple[np.ndarray, ...]]:
-    """``(lon, lat, ele, dist_m, time_s, point_class)`` of every step, each from its start.
+) -> tuple[np.ndarray, ...]:
+    """``(lon, lat, ele, dist_m, fresh_s, point_class)`` of the route, its steps joined.
 
-    Network steps are timed in one call of the time formula over all their
-    segments (a route has hundreds of steps; one call each is most of the cost).
+    Every step's points, distance and time start at 0 and are shifted by the sums
+    over the steps before (added one after the other); consecutive steps share a
+    point, kept once.  Network steps are timed in one call of the time formula over
+    all their segments, and each step's clock is summed on its own, in one array
+    operation for all of them (a route has hundreds of steps; one call each was most
+    of the cost).
     """
-    on_net = {i: s for i, s in enumerate(steps) if isinstance(s, Step)}
-    points = {i: _kept_points(net, s) for i, s in on_net.items()}
-    times: dict[int, np.ndarray] = {}
-    if on_net:
-        edges = np.array([s.edge for s in on_net.values()], dtype=np.int64)
-        dd = [np.diff(p[3]) for p in points.values()]
-        dz = [np.diff(p[2]) for p in points.values()]
-        n_seg = np.array([len(d) for d in dd])
-        d_all, z_all = np.concatenate(dd), np.concatenate(dz)
-        grade = np.divide(z_all, d_all, out=np.zeros_like(d_all), where=d_all > 0)
-        seg_t = EdgeTimer(net, profile).segment_s(np.repeat(edges, n_seg), d_all, grade)
-        bounds = np.concatenate(([0], np.cumsum(n_seg)))
-        for j, i in enumerate(points):
-            times[i] = np.concatenate(([0.0], np.cumsum(seg_t[bounds[j] : bounds[j + 1]])))
-    parts: list[tuple[np.ndarray, ...]] = []
-    for i, step in enumerate(steps):
-        if isinstance(step, OffStep):
-            cls = np.full(len(step.lon), OFF_NETWORK, dtype=np.int8)
-            parts.append((step.lon, step.lat, step.ele, step.dist_m, step.time_s, cls))
-            continue
-        x, y, z, d = points[i]
-        cls = np.full(len(x), net.edge_class[step.edge], dtype=np.int8)
-        parts.append((x, y, z, d, times[i], cls))
-    return parts
+    pts = [
+        (s.lon, s.lat, s.ele, s.dist_m) if isinstance(s, OffStep) else _kept_points(net, s)
+        for s in steps
+    ]
+    x, y, z, d = (np.concatenate([p[j] for p in pts]) for j in range(4))
+    lens = np.array([len(p[0]) for p in pts])
+    ends = np.cumsum(lens)
+    on_net = np.array([isinstance(s, Step) for s in steps])
+    cls = np.array(
+        [net.edge_class[s.edge] if isinstance(s, Step) else OFF_NETWORK for s in steps],
+        dtype=np.int8,
+    )
+    t = np.zeros(len(d))
+    if on_net.any():
+        # Segments: consecutive points of one network step.
+        seg = np.repeat(on_net, lens)[:-1]
+        seg[ends[:-1] - 1] = False
+        dd, dz = np.diff(d)[seg], np.diff(z)[seg]
+        grade = np.divide(dz, dd, out=np.zeros_like(dd), where=dd > 0)
+        n_seg = lens[on_net] - 1
+        edges = np.array([s.edge for s in steps if isinstance(s, Step)], dtype=np.int64)
+        seg_t = EdgeTimer(net, profile).segment_s(np.repeat(edges, n_seg), dd, grade)
+        # One row per step, 0 then its segments: each row's running sum is the step's clock.
+        col = np.arange(int(n_seg.max()) + 1)
+        clock = np.zeros((len(n_seg), len(col)))
+        clock[(col >= 1) & (col <= n_seg[:, None])] = seg_t
+        t[np.repeat(on_net, lens)] = np.cumsum(clock, axis=1)[col <= n_seg[:, None]]
+    for i, s in enumerate(steps):
+        if isinstance(s, OffStep):
+            t[ends[i] - lens[i] : ends[i]] = s.time_s
+    # Each step starts where the one before ended (sums added in order).
+    before_d = np.concatenate(([0.0], np.cumsum(d[ends - 1])[:-1]))
+    before_t = np.concatenate(([0.0], np.cumsum(t[ends - 1])[:-1]))
+    keep = np.ones(len(d), dtype=bool)
+    keep[ends[:-1]] = False  # the next step's first point is this one's last
+    d = d + np.repeat(before_d, lens)
+    t = t + np.repeat(before_t, lens)
+    return x[keep], y[keep], z[keep], d[keep], t[keep], np.repeat(cls, lens)[keep]
 
 
 def _cues(net: Network, steps: Sequence[AnyStep]) -> list[Cue]:

@@ -12,6 +12,7 @@ from routeplanner._geo import (
     M_PER_DEG,
     bearing_deg,
     check_bbox,
+    close_pair_arrays,
     close_pairs,
     compass_name,
     local_xy,
@@ -105,3 +106,14 @@ def test_close_pairs_as_scipy_finds_them() -> None:
     assert sorted(map(tuple, ours.tolist())) == sorted(map(tuple, theirs.tolist()))
     assert close_pairs([], [], 10.0).shape == (0, 2)
     assert close_pairs([5.0], [5.0], 10.0).shape == (0, 2)
+
+
+def test_close_pair_arrays_are_the_close_pairs_unsorted() -> None:
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(0, 300, 2000), rng.uniform(0, 100, 2000)
+    i, j = close_pair_arrays(x, y, 10.0)
+    assert len(i) > 100 and (i < j).all()
+    assert sorted(zip(i.tolist(), j.tolist(), strict=True)) == list(
+        map(tuple, close_pairs(x, y, 10.0).tolist())
+    )
+    assert [len(a) for a in close_pair_arrays([1.0], [2.0], 10.0)] == [0, 0]

@@ -452,3 +452,88 @@ def test_a_loop_the_ascent_retry_finds_again_is_built_once(monkeypatch):
     (again,) = find_loops(net, _start(0, 0), PROFILE, request)
     assert len(calls) > len(set(calls)) and set(calls) == set(once)
     assert again.steps == route.steps and again.stats == route.stats
+
+
+def _hill_ring():
+    """The ring with spurs over a hill (every share of an edge climbs differently)."""
+    ang = np.linspace(0, 2 * np.pi, 12, endpoint=False)
+    nodes = {i + 1: (1000.0 * np.cos(a), 1000.0 * np.sin(a)) for i, a in enumerate(ang)}
+    nodes[100] = (1500.0, 0.0)
+    ways = [
+        ([*range(1, 13), 1], {"highway": "path", "name": "Ring"}),
+        ([1, 100], {"highway": "primary", "name": "East road"}),
+    ]
+    return make_network(nodes, ways, lambda x, y: 1000.0 + 0.08 * x + 0.00005 * y * y)
+
+
+def _search(net, minutes: float = 30.0, **kw):
+    from routeplanner.search import loops
+
+    start = net.snap(*_start(300.0, -954.0))
+    req = LoopRequest(minutes * 60.0, **kw)
+    g, base = loops._graph_for(net, PROFILE, start, loops.TRAIL_PREFERENCE, req)
+    return loops._LoopSearch(g, req, base)
+
+
+def test_a_spur_turns_around_where_a_bisection_one_share_at_a_time_does():
+    from routeplanner.search import loops
+
+    search = _search(_hill_ring())
+    g = search.g
+    timer = g.timer
+    checked = 0
+    for k in range(2 * g.m):  # every arc, both ways, the start's two halves too
+        full = g.arc_steps([k])[0]
+        whole = timer.partial_s(full.edge, full.start_m, full.end_m)
+        whole += timer.partial_s(full.edge, full.end_m, full.start_m)
+        for share in (0.013, 0.5, 0.77, 0.999):
+            lo, hi = 0.0, 1.0
+            for _ in range(loops.TURN_BISECTIONS):
+                mid = (lo + hi) / 2
+                s = g.partial_arc_step(k, mid)
+                t = timer.partial_s(s.edge, s.start_m, s.end_m)
+                t += timer.partial_s(s.edge, s.end_m, s.start_m)
+                lo, hi = (mid, hi) if t < share * whole else (lo, mid)
+            assert search._turnaround(k, share * whole) == g.partial_arc_step(k, (lo + hi) / 2)
+            checked += 1
+    assert g.m >= 4 and checked == 8 * g.m
+
+
+def test_tree_cycles_are_walked_when_asked_and_are_closed_loops_of_their_numbers():
+    search = _search(_hill_ring(), 45.0)
+    g = search.g
+    cands = search.cycles(search.tree(search.base), set())
+    assert cands and all(callable(c.found) for c in cands)  # scored, not walked
+    for c in cands:
+        arcs = np.asarray(c.arcs)
+        assert not callable(c.found)  # walked once, kept
+        assert g.arc_src[arcs[0]] == g.start_node == g.arc_dst[arcs[-1]]
+        assert (g.arc_dst[arcs[:-1]] == g.arc_src[arcs[1:]]).all()
+        assert c.time_s == pytest.approx(float(g.arc_time[arcs].sum()), rel=1e-9)
+        assert c.length_m == pytest.approx(float(g.arc_len[arcs].sum()), rel=1e-9)
+        assert c.edges == frozenset((arcs % g.m).tolist())
+    # The whole ring is one of them: 12 sides of 518 m, and no overlap.
+    ring = [c for c in cands if c.overlap_m < 1e-6]
+    assert ring and all(c.length_m == pytest.approx(6211.7, abs=1.0) for c in ring)
+
+
+def test_the_link_search_shares_the_graph_of_the_same_reach():
+    from routeplanner.search import loops
+    from routeplanner.search.trees import forget_kept_graphs
+
+    net = _hill_ring()
+    start = net.snap(*_start(300.0, -954.0))
+    req = LoopRequest(1800.0)
+    prefs = loops.TRAIL_PREFERENCE
+    g, trail_first = loops._graph_for(net, PROFILE, start, prefs, req)
+    linked, link_base = loops._graph_for(net, PROFILE, start, prefs, req, road_link=True)
+    assert linked is g  # the same reach: one graph, other costs
+    road = net.edge_class[g.arc_edge] == 2
+    assert road.any() and np.isinf(trail_first[road]).all() and np.isfinite(link_base[road]).all()
+    forget_kept_graphs(net)
+    assert not [k for k in net._cache if isinstance(k, tuple) and "loop" in str(k[0])]
+    alone, alone_base = loops._graph_for(net, PROFILE, start, prefs, req, road_link=True)
+    assert alone is not g  # built afresh: the same graph and costs
+    for name in ("arc_src", "arc_dst", "arc_time", "node_id", "edge", "lo", "hi"):
+        np.testing.assert_array_equal(getattr(alone, name), getattr(g, name))
+    np.testing.assert_array_equal(alone_base, link_base)

@@ -385,3 +385,60 @@ def test_step_points_kept_on_the_network_give_the_same_route_and_stay_bounded(
     monkeypatch.setattr(route_mod, "STEP_POINTS_KEPT", 3)
     make_route(net, steps[:5], PROFILE)
     assert len(net._cache["step_points"]) <= 3
+
+
+def _joined_step_by_step(net: Network, steps: list, profile: RunnerProfile) -> list[np.ndarray]:
+    """Points, distance, fresh time and class of a route, one step after the other."""
+    timer = EdgeTimer(net, profile)
+    cols: list[list[np.ndarray]] = [[], [], [], [], [], []]
+    offset = time0 = 0.0
+    for i, s in enumerate(steps):
+        if isinstance(s, OffStep):
+            x, y, z, d, t = s.lon, s.lat, s.ele, s.dist_m, s.time_s
+            c = np.full(len(x), OFF_NETWORK, dtype=np.int8)
+        else:
+            x, y, z, d = step_points(net, s)
+            dd, dz = np.diff(d), np.diff(z)
+            grade = np.divide(dz, dd, out=np.zeros_like(dd), where=dd > 0)
+            t = np.concatenate(([0.0], np.cumsum(timer.segment_s(s.edge, dd, grade))))
+            c = np.full(len(x), net.edge_class[s.edge], dtype=np.int8)
+        keep = slice(0 if i == 0 else 1, None)  # consecutive steps share a point
+        for col, arr in zip(cols, (x, y, z, d + offset, t + time0, c), strict=True):
+            col.append(arr[keep])
+        offset += float(d[-1])
+        time0 += float(t[-1])
+    return [np.concatenate(c) for c in cols]
+
+
+def test_a_route_is_its_steps_joined_one_after_the_other_bit_for_bit(net: Network) -> None:
+    # make_route joins all steps in array operations: the same numbers, to the last bit,
+    # as adding the steps one after the other, through partial, reversed and off-network steps.
+    on = run(net, 1, 2)
+    x0, y0, z0, _ = (a[-1] for a in step_points(net, on))
+    d = np.array([0.0, 150.0, 300.0])
+    off = OffStep("meadow", np.full(3, x0), y0 + d / M_PER_DEG, z0 + d / 10.0, d, d * 0.6)
+    back = OffStep("meadow", off.lon[::-1], off.lat[::-1], off.ele[::-1], d, d * 0.5)
+    steps = [
+        run(net, 1, 2, 10.0),
+        run(net, 2, 3),
+        run(net, 3, 5),
+        run(net, 5, 3),
+        run(net, 3, 4, 0.0, 123.4),
+        run(net, 4, 3, 376.6),
+        run(net, 3, 2),
+        off,
+        back,
+        run(net, 2, 1),
+    ]
+    route = make_route(net, steps, PROFILE)
+    lon, lat, ele, dist, fresh, cls = _joined_step_by_step(net, steps, PROFILE)
+    assert len(lon) > 2 * len(steps)
+    for got, want in [
+        (route.lon, lon),
+        (route.lat, lat),
+        (route.ele, ele),
+        (route.dist_m, dist),
+        (route.time_s, PROFILE.route_time_s(fresh)),
+        (route.point_class, cls),
+    ]:
+        assert got.dtype == want.dtype and got.tolist() == want.tolist()

@@ -12,7 +12,7 @@ from synth import make_network, to_lonlat
 from routeplanner.errors import NoRouteError
 from routeplanner.pace import RunnerProfile
 from routeplanner.search import loops, trees
-from routeplanner.search.graph import SearchGraph
+from routeplanner.search.graph import SearchGraph, tree_sums
 from routeplanner.search.loops import LoopRequest, find_loops
 
 PROFILE = RunnerProfile(360.0)  # 0.36 s per flat metre
@@ -134,3 +134,60 @@ def test_a_graph_keeps_only_the_latest_trees():
     assert len(g.trees) == trees.MAX_KEPT_TREES
     assert trees.kept_tree(g, keys[0], 500.0) is None  # the oldest went first
     assert trees.kept_tree(g, keys[-1], 500.0) is not None
+
+
+def _grid():
+    """A 5 x 4 grid of paths 300 m apart, with a hill: many trees, many branchings."""
+    nodes = {10 * i + j: (300.0 * i, 300.0 * j) for i in range(5) for j in range(4)}
+    ways = [([10 * i + j for j in range(4)], {"highway": "path"}) for i in range(5)]
+    ways += [([10 * i + j for i in range(5)], {"highway": "track"}) for j in range(4)]
+    net = make_network(nodes, ways, lambda x, y: 1000.0 + 0.05 * x + 0.0001 * x * y)
+    lon, lat = to_lonlat(450.0, 300.0)  # mid-edge: the start splits its edge
+    return SearchGraph(net, PROFILE, net.snap(float(lon), float(lat)))
+
+
+def _ancestors(pred: np.ndarray, v: int) -> list[int]:
+    out = [v]
+    while pred[out[-1]] >= 0:
+        out.append(int(pred[out[-1]]))
+    return out
+
+
+def test_tree_paths_and_common_ancestors_are_those_of_the_tree_walked_step_by_step():
+    g = _grid()
+    rng = np.random.default_rng(5)
+    for limit in (np.inf, 400.0):  # a whole tree, and one cut short (unreached nodes)
+        w = g.arc_time * rng.lognormal(0.0, 0.8, len(g.arc_time))  # a perturbed tree
+        dist, pred = dijkstra(g.matrix(w), indices=g.start_node, return_predecessors=True)
+        pred = np.where((pred < 0) | (dist > limit), -1, pred).astype(np.int64)
+        dist = np.where(dist > limit, np.inf, dist)
+        tree = trees.start_tree(g, dist, pred, trail_m=g.arc_len, up_m=np.zeros(2 * g.m))
+        reached = np.flatnonzero(tree.reached)
+        assert 3 < len(reached) and (limit == np.inf) == (len(reached) == g.n_nodes)
+        for v in reached.tolist():
+            want = g.path_arcs(pred, g.start_node, v)
+            assert trees.tree_path(tree.par, g.arc_src, v) == want
+            assert trees.tree_path(tree.par.tolist(), g.arc_src.tolist(), v) == want
+            assert len(want) == tree.depth[v]
+
+        a, b = (x.ravel() for x in np.meshgrid(reached, reached))
+        want = [
+            next(x for x in _ancestors(pred, int(p)) if x in _ancestors(pred, int(q)))
+            for p, q in zip(a, b, strict=True)
+        ]
+        assert trees.common_ancestors(tree, a, b).tolist() == want
+        assert set(want) != {g.start_node}  # not only the root: branches meet below it
+
+
+def test_tree_sums_add_up_every_path():
+    g = _grid()
+    _, pred = dijkstra(g.matrix(g.arc_time), indices=g.start_node, return_predecessors=True)
+    pred = np.where(pred < 0, -1, pred).astype(np.int64)
+    own = np.arange(1.0, g.n_nodes + 1.0)  # whole numbers: the sums are exact
+    sums = tree_sums(pred, own)
+    for v in range(g.n_nodes):
+        total, x = 0.0, v
+        while x >= 0:
+            total, x = total + own[x], int(pred[x])
+        assert sums[v] == total
+    assert own.tolist() == list(np.arange(1.0, g.n_nodes + 1.0))  # left as it was

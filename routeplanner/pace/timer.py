@@ -110,7 +110,9 @@ class EdgeTimer:
         dd, grade = self._stretches(e, start_m, end_m)
         return float(np.sum(self.segment_s(e, dd, grade)))
 
-    def round_trips_s(self, e: int, spans: Sequence[tuple[float, float]]) -> np.ndarray:
+    def round_trips_s(
+        self, e: int, spans: Sequence[tuple[float, float]] | np.ndarray
+    ) -> np.ndarray:
         """Out and back on parts of edge ``e``: ``partial_s(e, a, b) + partial_s(e, b, a)``.
 
         The same sums as :meth:`partial_s`, bit for bit: every ``(a, b)`` of ``spans``

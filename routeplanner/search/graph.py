@@ -474,13 +474,15 @@ def reach_edges(
 
 def tree_sums(pred: np.ndarray, own: np.ndarray) -> np.ndarray:
     """Sum ``own`` (one column per quantity) over each node's tree path (pointer jumping)."""
-    val = own.astype(np.float64).copy()
+    val = np.array(own, dtype=np.float64)
     anc = pred.copy()
     idx = np.flatnonzero(anc >= 0)
     while len(idx):
-        val[idx] += val[anc[idx]]
-        anc[idx] = anc[anc[idx]]
-        idx = idx[anc[idx] >= 0]
+        up = anc[idx]
+        val[idx] += val[up]
+        up = anc[up]  # (each index array is read once per round)
+        anc[idx] = up
+        idx = idx[up >= 0]
     ret: np.ndarray = val
     return ret
 
@@ -592,6 +594,7 @@ class SearchGraph:
         self._arc_order = order
         self._indptr = np.searchsorted(self.arc_src[order], np.arange(n + 1)).astype(np.int32)
         self._indices = self.arc_dst[order].astype(np.int32)
+        self._closed = ~self.arc_usable[order]
         # Shortest-path trees from the start, kept for the next query on this graph
         # (a plan's or a catalogue's other durations): weights digest -> (limit, tree).
         self.trees: dict[bytes, tuple[float, StartTree]] = {}
@@ -622,7 +625,8 @@ class SearchGraph:
 
         The sparse structure is built once per graph; only the data changes.
         """
-        w = np.where(self.arc_usable, np.maximum(weights, 1e-6), np.inf)[self._arc_order]
+        w = np.maximum(weights[self._arc_order], 1e-6)
+        w[self._closed] = np.inf
         return sp.csr_matrix(
             (w, self._indices, self._indptr), shape=(self.n_nodes, self.n_nodes), copy=False
         )

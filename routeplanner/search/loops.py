@@ -36,6 +36,7 @@ How it works:
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import KW_ONLY, dataclass, field
 
@@ -58,6 +59,7 @@ from routeplanner.search.graph import (
     reach_edges,
     tree_sums,
 )
+from routeplanner.search.loop_cands import _Cand, _cand_at, _Found
 from routeplanner.search.loop_outcome import (
     CONSTRAINT_WEIGHT,
     MAIN_ROAD_DEBIT,
@@ -69,7 +71,15 @@ from routeplanner.search.loop_outcome import (
     _too_similar,
 )
 from routeplanner.search.roads import MAIN_LINK_SHARE, bypassed_share
-from routeplanner.search.trees import StartTree, keep_tree, kept_tree, start_tree, weights_key
+from routeplanner.search.trees import (
+    StartTree,
+    common_ancestors,
+    keep_tree,
+    kept_tree,
+    start_tree,
+    tree_path,
+    weights_key,
+)
 
 __all__ = ["MAX_DURATION_S", "TRAIL_PREFERENCE", "LoopRequest", "edge_cost", "find_loops"]
 
@@ -150,6 +160,10 @@ REACH_REUSE = 1.3
 #: Bisection steps locating a spur's turnaround on its edge (2**-16 of the edge).
 TURN_BISECTIONS = 16
 
+#: Bisection steps whose shares are timed in one call (2**4 - 1 shares: past that, the
+#: sums of many shares cost more than the calls they save).
+TURN_BATCH = 4
+
 
 @dataclass(frozen=True)
 class LoopRequest:
@@ -189,20 +203,6 @@ class LoopRequest:
             raise InputError(f"alternatives must be between 1 and 10, got {self.alternatives}")
 
 
-@dataclass
-class _Cand:
-    """A candidate loop made of whole search arcs, scored before padding."""
-
-    arcs: list[int]
-    time_s: float
-    length_m: float
-    trail_m: float
-    overlap_m: float
-    ascent_m: float
-    edges: frozenset[int]
-    score: float = 0.0
-
-
 class _LoopSearch:
     """One loop query on a search graph."""
 
@@ -240,7 +240,9 @@ class _LoopSearch:
             return_predecessors=True,
             limit=self.limit if limit is None else limit,
         )
-        return dist, np.where(pred < 0, -1, pred).astype(np.int64)
+        pred = pred.astype(np.int64)
+        pred[pred < 0] = -1
+        return dist, pred
 
     # -- candidate cycles ----------------------------------------------------
     def tree(self, weights: np.ndarray) -> StartTree:
@@ -272,51 +274,40 @@ class _LoopSearch:
         arcs, a, b, d = arcs[keep], a[keep], b[keep], d[keep]
         if len(arcs) == 0:
             return []
-        # Lowest common ancestors of all candidates at once: the stem (each step moves
-        # only the pairs still apart; most meet within a few steps).
-        x, y = a.copy(), b.copy()
-        todo = np.flatnonzero(x != y)
-        while len(todo):
-            xt, yt = x[todo], y[todo]
-            up_x = tree.depth[xt] >= tree.depth[yt]
-            x[todo[up_x]] = tree.pred[xt[up_x]]
-            y[todo[~up_x]] = tree.pred[yt[~up_x]]
-            todo = todo[x[todo] != y[todo]]
-        stem = tree.length[x]
+        # The stem: the tree path down to the lowest common ancestor of both ends.
+        stem = tree.length[common_ancestors(tree, a, b)]
         total = tree.length[a] + g.arc_len[arcs] + tree.length[b]
         trail = tree.trail[a] + self.arc_trail[arcs] + tree.trail[b]
         up = tree.up_out[a] + self.arc_up[arcs] + tree.up_back[b]
         score = self._score(d, total, trail, stem, up)
         chosen: list[int] = []
-        for i in np.argsort(score):
-            key = (round(total[i]), round(trail[i]))
+        # (np.rint rounds half to even, as round() does)
+        rounded = np.rint(np.stack([total, trail])).astype(np.int64).tolist()
+        keys = list(zip(*rounded, strict=True))
+        for i in np.argsort(score).tolist():
+            key = keys[i]
             if key in seen:
                 continue
             seen.add(key)
-            chosen.append(int(i))
+            chosen.append(i)
             if len(chosen) == CYCLES_PER_TREE:
                 break
-        if not chosen:
-            return []
-        idx = np.asarray(chosen)
-        walked = g.paths_from_tree(tree.par, np.concatenate([a[idx], b[idx]]))
-        outs, backs = walked[: len(idx)], walked[len(idx) :]
-        out = []
-        for j, i in enumerate(idx):
-            seq = [*outs[j].tolist(), int(arcs[i]), *g.rev[backs[j][::-1]].tolist()]
-            out.append(
-                _Cand(
-                    seq,
-                    float(d[i]),
-                    float(total[i]),
-                    float(trail[i]),
-                    float(stem[i]),
-                    float(up[i]),
-                    frozenset(self.arc_sedge[seq].tolist()),
-                    float(score[i]),
-                )
-            )
-        return out
+
+        @functools.cache
+        def as_lists() -> tuple[list[int], list[int]]:
+            return tree.par.tolist(), g.arc_src.tolist()
+
+        def walk(a: int, k: int, b: int) -> _Found:
+            # Out along the tree to a, the arc, back from b along the tree.
+            out, back = (tree_path(*as_lists(), v) for v in (a, b))
+            seq = [*out, k, *g.rev[back[::-1]].tolist()]
+            return seq, frozenset(self.arc_sedge[seq].tolist())
+
+        values = (d, total, trail, stem, up, score)
+        return [
+            _cand_at(values, i, functools.partial(walk, int(a[i]), int(arcs[i]), int(b[i])))
+            for i in chosen
+        ]
 
     def via_loops(
         self, tree: StartTree, weights: np.ndarray, seen: set[tuple[int, int]]
@@ -349,25 +340,30 @@ class _LoopSearch:
             if len(in_sec) == 0:
                 continue
             x = int(in_sec[np.argmin(np.abs(tree.t_out[in_sec] - want[sec]))])
-            path = g.path_arcs(tree.pred, s, x)
+            path = tree_path(tree.par, g.arc_src, x)
             w2 = g.penalised(weights, path, REUSE_PENALTY)
             _, pred2 = self.dijkstra(w2, x, VIA_LIMIT * T)
+            par2 = g.tree_arcs(pred2)
             if pred2[s] >= 0:
-                self._add(out, seen, path + g.path_arcs(pred2, x, s))
-            y = self._second_via(tree, pred2, float(tree.t_out[x]))
+                self._add(out, seen, path + tree_path(par2, g.arc_src, s))
+            y = self._second_via(tree, pred2, par2, float(tree.t_out[x]))
             if y is None:
                 continue
-            leg2 = g.path_arcs(pred2, x, y)
+            leg2 = tree_path(par2, g.arc_src, y)
             _, pred3 = self.dijkstra(g.penalised(w2, leg2, REUSE_PENALTY), y, VIA_LIMIT * T)
             if pred3[s] >= 0:
                 self._add(out, seen, path + leg2 + g.path_arcs(pred3, y, s))
         return out
 
-    def _second_via(self, tree: StartTree, pred2: np.ndarray, t_x: float) -> int | None:
-        """Pick a node whose out + leg + tree way back is closest to the target."""
+    def _second_via(
+        self, tree: StartTree, pred2: np.ndarray, par: np.ndarray, t_x: float
+    ) -> int | None:
+        """Pick a node whose out + leg + tree way back is closest to the target.
+
+        ``pred2`` and ``par`` are the leg's tree from the first via node: predecessors, arcs.
+        """
         g, T = self.g, self.req.duration_s
         has = pred2 >= 0
-        par = g.tree_arcs(pred2)
         t_leg = tree_sums(pred2, np.where(has, g.arc_time[np.maximum(par, 0)], 0.0))
         total = t_x + t_leg + np.where(tree.reached, tree.t_back, np.inf)
         ok = has & (t_leg > SECOND_LEG[0] * T) & (total < SECOND_LEG[1] * T)
@@ -397,7 +393,7 @@ class _LoopSearch:
         trail = float(self.arc_trail[arr].sum())
         up = float(self.arc_up[arr].sum())
         score = float(self._score(t, length, trail, overlap, up))
-        return _Cand(seq, t, length, trail, overlap, up, frozenset(used.tolist()), score)
+        return _Cand(t, length, trail, overlap, up, score, (seq, frozenset(used.tolist())))
 
     def _score(
         self,
@@ -445,21 +441,11 @@ class _LoopSearch:
         overlap = num[i, 3] + num[j, 3] + shared[i, j]
         up = num[i, 4] + num[j, 4]
         score = self._score(t, length, trail, overlap, up)
+        values = (t, length, trail, overlap, up, score)
         out = []
-        for q in np.argsort(score)[:COMBO_KEEP]:
+        for q in np.argsort(score)[:COMBO_KEEP].tolist():
             c1, c2 = pool[int(i[q])], pool[int(j[q])]
-            out.append(
-                _Cand(
-                    c1.arcs + c2.arcs,
-                    float(t[q]),
-                    float(length[q]),
-                    float(trail[q]),
-                    float(overlap[q]),
-                    float(up[q]),
-                    c1.edges | c2.edges,
-                    float(score[q]),
-                )
-            )
+            out.append(_cand_at(values, q, (c1.arcs + c2.arcs, c1.edges | c2.edges)))
         return out
 
     # -- topping up to the exact duration -----------------------------------
@@ -526,18 +512,21 @@ class _LoopSearch:
     def _turnaround(self, k: int, round_trip_s: float) -> Step:
         """Partial step along arc ``k`` whose out-and-back takes ``round_trip_s``.
 
-        A bisection on the share of the arc, timed 4 halvings at a time: the 15
-        shares those can visit are timed in one call (the same times one by one).
+        A bisection on the share of the arc, timed :data:`TURN_BATCH` halvings at a
+        time: the shares those can visit are timed in one call (the same times one
+        by one), their ends placed as :meth:`~.SearchGraph.partial_arc_step` does.
         """
         g = self.g
         full = g.arc_steps([k])[0]
+        span = full.end_m - full.start_m  # (negative backward: the same sums)
         lo, hi = 0.0, 1.0
-        for done in range(0, TURN_BISECTIONS, 4):
-            n = min(4, TURN_BISECTIONS - done)
-            shares = [lo + j * (hi - lo) / 2**n for j in range(1, 2**n)]  # exact: dyadic
-            parts = [g.partial_arc_step(k, f) for f in shares]
-            t = g.timer.round_trips_s(full.edge, [(s.start_m, s.end_m) for s in parts])
-            below = dict(zip(shares, (t < round_trip_s).tolist(), strict=True))
+        for done in range(0, TURN_BISECTIONS, TURN_BATCH):
+            n = min(TURN_BATCH, TURN_BISECTIONS - done)
+            shares = lo + np.arange(1, 2**n) * (hi - lo) / 2**n  # exact: dyadic
+            ends = full.start_m + shares * span
+            spans = np.column_stack([np.full(len(ends), full.start_m), ends])
+            t = g.timer.round_trips_s(full.edge, spans)
+            below = dict(zip(shares.tolist(), (t < round_trip_s).tolist(), strict=True))
             for _ in range(n):
                 mid = (lo + hi) / 2
                 lo, hi = (mid, hi) if below[mid] else (lo, mid)
@@ -571,8 +560,15 @@ def _graph_for(
     # A somewhat larger graph serves as well; a much larger one costs more per tree.
     if cached is not None and reach_s <= cached[0] <= REACH_REUSE * reach_s:
         return cached[1], cached[2]
-    edges = reach_edges(net, profile, snap, reach_s)
-    g = SearchGraph(net, profile, snap, prefs, edges=edges)
+    # The graph depends on the reach alone: the link search and the ascent retries
+    # of a query (other costs, the same reach) share the one its first search built.
+    reach_key = ("loop_reach_graph", profile, snap, prefs, reach_s)
+    g = net._cache.get(reach_key)
+    if g is None:
+        g = SearchGraph(net, profile, snap, prefs, edges=reach_edges(net, profile, snap, reach_s))
+        for old in [k for k in net._cache if isinstance(k, tuple) and k[:1] == reach_key[:1]]:
+            del net._cache[old]  # (only the latest: a query's searches follow each other)
+        net._cache[reach_key] = g
     cost = edge_cost(
         net,
         prefs,
@@ -704,7 +700,7 @@ def _built(
     T = request.duration_s
     cands, longest = _candidates(search, rounds)
     # The out-and-back from the start competes too (it is the answer in a dead end).
-    cands.append(_Cand([], 0.0, 0.0, 0.0, 0.0, 0.0, frozenset(), 0.5 + TRAIL_WEIGHT))
+    cands.append(_Cand(0.0, 0.0, 0.0, 0.0, 0.0, 0.5 + TRAIL_WEIGHT, ([], frozenset())))
     cands.sort(key=lambda c: c.score)
     # Candidates are built best first until enough really different ones meet
     # the brief, or EXACT_POOL are built.

@@ -12,6 +12,7 @@ cut at a smaller one, is the tree a Dijkstra bounded by the smaller limit grows
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,16 @@ import numpy as np
 from routeplanner.network.model import Network
 from routeplanner.search.graph import SearchGraph, tree_sums
 
-__all__ = ["StartTree", "forget_kept_graphs", "keep_tree", "kept_tree", "start_tree", "weights_key"]
+__all__ = [
+    "StartTree",
+    "common_ancestors",
+    "forget_kept_graphs",
+    "keep_tree",
+    "kept_tree",
+    "start_tree",
+    "tree_path",
+    "weights_key",
+]
 
 #: Per-path sums of a tree; zero at the root and at unreached nodes.
 _SUMS = ("depth", "t_out", "t_back", "length", "trail", "up_out", "up_back")
@@ -86,6 +96,48 @@ def start_tree(
     return StartTree(dist=dist, par=par, pred=pred, reached=np.isfinite(dist), **columns)
 
 
+def tree_path(
+    par: Sequence[int] | np.ndarray, arc_src: Sequence[int] | np.ndarray, v: int
+) -> list[int]:
+    """Arcs of the tree path from the root to ``v``, walked up ``par`` (arc into each node).
+
+    The arcs :meth:`~routeplanner.search.graph.SearchGraph.path_arcs` finds on the
+    tree's predecessors, read off its arcs: one path costs its length, not a lookup.
+    """
+    up: list[int] = []
+    k = int(par[v])
+    while k >= 0:
+        up.append(k)
+        k = int(par[arc_src[k]])
+    up.reverse()
+    return up
+
+
+def common_ancestors(tree: StartTree, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Lowest common ancestor of every pair ``(a[i], b[i])`` of reached nodes.
+
+    Binary lifting: the deeper node of each pair climbs to the other's depth, then
+    both climb by halving jumps while their ancestors still differ (a few array
+    steps per power of two of the depth, not one per level).
+    """
+    n = len(tree.pred)
+    up = [np.where(tree.pred >= 0, tree.pred, np.arange(n))]  # the root is its own parent
+    deepest = int(tree.depth.max(initial=0))
+    while (1 << len(up)) <= deepest:
+        up.append(up[-1][up[-1]])
+    swap = tree.depth[a] < tree.depth[b]
+    x, y = np.where(swap, b, a), np.where(swap, a, b)
+    gap = tree.depth[x] - tree.depth[y]
+    for j, jump in enumerate(up):
+        lift = ((gap >> j) & 1).astype(bool)
+        x[lift] = jump[x[lift]]
+    for jump in reversed(up):
+        apart = jump[x] != jump[y]
+        x[apart], y[apart] = jump[x[apart]], jump[y[apart]]
+    ret: np.ndarray = np.where(x == y, x, up[0][x])
+    return ret
+
+
 def cut(tree: StartTree, limit: float) -> StartTree:
     """Return ``tree`` as a Dijkstra bounded by ``limit`` would have grown it."""
     inside = tree.dist <= limit
@@ -137,5 +189,6 @@ def forget_kept_graphs(net: Network) -> None:
     A server answering queries in any order forgets them first, so that a query
     (a link) always gives the same loops.
     """
-    for key in [k for k in net._cache if isinstance(k, tuple) and k and k[0] == "loop_graph"]:
+    kinds = ("loop_graph", "loop_reach_graph")
+    for key in [k for k in net._cache if isinstance(k, tuple) and k and k[0] in kinds]:
         del net._cache[key]

@@ -29,13 +29,13 @@ from routeplanner.errors import NoRouteError
 from routeplanner.network.model import Network, Snap
 from routeplanner.route import Route
 from routeplanner.search.graph import REUSE_PENALTY, Preferences, SearchGraph, tree_sums
+from routeplanner.search.loop_cands import _Cand
 from routeplanner.search.loop_outcome import _build, _named, _too_similar
 from routeplanner.search.loops import (
     EXACT_POOL,
     TRAIL_PREFERENCE,
     TREE_ROUNDS,
     LoopRequest,
-    _Cand,
     _graph_for,
     _LoopSearch,
 )
