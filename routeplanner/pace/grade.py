@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from routeplanner._docstrings import fill
 from routeplanner.errors import InputError
 
 __all__ = [
@@ -97,20 +98,27 @@ EXCESS_GRADE_PENALTY = 3.0
 _MINETTI_COEFFS = (155.4, -30.4, -43.3, 46.3, 19.5, 3.6)
 _MINETTI_FLAT = 3.6  # Cr(0), J/(kg·m)
 
+_GRADE_DOC = "grade : array_like\n    Rise over run, positive uphill."
+_MODEL_DOC = "model : str\n    One of :data:`MODELS`."
+#: The Parameters sections that the grade functions (and the runner's own cost ratio)
+#: share, for :func:`routeplanner._docstrings.fill`.
+DOCS = {
+    "grade_params": f"Parameters\n----------\n{_GRADE_DOC}",
+    "grade_model_params": f"Parameters\n----------\n{_GRADE_DOC}\n{_MODEL_DOC}",
+}
+
 
 # --------------------------------------------------------------------------- grade
 
 
+@fill(**DOCS)
 def minetti_cost(grade: ArrayLike) -> np.ndarray:
     """Energy cost of running per metre (Minetti et al. 2002).
 
     ``Cr(i) = 155.4 i^5 - 30.4 i^4 - 43.3 i^3 + 46.3 i^2 + 19.5 i + 3.6``, with the
     grade clipped to ``[-0.45, 0.45]`` (the measured range).
 
-    Parameters
-    ----------
-    grade : array_like
-        Rise over run, positive uphill.
+    %(grade_params)s
 
     Returns
     -------
@@ -130,15 +138,13 @@ def minetti_cost(grade: ArrayLike) -> np.ndarray:
     return np.asarray(np.polyval(_MINETTI_COEFFS, i))
 
 
+@fill(**DOCS)
 def tobler_speed_kmh(grade: ArrayLike) -> np.ndarray:
     """Return the walking speed from Tobler's hiking function.
 
     ``W = 6 exp(-3.5 |i + 0.05|)`` km/h, fastest (6 km/h) at a 5 % descent.
 
-    Parameters
-    ----------
-    grade : array_like
-        Rise over run, positive uphill.
+    %(grade_params)s
 
     Returns
     -------
@@ -201,6 +207,7 @@ def mountain_cost_ratio(grade: ArrayLike) -> np.ndarray:
     return np.asarray(np.exp(_hermite(i, MOUNTAIN_KNOTS)))
 
 
+@fill(**DOCS)
 def cost_ratio(grade: ArrayLike, model: str = DEFAULT_MODEL) -> np.ndarray:
     """Time per metre at `grade` relative to time per metre on the flat.
 
@@ -219,12 +226,7 @@ def cost_ratio(grade: ArrayLike, model: str = DEFAULT_MODEL) -> np.ndarray:
     flat ground runs at the runner's flat pace.  Its best descent (-5 %) is 1.19x flat
     speed, inside the same cap, which is applied to both models.
 
-    Parameters
-    ----------
-    grade : array_like
-        Rise over run, positive uphill.
-    model : str
-        One of :data:`MODELS`.
+    %(grade_model_params)s
 
     Returns
     -------
@@ -261,15 +263,11 @@ def cost_ratio(grade: ArrayLike, model: str = DEFAULT_MODEL) -> np.ndarray:
     return np.asarray(np.maximum(ratio, 1.0 / DOWNHILL_SPEED_CAP))
 
 
+@fill(**DOCS)
 def speed_ratio(grade: ArrayLike, model: str = DEFAULT_MODEL) -> np.ndarray:
     """Speed at `grade` relative to flat speed (``1 / cost_ratio``).
 
-    Parameters
-    ----------
-    grade : array_like
-        Rise over run, positive uphill.
-    model : str
-        One of :data:`MODELS`.
+    %(grade_model_params)s
 
     Returns
     -------

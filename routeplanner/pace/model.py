@@ -17,11 +17,13 @@ import logging
 import math
 import numbers
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from routeplanner._docstrings import fill
 from routeplanner.errors import InputError
 
 # The terrain tables are what the network build bakes in; they live beside it and
@@ -49,6 +51,7 @@ from routeplanner.pace.grade import (
     speed_ratio,
     tobler_speed_kmh,
 )
+from routeplanner.pace.grade import DOCS as GRADE_DOCS
 from routeplanner.units import (
     GRADE_PRESETS,
     SAC_SCALE,
@@ -126,6 +129,46 @@ FATIGUE_UNTIL_H = 11.44
 # knots and constant beyond the outer ones.  Bands are narrower near the flat, where
 # recordings have most data and where pace changes fastest per percent.
 GRADE_KNOTS: tuple[float, ...] = (-0.30, -0.18, -0.10, -0.04, 0.0, 0.04, 0.10, 0.18, 0.30)
+
+
+# The fatigue term's clock, ``(seconds, k per second, onset s, limit s, limit in fresh s)``
+# to seconds: fresh time to moving time and back (see RunnerProfile.elapsed_s).
+_Curve = Callable[[np.ndarray, float, float, float, float], np.ndarray]
+
+
+def _elapsed_curve(tau: np.ndarray, k: float, on: float, cap: float, tau_cap: float) -> np.ndarray:
+    """Give the moving time after fresh time ``tau``."""
+    late = np.maximum(tau - on, 0.0)
+    grow = on + np.expm1(k * np.minimum(late, tau_cap - on)) / k
+    out = np.where(tau <= on, tau, grow)
+    if math.isfinite(tau_cap):
+        out = np.where(tau > tau_cap, cap + (tau - tau_cap) * (1.0 + k * (cap - on)), out)
+    return np.asarray(out)
+
+
+def _fresh_curve(t: np.ndarray, k: float, on: float, cap: float, tau_cap: float) -> np.ndarray:
+    """Give the fresh time worth moving time ``t`` (the inverse of :func:`_elapsed_curve`)."""
+    grow = on + np.log1p(k * np.clip(t - on, 0.0, cap - on)) / k
+    out = np.where(t <= on, t, grow)
+    if math.isfinite(cap):
+        out = np.where(t > cap, tau_cap + (t - cap) / (1.0 + k * (cap - on)), out)
+    return np.asarray(out)
+
+
+_PROFILE_RETURNS_DOC = "Returns\n-------\nRunnerProfile\n    The validated profile."
+#: Docs that the ways of building a profile share (:func:`routeplanner._docstrings.fill`):
+#: ``read_profile`` is both :meth:`RunnerProfile.from_toml` and
+#: :func:`routeplanner.pace.profile_file.read_profile`.
+PROFILE_DOCS = {
+    "profile_returns": _PROFILE_RETURNS_DOC,
+    "read_profile": (
+        "Parameters\n----------\npath : str or os.PathLike\n"
+        "    A TOML file as written by ``routeplanner pace fit``\n"
+        "    (:func:`~routeplanner.pace.profile_file.profile_toml`; only ``[pace]`` required).\n\n"
+        f"{_PROFILE_RETURNS_DOC}\n\n"
+        "Raises\n------\nInputError\n    If the file is missing, not TOML, or a value is invalid."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -258,6 +301,7 @@ class RunnerProfile:
         return float(self.flat_pace_s_per_km) / 1000.0
 
     @classmethod
+    @fill(**PROFILE_DOCS)
     def from_strings(
         cls, pace: str = "6:00", model: str = DEFAULT_MODEL, max_difficulty: str | int = 6
     ) -> RunnerProfile:
@@ -272,10 +316,7 @@ class RunnerProfile:
         max_difficulty : str or int
             Highest accepted difficulty, see :func:`parse_difficulty`.
 
-        Returns
-        -------
-        RunnerProfile
-            The validated profile.
+        %(profile_returns)s
 
         Raises
         ------
@@ -288,16 +329,14 @@ class RunnerProfile:
             max_difficulty=parse_difficulty(max_difficulty),
         )
 
+    @fill(**GRADE_DOCS)
     def cost_ratio(self, grade: ArrayLike) -> np.ndarray:
         """Time per metre at `grade` relative to the flat, for this runner.
 
         The model's :func:`~routeplanner.pace.cost_ratio` times the fitted
         correction (``grade_correction`` interpolated over :data:`GRADE_KNOTS`).
 
-        Parameters
-        ----------
-        grade : array_like
-            Rise over run, positive uphill.
+        %(grade_params)s
 
         Returns
         -------
@@ -333,18 +372,21 @@ class RunnerProfile:
         cls = np.asarray(edge_class)
         return np.where(cls == 0, float(self.trail_factor), 1.0)
 
-    def _clock(self) -> tuple[float, float, float, float] | None:
-        """``(k per second, onset s, limit s, limit in fresh s)`` of the fatigue term.
+    def _on_clock(self, seconds: ArrayLike, curve: _Curve) -> np.ndarray:
+        """Apply ``curve`` of the fatigue term to `seconds` (moving or fresh time).
 
-        ``None`` when there is no fatigue (moving time is fresh time).
+        The curve gets ``(seconds, k per second, onset s, limit s, limit in fresh s)``;
+        without fatigue, moving time is fresh time and `seconds` come back as they are.
         """
+        t = np.asarray(seconds, dtype=float)
         k = float(self.fatigue_per_h) / 3600.0
         if abs(k) < 1e-12:
-            return None
+            ret: np.ndarray = t.copy()
+            return ret
         on = float(self.fatigue_onset_h) * 3600.0
         cap = math.inf if self.fatigue_until_h is None else float(self.fatigue_until_h) * 3600.0
         tau_cap = on + (math.log1p(k * (cap - on)) / k if math.isfinite(cap) else math.inf)
-        return k, on, cap, tau_cap
+        return np.asarray(curve(t, k, on, cap, tau_cap))
 
     def elapsed_s(self, fresh_s: ArrayLike) -> np.ndarray:
         """Return the moving time after `fresh_s` seconds' worth of ground on fresh legs.
@@ -372,18 +414,7 @@ class RunnerProfile:
         >>> round(float(p.elapsed_s(10800.0)))
         10986
         """
-        tau = np.asarray(fresh_s, dtype=float)
-        clock = self._clock()
-        if clock is None:
-            ret: np.ndarray = tau.copy()
-            return ret
-        k, on, cap, tau_cap = clock
-        late = np.maximum(tau - on, 0.0)
-        grow = on + np.expm1(k * np.minimum(late, tau_cap - on)) / k
-        out = np.where(tau <= on, tau, grow)
-        if math.isfinite(tau_cap):
-            out = np.where(tau > tau_cap, cap + (tau - tau_cap) * (1.0 + k * (cap - on)), out)
-        return np.asarray(out)
+        return self._on_clock(fresh_s, _elapsed_curve)
 
     def fresh_s(self, elapsed_s: ArrayLike) -> np.ndarray:
         """Return the fresh time worth `elapsed_s` of moving (inverse of :meth:`elapsed_s`).
@@ -404,17 +435,7 @@ class RunnerProfile:
         >>> round(float(p.fresh_s(p.elapsed_s(20000.0))), 6)
         20000.0
         """
-        t = np.asarray(elapsed_s, dtype=float)
-        clock = self._clock()
-        if clock is None:
-            ret: np.ndarray = t.copy()
-            return ret
-        k, on, cap, tau_cap = clock
-        grow = on + np.log1p(k * np.clip(t - on, 0.0, cap - on)) / k
-        out = np.where(t <= on, t, grow)
-        if math.isfinite(cap):
-            out = np.where(t > cap, tau_cap + (t - cap) / (1.0 + k * (cap - on)), out)
-        return np.asarray(out)
+        return self._on_clock(elapsed_s, _fresh_curve)
 
     def fatigued_s(self, fresh_s: float, *, start_elapsed_s: float = 0.0) -> float:
         """Return the moving time of a stretch that takes `fresh_s` on fresh legs.
@@ -446,23 +467,11 @@ class RunnerProfile:
         return float(self.elapsed_s(tau0 + float(fresh_s))) - t0
 
     @classmethod
+    @fill(**PROFILE_DOCS)
     def from_toml(cls, path: str | os.PathLike[str]) -> RunnerProfile:
         """Read a profile file (see :mod:`routeplanner.pace.profile_file`).
 
-        Parameters
-        ----------
-        path : str or os.PathLike
-            TOML file as written by ``routeplanner pace fit``.
-
-        Returns
-        -------
-        RunnerProfile
-            The validated profile.
-
-        Raises
-        ------
-        InputError
-            If the file is missing or invalid.
+        %(read_profile)s
         """
         from routeplanner.pace.profile_file import read_profile
 

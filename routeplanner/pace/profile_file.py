@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from routeplanner import pace, units
+from routeplanner._docstrings import fill
 from routeplanner.errors import InputError
 
 if sys.version_info >= (3, 11):
@@ -178,23 +179,11 @@ def _grade_correction(grade: dict[str, Any]) -> tuple[float, ...] | None:
     return values
 
 
+@fill(**pace.model.PROFILE_DOCS)
 def read_profile(path: str | os.PathLike[str]) -> pace.RunnerProfile:
     """Read a profile file.
 
-    Parameters
-    ----------
-    path : str or Path
-        A TOML file as written by :func:`profile_toml` (only ``[pace]`` required).
-
-    Returns
-    -------
-    RunnerProfile
-        The validated profile.
-
-    Raises
-    ------
-    InputError
-        If the file is missing, not TOML, or a value is invalid.
+    %(read_profile)s
     """
     p = Path(path)
     try:
