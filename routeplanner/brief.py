@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from routeplanner._docstrings import fill
 from routeplanner.errors import InputError
 from routeplanner.route import AnyStep, Outcome, Route, make_route
 
@@ -254,6 +255,21 @@ def _minutes(seconds: float) -> str:
     return f"{seconds / 60:.0f} min"
 
 
+#: The parameters of a route's judgement against a brief, in :func:`assess` and
+#: :func:`with_outcome` (:func:`routeplanner._docstrings.fill`).
+_JUDGED_DOC = """
+    route
+        The finished route.
+    constraints
+        The hard constraints asked for.
+    target_duration_s
+        The requested time (``None``: no time target).
+    tolerance
+        Accepted relative error of the time.
+    """
+
+
+@fill(judged=_JUDGED_DOC)
 def assess(
     route: Route,
     constraints: Constraints,
@@ -267,14 +283,7 @@ def assess(
 
     Parameters
     ----------
-    route
-        The finished route.
-    constraints
-        The hard constraints asked for.
-    target_duration_s
-        The requested time (``None``: no time target).
-    tolerance
-        Accepted relative error of the time.
+    %(judged)s
     max_difficulty
         The runner profile's own difficulty cap (the lower of it and the
         constraint's applies).
@@ -327,6 +336,7 @@ def assess(
     )
 
 
+@fill(judged=_JUDGED_DOC)
 def with_outcome(
     route: Route,
     constraints: Constraints,
@@ -343,14 +353,7 @@ def with_outcome(
 
     Parameters
     ----------
-    route
-        The finished route.
-    constraints
-        The hard constraints asked for.
-    target_duration_s
-        The requested time (``None``: no time target).
-    tolerance
-        Accepted relative error of the time.
+    %(judged)s
     warnings
         The planner's own warnings, kept after the route's and before the misses.
     road_notes

@@ -50,6 +50,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from routeplanner._docstrings import fill
+
 __all__ = [
     "COARSE_DEM_M",
     "GRADE_BASELINE_M",
@@ -301,6 +303,15 @@ def running_median(values: np.ndarray, start: np.ndarray, end: np.ndarray) -> np
     return out
 
 
+#: The parameters that the functions over groups of concatenated profiles share
+#: (:func:`routeplanner._docstrings.fill`).
+_PROFILE_GROUPS_DOC = (
+    "ele, dist_m\n    Elevation and distance from the group's start, all groups concatenated.\n"
+    "start, end\n    Per group, the index of its first and last sample (inclusive)."
+)
+
+
+@fill(groups=_PROFILE_GROUPS_DOC)
 def straighten(
     ele: np.ndarray, dist_m: np.ndarray, start: np.ndarray, end: np.ndarray, which: np.ndarray
 ) -> np.ndarray:
@@ -308,10 +319,7 @@ def straighten(
 
     Parameters
     ----------
-    ele, dist_m
-        Elevation and distance from the group's start, all groups concatenated.
-    start, end
-        Per group, the index of its first and last sample (inclusive).
+    %(groups)s
     which
         Boolean per group: True to straighten.
 
@@ -328,6 +336,7 @@ def straighten(
     return out
 
 
+@fill(groups=_PROFILE_GROUPS_DOC)
 def cap_grades(
     ele: np.ndarray,
     dist_m: np.ndarray,
@@ -345,10 +354,7 @@ def cap_grades(
 
     Parameters
     ----------
-    ele, dist_m
-        Elevation and distance from the group's start, all groups concatenated.
-    start, end
-        Per group, the index of its first and last sample (inclusive).
+    %(groups)s
     cap
         Per group, the largest grade (fraction); ``inf`` for no cap.
 

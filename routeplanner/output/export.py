@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from routeplanner import pace
+from routeplanner._docstrings import fill
 from routeplanner._io import write_checked
 from routeplanner.errors import InputError
 from routeplanner.output.points import POINT_KINDS, RoutePoint, route_points
@@ -367,6 +368,11 @@ def _waypoints(
         yield wpt
 
 
+#: What a GPX document function returns (:func:`routeplanner._docstrings.fill`).
+_GPX_RETURNS_DOC = "Returns\n-------\nstr\n    The XML text, valid against the GPX 1.1 schema."
+
+
+@fill(gpx_returns=_GPX_RETURNS_DOC)
 def gpx_document(
     routes: Sequence[Route],
     *,
@@ -408,10 +414,7 @@ def gpx_document(
         ``(lon, lat, name, type)`` of points to mark (``<wpt>``, e.g. safety
         bail-outs, water and shelters), before the tracks.
 
-    Returns
-    -------
-    str
-        The XML text, valid against the GPX 1.1 schema.
+    %(gpx_returns)s
 
     Raises
     ------
@@ -478,6 +481,7 @@ def _line_ends(line: Any) -> list[tuple[str, float, float, float]]:
     ]
 
 
+@fill(gpx_returns=_GPX_RETURNS_DOC)
 def lines_gpx_document(lines: Sequence[Any], *, name: str) -> str:
     """Build a GPX 1.1 document of ski lines: a track each, waypoints at top and bottom.
 
@@ -489,10 +493,7 @@ def lines_gpx_document(lines: Sequence[Any], *, name: str) -> str:
     name
         Document name.
 
-    Returns
-    -------
-    str
-        The XML text, valid against the GPX 1.1 schema.
+    %(gpx_returns)s
 
     Raises
     ------

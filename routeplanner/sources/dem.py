@@ -33,6 +33,7 @@ from rasterio.vrt import WarpedVRT
 from rasterio.warp import reproject, transform_bounds
 from rasterio.warp import transform as warp_transform
 
+from routeplanner._docstrings import fill
 from routeplanner._geo import M_PER_DEG, check_bbox
 from routeplanner.errors import CoverageError, DataError, InputError
 from routeplanner.sources.verify import PLAUSIBLE_ELEVATION_M, check_heights
@@ -47,6 +48,11 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _WGS84 = CRS.from_epsg(4326)
+# The Parameters of a DEM's questions about points (:func:`routeplanner._docstrings.fill`).
+_POINTS_DOC = (
+    "Parameters\n----------\n"
+    "lon, lat\n    Longitudes and latitudes (EPSG:4326), broadcast together."
+)
 #: GDAL settings for reading a user's files: write no ``.aux.xml`` or ``.properties``
 #: file beside them.
 GDAL_READ_ONLY = {"GDAL_PAM_ENABLED": "NO", "CPL_VSIL_GZIP_WRITE_PROPERTIES": "NO"}
@@ -155,13 +161,11 @@ class Dem:
 
     # -- sampling --------------------------------------------------------------------
 
+    @fill(points=_POINTS_DOC)
     def sample(self, lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
         """Elevation at points by bilinear interpolation between cell centres.
 
-        Parameters
-        ----------
-        lon, lat
-            Longitudes and latitudes (EPSG:4326), broadcast together.
+        %(points)s
 
         Returns
         -------
@@ -173,13 +177,11 @@ class Dem:
         col, row = self._pixel_coords(lon, lat)
         return _bilinear(self.elevation, col, row)
 
+    @fill(points=_POINTS_DOC)
     def covers(self, lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
         """Where elevation data is available.
 
-        Parameters
-        ----------
-        lon, lat
-            Longitudes and latitudes (EPSG:4326), broadcast together.
+        %(points)s
 
         Returns
         -------
