@@ -19,8 +19,7 @@ for slope statistics of the same terrain at 30, 90 and 180 m.
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -30,6 +29,7 @@ from routeplanner.sources.verify import check_dem_file
 
 __all__ = [
     "COPERNICUS_ATTRIBUTION",
+    "COPERNICUS_TILES",
     "COPERNICUS_URL",
     "SRTM_ATTRIBUTION",
     "DemFiles",
@@ -102,53 +102,21 @@ def tile_names(bbox: Sequence[float]) -> list[str]:
     return [tile_name(lat, lon) for lat, lon in tiles.degree_tiles(bbox)]
 
 
-def fetch_copernicus_tiles(
-    bbox: Sequence[float],
-    *,
-    dest_dir: Path,
-    base_url: str | None = None,
-    timeout_s: float = 60,
-    progress: Callable[[int, int], None] | None = None,
-) -> list[Path]:
-    """Download (or reuse) the GLO-30 tiles that cover a box.
-
-    Parameters
-    ----------
-    bbox
-        ``(west, south, east, north)`` in degrees.
-    dest_dir
-        Folder for the tiles (``<name>.tif``); tiles already there are reused.
-    base_url
-        Bucket root; defaults to ``$ROUTEPLANNER_COPERNICUS_URL`` or
-        :data:`COPERNICUS_URL`.
-    timeout_s
-        Timeout of each request.
-    progress
-        Passed to :func:`routeplanner.sources.download.download` for each tile.
-
-    Returns
-    -------
-    list of Path
-        The tiles that exist.
-
-    Raises
-    ------
-    DownloadError
-        If a request fails other than with 404, or no tile at all exists.
-    """
-    base = (base_url or os.environ.get("ROUTEPLANNER_COPERNICUS_URL") or COPERNICUS_URL).rstrip("/")
-    wanted = [
-        (name, f"{base}/{name}/{name}.tif", Path(dest_dir) / f"{name}.tif")
-        for name in tile_names(bbox)
-    ]
-    return tiles.download_tiles(
-        wanted,
-        what="Copernicus tile",
-        missing=f"no Copernicus DEM tile for bbox {tuple(bbox)} at {base}",
-        timeout_s=timeout_s,
-        progress=progress,
-        check=lambda name: check_dem_file(name, "Copernicus tile"),
-    )
+#: The GLO-30 tiles of :data:`COPERNICUS_URL` (``$ROUTEPLANNER_COPERNICUS_URL`` replaces
+#: it): a tile is read from ``{base_url}/<name>/<name>.tif`` and stored as ``<name>.tif``.
+COPERNICUS_TILES = tiles.TileSet(
+    what="Copernicus tile",
+    env="ROUTEPLANNER_COPERNICUS_URL",
+    url=COPERNICUS_URL,
+    suffix=".tif",
+    folder=lambda name: name,
+    names=tile_names,
+    missing=lambda bbox, base, _names: f"no Copernicus DEM tile for bbox {bbox} at {base}",
+    check=lambda name: check_dem_file(name, "Copernicus tile"),
+)
+#: Download (or reuse) the GLO-30 tiles that cover a box (:meth:`~routeplanner.sources.
+#: tiles.TileSet.fetch` of :data:`COPERNICUS_TILES`).
+fetch_copernicus_tiles = COPERNICUS_TILES.fetch
 
 
 def fetch_dem(

@@ -17,7 +17,9 @@ import numpy as np
 import shapely
 from numpy.typing import ArrayLike
 
+from routeplanner._docstrings import fill
 from routeplanner.errors import DataError
+from routeplanner.sources import OSM_PATH_DOC
 
 __all__ = ["FOREST_TAGS", "ForestCover", "points_in_forest", "read_forest"]
 
@@ -77,6 +79,7 @@ class ForestCover:
         return flat.reshape(x.shape)
 
 
+@fill(osm_path=OSM_PATH_DOC)
 def read_forest(
     path: str | os.PathLike[str],
     *,
@@ -86,8 +89,7 @@ def read_forest(
 
     Parameters
     ----------
-    path
-        An OSM file pyosmium reads (``.osm.pbf``, ``.osm`` …).
+    %(osm_path)s
     bbox
         ``(west, south, east, north)``: keep only areas that meet it.
 

@@ -26,7 +26,9 @@ from typing import Any
 import numpy as np
 import osmium
 
+from routeplanner._docstrings import fill
 from routeplanner.errors import DataError
+from routeplanner.sources import OSM_PATH_DOC
 
 __all__ = ["KEEP_TAGS", "OSM_SUFFIXES", "OsmWays", "WayTags", "read_osm"]
 
@@ -250,6 +252,7 @@ def _check_path(path: Path) -> None:
         raise DataError(f"OSM file is empty: {path}")
 
 
+@fill(osm_path=OSM_PATH_DOC)
 def read_osm(path: str | os.PathLike[str]) -> OsmWays:
     """Read every way tagged ``highway``, ``piste:type`` or ``aerialway``.
 
@@ -259,8 +262,7 @@ def read_osm(path: str | os.PathLike[str]) -> OsmWays:
 
     Parameters
     ----------
-    path
-        An ``.osm.pbf``, ``.osm``, ``.osm.gz`` or ``.osm.bz2`` file.
+    %(osm_path)s
 
     Returns
     -------

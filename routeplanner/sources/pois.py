@@ -16,7 +16,9 @@ from typing import Any
 
 import shapely
 
+from routeplanner._docstrings import fill
 from routeplanner.errors import DataError
+from routeplanner.sources import OSM_PATH_DOC
 
 __all__ = ["POI_TAGS", "Poi", "Pois", "read_pois"]
 
@@ -159,13 +161,13 @@ def _lift_ends(way: Any) -> list[Poi]:
     return out
 
 
+@fill(osm_path=OSM_PATH_DOC)
 def read_pois(path: str | os.PathLike[str]) -> Pois:
     """Read water, shelters, peaks, passes, villages, lift ends and forest.
 
     Parameters
     ----------
-    path
-        An ``.osm.pbf``, ``.osm``, ``.osm.gz`` or ``.osm.bz2`` file.
+    %(osm_path)s
 
     Returns
     -------

@@ -11,8 +11,10 @@ import logging
 import math
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from routeplanner._docstrings import fill
 from routeplanner.errors import DownloadError
 from routeplanner.sources.download import HTTPStatusError, _check_bbox, download
 from routeplanner.sources.http import HttpLimits
@@ -20,10 +22,11 @@ from routeplanner.sources.verify import check_srtm_heights
 
 __all__ = [
     "SKADI_URL",
+    "SRTM_TILES",
+    "TileSet",
     "check_hgt_gz",
     "degree_tiles",
     "dem_tile_names",
-    "download_tiles",
     "fetch_dem_tiles",
 ]
 
@@ -37,6 +40,9 @@ TILE_MAX_BYTES = 500 * 10**6
 
 #: Sizes of an uncompressed SRTM tile: 3 and 1 arc-second.
 _HGT_SIZES = {1201 * 1201 * 2: "SRTM3", 3601 * 3601 * 2: "SRTM1"}
+
+# The Parameters of the functions of a box (:func:`routeplanner._docstrings.fill`).
+_BBOX_PARAMS_DOC = "Parameters\n----------\nbbox\n    ``(west, south, east, north)`` in degrees."
 
 
 def check_hgt_gz(name: str) -> Callable[[Path], None]:
@@ -69,6 +75,7 @@ def check_hgt_gz(name: str) -> Callable[[Path], None]:
     return check
 
 
+@fill(bbox_params=_BBOX_PARAMS_DOC)
 def dem_tile_names(bbox: Sequence[float]) -> list[str]:
     """Names of the 1°×1° SRTM tiles that cover a box, south-west first.
 
@@ -76,10 +83,7 @@ def dem_tile_names(bbox: Sequence[float]) -> list[str]:
     42–43 °N, 1–2 °E and ``S01W072`` spans 1–0 °S, 72–71 °W. Tiles that only
     touch the box along an edge are left out.
 
-    Parameters
-    ----------
-    bbox
-        ``(west, south, east, north)`` in degrees.
+    %(bbox_params)s
 
     Returns
     -------
@@ -89,13 +93,11 @@ def dem_tile_names(bbox: Sequence[float]) -> list[str]:
     return [_tile_name(lat, lon) for lat, lon in degree_tiles(_check_bbox(bbox))]
 
 
+@fill(bbox_params=_BBOX_PARAMS_DOC)
 def degree_tiles(bbox: Sequence[float]) -> list[tuple[int, int]]:
     """List the 1° tiles that cover a box, by their south-west corner.
 
-    Parameters
-    ----------
-    bbox
-        ``(west, south, east, north)`` in degrees.
+    %(bbox_params)s
 
     Returns
     -------
@@ -122,114 +124,116 @@ def _tile_name(lat: int, lon: int) -> str:
     return f"{ns}{abs(lat):02d}{ew}{abs(lon):03d}"
 
 
-def fetch_dem_tiles(
-    bbox: Sequence[float],
-    *,
-    dest_dir: Path,
-    base_url: str | None = None,
-    timeout_s: float = 60,
-    progress: Callable[[int, int], None] | None = None,
-) -> list[Path]:
-    """Download (or reuse) the gzipped SRTM tiles that cover a box.
+@dataclass(frozen=True)
+class TileSet:
+    """A public set of 1° tiles: where its tiles are, what they are called and checked by.
 
     Parameters
     ----------
-    bbox
-        ``(west, south, east, north)`` in degrees.
-    dest_dir
-        Folder for the tiles, stored as ``<name>.hgt.gz``; tiles already there are
-        not requested again.
-    base_url
-        Tile server root; a tile is read from ``{base_url}/N42/N42E001.hgt.gz``.
-        Defaults to ``$ROUTEPLANNER_DEM_URL`` or :data:`SKADI_URL`.
-    timeout_s
-        Timeout of each request.
-    progress
-        Passed to :func:`download` for each tile.
-
-    Returns
-    -------
-    list of Path
-        The tiles that exist (open them with GDAL as ``/vsigzip/<path>``).
-
-    Raises
-    ------
-    DownloadError
-        If a request fails other than with 404, or no tile at all exists.
+    what : str
+        What a tile is called in warnings (``"DEM tile"``).
+    env : str
+        Environment variable that replaces the server root.
+    url : str
+        The server root.
+    suffix : str
+        A tile's file ending, on the server and in the destination folder.
+    folder : callable
+        ``folder(name)``: the tile's folder below the server root.
+    names : callable
+        ``names(bbox)``: the tiles that cover a box, south-west first.
+    missing : callable
+        ``missing(bbox, base, names)``: the error when none of them exists.
+    check : callable
+        ``check(name)``: the content check of a downloaded tile (see :func:`download`).
     """
-    base = (base_url or os.environ.get("ROUTEPLANNER_DEM_URL") or SKADI_URL).rstrip("/")
-    names = dem_tile_names(bbox)
-    tiles = [
-        (name, f"{base}/{name[:3]}/{name}.hgt.gz", Path(dest_dir) / f"{name}.hgt.gz")
-        for name in names
-    ]
-    return download_tiles(
-        tiles,
-        what="DEM tile",
-        missing=f"no DEM tile found for bbox {tuple(bbox)} at {base}: tried {', '.join(names)}",
-        timeout_s=timeout_s,
-        progress=progress,
-        check=check_hgt_gz,
-    )
 
+    what: str
+    env: str
+    url: str
+    suffix: str
+    folder: Callable[[str], str]
+    names: Callable[[Sequence[float]], list[str]]
+    missing: Callable[[tuple[float, ...], str, list[str]], str]
+    check: Callable[[str], Callable[[Path], None]]
 
-def download_tiles(
-    tiles: Sequence[tuple[str, str, Path]],
-    *,
-    what: str,
-    missing: str,
-    timeout_s: float,
-    progress: Callable[[int, int], None] | None = None,
-    check: Callable[[str], Callable[[Path], None]] | None = None,
-) -> list[Path]:
-    """Download (or reuse) tiles of a tile set; one the set does not have is skipped.
+    def fetch(
+        self,
+        bbox: Sequence[float],
+        *,
+        dest_dir: Path,
+        base_url: str | None = None,
+        timeout_s: float = 60,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[Path]:
+        """Download (or reuse) the tiles of the set that cover a box.
 
-    Tile sets have no file where there is only sea, so an HTTP 404 skips the tile
-    with a warning.
+        Tile sets have no file where there is only sea, so a tile the server answers
+        with HTTP 404 is skipped with a warning.
 
-    Parameters
-    ----------
-    tiles
-        ``(name, url, destination)`` per tile.
-    what
-        What a tile is called in the warning (``DEM tile``).
-    missing
-        The error when no tile at all exists.
-    timeout_s, progress
-        Passed to :func:`download` for each tile.
-    check
-        Makes the content check of a tile from its name (see :func:`download`).
+        Parameters
+        ----------
+        bbox
+            ``(west, south, east, north)`` in degrees.
+        dest_dir
+            Folder for the tiles, stored as ``<name><suffix>``; tiles already there are
+            not requested again.
+        base_url
+            Server root; a tile is read from ``{base_url}/<folder>/<name><suffix>``.
+            Defaults to the environment variable ``env``, else ``url``.
+        timeout_s
+            Timeout of each request.
+        progress
+            Passed to :func:`download` for each tile.
 
-    Returns
-    -------
-    list of Path
-        The tiles that exist.
+        Returns
+        -------
+        list of Path
+            The tiles that exist.
 
-    Raises
-    ------
-    DownloadError
-        If a request fails other than with 404, or no tile exists.
-    """
-    paths: list[Path] = []
-    # A tile is tens of MB: a stream far past that is not a tile.
-    limits = HttpLimits.from_env(
-        connect_timeout_s=timeout_s, read_timeout_s=timeout_s, max_bytes=TILE_MAX_BYTES
-    )
-    for name, url, dest in tiles:
-        try:
-            paths.append(
-                download(
-                    url,
-                    dest,
-                    limits=limits,
-                    progress=progress,
-                    check=None if check is None else check(name),
+        Raises
+        ------
+        DownloadError
+            If a request fails other than with 404, or no tile at all exists.
+        """
+        base = (base_url or os.environ.get(self.env) or self.url).rstrip("/")
+        names = self.names(bbox)
+        paths: list[Path] = []
+        # A tile is tens of MB: a stream far past that is not a tile.
+        limits = HttpLimits.from_env(
+            connect_timeout_s=timeout_s, read_timeout_s=timeout_s, max_bytes=TILE_MAX_BYTES
+        )
+        for name in names:
+            url = f"{base}/{self.folder(name)}/{name}{self.suffix}"
+            dest = Path(dest_dir) / f"{name}{self.suffix}"
+            try:
+                paths.append(
+                    download(url, dest, limits=limits, progress=progress, check=self.check(name))
                 )
-            )
-        except HTTPStatusError as exc:
-            if exc.status != 404:
-                raise
-            log.warning("no %s %s (HTTP 404 from %s): skipped", what, name, url)
-    if not paths:
-        raise DownloadError(missing)
-    return paths
+            except HTTPStatusError as exc:
+                if exc.status != 404:
+                    raise
+                log.warning("no %s %s (HTTP 404 from %s): skipped", self.what, name, url)
+        if not paths:
+            raise DownloadError(self.missing(tuple(bbox), base, names))
+        return paths
+
+
+#: The gzipped SRTM tiles of :data:`SKADI_URL` (``$ROUTEPLANNER_DEM_URL`` replaces it): a
+#: tile is read from ``{base_url}/N42/N42E001.hgt.gz`` and stored as ``N42E001.hgt.gz``
+#: (open it with GDAL as ``/vsigzip/<path>``).
+SRTM_TILES = TileSet(
+    what="DEM tile",
+    env="ROUTEPLANNER_DEM_URL",
+    url=SKADI_URL,
+    suffix=".hgt.gz",
+    folder=lambda name: name[:3],
+    names=dem_tile_names,
+    missing=lambda bbox, base, names: (
+        f"no DEM tile found for bbox {bbox} at {base}: tried {', '.join(names)}"
+    ),
+    check=check_hgt_gz,
+)
+#: Download (or reuse) the SRTM tiles that cover a box (:meth:`TileSet.fetch` of
+#: :data:`SRTM_TILES`).
+fetch_dem_tiles = SRTM_TILES.fetch
