@@ -6,6 +6,7 @@ import datetime as dt
 import html
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -30,25 +31,28 @@ from routeplanner.search.workouts import plan_repeats_near, workout_line
 from routeplanner.skilines.lines import analyze_line, find_line, osm_lines
 from routeplanner.sources.dem import Dem
 from routeplanner.sources.pois import Pois
-from routeplanner.sources.regions import load_region
+from routeplanner.sources.regions import Region, load_region
 
 __all__ = [
     "DEMO_EVENT",
     "DEMO_LOOP",
     "DEMO_SCOUT",
     "DEMO_WORKOUTS",
+    "Demo",
     "DemoEntry",
     "demo_group",
-    "demo_plan",
     "demo_scouting",
     "demo_start",
     "demo_workouts",
     "run_demo",
 ]
 
+#: Where the demo's loop and workouts start.
+_LA_MASSANA = (1.5148, 42.5450)
+
 #: The demo loop: 75 minutes easy from La Massana, three alternatives.
 DEMO_LOOP: dict[str, Any] = {
-    "start": (1.5148, 42.5450),
+    "start": _LA_MASSANA,
     "duration_s": 75 * 60.0,
     "pace": "6:00",
     "seed": 7,
@@ -81,24 +85,21 @@ DEMO_SCOUT: dict[str, Any] = {
 }
 
 #: The demo workouts: climb repeats and a descent-practice workout near La Massana.
+_NEAR_LA_MASSANA: dict[str, Any] = {"start": _LA_MASSANA, "within_m": 3000.0, "pace": "6:00"}
 DEMO_WORKOUTS: dict[str, dict[str, Any]] = {
     "climb": {
-        "start": (1.5148, 42.5450),
+        **_NEAR_LA_MASSANA,
         "grade": (0.15, 0.30),
         "minutes": (3 * 60.0, 12 * 60.0),
         "min_gain_m": 80.0,
-        "within_m": 3000.0,
         "reps": 4,
-        "pace": "6:00",
     },
     "descent": {
-        "start": (1.5148, 42.5450),
+        **_NEAR_LA_MASSANA,
         "grade": (0.10, 0.30),
         "minutes": (3 * 60.0, 8 * 60.0),
         "min_gain_m": 60.0,
-        "within_m": 3000.0,
         "reps": 3,
-        "pace": "6:00",
     },
 }
 
@@ -146,12 +147,273 @@ def demo_start(today: date | None = None) -> datetime:
     return datetime.combine(day, time(8), tzinfo=ZoneInfo("Europe/Andorra"))
 
 
+_NETWORK_TITLE = "Andorra trail network"
+
+
 class DemoEntry(NamedTuple):
     """One map of the demo, for the index page."""
 
     title: str
     filename: str
     description: str
+
+
+@dataclass(frozen=True)
+class Demo:
+    """The demo's region and how its sections write: each section is a method.
+
+    Parameters
+    ----------
+    net : Network
+        The Andorra network.
+    dem : Dem
+        Its DEM: hillshade and slope overlays, and the workout segments' grade check.
+    out_dir : Path
+        Existing folder to write into.
+    offline : bool
+        Write maps that work with no network.
+    attribution : sequence of str
+        Data attribution lines for the maps.
+    echo : callable
+        Receives one progress line per map written.
+    put : callable or None
+        Stages each file by its name in ``out_dir`` (the command's output plan);
+        without it each section writes its files into ``out_dir`` through an output plan.
+    """
+
+    net: Network
+    dem: Any
+    out_dir: Path
+    offline: bool = False
+    attribution: Sequence[str] = ()
+    echo: Callable[[str], None] = _quiet
+    put: Put | None = None
+
+    def _page(self, out: _Files, name: str, draw: Callable[..., Any], what: Any, **kw: Any) -> None:
+        """Draw ``what`` over the DEM with the demo's map settings; stage it as page ``name``."""
+        m = draw(what, dem=self.dem, offline=self.offline, attribution=self.attribution, **kw)
+        out.map_page(name, m, offline=self.offline, echo=self.echo)
+
+    def network(self) -> DemoEntry:
+        """Write the network map.
+
+        Returns
+        -------
+        DemoEntry
+        """
+        out = _Files(self.out_dir, self.put)
+        self._page(out, "network.html", bundle.network_map, self.net, title=_NETWORK_TITLE)
+        out.close()
+        stats = self.net.stats()
+        return DemoEntry(
+            _NETWORK_TITLE,
+            "network.html",
+            f"{stats['trail_km']:.0f} km of trails and {stats['road_km']:.0f} km of connecting "
+            "roads, coloured by difficulty, over hillshade and slope-angle shading",
+        )
+
+    def loop(self, pois: Pois | None, region: Region | None) -> DemoEntry:
+        """Write the 75-minute easy loops (map, GPX, FIT, GeoJSON, safety sheet).
+
+        Parameters
+        ----------
+        pois : Pois or None
+            The region's places: with them the loop carries a safety sheet.
+        region : Region or None
+            The catalog's Andorra region (time zone, emergency number).
+
+        Returns
+        -------
+        DemoEntry
+        """
+        net = self.net
+        profile = pace.RunnerProfile.from_strings(DEMO_LOOP["pace"])
+        # easy means easy: the plan's ascent-rate cap (gentlest loops in reach, else MISSED)
+        easy = Constraints(max_ascent_rate_m_h=EASY_ASCENT_RATE_M_H)
+        req = LoopRequest(
+            DEMO_LOOP["duration_s"], alternatives=3, seed=DEMO_LOOP["seed"], constraints=easy
+        )
+        routes = find_loops(net, DEMO_LOOP["start"], profile, req)
+        title = "75 min easy loops from La Massana"
+        out = _Files(self.out_dir, self.put)
+        sheet = None
+        if pois is not None:
+            lon, lat = float(routes[0].lon[0]), float(routes[0].lat[0])
+            zone = region.timezone if region is not None else None
+            sheet = safety_sheet(
+                routes[0],
+                net,
+                pois,
+                start=default_start(region_timezone(zone, lon, lat)),
+                title=f"75 min easy loop from La Massana ({routes[0].name})",  # the map has 3
+                emergency_number=_emergency_number(region),
+                outputs=["loop.html", "loop.gpx", "loop.fit"],
+            )
+            out["safety.txt"] = sheet.to_text()
+        info = sheet.to_html() if sheet is not None else None
+        self._page(
+            out, "loop.html", bundle.route_map, routes, title=title, network=net, info_html=info
+        )
+        start = demo_start()
+        shape = routes[0].outcome.shape if routes[0].outcome else "loop"
+        course = bundle.course_name("La Massana", f"easy {shape}", DEMO_LOOP["duration_s"])
+        wpts = sheet.waypoints() if sheet is not None else ()
+        out["loop.gpx"] = render(
+            "gpx", RouteDoc(routes[0], name=course, start=start, waypoints=wpts)
+        )
+        out["loop.fit"] = render("fit", RouteDoc(routes[0], name=course, start=start))
+        out["loop.geojson"] = FORMATS["geojson"].render(RouteSet([RouteDoc(r) for r in routes]))
+        out.close()
+        best = routes[0].stats
+        return DemoEntry(
+            title,
+            "loop.html",
+            f"{len(routes)} alternatives at 6:00/km flat pace; "
+            f"best: {best.distance_m / 1000:.1f} km, "
+            f"{pace.format_duration(best.duration_s)}, +{best.ascent_m:.0f} m "
+            "(timed GPX: loop.gpx, FIT course: loop.fit, GeoJSON: loop.geojson"
+            + (", safety sheet: safety.txt)" if sheet is not None else ")"),
+        )
+
+    def workouts(self) -> list[DemoEntry]:
+        """Write the climb-repeats and descent-practice maps (and their GPX).
+
+        Returns
+        -------
+        list of DemoEntry
+        """
+        entries = []
+        out = _Files(self.out_dir, self.put)
+        for kind, cfg in DEMO_WORKOUTS.items():
+            profile = pace.RunnerProfile.from_strings(cfg["pace"], max_difficulty="T3")
+            req = SegmentRequest(
+                kind,
+                cfg["grade"],
+                cfg["min_gain_m"],
+                duration_s=cfg.get("minutes"),
+                near=cfg["start"],
+                within_m=cfg["within_m"],
+                limit=5,
+                min_trail_share=0.8,  # on trails: technique, not tarmac
+            )
+            work = plan_repeats_near(
+                self.net, cfg["start"], req, profile, cfg["reps"], dem=self.dem
+            )
+            seg = work.segment
+            lo, hi = cfg["grade"]
+            if kind == "climb":
+                title = f"Hill repeats: {cfg['reps']} × {seg.name} from La Massana"
+                what = (
+                    f"{cfg['reps']} × a {seg.length_m:.0f} m climb, +{seg.rise_m:.0f} m at "
+                    f"{seg.mean_grade:.0%} mean (max {seg.max_grade:.0%} over 100 m), "
+                    f"chosen for a {lo * 100:.0f}-{hi * 100:.0f}% skin-track grade"
+                )
+            else:
+                m_lo, m_hi = cfg["minutes"]
+                title = f"Descent practice: {cfg['reps']} × {seg.name} from La Massana"
+                what = (
+                    f"{cfg['reps']} × a {pace.format_duration(seg.duration_s)} descent, "
+                    f"-{seg.rise_m:.0f} m at {seg.mean_grade:.0%} mean, chosen for "
+                    f"{m_lo / 60:.0f}-{m_hi / 60:.0f} min at {lo * 100:.0f}-{hi * 100:.0f}%"
+                )
+            filename = f"workout-{kind}.html"
+            self._page(
+                out,
+                filename,
+                bundle.route_map,
+                [work.route],
+                title=title,
+                network=self.net,
+                segments=[bundle.map_segment(seg, "1")],
+                info_html=f"<p>{html.escape(workout_line(work))}</p>",
+            )
+            out[f"workout-{kind}.gpx"] = render("gpx", RouteDoc(work.route, name=title))
+            desc = (
+                f"{what}; one repeat {pace.format_duration(work.repeat_s)}, total "
+                f"{pace.format_duration(work.total_s)} at {cfg['pace']}/km flat pace "
+                f"(GPX: workout-{kind}.gpx)"
+            )
+            entries.append(DemoEntry(title, filename, desc))
+        out.close()
+        return entries
+
+    def scouting(self) -> list[DemoEntry]:
+        """Write the scouting map (and its GPX/GeoJSON).
+
+        The trip of :data:`DEMO_SCOUT`: from Soldeu to two Grandvalira pistes
+        that share the same north-facing mountainside, Avet (advanced) and Bosc
+        Fosc (easy), on 15 July.
+
+        Returns
+        -------
+        list of DemoEntry
+        """
+        net, dem = self.net, self.dem
+        raws = osm_lines(net)
+        lines = [analyze_line(find_line(raws, q), dem) for q in DEMO_SCOUT["lines"]]
+        tz = ZoneInfo(DEMO_SCOUT["tz"])
+        day = TripDay(DEMO_SCOUT["date"], tz)
+        plan = plan_scouting(net, dem, DEMO_SCOUT["start"], lines, daylight=day)
+        title = "Summer scouting from Soldeu: " + " and ".join(ln.name for ln in plan.lines)
+        out = _Files(self.out_dir, self.put)
+        self._page(out, "scout.html", bundle.scout_map, plan, title=title, network=net)
+        feats = [bundle.line_feature(ln) for ln in plan.lines]
+        doc = RouteDoc(plan.route, name=title)
+        out["scout.gpx"] = render("gpx", doc)
+        out["scout.geojson"] = FORMATS["geojson"].render(RouteSet([doc], features=feats))
+        out.close()
+        s = plan.route.stats
+        parts = "; ".join(
+            f"{ln.name} ({ln.difficulty}, max {ln.stats.slope_max_deg:.0f}°, {ln.stats.aspect})"
+            for ln in plan.lines
+        )
+        desc = (
+            f"on foot at Tobler's hiking pace: {s.distance_m / 1000:.1f} km, "
+            f"{pace.format_duration(plan.moving_s)} moving, +{s.ascent_m:.0f} m, "
+            f"{pace.format_duration(plan.daylight_needed_s)} of daylight; lines: {parts} "
+            "(GPX: scout.gpx, GeoJSON: scout.geojson)"
+        )
+        return [DemoEntry(title, "scout.html", desc)]
+
+    def plan(self) -> DemoEntry:
+        """Write the 6-week ``--goal ski`` block from La Massana into ``plan/``.
+
+        Returns
+        -------
+        DemoEntry
+            Its page's path is relative to ``out_dir``.
+        """
+        request = BlockRequest(**DEMO_PLAN["request"])
+        profile = pace.RunnerProfile.from_strings(DEMO_LOOP["pace"])
+        plan = make_plan(self.net, DEMO_LOOP["start"], profile, request)
+        title = "6-week ski base block from La Massana"
+        files = bundle.plan_folder_files(
+            plan.block,
+            plan.weeks,
+            where="La Massana",
+            start_time=DEMO_PLAN["start_time"],
+            tz="Europe/Andorra",
+            maps={"offline": self.offline},
+            courses=False,
+        )
+        out = _Files(self.out_dir, self.put)
+        for name, text in files.items():
+            out[f"{DEMO_PLAN_SUBDIR}/{name}"] = text
+        out.close()
+        runs = [rs for w in plan.weeks for rs in w if rs.session.is_run]
+        met = sum(rs.meets_brief for rs in runs)
+        self.echo(f"{DEMO_PLAN_SUBDIR}/plan.html ({len(files)} files)")
+        return DemoEntry(
+            title,
+            f"{DEMO_PLAN_SUBDIR}/plan.html",
+            f"3 h → 4 h 30 a week, Tue Thu Sat Sun, climbs from week 2 and descent practice "
+            f"from week 3; {met}/{len(runs)} routed runs meet their brief "
+            "(calendar: plan.ics, every run's GPX and map)",
+        )
+
+
+def _emergency_number(region: Region | None) -> str:
+    return region.emergency_number if region is not None else "112"
 
 
 def run_demo(
@@ -169,111 +431,24 @@ def run_demo(
 
     Parameters
     ----------
-    net
-        The Andorra network.
-    dem
-        Its DEM, for hillshade and slope overlays.
-    out_dir
-        Existing folder to write into.
-    offline
-        Write maps that work with no network.
-    attribution
-        Data attribution lines for the maps.
-    echo
-        Receives one progress line per map written.
-
+    net, dem, out_dir, offline, attribution, echo, put
+        The region and how the files are written (see :class:`Demo`); without
+        ``put`` the files are written together at the end.
     pois
         The region's places: with them, the loop and the group run carry a
         safety sheet (map panel, GPX waypoints, ``safety.txt``) for a start at
         the next 08:00, in the time zone and with the emergency number of the
         catalog's Andorra region.
-    put
-        Stages each file by its name in ``out_dir`` (the command's output plan);
-        without it the files are written into ``out_dir`` through an output plan.
 
     Returns
     -------
     list of DemoEntry
         What was written, as listed in ``index.html``.
     """
-    entries: list[DemoEntry] = []
     out = _Files(out_dir, put)
-
-    m = bundle.network_map(
-        net, title="Andorra trail network", dem=dem, offline=offline, attribution=attribution
-    )
-    out.map_page("network.html", m, offline=offline, echo=echo)
-    stats = net.stats()
-    entries.append(
-        DemoEntry(
-            "Andorra trail network",
-            "network.html",
-            f"{stats['trail_km']:.0f} km of trails and {stats['road_km']:.0f} km of connecting "
-            "roads, coloured by difficulty, over hillshade and slope-angle shading",
-        )
-    )
-
-    profile = pace.RunnerProfile.from_strings(DEMO_LOOP["pace"])
-    # easy means easy: the plan's ascent-rate cap (gentlest loops in reach, else MISSED)
-    easy = Constraints(max_ascent_rate_m_h=EASY_ASCENT_RATE_M_H)
-    req = LoopRequest(
-        DEMO_LOOP["duration_s"], alternatives=3, seed=DEMO_LOOP["seed"], constraints=easy
-    )
-    routes = find_loops(net, DEMO_LOOP["start"], profile, req)
-    title = "75 min easy loops from La Massana"
+    demo = Demo(net, dem, Path(out_dir), offline, attribution, echo, put=out)
     region = load_region("andorra") if pois is not None else None
-    zone = region.timezone if region is not None else None
-    number = region.emergency_number if region is not None else "112"
-    sheet = None
-    if pois is not None:
-        lon, lat = float(routes[0].lon[0]), float(routes[0].lat[0])
-        sheet = safety_sheet(
-            routes[0],
-            net,
-            pois,
-            start=default_start(region_timezone(zone, lon, lat)),
-            title=f"75 min easy loop from La Massana ({routes[0].name})",  # the map has 3
-            emergency_number=number,
-            outputs=["loop.html", "loop.gpx", "loop.fit"],
-        )
-        out["safety.txt"] = sheet.to_text()
-    m = bundle.route_map(
-        routes,
-        title=title,
-        network=net,
-        dem=dem,
-        info_html=sheet.to_html() if sheet is not None else None,
-        offline=offline,
-        attribution=attribution,
-    )
-    out.map_page("loop.html", m, offline=offline, echo=echo)
-    start = demo_start()
-    shape = routes[0].outcome.shape if routes[0].outcome else "loop"
-    course = bundle.course_name("La Massana", f"easy {shape}", DEMO_LOOP["duration_s"])
-    wpts = sheet.waypoints() if sheet is not None else ()
-    out["loop.gpx"] = render("gpx", RouteDoc(routes[0], name=course, start=start, waypoints=wpts))
-    out["loop.fit"] = render("fit", RouteDoc(routes[0], name=course, start=start))
-    out["loop.geojson"] = FORMATS["geojson"].render(RouteSet([RouteDoc(r) for r in routes]))
-    best = routes[0].stats
-    entries.append(
-        DemoEntry(
-            title,
-            "loop.html",
-            f"{len(routes)} alternatives at 6:00/km flat pace; "
-            f"best: {best.distance_m / 1000:.1f} km, "
-            f"{pace.format_duration(best.duration_s)}, +{best.ascent_m:.0f} m "
-            "(timed GPX: loop.gpx, FIT course: loop.fit, GeoJSON: loop.geojson"
-            + (", safety sheet: safety.txt)" if sheet is not None else ")"),
-        )
-    )
-
-    for extra in (demo_workouts, demo_scouting):
-        entries += [
-            DemoEntry(*e)
-            for e in extra(
-                net, dem, out_dir, offline=offline, attribution=attribution, echo=echo, put=out
-            )
-        ]
+    entries = [demo.network(), demo.loop(pois, region), *demo.workouts(), *demo.scouting()]
     entries += [
         DemoEntry(*e)
         for e in demo_group(
@@ -283,212 +458,23 @@ def run_demo(
             offline=offline,
             attribution=attribution,
             echo=echo,
-            safety=None if pois is None else _group_sheet(net, pois, number),
+            safety=None if pois is None else _group_sheet(net, pois, _emergency_number(region)),
         )
     ]
-
-    entries.append(DemoEntry(*demo_plan(net, out_dir, offline=offline, echo=echo, put=out)))
-
+    entries.append(demo.plan())
     out["index.html"] = bundle.index_page([(e.title, e.filename, e.description) for e in entries])
     out.close()
     return entries
 
 
-def demo_plan(
-    net: Network,
-    out_dir: Path,
-    *,
-    offline: bool = False,
-    echo: Callable[[str], None] = _quiet,
-    put: Put | None = None,
-) -> tuple[str, str, str]:
-    """Write the demo's 6-week ``--goal ski`` block from La Massana into ``out_dir/plan``.
-
-    Returns
-    -------
-    tuple of str
-        Title, the page's path relative to ``out_dir``, and a description.
-    """
-    request = BlockRequest(**DEMO_PLAN["request"])
-    profile = pace.RunnerProfile.from_strings(DEMO_LOOP["pace"])
-    plan = make_plan(net, DEMO_LOOP["start"], profile, request)
-    title = "6-week ski base block from La Massana"
-    files = bundle.plan_folder_files(
-        plan.block,
-        plan.weeks,
-        where="La Massana",
-        start_time=DEMO_PLAN["start_time"],
-        tz="Europe/Andorra",
-        maps={"offline": offline},
-        courses=False,
-    )
-    out = _Files(out_dir, put)
-    for name, text in files.items():
-        out[f"{DEMO_PLAN_SUBDIR}/{name}"] = text
-    out.close()
-    runs = [rs for w in plan.weeks for rs in w if rs.session.is_run]
-    met = sum(rs.meets_brief for rs in runs)
-    echo(f"{DEMO_PLAN_SUBDIR}/plan.html ({len(files)} files)")
-    return (
-        title,
-        f"{DEMO_PLAN_SUBDIR}/plan.html",
-        f"3 h → 4 h 30 a week, Tue Thu Sat Sun, climbs from week 2 and descent practice "
-        f"from week 3; {met}/{len(runs)} routed runs meet their brief "
-        "(calendar: plan.ics, every run's GPX and map)",
-    )
+def demo_workouts(net: Network, dem: Any, out_dir: Path) -> list[DemoEntry]:
+    """Write the demo's climb-repeats and descent-practice maps into ``out_dir`` (:class:`Demo`)."""
+    return Demo(net, dem, Path(out_dir)).workouts()
 
 
-def demo_workouts(
-    net: Network,
-    dem: Any,
-    out_dir: Path,
-    *,
-    offline: bool = False,
-    attribution: Sequence[str] = (),
-    echo: Callable[[str], None] = _quiet,
-    put: Put | None = None,
-) -> list[tuple[str, str, str]]:
-    """Write the demo's climb-repeats and descent-practice maps into ``out_dir``.
-
-    Parameters
-    ----------
-    net
-        The Andorra network.
-    dem
-        Its DEM (map overlays, and the segments' grade check).
-    out_dir
-        Existing folder to write into.
-    offline
-        Write maps that work with no network.
-    attribution
-        Data attribution lines for the maps.
-    echo
-        Receives one progress line per map written.
-
-    Returns
-    -------
-    list of tuple of str
-        ``(title, filename, description)`` per map, for the demo's index page.
-    """
-    entries = []
-    out = _Files(out_dir, put)
-    for kind, cfg in DEMO_WORKOUTS.items():
-        profile = pace.RunnerProfile.from_strings(cfg["pace"], max_difficulty="T3")
-        req = SegmentRequest(
-            kind,
-            cfg["grade"],
-            cfg["min_gain_m"],
-            duration_s=cfg.get("minutes"),
-            near=cfg["start"],
-            within_m=cfg["within_m"],
-            limit=5,
-            min_trail_share=0.8,  # on trails: technique, not tarmac
-        )
-        work = plan_repeats_near(net, cfg["start"], req, profile, cfg["reps"], dem=dem)
-        seg = work.segment
-        lo, hi = cfg["grade"]
-        if kind == "climb":
-            title = f"Hill repeats: {cfg['reps']} × {seg.name} from La Massana"
-            what = (
-                f"{cfg['reps']} × a {seg.length_m:.0f} m climb, +{seg.rise_m:.0f} m at "
-                f"{seg.mean_grade:.0%} mean (max {seg.max_grade:.0%} over 100 m), "
-                f"chosen for a {lo * 100:.0f}-{hi * 100:.0f}% skin-track grade"
-            )
-        else:
-            m_lo, m_hi = cfg["minutes"]
-            title = f"Descent practice: {cfg['reps']} × {seg.name} from La Massana"
-            what = (
-                f"{cfg['reps']} × a {pace.format_duration(seg.duration_s)} descent, "
-                f"-{seg.rise_m:.0f} m at {seg.mean_grade:.0%} mean, chosen for "
-                f"{m_lo / 60:.0f}-{m_hi / 60:.0f} min at {lo * 100:.0f}-{hi * 100:.0f}%"
-            )
-        filename = f"workout-{kind}.html"
-        m = bundle.route_map(
-            [work.route],
-            title=title,
-            network=net,
-            dem=dem,
-            segments=[bundle.map_segment(seg, "1")],
-            info_html=f"<p>{html.escape(workout_line(work))}</p>",
-            offline=offline,
-            attribution=attribution,
-        )
-        out.map_page(filename, m, offline=offline, echo=echo)
-        out[f"workout-{kind}.gpx"] = render("gpx", RouteDoc(work.route, name=title))
-        desc = (
-            f"{what}; one repeat {pace.format_duration(work.repeat_s)}, total "
-            f"{pace.format_duration(work.total_s)} at {cfg['pace']}/km flat pace "
-            f"(GPX: workout-{kind}.gpx)"
-        )
-        entries.append((title, filename, desc))
-    out.close()
-    return entries
-
-
-def demo_scouting(
-    net: Network,
-    dem: Dem,
-    out_dir: Path,
-    *,
-    offline: bool = False,
-    attribution: Sequence[str] = (),
-    echo: Callable[[str], None] = _quiet,
-    put: Put | None = None,
-) -> list[tuple[str, str, str]]:
-    """Write the demo scouting map (and its GPX/GeoJSON) into ``out_dir``.
-
-    The trip of :data:`DEMO_SCOUT`: from Soldeu to two Grandvalira pistes
-    that share the same north-facing mountainside, Avet (advanced) and Bosc
-    Fosc (easy), on 15 July.
-
-    Parameters
-    ----------
-    net
-        The Andorra network.
-    dem
-        Its DEM.
-    out_dir
-        Existing folder.
-    offline
-        Maps that work with no network.
-    attribution
-        Data attribution lines.
-    echo
-        Receives one progress line per map.
-
-    Returns
-    -------
-    list of tuple
-        ``(title, filename, description)`` index entries.
-    """
-    raws = osm_lines(net)
-    lines = [analyze_line(find_line(raws, q), dem) for q in DEMO_SCOUT["lines"]]
-    tz = ZoneInfo(DEMO_SCOUT["tz"])
-    day = TripDay(DEMO_SCOUT["date"], tz)
-    plan = plan_scouting(net, dem, DEMO_SCOUT["start"], lines, daylight=day)
-    title = "Summer scouting from Soldeu: " + " and ".join(ln.name for ln in plan.lines)
-    m = bundle.scout_map(
-        plan, title=title, network=net, dem=dem, offline=offline, attribution=attribution
-    )
-    out = _Files(out_dir, put)
-    out.map_page("scout.html", m, offline=offline, echo=echo)
-    feats = [bundle.line_feature(ln) for ln in plan.lines]
-    doc = RouteDoc(plan.route, name=title)
-    out["scout.gpx"] = render("gpx", doc)
-    out["scout.geojson"] = FORMATS["geojson"].render(RouteSet([doc], features=feats))
-    out.close()
-    s = plan.route.stats
-    parts = "; ".join(
-        f"{ln.name} ({ln.difficulty}, max {ln.stats.slope_max_deg:.0f}°, {ln.stats.aspect})"
-        for ln in plan.lines
-    )
-    desc = (
-        f"on foot at Tobler's hiking pace: {s.distance_m / 1000:.1f} km, "
-        f"{pace.format_duration(plan.moving_s)} moving, +{s.ascent_m:.0f} m, "
-        f"{pace.format_duration(plan.daylight_needed_s)} of daylight; lines: {parts} "
-        "(GPX: scout.gpx, GeoJSON: scout.geojson)"
-    )
-    return [(title, "scout.html", desc)]
+def demo_scouting(net: Network, dem: Dem, out_dir: Path) -> list[DemoEntry]:
+    """Write the demo scouting map (and its GPX/GeoJSON) into ``out_dir`` (:class:`Demo`)."""
+    return Demo(net, dem, Path(out_dir)).scouting()
 
 
 def demo_group(
