@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from routeplanner._docstrings import fill
 from routeplanner._io import TMP_PREFIX, clean_stale_temporaries, make_temp_path
 from routeplanner.errors import InputError
 
@@ -60,6 +61,11 @@ MANIFEST_NAME = ".routeplanner.json"
 _MANIFEST_FORMAT = 1
 _GENERATOR = "routeplanner"
 _STDOUT = "-"
+# What OutputPlan.add_file and add_folder share (routeplanner._docstrings.fill).
+_ADD_DOCS = {
+    "option_params": 'Parameters\n----------\noption\n    Option name for messages (``"--gpx"``).',
+    "target_returns": "Returns\n-------\nTarget\n    The planned output.",
+}
 
 
 @dataclass(frozen=True)
@@ -285,23 +291,19 @@ class OutputPlan:
             for t in self.targets:
                 self._check_not_input(t, [p])
 
+    @fill(**_ADD_DOCS)
     def add_file(
         self, option: str, value: str | os.PathLike[str], *, stdout: bool = True
     ) -> Target:
         """Plan one output file.
 
-        Parameters
-        ----------
-        option
-            Option name for messages, e.g. ``"--gpx"``.
+        %(option_params)s
         value
             The path as given; ``-`` is standard output.
         stdout
             Whether this format may go to standard output.
 
-        Returns
-        -------
-        Target
+        %(target_returns)s
 
         Raises
         ------
@@ -332,6 +334,7 @@ class OutputPlan:
         self.targets.append(target)
         return target
 
+    @fill(**_ADD_DOCS)
     def add_folder(
         self,
         option: str,
@@ -341,10 +344,7 @@ class OutputPlan:
     ) -> Target:
         """Plan a multi-file output folder (created, or updated in place).
 
-        Parameters
-        ----------
-        option
-            Option name for messages, e.g. ``"--out-dir"``.
+        %(option_params)s
         value
             The folder.
         names
@@ -352,9 +352,7 @@ class OutputPlan:
             existing folder is refused without ``force`` if such an entry is
             there and this command did not write it.
 
-        Returns
-        -------
-        Target
+        %(target_returns)s
 
         Raises
         ------

@@ -9,13 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from routeplanner._docstrings import fill
 from routeplanner.errors import RangeError
 from routeplanner.network.model import Network
 from routeplanner.pace import RunnerProfile
 from routeplanner.route import Route
 from routeplanner.search.loops import LoopRequest
 from routeplanner.search.segments import Segment
-from routeplanner.search.workouts import MAX_SEGMENTS_IN_LOOP, plan_loop_with_segments
+from routeplanner.search.workouts import (
+    MAX_SEGMENTS_IN_LOOP,
+    SEGMENT_LOOP_DOC,
+    plan_loop_with_segments,
+)
 
 __all__ = ["SegmentLoopOptions", "SegmentLoopPlan", "plan_segment_loop"]
 
@@ -80,6 +85,7 @@ class SegmentLoopPlan:
     segments: tuple[Segment, ...]
 
 
+@fill(segment_loop=SEGMENT_LOOP_DOC)
 def plan_segment_loop(
     net: Network,
     start: tuple[float, float],
@@ -93,18 +99,7 @@ def plan_segment_loop(
 
     Parameters
     ----------
-    net
-        The network.
-    start
-        ``(lon, lat)`` of the start.
-    profile
-        Runner profile.
-    request
-        Target time, tolerance, alternatives and seed.
-    options
-        The segments to run.
-    dem
-        Elevation model used to check segment grades, or None.
+    %(segment_loop)s
 
     Returns
     -------

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from routeplanner import pace
+from routeplanner._docstrings import fill
 from routeplanner.brief import Brief, finalize
 from routeplanner.errors import InputError, NoRouteError, RangeError
 from routeplanner.network.model import Network
@@ -391,6 +392,27 @@ class SegmentLoop:
     segments: list[tuple[Segment, ...]] = field(default_factory=list)
 
 
+#: The parameters of a loop that runs segments, here and in
+#: :func:`routeplanner.search.segment_loops.plan_segment_loop`
+#: (:func:`routeplanner._docstrings.fill`).
+SEGMENT_LOOP_DOC = """
+    net
+        The network.
+    start
+        ``(lon, lat)`` of the start.
+    profile
+        Runner profile.
+    request
+        Target duration, tolerance, alternatives and seed, as for loops.
+    options
+        The climbs and descent to run
+        (:class:`~routeplanner.search.segment_loops.SegmentLoopOptions`).
+    dem
+        Optional DEM to check the segments' grades against.
+    """
+
+
+@fill(segment_loop=SEGMENT_LOOP_DOC)
 def plan_loop_with_segments(
     net: Network,
     start: tuple[float, float],
@@ -406,19 +428,7 @@ def plan_loop_with_segments(
 
     Parameters
     ----------
-    net
-        The network.
-    start
-        ``(lon, lat)`` of the start.
-    profile
-        Runner profile.
-    request
-        Target duration, tolerance, alternatives and seed, as for loops.
-    options
-        The climbs and descent to run
-        (:class:`~routeplanner.search.segment_loops.SegmentLoopOptions`).
-    dem
-        Optional DEM to check the segments' grades against.
+    %(segment_loop)s
     prefs
         Search preferences.
     max_snap_m
