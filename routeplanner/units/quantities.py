@@ -10,6 +10,7 @@ import math
 import re
 from typing import Literal
 
+from routeplanner._docstrings import fill
 from routeplanner.errors import InputError
 
 __all__ = [
@@ -77,6 +78,12 @@ _MAX_SLOPE_WINDOW_DEG = 70.0
 _MAX_HEIGHT_M = 5000.0
 _NUMBER = r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+"
 _DASH = r"\s*(?:-|–|to)\s*"
+# Docstring parts that the parsers here and in settings share (routeplanner._docstrings.fill).
+_PARSER_DOCS = {
+    "what": "what : str\n    What the value is, for the error message.",
+    "raises_malformed": "Raises\n------\nInputError\n    If malformed.",
+    "raises_out_of_range": "Raises\n------\nInputError\n    If malformed or out of range.",
+}
 
 
 def parse_unit_system(text: str) -> UnitSystem:
@@ -381,6 +388,7 @@ def _length(raw: str, what: str, forms: str) -> tuple[float, bool]:
     return float(match["value"]) * _LENGTH_UNITS.get(unit or "m", 1.0), unit is not None
 
 
+@fill(**_PARSER_DOCS)
 def parse_distance(text: str, *, what: str = "distance") -> float:
     """Parse a distance with its unit into metres.
 
@@ -389,8 +397,7 @@ def parse_distance(text: str, *, what: str = "distance") -> float:
     text : str
         A number with unit ``m``, ``km`` (or ``k``), ``mi`` or ``ft``.  A bare
         number is refused: ``500`` could be metres or kilometres.
-    what : str
-        What the value is, for the error message.
+    %(what)s
 
     Returns
     -------
@@ -421,6 +428,7 @@ def parse_distance(text: str, *, what: str = "distance") -> float:
     return metres
 
 
+@fill(**_PARSER_DOCS)
 def parse_height(
     text: str, *, what: str = "height", min_m: float = 0.0, max_m: float = _MAX_HEIGHT_M
 ) -> float:
@@ -431,8 +439,7 @@ def parse_height(
     text : str
         A number with unit ``m``, ``ft``, ``km`` or ``mi``; a bare number is
         metres, the unit heights are given in everywhere in the tool.
-    what : str
-        What the value is, for the error message.
+    %(what)s
     min_m, max_m : float
         Accepted range in metres (inclusive).
 
@@ -441,10 +448,7 @@ def parse_height(
     float
         Metres.
 
-    Raises
-    ------
-    InputError
-        If malformed or out of range.
+    %(raises_out_of_range)s
 
     Examples
     --------

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, time, tzinfo
 
+from routeplanner._docstrings import fill
 from routeplanner.errors import InputError
 from routeplanner.units.quantities import (
     _DASH,
@@ -20,6 +21,7 @@ from routeplanner.units.quantities import (
     _MAX_GRADE_PERCENT,
     _MAX_SLOPE_WINDOW_DEG,
     _NUMBER,
+    _PARSER_DOCS,
     GRADE_PRESETS,
     SAC_SCALE,
 )
@@ -231,6 +233,7 @@ def check_degrees(value: float, *, what: str, lo: float = 0.0, hi: float = 90.0)
 # ------------------------------------------------------------------ tolerance
 
 
+@fill(**_PARSER_DOCS)
 def parse_tolerance(text: str) -> float:
     """Parse an accepted relative error: ``5%``, ``0.05``, or ``3`` read as 3 %.
 
@@ -246,10 +249,7 @@ def parse_tolerance(text: str) -> float:
     float
         Fraction, between 0.005 (0.5 %) and 0.5 (50 %).
 
-    Raises
-    ------
-    InputError
-        If malformed or out of range.
+    %(raises_out_of_range)s
 
     Examples
     --------
@@ -271,6 +271,7 @@ def parse_tolerance(text: str) -> float:
     return value
 
 
+@fill(**_PARSER_DOCS)
 def parse_share(text: str, *, what: str = "share") -> float:
     """Parse a share: ``10%``, ``0.1``, or ``10`` read as 10 %.
 
@@ -282,18 +283,14 @@ def parse_share(text: str, *, what: str = "share") -> float:
     ----------
     text : str
         The share as typed.
-    what : str
-        What the value is, for the error message.
+    %(what)s
 
     Returns
     -------
     float
         Fraction, 0 or more.
 
-    Raises
-    ------
-    InputError
-        If malformed.
+    %(raises_malformed)s
 
     Examples
     --------
@@ -311,6 +308,7 @@ def parse_share(text: str, *, what: str = "share") -> float:
     return value / 100.0 if key.endswith("%") or value > 1.0 else value
 
 
+@fill(**_PARSER_DOCS)
 def parse_whole(text: str | int, *, what: str = "number") -> int:
     """Parse a whole number 0 or more, such as a count or a seed.
 
@@ -318,8 +316,7 @@ def parse_whole(text: str | int, *, what: str = "number") -> int:
     ----------
     text : str or int
         Decimal digits (at most 18), or an int.
-    what : str
-        What the value is, for the error message.
+    %(what)s
 
     Returns
     -------
@@ -423,13 +420,11 @@ def check_day(day: date, text: object) -> date:
     return day
 
 
+@fill(**_PARSER_DOCS)
 def parse_date(text: str) -> date:
     """Parse a day ``YYYY-MM-DD``, from 1990 to 2100.
 
-    Raises
-    ------
-    InputError
-        If malformed or out of range.
+    %(raises_out_of_range)s
 
     Examples
     --------
@@ -443,13 +438,11 @@ def parse_date(text: str) -> date:
     return check_day(day, text)
 
 
+@fill(**_PARSER_DOCS)
 def parse_clock(text: str) -> time:
     """Parse a time of day ``HH:MM`` (or ``HH:MM:SS``).
 
-    Raises
-    ------
-    InputError
-        If malformed.
+    %(raises_malformed)s
 
     Examples
     --------
