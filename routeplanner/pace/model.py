@@ -251,19 +251,27 @@ class RunnerProfile:
         self._check_calibration()
 
     def _check_calibration(self) -> None:
-        corr = self.grade_correction
-        if corr is not None:
-            if len(corr) != len(GRADE_KNOTS) or not all(
-                isinstance(c, numbers.Real) and 0.2 <= c <= 5.0 for c in corr
-            ):
-                raise InputError(
-                    f"invalid grade correction {corr!r}: expected {len(GRADE_KNOTS)} factors "
-                    "between 0.2 and 5, one per grade in GRADE_KNOTS"
-                )
-            if corr[GRADE_KNOTS.index(0.0)] != 1.0:
-                raise InputError("invalid grade correction: the factor at 0 % grade must be 1")
+        self._check_grade_correction()
         if not (isinstance(self.trail_factor, numbers.Real) and 0.3 <= self.trail_factor <= 3):
             raise InputError(f"invalid trail factor {self.trail_factor!r}: must be 0.3..3")
+        self._check_fatigue()
+        self._check_spread()
+
+    def _check_grade_correction(self) -> None:
+        corr = self.grade_correction
+        if corr is None:
+            return
+        if len(corr) != len(GRADE_KNOTS) or not all(
+            isinstance(c, numbers.Real) and 0.2 <= c <= 5.0 for c in corr
+        ):
+            raise InputError(
+                f"invalid grade correction {corr!r}: expected {len(GRADE_KNOTS)} factors "
+                "between 0.2 and 5, one per grade in GRADE_KNOTS"
+            )
+        if corr[GRADE_KNOTS.index(0.0)] != 1.0:
+            raise InputError("invalid grade correction: the factor at 0 % grade must be 1")
+
+    def _check_fatigue(self) -> None:
         if not (isinstance(self.fatigue_per_h, numbers.Real) and -0.5 <= self.fatigue_per_h <= 1):
             raise InputError(f"invalid fatigue {self.fatigue_per_h!r}/h: must be -0.5..1")
         until = self.fatigue_until_h
@@ -276,6 +284,8 @@ class RunnerProfile:
             0 <= onset <= (100 if until is None else until)
         ):
             raise InputError(f"invalid fatigue onset {onset!r} h: must be 0 up to its limit")
+
+    def _check_spread(self) -> None:
         spread, n = self.day_spread, self.spread_recordings
         spread_ok = isinstance(spread, numbers.Real) and 0 <= spread <= 1
         n_ok = isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 3
