@@ -3,10 +3,11 @@
 - Easy runs and the long run are loops of the session's time from home
   (:func:`routeplanner.search.loops.find_loops`, several alternatives, trail-first).
   Easy runs climb at most :data:`EASY_ASCENT_RATE_M_H` per hour: the loop search then
-  costs climbs more and looks for the gentlest terrain within reach, and where the area
-  has no gentle loop of the session's time, the session is marked MISSED. Of those, the one
-  sharing least with the week's other routes is taken; a loop already used earlier in the
-  block is not used again.
+  costs climbs more, and the gentlest routes of the session's time within reach
+  (:func:`routeplanner.search.gentle.find_gentle`, an exact search on the climb) compete
+  with its loops; where the area has no gentle route of the session's time, the session
+  is marked MISSED. Of those, the one sharing least with the week's other routes is
+  taken; a loop already used earlier in the block is not used again.
 - Climb sessions are repeats on a climb at ski-slope angles (``climb_grade``, default
   20–35°, i.e. 36–70 % grade); each session takes the next of the nearest climbs, and the
   number of repeats that best fits the session's time.
@@ -32,6 +33,7 @@ from routeplanner.network.model import Network
 from routeplanner.plan.block import Block, PlannedSession
 from routeplanner.plan.variety import MAX_SHARED, away_from, shared_share, variety_miss
 from routeplanner.route import Route
+from routeplanner.search.gentle import find_gentle
 from routeplanner.search.loops import LoopRequest, find_loops
 from routeplanner.search.point_router import PointRouter, PointRouters
 from routeplanner.search.segments import Segment, SegmentRequest, find_segments
@@ -176,6 +178,10 @@ class _Router:
         # how many sessions of each kind were routed: the next one takes the next segment,
         # so a recovery week between two descent weeks does not bring the same one back
         self._turns = {"climbs": 0, "descent": 0}
+        # the gentlest routes of each easy session (they do not depend on the week), and
+        # the longest easy session, so that the gentle search's tables are built once
+        self._gentle: dict[tuple[object, float], list[Route]] = {}
+        self.easy_limit_s: float | None = None
 
     def _segments(self, kind: str) -> list[Segment]:
         """Nearest qualifying climbs or descents, trail first."""
@@ -285,7 +291,14 @@ class _Router:
         )
         # the week's earlier runs' ways cost more, so the loop looks elsewhere first
         prefs = away_from(list(week))
-        return find_loops(self.net, self.home, self.profile, req, prefs=prefs)
+        loops = find_loops(self.net, self.home, self.profile, req, prefs=prefs)
+        if s.kind != "easy":
+            return loops
+        key = (s.date, s.planned_s)
+        if key not in self._gentle:
+            limit = self.easy_limit_s
+            self._gentle[key] = find_gentle(self.net, self.home, self.profile, req, limit_s=limit)
+        return loops + self._gentle[key]
 
     def loop(self, s: PlannedSession, week: Sequence[Route]) -> RoutedSession:
         """Route an easy or long run: the loop sharing least with the week's other routes."""
@@ -412,6 +425,8 @@ def route_block(
     if not net.n_edges if hasattr(net, "n_edges") else False:
         raise InputError("the network around home is empty")
     router = _Router(net, home, profile, opt, routers)
+    easy_s = [s.planned_s for s in block.sessions if s.kind == "easy"]
+    router.easy_limit_s = max(easy_s) * (1 + 2 * opt.tolerance) if easy_s else None
     first_descent = next((s for s in block.sessions if s.kind == "descent"), None)
     if first_descent is not None:
         # chosen first, so that no climb session runs on the practice descent's ground

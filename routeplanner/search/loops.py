@@ -657,12 +657,15 @@ def find_loops(
     prefs = prefs or TRAIL_PREFERENCE
     build = _Builds(net, profile, request)
     built = _built(build, snap, prefs, rounds, CLIMB_AVERSION)
-    cap = request.constraints.ascent_cap_m(request.duration_s)
     for weight in ASCENT_RETRY_WEIGHTS:
-        # An ascent cap only steers; when the best loop still climbs over it,
-        # search again with climbs costing more and keep the better answers.
+        # An ascent cap only steers; when the best loop still climbs over it (per hour
+        # of its own time, as the brief judges it), search again with climbs costing
+        # more and keep the better answers.
         best = min(built, key=lambda x: x[0], default=None)
-        if best is None or best[1].stats.ascent_m <= cap + 0.5:
+        if best is None:
+            break
+        cap = request.constraints.ascent_cap_m(best[1].stats.duration_s)
+        if best[1].stats.ascent_m <= cap + 0.5:
             break
         built += _built(build, snap, prefs, rounds, weight)
     if request.constraints.avoid_roads:

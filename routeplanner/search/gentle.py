@@ -1,0 +1,340 @@
+"""The gentlest routes of a given time from a start: least ascent per hour, by exact search.
+
+Easy runs want the gentlest ground within reach.  The loop search steers away from
+climbs but scores loops on overlap and trail first; this search looks only at the
+climb.  It is exact over a stated family of routes:
+
+* a route goes **out** from the start and comes **back**; out, every step leads farther
+  from the start (by the fastest way over the open ways), back, every step nearer,
+  except for at most :data:`TURNS` steps each way (a bend that doubles back, a short
+  spur run out and back);
+* within the family, a dynamic programme over (node, elapsed time in
+  :data:`BUCKET_S` buckets) keeps, for every node and time, the walk of least ascent
+  from the start and the one of least ascent back to it; joined at their far node, they
+  give for every duration the least ascent any route of the family can climb.
+
+Without the limit on steps back a walk could lap a flat street block for the whole
+session, which climbs nothing and is no run anyone would choose; the limit keeps the
+routes real.  Routes are built and judged like the loop search's
+(:func:`routeplanner.brief.finalize`): the ascent rate is the route's ``ascent_m`` over
+its ``duration_s``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+from scipy.sparse.csgraph import dijkstra
+
+from routeplanner import pace
+from routeplanner.brief import Constraints
+from routeplanner.network.model import Network, Snap
+from routeplanner.route import Route, step_points
+from routeplanner.search.graph import Preferences, SearchGraph, edge_cost, reach_edges
+from routeplanner.search.loop_outcome import _Builds, _named, _too_similar
+
+if TYPE_CHECKING:
+    from routeplanner.search.loops import LoopRequest
+
+__all__ = [
+    "BUCKET_S",
+    "GENTLE_BUILDS",
+    "TURNS",
+    "GentleTables",
+    "find_gentle",
+    "gentle_routes",
+    "gentle_tables",
+    "gentlest_walks",
+]
+
+#: Time bucket of the programme (s): within a bucket the walk of least ascent is kept.
+BUCKET_S = 10.0
+#: Steps that lead back towards the start on the way out (and away from it on the way
+#: back) a route may take.
+TURNS = 2
+#: Most walks built into routes per query.
+GENTLE_BUILDS = 40
+
+
+@dataclass(frozen=True)
+class _Half:
+    """One half of the programme: least ascent per (node, bucket) and how it was reached."""
+
+    asc: np.ndarray  # (turns + 1, n, buckets)
+    time: np.ndarray
+    arc: np.ndarray
+    prev_b: np.ndarray
+    prev_k: np.ndarray
+
+    def best(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Least ascent over the turns taken, its time and turn count, per (node, bucket)."""
+        k = np.argmin(self.asc, axis=0)
+        ii, jj = np.indices(k.shape)
+        return self.asc[k, ii, jj], self.time[k, ii, jj], k
+
+
+@dataclass(frozen=True)
+class GentleTables:
+    """The programme's tables for one start: walks out and walks back, per node and time.
+
+    Attributes
+    ----------
+    graph : SearchGraph
+        The search graph (within reach of the start).
+    out, back : _Half
+        Walks from the start, and walks to it (run on reversed arcs).
+    limit_s : float
+        Longest walk kept.
+    """
+
+    graph: SearchGraph
+    out: _Half
+    back: _Half
+    limit_s: float
+
+
+def _arc_climbs(g: SearchGraph) -> np.ndarray:
+    """Ascent of every search arc in its direction (the start's split pieces from the profile)."""
+    net = g.net
+    up = np.concatenate([net.edge_ascent_m[g.edge], net.edge_descent_m[g.edge]])
+    whole = (g.lo == 0) & (np.abs(g.hi - net.edge_length_m[g.edge]) < 1e-6)
+    for e in np.flatnonzero(~whole).tolist():
+        for k in (e, e + g.m):
+            (step,) = g.arc_steps([k])
+            up[k] = float(np.maximum(np.diff(step_points(net, step)[2]), 0).sum())
+    return up
+
+
+class _Arcs(NamedTuple):
+    """The arcs a half of the programme runs on."""
+
+    g: SearchGraph
+    sorted: np.ndarray  # usable arcs sorted by source node
+    starts: np.ndarray  # where each node's arcs start in ``sorted``
+    climb: np.ndarray  # ascent per arc
+    time: np.ndarray  # running time per arc
+    outward: np.ndarray  # whether the arc leads away from the start (no turn taken)
+
+    @classmethod
+    def of(
+        cls,
+        g: SearchGraph,
+        usable: np.ndarray,
+        climb: np.ndarray,
+        time: np.ndarray,
+        outward: np.ndarray,
+    ) -> _Arcs:
+        """Sort the usable arcs by source node."""
+        srt = usable[np.argsort(g.arc_src[usable], kind="stable")]
+        starts = np.searchsorted(g.arc_src[srt], np.arange(g.n_nodes + 1))
+        return cls(g, srt, starts, climb, time, outward)
+
+
+def _programme(arcs: _Arcs, limit_s: float, turns: int) -> _Half:
+    """Least-ascent walks from the start per (turns taken, node, time bucket)."""
+    g = arcs.g
+    n, nb, layers = g.n_nodes, int(limit_s // BUCKET_S) + 1, turns + 1
+    shape = (layers, n, nb)
+    h = _Half(
+        np.full(shape, np.inf),
+        np.full(shape, np.inf),
+        np.full(shape, -1, dtype=np.int64),
+        np.full(shape, -1, dtype=np.int64),
+        np.full(shape, -1, dtype=np.int64),
+    )
+    h.asc[0, g.start_node, 0] = 0.0
+    h.time[0, g.start_node, 0] = 0.0
+    for b in range(nb):
+        dirty = [np.flatnonzero(np.isfinite(h.asc[k, :, b])) for k in range(layers)]
+        # arcs shorter than a bucket land in the same one: relax until it settles
+        while any(len(x) for x in dirty):
+            fresh: list[list[np.ndarray]] = [[] for _ in range(layers)]
+            for k in range(layers):
+                for kk, dst in _relax(h, k, b, dirty[k], arcs):
+                    fresh[kk].append(dst)
+            dirty = [np.unique(np.concatenate(x)) if x else np.zeros(0, np.int64) for x in fresh]
+    return h
+
+
+def _relax(
+    h: _Half, k: int, b: int, nodes: np.ndarray, arcs_of: _Arcs
+) -> list[tuple[int, np.ndarray]]:
+    """Extend the walks at ``nodes`` (layer ``k``, bucket ``b``) by one arc; keep improvements.
+
+    Returns the (layer, nodes) improved in bucket ``b`` itself, to relax again.
+    """
+    layers, _, nb = h.asc.shape
+    if not len(nodes):
+        return []
+    g, srt, starts = arcs_of.g, arcs_of.sorted, arcs_of.starts
+    cnt = starts[nodes + 1] - starts[nodes]
+    src = np.repeat(nodes, cnt)
+    arcs = srt[
+        np.repeat(starts[nodes], cnt) + np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    ]
+    kk = np.where(arcs_of.outward[arcs], k, k + 1)
+    t = h.time[k, src, b] + arcs_of.time[arcs]
+    a = h.asc[k, src, b] + arcs_of.climb[arcs]
+    bb = (t // BUCKET_S).astype(np.int64)
+    ok = (kk < layers) & (bb < nb)
+    arcs, kk, t, a, bb = arcs[ok], kk[ok], t[ok], a[ok], bb[ok]
+    dst = g.arc_dst[arcs]
+    better = a < h.asc[kk, dst, bb] - 1e-9
+    arcs, kk, t, a, bb, dst = (x[better] for x in (arcs, kk, t, a, bb, dst))
+    order = np.lexsort((a, bb, dst, kk))
+    key = (kk[order] * len(h.asc[0]) + dst[order]) * nb + bb[order]
+    win = order[np.r_[True, key[1:] != key[:-1]]] if len(order) else order
+    at = (kk[win], dst[win], bb[win])
+    h.asc[at], h.time[at], h.arc[at] = a[win], t[win], arcs[win]
+    h.prev_b[at], h.prev_k[at] = b, k
+    same = bb[win] == b
+    return [(k2, dst[win][same & (kk[win] == k2)]) for k2 in (k, k + 1) if k2 < layers]
+
+
+def gentle_tables(
+    net: Network,
+    snap: Snap,
+    profile: pace.RunnerProfile,
+    limit_s: float,
+    constraints: Constraints,
+    *,
+    turns: int = TURNS,
+) -> GentleTables:
+    """Run the programme from a start for walks up to ``limit_s`` (cached on the network).
+
+    Ways are open as the loop search opens them (``constraints``: trail-first, grade and
+    difficulty caps); both directions must be open, so every walk can be run back.
+    """
+    key = ("gentle", snap, profile, constraints, turns)
+    cached: GentleTables | None = net._cache.get(key)
+    if cached is not None and cached.limit_s >= limit_s:
+        return cached
+    g = SearchGraph(net, profile, snap, edges=reach_edges(net, profile, snap, limit_s / 2))
+    cost = edge_cost(net, Preferences(), constraints, start=snap)
+    open_ = np.isfinite(g.weights(cost))
+    open_ &= open_[g.rev]
+    t = g.arc_time
+    far = dijkstra(g.matrix(np.where(open_, np.minimum(t, t[g.rev]), np.inf)), indices=g.start_node)
+    usable = np.flatnonzero(open_ & np.isfinite(far[g.arc_src]) & np.isfinite(far[g.arc_dst]))
+    outward = far[g.arc_dst] > far[g.arc_src]
+    climb = _arc_climbs(g)
+    out = _programme(_Arcs.of(g, usable, climb, t, outward), limit_s, turns)
+    # walks back are walks out on reversed arcs: arc j stands for its reverse
+    back = _programme(_Arcs.of(g, usable, climb[g.rev], t[g.rev], outward), limit_s, turns)
+    tables = GentleTables(g, out, back, limit_s)
+    net._cache[key] = tables
+    return tables
+
+
+def _walk(g: SearchGraph, h: _Half, k: int, node: int, b: int) -> list[int]:
+    """Arcs of the kept walk from the start to ``node`` (layer ``k``, bucket ``b``)."""
+    arcs: list[int] = []
+    while not (node == g.start_node and b == 0 and k == 0):
+        a = int(h.arc[k, node, b])
+        arcs.append(a)
+        node, b, k = int(g.arc_src[a]), int(h.prev_b[k, node, b]), int(h.prev_k[k, node, b])
+    return arcs[::-1]
+
+
+def gentlest_walks(
+    tables: GentleTables, duration_s: float, tolerance: float, limit: int
+) -> list[tuple[float, list[int]]]:
+    """List the gentlest closed walks of about ``duration_s``: (ascent per second, arcs).
+
+    Best first.
+
+    One per far node (the node where the walk out meets the walk back), whose time
+    is within twice the tolerance (the built route's own clock decides).
+    """
+    g = tables.graph
+    a_out, t_out, k_out = tables.out.best()
+    a_back, t_back, k_back = tables.back.best()
+    lo, hi = duration_s * (1 - 2 * tolerance), duration_s * (1 + 2 * tolerance)
+    best: list[tuple[float, int, int, int]] = []
+    for v in range(g.n_nodes):
+        bo = np.flatnonzero(np.isfinite(a_out[v]))
+        bi = np.flatnonzero(np.isfinite(a_back[v]))
+        if not len(bo) or not len(bi):
+            continue
+        t = t_out[v, bo][:, None] + t_back[v, bi][None, :]
+        ok = (t >= lo) & (t <= hi) & (t > 0)
+        if not ok.any():
+            continue
+        asc = a_out[v, bo][:, None] + a_back[v, bi][None, :]
+        rate = np.where(ok, asc / np.where(ok, t, 1.0), np.inf)
+        i, j = np.unravel_index(int(np.argmin(rate)), rate.shape)
+        if np.isfinite(rate[i, j]):
+            best.append((float(rate[i, j]), v, int(bo[i]), int(bi[j])))
+    best.sort()
+    out: list[tuple[float, list[int]]] = []
+    for per_s, v, b1, b2 in best[:limit]:
+        there = _walk(g, tables.out, int(k_out[v, b1]), v, b1)
+        home = _walk(g, tables.back, int(k_back[v, b2]), v, b2)
+        out.append((per_s, there + [int(g.rev[a]) for a in home[::-1]]))
+    return out
+
+
+def find_gentle(
+    net: Network,
+    start: tuple[float, float],
+    profile: pace.RunnerProfile,
+    request: LoopRequest,
+    *,
+    limit_s: float | None = None,
+    builds: int = GENTLE_BUILDS,
+) -> list[Route]:
+    """Find the gentlest routes of the request's time from ``start``, gentlest first.
+
+    Parameters
+    ----------
+    net
+        The network.
+    start
+        ``(lon, lat)`` of the start.
+    profile
+        Runner profile.
+    request
+        Duration, tolerance and constraints (which ways are open; the routes are judged
+        on them, the ascent-rate cap included).
+    limit_s
+        Longest walk the tables keep (default the request's time and tolerance): a
+        caller asking for several durations from one start gives the longest, and the
+        tables are computed once.
+    builds
+        Most walks built into routes.
+
+    Returns
+    -------
+    list of Route
+        Built and judged (:func:`routeplanner.brief.finalize`), each sharing at most
+        half its distance with a gentler one, within the tolerance of the time.
+    """
+    limit = max(limit_s or 0.0, request.duration_s * (1 + 2 * request.tolerance))
+    snap = net.snap(*start, max_distance_m=500.0)
+    timing = profile.for_duration(limit / (1 + 2 * request.tolerance))
+    tables = gentle_tables(net, snap, timing, limit, request.constraints)
+    return gentle_routes(net, tables, profile, request, builds=builds)
+
+
+def gentle_routes(
+    net: Network,
+    tables: GentleTables,
+    profile: pace.RunnerProfile,
+    request: LoopRequest,
+    *,
+    builds: int = GENTLE_BUILDS,
+) -> list[Route]:
+    """Build the gentlest walks of the request's time from the tables (:func:`find_gentle`)."""
+    T = request.duration_s
+    g = tables.graph
+    build = _Builds(net, profile, request)
+    routes: list[Route] = []
+    for _, arcs in gentlest_walks(tables, T, request.tolerance, builds):
+        _, route = build(g.arc_steps(arcs))
+        if abs(route.stats.duration_s / T - 1.0) > request.tolerance + 1e-9:
+            continue
+        if not any(_too_similar(route.steps, r.steps) for r in routes):
+            routes.append(_named(route, len(routes) + 1))
+    return routes

@@ -1,0 +1,138 @@
+"""The gentlest routes of a given time: exact search against brute force and hand-built valleys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import numpy as np
+import pytest
+from scipy.sparse.csgraph import dijkstra
+from synth import make_network, to_lonlat
+
+from routeplanner.brief import Constraints
+from routeplanner.pace import RunnerProfile
+from routeplanner.plan.block import PlannedSession
+from routeplanner.plan.routing import RoutingOptions, _Router
+from routeplanner.search.gentle import find_gentle, gentle_tables, gentlest_walks
+from routeplanner.search.loops import LoopRequest, find_loops
+
+PROFILE = RunnerProfile(360.0)  # 6:00/km: 0.36 s per flat metre
+EASY = Constraints(max_ascent_rate_m_h=250.0)
+
+
+def _start(x: float, y: float) -> tuple[float, float]:
+    lon, lat = to_lonlat(x, y)
+    return float(lon), float(lat)
+
+
+def _rate(route) -> float:
+    return route.stats.ascent_m / (route.stats.duration_s / 3600)
+
+
+def flower(slope: float = 0.2, flat: bool = True):
+    """A flat valley path east-west through home, a flat spur south, a hill loop north.
+
+    Each flat way is 600 m from home; the hill loop (2.4 km) climbs ``slope`` north.
+    Without ``flat``, every way climbs ``slope`` away from home.
+    """
+    nodes = {1: (0.0, 0.0), 2: (600.0, 0.0), 3: (-600.0, 0.0), 6: (0.0, -600.0)}
+    nodes.update({4: (400.0, 800.0), 5: (-400.0, 800.0)})
+    ways = [
+        ([3, 1, 2], {"highway": "path", "name": "Valley path"}),
+        ([1, 6], {"highway": "path", "name": "South path"}),
+        ([1, 4, 5, 1], {"highway": "path", "name": "Hill loop"}),
+    ]
+
+    def elevation(x, y):
+        if flat:
+            return 1000.0 + slope * np.maximum(y, 0.0)
+        return 1000.0 + slope * (np.abs(x) + np.abs(y))
+
+    return make_network(nodes, ways, elevation=elevation)
+
+
+def test_an_easy_session_runs_the_flat_ways_the_loop_search_leaves_out():
+    net = flower()
+    target = 3600 * 0.36  # the three flat ways out and back: 3.6 km, no climb
+    req = LoopRequest(target, tolerance=0.05, constraints=EASY)
+    (loop,) = find_loops(net, _start(0, 0), PROFILE, req)
+    assert "Hill loop" in loop.names and _rate(loop) > 250  # the loop search's answer
+    gentle = find_gentle(net, _start(0, 0), PROFILE, req)
+    assert gentle and gentle[0].stats.ascent_m < 2.0
+    assert gentle[0].stats.duration_s == pytest.approx(target, rel=0.05)
+    assert "Hill loop" not in gentle[0].names and gentle[0].outcome.meets_brief
+    # the plan's easy session takes it, and meets its brief
+    session = PlannedSession(dt.date(2027, 5, 4), "easy", target)
+    rs = _Router(net, _start(0, 0), PROFILE, RoutingOptions()).loop(session, [])
+    assert rs.route is not None and rs.meets_brief, rs.misses
+    assert "Hill loop" not in rs.route.names and _rate(rs.route) < 5.0
+
+
+def test_only_steep_ground_gives_no_gentle_route_and_the_session_misses():
+    net = flower(flat=False)
+    target = 3600 * 0.36
+    req = LoopRequest(target, tolerance=0.05, constraints=EASY)
+    found = find_gentle(net, _start(0, 0), PROFILE, req)
+    assert not any(r.outcome.meets_brief for r in found)
+    session = PlannedSession(dt.date(2027, 5, 4), "easy", target)
+    rs = _Router(net, _start(0, 0), PROFILE, RoutingOptions()).loop(session, [])
+    assert any(m.startswith("ascent rate ") and m.endswith("> 250 m/h") for m in rs.misses)
+
+
+def tilted_grid():
+    """A 4 x 4 grid of 250 m ways on a slope rising 8 % east and 3 % north, home at a corner."""
+    nodes = {10 * i + j: (250.0 * i, 250.0 * j) for i in range(4) for j in range(4)}
+    ways = []
+    for i in range(4):
+        ways.append(([10 * i + j for j in range(4)], {"highway": "path", "name": f"N{i}"}))
+        ways.append(([10 * j + i for j in range(4)], {"highway": "track", "name": f"E{i}"}))
+    return make_network(nodes, ways, elevation=lambda x, y: 1000.0 + 0.08 * x + 0.03 * y)
+
+
+def _brute_force(tables, lo: float, hi: float, turns: int) -> float:
+    """Least ascent per second of the family, by enumerating every walk out and back."""
+    g = tables.graph
+    t = g.arc_time
+    far = dijkstra(g.matrix(np.minimum(t, t[g.rev])), indices=g.start_node)
+    up = np.concatenate([g.net.edge_ascent_m[g.edge], g.net.edge_descent_m[g.edge]])
+
+    def walks(rev: bool) -> dict[int, list[tuple[float, float]]]:
+        # walks from the start (out), or to it (run on reversed arcs), with their turns
+        ends: dict[int, list[tuple[float, float]]] = {}
+        stack = [(g.start_node, 0.0, 0.0, 0)]
+        while stack:
+            v, a, s, k = stack.pop()
+            ends.setdefault(v, []).append((a, s))
+            for arc in np.flatnonzero(g.arc_src == v):
+                w = int(g.arc_dst[arc])
+                kk = k + int(far[w] <= far[v])
+                climb = up[g.rev[arc]] if rev else up[arc]
+                time = t[g.rev[arc]] if rev else t[arc]
+                if kk <= turns and s + time <= hi:
+                    stack.append((w, a + climb, s + time, kk))
+        return ends
+
+    out, back = walks(False), walks(True)
+    best = np.inf
+    for v, outs in out.items():
+        for a1, s1 in outs:
+            for a2, s2 in back.get(v, []):
+                if lo <= s1 + s2 <= hi:
+                    best = min(best, (a1 + a2) / (s1 + s2))
+    return best
+
+
+@pytest.mark.parametrize("turns", [0, 1, 2])
+def test_the_exact_search_finds_what_brute_force_finds(turns):
+    net = tilted_grid()
+    snap = net.snap(*_start(0, 0))
+    target, tol = 2500 * 0.36, 0.05
+    tables = gentle_tables(net, snap, PROFILE, target * 1.2, Constraints(), turns=turns)
+    ((rate, arcs), *_) = gentlest_walks(tables, target, tol, 5)
+    best = _brute_force(tables, target * (1 - 2 * tol), target * (1 + 2 * tol), turns)
+    # the programme keeps one walk per 10 s of time: the rate can differ a little
+    assert rate == pytest.approx(best, rel=0.02)
+    g = tables.graph
+    assert g.arc_src[arcs[0]] == g.start_node and g.arc_dst[arcs[-1]] == g.start_node
+    assert all(g.arc_dst[a] == g.arc_src[b] for a, b in itertools.pairwise(arcs))
