@@ -282,28 +282,24 @@ def find_gentle(
     profile: pace.RunnerProfile,
     request: LoopRequest,
     *,
-    limit_s: float | None = None,
     builds: int = GENTLE_BUILDS,
+    limit_s: float | None = None,
 ) -> list[Route]:
     """Find the gentlest routes of the request's time from ``start``, gentlest first.
 
     Parameters
     ----------
-    net
-        The network.
-    start
-        ``(lon, lat)`` of the start.
-    profile
-        Runner profile.
+    net, start, profile
+        As for :func:`routeplanner.search.loops.find_loops`.
     request
         Duration, tolerance and constraints (which ways are open; the routes are judged
         on them, the ascent-rate cap included).
+    builds
+        Most walks built into routes.
     limit_s
         Longest walk the tables keep (default the request's time and tolerance): a
         caller asking for several durations from one start gives the longest, and the
         tables are computed once.
-    builds
-        Most walks built into routes.
 
     Returns
     -------
