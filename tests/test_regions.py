@@ -606,6 +606,22 @@ def test_malformed_catalog(tmp_path: Path, body: str, problem: str) -> None:
         load_region("bad", catalog_dir=tmp_path)
 
 
+def test_a_catalog_file_is_read_again_only_when_it_changes(tmp_path: Path) -> None:
+    body = (
+        'name = "kept"\nbbox = [1, 42, 2, 43]\ntimezone = "Europe/Andorra"\n'
+        '[[osm]]\nname = "a.pbf"\n[[dem]]\nname = "b.tif"'
+    )
+    path = _write_catalog(tmp_path, "kept", body) / "kept.toml"
+    first = load_region("kept", catalog_dir=tmp_path)
+    assert load_region("kept", catalog_dir=tmp_path) is first  # unchanged: kept
+    path.write_text(body.replace("Europe/Andorra", "Europe/Madrid"))
+    changed = load_region("kept", catalog_dir=tmp_path)
+    assert changed.timezone == "Europe/Madrid" and first.timezone == "Europe/Andorra"
+    path.write_text('name = "kept"\nbbox = [1, 42, 2]')
+    with pytest.raises(DataError, match="bbox"):
+        load_region("kept", catalog_dir=tmp_path)
+
+
 # --- data folders ----------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ and at ``<dir>/downloads/<name>``, where downloads are stored.
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 import os
 import re
@@ -242,6 +243,17 @@ def load_region(name: str, *, catalog_dir: Path | None = None) -> Region:
 
 
 def _read_region(path: Path) -> Region:
+    """Read a catalog file, kept while it is unchanged (a server's every answer asks)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return _parse_region(path, -1, -1)  # (which says why it cannot be read)
+    return _parse_region(path, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_region(path: Path, mtime_ns: int, size: int) -> Region:
+    """Parse and check a catalog file (``mtime_ns`` and ``size`` key the kept copies)."""
     try:
         with path.open("rb") as fh:
             raw = tomllib.load(fh)
