@@ -191,3 +191,25 @@ def test_tree_sums_add_up_every_path():
             total, x = total + own[x], int(pred[x])
         assert sums[v] == total
     assert own.tolist() == list(np.arange(1.0, g.n_nodes + 1.0))  # left as it was
+
+
+@pytest.mark.parametrize("side_by_side", [True, False])
+def test_searches_side_by_side_find_the_trees_each_finds_alone(side_by_side, monkeypatch):
+    from routeplanner.search import graph
+
+    if not side_by_side:
+        monkeypatch.setattr(graph, "SIDE_BY_SIDE_NODES", 10)
+    g = _grid()
+    rng = np.random.default_rng(11)
+    weights = [g.arc_time * rng.lognormal(0.0, 0.8, 2 * g.m) for _ in range(5)]
+    weights[1][:3] = np.inf  # closed arcs stay closed
+    sources = [g.start_node, 0, 7, 7, g.n_nodes - 2]
+    for limit in (np.inf, 250.0):
+        got = g.predecessors(weights, sources, limit)
+        assert len(got) == 5
+        for w, x, pred in zip(weights, sources, got, strict=True):
+            _, alone = dijkstra(g.matrix(w), indices=x, return_predecessors=True, limit=limit)
+            assert pred.tolist() == np.where(alone < 0, -1, alone).tolist()
+            assert pred[x] == -1 and (pred >= 0).sum() > 2
+        assert (got[0] == -1).sum() > 1 if limit < np.inf else (got[0] >= 0).sum() == g.n_nodes - 1
+    assert g.predecessors([], [], np.inf) == []

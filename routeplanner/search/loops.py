@@ -334,25 +334,34 @@ class _LoopSearch:
         offset = self.rng.uniform(0, 2 * np.pi)
         sector = ((bearing + np.pi + offset) / (2 * np.pi) * VIA_SECTORS).astype(int) % VIA_SECTORS
         want = self.rng.uniform(*VIA_DRAW, VIA_SECTORS) * T
-        out: list[_Cand] = []
+        picks = []  # (x, the tree path to it, weights avoiding that path), per sector
         for sec in range(VIA_SECTORS):
             in_sec = nodes[sector == sec]
-            if len(in_sec) == 0:
-                continue
-            x = int(in_sec[np.argmin(np.abs(tree.t_out[in_sec] - want[sec]))])
-            path = tree_path(tree.par, g.arc_src, x)
-            w2 = g.penalised(weights, path, REUSE_PENALTY)
-            _, pred2 = self.dijkstra(w2, x, VIA_LIMIT * T)
+            if len(in_sec):
+                x = int(in_sec[np.argmin(np.abs(tree.t_out[in_sec] - want[sec]))])
+                path = tree_path(tree.par, g.arc_src, x)
+                picks.append((x, path, g.penalised(weights, path, REUSE_PENALTY)))
+        # The legs from the first via nodes, then from the second ones, each in one call.
+        preds = g.predecessors([w for *_, w in picks], [x for x, *_ in picks], VIA_LIMIT * T)
+        found, thirds = [], []
+        for (x, path, w2), pred2 in zip(picks, preds, strict=True):
             par2 = g.tree_arcs(pred2)
-            if pred2[s] >= 0:
-                self._add(out, seen, path + tree_path(par2, g.arc_src, s))
+            two = path + tree_path(par2, g.arc_src, s) if pred2[s] >= 0 else None
             y = self._second_via(tree, pred2, par2, float(tree.t_out[x]))
-            if y is None:
-                continue
-            leg2 = tree_path(par2, g.arc_src, y)
-            _, pred3 = self.dijkstra(g.penalised(w2, leg2, REUSE_PENALTY), y, VIA_LIMIT * T)
-            if pred3[s] >= 0:
-                self._add(out, seen, path + leg2 + g.path_arcs(pred3, y, s))
+            leg2 = None if y is None else tree_path(par2, g.arc_src, y)
+            found.append((path, two, y, leg2))
+            if y is not None and leg2 is not None:
+                thirds.append((y, g.penalised(w2, leg2, REUSE_PENALTY)))
+        preds3 = iter(g.predecessors([w for _, w in thirds], [y for y, _ in thirds], VIA_LIMIT * T))
+        self.dijkstras += len(picks) + len(thirds)
+        out: list[_Cand] = []
+        for path, two, y, leg2 in found:  # (in the order of the sectors, as they were found)
+            if two is not None:
+                self._add(out, seen, two)
+            if y is not None and leg2 is not None:
+                pred3 = next(preds3)
+                if pred3[s] >= 0:
+                    self._add(out, seen, path + leg2 + g.path_arcs(pred3, y, s))
         return out
 
     def _second_via(
