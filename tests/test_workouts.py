@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from routeplanner.brief import Brief, Constraints
 from routeplanner.errors import InputError
 from routeplanner.output.segments import segment_feature
 from routeplanner.pace import RunnerProfile
@@ -679,6 +680,11 @@ def test_repeats_from_a_shared_router_are_those_of_their_own(cone_ring, counted)
     alone = len(counted)
     router = PointRouters().get(cone_ring, PROFILE, start, None)
     shared = [W.repeats_on(router, s, reps) for s in segs for reps in (1, 3)]
+    # asked again, a workout is the one planned first; another brief is planned anew
+    assert W.repeats_on(router, segs[0], 3) is shared[1]
+    judged = W.repeats_on(router, segs[0], 3, Brief(Constraints(max_ascent_m=1.0)))
+    assert judged is not shared[1] and judged.route.steps == shared[1].route.steps
+    assert not judged.route.outcome.meets_brief
     for a, b in zip(own, shared, strict=True):
         assert same_route(a.route, b.route)
         assert (a.reps, a.approach_s, a.return_s, a.total_s) == (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
@@ -35,6 +35,8 @@ __all__ = [
 
 #: Cost multiplier on ways the route already uses, for the legs that follow.
 REUSE_PENALTY = 5.0
+
+T = TypeVar("T")
 
 #: Bytes of Dijkstra rows on its own weights a router keeps (the oldest go first).
 KEPT_ROWS_BYTES = 64 * 2**20
@@ -80,6 +82,15 @@ class PointRouter:
         # one start ask for the same points and the same trees.
         self._points: dict[tuple[int, float, bool], tuple[PointOption, ...]] = {}
         self._rows: dict[tuple[tuple[int, ...], bool], tuple[np.ndarray, np.ndarray]] = {}
+        # What functions of the router alone (a workout) found, for its later callers.
+        self.kept: dict[tuple[object, ...], object] = {}
+
+    def keep(self, key: tuple[object, ...], value: T) -> T:
+        """Keep ``value``, a function of this router and ``key`` alone, for later callers."""
+        if len(self.kept) >= KEPT_POINTS:
+            self.kept.clear()
+        self.kept[key] = value
+        return value
 
     def _parts(self, edge: int, lo: float, hi: float) -> np.ndarray:
         """Search edges of network ``edge`` covering ``[lo, hi]``, in index order."""

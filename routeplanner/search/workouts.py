@@ -204,9 +204,20 @@ def repeats_on(
     """Plan hill repeats from a router's start, as :func:`plan_repeats` does.
 
     Workouts from one start share a router (see
-    :class:`~routeplanner.search.point_router.PointRouters`) and the trees it keeps.
+    :class:`~routeplanner.search.point_router.PointRouters`) and the trees it keeps; a
+    workout asked again (the same segment, repeats and brief) is the one planned first.
     """
     check_reps(reps)
+    key = ("repeats", segment.kind, segment.id, reps, brief)
+    work = router.kept.get(key)
+    if not isinstance(work, RepeatsWorkout):
+        work = router.keep(key, _repeats(router, segment, reps, brief))
+    return work
+
+
+def _repeats(
+    router: PointRouter, segment: Segment, reps: int, brief: Brief | None
+) -> RepeatsWorkout:
     net, profile = router.net, router.profile
     w = router.base
     effort = list(segment.steps)
