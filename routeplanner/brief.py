@@ -425,6 +425,20 @@ def finalize(
     """
     target = None if brief is None else brief.target_duration_s
     route = make_route(net, steps, profile, name=name, kind=kind, target_duration_s=target)
+    return judged(route, brief, warnings=warnings, road_notes=road_notes)
+
+
+def judged(
+    route: Route,
+    brief: Brief | None,
+    *,
+    warnings: Sequence[str] = (),
+    road_notes: Sequence[str] | None = None,
+) -> Route:
+    """Judge a made route against the brief: :func:`finalize` after ``make_route``.
+
+    ``route`` carries the brief's target time already (``target_duration_s``).
+    """
     if brief is None:
         return replace(route, warnings=(*route.warnings, *warnings)) if warnings else route
     return with_outcome(

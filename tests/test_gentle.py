@@ -136,3 +136,36 @@ def test_the_exact_search_finds_what_brute_force_finds(turns):
     g = tables.graph
     assert g.arc_src[arcs[0]] == g.start_node and g.arc_dst[arcs[-1]] == g.start_node
     assert all(g.arc_dst[a] == g.arc_src[b] for a, b in itertools.pairwise(arcs))
+
+
+def test_walks_made_once_for_several_sessions_are_the_routes_each_makes_alone(monkeypatch):
+    """The easy sessions of a plan share the walks they make: judged per session, the
+    routes are those each session finds alone, and a walk found again is not made again."""
+    from routeplanner import brief, route
+    from routeplanner.search import loop_outcome
+
+    made: dict[str, int] = {"alone": 0, "shared": 0}
+
+    def counted(who: str):
+        def make(*args, **kwargs):
+            made[who] += 1
+            return route.make_route(*args, **kwargs)
+
+        return make
+
+    monkeypatch.setattr(brief, "make_route", counted("alone"))
+    monkeypatch.setattr(loop_outcome, "make_route", counted("shared"))
+    net, home, limit = tilted_grid(), _start(0, 0), 1500.0 * 1.1
+    asks = [LoopRequest(t, tolerance=0.05, constraints=EASY) for t in (1500.0, 1400.0, 1300.0)]
+    alone = [find_gentle(net, home, PROFILE, r, limit_s=limit) for r in asks]
+    store = loop_outcome.MadeRoutes()
+    shared = [find_gentle(net, home, PROFILE, r, limit_s=limit, made=store) for r in asks]
+    for a, b in zip(alone, shared, strict=True):
+        assert len(a) == len(b) > 0
+        for x, y in zip(a, b, strict=True):
+            assert x.steps == y.steps and x.stats == y.stats and x.outcome == y.outcome
+            assert (x.name, x.target_duration_s) == (y.name, y.target_duration_s)
+            assert x.warnings == y.warnings
+            assert np.array_equal(x.lon, y.lon) and np.array_equal(x.time_s, y.time_s)
+    # walks found again at another time were made once
+    assert 0 < made["shared"] < made["alone"]

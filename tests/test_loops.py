@@ -436,9 +436,9 @@ def test_a_loop_the_ascent_retry_finds_again_is_built_once(monkeypatch):
     calls: list[tuple] = []
     build = loop_outcome._build
 
-    def counted(net, steps, profile, request):
+    def counted(net, steps, profile, request, made=None):
         calls.append(tuple(steps))
-        return build(net, steps, profile, request)
+        return build(net, steps, profile, request, made)
 
     monkeypatch.setattr(loop_outcome, "_build", counted)
     (route,) = find_loops(net, _start(0, 0), PROFILE, request)

@@ -34,6 +34,7 @@ from routeplanner.plan.block import Block, PlannedSession
 from routeplanner.plan.variety import MAX_SHARED, away_from, shared_share, variety_miss
 from routeplanner.route import Route
 from routeplanner.search.gentle import find_gentle
+from routeplanner.search.loop_outcome import MadeRoutes
 from routeplanner.search.loops import LoopRequest, find_loops
 from routeplanner.search.point_router import PointRouter, PointRouters
 from routeplanner.search.segments import Segment, SegmentRequest, find_segments
@@ -181,6 +182,8 @@ class _Router:
         # the gentlest routes of each easy session (they do not depend on the week), and
         # the longest easy session, so that the gentle search's tables are built once
         self._gentle: dict[tuple[object, float], list[Route]] = {}
+        # the gentlest walks of the easy sessions' times repeat: each is made once
+        self._made = MadeRoutes()
         self.easy_limit_s: float | None = None
 
     def _segments(self, kind: str) -> list[Segment]:
@@ -297,7 +300,9 @@ class _Router:
         key = (s.date, s.planned_s)
         if key not in self._gentle:
             limit = self.easy_limit_s
-            self._gentle[key] = find_gentle(self.net, self.home, self.profile, req, limit_s=limit)
+            self._gentle[key] = find_gentle(
+                self.net, self.home, self.profile, req, limit_s=limit, made=self._made
+            )
         return loops + self._gentle[key]
 
     def loop(self, s: PlannedSession, week: Sequence[Route]) -> RoutedSession:

@@ -33,7 +33,7 @@ from routeplanner.brief import Constraints
 from routeplanner.network.model import Network, Snap
 from routeplanner.route import Route, step_points
 from routeplanner.search.graph import Preferences, SearchGraph, edge_cost, reach_edges
-from routeplanner.search.loop_outcome import _Builds, _named, _too_similar
+from routeplanner.search.loop_outcome import MadeRoutes, _Builds, _named, _too_similar
 
 if TYPE_CHECKING:
     from routeplanner.search.loops import LoopRequest
@@ -284,6 +284,7 @@ def find_gentle(
     *,
     builds: int = GENTLE_BUILDS,
     limit_s: float | None = None,
+    made: MadeRoutes | None = None,
 ) -> list[Route]:
     """Find the gentlest routes of the request's time from ``start``, gentlest first.
 
@@ -300,6 +301,9 @@ def find_gentle(
         Longest walk the tables keep (default the request's time and tolerance): a
         caller asking for several durations from one start gives the longest, and the
         tables are computed once.
+    made
+        Routes made by the task's other queries (the walks of several durations from
+        one start repeat): each walk is made once and judged per query.
 
     Returns
     -------
@@ -311,7 +315,7 @@ def find_gentle(
     snap = net.snap(*start, max_distance_m=500.0)
     timing = profile.for_duration(limit / (1 + 2 * request.tolerance))
     tables = gentle_tables(net, snap, timing, limit, request.constraints)
-    return gentle_routes(net, tables, profile, request, builds=builds)
+    return gentle_routes(net, tables, profile, request, builds=builds, made=made)
 
 
 def gentle_routes(
@@ -321,11 +325,12 @@ def gentle_routes(
     request: LoopRequest,
     *,
     builds: int = GENTLE_BUILDS,
+    made: MadeRoutes | None = None,
 ) -> list[Route]:
     """Build the gentlest walks of the request's time from the tables (:func:`find_gentle`)."""
     T = request.duration_s
     g = tables.graph
-    build = _Builds(net, profile, request)
+    build = _Builds(net, profile, request, made)
     routes: list[Route] = []
     for _, arcs in gentlest_walks(tables, T, request.tolerance, builds):
         _, route = build(g.arc_steps(arcs))

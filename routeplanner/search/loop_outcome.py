@@ -14,9 +14,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from routeplanner import pace
-from routeplanner.brief import Brief, add_shortfalls, finalize
+from routeplanner.brief import Brief, add_shortfalls, finalize, judged
 from routeplanner.network.model import Network
-from routeplanner.route import AnyStep, Route, Step, shared_m
+from routeplanner.route import AnyStep, Route, Step, make_route, shared_m
 from routeplanner.search.roads import road_notes
 
 if TYPE_CHECKING:
@@ -44,36 +44,76 @@ CONSTRAINT_WEIGHT = 4.0
 SIMILAR_SHARE = 0.5
 
 
+class MadeRoutes:
+    """Loops made from their steps (before they are judged), kept for the queries of a task.
+
+    Making a route (:func:`~routeplanner.route.make_route`) is a pure function of its
+    steps and runner; the brief only judges it. The easy sessions of a plan, from one
+    home, find many of the same gentlest walks at their different times: each is made
+    once and judged per session. At most ``limit`` are kept (then all are forgotten).
+    """
+
+    def __init__(self, limit: int = 1024) -> None:
+        self.limit = limit
+        self._kept: dict[tuple[object, ...], Route] = {}
+
+    def make(self, net: Network, steps: Sequence[Step], profile: pace.RunnerProfile) -> Route:
+        """Return the loop of ``steps`` as ``make_route`` makes it (no target time)."""
+        key = (id(net), profile, tuple(steps))
+        route = self._kept.get(key)
+        if route is None:
+            if len(self._kept) >= self.limit:
+                self._kept.clear()
+            route = self._kept[key] = make_route(net, steps, profile, kind="loop")
+        return route
+
+
 class _Builds:
     """The routes built for one query, each built once.
 
     The ascent retries and the link search find many of the first search's loops
     again (the same steps); building is a pure function of the steps, so a loop
-    found twice is materialised and assessed once.
+    found twice is materialised and assessed once. With ``made``, loops made by other
+    queries of the task are judged without being made again.
     """
 
-    def __init__(self, net: Network, profile: pace.RunnerProfile, request: LoopRequest) -> None:
+    def __init__(
+        self,
+        net: Network,
+        profile: pace.RunnerProfile,
+        request: LoopRequest,
+        made: MadeRoutes | None = None,
+    ) -> None:
         self.net = net
         self.profile = profile
         self.request = request
+        self.made = made
         self._done: dict[tuple[Step, ...], tuple[tuple[bool, float], Route]] = {}
 
     def __call__(self, steps: Sequence[Step]) -> tuple[tuple[bool, float], Route]:
         """Return the route of ``steps`` and its sort key (see :func:`_build`)."""
         key = tuple(steps)
         if key not in self._done:
-            self._done[key] = _build(self.net, steps, self.profile, self.request)
+            self._done[key] = _build(self.net, steps, self.profile, self.request, self.made)
         return self._done[key]
 
 
 def _build(
-    net: Network, steps: Sequence[Step], profile: pace.RunnerProfile, request: LoopRequest
+    net: Network,
+    steps: Sequence[Step],
+    profile: pace.RunnerProfile,
+    request: LoopRequest,
+    made: MadeRoutes | None = None,
 ) -> tuple[tuple[bool, float], Route]:
     """Materialise and assess one candidate; the key sorts routes meeting the brief first."""
     T = request.duration_s
     brief = Brief(request.constraints, T, request.tolerance)
     notes = road_notes(net, steps) if request.constraints.avoid_roads else None
-    route = finalize(net, steps, profile, brief, kind="loop", road_notes=notes)
+    if made is None:
+        route = finalize(net, steps, profile, brief, kind="loop", road_notes=notes)
+    else:  # what finalize does, with the route made once for the task
+        route = replace(made.make(net, steps, profile), target_duration_s=T)
+        route = judged(route, brief, road_notes=notes)
     missed = route.outcome is None or not route.outcome.meets_brief
     return (missed, _route_score(route, request)), route
 
