@@ -134,19 +134,23 @@ def gentlest_routes(
     """
     easy = replace(constraints or Constraints(), max_ascent_rate_m_h=cap)
     limit = max(durations_s) * 1.1
-    out: list[Gentlest] = []
-    for target in durations_s:
-        req = LoopRequest(target, tolerance=0.05, alternatives=10, constraints=easy)
-        for n in turns:
-            snap = net.snap(*home, max_distance_m=500.0)
-            tables = gentle.gentle_tables(
-                net, snap, profile.for_duration(limit / 1.1), limit, easy, turns=n
-            )
+    snap = net.snap(*home, max_distance_m=500.0)
+    rows: dict[tuple[float, str], Gentlest] = {}
+    for n in turns:  # (one start's tables are kept at a time: each limit once)
+        timing = profile.for_duration(limit / 1.1)
+        tables = gentle.gentle_tables(net, snap, timing, limit, easy, turns=n)
+        for target in durations_s:
+            req = LoopRequest(target, tolerance=0.05, alternatives=10, constraints=easy)
             found = gentle.gentle_routes(net, tables, profile, req)
             row = _row(f"exact, {n} turns", target, found, cap)
-            out.extend([row] if row else [])
+            if row:
+                rows[target, row.kind] = row
+    for target in durations_s:
+        req = LoopRequest(target, tolerance=0.05, alternatives=10, constraints=easy)
         row = _row("loop search", target, find_loops(net, home, profile, req), cap)
-        out.extend([row] if row else [])
+        if row:
+            rows[target, row.kind] = row
+    out = [rows[k] for k in sorted(rows, key=lambda k: (k[0], k[1] == "loop search", k[1]))]
     return out
 
 

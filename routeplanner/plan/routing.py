@@ -6,8 +6,11 @@
   costs climbs more, and the gentlest routes of the session's time within reach
   (:func:`routeplanner.search.gentle.find_gentle`, an exact search on the climb) compete
   with its loops; where the area has no gentle route of the session's time, the session
-  is marked MISSED. Of those, the one sharing least with the week's other routes is
-  taken; a loop already used earlier in the block is not used again.
+  is marked MISSED. Of those, the one that misses least is taken (on a tie, one that
+  shares at most 30 % with the week's other runs, then the one sharing least); a loop
+  already used earlier in the block is not used again. A run that would still miss
+  looks once more, on other perturbations, with the week's earlier ways far dearer
+  (:data:`WIDE_AWAY_PENALTY`) and, if easy, the gentlest routes off them.
 - Climb sessions are repeats on a climb at ski-slope angles (``climb_grade``, default
   20–35°, i.e. 36–70 % grade); each session takes the next of the nearest climbs, and the
   number of repeats that best fits the session's time.
@@ -58,6 +61,9 @@ log = logging.getLogger(__name__)
 #: heart rate in the easy zone on rolling ground.  400-500 m/h, what hilly loops from
 #: a valley village climb, is steady running uphill: a moderate session, not easy.
 EASY_ASCENT_RATE_M_H = 250.0
+#: Cost multiplier of the week's earlier ways on the wider look for a run that shares
+#: too much (the first look uses :data:`routeplanner.plan.variety.AWAY_PENALTY`).
+WIDE_AWAY_PENALTY = 16.0
 #: Candidate segments considered for a climb or descent session.
 SEGMENT_CANDIDATES = 8
 
@@ -283,7 +289,12 @@ class _Router:
         return RoutedSession(s, work.route, self._misses(work.route, s), work.segment.id, work.reps)
 
     def _candidates(
-        self, s: PlannedSession, alternatives: int, seed: int, week: Sequence[Route]
+        self,
+        s: PlannedSession,
+        alternatives: int,
+        seed: int,
+        week: Sequence[Route],
+        wide: bool = False,
     ) -> list[Route]:
         req = LoopRequest(
             s.planned_s,
@@ -292,8 +303,11 @@ class _Router:
             seed=seed,
             constraints=self.opt.brief(s.kind) or Constraints(),
         )
-        # the week's earlier runs' ways cost more, so the loop looks elsewhere first
+        # the week's earlier runs' ways cost more, so the loop looks elsewhere first (on
+        # the wider look, much more)
         prefs = away_from(list(week))
+        if wide:
+            prefs = replace(prefs, penalty=WIDE_AWAY_PENALTY)
         loops = find_loops(self.net, self.home, self.profile, req, prefs=prefs)
         if s.kind != "easy":
             return loops
@@ -303,35 +317,48 @@ class _Router:
             self._gentle[key] = find_gentle(
                 self.net, self.home, self.profile, req, limit_s=limit, made=self._made
             )
-        return loops + self._gentle[key]
+        if not wide:
+            return loops + self._gentle[key]
+        # the wider look: the gentlest routes off the week's earlier ways
+        return loops + find_gentle(
+            self.net, self.home, self.profile, req, avoid=prefs.avoid, made=self._made
+        )
 
     def loop(self, s: PlannedSession, week: Sequence[Route]) -> RoutedSession:
         """Route an easy or long run: the loop sharing least with the week's other routes."""
+        shares: dict[int, float] = {}
 
         def worst_share(r: Route) -> float:
-            return max((shared_share(r, w) for w in week), default=0.0)
+            if id(r) not in shares:
+                shares[id(r)] = max((shared_share(r, w) for w in week), default=0.0)
+            return shares[id(r)]
+
+        def misses(r: Route) -> int:
+            # what the session would miss: its brief (time, easy cap), its variety
+            brief = r.outcome is not None and not r.outcome.meets_brief
+            return int(brief) + int(worst_share(r) > MAX_SHARED)
 
         def pick(routes: list[Route]) -> Route:
             fresh = [
                 r for r in routes if frozenset(st.edge for st in r.network_steps) not in self.used
             ]
-
-            def misses(r: Route) -> int:
-                # what the session would miss: its brief (time, easy cap), its variety
-                brief = r.outcome is not None and not r.outcome.meets_brief
-                return int(brief) + int(worst_share(r) > MAX_SHARED)
-
+            # fewest misses; on a tie, one that keeps the week varied
             return min(
                 fresh or routes,
-                key=lambda r: (misses(r), worst_share(r), abs(r.stats.duration_s - s.planned_s)),
+                key=lambda r: (
+                    misses(r),
+                    worst_share(r) > MAX_SHARED,
+                    worst_share(r),
+                    abs(r.stats.duration_s - s.planned_s),
+                ),
             )
 
         seed = self.opt.seed + len(self.used)
         try:
             route = pick(self._candidates(s, self.opt.alternatives, seed, week))
-            if worst_share(route) > MAX_SHARED:
-                # one wider look, on other perturbations, before settling
-                more = self._candidates(s, 2 * self.opt.alternatives, seed + 1000, week)
+            if week and misses(route):
+                # one wider look, on other perturbations and well off the week's ways
+                more = self._candidates(s, 2 * self.opt.alternatives, seed + 1000, week, wide=True)
                 route = pick([route, *more])
         except NoRouteError as exc:
             return RoutedSession(s, None, (str(exc),))

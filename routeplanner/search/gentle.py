@@ -11,13 +11,17 @@ climb.  It is exact over a stated family of routes:
 * within the family, a dynamic programme over (node, elapsed time in
   :data:`BUCKET_S` buckets) keeps, for every node and time, the walk of least ascent
   from the start and the one of least ascent back to it; joined at their far node, they
-  give for every duration the least ascent any route of the family can climb.
+  give for every duration the least ascent any route of the family can climb.  A walk
+  short of the time may make it up on a spur at its far node: part of a way, run out
+  and back (the network's nodes are junctions, and a route must be able to turn between
+  them).
 
 Without the limit on steps back a walk could lap a flat street block for the whole
 session, which climbs nothing and is no run anyone would choose; the limit keeps the
 routes real.  Routes are built and judged like the loop search's
 (:func:`routeplanner.brief.finalize`): the ascent rate is the route's ``ascent_m`` over
-its ``duration_s``.
+its ``duration_s``.  Ways to avoid (a week's earlier runs) count as climbing, so the
+gentlest routes elsewhere come first.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from scipy.sparse.csgraph import dijkstra
 from routeplanner import pace
 from routeplanner.brief import Constraints
 from routeplanner.network.model import Network, Snap
-from routeplanner.route import Route, step_points
+from routeplanner.route import Route, Step, step_points
 from routeplanner.search.graph import Preferences, SearchGraph, edge_cost, reach_edges
 from routeplanner.search.loop_outcome import MadeRoutes, _Builds, _named, _too_similar
 
@@ -43,6 +47,7 @@ __all__ = [
     "GENTLE_BUILDS",
     "TURNS",
     "GentleTables",
+    "Walk",
     "find_gentle",
     "gentle_routes",
     "gentle_tables",
@@ -54,6 +59,9 @@ BUCKET_S = 10.0
 #: Steps that lead back towards the start on the way out (and away from it on the way
 #: back) a route may take.
 TURNS = 2
+#: Metres of climb a metre of a way to avoid counts as: a week's earlier ways cost as much
+#: as climbing, so a gentle route elsewhere, if any, comes first.
+AVOID_CLIMB = 1.0
 #: Most walks built into routes per query.
 GENTLE_BUILDS = 40
 
@@ -93,6 +101,30 @@ class GentleTables:
     out: _Half
     back: _Half
     limit_s: float
+    climb: np.ndarray  # what the programme counted as ascent, per arc
+    usable: np.ndarray  # arcs open both ways (bool per arc)
+
+
+class Walk(NamedTuple):
+    """A closed walk from the start: out on ``there``, a spur, back on ``back`` (arcs).
+
+    The spur runs the first ``fraction`` of arc ``spur`` at the far node and back, so
+    that the walk takes its time where the far node is not where it should turn.
+    """
+
+    per_s: float  # ascent per second, as the programme counts it
+    there: list[int]
+    spur: int
+    fraction: float
+    back: list[int]
+
+    def steps(self, g: SearchGraph) -> list[Step]:
+        """Network steps of the walk."""
+        steps = g.arc_steps(self.there)
+        if self.spur >= 0 and self.fraction > 0:
+            out = g.partial_arc_step(self.spur, self.fraction)
+            steps += [out, Step(out.edge, out.end_m, out.start_m)]
+        return steps + g.arc_steps(self.back)
 
 
 def _arc_climbs(g: SearchGraph) -> np.ndarray:
@@ -137,12 +169,14 @@ def _programme(arcs: _Arcs, limit_s: float, turns: int) -> _Half:
     g = arcs.g
     n, nb, layers = g.n_nodes, int(limit_s // BUCKET_S) + 1, turns + 1
     shape = (layers, n, nb)
+    # (turns + 1) x nodes x buckets: 2 million cells for an hour from a village, so
+    # the tables are kept small: single floats, 32-bit arcs, 16-bit buckets
     h = _Half(
-        np.full(shape, np.inf),
-        np.full(shape, np.inf),
-        np.full(shape, -1, dtype=np.int64),
-        np.full(shape, -1, dtype=np.int64),
-        np.full(shape, -1, dtype=np.int64),
+        np.full(shape, np.inf, dtype=np.float32),
+        np.full(shape, np.inf, dtype=np.float32),
+        np.full(shape, -1, dtype=np.int32),
+        np.full(shape, -1, dtype=np.int16),
+        np.full(shape, -1, dtype=np.int8),
     )
     h.asc[0, g.start_node, 0] = 0.0
     h.time[0, g.start_node, 0] = 0.0
@@ -201,13 +235,16 @@ def gentle_tables(
     constraints: Constraints,
     *,
     turns: int = TURNS,
+    avoid: frozenset[int] = frozenset(),
 ) -> GentleTables:
     """Run the programme from a start for walks up to ``limit_s`` (cached on the network).
 
     Ways are open as the loop search opens them (``constraints``: trail-first, grade and
     difficulty caps); both directions must be open, so every walk can be run back.
+    Network edges in ``avoid`` count as climbing :data:`AVOID_CLIMB` per metre (the ways
+    of a week's earlier runs: the gentlest routes elsewhere come first).
     """
-    key = ("gentle", snap, profile, constraints, turns)
+    key = ("gentle", snap, profile, constraints, turns, avoid)
     cached: GentleTables | None = net._cache.get(key)
     if cached is not None and cached.limit_s >= limit_s:
         return cached
@@ -220,11 +257,19 @@ def gentle_tables(
     usable = np.flatnonzero(open_ & np.isfinite(far[g.arc_src]) & np.isfinite(far[g.arc_dst]))
     outward = far[g.arc_dst] > far[g.arc_src]
     climb = _arc_climbs(g)
+    if avoid:
+        on = np.isin(g.arc_edge, np.fromiter(avoid, dtype=np.int64))
+        climb = climb + np.where(on, AVOID_CLIMB * g.arc_len, 0.0)
     out = _programme(_Arcs.of(g, usable, climb, t, outward), limit_s, turns)
     # walks back are walks out on reversed arcs: arc j stands for its reverse
     back = _programme(_Arcs.of(g, usable, climb[g.rev], t[g.rev], outward), limit_s, turns)
-    tables = GentleTables(g, out, back, limit_s)
-    net._cache[key] = tables
+    both = np.zeros(len(g.arc_src), dtype=bool)
+    both[usable] = True
+    tables = GentleTables(g, out, back, limit_s, climb, both)
+    if not avoid:  # (tables off a week's ways serve one session)
+        for old in [k for k in net._cache if isinstance(k, tuple) and k[:1] == ("gentle",)]:
+            del net._cache[old]  # one start's tables at a time: they are large
+        net._cache[key] = tables
     return tables
 
 
@@ -238,41 +283,76 @@ def _walk(g: SearchGraph, h: _Half, k: int, node: int, b: int) -> list[int]:
     return arcs[::-1]
 
 
-def gentlest_walks(
-    tables: GentleTables, duration_s: float, tolerance: float, limit: int
-) -> list[tuple[float, list[int]]]:
-    """List the gentlest closed walks of about ``duration_s``: (ascent per second, arcs).
+def _spur_rates(
+    tables: GentleTables, v: int, t: np.ndarray, asc: np.ndarray, duration_s: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per walk, the gentlest spur at ``v`` that makes up its time: rate, arc, fraction.
 
-    Best first.
+    A walk short of ``duration_s`` runs part of a way at its far node and back; the part
+    climbs its share of the way's ascent and descent.
+    """
+    g = tables.graph
+    ks = np.flatnonzero((g.arc_src == v) & tables.usable)
+    rate = np.full(t.shape, np.inf)
+    arc = np.full(t.shape, -1)
+    frac = np.zeros(t.shape)
+    for k in ks:
+        tau = g.arc_time[k] + g.arc_time[g.rev[k]]
+        f = (duration_s - t) / tau
+        r = np.where(
+            (f > 0) & (f <= 1), (asc + f * (tables.climb[k] + tables.climb[g.rev[k]])), np.inf
+        )
+        r = r / duration_s
+        better = r < rate
+        rate, arc, frac = (
+            np.where(better, r, rate),
+            np.where(better, k, arc),
+            np.where(better, f, frac),
+        )
+    return rate, arc, frac
+
+
+def gentlest_walks(
+    tables: GentleTables, duration_s: float, tolerance: float, limit: int, *, spurs: bool = True
+) -> list[Walk]:
+    """List the gentlest closed walks of about ``duration_s``, best first.
 
     One per far node (the node where the walk out meets the walk back), whose time
-    is within twice the tolerance (the built route's own clock decides).
+    is within twice the tolerance (the built route's own clock decides); with
+    ``spurs``, a walk short of the time may make it up on a spur at its far node.
     """
     g = tables.graph
     a_out, t_out, k_out = tables.out.best()
     a_back, t_back, k_back = tables.back.best()
     lo, hi = duration_s * (1 - 2 * tolerance), duration_s * (1 + 2 * tolerance)
-    best: list[tuple[float, int, int, int]] = []
+    best: list[tuple[float, int, int, int, int, float]] = []
     for v in range(g.n_nodes):
         bo = np.flatnonzero(np.isfinite(a_out[v]))
         bi = np.flatnonzero(np.isfinite(a_back[v]))
         if not len(bo) or not len(bi):
             continue
-        t = t_out[v, bo][:, None] + t_back[v, bi][None, :]
+        t = t_out[v, bo][:, None].astype(np.float64) + t_back[v, bi][None, :]
+        asc = a_out[v, bo][:, None].astype(np.float64) + a_back[v, bi][None, :]
         ok = (t >= lo) & (t <= hi) & (t > 0)
-        if not ok.any():
-            continue
-        asc = a_out[v, bo][:, None] + a_back[v, bi][None, :]
         rate = np.where(ok, asc / np.where(ok, t, 1.0), np.inf)
+        arc = np.full(t.shape, -1)
+        frac = np.zeros(t.shape)
+        if spurs:
+            s_rate, s_arc, s_frac = _spur_rates(tables, v, t, asc, duration_s)
+            use = s_rate < rate
+            rate = np.where(use, s_rate, rate)
+            arc, frac = np.where(use, s_arc, arc), np.where(use, s_frac, frac)
         i, j = np.unravel_index(int(np.argmin(rate)), rate.shape)
         if np.isfinite(rate[i, j]):
-            best.append((float(rate[i, j]), v, int(bo[i]), int(bi[j])))
+            best.append(
+                (float(rate[i, j]), v, int(bo[i]), int(bi[j]), int(arc[i, j]), float(frac[i, j]))
+            )
     best.sort()
-    out: list[tuple[float, list[int]]] = []
-    for per_s, v, b1, b2 in best[:limit]:
+    out: list[Walk] = []
+    for per_s, v, b1, b2, k, f in best[:limit]:
         there = _walk(g, tables.out, int(k_out[v, b1]), v, b1)
         home = _walk(g, tables.back, int(k_back[v, b2]), v, b2)
-        out.append((per_s, there + [int(g.rev[a]) for a in home[::-1]]))
+        out.append(Walk(per_s, there, k, f, [int(g.rev[a]) for a in home[::-1]]))
     return out
 
 
@@ -285,6 +365,7 @@ def find_gentle(
     builds: int = GENTLE_BUILDS,
     limit_s: float | None = None,
     made: MadeRoutes | None = None,
+    avoid: frozenset[int] = frozenset(),
 ) -> list[Route]:
     """Find the gentlest routes of the request's time from ``start``, gentlest first.
 
@@ -304,6 +385,9 @@ def find_gentle(
     made
         Routes made by the task's other queries (the walks of several durations from
         one start repeat): each walk is made once and judged per query.
+    avoid
+        Network edges to keep off where a gentle way elsewhere exists (see
+        :func:`gentle_tables`).
 
     Returns
     -------
@@ -314,7 +398,7 @@ def find_gentle(
     limit = max(limit_s or 0.0, request.duration_s * (1 + 2 * request.tolerance))
     snap = net.snap(*start, max_distance_m=500.0)
     timing = profile.for_duration(limit / (1 + 2 * request.tolerance))
-    tables = gentle_tables(net, snap, timing, limit, request.constraints)
+    tables = gentle_tables(net, snap, timing, limit, request.constraints, avoid=avoid)
     return gentle_routes(net, tables, profile, request, builds=builds, made=made)
 
 
@@ -332,8 +416,8 @@ def gentle_routes(
     g = tables.graph
     build = _Builds(net, profile, request, made)
     routes: list[Route] = []
-    for _, arcs in gentlest_walks(tables, T, request.tolerance, builds):
-        _, route = build(g.arc_steps(arcs))
+    for walk in gentlest_walks(tables, T, request.tolerance, builds):
+        _, route = build(walk.steps(g))
         if abs(route.stats.duration_s / T - 1.0) > request.tolerance + 1e-9:
             continue
         if not any(_too_similar(route.steps, r.steps) for r in routes):
