@@ -9,8 +9,10 @@ trail-first rules and pace model:
   (:mod:`routeplanner.search.gentle`) among the routes that go out and come back, every
   step out leading farther from the start and every step back nearer, but for at most
   N steps each way (0: a plain out-and-back, loop or lollipop; 1 and 2: bends and short
-  spurs).  Also how many gentle routes (at most the cap) share at most 30 % of their
-  distance with one another: a week's easy runs must share at most 30 %.
+  spurs; any may turn mid-way along a way).  Also how many of the 40 gentlest walks
+  are gentle routes (at most the cap) sharing at most 30 % of their distance with one
+  another: a week's easy runs must share at most 30 % (a lower bound: the plan also
+  looks off a week's earlier ways).
 * ``loop search``: the gentlest of the loop search's alternatives under the cap
   (:func:`routeplanner.search.loops.find_loops`, 10 alternatives).
 
