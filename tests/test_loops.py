@@ -517,6 +517,18 @@ def test_tree_cycles_are_walked_when_asked_and_are_closed_loops_of_their_numbers
     assert ring and all(c.length_m == pytest.approx(6211.7, abs=1.0) for c in ring)
 
 
+def test_cloverleaves_are_joined_when_asked_and_are_their_two_loops_one_after_the_other():
+    search = _search(_hill_ring(), 90.0)
+    tree = search.tree(search.base)
+    leaves = search.combos(search.cycles(tree, set()) + search.via_loops(tree, search.base, set()))
+    assert leaves and all(callable(c.found) for c in leaves)  # scored, not joined
+    for c in leaves:
+        first, second = c.found.args
+        assert c.time_s == first.time_s + second.time_s
+        assert c.arcs == first.arcs + second.arcs and not callable(c.found)
+        assert c.edges == first.edges | second.edges
+
+
 def test_the_link_search_shares_the_graph_of_the_same_reach():
     from routeplanner.search import loops
     from routeplanner.search.trees import forget_kept_graphs

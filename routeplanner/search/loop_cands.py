@@ -54,3 +54,8 @@ def _cand_at(values: Sequence[np.ndarray], i: int, found: _Found | Callable[[], 
     """Candidate ``i`` of arrays of (time, length, trail, overlap, ascent, score)."""
     t, length, trail, overlap, up, score = (float(v[i]) for v in values)
     return _Cand(t, length, trail, overlap, up, score, found)
+
+
+def _joined(first: _Cand, second: _Cand) -> _Found:
+    """Join two loops into a cloverleaf's arcs and edges (when they are asked for)."""
+    return first.arcs + second.arcs, first.edges | second.edges

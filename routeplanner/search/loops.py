@@ -37,6 +37,7 @@ How it works:
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 from dataclasses import KW_ONLY, dataclass, field
 
@@ -59,7 +60,7 @@ from routeplanner.search.graph import (
     reach_edges,
     tree_sums,
 )
-from routeplanner.search.loop_cands import _Cand, _cand_at, _Found
+from routeplanner.search.loop_cands import _Cand, _cand_at, _Found, _joined
 from routeplanner.search.loop_outcome import (
     CONSTRAINT_WEIGHT,
     MAIN_ROAD_DEBIT,
@@ -437,7 +438,8 @@ class _LoopSearch:
             return []
         # Shared length of every pair at once: incidence (pool x edges) weighted by length.
         rows = np.repeat(np.arange(len(pool)), [len(c.edges) for c in pool])
-        cols = np.fromiter((e for c in pool for e in c.edges), dtype=np.int64, count=len(rows))
+        edges = itertools.chain.from_iterable(c.edges for c in pool)
+        cols = np.fromiter(edges, dtype=np.int64, count=len(rows))
         inc = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(pool), self.g.m))
         shared = (inc @ sp.diags(self.g.length) @ inc.T).toarray()
         num = np.array([[c.time_s, c.length_m, c.trail_m, c.overlap_m, c.ascent_m] for c in pool])
@@ -454,7 +456,7 @@ class _LoopSearch:
         out = []
         for q in np.argsort(score)[:COMBO_KEEP].tolist():
             c1, c2 = pool[int(i[q])], pool[int(j[q])]
-            out.append(_cand_at(values, q, (c1.arcs + c2.arcs, c1.edges | c2.edges)))
+            out.append(_cand_at(values, q, functools.partial(_joined, c1, c2)))
         return out
 
     # -- topping up to the exact duration -----------------------------------
