@@ -101,8 +101,9 @@ class GentleTables:
     out: _Half
     back: _Half
     limit_s: float
-    climb: np.ndarray  # what the programme counted as ascent, per arc
-    usable: np.ndarray  # arcs open both ways (bool per arc)
+    arcs: _Arcs  # the arcs walked out, with what the programme counted as their ascent
+    out_best: tuple[np.ndarray, np.ndarray, np.ndarray]  # out.best(), worked out once
+    back_best: tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 class Walk(NamedTuple):
@@ -260,12 +261,11 @@ def gentle_tables(
     if avoid:
         on = np.isin(g.arc_edge, np.fromiter(avoid, dtype=np.int64))
         climb = climb + np.where(on, AVOID_CLIMB * g.arc_len, 0.0)
-    out = _programme(_Arcs.of(g, usable, climb, t, outward), limit_s, turns)
+    arcs = _Arcs.of(g, usable, climb, t, outward)
+    out = _programme(arcs, limit_s, turns)
     # walks back are walks out on reversed arcs: arc j stands for its reverse
     back = _programme(_Arcs.of(g, usable, climb[g.rev], t[g.rev], outward), limit_s, turns)
-    both = np.zeros(len(g.arc_src), dtype=bool)
-    both[usable] = True
-    tables = GentleTables(g, out, back, limit_s, climb, both)
+    tables = GentleTables(g, out, back, limit_s, arcs, out.best(), back.best())
     if not avoid:  # (tables off a week's ways serve one session)
         for old in [k for k in net._cache if isinstance(k, tuple) and k[:1] == ("gentle",)]:
             del net._cache[old]  # one start's tables at a time: they are large
@@ -283,33 +283,47 @@ def _walk(g: SearchGraph, h: _Half, k: int, node: int, b: int) -> list[int]:
     return arcs[::-1]
 
 
-def _spur_rates(
-    tables: GentleTables, v: int, t: np.ndarray, asc: np.ndarray, duration_s: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per walk, the gentlest spur at ``v`` that makes up its time: rate, arc, fraction.
+def _best_at(
+    tables: GentleTables, v: int, duration_s: float, window: tuple[float, float], spurs: bool
+) -> tuple[float, int, int, int, float] | None:
+    """Find the gentlest walk through far node ``v``: rate, out and back buckets, spur, part.
 
-    A walk short of ``duration_s`` runs part of a way at its far node and back; the part
-    climbs its share of the way's ascent and descent.
+    A walk within ``window`` of time counts as it is; with ``spurs``, a walk short of
+    ``duration_s`` may run part of a way at ``v`` and back (that part climbs its share of
+    the way's ascent and descent).  Only pairs of walks out and back whose time can come
+    into the window are looked at.
     """
-    g = tables.graph
-    ks = np.flatnonzero((g.arc_src == v) & tables.usable)
-    rate = np.full(t.shape, np.inf)
-    arc = np.full(t.shape, -1)
-    frac = np.zeros(t.shape)
-    for k in ks:
-        tau = g.arc_time[k] + g.arc_time[g.rev[k]]
-        f = (duration_s - t) / tau
-        r = np.where(
-            (f > 0) & (f <= 1), (asc + f * (tables.climb[k] + tables.climb[g.rev[k]])), np.inf
-        )
-        r = r / duration_s
-        better = r < rate
-        rate, arc, frac = (
-            np.where(better, r, rate),
-            np.where(better, k, arc),
-            np.where(better, f, frac),
-        )
-    return rate, arc, frac
+    g, a = tables.graph, tables.arcs
+    a_out, t_out, _ = tables.out_best
+    a_back, t_back, _ = tables.back_best
+    bo = np.flatnonzero(np.isfinite(a_out[v]))
+    bi = np.flatnonzero(np.isfinite(a_back[v]))
+    if not len(bo) or not len(bi):
+        return None
+    ks = a.sorted[a.starts[v] : a.starts[v + 1]] if spurs else a.sorted[:0]
+    tau = g.arc_time[ks] + g.arc_time[g.rev[ks]]
+    lo, hi = window
+    lowest = min(lo, duration_s - float(tau.max(initial=0.0)))
+    t = t_out[v, bo][:, None].astype(np.float64) + t_back[v, bi][None, :]
+    cand = np.flatnonzero((t >= lowest) & (t <= hi))  # (a spur alone from the start: t = 0)
+    if not len(cand):
+        return None
+    i, j = np.unravel_index(cand, t.shape)
+    tt = t.ravel()[cand]
+    asc = a_out[v, bo[i]].astype(np.float64) + a_back[v, bi[j]]
+    rate = np.where((tt >= lo) & (tt > 0), asc / np.maximum(tt, 1e-9), np.inf)
+    arc = np.full(len(cand), -1)
+    frac = np.zeros(len(cand))
+    for k, tk in zip(ks.tolist(), tau.tolist(), strict=True):
+        f = (duration_s - tt) / tk
+        r = np.where((f > 0) & (f <= 1), asc + f * (a.climb[k] + a.climb[g.rev[k]]), np.inf)
+        better = r / duration_s < rate
+        rate = np.where(better, r / duration_s, rate)
+        arc, frac = np.where(better, k, arc), np.where(better, f, frac)
+    m = int(np.argmin(rate))
+    if not np.isfinite(rate[m]):
+        return None
+    return float(rate[m]), int(bo[i[m]]), int(bi[j[m]]), int(arc[m]), float(frac[m])
 
 
 def gentlest_walks(
@@ -322,32 +336,15 @@ def gentlest_walks(
     ``spurs``, a walk short of the time may make it up on a spur at its far node.
     """
     g = tables.graph
-    a_out, t_out, k_out = tables.out.best()
-    a_back, t_back, k_back = tables.back.best()
-    lo, hi = duration_s * (1 - 2 * tolerance), duration_s * (1 + 2 * tolerance)
+    window = (duration_s * (1 - 2 * tolerance), duration_s * (1 + 2 * tolerance))
     best: list[tuple[float, int, int, int, int, float]] = []
     for v in range(g.n_nodes):
-        bo = np.flatnonzero(np.isfinite(a_out[v]))
-        bi = np.flatnonzero(np.isfinite(a_back[v]))
-        if not len(bo) or not len(bi):
-            continue
-        t = t_out[v, bo][:, None].astype(np.float64) + t_back[v, bi][None, :]
-        asc = a_out[v, bo][:, None].astype(np.float64) + a_back[v, bi][None, :]
-        ok = (t >= lo) & (t <= hi) & (t > 0)
-        rate = np.where(ok, asc / np.where(ok, t, 1.0), np.inf)
-        arc = np.full(t.shape, -1)
-        frac = np.zeros(t.shape)
-        if spurs:
-            s_rate, s_arc, s_frac = _spur_rates(tables, v, t, asc, duration_s)
-            use = s_rate < rate
-            rate = np.where(use, s_rate, rate)
-            arc, frac = np.where(use, s_arc, arc), np.where(use, s_frac, frac)
-        i, j = np.unravel_index(int(np.argmin(rate)), rate.shape)
-        if np.isfinite(rate[i, j]):
-            best.append(
-                (float(rate[i, j]), v, int(bo[i]), int(bi[j]), int(arc[i, j]), float(frac[i, j]))
-            )
+        found = _best_at(tables, v, duration_s, window, spurs)
+        if found is not None:
+            rate, b1, b2, k, f = found
+            best.append((rate, v, b1, b2, k, f))
     best.sort()
+    k_out, k_back = tables.out_best[2], tables.back_best[2]
     out: list[Walk] = []
     for per_s, v, b1, b2, k, f in best[:limit]:
         there = _walk(g, tables.out, int(k_out[v, b1]), v, b1)
