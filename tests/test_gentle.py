@@ -217,3 +217,42 @@ def test_two_easy_runs_of_one_week_take_the_two_gentle_directions():
     assert tue.meets_brief and thu.meets_brief, (tue.misses, thu.misses)
     assert "East path" in tue.route.names and thu.route.names == ["West path"]
     assert shared_share(tue.route, thu.route) <= 0.30
+
+
+class _Forgetful(dict):
+    """A cache that never holds: every session runs its own gentle search."""
+
+    def __contains__(self, key: object) -> bool:
+        return False
+
+
+def test_easy_sessions_of_one_time_share_the_gentle_search_and_get_the_same_routes(monkeypatch):
+    """Easy sessions of one planned time on other dates: the gentle search runs once for
+    them, and the block's routes are those it gets when every session searches anew."""
+    from routeplanner.plan import routing
+
+    net, target = east_stubs_west_slope(), 3600 * 0.36
+    calls: list[float] = []
+
+    def counted(*args, **kwargs):
+        calls.append(args[3].duration_s)
+        return find_gentle(*args, **kwargs)
+
+    monkeypatch.setattr(routing, "find_gentle", counted)
+    days = (dt.date(2027, 5, 4), dt.date(2027, 5, 11), dt.date(2027, 5, 13))
+    times = (target, target, 0.8 * target)
+
+    def block(router: _Router) -> list:
+        return [
+            router.loop(PlannedSession(d, "easy", t), []) for d, t in zip(days, times, strict=True)
+        ]
+
+    shared = block(_Router(net, _start(0, 0), PROFILE, RoutingOptions()))
+    assert sorted(calls) == [0.8 * target, target]  # once per planned time
+    anew = _Router(net, _start(0, 0), PROFILE, RoutingOptions())
+    anew._gentle = _Forgetful()
+    alone = block(anew)
+    assert len(calls) == 5
+    for got, ref in zip(shared, alone, strict=True):
+        assert got.route.steps == ref.route.steps and got.misses == ref.misses
+        assert got.route.stats == ref.route.stats and got.route.name == ref.route.name

@@ -311,7 +311,9 @@ class _Router:
         loops = find_loops(self.net, self.home, self.profile, req, prefs=prefs)
         if s.kind != "easy":
             return loops
-        key = (s.date, s.planned_s)
+        # the gentle routes hang on the time alone (not the date, seed or week): sessions
+        # of one planned time share them
+        key = ("easy", s.planned_s)
         if key not in self._gentle:
             limit = self.easy_limit_s
             self._gentle[key] = find_gentle(
