@@ -256,3 +256,29 @@ def test_easy_sessions_of_one_time_share_the_gentle_search_and_get_the_same_rout
     for got, ref in zip(shared, alone, strict=True):
         assert got.route.steps == ref.route.steps and got.misses == ref.misses
         assert got.route.stats == ref.route.stats and got.route.name == ref.route.name
+
+
+@pytest.mark.parametrize("spurs", [True, False])
+@pytest.mark.parametrize("graph", ["tilted", "stubs"])
+def test_the_walks_are_those_of_looking_at_every_far_node(monkeypatch, graph, spurs):
+    """Only nodes where walks out and back can meet in time are looked at; the gentlest
+    walks are the same as when every node is."""
+    from routeplanner.search import gentle
+
+    net = tilted_grid() if graph == "tilted" else east_stubs_west_slope()
+    snap = net.snap(*_start(0, 0))
+    limit = 4000 * 0.36 * 1.1
+    tables = gentle_tables(net, snap, PROFILE, limit, EASY)
+    n = tables.graph.n_nodes
+    found = []
+    for target in (400 * 0.36, 1200 * 0.36, 2000 * 0.36, 2800 * 0.36, 3800 * 0.36):
+        window = (target * 0.9, target * 1.1)
+        near = gentle._in_reach(tables, target, window, spurs)
+        assert 0 < len(near) < n  # (some nodes are skipped, so the check below can fail)
+        fast = gentlest_walks(tables, target, 0.05, n, spurs=spurs)
+        with monkeypatch.context() as m:
+            m.setattr(gentle, "_in_reach", lambda *args: np.arange(n))
+            every = gentlest_walks(tables, target, 0.05, n, spurs=spurs)
+        assert fast == every
+        found.append(len(fast))
+    assert len(set(found)) > 1 and max(found) > 3  # the window changes what is found

@@ -79,8 +79,7 @@ class _Half:
     def best(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Least ascent over the turns taken, its time and turn count, per (node, bucket)."""
         k = np.argmin(self.asc, axis=0)
-        ii, jj = np.indices(k.shape)
-        return self.asc[k, ii, jj], self.time[k, ii, jj], k
+        return self.asc.min(axis=0), np.take_along_axis(self.time, k[None], axis=0)[0], k
 
 
 @dataclass(frozen=True)
@@ -149,6 +148,11 @@ class _Arcs(NamedTuple):
     climb: np.ndarray  # ascent per arc
     time: np.ndarray  # running time per arc
     outward: np.ndarray  # whether the arc leads away from the start (no turn taken)
+    # the same per usable arc, in the order of ``sorted``
+    s_dst: np.ndarray
+    s_climb: np.ndarray
+    s_time: np.ndarray
+    s_outward: np.ndarray
 
     @classmethod
     def of(
@@ -162,7 +166,18 @@ class _Arcs(NamedTuple):
         """Sort the usable arcs by source node."""
         srt = usable[np.argsort(g.arc_src[usable], kind="stable")]
         starts = np.searchsorted(g.arc_src[srt], np.arange(g.n_nodes + 1))
-        return cls(g, srt, starts, climb, time, outward)
+        return cls(
+            g,
+            srt,
+            starts,
+            climb,
+            time,
+            outward,
+            g.arc_dst[srt],
+            climb[srt],
+            time[srt],
+            outward[srt],
+        )
 
 
 def _programme(arcs: _Arcs, limit_s: float, turns: int) -> _Half:
@@ -200,30 +215,34 @@ def _relax(
 
     Returns the (layer, nodes) improved in bucket ``b`` itself, to relax again.
     """
-    layers, _, nb = h.asc.shape
+    layers, n, nb = h.asc.shape
     if not len(nodes):
         return []
-    g, srt, starts = arcs_of.g, arcs_of.sorted, arcs_of.starts
+    starts = arcs_of.starts
     cnt = starts[nodes + 1] - starts[nodes]
-    src = np.repeat(nodes, cnt)
-    arcs = srt[
-        np.repeat(starts[nodes], cnt) + np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    ]
-    kk = np.where(arcs_of.outward[arcs], k, k + 1)
-    t = h.time[k, src, b] + arcs_of.time[arcs]
-    a = h.asc[k, src, b] + arcs_of.climb[arcs]
+    # the tables as flat views: a cell is ((layer * n) + node) * nb + bucket
+    asc, time = h.asc.reshape(-1), h.time.reshape(-1)
+    here = (k * n + nodes) * nb + b
+    at = np.repeat(np.arange(len(nodes)), cnt)
+    pos = np.repeat(starts[nodes] - (np.cumsum(cnt) - cnt), cnt) + np.arange(len(at))
+    kk = np.where(arcs_of.s_outward[pos], k, k + 1)
+    t = time[here][at] + arcs_of.s_time[pos]
+    a = asc[here][at] + arcs_of.s_climb[pos]
     bb = (t // BUCKET_S).astype(np.int64)
     ok = (kk < layers) & (bb < nb)
-    arcs, kk, t, a, bb = arcs[ok], kk[ok], t[ok], a[ok], bb[ok]
-    dst = g.arc_dst[arcs]
-    better = a < h.asc[kk, dst, bb] - 1e-9
-    arcs, kk, t, a, bb, dst = (x[better] for x in (arcs, kk, t, a, bb, dst))
-    order = np.lexsort((a, bb, dst, kk))
-    key = (kk[order] * len(h.asc[0]) + dst[order]) * nb + bb[order]
-    win = order[np.r_[True, key[1:] != key[:-1]]] if len(order) else order
-    at = (kk[win], dst[win], bb[win])
-    h.asc[at], h.time[at], h.arc[at] = a[win], t[win], arcs[win]
-    h.prev_b[at], h.prev_k[at] = b, k
+    pos, kk, t, a, bb = pos[ok], kk[ok], t[ok], a[ok], bb[ok]
+    dst = arcs_of.s_dst[pos]
+    key = (kk * n + dst) * nb + bb
+    better = a < asc[key] - 1e-9
+    pos, kk, t, a, bb, dst, key = (x[better] for x in (pos, kk, t, a, bb, dst, key))
+    # (the cell's key orders as layer, node, bucket do)
+    order = np.lexsort((a, key))
+    ko = key[order]
+    win = order[np.r_[True, ko[1:] != ko[:-1]]] if len(order) else order
+    cell = key[win]
+    asc[cell], time[cell] = a[win], t[win]
+    h.arc.reshape(-1)[cell] = arcs_of.sorted[pos[win]]
+    h.prev_b.reshape(-1)[cell], h.prev_k.reshape(-1)[cell] = b, k
     same = bb[win] == b
     return [(k2, dst[win][same & (kk[win] == k2)]) for k2 in (k, k + 1) if k2 < layers]
 
@@ -326,6 +345,28 @@ def _best_at(
     return float(rate[m]), int(bo[i[m]]), int(bi[j[m]]), int(arc[m]), float(frac[m])
 
 
+def _in_reach(
+    tables: GentleTables, duration_s: float, window: tuple[float, float], spurs: bool
+) -> np.ndarray:
+    """Find the nodes where a pair of walks out and back can come into the window.
+
+    The other nodes have no pair in it (see :func:`_best_at`), so they are not looked at
+    one by one.
+    """
+    g, a = tables.graph, tables.arcs
+    longest = np.zeros(g.n_nodes)  # the longest spur at each node, out and back
+    if spurs:
+        tau = g.arc_time[a.sorted] + g.arc_time[g.rev[a.sorted]]
+        np.maximum.at(longest, g.arc_src[a.sorted], tau)
+    lowest = np.minimum(window[0], duration_s - longest)
+    t_out, t_back = tables.out_best[1], tables.back_best[1]
+    # (the kept times are finite where the ascents are; a sum is monotone in each term)
+    soonest = np.min(t_out, axis=1).astype(np.float64) + np.min(t_back, axis=1)
+    latest = np.max(np.where(np.isfinite(t_out), t_out, -np.inf), axis=1).astype(np.float64)
+    latest = latest + np.max(np.where(np.isfinite(t_back), t_back, -np.inf), axis=1)
+    return np.flatnonzero(np.isfinite(soonest) & (soonest <= window[1]) & (latest >= lowest))
+
+
 def gentlest_walks(
     tables: GentleTables, duration_s: float, tolerance: float, limit: int, *, spurs: bool = True
 ) -> list[Walk]:
@@ -338,7 +379,7 @@ def gentlest_walks(
     g = tables.graph
     window = (duration_s * (1 - 2 * tolerance), duration_s * (1 + 2 * tolerance))
     best: list[tuple[float, int, int, int, int, float]] = []
-    for v in range(g.n_nodes):
+    for v in _in_reach(tables, duration_s, window, spurs).tolist():
         found = _best_at(tables, v, duration_s, window, spurs)
         if found is not None:
             rate, b1, b2, k, f = found
