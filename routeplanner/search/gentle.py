@@ -230,21 +230,26 @@ def _relax(
     a = asc[here][at] + arcs_of.s_climb[pos]
     bb = (t // BUCKET_S).astype(np.int64)
     ok = (kk < layers) & (bb < nb)
-    pos, kk, t, a, bb = pos[ok], kk[ok], t[ok], a[ok], bb[ok]
     dst = arcs_of.s_dst[pos]
-    key = (kk * n + dst) * nb + bb
-    better = a < asc[key] - 1e-9
-    pos, kk, t, a, bb, dst, key = (x[better] for x in (pos, kk, t, a, bb, dst, key))
-    # (the cell's key orders as layer, node, bucket do)
+    key = np.where(
+        ok, (kk * n + dst) * nb + bb, 0
+    )  # (the cell's key orders as layer, node, bucket do)
+    keep = np.flatnonzero(ok & (a < asc[key] - 1e-9))
+    if not len(keep):
+        return []
+    pos, kk, t, a, bb, dst, key = (x[keep] for x in (pos, kk, t, a, bb, dst, key))
     order = np.lexsort((a, key))
     ko = key[order]
-    win = order[np.r_[True, ko[1:] != ko[:-1]]] if len(order) else order
+    win = order[np.concatenate(([True], ko[1:] != ko[:-1]))]
     cell = key[win]
     asc[cell], time[cell] = a[win], t[win]
     h.arc.reshape(-1)[cell] = arcs_of.sorted[pos[win]]
     h.prev_b.reshape(-1)[cell], h.prev_k.reshape(-1)[cell] = b, k
     same = bb[win] == b
-    return [(k2, dst[win][same & (kk[win] == k2)]) for k2 in (k, k + 1) if k2 < layers]
+    if not same.any():
+        return []
+    dst, kk = dst[win][same], kk[win][same]
+    return [(k2, dst[kk == k2]) for k2 in (k, k + 1) if k2 < layers]
 
 
 def gentle_tables(
