@@ -416,3 +416,29 @@ def test_online_map_falls_back_to_inlined_leaflet(open_map, synthetic):
     )
     assert any("/leaflet@" in u for u in o.requests)
     assert [e for e in o.errors if "Failed to load resource" not in e] == []
+
+
+def test_a_long_value_wraps_inside_the_panel_and_every_value_shows(open_map, synthetic):
+    # A route on a coarse DEM: its steepest grade carries a note of some 70 characters.
+    # Kept on one line it widened the one-column table past the panel, and every
+    # right-aligned number (distance, time, ascent) was out of sight.
+    from dataclasses import replace
+
+    net, route, _ = synthetic
+    coarse = replace(route, stats=replace(route.stats, dem_cell_m=93.0))
+    assert "coarse 93 m DEM" in coarse.stats.max_grade_text
+    m = maps.route_map([coarse], title="Easy run", network=net)
+    page = open_map(m, size=(1280, 800)).page
+    if not page.locator("#rp-panel table.rp-stats").is_visible():
+        page.locator("#rp-panel summary").click()
+    panel = page.locator("#rp-panel").bounding_box()
+    cells = page.locator("#rp-panel table.rp-stats td")
+    assert cells.count() >= 8
+    for i in range(cells.count()):
+        box, text = cells.nth(i).bounding_box(), cells.nth(i).inner_text()
+        assert box["x"] >= panel["x"] - 0.5, text
+        assert box["x"] + box["width"] <= panel["x"] + panel["width"] + 0.5, text
+    assert page.evaluate(
+        "(() => { const p = document.getElementById('rp-panel');"
+        " return p.scrollWidth <= p.clientWidth; })()"
+    )

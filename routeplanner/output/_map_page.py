@@ -27,6 +27,7 @@ vertical-align:top;white-space:nowrap}
 #rp-panel.rp-wide{width:auto}
 .rp-stats td{text-align:right;font-weight:600;padding:2px 0 2px 6px}
 table.rp-stats:not(:has(thead)) td{white-space:nowrap}
+.rp-stats td.rp-text{white-space:normal;text-align:left;font-weight:normal}
 .rp-stats td:first-child{text-align:left;white-space:normal;min-width:8em}
 .rp-scroll{overflow-x:auto;max-width:100%}
 .rp-stats thead th{font-weight:600;color:#1d1d1d;text-align:right}

@@ -91,11 +91,26 @@ def _route_rows(route: Route, short: bool) -> list[tuple[str, str]]:
     return rows
 
 
+#: A value longer than this (characters) is words, not a number: it wraps in the panel.
+TEXT_VALUE_CHARS = 24
+
+
+def _value_cell(value: str) -> str:
+    """Return a value's table cell; numbers stay on one line, sentences wrap.
+
+    A one-column table keeps numbers unbroken, so a sentence such as the steepest
+    grade's DEM note would widen the column past the panel and push every value out
+    of sight.
+    """
+    cls = ' class="rp-text"' if len(value) > TEXT_VALUE_CHARS else ""
+    return f"<td{cls}>{esc(value)}</td>"
+
+
 def stats_table(routes: Sequence[Route], colours: Sequence[str]) -> str:
     """Return the routes' numbers as an HTML table, a column per route when several."""
     if len(routes) == 1:
         rows = _route_rows(routes[0], short=False)
-        body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+        body = "".join(f"<tr><th>{esc(k)}</th>{_value_cell(v)}</tr>" for k, v in rows)
         return f'<table class="rp-stats">{body}</table>'
     cols = [_route_rows(r, short=True) for r in routes]
     head = "".join(
