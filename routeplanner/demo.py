@@ -393,7 +393,7 @@ class Demo:
             where="La Massana",
             start_time=DEMO_PLAN["start_time"],
             tz="Europe/Andorra",
-            maps={"offline": self.offline},
+            maps={"offline": self.offline, "basemap": bundle.basemap_for(self.net)},
             courses=False,
         )
         out = _Files(self.out_dir, self.put)
