@@ -282,3 +282,23 @@ def test_the_walks_are_those_of_looking_at_every_far_node(monkeypatch, graph, sp
         assert fast == every
         found.append(len(fast))
     assert len(set(found)) > 1 and max(found) > 3  # the window changes what is found
+
+
+def test_tables_do_not_hang_on_what_was_asked_before():
+    """Tables kept for a longer limit are not served for a shorter one: the search graph
+    is cut at half the limit, so they would give other walks than the query alone."""
+    net = tilted_grid()
+    snap = net.snap(*_start(0, 0))
+    short = 1200 * 0.36 * 1.1
+    alone = gentle_tables(net, snap, PROFILE, short, EASY)
+    net._cache.clear()
+    gentle_tables(net, snap, PROFILE, 4 * short, EASY)
+    after = gentle_tables(net, snap, PROFILE, short, EASY)
+    assert after.limit_s == short
+    assert (
+        after.graph.n_nodes
+        == alone.graph.n_nodes
+        < gentle_tables(net, snap, PROFILE, 4 * short, EASY).graph.n_nodes
+    )
+    target = 1200 * 0.36
+    assert gentlest_walks(after, target, 0.05, 20) == gentlest_walks(alone, target, 0.05, 20)

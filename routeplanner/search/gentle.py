@@ -264,14 +264,18 @@ def gentle_tables(
 ) -> GentleTables:
     """Run the programme from a start for walks up to ``limit_s`` (cached on the network).
 
+    Tables are kept for their own ``limit_s`` only: the search graph is cut at half of
+    it, so tables kept for a longer limit would give other walks, and a query's answer
+    would hang on what was asked before it.
+
     Ways are open as the loop search opens them (``constraints``: trail-first, grade and
     difficulty caps); both directions must be open, so every walk can be run back.
     Network edges in ``avoid`` count as climbing :data:`AVOID_CLIMB` per metre (the ways
     of a week's earlier runs: the gentlest routes elsewhere come first).
     """
-    key = ("gentle", snap, profile, constraints, turns, avoid)
+    key = ("gentle", snap, profile, constraints, turns, avoid, limit_s)
     cached: GentleTables | None = net._cache.get(key)
-    if cached is not None and cached.limit_s >= limit_s:
+    if cached is not None:
         return cached
     g = SearchGraph(net, profile, snap, edges=reach_edges(net, profile, snap, limit_s / 2))
     cost = edge_cost(net, Preferences(), constraints, start=snap)
